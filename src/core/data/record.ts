@@ -1,0 +1,68 @@
+/** One instruction-tuning example, whatever file format it came from. */
+export interface InstructionRecord {
+  /** Stable id: the file's own id when it has one, else `${index}` of the record in the file (0-based). */
+  id: string;
+  instruction: string;
+  /** Extra context for the instruction (Alpaca `input`, Dolly `context`); '' when absent. */
+  input: string;
+  output: string;
+  /** A difficulty that came with the file (PhasedSFT `score`, a `difficulty` or `level` column), already parsed. */
+  score?: number;
+  /** Everything else worth keeping and showing (Dolly `category`, the demo's `task`, …). */
+  meta: Record<string, string | number>;
+}
+
+/** Where a rejected or suspicious row sits in the file, as a person would look for it. */
+export interface RowLocation {
+  /** 1-based line for line-oriented formats (JSONL, CSV); undefined for JSON arrays and Parquet. */
+  line?: number;
+  /** 0-based position of the record in the file (array index, row number, line number − 1 for JSONL). */
+  index: number;
+}
+
+export interface RejectedRow extends RowLocation {
+  reason: string;
+  /** A short excerpt of the offending text, so the user recognises the row. */
+  excerpt?: string;
+}
+
+export interface ValidationReport {
+  accepted: number;
+  rejected: RejectedRow[];
+  /** Problems that did not cost a record (a trimmed score, an unknown extra field, …). */
+  warnings: (RowLocation & { message: string })[];
+}
+
+export type DatasetFormat =
+  | 'alpaca-json'
+  | 'alpaca-jsonl'
+  | 'phasedsft'
+  | 'dolly'
+  | 'sharegpt'
+  | 'openai-messages'
+  | 'csv'
+  | 'tsv'
+  | 'parquet';
+
+export interface ParsedDataset {
+  format: DatasetFormat;
+  /** A human label for the format, shown in the UI ("Alpaca JSON array", …). */
+  formatLabel: string;
+  records: InstructionRecord[];
+  report: ValidationReport;
+}
+
+/** Thrown when a whole file cannot be read (empty, binary, wrong encoding, unknown shape). */
+export class DatasetError extends Error {
+  constructor(
+    message: string,
+    /** What the user can do about it. */
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'DatasetError';
+  }
+}
+
+/** Progress of a long parse: fraction in [0, 1] plus records seen so far. */
+export type ParseProgress = (fraction: number, recordsSoFar: number) => void;

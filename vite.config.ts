@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  plugins: [react()],
+  // Two copies of tfjs in one bundle register every kernel twice ("kernel already registered").
+  resolve: { dedupe: ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
+  worker: { format: 'es' },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+  },
+  test: {
+    include: ['src/**/*.test.ts', 'cli/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+  },
+});
