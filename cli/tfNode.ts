@@ -1,0 +1,39 @@
+/**
+ * tfjs backends for Node (CLI, benchmarks, Vitest). `@tensorflow/tfjs-node` cannot be installed here, so Node
+ * runs the same wasm (XNNPACK, SIMD) or pure-JS cpu kernels the browser has.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export type NodeBackendName = 'wasm' | 'cpu';
+
+let wasmPathsSet = false;
+
+/**
+ * The folder holding the `.wasm` binaries of the installed `@tensorflow/tfjs-backend-wasm`. In Node the backend
+ * reads them with `fs`, so a plain file path works; it must end with a separator because tfjs appends the file
+ * name to it.
+ */
+export function wasmBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  return path.join(path.dirname(pkg), 'dist') + path.sep;
+}
+
+/** Registers (wasm: points tfjs at its binaries), selects and initialises `name`. Safe to call repeatedly. */
+export async function useNodeBackend(name: NodeBackendName): Promise<void> {
+  if (name === 'wasm' && !wasmPathsSet && tf.findBackend('wasm') === null) {
+    setWasmPaths(wasmBinaryDir());
+    wasmPathsSet = true;
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) {
+    throw new Error(
+      `tfjs could not start the "${name}" backend in Node` +
+        (name === 'wasm' ? ` (binaries looked for in ${wasmBinaryDir()}); try the "cpu" backend.` : '.'),
+    );
+  }
+  await tf.ready();
+}
