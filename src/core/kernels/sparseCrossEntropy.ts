@@ -1,0 +1,61 @@
+/**
+ * Mean cross-entropy of integer labels under a mask, without a one-hot [N, vocab] tensor.
+ *
+ * Forward:  ce_i = logSumExp(logits_i) − logits_i[label_i];  loss = Σ mask_i·ce_i / Σ mask_i  (0 when Σ mask = 0).
+ * Backward: ∂loss/∂logits_i = (softmax(logits_i) − e_{label_i}) · mask_i / Σ mask. The −1 at the label is written
+ * in place with `tensorScatterUpdate` (N updates), so nothing but the softmax itself is [N, vocab].
+ * `tf.losses.softmaxCrossEntropy` wants one-hot labels: at BPE vocabularies that is hundreds of MB per step.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * @param logits float32 [N, V]
+ * @param labels int32 [N], each in [0, V) (not checked: that would need a GPU readback)
+ * @param mask   float32 [N]: 1 where the position counts, 0 where it does not (prompt, padding); weights allowed
+ */
+export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+  if (logits.rank !== 2) throw new Error(`sparseCrossEntropy: logits must be [N, vocab], got shape [${logits.shape}].`);
+  const [n, vocab] = logits.shape;
+  if (labels.dtype !== 'int32') throw new Error(`sparseCrossEntropy: labels must be int32, got ${labels.dtype}.`);
+  if (labels.rank !== 1 || labels.shape[0] !== n) {
+    throw new Error(`sparseCrossEntropy: labels must be [${n}] to match logits [${n}, ${vocab}], got [${labels.shape}].`);
+  }
+  if (mask.rank !== 1 || mask.shape[0] !== n) {
+    throw new Error(`sparseCrossEntropy: mask must be [${n}] to match logits [${n}, ${vocab}], got [${mask.shape}].`);
+  }
+
+  const op = tf.customGrad((logitsIn, labelsIn, maskIn, save) => {
+    const z = logitsIn as tf.Tensor2D;
+    const y = labelsIn as tf.Tensor1D;
+    const m = tf.cast(maskIn as tf.Tensor1D, 'float32');
+    const rows = tf.range(0, n, 1, 'int32');
+    // The label's logit by a 1-D gather at row·V + label: the simplest gather every backend has.
+    const flatIndex = tf.add(tf.mul(rows, tf.scalar(vocab, 'int32')), y);
+    const labelLogit = tf.gather(tf.reshape(z, [n * vocab]), flatIndex);
+    const lse = tf.logSumExp(z, 1);
+    const ce = tf.sub(lse, labelLogit);
+    const count = tf.sum(m);
+    const denom = tf.where(tf.greater(count, 0), count, tf.onesLike(count));
+    const loss = tf.div(tf.sum(tf.mul(ce, m)), denom) as tf.Scalar;
+    (save as tf.GradSaveFunc)([z, y, m, lse, ce, denom, loss]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
+        const [zs, ys, ms, lses, ces, dens, losss] = saved as [
+          tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Scalar, tf.Scalar,
+        ];
+        const probs = tf.exp(tf.sub(zs, tf.expandDims(lses, 1)));
+        // softmax at the label is exp(−ce): subtract the one-hot there without building it.
+        const atLabel = tf.sub(tf.exp(tf.neg(ces)), 1);
+        const indices = tf.stack([tf.range(0, n, 1, 'int32'), ys], 1) as tf.Tensor2D;
+        const diff = tf.tensorScatterUpdate(probs, indices, atLabel);
+        const scale = tf.div(tf.mul(ms, dy), dens); // [N]
+        const dLogits = tf.mul(diff, tf.expandDims(scale, 1));
+        // ∂loss/∂mask_i = (ce_i − loss) / Σ mask, for completeness (masks are data, rarely differentiated).
+        const dMask = tf.div(tf.mul(tf.sub(ces, losss), dy), dens);
+        return [dLogits, tf.zeros([n], 'float32'), dMask];
+      },
+    };
+  });
+  return op(logits, labels, mask) as tf.Scalar;
+}
