@@ -1,0 +1,276 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * AdamW with decoupled weight decay and global-norm gradient clipping — tfjs core has neither.
+ *
+ * One update, for every parameter p with gradient g (after clipping), at step t (1-based):
+ *   m ← β1·m + (1 − β1)·g            v ← β2·v + (1 − β2)·g²
+ *   m̂ = m / (1 − β1^t)               v̂ = v / (1 − β2^t)
+ *   p ← p − lr·( m̂ / (√v̂ + ε) + wd·p )      (wd only where `decay(name)`; `p` on the right is the old value)
+ * which equals PyTorch's `AdamW` (decay first, `p ← p·(1 − lr·wd)`, then the Adam step).
+ *
+ * Clipping: `norm = √Σ‖g‖²` over all gradients; when `clipNorm > 0`, every gradient is scaled by
+ * `clipNorm / max(norm, clipNorm)`. The returned norm is the one before clipping (what dashboards plot).
+ *
+ * Non-finite guard (on by default): when the loss or the gradient norm is NaN/±Inf, the update is skipped ON THE
+ * DEVICE — parameters and moments stay bit-for-bit what they were — and a sticky `halted` flag blocks every later
+ * update until `clearHalt()`. The runner learns about it at its next (asynchronous, every-N-steps) loss readback and
+ * then knows the weights are still the state from before the bad step. No GPU→CPU read happens in `apply`.
+ * The same mechanism gives a dry run (`dryRun: true`) that executes every kernel of a step without changing
+ * anything: the compile warm-up.
+ */
+export interface AdamWOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Max global gradient norm; 0 or Infinity turns clipping off. */
+  clipNorm: number;
+  /** Which parameters get weight decay (by the key in the params record). Default: all. */
+  decay?: (name: string) => boolean;
+  /** Skip non-finite updates on the device and latch `halted` (default true). */
+  guardNonFinite?: boolean;
+}
+
+export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0 } as const;
+
+/** Host copy of the optimizer state, for checkpoints. */
+export interface AdamWState {
+  /** Updates applied so far (t of the bias correction). */
+  step: number;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
+export interface ApplyOptions {
+  /** The step's loss: a non-finite loss also blocks the update when the guard is on. */
+  loss?: tf.Scalar;
+  /** Execute every kernel, change nothing (compile warm-up). */
+  dryRun?: boolean;
+}
+
+export class AdamW {
+  /** Updates applied so far; drives the bias correction. Host-side, so no readback is needed to advance it. */
+  step = 0;
+  private readonly names: string[];
+  private readonly m: Record<string, tf.Variable>;
+  private readonly v: Record<string, tf.Variable>;
+  private readonly decayOf: Record<string, boolean>;
+  /** 1 once a non-finite step was seen (guard on), else 0. */
+  private readonly halted: tf.Variable<tf.Rank.R0>;
+  private disposed = false;
+
+  constructor(
+    private readonly params: Record<string, tf.Variable>,
+    readonly options: AdamWOptions,
+  ) {
+    validateAdamW(options);
+    this.names = Object.keys(params);
+    this.m = {};
+    this.v = {};
+    this.decayOf = {};
+    for (const n of this.names) {
+      const p = params[n];
+      if (p.dtype !== 'float32') throw new Error(`AdamW: parameter "${n}" is ${p.dtype}; only float32 parameters can be trained`);
+      this.m[n] = tf.variable(tf.zerosLike(p), false);
+      this.v[n] = tf.variable(tf.zerosLike(p), false);
+      this.decayOf[n] = options.decay ? options.decay(n) : true;
+    }
+    this.halted = tf.variable(tf.scalar(0), false);
+  }
+
+  /** Number of tensors the optimizer owns (for leak checks). */
+  get tensorCount(): number {
+    return 2 * this.names.length + 1;
+  }
+
+  /**
+   * Clips and applies `grads` (keyed like the params; a missing key = that parameter is left alone, as PyTorch does
+   * for a `None` gradient). Returns the pre-clip global norm as a scalar the caller owns. Synchronous; no readback.
+   */
+  apply(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions = {}): tf.Scalar {
+    if (this.disposed) throw new Error('AdamW: used after dispose()');
+    if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW: learning rate must be a finite number ≥ 0, got ${lr}`);
+    const o = this.options;
+    const names = this.names.filter((n) => grads[n] != null);
+    const dryRun = opts.dryRun === true;
+    const t = dryRun ? Math.max(1, this.step) : this.step + 1;
+    const result = tf.tidy(() => {
+      const sq = names.map((n) => tf.sum(tf.square(grads[n])));
+      const norm = sq.length === 0 ? tf.scalar(0) : tf.sqrt(sq.length === 1 ? sq[0] : tf.addN(sq));
+      // ok = 1 when this step may change the state.
+      let ok: tf.Scalar = tf.scalar(dryRun ? 0 : 1);
+      let finite: tf.Tensor | null = null;
+      if (o.guardNonFinite !== false) {
+        finite = tf.isFinite(norm);
+        if (opts.loss) finite = tf.logicalAnd(finite, tf.isFinite(opts.loss));
+        ok = tf.mul(ok, tf.mul(tf.cast(finite, 'float32'), tf.sub(1, this.halted)));
+      }
+      const okBool = tf.cast(ok, 'bool');
+      const clip = o.clipNorm > 0 && Number.isFinite(o.clipNorm);
+      const scale = clip ? tf.div(o.clipNorm, tf.maximum(norm, o.clipNorm)) : null;
+      const c1 = tf.mul(ok, 1 - o.beta1);
+      const c2 = tf.mul(ok, 1 - o.beta2);
+      const lrEff = tf.mul(ok, lr);
+      const bc1 = 1 - Math.pow(o.beta1, t);
+      const bc2 = 1 - Math.pow(o.beta2, t);
+      for (const n of names) {
+        const p = this.params[n];
+        let g: tf.Tensor = grads[n];
+        if (scale) g = tf.mul(g, scale);
+        // A skipped step must not touch the moments even when g holds NaN (0 · NaN = NaN), hence the select.
+        if (finite) g = tf.where(okBool, g, tf.zerosLike(g));
+        const m = this.m[n];
+        const v = this.v[n];
+        const mNew = tf.add(m, tf.mul(c1, tf.sub(g, m)));
+        const vNew = tf.add(v, tf.mul(c2, tf.sub(tf.square(g), v)));
+        let upd: tf.Tensor = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), o.eps));
+        if (this.decayOf[n] && o.weightDecay !== 0) upd = tf.add(upd, tf.mul(p, o.weightDecay));
+        p.assign(tf.sub(p, tf.mul(lrEff, upd)));
+        m.assign(mNew);
+        v.assign(vNew);
+      }
+      if (finite && !dryRun) this.halted.assign(tf.maximum(this.halted, tf.sub(1, tf.cast(finite, 'float32'))));
+      return norm as tf.Scalar;
+    });
+    if (!dryRun) this.step = t;
+    return result;
+  }
+
+  /** Zeroes the moments and the step count (a fresh optimizer, as each phase of the paper starts with). */
+  reset(): void {
+    tf.tidy(() => {
+      for (const n of this.names) {
+        this.m[n].assign(tf.zerosLike(this.m[n]));
+        this.v[n].assign(tf.zerosLike(this.v[n]));
+      }
+    });
+    this.step = 0;
+  }
+
+  /** 1 when a non-finite step latched the guard; a tensor, so reading it is the caller's (async) choice. */
+  haltedFlag(): tf.Scalar {
+    return this.halted.clone();
+  }
+
+  clearHalt(): void {
+    tf.tidy(() => this.halted.assign(tf.scalar(0)));
+  }
+
+  /** Reads the state back (asynchronously) for a checkpoint. */
+  async exportState(): Promise<AdamWState> {
+    const m: Record<string, Float32Array> = {};
+    const v: Record<string, Float32Array> = {};
+    for (const n of this.names) {
+      m[n] = (await this.m[n].data()) as Float32Array;
+      v[n] = (await this.v[n].data()) as Float32Array;
+    }
+    return { step: this.step, m, v };
+  }
+
+  /** Restores a state written by `exportState` (same parameter names and sizes). */
+  importState(state: AdamWState): void {
+    for (const n of this.names) {
+      for (const [which, src] of [['m', state.m[n]], ['v', state.v[n]]] as const) {
+        const dst = which === 'm' ? this.m[n] : this.v[n];
+        if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
+        if (src.length !== dst.size) throw new Error(`AdamW state ${which}["${n}"] has ${src.length} values, the parameter has ${dst.size}`);
+        tf.tidy(() => dst.assign(tf.tensor(src, dst.shape, 'float32')));
+      }
+    }
+    this.step = state.step;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const n of this.names) {
+      this.m[n].dispose();
+      this.v[n].dispose();
+    }
+    this.halted.dispose();
+  }
+}
+
+export function validateAdamW(o: AdamWOptions): void {
+  const bad: string[] = [];
+  if (!(o.beta1 >= 0 && o.beta1 < 1)) bad.push(`beta1 must be in [0, 1), got ${o.beta1}`);
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) bad.push(`beta2 must be in [0, 1), got ${o.beta2}`);
+  if (!(o.eps > 0) || !Number.isFinite(o.eps)) bad.push(`eps must be > 0, got ${o.eps}`);
+  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) bad.push(`weightDecay must be ≥ 0, got ${o.weightDecay}`);
+  if (!(o.clipNorm >= 0)) bad.push(`clipNorm must be ≥ 0 (0 = off), got ${o.clipNorm}`);
+  if (bad.length) throw new RangeError(`AdamW: ${bad.join('; ')}`);
+}
+
+/**
+ * `tf.variableGrads` keyed by the params record's keys (tfjs keys gradients by the variables' global names, which
+ * need not match). Parameters the loss does not depend on are absent.
+ */
+export function lossAndGrads(
+  params: Record<string, tf.Variable>,
+  f: () => tf.Scalar,
+): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
+  const keys = Object.keys(params);
+  const { value, grads } = tf.variableGrads(f, keys.map((k) => params[k]));
+  const out: Record<string, tf.Tensor> = {};
+  for (const k of keys) {
+    const g = grads[params[k].name];
+    if (g) out[k] = g;
+  }
+  return { value, grads: out };
+}
+
+/**
+ * Gradient accumulation over k micro-batches: `add` sums gradients (and the loss) into variables owned here;
+ * `take` returns the means as fresh tensors and zeroes the sums. Call both inside a `tf.tidy`.
+ */
+export class GradAccumulator {
+  private readonly sums: Record<string, tf.Variable>;
+  private readonly lossSum: tf.Variable<tf.Rank.R0>;
+  /** Keys that received a gradient since the last `take` (a parameter with no gradient stays untouched). */
+  private readonly seen = new Set<string>();
+  count = 0;
+
+  constructor(params: Record<string, tf.Variable>) {
+    this.sums = {};
+    for (const [k, p] of Object.entries(params)) this.sums[k] = tf.variable(tf.zerosLike(p), false);
+    this.lossSum = tf.variable(tf.scalar(0), false);
+  }
+
+  get tensorCount(): number {
+    return Object.keys(this.sums).length + 1;
+  }
+
+  add(grads: Record<string, tf.Tensor>, loss: tf.Scalar): void {
+    for (const [k, g] of Object.entries(grads)) {
+      this.sums[k].assign(tf.add(this.sums[k], g));
+      this.seen.add(k);
+    }
+    this.lossSum.assign(tf.add(this.lossSum, loss));
+    this.count++;
+  }
+
+  /** Means over the micro-batches added so far plus `last` (the final micro-batch, not stored), then resets. */
+  take(last?: { grads: Record<string, tf.Tensor>; loss: tf.Scalar }): { grads: Record<string, tf.Tensor>; loss: tf.Scalar } {
+    const n = this.count + (last ? 1 : 0);
+    if (n === 0) throw new Error('GradAccumulator.take: nothing accumulated');
+    const grads: Record<string, tf.Tensor> = {};
+    for (const [k, s] of Object.entries(this.sums)) {
+      const lg = last?.grads[k];
+      if (lg) grads[k] = tf.div(this.seen.has(k) ? tf.add(s, lg) : lg, n);
+      else if (this.seen.has(k)) grads[k] = tf.div(s, n);
+    }
+    const loss = tf.div(last ? tf.add(this.lossSum, last.loss) : this.lossSum, n) as tf.Scalar;
+    // The means above are new tensors; zeroing the sums now does not change them.
+    for (const s of Object.values(this.sums)) s.assign(tf.zerosLike(s));
+    this.lossSum.assign(tf.scalar(0));
+    this.seen.clear();
+    this.count = 0;
+    return { grads, loss };
+  }
+
+  dispose(): void {
+    for (const s of Object.values(this.sums)) s.dispose();
+    this.lossSum.dispose();
+  }
+}
