@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../../../cli/tfNode';
 import { chooseEmbeddingGradPath, embeddingLookup, ONEHOT_GRAD_MAX_ELEMENTS } from './embedding';
 
 const V = 7;
@@ -24,7 +24,7 @@ function tableGrad(lookup: (t: tf.Tensor2D, ids: tf.Tensor2D) => tf.Tensor): { v
 let reference: { value: number[]; grad: number[] };
 
 beforeAll(async () => {
-  await useNodeBackend('cpu');
+  await setNodeBackend('cpu');
   reference = tableGrad((t, ids) => tf.gather(t, ids));
 });
 
@@ -32,7 +32,7 @@ describe('embeddingLookup', () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     for (const path of ['onehot', 'scatter'] as const) {
       it(`matches tf.gather and its gradient (cpu) on ${backend} via ${path}`, async () => {
-        await useNodeBackend(backend);
+        await setNodeBackend(backend);
         const ours = tableGrad((t, ids) => embeddingLookup(t, ids, path));
         expect(ours.value[0]).toBeCloseTo(reference.value[0], 5);
         ours.grad.forEach((g, i) => expect(g).toBeCloseTo(reference.grad[i], 5));
@@ -43,7 +43,7 @@ describe('embeddingLookup', () => {
   }
 
   it('has the shape [...ids.shape, width] and a gradient that matches finite differences', async () => {
-    await useNodeBackend('cpu');
+    await setNodeBackend('cpu');
     const ids = tf.tensor2d(IDS, [2, 4], 'int32');
     expect(embeddingLookup(tf.tensor2d(TABLE, [V, C]), ids).shape).toEqual([2, 4, C]);
     const f = (table: number[]) =>

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { useNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../../../cli/tfNode';
 import { sparseCrossEntropy } from './sparseCrossEntropy';
 
 const N = 6;
@@ -36,7 +36,7 @@ function reference(labels = LABELS, mask = MASK) {
 describe('sparseCrossEntropy', () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     it(`matches tf.losses.softmaxCrossEntropy on one-hot labels, value and gradient, on ${backend}`, async () => {
-      await useNodeBackend(backend);
+      await setNodeBackend(backend);
       const a = ours();
       const b = reference();
       expect(a.value).toBeCloseTo(b.value, 5);
@@ -47,7 +47,7 @@ describe('sparseCrossEntropy', () => {
   }
 
   it('computes a one-position example by hand', async () => {
-    await useNodeBackend('cpu');
+    await setNodeBackend('cpu');
     const loss = tf.tidy(() =>
       sparseCrossEntropy(tf.tensor2d([[1, 2, 3]]), tf.tensor1d([1], 'int32'), tf.tensor1d([1])).dataSync()[0],
     );
@@ -56,7 +56,7 @@ describe('sparseCrossEntropy', () => {
   });
 
   it('ignores labels where mask = 0', async () => {
-    await useNodeBackend('cpu');
+    await setNodeBackend('cpu');
     const a = ours();
     const b = ours([0, 1, 2, 2, 4, 3]);
     expect(b.value).toBe(a.value);
@@ -64,14 +64,14 @@ describe('sparseCrossEntropy', () => {
   });
 
   it('is 0 with zero gradient when nothing counts', async () => {
-    await useNodeBackend('cpu');
+    await setNodeBackend('cpu');
     const r = ours(LABELS, [0, 0, 0, 0, 0, 0]);
     expect(r.value).toBe(0);
     expect(r.grad.every((g) => g === 0)).toBe(true);
   });
 
   it('is stable for large logits', async () => {
-    await useNodeBackend('cpu');
+    await setNodeBackend('cpu');
     const loss = tf.tidy(() =>
       sparseCrossEntropy(tf.tensor2d([[1000, 0, -1000]]), tf.tensor1d([1], 'int32'), tf.tensor1d([1])).dataSync()[0],
     );
@@ -79,7 +79,7 @@ describe('sparseCrossEntropy', () => {
   });
 
   it('leaks no tensors, forward or backward', async () => {
-    await useNodeBackend('cpu');
+    await setNodeBackend('cpu');
     ours();
     const before = tf.memory().numTensors;
     ours();
@@ -88,7 +88,7 @@ describe('sparseCrossEntropy', () => {
   });
 
   it('explains wrong shapes and dtypes', async () => {
-    await useNodeBackend('cpu');
+    await setNodeBackend('cpu');
     const z = tf.zeros([2, 3]) as tf.Tensor2D;
     expect(() => sparseCrossEntropy(z, tf.tensor1d([0, 1]), tf.ones([2]) as tf.Tensor1D)).toThrow(/int32/);
     expect(() => sparseCrossEntropy(z, tf.tensor1d([0], 'int32'), tf.ones([2]) as tf.Tensor1D)).toThrow(/labels must be \[2\]/);

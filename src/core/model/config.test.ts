@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { countGptParams, GPT_PRESETS, gptConfigFromPreset, GptConfigError, gptConfigProblems, validateGptConfig } from './config';
+
+describe('GptConfig', () => {
+  it('builds every preset with the tokenizer vocabulary', () => {
+    for (const name of Object.keys(GPT_PRESETS) as (keyof typeof GPT_PRESETS)[]) {
+      const c = gptConfigFromPreset(name, 100);
+      expect(c.vocabSize).toBe(100);
+      expect(gptConfigProblems(c)).toEqual([]);
+    }
+    expect(gptConfigFromPreset('tiny', 256)).toMatchObject({ layers: 2, width: 64, contextLength: 64 });
+    expect(gptConfigFromPreset('small', 256, { contextLength: 256 }).contextLength).toBe(256);
+  });
+
+  it('counts parameters like GPT-2 (124M for the GPT-2 small shape)', () => {
+    const gpt2 = validateGptConfig({
+      vocabSize: 50257, contextLength: 1024, layers: 12, width: 768, heads: 12, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt',
+    });
+    expect(countGptParams(gpt2)).toBe(124_439_808);
+  });
+
+  it('lists every problem with a clear message', () => {
+    const problems = gptConfigProblems({
+      vocabSize: 0, contextLength: 1.5, layers: 2, width: 30, heads: 4, mlpRatio: -1, layerNormEps: 0, attentionScale: 'cube',
+    });
+    expect(problems).toHaveLength(6);
+    expect(problems.join('\n')).toMatch(/vocabSize .* must be a positive integer, got 0/);
+    expect(problems.join('\n')).toMatch(/contextLength .* got 1.5/);
+    expect(problems.join('\n')).toMatch(/width 30 is not divisible by heads 4/);
+    expect(problems.join('\n')).toMatch(/mlpRatio/);
+    expect(problems.join('\n')).toMatch(/layerNormEps/);
+    expect(problems.join('\n')).toMatch(/attentionScale must be "sqrt" \(GPT-2\) or "none" \(GPT-Neo\), got "cube"/);
+    expect(() => validateGptConfig({ ...GPT_PRESETS.micro })).toThrow(GptConfigError);
+    expect(gptConfigProblems(null)).toEqual(['The model config must be an object.']);
+  });
+});
