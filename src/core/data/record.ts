@@ -31,6 +31,8 @@ export interface ValidationReport {
   rejected: RejectedRow[];
   /** Problems that did not cost a record (a trimmed score, an unknown extra field, …). */
   warnings: (RowLocation & { message: string })[];
+  /** Facts about the whole file rather than one row ("412 scores carried trailing whitespace and were trimmed"). */
+  notes?: string[];
 }
 
 export type DatasetFormat =
@@ -44,12 +46,25 @@ export type DatasetFormat =
   | 'tsv'
   | 'parquet';
 
+/** Which column of a table (CSV, TSV, Parquet) feeds which field of an `InstructionRecord`. Values are column names. */
+export interface ColumnMapping {
+  instruction: string;
+  input?: string;
+  output: string;
+  score?: string;
+  id?: string;
+}
+
 export interface ParsedDataset {
   format: DatasetFormat;
   /** A human label for the format, shown in the UI ("Alpaca JSON array", …). */
   formatLabel: string;
   records: InstructionRecord[];
   report: ValidationReport;
+  /** The text encoding the file was read in ('utf-8', 'utf-16le', 'utf-16be'); 'binary' for Parquet. */
+  encoding?: string;
+  /** For CSV/TSV/Parquet read by columns: the columns found and the mapping used, so the user can change it. */
+  columns?: { names: string[]; mapping: ColumnMapping };
 }
 
 /** Thrown when a whole file cannot be read (empty, binary, wrong encoding, unknown shape). */
