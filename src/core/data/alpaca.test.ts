@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseDataset } from './parseDataset';
+import { jsonl, utf8 } from './testing/fixtures';
+
+describe('Alpaca / WizardLM reader', () => {
+  it('reads a JSON array of {instruction, input, output} with ids by position and extra fields in meta', async () => {
+    const rows = [
+      { instruction: 'Give three tips.', input: '', output: '1. Eat. 2. Sleep. 3. Move.' },
+      { instruction: 'Translate.', input: 'Bonjour', output: 'Hello', category: 'translation', difficulty: '2', ok: true },
+    ];
+    const parsed = await parseDataset(utf8(JSON.stringify(rows, null, 2)), 'alpaca_data.json');
+    expect(parsed.format).toBe('alpaca-json');
+    expect(parsed.formatLabel).toBe('Alpaca JSON array');
+    expect(parsed.records).toEqual([
+      { id: '0', instruction: 'Give three tips.', input: '', output: '1. Eat. 2. Sleep. 3. Move.', meta: {} },
+      { id: '1', instruction: 'Translate.', input: 'Bonjour', output: 'Hello', score: 2, meta: { category: 'translation', ok: 'true' } },
+    ]);
+    expect(parsed.report).toEqual({ accepted: 2, rejected: [], warnings: [] });
+  });
+
+  it('keeps text verbatim (no trimming) and an own id', async () => {
+    const parsed = await parseDataset(utf8(JSON.stringify([{ id: 77, instruction: '  Hi\n', output: ' there ' }])), 'w.json');
+    expect(parsed.records[0]).toMatchObject({ id: '77', instruction: '  Hi\n', input: '', output: ' there ' });
+  });
+
+  it('reads WizardLM {instruction, output} as the Alpaca shape', async () => {
+    const parsed = await parseDataset(utf8(JSON.stringify([{ instruction: 'Why?', output: 'Because.' }])), 'wizardlm.json');
+    expect(parsed.format).toBe('alpaca-json');
+    expect(parsed.formatLabel).toBe('WizardLM (instruction/output) JSON array');
+    expect(parsed.records[0]).toMatchObject({ instruction: 'Why?', input: '', output: 'Because.' });
+  });
+
+  it('reads Alpaca JSONL, also from a file named .json, with 1-based lines', async () => {
+    const text = jsonl([{ instruction: 'a', input: 'b', output: 'c' }, '', { instruction: 'd', input: '', output: 'e' }]);
+    const parsed = await parseDataset(utf8(text), 'mislabelled.json');
+    expect(parsed.format).toBe('alpaca-jsonl');
+    expect(parsed.formatLabel).toBe('Alpaca JSONL');
+    // The blank line is not a row; the record after it keeps its true line (3) and line-based index.
+    expect(parsed.records.map((r) => r.id)).toEqual(['0', '2']);
+    expect(parsed.report.accepted).toBe(2);
+  });
+
+  it('parses score / difficulty / level fields (numbers or numeric strings), preferring score', async () => {
+    const rows = [
+      { instruction: 'a', input: '', output: 'x', level: 4 },
+      { instruction: 'b', input: '', output: 'x', difficulty: ' 2.5 ', level: 9 },
+      { instruction: 'c', input: '', output: 'x', score: 3, difficulty: 1 },
+      { instruction: 'd', input: '', output: 'x', level: 'Level 5' },
+    ];
+    const parsed = await parseDataset(utf8(JSON.stringify(rows)), 'scored.json');
+    expect(parsed.records.map((r) => r.score)).toEqual([4, 2.5, 3, undefined]);
+    expect(parsed.records[1].meta).toEqual({ level: 9 });
+    expect(parsed.records[2].meta).toEqual({ difficulty: 1 });
+    expect(parsed.records[3].meta).toEqual({ level: 'Level 5' });
+    expect(parsed.report.warnings).toEqual([{ index: 3, message: 'score `level` "Level 5" is not a number; record kept unscored' }]);
+  });
+});

@@ -1,0 +1,101 @@
+import { readAlpacaRow } from './alpaca';
+import { guessMapping, type ColumnMapping } from './columns';
+import { delimiterFor, listCsvColumns, readCsv, type CsvMapping } from './csv';
+import { decodeText } from './decode';
+import { readDollyRow } from './dolly';
+import { formatLabel, type RecordShape } from './formats';
+import { readJsonArray, readJsonLines } from './json';
+import { listParquetColumns, readParquet } from './parquet';
+import { readPhasedSftRow } from './phasedsft';
+import { ProgressTicker } from './progress';
+import { DatasetError, type ParsedDataset, type ParseProgress } from './record';
+import { readConversationRow } from './sharegpt';
+import { isParquet, refuseFakeParquet, sniffText } from './sniff';
+import { RecordCollector, type RowReader } from './validate';
+
+export { reportToCsv, reportToJson, reportToText } from './report';
+
+export interface ParseOptions {
+  /** For CSV/TSV/Parquet: which column holds what. Guessed from the header names when absent. */
+  csvMapping?: CsvMapping;
+  /** Called about every 2% of the file, and once at the end. */
+  onProgress?: ParseProgress;
+}
+
+const READERS: Record<RecordShape, RowReader> = {
+  alpaca: readAlpacaRow,
+  wizardlm: readAlpacaRow,
+  dolly: readDollyRow,
+  phasedsft: readPhasedSftRow,
+  sharegpt: readConversationRow,
+  'openai-messages': readConversationRow,
+};
+
+/**
+ * Read any supported instruction dataset: sniff the format, decode, read every row, validate.
+ * Rows that cannot be used are in `report.rejected` with their line (or index) and the reason; a file that cannot be
+ * read at all throws `DatasetError` with a hint.
+ */
+export async function parseDataset(bytes: Uint8Array, fileName: string, options: ParseOptions = {}): Promise<ParsedDataset> {
+  const collector = new RecordCollector();
+  const progress = new ProgressTicker(options.onProgress);
+  progress.update(0, 0);
+
+  if (isParquet(bytes)) {
+    const { shape, columns } = await readParquet(bytes, fileName, options.csvMapping, collector, progress);
+    progress.done(collector.records.length);
+    const parsed: ParsedDataset = {
+      format: 'parquet',
+      formatLabel: formatLabel('parquet', { shape }),
+      records: collector.records,
+      report: collector.report(),
+      encoding: 'binary',
+    };
+    if (columns) parsed.columns = columns;
+    return parsed;
+  }
+  refuseFakeParquet(fileName);
+
+  const { text, encoding } = decodeText(bytes, fileName);
+  const sniffed = sniffText(text, fileName);
+  const parsed: ParsedDataset = { format: sniffed.format, formatLabel: sniffed.label, records: collector.records, report: collector.report(), encoding };
+  if (sniffed.container === 'delimited') {
+    parsed.columns = readCsv(text, sniffed.delimiter ?? ',', fileName, options.csvMapping, collector, progress);
+  } else {
+    const read = READERS[sniffed.shape as RecordShape];
+    if (sniffed.container === 'jsonl') readJsonLines(text, read, collector, progress);
+    else readJsonArray(text, fileName, read, collector, progress);
+  }
+  if (encoding !== 'utf-8') collector.note(`The file was read as ${encoding.toUpperCase()}.`);
+  parsed.report = collector.report();
+  progress.done(collector.records.length);
+  if (parsed.report.accepted === 0 && parsed.report.rejected.length === 0) {
+    throw new DatasetError(`"${fileName}" holds no records: the header or brackets are there, but no rows.`, 'Choose a file that holds records.');
+  }
+  return parsed;
+}
+
+export interface TableColumns {
+  format: 'csv' | 'tsv' | 'parquet';
+  columns: string[];
+  /** The mapping `parseDataset` would use when given none (instruction/output may be missing). */
+  guessed: Partial<ColumnMapping>;
+}
+
+/**
+ * The columns of a CSV, TSV or Parquet file and the guessed mapping, so the UI can let the user change it;
+ * undefined for JSON formats, which are read by their field names.
+ */
+export function inspectColumns(bytes: Uint8Array, fileName: string): TableColumns | undefined {
+  if (isParquet(bytes)) {
+    const { columns, guessed, shape } = listParquetColumns(bytes, fileName);
+    return shape ? undefined : { format: 'parquet', columns, guessed };
+  }
+  refuseFakeParquet(fileName);
+  const { text } = decodeText(bytes, fileName);
+  const sniffed = sniffText(text, fileName);
+  if (sniffed.container !== 'delimited') return undefined;
+  const delimiter = sniffed.delimiter ?? delimiterFor(text, fileName);
+  const { columns } = listCsvColumns(text, fileName, delimiter);
+  return { format: sniffed.format === 'tsv' ? 'tsv' : 'csv', columns, guessed: guessMapping(columns) };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { parseDataset } from './parseDataset';
+import { jsonl, utf8 } from './testing/fixtures';
+
+describe('ShareGPT / OpenAI messages reader', () => {
+  it('takes the first human turn and the gpt turn after it; system goes to meta.system', async () => {
+    const rows = [
+      {
+        id: 'conv-1',
+        conversations: [
+          { from: 'system', value: 'You are terse.' },
+          { from: 'human', value: 'What is 2+2?' },
+          { from: 'gpt', value: '4' },
+        ],
+      },
+    ];
+    const parsed = await parseDataset(utf8(JSON.stringify(rows)), 'sharegpt.json');
+    expect(parsed.format).toBe('sharegpt');
+    expect(parsed.formatLabel).toBe('ShareGPT conversations JSON array');
+    expect(parsed.records).toEqual([{ id: 'conv-1', instruction: 'What is 2+2?', input: '', output: '4', meta: { system: 'You are terse.' } }]);
+    expect(parsed.report.warnings).toEqual([]);
+  });
+
+  it('keeps the first exchange of a multi-turn conversation with a warning naming the row', async () => {
+    const text = jsonl([
+      { conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }] },
+      {
+        conversations: [
+          { from: 'human', value: 'Q1' },
+          { from: 'gpt', value: 'A1' },
+          { from: 'human', value: 'Q2' },
+          { from: 'gpt', value: 'A2' },
+        ],
+      },
+    ]);
+    const parsed = await parseDataset(utf8(text), 'sg.jsonl');
+    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['Hi', 'Hello'], ['Q1', 'A1']]);
+    expect(parsed.report.warnings).toEqual([{ line: 2, index: 1, message: 'multi-turn conversation (4 turns): kept the first exchange only' }]);
+  });
+
+  it('reads OpenAI {messages: [{role, content}]} including content parts', async () => {
+    const text = jsonl([
+      { messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Name a colour.' }, { role: 'assistant', content: 'Blue.' }], source: 'synthetic' },
+      { messages: [{ role: 'user', content: [{ type: 'text', text: 'Part one.' }, { type: 'text', text: 'Part two.' }] }, { role: 'assistant', content: 'Done.' }] },
+    ]);
+    const parsed = await parseDataset(utf8(text), 'chat.jsonl');
+    expect(parsed.format).toBe('openai-messages');
+    expect(parsed.formatLabel).toBe('OpenAI messages JSONL');
+    expect(parsed.records).toEqual([
+      { id: '0', instruction: 'Name a colour.', input: '', output: 'Blue.', meta: { system: 'Be kind.', source: 'synthetic' } },
+      { id: '1', instruction: 'Part one.\nPart two.', input: '', output: 'Done.', meta: {} },
+    ]);
+  });
+
+  it('rejects conversations it cannot use, naming the turn', async () => {
+    const text = jsonl([
+      { conversations: [{ from: 'human', value: 'Only a question' }] },
+      { conversations: [{ from: 'human', value: 'Q' }, { from: 'human', value: 'Q again' }] },
+      { conversations: [{ from: 'gpt', value: 'Hello!' }] },
+      { conversations: [{ from: 'alien', value: 'Q' }, { from: 'gpt', value: 'A' }] },
+      { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 7 }] },
+      { conversations: 'Q: hi A: hello' },
+      { conversations: [{ from: 'human', value: '   ' }, { from: 'gpt', value: 'A' }] },
+    ]);
+    const parsed = await parseDataset(utf8(text), 'bad.jsonl');
+    expect(parsed.records).toEqual([]);
+    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
+      [1, 'missing output: no assistant turn after the first user turn (`conversations[0]`)'],
+      [2, 'missing output: `conversations[1]` after the first user turn is from "human", not the assistant'],
+      [3, 'missing instruction: no user turn in `conversations` (1 turn)'],
+      [4, 'unknown speaker "alien" in `conversations[0].from` (known: human, user, gpt, assistant, system)'],
+      [5, 'wrong type: `conversations[1].value` is a number, expected text'],
+      [6, 'wrong type: `conversations` is text, expected a list of turns'],
+      [7, 'empty instruction: `conversations[0].value` holds only whitespace'],
+    ]);
+  });
+
+  it('skips an opening assistant greeting with a warning', async () => {
+    const text = jsonl([{ conversations: [{ from: 'gpt', value: 'How can I help?' }, { from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }] }]);
+    const parsed = await parseDataset(utf8(text), 'greet.jsonl');
+    expect(parsed.records[0]).toMatchObject({ instruction: 'Q', output: 'A' });
+    expect(parsed.report.warnings.map((w) => w.message)).toEqual(['conversation opens with 1 assistant turn(s) before the first user turn; skipped']);
+  });
+});

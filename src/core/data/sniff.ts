@@ -1,0 +1,245 @@
+import { decodeText } from './decode';
+import { formatLabel, KNOWN_SHAPES, shapeToFormat, type Container, type RecordShape } from './formats';
+import { DatasetError, type DatasetFormat } from './record';
+import { typeName } from './validate';
+
+export interface SniffResult {
+  format: DatasetFormat;
+  container: Container;
+  /** The JSON row shape; undefined for CSV/TSV (read by columns) and for Parquet until its columns are seen. */
+  shape?: RecordShape;
+  /** The field separator of CSV/TSV. */
+  delimiter?: string;
+  label: string;
+}
+
+/** How many rows the shape is judged on. */
+const SAMPLE_ROWS = 20;
+
+const KNOWN_FILES =
+  'The studio reads Alpaca, WizardLM, Dolly, ShareGPT, OpenAI-messages and PhasedSFT records as a JSON array or JSONL, ' +
+  'CSV/TSV with a header row, and Parquet.';
+
+/** Parquet files start and end with the magic bytes "PAR1". */
+export function isParquet(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  const par1 = (at: number) => bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
+  return n >= 12 && par1(0) && par1(n - 4);
+}
+
+export function extensionOf(fileName: string): string {
+  const m = /\.([a-z0-9]+)$/i.exec(fileName);
+  return m ? m[1].toLowerCase() : '';
+}
+
+/** Decide the format from the file name and the bytes (decoding the text when it is not Parquet). */
+export function sniffFormat(bytes: Uint8Array, fileName: string): SniffResult {
+  if (isParquet(bytes)) return { format: 'parquet', container: 'parquet', label: formatLabel('parquet') };
+  refuseFakeParquet(fileName);
+  return sniffText(decodeText(bytes, fileName).text, fileName);
+}
+
+export function refuseFakeParquet(fileName: string): void {
+  if (extensionOf(fileName) === 'parquet') {
+    throw new DatasetError(
+      `"${fileName}" is named .parquet but is not a Parquet file: it does not start and end with the "PAR1" marker.`,
+      'The download may be cut short; fetch the file again.',
+    );
+  }
+}
+
+/**
+ * Decide the format of decoded text. Content wins over the extension for JSON (a `.json` file holding one object per
+ * line is JSONL); `.csv`/`.tsv` are taken at their word.
+ */
+export function sniffText(text: string, fileName: string): SniffResult {
+  const ext = extensionOf(fileName);
+  if (ext === 'csv' || ext === 'tsv' || ext === 'tab') {
+    const delimiter = ext === 'csv' ? (sniffDelimiter(firstLine(text)) ?? ',') : '\t';
+    return delimited(delimiter);
+  }
+  const start = firstNonSpace(text);
+  const c = text[start];
+  if (c === '[') {
+    const samples = firstArrayElements(text, start, SAMPLE_ROWS);
+    if (samples.length === 0 && /^\[\s*\]\s*$/.test(text.slice(start))) {
+      throw new DatasetError(`"${fileName}" holds an empty JSON array: there are no records in it.`, 'Choose a file that holds records.');
+    }
+    const shape = detectShape(samples, fileName);
+    return json(shape, 'json-array');
+  }
+  if (c === '{') {
+    const { objects, firstError } = firstJsonLines(text, SAMPLE_ROWS);
+    if (objects.length > 0) return json(detectShape(objects, fileName), 'jsonl');
+    // Not one object per line: a single pretty-printed object is read as one record.
+    let whole: unknown;
+    try {
+      whole = JSON.parse(text);
+    } catch {
+      throw new DatasetError(
+        `"${fileName}" looks like JSON lines, but none of its first ${SAMPLE_ROWS} lines is a whole JSON object (line 1: ${firstError}).`,
+        'Put one complete JSON object on each line (JSONL), or wrap the records in a JSON array [ … ].',
+      );
+    }
+    return json(detectShape([whole], fileName), 'json-array');
+  }
+  const delimiter = sniffDelimiter(firstLine(text));
+  if (delimiter) return delimited(delimiter);
+  throw new DatasetError(
+    `Could not tell the format of "${fileName}": it does not start like JSON ([ or {) and its first line ` +
+      `(${JSON.stringify(firstLine(text).slice(0, 60))}) has no comma, tab or semicolon separating columns.`,
+    KNOWN_FILES,
+  );
+}
+
+function json(shape: RecordShape, container: Container): SniffResult {
+  const format = shapeToFormat(shape, container);
+  return { format, container, shape, label: formatLabel(format, { container, shape }) };
+}
+
+function delimited(delimiter: string): SniffResult {
+  const format = delimiter === '\t' ? 'tsv' : 'csv';
+  return { format, container: 'delimited', delimiter, label: formatLabel(format, { delimiter }) };
+}
+
+/** The shape of one row, by its keys; undefined when it matches none. */
+export function shapeOf(row: Record<string, unknown>): RecordShape | undefined {
+  if (Array.isArray(row.data) && ('score' in row || 'id' in row)) return 'phasedsft';
+  if (Array.isArray(row.conversations)) return 'sharegpt';
+  if (Array.isArray(row.messages)) return 'openai-messages';
+  if ('instruction' in row) {
+    if ('output' in row) return 'input' in row ? 'alpaca' : 'wizardlm';
+    if ('response' in row) return 'dolly';
+  }
+  return undefined;
+}
+
+/** The shape of the file: that of the first sampled row that has one. Otherwise say what was seen. */
+export function detectShape(samples: unknown[], fileName: string): RecordShape {
+  const keys = new Set<string>();
+  const others: string[] = [];
+  let shape: RecordShape | undefined;
+  for (const sample of samples) {
+    if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
+      others.push(typeName(sample));
+      continue;
+    }
+    const row = sample as Record<string, unknown>;
+    const own = shapeOf(row);
+    if (own && !shape) shape = own;
+    // Alpaca rows without `input` are WizardLM-like; one row with `input` makes the file Alpaca.
+    if (own === 'alpaca' && shape === 'wizardlm') shape = 'alpaca';
+    for (const key of Object.keys(row)) keys.add(key);
+  }
+  if (shape) return shape;
+  if (keys.size === 0) {
+    const seen = others.length > 0 ? `its first rows are ${[...new Set(others)].join(', ')}` : 'no rows could be read';
+    throw new DatasetError(`"${fileName}" holds no records (JSON objects): ${seen}.`, `Each record must be a JSON object. Known shapes: ${KNOWN_SHAPES}.`);
+  }
+  const list = [...keys].slice(0, 15).map((k) => `"${k}"`).join(', ');
+  throw new DatasetError(
+    `Could not recognise the records in "${fileName}": their fields are ${list}${keys.size > 15 ? ', …' : ''}. ` +
+      `Known shapes: ${KNOWN_SHAPES}.`,
+    'Rename the fields to one of these shapes, or save the file as CSV and choose which column is the instruction and which the output.',
+  );
+}
+
+function firstNonSpace(text: string): number {
+  let i = 0;
+  while (i < text.length && /\s/.test(text[i])) i++;
+  return i;
+}
+
+function firstLine(text: string): string {
+  const start = firstNonSpace(text);
+  const end = text.indexOf('\n', start);
+  return (end < 0 ? text.slice(start) : text.slice(start, end)).replace(/\r$/, '');
+}
+
+/** The separator of a header line: the most frequent of tab, comma, semicolon, pipe outside quotes (comma on ties). */
+export function sniffDelimiter(header: string): string | undefined {
+  const counts = new Map<string, number>([[',', 0], ['\t', 0], [';', 0], ['|', 0]]);
+  let quoted = false;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const [ch, n] of counts) {
+    if (n > bestCount) {
+      best = ch;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/**
+ * The first `k` elements of the JSON array that starts at `start`, parsed, without parsing the whole array
+ * (elements that do not parse are skipped: the full parse will say where the problem is).
+ */
+export function firstArrayElements(text: string, start: number, k: number): unknown[] {
+  const out: unknown[] = [];
+  let i = start + 1;
+  let depth = 0;
+  let inString = false;
+  let elementStart = -1;
+  for (; i < text.length && out.length < k; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+      continue;
+    }
+    if (elementStart < 0) {
+      if (ch === 93 /* ] */) break;
+      if (ch <= 32 || ch === 44 /* , */) continue;
+      elementStart = i;
+    }
+    if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91) depth++;
+    else if (ch === 125 || ch === 93) {
+      if (depth === 0) {
+        pushParsed(out, text.slice(elementStart, i));
+        break;
+      }
+      depth--;
+    } else if (ch === 44 && depth === 0) {
+      pushParsed(out, text.slice(elementStart, i));
+      elementStart = -1;
+    }
+  }
+  return out;
+}
+
+function pushParsed(out: unknown[], element: string): void {
+  try {
+    out.push(JSON.parse(element));
+  } catch {
+    // Left for the full parse to report with its position.
+  }
+}
+
+/** Up to `k` objects from the first lines of JSONL text, and the parse error of the first line that failed. */
+function firstJsonLines(text: string, k: number): { objects: unknown[]; firstError?: string } {
+  const objects: unknown[] = [];
+  let firstError: string | undefined;
+  let pos = 0;
+  let lines = 0;
+  while (pos < text.length && lines < k) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const line = text.slice(pos, end);
+    pos = end + 1;
+    if (line.trim() === '') continue;
+    lines++;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) objects.push(value);
+    } catch (error) {
+      firstError ??= (error as Error).message;
+    }
+  }
+  return { objects, firstError };
+}

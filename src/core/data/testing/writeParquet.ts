@@ -1,0 +1,239 @@
+/**
+ * A minimal Parquet writer for tests (hyparquet has no writer installed here): flat OPTIONAL columns of UTF-8 text,
+ * DOUBLE or INT64, PLAIN encoding, data page v1, one page per column chunk, footer in the Thrift compact protocol.
+ * Enough to make real files that hyparquet (and pyarrow) read; not a general writer.
+ */
+
+export type ParquetTestColumn =
+  | { name: string; type: 'string'; values: (string | null)[] }
+  | { name: string; type: 'double'; values: (number | null)[] }
+  | { name: string; type: 'int64'; values: (bigint | null)[] };
+
+export interface WriteParquetOptions {
+  /** Rows per row group (default: all in one). */
+  rowGroupSize?: number;
+  /** The codec written into the metadata (the bytes stay uncompressed): lets a test see an unsupported codec refused. */
+  codec?: 'UNCOMPRESSED' | 'GZIP' | 'ZSTD';
+}
+
+const CODECS = { UNCOMPRESSED: 0, GZIP: 2, ZSTD: 6 } as const;
+const PARQUET_TYPE = { int64: 2, double: 5, string: 6 } as const;
+const OPTIONAL = 1;
+const CONVERTED_UTF8 = 0;
+const ENCODING_PLAIN = 0;
+const ENCODING_RLE = 3;
+const PAGE_DATA = 0;
+
+// ---- Thrift compact protocol ----
+
+type TValue =
+  | { t: 'i32'; v: number }
+  | { t: 'i64'; v: bigint }
+  | { t: 'bin'; v: Uint8Array }
+  | { t: 'struct'; v: TField[] }
+  | { t: 'list'; elem: 'i32' | 'bin' | 'struct'; v: TValue[] };
+type TField = [id: number, value: TValue];
+
+const TYPE_CODE = { i32: 5, i64: 6, bin: 8, list: 9, struct: 12 } as const;
+
+const i32 = (v: number): TValue => ({ t: 'i32', v });
+const i64 = (v: number | bigint): TValue => ({ t: 'i64', v: BigInt(v) });
+const str = (v: string): TValue => ({ t: 'bin', v: new TextEncoder().encode(v) });
+const struct = (...v: TField[]): TValue => ({ t: 'struct', v });
+const list = (elem: 'i32' | 'bin' | 'struct', v: TValue[]): TValue => ({ t: 'list', elem, v });
+
+class ByteSink {
+  private chunks: number[] = [];
+
+  byte(b: number): void {
+    this.chunks.push(b & 0xff);
+  }
+
+  varint(n: bigint): void {
+    let x = n;
+    while (x >= 0x80n) {
+      this.byte(Number(x & 0x7fn) | 0x80);
+      x >>= 7n;
+    }
+    this.byte(Number(x));
+  }
+
+  zigzag(n: bigint): void {
+    this.varint(n >= 0n ? n << 1n : ((-n) << 1n) - 1n);
+  }
+
+  bytes(b: Uint8Array): void {
+    for (const x of b) this.chunks.push(x);
+  }
+
+  toBytes(): Uint8Array {
+    return Uint8Array.from(this.chunks);
+  }
+}
+
+function writeValue(sink: ByteSink, value: TValue): void {
+  switch (value.t) {
+    case 'i32':
+      sink.zigzag(BigInt(value.v));
+      break;
+    case 'i64':
+      sink.zigzag(value.v);
+      break;
+    case 'bin':
+      sink.varint(BigInt(value.v.length));
+      sink.bytes(value.v);
+      break;
+    case 'struct': {
+      let last = 0;
+      for (const [id, field] of value.v) {
+        const delta = id - last;
+        const code = TYPE_CODE[field.t];
+        if (delta > 0 && delta <= 15) sink.byte((delta << 4) | code);
+        else {
+          sink.byte(code);
+          sink.zigzag(BigInt(id));
+        }
+        writeValue(sink, field);
+        last = id;
+      }
+      sink.byte(0); // STOP
+      break;
+    }
+    case 'list': {
+      const code = TYPE_CODE[value.elem];
+      if (value.v.length < 15) sink.byte((value.v.length << 4) | code);
+      else {
+        sink.byte(0xf0 | code);
+        sink.varint(BigInt(value.v.length));
+      }
+      for (const item of value.v) writeValue(sink, item);
+      break;
+    }
+  }
+}
+
+function thrift(value: TValue): Uint8Array {
+  const sink = new ByteSink();
+  writeValue(sink, value);
+  return sink.toBytes();
+}
+
+// ---- Pages ----
+
+/** Definition levels (1 = present, 0 = null) as an RLE/bit-packed hybrid, bit width 1, with its 4-byte length. */
+function definitionLevels(present: boolean[]): Uint8Array {
+  const sink = new ByteSink();
+  let i = 0;
+  while (i < present.length) {
+    let j = i;
+    while (j < present.length && present[j] === present[i]) j++;
+    sink.varint(BigInt(j - i) << 1n); // RLE run header: count << 1, low bit 0
+    sink.byte(present[i] ? 1 : 0);
+    i = j;
+  }
+  const body = sink.toBytes();
+  const out = new Uint8Array(4 + body.length);
+  new DataView(out.buffer).setUint32(0, body.length, true);
+  out.set(body, 4);
+  return out;
+}
+
+function plainValues(column: ParquetTestColumn, from: number, to: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let r = from; r < to; r++) {
+    const v = column.values[r];
+    if (v === null) continue;
+    if (column.type === 'string') {
+      const text = new TextEncoder().encode(v as string);
+      const len = new Uint8Array(4);
+      new DataView(len.buffer).setUint32(0, text.length, true);
+      parts.push(len, text);
+    } else {
+      const b = new Uint8Array(8);
+      const view = new DataView(b.buffer);
+      if (column.type === 'double') view.setFloat64(0, v as number, true);
+      else view.setBigInt64(0, v as bigint, true);
+      parts.push(b);
+    }
+  }
+  return concat(parts);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Write the columns (all the same length) as a Parquet file. */
+export function writeParquet(columns: ParquetTestColumn[], options: WriteParquetOptions = {}): Uint8Array {
+  const rows = columns[0]?.values.length ?? 0;
+  for (const c of columns) if (c.values.length !== rows) throw new Error(`column ${c.name} has ${c.values.length} values, expected ${rows}`);
+  const groupSize = Math.max(1, options.rowGroupSize ?? rows);
+  const codec = CODECS[options.codec ?? 'UNCOMPRESSED'];
+  const parts: Uint8Array[] = [new TextEncoder().encode('PAR1')];
+  let offset = 4;
+  const rowGroups: TValue[] = [];
+  for (let from = 0; from < rows || (rows === 0 && from === 0); from += groupSize) {
+    const to = Math.min(rows, from + groupSize);
+    const chunks: TValue[] = [];
+    let groupBytes = 0;
+    for (const column of columns) {
+      const present = column.values.slice(from, to).map((v) => v !== null);
+      const page = concat([definitionLevels(present), plainValues(column, from, to)]);
+      const header = thrift(
+        struct(
+          [1, i32(PAGE_DATA)],
+          [2, i32(page.length)],
+          [3, i32(page.length)],
+          [5, struct([1, i32(to - from)], [2, i32(ENCODING_PLAIN)], [3, i32(ENCODING_RLE)], [4, i32(ENCODING_RLE)])],
+        ),
+      );
+      const chunkOffset = offset;
+      const chunkSize = header.length + page.length;
+      parts.push(header, page);
+      offset += chunkSize;
+      groupBytes += chunkSize;
+      chunks.push(
+        struct(
+          [2, i64(chunkOffset)],
+          [
+            3,
+            struct(
+              [1, i32(PARQUET_TYPE[column.type])],
+              [2, list('i32', [i32(ENCODING_PLAIN), i32(ENCODING_RLE)])],
+              [3, list('bin', [str(column.name)])],
+              [4, i32(codec)],
+              [5, i64(to - from)],
+              [6, i64(chunkSize)],
+              [7, i64(chunkSize)],
+              [9, i64(chunkOffset)],
+            ),
+          ],
+        ),
+      );
+    }
+    rowGroups.push(struct([1, list('struct', chunks)], [2, i64(groupBytes)], [3, i64(to - from)]));
+    if (rows === 0) break;
+  }
+  const schema: TValue[] = [
+    struct([4, str('schema')], [5, i32(columns.length)]),
+    ...columns.map((c) => {
+      const fields: TField[] = [[1, i32(PARQUET_TYPE[c.type])], [3, i32(OPTIONAL)], [4, str(c.name)]];
+      if (c.type === 'string') fields.push([6, i32(CONVERTED_UTF8)]);
+      return struct(...fields);
+    }),
+  ];
+  const footer = thrift(
+    struct([1, i32(1)], [2, list('struct', schema)], [3, i64(rows)], [4, list('struct', rowGroups)], [6, str('phased-ift-studio test writer')]),
+  );
+  const tail = new Uint8Array(8);
+  new DataView(tail.buffer).setUint32(0, footer.length, true);
+  tail.set(new TextEncoder().encode('PAR1'), 4);
+  parts.push(footer, tail);
+  return concat(parts);
+}

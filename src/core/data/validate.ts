@@ -1,0 +1,276 @@
+import type { InstructionRecord, RejectedRow, RowLocation, ValidationReport } from './record';
+
+/** A field longer than this is refused: no instruction example needs it, and one would swamp a batch. */
+export const MAX_FIELD_CHARS = 100_000;
+/** Metadata strings longer than this are not kept (an Alpaca `text` column repeats the whole record). */
+export const MAX_META_CHARS = 1_000;
+/** The difficulty scale of the paper (GPT-4 scores 1–5); values outside are reported, never clamped. */
+export const SCORE_RANGE = { min: 1, max: 5 } as const;
+/** Fields that carry a difficulty in any JSON format, in order of preference. */
+export const SCORE_FIELDS = ['score', 'difficulty', 'level'] as const;
+const EXCERPT_CHARS = 120;
+
+/** Thrown by a row reader to refuse the row it is reading; the collector files it under the row's location. */
+export class RowRejection extends Error {}
+
+/** What a row reader makes of one row, before ids are checked across the file. */
+export interface RowDraft {
+  /** The file's own id; absent when the row has none (the collector then uses the row's index). */
+  id?: string;
+  instruction: string;
+  input: string;
+  output: string;
+  score?: number;
+  meta: Record<string, string | number>;
+}
+
+export interface RowContext {
+  loc: RowLocation;
+  /** A problem with this row that does not cost the record. */
+  warn(message: string): void;
+  /** A fact to be counted over the whole file and reported once as a note. */
+  tally(note: string): void;
+}
+
+/** Turns one parsed row (an object, whatever the file format) into a draft, or throws `RowRejection`. */
+export type RowReader = (row: Record<string, unknown>, ctx: RowContext) => RowDraft;
+
+/** "line 7" for line-oriented formats, "record 7" (0-based index) otherwise. */
+export function where(loc: RowLocation): string {
+  return loc.line !== undefined ? `line ${loc.line}` : `record ${loc.index}`;
+}
+
+export function excerpt(text: string): string {
+  const flat = text.length > EXCERPT_CHARS * 2 ? text.slice(0, EXCERPT_CHARS * 2) : text;
+  const oneLine = flat.replace(/\s+/g, ' ').trim();
+  return oneLine.length > EXCERPT_CHARS ? `${oneLine.slice(0, EXCERPT_CHARS - 1)}…` : oneLine;
+}
+
+/** Collects accepted records, rejected rows and warnings; checks ids across the whole file. */
+export class RecordCollector {
+  readonly records: InstructionRecord[] = [];
+  private readonly rejected: RejectedRow[] = [];
+  private readonly warnings: ValidationReport['warnings'] = [];
+  private readonly notes: string[] = [];
+  private readonly tallies = new Map<string, number>();
+  private readonly idsSeen = new Map<string, { loc: RowLocation; own: boolean }>();
+
+  /** Read one row with `read` and accept the result, or file the reason it was refused. */
+  add(loc: RowLocation, row: Record<string, unknown>, read: RowReader, rowExcerpt: () => string): void {
+    const ctx: RowContext = {
+      loc,
+      warn: (message) => this.warn(loc, message),
+      tally: (note) => this.tally(note),
+    };
+    let draft: RowDraft;
+    try {
+      draft = read(row, ctx);
+    } catch (error) {
+      if (error instanceof RowRejection) {
+        this.reject(loc, error.message, rowExcerpt());
+        return;
+      }
+      throw error;
+    }
+    this.accept(draft, loc, rowExcerpt);
+  }
+
+  reject(loc: RowLocation, reason: string, rowExcerpt?: string): void {
+    const row: RejectedRow = { ...loc, reason };
+    if (rowExcerpt !== undefined) row.excerpt = excerpt(rowExcerpt);
+    this.rejected.push(row);
+  }
+
+  warn(loc: RowLocation, message: string): void {
+    this.warnings.push({ ...loc, message });
+  }
+
+  note(message: string): void {
+    this.notes.push(message);
+  }
+
+  tally(note: string): void {
+    this.tallies.set(note, (this.tallies.get(note) ?? 0) + 1);
+  }
+
+  report(): ValidationReport {
+    const notes = [...this.notes];
+    for (const [note, count] of this.tallies) notes.push(`${count} row${count === 1 ? '' : 's'}: ${note}`);
+    const report: ValidationReport = { accepted: this.records.length, rejected: this.rejected, warnings: this.warnings };
+    if (notes.length > 0) report.notes = notes;
+    return report;
+  }
+
+  private accept(draft: RowDraft, loc: RowLocation, rowExcerpt: () => string): void {
+    let id = draft.id;
+    if (id !== undefined) {
+      const first = this.idsSeen.get(id);
+      if (first) {
+        const firstWhere = first.own ? where(first.loc) : `${where(first.loc)}, which had no id of its own and was numbered by position`;
+        this.reject(loc, `duplicate id "${id}": first seen at ${firstWhere}`, rowExcerpt());
+        return;
+      }
+      this.idsSeen.set(id, { loc, own: true });
+    } else {
+      id = String(loc.index);
+      if (this.idsSeen.has(id)) {
+        // Another row already carries this number as its own id: keep both, say so.
+        let n = 2;
+        while (this.idsSeen.has(`${loc.index}#${n}`)) n++;
+        const taken = id;
+        id = `${loc.index}#${n}`;
+        this.warn(loc, `row has no id and its position "${taken}" is already another row's id; numbered it "${id}"`);
+      }
+      this.idsSeen.set(id, { loc, own: false });
+    }
+    const record: InstructionRecord = { id, instruction: draft.instruction, input: draft.input, output: draft.output, meta: draft.meta };
+    if (draft.score !== undefined) record.score = draft.score;
+    this.records.push(record);
+  }
+}
+
+// ---- Field checks shared by every reader. `label` names the field as the user's file does ("`response`",
+// ---- "column \"answer\"", "`conversations[1].value`").
+
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'number':
+    case 'bigint':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'an object';
+    case 'string':
+      return 'text';
+    default:
+      return typeof value;
+  }
+}
+
+/**
+ * Check one text field. `role` is what the field becomes ('instruction', 'input', 'output'); instruction and output
+ * must be present and not blank. Returns undefined for an absent optional field.
+ */
+export function checkText(value: unknown, role: 'instruction' | 'input' | 'output', label: string): string | undefined {
+  const required = role !== 'input';
+  if (value === undefined || value === null) {
+    if (!required) return undefined;
+    throw new RowRejection(value === null ? `missing ${role}: ${label} is null` : `missing ${role}: no ${label} field`);
+  }
+  if (typeof value !== 'string') {
+    throw new RowRejection(`wrong type: ${label} is ${typeName(value)}, expected text`);
+  }
+  if (value.length > MAX_FIELD_CHARS) {
+    throw new RowRejection(`oversize field: ${label} is ${value.length} characters (limit ${MAX_FIELD_CHARS})`);
+  }
+  if (required && isBlank(value)) {
+    throw new RowRejection(`empty ${role}: ${label} ${value.length === 0 ? 'is empty' : 'holds only whitespace'}`);
+  }
+  return value;
+}
+
+export function requiredText(row: Record<string, unknown>, key: string, role: 'instruction' | 'output', label = `\`${key}\``): string {
+  return checkText(row[key], role, label) as string;
+}
+
+export function optionalText(row: Record<string, unknown>, key: string, label = `\`${key}\``): string {
+  return checkText(row[key], 'input', label) ?? '';
+}
+
+export function isBlank(text: string): boolean {
+  // Fast path: a visible ASCII first character settles it without copying the string.
+  const c = text.charCodeAt(0);
+  if (c > 32 && c < 127) return false;
+  return text.trim() === '';
+}
+
+/** The row's own id as a string; undefined when absent or empty. Rejects ids that are objects or arrays. */
+export function ownId(value: unknown, label = '`id`'): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  throw new RowRejection(`wrong type: ${label} is ${typeName(value)}, expected text or a number`);
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+export interface ParsedScore {
+  score?: number;
+  /** Why the value is not a usable score (undefined when it is one, or when it is absent). */
+  problem?: string;
+  /** The value was a string with whitespace around the number. */
+  trimmed?: boolean;
+}
+
+/** Numbers, bigints and numeric strings (surrounding whitespace allowed: `"3.5625\n\n"`) become scores. */
+export function parseScore(value: unknown): ParsedScore {
+  if (value === undefined) return {};
+  if (typeof value === 'number') return Number.isFinite(value) ? { score: value } : { problem: `is ${value}` };
+  if (typeof value === 'bigint') return { score: Number(value) };
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    if (trimmed === '') return { problem: 'is empty' };
+    if (!DECIMAL.test(trimmed)) return { problem: `${JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed)} is not a number` };
+    return { score: Number(trimmed), trimmed: trimmed.length !== value.length };
+  }
+  return { problem: `is ${typeName(value)}, not a number` };
+}
+
+/**
+ * Read a score into `draft`: a value that is not a number is a warning (the record stays, unscored; the raw value is
+ * kept in meta under `key`); one outside the 1–5 scale is a warning and kept as it is.
+ */
+export function applyScore(draft: RowDraft, value: unknown, key: string, ctx: RowContext, label = `\`${key}\``): void {
+  const parsed = parseScore(value);
+  if (parsed.problem !== undefined) {
+    ctx.warn(`score ${label} ${parsed.problem}; record kept unscored`);
+    if (typeof value === 'string' && value.length <= MAX_META_CHARS && value.trim() !== '') draft.meta[key] = value;
+    return;
+  }
+  if (parsed.score === undefined) return;
+  if (parsed.trimmed) ctx.tally(`score ${label} had whitespace around the number, trimmed`);
+  if (parsed.score < SCORE_RANGE.min || parsed.score > SCORE_RANGE.max) {
+    ctx.warn(`score ${parsed.score} (${label}) is outside the ${SCORE_RANGE.min}–${SCORE_RANGE.max} scale; kept as it is`);
+  }
+  draft.score = parsed.score;
+}
+
+/** The first of `score`, `difficulty`, `level` present in the row becomes the score; returns its key. */
+export function applyScoreFields(draft: RowDraft, row: Record<string, unknown>, ctx: RowContext): string | undefined {
+  for (const key of SCORE_FIELDS) {
+    if (row[key] !== undefined) {
+      applyScore(draft, row[key], key, ctx);
+      return key;
+    }
+  }
+  return undefined;
+}
+
+/** Keep the row's other scalar fields (category, task, source, …) as metadata. */
+export function collectMeta(
+  row: Record<string, unknown>,
+  skip: ReadonlySet<string>,
+  meta: Record<string, string | number>,
+  ctx: RowContext,
+  alsoSkip?: string,
+): void {
+  for (const key in row) {
+    if (skip.has(key) || key === alsoSkip || key in meta) continue;
+    const value = row[key];
+    if (typeof value === 'string') {
+      if (value === '') continue;
+      if (value.length > MAX_META_CHARS) ctx.tally(`field \`${key}\` longer than ${MAX_META_CHARS} characters not kept as metadata`);
+      else meta[key] = value;
+    } else if (typeof value === 'number') {
+      if (Number.isFinite(value)) meta[key] = value;
+    } else if (typeof value === 'boolean') {
+      meta[key] = String(value);
+    } else if (typeof value === 'bigint') {
+      meta[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+    }
+  }
+}
