@@ -50,7 +50,7 @@ function randomize(params: GptParams, seed: number): void {
       if (name === 'wte' || name === 'wpe') return 0.5 * g();
       return 0.35 * g();
     });
-    v.assign(tf.tensor(values, v.shape));
+    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
   }
 }
 
@@ -125,6 +125,15 @@ describe('initGptParams', () => {
     for (const q of [p, again, other, onWasm]) disposeGptParams(q);
   });
 
+  it('leaves no tensor behind once the parameters are disposed', async () => {
+    await setNodeBackend('cpu');
+    const before = tf.memory().numTensors;
+    const p = initGptParams(TINY, 1);
+    expect(tf.memory().numTensors).toBe(before + Object.keys(p).length);
+    disposeGptParams(p);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects an invalid config', () => {
     expect(() => initGptParams({ ...TINY, heads: 3 }, 1)).toThrow(/not divisible by heads/);
   });
@@ -190,7 +199,7 @@ describe('gptLogits', () => {
     const cpu = lossAndGrads(TINY, params);
     await setNodeBackend('wasm');
     const wasmParams: GptParams = Object.fromEntries(
-      Object.entries(ref).map(([k, v]) => [k, tf.variable(tf.tensor(v.data as Float32Array, v.shape as number[]))]),
+      Object.entries(ref).map(([k, v]) => [k, tf.tidy(() => tf.variable(tf.tensor(v.data as Float32Array, v.shape as number[])))]),
     );
     const wasmLogits = tf.tidy(() => gptLogits(TINY, wasmParams, tf.tensor2d(IDS, undefined, 'int32')).dataSync());
     cpuLogits.forEach((x, i) => expect(Math.abs(x - wasmLogits[i]!)).toBeLessThan(1e-5));
@@ -230,7 +239,7 @@ describe('gptLoss', () => {
         const at = (delta: number) => {
           const moved = original.slice();
           moved[k] = moved[k]! + delta;
-          v.assign(tf.tensor(moved, v.shape));
+          tf.tidy(() => v.assign(tf.tensor(moved, v.shape)));
           return lossOf(TINY, params);
         };
         const numeric = (at(eps) - at(-eps)) / (2 * eps);
@@ -239,7 +248,7 @@ describe('gptLoss', () => {
         );
         checked++;
       }
-      v.assign(tf.tensor(original, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(original, v.shape)));
       // The largest gradient of every parameter is far above the tolerance, so a flipped sign or a lost term fails.
       expect(Math.max(...analytic.map(Math.abs)), name).toBeGreaterThan(1e-2);
     }
@@ -283,8 +292,8 @@ describe('gptLoss', () => {
     // k = 1/√(1 + eps/0.25) for wte[0] = (1, 0).
     const config: GptConfig = { vocabSize: 3, contextLength: 1, layers: 1, width: 2, heads: 1, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
     const p = initGptParams(config, 0);
-    for (const [name, v] of Object.entries(p)) if (!/ln_(\d|f)\.weight$/.test(name)) v.assign(tf.zerosLike(v));
-    p.wte!.assign(tf.tensor2d([[1, 0], [0, 1], [2, -1]]));
+    for (const [name, v] of Object.entries(p)) if (!/ln_(\d|f)\.weight$/.test(name)) tf.tidy(() => v.assign(tf.zerosLike(v)));
+    tf.tidy(() => p.wte!.assign(tf.tensor2d([[1, 0], [0, 1], [2, -1]])));
     const loss = tf.tidy(() =>
       gptLoss(config, p, tf.tensor2d([[0]], [1, 1], 'int32'), tf.tensor2d([[2]], [1, 1], 'int32'), tf.tensor2d([[1]])).dataSync()[0]!,
     );

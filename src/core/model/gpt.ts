@@ -60,7 +60,8 @@ export function initGptParams(config: GptConfig, seed: number): GptParams {
     if (name.endsWith('.bias')) values = new Float32Array(size);
     else if (/(^|\.)ln_(\d|f)\.weight$/.test(name)) values = new Float32Array(size).fill(1);
     else values = normalArray(size, isResidualProjection(name) ? residualStd : INIT_STD, deriveSeed(seed, name));
-    params[name] = tf.variable(tf.tensor(values, shape, 'float32'), true);
+    // tidy: tf.variable shares the tensor's buffer; the tensor handle itself must not outlive it.
+    params[name] = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true));
   }
   return params;
 }
