@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { binaryFile, largeAlpacaFile, malformedJsonl, phasedSftStage3 } from './fixtures';
+
+async function dropFile(page: Page, name: string, text: string) {
+  const dataTransfer = await page.evaluateHandle(
+    ([fileName, content]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([content], fileName));
+      return dt;
+    },
+    [name, text] as const,
+  );
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
+}
+
+/** Records per phase as the phase table shows them: training records + held-out records. */
+async function phaseTotals(page: Page): Promise<number[]> {
+  const rows = page.getByTestId('phase-row');
+  const n = await rows.count();
+  const totals: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = rows.nth(i);
+    totals.push(Number(await row.getAttribute('data-total')));
+  }
+  return totals;
+}
+
+test('a 52 000-record Alpaca file is parsed off the main thread and split into phases', async ({ page }) => {
+  const path = largeAlpacaFile();
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(path);
+  await expect(page.getByTestId('loading')).toBeVisible();
+
+  // While the worker parses, the page still answers a click.
+  const clickedAt = Date.now();
+  await page.getByTestId('formats-help').locator('summary').click();
+  await expect(page.getByTestId('formats-help')).toHaveAttribute('open', '');
+  const answeredIn = Date.now() - clickedAt;
+  await expect(page.getByTestId('loading')).toBeVisible(); // still parsing: the click was served during the parse
+  expect(answeredIn).toBeLessThan(2_000);
+
+  await expect(page.getByTestId('phase-table')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('accepted-count')).toHaveText('52,000');
+  await expect(page.getByTestId('dataset-format')).toHaveText(/Alpaca JSON/);
+  const totals = await phaseTotals(page);
+  expect(totals).toHaveLength(3);
+  expect(totals.reduce((a, b) => a + b, 0)).toBe(52_000);
+  await expect(page.getByTestId('scorer-name')).toContainText(/heuristic/i);
+});
+
+test('a file with malformed rows gets a report naming each one', async ({ page }) => {
+  const { path, badLines } = malformedJsonl();
+  await page.goto('/');
+  await dropFile(page, 'malformed.jsonl', readFileSync(path, 'utf8'));
+  const report = page.getByTestId('validation-report');
+  await expect(report).toBeVisible();
+  await expect(page.getByTestId('accepted-count')).toHaveText('2');
+  await expect(page.getByTestId('rejected-count')).toHaveText(String(badLines.length));
+  for (const line of badLines) await expect(report.getByText(`line ${line}`, { exact: true })).toBeVisible();
+  await expect(report).toContainText(/JSON/i);
+  await expect(report).toContainText(/output/i);
+
+  const download = page.waitForEvent('download');
+  await report.getByRole('button', { name: /download report/i }).click();
+  const file = await (await download).path();
+  const csv = readFileSync(file, 'utf8');
+  for (const line of badLines) expect(csv).toContain(String(line));
+});
+
+test('the demo suite: five levels land in the phases the paper’s cut-offs give, and survive a reload', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Try the demo dataset' }).click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  await expect(page.getByTestId('scorer-name')).toContainText(/field/i);
+
+  const demo = JSON.parse(readFileSync('public/demo/demo-suite.json', 'utf8')) as { level: number }[];
+  const byLevel = [1, 2, 3, 4, 5].map((level) => demo.filter((r) => r.level === level).length);
+  expect(await phaseTotals(page)).toEqual([byLevel[0], byLevel[1]! + byLevel[2]!, byLevel[3]! + byLevel[4]!]);
+
+  // The exported plan puts every record in the phase its level belongs to.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /plan \(json\)/i }).click();
+  const plan = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as {
+    phases: { index: number; recordIds: string[] }[];
+    heldOut: { recordIds: string[] };
+  };
+  const expectedPhase = (level: number) => (level < 1.5 ? 0 : level < 3.5 ? 1 : 2);
+  for (const phase of plan.phases) {
+    for (const id of phase.recordIds) expect(expectedPhase(demo[Number(id)]!.level)).toBe(phase.index);
+  }
+  expect(plan.heldOut.recordIds.length).toBeGreaterThan(0);
+
+  await page.reload();
+  await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  expect(await phaseTotals(page)).toEqual([byLevel[0], byLevel[1]! + byLevel[2]!, byLevel[3]! + byLevel[4]!]);
+});
+
+test('PhasedSFT stage-3 lines are read as-is and all land in phase 3', async ({ page }) => {
+  const path = phasedSftStage3();
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(path);
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  await expect(page.getByTestId('dataset-format')).toHaveText(/PhasedSFT/);
+  expect(await phaseTotals(page)).toEqual([0, 0, 120]);
+});
+
+test('editing a cut-off re-buckets at once, and an unreadable file leaves the dataset untouched', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Try the demo dataset' }).click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  const before = await phaseTotals(page);
+
+  // Move the second cut-off from 3.5 to 4.5: level 4 moves from phase 3 into phase 2.
+  const second = page.getByLabel('Cut-off 2');
+  await second.fill('4.5');
+  await second.press('Enter');
+  await expect.poll(() => phaseTotals(page)).not.toEqual(before);
+  const after = await phaseTotals(page);
+  expect(after[0]).toBe(before[0]);
+  expect(after[1]! + after[2]!).toBe(before[1]! + before[2]!);
+  expect(after[2]).toBeLessThan(before[2]!);
+
+  await page.getByTestId('file-input').setInputFiles(binaryFile());
+  await expect(page.getByTestId('load-error')).toContainText(/binary|not a text/i);
+  await expect(page.getByTestId('load-error')).toContainText('demo-suite.json');
+  await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
+  expect(await phaseTotals(page)).toEqual(after);
+});

@@ -1,0 +1,163 @@
+import { create } from 'zustand';
+import type { CsvMapping } from '../core/data/csv';
+import { dataClient, WorkerParseError, type WorkerProgress } from '../worker/dataClient';
+import { clearCurrentDataset, loadCurrentDataset, saveCurrentDataset, type StoredDataset } from '../storage/storedDataset';
+import { usePhasesStore } from './phasesStore';
+
+export const DEMO_DATASET_URL = `${import.meta.env.BASE_URL}demo/demo-suite.json`;
+/** Files above this size are refused before reading: the browser would run out of memory long before training. */
+export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+export interface LoadProblem {
+  fileName: string;
+  message: string;
+  hint: string;
+}
+
+/** The file behind a tabular dataset, kept so the user can change the column mapping without dropping it again. */
+interface TabularSource {
+  bytes: ArrayBuffer;
+  fileName: string;
+  columns: string[];
+  mapping: CsvMapping;
+}
+
+interface DatasetState {
+  dataset?: StoredDataset;
+  loading?: { fileName: string; progress?: WorkerProgress };
+  /** The last file that could not be read. The dataset above, if any, is untouched. */
+  problem?: LoadProblem;
+  storageProblem?: string;
+  tabular?: TabularSource;
+  restored: boolean;
+
+  loadFile(file: File): Promise<void>;
+  loadBytes(bytes: ArrayBuffer, fileName: string, csvMapping?: CsvMapping): Promise<void>;
+  loadDemo(): Promise<void>;
+  remapColumns(mapping: CsvMapping): Promise<void>;
+  restore(): Promise<void>;
+  unload(): Promise<void>;
+  cancelLoading(): void;
+  dismissProblem(): void;
+}
+
+export const useDatasetStore = create<DatasetState>()((set, get) => ({
+  restored: false,
+
+  async loadFile(file) {
+    if (file.size === 0) {
+      set({ problem: { fileName: file.name, message: `"${file.name}" is empty.`, hint: 'Choose a file that holds records.' } });
+      return;
+    }
+    if (file.size > MAX_FILE_BYTES) {
+      set({
+        problem: {
+          fileName: file.name,
+          message: `"${file.name}" is ${(file.size / 2 ** 30).toFixed(1)} GiB; the studio reads files up to 1 GiB.`,
+          hint: 'Take a sample of the records (a browser-sized fine-tune needs far fewer).',
+        },
+      });
+      return;
+    }
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await file.arrayBuffer();
+    } catch (error) {
+      set({ problem: { fileName: file.name, message: `The browser could not read "${file.name}" (${String(error)}).`, hint: 'Check that the file is still there and readable.' } });
+      return;
+    }
+    await get().loadBytes(bytes, file.name);
+  },
+
+  async loadBytes(bytes, fileName, csvMapping) {
+    if (get().loading) return;
+    // The worker takes ownership of the buffer it is sent; keep a copy only where a re-mapping may need it.
+    const tabular = /\.(csv|tsv|tab|txt|parquet)$/i.test(fileName) ? bytes.slice(0) : undefined;
+    set({ loading: { fileName }, problem: undefined });
+    try {
+      const parsed = await dataClient.parse(
+        { bytes, fileName },
+        { csvMapping, onProgress: (progress) => set({ loading: { fileName, progress } }) },
+      );
+      const dataset: StoredDataset = {
+        fileName,
+        byteSize: tabular?.byteLength ?? bytes.byteLength,
+        format: parsed.format,
+        formatLabel: parsed.formatLabel,
+        loadedAt: Date.now(),
+        records: parsed.records,
+        report: parsed.report,
+        scoreSets: parsed.scoreSets,
+      };
+      set({
+        dataset,
+        loading: undefined,
+        tabular: tabular && parsed.columns ? { bytes: tabular, fileName, columns: parsed.columns.names, mapping: parsed.columns.mapping } : undefined,
+      });
+      usePhasesStore.getState().datasetChanged(dataset);
+      try {
+        await saveCurrentDataset(dataset);
+        set({ storageProblem: undefined });
+      } catch (error) {
+        set({ storageProblem: `${(error as Error).message} The dataset is loaded, but will not survive a reload.` });
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof WorkerParseError && error.cancelled) {
+        set({ loading: undefined });
+        return;
+      }
+      const hint = error instanceof WorkerParseError ? error.hint : '';
+      set({ loading: undefined, problem: { fileName, message, hint } });
+    }
+  },
+
+  async loadDemo() {
+    const fileName = 'demo-suite.json';
+    try {
+      const response = await fetch(DEMO_DATASET_URL);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      await get().loadBytes(await response.arrayBuffer(), fileName);
+    } catch (error) {
+      set({ problem: { fileName, message: `Could not fetch the demo dataset (${(error as Error).message}).`, hint: 'Is the studio server still running?' } });
+    }
+  },
+
+  async remapColumns(mapping) {
+    const tabular = get().tabular;
+    if (!tabular) return;
+    await get().loadBytes(tabular.bytes.slice(0), tabular.fileName, mapping);
+  },
+
+  async restore() {
+    try {
+      const saved = await loadCurrentDataset();
+      if (saved && !get().dataset) {
+        set({ dataset: saved.dataset });
+        usePhasesStore.getState().datasetChanged(saved.dataset, saved.settings);
+      }
+    } catch (error) {
+      set({ storageProblem: (error as Error).message });
+    } finally {
+      set({ restored: true });
+    }
+  },
+
+  async unload() {
+    set({ dataset: undefined, tabular: undefined, problem: undefined });
+    usePhasesStore.getState().datasetChanged(undefined);
+    try {
+      await clearCurrentDataset();
+    } catch (error) {
+      set({ storageProblem: (error as Error).message });
+    }
+  },
+
+  cancelLoading() {
+    dataClient.cancel();
+  },
+
+  dismissProblem() {
+    set({ problem: undefined });
+  },
+}));

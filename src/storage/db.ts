@@ -1,0 +1,42 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { PhaseSettings, StoredDataset } from './storedDataset';
+
+interface StudioDB extends DBSchema {
+  /** The dataset on screen, under the key 'current': records, scores and the phase settings. */
+  datasets: { key: string; value: StoredDataset };
+  /** Kept apart from the records so that moving a cut-off does not rewrite megabytes. */
+  phaseSettings: { key: string; value: PhaseSettings };
+}
+
+const DB_NAME = 'phased-ift-studio';
+const DB_VERSION = 1;
+
+let dbPromise: Promise<IDBPDatabase<StudioDB>> | undefined;
+
+export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
+  dbPromise ??= openDB<StudioDB>(DB_NAME, DB_VERSION, {
+    upgrade(db) {
+      if (!db.objectStoreNames.contains('datasets')) db.createObjectStore('datasets');
+      if (!db.objectStoreNames.contains('phaseSettings')) db.createObjectStore('phaseSettings');
+    },
+  }).catch((error: unknown) => {
+    dbPromise = undefined;
+    throw new StorageError('The browser refused to open local storage (IndexedDB)', error);
+  });
+  return dbPromise;
+}
+
+/** A storage failure, phrased for the user, with the browser's own words kept as the cause. */
+export class StorageError extends Error {
+  constructor(what: string, cause: unknown) {
+    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    const quota = cause instanceof Error && cause.name === 'QuotaExceededError';
+    super(
+      quota
+        ? `${what}: the browser's storage quota is full. Free space (delete old runs or datasets) or allow more storage for this site.`
+        : `${what} (${detail}).`,
+      { cause },
+    );
+    this.name = 'StorageError';
+  }
+}

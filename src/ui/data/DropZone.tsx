@@ -1,0 +1,97 @@
+import { useRef, useState, type DragEvent } from 'react';
+import { useDatasetStore } from '../../state/datasetStore';
+
+const ACCEPT = '.json,.jsonl,.ndjson,.csv,.tsv,.tab,.txt,.parquet';
+
+/** Where a dataset enters the studio: drop a file, pick one, or take the built-in demo. */
+export function DropZone() {
+  const loadFile = useDatasetStore((s) => s.loadFile);
+  const loadDemo = useDatasetStore((s) => s.loadDemo);
+  const loading = useDatasetStore((s) => s.loading);
+  const [over, setOver] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setOver(false);
+    const file = event.dataTransfer.files[0];
+    if (file) void loadFile(file);
+  };
+
+  return (
+    <div
+      className={`dropzone${over ? ' over' : ''}`}
+      data-testid="dropzone"
+      onDragOver={(event) => {
+        event.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
+      <div className="row" style={{ justifyContent: 'center' }}>
+        <strong>Drop an instruction dataset here</strong>
+        <span className="muted">or</span>
+        <button className="btn" onClick={() => input.current?.click()} disabled={!!loading}>
+          Choose a file…
+        </button>
+        <button className="btn primary" onClick={() => void loadDemo()} disabled={!!loading}>
+          Try the demo dataset
+        </button>
+      </div>
+      <input
+        ref={input}
+        type="file"
+        accept={ACCEPT}
+        hidden
+        data-testid="file-input"
+        onChange={(event) => {
+          const file = event.target.files?.[0];
+          event.target.value = '';
+          if (file) void loadFile(file);
+        }}
+      />
+      <details className="formats muted small" data-testid="formats-help">
+        <summary>Alpaca · PhasedSFT · Dolly · ShareGPT · OpenAI messages · CSV/TSV · Parquet — everything stays in this browser</summary>
+        <table className="data small" style={{ maxWidth: 760, margin: '8px auto 0' }}>
+          <tbody>
+            <tr><td>Alpaca JSON array or JSONL</td><td className="mono">{'{"instruction", "input", "output"}'}</td></tr>
+            <tr><td>PhasedSFT scored lines</td><td className="mono">{'{"id", "score": "3.5625", "data": [prompt, response]}'}</td></tr>
+            <tr><td>Dolly</td><td className="mono">{'{"instruction", "context", "response", "category"}'}</td></tr>
+            <tr><td>ShareGPT</td><td className="mono">{'{"conversations": [{"from": "human", "value"}, {"from": "gpt", "value"}]}'}</td></tr>
+            <tr><td>OpenAI chat</td><td className="mono">{'{"messages": [{"role": "user", "content"}, {"role": "assistant", "content"}]}'}</td></tr>
+            <tr><td>CSV / TSV / Parquet</td><td>a header row; you map the columns to instruction, input, output, score</td></tr>
+            <tr><td>difficulty</td><td>a <code>score</code>, <code>difficulty</code> or <code>level</code> field (1–5) is used as is; otherwise a heuristic scores</td></tr>
+          </tbody>
+        </table>
+      </details>
+      {loading && <LoadingBar />}
+    </div>
+  );
+}
+
+function LoadingBar() {
+  const loading = useDatasetStore((s) => s.loading)!;
+  const cancel = useDatasetStore((s) => s.cancelLoading);
+  const progress = loading.progress;
+  const pct = Math.round((progress?.fraction ?? 0) * 100);
+  const stage = progress?.stage === 'scoring' ? 'Scoring' : 'Reading';
+  return (
+    <div style={{ marginTop: 14 }} role="status" aria-live="polite" data-testid="loading">
+      <div className="row small muted" style={{ justifyContent: 'space-between' }}>
+        <span>
+          {stage} {loading.fileName}…
+        </span>
+        <span>
+          {progress ? `${progress.records.toLocaleString()} records · ${pct}%` : 'starting'}{' '}
+          <button className="btn link" onClick={cancel}>
+            Cancel
+          </button>
+        </span>
+      </div>
+      <div className="progress">
+        <div style={{ width: `${pct}%` }} />
+      </div>
+    </div>
+  );
+}

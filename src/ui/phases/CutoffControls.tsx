@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import { MAX_PHASES, MIN_PHASES, PAPER_CUTOFFS, usePhasesStore } from '../../state/phasesStore';
+
+/** Cut-offs typed by hand (or dragged on the histogram), or equal-size phases; phase count; held-out share. */
+export function CutoffControls() {
+  const settings = usePhasesStore((s) => s.settings)!;
+  const plan = usePhasesStore((s) => s.plan);
+  const update = usePhasesStore((s) => s.update);
+  const cutoffs = plan?.cutoffs ?? settings.cutoffs;
+  const isPaper = settings.mode === 'cutoffs' && settings.cutoffs.length === 2 && settings.cutoffs.every((c, i) => c === PAPER_CUTOFFS[i]);
+
+  return (
+    <div style={{ display: 'grid', gap: 10, alignContent: 'start' }}>
+      <div className="row">
+        <div className="segmented" role="group" aria-label="How phases are cut">
+          <button aria-pressed={settings.mode === 'cutoffs'} onClick={() => update({ mode: 'cutoffs' })}>
+            Cut-offs
+          </button>
+          <button aria-pressed={settings.mode === 'quantiles'} onClick={() => update({ mode: 'quantiles' })}>
+            Equal-size phases
+          </button>
+        </div>
+        <label className="field">
+          Phases
+          <select aria-label="Number of phases" value={settings.phaseCount} onChange={(e) => update({ phaseCount: Number(e.target.value) })}>
+            {Array.from({ length: MAX_PHASES - MIN_PHASES + 1 }, (_, i) => MIN_PHASES + i).map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        {cutoffs.map((c, i) => (
+          <CutoffInput
+            key={`${i}-${c}`}
+            index={i}
+            value={c}
+            disabled={settings.mode !== 'cutoffs'}
+            onCommit={(value) => update({ cutoffs: cutoffs.map((x, j) => (j === i ? value : x)) })}
+          />
+        ))}
+        {!isPaper && (
+          <button className="btn link" onClick={() => update({ mode: 'cutoffs', cutoffs: PAPER_CUTOFFS })}>
+            Paper’s 1.5 / 3.5
+          </button>
+        )}
+      </div>
+      <p className="small muted" style={{ margin: 0 }}>
+        {settings.mode === 'cutoffs'
+          ? 'Drag the handles on the histogram or type a value. A record with a score equal to a cut-off goes to the harder phase.'
+          : 'Cut-offs at the score quantiles, so the phases are as equal in size as ties allow.'}
+      </p>
+      <div className="row">
+        <label className="field">
+          Held out
+          <input
+            type="number"
+            min={0}
+            max={50}
+            step={1}
+            aria-label="Held-out percent"
+            value={Math.round(settings.heldOutFraction * 1000) / 10}
+            onChange={(e) => {
+              const pct = Number(e.target.value);
+              if (Number.isFinite(pct) && pct >= 0 && pct <= 50) update({ heldOutFraction: pct / 100 });
+            }}
+          />
+          % of every phase
+        </label>
+        <label className="field">
+          seed
+          <input
+            type="number"
+            aria-label="Held-out seed"
+            value={settings.seed}
+            onChange={(e) => Number.isInteger(Number(e.target.value)) && update({ seed: Number(e.target.value) })}
+          />
+        </label>
+      </div>
+    </div>
+  );
+}
+
+function CutoffInput(props: { index: number; value: number; disabled: boolean; onCommit: (value: number) => void }) {
+  const [text, setText] = useState(String(props.value));
+  const [error, setError] = useState<string>();
+  const commit = () => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) {
+      setError('Type a number between 1 and 5.');
+      return;
+    }
+    setError(undefined);
+    if (value !== props.value) props.onCommit(value);
+  };
+  return (
+    <label className="field" title={error}>
+      <span className="small muted">#{props.index + 1}</span>
+      <input
+        type="number"
+        step={0.05}
+        min={1}
+        max={5}
+        aria-label={`Cut-off ${props.index + 1}`}
+        aria-invalid={error ? true : undefined}
+        value={text}
+        disabled={props.disabled}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+        style={error ? { borderColor: 'var(--danger)' } : undefined}
+      />
+    </label>
+  );
+}

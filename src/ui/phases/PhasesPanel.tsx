@@ -1,0 +1,65 @@
+import { useMemo } from 'react';
+import { scoreHistogram } from '../../core/phases/histogram';
+import { useDatasetStore } from '../../state/datasetStore';
+import { usePhasesStore } from '../../state/phasesStore';
+import { Banner } from '../common/Banner';
+import { CutoffControls } from './CutoffControls';
+import { PhaseExports } from './PhaseExports';
+import { PhaseTable } from './PhaseTable';
+import { ScoreHistogram } from './ScoreHistogram';
+import { ScorerPicker } from './ScorerPicker';
+
+/** Difficulty scores and the phases they make: histogram with cut-offs, Table-1 statistics, export. */
+export function PhasesPanel() {
+  const dataset = useDatasetStore((s) => s.dataset)!;
+  const settings = usePhasesStore((s) => s.settings);
+  const plan = usePhasesStore((s) => s.plan);
+  const problem = usePhasesStore((s) => s.settingsProblem);
+  const update = usePhasesStore((s) => s.update);
+  const scores = dataset.scoreSets.find((s) => s.scorerId === settings?.scorerId)?.scores;
+  const bins = useMemo(() => (scores ? scoreHistogram(scores) : undefined), [scores]);
+
+  if (!settings) return null;
+  return (
+    <section className="panel" aria-label="Difficulty and phases">
+      <div className="panel-head">
+        <h2>Difficulty &amp; phases</h2>
+        <span className="muted small">
+          The paper trains phase 1 first, then continues on phase 2, then phase 3 (each phase only its own data).
+        </span>
+      </div>
+      <ScorerPicker />
+      <div className="grid-2" style={{ marginTop: 12 }}>
+        <div>
+          {bins && plan && (
+            <ScoreHistogram
+              bins={bins.bins}
+              cutoffs={plan.cutoffs}
+              editable={settings.mode === 'cutoffs'}
+              onCutoffsChange={(cutoffs) => update({ cutoffs })}
+            />
+          )}
+          {bins && (bins.below > 0 || bins.above > 0 || bins.missing > 0) && (
+            <p className="small muted">
+              Not on the chart: {bins.below > 0 && `${bins.below.toLocaleString()} below 1 `}
+              {bins.above > 0 && `${bins.above.toLocaleString()} above 5 `}
+              {bins.missing > 0 && `${bins.missing.toLocaleString()} unscored`}
+            </p>
+          )}
+        </div>
+        <CutoffControls />
+      </div>
+      {problem && (
+        <div style={{ marginTop: 12 }}>
+          <Banner kind="error" title={problem} testId="phase-settings-error" />
+        </div>
+      )}
+      {plan && (
+        <>
+          <PhaseTable plan={plan} records={dataset.records} />
+          <PhaseExports plan={plan} dataset={dataset} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+// Picks the tfjs backend the worker trains on, and says why in words the user can act on.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+}
+
+export interface BackendChoice {
+  name: BackendName;
+  /** One sentence: why this backend runs (and why a faster one does not). */
+  reason: string;
+  adapter?: AdapterSummary;
+  /** Backends tried before this one, with what stopped each. */
+  skipped: { name: BackendName; why: string }[];
+}
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+async function probeWebGPU(): Promise<{ adapter?: AdapterSummary; why?: string }> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return { why: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { why: 'the browser offered no WebGPU adapter (GPU blocklisted or WebGPU disabled)' };
+    const info = adapter.info;
+    return {
+      adapter: {
+        vendor: info?.vendor ?? '',
+        architecture: info?.architecture ?? '',
+        description: info?.description ?? '',
+        isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+      },
+    };
+  } catch (error) {
+    return { why: `requesting a WebGPU adapter failed (${String(error)})` };
+  }
+}
+
+async function trySet(name: BackendName): Promise<string | undefined> {
+  try {
+    const ok = await tf.setBackend(name);
+    if (!ok) return `tfjs could not initialise ${name}`;
+    await tf.ready();
+    return undefined;
+  } catch (error) {
+    return String(error);
+  }
+}
+
+/**
+ * `auto`: a real WebGPU adapter first; a software (fallback) adapter such as SwiftShader is skipped because it is
+ * many times slower than wasm. A named backend is used if it works at all (the browser tests force `webgpu`).
+ */
+export async function chooseBackend(preference: BackendPreference): Promise<BackendChoice> {
+  const skipped: BackendChoice['skipped'] = [];
+  const probe = await probeWebGPU();
+
+  if (preference !== 'auto') {
+    if (preference === 'webgpu' && !probe.adapter) throw new Error(`WebGPU was requested, but ${probe.why}.`);
+    const failure = await trySet(preference);
+    if (failure) throw new Error(`The ${preference} backend was requested, but it failed: ${failure}`);
+    const softwareNote = preference === 'webgpu' && probe.adapter?.isFallbackAdapter ? ' The adapter is a software fallback, so expect it to be slow.' : '';
+    return { name: preference, reason: `You chose ${preference}.${softwareNote}`, adapter: preference === 'webgpu' ? probe.adapter : undefined, skipped };
+  }
+
+  if (!probe.adapter) skipped.push({ name: 'webgpu', why: probe.why! });
+  else if (probe.adapter.isFallbackAdapter) {
+    skipped.push({
+      name: 'webgpu',
+      why: `the only WebGPU adapter is a software fallback (${probe.adapter.architecture || probe.adapter.vendor || 'CPU emulation'}), far slower than wasm; choose WebGPU explicitly to use it anyway`,
+    });
+  } else {
+    const failure = await trySet('webgpu');
+    if (!failure) {
+      const gpuName = [probe.adapter.vendor, probe.adapter.architecture].filter(Boolean).join(' ') || 'your GPU';
+      return { name: 'webgpu', reason: `WebGPU on ${gpuName}.`, adapter: probe.adapter, skipped };
+    }
+    skipped.push({ name: 'webgpu', why: failure });
+  }
+
+  for (const name of ['webgl', 'wasm', 'cpu'] as const) {
+    if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') {
+      skipped.push({ name, why: 'no OffscreenCanvas in this worker' });
+      continue;
+    }
+    const failure = await trySet(name);
+    if (!failure) {
+      if (name === 'webgl' && isSoftwareWebGL()) {
+        skipped.push({ name, why: 'WebGL runs on a software renderer here, slower than wasm' });
+        continue;
+      }
+      const why = skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
+      return { name, reason: `Training on ${name} because ${why}.`, skipped };
+    }
+    skipped.push({ name, why: failure });
+  }
+  throw new Error(`No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
+}
+
+function isSoftwareWebGL(): boolean {
+  try {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (!gl) return false;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    return /swiftshader|llvmpipe|software/i.test(renderer);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,34 @@
+import type { DatasetFormat, InstructionRecord, ValidationReport } from '../core/data/record';
+import type { CsvMapping } from '../core/data/csv';
+
+/** Messages between the page and the data worker. Records travel in chunks so no single message blocks the page. */
+export type DataRequest = {
+  id: number;
+  type: 'parse';
+  bytes: ArrayBuffer;
+  fileName: string;
+  csvMapping?: CsvMapping;
+};
+
+export interface ScoreSet {
+  scorerId: string;
+  scores: Float64Array;
+  problems: { index: number; id: string; message: string }[];
+}
+
+export type DataResponse =
+  | { id: number; type: 'progress'; stage: 'reading' | 'scoring'; fraction: number; records: number }
+  | { id: number; type: 'records'; records: InstructionRecord[] }
+  | {
+      id: number;
+      type: 'done';
+      format: DatasetFormat;
+      formatLabel: string;
+      report: ValidationReport;
+      scoreSets: ScoreSet[];
+      /** For CSV/TSV/Parquet: the columns found and the mapping used, so the user can change it. */
+      columns?: { names: string[]; mapping: CsvMapping };
+    }
+  | { id: number; type: 'error'; message: string; hint: string };
+
+export const RECORD_CHUNK = 4000;
