@@ -107,24 +107,23 @@ export function readCsv(
   const read = mappedRowReader(mapping);
   const { columns, rows } = table;
   const n = rows.length;
+  collector.excerptOf = (fields) => (fields as string[]).join(delimiter === '\t' ? ' | ' : delimiter);
   for (let i = 0; i < n; i++) {
     const { fields, line, lineCount, error } = rows[i];
-    const loc = { line, index: i };
-    const rowExcerpt = () => fields.join(delimiter === '\t' ? ' | ' : delimiter);
     const span = lineCount > 1 ? ` (the row spans lines ${line}–${line + lineCount - 1})` : '';
     if (error) {
-      collector.reject(loc, `malformed CSV: ${error}${span}`, rowExcerpt());
+      collector.reject({ line, index: i }, `malformed CSV: ${error}${span}`, fields);
     } else if (fields.length !== columns.length) {
       collector.reject(
-        loc,
+        { line, index: i },
         `wrong number of fields: ${fields.length} where the header has ${columns.length}${span} — an unquoted ` +
           `${delimiter === '\t' ? 'tab' : `"${delimiter}"`} or quote inside a field?`,
-        rowExcerpt(),
+        fields,
       );
     } else {
       const row: Record<string, unknown> = {};
       for (let c = 0; c < columns.length; c++) row[columns[c]] = fields[c];
-      collector.add(loc, row, read, rowExcerpt);
+      collector.add(i, line, row, read, fields);
     }
     progress.update((i + 1) / n, collector.records.length);
   }

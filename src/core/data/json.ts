@@ -1,6 +1,6 @@
 import type { ProgressTicker } from './progress';
 import { DatasetError } from './record';
-import { typeName, type RecordCollector, type RowReader } from './validate';
+import { excerptSource, typeName, type RecordCollector, type RowReader } from './validate';
 
 /**
  * A JSON array of records: one `JSON.parse` (the fastest way through a big array), then each element through
@@ -19,11 +19,10 @@ export function readJsonArray(text: string, fileName: string, read: RowReader, c
   const n = rows.length;
   for (let index = 0; index < n; index++) {
     const row: unknown = rows[index];
-    const loc = { index };
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      collector.reject(loc, `not an object: the element is ${typeName(row)}`, JSON.stringify(row) ?? String(row));
+      collector.reject({ index }, `not an object: the element is ${typeName(row)}`, excerptSource(row));
     } else {
-      collector.add(loc, row as Record<string, unknown>, read, () => JSON.stringify(row));
+      collector.add(index, undefined, row as Record<string, unknown>, read, row);
     }
     progress.update((index + 1) / n, collector.records.length);
   }
@@ -44,18 +43,17 @@ export function readJsonLines(text: string, read: RowReader, collector: RecordCo
     const line = text.slice(pos, end);
     pos = end + 1;
     if (isBlankLine(line)) continue;
-    const loc = { line: lineNumber, index: lineNumber - 1 };
     let row: unknown;
     try {
       row = JSON.parse(line);
     } catch (error) {
-      collector.reject(loc, `malformed JSON: ${(error as Error).message}`, line);
+      collector.reject({ line: lineNumber, index: lineNumber - 1 }, `malformed JSON: ${(error as Error).message}`, line);
       continue;
     }
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      collector.reject(loc, `not an object: the line holds ${typeName(row)}`, line);
+      collector.reject({ line: lineNumber, index: lineNumber - 1 }, `not an object: the line holds ${typeName(row)}`, line);
     } else {
-      collector.add(loc, row as Record<string, unknown>, read, () => line);
+      collector.add(lineNumber - 1, lineNumber, row as Record<string, unknown>, read, line);
     }
     progress.update(pos / n, collector.records.length);
   }

@@ -87,9 +87,7 @@ export async function readParquet(
       throw readFailure(fileName, error as Error);
     }
     for (let k = 0; k < rows.length; k++) {
-      const index = rowStart + k;
-      const row = rows[k];
-      collector.add({ index }, row, read, () => safeJson(row));
+      collector.add(rowStart + k, undefined, rows[k], read, rows[k]);
     }
     rowStart = rowEnd;
     progress.update(total > 0 ? rowStart / total : 1, collector.records.length);
@@ -112,9 +110,4 @@ function readFailure(fileName: string, error: Error): DatasetError {
     `Could not read the rows of "${fileName}": ${error.message}.`,
     'The file may be damaged or use a Parquet feature this reader lacks; convert it to JSONL or CSV.',
   );
-}
-
-/** JSON for an excerpt; BigInt values (INT64 columns) are written as numbers. */
-function safeJson(row: Record<string, unknown>): string {
-  return JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) ?? '';
 }

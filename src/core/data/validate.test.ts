@@ -108,13 +108,13 @@ describe('RecordCollector', () => {
   it('rethrows errors that are not rejections (bugs must not hide as bad rows)', () => {
     const collector = new RecordCollector();
     expect(() =>
-      collector.add({ index: 0 }, {}, () => {
+      collector.add(0, undefined, {}, () => {
         throw new TypeError('bug');
-      }, () => ''),
+      }, ''),
     ).toThrow(TypeError);
-    collector.add({ index: 1 }, {}, () => {
+    collector.add(1, undefined, {}, () => {
       throw new RowRejection('nope');
-    }, () => 'row');
+    }, 'row');
     expect(collector.report()).toEqual({ accepted: 0, rejected: [{ index: 1, reason: 'nope', excerpt: 'row' }], warnings: [] });
   });
 });

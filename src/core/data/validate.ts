@@ -24,8 +24,8 @@ export interface RowDraft {
   meta: Record<string, string | number>;
 }
 
+/** What a row reader may tell the collector about the row it is reading. */
 export interface RowContext {
-  loc: RowLocation;
   /** A problem with this row that does not cost the record. */
   warn(message: string): void;
   /** A fact to be counted over the whole file and reported once as a note. */
@@ -46,42 +46,63 @@ export function excerpt(text: string): string {
   return oneLine.length > EXCERPT_CHARS ? `${oneLine.slice(0, EXCERPT_CHARS - 1)}…` : oneLine;
 }
 
-/** Collects accepted records, rejected rows and warnings; checks ids across the whole file. */
-export class RecordCollector {
+/** Text for an excerpt: strings as they are, anything else as JSON (BigInt written as a string). */
+export function excerptSource(source: unknown): string {
+  if (typeof source === 'string') return source;
+  return JSON.stringify(source, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) ?? String(source);
+}
+
+/**
+ * Collects accepted records, rejected rows and warnings; checks ids across the whole file. It is also the context
+ * handed to row readers (for the row being read), so reading a row allocates nothing beyond the record itself.
+ */
+export class RecordCollector implements RowContext {
   readonly records: InstructionRecord[] = [];
+  /** How a row's source (its line, fields or parsed object) becomes the text of an excerpt. */
+  excerptOf: (source: unknown) => string = excerptSource;
   private readonly rejected: RejectedRow[] = [];
   private readonly warnings: ValidationReport['warnings'] = [];
   private readonly notes: string[] = [];
   private readonly tallies = new Map<string, number>();
-  private readonly idsSeen = new Map<string, { loc: RowLocation; own: boolean }>();
+  /** The rows' own ids, with where each was first seen. */
+  private readonly ownIds = new Map<string, RowLocation>();
+  /** Rows numbered by position (no own id), by index: their line (0 for formats without lines). */
+  private readonly positional: number[] = [];
+  /** Ids made up to avoid a clash. */
+  private readonly madeUp = new Set<string>();
+  private index = 0;
+  private line: number | undefined;
 
-  /** Read one row with `read` and accept the result, or file the reason it was refused. */
-  add(loc: RowLocation, row: Record<string, unknown>, read: RowReader, rowExcerpt: () => string): void {
-    const ctx: RowContext = {
-      loc,
-      warn: (message) => this.warn(loc, message),
-      tally: (note) => this.tally(note),
-    };
+  /** Read the row at `index` (and 1-based `line`, for line formats) with `read`; accept it or file why not. */
+  add(index: number, line: number | undefined, row: Record<string, unknown>, read: RowReader, source: unknown): void {
+    this.index = index;
+    this.line = line;
     let draft: RowDraft;
     try {
-      draft = read(row, ctx);
+      draft = read(row, this);
     } catch (error) {
       if (error instanceof RowRejection) {
-        this.reject(loc, error.message, rowExcerpt());
+        this.reject(this.here(), error.message, source);
         return;
       }
       throw error;
     }
-    this.accept(draft, loc, rowExcerpt);
+    this.accept(draft, source);
   }
 
-  reject(loc: RowLocation, reason: string, rowExcerpt?: string): void {
+  /** File a row as rejected; `source` becomes its excerpt. */
+  reject(loc: RowLocation, reason: string, source?: unknown): void {
     const row: RejectedRow = { ...loc, reason };
-    if (rowExcerpt !== undefined) row.excerpt = excerpt(rowExcerpt);
+    if (source !== undefined) row.excerpt = excerpt(this.excerptOf(source));
     this.rejected.push(row);
   }
 
-  warn(loc: RowLocation, message: string): void {
+  /** A warning about the row being read (RowContext). */
+  warn(message: string): void {
+    this.warnAt(this.here(), message);
+  }
+
+  warnAt(loc: RowLocation, message: string): void {
     this.warnings.push({ ...loc, message });
   }
 
@@ -101,31 +122,49 @@ export class RecordCollector {
     return report;
   }
 
-  private accept(draft: RowDraft, loc: RowLocation, rowExcerpt: () => string): void {
+  private here(): RowLocation {
+    return this.line !== undefined ? { line: this.line, index: this.index } : { index: this.index };
+  }
+
+  private accept(draft: RowDraft, source: unknown): void {
+    const index = this.index;
     let id = draft.id;
     if (id !== undefined) {
-      const first = this.idsSeen.get(id);
-      if (first) {
-        const firstWhere = first.own ? where(first.loc) : `${where(first.loc)}, which had no id of its own and was numbered by position`;
-        this.reject(loc, `duplicate id "${id}": first seen at ${firstWhere}`, rowExcerpt());
+      const first = this.ownIds.get(id);
+      const clash = first ? where(first) : this.positionalClash(id);
+      if (clash !== undefined) {
+        this.reject(this.here(), `duplicate id "${id}": first seen at ${clash}`, source);
         return;
       }
-      this.idsSeen.set(id, { loc, own: true });
+      this.ownIds.set(id, this.here());
     } else {
-      id = String(loc.index);
-      if (this.idsSeen.has(id)) {
+      id = String(index);
+      if (this.ownIds.has(id) || this.madeUp.has(id)) {
         // Another row already carries this number as its own id: keep both, say so.
         let n = 2;
-        while (this.idsSeen.has(`${loc.index}#${n}`)) n++;
+        while (this.ownIds.has(`${index}#${n}`) || this.madeUp.has(`${index}#${n}`)) n++;
         const taken = id;
-        id = `${loc.index}#${n}`;
-        this.warn(loc, `row has no id and its position "${taken}" is already another row's id; numbered it "${id}"`);
+        id = `${index}#${n}`;
+        this.madeUp.add(id);
+        this.warn(`row has no id and its position "${taken}" is already another row's id; numbered it "${id}"`);
+      } else {
+        this.positional[index] = this.line ?? 0;
       }
-      this.idsSeen.set(id, { loc, own: false });
     }
     const record: InstructionRecord = { id, instruction: draft.instruction, input: draft.input, output: draft.output, meta: draft.meta };
     if (draft.score !== undefined) record.score = draft.score;
     this.records.push(record);
+  }
+
+  /** An own id that equals the position of an earlier row without one, or an id made up earlier. */
+  private positionalClash(id: string): string | undefined {
+    if (this.madeUp.has(id)) return `an earlier row that had no id of its own and was numbered "${id}"`;
+    if (!/^(0|[1-9]\d*)$/.test(id)) return undefined;
+    const at = Number(id);
+    const line = this.positional[at];
+    if (line === undefined) return undefined;
+    const loc: RowLocation = line > 0 ? { line, index: at } : { index: at };
+    return `${where(loc)}, which had no id of its own and was numbered by position`;
   }
 }
 
