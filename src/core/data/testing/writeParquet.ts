@@ -1,13 +1,16 @@
 /**
- * A minimal Parquet writer for tests (hyparquet has no writer installed here): flat OPTIONAL columns of UTF-8 text,
- * DOUBLE or INT64, PLAIN encoding, data page v1, one page per column chunk, footer in the Thrift compact protocol.
- * Enough to make real files that hyparquet (and pyarrow) read; not a general writer.
+ * A minimal Parquet writer for tests (hyparquet has no writer installed here): OPTIONAL columns of UTF-8 text,
+ * DOUBLE or INT64, lists of text (`data: [prompt, response]`) and lists of structs of text
+ * (`conversations: [{from, value}]`); PLAIN encoding, data page v1, one page per column chunk, the footer in the
+ * Thrift compact protocol. Enough to make real files that hyparquet reads; not a general writer.
  */
 
 export type ParquetTestColumn =
   | { name: string; type: 'string'; values: (string | null)[] }
   | { name: string; type: 'double'; values: (number | null)[] }
-  | { name: string; type: 'int64'; values: (bigint | null)[] };
+  | { name: string; type: 'int64'; values: (bigint | null)[] }
+  | { name: string; type: 'string-list'; values: (string[] | null)[] }
+  | { name: string; type: 'struct-list'; fields: string[]; values: (Record<string, string>[] | null)[] };
 
 export interface WriteParquetOptions {
   /** Rows per row group (default: all in one). */
@@ -18,8 +21,10 @@ export interface WriteParquetOptions {
 
 const CODECS = { UNCOMPRESSED: 0, GZIP: 2, ZSTD: 6 } as const;
 const PARQUET_TYPE = { int64: 2, double: 5, string: 6 } as const;
+const REPEATED = 2;
 const OPTIONAL = 1;
 const CONVERTED_UTF8 = 0;
+const CONVERTED_LIST = 3;
 const ENCODING_PLAIN = 0;
 const ENCODING_RLE = 3;
 const PAGE_DATA = 0;
@@ -118,17 +123,88 @@ function thrift(value: TValue): Uint8Array {
   return sink.toBytes();
 }
 
+// ---- Columns → leaves with repetition and definition levels (Dremel encoding) ----
+
+type Scalar = string | number | bigint;
+interface Leaf {
+  path: string[];
+  type: keyof typeof PARQUET_TYPE;
+  maxRep: number;
+  maxDef: number;
+  rep: number[];
+  def: number[];
+  values: Scalar[];
+  /** Index into rep/def where each row starts, so row groups can be cut. */
+  rowStarts: number[];
+}
+
+function leavesOf(column: ParquetTestColumn): Leaf[] {
+  const leaf = (path: string[], type: Leaf['type'], maxRep: number, maxDef: number): Leaf => ({ path, type, maxRep, maxDef, rep: [], def: [], values: [], rowStarts: [] });
+  if (column.type === 'string' || column.type === 'double' || column.type === 'int64') {
+    const l = leaf([column.name], column.type, 0, 1);
+    for (const v of column.values) {
+      l.rowStarts.push(l.def.length);
+      l.rep.push(0);
+      l.def.push(v === null ? 0 : 1);
+      if (v !== null) l.values.push(v);
+    }
+    return [l];
+  }
+  // name (OPTIONAL, LIST) → list (REPEATED) → element (OPTIONAL) [→ field (OPTIONAL)]
+  const fields = column.type === 'string-list' ? [undefined] : column.fields;
+  const maxDef = column.type === 'string-list' ? 3 : 4;
+  return fields.map((field) => {
+    const l = leaf(field === undefined ? [column.name, 'list', 'element'] : [column.name, 'list', 'element', field], 'string', 1, maxDef);
+    for (const row of column.values) {
+      l.rowStarts.push(l.def.length);
+      if (row === null || row.length === 0) {
+        l.rep.push(0);
+        l.def.push(row === null ? 0 : 1);
+        continue;
+      }
+      row.forEach((item, i) => {
+        l.rep.push(i === 0 ? 0 : 1);
+        const value = field === undefined ? (item as unknown as string | null) : (item as Record<string, string>)[field];
+        if (value === null || value === undefined) l.def.push(maxDef - 1);
+        else {
+          l.def.push(maxDef);
+          l.values.push(value);
+        }
+      });
+    }
+    return l;
+  });
+}
+
+function schemaOf(column: ParquetTestColumn): TValue[] {
+  if (column.type === 'string' || column.type === 'double' || column.type === 'int64') return [leafSchema(column.name, column.type)];
+  const out = [
+    struct([3, i32(OPTIONAL)], [4, str(column.name)], [5, i32(1)], [6, i32(CONVERTED_LIST)]),
+    struct([3, i32(REPEATED)], [4, str('list')], [5, i32(1)]),
+  ];
+  if (column.type === 'string-list') out.push(leafSchema('element', 'string'));
+  else out.push(struct([3, i32(OPTIONAL)], [4, str('element')], [5, i32(column.fields.length)]), ...column.fields.map((f) => leafSchema(f, 'string')));
+  return out;
+}
+
+function leafSchema(name: string, type: keyof typeof PARQUET_TYPE): TValue {
+  const fields: TField[] = [[1, i32(PARQUET_TYPE[type])], [3, i32(OPTIONAL)], [4, str(name)]];
+  if (type === 'string') fields.push([6, i32(CONVERTED_UTF8)]);
+  return struct(...fields);
+}
+
 // ---- Pages ----
 
-/** Definition levels (1 = present, 0 = null) as an RLE/bit-packed hybrid, bit width 1, with its 4-byte length. */
-function definitionLevels(present: boolean[]): Uint8Array {
+/** Levels as an RLE/bit-packed hybrid (RLE runs only), with its 4-byte length prefix. */
+function levels(values: number[], maxLevel: number): Uint8Array {
+  const width = Math.ceil(Math.log2(maxLevel + 1));
   const sink = new ByteSink();
   let i = 0;
-  while (i < present.length) {
+  while (i < values.length) {
     let j = i;
-    while (j < present.length && present[j] === present[i]) j++;
+    while (j < values.length && values[j] === values[i]) j++;
     sink.varint(BigInt(j - i) << 1n); // RLE run header: count << 1, low bit 0
-    sink.byte(present[i] ? 1 : 0);
+    for (let b = 0; b < Math.ceil(width / 8); b++) sink.byte(values[i] >> (8 * b));
     i = j;
   }
   const body = sink.toBytes();
@@ -138,12 +214,10 @@ function definitionLevels(present: boolean[]): Uint8Array {
   return out;
 }
 
-function plainValues(column: ParquetTestColumn, from: number, to: number): Uint8Array {
+function plainValues(type: Leaf['type'], values: Scalar[]): Uint8Array {
   const parts: Uint8Array[] = [];
-  for (let r = from; r < to; r++) {
-    const v = column.values[r];
-    if (v === null) continue;
-    if (column.type === 'string') {
+  for (const v of values) {
+    if (type === 'string') {
       const text = new TextEncoder().encode(v as string);
       const len = new Uint8Array(4);
       new DataView(len.buffer).setUint32(0, text.length, true);
@@ -151,7 +225,7 @@ function plainValues(column: ParquetTestColumn, from: number, to: number): Uint8
     } else {
       const b = new Uint8Array(8);
       const view = new DataView(b.buffer);
-      if (column.type === 'double') view.setFloat64(0, v as number, true);
+      if (type === 'double') view.setFloat64(0, v as number, true);
       else view.setBigInt64(0, v as bigint, true);
       parts.push(b);
     }
@@ -169,10 +243,11 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Write the columns (all the same length) as a Parquet file. */
+/** Write the columns (all the same number of rows) as a Parquet file. */
 export function writeParquet(columns: ParquetTestColumn[], options: WriteParquetOptions = {}): Uint8Array {
   const rows = columns[0]?.values.length ?? 0;
-  for (const c of columns) if (c.values.length !== rows) throw new Error(`column ${c.name} has ${c.values.length} values, expected ${rows}`);
+  for (const c of columns) if (c.values.length !== rows) throw new Error(`column ${c.name} has ${c.values.length} rows, expected ${rows}`);
+  const leaves = columns.flatMap(leavesOf);
   const groupSize = Math.max(1, options.rowGroupSize ?? rows);
   const codec = CODECS[options.codec ?? 'UNCOMPRESSED'];
   const parts: Uint8Array[] = [new TextEncoder().encode('PAR1')];
@@ -182,15 +257,22 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
     const to = Math.min(rows, from + groupSize);
     const chunks: TValue[] = [];
     let groupBytes = 0;
-    for (const column of columns) {
-      const present = column.values.slice(from, to).map((v) => v !== null);
-      const page = concat([definitionLevels(present), plainValues(column, from, to)]);
+    for (const leaf of leaves) {
+      const a = leaf.rowStarts[from] ?? 0;
+      const b = to < rows ? leaf.rowStarts[to] : leaf.def.length;
+      const def = leaf.def.slice(a, b);
+      const valuesBefore = leaf.def.slice(0, a).filter((d) => d === leaf.maxDef).length;
+      const present = def.filter((d) => d === leaf.maxDef).length;
+      const pageParts = [];
+      if (leaf.maxRep > 0) pageParts.push(levels(leaf.rep.slice(a, b), leaf.maxRep));
+      pageParts.push(levels(def, leaf.maxDef), plainValues(leaf.type, leaf.values.slice(valuesBefore, valuesBefore + present)));
+      const page = concat(pageParts);
       const header = thrift(
         struct(
           [1, i32(PAGE_DATA)],
           [2, i32(page.length)],
           [3, i32(page.length)],
-          [5, struct([1, i32(to - from)], [2, i32(ENCODING_PLAIN)], [3, i32(ENCODING_RLE)], [4, i32(ENCODING_RLE)])],
+          [5, struct([1, i32(b - a)], [2, i32(ENCODING_PLAIN)], [3, i32(ENCODING_RLE)], [4, i32(ENCODING_RLE)])],
         ),
       );
       const chunkOffset = offset;
@@ -204,11 +286,11 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
           [
             3,
             struct(
-              [1, i32(PARQUET_TYPE[column.type])],
+              [1, i32(PARQUET_TYPE[leaf.type])],
               [2, list('i32', [i32(ENCODING_PLAIN), i32(ENCODING_RLE)])],
-              [3, list('bin', [str(column.name)])],
+              [3, list('bin', leaf.path.map(str))],
               [4, i32(codec)],
-              [5, i64(to - from)],
+              [5, i64(b - a)],
               [6, i64(chunkSize)],
               [7, i64(chunkSize)],
               [9, i64(chunkOffset)],
@@ -220,14 +302,7 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
     rowGroups.push(struct([1, list('struct', chunks)], [2, i64(groupBytes)], [3, i64(to - from)]));
     if (rows === 0) break;
   }
-  const schema: TValue[] = [
-    struct([4, str('schema')], [5, i32(columns.length)]),
-    ...columns.map((c) => {
-      const fields: TField[] = [[1, i32(PARQUET_TYPE[c.type])], [3, i32(OPTIONAL)], [4, str(c.name)]];
-      if (c.type === 'string') fields.push([6, i32(CONVERTED_UTF8)]);
-      return struct(...fields);
-    }),
-  ];
+  const schema: TValue[] = [struct([4, str('schema')], [5, i32(columns.length)]), ...columns.flatMap(schemaOf)];
   const footer = thrift(
     struct([1, i32(1)], [2, list('struct', schema)], [3, i64(rows)], [4, list('struct', rowGroups)], [6, str('phased-ift-studio test writer')]),
   );

@@ -1,0 +1,158 @@
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { describe, expect, it } from 'vitest';
+import { listParquetColumns } from './parquet';
+import { inspectColumns, parseDataset } from './parseDataset';
+import { DatasetError } from './record';
+import { writeParquet } from './testing/writeParquet';
+
+const alpacaTable = () =>
+  writeParquet(
+    [
+      { name: 'instruction', type: 'string', values: ['Give three tips.', 'Translate to English.', 'Empty output row', null, 'Ünïcode ✓'] },
+      { name: 'input', type: 'string', values: ['', 'Bonjour', '', '', null] },
+      { name: 'output', type: 'string', values: ['Eat, sleep, move.', 'Hello', '', 'orphan', '✓'] },
+      { name: 'score', type: 'double', values: [1.5, 4, 2, null, 6] },
+      { name: 'id', type: 'int64', values: [10n, 11n, 12n, 13n, 9007199254740993n] },
+      { name: 'category', type: 'string', values: ['advice', 'translation', null, 'x', 'symbols'] },
+    ],
+    { rowGroupSize: 2 },
+  );
+
+describe('test Parquet writer', () => {
+  it('writes files hyparquet reads back exactly (three row groups, nulls, BigInt)', async () => {
+    const bytes = alpacaTable();
+    const file = bytes.slice().buffer;
+    const metadata = parquetMetadata(file);
+    expect(metadata.num_rows).toBe(5n);
+    expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([2, 2, 1]);
+    const rows = await parquetReadObjects({ file });
+    expect(rows[1]).toEqual({ instruction: 'Translate to English.', input: 'Bonjour', output: 'Hello', score: 4, id: 11n, category: 'translation' });
+    expect(rows[3]).toEqual({ instruction: null, input: '', output: 'orphan', score: null, id: 13n, category: 'x' });
+  });
+});
+
+describe('Parquet reader', () => {
+  it('maps Alpaca columns, turns BigInt ids into strings and validates every row', async () => {
+    const fractions: number[] = [];
+    const parsed = await parseDataset(alpacaTable(), 'train-00000-of-00001.parquet', { onProgress: (f) => fractions.push(f) });
+    expect(parsed.format).toBe('parquet');
+    expect(parsed.formatLabel).toBe('Parquet');
+    expect(parsed.encoding).toBe('binary');
+    expect(parsed.columns).toEqual({
+      names: ['instruction', 'input', 'output', 'score', 'id', 'category'],
+      mapping: { instruction: 'instruction', input: 'input', output: 'output', score: 'score', id: 'id' },
+    });
+    expect(parsed.records).toEqual([
+      { id: '10', instruction: 'Give three tips.', input: '', output: 'Eat, sleep, move.', score: 1.5, meta: { category: 'advice' } },
+      { id: '11', instruction: 'Translate to English.', input: 'Bonjour', output: 'Hello', score: 4, meta: { category: 'translation' } },
+      { id: '9007199254740993', instruction: 'Ünïcode ✓', input: '', output: '✓', score: 6, meta: { category: 'symbols' } },
+    ]);
+    expect(parsed.report.rejected.map((r) => [r.line, r.index, r.reason])).toEqual([
+      [undefined, 2, 'empty output: column "output" is empty'],
+      [undefined, 3, 'missing instruction: column "instruction" is null'],
+    ]);
+    expect(parsed.report.rejected[1].excerpt).toBe('{"instruction":null,"input":"","output":"orphan","score":null,"id":"13","category":"x"}');
+    expect(parsed.report.warnings).toEqual([{ index: 4, message: 'score 6 (column "score") is outside the 1–5 scale; kept as it is' }]);
+    // Progress after each of the three row groups, then done.
+    expect(fractions).toEqual([0, 0.4, 0.8, 1, 1]);
+  });
+
+  it('reads a PhasedSFT table (data: list of text) by its shape', async () => {
+    const bytes = writeParquet([
+      { name: 'id', type: 'string', values: ['46229', '46230', '46231'] },
+      { name: 'score', type: 'string', values: ['3.5625\n\n', '2', 'x'] },
+      { name: 'data', type: 'string-list', values: [['Summarise.\nSome text.', 'A summary.'], ['Only a prompt'], null] },
+    ]);
+    const parsed = await parseDataset(bytes, 'scored.parquet');
+    expect(parsed.formatLabel).toBe('Parquet (PhasedSFT scored)');
+    expect(parsed.columns).toBeUndefined();
+    expect(parsed.records).toEqual([{ id: '46229', instruction: 'Summarise.\nSome text.', input: '', output: 'A summary.', score: 3.5625, meta: {} }]);
+    expect(parsed.report.rejected.map((r) => [r.index, r.reason])).toEqual([
+      [1, 'missing output: `data` has 1 element, expected [prompt, response]'],
+      [2, 'missing instruction and output: no `data` field (expected [prompt, response])'],
+    ]);
+  });
+
+  it('reads a ShareGPT table (conversations: list of {from, value}) by its shape', async () => {
+    const bytes = writeParquet(
+      [
+        { name: 'id', type: 'string', values: ['c1', 'c2'] },
+        {
+          name: 'conversations',
+          type: 'struct-list',
+          fields: ['from', 'value'],
+          values: [
+            [
+              { from: 'human', value: 'Q1' },
+              { from: 'gpt', value: 'A1' },
+            ],
+            [
+              { from: 'system', value: 'Be brief.' },
+              { from: 'human', value: 'Q2' },
+              { from: 'gpt', value: 'A2' },
+              { from: 'human', value: 'Q3' },
+              { from: 'gpt', value: 'A3' },
+            ],
+          ],
+        },
+      ],
+      { rowGroupSize: 1 },
+    );
+    const parsed = await parseDataset(bytes, 'sharegpt.parquet');
+    expect(parsed.formatLabel).toBe('Parquet (ShareGPT conversations)');
+    expect(parsed.records).toEqual([
+      { id: 'c1', instruction: 'Q1', input: '', output: 'A1', meta: {} },
+      { id: 'c2', instruction: 'Q2', input: '', output: 'A2', meta: { system: 'Be brief.' } },
+    ]);
+    expect(parsed.report.warnings).toEqual([{ index: 1, message: 'multi-turn conversation (5 turns): kept the first exchange only' }]);
+    expect(inspectColumns(bytes, 'sharegpt.parquet')).toBeUndefined();
+  });
+
+  it('reads Dolly columns by mapping', async () => {
+    const dolly = writeParquet([
+      { name: 'instruction', type: 'string', values: ['Who?'] },
+      { name: 'context', type: 'string', values: ['Ada wrote the first program.'] },
+      { name: 'response', type: 'string', values: ['Ada'] },
+      { name: 'category', type: 'string', values: ['closed_qa'] },
+    ]);
+    const parsed = await parseDataset(dolly, 'dolly.parquet');
+    expect(parsed.records).toEqual([{ id: '0', instruction: 'Who?', input: 'Ada wrote the first program.', output: 'Ada', meta: { category: 'closed_qa' } }]);
+  });
+
+  it('lists columns and the guessed mapping for the UI', () => {
+    expect(listParquetColumns(alpacaTable(), 'a.parquet')).toEqual({
+      columns: ['instruction', 'input', 'output', 'score', 'id', 'category'],
+      guessed: { instruction: 'instruction', input: 'input', output: 'output', score: 'score', id: 'id' },
+      rows: 5,
+    });
+    expect(inspectColumns(alpacaTable(), 'a.parquet')?.format).toBe('parquet');
+  });
+
+  it('a table without instruction/output columns, or with an unsupported codec, is refused with a hint', async () => {
+    const odd = writeParquet([
+      { name: 'title', type: 'string', values: ['t'] },
+      { name: 'views', type: 'int64', values: [3n] },
+    ]);
+    await expect(parseDataset(odd, 'odd.parquet')).rejects.toThrow('No column for the instruction or the output in "odd.parquet". Columns found: "title", "views".');
+    const zstd = writeParquet([
+      { name: 'instruction', type: 'string', values: ['a'] },
+      { name: 'output', type: 'string', values: ['b'] },
+    ], { codec: 'ZSTD' });
+    const error = await parseDataset(zstd, 'z.parquet').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as DatasetError).message).toBe('"z.parquet" is compressed with ZSTD, which the studio cannot unpack (it reads uncompressed and Snappy Parquet).');
+    expect((error as DatasetError).hint).toMatch(/compression='snappy'/);
+  });
+
+  it('a number where text belongs is a wrong-type rejection naming the column', async () => {
+    const bytes = writeParquet([
+      { name: 'prompt', type: 'string', values: ['a', 'b'] },
+      { name: 'answer', type: 'double', values: [1, 2] },
+    ]);
+    const parsed = await parseDataset(bytes, 'n.parquet');
+    expect(parsed.report.rejected.map((r) => r.reason)).toEqual([
+      'wrong type: column "answer" is a number, expected text',
+      'wrong type: column "answer" is a number, expected text',
+    ]);
+  });
+});
