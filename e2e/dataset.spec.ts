@@ -85,7 +85,7 @@ test('the demo suite: five levels land in the phases the paper’s cut-offs give
     phases: { index: number; recordIds: string[] }[];
     heldOut: { recordIds: string[] };
   };
-  const expectedPhase = (level: number) => (level < 1.5 ? 0 : level < 3.5 ? 1 : 2);
+  const expectedPhase = (level: number) => (level < 1.5 ? 1 : level < 3.5 ? 2 : 3); // phases are numbered from 1, as in the paper
   for (const phase of plan.phases) {
     for (const id of phase.recordIds) expect(expectedPhase(demo[Number(id)]!.level)).toBe(phase.index);
   }
@@ -112,8 +112,26 @@ test('editing a cut-off re-buckets at once, and an unreadable file leaves the da
   await expect(page.getByTestId('phase-table')).toBeVisible();
   const before = await phaseTotals(page);
 
-  // Move the second cut-off from 3.5 to 4.5: level 4 moves from phase 3 into phase 2.
-  const second = page.getByLabel('Cut-off 2');
+  // Drag the first cut-off's handle on the histogram from 1.5 to 2.5: level 2 joins phase 1.
+  const handle1 = page.getByRole('slider', { name: 'Cut-off 1 handle' });
+  const box1 = (await handle1.boundingBox())!;
+  const box2 = (await page.getByRole('slider', { name: 'Cut-off 2 handle' }).boundingBox())!;
+  const pxPerPoint = (box2.x - box1.x) / 2; // the handles sit at 1.5 and 3.5
+  const y = box1.y + box1.height / 2;
+  await page.mouse.move(box1.x + box1.width / 2, y);
+  await page.mouse.down();
+  await page.mouse.move(box1.x + box1.width / 2 + pxPerPoint / 2, y, { steps: 5 });
+  await page.mouse.move(box1.x + box1.width / 2 + pxPerPoint, y, { steps: 5 });
+  await page.mouse.up();
+  await expect(handle1).toHaveAttribute('aria-valuenow', /^2\.(4|45|5|55|6)$/);
+  const dragged = await phaseTotals(page);
+  expect(dragged[0]).toBeGreaterThan(before[0]!);
+  expect(dragged.reduce((a, b) => a + b, 0)).toBe(before.reduce((a, b) => a + b, 0));
+  // Back to the paper's cut-offs with the keyboard, then type the second one: 3.5 → 4.5 moves level 4 into phase 2.
+  await page.getByRole('button', { name: /paper/i }).click();
+  await expect.poll(() => phaseTotals(page)).toEqual(before);
+
+  const second = page.getByRole('spinbutton', { name: 'Cut-off 2' });
   await second.fill('4.5');
   await second.press('Enter');
   await expect.poll(() => phaseTotals(page)).not.toEqual(before);
@@ -121,6 +139,15 @@ test('editing a cut-off re-buckets at once, and an unreadable file leaves the da
   expect(after[0]).toBe(before[0]);
   expect(after[1]! + after[2]!).toBe(before[1]! + before[2]!);
   expect(after[2]).toBeLessThan(before[2]!);
+
+  // An impossible cut-off is refused with a message; the last good phases stay.
+  await second.fill('0.5');
+  await second.press('Enter');
+  await expect(page.getByTestId('phase-settings-error')).toBeVisible();
+  expect(await phaseTotals(page)).toEqual(after);
+  await second.fill('4.5');
+  await second.press('Enter');
+  await expect(page.getByTestId('phase-settings-error')).toHaveCount(0);
 
   await page.getByTestId('file-input').setInputFiles(binaryFile());
   await expect(page.getByTestId('load-error')).toContainText(/binary|not a text/i);

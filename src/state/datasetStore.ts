@@ -73,6 +73,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
     if (get().loading) return;
     // The worker takes ownership of the buffer it is sent; keep a copy only where a re-mapping may need it.
     const tabular = /\.(csv|tsv|tab|txt|parquet)$/i.test(fileName) ? bytes.slice(0) : undefined;
+    const byteSize = bytes.byteLength;
     set({ loading: { fileName }, problem: undefined });
     try {
       const parsed = await dataClient.parse(
@@ -81,7 +82,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
       );
       const dataset: StoredDataset = {
         fileName,
-        byteSize: tabular?.byteLength ?? bytes.byteLength,
+        byteSize,
         format: parsed.format,
         formatLabel: parsed.formatLabel,
         loadedAt: Date.now(),

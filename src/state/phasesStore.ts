@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { planByCutoffs, quantileCutoffs, type PhasePlan } from '../core/phases/plan';
+import { PhasePlanError, planByCutoffs, quantileCutoffs, type PhasePlan } from '../core/phases/plan';
 import { savePhaseSettings, type PhaseSettings, type StoredDataset } from '../storage/storedDataset';
 import type { ScoreSet } from '../worker/dataProtocol';
 
@@ -27,7 +27,7 @@ interface PhasesState {
   dataset?: StoredDataset;
   settings?: PhaseSettings;
   plan?: PhasePlan;
-  /** Phase (0-based) or 'held-out' of each record id under the current plan. */
+  /** Phase (0-based, for display) or 'held-out' of each record id under the current plan. */
   phaseById: Map<string, number | 'held-out'>;
   /** Why the current settings give no plan (e.g. cut-offs out of order); the last good plan stays on screen. */
   settingsProblem?: string;
@@ -47,7 +47,7 @@ export function defaultScorerId(scoreSets: readonly ScoreSet[]): string {
 
 function indexPlan(plan: PhasePlan): Map<string, number | 'held-out'> {
   const byId = new Map<string, number | 'held-out'>();
-  for (const phase of plan.phases) for (const id of phase.recordIds) byId.set(id, phase.index);
+  for (const phase of plan.phases) for (const id of phase.recordIds) byId.set(id, phase.index - 1);
   for (const id of plan.heldOut.recordIds) byId.set(id, 'held-out');
   return byId;
 }
@@ -55,26 +55,32 @@ function indexPlan(plan: PhasePlan): Map<string, number | 'held-out'> {
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
 
 export const usePhasesStore = create<PhasesState>()((set, get) => {
-  const recompute = (dataset: StoredDataset | undefined, settings: PhaseSettings | undefined) => {
+  /** Applies settings when they give a plan; otherwise keeps the last good settings and plan and says why. */
+  const recompute = (dataset: StoredDataset | undefined, settings: PhaseSettings | undefined): boolean => {
     if (!dataset || !settings) {
       set({ dataset, settings, plan: undefined, phaseById: new Map(), settingsProblem: undefined });
-      return;
+      return true;
     }
     const scores = dataset.scoreSets.find((s) => s.scorerId === settings.scorerId)?.scores;
     if (!scores) {
-      set({ dataset, settings, settingsProblem: `No scores from "${settings.scorerId}" for this dataset.` });
-      return;
+      if (get().dataset !== dataset) set({ dataset, settings, plan: undefined, phaseById: new Map() });
+      set({ settingsProblem: `No scores from "${settings.scorerId}" for this dataset.` });
+      return false;
     }
     try {
       const cutoffs = settings.mode === 'quantiles' ? quantileCutoffs(scores, settings.phaseCount) : settings.cutoffs;
       const plan = planByCutoffs(dataset.records, scores, cutoffs, {
         scorerId: settings.scorerId,
-        heldOutFraction: settings.heldOutFraction,
-        seed: settings.seed,
+        heldOut: { fraction: settings.heldOutFraction, seed: settings.seed },
       });
       set({ dataset, settings, plan, phaseById: indexPlan(plan), settingsProblem: undefined });
+      return true;
     } catch (error) {
-      set({ dataset, settings, settingsProblem: (error as Error).message });
+      const hint = error instanceof PhasePlanError ? ` ${error.hint}` : '';
+      // A new dataset whose settings fail still shows its settings, so the user can fix them.
+      if (get().dataset !== dataset) set({ dataset, settings, plan: undefined, phaseById: new Map() });
+      set({ settingsProblem: `${(error as Error).message}${hint}` });
+      return false;
     }
   };
 
@@ -91,9 +97,11 @@ export const usePhasesStore = create<PhasesState>()((set, get) => {
   return {
     phaseById: new Map(),
     datasetChanged(dataset, settings) {
-      const next = dataset ? (settings ?? defaultPhaseSettings(defaultScorerId(dataset.scoreSets))) : undefined;
-      recompute(dataset, next);
-      if (next && !settings) persist(next);
+      const fresh = dataset && defaultPhaseSettings(defaultScorerId(dataset.scoreSets));
+      // Saved settings that no longer fit (a scorer that is gone, say) give way to the defaults.
+      if (settings && recompute(dataset, settings)) return;
+      recompute(dataset, fresh);
+      if (fresh) persist(fresh);
     },
     update(change) {
       const { dataset, settings } = get();
@@ -107,8 +115,7 @@ export const usePhasesStore = create<PhasesState>()((set, get) => {
         next.cutoffs = get().plan?.cutoffs ?? evenCutoffs(next.phaseCount);
       }
       if (change.cutoffs) next.phaseCount = change.cutoffs.length + 1;
-      recompute(dataset, next);
-      persist(next);
+      if (recompute(dataset, next)) persist(next);
     },
     scoreSet() {
       const { dataset, settings } = get();

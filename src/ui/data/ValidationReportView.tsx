@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ValidationReport } from '../../core/data/record';
-import { reportToCsv } from '../../core/data/parseDataset';
+import { reportToCsv } from '../../core/data/report';
 import { downloadText } from '../common/download';
 
 const SHOWN = 50;

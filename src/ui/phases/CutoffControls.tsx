@@ -93,7 +93,8 @@ function CutoffInput(props: { index: number; value: number; disabled: boolean; o
       return;
     }
     setError(undefined);
-    if (value !== props.value) props.onCommit(value);
+    // Committed even when unchanged: that re-checks the plan and clears a message left by an earlier bad value.
+    props.onCommit(value);
   };
   return (
     <label className="field" title={error}>

@@ -39,11 +39,11 @@ export function PhasesPanel() {
               onCutoffsChange={(cutoffs) => update({ cutoffs })}
             />
           )}
-          {bins && (bins.below > 0 || bins.above > 0 || bins.missing > 0) && (
+          {bins && (bins.under > 0 || bins.over > 0 || bins.unscored > 0) && (
             <p className="small muted">
-              Not on the chart: {bins.below > 0 && `${bins.below.toLocaleString()} below 1 `}
-              {bins.above > 0 && `${bins.above.toLocaleString()} above 5 `}
-              {bins.missing > 0 && `${bins.missing.toLocaleString()} unscored`}
+              Not on the chart: {bins.under > 0 && `${bins.under.toLocaleString()} below 1 `}
+              {bins.over > 0 && `${bins.over.toLocaleString()} above 5 `}
+              {bins.unscored > 0 && `${bins.unscored.toLocaleString()} unscored`}
             </p>
           )}
         </div>

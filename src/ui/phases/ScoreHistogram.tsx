@@ -66,14 +66,22 @@ export function ScoreHistogram(props: {
     move(i, cutoffs[i]! + delta * (event.shiftKey ? 5 : 1));
   };
 
-  const data = bins.map((b) => ({ label: b.lo.toFixed(2), center: (b.lo + b.hi) / 2, count: b.count, range: `${b.lo.toFixed(2)}–${b.hi.toFixed(2)}` }));
+  const data = bins.map((b) => ({ center: (b.lo + b.hi) / 2, count: b.count, range: `${b.lo.toFixed(2)}–${b.hi.toFixed(2)}` }));
 
   return (
     <div className="histogram-wrap" ref={wrap} onPointerMove={onPointerMove} onPointerUp={() => (dragging.current = null)} data-testid="score-histogram">
       {width > 0 && (
-        <BarChart width={width} height={HEIGHT} data={data} margin={MARGIN} barCategoryGap={1}>
+        <BarChart width={width} height={HEIGHT} data={data} margin={MARGIN} barCategoryGap={1} barSize={Math.max(1, plotWidth / data.length - 2)}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="label" height={X_AXIS_HEIGHT} interval={3} tick={{ fontSize: 11 }} />
+          <XAxis
+            dataKey="center"
+            type="number"
+            domain={[1, 5]}
+            ticks={[1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5]}
+            height={X_AXIS_HEIGHT}
+            tick={{ fontSize: 11 }}
+            padding={{ left: 0, right: 0 }}
+          />
           <YAxis width={Y_AXIS_WIDTH} tick={{ fontSize: 11 }} allowDecimals={false} />
           <Tooltip
             formatter={(value) => [Number(value).toLocaleString(), 'records']}
