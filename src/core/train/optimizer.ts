@@ -168,6 +168,37 @@ export class AdamW {
     return { step: this.step, m, v };
   }
 
+  /**
+   * The state as tensors for a checkpoint file: `m.<name>`, `v.<name>` (float32) and `step` (int32 scalar). Clones the
+   * caller must dispose; no readback here.
+   */
+  stateTensors(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = { step: tf.scalar(this.step, 'int32') };
+    for (const n of this.names) {
+      out[`m.${n}`] = this.m[n].clone();
+      out[`v.${n}`] = this.v[n].clone();
+    }
+    return out;
+  }
+
+  /** Restores a state from `stateTensors` (e.g. a checkpoint's optimizer tensors); reads back only `step`. */
+  loadStateTensors(state: Record<string, tf.Tensor>): void {
+    const step = state.step;
+    if (!step || step.size !== 1) throw new Error('AdamW state has no "step" scalar');
+    for (const n of this.names) {
+      for (const which of ['m', 'v'] as const) {
+        const src = state[`${which}.${n}`];
+        const dst = which === 'm' ? this.m[n] : this.v[n];
+        if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
+        if (src.shape.join(',') !== dst.shape.join(',')) {
+          throw new Error(`AdamW state ${which}.${n} has shape [${src.shape}], the parameter has [${dst.shape}]`);
+        }
+        tf.tidy(() => dst.assign(tf.cast(src, 'float32')));
+      }
+    }
+    this.step = step.dataSync()[0];
+  }
+
   /** Restores a state written by `exportState` (same parameter names and sizes). */
   importState(state: AdamWState): void {
     for (const n of this.names) {

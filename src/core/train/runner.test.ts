@@ -1,0 +1,293 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../../cli/tfNode';
+import { gptConfigFromPreset, type GptConfig } from '../model/config';
+import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
+import { CharTokenizer } from '../tokenizer/charTokenizer';
+import { BatchBuilder, pretokenize } from './batches';
+import { PAPER_HYPER, type Hyper, type RunConfig, type RunEvent } from './events';
+import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from './runner';
+import { rec } from './testing';
+
+// Micro GPT (2 layers, width 32, context 32) on the wasm backend: every test here trains for real, in seconds.
+const easy = Array.from({ length: 8 }, (_, i) => rec(`e${i}`, `say ${i}`, `ok ${'abcdefgh'[i]}`, '', 1));
+const hard = Array.from({ length: 8 }, (_, i) => rec(`h${i}`, `twice ${i}`, `${'abcdefgh'[i]}${i}${i}`, '', 4));
+// Each answer depends on the instruction's digit, so overfitting needs attention to the prompt, not just a prior.
+const overfitSet = Array.from({ length: 8 }, (_, i) => rec(`o${i}`, `Say ${i}`, `Number ${'abcdefgh'[i]}${i}`));
+const tok = CharTokenizer.fromTexts([...easy, ...hard, ...overfitSet].flatMap((r) => [r.instruction, r.output]), { alwaysInclude: 'User: \nAssistant' });
+let modelConfig: GptConfig;
+
+const hyper: Hyper = {
+  ...PAPER_HYPER,
+  lr: 3e-3,
+  minLrRatio: 0.1,
+  batchSize: 8,
+  warmupRatio: 0.05,
+  weightDecay: 0,
+  epochsPerPhase: 1,
+};
+function runConfig(over: Partial<RunConfig> = {}, h: Partial<Hyper> = {}): RunConfig {
+  return { arm: { kind: 'easy-to-hard' }, hyper: { ...hyper, ...h }, seed: 5, logEvery: 5, evalEvery: 0, template: 'paper', contextLength: 32, ...over };
+}
+
+function collect(init: Omit<RunnerInit, 'onEvent'>, hook?: (e: RunEvent) => void): { runner: PhasedRunner; events: RunEvent[] } {
+  const events: RunEvent[] = [];
+  const runner = new PhasedRunner({
+    ...init,
+    onEvent: (e) => {
+      events.push(e);
+      hook?.(e);
+    },
+  });
+  return { runner, events };
+}
+
+function freshParams(seed = 1): GptParams {
+  return initGptParams(modelConfig, seed);
+}
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  modelConfig = gptConfigFromPreset('micro', tok.vocabSize);
+});
+afterAll(() => disposeGptCaches());
+
+describe('PhasedRunner on a micro GPT (wasm)', () => {
+  it('overfits 8 examples to near-zero loss, with constant numTensors and one readback per log window', async () => {
+    const params = freshParams();
+    const memAtStep = new Map<number, number>();
+    const { runner, events } = collect(
+      {
+        config: runConfig({ arm: { kind: 'one-off' }, logEvery: 10 }, { epochsPerPhase: 200 }),
+        model: { config: modelConfig, params },
+        tokenizer: tok,
+        phases: [overfitSet],
+        heldOut: overfitSet.slice(0, 4).map((record) => ({ record, bucket: '1' })),
+        checkpoints: false,
+      },
+      (e) => {
+        if (e.type === 'step') memAtStep.set(e.step, tf.memory().numTensors);
+      },
+    );
+    const summary = await runner.run();
+    expect(summary.status).toBe('done');
+    expect(summary.steps).toBe(200);
+    expect(summary.losses).toHaveLength(200);
+    expect(summary.losses[0]).toBeGreaterThan(2.5); // ≈ ln(vocab) at init
+    const lastWindow = summary.losses.slice(-10).reduce((a, b) => a + b, 0) / 10;
+    expect(lastWindow).toBeLessThan(0.05);
+    const evalEvent = events.find((e) => e.type === 'eval');
+    expect(evalEvent?.type === 'eval' && evalEvent.heldOutLoss).toBeLessThan(0.05);
+    // No leak: the same number of tensors after step 10 and step 200 (and every window between).
+    expect(memAtStep.get(10)).toBeDefined();
+    expect(memAtStep.get(200)).toBe(memAtStep.get(10));
+    expect(new Set(memAtStep.values()).size).toBe(1);
+    // Readbacks: 1 warm-up + 20 loss windows + 1 phase-end evaluation; nothing per step.
+    expect(summary.readbacks).toBe(22);
+    runner.dispose();
+    disposeGptParams(params);
+  }, 30_000);
+
+  it('is deterministic from the seed, and a different seed changes the data order', async () => {
+    const run = async (seed: number) => {
+      const params = freshParams();
+      const { runner } = collect({ config: runConfig({ seed, arm: { kind: 'one-off' } }, { batchSize: 4, epochsPerPhase: 1 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+      const s = await runner.run();
+      runner.dispose();
+      disposeGptParams(params);
+      return s.losses;
+    };
+    const a = await run(5);
+    const b = await run(5);
+    const c = await run(6);
+    expect(a).toHaveLength(4);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  });
+
+  it('emits phase events in the arm order and evaluates per bucket at each phase end', async () => {
+    const params = freshParams();
+    const { runner, events } = collect({
+      config: runConfig({ arm: { kind: 'hard-to-easy' } }, { batchSize: 4 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy, hard],
+      heldOut: [...easy.slice(0, 2).map((record) => ({ record, bucket: '1' })), ...hard.slice(0, 3).map((record) => ({ record, bucket: '2' }))],
+    });
+    const s = await runner.run();
+    expect(s.status).toBe('done');
+    const kinds = events.map((e) => (e.type === 'phaseStart' || e.type === 'phaseEnd' ? `${e.type}:${e.phase}` : e.type)).filter((k) => k !== 'step');
+    expect(kinds).toEqual(['phaseStart:0', 'phaseEnd:0', 'eval', 'checkpoint', 'phaseStart:1', 'phaseEnd:1', 'eval', 'checkpoint', 'done']);
+    const starts = events.filter((e) => e.type === 'phaseStart');
+    expect(starts.map((e) => e.type === 'phaseStart' && [e.label, e.records, e.steps])).toEqual([['Phase 2', 8, 2], ['Phase 1', 8, 2]]);
+    const ev = events.find((e) => e.type === 'eval');
+    if (ev?.type !== 'eval') throw new Error('no eval');
+    expect(ev.buckets.map((b) => [b.bucket, b.records])).toEqual([['1', 2], ['2', 3]]);
+    const weighted = ev.buckets.reduce((a, b) => a + b.loss * b.tokens, 0) / ev.buckets.reduce((a, b) => a + b.tokens, 0);
+    expect(ev.heldOutLoss).toBeCloseTo(weighted, 5);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
+  it('resumes from a checkpoint: N steps, save, load, N steps ≈ 2N straight (across a phase boundary)', async () => {
+    const cfg = runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 1, resetOptimizerPerPhase: false, restartSchedulePerPhase: false });
+    // Straight: 2 phases × 4 steps = 8 steps.
+    const p1 = freshParams();
+    const straight = collect({ config: cfg, model: { config: modelConfig, params: p1 }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+    const all = await straight.runner.run();
+    straight.runner.dispose();
+    disposeGptParams(p1);
+    expect(all.losses).toHaveLength(8);
+
+    // First half: stop after 3 steps (mid phase 1) → checkpoint.
+    const p2 = freshParams();
+    const first = collect({ config: cfg, model: { config: modelConfig, params: p2 }, tokenizer: tok, phases: [easy, hard], maxSteps: 3 });
+    const s1 = await first.runner.run();
+    expect(s1.status).toBe('stopped');
+    const ck = first.events.find((e) => e.type === 'checkpoint');
+    if (ck?.type !== 'checkpoint') throw new Error('no checkpoint');
+    expect(ck.reason).toBe('stop');
+    expect(ck.cursor).toMatchObject({ stage: 0, stepInStage: 3, position: 6, globalStep: 3 });
+    first.runner.dispose();
+    disposeGptParams(p2);
+
+    // Second half from the bytes alone, on freshly loaded variables.
+    const loaded = resumeFromCheckpoint(ck.bytes);
+    const second = collect({ ...loaded, phases: [easy, hard], checkpoints: false });
+    tf.dispose(Object.values(loaded.resume.optimizerState ?? {}));
+    const s2 = await second.runner.run();
+    expect(s2.status).toBe('done');
+    expect(s2.steps).toBe(8);
+    const resumed = [...s1.losses, ...s2.losses];
+    expect(resumed).toHaveLength(8);
+    resumed.forEach((l, i) => expect(l, `step ${i + 1}`).toBeCloseTo(all.losses[i], 4));
+    expect(second.events.find((e) => e.type === 'phaseStart')).toMatchObject({ phase: 0, resumed: true });
+    second.runner.dispose();
+    disposeGptParams(loaded.model.params);
+  }, 30_000);
+
+  it('stops on a NaN loss with an error naming step and phase, keeping the weights from before that step', async () => {
+    const params = freshParams();
+    let snapshot: Record<string, Float32Array> | null = null;
+    const events: RunEvent[] = [];
+    const runner = new PhasedRunner({
+      config: runConfig({ logEvery: 2 }, { batchSize: 2 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy, hard],
+      onEvent: (e) => {
+        events.push(e);
+        // Between steps 6 and 7 (phase 2, its step 3 is next) poison one parameter, as a diverging step would.
+        if (e.type === 'step' && e.step === 6) {
+          params['ln_f.bias'].assign(tf.fill(params['ln_f.bias'].shape, NaN));
+          snapshot = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+        }
+      },
+    });
+    const s = await runner.run();
+    expect(s.status).toBe('error');
+    const err = events.find((e) => e.type === 'error');
+    if (err?.type !== 'error') throw new Error('no error event');
+    expect(err.message).toMatch(/loss NaN at step 7 \(phase 2 "Phase 2", step 3 of 4/);
+    expect(err).toMatchObject({ step: 7, phase: 1, stepInPhase: 3, lastGoodCheckpoint: { step: 6, reason: 'before-error' } });
+    expect(events.some((e) => e.type === 'done')).toBe(false);
+    expect(s.steps).toBe(6);
+    // Steps 7 and 8 ran (the NaN is only read back at step 8) but the guard applied neither: every other parameter
+    // is bit-for-bit what it was before step 7.
+    for (const [k, v] of Object.entries(params)) {
+      if (k === 'ln_f.bias') continue;
+      expect(Array.from(v.dataSync()), k).toEqual(Array.from(snapshot![k]));
+    }
+    const ck = runner.lastCheckpoint;
+    expect(ck?.reason).toBe('before-error');
+    expect(ck?.cursor).toMatchObject({ stage: 1, stepInStage: 2, globalStep: 6 });
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
+  it('pauses, resumes and stops on request', async () => {
+    const params = freshParams();
+    let runner!: PhasedRunner;
+    const states: string[] = [];
+    runner = new PhasedRunner({
+      config: runConfig({ logEvery: 1 }, { batchSize: 2, epochsPerPhase: 3 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy, hard],
+      checkpoints: false,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 2) {
+          runner.pause();
+          setTimeout(() => {
+            states.push(runner.state);
+            runner.resume();
+          }, 50);
+        }
+        if (e.type === 'step' && e.step === 5) runner.stop();
+      },
+    });
+    const s = await runner.run();
+    expect(states).toEqual(['paused']);
+    expect(s.status).toBe('stopped');
+    expect(s.steps).toBe(5);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
+  it('gradient accumulation (B=4 × 2) gives the losses of one batch of 8 when rows have equal lengths', async () => {
+    const same = Array.from({ length: 16 }, (_, i) => rec(`s${i}`, `say ${i % 8}`, `ok ${'abcdefgh'[i % 8]}`));
+    const run = async (h: Partial<Hyper>) => {
+      const params = freshParams();
+      const { runner } = collect({ config: runConfig({ arm: { kind: 'one-off' }, logEvery: 4 }, h), model: { config: modelConfig, params }, tokenizer: tok, phases: [same], checkpoints: false });
+      const s = await runner.run();
+      runner.dispose();
+      disposeGptParams(params);
+      return s.losses;
+    };
+    const big = await run({ batchSize: 8, gradAccumulation: 1, epochsPerPhase: 2 });
+    const acc = await run({ batchSize: 4, gradAccumulation: 2, epochsPerPhase: 2 });
+    expect(big).toHaveLength(4);
+    expect(acc).toHaveLength(4);
+    acc.forEach((l, i) => expect(l).toBeCloseTo(big[i], 4));
+  });
+
+  it('refuses a context longer than the model and a resume with another config', () => {
+    const params = freshParams();
+    expect(() => new PhasedRunner({ config: runConfig({ contextLength: 64 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy] })).toThrow(
+      /contextLength 64 exceeds the model's context \(32/,
+    );
+    const cursor = { stage: 0, stepInStage: 1, position: 8, globalStep: 1, tokensSeen: 10, seed: 5, config: runConfig({ seed: 9 }) };
+    expect(() => new PhasedRunner({ config: runConfig(), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy], resume: { cursor } })).toThrow(
+      /different arm, hyper-parameters, seed/,
+    );
+    disposeGptParams(params);
+  });
+});
+
+describe('response-only loss at the batch level', () => {
+  it('changing prompt-side targets leaves the loss unchanged; changing a response target changes it', () => {
+    const params = freshParams(3);
+    const { examples } = pretokenize(easy.slice(0, 4), 'paper', tok, 32);
+    const hb = new BatchBuilder(4, 32, tok.padId).build(examples);
+    const loss = (targets: Int32Array) =>
+      tf.tidy(() =>
+        gptLoss(modelConfig, params, tf.tensor2d(hb.ids, [4, 32], 'int32'), tf.tensor2d(targets, [4, 32], 'int32'), tf.tensor2d(hb.mask, [4, 32])).dataSync()[0],
+      );
+    const base = loss(hb.targets);
+    const promptSide = hb.targets.slice();
+    const responseSide = hb.targets.slice();
+    let changedPrompt = 0;
+    for (let i = 0; i < promptSide.length; i++) {
+      if (hb.mask[i] === 0) {
+        promptSide[i] = (promptSide[i] + 7) % tok.vocabSize;
+        changedPrompt++;
+      }
+    }
+    expect(changedPrompt).toBeGreaterThan(40);
+    expect(loss(promptSide)).toBe(base);
+    const firstResponse = hb.mask.indexOf(1);
+    responseSide[firstResponse] = (responseSide[firstResponse] + 7) % tok.vocabSize;
+    expect(Math.abs(loss(responseSide) - base)).toBeGreaterThan(1e-4);
+    disposeGptParams(params);
+  });
+});
