@@ -207,9 +207,8 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
 
   it('pauses, resumes and stops on request', async () => {
     const params = freshParams();
-    let runner!: PhasedRunner;
     const states: string[] = [];
-    runner = new PhasedRunner({
+    const runner: PhasedRunner = new PhasedRunner({
       config: runConfig({ logEvery: 1 }, { batchSize: 2, epochsPerPhase: 3 }),
       model: { config: modelConfig, params },
       tokenizer: tok,
