@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../../../cli/tfNode';
 import { mulberry32 } from '../util/random';
 import { countGptParams, gptParamShapes, type GptConfig } from './config';
-import { decayMask, disposeGptCaches, disposeGptParams, gptLogits, gptLoss, initGptParams, type GptParams } from './gpt';
+import { decayMask, disposeGptCaches, disposeGptParams, gptLogits, gptLoss, initGptParams, type GptForwardOptions, type GptParams } from './gpt';
 import { referenceForward, referenceLoss, type PlainParams } from './referenceForward';
 
 const TINY: GptConfig = {
@@ -64,12 +64,12 @@ function lossOf(config: GptConfig, params: GptParams, targets = TARGETS, mask = 
   );
 }
 
-function lossAndGrads(config: GptConfig, params: GptParams, targets = TARGETS, mask = MASK) {
+function lossAndGrads(config: GptConfig, params: GptParams, targets = TARGETS, mask = MASK, options: GptForwardOptions = {}) {
   return tf.tidy(() => {
     const ids = tf.tensor2d(IDS, undefined, 'int32');
     const y = tf.tensor2d(targets, undefined, 'int32');
     const m = tf.tensor2d(mask);
-    const { value, grads } = tf.variableGrads(() => gptLoss(config, params, ids, y, m), Object.values(params));
+    const { value, grads } = tf.variableGrads(() => gptLoss(config, params, ids, y, m, options), Object.values(params));
     const out: Record<string, Float32Array> = {};
     for (const [name, v] of Object.entries(params)) out[name] = grads[v.name]!.dataSync() as Float32Array;
     return { loss: value.dataSync()[0]!, grads: out };
@@ -272,6 +272,20 @@ describe('gptLoss', () => {
         expect(Math.abs(numeric - grads[name]![k]!), `${name}[${k}]`).toBeLessThan(2e-4 + 1e-3 * Math.abs(numeric));
       }
     }
+  });
+
+  it('gives the same gradients through either embedding-gradient route', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await setNodeBackend(backend);
+      const p = initGptParams(TINY, 21);
+      randomize(p, 22);
+      const a = lossAndGrads(TINY, p, TARGETS, MASK, { embeddingGrad: 'onehot' });
+      const b = lossAndGrads(TINY, p, TARGETS, MASK, { embeddingGrad: 'scatter' });
+      expect(b.loss).toBe(a.loss);
+      a.grads.wte!.forEach((g, i) => expect(Math.abs(g - b.grads.wte![i]!), `${backend} wte[${i}]`).toBeLessThan(1e-6));
+      disposeGptParams(p);
+    }
+    await setNodeBackend('cpu');
   });
 
   it('ignores targets where mask = 0: same loss, same gradients', async () => {
