@@ -40,6 +40,12 @@ describe('Alpaca / WizardLM reader', () => {
     expect(parsed.report.accepted).toBe(2);
   });
 
+  it('reads CRLF JSONL and a last line without a newline', async () => {
+    const text = '{"instruction": "a", "input": "", "output": "b"}\r\n{"instruction": "c", "input": "", "output": "d"}';
+    const parsed = await parseDataset(utf8(text), 'crlf.jsonl');
+    expect(parsed.records.map((r) => [r.id, r.output])).toEqual([['0', 'b'], ['1', 'd']]);
+  });
+
   it('parses score / difficulty / level fields (numbers or numeric strings), preferring score', async () => {
     const rows = [
       { instruction: 'a', input: '', output: 'x', level: 4 },

@@ -73,8 +73,17 @@ describe('CSV / TSV reader', () => {
   });
 
   it('a header with no rows is refused; duplicate and blank header names are made unique', async () => {
-    await expect(parseDataset(utf8('instruction,output\n'), 'h.csv')).rejects.toThrow(/holds no records/);
+    await expect(parseDataset(utf8('instruction,output\n'), 'h.csv')).rejects.toThrow('"h.csv" has a header row but no records.');
     expect(parseDelimited('a,,a\n1,2,3\n', ',', 'f').columns).toEqual(['a', 'column 2', 'a (2)']);
+  });
+
+  it('an own id equal to an earlier row\'s position names that row by its line', async () => {
+    const text = 'id,instruction,output\n,"multi\nline",a\n0,b,c\n';
+    const parsed = await parseDataset(utf8(text), 'ids.csv');
+    expect(parsed.records.map((r) => r.id)).toEqual(['0']);
+    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
+      [4, 'duplicate id "0": first seen at line 2, which had no id of its own and was numbered by position'],
+    ]);
   });
 
   it('lists the columns and the guessed mapping for the UI', () => {

@@ -29,7 +29,8 @@ export function decodeText(bytes: Uint8Array, fileName = 'the file'): DecodedTex
     try {
       const text = new TextDecoder(utf16.encoding, { fatal: true }).decode(bytes.subarray(bomLength));
       decoded = { text, encoding: utf16.encoding, hadBom: utf16.hadBom };
-    } catch {
+    } catch (error) {
+      if (error instanceof RangeError) throw tooBig(bytes, fileName);
       throw new DatasetError(
         `"${fileName}" looks like ${utf16.encoding.toUpperCase()} text but holds invalid UTF-16 sequences.`,
         SAVE_AS_UTF8,
@@ -42,7 +43,8 @@ export function decodeText(bytes: Uint8Array, fileName = 'the file'): DecodedTex
     try {
       // ignoreBOM: the BOM, if any, is already cut off above; a second one would be content.
       decoded = { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body), encoding: 'utf-8', hadBom };
-    } catch {
+    } catch (error) {
+      if (error instanceof RangeError) throw tooBig(bytes, fileName);
       throw invalidUtf8(body, fileName);
     }
   }
@@ -50,6 +52,14 @@ export function decodeText(bytes: Uint8Array, fileName = 'the file'): DecodedTex
     throw new DatasetError(`"${fileName}" holds only whitespace, no records.`, 'Choose a file that holds records.');
   }
   return decoded;
+}
+
+/** JavaScript strings stop at about 512 MiB of text (V8); a bigger file cannot be held as one. */
+function tooBig(bytes: Uint8Array, fileName: string): DatasetError {
+  return new DatasetError(
+    `"${fileName}" is too big to read as text in one piece (${Math.round(bytes.length / 2 ** 20)} MiB; the limit is about 512 MiB).`,
+    'Take a sample of the records (a browser-sized fine-tune needs far fewer), or split the file.',
+  );
 }
 
 /** UTF-16 by its byte-order mark, or by the tell-tale NUL in every other byte of mostly-ASCII text without one. */

@@ -43,14 +43,12 @@ export async function parseDataset(bytes: Uint8Array, fileName: string, options:
 
   if (isParquet(bytes)) {
     const { shape, columns } = await readParquet(bytes, fileName, options.csvMapping, collector, progress);
+    const report = collector.report();
+    if (report.accepted === 0 && report.rejected.length === 0) {
+      throw new DatasetError(`"${fileName}" holds no rows.`, 'Choose a file that holds records.');
+    }
     progress.done(collector.records.length);
-    const parsed: ParsedDataset = {
-      format: 'parquet',
-      formatLabel: formatLabel('parquet', { shape }),
-      records: collector.records,
-      report: collector.report(),
-      encoding: 'binary',
-    };
+    const parsed: ParsedDataset = { format: 'parquet', formatLabel: formatLabel('parquet', { shape }), records: collector.records, report, encoding: 'binary' };
     if (columns) parsed.columns = columns;
     return parsed;
   }
@@ -58,20 +56,22 @@ export async function parseDataset(bytes: Uint8Array, fileName: string, options:
 
   const { text, encoding } = decodeText(bytes, fileName);
   const sniffed = sniffText(text, fileName);
-  const parsed: ParsedDataset = { format: sniffed.format, formatLabel: sniffed.label, records: collector.records, report: collector.report(), encoding };
+  let columns: ParsedDataset['columns'];
   if (sniffed.container === 'delimited') {
-    parsed.columns = readCsv(text, sniffed.delimiter ?? ',', fileName, options.csvMapping, collector, progress);
+    columns = readCsv(text, sniffed.delimiter ?? ',', fileName, options.csvMapping, collector, progress);
   } else {
     const read = READERS[sniffed.shape as RecordShape];
     if (sniffed.container === 'jsonl') readJsonLines(text, read, collector, progress);
     else readJsonArray(text, fileName, read, collector, progress);
   }
   if (encoding !== 'utf-8') collector.note(`The file was read as ${encoding.toUpperCase()}.`);
-  parsed.report = collector.report();
-  progress.done(collector.records.length);
-  if (parsed.report.accepted === 0 && parsed.report.rejected.length === 0) {
-    throw new DatasetError(`"${fileName}" holds no records: the header or brackets are there, but no rows.`, 'Choose a file that holds records.');
+  const report = collector.report();
+  if (report.accepted === 0 && report.rejected.length === 0) {
+    throw new DatasetError(`"${fileName}" has a header row but no records.`, 'Choose a file that holds records.');
   }
+  progress.done(collector.records.length);
+  const parsed: ParsedDataset = { format: sniffed.format, formatLabel: sniffed.label, records: collector.records, report, encoding };
+  if (columns) parsed.columns = columns;
   return parsed;
 }
 

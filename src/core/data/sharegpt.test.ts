@@ -32,10 +32,14 @@ describe('ShareGPT / OpenAI messages reader', () => {
           { from: 'gpt', value: 'A2' },
         ],
       },
+      { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }, { from: 'human', value: 'Thanks!' }] },
     ]);
     const parsed = await parseDataset(utf8(text), 'sg.jsonl');
-    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['Hi', 'Hello'], ['Q1', 'A1']]);
-    expect(parsed.report.warnings).toEqual([{ line: 2, index: 1, message: 'multi-turn conversation (4 turns): kept the first exchange only' }]);
+    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['Hi', 'Hello'], ['Q1', 'A1'], ['Q', 'A']]);
+    expect(parsed.report.warnings).toEqual([
+      { line: 2, index: 1, message: 'multi-turn conversation (4 turns): kept the first exchange only' },
+      { line: 3, index: 2, message: 'multi-turn conversation (3 turns): kept the first exchange only' },
+    ]);
   });
 
   it('reads OpenAI {messages: [{role, content}]} including content parts', async () => {
