@@ -64,9 +64,11 @@ describe('embeddingLookup', () => {
     expect(() => embeddingLookup(tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([2]))).toThrow(/int32/);
   });
 
-  it('chooses one-hot for small vocabularies and scatter for large ones', () => {
-    expect(chooseEmbeddingGradPath(512, 100)).toBe('onehot');
-    expect(chooseEmbeddingGradPath(1024, 50257)).toBe('scatter');
-    expect(chooseEmbeddingGradPath(ONEHOT_GRAD_MAX_ELEMENTS, 1)).toBe('onehot');
+  it('scatters on cpu and wasm; on GPU backends uses one-hot for small vocabularies only', () => {
+    expect(chooseEmbeddingGradPath(512, 100, 'wasm')).toBe('scatter');
+    expect(chooseEmbeddingGradPath(512, 100, 'cpu')).toBe('scatter');
+    expect(chooseEmbeddingGradPath(512, 100, 'webgpu')).toBe('onehot');
+    expect(chooseEmbeddingGradPath(ONEHOT_GRAD_MAX_ELEMENTS, 1, 'webgl')).toBe('onehot');
+    expect(chooseEmbeddingGradPath(1024, 50257, 'webgpu')).toBe('scatter');
   });
 });

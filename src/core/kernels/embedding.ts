@@ -4,20 +4,23 @@
  * `tf.gather`'s own gradient is `unsortedSegmentSum`, which the wasm backend does not have and which has an open
  * correctness report on webgpu. The gradient here accumulates the incoming rows into a [vocab, width] table by one
  * of two routes:
- *   - `'onehot'`: oneHot(ids)ᵀ · dy — a plain matmul, deterministic, every backend; memory N·vocab floats, so only
- *     for small vocabularies (char tokenizers, pruned BPE vocabularies).
- *   - `'scatter'`: scatterND(ids, dy, [vocab, width]) — sums duplicate ids on cpu, wasm, webgl and webgpu
- *     (atomic adds there, so the order of float additions, and the last bits, may vary run to run); memory N·width.
+ *   - `'scatter'`: scatterND(ids, dy, [vocab, width]) — sums duplicate ids on cpu, wasm, webgl and webgpu; memory
+ *     N·width. On cpu and wasm a sequential loop (cheapest, deterministic); on webgpu float atomics
+ *     (compare-exchange loops that contend on frequent ids; the order of additions, so the last bits, may vary).
+ *   - `'onehot'`: oneHot(ids)ᵀ · dy — a plain matmul, deterministic on every backend; memory N·vocab floats, so
+ *     only for small vocabularies (char tokenizers, pruned BPE vocabularies).
+ * `'auto'` scatters on cpu and wasm, and on GPU backends uses the matmul while N·vocab stays small.
  */
 import * as tf from '@tensorflow/tfjs';
 
 export type EmbeddingGradPath = 'auto' | 'onehot' | 'scatter';
 
-/** Above this many one-hot entries (N·vocab, 16 MiB of float32) `'auto'` scatters instead. */
+/** Above this many one-hot entries (N·vocab, 16 MiB of float32) `'auto'` scatters on GPU backends too. */
 export const ONEHOT_GRAD_MAX_ELEMENTS = 1 << 22;
 
-/** Which route `'auto'` takes for `n` looked-up ids into a `vocab`-row table. */
-export function chooseEmbeddingGradPath(n: number, vocab: number): 'onehot' | 'scatter' {
+/** Which route `'auto'` takes for `n` looked-up ids into a `vocab`-row table on `backend`. */
+export function chooseEmbeddingGradPath(n: number, vocab: number, backend: string = tf.getBackend()): 'onehot' | 'scatter' {
+  if (backend === 'cpu' || backend === 'wasm') return 'scatter';
   return n * vocab <= ONEHOT_GRAD_MAX_ELEMENTS ? 'onehot' : 'scatter';
 }
 
