@@ -1,0 +1,180 @@
+/**
+ * Train arms of a phased instruction-tuning comparison in Node.
+ *
+ *   npm run train -- --config cli/examples/run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N]
+ *   npm run train -- --config cli/examples/run.json --resume DIR/easy-to-hard/stop-phase1-step40.safetensors
+ *
+ * Reads the dataset (any format core/data reads), takes each record's own difficulty (`score`, `difficulty` or
+ * `level`), cuts it into phases at the config's cut-offs (default 1.5 / 3.5), holds out records per phase, then
+ * trains every arm from the same initial weights. Per arm, `OUT/<arm>/metrics.jsonl` gets one event per line
+ * (checkpoint events carry the file name instead of the bytes) and checkpoints land beside it as safetensors.
+ * Ctrl-C stops the current arm at the next step and saves a checkpoint to resume from.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDataset } from '../src/core/data/parseDataset';
+import { countGptParams, gptConfigFromPreset } from '../src/core/model/config';
+import { disposeGptParams, initGptParams } from '../src/core/model/gpt';
+import { CharTokenizer } from '../src/core/tokenizer/charTokenizer';
+import { budgetReport, buildArm, type ArmSpec } from '../src/core/train/arms';
+import type { RunConfig, RunEvent } from '../src/core/train/events';
+import { PhasedRunner, resumeFromCheckpoint, type RunnerInit, type RunSummary } from '../src/core/train/runner';
+import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from '../src/core/train/runFile';
+import { renderTemplate } from '../src/core/train/template';
+import { useNodeBackend } from './tfNode';
+
+const USAGE = 'usage: npm run train -- --config run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N] [--resume CKPT]';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      arm: { type: 'string' },
+      'max-steps': { type: 'string' },
+      resume: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help || !values.config) fail(USAGE);
+  const configPath = resolve(values.config);
+  let file;
+  try {
+    file = parseTrainFile(JSON.parse(readFileSync(configPath, 'utf8')));
+  } catch (e) {
+    if (e instanceof TrainFileError) fail(`${configPath}: ${e.message}`);
+    fail(`${configPath}: cannot read the config: ${(e as Error).message}`);
+  }
+  const base = dirname(configPath);
+  const outDir = values.out ? resolve(values.out) : resolve(base, file.outDir);
+  const backend = (values.backend ?? file.backend) as 'wasm' | 'cpu';
+  if (backend !== 'wasm' && backend !== 'cpu') fail(`--backend must be wasm or cpu, got ${backend}`);
+  const maxSteps = values['max-steps'] !== undefined ? Number(values['max-steps']) : undefined;
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) fail('--max-steps must be a positive integer');
+
+  await useNodeBackend(backend);
+
+  // Data → phases.
+  const datasetPath = resolve(base, file.dataset);
+  const parsed = await parseDataset(new Uint8Array(readFileSync(datasetPath)), basename(datasetPath));
+  const { records, report } = parsed;
+  console.log(`${datasetPath}: ${parsed.formatLabel}, ${report.accepted} records (${report.rejected.length} rejected)`);
+  const data = phasesFromScores(records, file.cutoffs, file.heldOut, file.limitPerPhase);
+  if (data.plan.unscored.length > 0) console.log(`${data.plan.unscored.length} records have no score and are left out.`);
+  data.phases.forEach((p, i) => {
+    const ph = data.plan.phases[i];
+    console.log(`phase ${i + 1} [${ph.range[0]}, ${ph.range[1]}${i === data.phases.length - 1 ? ']' : ')'}: ${p.length} training, ${ph.heldOutIds.length} held out`);
+  });
+
+  // Tokenizer and model: from the config, or from the checkpoint when resuming.
+  let resumed: ReturnType<typeof resumeFromCheckpoint> | null = null;
+  if (values.resume) resumed = resumeFromCheckpoint(new Uint8Array(readFileSync(resolve(values.resume))));
+  const templateTexts = [renderTemplate(file.run.template, { instruction: '', input: 'x', output: '' })];
+  const tokenizer = resumed?.tokenizer ?? CharTokenizer.fromTexts([...records.flatMap((r) => [r.instruction, r.input, r.output]), ...templateTexts]);
+  const modelConfig = resumed?.model.config ?? gptConfigFromPreset(file.model.preset, tokenizer.vocabSize, file.model.overrides);
+  console.log(
+    `model: ${file.model.preset} ${JSON.stringify(modelConfig)} (${(countGptParams(modelConfig) / 1e6).toFixed(2)}M parameters), ` +
+      `tokenizer ${tokenizer.kind} (${tokenizer.vocabSize} ids), backend ${tf.getBackend()}`,
+  );
+
+  let arms: ArmSpec[] = resumed ? [resumed.config.arm] : file.arms;
+  if (values.arm && !resumed) arms = arms.filter((a) => armSlug(a) === values.arm || a.kind === values.arm);
+  if (arms.length === 0) fail(`No arm matches --arm ${values.arm}; the config has ${file.arms.map(armSlug).join(', ')}.`);
+  const budgets = budgetReport(
+    arms.map((a) => buildArm(data.phases, a, { epochsPerPhase: file.run.hyper.epochsPerPhase, replayFraction: file.run.hyper.replayFraction, seed: file.run.seed })),
+  );
+  console.log(`budgets (records × epochs): ${budgets.budgets.map((b) => `${b.label} ${b.budget}`).join(', ')}${budgets.equal ? '' : '  ← NOT EQUAL'}`);
+
+  mkdirSync(outDir, { recursive: true });
+  let current: PhasedRunner | null = null;
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.log('\nstopping after this step (Ctrl-C again to quit without a checkpoint)…');
+    current?.stop();
+  });
+
+  const summaries: Record<string, RunSummary & { budget: number }> = {};
+  for (const arm of arms) {
+    if (interrupted) break;
+    const slug = armSlug(arm);
+    const armDir = join(outDir, slug);
+    mkdirSync(armDir, { recursive: true });
+    const metricsPath = join(armDir, 'metrics.jsonl');
+    const config: RunConfig = resumed ? resumed.config : { ...file.run, arm };
+    if (!resumed) writeFileSync(metricsPath, '');
+    writeFileSync(join(armDir, 'run.json'), JSON.stringify({ config, model: modelConfig, dataset: datasetPath, cutoffs: file.cutoffs }, null, 2));
+
+    const params = resumed?.model.params ?? initGptParams(modelConfig, file.model.seed);
+    const onEvent = (e: RunEvent) => {
+      let line: unknown = e;
+      if (e.type === 'checkpoint') {
+        const name = `${e.reason}-phase${e.cursor.stage + 1}-step${e.step}.safetensors`;
+        writeFileSync(join(armDir, name), e.bytes);
+        line = { ...e, bytes: undefined, file: name, sizeBytes: e.bytes.length };
+        console.log(`  checkpoint ${join(slug, name)} (${(e.bytes.length / 1e6).toFixed(1)} MB)`);
+      } else if (e.type === 'step') {
+        console.log(
+          `  [${slug}] phase ${e.phase + 1} step ${e.step} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(2)} ` +
+            `|g| ${e.gradNorm.toFixed(3)} ${Math.round(e.tokensPerSec)} tok/s`,
+        );
+      } else if (e.type === 'eval') {
+        console.log(`  [${slug}] eval @${e.step}: held-out ${e.heldOutLoss.toFixed(4)} (${e.buckets.map((b) => `${b.bucket}: ${b.loss.toFixed(3)}`).join(', ')})`);
+      } else if (e.type === 'phaseStart') {
+        console.log(
+          `[${slug}] phase ${e.phase + 1} (${e.label}): ${e.records} records (+${e.replayed} replayed) × ${e.epochs} epochs = ${e.steps} steps` +
+            (e.truncation.promptTruncated + e.truncation.responseTruncated > 0
+              ? `; truncated to ${config.contextLength} tokens: ${e.truncation.promptTruncated} prompts, ${e.truncation.responseTruncated} responses`
+              : ''),
+        );
+      } else if (e.type === 'error') {
+        console.error(`[${slug}] ERROR: ${e.message}`);
+      }
+      appendFileSync(metricsPath, JSON.stringify(line) + '\n');
+    };
+    const init: RunnerInit = {
+      config,
+      model: { config: modelConfig, params },
+      tokenizer,
+      phases: data.phases,
+      heldOut: data.heldOut,
+      onEvent,
+    };
+    if (resumed) init.resume = resumed.resume;
+    if (maxSteps !== undefined) init.maxSteps = maxSteps;
+    const runner = new PhasedRunner(init);
+    if (resumed) tf.dispose(Object.values(resumed.resume.optimizerState ?? {}));
+    current = runner;
+    const summary = await runner.run();
+    current = null;
+    runner.dispose();
+    disposeGptParams(params);
+    summaries[slug] = { ...summary, losses: [], budget: runner.arm.budget };
+    console.log(
+      `[${slug}] ${summary.status}: ${summary.steps} steps, ${summary.tokensSeen} tokens, ` +
+        `${(summary.elapsedMs / Math.max(1, summary.steps)).toFixed(1)} ms/step (warm-up ${summary.warmupMs.toFixed(0)} ms), ${summary.readbacks} readbacks`,
+    );
+    if (summary.status === 'error') process.exitCode = 2;
+  }
+  // Merge with an earlier summary so a resumed or single-arm run keeps the other arms' results.
+  const summaryPath = join(outDir, 'summary.json');
+  let earlier: { arms?: Record<string, unknown> } = {};
+  try {
+    earlier = JSON.parse(readFileSync(summaryPath, 'utf8')) as typeof earlier;
+  } catch {
+    // first run in this folder
+  }
+  writeFileSync(summaryPath, JSON.stringify({ budgets, arms: { ...(earlier.arms ?? {}), ...summaries } }, null, 2));
+  console.log(`wrote ${outDir}`);
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
