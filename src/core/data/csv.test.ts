@@ -73,7 +73,7 @@ describe('CSV / TSV reader', () => {
   });
 
   it('a header with no rows is refused; duplicate and blank header names are made unique', async () => {
-    await expect(parseDataset(utf8('instruction,output\n'), 'h.csv')).rejects.toThrow('"h.csv" has a header row but no records.');
+    await expect(parseDataset(utf8('instruction,output\n'), 'h.csv')).rejects.toThrow('"h.csv" holds no records: there is a header row but no rows under it.');
     expect(parseDelimited('a,,a\n1,2,3\n', ',', 'f').columns).toEqual(['a', 'column 2', 'a (2)']);
   });
 

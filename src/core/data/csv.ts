@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { guessMapping, mappedRowReader, resolveMapping, type ColumnMapping } from './columns';
 import type { ProgressTicker } from './progress';
 import { DatasetError } from './record';
-import { sniffDelimiter } from './sniff';
+import { sniffText } from './sniff';
 import type { RecordCollector } from './validate';
 
 /** Which CSV/TSV column feeds which record field (the same mapping serves Parquet). */
@@ -80,17 +80,11 @@ function headerNames(cells: string[]): string[] {
 
 /** The columns of a CSV/TSV file and the mapping guessed from their names, for the UI to show and change. */
 export function listCsvColumns(text: string, fileName: string, delimiter?: string): { columns: string[]; delimiter: string; guessed: Partial<CsvMapping> } {
-  const sep = delimiter ?? delimiterFor(text, fileName);
+  const sep = delimiter ?? sniffText(text, fileName).delimiter ?? ',';
   // The header row only (papaparse stops after `preview` rows, quoted newlines included).
   const result = Papa.parse<string[]>(text, { delimiter: sep, header: false, preview: 1 });
   const columns = headerNames(result.data[0] ?? []);
   return { columns, delimiter: sep, guessed: guessMapping(columns) };
-}
-
-export function delimiterFor(text: string, fileName: string): string {
-  if (/\.(tsv|tab)$/i.test(fileName)) return '\t';
-  const end = text.indexOf('\n');
-  return sniffDelimiter(end < 0 ? text : text.slice(0, end)) ?? ',';
 }
 
 /** Read CSV/TSV rows into records through `mapping` (guessed from the header when not given). */

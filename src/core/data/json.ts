@@ -1,6 +1,6 @@
 import type { ProgressTicker } from './progress';
 import { DatasetError } from './record';
-import { excerptSource, typeName, type RecordCollector, type RowReader } from './validate';
+import { excerptSource, isBlank, typeName, type RecordCollector, type RowReader } from './validate';
 
 /**
  * A JSON array of records: one `JSON.parse` (the fastest way through a big array), then each element through
@@ -42,7 +42,7 @@ export function readJsonLines(text: string, read: RowReader, collector: RecordCo
     lineNumber++;
     const line = text.slice(pos, end);
     pos = end + 1;
-    if (isBlankLine(line)) continue;
+    if (isBlank(line)) continue;
     let row: unknown;
     try {
       row = JSON.parse(line);
@@ -57,12 +57,6 @@ export function readJsonLines(text: string, read: RowReader, collector: RecordCo
     }
     progress.update(pos / n, collector.records.length);
   }
-}
-
-function isBlankLine(line: string): boolean {
-  const c = line.charCodeAt(0);
-  if (c === 123 /* { */) return false;
-  return line.trim() === '';
 }
 
 /** Turn JSON.parse's "… at position N" into a line and column the user can go to. */

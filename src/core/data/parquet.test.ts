@@ -144,6 +144,14 @@ describe('Parquet reader', () => {
     expect((error as DatasetError).hint).toMatch(/compression='snappy'/);
   });
 
+  it('an empty table is refused', async () => {
+    const empty = writeParquet([
+      { name: 'instruction', type: 'string', values: [] },
+      { name: 'output', type: 'string', values: [] },
+    ]);
+    await expect(parseDataset(empty, 'empty.parquet')).rejects.toThrow('"empty.parquet" holds no records: the table has no rows.');
+  });
+
   it('a number where text belongs is a wrong-type rejection naming the column', async () => {
     const bytes = writeParquet([
       { name: 'prompt', type: 'string', values: ['a', 'b'] },

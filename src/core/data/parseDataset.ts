@@ -1,6 +1,6 @@
 import { readAlpacaRow } from './alpaca';
-import { guessMapping, type ColumnMapping } from './columns';
-import { delimiterFor, listCsvColumns, readCsv, type CsvMapping } from './csv';
+import type { ColumnMapping } from './columns';
+import { listCsvColumns, readCsv, type CsvMapping } from './csv';
 import { decodeText } from './decode';
 import { readDollyRow } from './dolly';
 import { formatLabel, type RecordShape } from './formats';
@@ -40,17 +40,21 @@ export async function parseDataset(bytes: Uint8Array, fileName: string, options:
   const collector = new RecordCollector();
   const progress = new ProgressTicker(options.onProgress);
   progress.update(0, 0);
+  const finish = (parsed: Omit<ParsedDataset, 'records' | 'report'>): ParsedDataset => {
+    const report = collector.report();
+    if (report.accepted === 0 && report.rejected.length === 0) {
+      const why = parsed.format === 'parquet' ? 'the table has no rows' : 'there is a header row but no rows under it';
+      throw new DatasetError(`"${fileName}" holds no records: ${why}.`, 'Choose a file that holds records.');
+    }
+    progress.done(collector.records.length);
+    const result: ParsedDataset = { ...parsed, records: collector.records, report };
+    if (!result.columns) delete result.columns;
+    return result;
+  };
 
   if (isParquet(bytes)) {
     const { shape, columns } = await readParquet(bytes, fileName, options.csvMapping, collector, progress);
-    const report = collector.report();
-    if (report.accepted === 0 && report.rejected.length === 0) {
-      throw new DatasetError(`"${fileName}" holds no rows.`, 'Choose a file that holds records.');
-    }
-    progress.done(collector.records.length);
-    const parsed: ParsedDataset = { format: 'parquet', formatLabel: formatLabel('parquet', { shape }), records: collector.records, report, encoding: 'binary' };
-    if (columns) parsed.columns = columns;
-    return parsed;
+    return finish({ format: 'parquet', formatLabel: formatLabel('parquet', { shape }), encoding: 'binary', columns });
   }
   refuseFakeParquet(fileName);
 
@@ -65,14 +69,7 @@ export async function parseDataset(bytes: Uint8Array, fileName: string, options:
     else readJsonArray(text, fileName, read, collector, progress);
   }
   if (encoding !== 'utf-8') collector.note(`The file was read as ${encoding.toUpperCase()}.`);
-  const report = collector.report();
-  if (report.accepted === 0 && report.rejected.length === 0) {
-    throw new DatasetError(`"${fileName}" has a header row but no records.`, 'Choose a file that holds records.');
-  }
-  progress.done(collector.records.length);
-  const parsed: ParsedDataset = { format: sniffed.format, formatLabel: sniffed.label, records: collector.records, report, encoding };
-  if (columns) parsed.columns = columns;
-  return parsed;
+  return finish({ format: sniffed.format, formatLabel: sniffed.label, encoding, columns });
 }
 
 export interface TableColumns {
@@ -95,7 +92,6 @@ export function inspectColumns(bytes: Uint8Array, fileName: string): TableColumn
   const { text } = decodeText(bytes, fileName);
   const sniffed = sniffText(text, fileName);
   if (sniffed.container !== 'delimited') return undefined;
-  const delimiter = sniffed.delimiter ?? delimiterFor(text, fileName);
-  const { columns } = listCsvColumns(text, fileName, delimiter);
-  return { format: sniffed.format === 'tsv' ? 'tsv' : 'csv', columns, guessed: guessMapping(columns) };
+  const { columns, guessed } = listCsvColumns(text, fileName, sniffed.delimiter);
+  return { format: sniffed.format === 'tsv' ? 'tsv' : 'csv', columns, guessed };
 }

@@ -1,7 +1,7 @@
 import { decodeText } from './decode';
 import { formatLabel, KNOWN_SHAPES, shapeToFormat, type Container, type RecordShape } from './formats';
 import { DatasetError, type DatasetFormat } from './record';
-import { typeName } from './validate';
+import { isBlank, typeName } from './validate';
 
 export interface SniffResult {
   format: DatasetFormat;
@@ -232,7 +232,7 @@ function firstJsonLines(text: string, k: number): { objects: unknown[]; firstErr
     if (end < 0) end = text.length;
     const line = text.slice(pos, end);
     pos = end + 1;
-    if (line.trim() === '') continue;
+    if (isBlank(line)) continue;
     lines++;
     try {
       const value: unknown = JSON.parse(line);
