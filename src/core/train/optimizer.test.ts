@@ -56,7 +56,7 @@ function makeParams(): Record<string, tf.Variable> {
   return Object.fromEntries(Object.entries(init).map(([k, x]) => [k, tf.variable(tf.tensor1d(x))]));
 }
 
-function run(o: AdamWOptions): { params: Record<string, Vec>; norms: number[] } {
+function run(o: AdamWOptions & { maxGroupElements?: number }): { params: Record<string, Vec>; norms: number[] } {
   const params = makeParams();
   const opt = new AdamW(params, o);
   const norms: number[] = [];
@@ -113,6 +113,19 @@ describe('AdamW', () => {
     // Clipping changes steps 2–3 (the moments mix a scaled step 1 with step 2): the result must differ from no-clip.
     const unclipped = reference(init, gradSeq, lrs, base);
     expect(Math.abs(got.params['h.0.w'][0] - unclipped.params['h.0.w'][0])).toBeGreaterThan(1e-3);
+  });
+
+  it('gives the same result however the flat groups are chunked', () => {
+    const o = { ...base, clipNorm: 1 };
+    const params = makeParams();
+    const chunked = new AdamW(params, { ...o, maxGroupElements: 2 });
+    const whole = new AdamW(params, o);
+    expect(chunked.groupNames).toEqual([['h.0.w'], ['h.0.v'], ['h.0.ln.bias']]);
+    expect(whole.groupNames).toEqual([['h.0.w', 'h.0.v'], ['h.0.ln.bias']]);
+    chunked.dispose();
+    whole.dispose();
+    Object.values(params).forEach((p) => p.dispose());
+    expectClose(run({ ...o, maxGroupElements: 2 }).params, reference(init, gradSeq, lrs, o).params);
   });
 
   it('decays every parameter when no mask is given (bias result differs from the masked run)', () => {
@@ -176,6 +189,17 @@ describe('AdamW', () => {
     expect(tf.memory().numTensors).toBe(n0);
     const s = await opt.exportState();
     expect(s.step).toBe(6);
+    // Per-parameter tensors for checkpoints: shapes of the parameters, whatever the grouping.
+    const st = opt.stateTensors();
+    expect(Object.keys(st).sort()).toEqual(['m.h.0.ln.bias', 'm.h.0.v', 'm.h.0.w', 'step', 'v.h.0.ln.bias', 'v.h.0.v', 'v.h.0.w']);
+    expect(st['v.h.0.v'].shape).toEqual([3]);
+    expect(Array.from(st['m.h.0.v'].dataSync())).toEqual(Array.from(s.m['h.0.v']));
+    const regrouped = new AdamW(params, { ...base, maxGroupElements: 1 });
+    regrouped.loadStateTensors(st);
+    expect(regrouped.step).toBe(6);
+    expect(Array.from((await regrouped.exportState()).v['h.0.w'])).toEqual(Array.from(s.v['h.0.w']));
+    regrouped.dispose();
+    tf.dispose(Object.values(st));
     opt.reset();
     expect(opt.step).toBe(0);
     expect(Array.from((await opt.exportState()).m['h.0.w'])).toEqual([0, 0]);

@@ -49,54 +49,93 @@ export interface ApplyOptions {
   dryRun?: boolean;
 }
 
+/** Parameters updated together as one flat vector: same decay flag, at most `maxGroupElements` values. */
+interface Group {
+  names: string[];
+  shapes: number[][];
+  sizes: number[];
+  size: number;
+  decay: boolean;
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+/**
+ * Default cap on a flat group: 4M floats (16 MB), well under WebGPU's default 128 MiB storage-binding limit.
+ * A single larger parameter (a BPE token table) forms a group of its own.
+ */
+export const MAX_GROUP_ELEMENTS = 1 << 22;
+
 export class AdamW {
   /** Updates applied so far; drives the bias correction. Host-side, so no readback is needed to advance it. */
   step = 0;
   private readonly names: string[];
-  private readonly m: Record<string, tf.Variable>;
-  private readonly v: Record<string, tf.Variable>;
-  private readonly decayOf: Record<string, boolean>;
+  /**
+   * The update runs on a few flat vectors (parameters concatenated by decay flag) instead of parameter by parameter:
+   * the same arithmetic with ~4× fewer kernel launches, which is what a small model's step costs on wasm and webgpu.
+   */
+  private readonly groups: Group[];
   /** 1 once a non-finite step was seen (guard on), else 0. */
   private readonly halted: tf.Variable<tf.Rank.R0>;
   private disposed = false;
 
   constructor(
     private readonly params: Record<string, tf.Variable>,
-    readonly options: AdamWOptions,
+    readonly options: AdamWOptions & { maxGroupElements?: number },
   ) {
     validateAdamW(options);
     this.names = Object.keys(params);
-    this.m = {};
-    this.v = {};
-    this.decayOf = {};
-    for (const n of this.names) {
-      const p = params[n];
-      if (p.dtype !== 'float32') throw new Error(`AdamW: parameter "${n}" is ${p.dtype}; only float32 parameters can be trained`);
-      this.m[n] = tf.variable(tf.zerosLike(p), false);
-      this.v[n] = tf.variable(tf.zerosLike(p), false);
-      this.decayOf[n] = options.decay ? options.decay(n) : true;
+    const cap = options.maxGroupElements ?? MAX_GROUP_ELEMENTS;
+    this.groups = [];
+    for (const decay of [true, false]) {
+      let open: Omit<Group, 'm' | 'v'> | null = null;
+      const close = () => {
+        if (open) this.groups.push({ ...open, m: tf.variable(tf.zeros([open.size]), false), v: tf.variable(tf.zeros([open.size]), false) });
+        open = null;
+      };
+      for (const n of this.names) {
+        const p = params[n];
+        if (p.dtype !== 'float32') throw new Error(`AdamW: parameter "${n}" is ${p.dtype}; only float32 parameters can be trained`);
+        if ((options.decay ? options.decay(n) : true) !== decay) continue;
+        if (open && (open as Omit<Group, 'm' | 'v'>).size + p.size > cap) close();
+        open ??= { names: [], shapes: [], sizes: [], size: 0, decay };
+        open.names.push(n);
+        open.shapes.push(p.shape);
+        open.sizes.push(p.size);
+        open.size += p.size;
+      }
+      close();
     }
     this.halted = tf.variable(tf.scalar(0), false);
   }
 
   /** Number of tensors the optimizer owns (for leak checks). */
   get tensorCount(): number {
-    return 2 * this.names.length + 1;
+    return 2 * this.groups.length + 1;
+  }
+
+  /** How the parameters are grouped (names per flat vector), for tests and diagnostics. */
+  get groupNames(): string[][] {
+    return this.groups.map((g) => [...g.names]);
   }
 
   /**
-   * Clips and applies `grads` (keyed like the params; a missing key = that parameter is left alone, as PyTorch does
-   * for a `None` gradient). Returns the pre-clip global norm as a scalar the caller owns. Synchronous; no readback.
+   * Clips and applies `grads` (keyed like the params). A parameter without a gradient counts as a zero gradient
+   * (its moments decay and weight decay still applies) — our GPT gives every parameter one. Returns the pre-clip
+   * global norm as a scalar the caller owns. Synchronous; no readback.
    */
   apply(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions = {}): tf.Scalar {
     if (this.disposed) throw new Error('AdamW: used after dispose()');
     if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW: learning rate must be a finite number ≥ 0, got ${lr}`);
     const o = this.options;
-    const names = this.names.filter((n) => grads[n] != null);
     const dryRun = opts.dryRun === true;
     const t = dryRun ? Math.max(1, this.step) : this.step + 1;
     const result = tf.tidy(() => {
-      const sq = names.map((n) => tf.sum(tf.square(grads[n])));
+      const flat = this.groups.map((gr) => {
+        const parts = gr.names.map((n, i) => tf.reshape(grads[n] ?? tf.zeros(gr.shapes[i]), [-1]));
+        return parts.length === 1 ? parts[0] : tf.concat(parts);
+      });
+      const sq = flat.map((g) => tf.sum(tf.square(g)));
       const norm = sq.length === 0 ? tf.scalar(0) : tf.sqrt(sq.length === 1 ? sq[0] : tf.addN(sq));
       // ok = 1 when this step may change the state.
       let ok: tf.Scalar = tf.scalar(dryRun ? 0 : 1);
@@ -112,24 +151,29 @@ export class AdamW {
       const c1 = tf.mul(ok, 1 - o.beta1);
       const c2 = tf.mul(ok, 1 - o.beta2);
       const lrEff = tf.mul(ok, lr);
+      const lrWd = tf.mul(lrEff, o.weightDecay);
       const bc1 = 1 - Math.pow(o.beta1, t);
       const bc2 = 1 - Math.pow(o.beta2, t);
-      for (const n of names) {
-        const p = this.params[n];
-        let g: tf.Tensor = grads[n];
+      this.groups.forEach((gr, gi) => {
+        let g: tf.Tensor = flat[gi];
         if (scale) g = tf.mul(g, scale);
         // A skipped step must not touch the moments even when g holds NaN (0 · NaN = NaN), hence the select.
         if (finite) g = tf.where(okBool, g, tf.zerosLike(g));
-        const m = this.m[n];
-        const v = this.v[n];
-        const mNew = tf.add(m, tf.mul(c1, tf.sub(g, m)));
-        const vNew = tf.add(v, tf.mul(c2, tf.sub(tf.square(g), v)));
-        let upd: tf.Tensor = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), o.eps));
-        if (this.decayOf[n] && o.weightDecay !== 0) upd = tf.add(upd, tf.mul(p, o.weightDecay));
-        p.assign(tf.sub(p, tf.mul(lrEff, upd)));
-        m.assign(mNew);
-        v.assign(vNew);
-      }
+        const mNew = tf.add(gr.m, tf.mul(c1, tf.sub(g, gr.m)));
+        const vNew = tf.add(gr.v, tf.mul(c2, tf.sub(tf.square(g), gr.v)));
+        const upd = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), o.eps));
+        const delta = tf.mul(upd, lrEff);
+        const pieces = gr.names.length === 1 ? [delta] : tf.split(delta, gr.sizes);
+        gr.names.forEach((n, i) => {
+          const p = this.params[n];
+          // p − lr·(m̂/(√v̂+ε)) − lr·wd·p, with p the value before this step.
+          let next = tf.sub(p, tf.reshape(pieces[i], gr.shapes[i]));
+          if (gr.decay && o.weightDecay !== 0) next = tf.sub(next, tf.mul(p, lrWd));
+          p.assign(next);
+        });
+        gr.m.assign(mNew);
+        gr.v.assign(vNew);
+      });
       if (finite && !dryRun) this.halted.assign(tf.maximum(this.halted, tf.sub(1, tf.cast(finite, 'float32'))));
       return norm as tf.Scalar;
     });
@@ -140,9 +184,9 @@ export class AdamW {
   /** Zeroes the moments and the step count (a fresh optimizer, as each phase of the paper starts with). */
   reset(): void {
     tf.tidy(() => {
-      for (const n of this.names) {
-        this.m[n].assign(tf.zerosLike(this.m[n]));
-        this.v[n].assign(tf.zerosLike(this.v[n]));
+      for (const g of this.groups) {
+        g.m.assign(tf.zerosLike(g.m));
+        g.v.assign(tf.zerosLike(g.v));
       }
     });
     this.step = 0;
@@ -157,26 +201,38 @@ export class AdamW {
     tf.tidy(() => this.halted.assign(tf.scalar(0)));
   }
 
-  /** Reads the state back (asynchronously) for a checkpoint. */
+  /** Reads the state back (asynchronously), per parameter. */
   async exportState(): Promise<AdamWState> {
-    const m: Record<string, Float32Array> = {};
-    const v: Record<string, Float32Array> = {};
-    for (const n of this.names) {
-      m[n] = (await this.m[n].data()) as Float32Array;
-      v[n] = (await this.v[n].data()) as Float32Array;
+    const tensors = this.stateTensors();
+    try {
+      const m: Record<string, Float32Array> = {};
+      const v: Record<string, Float32Array> = {};
+      for (const n of this.names) {
+        m[n] = (await tensors[`m.${n}`].data()) as Float32Array;
+        v[n] = (await tensors[`v.${n}`].data()) as Float32Array;
+      }
+      return { step: this.step, m, v };
+    } finally {
+      tf.dispose(Object.values(tensors));
     }
-    return { step: this.step, m, v };
   }
 
   /**
-   * The state as tensors for a checkpoint file: `m.<name>`, `v.<name>` (float32) and `step` (int32 scalar). Clones the
-   * caller must dispose; no readback here.
+   * The state as tensors for a checkpoint file, per parameter (so it does not depend on the grouping):
+   * `m.<name>`, `v.<name>` (float32, the parameter's shape) and `step` (int32 scalar). New tensors the caller must
+   * dispose; no readback here.
    */
   stateTensors(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = { step: tf.scalar(this.step, 'int32') };
-    for (const n of this.names) {
-      out[`m.${n}`] = this.m[n].clone();
-      out[`v.${n}`] = this.v[n].clone();
+    for (const g of this.groups) {
+      for (const which of ['m', 'v'] as const) {
+        const flat = g[which];
+        const pieces = g.names.length === 1 ? [flat.clone()] : tf.split(flat, g.sizes);
+        g.names.forEach((n, i) => {
+          out[`${which}.${n}`] = tf.tidy(() => tf.reshape(pieces[i], g.shapes[i]));
+          pieces[i].dispose();
+        });
+      }
     }
     return out;
   }
@@ -185,15 +241,17 @@ export class AdamW {
   loadStateTensors(state: Record<string, tf.Tensor>): void {
     const step = state.step;
     if (!step || step.size !== 1) throw new Error('AdamW state has no "step" scalar');
-    for (const n of this.names) {
+    for (const g of this.groups) {
       for (const which of ['m', 'v'] as const) {
-        const src = state[`${which}.${n}`];
-        const dst = which === 'm' ? this.m[n] : this.v[n];
-        if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
-        if (src.shape.join(',') !== dst.shape.join(',')) {
-          throw new Error(`AdamW state ${which}.${n} has shape [${src.shape}], the parameter has [${dst.shape}]`);
-        }
-        tf.tidy(() => dst.assign(tf.cast(src, 'float32')));
+        const parts = g.names.map((n, i) => {
+          const src = state[`${which}.${n}`];
+          if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
+          if (src.shape.join(',') !== g.shapes[i].join(',')) {
+            throw new Error(`AdamW state ${which}.${n} has shape [${src.shape}], the parameter has [${g.shapes[i]}]`);
+          }
+          return src;
+        });
+        tf.tidy(() => g[which].assign(tf.cast(parts.length === 1 ? tf.reshape(parts[0], [-1]) : tf.concat(parts.map((x) => tf.reshape(x, [-1]))), 'float32')));
       }
     }
     this.step = step.dataSync()[0];
@@ -201,23 +259,28 @@ export class AdamW {
 
   /** Restores a state written by `exportState` (same parameter names and sizes). */
   importState(state: AdamWState): void {
-    for (const n of this.names) {
-      for (const [which, src] of [['m', state.m[n]], ['v', state.v[n]]] as const) {
-        const dst = which === 'm' ? this.m[n] : this.v[n];
-        if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
-        if (src.length !== dst.size) throw new Error(`AdamW state ${which}["${n}"] has ${src.length} values, the parameter has ${dst.size}`);
-        tf.tidy(() => dst.assign(tf.tensor(src, dst.shape, 'float32')));
+    const tensors: Record<string, tf.Tensor> = { step: tf.scalar(state.step, 'int32') };
+    try {
+      for (const n of this.names) {
+        const p = this.params[n];
+        for (const [which, src] of [['m', state.m[n]], ['v', state.v[n]]] as const) {
+          if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
+          if (src.length !== p.size) throw new Error(`AdamW state ${which}["${n}"] has ${src.length} values, the parameter has ${p.size}`);
+          tensors[`${which}.${n}`] = tf.tensor(src, p.shape, 'float32');
+        }
       }
+      this.loadStateTensors(tensors);
+    } finally {
+      tf.dispose(Object.values(tensors));
     }
-    this.step = state.step;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const n of this.names) {
-      this.m[n].dispose();
-      this.v[n].dispose();
+    for (const g of this.groups) {
+      g.m.dispose();
+      g.v.dispose();
     }
     this.halted.dispose();
   }
