@@ -22,6 +22,7 @@ describe('fitToContext', () => {
     expect(Array.from(p.ids)).toEqual([1, 12, 13, 14, 20, 21, 2]);
     expect(p.promptLength).toBe(4);
     expect(p.truncation).toBe('prompt');
+    expect(p.dropped).toBe(2);
     // Room for a single prompt token: the one just before the response.
     const q = fitToContext(ex([1, 10, 11], [20, 21, 22, 2]), 4);
     expect(Array.from(q.ids)).toEqual([11, 20, 21, 22, 2]);
@@ -34,6 +35,7 @@ describe('fitToContext', () => {
     expect(Array.from(p.ids)).toEqual([1, 12, 13, 20, 21, 22, 23]);
     expect(p.promptLength).toBe(3);
     expect(p.truncation).toBe('response');
+    expect(p.dropped).toBe(6);
   });
 
   it('counts truncated records in pretokenize', () => {

@@ -30,6 +30,8 @@ export interface PackedExample {
   /** Leading tokens with mask 0. */
   promptLength: number;
   truncation: Truncation;
+  /** Tokens the truncation removed (0 when whole). */
+  dropped: number;
 }
 
 export interface TruncationStats {
@@ -49,7 +51,7 @@ export function fitToContext(e: EncodedExample, T: number): PackedExample {
   const R = e.ids.length - P;
   if (P < 1 || R < 1) throw new Error(`an encoded example needs at least one prompt and one response token (got P=${P}, R=${R})`);
   const cap = T + 1;
-  if (P + R <= cap) return { ids: Int32Array.from(e.ids), promptLength: P, truncation: 'none' };
+  if (P + R <= cap) return { ids: Int32Array.from(e.ids), promptLength: P, truncation: 'none', dropped: 0 };
   const keepPrompt = R <= T ? cap - R : Math.min(P, Math.max(1, Math.floor(T / 2)));
   const prompt = keepPrompt >= 2 ? [e.ids[0], ...e.ids.slice(P - (keepPrompt - 1), P)] : e.ids.slice(P - keepPrompt, P);
   const response = e.ids.slice(P, P + Math.min(R, cap - keepPrompt));
@@ -57,6 +59,7 @@ export function fitToContext(e: EncodedExample, T: number): PackedExample {
     ids: Int32Array.from([...prompt, ...response]),
     promptLength: prompt.length,
     truncation: R <= T ? 'prompt' : 'response',
+    dropped: P + R - prompt.length - response.length,
   };
 }
 
@@ -72,26 +75,19 @@ export function pretokenize(
   tok: TokenizerLike,
   contextLength: number,
 ): Pretokenized {
-  const stats: TruncationStats = { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0 };
-  const examples = records.map((r) => {
-    const enc = encodeExample(template, tok, r);
-    const packed = fitToContext(enc, contextLength);
-    stats.examples++;
-    if (packed.truncation === 'prompt') stats.promptTruncated++;
-    if (packed.truncation === 'response') stats.responseTruncated++;
-    stats.tokensDropped += enc.ids.length - packed.ids.length;
-    return packed;
-  });
-  return { examples, stats };
+  const examples = records.map((r) => fitToContext(encodeExample(template, tok, r), contextLength));
+  return { examples, stats: truncationStats(examples) };
 }
 
-export function mergeTruncationStats(a: TruncationStats, b: TruncationStats): TruncationStats {
-  return {
-    examples: a.examples + b.examples,
-    promptTruncated: a.promptTruncated + b.promptTruncated,
-    responseTruncated: a.responseTruncated + b.responseTruncated,
-    tokensDropped: a.tokensDropped + b.tokensDropped,
-  };
+export function truncationStats(examples: readonly PackedExample[]): TruncationStats {
+  const stats: TruncationStats = { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0 };
+  for (const e of examples) {
+    stats.examples++;
+    if (e.truncation === 'prompt') stats.promptTruncated++;
+    if (e.truncation === 'response') stats.responseTruncated++;
+    stats.tokensDropped += e.dropped;
+  }
+  return stats;
 }
 
 /** One [B, T] batch in flat row-major host arrays, ready for `tf.tensor2d`. */

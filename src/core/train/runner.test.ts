@@ -205,6 +205,39 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     disposeGptParams(params);
   });
 
+  it('warms up (compiles) on a real batch without changing any weight, outside the timed steps', async () => {
+    const params = freshParams();
+    const before = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.from(v.dataSync())]));
+    const { runner } = collect({ config: runConfig(), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy], maxSteps: 0, checkpoints: false });
+    const s = await runner.run();
+    expect(s.status).toBe('stopped');
+    expect(s.steps).toBe(0);
+    expect(s.warmupMs).toBeGreaterThan(0);
+    expect(s.readbacks).toBe(1);
+    for (const [k, v] of Object.entries(params)) expect(Array.from(v.dataSync()), k).toEqual(before[k]);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
+  it('evaluates every evalEvery steps and at each phase end, without doubling at a phase end', async () => {
+    const params = freshParams();
+    const { runner, events } = collect({
+      config: runConfig({ evalEvery: 3, logEvery: 100 }, { batchSize: 2 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy, hard],
+      heldOut: [{ record: easy[0], bucket: '1' }],
+      checkpoints: false,
+    });
+    await runner.run();
+    const evals = events.flatMap((e) => (e.type === 'eval' ? [[e.step, e.atPhaseEnd]] : []));
+    expect(evals).toEqual([[3, false], [4, true], [6, false], [8, true]]);
+    // Each evaluation flushes the loss window first, so step events line up with them.
+    expect(events.filter((e) => e.type === 'step').map((e) => e.type === 'step' && e.step)).toEqual([3, 4, 6, 8]);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
   it('pauses, resumes and stops on request', async () => {
     const params = freshParams();
     const states: string[] = [];

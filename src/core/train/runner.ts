@@ -4,7 +4,7 @@ import { loadCheckpoint, saveCheckpointAsync } from '../model/checkpoint';
 import type { GptConfig } from '../model/config';
 import { decayMask, gptLoss, type GptParams } from '../model/gpt';
 import { buildArm, stageOrder, type Arm } from './arms';
-import { BatchBuilder, pretokenize, type HostBatch, type PackedExample, type TruncationStats } from './batches';
+import { BatchBuilder, pretokenize, truncationStats, type HostBatch, type PackedExample, type TruncationStats } from './batches';
 import type { BucketLoss, CheckpointReason, Hyper, RunConfig, RunCursor, RunEvent } from './events';
 import { AdamW, GradAccumulator, lossAndGrads } from './optimizer';
 import { buildSchedule } from './schedule';
@@ -182,13 +182,7 @@ export class PhasedRunner {
       const pre = pretokenize(fresh, c.template, init.tokenizer, c.contextLength);
       fresh.forEach((r, i) => cache.set(r, pre.examples[i]));
       const examples = stage.records.map((r) => cache.get(r)!);
-      const truncation = { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0 };
-      for (const e of examples) {
-        truncation.examples++;
-        if (e.truncation === 'prompt') truncation.promptTruncated++;
-        if (e.truncation === 'response') truncation.responseTruncated++;
-      }
-      truncation.tokensDropped = pre.stats.tokensDropped;
+      const truncation = truncationStats(examples);
       const order = stageOrder(stage, c.seed);
       return { examples, order, steps: Math.ceil(order.length / rowsPerStep), truncation };
     });
