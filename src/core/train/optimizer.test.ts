@@ -211,6 +211,19 @@ describe('AdamW', () => {
     Object.values(params).forEach((p) => p.dispose());
   });
 
+  it('owns exactly tensorCount tensors and frees them all on dispose', () => {
+    const params = makeParams();
+    const n0 = tf.memory().numTensors;
+    const opt = new AdamW(params, base);
+    expect(tf.memory().numTensors - n0).toBe(opt.tensorCount);
+    const acc = new GradAccumulator(params);
+    expect(tf.memory().numTensors - n0).toBe(opt.tensorCount + acc.tensorCount);
+    opt.dispose();
+    acc.dispose();
+    expect(tf.memory().numTensors).toBe(n0);
+    Object.values(params).forEach((p) => p.dispose());
+  });
+
   it('rejects invalid hyper-parameters by name', () => {
     expect(() => new AdamW({}, { ...base, beta2: 1 })).toThrow(/beta2/);
     expect(() => new AdamW({}, { ...base, eps: 0 })).toThrow(/eps/);

@@ -90,7 +90,9 @@ export class AdamW {
     for (const decay of [true, false]) {
       let open: Omit<Group, 'm' | 'v'> | null = null;
       const close = () => {
-        if (open) this.groups.push({ ...open, m: tf.variable(tf.zeros([open.size]), false), v: tf.variable(tf.zeros([open.size]), false) });
+        const g = open;
+        // Inside a tidy: tf.variable keeps the initial tensor's data, and the tidy frees the initial handle.
+        if (g) this.groups.push(tf.tidy(() => ({ ...g, m: tf.variable(tf.zeros([g.size]), false), v: tf.variable(tf.zeros([g.size]), false) })));
         open = null;
       };
       for (const n of this.names) {
@@ -106,7 +108,7 @@ export class AdamW {
       }
       close();
     }
-    this.halted = tf.variable(tf.scalar(0), false);
+    this.halted = tf.tidy(() => tf.variable(tf.scalar(0), false));
   }
 
   /** Number of tensors the optimizer owns (for leak checks). */
@@ -327,8 +329,8 @@ export class GradAccumulator {
 
   constructor(params: Record<string, tf.Variable>) {
     this.sums = {};
-    for (const [k, p] of Object.entries(params)) this.sums[k] = tf.variable(tf.zerosLike(p), false);
-    this.lossSum = tf.variable(tf.scalar(0), false);
+    for (const [k, p] of Object.entries(params)) this.sums[k] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+    this.lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
   }
 
   get tensorCount(): number {

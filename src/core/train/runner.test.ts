@@ -55,6 +55,8 @@ afterAll(() => disposeGptCaches());
 describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('overfits 8 examples to near-zero loss, with constant numTensors and one readback per log window', async () => {
     const params = freshParams();
+    disposeGptCaches();
+    const n0 = tf.memory().numTensors;
     const memAtStep = new Map<number, number>();
     const { runner, events } = collect(
       {
@@ -85,6 +87,8 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     // Readbacks: 1 warm-up + 20 loss windows + 1 phase-end evaluation; nothing per step.
     expect(summary.readbacks).toBe(22);
     runner.dispose();
+    disposeGptCaches();
+    expect(tf.memory().numTensors).toBe(n0); // nothing left behind once the runner is disposed
     disposeGptParams(params);
   }, 30_000);
 

@@ -212,8 +212,8 @@ export class PhasedRunner {
     });
     this.acc = h.gradAccumulation > 1 ? new GradAccumulator(init.model.params) : null;
     this.window = c.logEvery;
-    this.lossRing = tf.variable(tf.zeros([this.window]), false);
-    this.normRing = tf.variable(tf.zeros([this.window]), false);
+    this.lossRing = tf.tidy(() => tf.variable(tf.zeros([this.window]), false));
+    this.normRing = tf.tidy(() => tf.variable(tf.zeros([this.window]), false));
 
     if (init.resume) {
       const { cursor, optimizerState } = init.resume;
