@@ -109,6 +109,27 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     expect(c).not.toEqual(a);
   });
 
+  it('resets or carries AdamW state and restarts or spans the LR schedule per phase, as configured', async () => {
+    const run = async (h: Partial<Hyper>) => {
+      const params = freshParams();
+      const { runner, events } = collect({ config: runConfig({ logEvery: 1 }, { batchSize: 2, ...h }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+      const s = await runner.run();
+      runner.dispose();
+      disposeGptParams(params);
+      return { losses: s.losses, lrs: events.flatMap((e) => (e.type === 'step' ? [e.lr] : [])) };
+    };
+    const paper = await run({ resetOptimizerPerPhase: true, restartSchedulePerPhase: true });
+    const carry = await run({ resetOptimizerPerPhase: false, restartSchedulePerPhase: true });
+    const span = await run({ resetOptimizerPerPhase: true, restartSchedulePerPhase: false });
+    // 4 steps per phase; warm-up ceil(0.05 × 4) = 1 step, so each phase starts at the peak when restarting.
+    expect(paper.lrs[4]).toBeCloseTo(hyper.lr, 12);
+    expect(span.lrs[4]).toBeLessThan(hyper.lr * 0.9);
+    expect(paper.lrs[7]).toBeCloseTo(hyper.lr * hyper.minLrRatio, 12);
+    // Phase 1 is identical; from phase 2 on, carrying the moments changes the updates.
+    expect(carry.losses.slice(0, 5)).toEqual(paper.losses.slice(0, 5));
+    expect(carry.losses.slice(5)).not.toEqual(paper.losses.slice(5));
+  });
+
   it('emits phase events in the arm order and evaluates per bucket at each phase end', async () => {
     const params = freshParams();
     const { runner, events } = collect({
