@@ -1,9 +1,15 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useDatasetStore } from '../state/datasetStore';
+import { usePhasesStore } from '../state/phasesStore';
 import { DataScreen } from './data/DataScreen';
+import { TrainScreen } from './train/TrainScreen';
+
+type Screen = 'data' | 'train';
 
 export function App() {
   const restore = useDatasetStore((s) => s.restore);
+  const hasPlan = usePhasesStore((s) => !!s.plan);
+  const [screen, setScreen] = useState<Screen>('data');
   useEffect(() => {
     void restore();
   }, [restore]);
@@ -13,9 +19,23 @@ export function App() {
       <header className="app-header">
         <h1>Phased IFT Studio</h1>
         <span className="tagline">instruction fine-tuning, easy → hard, on your own GPU</span>
+        <nav>
+          <button aria-current={screen === 'data' ? 'page' : undefined} onClick={() => setScreen('data')}>
+            Data &amp; phases
+          </button>
+          <button aria-current={screen === 'train' ? 'page' : undefined} onClick={() => setScreen('train')} disabled={!hasPlan} title={hasPlan ? undefined : 'Load a dataset first'}>
+            Train
+          </button>
+        </nav>
       </header>
       <main>
-        <DataScreen />
+        {/* Both screens stay mounted so a run keeps its chart and the data screen keeps its scroll and search. */}
+        <div hidden={screen !== 'data'} style={{ display: screen === 'data' ? 'contents' : 'none' }}>
+          <DataScreen />
+        </div>
+        <div hidden={screen !== 'train'} style={{ display: screen === 'train' ? 'contents' : 'none' }}>
+          <TrainScreen />
+        </div>
       </main>
     </>
   );

@@ -10,8 +10,21 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
   const [showAll, setShowAll] = useState(false);
   const rejected = report.rejected;
   const warnings = report.warnings;
+  const notes = report.notes ?? [];
+  const noteList = notes.length > 0 && (
+    <ul className="small muted" data-testid="report-notes" style={{ margin: '4px 0' }}>
+      {notes.map((n, i) => (
+        <li key={i}>{n}</li>
+      ))}
+    </ul>
+  );
   if (rejected.length === 0 && warnings.length === 0) {
-    return <p className="small" style={{ color: 'var(--ok)' }}>Every row was accepted; no warnings.</p>;
+    return (
+      <>
+        <p className="small" style={{ color: 'var(--ok)', marginBottom: 0 }}>Every row was accepted; no warnings.</p>
+        {noteList}
+      </>
+    );
   }
   const rows = showAll ? rejected : rejected.slice(0, SHOWN);
   return (
@@ -28,6 +41,7 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
           Download report (CSV)
         </button>
       </div>
+      {noteList}
       {rejected.length > 0 && (
         <table className="data small">
           <thead>

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+
+/** Ten demo records of each level: three phases, a few steps each on the micro model. */
+function smallDemo(): string {
+  const demo = JSON.parse(readFileSync('public/demo/demo-suite.json', 'utf8')) as { level: number }[];
+  const picked = [1, 2, 3, 4, 5].flatMap((level) => demo.filter((r) => r.level === level).slice(0, 10));
+  return JSON.stringify(picked);
+}
+
+test('phased training runs phase by phase on WebGPU and reports held-out loss per bucket', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?backend=webgpu');
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'small-demo.json'));
+    return dt;
+  }, smallDemo());
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByLabel('Model size').selectOption('micro');
+  await page.getByLabel('Epochs per phase').fill('1');
+  await page.getByLabel('Batch', { exact: true }).fill('8');
+  await expect(page.getByLabel('Backend')).toHaveValue('webgpu');
+  await page.getByTestId('train-start').click();
+
+  const panel = page.getByTestId('run-panel');
+  await expect(panel).toHaveAttribute('data-status', /running|done/, { timeout: 120_000 });
+  await expect(panel).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  const backend = await page.getByTestId('backend-name').textContent();
+  console.log(`training backend: ${backend}; ${await page.getByTestId('backend-reason').textContent()}`);
+  expect(backend).toBe('webgpu');
+
+  // Three phases, each closed by a held-out evaluation over all three buckets.
+  const evalRows = page.getByTestId('eval-table').locator('tbody tr');
+  await expect(evalRows).toHaveCount(3);
+  await expect(page.getByTestId('eval-table').locator('thead th')).toHaveText(['after', 'tokens', 'all', 'phase 1', 'phase 2', 'phase 3']);
+  const points = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+  expect(points).toBeGreaterThan(3);
+  const losses = await evalRows.locator('td:nth-child(3)').allTextContents();
+  for (const l of losses) expect(Number(l)).toBeGreaterThan(0);
+  await expect(page.getByText(/tensors left in the worker after the run: 0/)).toBeVisible();
+});

@@ -1,0 +1,211 @@
+import { useDatasetStore } from '../../state/datasetStore';
+import { usePhasesStore } from '../../state/phasesStore';
+import { useTrainStore, type Run } from '../../state/trainStore';
+import { Banner } from '../common/Banner';
+import { downloadBlob } from '../common/download';
+import { LossChart } from './LossChart';
+import { TrainSettingsForm } from './TrainSettingsForm';
+
+function duration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '—';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Set up a run, start it, and watch it train phase by phase. */
+export function TrainScreen() {
+  const dataset = useDatasetStore((s) => s.dataset);
+  const plan = usePhasesStore((s) => s.plan);
+  const runs = useTrainStore((s) => s.runs);
+  const activeRunId = useTrainStore((s) => s.activeRunId);
+  const start = useTrainStore((s) => s.start);
+  const pause = useTrainStore((s) => s.pause);
+  const resume = useTrainStore((s) => s.resume);
+  const stop = useTrainStore((s) => s.stop);
+  const active = runs.find((r) => r.id === activeRunId);
+  const shown = active ?? runs.at(-1);
+
+  if (!dataset || !plan) {
+    return <Banner kind="warn" title="Load a dataset first">Training needs a dataset split into phases: go to Data, drop a file or try the demo.</Banner>;
+  }
+  const trainRecords = plan.phases.reduce((n, p) => n + p.recordIds.length, 0);
+
+  return (
+    <>
+      <section className="panel" aria-label="Run setup">
+        <div className="panel-head">
+          <h2>Train</h2>
+          <span className="muted small">
+            {dataset.fileName}: {trainRecords.toLocaleString()} training records in {plan.phases.length} phases, {plan.heldOut.recordIds.length.toLocaleString()} held out
+          </span>
+        </div>
+        <TrainSettingsForm phaseCount={plan.phases.length} disabled={!!active} />
+        <div className="row" style={{ marginTop: 12 }}>
+          {!active && (
+            <button className="btn primary" data-testid="train-start" onClick={() => start(plan, dataset.records)}>
+              Start training
+            </button>
+          )}
+          {active && active.status !== 'paused' && (
+            <button className="btn" onClick={pause}>
+              Pause
+            </button>
+          )}
+          {active?.status === 'paused' && (
+            <button className="btn" onClick={resume}>
+              Resume
+            </button>
+          )}
+          {active && (
+            <button className="btn" onClick={stop}>
+              Stop
+            </button>
+          )}
+          <span className="small muted">Training runs in a background worker; the page stays responsive.</span>
+        </div>
+      </section>
+      {shown && <RunPanel run={shown} phaseCount={plan.phases.length} />}
+      {runs.length > 1 && <RunList runs={runs} />}
+    </>
+  );
+}
+
+function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
+  const lastPoint = run.points.at(-1);
+  const stepsDone = lastPoint?.step ?? 0;
+  const eta = run.tokensPerSec && run.totalSteps && stepsDone ? ((run.elapsedMs ?? 0) / stepsDone) * (run.totalSteps - stepsDone) : undefined;
+  const currentStage = run.phases.at(-1);
+  const lastEval = run.evals.at(-1);
+  return (
+    <section className="panel" aria-label="Run" data-testid="run-panel" data-status={run.status}>
+      <div className="panel-head">
+        <h2>{run.label}</h2>
+        <span className="muted small mono">{run.id}</span>
+        <span className="spacer" />
+        <span data-testid="run-status" className="small">
+          {run.status}
+        </span>
+      </div>
+      {run.error && <Banner kind="error" title="Training stopped" testId="run-error">{run.error}</Banner>}
+      <div className="stats" style={{ marginBottom: 12 }}>
+        <div className="stat">
+          <div className="value" data-testid="backend-name">{run.backend?.name ?? '…'}</div>
+          <div className="label">backend</div>
+        </div>
+        <div className="stat">
+          <div className="value">{run.model ? `${(run.model.parameters / 1e6).toFixed(2)}M` : '…'}</div>
+          <div className="label">parameters</div>
+        </div>
+        <div className="stat">
+          <div className="value" data-testid="run-step">
+            {stepsDone} / {run.totalSteps || '…'}
+          </div>
+          <div className="label">steps</div>
+        </div>
+        <div className="stat">
+          <div className="value">{currentStage?.label ?? '…'}</div>
+          <div className="label">current phase</div>
+        </div>
+        <div className="stat">
+          <div className="value">{run.tokensPerSec ? Math.round(run.tokensPerSec).toLocaleString() : '…'}</div>
+          <div className="label">tokens / s</div>
+        </div>
+        <div className="stat">
+          <div className="value">{duration(run.elapsedMs)}</div>
+          <div className="label">elapsed{eta !== undefined && run.status === 'running' ? ` · ETA ${duration(eta)}` : ''}</div>
+        </div>
+        <div className="stat">
+          <div className="value">{lastPoint ? lastPoint.loss.toFixed(3) : '…'}</div>
+          <div className="label">last loss</div>
+        </div>
+      </div>
+      {run.backend && (
+        <p className="small muted" data-testid="backend-reason">
+          {run.backend.reason}
+          {run.backend.adapter && ` Adapter: ${[run.backend.adapter.vendor, run.backend.adapter.architecture].filter(Boolean).join(' ') || 'unnamed'}${run.backend.adapter.isFallbackAdapter ? ' (software fallback)' : ''}.`}
+        </p>
+      )}
+      <LossChart run={run} phaseCount={phaseCount} />
+      {lastEval && (
+        <div style={{ marginTop: 12 }}>
+          <h3>Held-out loss per difficulty bucket</h3>
+          <table className="data small" data-testid="eval-table">
+            <thead>
+              <tr>
+                <th>after</th>
+                <th className="num">tokens</th>
+                <th className="num">all</th>
+                {lastEval.buckets.map((b) => (
+                  <th key={b.bucket} className="num">
+                    phase {b.bucket}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {run.evals.map((e, i) => (
+                <tr key={i}>
+                  <td>{e.atPhaseEnd ? `end of ${run.phases.find((p) => p.phase === e.phase)?.label ?? `stage ${e.phase + 1}`}` : `step ${e.step}`}</td>
+                  <td className="num">{e.tokens.toLocaleString()}</td>
+                  <td className="num">{e.heldOutLoss.toFixed(3)}</td>
+                  {e.buckets.map((b) => (
+                    <td key={b.bucket} className="num">
+                      {b.loss.toFixed(3)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {run.lastCheckpoint && (
+        <div className="row" style={{ marginTop: 12 }}>
+          <button
+            className="btn"
+            onClick={() => downloadBlob(`${run.id}-step${run.lastCheckpoint!.step}.safetensors`, new Blob([run.lastCheckpoint!.bytes as BlobPart], { type: 'application/octet-stream' }))}
+          >
+            Download checkpoint (step {run.lastCheckpoint.step}, .safetensors)
+          </button>
+          {run.leftoverTensors !== undefined && <span className="small muted">tensors left in the worker after the run: {run.leftoverTensors}</span>}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function RunList({ runs }: { runs: Run[] }) {
+  return (
+    <section className="panel" aria-label="Runs">
+      <div className="panel-head">
+        <h2>Runs this session</h2>
+      </div>
+      <table className="data small">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>arm</th>
+            <th>status</th>
+            <th>backend</th>
+            <th className="num">steps</th>
+            <th className="num">tokens</th>
+            <th className="num">final held-out loss</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => (
+            <tr key={r.id}>
+              <td className="mono">{r.id}</td>
+              <td>{r.label}</td>
+              <td>{r.status}</td>
+              <td>{r.backend?.name ?? '—'}</td>
+              <td className="num">{r.points.at(-1)?.step ?? 0}</td>
+              <td className="num">{(r.points.at(-1)?.tokens ?? 0).toLocaleString()}</td>
+              <td className="num">{r.evals.at(-1)?.heldOutLoss.toFixed(3) ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,142 @@
+import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
+import type { ArmSpec } from '../../core/train/arms';
+import { useTrainStore } from '../../state/trainStore';
+import type { BackendPreference } from '../../worker/backends';
+
+const ARMS: { value: ArmSpec['kind']; label: string }[] = [
+  { value: 'easy-to-hard', label: 'Phased, easy → hard (the paper)' },
+  { value: 'one-off', label: 'One-off: all data shuffled (baseline)' },
+  { value: 'hard-to-easy', label: 'Phased, hard → easy' },
+  { value: 'random-stages', label: 'Random stages (same sizes)' },
+  { value: 'custom', label: 'Custom phase order' },
+];
+
+const BACKENDS: { value: BackendPreference; label: string }[] = [
+  { value: 'auto', label: 'Automatic (fastest available)' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'WebAssembly (CPU)' },
+  { value: 'cpu', label: 'Plain JavaScript (CPU)' },
+];
+
+function NumberField(props: { label: string; value: number; step?: number; min?: number; max?: number; onChange: (v: number) => void; disabled?: boolean }) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <input
+        type="number"
+        aria-label={props.label}
+        value={props.value}
+        step={props.step ?? 'any'}
+        min={props.min}
+        max={props.max}
+        disabled={props.disabled}
+        onChange={(e) => {
+          const v = Number(e.target.value);
+          if (e.target.value !== '' && Number.isFinite(v)) props.onChange(v);
+        }}
+      />
+    </label>
+  );
+}
+
+/** Everything a run is made of, with defaults that suit a small model on a laptop GPU. */
+export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number; disabled: boolean }) {
+  const settings = useTrainStore((s) => s.settings);
+  const update = useTrainStore((s) => s.update);
+  const updateHyper = useTrainStore((s) => s.updateHyper);
+  const h = settings.hyper;
+  const customOrder = settings.arm.kind === 'custom' ? settings.arm.order.join(', ') : Array.from({ length: phaseCount }, (_, i) => i + 1).join(', ');
+
+  return (
+    <fieldset disabled={disabled} style={{ border: 0, padding: 0, margin: 0, display: 'grid', gap: 10 }}>
+      <div className="row">
+        <label className="field">
+          Arm
+          <select
+            aria-label="Arm"
+            value={settings.arm.kind}
+            onChange={(e) => {
+              const kind = e.target.value as ArmSpec['kind'];
+              update({ arm: kind === 'custom' ? { kind, order: Array.from({ length: phaseCount }, (_, i) => i + 1) } : { kind } });
+            }}
+          >
+            {ARMS.map((a) => (
+              <option key={a.value} value={a.value}>
+                {a.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {settings.arm.kind === 'custom' && (
+          <label className="field">
+            Order
+            <input
+              type="text"
+              aria-label="Custom phase order"
+              defaultValue={customOrder}
+              placeholder="e.g. 2, 1, 3"
+              onBlur={(e) => {
+                const order = e.target.value.split(/[\s,]+/).filter(Boolean).map(Number);
+                if (order.every((n) => Number.isInteger(n) && n >= 1 && n <= phaseCount)) update({ arm: { kind: 'custom', order } });
+              }}
+            />
+          </label>
+        )}
+      </div>
+      <div className="row">
+        <label className="field">
+          Model
+          <select aria-label="Model size" value={settings.preset} onChange={(e) => update({ preset: e.target.value as GptPresetName })}>
+            {(Object.keys(GPT_PRESETS) as GptPresetName[]).map((name) => {
+              const p = GPT_PRESETS[name];
+              return (
+                <option key={name} value={name}>
+                  {name}: {p.layers} layers × {p.width}, context {p.contextLength} (random init)
+                </option>
+              );
+            })}
+          </select>
+        </label>
+        <label className="field">
+          Backend
+          <select aria-label="Backend" value={settings.backend} onChange={(e) => update({ backend: e.target.value as BackendPreference })}>
+            {BACKENDS.map((b) => (
+              <option key={b.value} value={b.value}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        <NumberField label="Epochs per phase" value={h.epochsPerPhase} min={1} step={1} onChange={(v) => updateHyper({ epochsPerPhase: Math.max(1, Math.round(v)) })} />
+        <NumberField label="Learning rate" value={h.lr} min={0} onChange={(v) => updateHyper({ lr: v })} />
+        <NumberField label="Batch" value={h.batchSize} min={1} step={1} onChange={(v) => updateHyper({ batchSize: Math.max(1, Math.round(v)) })} />
+        <NumberField label="Seed" value={settings.seed} step={1} onChange={(v) => update({ seed: Math.round(v) })} />
+      </div>
+      <details>
+        <summary className="small">More settings</summary>
+        <div className="row" style={{ marginTop: 8 }}>
+          <NumberField label="Warm-up ratio" value={h.warmupRatio} min={0} max={1} onChange={(v) => updateHyper({ warmupRatio: v })} />
+          <NumberField label="Weight decay" value={h.weightDecay} min={0} onChange={(v) => updateHyper({ weightDecay: v })} />
+          <NumberField label="Grad clip" value={h.clipNorm} min={0} onChange={(v) => updateHyper({ clipNorm: v })} />
+          <NumberField label="Min LR ratio" value={h.minLrRatio} min={0} max={1} onChange={(v) => updateHyper({ minLrRatio: v })} />
+          <NumberField label="Grad accumulation" value={h.gradAccumulation} min={1} step={1} onChange={(v) => updateHyper({ gradAccumulation: Math.max(1, Math.round(v)) })} />
+          <NumberField label="Replay fraction" value={h.replayFraction} min={0} max={1} onChange={(v) => updateHyper({ replayFraction: v })} />
+          <NumberField label="Max steps (0 = all)" value={settings.maxSteps} min={0} step={1} onChange={(v) => update({ maxSteps: Math.max(0, Math.round(v)) })} />
+          <NumberField label="Log every" value={settings.logEvery} min={1} step={1} onChange={(v) => update({ logEvery: Math.max(1, Math.round(v)) })} />
+          <NumberField label="Eval every (0 = phase ends)" value={settings.evalEvery} min={0} step={1} onChange={(v) => update({ evalEvery: Math.max(0, Math.round(v)) })} />
+          <label className="field">
+            <input type="checkbox" checked={h.restartSchedulePerPhase} onChange={(e) => updateHyper({ restartSchedulePerPhase: e.target.checked })} />
+            Restart warm-up + cosine each phase
+          </label>
+          <label className="field">
+            <input type="checkbox" checked={h.resetOptimizerPerPhase} onChange={(e) => updateHyper({ resetOptimizerPerPhase: e.target.checked })} />
+            Reset optimizer each phase
+          </label>
+        </div>
+      </details>
+    </fieldset>
+  );
+}

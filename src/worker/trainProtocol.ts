@@ -1,0 +1,35 @@
+import type { InstructionRecord } from '../core/data/record';
+import type { GptConfig } from '../core/model/config';
+import type { RunConfig, RunEvent } from '../core/train/events';
+import type { HeldOutRecord, RunSummary } from '../core/train/runner';
+import type { BackendChoice, BackendPreference } from './backends';
+
+/** Where a run's starting weights come from. */
+export type ModelSource =
+  | { kind: 'random'; config: GptConfig; seed: number }
+  /** A checkpoint (safetensors bytes written by this studio): resume a run, or start a new one from its weights. */
+  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean };
+
+export type TrainRequest =
+  | {
+      type: 'start';
+      runId: string;
+      backend: BackendPreference;
+      model: ModelSource;
+      /** Char tokenizer alphabet source; ignored when the checkpoint carries its tokenizer. */
+      tokenizerTexts?: string[];
+      config: RunConfig;
+      phases: InstructionRecord[][];
+      heldOut: HeldOutRecord[];
+      maxSteps?: number;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+export type TrainResponse =
+  | { type: 'backend'; runId: string; choice: BackendChoice }
+  | { type: 'model'; runId: string; config: GptConfig; parameters: number; vocabSize: number }
+  | { type: 'event'; runId: string; event: RunEvent }
+  | { type: 'finished'; runId: string; summary: Omit<RunSummary, 'losses'>; memory: { numTensors: number; numBytes: number } }
+  | { type: 'failed'; runId: string; message: string };
