@@ -231,7 +231,9 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
     };
     // tidy: AdamW's constructor builds its state as tf.variable(tf.zeros(…)), which keeps the zeros handle alive
     // (one tensor per state variable); variables survive a tidy, the handles do not.
-    opt = tf.tidy(() => new AdamW(params, adam));
+    tf.tidy(() => {
+      opt = new AdamW(params, adam);
+    });
     const ids = tf.tensor2d(batch.ids, shape, 'int32');
     const targets = tf.tensor2d(batch.targets, shape, 'int32');
     const mask = tf.tensor2d(batch.mask, shape, 'float32');
