@@ -155,3 +155,18 @@ test('editing a cut-off re-buckets at once, and an unreadable file leaves the da
   await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
   expect(await phaseTotals(page)).toEqual(after);
 });
+
+test('a storage failure is shown, and the dataset still loads for this session', async ({ page }) => {
+  await page.addInitScript(() => {
+    // Simulate a browser that refuses IndexedDB (private mode, a full disk, a blocked profile).
+    Object.defineProperty(window, 'indexedDB', {
+      value: { open: () => { throw new DOMException('The user denied permission to access the database.', 'SecurityError'); } },
+    });
+  });
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Try the demo dataset' }).click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  const banner = page.getByTestId('storage-error');
+  await expect(banner).toContainText(/IndexedDB|storage/i);
+  await expect(banner).toContainText(/will not survive a reload/);
+});
