@@ -1,3 +1,5 @@
+import { BpeTokenizer } from './bpe';
+import { PrunedTokenizer } from './bpePruned';
 import { CharTokenizer } from './charTokenizer';
 import { TokenizerError, type Tokenizer } from './tokenizer';
 
@@ -7,9 +9,14 @@ export function tokenizerFromJSON(json: unknown): Tokenizer {
   switch (kind) {
     case 'char':
       return CharTokenizer.fromJSON(json);
+    case 'bpe':
+      return BpeTokenizer.fromJSON(json);
+    case 'pruned':
+      // The wrapped tokenizer is restored by this same function (passed in, so bpePruned.ts need not import it).
+      return PrunedTokenizer.fromJSON(json, tokenizerFromJSON);
     default:
       throw new TokenizerError(
-        `Unknown tokenizer kind ${JSON.stringify(kind)}; this build can restore: "char". ` +
+        `Unknown tokenizer kind ${JSON.stringify(kind)}; this build can restore: "char", "bpe", "pruned". ` +
           'The checkpoint may come from a newer version of the studio.',
       );
   }
