@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     const onEvent = (e: RunEvent) => {
       let line: unknown = e;
       if (e.type === 'checkpoint') {
-        const name = `${e.reason}-phase${e.cursor.stage + 1}-step${e.step}.safetensors`;
+        const name = `${e.reason}-phase${e.phase + 1}-step${e.step}.safetensors`;
         writeFileSync(join(armDir, name), e.bytes);
         line = { ...e, bytes: undefined, file: name, sizeBytes: e.bytes.length };
         console.log(`  checkpoint ${join(slug, name)} (${(e.bytes.length / 1e6).toFixed(1)} MB)`);

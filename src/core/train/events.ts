@@ -140,7 +140,17 @@ export type RunEvent =
       ms: number;
     }
   | { type: 'phaseEnd'; phase: number; step: number; tokensSeen: number; elapsedMs: number }
-  | { type: 'checkpoint'; reason: CheckpointReason; phase: number; step: number; cursor: RunCursor; bytes: Uint8Array }
+  | {
+      type: 'checkpoint';
+      reason: CheckpointReason;
+      /** The stage it belongs to: the one that just ended (phase-end), was stopped in, or failed. */
+      phase: number;
+      step: number;
+      /** Where a resume starts: after a phase end, step 0 of the next stage. */
+      cursor: RunCursor;
+      /** A safetensors file (core/model/checkpoint): weights, AdamW moments, config, tokenizer and cursor. */
+      bytes: Uint8Array;
+    }
   | { type: 'error'; message: string; phase: number; step: number; stepInPhase: number; lastGoodCheckpoint: { step: number; reason: CheckpointReason } | null }
   | {
       type: 'done';

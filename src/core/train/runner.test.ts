@@ -143,6 +143,8 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     expect(s.status).toBe('done');
     const kinds = events.map((e) => (e.type === 'phaseStart' || e.type === 'phaseEnd' ? `${e.type}:${e.phase}` : e.type)).filter((k) => k !== 'step');
     expect(kinds).toEqual(['phaseStart:0', 'phaseEnd:0', 'eval', 'checkpoint', 'phaseStart:1', 'phaseEnd:1', 'eval', 'checkpoint', 'done']);
+    const cks = events.flatMap((e) => (e.type === 'checkpoint' ? [[e.reason, e.phase, e.cursor.stage, e.cursor.stepInStage]] : []));
+    expect(cks).toEqual([['phase-end', 0, 1, 0], ['phase-end', 1, 2, 0]]);
     const starts = events.filter((e) => e.type === 'phaseStart');
     expect(starts.map((e) => e.type === 'phaseStart' && [e.label, e.records, e.steps])).toEqual([['Phase 2', 8, 2], ['Phase 1', 8, 2]]);
     const ev = events.find((e) => e.type === 'eval');

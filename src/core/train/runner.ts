@@ -355,7 +355,7 @@ export class PhasedRunner {
       if (!(await this.flush())) return this.summary('error', 'non-finite loss');
       this.emit({ type: 'phaseEnd', phase: s, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.trainMs });
       await this.evaluate(s, true);
-      await this.checkpoint('phase-end', this.cursorAt(s + 1, 0, this.globalStep, this.tokensSeen));
+      await this.checkpoint('phase-end', s, this.cursorAt(s + 1, 0, this.globalStep, this.tokensSeen));
     }
     this._state = 'done';
     this.emit({ type: 'done', stopped: false, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.trainMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
@@ -364,7 +364,7 @@ export class PhasedRunner {
 
   private async finishStopped(stage: number, stepInStage: number): Promise<RunSummary> {
     if (!(await this.flush())) return this.summary('error', 'non-finite loss');
-    await this.checkpoint('stop', this.cursorAt(stage, stepInStage, this.globalStep, this.tokensSeen));
+    await this.checkpoint('stop', stage, this.cursorAt(stage, stepInStage, this.globalStep, this.tokensSeen));
     this._state = 'stopped';
     this.emit({ type: 'done', stopped: true, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.trainMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
     return this.summary('stopped');
@@ -522,7 +522,7 @@ export class PhasedRunner {
     this.tokensSeen = s.tokensBefore;
     const what = !Number.isFinite(losses[bad]) ? `loss ${losses[bad]}` : `gradient norm ${norms[bad]}`;
     const stage = this.arm.stages[s.stage];
-    await this.checkpoint('before-error', this.cursorAt(s.stage, s.stepInStage, this.globalStep, this.tokensSeen));
+    await this.checkpoint('before-error', s.stage, this.cursorAt(s.stage, s.stepInStage, this.globalStep, this.tokensSeen));
     this._state = 'error';
     this.emit({
       type: 'error',
@@ -591,7 +591,8 @@ export class PhasedRunner {
     }
   }
 
-  private async checkpoint(reason: CheckpointReason, cursor: RunCursor): Promise<void> {
+  /** `phase`: the stage the checkpoint belongs to (a phase-end cursor already points at the next one). */
+  private async checkpoint(reason: CheckpointReason, phase: number, cursor: RunCursor): Promise<void> {
     if (this.init.checkpoints === false) return;
     const optimizerState = this.opt.stateTensors();
     let bytes: Uint8Array;
@@ -602,7 +603,7 @@ export class PhasedRunner {
         params: this.model.params,
         optimizerState,
         cursor,
-        extraMeta: { reason, arm: this.arm.label, stage: String(cursor.stage), globalStep: String(cursor.globalStep) },
+        extraMeta: { reason, arm: this.arm.label, phase: String(phase + 1), globalStep: String(cursor.globalStep) },
       });
     } finally {
       tf.dispose(Object.values(optimizerState));
@@ -610,7 +611,7 @@ export class PhasedRunner {
     this._readbacks++;
     this._lastCheckpoint = { bytes, cursor, reason };
     this.lastCheckpointInfo = { step: cursor.globalStep, reason };
-    this.emit({ type: 'checkpoint', reason, phase: cursor.stage, step: cursor.globalStep, cursor, bytes });
+    this.emit({ type: 'checkpoint', reason, phase, step: cursor.globalStep, cursor, bytes });
     this.clock = now();
   }
 
