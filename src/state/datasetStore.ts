@@ -83,6 +83,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
       const dataset: StoredDataset = {
         fileName,
         byteSize,
+        contentHash: parsed.contentHash,
         format: parsed.format,
         formatLabel: parsed.formatLabel,
         loadedAt: Date.now(),

@@ -8,6 +8,8 @@ import type { HeldOutRecord, RunSummary } from '../core/train/runner';
 import type { BackendChoice, BackendPreference } from '../worker/backends';
 import { trainClient } from '../worker/trainClient';
 import type { TrainResponse } from '../worker/trainProtocol';
+import type { StoredDataset } from '../storage/storedDataset';
+import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun } from '../storage/runStorage';
 
 export interface TrainSettings {
   arm: ArmSpec;
@@ -75,12 +77,36 @@ export interface PhaseSpan {
   steps: number;
 }
 
-export type RunStatus = 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
+export type RunStatus = 'queued' | 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'interrupted';
+
+/** The data a run trained on: a resume or a comparison is only honest on the same records, phases and held-out set. */
+export interface RunDataKey {
+  fileName: string;
+  contentHash?: string;
+  scorerId: string;
+  cutoffs: number[];
+  heldOutFraction: number;
+  heldOutSeed: number;
+  trainRecords: number;
+  heldOutRecords: number;
+}
+
+export function sameData(a: RunDataKey, b: RunDataKey): boolean {
+  return (
+    a.fileName === b.fileName &&
+    a.contentHash === b.contentHash &&
+    a.scorerId === b.scorerId &&
+    a.cutoffs.join() === b.cutoffs.join() &&
+    a.heldOutFraction === b.heldOutFraction &&
+    a.heldOutSeed === b.heldOutSeed
+  );
+}
 
 export interface Run {
   id: string;
   label: string;
   settings: TrainSettings;
+  dataKey: RunDataKey;
   status: RunStatus;
   startedAt: number;
   backend?: BackendChoice;
@@ -96,18 +122,28 @@ export interface Run {
   leftoverTensors?: number;
   error?: string;
   lastCheckpoint?: { bytes: Uint8Array; step: number; reason: string };
+  /** Step of the newest checkpoint saved in this browser (survives a reload, unlike the bytes above). */
+  checkpointStep?: number;
 }
 
 interface TrainState {
   settings: TrainSettings;
   runs: Run[];
   activeRunId?: string;
+  /** A problem with local storage or with resuming; training itself goes on. */
+  notice?: string;
   update(change: Partial<TrainSettings>): void;
   updateHyper(change: Partial<Hyper>): void;
-  start(plan: PhasePlan, records: readonly InstructionRecord[]): void;
+  /** Queue runs on the current plan: one per (arm, seed); they train one after another. */
+  queue(arms: ArmSpec[], seeds: number[], plan: PhasePlan, dataset: StoredDataset): void;
   pause(): void;
   resume(): void;
   stop(): void;
+  /** Continue an interrupted or stopped run from its last saved checkpoint. */
+  resumeRun(runId: string, plan: PhasePlan, dataset: StoredDataset): Promise<void>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRuns(): Promise<void>;
+  dismissNotice(): void;
 }
 
 /** `?backend=webgpu` (or webgl, wasm, cpu) forces a backend: handy for checking one, and for the browser tests. */
@@ -126,17 +162,63 @@ export function trainingInputs(plan: PhasePlan, records: readonly InstructionRec
   return { phases, heldOut };
 }
 
+let runCounter = 0;
+function newRunId(): string {
+  runCounter += 1;
+  return `run-${Date.now().toString(36)}-${runCounter}`;
+}
+
+export function dataKeyOf(plan: PhasePlan, dataset: StoredDataset): RunDataKey {
+  return {
+    fileName: dataset.fileName,
+    contentHash: dataset.contentHash,
+    scorerId: plan.scorerId,
+    cutoffs: plan.cutoffs,
+    heldOutFraction: plan.heldOut.fraction,
+    heldOutSeed: plan.heldOut.seed,
+    trainRecords: plan.phases.reduce((n, p) => n + p.recordIds.length, 0),
+    heldOutRecords: plan.heldOut.recordIds.length,
+  };
+}
+
 export const useTrainStore = create<TrainState>()((set, get) => {
-  const patchRun = (id: string, patch: (run: Run) => Partial<Run>) =>
+  /** Training inputs of queued runs (not persisted: a reload rebuilds them from the dataset when resuming). */
+  const pending = new Map<string, ReturnType<typeof trainingInputs>>();
+  const lastSaved = new Map<string, number>();
+
+  const persist = (run: Run, force = false) => {
+    const now = Date.now();
+    if (!force && now - (lastSaved.get(run.id) ?? 0) < 3000) return;
+    lastSaved.set(run.id, now);
+    const { lastCheckpoint: _bytes, ...stored } = run;
+    saveRun(stored).catch((error: Error) => set({ notice: error.message }));
+  };
+
+  const patchRun = (id: string, patch: (run: Run) => Partial<Run>, force = false) => {
     set((state) => ({ runs: state.runs.map((r) => (r.id === id ? { ...r, ...patch(r) } : r)) }));
+    const run = get().runs.find((r) => r.id === id);
+    if (run) persist(run, force);
+  };
+
+  const finish = (id: string) => {
+    pending.delete(id);
+    if (get().activeRunId === id) set({ activeRunId: undefined });
+    pump();
+  };
 
   const onEvent = (id: string, event: RunEvent) => {
     switch (event.type) {
       case 'phaseStart':
-        patchRun(id, (r) => ({
-          phases: [...r.phases, { phase: event.phase, label: event.label, sourcePhases: event.sourcePhases, startTokens: event.tokensSeen, steps: event.steps }],
-          totalSteps: r.phases.reduce((n, p) => n + p.steps, 0) + event.steps,
-        }));
+        patchRun(
+          id,
+          (r) => ({
+            status: r.status === 'starting' ? 'running' : r.status,
+            // A resumed stage is already in the list: replace it rather than add it twice.
+            phases: [...r.phases.filter((p) => p.phase !== event.phase), { phase: event.phase, label: event.label, sourcePhases: event.sourcePhases, startTokens: event.tokensSeen, steps: event.steps }],
+            totalSteps: r.phases.filter((p) => p.phase !== event.phase).reduce((n, p) => n + p.steps, 0) + event.steps,
+          }),
+          true,
+        );
         break;
       case 'step': {
         const n = event.losses.length;
@@ -166,16 +248,24 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         }));
         break;
       case 'phaseEnd':
-        patchRun(id, (r) => ({ phases: r.phases.map((p) => (p.phase === event.phase ? { ...p, endTokens: event.tokensSeen } : p)) }));
+        patchRun(id, (r) => ({ phases: r.phases.map((p) => (p.phase === event.phase ? { ...p, endTokens: event.tokensSeen } : p)) }), true);
         break;
-      case 'checkpoint':
+      case 'checkpoint': {
         patchRun(id, () => ({ lastCheckpoint: { bytes: event.bytes, step: event.step, reason: event.reason } }));
+        const base = { runId: id, step: event.step, reason: event.reason, savedAt: Date.now(), bytes: event.bytes };
+        const saves = [saveCheckpointBytes({ ...base, slot: 'latest' })];
+        if (event.reason === 'phase-end') saves.push(saveCheckpointBytes({ ...base, slot: `phase-${event.phase + 1}` }));
+        Promise.all(saves).then(
+          () => patchRun(id, (r) => ({ checkpointStep: Math.max(r.checkpointStep ?? 0, event.step) }), true),
+          (error: Error) => set({ notice: `${error.message} The run goes on, but a reload now would lose it back to its last saved checkpoint.` }),
+        );
         break;
+      }
       case 'error':
-        patchRun(id, () => ({ status: 'error', error: event.message }));
+        patchRun(id, () => ({ status: 'error', error: event.message }), true);
         break;
       case 'done':
-        patchRun(id, (r) => ({ status: r.status === 'error' ? 'error' : event.stopped ? 'stopped' : 'done', elapsedMs: event.elapsedMs }));
+        patchRun(id, (r) => ({ status: r.status === 'error' ? 'error' : event.stopped ? 'stopped' : 'done', elapsedMs: event.elapsedMs }), true);
         break;
     }
   };
@@ -193,19 +283,62 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         onEvent(id, message.event);
         break;
       case 'finished':
-        patchRun(id, (r) => ({
-          summary: message.summary,
-          leftoverTensors: message.memory.numTensors,
-          status: r.status === 'error' || message.summary.status === 'error' ? 'error' : message.summary.status === 'stopped' ? 'stopped' : 'done',
-          error: r.error ?? message.summary.error,
-        }));
-        if (get().activeRunId === id) set({ activeRunId: undefined });
+        patchRun(
+          id,
+          (r) => ({
+            summary: message.summary,
+            leftoverTensors: message.memory.numTensors,
+            status: r.status === 'error' || message.summary.status === 'error' ? 'error' : message.summary.status === 'stopped' ? 'stopped' : 'done',
+            error: r.error ?? message.summary.error,
+          }),
+          true,
+        );
+        finish(id);
         break;
       case 'failed':
-        patchRun(id, () => ({ status: 'error', error: message.message }));
-        if (get().activeRunId === id) set({ activeRunId: undefined });
+        patchRun(id, () => ({ status: 'error', error: message.message }), true);
+        finish(id);
         break;
     }
+  };
+
+  const launch = (run: Run, inputs: ReturnType<typeof trainingInputs>, checkpoint?: Uint8Array) => {
+    const { settings } = run;
+    const shape = GPT_PRESETS[settings.preset];
+    const config: RunConfig = {
+      arm: settings.arm,
+      hyper: settings.hyper,
+      seed: settings.seed,
+      logEvery: settings.logEvery,
+      evalEvery: settings.evalEvery,
+      template: 'paper',
+      contextLength: shape.contextLength,
+    };
+    set({ activeRunId: run.id });
+    patchRun(run.id, () => ({ status: 'starting', error: undefined }), true);
+    const tokenizerTexts = [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)].map((r) => `${r.instruction}\n${r.input}\n${r.output}`);
+    tokenizerTexts.push('User: Assistant:\n');
+    const bytes = checkpoint?.slice().buffer;
+    trainClient.start(
+      {
+        type: 'start',
+        runId: run.id,
+        backend: settings.backend,
+        model: bytes ? { kind: 'checkpoint', bytes, resume: true } : { kind: 'random', config: { ...shape, vocabSize: 0 }, seed: settings.seed },
+        tokenizerTexts,
+        config,
+        phases: inputs.phases,
+        heldOut: inputs.heldOut,
+        maxSteps: settings.maxSteps > 0 ? settings.maxSteps : undefined,
+      },
+      onMessage,
+    );
+  };
+
+  const pump = () => {
+    if (get().activeRunId) return;
+    const next = get().runs.find((r) => r.status === 'queued' && pending.has(r.id));
+    if (next) launch(next, pending.get(next.id)!);
   };
 
   return {
@@ -217,54 +350,87 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     updateHyper(change) {
       set((s) => ({ settings: { ...s.settings, hyper: { ...s.settings.hyper, ...change } } }));
     },
-    start(plan, records) {
-      if (get().activeRunId) return;
-      const settings = get().settings;
-      const shape = GPT_PRESETS[settings.preset];
-      const { phases, heldOut } = trainingInputs(plan, records);
-      const id = `run-${Date.now().toString(36)}`;
-      const config: RunConfig = {
-        arm: settings.arm,
-        hyper: settings.hyper,
-        seed: settings.seed,
-        logEvery: settings.logEvery,
-        evalEvery: settings.evalEvery,
-        template: 'paper',
-        contextLength: shape.contextLength,
-      };
-      const run: Run = { id, label: armLabel(settings.arm), settings, status: 'starting', startedAt: Date.now(), points: [], evals: [], phases: [], totalSteps: 0 };
-      set((s) => ({ runs: [...s.runs, run], activeRunId: id }));
-      const tokenizerTexts = [...phases.flat(), ...heldOut.map((h) => h.record)].map((r) => `${r.instruction}\n${r.input}\n${r.output}`);
-      tokenizerTexts.push('User: Assistant:\n');
-      trainClient.start(
-        {
-          type: 'start',
-          runId: id,
-          backend: settings.backend,
-          model: { kind: 'random', config: { ...shape, vocabSize: 0 }, seed: settings.seed },
-          tokenizerTexts,
-          config,
-          phases,
-          heldOut,
-          maxSteps: settings.maxSteps > 0 ? settings.maxSteps : undefined,
-        },
-        onMessage,
-      );
+    queue(arms, seeds, plan, dataset) {
+      const inputs = trainingInputs(plan, dataset.records);
+      const dataKey = dataKeyOf(plan, dataset);
+      const created: Run[] = [];
+      for (const arm of arms) {
+        for (const seed of seeds) {
+          const settings = { ...get().settings, arm, seed };
+          const id = newRunId();
+          const label = seeds.length > 1 ? `${armLabel(arm)} · seed ${seed}` : armLabel(arm);
+          created.push({ id, label, settings, dataKey, status: 'queued', startedAt: Date.now(), points: [], evals: [], phases: [], totalSteps: 0 });
+          pending.set(id, inputs);
+        }
+      }
+      set((s) => ({ runs: [...s.runs, ...created] }));
+      for (const run of created) persist(run, true);
+      pump();
     },
     pause() {
       const id = get().activeRunId;
       if (!id) return;
       trainClient.send({ type: 'pause' });
-      patchRun(id, () => ({ status: 'paused' }));
+      patchRun(id, () => ({ status: 'paused' }), true);
     },
     resume() {
       const id = get().activeRunId;
       if (!id) return;
       trainClient.send({ type: 'resume' });
-      patchRun(id, () => ({ status: 'running' }));
+      patchRun(id, () => ({ status: 'running' }), true);
     },
     stop() {
+      // Stop the one training and everything queued behind it.
+      for (const run of get().runs) if (run.status === 'queued') patchRun(run.id, () => ({ status: 'stopped' }), true);
       trainClient.send({ type: 'stop' });
+    },
+    async resumeRun(runId, plan, dataset) {
+      const run = get().runs.find((r) => r.id === runId);
+      if (!run || get().activeRunId) return;
+      if (!sameData(run.dataKey, dataKeyOf(plan, dataset))) {
+        set({ notice: `Run ${run.label} trained on ${run.dataKey.fileName} with other phases or another held-out set; load that dataset with the same phase settings to resume it.` });
+        return;
+      }
+      let bytes = run.lastCheckpoint?.bytes;
+      try {
+        bytes ??= (await loadCheckpointBytes(runId))?.bytes;
+      } catch (error) {
+        set({ notice: (error as Error).message });
+        return;
+      }
+      const inputs = trainingInputs(plan, dataset.records);
+      if (!bytes) {
+        // Nothing saved yet (interrupted before its first phase ended): start it again from the beginning.
+        patchRun(runId, () => ({ points: [], evals: [], phases: [], totalSteps: 0 }), true);
+        launch(get().runs.find((r) => r.id === runId)!, inputs);
+        return;
+      }
+      const from = run.checkpointStep ?? Infinity;
+      patchRun(runId, (r) => ({ points: r.points.filter((p) => p.step <= from), evals: r.evals.filter((e) => e.step <= from) }), true);
+      launch(get().runs.find((r) => r.id === runId)!, inputs, bytes);
+    },
+    async deleteRun(runId) {
+      if (get().activeRunId === runId) return;
+      pending.delete(runId);
+      set((s) => ({ runs: s.runs.filter((r) => r.id !== runId) }));
+      await deleteStoredRun(runId).catch((error: Error) => set({ notice: error.message }));
+    },
+    async restoreRuns() {
+      try {
+        const stored = await loadRuns();
+        const live = new Set(get().runs.map((r) => r.id));
+        // A run that was training when the page went away did not finish: say so, and offer to resume it.
+        const restored: Run[] = stored
+          .filter((r) => !live.has(r.id))
+          .map((r) => (['queued', 'starting', 'running', 'paused'].includes(r.status) ? { ...r, status: 'interrupted' as const } : r));
+        set((s) => ({ runs: [...restored, ...s.runs].sort((a, b) => a.startedAt - b.startedAt) }));
+        for (const r of restored) if (r.status === 'interrupted') persist(r, true);
+      } catch (error) {
+        set({ notice: (error as Error).message });
+      }
+    },
+    dismissNotice() {
+      set({ notice: undefined });
     },
   };
 });

@@ -1,15 +1,20 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { PhaseSettings, StoredDataset } from './storedDataset';
+import type { StoredCheckpoint, StoredRun } from './runStorage';
 
 interface StudioDB extends DBSchema {
   /** The dataset on screen, under the key 'current': records, scores and the phase settings. */
   datasets: { key: string; value: StoredDataset };
   /** Kept apart from the records so that moving a cut-off does not rewrite megabytes. */
   phaseSettings: { key: string; value: PhaseSettings };
+  /** Every training run: config, status, metrics (no weights). */
+  runs: { key: string; value: StoredRun };
+  /** Checkpoint bytes, keyed `${runId}/latest` and `${runId}/phase-${n}`; kept apart so listing runs stays cheap. */
+  checkpoints: { key: string; value: StoredCheckpoint; indexes: { byRun: string } };
 }
 
 const DB_NAME = 'phased-ift-studio';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let dbPromise: Promise<IDBPDatabase<StudioDB>> | undefined;
 
@@ -18,6 +23,8 @@ export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
     upgrade(db) {
       if (!db.objectStoreNames.contains('datasets')) db.createObjectStore('datasets');
       if (!db.objectStoreNames.contains('phaseSettings')) db.createObjectStore('phaseSettings');
+      if (!db.objectStoreNames.contains('runs')) db.createObjectStore('runs');
+      if (!db.objectStoreNames.contains('checkpoints')) db.createObjectStore('checkpoints').createIndex('byRun', 'runId');
     },
   }).catch((error: unknown) => {
     dbPromise = undefined;

@@ -6,6 +6,8 @@ import { openStudioDB, StorageError } from './db';
 export interface StoredDataset {
   fileName: string;
   byteSize: number;
+  /** Hash of the file's bytes (absent for datasets saved by older versions). */
+  contentHash?: string;
   format: DatasetFormat;
   formatLabel: string;
   loadedAt: number;

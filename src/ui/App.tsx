@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useDatasetStore } from '../state/datasetStore';
 import { usePhasesStore } from '../state/phasesStore';
+import { useTrainStore } from '../state/trainStore';
 import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
 
@@ -8,11 +9,13 @@ type Screen = 'data' | 'train';
 
 export function App() {
   const restore = useDatasetStore((s) => s.restore);
+  const restoreRuns = useTrainStore((s) => s.restoreRuns);
   const hasPlan = usePhasesStore((s) => !!s.plan);
   const [screen, setScreen] = useState<Screen>('data');
   useEffect(() => {
     void restore();
-  }, [restore]);
+    void restoreRuns();
+  }, [restore, restoreRuns]);
 
   return (
     <>

@@ -22,6 +22,8 @@ export type DataResponse =
   | {
       id: number;
       type: 'done';
+      /** Hash of the file's bytes: what a run records so it can be reproduced (and resumed) on the same data. */
+      contentHash: string;
       format: DatasetFormat;
       formatLabel: string;
       report: ValidationReport;

@@ -3,12 +3,14 @@
 import { parseDataset } from '../core/data/parseDataset';
 import { DatasetError, type InstructionRecord } from '../core/data/record';
 import { scorers } from '../core/difficulty/registry';
+import { hashBytesHex } from '../core/util/hash';
 import { RECORD_CHUNK, type DataRequest, type DataResponse, type ScoreSet } from './dataProtocol';
 
 const post = (message: DataResponse, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 
 async function handleParse(request: DataRequest): Promise<void> {
   const { id } = request;
+  const contentHash = hashBytesHex(new Uint8Array(request.bytes));
   const parsed = await parseDataset(new Uint8Array(request.bytes), request.fileName, {
     csvMapping: request.csvMapping,
     onProgress: (fraction, records) => post({ id, type: 'progress', stage: 'reading', fraction, records }),
@@ -26,7 +28,7 @@ async function handleParse(request: DataRequest): Promise<void> {
 
   sendRecords(id, parsed.records);
   post(
-    { id, type: 'done', format: parsed.format, formatLabel: parsed.formatLabel, report: parsed.report, scoreSets, columns: parsed.columns },
+    { id, type: 'done', contentHash, format: parsed.format, formatLabel: parsed.formatLabel, report: parsed.report, scoreSets, columns: parsed.columns },
     scoreSets.map((s) => s.scores.buffer as ArrayBuffer),
   );
 }

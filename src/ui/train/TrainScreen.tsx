@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'react';
+import { storageUse } from '../../storage/runStorage';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { useTrainStore, type Run } from '../../state/trainStore';
@@ -18,7 +20,11 @@ export function TrainScreen() {
   const plan = usePhasesStore((s) => s.plan);
   const runs = useTrainStore((s) => s.runs);
   const activeRunId = useTrainStore((s) => s.activeRunId);
-  const start = useTrainStore((s) => s.start);
+  const queue = useTrainStore((s) => s.queue);
+  const settings = useTrainStore((s) => s.settings);
+  const notice = useTrainStore((s) => s.notice);
+  const dismissNotice = useTrainStore((s) => s.dismissNotice);
+  const [seedCount, setSeedCount] = useState(1);
   const pause = useTrainStore((s) => s.pause);
   const resume = useTrainStore((s) => s.resume);
   const stop = useTrainStore((s) => s.stop);
@@ -29,6 +35,8 @@ export function TrainScreen() {
     return <Banner kind="warn" title="Load a dataset first">Training needs a dataset split into phases: go to Data, drop a file or try the demo.</Banner>;
   }
   const trainRecords = plan.phases.reduce((n, p) => n + p.recordIds.length, 0);
+  const seeds = Array.from({ length: seedCount }, (_, i) => settings.seed + i);
+  const queued = runs.filter((r) => r.status === 'queued').length;
 
   return (
     <>
@@ -39,13 +47,23 @@ export function TrainScreen() {
             {dataset.fileName}: {trainRecords.toLocaleString()} training records in {plan.phases.length} phases, {plan.heldOut.recordIds.length.toLocaleString()} held out
           </span>
         </div>
-        <TrainSettingsForm phaseCount={plan.phases.length} disabled={!!active} />
+        <TrainSettingsForm phaseCount={plan.phases.length} disabled={false} />
         <div className="row" style={{ marginTop: 12 }}>
-          {!active && (
-            <button className="btn primary" data-testid="train-start" onClick={() => start(plan, dataset.records)}>
-              Start training
-            </button>
-          )}
+          <label className="field small">
+            seeds
+            <input type="number" min={1} max={10} step={1} aria-label="Seeds per arm" value={seedCount} onChange={(e) => setSeedCount(Math.min(10, Math.max(1, Math.round(Number(e.target.value) || 1))))} />
+          </label>
+          <button className="btn primary" data-testid="train-start" onClick={() => queue([settings.arm], seeds, plan, dataset)}>
+            {active ? 'Queue this run' : seedCount > 1 ? `Train ${seedCount} seeds` : 'Start training'}
+          </button>
+          <button
+            className="btn"
+            data-testid="train-compare-preset"
+            title="Queues the paper's easy → hard arm and the one-off baseline with the same settings and seeds"
+            onClick={() => queue([{ kind: 'easy-to-hard' }, { kind: 'one-off' }], seeds, plan, dataset)}
+          >
+            Phased vs one-off
+          </button>
           {active && active.status !== 'paused' && (
             <button className="btn" onClick={pause}>
               Pause
@@ -61,11 +79,18 @@ export function TrainScreen() {
               Stop
             </button>
           )}
-          <span className="small muted">Training runs in a background worker; the page stays responsive.</span>
+          <span className="small muted">
+            {queued > 0 ? `${queued} queued · ` : ''}Training runs in a background worker; the page stays responsive.
+          </span>
         </div>
       </section>
+      {notice && (
+        <Banner kind="warn" title="Runs" onDismiss={dismissNotice} testId="train-notice">
+          <div>{notice}</div>
+        </Banner>
+      )}
       {shown && <RunPanel run={shown} phaseCount={plan.phases.length} />}
-      {runs.length > 1 && <RunList runs={runs} />}
+      {runs.length > 0 && <RunList runs={runs} />}
     </>
   );
 }
@@ -175,35 +200,66 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
 }
 
 function RunList({ runs }: { runs: Run[] }) {
+  const dataset = useDatasetStore((s) => s.dataset);
+  const plan = usePhasesStore((s) => s.plan);
+  const activeRunId = useTrainStore((s) => s.activeRunId);
+  const resumeRun = useTrainStore((s) => s.resumeRun);
+  const deleteRun = useTrainStore((s) => s.deleteRun);
+  const [use, setUse] = useState<string>();
+  useEffect(() => {
+    void storageUse().then((u) => u && setUse(`${(u.usage / 2 ** 20).toFixed(1)} MB used of ${(u.quota / 2 ** 30).toFixed(1)} GB allowed`));
+  }, [runs.length]);
   return (
     <section className="panel" aria-label="Runs">
       <div className="panel-head">
-        <h2>Runs this session</h2>
+        <h2>Runs</h2>
+        <span className="muted small">kept in this browser{use ? ` · ${use}` : ''}</span>
       </div>
-      <table className="data small">
+      <table className="data small" data-testid="run-list">
         <thead>
           <tr>
             <th>run</th>
-            <th>arm</th>
+            <th>data</th>
             <th>status</th>
             <th>backend</th>
             <th className="num">steps</th>
             <th className="num">tokens</th>
             <th className="num">final held-out loss</th>
+            <th />
           </tr>
         </thead>
         <tbody>
-          {runs.map((r) => (
-            <tr key={r.id}>
-              <td className="mono">{r.id}</td>
-              <td>{r.label}</td>
-              <td>{r.status}</td>
-              <td>{r.backend?.name ?? '—'}</td>
-              <td className="num">{r.points.at(-1)?.step ?? 0}</td>
-              <td className="num">{(r.points.at(-1)?.tokens ?? 0).toLocaleString()}</td>
-              <td className="num">{r.evals.at(-1)?.heldOutLoss.toFixed(3) ?? '—'}</td>
-            </tr>
-          ))}
+          {runs.map((r) => {
+            const resumable = (r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && !activeRunId && dataset && plan;
+            return (
+              <tr key={r.id} data-testid="run-row" data-status={r.status} data-checkpoint-step={r.checkpointStep}>
+                <td>
+                  <strong style={{ display: 'inline' }}>{r.label}</strong> <span className="mono muted">{r.id}</span>
+                </td>
+                <td className="muted">{r.dataKey.fileName}</td>
+                <td>{r.status}</td>
+                <td>{r.backend?.name ?? '—'}</td>
+                <td className="num">
+                  {r.points.at(-1)?.step ?? 0}
+                  {r.totalSteps ? ` / ${r.totalSteps}` : ''}
+                </td>
+                <td className="num">{(r.points.at(-1)?.tokens ?? 0).toLocaleString()}</td>
+                <td className="num">{r.evals.at(-1)?.heldOutLoss.toFixed(3) ?? '—'}</td>
+                <td style={{ whiteSpace: 'nowrap' }}>
+                  {resumable && (
+                    <button className="btn" onClick={() => void resumeRun(r.id, plan, dataset)}>
+                      {r.checkpointStep !== undefined ? `Resume from step ${r.checkpointStep}` : 'Restart'}
+                    </button>
+                  )}{' '}
+                  {r.id !== activeRunId && (
+                    <button className="btn link" onClick={() => void deleteRun(r.id)} aria-label={`Delete run ${r.id}`}>
+                      delete
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </section>
