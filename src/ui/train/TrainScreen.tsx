@@ -5,6 +5,7 @@ import { usePhasesStore } from '../../state/phasesStore';
 import { useTrainStore, type Run } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { downloadBlob } from '../common/download';
+import { BackendCheck } from './BackendCheck';
 import { LossChart } from './LossChart';
 import { TrainSettingsForm } from './TrainSettingsForm';
 
@@ -83,6 +84,7 @@ export function TrainScreen() {
             {queued > 0 ? `${queued} queued · ` : ''}Training runs in a background worker; the page stays responsive.
           </span>
         </div>
+        <BackendCheck />
       </section>
       {notice && (
         <Banner kind="warn" title="Runs" onDismiss={dismissNotice} testId="train-notice">

@@ -1,0 +1,279 @@
+/**
+ * Times the training step the studio runs — forward, loss, `variableGrads`, clip + AdamW — on whatever tfjs backend is
+ * active. Shared by the Node bench (cli/bench.ts) and the browser bench (the diagnostics worker), so both measure the
+ * same code. No DOM, no Node APIs.
+ *
+ * How it stays honest:
+ * - warm-up steps (shader compilation on webgpu, first allocations everywhere) are run and reported, never timed;
+ * - a timed run is K steps followed by ONE readback of the last loss: on GPU backends kernels are queued, so only a
+ *   read proves the work is done; K = 1 on synchronous backends (cpu, wasm) gives per-step times;
+ * - the figure is the median over runs, and every run's figure is kept;
+ * - kernels per step come from `tf.profile` of a warm-up step (the profile's own overhead is never timed);
+ * - GPU→CPU reads are counted by wrapping `data`/`dataSync`/`array`/`arraySync`/`bytes`, not assumed;
+ * - `tf.memory().numTensors` is recorded before, after warm-up and after the timed runs (a leak shows as growth).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../core/kernels/embedding';
+import { countGptParams, type GptConfig } from '../core/model/config';
+import { decayMask, disposeGptCaches, gptLogits, gptLoss, initGptParams, type GptParams } from '../core/model/gpt';
+import { AGREEMENT_HYPER, syntheticAgreementBatch, type AgreementHyper } from '../core/train/backendAgreement';
+import { AdamW, lossAndGrads } from '../core/train/optimizer';
+
+/** `sparse`: the studio's sparseCrossEntropy (via gptLoss). `onehot`: tfjs `softmaxCrossEntropy` on one-hot labels. */
+export type BenchLoss = 'sparse' | 'onehot';
+
+export interface StepBenchOptions {
+  config: GptConfig;
+  batchSize: number;
+  /** Untimed steps first (default 1; use 2 on webgpu, where the first compiles every shader). */
+  warmupSteps?: number;
+  /** Timed runs; the median run is the figure (default 5). */
+  runs?: number;
+  /** Steps per timed run, read back once at its end (default 1). */
+  stepsPerRun?: number;
+  seed?: number;
+  loss?: BenchLoss;
+  embeddingGrad?: EmbeddingGradPath;
+  /** Profile one warm-up step for the kernel count (default true). */
+  profile?: boolean;
+  hyper?: AgreementHyper;
+  /** Called between steps, e.g. to print progress. */
+  onProgress?: (message: string) => void;
+}
+
+export interface KernelShare {
+  name: string;
+  count: number;
+  /** Wall time inside the kernel as tfjs's profiler measured it (on webgpu: GPU time where timestamps exist). */
+  ms: number;
+}
+
+export interface StepBenchResult {
+  backend: string;
+  config: GptConfig;
+  batchSize: number;
+  seqLen: number;
+  parameters: number;
+  loss: BenchLoss;
+  embeddingGradPath: 'onehot' | 'scatter';
+  warmupMs: number[];
+  /** ms per step of each timed run. */
+  runMsPerStep: number[];
+  msPerStep: number;
+  /** B · T positions per second at the median. */
+  tokensPerSec: number;
+  stepsPerRun: number;
+  kernelsPerStep: number | null;
+  topKernels: KernelShare[];
+  /** Host reads (data/dataSync/array/arraySync/bytes) per timed step. */
+  readsPerStep: number;
+  numTensors: { before: number; afterWarmup: number; afterTimed: number; after: number };
+  /** The loss of the last timed step (a sanity check: finite, near ln(vocab) for a fresh model). */
+  lastLoss: number;
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+const READ_METHODS = ['data', 'dataSync', 'array', 'arraySync', 'bytes'] as const;
+
+/**
+ * Counts GPU→CPU reads (any tensor's data/dataSync/array/arraySync/bytes) while `fn` runs, by wrapping the methods on
+ * tf.Tensor's prototype and restoring them afterwards. Nested reads (array() calls data()) count once.
+ */
+export async function countReads<T>(fn: () => Promise<T>): Promise<{ result: T; reads: number }> {
+  const proto = tf.Tensor.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = READ_METHODS.filter((m) => typeof proto[m] === 'function').map((m) => [m, proto[m]] as const);
+  let reads = 0;
+  let depth = 0;
+  for (const [m, orig] of originals) {
+    proto[m] = function (this: unknown, ...args: unknown[]) {
+      if (depth === 0) reads++;
+      depth++;
+      try {
+        const out = orig.apply(this, args);
+        if (out instanceof Promise) return out.finally(() => depth--);
+        depth--;
+        return out;
+      } catch (e) {
+        depth--;
+        throw e;
+      }
+    };
+  }
+  try {
+    const result = await fn();
+    return { result, reads };
+  } finally {
+    for (const [m, orig] of originals) proto[m] = orig;
+  }
+}
+
+/** The masked mean cross-entropy through tfjs's stock loss: one-hot labels [B·T, V], weights = mask. */
+function onehotLoss(config: GptConfig, params: GptParams, ids: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
+  const [B, T] = ids.shape;
+  const logits = tf.reshape(gptLogits(config, params, ids), [B * T, config.vocabSize]);
+  const labels = tf.oneHot(tf.reshape(targets, [B * T]) as tf.Tensor1D, config.vocabSize);
+  return tf.losses.softmaxCrossEntropy(labels, logits, tf.reshape(mask, [B * T]), 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS) as tf.Scalar;
+}
+
+/** Benchmarks the training step on the active backend. Frees everything it made. */
+export async function benchTrainingStep(o: StepBenchOptions): Promise<StepBenchResult> {
+  const { config, batchSize } = o;
+  const warmupSteps = o.warmupSteps ?? 1;
+  const runs = o.runs ?? 5;
+  const stepsPerRun = o.stepsPerRun ?? 1;
+  const hyper = o.hyper ?? AGREEMENT_HYPER;
+  const lossKind = o.loss ?? 'sparse';
+  const seqLen = config.contextLength;
+  const backend = tf.getBackend();
+  const requested = o.embeddingGrad ?? 'auto';
+  const embeddingGradPath = requested === 'auto' ? chooseEmbeddingGradPath(batchSize * seqLen, config.vocabSize, backend) : requested;
+  const progress = o.onProgress ?? (() => {});
+
+  disposeGptCaches();
+  const before = tf.memory().numTensors;
+  const batch = syntheticAgreementBatch(config, batchSize, o.seed ?? 1, seqLen);
+  const params = initGptParams(config, o.seed ?? 1);
+  let opt: AdamW | undefined;
+  tf.tidy(() => {
+    opt = new AdamW(params, { beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps, weightDecay: hyper.weightDecay, clipNorm: hyper.clipNorm, decay: decayMask });
+  });
+  const shape: [number, number] = [batchSize, seqLen];
+
+  // As the runner does it: the host batch is uploaded every step, one synchronous tidy, the loss scalar returned.
+  const step = (): tf.Scalar =>
+    tf.tidy(() => {
+      const ids = tf.tensor2d(batch.ids, shape, 'int32');
+      const targets = tf.tensor2d(batch.targets, shape, 'int32');
+      const mask = tf.tensor2d(batch.mask, shape, 'float32');
+      const f = () =>
+        lossKind === 'sparse'
+          ? gptLoss(config, params, ids, targets, mask, { embeddingGrad: embeddingGradPath })
+          : onehotLoss(config, params, ids, targets, mask);
+      const { value, grads } = lossAndGrads(params, f);
+      opt!.apply(grads, hyper.lr, { loss: value });
+      return value;
+    });
+
+  try {
+    const warmupMs: number[] = [];
+    let kernelsPerStep: number | null = null;
+    let topKernels: KernelShare[] = [];
+    const profileAt = o.profile === false ? -1 : Math.max(0, warmupSteps - 1);
+    for (let i = 0; i < warmupSteps; i++) {
+      const t0 = now();
+      if (i === profileAt) {
+        const info = await tf.profile(async () => {
+          const l = step();
+          await l.data();
+          l.dispose();
+        });
+        kernelsPerStep = info.kernels.length;
+        const byName = new Map<string, KernelShare>();
+        for (const k of info.kernels) {
+          const s = byName.get(k.name) ?? { name: k.name, count: 0, ms: 0 };
+          s.count++;
+          s.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+          byName.set(k.name, s);
+        }
+        topKernels = [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8);
+      } else {
+        const l = step();
+        await l.data();
+        l.dispose();
+      }
+      warmupMs.push(now() - t0);
+      progress(`warm-up ${i + 1}/${warmupSteps}: ${warmupMs[i].toFixed(0)} ms`);
+    }
+    const afterWarmup = tf.memory().numTensors;
+
+    const runMsPerStep: number[] = [];
+    let lastLoss = NaN;
+    const { reads } = await countReads(async () => {
+      for (let r = 0; r < runs; r++) {
+        const t0 = now();
+        let last: tf.Scalar | undefined;
+        for (let s = 0; s < stepsPerRun; s++) {
+          last?.dispose();
+          last = step();
+        }
+        lastLoss = (await last!.data())[0];
+        last!.dispose();
+        runMsPerStep.push((now() - t0) / stepsPerRun);
+        progress(`run ${r + 1}/${runs}: ${runMsPerStep[r].toFixed(0)} ms/step`);
+      }
+    });
+    const afterTimed = tf.memory().numTensors;
+    const msPerStep = median(runMsPerStep);
+    return {
+      backend,
+      config,
+      batchSize,
+      seqLen,
+      parameters: countGptParams(config),
+      loss: lossKind,
+      embeddingGradPath,
+      warmupMs,
+      runMsPerStep,
+      msPerStep,
+      tokensPerSec: (batchSize * seqLen * 1000) / msPerStep,
+      stepsPerRun,
+      kernelsPerStep,
+      topKernels,
+      readsPerStep: reads / (runs * stepsPerRun),
+      numTensors: { before, afterWarmup, afterTimed, after: -1 },
+      lastLoss,
+    };
+  } finally {
+    opt?.dispose();
+    for (const p of Object.values(params)) p.dispose();
+    disposeGptCaches();
+  }
+}
+
+/** `benchTrainingStep`, with `numTensors.after` filled in once everything is freed. */
+export async function benchTrainingStepAndFree(o: StepBenchOptions): Promise<StepBenchResult> {
+  const r = await benchTrainingStep(o);
+  r.numTensors.after = tf.memory().numTensors;
+  return r;
+}
+
+export interface OpTiming {
+  name: string;
+  backend: string;
+  /** Median ms of one forward + backward. */
+  ms: number;
+  runs: number[];
+  /** Set instead of a time when the op cannot run on this backend (e.g. a missing gradient kernel). */
+  error?: string;
+}
+
+/**
+ * Median time of `f` (which must return a tensor; it is read back, so GPU work is included) over `runs` runs after
+ * `warmup` untimed ones. A thrown error is reported, not propagated: "this path does not exist here" is a result.
+ */
+export async function timeOp(name: string, f: () => tf.Tensor, runs = 5, warmup = 1): Promise<OpTiming> {
+  const backend = tf.getBackend();
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < warmup + runs; i++) {
+      const t0 = now();
+      const out = f();
+      await out.data();
+      out.dispose();
+      if (i >= warmup) times.push(now() - t0);
+    }
+  } catch (e) {
+    return { name, backend, ms: NaN, runs: times, error: e instanceof Error ? e.message : String(e) };
+  }
+  return { name, backend, ms: median(times), runs: times };
+}

@@ -1,0 +1,37 @@
+import type { GptConfig, GptPresetName, GptShape } from '../core/model/config';
+import type { AgreementSummary } from '../core/train/backendAgreement';
+import type { BenchLoss, StepBenchResult } from '../bench/stepBench';
+import type { BackendChoice, BackendPreference } from './backends';
+
+/** What the diagnostics worker is asked: a backend-agreement check, or a training-step benchmark. */
+export type DiagnosticsRequest =
+  | {
+      type: 'agreement';
+      id: number;
+      /** The backend to check against cpu; 'auto' checks whichever chooseBackend picks. */
+      backend: BackendPreference;
+      /** Model size for the check (default 'micro': seconds even on a software WebGPU adapter). */
+      preset?: GptPresetName;
+      /** Default 64, a character tokenizer's size. */
+      vocabSize?: number;
+      /** Default 4. */
+      batchSize?: number;
+      seed?: number;
+    }
+  | {
+      type: 'bench';
+      id: number;
+      backend: BackendPreference;
+      model: GptShape & { vocabSize: number };
+      batchSize: number;
+      warmupSteps?: number;
+      runs?: number;
+      stepsPerRun?: number;
+      loss?: BenchLoss;
+    };
+
+export type DiagnosticsResponse =
+  | { type: 'progress'; id: number; message: string }
+  | { type: 'agreement'; id: number; choice: BackendChoice; config: GptConfig; batchSize: number; summary: AgreementSummary }
+  | { type: 'bench'; id: number; choice: BackendChoice; result: StepBenchResult }
+  | { type: 'error'; id: number; message: string };

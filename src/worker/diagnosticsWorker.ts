@@ -1,0 +1,55 @@
+/// <reference lib="webworker" />
+// Diagnostics in a worker of their own, so a check or a benchmark never shares tfjs (or the GPU device) with a
+// training run's worker: a backend-agreement check against cpu, and a training-step benchmark.
+import * as tf from '@tensorflow/tfjs';
+import { gptConfigFromPreset, validateGptConfig } from '../core/model/config';
+import { checkBackendAgreement, summarizeAgreement, syntheticAgreementBatch } from '../core/train/backendAgreement';
+import { benchTrainingStepAndFree } from '../bench/stepBench';
+import { chooseBackend } from './backends';
+import type { DiagnosticsRequest, DiagnosticsResponse } from './diagnosticsProtocol';
+
+const scope = self as DedicatedWorkerGlobalScope;
+const post = (message: DiagnosticsResponse) => scope.postMessage(message);
+
+/** chooseBackend registered every backend (webgpu, wasm with its binaries); switching is then plain tfjs. */
+async function setBackend(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs could not switch to the ${name} backend in the diagnostics worker.`);
+  await tf.ready();
+}
+
+async function handle(request: DiagnosticsRequest): Promise<void> {
+  const { id } = request;
+  const choice = await chooseBackend(request.backend);
+  if (request.type === 'agreement') {
+    const config = gptConfigFromPreset(request.preset ?? 'micro', request.vocabSize ?? 64);
+    const batchSize = request.batchSize ?? 4;
+    post({ type: 'progress', id, message: `one training step on cpu, then on ${choice.name}…` });
+    const report = await checkBackendAgreement({
+      backends: ['cpu', choice.name],
+      setBackend,
+      config,
+      seed: request.seed ?? 1,
+      batch: syntheticAgreementBatch(config, batchSize, request.seed ?? 1),
+    });
+    post({ type: 'agreement', id, choice, config, batchSize, summary: summarizeAgreement(report) });
+    return;
+  }
+  const config = validateGptConfig(request.model);
+  const result = await benchTrainingStepAndFree({
+    config,
+    batchSize: request.batchSize,
+    warmupSteps: request.warmupSteps,
+    runs: request.runs,
+    stepsPerRun: request.stepsPerRun,
+    loss: request.loss,
+    onProgress: (message) => post({ type: 'progress', id, message: `${choice.name}: ${message}` }),
+  });
+  post({ type: 'bench', id, choice, result });
+}
+
+scope.onmessage = (event: MessageEvent<DiagnosticsRequest>) => {
+  const request = event.data;
+  handle(request).catch((error: unknown) => {
+    post({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) });
+  });
+};
