@@ -6,6 +6,8 @@
 import type { InstructionRecord } from '../data/record';
 import { countFieldScores, createFieldScorer, FIELD_SCORER_ID } from './fieldScorer';
 import { createHeuristicScorer, HEURISTIC_SCORER_ID } from './heuristicScorer';
+import { IFD_SCORER_ENTRY, RESPONSE_LOSS_SCORER_ENTRY } from './ifdEntry';
+import { JUDGE_SCORER_ENTRY } from './judge/entry';
 import type { Scorer } from './scorer';
 
 export interface Availability {
@@ -94,5 +96,14 @@ export function createDefaultRegistry(): ScorerRegistry {
   return registry;
 }
 
-/** The app-wide registry; later scorers call `scorers.register(…)` once at start-up. */
+/**
+ * Scorers that run on demand: listed (the UI shows their name, description and why they are not run on load) but
+ * never available to the automatic pass, because they need something the user must first give — an endpoint for
+ * the judge, a loaded model for IFD and response loss — and cost time (and, for a hosted judge, money). The UI
+ * starts them with `createJudgeScorer(settings)` / `createIfdScorer(model)` / `createResponseLossScorer(model)`.
+ */
+export const ON_DEMAND_SCORER_ENTRIES: readonly ScorerEntry[] = [JUDGE_SCORER_ENTRY, IFD_SCORER_ENTRY, RESPONSE_LOSS_SCORER_ENTRY];
+
+/** The app-wide registry: the built-in scorers, then the on-demand ones; later scorers call `scorers.register(…)`. */
 export const scorers = createDefaultRegistry();
+for (const entry of ON_DEMAND_SCORER_ENTRIES) scorers.register(entry);
