@@ -4,8 +4,9 @@ import { usePhasesStore } from '../state/phasesStore';
 import { useTrainStore } from '../state/trainStore';
 import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
+import { CompareScreen } from './compare/CompareScreen';
 
-type Screen = 'data' | 'train';
+type Screen = 'data' | 'train' | 'compare';
 
 export function App() {
   const restore = useDatasetStore((s) => s.restore);
@@ -29,6 +30,9 @@ export function App() {
           <button aria-current={screen === 'train' ? 'page' : undefined} onClick={() => setScreen('train')} disabled={!hasPlan} title={hasPlan ? undefined : 'Load a dataset first'}>
             Train
           </button>
+          <button aria-current={screen === 'compare' ? 'page' : undefined} onClick={() => setScreen('compare')}>
+            Compare
+          </button>
         </nav>
       </header>
       <main>
@@ -39,6 +43,7 @@ export function App() {
         <div hidden={screen !== 'train'} style={{ display: screen === 'train' ? 'contents' : 'none' }}>
           <TrainScreen />
         </div>
+        {screen === 'compare' && <CompareScreen />}
       </main>
     </>
   );
