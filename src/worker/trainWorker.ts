@@ -2,7 +2,7 @@
 // Owns tfjs and the GPU: trains one run at a time and streams its events to the page.
 import * as tf from '@tensorflow/tfjs';
 import { countGptParams } from '../core/model/config';
-import { initGptParams, type GptParams } from '../core/model/gpt';
+import { disposeGptCaches, initGptParams, type GptParams } from '../core/model/gpt';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
 import { loadCheckpoint } from '../core/model/checkpoint';
@@ -61,6 +61,7 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     const { losses: _losses, ...summary } = await runner.run();
     runner.dispose();
     for (const p of Object.values(init.model.params)) p.dispose();
+    disposeGptCaches();
     const memory = tf.memory();
     post({ type: 'finished', runId, summary, memory: { numTensors: memory.numTensors, numBytes: memory.numBytes } });
   } finally {

@@ -59,7 +59,7 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
           ))}
           <XAxis dataKey="tokens" type="number" domain={[0, 'dataMax']} tickFormatter={(t: number) => (t >= 1000 ? `${(t / 1000).toFixed(0)}k` : String(t))} tick={{ fontSize: 11 }} />
           <YAxis yAxisId="loss" tick={{ fontSize: 11 }} width={44} domain={['auto', 'auto']} />
-          <YAxis yAxisId="lr" orientation="right" tick={{ fontSize: 10 }} width={52} tickFormatter={(v: number) => v.toExponential(0)} />
+          <YAxis yAxisId="lr" orientation="right" tick={{ fontSize: 10 }} width={52} tickFormatter={(v: number) => v.toExponential(1)} />
           <Tooltip isAnimationActive={false} formatter={(v, name) => [Number(v).toPrecision(4), String(name)]} labelFormatter={(t) => `${Number(t).toLocaleString()} tokens`} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <Line yAxisId="loss" dataKey="loss" name="loss" stroke="#9db4e0" dot={false} isAnimationActive={false} strokeWidth={1} />
