@@ -1,28 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { loadSmallDemo, microSettings } from './studio';
 
 // WebGPU on the software adapter is slow enough (about a second a step) that the reload reliably lands mid-run.
 const backend = 'webgpu';
-
-/** Ten demo records of each level: three phases, a few steps each on the micro model. */
-export async function loadSmallDemo(page: Page) {
-  const demo = JSON.parse(readFileSync('public/demo/demo-suite.json', 'utf8')) as { level: number }[];
-  const picked = [1, 2, 3, 4, 5].flatMap((level) => demo.filter((r) => r.level === level).slice(0, 10));
-  const dataTransfer = await page.evaluateHandle((text) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([text], 'small-demo.json'));
-    return dt;
-  }, JSON.stringify(picked));
-  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
-  await expect(page.getByTestId('phase-table')).toBeVisible();
-}
-
-export async function microSettings(page: Page) {
-  await page.getByRole('button', { name: 'Train' }).click();
-  await page.getByLabel('Model size').selectOption('micro');
-  await page.getByLabel('Epochs per phase').fill('1');
-  await page.getByLabel('Batch', { exact: true }).fill('8');
-}
 
 test(`a run interrupted by a reload resumes from its last checkpoint (${backend})`, async ({ page }) => {
   test.setTimeout(300_000);

@@ -1,28 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-
-/** Ten demo records of each level: three phases, a few steps each on the micro model. */
-function smallDemo(): string {
-  const demo = JSON.parse(readFileSync('public/demo/demo-suite.json', 'utf8')) as { level: number }[];
-  const picked = [1, 2, 3, 4, 5].flatMap((level) => demo.filter((r) => r.level === level).slice(0, 10));
-  return JSON.stringify(picked);
-}
+import { loadSmallDemo, microSettings } from './studio';
 
 test('phased training runs phase by phase on WebGPU and reports held-out loss per bucket', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/?backend=webgpu');
-  const dataTransfer = await page.evaluateHandle((text) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([text], 'small-demo.json'));
-    return dt;
-  }, smallDemo());
-  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
-  await expect(page.getByTestId('phase-table')).toBeVisible();
-
-  await page.getByRole('button', { name: 'Train' }).click();
-  await page.getByLabel('Model size').selectOption('micro');
-  await page.getByLabel('Epochs per phase').fill('1');
-  await page.getByLabel('Batch', { exact: true }).fill('8');
+  await loadSmallDemo(page);
+  await microSettings(page);
   await expect(page.getByLabel('Backend')).toHaveValue('webgpu');
   await page.getByTestId('train-start').click();
 

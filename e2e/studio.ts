@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { expect, type Page } from '@playwright/test';
+
+/** Ten demo records of each level, dropped on the page: three phases, a few steps each on the micro model. */
+export async function loadSmallDemo(page: Page, perLevel = 10) {
+  const demo = JSON.parse(readFileSync('public/demo/demo-suite.json', 'utf8')) as { level: number }[];
+  const picked = [1, 2, 3, 4, 5].flatMap((level) => demo.filter((r) => r.level === level).slice(0, perLevel));
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'small-demo.json'));
+    return dt;
+  }, JSON.stringify(picked));
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+}
+
+/** Open the Train screen with the micro model, one epoch per phase, batch 8. */
+export async function microSettings(page: Page) {
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByLabel('Model size').selectOption('micro');
+  await page.getByLabel('Epochs per phase').fill('1');
+  await page.getByLabel('Batch', { exact: true }).fill('8');
+}
