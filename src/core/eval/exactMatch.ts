@@ -1,0 +1,141 @@
+/**
+ * Exact match on held-out records, per difficulty bucket (the demo's level): the model is given the prompt under the
+ * training template, generates greedily, and its answer — the text generated after "Assistant: " up to `<eos>` — is
+ * compared with the record's output, character for character; a second, laxer variant compares after collapsing
+ * every run of whitespace to one space and trimming both ends.
+ *
+ * Generation is capped per record at the expected answer's length + `slack` tokens: an answer that has not ended by
+ * then cannot equal the expected output (strictly), so generating further would only cost time. Under whitespace
+ * normalisation such a cut-off answer is compared as it stands.
+ */
+import type { InstructionRecord } from '../data/record';
+import type { Tokenizer } from '../tokenizer/tokenizer';
+import { encodePrompt, type TemplateName } from '../train/template';
+import { greedyGenerate, type GenerationModel, type StopReason } from './generate';
+
+export interface BucketExactMatch {
+  bucket: string;
+  n: number;
+  correct: number;
+  /** correct / n (NaN when n = 0). */
+  rate: number;
+  /** Correct after whitespace normalisation (≥ correct). */
+  correctNormalized: number;
+  rateNormalized: number;
+}
+
+export interface ExactMatchReport {
+  /** Buckets in numeric-aware order ("1", "2", …, "10"). */
+  buckets: BucketExactMatch[];
+  overall: BucketExactMatch;
+}
+
+export interface ScoredAnswer {
+  bucket: string;
+  expected: string;
+  answer: string;
+}
+
+/** Every run of whitespace becomes one space; leading and trailing whitespace go. */
+export function normalizeWhitespace(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The answer inside a whole rendered completion: the text after the last "Assistant: " (or the whole text when there
+ * is none) up to the first "<eos>" (or the end).
+ */
+export function answerFromCompletion(text: string, marker = 'Assistant: '): string {
+  const at = text.lastIndexOf(marker);
+  const after = at < 0 ? text : text.slice(at + marker.length);
+  const end = after.indexOf('<eos>');
+  return end < 0 ? after : after.slice(0, end);
+}
+
+function bucketOrder(a: string, b: string): number {
+  return a.localeCompare(b, undefined, { numeric: true });
+}
+
+function tally(bucket: string, items: readonly ScoredAnswer[]): BucketExactMatch {
+  let correct = 0;
+  let correctNormalized = 0;
+  for (const it of items) {
+    if (it.answer === it.expected) correct++;
+    if (normalizeWhitespace(it.answer) === normalizeWhitespace(it.expected)) correctNormalized++;
+  }
+  const n = items.length;
+  return { bucket, n, correct, rate: n > 0 ? correct / n : NaN, correctNormalized, rateNormalized: n > 0 ? correctNormalized / n : NaN };
+}
+
+/** Exact match per bucket and overall, strict and whitespace-normalised. */
+export function scoreExactMatch(items: readonly ScoredAnswer[]): ExactMatchReport {
+  const byBucket = new Map<string, ScoredAnswer[]>();
+  for (const it of items) {
+    const list = byBucket.get(it.bucket) ?? [];
+    list.push(it);
+    byBucket.set(it.bucket, list);
+  }
+  const buckets = [...byBucket.keys()].sort(bucketOrder).map((b) => tally(b, byBucket.get(b)!));
+  return { buckets, overall: tally('all', items) };
+}
+
+export interface AnswerOptions {
+  template?: TemplateName;
+  /** Extra tokens allowed beyond the expected answer's length (default 4; the `<eos>` itself needs one). */
+  slack?: number;
+  /** Fixed cap for every record instead of expected length + slack (e.g. for sample viewers). */
+  maxNewTokens?: number;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Answer {
+  id: string;
+  answer: string;
+  stop: StopReason;
+  /** Prompt tokens cut because the prompt did not fit the model's context. */
+  promptTruncated: number;
+}
+
+/** Greedy answers to `records` under the template, in order. */
+export async function generateAnswers(
+  model: GenerationModel,
+  tokenizer: Tokenizer,
+  records: readonly Pick<InstructionRecord, 'id' | 'instruction' | 'input' | 'output'>[],
+  options: AnswerOptions = {},
+): Promise<Answer[]> {
+  const template = options.template ?? 'paper';
+  const slack = options.slack ?? 4;
+  const prompts = records.map((r) => encodePrompt(template, tokenizer, r));
+  const caps = records.map((r) => options.maxNewTokens ?? tokenizer.encode(r.output).length + slack);
+  const gens = await greedyGenerate(model, prompts, {
+    maxNewTokens: caps,
+    eosId: tokenizer.eosId,
+    batchSize: options.batchSize,
+    onProgress: options.onProgress,
+  });
+  return gens.map((g, i) => ({ id: records[i]!.id, answer: tokenizer.decode(g.ids), stop: g.stop, promptTruncated: g.promptTruncated }));
+}
+
+export interface ExactMatchResult {
+  report: ExactMatchReport;
+  /** Per record: what it expected and what came out. */
+  items: (ScoredAnswer & Answer)[];
+}
+
+/** Generates for every record and scores exact match per bucket. */
+export async function evaluateExactMatch(
+  model: GenerationModel,
+  tokenizer: Tokenizer,
+  records: readonly { record: InstructionRecord; bucket: string }[],
+  options: AnswerOptions = {},
+): Promise<ExactMatchResult> {
+  const answers = await generateAnswers(
+    model,
+    tokenizer,
+    records.map((r) => r.record),
+    options,
+  );
+  const items = answers.map((a, i) => ({ ...a, bucket: records[i]!.bucket, expected: records[i]!.record.output }));
+  return { report: scoreExactMatch(items), items };
+}
