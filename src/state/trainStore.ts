@@ -1,54 +1,18 @@
 import { create } from 'zustand';
 import type { InstructionRecord } from '../core/data/record';
-import { GPT_PRESETS, type GptConfig, type GptPresetName } from '../core/model/config';
+import { GPT_PRESETS, type GptConfig } from '../core/model/config';
 import type { PhasePlan } from '../core/phases/plan';
 import { armLabel, type ArmSpec } from '../core/train/arms';
 import type { BucketLoss, Hyper, RunConfig, RunEvent } from '../core/train/events';
 import type { HeldOutRecord, RunSummary } from '../core/train/runner';
-import type { BackendChoice, BackendPreference } from '../worker/backends';
+import type { BackendChoice } from '../worker/backends';
+import { DEFAULT_TRAIN_SETTINGS, type BackendPreference, type TrainSettings } from '../core/runs/settings';
 import { trainClient } from '../worker/trainClient';
 import type { TrainResponse } from '../worker/trainProtocol';
 import type { StoredDataset } from '../storage/storedDataset';
 import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun } from '../storage/runStorage';
 
-export interface TrainSettings {
-  arm: ArmSpec;
-  preset: GptPresetName;
-  backend: BackendPreference;
-  seed: number;
-  hyper: Hyper;
-  /** Stop after this many optimizer steps (0 = train the whole arm). */
-  maxSteps: number;
-  logEvery: number;
-  evalEvery: number;
-}
-
-/** Sensible for a small character-level GPT trained from scratch; the paper's 5e-6 suits 7B models, not this. */
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  arm: { kind: 'easy-to-hard' },
-  preset: 'small',
-  backend: 'auto',
-  seed: 1,
-  hyper: {
-    lr: 2e-3,
-    minLrRatio: 0.1,
-    epochsPerPhase: 2,
-    batchSize: 16,
-    gradAccumulation: 1,
-    warmupRatio: 0.1,
-    weightDecay: 0.1,
-    clipNorm: 1,
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    restartSchedulePerPhase: true,
-    resetOptimizerPerPhase: true,
-    replayFraction: 0,
-  },
-  maxSteps: 0,
-  logEvery: 5,
-  evalEvery: 0,
-};
+export { DEFAULT_TRAIN_SETTINGS, type TrainSettings };
 
 export interface LossPoint {
   step: number;
@@ -133,6 +97,8 @@ interface TrainState {
   /** A problem with local storage or with resuming; training itself goes on. */
   notice?: string;
   update(change: Partial<TrainSettings>): void;
+  /** Replace every setting at once (an imported or linked configuration). */
+  replaceSettings(settings: TrainSettings): void;
   updateHyper(change: Partial<Hyper>): void;
   /** Queue runs on the current plan: one per (arm, seed); they train one after another. */
   queue(arms: ArmSpec[], seeds: number[], plan: PhasePlan, dataset: StoredDataset): void;
@@ -346,6 +312,9 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     runs: [],
     update(change) {
       set((s) => ({ settings: { ...s.settings, ...change } }));
+    },
+    replaceSettings(settings) {
+      set({ settings: { ...settings, backend: backendFromUrl() ?? settings.backend } });
     },
     updateHyper(change) {
       set((s) => ({ settings: { ...s.settings, hyper: { ...s.settings.hyper, ...change } } }));

@@ -1,5 +1,6 @@
 import type { DatasetFormat, InstructionRecord, ValidationReport } from '../core/data/record';
 import type { ScoreSet } from '../worker/dataProtocol';
+import type { PhaseSettings } from '../core/runs/settings';
 import { openStudioDB, StorageError } from './db';
 
 /** What survives a reload: the dataset, every score computed for it, and how the user set up the phases. */
@@ -16,14 +17,7 @@ export interface StoredDataset {
   scoreSets: ScoreSet[];
 }
 
-export interface PhaseSettings {
-  scorerId: string;
-  mode: 'cutoffs' | 'quantiles';
-  cutoffs: number[];
-  phaseCount: number;
-  heldOutFraction: number;
-  seed: number;
-}
+export type { PhaseSettings };
 
 const KEY = 'current';
 

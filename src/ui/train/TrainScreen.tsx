@@ -7,6 +7,7 @@ import { Banner } from '../common/Banner';
 import { downloadBlob } from '../common/download';
 import { BackendCheck } from './BackendCheck';
 import { LossChart } from './LossChart';
+import { ConfigShare } from './ConfigShare';
 import { TrainSettingsForm } from './TrainSettingsForm';
 
 function duration(ms: number | undefined): string {
@@ -49,6 +50,9 @@ export function TrainScreen() {
           </span>
         </div>
         <TrainSettingsForm phaseCount={plan.phases.length} disabled={false} />
+        <div style={{ marginTop: 10 }}>
+          <ConfigShare />
+        </div>
         <div className="row" style={{ marginTop: 12 }}>
           <label className="field small">
             seeds

@@ -72,6 +72,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
           <label className="field">
             Order
             <input
+              key={customOrder}
               type="text"
               aria-label="Custom phase order"
               defaultValue={customOrder}
