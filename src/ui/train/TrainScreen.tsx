@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
-import { storageUse } from '../../storage/runStorage';
+import { loadCheckpointBytes, storageUse } from '../../storage/runStorage';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { useTrainStore, type Run } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
-import { downloadBlob } from '../common/download';
+import { downloadBlob, downloadText } from '../common/download';
+import { metricsToCsv } from '../../core/runs/metricsExport';
+import { configToJson } from '../../core/runs/shareConfig';
 import { BackendCheck } from './BackendCheck';
 import { LossChart } from './LossChart';
 import { ConfigShare } from './ConfigShare';
@@ -190,18 +192,45 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
           </table>
         </div>
       )}
-      {run.lastCheckpoint && (
-        <div className="row" style={{ marginTop: 12 }}>
-          <button
-            className="btn"
-            onClick={() => downloadBlob(`${run.id}-step${run.lastCheckpoint!.step}.safetensors`, new Blob([run.lastCheckpoint!.bytes as BlobPart], { type: 'application/octet-stream' }))}
-          >
-            Download checkpoint (step {run.lastCheckpoint.step}, .safetensors)
-          </button>
-          {run.leftoverTensors !== undefined && <span className="small muted">tensors left in the worker after the run: {run.leftoverTensors}</span>}
-        </div>
-      )}
+      <RunExports run={run} />
     </section>
+  );
+}
+
+/** Everything a run produced, as files: metrics (CSV, JSON), its configuration, its newest checkpoint. */
+function RunExports({ run }: { run: Run }) {
+  const [problem, setProblem] = useState<string>();
+  const { lastCheckpoint: _bytes, ...record } = run;
+  const downloadCheckpoint = async () => {
+    try {
+      const bytes = run.lastCheckpoint?.bytes ?? (await loadCheckpointBytes(run.id))?.bytes;
+      if (!bytes) throw new Error('this run has no checkpoint yet (one is saved at every phase end)');
+      const step = run.lastCheckpoint?.step ?? run.checkpointStep;
+      downloadBlob(`${run.id}-step${step}.safetensors`, new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+    } catch (error) {
+      setProblem(`Could not export the checkpoint: ${(error as Error).message}`);
+    }
+  };
+  return (
+    <div className="row small" style={{ marginTop: 12 }} data-testid="run-exports">
+      <span className="muted">Export:</span>
+      <button className="btn" onClick={() => downloadText(`${run.id}.metrics.csv`, metricsToCsv(run), 'text/csv')}>
+        Metrics (CSV)
+      </button>
+      <button className="btn" onClick={() => downloadText(`${run.id}.run.json`, `${JSON.stringify(record, null, 2)}\n`, 'application/json')}>
+        Metrics + config (JSON)
+      </button>
+      <button className="btn" onClick={() => downloadText(`${run.id}.config.json`, configToJson(run.settings), 'application/json')}>
+        Config (JSON)
+      </button>
+      {(run.lastCheckpoint || run.checkpointStep !== undefined) && (
+        <button className="btn" onClick={() => void downloadCheckpoint()}>
+          Checkpoint (step {run.lastCheckpoint?.step ?? run.checkpointStep}, .safetensors)
+        </button>
+      )}
+      {run.leftoverTensors !== undefined && <span className="muted">tensors left in the worker after the run: {run.leftoverTensors}</span>}
+      {problem && <span role="alert" style={{ color: 'var(--danger)' }}>{problem}</span>}
+    </div>
   );
 }
 
