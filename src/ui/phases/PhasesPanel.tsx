@@ -5,6 +5,7 @@ import { usePhasesStore } from '../../state/phasesStore';
 import { Banner } from '../common/Banner';
 import { CutoffControls } from './CutoffControls';
 import { PhaseExports } from './PhaseExports';
+import { LengthConfound } from './LengthConfound';
 import { PhaseTable } from './PhaseTable';
 import { ScoreHistogram } from './ScoreHistogram';
 import { ScorerPicker } from './ScorerPicker';
@@ -57,6 +58,7 @@ export function PhasesPanel() {
       {plan && (
         <>
           <PhaseTable plan={plan} records={dataset.records} />
+          {scores && <LengthConfound records={dataset.records} scores={scores} cutoffs={plan.cutoffs} />}
           <PhaseExports plan={plan} dataset={dataset} />
         </>
       )}
