@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Area, Bar, BarChart, CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { configDiff } from '../../core/compare/configDiff';
 import { commonGrid, interpolate, type Curve } from '../../core/compare/curves';
-import { meanCI, pairedDifference } from '../../core/compare/meanCI';
+import { pairedDifference, summarize } from '../../core/eval/stats';
 import { useTrainStore, type Run } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { ema } from '../train/LossChart';
@@ -10,6 +10,11 @@ import { groupRuns, type RunGroup } from './runGroups';
 
 const GRID_POINTS = 120;
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+/** Mean and 95% interval of the finite values (a bucket a run never evaluated is left out, not counted as 0). */
+const meanCI = (values: readonly number[]) => {
+  const s = summarize(values.filter(Number.isFinite));
+  return { mean: s.mean, half: s.halfWidth, lo: s.lo, hi: s.hi };
+};
 const pm = (half: number) => (Number.isFinite(half) ? ` ± ${half.toFixed(3)}` : '');
 
 function finishedRuns(runs: readonly Run[]): Run[] {
@@ -149,7 +154,8 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
 
 /** Final held-out loss per bucket: per group mean ± CI, and paired differences against one-off (same seeds). */
 function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
-  const finals = groups.map((g) => ({ group: g, evals: g.runs.map((r) => r.evals.at(-1)).filter((e) => e !== undefined) }));
+  // Each run's last evaluation, aligned with group.runs (undefined where a run never evaluated).
+  const finals = groups.map((g) => ({ group: g, last: g.runs.map((r) => r.evals.at(-1)), evals: g.runs.map((r) => r.evals.at(-1)).filter((e) => e !== undefined) }));
   const buckets = [...new Set(finals.flatMap((f) => f.evals.flatMap((e) => e.buckets.map((b) => b.bucket))))].sort();
   const columns = ['all', ...buckets];
   const valueOf = (e: (typeof finals)[number]['evals'][number], column: string) => (column === 'all' ? e.heldOutLoss : e.buckets.find((b) => b.bucket === column)?.loss ?? Number.NaN);
@@ -221,8 +227,13 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
               .filter((f) => f.group !== baseline)
               .map((f) => {
                 const base = finals.find((b) => b.group === baseline)!;
-                const seeds = f.group.runs.map((r) => r.settings.seed).filter((s) => baseline.runs.some((b) => b.settings.seed === s));
-                const pick = (g: typeof f, seed: number) => g.evals[g.group.runs.findIndex((r) => r.settings.seed === seed)];
+                const bySeed = (g: typeof f, column: string) =>
+                  new Map(
+                    g.group.runs
+                      .map((r, i) => [r.settings.seed, g.last[i] ? valueOf(g.last[i]!, column) : Number.NaN] as const)
+                      .filter(([, v]) => Number.isFinite(v)),
+                  );
+                const seeds = pairedDifference(bySeed(f, 'all'), bySeed(base, 'all')).seeds;
                 return (
                   <tr key={`${f.group.key}:diff`} className="muted" data-testid="paired-row">
                     <td>
@@ -231,16 +242,15 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
                     <td className="num">{seeds.length}</td>
                     <td />
                     {columns.map((c) => {
-                      const pairs = seeds.map((s) => [pick(f, s), pick(base, s)] as const).filter(([a, b]) => a && b);
-                      if (pairs.length === 0) return <td key={c} className="num">—</td>;
-                      const d = pairedDifference(pairs.map(([a]) => valueOf(a!, c)), pairs.map(([, b]) => valueOf(b!, c)));
+                      const d = pairedDifference(bySeed(f, c), bySeed(base, c));
+                      if (d.n === 0) return <td key={c} className="num">—</td>;
                       const better = d.hi < 0;
                       const worse = d.lo > 0;
                       return (
                         <td key={c} className="num" style={{ color: better ? 'var(--ok)' : worse ? 'var(--danger)' : undefined }}>
                           {d.mean >= 0 ? '+' : ''}
                           {fmt(d.mean)}
-                          {pm(d.half)}
+                          {pm(d.halfWidth)}
                         </td>
                       );
                     })}
