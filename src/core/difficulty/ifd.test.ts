@@ -72,17 +72,27 @@ describe('IFD on a tiny random model (cpu)', () => {
     expect(Math.abs(out.ifd![0]! - 1)).toBeGreaterThan(1e-3); // the roughened model makes the check meaningful
     // the row is padded to a multiple of 8, and 3 of the batch's 4 rows are padding: neither changes the numbers
     expect(enc.ids.length - 1).toBe(33);
-    expect(out.batchShape).toEqual([4, 40]);
+    expect(out.batchShapes).toEqual([[4, 40]]);
   });
 
-  it('gives every record the same values whatever the batch size, reading back once per batch', async () => {
-    const one = await measureResponseLosses(records, model, { withoutPrompt: true, batchSize: 1 });
-    const two = await measureResponseLosses(records, model, { withoutPrompt: true, batchSize: 2 });
-    expect(one.readbacks).toBe(5);
+  it('gives every record the same values whatever the batch size and shapes, reading back once per batch', async () => {
+    const recs = [...records, rec('g', 'Hi', 'o')]; // 24 tokens: fits the shortest shape
+    const one = await measureResponseLosses(recs, model, { withoutPrompt: true, batchSize: 1 });
+    const two = await measureResponseLosses(recs, model, { withoutPrompt: true, batchSize: 2 });
+    const fixed = await measureResponseLosses(recs, model, { withoutPrompt: true, batchSize: 2, lengthBuckets: 1 });
+    expect(one.readbacks).toBe(6);
     expect(two.readbacks).toBe(3);
-    for (let i = 0; i < records.length; i++) {
-      expect(two.ifd![i]).toBeCloseTo(one.ifd![i]!, 5);
-      expect(two.conditional[i]).toBeCloseTo(one.conditional[i]!, 5);
+    // the longest row (46 tokens) rounds to 48, so the ladder is 48 / 24 / 16, of which 24 and 48 are used
+    expect(one.batchShapes).toEqual([
+      [1, 24],
+      [1, 48],
+    ]);
+    expect(fixed.batchShapes).toEqual([[2, 48]]);
+    for (let i = 0; i < recs.length; i++) {
+      for (const other of [two, fixed]) {
+        expect(other.ifd![i]).toBeCloseTo(one.ifd![i]!, 5);
+        expect(other.conditional[i]).toBeCloseTo(one.conditional[i]!, 5);
+      }
     }
   });
 
@@ -117,7 +127,7 @@ describe('IFD on a tiny random model (cpu)', () => {
     const out = await measureResponseLosses([long], model, { withoutPrompt: true });
     expect(out.truncated).toBe(1);
     expect(out.tokens[0]).toBe(49 - 24); // T + 1 − ⌊T/2⌋ kept prompt tokens
-    expect(out.batchShape[1]).toBe(48);
+    expect(out.batchShapes).toEqual([[16, 48]]);
     expect(Number.isFinite(out.ifd![0]!)).toBe(true);
   });
 

@@ -11,10 +11,13 @@
  * when the context length truncates a record, the response tokens kept in the prompted row are the ones scored
  * without the prompt too.
  *
- * Records go through in fixed-shape batches [B, T] (T = the longest row rounded up to 8, at most the model's
- * context, fixed for the whole run so a GPU program compiles once), one synchronous tidy per batch, and one
- * GPU → CPU read per batch (both passes of a batch come back in one tensor). Progress after every batch;
- * the AbortSignal is checked before every batch and after every read.
+ * Records go through in batches of a few fixed shapes: rows are sorted by length and each batch takes the shortest
+ * of at most `lengthBuckets` (default 3) row lengths — the longest row rounded up to 8, then about a half and a
+ * quarter of it — so short records do not pay for the longest one (attention costs T²), while a GPU still compiles
+ * only a handful of programs, each once. `lengthBuckets: 1` gives one shape for the whole run. Padding sits at the
+ * end of a row behind a causal mask, so it changes no value (tested). One synchronous tidy per batch, and one
+ * GPU → CPU read per batch (both passes of a batch come back in one tensor). Progress after every batch; the
+ * AbortSignal is checked before every batch and after every read.
  *
  * Raw values map to 1–5 by rank ({@link MODEL_SCORE_MAPPING}, {@link percentileScale}).
  */
@@ -49,6 +52,8 @@ export interface ModelScoreOptions extends ScoreOptions {
   template?: TemplateName;
   /** Rows per batch (default 16); lowered automatically so one batch's logits stay under ~128 MB. */
   batchSize?: number;
+  /** How many row lengths (batch shapes) a run may use, 1–4; default 3. */
+  lengthBuckets?: number;
 }
 
 export interface ResponseLosses {
@@ -63,8 +68,8 @@ export interface ResponseLosses {
   /** Records the context length cut (their prompt, or their response's end). */
   truncated: number;
   problems: ScoreResult['problems'];
-  /** The fixed batch shape used. */
-  batchShape: [number, number];
+  /** The batch shapes used, [B, T], shortest first (each one compiled once on a GPU). */
+  batchShapes: [number, number][];
   /** GPU → CPU reads made: one per batch. */
   readbacks: number;
 }
@@ -137,16 +142,31 @@ export async function measureResponseLosses(
     jobs.push({ index: i, prompted, bare });
   }
 
-  const T = Math.min(ctx, Math.ceil((longest - 1) / ROW_MULTIPLE) * ROW_MULTIPLE);
-  const fit = Math.max(1, Math.floor(MAX_LOGIT_FLOATS / (T * config.vocabSize)));
+  const roundUp = (t: number) => Math.min(ctx, Math.max(ROW_MULTIPLE, Math.ceil(t / ROW_MULTIPLE) * ROW_MULTIPLE));
+  const longestT = roundUp(longest - 1);
+  const buckets = Math.max(1, Math.min(4, Math.floor(options.lengthBuckets ?? 3)));
+  const ladder = [...new Set(Array.from({ length: buckets }, (_, k) => roundUp(longestT / 2 ** k)))].sort((a, b) => a - b);
+  const fit = Math.max(1, Math.floor(MAX_LOGIT_FLOATS / (longestT * config.vocabSize)));
   const B = Math.max(1, Math.min(options.batchSize ?? 16, fit));
-  const promptedRows = new BatchBuilder(B, T, tok.padId);
-  const bareRows = new BatchBuilder(B, T, tok.padId);
+  const builders = new Map<number, [BatchBuilder, BatchBuilder]>();
+  const shapesUsed = new Set<number>();
+  // Shortest first, so each batch holds rows of similar length (stable: ties keep dataset order).
+  jobs.sort((a, b) => a.prompted.ids.length - b.prompted.ids.length);
   let readbacks = 0;
+  let done = 0;
 
   for (let start = 0; start < jobs.length; start += B) {
     signal?.throwIfAborted();
     const chunk = jobs.slice(start, start + B);
+    const need = chunk[chunk.length - 1]!.prompted.ids.length - 1;
+    const T = ladder.find((t) => t >= need)!;
+    shapesUsed.add(T);
+    let pair = builders.get(T);
+    if (pair === undefined) {
+      pair = [new BatchBuilder(B, T, tok.padId), new BatchBuilder(B, T, tok.padId)];
+      builders.set(T, pair);
+    }
+    const [promptedRows, bareRows] = pair;
     const sums = tf.tidy(() => {
       const p = promptedRows.build(chunk.map((j) => j.prompted));
       const parts = [rowLossSums(config, params, B, T, p.ids, p.targets, p.mask)];
@@ -169,7 +189,8 @@ export async function measureResponseLosses(
       conditional[job.index] = values[r]! / count;
       if (unconditional !== undefined) unconditional[job.index] = values[B + r]! / count;
     });
-    if (start + chunk.length < jobs.length) onProgress?.((start + chunk.length) / jobs.length);
+    done += chunk.length;
+    if (done < jobs.length) onProgress?.(done / jobs.length);
   }
 
   let ifd: Float64Array | undefined;
@@ -187,7 +208,7 @@ export async function measureResponseLosses(
   }
   problems.sort((a, b) => a.index - b.index);
   onProgress?.(1);
-  return { conditional, unconditional, ifd, tokens, truncated, problems, batchShape: [B, T], readbacks };
+  return { conditional, unconditional, ifd, tokens, truncated, problems, batchShapes: [...shapesUsed].sort((a, b) => a - b).map((t) => [B, t] as [number, number]), readbacks };
 }
 
 /**
