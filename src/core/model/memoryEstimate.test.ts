@@ -98,10 +98,10 @@ describe('the coefficients still match what tfjs holds at the peak of a step (cp
   afterAll(() => disposeGptCaches());
 
   it.each([
-    ['V 500, 2 layers, C 32', { ...TINY, vocabSize: 500, contextLength: 32, layers: 2, width: 32 }, 4, 32],
-    ['V 3000, 1 layer, C 32, 4 heads', { ...TINY, vocabSize: 3000, contextLength: 48, layers: 1, width: 32, heads: 4 }, 3, 48],
-    ['V 200, 3 layers, C 16, F 8C', { ...TINY, vocabSize: 200, contextLength: 64, layers: 3, width: 16, mlpRatio: 8 }, 2, 64],
-  ] as [string, GptConfig, number, number][])('%s at B %i, T %i: within −3% … +15% of the measured peak', async (_, config, B, T) => {
+    ['V 500, 2 layers, C 32, B 4, T 32', { ...TINY, vocabSize: 500, contextLength: 32, layers: 2, width: 32 }, 4, 32],
+    ['V 3000, 1 layer, C 32, 4 heads, B 3, T 48', { ...TINY, vocabSize: 3000, contextLength: 48, layers: 1, width: 32, heads: 4 }, 3, 48],
+    ['V 200, 3 layers, C 16, F 8C, B 2, T 64', { ...TINY, vocabSize: 200, contextLength: 64, layers: 3, width: 16, mlpRatio: 8 }, 2, 64],
+  ] as [string, GptConfig, number, number][])('%s: within −3% … +15% of the measured peak', async (_, config, B, T) => {
     const params = initGptParams(config, 1);
     const ids = tf.randomUniform([B, T], 0, config.vocabSize, 'int32') as tf.Tensor2D;
     const mask = tf.ones([B, T]) as tf.Tensor2D;
