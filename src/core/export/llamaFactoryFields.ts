@@ -1,0 +1,131 @@
+/**
+ * The field names the scale-out recipe writes, each with the documentation that names it. The recipe may use no
+ * other key (the tests check every generated file against these lists), so a typo or an invented option fails
+ * here rather than on a rented 8-GPU machine.
+ *
+ * Sources read (stored copies, 2025):
+ * - LLaMA-Factory docs, "SFT 训练" (getting_started/sft): https://llamafactory.readthedocs.io/zh-cn/latest/getting_started/sft.html
+ *   (repo hiyouga/LLaMA-Factory-Doc, docs/source/getting_started/sft.rst) — the training YAML and its key table.
+ * - LLaMA-Factory docs, "参数介绍" (advanced/arguments): https://llamafactory.readthedocs.io/zh-cn/latest/advanced/arguments.html
+ *   — DataArguments (template, dataset, dataset_dir, cutoff_len, overwrite_cache, preprocessing_num_workers, …).
+ * - LLaMA-Factory docs, "分布训练" (advanced/distributed): https://llamafactory.readthedocs.io/zh-cn/latest/advanced/distributed.html
+ *   — `FORCE_TORCHRUN=1 llamafactory-cli train x.yaml`, NNODES / RANK / MASTER_ADDR / MASTER_PORT, the `deepspeed:`
+ *   key and the ZeRO-0/2/3 JSON files.
+ * - LLaMA-Factory repo: examples/train_full/llama3_full_sft.yaml and qwen3_full_sft.yaml (full fine-tuning with
+ *   DeepSpeed ZeRO-3), examples/deepspeed/ds_z2_config.json and ds_z3_config.json, data/README.md
+ *   (dataset_info.json), src/llamafactory/cli.py (NPROC_PER_NODE, defaulting to the visible GPU count),
+ *   README "Supported Models" note (base models: template `default`, `alpaca`, `vicuna`, …).
+ * - Hugging Face transformers TrainingArguments (LLaMA-Factory's training arguments extend them):
+ *   https://huggingface.co/docs/transformers/main_classes/trainer#transformers.TrainingArguments
+ * - DeepSpeed configuration JSON: https://www.deepspeed.ai/docs/config-json/
+ */
+
+const SFT_DOC = 'LLaMA-Factory docs › SFT 训练 (getting_started/sft), key table and example YAML';
+const ARGS_DOC = 'LLaMA-Factory docs › 参数介绍 (advanced/arguments), DataArguments';
+const DIST_DOC = 'LLaMA-Factory docs › 分布训练 (advanced/distributed), DeepSpeed';
+const FULL_EXAMPLE = 'LLaMA-Factory examples/train_full/llama3_full_sft.yaml';
+const QWEN3_EXAMPLE = 'LLaMA-Factory examples/train_full/qwen3_full_sft.yaml';
+const HF_ARGS = 'transformers TrainingArguments (huggingface.co/docs/transformers/main_classes/trainer)';
+
+/** Keys of a LLaMA-Factory training YAML that the recipe writes, with where each is documented. */
+export const LLAMA_FACTORY_TRAIN_KEYS: Readonly<Record<string, string>> = {
+  // model
+  model_name_or_path: SFT_DOC,
+  // method
+  stage: SFT_DOC,
+  do_train: SFT_DOC,
+  finetuning_type: SFT_DOC,
+  deepspeed: `${DIST_DOC}; ${FULL_EXAMPLE}`,
+  // dataset
+  dataset: `${SFT_DOC}; ${ARGS_DOC}`,
+  dataset_dir: ARGS_DOC,
+  template: `${SFT_DOC}; ${ARGS_DOC}`,
+  cutoff_len: ARGS_DOC,
+  overwrite_cache: ARGS_DOC,
+  preprocessing_num_workers: ARGS_DOC,
+  // output
+  output_dir: SFT_DOC,
+  logging_steps: SFT_DOC,
+  save_strategy: HF_ARGS,
+  plot_loss: `${FULL_EXAMPLE}; ${DIST_DOC} (--plot_loss)`,
+  overwrite_output_dir: `${SFT_DOC}; ${FULL_EXAMPLE}`,
+  report_to: `${QWEN3_EXAMPLE}; ${HF_ARGS}`,
+  // train
+  per_device_train_batch_size: SFT_DOC,
+  gradient_accumulation_steps: SFT_DOC,
+  learning_rate: SFT_DOC,
+  num_train_epochs: SFT_DOC,
+  lr_scheduler_type: SFT_DOC,
+  warmup_ratio: SFT_DOC,
+  weight_decay: HF_ARGS,
+  adam_beta1: HF_ARGS,
+  adam_beta2: HF_ARGS,
+  max_grad_norm: SFT_DOC,
+  optim: HF_ARGS,
+  bf16: SFT_DOC,
+  seed: HF_ARGS,
+  ddp_timeout: FULL_EXAMPLE,
+};
+
+const DATA_README = 'LLaMA-Factory data/README.md (dataset_info.json, Alpaca format)';
+
+/** Keys of one dataset entry in `dataset_info.json`. */
+export const DATASET_INFO_KEYS: Readonly<Record<string, string>> = {
+  file_name: DATA_README,
+  formatting: `${DATA_README}: "alpaca" (default) or "sharegpt"`,
+  columns: DATA_README,
+};
+
+/** Keys of `columns` for an Alpaca-format SFT dataset. */
+export const DATASET_INFO_COLUMN_KEYS: Readonly<Record<string, string>> = {
+  prompt: `${DATA_README}: the instruction column (default "instruction")`,
+  query: `${DATA_README}: the input column, appended to the prompt after a newline (default "input")`,
+  response: `${DATA_README}: the output column (default "output")`,
+};
+
+const DS_EXAMPLES = 'LLaMA-Factory examples/deepspeed/ds_z2_config.json, ds_z3_config.json; deepspeed.ai/docs/config-json';
+
+/** Keys of the DeepSpeed JSON, at any depth (top level, `fp16`, `bf16`, `zero_optimization`). */
+export const DEEPSPEED_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
+  [
+    'train_batch_size',
+    'train_micro_batch_size_per_gpu',
+    'gradient_accumulation_steps',
+    'gradient_clipping',
+    'zero_allow_untested_optimizer',
+    'fp16',
+    'enabled',
+    'loss_scale',
+    'loss_scale_window',
+    'initial_scale_power',
+    'hysteresis',
+    'min_loss_scale',
+    'bf16',
+    'zero_optimization',
+    'stage',
+    'allgather_partitions',
+    'allgather_bucket_size',
+    'overlap_comm',
+    'reduce_scatter',
+    'reduce_bucket_size',
+    'contiguous_gradients',
+    'round_robin_gradients',
+    'sub_group_size',
+    'stage3_prefetch_bucket_size',
+    'stage3_param_persistence_threshold',
+    'stage3_max_live_parameters',
+    'stage3_max_reuse_distance',
+    'stage3_gather_16bit_weights_on_model_save',
+  ].map((k) => [k, DS_EXAMPLES]),
+);
+
+/** HF `lr_scheduler_type` values (transformers SchedulerType) that need no extra arguments. */
+export const LR_SCHEDULER_TYPES: readonly string[] = [
+  'linear',
+  'cosine',
+  'cosine_with_restarts',
+  'polynomial',
+  'constant',
+  'constant_with_warmup',
+  'inverse_sqrt',
+];
