@@ -419,6 +419,8 @@ describe.skipIf(!hasBash)('scale-out recipe: the scripts under bash', () => {
   it('bundle.sh passes bash -n and recreates every file byte for byte, and refuses to overwrite a folder', () => {
     const folder = resolveScaleOut(plan, { baseName: 'alpaca_data.json' }).folder;
     const bundle = bundleScript(files, folder);
+    expect(bundle.fileName).toBe('alpaca_data-scale-out.bundle.sh');
+    expect(files[0]!.text).toContain('bash alpaca_data-scale-out.bundle.sh');
     const dir = tempDir();
     writeFileSync(join(dir, 'bundle.sh'), bundle.text);
     expect(spawnSync('bash', ['-n', join(dir, 'bundle.sh')]).status).toBe(0);
