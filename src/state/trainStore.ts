@@ -74,7 +74,7 @@ export interface Run {
   status: RunStatus;
   startedAt: number;
   backend?: BackendChoice;
-  model?: { config: GptConfig; parameters: number };
+  model?: { config: GptConfig; parameters: number; notes: string[] };
   points: LossPoint[];
   evals: EvalPoint[];
   phases: PhaseSpan[];
@@ -243,7 +243,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         patchRun(id, () => ({ backend: message.choice }));
         break;
       case 'model':
-        patchRun(id, () => ({ model: { config: message.config, parameters: message.parameters } }));
+        patchRun(id, () => ({ model: { config: message.config, parameters: message.parameters, notes: message.notes } }));
         break;
       case 'event':
         onEvent(id, message.event);

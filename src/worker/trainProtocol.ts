@@ -8,7 +8,7 @@ import type { BackendChoice, BackendPreference } from './backends';
 export type ModelSource =
   | { kind: 'random'; config: GptConfig; seed: number }
   /** A checkpoint (safetensors bytes written by this studio): resume a run, or start a new one from its weights. */
-  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean };
+  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean; name?: string };
 
 export type TrainRequest =
   | {
@@ -29,7 +29,7 @@ export type TrainRequest =
 
 export type TrainResponse =
   | { type: 'backend'; runId: string; choice: BackendChoice }
-  | { type: 'model'; runId: string; config: GptConfig; parameters: number; vocabSize: number }
+  | { type: 'model'; runId: string; config: GptConfig; parameters: number; vocabSize: number; notes: string[] }
   | { type: 'event'; runId: string; event: RunEvent }
   | { type: 'finished'; runId: string; summary: Omit<RunSummary, 'losses'>; memory: { numTensors: number; numBytes: number } }
   | { type: 'failed'; runId: string; message: string };

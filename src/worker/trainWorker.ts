@@ -2,10 +2,9 @@
 // Owns tfjs and the GPU: trains one run at a time and streams its events to the page.
 import * as tf from '@tensorflow/tfjs';
 import { countGptParams } from '../core/model/config';
-import { disposeGptCaches, initGptParams, type GptParams } from '../core/model/gpt';
-import { CharTokenizer } from '../core/tokenizer/charTokenizer';
+import { disposeGptCaches } from '../core/model/gpt';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
-import { loadCheckpoint } from '../core/model/checkpoint';
+import { loadModelSource } from './modelSources';
 import { chooseBackend } from './backends';
 import type { TrainRequest, TrainResponse } from './trainProtocol';
 
@@ -20,23 +19,15 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
   post({ type: 'backend', runId, choice });
 
   let init: RunnerInit;
+  let notes: string[];
   if (request.model.kind === 'checkpoint' && request.model.resume) {
     const restored = resumeFromCheckpoint(new Uint8Array(request.model.bytes));
     init = { ...restored, phases: request.phases, heldOut: request.heldOut };
+    notes = [`Resumed from step ${restored.resume.cursor.globalStep}.`];
   } else {
-    let params: GptParams;
-    let tokenizer;
-    let config;
-    if (request.model.kind === 'checkpoint') {
-      const ck = loadCheckpoint(new Uint8Array(request.model.bytes));
-      for (const t of Object.values(ck.optimizerState ?? {})) t.dispose();
-      ({ params, tokenizer, config } = ck);
-    } else {
-      tokenizer = CharTokenizer.fromTexts(request.tokenizerTexts ?? []);
-      config = { ...request.model.config, vocabSize: tokenizer.vocabSize };
-      params = initGptParams(config, request.model.seed);
-    }
-    init = { config: request.config, model: { config, params }, tokenizer, phases: request.phases, heldOut: request.heldOut };
+    const loaded = await loadModelSource(request.model as Parameters<typeof loadModelSource>[0], request.tokenizerTexts ?? []);
+    init = { config: request.config, model: { config: loaded.config, params: loaded.params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };
+    notes = loaded.notes;
   }
   post({
     type: 'model',
@@ -44,6 +35,7 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     config: init.model.config,
     parameters: countGptParams(init.model.config),
     vocabSize: init.tokenizer.vocabSize,
+    notes,
   });
 
   runner = new PhasedRunner({

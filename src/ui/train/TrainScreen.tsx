@@ -154,7 +154,7 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
       </div>
       {run.backend && (
         <p className="small muted" data-testid="backend-reason">
-          {run.backend.reason}
+          {run.backend.reason} {run.model?.notes.join(' ')}
           {run.backend.adapter && ` Adapter: ${[run.backend.adapter.vendor, run.backend.adapter.architecture].filter(Boolean).join(' ') || 'unnamed'}${run.backend.adapter.isFallbackAdapter ? ' (software fallback)' : ''}.`}
         </p>
       )}
