@@ -4,6 +4,7 @@ import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { Banner } from '../common/Banner';
 import { CutoffControls } from './CutoffControls';
+import { ScaleOutExport } from '../export/ScaleOutExport';
 import { PhaseExports } from './PhaseExports';
 import { LengthConfound } from './LengthConfound';
 import { PhaseTable } from './PhaseTable';
@@ -60,6 +61,12 @@ export function PhasesPanel() {
           <PhaseTable plan={plan} records={dataset.records} />
           {scores && <LengthConfound records={dataset.records} scores={scores} cutoffs={plan.cutoffs} />}
           <PhaseExports plan={plan} dataset={dataset} />
+          {scores && (
+            <details style={{ marginTop: 12 }}>
+              <summary className="small">Outgrow the browser: a LLaMA-Factory recipe that trains these phases on a GPU cluster</summary>
+              <ScaleOutExport plan={plan} records={dataset.records} scores={scores} fileName={dataset.fileName} />
+            </details>
+          )}
         </>
       )}
     </section>
