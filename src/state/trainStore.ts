@@ -8,7 +8,7 @@ import type { HeldOutRecord, RunSummary } from '../core/train/runner';
 import type { BackendChoice } from '../worker/backends';
 import { DEFAULT_TRAIN_SETTINGS, type BackendPreference, type TrainSettings } from '../core/runs/settings';
 import { trainClient } from '../worker/trainClient';
-import type { TrainResponse } from '../worker/trainProtocol';
+import type { ModelSource, TrainResponse } from '../worker/trainProtocol';
 import type { StoredDataset } from '../storage/storedDataset';
 import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun } from '../storage/runStorage';
 
@@ -126,6 +126,20 @@ export function trainingInputs(plan: PhasePlan, records: readonly InstructionRec
   const phases = plan.phases.map((p) => pick(p.recordIds));
   const heldOut: HeldOutRecord[] = plan.phases.flatMap((p) => pick(p.heldOutIds).map((record) => ({ record, bucket: String(p.index) })));
   return { phases, heldOut };
+}
+
+/** The weights a new run starts from, fetched or read where they live. */
+async function modelSourceFor(settings: TrainSettings): Promise<ModelSource> {
+  const ref = settings.model;
+  if (!ref) return { kind: 'random', config: { ...GPT_PRESETS[settings.preset], vocabSize: 0 }, seed: settings.seed };
+  if (ref.kind === 'base') {
+    const response = await fetch(ref.url).catch((error: Error) => {
+      throw new Error(`Could not fetch the base model ${ref.name} (${error.message}).`);
+    });
+    if (!response.ok) throw new Error(`Could not fetch the base model ${ref.name} (HTTP ${response.status} for ${ref.url}).`);
+    return { kind: 'checkpoint', bytes: await response.arrayBuffer(), resume: false, name: ref.name };
+  }
+  throw new Error(`Models of kind "${ref.kind}" cannot be loaded by this version of the studio.`);
 }
 
 let runCounter = 0;
@@ -268,8 +282,18 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     }
   };
 
-  const launch = (run: Run, inputs: ReturnType<typeof trainingInputs>, checkpoint?: Uint8Array) => {
+  const launch = async (run: Run, inputs: ReturnType<typeof trainingInputs>, checkpoint?: Uint8Array) => {
     const { settings } = run;
+    set({ activeRunId: run.id });
+    patchRun(run.id, () => ({ status: 'starting', error: undefined }), true);
+    let model: ModelSource;
+    try {
+      model = checkpoint ? { kind: 'checkpoint', bytes: checkpoint.slice().buffer, resume: true } : await modelSourceFor(settings);
+    } catch (error) {
+      patchRun(run.id, () => ({ status: 'error', error: (error as Error).message }), true);
+      finish(run.id);
+      return;
+    }
     const shape = GPT_PRESETS[settings.preset];
     const config: RunConfig = {
       arm: settings.arm,
@@ -278,19 +302,17 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       logEvery: settings.logEvery,
       evalEvery: settings.evalEvery,
       template: 'paper',
-      contextLength: shape.contextLength,
+      // A pretrained model brings its own context; the worker caps the run's at the model's.
+      contextLength: settings.model ? 0 : shape.contextLength,
     };
-    set({ activeRunId: run.id });
-    patchRun(run.id, () => ({ status: 'starting', error: undefined }), true);
     const tokenizerTexts = [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)].map((r) => `${r.instruction}\n${r.input}\n${r.output}`);
     tokenizerTexts.push('User: Assistant:\n');
-    const bytes = checkpoint?.slice().buffer;
     trainClient.start(
       {
         type: 'start',
         runId: run.id,
         backend: settings.backend,
-        model: bytes ? { kind: 'checkpoint', bytes, resume: true } : { kind: 'random', config: { ...shape, vocabSize: 0 }, seed: settings.seed },
+        model,
         tokenizerTexts,
         config,
         phases: inputs.phases,
@@ -304,7 +326,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
   const pump = () => {
     if (get().activeRunId) return;
     const next = get().runs.find((r) => r.status === 'queued' && pending.has(r.id));
-    if (next) launch(next, pending.get(next.id)!);
+    if (next) void launch(next, pending.get(next.id)!);
   };
 
   return {
@@ -371,12 +393,12 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       if (!bytes) {
         // Nothing saved yet (interrupted before its first phase ended): start it again from the beginning.
         patchRun(runId, () => ({ points: [], evals: [], phases: [], totalSteps: 0 }), true);
-        launch(get().runs.find((r) => r.id === runId)!, inputs);
+        void launch(get().runs.find((r) => r.id === runId)!, inputs);
         return;
       }
       const from = run.checkpointStep ?? Infinity;
       patchRun(runId, (r) => ({ points: r.points.filter((p) => p.step <= from), evals: r.evals.filter((e) => e.step <= from) }), true);
-      launch(get().runs.find((r) => r.id === runId)!, inputs, bytes);
+      void launch(get().runs.find((r) => r.id === runId)!, inputs, bytes);
     },
     async deleteRun(runId) {
       if (get().activeRunId === runId) return;

@@ -5,10 +5,18 @@ import type { Hyper } from '../train/events';
 export type BackendPreference = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
+/**
+ * Where a run's weights start, when not from random initialisation of `preset`: the shipped base model (a studio
+ * checkpoint served with the app) or a model the user imported (kept in this browser under `id`).
+ */
+export type ModelRef = { kind: 'base'; url: string; name: string } | { kind: 'hf'; id: string; name: string; prune: boolean };
+
 /** Everything the studio needs to start a run, besides the data. */
 export interface TrainSettings {
   arm: ArmSpec;
+  /** Size of a randomly initialised model; ignored when `model` names pretrained weights. */
   preset: GptPresetName;
+  model?: ModelRef;
   backend: BackendPreference;
   seed: number;
   hyper: Hyper;

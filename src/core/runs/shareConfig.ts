@@ -42,7 +42,7 @@ export function configFromJson(text: string): SharedConfig {
   if (json.version !== 1) throw new ConfigError([`Version ${String(json.version)} is not supported (this studio reads version 1).`]);
   const problems: string[] = [];
   const trainIn = isObj(json.train) ? json.train : {};
-  const known = Object.keys(DEFAULT_TRAIN_SETTINGS);
+  const known = [...Object.keys(DEFAULT_TRAIN_SETTINGS), 'model'];
   for (const k of Object.keys(trainIn)) if (!known.includes(k)) problems.push(`Unknown setting "train.${k}" (known: ${known.join(', ')}).`);
   const hyperIn = isObj(trainIn.hyper) ? trainIn.hyper : {};
   for (const k of Object.keys(hyperIn)) if (!(k in DEFAULT_TRAIN_SETTINGS.hyper)) problems.push(`Unknown hyper-parameter "train.hyper.${k}".`);
@@ -59,6 +59,12 @@ export function configFromJson(text: string): SharedConfig {
   if (!isObj(train.arm) || !ARM_KINDS.includes(train.arm.kind)) problems.push(`"train.arm.kind" must be one of ${ARM_KINDS.join(', ')}.`);
   else if (train.arm.kind === 'custom' && !(Array.isArray(train.arm.order) && train.arm.order.every((p) => Number.isInteger(p) && p >= 1))) {
     problems.push('"train.arm.order" must list 1-based phase numbers, e.g. [2, 1, 3].');
+  }
+  if (train.model !== undefined) {
+    const m = train.model as unknown;
+    if (!isObj(m) || !((m.kind === 'base' && typeof m.url === 'string') || (m.kind === 'hf' && typeof m.id === 'string'))) {
+      problems.push('"train.model" must be {"kind": "base", "url", "name"} or {"kind": "hf", "id", "name", "prune"}.');
+    }
   }
   if (!(train.preset in GPT_PRESETS)) problems.push(`"train.preset" must be one of ${Object.keys(GPT_PRESETS).join(', ')}.`);
   if (!BACKEND_PREFERENCES.includes(train.backend)) problems.push(`"train.backend" must be one of ${BACKEND_PREFERENCES.join(', ')}.`);

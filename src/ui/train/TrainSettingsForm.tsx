@@ -1,4 +1,6 @@
+import { useEffect, useState } from 'react';
 import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
+import type { ModelRef } from '../../core/runs/settings';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
 import type { BackendPreference } from '../../worker/backends';
@@ -36,6 +38,58 @@ function NumberField(props: { label: string; value: number; step?: number; min?:
           if (e.target.value !== '' && Number.isFinite(v)) props.onChange(v);
         }}
       />
+    </label>
+  );
+}
+
+export const BASE_MODEL: ModelRef = { kind: 'base', url: `${import.meta.env.BASE_URL}models/base/base.safetensors`, name: 'the demo base model' };
+
+/** Whether the shipped base model is there (it is made by `npm run make:base`). */
+function useBaseModelAvailable(): boolean {
+  const [available, setAvailable] = useState(false);
+  useEffect(() => {
+    let live = true;
+    if (BASE_MODEL.kind === 'base') {
+      fetch(BASE_MODEL.url, { method: 'HEAD' }).then(
+        (r) => live && setAvailable(r.ok && !(r.headers.get('content-type') ?? '').includes('text/html')),
+        () => undefined,
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, []);
+  return available;
+}
+
+/** Random initialisation at one of the sizes, or pretrained weights (the demo base model). */
+function ModelSelect() {
+  const settings = useTrainStore((s) => s.settings);
+  const update = useTrainStore((s) => s.update);
+  const baseAvailable = useBaseModelAvailable();
+  const value = settings.model ? `${settings.model.kind}:${settings.model.kind === 'hf' ? settings.model.id : ''}` : `preset:${settings.preset}`;
+  return (
+    <label className="field">
+      Model
+      <select
+        aria-label="Model"
+        value={value}
+        onChange={(e) => {
+          const [kind, rest] = e.target.value.split(':') as [string, string];
+          if (kind === 'preset') update({ preset: rest as GptPresetName, model: undefined });
+          else if (kind === 'base') update({ model: BASE_MODEL });
+        }}
+      >
+        {baseAvailable && <option value="base:">Demo base model (pretrained on plain statements; char-level)</option>}
+        {(Object.keys(GPT_PRESETS) as GptPresetName[]).map((name) => {
+          const p = GPT_PRESETS[name];
+          return (
+            <option key={name} value={`preset:${name}`}>
+              {name}: {p.layers} layers × {p.width}, context {p.contextLength} (random init)
+            </option>
+          );
+        })}
+      </select>
     </label>
   );
 }
@@ -86,19 +140,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
         )}
       </div>
       <div className="row">
-        <label className="field">
-          Model
-          <select aria-label="Model size" value={settings.preset} onChange={(e) => update({ preset: e.target.value as GptPresetName })}>
-            {(Object.keys(GPT_PRESETS) as GptPresetName[]).map((name) => {
-              const p = GPT_PRESETS[name];
-              return (
-                <option key={name} value={name}>
-                  {name}: {p.layers} layers × {p.width}, context {p.contextLength} (random init)
-                </option>
-              );
-            })}
-          </select>
-        </label>
+        <ModelSelect />
         <label className="field">
           Backend
           <select aria-label="Backend" value={settings.backend} onChange={(e) => update({ backend: e.target.value as BackendPreference })}>
