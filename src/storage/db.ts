@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { PhaseSettings, StoredDataset } from './storedDataset';
 import type { StoredCheckpoint, StoredRun } from './runStorage';
+import type { CachedJudgement } from '../core/difficulty/judge/cache';
 
 interface StudioDB extends DBSchema {
   /** The dataset on screen, under the key 'current': records, scores and the phase settings. */
@@ -11,10 +12,13 @@ interface StudioDB extends DBSchema {
   runs: { key: string; value: StoredRun };
   /** Checkpoint bytes, keyed `${runId}/latest` and `${runId}/phase-${n}`; kept apart so listing runs stays cheap. */
   checkpoints: { key: string; value: StoredCheckpoint; indexes: { byRun: string } };
+  /** LLM-judge replies keyed by judgeCacheKey (record + prompt + model + URL): a reload or a second run never pays twice. */
+  judgeReplies: { key: string; value: CachedJudgement };
 }
 
 const DB_NAME = 'phased-ift-studio';
-const DB_VERSION = 2;
+// 3 is taken by the `models` store; 4 adds `judgeReplies`. Every store's creation is guarded, so any order works.
+const DB_VERSION = 4;
 
 let dbPromise: Promise<IDBPDatabase<StudioDB>> | undefined;
 
@@ -25,6 +29,7 @@ export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
       if (!db.objectStoreNames.contains('phaseSettings')) db.createObjectStore('phaseSettings');
       if (!db.objectStoreNames.contains('runs')) db.createObjectStore('runs');
       if (!db.objectStoreNames.contains('checkpoints')) db.createObjectStore('checkpoints').createIndex('byRun', 'runId');
+      if (!db.objectStoreNames.contains('judgeReplies')) db.createObjectStore('judgeReplies');
     },
   }).catch((error: unknown) => {
     dbPromise = undefined;
