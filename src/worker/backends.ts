@@ -6,6 +6,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
+import { installChunkedAddN } from '../core/kernels/webgpuAddN';
 import type { BackendPreference } from '../core/runs/settings';
 
 export type BackendName = Exclude<BackendPreference, 'auto'>;
@@ -29,6 +30,10 @@ export interface BackendChoice {
   /** Backends tried before this one, with what stopped each. */
   skipped: { name: BackendName; why: string }[];
 }
+
+// webgpu's AddN binds every input in one shader; past the device's storage-buffer limit (8 by default) the pipeline is
+// invalid and WebGPU silently drops the whole command batch (stale results, NaN losses). Sum in chunks instead.
+installChunkedAddN('webgpu');
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
