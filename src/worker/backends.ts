@@ -135,3 +135,25 @@ function isSoftwareWebGL(): boolean {
     return false;
   }
 }
+
+/**
+ * tfjs never listens to the WebGPU device, so a validation error drops a batch of GPU work without a word and a lost
+ * device (driver reset, GPU removed, tab backgrounded too long) fails every later step. Report both, once, so the run
+ * can stop and say why instead of training on wrong numbers.
+ */
+export function watchWebGPUDevice(onProblem: (message: string) => void): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (!device) return;
+  let reported = false;
+  const report = (message: string) => {
+    if (reported) return;
+    reported = true;
+    onProblem(message);
+  };
+  device.addEventListener('uncapturederror', (event) => {
+    report(`The GPU rejected a computation (${(event as GPUUncapturedErrorEvent).error.message.split('\n')[0]}); the results of this step cannot be trusted, so the run stopped. Try the wasm backend, or report this with your browser and GPU.`);
+  });
+  void device.lost.then((info) => {
+    if (info.reason !== 'destroyed') report(`The GPU device was lost (${info.message || info.reason}). Reload the page and resume the run from its last checkpoint.`);
+  });
+}
