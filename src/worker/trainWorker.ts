@@ -5,7 +5,7 @@ import { countGptParams } from '../core/model/config';
 import { disposeGptCaches } from '../core/model/gpt';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
 import { loadModelSource } from './modelSources';
-import { chooseBackend } from './backends';
+import { chooseBackend, watchWebGPUDevice } from './backends';
 import type { TrainRequest, TrainResponse } from './trainProtocol';
 
 const scope = self as DedicatedWorkerGlobalScope;
@@ -17,6 +17,12 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
   const { runId } = request;
   const choice = await chooseBackend(request.backend);
   post({ type: 'backend', runId, choice });
+  if (choice.name === 'webgpu') {
+    watchWebGPUDevice((message) => {
+      runner?.stop();
+      post({ type: 'failed', runId, message });
+    });
+  }
 
   let init: RunnerInit;
   let notes: string[];
