@@ -21,5 +21,6 @@ export function registerBrowserBench(): void {
   window.__studioBench = (request) =>
     runDiagnostics<'bench'>({ type: 'bench', ...request }, (message) => {
       window.__studioBenchLog?.push(message);
+      console.log(`[bench] ${message}`);
     });
 }

@@ -125,22 +125,30 @@ function onehotLoss(config: GptConfig, params: GptParams, ids: tf.Tensor2D, targ
   return tf.losses.softmaxCrossEntropy(labels, logits, tf.reshape(mask, [B * T]), 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS) as tf.Scalar;
 }
 
-/** Benchmarks the training step on the active backend. Frees everything it made. */
-export async function benchTrainingStep(o: StepBenchOptions): Promise<StepBenchResult> {
+/** One model + optimizer + batch on the active backend, ready to run timed steps; `dispose()` frees all of it. */
+export interface StepSession {
+  readonly backend: string;
+  readonly loss: BenchLoss;
+  readonly embeddingGradPath: 'onehot' | 'scatter';
+  readonly seqLen: number;
+  /** Tensors alive before the session made anything. */
+  readonly tensorsBefore: number;
+  /** One step read back at once; with `profile`, inside tf.profile (kernel count and per-kernel times). */
+  warmupStep(profile: boolean): Promise<{ ms: number; kernels: number | null; top: KernelShare[] }>;
+  /** `steps` steps, then one readback of the last loss; ms per step. */
+  timedRun(steps: number): Promise<{ msPerStep: number; loss: number }>;
+  dispose(): void;
+}
+
+export function openStepSession(o: StepBenchOptions): StepSession {
   const { config, batchSize } = o;
-  const warmupSteps = o.warmupSteps ?? 1;
-  const runs = o.runs ?? 5;
-  const stepsPerRun = o.stepsPerRun ?? 1;
   const hyper = o.hyper ?? AGREEMENT_HYPER;
   const lossKind = o.loss ?? 'sparse';
   const seqLen = config.contextLength;
   const backend = tf.getBackend();
   const requested = o.embeddingGrad ?? 'auto';
   const embeddingGradPath = requested === 'auto' ? chooseEmbeddingGradPath(batchSize * seqLen, config.vocabSize, backend) : requested;
-  const progress = o.onProgress ?? (() => {});
-
-  disposeGptCaches();
-  const before = tf.memory().numTensors;
+  const tensorsBefore = tf.memory().numTensors;
   const batch = syntheticAgreementBatch(config, batchSize, o.seed ?? 1, seqLen);
   const params = initGptParams(config, o.seed ?? 1);
   let opt: AdamW | undefined;
@@ -164,35 +172,73 @@ export async function benchTrainingStep(o: StepBenchOptions): Promise<StepBenchR
       return value;
     });
 
+  return {
+    backend,
+    loss: lossKind,
+    embeddingGradPath,
+    seqLen,
+    tensorsBefore,
+    async warmupStep(profile) {
+      const t0 = now();
+      if (!profile) {
+        const l = step();
+        await l.data();
+        l.dispose();
+        return { ms: now() - t0, kernels: null, top: [] };
+      }
+      const info = await tf.profile(async () => {
+        const l = step();
+        await l.data();
+        l.dispose();
+      });
+      const byName = new Map<string, KernelShare>();
+      for (const k of info.kernels) {
+        const share = byName.get(k.name) ?? { name: k.name, count: 0, ms: 0 };
+        share.count++;
+        share.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        byName.set(k.name, share);
+      }
+      return { ms: now() - t0, kernels: info.kernels.length, top: [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8) };
+    },
+    async timedRun(steps) {
+      const t0 = now();
+      let last: tf.Scalar | undefined;
+      for (let i = 0; i < steps; i++) {
+        last?.dispose();
+        last = step();
+      }
+      const loss = (await last!.data())[0];
+      last!.dispose();
+      return { msPerStep: (now() - t0) / steps, loss };
+    },
+    dispose() {
+      opt?.dispose();
+      for (const p of Object.values(params)) p.dispose();
+    },
+  };
+}
+
+/** Benchmarks the training step on the active backend. Frees everything it made. */
+export async function benchTrainingStep(o: StepBenchOptions): Promise<StepBenchResult> {
+  const warmupSteps = o.warmupSteps ?? 1;
+  const runs = o.runs ?? 5;
+  const stepsPerRun = o.stepsPerRun ?? 1;
+  const progress = o.onProgress ?? (() => {});
+  disposeGptCaches();
+  const session = openStepSession(o);
   try {
     const warmupMs: number[] = [];
     let kernelsPerStep: number | null = null;
     let topKernels: KernelShare[] = [];
     const profileAt = o.profile === false ? -1 : Math.max(0, warmupSteps - 1);
     for (let i = 0; i < warmupSteps; i++) {
-      const t0 = now();
+      const w = await session.warmupStep(i === profileAt);
       if (i === profileAt) {
-        const info = await tf.profile(async () => {
-          const l = step();
-          await l.data();
-          l.dispose();
-        });
-        kernelsPerStep = info.kernels.length;
-        const byName = new Map<string, KernelShare>();
-        for (const k of info.kernels) {
-          const s = byName.get(k.name) ?? { name: k.name, count: 0, ms: 0 };
-          s.count++;
-          s.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-          byName.set(k.name, s);
-        }
-        topKernels = [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8);
-      } else {
-        const l = step();
-        await l.data();
-        l.dispose();
+        kernelsPerStep = w.kernels;
+        topKernels = w.top;
       }
-      warmupMs.push(now() - t0);
-      progress(`warm-up ${i + 1}/${warmupSteps}: ${warmupMs[i].toFixed(0)} ms`);
+      warmupMs.push(w.ms);
+      progress(`warm-up ${i + 1}/${warmupSteps}: ${w.ms.toFixed(0)} ms`);
     }
     const afterWarmup = tf.memory().numTensors;
 
@@ -200,44 +246,100 @@ export async function benchTrainingStep(o: StepBenchOptions): Promise<StepBenchR
     let lastLoss = NaN;
     const { reads } = await countReads(async () => {
       for (let r = 0; r < runs; r++) {
-        const t0 = now();
-        let last: tf.Scalar | undefined;
-        for (let s = 0; s < stepsPerRun; s++) {
-          last?.dispose();
-          last = step();
-        }
-        lastLoss = (await last!.data())[0];
-        last!.dispose();
-        runMsPerStep.push((now() - t0) / stepsPerRun);
-        progress(`run ${r + 1}/${runs}: ${runMsPerStep[r].toFixed(0)} ms/step`);
+        const run = await session.timedRun(stepsPerRun);
+        lastLoss = run.loss;
+        runMsPerStep.push(run.msPerStep);
+        progress(`run ${r + 1}/${runs}: ${run.msPerStep.toFixed(0)} ms/step`);
       }
     });
     const afterTimed = tf.memory().numTensors;
     const msPerStep = median(runMsPerStep);
     return {
-      backend,
-      config,
-      batchSize,
-      seqLen,
-      parameters: countGptParams(config),
-      loss: lossKind,
-      embeddingGradPath,
+      backend: session.backend,
+      config: o.config,
+      batchSize: o.batchSize,
+      seqLen: session.seqLen,
+      parameters: countGptParams(o.config),
+      loss: session.loss,
+      embeddingGradPath: session.embeddingGradPath,
       warmupMs,
       runMsPerStep,
       msPerStep,
-      tokensPerSec: (batchSize * seqLen * 1000) / msPerStep,
+      tokensPerSec: (o.batchSize * session.seqLen * 1000) / msPerStep,
       stepsPerRun,
       kernelsPerStep,
       topKernels,
       readsPerStep: reads / (runs * stepsPerRun),
-      numTensors: { before, afterWarmup, afterTimed, after: -1 },
+      numTensors: { before: session.tensorsBefore, afterWarmup, afterTimed, after: -1 },
       lastLoss,
     };
   } finally {
-    opt?.dispose();
-    for (const p of Object.values(params)) p.dispose();
+    session.dispose();
     disposeGptCaches();
   }
+}
+
+export interface InterleavedVariant {
+  label: string;
+  options: Omit<StepBenchOptions, 'config' | 'batchSize'>;
+}
+
+export interface InterleavedResult {
+  label: string;
+  backend: string;
+  embeddingGradPath: 'onehot' | 'scatter';
+  loss: BenchLoss;
+  runMsPerStep: number[];
+  msPerStep: number;
+  lastLoss: number;
+}
+
+/**
+ * Two or more variants of the same step (loss, embedding route) on the same backend, timed in alternation — A B A B … —
+ * so that a machine whose load drifts slows every variant alike. Returns each variant's runs and median, and the
+ * median of the per-round ratios to the first variant (robust to drift in a way a ratio of medians is not).
+ */
+export async function benchInterleaved(
+  base: Pick<StepBenchOptions, 'config' | 'batchSize' | 'seed' | 'hyper'>,
+  variants: InterleavedVariant[],
+  rounds: number,
+  onProgress: (message: string) => void = () => {},
+): Promise<{ variants: InterleavedResult[]; ratioToFirst: number[]; tensorsLeft: number }> {
+  disposeGptCaches();
+  const before = tf.memory().numTensors;
+  const sessions = variants.map((v) => openStepSession({ ...base, ...v.options }));
+  let result: { variants: InterleavedResult[]; ratioToFirst: number[] };
+  try {
+    for (const s of sessions) await s.warmupStep(false);
+    const runs = sessions.map(() => [] as number[]);
+    const losses = sessions.map(() => NaN);
+    const ratios: number[][] = sessions.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < sessions.length; i++) {
+        const run = await sessions[i].timedRun(1);
+        runs[i].push(run.msPerStep);
+        losses[i] = run.loss;
+      }
+      for (let i = 0; i < sessions.length; i++) ratios[i].push(runs[i][r] / runs[0][r]);
+      onProgress(`round ${r + 1}/${rounds}: ${variants.map((v, i) => `${v.label} ${runs[i][r].toFixed(0)} ms`).join(', ')}`);
+    }
+    result = {
+      variants: sessions.map((s, i) => ({
+        label: variants[i].label,
+        backend: s.backend,
+        embeddingGradPath: s.embeddingGradPath,
+        loss: s.loss,
+        runMsPerStep: runs[i],
+        msPerStep: median(runs[i]),
+        lastLoss: losses[i],
+      })),
+      ratioToFirst: ratios.map(median),
+    };
+  } finally {
+    for (const s of sessions) s.dispose();
+    disposeGptCaches();
+  }
+  return { ...result, tensorsLeft: tf.memory().numTensors - before };
 }
 
 /** `benchTrainingStep`, with `numTensors.after` filled in once everything is freed. */
@@ -255,6 +357,32 @@ export interface OpTiming {
   runs: number[];
   /** Set instead of a time when the op cannot run on this backend (e.g. a missing gradient kernel). */
   error?: string;
+}
+
+/**
+ * Several ops timed in alternation (round r runs op 0, op 1, … once each), after `warmup` untimed rounds, so load
+ * drift hits them alike. An op that throws is reported with its error and left out of later rounds.
+ */
+export async function timeOpsInterleaved(ops: { name: string; f: () => tf.Tensor; runs?: number }[], runs = 5, warmup = 1): Promise<OpTiming[]> {
+  const backend = tf.getBackend();
+  const out: OpTiming[] = ops.map((op) => ({ name: op.name, backend, ms: NaN, runs: [] }));
+  const maxRounds = Math.max(...ops.map((op) => op.runs ?? runs));
+  for (let r = 0; r < warmup + maxRounds; r++) {
+    for (let i = 0; i < ops.length; i++) {
+      if (out[i].error || (r >= warmup && out[i].runs.length >= (ops[i].runs ?? runs))) continue;
+      try {
+        const t0 = now();
+        const t = ops[i].f();
+        await t.data();
+        t.dispose();
+        if (r >= warmup) out[i].runs.push(now() - t0);
+      } catch (e) {
+        out[i].error = e instanceof Error ? e.message : String(e);
+      }
+    }
+  }
+  for (const o of out) o.ms = o.error ? NaN : median(o.runs);
+  return out;
 }
 
 /**

@@ -229,8 +229,8 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
       decay: decayMask,
       guardNonFinite: true,
     };
-    // tidy: AdamW's constructor builds its state as tf.variable(tf.zeros(…)), which keeps the zeros handle alive
-    // (one tensor per state variable); variables survive a tidy, the handles do not.
+    // tidy: whatever temporary handles the optimizer's constructor makes are freed here, not counted as a leak of
+    // the backend (variables survive a tidy).
     tf.tidy(() => {
       opt = new AdamW(params, adam);
     });

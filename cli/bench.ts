@@ -1,0 +1,273 @@
+/**
+ * Training benchmarks: `npm run bench [-- --node-only | --browser-only] [--steps N] [--runner-steps N] [--url URL]`
+ *
+ * Node (wasm backend, 1 thread): ms/step (median of N timed steps after a warm-up), tokens/s (B·T positions), kernels
+ * per step (tf.profile of a warm-up step) for the reference char GPT (4 layers, width 128 and 256, 4 heads, context
+ * 128, batch 16); readbacks per step and tensors after step 10 vs the last through PhasedRunner; and ours-vs-stock
+ * ratios: sparse cross-entropy vs softmaxCrossEntropy on one-hot labels, our embedding gradient vs tf.gather's (cpu),
+ * and the transposed-operand matmuls of a linear layer's backward vs an explicit transpose.
+ * Browser (headless Chromium, as the e2e tests launch it): the small config on webgpu and on wasm through the
+ * diagnostics worker.
+ *
+ * Prints tables and writes everything to bench-results/bench.json. The machine's load average is recorded before and
+ * after: on a shared machine, figures taken under load are slower than the hardware, and the JSON says so.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { countGptParams, type GptConfig } from '../src/core/model/config';
+import type { OpTiming, StepBenchResult } from '../src/bench/stepBench';
+import type { BrowserBenchRequest } from '../src/bench/browserBench';
+import { browserBench, serveApp, type BrowserBackendRun } from './bench/browser';
+import {
+  crossEntropyOps,
+  embeddingOps,
+  interleavedSteps,
+  log,
+  REFERENCE,
+  REFERENCE_WIDE,
+  runnerBench,
+  SMALL,
+  stepBench,
+  transposedMatmulOps,
+  type RunnerFigures,
+  type StepFigures,
+} from './bench/node';
+import { setNodeBackend } from './tfNode';
+
+const USAGE = 'usage: npm run bench -- [--node-only | --browser-only] [--steps N] [--wide-steps N] [--runner-steps N] [--url URL] [--port P] [--out FILE]';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function positiveInt(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) fail(`${name} must be a positive integer, got ${v}\n${USAGE}`);
+  return n;
+}
+
+const f0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(head), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+function shape(c: GptConfig, batch: number): string {
+  return `L${c.layers} C${c.width} H${c.heads} T${c.contextLength} V${c.vocabSize} B${batch}`;
+}
+
+function stepRow(where: string, name: string, r: StepBenchResult): (string | number)[] {
+  return [
+    `${where} ${r.backend}`,
+    `${name} (${shape(r.config, r.batchSize)}, ${(countGptParams(r.config) / 1e6).toFixed(2)}M)`,
+    f0(r.msPerStep),
+    `${r.runMsPerStep.length}×${r.stepsPerRun}`,
+    f0(r.tokensPerSec),
+    r.kernelsPerStep ?? '—',
+    f2(r.readsPerStep),
+    `${r.numTensors.before}→${r.numTensors.afterWarmup}→${r.numTensors.afterTimed}→${r.numTensors.after}`,
+    f0(r.warmupMs[0]),
+  ];
+}
+
+const STEP_HEAD = ['where', 'config', 'ms/step (median)', 'runs×steps', 'tokens/s', 'kernels/step', 'reads/step (bench loop)', 'tensors before→warm→timed→freed', 'first step ms'];
+
+function ratioRow(label: string, ours: OpTiming, stock: OpTiming): (string | number)[] {
+  const ratio = stock.error ? `— (${stock.error.slice(0, 60)})` : `${f2(stock.ms / ours.ms)}×`;
+  return [label, ours.backend, f1(ours.ms), stock.error ? 'n/a' : f1(stock.ms), ratio];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'node-only': { type: 'boolean' },
+      'browser-only': { type: 'boolean' },
+      steps: { type: 'string' },
+      'wide-steps': { type: 'string' },
+      'runner-steps': { type: 'string' },
+      url: { type: 'string' },
+      port: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) fail(USAGE);
+  if (values['node-only'] && values['browser-only']) fail(`--node-only and --browser-only exclude each other\n${USAGE}`);
+  const steps = positiveInt(values.steps, '--steps', 3);
+  // Width 256 costs ~10× width 128 per step on 1-thread wasm: fewer timed steps by default keep the bench ~5 min.
+  const wideSteps = positiveInt(values['wide-steps'], '--wide-steps', Math.min(steps, 2));
+  const runnerSteps = positiveInt(values['runner-steps'], '--runner-steps', 200);
+  const port = values.port === undefined ? undefined : positiveInt(values.port, '--port', 0);
+  const outFile = resolve(values.out ?? 'bench-results/bench.json');
+
+  const started = Date.now();
+  let commit = '';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? '',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    loadAverageBefore: os.loadavg().map((x) => Number(x.toFixed(2))),
+    loadAverageAfter: [] as number[],
+  };
+  log(`bench ${commit} · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · tfjs ${machine.tfjs} · load ${machine.loadAverageBefore.join(' ')}`);
+  if (machine.loadAverageBefore[0] > machine.cpus) {
+    log(`  note: load average ${machine.loadAverageBefore[0]} exceeds the ${machine.cpus} cores: other work shares the CPU, so times come out slower than the machine is.`);
+  }
+
+  const out: Record<string, unknown> = { date: new Date().toISOString(), commit, machine, options: { steps, wideSteps, runnerSteps } };
+  const stepRows: (string | number)[][] = [];
+  const report: string[] = [];
+
+  if (!values['browser-only']) {
+    // (a) the reference configs on wasm
+    const steps128 = await stepBench(REFERENCE.name, 'wasm', REFERENCE, { warmupSteps: 1, runs: steps });
+    const steps256 = await stepBench(REFERENCE_WIDE.name, 'wasm', REFERENCE_WIDE, { warmupSteps: 1, runs: wideSteps });
+    const reference: StepFigures[] = [steps128, steps256];
+    for (const s of reference) stepRows.push(stepRow('node', s.name, s.result));
+    const small = await stepBench(SMALL.name, 'wasm', SMALL, { warmupSteps: 1, runs: 7 });
+    stepRows.push(stepRow('node', small.name, small.result));
+    reference.push(small);
+
+    // readbacks and tensors through the runner, on the small config (200 steps of the reference would take ~20 min here)
+    const runner: RunnerFigures = await runnerBench(SMALL, runnerSteps, 10);
+
+    // ours vs stock, same process. Full steps of the small config, variants alternated round by round.
+    const ceSteps = await interleavedSteps('full step: sparse CE vs one-hot softmaxCE', 'wasm', SMALL, [
+      { label: 'sparse CE', options: { loss: 'sparse' } },
+      { label: 'one-hot softmaxCE', options: { loss: 'onehot' } },
+    ], 7);
+    const embStepsWasm = await interleavedSteps('full step: embedding gradient scatter vs onehot', 'wasm', SMALL, [
+      { label: 'scatter', options: { embeddingGrad: 'scatter' } },
+      { label: 'onehot', options: { embeddingGrad: 'onehot' } },
+    ], 7);
+    const embStepsCpu = await interleavedSteps('full step: embedding gradient scatter vs onehot', 'cpu', SMALL, [
+      { label: 'scatter', options: { embeddingGrad: 'scatter' } },
+      { label: 'onehot', options: { embeddingGrad: 'onehot' } },
+    ], 3);
+
+    // Op level at the reference's shapes (B·T = 2048 rows), ops alternated round by round.
+    const N = REFERENCE.batchSize * REFERENCE.config.contextLength;
+    log('· op-level ratios on wasm…');
+    await setNodeBackend('wasm');
+    const ce64 = await crossEntropyOps(N, 64, 7);
+    const ce8k = await crossEntropyOps(N, 8192, 3);
+    const mm128 = await transposedMatmulOps(N, 128, 384, 3);
+    const mm256 = await transposedMatmulOps(N, 256, 768, 3);
+    const embWasm = await embeddingOps(N, 64, 128, 5, 1); // tf.gather's gradient: expected to be missing on wasm
+    const embWasm8k = await embeddingOps(N, 8192, 128, 3, 0);
+    log('· op-level ratios on cpu (tf.gather’s gradient takes seconds here)…');
+    await setNodeBackend('cpu');
+    const embCpu = await embeddingOps(N, 64, 128, 3, 3);
+
+    const stepRatio = (label: string, r: Awaited<ReturnType<typeof interleavedSteps>>): (string | number)[] => [
+      label,
+      r.backend,
+      f1(r.variants[0].msPerStep),
+      f1(r.variants[1].msPerStep),
+      `${f2(r.ratioToFirst[1])}×`,
+    ];
+    report.push('Node, wasm backend (1 thread)');
+    report.push(table(STEP_HEAD, stepRows));
+    report.push('');
+    const t10 = runner.tensorsAtStep[10];
+    const tLast = runner.tensorsAtStep[runner.steps];
+    report.push(
+      `Runner (${shape(runner.config, runner.batchSize)}, logEvery ${runner.logEvery}, ${runner.steps} steps): ${f0(runner.msPerStep)} ms/step median over windows, ` +
+        `${f0(runner.tokensPerSec)} tokens/s; readbacks ${runner.readbacks} = ${runner.readbacksPerStep.toFixed(3)}/step ` +
+        `(host reads counted independently: ${runner.hostReads} = ${runner.hostReadsPerStep.toFixed(3)}/step); ` +
+        `tensors after step 10: ${t10}, after step ${runner.steps}: ${tLast}, left after dispose: ${runner.tensorsAfterDispose - runner.tensorsBefore}; loss ${runner.firstLoss.toFixed(3)} → ${runner.lastLoss.toFixed(3)}`,
+    );
+    report.push('');
+    report.push('Ours vs stock (same run; full steps and ops alternated round by round; ratio = median of per-round ratios for steps, ratio of medians for ops)');
+    report.push(
+      table(
+        ['comparison', 'backend', 'ours ms', 'other ms', 'other / ours'],
+        [
+          stepRatio('full step (small): sparse CE vs one-hot softmaxCE', ceSteps),
+          ratioRow('CE fwd+bwd, V=64: sparse vs one-hot softmaxCE', ce64[0], ce64[1]),
+          ratioRow('CE fwd+bwd, V=8192: sparse vs one-hot softmaxCE', ce8k[0], ce8k[1]),
+          stepRatio('full step (small): embedding scatter vs onehot route', embStepsWasm),
+          stepRatio('full step (small): embedding scatter vs onehot route', embStepsCpu),
+          ratioRow('embedding fwd+bwd, V=64: scatter vs tf.gather', embCpu[0], embCpu[2]),
+          ratioRow('embedding fwd+bwd, V=64: onehot vs tf.gather', embCpu[1], embCpu[2]),
+          ratioRow('embedding fwd+bwd, V=64: scatter vs tf.gather', embWasm[0], embWasm[2]),
+          ratioRow('embedding fwd+bwd, V=64: scatter vs onehot', embWasm[0], embWasm[1]),
+          ratioRow('embedding fwd+bwd, V=8192: scatter vs onehot', embWasm8k[0], embWasm8k[1]),
+          ratioRow('linear dW, C=128: transpose(x)·dy vs transposeA', mm128[2], mm128[1]),
+          ratioRow('linear dX, C=128: dy·transpose(W) vs transposeB', mm128[4], mm128[3]),
+          ratioRow('linear dW, C=256: transpose(x)·dy vs transposeA', mm256[2], mm256[1]),
+          ratioRow('linear dX, C=256: dy·transpose(W) vs transposeB', mm256[4], mm256[3]),
+        ],
+      ),
+    );
+    report.push(`(forward x·W of the same layer: ${f1(mm128[0].ms)} ms at C=128, ${f1(mm256[0].ms)} ms at C=256)`);
+    for (const s of reference) {
+      report.push(`top kernels, ${s.name} (profiled warm-up step): ${s.result.topKernels.map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`).join(', ')}`);
+    }
+    out.node = {
+      reference,
+      runner,
+      oursVsStock: { ceSteps, embStepsWasm, embStepsCpu, ce64, ce8k, embWasm, embWasm8k, embCpu, mm128, mm256 },
+    };
+  }
+
+  if (!values['node-only']) {
+    const model = { ...SMALL.config };
+    const requests: BrowserBenchRequest[] = [
+      { backend: 'webgpu', model, batchSize: SMALL.batchSize, warmupSteps: 2, runs: 3, stepsPerRun: 2 },
+      { backend: 'wasm', model, batchSize: SMALL.batchSize, warmupSteps: 1, runs: 5, stepsPerRun: 2 },
+    ];
+    let server: { url: string; stop: () => void } | undefined;
+    let browser: { userAgent: string; runs: BrowserBackendRun[] };
+    try {
+      const url = values.url ?? (server = await serveApp(port)).url;
+      browser = await browserBench(url, requests);
+    } finally {
+      server?.stop();
+    }
+    const rows = browser.runs.map((r) =>
+      r.answer ? stepRow('chromium', 'small', r.answer.result) : [`chromium ${r.backend}`, `failed: ${r.error}`, '', '', '', '', '', '', ''],
+    );
+    report.push('');
+    report.push(`Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? browser.userAgent}), diagnostics worker`);
+    report.push(table(STEP_HEAD, rows));
+    for (const r of browser.runs) {
+      if (!r.answer) continue;
+      const a = r.answer.choice.adapter;
+      report.push(`${r.backend}: ${r.answer.choice.reason}${a ? ` Adapter: ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (fallback/software)' : ''}.` : ''} Top kernels: ${r.answer.result.topKernels.slice(0, 5).map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`).join(', ')}`);
+    }
+    out.browser = browser;
+  }
+
+  machine.loadAverageAfter = os.loadavg().map((x) => Number(x.toFixed(2)));
+  out.totalSeconds = Math.round((Date.now() - started) / 1000);
+  log('');
+  log(report.join('\n'));
+  log(`\nload average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')} · ${out.totalSeconds} s in all`);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, JSON.stringify(out, (_, v) => (v instanceof Float32Array ? Array.from(v) : v), 2));
+  log(`wrote ${outFile}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});
