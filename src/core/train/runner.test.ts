@@ -157,6 +157,33 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     disposeGptParams(params);
   });
 
+  it('awaits afterPhase after each phase’s evaluation and before its checkpoint, without counting it as training', async () => {
+    const params = freshParams();
+    const order: string[] = [];
+    const { runner } = collect(
+      {
+        config: runConfig({ arm: { kind: 'easy-to-hard' } }, { batchSize: 4 }),
+        model: { config: modelConfig, params },
+        tokenizer: tok,
+        phases: [easy, hard],
+        heldOut: [{ record: easy[0]!, bucket: '1' }],
+        afterPhase: async (stage, at) => {
+          order.push(`afterPhase:${stage}@${at.step}`);
+          await new Promise((r) => setTimeout(r, 30));
+          order.push(`afterPhase:${stage}:done`);
+        },
+      },
+      (e) => {
+        if (e.type === 'eval' || e.type === 'checkpoint') order.push(e.type);
+      },
+    );
+    const s = await runner.run();
+    expect(s.status).toBe('done');
+    expect(order).toEqual(['eval', 'afterPhase:0@2', 'afterPhase:0:done', 'checkpoint', 'eval', 'afterPhase:1@4', 'afterPhase:1:done', 'checkpoint']);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
   it('resumes from a checkpoint: N steps, save, load, N steps ≈ 2N straight (across a phase boundary)', async () => {
     const cfg = runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 1, resetOptimizerPerPhase: false, restartSchedulePerPhase: false });
     // Straight: 2 phases × 4 steps = 8 steps.

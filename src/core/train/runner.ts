@@ -48,6 +48,11 @@ export interface RunnerInit {
   maxSteps?: number;
   /** Write checkpoint bytes at phase ends, on stop and before an error (default true). */
   checkpoints?: boolean;
+  /**
+   * Awaited after each phase's held-out evaluation, before its checkpoint, on the weights as the phase left them
+   * (e.g. to generate sample answers). Not counted as training time; it must not change the weights.
+   */
+  afterPhase?: (stage: number, at: { step: number; tokensSeen: number }) => Promise<void>;
 }
 
 export type RunnerState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'error';
@@ -355,6 +360,7 @@ export class PhasedRunner {
       if (!(await this.flush())) return this.summary('error', 'non-finite loss');
       this.emit({ type: 'phaseEnd', phase: s, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.trainMs });
       await this.evaluate(s, true);
+      if (this.init.afterPhase) await this.init.afterPhase(s, { step: this.globalStep, tokensSeen: this.tokensSeen });
       await this.checkpoint('phase-end', s, this.cursorAt(s + 1, 0, this.globalStep, this.tokensSeen));
     }
     this._state = 'done';
