@@ -138,8 +138,9 @@ export function pairedDifference(
 export function formatSummary(s: Summary, options: { scale?: number; digits?: number; signed?: boolean } = {}): string {
   const k = options.scale ?? 1;
   const d = options.digits ?? 3;
-  if (Number.isNaN(s.mean)) return '–';
+  // Number.isFinite, not isNaN: a summary read back from JSON has null where it had NaN.
+  if (!Number.isFinite(s.mean)) return '–';
   const m = s.mean * k;
   const mean = `${options.signed && m > 0 ? '+' : ''}${m.toFixed(d)}`;
-  return Number.isNaN(s.halfWidth) ? `${mean} (n = ${s.n})` : `${mean} ± ${(s.halfWidth * k).toFixed(d)}`;
+  return Number.isFinite(s.halfWidth) ? `${mean} ± ${(s.halfWidth * k).toFixed(d)}` : `${mean} (n = ${s.n})`;
 }
