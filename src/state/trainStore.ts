@@ -9,6 +9,8 @@ import type { BackendChoice } from '../worker/backends';
 import { DEFAULT_TRAIN_SETTINGS, type BackendPreference, type TrainSettings } from '../core/runs/settings';
 import { trainClient } from '../worker/trainClient';
 import type { ModelSource, TrainResponse } from '../worker/trainProtocol';
+import type { SampleSnapshot } from '../core/eval/samples';
+import type { ExactMatchOutcome } from '../worker/runEvaluation';
 import type { StoredDataset } from '../storage/storedDataset';
 import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun } from '../storage/runStorage';
 
@@ -88,6 +90,10 @@ export interface Run {
   lastCheckpoint?: { bytes: Uint8Array; step: number; reason: string };
   /** Step of the newest checkpoint saved in this browser (survives a reload, unlike the bytes above). */
   checkpointStep?: number;
+  /** Answers to the same held-out prompts after every phase. */
+  samples?: SampleSnapshot[];
+  /** Exact match per difficulty bucket on the held-out set, at the end of the run. */
+  exactMatch?: ExactMatchOutcome;
 }
 
 interface TrainState {
@@ -261,6 +267,12 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         break;
       case 'event':
         onEvent(id, message.event);
+        break;
+      case 'samples':
+        patchRun(id, (r) => ({ samples: [...(r.samples ?? []).filter((x) => x.phase !== message.snapshot.phase), message.snapshot] }), true);
+        break;
+      case 'exactMatch':
+        patchRun(id, () => ({ exactMatch: message.outcome }), true);
         break;
       case 'finished':
         patchRun(

@@ -3,6 +3,8 @@ import type { GptConfig } from '../core/model/config';
 import type { RunConfig, RunEvent } from '../core/train/events';
 import type { HeldOutRecord, RunSummary } from '../core/train/runner';
 import type { BackendChoice, BackendPreference } from './backends';
+import type { SampleSnapshot } from '../core/eval/samples';
+import type { ExactMatchOutcome } from './runEvaluation';
 
 /** Where a run's starting weights come from. */
 export type ModelSource =
@@ -31,5 +33,7 @@ export type TrainResponse =
   | { type: 'backend'; runId: string; choice: BackendChoice }
   | { type: 'model'; runId: string; config: GptConfig; parameters: number; vocabSize: number; notes: string[] }
   | { type: 'event'; runId: string; event: RunEvent }
+  | { type: 'samples'; runId: string; snapshot: SampleSnapshot }
+  | { type: 'exactMatch'; runId: string; outcome: ExactMatchOutcome }
   | { type: 'finished'; runId: string; summary: Omit<RunSummary, 'losses'>; memory: { numTensors: number; numBytes: number } }
   | { type: 'failed'; runId: string; message: string };

@@ -5,6 +5,7 @@ import { countGptParams } from '../core/model/config';
 import { disposeGptCaches } from '../core/model/gpt';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
 import { loadModelSource } from './modelSources';
+import { heldOutExactMatch, phaseSampler } from './runEvaluation';
 import { chooseBackend, watchWebGPUDevice } from './backends';
 import type { TrainRequest, TrainResponse } from './trainProtocol';
 
@@ -46,9 +47,15 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     notes,
   });
 
+  const model = init.model;
+  const sample = phaseSampler(model, init.tokenizer, request.heldOut, (stage) => `after stage ${stage + 1}`);
   runner = new PhasedRunner({
     ...init,
     maxSteps: request.maxSteps,
+    afterPhase: async (stage, at) => {
+      const snapshot = await sample(stage, at);
+      if (snapshot) post({ type: 'samples', runId, snapshot });
+    },
     onEvent: (event) => {
       if (event.type === 'checkpoint') {
         const bytes = event.bytes.slice();
@@ -60,6 +67,7 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
   try {
     const { losses: _losses, ...summary } = await runner.run();
     runner.dispose();
+    if (summary.status === 'done') post({ type: 'exactMatch', runId, outcome: await heldOutExactMatch(model, init.tokenizer, request.heldOut) });
     for (const p of Object.values(init.model.params)) p.dispose();
     disposeGptCaches();
     const memory = tf.memory();

@@ -9,6 +9,7 @@ import { metricsToCsv } from '../../core/runs/metricsExport';
 import { configToJson } from '../../core/runs/shareConfig';
 import { BackendCheck } from './BackendCheck';
 import { LossChart } from './LossChart';
+import { RunGenerations } from './RunGenerations';
 import { ConfigShare } from './ConfigShare';
 import { TrainSettingsForm } from './TrainSettingsForm';
 
@@ -192,6 +193,7 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
           </table>
         </div>
       )}
+      <RunGenerations run={run} />
       <RunExports run={run} />
     </section>
   );

@@ -1,0 +1,50 @@
+// What a run generates besides losses: sample answers at each phase end, exact match on the held-out set at the end.
+import { evaluateExactMatch, type ExactMatchReport } from '../core/eval/exactMatch';
+import type { GenerationModel } from '../core/eval/generate';
+import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../core/eval/samples';
+import type { Tokenizer } from '../core/tokenizer/tokenizer';
+import type { HeldOutRecord } from '../core/train/runner';
+
+/** Held-out records scored for exact match at most (a seeded, stable choice is the held-out split itself). */
+const EXACT_MATCH_MAX_RECORDS = 300;
+/** Exact match is only meaningful, and affordable, for short exact answers (arithmetic, transformations, labels). */
+const EXACT_MATCH_MAX_ANSWER_TOKENS = 64;
+
+export interface ExactMatchOutcome {
+  report?: ExactMatchReport;
+  /** Why exact match was not computed, when it was not. */
+  skipped?: string;
+  /** A few answers per bucket, right and wrong, for the user to read. */
+  examples: { id: string; bucket: string; expected: string; answer: string; correct: boolean }[];
+}
+
+/** Two fixed held-out prompts per bucket, answered after every phase: the same prompts in every arm and seed. */
+export function phaseSampler(model: GenerationModel, tokenizer: Tokenizer, heldOut: readonly HeldOutRecord[], labelOf: (stage: number) => string) {
+  const prompts = pickSamplePrompts(heldOut, { perBucket: 2 });
+  return async (stage: number, at: { step: number; tokensSeen: number }): Promise<SampleSnapshot | undefined> => {
+    if (prompts.length === 0) return undefined;
+    const samples = await generateSamples(model, tokenizer, prompts, { maxNewTokens: 48 });
+    return { phase: stage, label: labelOf(stage), step: at.step, tokensSeen: at.tokensSeen, samples };
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Greedy answers to the held-out records, scored per difficulty bucket, when the answers are short and exact. */
+export async function heldOutExactMatch(model: GenerationModel, tokenizer: Tokenizer, heldOut: readonly HeldOutRecord[]): Promise<ExactMatchOutcome> {
+  if (heldOut.length === 0) return { skipped: 'no held-out records', examples: [] };
+  const answerTokens = median(heldOut.map((h) => tokenizer.encode(h.record.output).length));
+  if (answerTokens > EXACT_MATCH_MAX_ANSWER_TOKENS) {
+    return { skipped: `answers are long (median ${answerTokens} tokens): exact match would measure nothing useful here`, examples: [] };
+  }
+  const records = heldOut.slice(0, EXACT_MATCH_MAX_RECORDS);
+  const { report, items } = await evaluateExactMatch(model, tokenizer, records);
+  const examples = items
+    .filter((_, i) => i % Math.max(1, Math.floor(items.length / 12)) === 0)
+    .slice(0, 12)
+    .map((it) => ({ id: it.id, bucket: it.bucket, expected: it.expected, answer: it.answer, correct: it.answer === it.expected }));
+  return { report, examples, ...(records.length < heldOut.length ? { skipped: `scored the first ${records.length} of ${heldOut.length} held-out records` } : {}) };
+}
