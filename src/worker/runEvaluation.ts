@@ -18,9 +18,9 @@ export interface ExactMatchOutcome {
   examples: { id: string; bucket: string; expected: string; answer: string; correct: boolean }[];
 }
 
-/** Two fixed held-out prompts per bucket, answered after every phase: the same prompts in every arm and seed. */
+/** Four fixed held-out prompts per bucket, answered after every phase: the same prompts in every arm and seed. */
 export function phaseSampler(model: GenerationModel, tokenizer: Tokenizer, heldOut: readonly HeldOutRecord[], labelOf: (stage: number) => string) {
-  const prompts = pickSamplePrompts(heldOut, { perBucket: 2 });
+  const prompts = pickSamplePrompts(heldOut, { perBucket: 4 });
   return async (stage: number, at: { step: number; tokensSeen: number }): Promise<SampleSnapshot | undefined> => {
     if (prompts.length === 0) return undefined;
     const samples = await generateSamples(model, tokenizer, prompts, { maxNewTokens: 48 });

@@ -6,6 +6,8 @@ import { pairedDifference, summarize } from '../../core/eval/stats';
 import { useTrainStore, type Run } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { ema } from '../train/LossChart';
+import { BlindVote } from './BlindVote';
+import { ExactMatchComparison } from './ExactMatchComparison';
 import { groupRuns, type RunGroup } from './runGroups';
 
 const GRID_POINTS = 120;
@@ -72,7 +74,9 @@ export function CompareScreen() {
           </section>
           <section className="panel" aria-label="Held-out loss">
             <HeldOutComparison groups={groups} />
+            <ExactMatchComparison groups={groups} />
           </section>
+          <BlindVote runs={selection} />
         </>
       )}
     </>
