@@ -13,6 +13,7 @@ import type { SampleSnapshot } from '../core/eval/samples';
 import type { ExactMatchOutcome } from '../worker/runEvaluation';
 import type { StoredDataset } from '../storage/storedDataset';
 import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun } from '../storage/runStorage';
+import { loadModelFiles } from '../storage/modelStorage';
 
 export { DEFAULT_TRAIN_SETTINGS, type TrainSettings };
 
@@ -145,7 +146,12 @@ async function modelSourceFor(settings: TrainSettings): Promise<ModelSource> {
     if (!response.ok) throw new Error(`Could not fetch the base model ${ref.name} (HTTP ${response.status} for ${ref.url}).`);
     return { kind: 'checkpoint', bytes: await response.arrayBuffer(), resume: false, name: ref.name };
   }
-  throw new Error(`Models of kind "${ref.kind}" cannot be loaded by this version of the studio.`);
+  if (ref.kind === 'hf') {
+    const stored = await loadModelFiles(ref.id);
+    if (!stored) throw new Error(`The imported model ${ref.name} is no longer in this browser: import its files again on the Train screen.`);
+    return { kind: 'hf', files: stored.files, prune: ref.prune, name: ref.name, maxContext: stored.meta.maxContext };
+  }
+  throw new Error(`Models of kind "${(ref as { kind: string }).kind}" cannot be loaded by this version of the studio.`);
 }
 
 let runCounter = 0;

@@ -2,6 +2,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { PhaseSettings, StoredDataset } from './storedDataset';
 import type { StoredCheckpoint, StoredRun } from './runStorage';
 import type { CachedJudgement } from '../core/difficulty/judge/cache';
+import type { StoredModelEntry } from './modelStorage';
 
 interface StudioDB extends DBSchema {
   /** The dataset on screen, under the key 'current': records, scores and the phase settings. */
@@ -14,6 +15,8 @@ interface StudioDB extends DBSchema {
   checkpoints: { key: string; value: StoredCheckpoint; indexes: { byRun: string } };
   /** LLM-judge replies keyed by judgeCacheKey (record + prompt + model + URL): a reload or a second run never pays twice. */
   judgeReplies: { key: string; value: CachedJudgement };
+  /** Imported models: `meta/<id>` (what the panel lists), `tokenizer/<id>` and `files/<id>` (the bytes): a listing stays cheap. */
+  models: { key: string; value: StoredModelEntry };
 }
 
 const DB_NAME = 'phased-ift-studio';
@@ -30,6 +33,7 @@ export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
       if (!db.objectStoreNames.contains('runs')) db.createObjectStore('runs');
       if (!db.objectStoreNames.contains('checkpoints')) db.createObjectStore('checkpoints').createIndex('byRun', 'runId');
       if (!db.objectStoreNames.contains('judgeReplies')) db.createObjectStore('judgeReplies');
+      if (!db.objectStoreNames.contains('models')) db.createObjectStore('models');
     },
   }).catch((error: unknown) => {
     dbPromise = undefined;

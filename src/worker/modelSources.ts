@@ -1,9 +1,15 @@
 // Turns a ModelSource (random init, a studio checkpoint, …) into the weights and tokenizer a run starts from.
+import type { InstructionRecord } from '../core/data/record';
 import { loadCheckpoint } from '../core/model/checkpoint';
 import type { GptConfig } from '../core/model/config';
 import { initGptParams, type GptParams } from '../core/model/gpt';
+import { hfParamsToVariables, importHfFolder } from '../core/model/hfImport';
+import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../core/model/memoryEstimate';
+import { pruneVocabulary, pruningStats } from '../core/model/vocabPruning';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
 import type { Tokenizer } from '../core/tokenizer/tokenizer';
+import type { RunConfig } from '../core/train/events';
+import { trainingTexts } from './hfModelTasks';
 import type { ModelSource } from './trainProtocol';
 
 export interface LoadedModel {
@@ -14,11 +20,25 @@ export interface LoadedModel {
   notes: string[];
 }
 
+/** What the training worker knows about the run a model is loaded for (used by imported models). */
+export interface LoadContext {
+  /** The WebGPU adapter's limits when the run trains on webgpu; no buffer-limit check without them. */
+  adapter?: AdapterLimits;
+  /** The run's batch, accumulation, template and context (0 = the model's own). */
+  run?: Pick<RunConfig, 'hyper' | 'contextLength' | 'template'>;
+  /** The records the run trains and evaluates on: vocabulary pruning keeps the ids their training strings use. */
+  records?: readonly InstructionRecord[];
+}
+
 /**
  * Weights and tokenizer for a fresh run (not a resume: a resume restores its optimizer and cursor too, through
  * `resumeFromCheckpoint`). `tokenizerTexts` builds the character alphabet of a randomly initialised model.
  */
-export async function loadModelSource(source: Exclude<ModelSource, { kind: 'checkpoint'; resume: true }>, tokenizerTexts: readonly string[]): Promise<LoadedModel> {
+export async function loadModelSource(
+  source: Exclude<ModelSource, { kind: 'checkpoint'; resume: true }>,
+  tokenizerTexts: readonly string[],
+  context: LoadContext = {},
+): Promise<LoadedModel> {
   switch (source.kind) {
     case 'random': {
       const tokenizer = CharTokenizer.fromTexts(tokenizerTexts);
@@ -35,7 +55,65 @@ export async function loadModelSource(source: Exclude<ModelSource, { kind: 'chec
       }
       return { config: ck.config, params: ck.params, tokenizer: ck.tokenizer, notes };
     }
+    case 'hf':
+      return loadHfModel(source, tokenizerTexts, context);
   }
+}
+
+const MiB = 2 ** 20;
+const bytes = (n: number) => (n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(2)} GiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+
+/**
+ * An imported Hugging Face folder: import (every problem names its file), prune the vocabulary to the run's data
+ * when asked, check one training step against the adapter's buffer limits before any tensor exists, then make the
+ * variables. The export goes back through the stored files and the run's checkpoint (`hfModelTasks.exportRunAsHf`):
+ * the pruning record travels in the checkpoint's tokenizer, the original table and layout in the files.
+ */
+function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerTexts: readonly string[], context: LoadContext): LoadedModel {
+  let imported;
+  try {
+    imported = importHfFolder(source.files, { maxContext: source.maxContext });
+  } catch (error) {
+    throw new Error(`Could not load ${source.name}: ${(error as Error).message}`);
+  }
+  const full = imported.config;
+  const notes = [`Weights from ${source.name} (${imported.source.architecture}, ${full.layers} layers × ${full.width}, vocabulary ${full.vocabSize}).`, ...imported.notes];
+  const hyper = context.run?.hyper;
+  const batch = hyper?.batchSize ?? 1;
+  const T = Math.min(context.run?.contextLength || full.contextLength, full.contextLength);
+
+  let config: GptConfig = full;
+  let params = imported.params;
+  let tokenizer: Tokenizer = imported.tokenizer;
+  if (source.prune) {
+    const texts = context.records ? trainingTexts(context.records, context.run?.template ?? 'paper') : tokenizerTexts;
+    const pruned = pruneVocabulary({ config: full, params, tokenizer: imported.tokenizer }, texts);
+    const stats = pruningStats(full, pruned.plan, batch, T);
+    ({ config, params, tokenizer } = pruned);
+    notes.push(
+      `Vocabulary pruned to the ${stats.keptTokens.toLocaleString('en')} of ${stats.originalTokens.toLocaleString('en')} tokens this data uses ` +
+        `(plus specials and byte tokens): ${bytes(stats.trainingBytesSaved)} less for weights, gradients and Adam moments, ` +
+        `${bytes(stats.logitBytesSaved)} less for the logits per step, about ${stats.estimatedSpeedup.toFixed(1)}× faster per step (arithmetic estimate). ` +
+        'The export writes the full vocabulary back.',
+    );
+  }
+
+  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1 };
+  if (context.adapter) {
+    const verdict = checkTrainingMemory(config, shape, context.adapter);
+    if (!verdict.fits) {
+      const advice = verdict.suggestion
+        ? `It would fit at batch ${verdict.suggestion.batchSize}${verdict.suggestion.contextLength < T ? ` with the context capped at ${verdict.suggestion.contextLength} (the model's context setting in the import panel)` : ''}${verdict.suggestion.batchSize < batch ? '; raise gradient accumulation to keep the effective batch' : ''}.`
+        : verdict.maxVocabRows !== undefined
+          ? `The token table alone is too large: ${source.prune ? 'the data uses too many tokens' : 'turn on vocabulary pruning'} (at most ${verdict.maxVocabRows.toLocaleString('en')} rows fit).`
+          : 'No smaller batch or context fits either.';
+      throw new Error(`${source.name} does not fit this GPU at batch ${batch}, context ${T}: ${verdict.reasons.join(' ')} ${advice}`);
+    }
+    notes.push(`A training step needs about ${bytes(verdict.estimate.total)}; its largest buffer (${verdict.estimate.largestBuffer.what}) fits the adapter's limits.`);
+  } else {
+    notes.push(`A training step needs about ${bytes(estimateTrainingMemory(config, shape).total)}.`);
+  }
+  return { config, params: hfParamsToVariables(config, params), tokenizer, notes };
 }
 
 /** Characters of the texts a character tokenizer cannot encode (they would all become <unk>). */

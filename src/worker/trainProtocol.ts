@@ -10,7 +10,12 @@ import type { ExactMatchOutcome } from './runEvaluation';
 export type ModelSource =
   | { kind: 'random'; config: GptConfig; seed: number }
   /** A checkpoint (safetensors bytes written by this studio): resume a run, or start a new one from its weights. */
-  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean; name?: string };
+  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean; name?: string }
+  /**
+   * A Hugging Face model folder the user imported (GPT-2 / GPT-Neo): its files by name. `prune` keeps only the
+   * tokens the run's data uses; `maxContext` caps the positions used (the rest are kept for export).
+   */
+  | { kind: 'hf'; files: Record<string, ArrayBuffer>; prune: boolean; name: string; maxContext?: number };
 
 export type TrainRequest =
   | {

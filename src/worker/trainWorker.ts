@@ -32,7 +32,7 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     init = { ...restored, phases: request.phases, heldOut: request.heldOut };
     notes = [`Resumed from step ${restored.resume.cursor.globalStep}.`];
   } else {
-    const loaded = await loadModelSource(request.model as Parameters<typeof loadModelSource>[0], request.tokenizerTexts ?? []);
+    const loaded = await loadModelSource(request.model as Parameters<typeof loadModelSource>[0], request.tokenizerTexts ?? [], { adapter: choice.adapter, run: request.config, records: [...request.phases.flat(), ...request.heldOut.map((h) => h.record)] });
     // contextLength 0 means "the model's own"; never more than the model has positions for.
     const contextLength = Math.min(request.config.contextLength || loaded.config.contextLength, loaded.config.contextLength);
     init = { config: { ...request.config, contextLength }, model: { config: loaded.config, params: loaded.params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };

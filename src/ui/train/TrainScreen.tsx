@@ -12,6 +12,8 @@ import { LossChart } from './LossChart';
 import { RunGenerations } from './RunGenerations';
 import { ConfigShare } from './ConfigShare';
 import { TrainSettingsForm } from './TrainSettingsForm';
+import { ModelImportPanel } from '../model/ModelImportPanel';
+import { HfExportButton } from '../model/HfExportButton';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
@@ -53,6 +55,7 @@ export function TrainScreen() {
           </span>
         </div>
         <TrainSettingsForm phaseCount={plan.phases.length} disabled={false} />
+        <ModelImportPanel />
         <div style={{ marginTop: 10 }}>
           <ConfigShare />
         </div>
@@ -230,6 +233,7 @@ function RunExports({ run }: { run: Run }) {
           Checkpoint (step {run.lastCheckpoint?.step ?? run.checkpointStep}, .safetensors)
         </button>
       )}
+      <HfExportButton run={run} />
       {run.leftoverTensors !== undefined && <span className="muted">tensors left in the worker after the run: {run.leftoverTensors}</span>}
       {problem && <span role="alert" style={{ color: 'var(--danger)' }}>{problem}</span>}
     </div>

@@ -3,6 +3,7 @@ import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
 import type { ModelRef } from '../../core/runs/settings';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
+import { useModelStore } from '../../state/modelStore';
 import type { BackendPreference } from '../../worker/backends';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
@@ -62,11 +63,14 @@ function useBaseModelAvailable(): boolean {
   return available;
 }
 
-/** Random initialisation at one of the sizes, or pretrained weights (the demo base model). */
+/** Random initialisation at one of the sizes, or pretrained weights (the demo base model, or an imported model). */
 function ModelSelect() {
   const settings = useTrainStore((s) => s.settings);
   const update = useTrainStore((s) => s.update);
   const baseAvailable = useBaseModelAvailable();
+  const imported = useModelStore((s) => s.models);
+  const selectImported = useModelStore((s) => s.selectForTraining);
+  const missing = settings.model?.kind === 'hf' && !imported.some((m) => settings.model?.kind === 'hf' && m.id === settings.model.id) ? settings.model : undefined;
   const value = settings.model ? `${settings.model.kind}:${settings.model.kind === 'hf' ? settings.model.id : ''}` : `preset:${settings.preset}`;
   return (
     <label className="field">
@@ -78,9 +82,19 @@ function ModelSelect() {
           const [kind, rest] = e.target.value.split(':') as [string, string];
           if (kind === 'preset') update({ preset: rest as GptPresetName, model: undefined });
           else if (kind === 'base') update({ model: BASE_MODEL });
+          else if (kind === 'hf') selectImported(rest);
         }}
       >
         {baseAvailable && <option value="base:">Demo base model (pretrained on plain statements; char-level)</option>}
+        {imported.map((m) => {
+          const c = m.description.config;
+          return (
+            <option key={m.id} value={`hf:${m.id}`}>
+              {m.name}: imported {m.description.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'}, {c.layers} layers × {c.width}, vocabulary {c.vocabSize}
+            </option>
+          );
+        })}
+        {missing && <option value={`hf:${missing.id}`}>{missing.name} (imported model not in this browser)</option>}
         {(Object.keys(GPT_PRESETS) as GptPresetName[]).map((name) => {
           const p = GPT_PRESETS[name];
           return (

@@ -1,0 +1,264 @@
+import { create } from 'zustand';
+import type { InstructionRecord } from '../core/data/record';
+import {
+  DEFAULT_MAX_CONTEXT,
+  defaultModelName,
+  deleteModel,
+  listModels,
+  loadTokenizerFiles,
+  newModelId,
+  saveModel,
+  updateModelMeta,
+  type StoredModelMeta,
+} from '../storage/modelStorage';
+import { downloadHfFolder, type DownloadProgress } from '../ui/model/hfDownload';
+import { baseName, folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../ui/model/hfFileSet';
+import { hfModelClient, HfModelError } from '../worker/hfModelClient';
+import type { HfFileBytes } from '../worker/hfModelProtocol';
+import { trainingTexts, type HfProblem } from '../worker/hfModelTasks';
+import { useTrainStore } from './trainStore';
+
+export interface ImportActivity {
+  stage: 'reading' | 'downloading' | 'checking' | 'saving';
+  detail: string;
+  /** 0–1 when known. */
+  fraction?: number;
+}
+
+/** A dropped file with the path it had in its folder (`gpt2/config.json`) or just its name. */
+export interface DroppedFile {
+  path: string;
+  file: Blob;
+}
+
+interface PruneCount {
+  /** Which dataset it was counted on. */
+  datasetKey: string;
+  keptTokens: number;
+  originalTokens: number;
+}
+
+interface ModelState {
+  models: StoredModelMeta[];
+  /** Files dropped so far that do not yet make a model (kept so the missing one can be added). */
+  pending?: { files: HfFileBytes; folder?: string };
+  activity?: ImportActivity;
+  /** Why the last import failed; the models already imported are untouched. */
+  problem?: HfProblem;
+  /** Files of the last drop that were left out, and why. */
+  ignored: { path: string; why: string }[];
+  /** The model the last import added (or replaced, when the same folder came again). */
+  lastImported?: { id: string; replaced: boolean };
+  pruneCounts: Record<string, PruneCount>;
+  restore(): Promise<void>;
+  importFiles(dropped: DroppedFile[]): Promise<void>;
+  importUrl(url: string): Promise<void>;
+  cancel(): void;
+  clearPending(): void;
+  updateModel(id: string, change: Partial<Pick<StoredModelMeta, 'prune' | 'maxContext' | 'name'>>): Promise<void>;
+  removeModel(id: string): Promise<void>;
+  /** Select this model for the next run (with its pruning choice). */
+  selectForTraining(id: string): void;
+  countPruned(id: string, datasetKey: string, records: readonly InstructionRecord[]): Promise<void>;
+}
+
+const problemOf = (error: unknown): HfProblem =>
+  error instanceof HfModelError ? error.problem : { file: (error as { file?: string }).file ?? '', message: error instanceof Error ? error.message : String(error) };
+
+export const useModelStore = create<ModelState>()((set, get) => {
+  let abort: AbortController | undefined;
+  const pruneInFlight = new Set<string>();
+
+  /** The selected run model follows renames, pruning changes and deletion of its import. */
+  const syncSelection = (meta: StoredModelMeta | undefined, id: string) => {
+    const train = useTrainStore.getState();
+    const ref = train.settings.model;
+    if (ref?.kind !== 'hf' || ref.id !== id) return;
+    train.update({ model: meta ? { kind: 'hf', id, name: meta.name, prune: meta.prune } : undefined });
+  };
+
+  /** Check `files` in the worker and keep them as a model; on failure keep them pending and say what is wrong. */
+  const checkAndSave = async (files: HfFileBytes, origin: string, folder: string | undefined) => {
+    const missing = missingParts(Object.keys(files));
+    if (missing.length > 0) {
+      set({
+        pending: { files, folder },
+        activity: undefined,
+        problem: {
+          file: missing[0]!,
+          message: `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not provided yet. The files given so far are kept: drop the missing ${missing.length > 1 ? 'ones' : 'one'} to complete the folder.`,
+        },
+      });
+      return;
+    }
+    set({ activity: { stage: 'checking', detail: `Checking ${Object.keys(files).length} files (config, every tensor's name and shape, tokenizer)…` } });
+    let checked;
+    try {
+      checked = await hfModelClient.inspect(files);
+    } catch (error) {
+      const returned = error instanceof HfModelError ? error.files : undefined;
+      set({ pending: returned ? { files: returned, folder } : undefined, activity: undefined, problem: problemOf(error) });
+      return;
+    }
+    const { description, fingerprint } = checked;
+    set({ activity: { stage: 'saving', detail: 'Keeping the model in this browser…' } });
+    const same = get().models.find((m) => m.fingerprint === fingerprint);
+    const contextCap = description.config.contextLength > DEFAULT_MAX_CONTEXT ? DEFAULT_MAX_CONTEXT : undefined;
+    const meta: StoredModelMeta = {
+      kind: 'meta',
+      id: same?.id ?? newModelId(),
+      name: same?.name ?? uniqueName(defaultModelName(description, folder), get().models),
+      importedAt: same?.importedAt ?? Date.now(),
+      origin,
+      description,
+      fileSizes: Object.fromEntries(Object.entries(checked.files).map(([n, b]) => [n, b.byteLength])),
+      fingerprint,
+      maxContext: same ? same.maxContext : contextCap,
+      prune: same?.prune ?? true,
+    };
+    try {
+      await saveModel(meta, checked.files);
+    } catch (error) {
+      set({ pending: { files: checked.files, folder }, activity: undefined, problem: problemOf(error) });
+      return;
+    }
+    set((s) => ({
+      models: same ? s.models.map((m) => (m.id === meta.id ? meta : m)) : [...s.models, meta],
+      pending: undefined,
+      activity: undefined,
+      problem: undefined,
+      lastImported: { id: meta.id, replaced: Boolean(same) },
+    }));
+    syncSelection(meta, meta.id);
+  };
+
+  return {
+    models: [],
+    ignored: [],
+    pruneCounts: {},
+    async restore() {
+      try {
+        const models = await listModels();
+        set({ models });
+      } catch (error) {
+        set({ problem: problemOf(error) });
+      }
+    },
+    async importFiles(dropped) {
+      if (get().activity) return;
+      const plan = planHfFileSet(dropped.map((d) => d.path));
+      set({ ignored: plan.ignored, problem: undefined, lastImported: undefined });
+      if (plan.read.length === 0) {
+        set({
+          problem: {
+            file: dropped.length === 1 ? baseName(dropped[0]!.path) : '',
+            message: `${dropped.length === 1 ? 'This file is' : 'None of these files is'} part of a model folder: drop config.json, model.safetensors (or its shards and index) and tokenizer.json (or vocab.json + merges.txt).`,
+          },
+        });
+        return;
+      }
+      const wanted = dropped.filter((d) => plan.read.includes(d.path));
+      const total = wanted.reduce((n, d) => n + d.file.size, 0);
+      const read: HfFileBytes = {};
+      let done = 0;
+      try {
+        for (const d of wanted) {
+          set({ activity: { stage: 'reading', detail: `Reading ${baseName(d.path)}…`, fraction: total ? done / total : undefined } });
+          read[baseName(d.path)] = await d.file.arrayBuffer();
+          done += d.file.size;
+        }
+      } catch (error) {
+        const d = wanted.find((w) => !(baseName(w.path) in read));
+        set({ activity: undefined, problem: { file: d ? baseName(d.path) : '', message: `could not be read (${(error as Error).message}).` } });
+        return;
+      }
+      const pending = get().pending;
+      const fresh = !pending || 'config.json' in read;
+      const files = mergeFileSets(pending?.files, read);
+      await checkAndSave(files, 'files', folderOf(dropped.map((d) => d.path)) ?? (fresh ? undefined : pending?.folder));
+    },
+    async importUrl(url) {
+      if (get().activity) return;
+      let base: string;
+      try {
+        base = normalizeBaseUrl(url);
+      } catch (error) {
+        set({ problem: { file: '', message: (error as Error).message } });
+        return;
+      }
+      abort = new AbortController();
+      set({ problem: undefined, ignored: [], lastImported: undefined, activity: { stage: 'downloading', detail: `Connecting to ${base}…` } });
+      let files: HfFileBytes;
+      try {
+        files = await downloadHfFolder(
+          base,
+          (p: DownloadProgress) =>
+            set({
+              activity: {
+                stage: 'downloading',
+                detail: `${p.fromCache ? 'From the browser cache' : 'Downloading'}: ${p.file} (${mib(p.loaded)}${p.total ? ` of ${mib(p.total)}` : ''})`,
+                fraction: p.total ? p.loaded / p.total : undefined,
+              },
+            }),
+          abort.signal,
+        );
+      } catch (error) {
+        const cancelled = (error as Error).name === 'AbortError';
+        set({ activity: undefined, problem: cancelled ? undefined : problemOf(error) });
+        return;
+      } finally {
+        abort = undefined;
+      }
+      const folder = base.replace(/\/resolve\/[^/]+\/$/, '').replace(/\/$/, '').split('/').slice(-2).join('/');
+      await checkAndSave(files, base, folder.replace(/^https?:$/, '') || undefined);
+    },
+    cancel() {
+      abort?.abort();
+    },
+    clearPending() {
+      set({ pending: undefined, problem: undefined, ignored: [] });
+    },
+    async updateModel(id, change) {
+      const meta = get().models.find((m) => m.id === id);
+      if (!meta) return;
+      const next = { ...meta, ...change };
+      set((s) => ({ models: s.models.map((m) => (m.id === id ? next : m)) }));
+      syncSelection(next, id);
+      await updateModelMeta(next).catch((error: unknown) => set({ problem: problemOf(error) }));
+    },
+    async removeModel(id) {
+      set((s) => ({ models: s.models.filter((m) => m.id !== id), lastImported: s.lastImported?.id === id ? undefined : s.lastImported }));
+      syncSelection(undefined, id);
+      await deleteModel(id).catch((error: unknown) => set({ problem: problemOf(error) }));
+    },
+    selectForTraining(id) {
+      const meta = get().models.find((m) => m.id === id);
+      if (meta) useTrainStore.getState().update({ model: { kind: 'hf', id, name: meta.name, prune: meta.prune } });
+    },
+    async countPruned(id, datasetKey, records) {
+      const key = `${id}|${datasetKey}`;
+      if (pruneInFlight.has(key) || get().pruneCounts[id]?.datasetKey === datasetKey) return;
+      pruneInFlight.add(key);
+      try {
+        const tokenizer = await loadTokenizerFiles(id);
+        if (!tokenizer) return;
+        const count = await hfModelClient.pruneCount(tokenizer, trainingTexts(records, 'paper'));
+        set((s) => ({ pruneCounts: { ...s.pruneCounts, [id]: { datasetKey, ...count } } }));
+      } catch {
+        // Only an estimate for the panel: the run prunes (and reports) on its own.
+      } finally {
+        pruneInFlight.delete(key);
+      }
+    },
+  };
+});
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+function uniqueName(name: string, models: readonly StoredModelMeta[]): string {
+  const taken = new Set(models.map((m) => m.name));
+  if (!taken.has(name)) return name;
+  for (let i = 2; ; i++) if (!taken.has(`${name} (${i})`)) return `${name} (${i})`;
+}

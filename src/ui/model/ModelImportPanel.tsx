@@ -1,0 +1,342 @@
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../../core/model/memoryEstimate';
+import { pruningStats } from '../../core/model/vocabPruning';
+import { useDatasetStore } from '../../state/datasetStore';
+import { useModelStore } from '../../state/modelStore';
+import { useTrainStore } from '../../state/trainStore';
+import { totalBytes, type StoredModelMeta } from '../../storage/modelStorage';
+import { Banner } from '../common/Banner';
+import { filesOfDrop, filesOfList } from './readDrop';
+
+const MiB = 2 ** 20;
+export function formatBytes(n: number): string {
+  return n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(2)} GiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+function formatParams(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+/** The WebGPU adapter's buffer limits as this page sees them: null without WebGPU, undefined while asking. */
+function useAdapterLimits(): AdapterLimits | null | undefined {
+  const [limits, setLimits] = useState<AdapterLimits | null>();
+  useEffect(() => {
+    let live = true;
+    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    const ask = gpu ? gpu.requestAdapter({ powerPreference: 'high-performance' }) : Promise.resolve(null);
+    ask.then(
+      (adapter) => live && setLimits(adapter ? { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } : null),
+      () => live && setLimits(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return limits;
+}
+
+/**
+ * Import a pretrained GPT-2 / GPT-Neo (TinyStories) model: drop its Hugging Face folder or files, or give a base
+ * URL. The folder is checked in a worker; what it holds, what was adapted and what a training step will need are
+ * shown; it then appears in the Model menu. A bad file gets a message naming it, and nothing imported before is lost.
+ */
+export function ModelImportPanel() {
+  const restore = useModelStore((s) => s.restore);
+  const models = useModelStore((s) => s.models);
+  const activity = useModelStore((s) => s.activity);
+  const problem = useModelStore((s) => s.problem);
+  const pending = useModelStore((s) => s.pending);
+  const ignored = useModelStore((s) => s.ignored);
+  const lastImported = useModelStore((s) => s.lastImported);
+  const importFiles = useModelStore((s) => s.importFiles);
+  const importUrl = useModelStore((s) => s.importUrl);
+  const cancel = useModelStore((s) => s.cancel);
+  const clearPending = useModelStore((s) => s.clearPending);
+  const [over, setOver] = useState(false);
+  const [url, setUrl] = useState('');
+  const filesInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    void restore();
+  }, [restore]);
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setOver(false);
+    void filesOfDrop(event.dataTransfer).then((files) => importFiles(files));
+  };
+  const busy = Boolean(activity);
+
+  return (
+    <details className="model-import" style={{ marginTop: 10 }} data-testid="model-import">
+      <summary className="small">
+        <strong style={{ display: 'inline' }}>Import a pretrained model</strong>{' '}
+        <span className="muted">GPT-2, distilgpt2, TinyStories (GPT-Neo) from a Hugging Face folder{models.length > 0 ? ` · ${models.length} imported` : ''}</span>
+      </summary>
+      <div
+        className={`dropzone${over ? ' over' : ''}`}
+        style={{ marginTop: 8, padding: 14 }}
+        data-testid="model-dropzone"
+        onDragOver={(event) => {
+          event.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
+        <div className="row" style={{ justifyContent: 'center' }}>
+          <strong>Drop a model folder or its files here</strong>
+          <span className="muted small">config.json · model.safetensors (or shards + index) · tokenizer.json (or vocab.json + merges.txt)</span>
+        </div>
+        <div className="row small" style={{ justifyContent: 'center', marginTop: 8 }}>
+          <button className="btn" disabled={busy} onClick={() => filesInput.current?.click()}>
+            Choose files…
+          </button>
+          <button className="btn" disabled={busy} onClick={() => folderInput.current?.click()}>
+            Choose a folder…
+          </button>
+          <span className="muted">or from a URL</span>
+          <input
+            type="url"
+            aria-label="Model base URL"
+            data-testid="model-url"
+            placeholder="https://huggingface.co/gpt2/resolve/main/"
+            value={url}
+            style={{ minWidth: 300 }}
+            onChange={(e) => setUrl(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && url.trim() && !busy) void importUrl(url);
+            }}
+          />
+          <button className="btn" data-testid="model-url-download" disabled={busy || !url.trim()} onClick={() => void importUrl(url)}>
+            Download
+          </button>
+        </div>
+        <input
+          ref={filesInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="model-file-input"
+          onChange={(e) => {
+            const files = filesOfList(e.target.files);
+            e.target.value = '';
+            if (files.length > 0) void importFiles(files);
+          }}
+        />
+        <input
+          ref={(el) => {
+            folderInput.current = el;
+            el?.setAttribute('webkitdirectory', '');
+          }}
+          type="file"
+          multiple
+          hidden
+          data-testid="model-folder-input"
+          onChange={(e) => {
+            const files = filesOfList(e.target.files);
+            e.target.value = '';
+            if (files.length > 0) void importFiles(files);
+          }}
+        />
+        {activity && (
+          <div style={{ marginTop: 10 }} role="status" aria-live="polite" data-testid="model-import-status" data-stage={activity.stage}>
+            <div className="row small muted" style={{ justifyContent: 'space-between' }}>
+              <span>{activity.detail}</span>
+              {activity.stage === 'downloading' && (
+                <button className="btn link" onClick={cancel}>
+                  Cancel
+                </button>
+              )}
+            </div>
+            <div className="progress">
+              <div style={{ width: `${Math.round((activity.fraction ?? (activity.stage === 'checking' ? 0.5 : 0)) * 100)}%` }} />
+            </div>
+          </div>
+        )}
+      </div>
+      {problem && (
+        <div style={{ marginTop: 8 }} data-testid="model-import-error" data-file={problem.file}>
+          <Banner kind="error" title="Could not import the model">
+            <div>{problem.message}</div>
+            {models.length > 0 && <div className="small">The models imported before are untouched.</div>}
+          </Banner>
+        </div>
+      )}
+      {pending && (
+        <div className="row small muted" style={{ marginTop: 6 }} data-testid="model-pending">
+          <span>Kept from the last drop: {Object.keys(pending.files).join(', ')}.</span>
+          <button className="btn link" onClick={clearPending}>
+            Clear
+          </button>
+        </div>
+      )}
+      {ignored.length > 0 && (
+        <div className="small muted" style={{ marginTop: 6 }} data-testid="model-ignored">
+          Left out: {ignored.map((i) => `${i.path} (${i.why})`).join('; ')}.
+        </div>
+      )}
+      {lastImported && (
+        <p className="small" role="status" data-testid="model-imported">
+          {lastImported.replaced ? 'The same model was imported again: its entry was refreshed.' : 'Imported: it is now in the Model menu.'}
+        </p>
+      )}
+      <div style={{ display: 'grid', gap: 10, marginTop: 10 }}>
+        {models.map((m) => (
+          <ImportedModelCard key={m.id} model={m} />
+        ))}
+      </div>
+    </details>
+  );
+}
+
+function ImportedModelCard({ model }: { model: StoredModelMeta }) {
+  const selected = useTrainStore((s) => s.settings.model?.kind === 'hf' && s.settings.model.id === model.id);
+  const updateModel = useModelStore((s) => s.updateModel);
+  const removeModel = useModelStore((s) => s.removeModel);
+  const selectForTraining = useModelStore((s) => s.selectForTraining);
+  const d = model.description;
+  const c = d.config;
+  const capped = c.contextLength < d.positions;
+  const dtypes = Object.entries(d.storedDtypes)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return (
+    <div className="example" data-testid="imported-model" data-model-id={model.id} data-selected={selected}>
+      <div className="row">
+        <strong style={{ display: 'inline' }} data-testid="imported-model-name">
+          {model.name}
+        </strong>
+        <span className="small muted">
+          {d.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'} · {formatBytes(totalBytes(model))} · {model.origin === 'files' ? 'dropped files' : model.origin}
+        </span>
+        <span style={{ flex: 1 }} />
+        {selected ? (
+          <span className="small" data-testid="model-selected">
+            ✓ selected for training
+          </span>
+        ) : (
+          <button className="btn" data-testid="model-use" onClick={() => selectForTraining(model.id)}>
+            Use for training
+          </button>
+        )}
+        <button className="btn link" aria-label={`Delete model ${model.name}`} onClick={() => void removeModel(model.id)}>
+          delete
+        </button>
+      </div>
+      <div className="stats" style={{ marginTop: 8 }} data-testid="imported-model-stats">
+        <Stat label="architecture" value={d.architecture} />
+        <Stat label="layers" value={c.layers} />
+        <Stat label="width" value={c.width} />
+        <Stat label="heads" value={c.heads} />
+        <Stat label="vocabulary" value={c.vocabSize.toLocaleString('en')} />
+        <Stat label={capped ? `context (of ${d.positions})` : 'context'} value={c.contextLength} />
+        <Stat label="parameters" value={formatParams(d.parameters)} />
+      </div>
+      <p className="small muted" style={{ margin: '6px 0 0' }}>
+        Weights: {d.weightFiles.join(', ')} ({dtypes}) · tokenizer: {d.tokenizer.file} ({d.tokenizer.vocabSize.toLocaleString('en')} ids, end of text {d.tokenizer.endOfText})
+        {c.attentionScale === 'none' ? ' · attention not scaled by 1/√d (GPT-Neo)' : ''}
+      </p>
+      {d.notes.length > 0 && (
+        <ul className="small" style={{ margin: '6px 0 0', paddingLeft: 18 }} data-testid="imported-model-notes">
+          {d.notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
+      <div className="row small" style={{ marginTop: 8 }}>
+        <label className="field">
+          <input type="checkbox" aria-label="Prune vocabulary" checked={model.prune} onChange={(e) => void updateModel(model.id, { prune: e.target.checked })} />
+          Prune the vocabulary to the dataset's tokens (export restores the full one)
+        </label>
+        <label className="field">
+          Training context
+          <input
+            type="number"
+            aria-label="Training context"
+            min={16}
+            max={c.contextLength}
+            step={1}
+            value={Math.min(model.maxContext ?? c.contextLength, c.contextLength)}
+            style={{ width: 90 }}
+            onChange={(e) => {
+              const v = Math.round(Number(e.target.value));
+              if (Number.isFinite(v) && v >= 2) void updateModel(model.id, { maxContext: v >= c.contextLength ? undefined : v });
+            }}
+          />
+        </label>
+      </div>
+      <MemoryLine model={model} />
+    </div>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string | number }) {
+  return (
+    <div className="stat">
+      <div className="value" style={{ fontSize: '1.05rem' }}>
+        {value}
+      </div>
+      <div className="label">{label}</div>
+    </div>
+  );
+}
+
+/** Memory of one training step at the run's batch and this model's context, against the adapter's limits. */
+function MemoryLine({ model }: { model: StoredModelMeta }) {
+  const hyper = useTrainStore((s) => s.settings.hyper);
+  const dataset = useDatasetStore((s) => s.dataset);
+  const pruneCount = useModelStore((s) => s.pruneCounts[model.id]);
+  const countPruned = useModelStore((s) => s.countPruned);
+  const limits = useAdapterLimits();
+  const datasetKey = dataset ? `${dataset.fileName}|${dataset.contentHash ?? ''}|${dataset.records.length}` : undefined;
+
+  useEffect(() => {
+    if (dataset && datasetKey && model.prune) void countPruned(model.id, datasetKey, dataset.records);
+  }, [dataset, datasetKey, model.id, model.prune, countPruned]);
+
+  const full = model.description.config;
+  const T = Math.min(model.maxContext ?? full.contextLength, full.contextLength);
+  const B = hyper.batchSize;
+  const counted = pruneCount && pruneCount.datasetKey === datasetKey ? pruneCount : undefined;
+  const config = model.prune && counted ? { ...full, vocabSize: counted.keptTokens } : full;
+  const shape = { batchSize: B, contextLength: T, accumulation: hyper.gradAccumulation > 1 };
+  let verdict;
+  let estimate;
+  try {
+    estimate = estimateTrainingMemory(config, shape);
+    verdict = limits ? checkTrainingMemory(config, shape, limits) : undefined;
+  } catch (error) {
+    return <p className="small">{(error as Error).message}</p>;
+  }
+  const stats = counted && model.prune ? pruningStats(full, { keep: Array.from({ length: counted.keptTokens }, (_, i) => i), originalVocabSize: full.vocabSize, counts: [] }, B, T) : undefined;
+  return (
+    <div className="small" style={{ marginTop: 8 }} data-testid="model-memory" data-fits={verdict ? String(verdict.fits) : 'unknown'}>
+      <div>
+        One training step at batch {B}, context {T}
+        {model.prune ? (counted ? `, ${counted.keptTokens.toLocaleString('en')} tokens kept` : ', vocabulary pruned (counting…)') : ''}: about{' '}
+        <strong style={{ display: 'inline' }}>{formatBytes(estimate.total)}</strong> (weights {formatBytes(estimate.weights)}, gradients {formatBytes(estimate.gradients)}, Adam{' '}
+        {formatBytes(estimate.adam)}, activations {formatBytes(estimate.activations)}, logits {formatBytes(estimate.logits)}). Largest buffer: {estimate.largestBuffer.what},{' '}
+        {formatBytes(estimate.largestBuffer.bytes)}
+        {limits ? ` of the adapter's ${formatBytes(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize))} limit.` : limits === null ? ' (no WebGPU here: no buffer limit to check).' : '.'}
+      </div>
+      {stats && (
+        <div data-testid="model-pruning">
+          Pruning on {dataset?.fileName}: {stats.keptTokens.toLocaleString('en')} of {stats.originalTokens.toLocaleString('en')} tokens kept, {formatBytes(stats.trainingBytesSaved)} less for
+          weights, gradients and Adam, {formatBytes(stats.logitBytesSaved)} less logits per step, about {stats.estimatedSpeedup.toFixed(1)}× faster per step.
+        </div>
+      )}
+      {verdict && !verdict.fits && (
+        <div style={{ color: 'var(--danger)' }} role="alert">
+          Does not fit: {verdict.reasons.join(' ')}{' '}
+          {verdict.suggestion
+            ? `It fits at batch ${verdict.suggestion.batchSize}${verdict.suggestion.contextLength < T ? ` with a training context of ${verdict.suggestion.contextLength}` : ''}.`
+            : verdict.maxVocabRows !== undefined
+              ? `Even batch 1 is too large: the token table must shrink to ${verdict.maxVocabRows.toLocaleString('en')} rows${model.prune ? '' : ' (turn on vocabulary pruning)'}.`
+              : ''}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,20 @@
+import type { HfModelDescription, HfProblem } from './hfModelTasks';
+
+/** File name → bytes, as dropped or downloaded. */
+export type HfFileBytes = Record<string, ArrayBuffer>;
+
+/** Requests to `hfModelWorker`: checking a dropped folder, a pruning count, an export. Each carries an id. */
+export type HfModelRequest =
+  /** Check a whole folder as a run would load it. The files are transferred and come back in the reply. */
+  | { id: number; type: 'inspect'; files: HfFileBytes }
+  /** How many token ids vocabulary pruning keeps for these texts (only the tokenizer files are needed). */
+  | { id: number; type: 'pruneCount'; files: HfFileBytes; texts: string[] }
+  /** A run's checkpoint back into the imported model's Hugging Face layout. */
+  | { id: number; type: 'export'; files: HfFileBytes; checkpoint: ArrayBuffer };
+
+export type HfModelResponse =
+  | { id: number; type: 'inspected'; description: HfModelDescription; fingerprint: string; files: HfFileBytes }
+  | { id: number; type: 'pruneCount'; keptTokens: number; originalTokens: number }
+  | { id: number; type: 'exported'; files: Record<string, Uint8Array | string>; notes: string[] }
+  /** `files` come back when the request transferred them (an inspect), so the page keeps what it read. */
+  | { id: number; type: 'error'; problem: HfProblem; files?: HfFileBytes };

@@ -1,0 +1,138 @@
+/**
+ * The work behind the "Import a model" panel and the Hugging Face export, as plain functions over bytes (no tfjs
+ * backend, no DOM): they run in `hfModelWorker`, in the training worker and in Node tests alike.
+ *
+ * - `describeHfFolder`: what a dropped folder holds, checked the way a run will load it (config, every weight's
+ *   name and shape, the tokenizer against the model) — or an `HfImportError` naming the file at fault.
+ * - `countPrunedVocabulary`: how many token ids the dataset's training strings keep after vocabulary pruning.
+ * - `exportRunAsHf`: a run's checkpoint back into the imported model's own layout, with the full vocabulary.
+ */
+import type { InstructionRecord } from '../core/data/record';
+import { readCheckpointInfo } from '../core/model/checkpoint';
+import { countGptParams, gptParamShapes, type GptConfig } from '../core/model/config';
+import { exportHfModel, HfExportError, type HfExport } from '../core/model/hfExport';
+import { importHfFolder, importHfModel, importHfTokenizer, HfImportError, type HfArchitecture, type HfFiles } from '../core/model/hfImport';
+import { parseSafetensors } from '../core/model/safetensors';
+import { planVocabPruning, unpruneParams } from '../core/model/vocabPruning';
+import { PrunedTokenizer } from '../core/tokenizer/bpePruned';
+import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
+import { encodeExample, type TemplateName } from '../core/train/template';
+
+/** What the panel shows about an imported model. Plain data: it crosses workers and sits in IndexedDB. */
+export interface HfModelDescription {
+  architecture: HfArchitecture;
+  /** Our config, with GPT-Neo's context already capped at its attention window. */
+  config: GptConfig;
+  /** Position embeddings in the checkpoint. */
+  positions: number;
+  parameters: number;
+  /** `tokenizer.json` or `vocab.json + merges.txt`, and its size. */
+  tokenizer: { file: string; vocabSize: number; endOfText: string };
+  /** Where the weights came from (one file or the shards). */
+  weightFiles: string[];
+  /** Stored dtype → number of tensors. */
+  storedDtypes: Record<string, number>;
+  /** Facts the user should know: capped context, skipped buffers, F16/BF16 widened, defaults taken. */
+  notes: string[];
+  /** `_name_or_path` from config.json when it has one (e.g. "gpt2", "roneneldan/TinyStories-1M"). */
+  suggestedName?: string;
+}
+
+/** A problem the user can act on: which file, and what is wrong with it. */
+export interface HfProblem {
+  file: string;
+  message: string;
+}
+
+export function problemOf(error: unknown): HfProblem {
+  if (error instanceof HfImportError) return { file: error.file, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { file: '', message };
+}
+
+/** Reads a whole model folder (config, weights, tokenizer) as a run would, and describes it. Throws HfImportError. */
+export function describeHfFolder(files: HfFiles): HfModelDescription {
+  const imported = importHfFolder(files);
+  const { source, config } = imported;
+  const tokenizerFile = Object.keys(files).some((n) => n.split(/[\\/]/).pop() === 'tokenizer.json') ? 'tokenizer.json' : 'vocab.json + merges.txt';
+  const nameOrPath = source.configJson._name_or_path;
+  return {
+    architecture: source.architecture,
+    config,
+    positions: source.positions,
+    parameters: countGptParams(config),
+    tokenizer: { file: tokenizerFile, vocabSize: imported.tokenizer.vocabSize, endOfText: imported.tokenizer.endOfText },
+    weightFiles: source.weightFiles,
+    storedDtypes: source.storedDtypes,
+    notes: imported.notes,
+    suggestedName: typeof nameOrPath === 'string' && nameOrPath.trim() !== '' ? nameOrPath.trim() : undefined,
+  };
+}
+
+/**
+ * The strings a run's tokenizer encodes for these records, piece by piece, exactly as `encodeExample` cuts them
+ * (prompt parts and response apart): pruning on these keeps every id the run will meet.
+ */
+export function trainingTexts(records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[], template: TemplateName): string[] {
+  const texts: string[] = [];
+  const recorder = {
+    bosId: 0,
+    eosId: 0,
+    padId: 0,
+    encode(text: string) {
+      texts.push(text);
+      return [];
+    },
+  };
+  for (const r of records) encodeExample(template, recorder, r);
+  return texts;
+}
+
+/** How many ids vocabulary pruning keeps for these texts (plus specials and the byte tokens), of how many. */
+export function countPrunedVocabulary(tokenizerFiles: HfFiles, texts: readonly string[]): { keptTokens: number; originalTokens: number } {
+  const { tokenizer } = importHfTokenizer(tokenizerFiles);
+  const plan = planVocabPruning(tokenizer, texts);
+  return { keptTokens: plan.keep.length, originalTokens: plan.originalVocabSize };
+}
+
+/**
+ * A run's checkpoint (studio safetensors) as the imported model's Hugging Face folder: the original names and
+ * layout, the full vocabulary (a pruned run's rows written back into the original table; the rows it never saw
+ * stay as they were), the original position rows past the run's context, config.json and the tokenizer files.
+ */
+export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array): HfExport {
+  const info = readCheckpointInfo(checkpointBytes);
+  const ck = info.config;
+  const imported = importHfModel(modelFiles, { maxContext: ck.contextLength });
+  const original = imported.config;
+  const same = (['layers', 'width', 'heads', 'mlpRatio', 'contextLength', 'attentionScale'] as const).filter((k) => ck[k] !== original[k]);
+  if (same.length > 0) {
+    throw new HfExportError(
+      `The checkpoint does not come from this model: ${same.map((k) => `${k} ${String(ck[k])} vs ${String(original[k])}`).join(', ')}.`,
+    );
+  }
+  const file = parseSafetensors(checkpointBytes);
+  let params: Record<string, Float32Array> = {};
+  for (const [name, shape] of gptParamShapes(ck)) {
+    const t = file.read(name);
+    if (t.dtype !== 'float32' || t.shape.join(',') !== shape.join(',')) {
+      throw new HfExportError(`Checkpoint parameter "${name}" is [${t.shape.join(', ')}] ${t.storedAs}; expected float [${shape.join(', ')}].`);
+    }
+    params[name] = t.data as Float32Array;
+  }
+  const tokenizer = tokenizerFromJSON(info.tokenizerJSON);
+  let config = ck;
+  const notes: string[] = [];
+  if (tokenizer instanceof PrunedTokenizer) {
+    if (tokenizer.base.vocabSize !== original.vocabSize) {
+      throw new HfExportError(`The run's tokenizer was pruned from ${tokenizer.base.vocabSize} ids, but the model has ${original.vocabSize} rows.`);
+    }
+    const keep = tokenizer.keep();
+    ({ config, params } = unpruneParams(ck, params, { keep, originalVocabSize: original.vocabSize, counts: [] }, imported.params.wte!));
+    notes.push(`The ${keep.length} trained token rows were written back into the full ${original.vocabSize}-token table; the other rows are the original ones.`);
+  } else if (ck.vocabSize !== original.vocabSize) {
+    throw new HfExportError(`The checkpoint has ${ck.vocabSize} token rows but the model ${original.vocabSize}, and no pruning record to map them back.`);
+  }
+  const out = exportHfModel({ config, params, source: imported.source, tokenizer });
+  return { files: out.files, notes: [...notes, ...out.notes] };
+}

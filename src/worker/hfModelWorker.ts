@@ -1,0 +1,36 @@
+/// <reference lib="webworker" />
+// Checks imported Hugging Face folders and writes exports off the page's thread: a 500 MB model.safetensors is
+// parsed, shape-checked and converted here, and the page stays responsive.
+import { fingerprintFiles } from '../storage/modelStorage';
+import { countPrunedVocabulary, describeHfFolder, exportRunAsHf, problemOf } from './hfModelTasks';
+import type { HfFileBytes, HfModelRequest, HfModelResponse } from './hfModelProtocol';
+
+const scope = self as DedicatedWorkerGlobalScope;
+const post = (message: HfModelResponse, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+const buffersOf = (files: HfFileBytes) => Object.values(files);
+
+scope.onmessage = (event: MessageEvent<HfModelRequest>) => {
+  const request = event.data;
+  const { id } = request;
+  try {
+    switch (request.type) {
+      case 'inspect': {
+        const description = describeHfFolder(request.files);
+        post({ id, type: 'inspected', description, fingerprint: fingerprintFiles(request.files), files: request.files }, buffersOf(request.files));
+        break;
+      }
+      case 'pruneCount':
+        post({ id, type: 'pruneCount', ...countPrunedVocabulary(request.files, request.texts) });
+        break;
+      case 'export': {
+        const out = exportRunAsHf(request.files, new Uint8Array(request.checkpoint));
+        const transfer = Object.values(out.files).flatMap((f) => (typeof f === 'string' ? [] : [f.buffer]));
+        post({ id, type: 'exported', files: out.files, notes: out.notes }, transfer);
+        break;
+      }
+    }
+  } catch (error) {
+    if (request.type === 'inspect') post({ id, type: 'error', problem: problemOf(error), files: request.files }, buffersOf(request.files));
+    else post({ id, type: 'error', problem: problemOf(error) });
+  }
+};
