@@ -13,11 +13,14 @@ test('phased vs one-off on WebGPU, then both overlaid on Compare with what chang
   await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 180_000 }).toBeGreaterThan(0);
   await expect(chart.locator('.recharts-reference-area').first()).toBeVisible();
 
-  const rows = page.getByTestId('run-row');
-  await expect(rows).toHaveCount(2);
-  await expect(rows.nth(0)).toHaveAttribute('data-status', 'done', { timeout: 300_000 });
-  await expect(rows.nth(1)).toHaveAttribute('data-status', 'done', { timeout: 300_000 });
+  const runRows = page.getByTestId('run-row');
+  await expect(runRows).toHaveCount(2);
+  await expect(runRows.nth(0)).toHaveAttribute('data-status', 'done', { timeout: 300_000 });
+  await expect(runRows.nth(1)).toHaveAttribute('data-status', 'done', { timeout: 300_000 });
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
+  // Every run answers the same held-out prompts after each phase and is scored for exact match at the end.
+  await expect(page.getByTestId('samples')).toBeVisible();
+  await expect(page.getByTestId('exact-match-table')).toContainText('phase 3');
 
   await page.getByRole('button', { name: 'Compare' }).click();
   await expect(page.getByTestId('overlay-chart')).toHaveAttribute('data-groups', '2');
@@ -29,4 +32,20 @@ test('phased vs one-off on WebGPU, then both overlaid on Compare with what chang
   await expect(changed).not.toContainText('hyper.lr');
   await expect(page.getByTestId('heldout-table')).toContainText('Easy → hard');
   await expect(page.getByTestId('paired-row')).toHaveCount(1);
+
+  // Blind A/B on the same held-out prompts: three votes, scored by the paper's formula.
+  const rows = page.getByTestId('vote-row');
+  const n = await rows.count();
+  expect(n).toBeGreaterThanOrEqual(3);
+  await rows.nth(0).getByRole('button', { name: 'Left' }).click();
+  await rows.nth(1).getByRole('button', { name: 'Right' }).click();
+  await rows.nth(2).getByRole('button', { name: 'Tie' }).click();
+  const winRate = page.getByTestId('win-rate');
+  await expect(winRate).toContainText('from 3 votes');
+  await expect(winRate).toContainText(/1 ties/);
+  const text = (await winRate.textContent())!;
+  const [, value] = /over B \(.*?\): (-?[\d.]+)/.exec(text)!;
+  // Left and Right land on A or B depending on the shuffle; either way one win, one loss and a tie is parity.
+  const wins = Number(/(\d+) A,/.exec(text)![1]);
+  expect(Number(value)).toBeCloseTo(((wins + 0.5) / 3 - 0.5) * 100, 1);
 });

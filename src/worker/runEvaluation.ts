@@ -1,5 +1,5 @@
 // What a run generates besides losses: sample answers at each phase end, exact match on the held-out set at the end.
-import { evaluateExactMatch, type ExactMatchReport } from '../core/eval/exactMatch';
+import { evaluateExactMatch, scoreExactMatch, type ExactMatchReport } from '../core/eval/exactMatch';
 import type { GenerationModel } from '../core/eval/generate';
 import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../core/eval/samples';
 import type { Tokenizer } from '../core/tokenizer/tokenizer';
@@ -11,7 +11,10 @@ const EXACT_MATCH_MAX_RECORDS = 300;
 const EXACT_MATCH_MAX_ANSWER_TOKENS = 64;
 
 export interface ExactMatchOutcome {
+  /** Per difficulty bucket (the phase a held-out record belongs to). */
   report?: ExactMatchReport;
+  /** Per level, when every held-out record carries a whole-number difficulty (the demo's levels 1–5). */
+  byLevel?: ExactMatchReport;
   /** Why exact match was not computed, when it was not. */
   skipped?: string;
   /** A few answers per bucket, right and wrong, for the user to read. */
@@ -42,9 +45,13 @@ export async function heldOutExactMatch(model: GenerationModel, tokenizer: Token
   }
   const records = heldOut.slice(0, EXACT_MATCH_MAX_RECORDS);
   const { report, items } = await evaluateExactMatch(model, tokenizer, records);
+  const levels = records.map((h) => h.record.score);
+  const byLevel = levels.every((l) => l !== undefined && Number.isInteger(l))
+    ? scoreExactMatch(items.map((item, i) => ({ ...item, bucket: String(levels[i]) })))
+    : undefined;
   const examples = items
     .filter((_, i) => i % Math.max(1, Math.floor(items.length / 12)) === 0)
     .slice(0, 12)
     .map((it) => ({ id: it.id, bucket: it.bucket, expected: it.expected, answer: it.answer, correct: it.answer === it.expected }));
-  return { report, examples, ...(records.length < heldOut.length ? { skipped: `scored the first ${records.length} of ${heldOut.length} held-out records` } : {}) };
+  return { report, ...(byLevel ? { byLevel } : {}), examples, ...(records.length < heldOut.length ? { skipped: `scored the first ${records.length} of ${heldOut.length} held-out records` } : {}) };
 }

@@ -3,11 +3,16 @@ import type { RunGroup } from './runGroups';
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—');
 
-/** Exact match per difficulty bucket at the end of each run: mean ± 95% interval over seeds, and paired vs one-off. */
+/**
+ * Exact match at the end of each run, per level where the data has levels (the demo) or else per difficulty bucket:
+ * mean ± 95% interval over seeds, and paired differences against one-off.
+ */
 export function ExactMatchComparison({ groups }: { groups: RunGroup[] }) {
   const withEm = groups.filter((g) => g.runs.some((r) => r.exactMatch?.report));
   if (withEm.length === 0) return null;
-  const buckets = [...new Set(withEm.flatMap((g) => g.runs.flatMap((r) => r.exactMatch?.report?.buckets.map((b) => b.bucket) ?? [])))].sort((a, b) =>
+  const byLevel = withEm.every((g) => g.runs.every((r) => !r.exactMatch?.report || r.exactMatch.byLevel));
+  const reportOf = (r: RunGroup['runs'][number]) => (byLevel ? r.exactMatch?.byLevel : r.exactMatch?.report);
+  const buckets = [...new Set(withEm.flatMap((g) => g.runs.flatMap((r) => reportOf(r)?.buckets.map((b) => b.bucket) ?? [])))].sort((a, b) =>
     a.localeCompare(b, undefined, { numeric: true }),
   );
   const columns = ['all', ...buckets];
@@ -15,7 +20,7 @@ export function ExactMatchComparison({ groups }: { groups: RunGroup[] }) {
     new Map(
       g.runs
         .map((r) => {
-          const report = r.exactMatch?.report;
+          const report = reportOf(r);
           const value = column === 'all' ? report?.overall.rate : report?.buckets.find((b) => b.bucket === column)?.rate;
           return [r.settings.seed, value ?? Number.NaN] as const;
         })
@@ -24,14 +29,14 @@ export function ExactMatchComparison({ groups }: { groups: RunGroup[] }) {
   const baseline = withEm.find((g) => g.runs[0]!.settings.arm.kind === 'one-off');
   return (
     <div style={{ marginTop: 16 }}>
-      <h3>Exact match on the held-out set per difficulty bucket (higher is better)</h3>
+      <h3>Exact match on the held-out set per {byLevel ? 'level' : 'difficulty bucket'} (higher is better)</h3>
       <table className="data small" data-testid="exact-match-comparison">
         <thead>
           <tr>
             <th>arm</th>
             {columns.map((c) => (
               <th key={c} className="num">
-                {c === 'all' ? 'all' : `phase ${c}`}
+                {c === 'all' ? 'all' : byLevel ? `level ${c}` : `phase ${c}`}
               </th>
             ))}
           </tr>

@@ -52,6 +52,16 @@ export function RunGenerations({ run }: { run: Run }) {
           </table>
         </div>
       )}
+      {em?.byLevel && (
+        <p className="small" data-testid="exact-match-levels">
+          Per level:{' '}
+          {em.byLevel.buckets.map((b) => (
+            <span key={b.bucket} style={{ marginRight: 12 }}>
+              level {b.bucket} <strong style={{ display: 'inline' }}>{pct(b.rate)}</strong> <span className="muted">({b.correct}/{b.n})</span>
+            </span>
+          ))}
+        </p>
+      )}
       {em?.skipped && <p className="small muted">Exact match: {em.skipped}.</p>}
       {snapshot && (
         <div data-testid="samples">
