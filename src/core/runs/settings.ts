@@ -62,3 +62,10 @@ export interface PhaseSettings {
   heldOutFraction: number;
   seed: number;
 }
+
+/**
+ * The demo experiment: fine-tune the shipped base model on the demo suite with the paper's recipe (2 epochs per
+ * phase, warm-up 10 % + cosine restarted per phase, fresh AdamW per phase, batch 16, clip 1, decay 0.1), at a
+ * learning rate suited to a small model rather than the paper's 5e-6 for 7B.
+ */
+export const DEMO_HYPER: Hyper = { ...DEFAULT_TRAIN_SETTINGS.hyper, lr: 1e-3, minLrRatio: 0.1, epochsPerPhase: 2, batchSize: 16 };

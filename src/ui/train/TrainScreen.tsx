@@ -11,7 +11,8 @@ import { BackendCheck } from './BackendCheck';
 import { LossChart } from './LossChart';
 import { RunGenerations } from './RunGenerations';
 import { ConfigShare } from './ConfigShare';
-import { TrainSettingsForm } from './TrainSettingsForm';
+import { BASE_MODEL, TrainSettingsForm, useBaseModelAvailable } from './TrainSettingsForm';
+import { DEMO_HYPER } from '../../core/runs/settings';
 import { ModelImportPanel } from '../model/ModelImportPanel';
 import { HfExportButton } from '../model/HfExportButton';
 
@@ -28,6 +29,8 @@ export function TrainScreen() {
   const runs = useTrainStore((s) => s.runs);
   const activeRunId = useTrainStore((s) => s.activeRunId);
   const queue = useTrainStore((s) => s.queue);
+  const update = useTrainStore((s) => s.update);
+  const baseAvailable = useBaseModelAvailable();
   const settings = useTrainStore((s) => s.settings);
   const notice = useTrainStore((s) => s.notice);
   const dismissNotice = useTrainStore((s) => s.dismissNotice);
@@ -67,6 +70,19 @@ export function TrainScreen() {
           <button className="btn primary" data-testid="train-start" onClick={() => queue([settings.arm], seeds, plan, dataset)}>
             {active ? 'Queue this run' : seedCount > 1 ? `Train ${seedCount} seeds` : 'Start training'}
           </button>
+          {baseAvailable && (
+            <button
+              className="btn"
+              data-testid="demo-experiment"
+              title="The demo base model, the paper's recipe at a small-model learning rate: easy → hard and one-off, same seeds"
+              onClick={() => {
+                update({ model: BASE_MODEL, hyper: DEMO_HYPER });
+                queue([{ kind: 'easy-to-hard' }, { kind: 'one-off' }], seeds, plan, dataset);
+              }}
+            >
+              Demo experiment (base model)
+            </button>
+          )}
           <button
             className="btn"
             data-testid="train-compare-preset"

@@ -46,7 +46,7 @@ function NumberField(props: { label: string; value: number; step?: number; min?:
 export const BASE_MODEL: ModelRef = { kind: 'base', url: `${import.meta.env.BASE_URL}models/base/base.safetensors`, name: 'the demo base model' };
 
 /** Whether the shipped base model is there (it is made by `npm run make:base`). */
-function useBaseModelAvailable(): boolean {
+export function useBaseModelAvailable(): boolean {
   const [available, setAvailable] = useState(false);
   useEffect(() => {
     let live = true;
