@@ -3,6 +3,7 @@ import type { CsvMapping } from '../core/data/csv';
 import { dataClient, WorkerParseError, type WorkerProgress } from '../worker/dataClient';
 import { clearCurrentDataset, loadCurrentDataset, saveCurrentDataset, type StoredDataset } from '../storage/storedDataset';
 import { usePhasesStore } from './phasesStore';
+import type { ScoreSet } from '../worker/dataProtocol';
 
 export const DEMO_DATASET_URL = `${import.meta.env.BASE_URL}demo/demo-suite.json`;
 /** Files above this size are refused before reading: the browser would run out of memory long before training. */
@@ -39,6 +40,8 @@ interface DatasetState {
   unload(): Promise<void>;
   cancelLoading(): void;
   dismissProblem(): void;
+  /** Adds scores computed later (judge, IFD …), replacing the set with the same scorerId, and saves the dataset. */
+  addScoreSet(scoreSet: ScoreSet): Promise<void>;
 }
 
 export const useDatasetStore = create<DatasetState>()((set, get) => ({
@@ -161,5 +164,22 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
 
   dismissProblem() {
     set({ problem: undefined });
+  },
+
+  async addScoreSet(scoreSet) {
+    const current = get().dataset;
+    if (!current) return;
+    if (scoreSet.scores.length !== current.records.length) {
+      throw new Error(`The "${scoreSet.scorerId}" scores cover ${scoreSet.scores.length} records, but the dataset has ${current.records.length}.`);
+    }
+    const dataset: StoredDataset = { ...current, scoreSets: [...current.scoreSets.filter((s) => s.scorerId !== scoreSet.scorerId), scoreSet] };
+    set({ dataset });
+    usePhasesStore.getState().datasetChanged(dataset, usePhasesStore.getState().settings);
+    try {
+      await saveCurrentDataset(dataset);
+      set({ storageProblem: undefined });
+    } catch (error) {
+      set({ storageProblem: `${(error as Error).message} The new scores are on screen, but will not survive a reload.` });
+    }
   },
 }));

@@ -20,7 +20,7 @@ interface StudioDB extends DBSchema {
 }
 
 const DB_NAME = 'phased-ift-studio';
-// 3 is taken by the `models` store; 4 adds `judgeReplies`. Every store's creation is guarded, so any order works.
+// 4 added `judgeReplies` and `models`. Every store's creation is guarded, so any order of upgrades works.
 const DB_VERSION = 4;
 
 let dbPromise: Promise<IDBPDatabase<StudioDB>> | undefined;

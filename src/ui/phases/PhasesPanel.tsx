@@ -10,6 +10,8 @@ import { LengthConfound } from './LengthConfound';
 import { PhaseTable } from './PhaseTable';
 import { ScoreHistogram } from './ScoreHistogram';
 import { ScorerPicker } from './ScorerPicker';
+import { CutoffSuggestions } from '../scoring/CutoffSuggestions';
+import { MoreScorers } from '../scoring/MoreScorers';
 
 /** Difficulty scores and the phases they make: histogram with cut-offs, Table-1 statistics, export. */
 export function PhasesPanel() {
@@ -31,6 +33,7 @@ export function PhasesPanel() {
         </span>
       </div>
       <ScorerPicker />
+      <MoreScorers />
       <div className="grid-2" style={{ marginTop: 12 }}>
         <div>
           {bins && plan && (
@@ -51,6 +54,7 @@ export function PhasesPanel() {
         </div>
         <CutoffControls />
       </div>
+      <CutoffSuggestions />
       {problem && (
         <div style={{ marginTop: 12 }}>
           <Banner kind="error" title={problem} testId="phase-settings-error" />
