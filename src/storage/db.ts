@@ -21,7 +21,8 @@ interface StudioDB extends DBSchema {
 
 const DB_NAME = 'phased-ift-studio';
 // 4 added `judgeReplies` and `models`. Every store's creation is guarded, so any order of upgrades works.
-const DB_VERSION = 4;
+// Every store is created only when missing, so any older database upgrades to all of them.
+const DB_VERSION = 5;
 
 let dbPromise: Promise<IDBPDatabase<StudioDB>> | undefined;
 
