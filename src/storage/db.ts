@@ -20,8 +20,8 @@ interface StudioDB extends DBSchema {
 }
 
 const DB_NAME = 'phased-ift-studio';
-// 4 added `judgeReplies` and `models`. Every store's creation is guarded, so any order of upgrades works.
-// Every store is created only when missing, so any older database upgrades to all of them.
+// 4 added `judgeReplies` and `models`; 5 exists because some profiles reached 4 before `models` did. Every store is
+// created only when missing, so any older database upgrades to all of them.
 const DB_VERSION = 5;
 
 let dbPromise: Promise<IDBPDatabase<StudioDB>> | undefined;
