@@ -15,6 +15,7 @@
  * so the greedy tokens equal the argmax of `gptLogits` recomputed on the full sequence (tested).
  */
 import * as tf from '@tensorflow/tfjs';
+import { gelu, layerNorm, linear } from '../model/layers';
 import { headWidth, type GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';
 
@@ -53,25 +54,6 @@ function p(params: GptParams, name: string): tf.Variable {
   return v;
 }
 
-// ───────────────────────────── the layers (as in model/gpt.ts) ─────────────────────────────
-
-function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
-  const mean = tf.mean(x, -1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centred), -1, true);
-  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), weight), bias);
-}
-
-function linear(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: weight as tf.Tensor2D, bias }) as tf.Tensor2D;
-}
-
-const GELU_C = Math.sqrt(2 / Math.PI);
-
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), GELU_C);
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-}
 
 /** Keys and values of one layer, [B, H, t, D] (a type alias, so tf.tidy accepts it inside what it returns). */
 type LayerCache = { k: tf.Tensor4D; v: tf.Tensor4D };

@@ -7,6 +7,7 @@
  * Everything here is synchronous and allocation-only: call it inside the caller's `tf.tidy`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gelu, layerNorm, linear } from './layers';
 import { embeddingLookup, type EmbeddingGradPath } from '../kernels/embedding';
 import { sparseCrossEntropy } from '../kernels/sparseCrossEntropy';
 import { deriveSeed, mulberry32 } from '../util/random';
@@ -116,28 +117,8 @@ export function disposeGptCaches(): void {
   maskCache.clear();
 }
 
-// ───────────────────────────── layers ─────────────────────────────
+// ───────────────────────────── layers (layerNorm, linear, gelu live in layers.ts) ─────────────────────────────
 
-/** x: [N, C]; statistics over the channels, biased variance as in PyTorch. */
-function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
-  const mean = tf.mean(x, -1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centred), -1, true);
-  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), weight), bias);
-}
-
-/** Conv1D as in GPT-2: x [N, in] · W [in, out] + b, one fused kernel where the backend has it. */
-function linear(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: weight as tf.Tensor2D, bias }) as tf.Tensor2D;
-}
-
-const GELU_C = Math.sqrt(2 / Math.PI);
-
-/** GPT-2's `gelu_new` (the tanh approximation), which both GPT-2 and GPT-Neo checkpoints were trained with. */
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), GELU_C);
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-}
 
 /**
  * x: [B·T, C] → [B·T, C]. One matmul makes q, k, v for every head; one transpose puts the heads next to the batch.
