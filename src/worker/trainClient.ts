@@ -16,7 +16,9 @@ export class TrainClient {
       if (event.data.type === 'finished' || event.data.type === 'failed') this.terminate(worker);
     };
     worker.onerror = (event) => {
-      onMessage({ type: 'failed', runId: request.runId, message: `The training worker crashed: ${event.message || 'unknown error'}` });
+      // A worker that fails to load (e.g. the studio was updated while this tab stayed open) reports no message.
+      const why = event.message || 'it could not start, or stopped without a word from the browser; if the studio was updated, reload the page';
+      onMessage({ type: 'failed', runId: request.runId, message: `The training worker crashed: ${why}.` });
       this.terminate(worker);
     };
     const transfer = request.model.kind === 'checkpoint' ? [request.model.bytes] : [];
