@@ -1,6 +1,7 @@
 // Pictures of what a person sees, for the README. Written to docs/screenshots only when UPDATE_SCREENSHOTS=1,
 // so an ordinary test run never changes the tree; either way the screens must render without errors.
 import { expect, test } from '@playwright/test';
+import { loadSmallDemo, microSettings } from './studio';
 
 const save = process.env.UPDATE_SCREENSHOTS === '1';
 
@@ -13,6 +14,29 @@ test('the phases screen on the demo dataset', async ({ page }) => {
   await expect(page.getByTestId('phase-table')).toBeVisible();
   await page.getByTestId('score-histogram').scrollIntoViewIfNeeded();
   const shot = await page.screenshot({ fullPage: false, path: save ? 'docs/screenshots/phases.png' : undefined });
+  expect(shot.byteLength).toBeGreaterThan(10_000);
+  expect(errors).toEqual([]);
+});
+
+test('the train and compare screens after phased vs one-off (wasm, for speed)', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.goto('/?backend=wasm');
+  await loadSmallDemo(page, 40);
+  await microSettings(page);
+  await page.getByLabel('Epochs per phase').fill('3');
+  await page.getByLabel('Seeds per arm').fill('2');
+  await page.getByTestId('train-compare-preset').click();
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(4);
+  for (let i = 0; i < 4; i++) await expect(rows.nth(i)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await page.screenshot({ path: save ? 'docs/screenshots/train.png' : undefined });
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await expect(page.getByTestId('overlay-chart')).toHaveAttribute('data-groups', '2');
+  await page.waitForTimeout(300);
+  const shot = await page.screenshot({ fullPage: true, path: save ? 'docs/screenshots/compare.png' : undefined });
   expect(shot.byteLength).toBeGreaterThan(10_000);
   expect(errors).toEqual([]);
 });
