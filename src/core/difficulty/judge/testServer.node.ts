@@ -29,7 +29,20 @@ export interface StubServer {
   close(): Promise<void>;
 }
 
-export async function startStubJudge(handler: (req: StubRequest) => StubAnswer, maxRequests = 200): Promise<StubServer> {
+/** Headers that let a page on another origin (the studio in a browser test) call the stub. */
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'content-type, authorization',
+  'Access-Control-Expose-Headers': 'retry-after',
+};
+
+export async function startStubJudge(
+  handler: (req: StubRequest) => StubAnswer,
+  maxRequests = 200,
+  options: { cors?: boolean } = {},
+): Promise<StubServer> {
+  const cors = options.cors ? CORS : {};
   let inFlight = 0;
   const state = { requests: [] as StubRequest[], maxInFlight: 0, refused: 0 };
   const timers = new Set<NodeJS.Timeout>();
@@ -37,7 +50,7 @@ export async function startStubJudge(handler: (req: StubRequest) => StubAnswer, 
   const respond = (res: ServerResponse, answer: StubAnswer) => {
     if (res.destroyed) return;
     if ('reply' in answer) {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.writeHead(200, { 'Content-Type': 'application/json', ...cors });
       res.end(
         JSON.stringify({
           id: 'stub',
@@ -47,21 +60,26 @@ export async function startStubJudge(handler: (req: StubRequest) => StubAnswer, 
         }),
       );
     } else if ('raw' in answer) {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.writeHead(200, { 'Content-Type': 'text/plain', ...cors });
       res.end(answer.raw);
     } else {
-      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...cors, ...answer.headers });
       res.end(answer.body ?? JSON.stringify({ error: { message: `stub status ${answer.status}` } }));
     }
   };
 
   const server = createServer((req, res) => {
+    if (options.cors && req.method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS, 'Access-Control-Max-Age': '600' });
+      res.end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (state.requests.length >= maxRequests) {
         state.refused++;
-        res.writeHead(418);
+        res.writeHead(418, cors);
         res.end('{"error":"the stub judge refuses: too many requests in one test"}');
         return;
       }
