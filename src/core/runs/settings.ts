@@ -1,6 +1,6 @@
 import type { GptPresetName } from '../model/config';
 import type { ArmSpec } from '../train/arms';
-import type { Hyper } from '../train/events';
+import { PAPER_HYPER, type Hyper } from '../train/events';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -32,22 +32,8 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   preset: 'small',
   backend: 'auto',
   seed: 1,
-  hyper: {
-    lr: 2e-3,
-    minLrRatio: 0.1,
-    epochsPerPhase: 2,
-    batchSize: 16,
-    gradAccumulation: 1,
-    warmupRatio: 0.1,
-    weightDecay: 0.1,
-    clipNorm: 1,
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    restartSchedulePerPhase: true,
-    resetOptimizerPerPhase: true,
-    replayFraction: 0,
-  },
+  // The paper's recipe (Pang et al. 2024, §4), except a learning rate for a small model trained from scratch.
+  hyper: { ...PAPER_HYPER, lr: 2e-3, minLrRatio: 0.1 },
   maxSteps: 0,
   logEvery: 5,
   evalEvery: 0,
@@ -68,4 +54,4 @@ export interface PhaseSettings {
  * phase, warm-up 10 % + cosine restarted per phase, fresh AdamW per phase, batch 16, clip 1, decay 0.1), at a
  * learning rate suited to a small model rather than the paper's 5e-6 for 7B.
  */
-export const DEMO_HYPER: Hyper = { ...DEFAULT_TRAIN_SETTINGS.hyper, lr: 1e-3, minLrRatio: 0.1, epochsPerPhase: 2, batchSize: 16 };
+export const DEMO_HYPER: Hyper = { ...PAPER_HYPER, lr: 1e-3, minLrRatio: 0.1 };
