@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregate, main, parseArmList, renderMarkdown, type ExperimentResult, type RunResult } from './experiment';
+import { aggregate, main, mergeExperiments, parseArmList, renderMarkdown, type ExperimentResult, type RunResult } from './experiment';
 import { makeBaseModel, MICRO_DEFAULTS, restoreWasmMatMul } from './make-base-model';
 import { setNodeBackend } from './tfNode';
 
@@ -91,5 +91,26 @@ describe('npm run experiment -- --quick', () => {
     expect(saved.markdown).toContain('Easy → hard − One-off');
     expect(logs.join('\n')).toContain('| base model (no IFT) |');
     expect(renderMarkdown(saved)).toBe(saved.markdown);
+
+    // Another process's seed merges into one table; another experiment, or the same seed twice, is refused.
+    const other: ExperimentResult = structuredClone(saved);
+    other.options.seeds = [2];
+    other.wallMs = saved.wallMs + 1000;
+    for (const r of other.runs) {
+      r.seed = 2;
+      r.exactMatch.overall.rate = saved.runs.find((x) => x.arm === r.arm)!.exactMatch.overall.rate + 0.1;
+    }
+    const merged = mergeExperiments([saved, other]);
+    expect(merged.options.seeds).toEqual([1, 2]);
+    expect(merged.runs.map((r) => `${r.arm}/${r.seed}`).slice(0, 5)).toEqual(['one-off/1', 'easy-to-hard/1', 'hard-to-easy/1', 'random-stages/1', 'one-off/2']);
+    expect(merged.wallMs).toBe(other.wallMs);
+    const oneOff = saved.runs[0]!.exactMatch.overall.rate;
+    expect(merged.summary['em.all']!['one-off']!.mean).toBeCloseTo(oneOff + 0.05, 12);
+    expect(merged.summary['em.all']!['one-off']!.n).toBe(2);
+    expect(merged.markdown).toContain('2 seeds: 1, 2');
+    expect(() => mergeExperiments([saved, saved])).toThrow(/one-off seed 1/);
+    const elsewhere: ExperimentResult = structuredClone(other);
+    elsewhere.options.hyper.lr *= 2;
+    expect(() => mergeExperiments([saved, elsewhere])).toThrow(/Part 2 ran another experiment/);
   }, 60_000);
 });

@@ -3,6 +3,7 @@
  *
  *   npm run experiment -- --arms one-off,easy-to-hard,hard-to-easy,random-stages --seeds 3
  *   npm run experiment -- --quick                      # 1 seed, a few steps: the smoke test
+ *   npm run experiment -- --merge a.json,b.json        # one table from processes that ran other seeds
  *   options: --base FILE (default public/models/base/base.safetensors) --steps-budget N | --train-fraction F
  *            --epochs E --lr X --batch B --held-out-fraction F --ood-per-level N --out FILE --seed-list 1,2,3
  *
@@ -33,11 +34,11 @@ import { loadCheckpoint, readCheckpointInfo } from '../src/core/model/checkpoint
 import { disposeGptParams } from '../src/core/model/gpt';
 import { DEFAULT_CUTOFFS } from '../src/core/phases/plan';
 import type { Tokenizer } from '../src/core/tokenizer/tokenizer';
-import { assertEqualBudgets, buildArm, armLabel, type ArmSpec } from '../src/core/train/arms';
+import { assertEqualBudgets, buildArm, armLabel, shareOfEachPhase, type ArmSpec } from '../src/core/train/arms';
 import { PAPER_HYPER, type Hyper, type RunEvent } from '../src/core/train/events';
 import { runTraining, type HeldOutRecord } from '../src/core/train/runner';
 import { armSlug, phasesFromScores } from '../src/core/train/runFile';
-import { encodeExample } from '../src/core/train/template';
+import { encodeExample, fittingContextLength } from '../src/core/train/template';
 import { hashUnit } from '../src/core/util/hash';
 import { speedUpWasmMatMul } from './make-base-model';
 import { setNodeBackend } from './tfNode';
@@ -286,7 +287,7 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
     const rows = o.stepsBudget * o.hyper.batchSize * o.hyper.gradAccumulation;
     fraction = Math.min(1, rows / o.hyper.epochsPerPhase / totalTrain);
   }
-  const phases = plan.phases.map((p) => p.slice(0, Math.max(1, Math.round(fraction * p.length))));
+  const phases = shareOfEachPhase(plan.phases, fraction);
   const lossSet = plan.heldOut;
   const emSet = plan.heldOut.map((h) => ({ record: h.record, bucket: levelOf(h.record) }));
   const oodAll = await readRecords(o.oodPath);
@@ -297,7 +298,10 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
   const baseTok = loadCheckpoint(baseBytes);
   const tokenizer = baseTok.tokenizer;
   const longest = Math.max(...phases.flat().map((r) => encodeExample('paper', tokenizer, r).ids.length));
-  const contextLength = Math.min(baseInfo.config.contextLength, o.contextLength ?? Math.ceil((longest - 1) / 8) * 8);
+  // As the studio does: rows as long as the longest training or held-out example needs, within the model's context.
+  const contextLength = o.contextLength
+    ? Math.min(baseInfo.config.contextLength, o.contextLength)
+    : fittingContextLength('paper', tokenizer, [...phases.flat(), ...lossSet.map((h) => h.record)], baseInfo.config.contextLength);
   const data: ExperimentResult['data'] = {
     phases: plan.plan.phases.map((p, i) => ({ phase: p.index, range: p.range, train: phases[i]!.length, heldOut: p.heldOutIds.length })),
     heldOutPerLevel: countBy(emSet, (x) => x.bucket),
@@ -410,6 +414,34 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
   return result;
 }
 
+/**
+ * One result from several processes that ran the same experiment on different seeds (one per core: tfjs-wasm in
+ * Node uses one thread). Everything but the seeds must agree — base model, data, arms, hyper-parameters — and no
+ * (arm, seed) may appear twice. Wall time is the longest process's: they ran side by side.
+ */
+export function mergeExperiments(parts: readonly ExperimentResult[]): ExperimentResult {
+  if (parts.length === 0) throw new Error('Nothing to merge.');
+  const setup = (r: ExperimentResult) => JSON.stringify({ options: { ...r.options, seeds: [], out: '' }, base: r.base.meta, data: r.data });
+  const first = parts[0]!;
+  parts.forEach((r, i) => {
+    if (setup(r) !== setup(first)) throw new Error(`Part ${i + 1} ran another experiment (base model, data, arms or hyper-parameters differ from part 1); only seeds may differ.`);
+  });
+  const runs = parts.flatMap((r) => r.runs);
+  const keys = runs.map((r) => `${r.arm} seed ${r.seed}`);
+  const twice = keys.filter((k, i) => keys.indexOf(k) !== i);
+  if (twice.length > 0) throw new Error(`Runs appear in more than one part: ${[...new Set(twice)].join(', ')}.`);
+  runs.sort((a, b) => a.seed - b.seed || first.options.arms.findIndex((x) => armSlug(x) === a.arm) - first.options.arms.findIndex((x) => armSlug(x) === b.arm));
+  const merged: Omit<ExperimentResult, 'markdown'> = {
+    ...first,
+    command: parts.map((r) => r.command).join(' & '),
+    wallMs: Math.max(...parts.map((r) => r.wallMs)),
+    options: { ...first.options, seeds: [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b) },
+    runs,
+    ...aggregate(runs),
+  };
+  return { ...merged, markdown: renderMarkdown(merged) };
+}
+
 // ───────────────────────────── CLI ─────────────────────────────
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<ExperimentResult> {
@@ -430,14 +462,25 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Expe
       context: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
+      merge: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
+  if (values.merge) {
+    const parts = values.merge.split(',').map((f) => JSON.parse(readFileSync(resolve(f.trim()), 'utf8')) as ExperimentResult);
+    const merged = mergeExperiments(parts);
+    const out = resolve(values.out ?? DEFAULT_OPTIONS.out);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(merged, null, 1));
+    console.log(`${merged.markdown}\n\nwrote ${out} from ${parts.length} parts (${merged.runs.length} runs)`);
+    return merged;
+  }
   if (values.help) {
     console.log(
       'usage: npm run experiment -- [--arms one-off,easy-to-hard,hard-to-easy,random-stages] [--seeds N | --seed-list 1,2,3] [--base FILE]\n' +
         '       [--steps-budget N | --train-fraction F] [--epochs E] [--lr X] [--batch B] [--held-out-fraction F] [--ood-per-level N]\n' +
-        '       [--context T] [--out FILE] [--quick]',
+        '       [--context T] [--out FILE] [--quick]\n' +
+        '       npm run experiment -- --merge a.json,b.json [--out FILE]   # one table from processes that ran other seeds',
     );
     process.exit(0);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertEqualBudgets, budgetReport, buildArm, stageOrder, type ArmSpec } from './arms';
+import { assertEqualBudgets, budgetReport, buildArm, shareOfEachPhase, stageOrder, type ArmSpec } from './arms';
 import { rec } from './testing';
 
 // Phase sizes 5 / 3 / 2 like the paper's 30.3K / 14.7K / 6.8K, ids carry their phase.
@@ -83,5 +83,26 @@ describe('stageOrder', () => {
     expect(Array.from(order.slice(0, 10))).not.toEqual(Array.from(order.slice(10, 20)));
     expect(stageOrder(s, 7)).toEqual(order);
     expect(stageOrder(s, 8)).not.toEqual(order);
+  });
+});
+
+describe('shareOfEachPhase', () => {
+  const phases = [Array.from({ length: 10 }, (_, i) => `a${i}`), ['b0', 'b1', 'b2'], []];
+
+  it('keeps the first share of every phase, at least one record of a phase that has any', () => {
+    expect(shareOfEachPhase(phases, 0.2)).toEqual([['a0', 'a1'], ['b0'], []]);
+    expect(shareOfEachPhase(phases, 0.01)).toEqual([['a0'], ['b0'], []]);
+    expect(shareOfEachPhase(phases, 1)).toEqual(phases);
+  });
+
+  it('leaves every arm built from the shortened phases with the same budget', () => {
+    const short = shareOfEachPhase(phases, 0.5).map((p, i) => p.map((id) => rec(id, `task of phase ${i + 1}`, 'answer')));
+    const arms = (['one-off', 'easy-to-hard', 'hard-to-easy', 'random-stages'] as const).map((kind) => buildArm(short, { kind }, { epochsPerPhase: 2, replayFraction: 0, seed: 3 }));
+    expect(() => assertEqualBudgets(arms)).not.toThrow();
+    expect(budgetReport(arms).budgets[0]!.budget).toBe((5 + 2) * 2);
+  });
+
+  it('refuses a share outside (0, 1]', () => {
+    for (const bad of [0, -0.5, 1.5, Number.NaN]) expect(() => shareOfEachPhase(phases, bad)).toThrow(RangeError);
   });
 });

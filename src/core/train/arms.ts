@@ -186,3 +186,12 @@ export function stageOrder(stage: Stage, seed: number): Int32Array {
   }
   return out;
 }
+
+/**
+ * The first `share` of each phase's records (at least one): a quicker run that keeps every phase and the arms' equal
+ * budgets, since every arm is built from the same shortened phases. `share` is in (0, 1]; 1 keeps everything.
+ */
+export function shareOfEachPhase<T>(phases: readonly (readonly T[])[], share: number): T[][] {
+  if (!(share > 0 && share <= 1)) throw new RangeError(`The share of each phase must be above 0 and at most 1, got ${share}.`);
+  return phases.map((p) => p.slice(0, p.length === 0 ? 0 : Math.max(1, Math.round(share * p.length))));
+}

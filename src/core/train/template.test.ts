@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeExample, encodePrompt, renderTemplate, responseMask } from './template';
+import { encodeExample, encodePrompt, fittingContextLength, renderTemplate, responseMask } from './template';
 import { rec, ToyTokenizer } from './testing';
 
 const tok = new ToyTokenizer();
@@ -51,5 +51,18 @@ describe('alpaca template', () => {
 
   it('rejects an unknown template by name', () => {
     expect(() => encodeExample('nope' as never, tok, rec('a', 'x', 'y'))).toThrow(/Unknown prompt template "nope"/);
+  });
+});
+
+describe('fittingContextLength', () => {
+  it('is the longest example less its last id, rounded up to 8, capped at the model context', () => {
+    // <bos> "User: Hi" <eos> "\nAssistant: " "Hello" <eos> = 1 + 8 + 1 + 12 + 5 + 1 = 28 ids, 27 inputs.
+    const short = rec('a', 'Hi', 'Hello');
+    expect(encodeExample('paper', tok, short).ids).toHaveLength(28);
+    expect(fittingContextLength('paper', tok, [short], 1024)).toBe(32);
+    // 16 more characters of output: 43 inputs → 48.
+    expect(fittingContextLength('paper', tok, [short, rec('b', 'Hi', 'Hello' + 'x'.repeat(16))], 1024)).toBe(48);
+    expect(fittingContextLength('paper', tok, [short], 20)).toBe(20);
+    expect(fittingContextLength('paper', tok, [], 1024)).toBe(8);
   });
 });

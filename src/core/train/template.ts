@@ -97,3 +97,19 @@ export function responseMask(e: EncodedExample): Uint8Array {
   m.fill(1, e.promptLength);
   return m;
 }
+
+/**
+ * The row length a run needs: its longest example (inputs are the ids but the last), rounded up to a multiple of 8
+ * so nearby datasets share GPU programs, and never more than the model's context. Padding every row to a long
+ * context (GPT-2's 1024, say) when the data is short would pay for positions no example uses.
+ */
+export function fittingContextLength(
+  name: TemplateName,
+  tok: TokenizerLike,
+  records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[],
+  modelContext: number,
+): number {
+  let longest = 0;
+  for (const r of records) longest = Math.max(longest, encodeExample(name, tok, r).ids.length - 1);
+  return Math.min(modelContext, Math.max(8, Math.ceil(longest / 8) * 8));
+}
