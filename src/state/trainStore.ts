@@ -2,11 +2,12 @@ import { create } from 'zustand';
 import type { InstructionRecord } from '../core/data/record';
 import { GPT_PRESETS, type GptConfig } from '../core/model/config';
 import type { PhasePlan } from '../core/phases/plan';
-import { armLabel, type ArmSpec } from '../core/train/arms';
+import { armLabel, shareOfEachPhase, type ArmSpec } from '../core/train/arms';
 import type { BucketLoss, Hyper, RunConfig, RunEvent } from '../core/train/events';
 import type { HeldOutRecord, RunSummary } from '../core/train/runner';
 import type { BackendChoice } from '../worker/backends';
-import { DEFAULT_TRAIN_SETTINGS, type BackendPreference, type TrainSettings } from '../core/runs/settings';
+import { DEFAULT_TRAIN_SETTINGS, DEMO_HYPER, type BackendPreference, type TrainSettings } from '../core/runs/settings';
+import { BASE_MODEL } from './baseModelStore';
 import { trainClient } from '../worker/trainClient';
 import type { ModelSource, TrainResponse } from '../worker/trainProtocol';
 import type { SampleSnapshot } from '../core/eval/samples';
@@ -44,7 +45,8 @@ export interface PhaseSpan {
   steps: number;
 }
 
-export type RunStatus = 'queued' | 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'error' | 'interrupted';
+/** `evaluating`: training is over and the worker is scoring the held-out answers; `done` comes after that. */
+export type RunStatus = 'queued' | 'starting' | 'running' | 'paused' | 'evaluating' | 'done' | 'stopped' | 'error' | 'interrupted';
 
 /** The data a run trained on: a resume or a comparison is only honest on the same records, phases and held-out set. */
 export interface RunDataKey {
@@ -103,7 +105,13 @@ interface TrainState {
   activeRunId?: string;
   /** A problem with local storage or with resuming; training itself goes on. */
   notice?: string;
+  /** Whether the person (or a configuration they loaded) has picked the model; until then the base model is adopted. */
+  modelChosen: boolean;
   update(change: Partial<TrainSettings>): void;
+  /** The person picks a model (a preset size, the base model or an imported one). */
+  chooseModel(change: Pick<Partial<TrainSettings>, 'model' | 'preset'>): void;
+  /** Make the shipped base model the default, with the fine-tuning recipe that suits it, unless a model was chosen. */
+  adoptBaseModel(): void;
   /** Replace every setting at once (an imported or linked configuration). */
   replaceSettings(settings: TrainSettings): void;
   updateHyper(change: Partial<Hyper>): void;
@@ -126,11 +134,14 @@ function backendFromUrl(): BackendPreference | undefined {
   return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' || value === 'auto' ? value : undefined;
 }
 
-/** The training inputs a plan defines: each phase's training records, and the held-out records with their bucket. */
-export function trainingInputs(plan: PhasePlan, records: readonly InstructionRecord[]) {
+/**
+ * The training inputs a plan defines: each phase's training records (the first `share` of each), and the held-out
+ * records with their bucket (always all of them, so runs with different shares are scored on the same set).
+ */
+export function trainingInputs(plan: PhasePlan, records: readonly InstructionRecord[], share = 1) {
   const byId = new Map(records.map((r) => [r.id, r]));
   const pick = (ids: readonly string[]) => ids.map((id) => byId.get(id)!).filter(Boolean);
-  const phases = plan.phases.map((p) => pick(p.recordIds));
+  const phases = shareOfEachPhase(plan.phases.map((p) => pick(p.recordIds)), share);
   const heldOut: HeldOutRecord[] = plan.phases.flatMap((p) => pick(p.heldOutIds).map((record) => ({ record, bucket: String(p.index) })));
   return { phases, heldOut };
 }
@@ -257,7 +268,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         patchRun(id, () => ({ status: 'error', error: event.message }), true);
         break;
       case 'done':
-        patchRun(id, (r) => ({ status: r.status === 'error' ? 'error' : event.stopped ? 'stopped' : 'done', elapsedMs: event.elapsedMs }), true);
+        patchRun(id, (r) => ({ status: r.status === 'error' ? 'error' : event.stopped ? 'stopped' : 'evaluating', elapsedMs: event.elapsedMs }), true);
         break;
     }
   };
@@ -320,7 +331,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       logEvery: settings.logEvery,
       evalEvery: settings.evalEvery,
       template: 'paper',
-      // A pretrained model brings its own context; the worker caps the run's at the model's.
+      // A pretrained model brings its own context: the worker fits the rows to the data, within the model's context.
       contextLength: settings.model ? 0 : shape.contextLength,
     };
     const tokenizerTexts = [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)].map((r) => `${r.instruction}\n${r.input}\n${r.output}`);
@@ -350,17 +361,28 @@ export const useTrainStore = create<TrainState>()((set, get) => {
   return {
     settings: { ...DEFAULT_TRAIN_SETTINGS, backend: backendFromUrl() ?? DEFAULT_TRAIN_SETTINGS.backend },
     runs: [],
+    modelChosen: false,
     update(change) {
       set((s) => ({ settings: { ...s.settings, ...change } }));
     },
+    chooseModel(change) {
+      set((s) => ({ settings: { ...s.settings, ...change }, modelChosen: true }));
+    },
+    adoptBaseModel() {
+      const { modelChosen, settings } = get();
+      if (modelChosen || settings.model) return;
+      // The from-scratch learning rate is too high for fine-tuning; keep any rate the person typed.
+      const lr = settings.hyper.lr === DEFAULT_TRAIN_SETTINGS.hyper.lr ? DEMO_HYPER.lr : settings.hyper.lr;
+      set({ settings: { ...settings, model: BASE_MODEL, hyper: { ...settings.hyper, lr } } });
+    },
     replaceSettings(settings) {
-      set({ settings: { ...settings, backend: backendFromUrl() ?? settings.backend } });
+      set({ settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: true });
     },
     updateHyper(change) {
       set((s) => ({ settings: { ...s.settings, hyper: { ...s.settings.hyper, ...change } } }));
     },
     queue(arms, seeds, plan, dataset) {
-      const inputs = trainingInputs(plan, dataset.records);
+      const inputs = trainingInputs(plan, dataset.records, get().settings.trainShare);
       const dataKey = dataKeyOf(plan, dataset);
       const created: Run[] = [];
       for (const arm of arms) {
@@ -407,7 +429,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         set({ notice: (error as Error).message });
         return;
       }
-      const inputs = trainingInputs(plan, dataset.records);
+      const inputs = trainingInputs(plan, dataset.records, run.settings.trainShare ?? 1);
       if (!bytes) {
         // Nothing saved yet (interrupted before its first phase ended): start it again from the beginning.
         patchRun(runId, () => ({ points: [], evals: [], phases: [], totalSteps: 0 }), true);
@@ -431,7 +453,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         // A run that was training when the page went away did not finish: say so, and offer to resume it.
         const restored: Run[] = stored
           .filter((r) => !live.has(r.id))
-          .map((r) => (['queued', 'starting', 'running', 'paused'].includes(r.status) ? { ...r, status: 'interrupted' as const } : r));
+          .map((r) => (['queued', 'starting', 'running', 'paused', 'evaluating'].includes(r.status) ? { ...r, status: 'interrupted' as const } : r));
         set((s) => ({ runs: [...restored, ...s.runs].sort((a, b) => a.startedAt - b.startedAt) }));
         for (const r of restored) if (r.status === 'interrupted') persist(r, true);
       } catch (error) {

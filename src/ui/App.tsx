@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useDatasetStore } from '../state/datasetStore';
 import { usePhasesStore } from '../state/phasesStore';
 import { useTrainStore } from '../state/trainStore';
+import { useBaseModelStore } from '../state/baseModelStore';
 import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
 import { CompareScreen } from './compare/CompareScreen';
@@ -13,10 +14,13 @@ export function App() {
   const restoreRuns = useTrainStore((s) => s.restoreRuns);
   const hasPlan = usePhasesStore((s) => !!s.plan);
   const [screen, setScreen] = useState<Screen>('data');
+  const checkBaseModel = useBaseModelStore((s) => s.check);
+  const adoptBaseModel = useTrainStore((s) => s.adoptBaseModel);
   useEffect(() => {
     void restore();
     void restoreRuns();
-  }, [restore, restoreRuns]);
+    void checkBaseModel().then((status) => status === 'available' && adoptBaseModel());
+  }, [restore, restoreRuns, checkBaseModel, adoptBaseModel]);
 
   return (
     <>

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { countGptParams } from '../core/model/config';
 import { disposeGptCaches } from '../core/model/gpt';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
+import { fittingContextLength } from '../core/train/template';
 import { loadModelSource } from './modelSources';
 import { heldOutExactMatch, phaseSampler } from './runEvaluation';
 import { chooseBackend, watchWebGPUDevice } from './backends';
@@ -33,10 +34,14 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     notes = [`Resumed from step ${restored.resume.cursor.globalStep}.`];
   } else {
     const loaded = await loadModelSource(request.model as Parameters<typeof loadModelSource>[0], request.tokenizerTexts ?? [], { adapter: choice.adapter, run: request.config, records: [...request.phases.flat(), ...request.heldOut.map((h) => h.record)] });
-    // contextLength 0 means "the model's own"; never more than the model has positions for.
-    const contextLength = Math.min(request.config.contextLength || loaded.config.contextLength, loaded.config.contextLength);
+    // contextLength 0 means "as long as the data needs": the longest example, never more than the model's positions.
+    const contextLength = request.config.contextLength
+      ? Math.min(request.config.contextLength, loaded.config.contextLength)
+      : fittingContextLength(request.config.template, loaded.tokenizer, [...request.phases.flat(), ...request.heldOut.map((h) => h.record)], loaded.config.contextLength);
     init = { config: { ...request.config, contextLength }, model: { config: loaded.config, params: loaded.params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };
-    notes = loaded.notes;
+    notes = request.config.contextLength
+      ? loaded.notes
+      : [...loaded.notes, `Rows of ${contextLength} tokens, as many as the longest example needs (the model has ${loaded.config.contextLength} positions).`];
   }
   post({
     type: 'model',

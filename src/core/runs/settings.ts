@@ -22,6 +22,8 @@ export interface TrainSettings {
   hyper: Hyper;
   /** Stop after this many optimizer steps (0 = train the whole arm). */
   maxSteps: number;
+  /** Train on the first this share of each phase, in (0, 1]: a quicker run that keeps every phase (1 = all). */
+  trainShare: number;
   logEvery: number;
   evalEvery: number;
 }
@@ -35,6 +37,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   // The paper's recipe (Pang et al. 2024, §4), except a learning rate for a small model trained from scratch.
   hyper: { ...PAPER_HYPER, lr: 2e-3, minLrRatio: 0.1 },
   maxSteps: 0,
+  trainShare: 1,
   logEvery: 5,
   evalEvery: 0,
 };

@@ -71,6 +71,9 @@ export function configFromJson(text: string): SharedConfig {
   for (const k of ['seed', 'maxSteps', 'logEvery', 'evalEvery'] as const) {
     if (!Number.isInteger(train[k])) problems.push(`"train.${k}" must be a whole number, got ${JSON.stringify(train[k])}.`);
   }
+  if (typeof train.trainShare !== 'number' || !(train.trainShare > 0 && train.trainShare <= 1)) {
+    problems.push(`"train.trainShare" must be a number above 0 and at most 1, got ${JSON.stringify(train.trainShare)}.`);
+  }
 
   let phases: SharedConfig['phases'];
   if (json.phases !== undefined) {

@@ -1,32 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { IFD_SCORER_DESCRIPTION, MODEL_SCORE_MAPPING, RESPONSE_LOSS_SCORER_DESCRIPTION } from '../../core/difficulty/ifdEntry';
 import { usePhasesStore } from '../../state/phasesStore';
 import { useScoringStore, type ModelSource } from '../../state/scoringStore';
 import { useDatasetStore } from '../../state/datasetStore';
 import type { ModelScorerId } from '../../worker/scoringProtocol';
 import { Banner } from '../common/Banner';
-import { BASE_MODEL } from '../train/TrainSettingsForm';
+import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
 import { formatCount } from './judgeForm';
-import { isModelFile, MODEL_SCORER_NAMES, PRETRAINED_MODEL_NEEDED } from './modelScoring';
-
-type BaseState = 'checking' | 'available' | 'missing';
-
-/** Whether the shipped base model is on the server (a missing file comes back as the app's index.html). */
-function useBaseModel(): BaseState {
-  const [state, setState] = useState<BaseState>(BASE_MODEL.kind === 'base' ? 'checking' : 'missing');
-  useEffect(() => {
-    if (BASE_MODEL.kind !== 'base') return;
-    let live = true;
-    fetch(BASE_MODEL.url, { method: 'HEAD' }).then(
-      (r) => live && setState(isModelFile(r.ok, r.headers.get('content-type')) ? 'available' : 'missing'),
-      () => live && setState('missing'),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return state;
-}
+import { MODEL_SCORER_NAMES, PRETRAINED_MODEL_NEEDED } from './modelScoring';
 
 /** IFD and response loss from a pretrained model, in the scoring worker. */
 export function ModelScorerPanel() {
@@ -36,13 +17,13 @@ export function ModelScorerPanel() {
   const cancel = useScoringStore((s) => s.cancelModelScoring);
   const phaseScorer = usePhasesStore((s) => s.settings?.scorerId);
   const updatePhases = usePhasesStore((s) => s.update);
-  const base = useBaseModel();
+  const base = useBaseModelStore((s) => s.status);
   const [file, setFile] = useState<File | undefined>();
   const running = run.status === 'running';
 
   const source: ModelSource | undefined = file
     ? { kind: 'file', file }
-    : base === 'available' && BASE_MODEL.kind === 'base'
+    : base === 'available'
       ? { kind: 'url', url: BASE_MODEL.url, name: BASE_MODEL.name }
       : undefined;
   const canRun = source !== undefined && !running;
@@ -79,7 +60,7 @@ export function ModelScorerPanel() {
             </>
           ) : base === 'available' ? (
             'the demo base model'
-          ) : base === 'checking' ? (
+          ) : base === 'checking' || base === 'unknown' ? (
             'looking for the demo base model…'
           ) : (
             'none'

@@ -11,8 +11,7 @@ import { BackendCheck } from './BackendCheck';
 import { LossChart } from './LossChart';
 import { RunGenerations } from './RunGenerations';
 import { ConfigShare } from './ConfigShare';
-import { BASE_MODEL, TrainSettingsForm, useBaseModelAvailable } from './TrainSettingsForm';
-import { DEMO_HYPER } from '../../core/runs/settings';
+import { TrainSettingsForm } from './TrainSettingsForm';
 import { ModelImportPanel } from '../model/ModelImportPanel';
 import { HfExportButton } from '../model/HfExportButton';
 
@@ -29,8 +28,6 @@ export function TrainScreen() {
   const runs = useTrainStore((s) => s.runs);
   const activeRunId = useTrainStore((s) => s.activeRunId);
   const queue = useTrainStore((s) => s.queue);
-  const update = useTrainStore((s) => s.update);
-  const baseAvailable = useBaseModelAvailable();
   const settings = useTrainStore((s) => s.settings);
   const notice = useTrainStore((s) => s.notice);
   const dismissNotice = useTrainStore((s) => s.dismissNotice);
@@ -58,6 +55,14 @@ export function TrainScreen() {
           </span>
         </div>
         <TrainSettingsForm phaseCount={plan.phases.length} disabled={false} />
+        <p className="small muted" data-testid="model-note" style={{ margin: '8px 0 0' }}>
+          {settings.model?.kind === 'base'
+            ? 'Starts from the demo base model: a character-level GPT pretrained on plain statements, not on instructions, so fine-tuning has to teach it to follow them. "Phased vs one-off" trains both arms from it with the same seeds; Compare then shows exact match per level side by side.'
+            : settings.model?.kind === 'hf'
+              ? `Starts from ${settings.model.name}, an imported pretrained model.`
+              : `Starts from random initialisation (the ${settings.preset} size, not pretrained): it learns the data's characters from nothing, so expect high losses and few exact answers.`}
+          {settings.trainShare < 1 && ` Trains on the first ${(settings.trainShare * 100).toFixed(1)}% of each phase (every arm the same records).`}
+        </p>
         <ModelImportPanel />
         <div style={{ marginTop: 10 }}>
           <ConfigShare />
@@ -70,23 +75,10 @@ export function TrainScreen() {
           <button className="btn primary" data-testid="train-start" onClick={() => queue([settings.arm], seeds, plan, dataset)}>
             {active ? 'Queue this run' : seedCount > 1 ? `Train ${seedCount} seeds` : 'Start training'}
           </button>
-          {baseAvailable && (
-            <button
-              className="btn"
-              data-testid="demo-experiment"
-              title="The demo base model, the paper's recipe at a small-model learning rate: easy → hard and one-off, same seeds"
-              onClick={() => {
-                update({ model: BASE_MODEL, hyper: DEMO_HYPER });
-                queue([{ kind: 'easy-to-hard' }, { kind: 'one-off' }], seeds, plan, dataset);
-              }}
-            >
-              Demo experiment (base model)
-            </button>
-          )}
           <button
             className="btn"
             data-testid="train-compare-preset"
-            title="Queues the paper's easy → hard arm and the one-off baseline with the same settings and seeds"
+            title="Queues the paper's easy → hard arm and the one-off baseline with the same model, settings and seeds"
             onClick={() => queue([{ kind: 'easy-to-hard' }, { kind: 'one-off' }], seeds, plan, dataset)}
           >
             Phased vs one-off

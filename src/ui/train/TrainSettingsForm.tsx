@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'react';
 import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
-import type { ModelRef } from '../../core/runs/settings';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
 import { useModelStore } from '../../state/modelStore';
+import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
 import type { BackendPreference } from '../../worker/backends';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
@@ -43,31 +42,11 @@ function NumberField(props: { label: string; value: number; step?: number; min?:
   );
 }
 
-export const BASE_MODEL: ModelRef = { kind: 'base', url: `${import.meta.env.BASE_URL}models/base/base.safetensors`, name: 'the demo base model' };
-
-/** Whether the shipped base model is there (it is made by `npm run make:base`). */
-export function useBaseModelAvailable(): boolean {
-  const [available, setAvailable] = useState(false);
-  useEffect(() => {
-    let live = true;
-    if (BASE_MODEL.kind === 'base') {
-      fetch(BASE_MODEL.url, { method: 'HEAD' }).then(
-        (r) => live && setAvailable(r.ok && !(r.headers.get('content-type') ?? '').includes('text/html')),
-        () => undefined,
-      );
-    }
-    return () => {
-      live = false;
-    };
-  }, []);
-  return available;
-}
-
 /** Random initialisation at one of the sizes, or pretrained weights (the demo base model, or an imported model). */
 function ModelSelect() {
   const settings = useTrainStore((s) => s.settings);
-  const update = useTrainStore((s) => s.update);
-  const baseAvailable = useBaseModelAvailable();
+  const chooseModel = useTrainStore((s) => s.chooseModel);
+  const baseAvailable = useBaseModelStore((s) => s.status === 'available');
   const imported = useModelStore((s) => s.models);
   const selectImported = useModelStore((s) => s.selectForTraining);
   const missing = settings.model?.kind === 'hf' && !imported.some((m) => settings.model?.kind === 'hf' && m.id === settings.model.id) ? settings.model : undefined;
@@ -80,12 +59,12 @@ function ModelSelect() {
         value={value}
         onChange={(e) => {
           const [kind, rest] = e.target.value.split(':') as [string, string];
-          if (kind === 'preset') update({ preset: rest as GptPresetName, model: undefined });
-          else if (kind === 'base') update({ model: BASE_MODEL });
+          if (kind === 'preset') chooseModel({ preset: rest as GptPresetName, model: undefined });
+          else if (kind === 'base') chooseModel({ model: BASE_MODEL });
           else if (kind === 'hf') selectImported(rest);
         }}
       >
-        {baseAvailable && <option value="base:">Demo base model (pretrained on plain statements; char-level)</option>}
+        {baseAvailable && <option value="base:">Demo base model (pretrained on plain statements, char-level)</option>}
         {imported.map((m) => {
           const c = m.description.config;
           return (
@@ -99,7 +78,7 @@ function ModelSelect() {
           const p = GPT_PRESETS[name];
           return (
             <option key={name} value={`preset:${name}`}>
-              {name}: {p.layers} layers × {p.width}, context {p.contextLength} (random init)
+              {name}: {p.layers} layers × {p.width}, context {p.contextLength}, random initialisation (not pretrained)
             </option>
           );
         })}
@@ -171,6 +150,15 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
         <NumberField label="Learning rate" value={h.lr} min={0} onChange={(v) => updateHyper({ lr: v })} />
         <NumberField label="Batch" value={h.batchSize} min={1} step={1} onChange={(v) => updateHyper({ batchSize: Math.max(1, Math.round(v)) })} />
         <NumberField label="Seed" value={settings.seed} step={1} onChange={(v) => update({ seed: Math.round(v) })} />
+        <NumberField
+          label="Share of each phase, % (100 = all)"
+          value={Math.round(settings.trainShare * 1000) / 10}
+          min={0.1}
+          max={100}
+          onChange={(v) => {
+            if (v > 0 && v <= 100) update({ trainShare: v / 100 });
+          }}
+        />
       </div>
       <details>
         <summary className="small">More settings</summary>
