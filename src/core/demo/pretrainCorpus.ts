@@ -162,6 +162,21 @@ function spelling(rng: Rng): string {
   return rng.chance(0.5) ? `${q(w)} is spelled ${[...w].join('-')}.` : `the letters of ${q(w)} are ${[...w].join(', ')}.`;
 }
 
+/**
+ * A word said again: the plainest copying there is. Frequent on purpose — a small model learns to copy (to form
+ * induction heads) only from enough repeats, and every demo task starts by reading a word out of the prompt.
+ */
+function repeat(rng: Rng): string {
+  const q = pickQuote(rng);
+  const w = randomWord(rng, wordLength(rng));
+  if (rng.chance(0.6)) {
+    // Several times in a row: after the first, every letter can be read off the copy before it.
+    const n = rng.intBetween(3, 6);
+    return `${Array.from({ length: n }, () => q(w)).join(rng.pick([' ', ', ']))}.`;
+  }
+  return fill(rng.pick(['{w} again is {w}.', 'the word {w} is written {w}.', '{w} said twice is {w} {w}.', '{w} is {w}.']), { w: q(w) });
+}
+
 function counting(rng: Rng): string {
   const n = rng.intBetween(3, 8);
   if (rng.chance(0.7)) {
@@ -205,15 +220,16 @@ function sentence(rng: Rng): string {
 
 /** Kinds of statement and how often each comes (weights sum to 1). */
 const KINDS: readonly [weight: number, make: (rng: Rng) => string][] = [
-  [0.28, singleTransform],
-  [0.16, singleQuery],
-  [0.16, chain],
-  [0.15, addition],
-  [0.05, spelling],
-  [0.04, counting],
-  [0.04, alphabetFact],
-  [0.04, comparison],
-  [0.08, sentence],
+  [0.2, singleTransform],
+  [0.1, singleQuery],
+  [0.12, chain],
+  [0.1, addition],
+  [0.3, repeat],
+  [0.08, spelling],
+  [0.03, counting],
+  [0.03, alphabetFact],
+  [0.02, comparison],
+  [0.02, sentence],
 ];
 
 function statement(rng: Rng): string {
