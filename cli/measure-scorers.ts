@@ -6,6 +6,8 @@
  *   npx tsx cli/measure-scorers.ts
  *       the shipped base model (public/models/base/base.safetensors) when it exists, else a randomly initialised
  *       model — labelled as such in every line, since its numbers only show what "no knowledge" gives
+ *   npx tsx cli/measure-scorers.ts --random
+ *       a randomly initialised model even when the base model exists: the floor the others are read against
  *   npx tsx cli/measure-scorers.ts --model run/checkpoint.safetensors
  *       any checkpoint written by the studio (config and tokenizer inside)
  *   npx tsx cli/measure-scorers.ts --judge-url http://localhost:8080/v1 --judge-model NAME [--concurrency 4]
@@ -47,8 +49,8 @@ interface LoadedModel {
   random: boolean;
 }
 
-function loadModel(records: readonly InstructionRecord[], path: string | undefined, seed: number): LoadedModel {
-  const file = path ?? (existsSync(BASE_MODEL) ? BASE_MODEL : undefined);
+function loadModel(records: readonly InstructionRecord[], path: string | undefined, seed: number, forceRandom: boolean): LoadedModel {
+  const file = forceRandom ? undefined : (path ?? (existsSync(BASE_MODEL) ? BASE_MODEL : undefined));
   if (file !== undefined) {
     const ck = loadCheckpoint(new Uint8Array(readFileSync(file)));
     const c = ck.config;
@@ -67,7 +69,7 @@ function loadModel(records: readonly InstructionRecord[], path: string | undefin
   const config: GptConfig = { ...GPT_PRESETS.tiny, contextLength: 320, vocabSize: tokenizer.vocabSize };
   return {
     model: { config, params: initGptParams(config, seed), tokenizer },
-    label: `RANDOMLY INITIALISED model (no base model at ${BASE_MODEL}; tiny preset, context 320, char tokenizer, seed ${seed})`,
+    label: `RANDOMLY INITIALISED model (tiny preset, context 320, char tokenizer, seed ${seed}): what a model that knows nothing gives`,
     random: true,
   };
 }
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   const heuristic = records.map((r) => heuristicScore(r));
   rows.push({ scorer: 'heuristic', model: '—', rho: spearman(heuristic, levels), scored: records.length, seconds: (performance.now() - t) / 1000 });
 
-  const { model, label, random } = loadModel(records, arg('--model'), seed);
+  const { model, label, random } = loadModel(records, arg('--model'), seed, process.argv.includes('--random'));
   const short = random ? 'random init' : basename(arg('--model') ?? BASE_MODEL);
   console.log(`Model: ${label}\n`);
   t = performance.now();
