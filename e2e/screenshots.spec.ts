@@ -1,7 +1,7 @@
 // Pictures of what a person sees, for the README. Written to docs/screenshots only when UPDATE_SCREENSHOTS=1,
 // so an ordinary test run never changes the tree; either way the screens must render without errors.
 import { expect, test } from '@playwright/test';
-import { loadSmallDemo, microSettings } from './studio';
+import { loadSmallDemo } from './studio';
 
 const save = process.env.UPDATE_SCREENSHOTS === '1';
 
@@ -18,15 +18,17 @@ test('the phases screen on the demo dataset', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test('the train and compare screens after phased vs one-off (wasm, for speed)', async ({ page }) => {
+test('the train and compare screens after phased vs one-off from the base model (wasm, for speed)', async ({ page }) => {
   test.setTimeout(300_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto('/?backend=wasm');
-  await loadSmallDemo(page, 40);
-  await microSettings(page);
-  await page.getByLabel('Epochs per phase').fill('3');
+  await loadSmallDemo(page, 20);
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(page.getByLabel('Model', { exact: true })).toHaveValue('base:');
+  await page.getByLabel('Batch', { exact: true }).fill('8');
+  await page.getByLabel('Epochs per phase').fill('2');
   await page.getByLabel('Seeds per arm').fill('2');
   await page.getByTestId('train-compare-preset').click();
   const rows = page.getByTestId('run-row');
