@@ -4,6 +4,7 @@ import { setNodeBackend } from '../../cli/tfNode';
 import { disposeGptCaches, disposeGptParams, gptLogits } from '../core/model/gpt';
 import { tinyHfCheckpoint, type TinyHfSpec } from '../core/model/testing/hfFixtures';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
+import { encodeExample } from '../core/train/template';
 import { loadModelSource, type LoadContext } from './modelSources';
 
 beforeAll(async () => {
@@ -59,6 +60,15 @@ describe('loadModelSource: imported Hugging Face folders', () => {
   it('caps the context as the import panel asks', async () => {
     const loaded = await loadModelSource(hfSource({ architecture: 'gpt2', positions: 32 }, true, 16), [], context(4));
     expect(loaded.config.contextLength).toBe(16);
+    disposeGptParams(loaded.params);
+  });
+
+  it('fits the rows to the longest example, not to the model context, and checks memory for those rows', async () => {
+    const loaded = await loadModelSource(hfSource({ architecture: 'gpt2', positions: 64 }, false), [], context(4));
+    const longest = Math.max(...records.map((r) => encodeExample('paper', loaded.tokenizer, r).ids.length - 1));
+    expect(loaded.config.contextLength).toBe(64);
+    expect(loaded.rowLength).toBe(Math.ceil(longest / 8) * 8);
+    expect(loaded.rowLength).toBeLessThan(64);
     disposeGptParams(loaded.params);
   });
 

@@ -9,6 +9,7 @@ import { pruneVocabulary, pruningStats } from '../core/model/vocabPruning';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
 import type { Tokenizer } from '../core/tokenizer/tokenizer';
 import type { RunConfig } from '../core/train/events';
+import { fittingContextLength } from '../core/train/template';
 import { trainingTexts } from './hfModelTasks';
 import type { ModelSource } from './trainProtocol';
 
@@ -18,6 +19,8 @@ export interface LoadedModel {
   tokenizer: Tokenizer;
   /** Facts the user should see about how the model was loaded (capped context, pruned vocabulary, …). */
   notes: string[];
+  /** The row length already fitted to the run's records (for the memory check), so the worker need not tokenize again. */
+  rowLength?: number;
 }
 
 /** What the training worker knows about the run a model is loaded for (used by imported models). */
@@ -80,7 +83,12 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
   const notes = [`Weights from ${source.name} (${imported.source.architecture}, ${full.layers} layers × ${full.width}, vocabulary ${full.vocabSize}).`, ...imported.notes];
   const hyper = context.run?.hyper;
   const batch = hyper?.batchSize ?? 1;
-  const T = Math.min(context.run?.contextLength || full.contextLength, full.contextLength);
+  // The memory check is for the rows the run will use: fitted to the data when the run leaves the context to the model.
+  const T = context.run?.contextLength
+    ? Math.min(context.run.contextLength, full.contextLength)
+    : context.records
+      ? fittingContextLength(context.run?.template ?? 'paper', imported.tokenizer, context.records, full.contextLength)
+      : full.contextLength;
 
   let config: GptConfig = full;
   let params = imported.params;
@@ -113,7 +121,7 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
   } else {
     notes.push(`A training step needs about ${bytes(estimateTrainingMemory(config, shape).total)}.`);
   }
-  return { config, params: hfParamsToVariables(config, params), tokenizer, notes };
+  return { config, params: hfParamsToVariables(config, params), tokenizer, notes, ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}) };
 }
 
 /** Characters of the texts a character tokenizer cannot encode (they would all become <unk>). */

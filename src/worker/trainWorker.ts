@@ -37,7 +37,7 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     // contextLength 0 means "as long as the data needs": the longest example, never more than the model's positions.
     const contextLength = request.config.contextLength
       ? Math.min(request.config.contextLength, loaded.config.contextLength)
-      : fittingContextLength(request.config.template, loaded.tokenizer, [...request.phases.flat(), ...request.heldOut.map((h) => h.record)], loaded.config.contextLength);
+      : (loaded.rowLength ?? fittingContextLength(request.config.template, loaded.tokenizer, [...request.phases.flat(), ...request.heldOut.map((h) => h.record)], loaded.config.contextLength));
     init = { config: { ...request.config, contextLength }, model: { config: loaded.config, params: loaded.params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };
     notes = request.config.contextLength
       ? loaded.notes
