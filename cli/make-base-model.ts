@@ -369,7 +369,8 @@ longest is 295), so the context is 320 rather than the preset's 64 — every dem
 are the \`tiny\` preset (2 layers × 64). Measured side by side on this 2-core machine (one process per core), the
 \`small\` preset (4 × 128) trained at ~950–1 300 tokens/s against \`tiny\`'s ~4 700–6 900; after 10 minutes of
 training steps its held-out loss was 2.54 (step 400, peak LR 2e-3) against \`tiny\`'s 1.95 (step 1 800, peak LR
-3e-3; each on its own schedule). Per minute of CPU \`tiny\` learns more; it also keeps fine-tuning in the browser
+3e-3; each on its own schedule; \`npm run make:base -- --preset small --steps 800 --lr 2e-3 --out DIR\` beside
+\`npm run make:base\`). Per minute of CPU \`tiny\` learns more; it also keeps fine-tuning in the browser
 quick and the multi-seed experiment affordable, and it is 0.5 MB.
 
 Why these steps: a character model learns to *copy* (to form induction heads) only after a while, and every demo
