@@ -8,6 +8,15 @@ test('a configuration travels as a JSON file and as a link; a bad file is refuse
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
   await page.getByRole('button', { name: 'Train' }).click();
+  // A number out of range stays where it was typed, says why, and changes nothing until it is mended.
+  const shareField = page.getByLabel('Share of each phase, % (100 = all)');
+  await shareField.fill('150');
+  await expect(shareField).toHaveValue('150');
+  await expect(shareField).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('alert').filter({ hasText: 'At most 100. Still using 100.' })).toBeVisible();
+  await shareField.fill('100');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+
   await page.getByLabel('Learning rate').fill('0.0007');
   await page.getByLabel('Arm', { exact: true }).selectOption('hard-to-easy');
 

@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
 import { useModelStore } from '../../state/modelStore';
 import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
 import type { BackendPreference } from '../../worker/backends';
+import { numberProblem } from './numberInput';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
   { value: 'easy-to-hard', label: 'Phased, easy → hard (the paper)' },
@@ -21,23 +23,39 @@ const BACKENDS: { value: BackendPreference; label: string }[] = [
   { value: 'cpu', label: 'Plain JavaScript (CPU)' },
 ];
 
+/**
+ * A number setting. Text that is not a usable number (empty, out of range) stays in the field with a message saying
+ * why, and the setting keeps its last good value until the text is mended.
+ */
 function NumberField(props: { label: string; value: number; step?: number; min?: number; max?: number; onChange: (v: number) => void; disabled?: boolean }) {
+  const [draft, setDraft] = useState<string | undefined>();
+  const problem = draft === undefined ? undefined : numberProblem(draft, props.min, props.max);
+  // Keep the typed text while it is unusable or still means the current value ("0." while typing); a value set from
+  // elsewhere (an imported configuration) shows at once.
+  const shown = draft !== undefined && (problem !== undefined || Number(draft) === props.value) ? draft : props.value;
   return (
     <label className="field">
       <span>{props.label}</span>
       <input
         type="number"
         aria-label={props.label}
-        value={props.value}
+        aria-invalid={problem ? true : undefined}
+        value={shown}
         step={props.step ?? 'any'}
         min={props.min}
         max={props.max}
         disabled={props.disabled}
         onChange={(e) => {
-          const v = Number(e.target.value);
-          if (e.target.value !== '' && Number.isFinite(v)) props.onChange(v);
+          const text = e.target.value;
+          setDraft(text);
+          if (numberProblem(text, props.min, props.max) === undefined) props.onChange(Number(text));
         }}
       />
+      {problem && (
+        <span className="field-error" role="alert">
+          {problem} Still using {props.value}.
+        </span>
+      )}
     </label>
   );
 }
@@ -155,9 +173,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
           value={Math.round(settings.trainShare * 1000) / 10}
           min={0.1}
           max={100}
-          onChange={(v) => {
-            if (v > 0 && v <= 100) update({ trainShare: v / 100 });
-          }}
+          onChange={(v) => update({ trainShare: v / 100 })}
         />
       </div>
       <details>
