@@ -12,7 +12,7 @@
  * Prints tables and writes everything to bench-results/bench.json. The machine's load average is recorded before and
  * after: on a shared machine, figures taken under load are slower than the hardware, and the JSON says so.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     cpuModel: os.cpus()[0]?.model ?? '',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    tfjs: tf.version.tfjs,
+    tfjs: tf.version_core,
     loadAverageBefore: os.loadavg().map((x) => Number(x.toFixed(2))),
     loadAverageAfter: [] as number[],
   };

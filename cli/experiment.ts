@@ -17,7 +17,7 @@
  * Generations for a fixed set of held-out prompts are taken at every phase end. Results: mean ± 95% t-interval over
  * seeds, and paired differences against one-off, as markdown on stdout and JSON in bench-results/experiment.json.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, resolve } from 'node:path';

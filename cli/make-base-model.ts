@@ -9,7 +9,7 @@
  * Node, tfjs wasm backend, fixed seeds: the same command writes the same weights on the same machine and backend.
  * Prints its loss curve (train loss per window, held-out corpus loss now and then) and a few greedy continuations.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';

@@ -17,7 +17,7 @@
  * Options: --backend wasm|cpu (default wasm), --batch N (default 32), --limit N (first N records), --seed N
  * (random-model seed, default 1).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseDataset } from '../src/core/data/parseDataset';

@@ -2,7 +2,10 @@
  * tfjs backends for Node (CLI, benchmarks, Vitest). `@tensorflow/tfjs-node` cannot be installed here, so Node
  * runs the same wasm (XNNPACK, SIMD) or pure-JS cpu kernels the browser has.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone registers no gradients; the all-in-one package did this import for us.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -10,7 +10,7 @@
  * (checkpoint events carry the file name instead of the bytes) and checkpoints land beside it as safetensors.
  * Ctrl-C stops the current arm at the next step and saves a checkpoint to resume from.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 // Bundled by e2e/webgpu-regression.spec.ts (esbuild) and run in Chromium on the real WebGPU device.
 // It imports the worker's backend module, so it tests the studio's own setup of the webgpu backend.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from '../src/worker/backends';
 import { gptConfigFromPreset } from '../src/core/model/config';
 import { decayMask, disposeGptCaches, disposeGptParams, gptLoss, initGptParams } from '../src/core/model/gpt';

@@ -2,7 +2,7 @@
  * The Node half of `npm run bench`: training-step timings on the wasm backend, the runner's readbacks and tensor
  * count over a real run, and "ours vs tfjs's stock op" ratios, all in one process.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../../src/core/data/record';
 import { embeddingLookup } from '../../src/core/kernels/embedding';
 import { sparseCrossEntropy } from '../../src/core/kernels/sparseCrossEntropy';

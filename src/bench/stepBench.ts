@@ -12,7 +12,7 @@
  * - GPU→CPU reads are counted by wrapping `data`/`dataSync`/`array`/`arraySync`/`bytes`, not assumed;
  * - `tf.memory().numTensors` is recorded before, after warm-up and after the timed runs (a leak shows as growth).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../core/kernels/embedding';
 import { countGptParams, type GptConfig } from '../core/model/config';
 import { decayMask, disposeGptCaches, gptLogits, gptLoss, initGptParams, type GptParams } from '../core/model/gpt';

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // Diagnostics in a worker of their own, so a check or a benchmark never shares tfjs (or the GPU device) with a
 // training run's worker: a backend-agreement check against cpu, and a training-step benchmark.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gptConfigFromPreset, validateGptConfig } from '../core/model/config';
 import { checkBackendAgreement, summarizeAgreement, syntheticAgreementBatch } from '../core/train/backendAgreement';
 import { benchTrainingStepAndFree } from '../bench/stepBench';

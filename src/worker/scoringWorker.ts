@@ -2,7 +2,7 @@
 // IFD and response loss in a worker of their own: a pretrained model (sent as checkpoint bytes) reads every record
 // twice (with and without its instruction) on the fastest backend, and never shares tfjs or the GPU with a training
 // run. One request per worker; the page cancels by terminating it, which also gives the GPU memory back at once.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { scoreIfd, scoreResponseLoss, type ModelScoreResult } from '../core/difficulty/ifd';
 import { loadCheckpoint } from '../core/model/checkpoint';
 import { disposeGptParams } from '../core/model/gpt';

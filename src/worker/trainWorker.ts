@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 // Owns tfjs and the GPU: trains one run at a time and streams its events to the page.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { countGptParams } from '../core/model/config';
 import { disposeGptCaches } from '../core/model/gpt';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';

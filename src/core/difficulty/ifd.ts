@@ -21,7 +21,7 @@
  *
  * Raw values map to 1–5 by rank ({@link MODEL_SCORE_MAPPING}, {@link percentileScale}).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
 import type { GptConfig } from '../model/config';
 import { gptLogits, type GptParams } from '../model/gpt';

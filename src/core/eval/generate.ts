@@ -14,7 +14,7 @@
  * The layer math mirrors `model/gpt.ts` op for op (LayerNorm, fused Conv1D, `gelu_new`, pre-LN blocks, tied head),
  * so the greedy tokens equal the argmax of `gptLogits` recomputed on the full sequence (tested).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gelu, layerNorm, linear } from '../model/layers';
 import { headWidth, type GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';

@@ -7,7 +7,7 @@
  * held-out set of mostly short records costs what its tokens cost (in Node; on WebGPU prefer the runner's
  * fixed-shape evaluation, which compiles once).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
 import { gptLoss } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/tokenizer';

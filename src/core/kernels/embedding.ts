@@ -11,7 +11,7 @@
  *     only for small vocabularies (char tokenizers, pruned BPE vocabularies).
  * `'auto'` scatters on cpu and wasm, and on GPU backends uses the matmul while N·vocab stays small.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export type EmbeddingGradPath = 'auto' | 'onehot' | 'scatter';
 

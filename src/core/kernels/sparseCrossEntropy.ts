@@ -6,7 +6,7 @@
  * in place with `tensorScatterUpdate` (N updates), so nothing but the softmax itself is [N, vocab].
  * `tf.losses.softmaxCrossEntropy` wants one-hot labels: at BPE vocabularies that is hundreds of MB per step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * @param logits float32 [N, V]

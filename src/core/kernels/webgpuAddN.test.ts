@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../../../cli/tfNode';
 import { chunkedAddN, installChunkedAddN, webgpuAddNMaxInputs } from './webgpuAddN';

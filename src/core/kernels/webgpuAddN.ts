@@ -14,7 +14,7 @@
  * AddN calls, each within the limit), the partial sums freed. Other backends can use the same wrapper (tests run it on
  * cpu with a small limit); on cpu and wasm AddN has no such limit and is left alone.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type KernelParams = Parameters<KernelFunc>[0];

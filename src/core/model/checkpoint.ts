@@ -3,7 +3,7 @@
  * tensors under `optimizer.<key>`, and in `__metadata__` the model config, the tokenizer and the data cursor as
  * JSON strings, plus any caller metadata. Any safetensors tool can list and read it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { gptParamShapes, validateGptConfig, type GptConfig } from './config';

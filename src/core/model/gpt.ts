@@ -6,7 +6,7 @@
  * checkpoints map onto it one to one (GPT-Neo after transposing its [out, in] weights and fusing q, k, v).
  * Everything here is synchronous and allocation-only: call it inside the caller's `tf.tidy`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gelu, layerNorm, linear } from './layers';
 import { embeddingLookup, type EmbeddingGradPath } from '../kernels/embedding';
 import { sparseCrossEntropy } from '../kernels/sparseCrossEntropy';

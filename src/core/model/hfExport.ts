@@ -13,7 +13,7 @@
  * output (the weights sum to 1), which out_proj maps to a constant: folded into out_proj's bias exactly. Only the
  * q part has no equivalent; it is dropped and a note gives its size (freeze it while training GPT-Neo to avoid that).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mergesText, tokenizerJsonObject, BpeTokenizer } from '../tokenizer/bpe';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import type { Tokenizer } from '../tokenizer/tokenizer';

@@ -13,7 +13,7 @@
  * Every error names the file and the problem (missing, unknown architecture, missing tensor, shape expected vs got,
  * a truncated or invalid safetensors file, a shard listed in the index but not given).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { bpeFromTokenizerJson, bpeFromVocabMerges, type BpeTokenizer } from '../tokenizer/bpe';
 import { gptConfigProblems, gptParamShapes, mlpWidth, type GptConfig } from './config';
 import type { GptParams } from './gpt';

@@ -1,5 +1,5 @@
 // The GPT's elementwise building blocks, shared by the training forward (gpt.ts) and cached generation (eval/generate.ts).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** x: [N, C]; statistics over the channels, biased variance as in PyTorch. */
 export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {

@@ -5,7 +5,7 @@
  *
  *   npx tsx src/core/model/memoryEstimate.calibrate.node.ts
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setNodeBackend } from '../../../cli/tfNode';
 import { lossAndGrads } from '../train/optimizer';
 import { countGptParams, type GptConfig } from './config';

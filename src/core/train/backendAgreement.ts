@@ -17,7 +17,7 @@
  * Pure core: no DOM. The caller supplies `setBackend` (Node: useNodeBackend; the browser: tf.setBackend after
  * chooseBackend registered the backends).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../kernels/embedding';
 import type { GptConfig } from '../model/config';
 import { decayMask, disposeGptCaches, gptLoss, initGptParams, type GptParams } from '../model/gpt';

@@ -1,10 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { setNodeBackend } from '../../../cli/tfNode';
 import { AdamW, GradAccumulator, lossAndGrads, type AdamWOptions } from './optimizer';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await setNodeBackend('cpu');
 });
 
 type Vec = number[];

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * AdamW with decoupled weight decay and global-norm gradient clipping — tfjs core has neither.

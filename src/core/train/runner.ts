@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
 import { loadCheckpoint, saveCheckpointAsync } from '../model/checkpoint';
 import type { GptConfig } from '../model/config';
