@@ -77,13 +77,12 @@ describe('CSV / TSV reader', () => {
     expect(parseDelimited('a,,a\n1,2,3\n', ',', 'f').columns).toEqual(['a', 'column 2', 'a (2)']);
   });
 
-  it('an own id equal to an earlier row\'s position names that row by its line', async () => {
+  it('an own id equal to an earlier row\'s position keeps both, and names the renumbered row by its line', async () => {
     const text = 'id,instruction,output\n,"multi\nline",a\n0,b,c\n';
     const parsed = await parseDataset(utf8(text), 'ids.csv');
-    expect(parsed.records.map((r) => r.id)).toEqual(['0']);
-    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
-      [4, 'duplicate id "0": first seen at line 2, which had no id of its own and was numbered by position'],
-    ]);
+    expect(parsed.records.map((r) => r.id)).toEqual(['0#2', '0']);
+    expect(parsed.report.rejected).toEqual([]);
+    expect(parsed.report.warnings).toEqual([{ line: 2, index: 0, message: 'row has no id and its position "0" is a later row\'s own id (line 4); numbered it "0#2"' }]);
   });
 
   it('lists the columns and the guessed mapping for the UI', () => {

@@ -115,8 +115,18 @@ export function readCsv(
         fields,
       );
     } else {
-      const row: Record<string, unknown> = {};
-      for (let c = 0; c < columns.length; c++) row[columns[c]] = fields[c];
+      // No prototype: a column named "__proto__" or "constructor" is a column like any other.
+      const row = Object.create(null) as Record<string, unknown>;
+      for (let c = 0; c < columns.length; c++) {
+        const field = fields[c];
+        // A byte-order mark inside a field (files concatenated after export) is invisible and never meant as text.
+        if (field.includes('\uFEFF')) {
+          row[columns[c]] = field.replaceAll('\uFEFF', '');
+          collector.tally('held a byte-order mark (U+FEFF) inside a field; removed');
+        } else {
+          row[columns[c]] = field;
+        }
+      }
       collector.add(i, line, row, read, fields);
     }
     progress.update((i + 1) / n, collector.records.length);

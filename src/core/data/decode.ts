@@ -48,6 +48,9 @@ export function decodeText(bytes: Uint8Array, fileName = 'the file'): DecodedTex
       throw invalidUtf8(body, fileName);
     }
   }
+  // One line-end convention for every reader: a CRLF header over LF rows (or lone CRs, old Mac style) would
+  // otherwise merge rows in CSV, and leave a '\r' at the end of the last field of every row.
+  if (decoded.text.includes('\r')) decoded.text = decoded.text.replace(/\r\n?/g, '\n');
   if (decoded.text.trim() === '') {
     throw new DatasetError(`"${fileName}" holds only whitespace, no records.`, 'Choose a file that holds records.');
   }

@@ -4,7 +4,16 @@ import type { DatasetFormat } from './record';
 export type Container = 'json-array' | 'jsonl' | 'delimited' | 'parquet';
 
 /** What one JSON row looks like; decides which reader turns it into an `InstructionRecord`. */
-export type RecordShape = 'alpaca' | 'wizardlm' | 'dolly' | 'phasedsft' | 'sharegpt' | 'openai-messages';
+export type RecordShape =
+  | 'alpaca'
+  | 'wizardlm'
+  | 'dolly'
+  | 'phasedsft'
+  | 'sharegpt'
+  | 'openai-messages'
+  | 'prompt-completion'
+  | 'preference'
+  | 'kto';
 
 /** The label for each format when nothing more is known about it. */
 export const FORMAT_LABELS: Record<DatasetFormat, string> = {
@@ -14,6 +23,9 @@ export const FORMAT_LABELS: Record<DatasetFormat, string> = {
   dolly: 'Dolly JSONL',
   sharegpt: 'ShareGPT conversations',
   'openai-messages': 'OpenAI messages',
+  'prompt-completion': 'Prompt–completion (TRL)',
+  preference: 'Preference pairs (chosen/rejected)',
+  kto: 'KTO feedback (labelled answers)',
   csv: 'CSV',
   tsv: 'TSV (tab-separated)',
   parquet: 'Parquet',
@@ -26,12 +38,16 @@ const SHAPE_NAMES: Record<RecordShape, string> = {
   phasedsft: 'PhasedSFT scored',
   sharegpt: 'ShareGPT conversations',
   'openai-messages': 'OpenAI messages',
+  'prompt-completion': 'Prompt–completion (TRL)',
+  preference: 'Preference pairs (chosen/rejected)',
+  kto: 'KTO feedback (labelled answers)',
 };
 
 /** The known JSON row shapes, as an error message lists them. */
 export const KNOWN_SHAPES =
   'Alpaca {instruction, input, output}; WizardLM {instruction, output}; Dolly {instruction, context, response, category}; ' +
-  'PhasedSFT {id, score, data: [prompt, response]}; ShareGPT {conversations: [{from, value}]}; OpenAI {messages: [{role, content}]}';
+  'PhasedSFT {id, score, data: [prompt, response]}; ShareGPT {conversations: [{from, value}]}; OpenAI {messages: [{role, content}]}; ' +
+  'TRL {prompt, completion}; preference pairs {…, chosen, rejected}; KTO {…, label}';
 
 export function shapeToFormat(shape: RecordShape, container: Container): DatasetFormat {
   switch (shape) {

@@ -134,14 +134,28 @@ describe('Parquet reader', () => {
       { name: 'views', type: 'int64', values: [3n] },
     ]);
     await expect(parseDataset(odd, 'odd.parquet')).rejects.toThrow('No column for the instruction or the output in "odd.parquet". Columns found: "title", "views".');
-    const zstd = writeParquet([
+    const lzo = writeParquet([
       { name: 'instruction', type: 'string', values: ['a'] },
       { name: 'output', type: 'string', values: ['b'] },
-    ], { codec: 'ZSTD' });
-    const error = await parseDataset(zstd, 'z.parquet').catch((e: unknown) => e);
+    ], { codec: 'LZO' });
+    const error = await parseDataset(lzo, 'z.parquet').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetError);
-    expect((error as DatasetError).message).toBe('"z.parquet" is compressed with ZSTD, which the studio cannot unpack (it reads uncompressed and Snappy Parquet).');
-    expect((error as DatasetError).hint).toMatch(/compression='snappy'/);
+    expect((error as DatasetError).message).toBe(
+      '"z.parquet" is compressed with LZO, which the studio cannot unpack (it reads uncompressed, Snappy, GZIP, Brotli, ZSTD, LZ4 and LZ4_RAW Parquet).',
+    );
+    expect((error as DatasetError).hint).toMatch(/compression='zstd'/);
+  });
+
+  it.each(['GZIP', 'BROTLI', 'ZSTD'] as const)('reads pages compressed with %s (what polars and recent pyarrow write)', async (codec) => {
+    const instructions = Array.from({ length: 300 }, (_, i) => `Instruction number ${i}, repeated to compress well.`);
+    const bytes = writeParquet([
+      { name: 'instruction', type: 'string', values: instructions },
+      { name: 'output', type: 'string', values: instructions.map((_, i) => `answer ${i}`) },
+    ], { codec, rowGroupSize: 128 });
+    const parsed = await parseDataset(bytes, `${codec}.parquet`);
+    expect(parsed.report.rejected).toEqual([]);
+    expect(parsed.records.map((r) => r.instruction)).toEqual(instructions);
+    expect(parsed.records[299]?.output).toBe('answer 299');
   });
 
   it('an empty table is refused', async () => {
@@ -152,15 +166,13 @@ describe('Parquet reader', () => {
     await expect(parseDataset(empty, 'empty.parquet')).rejects.toThrow('"empty.parquet" holds no records: the table has no rows.');
   });
 
-  it('a number where text belongs is a wrong-type rejection naming the column', async () => {
+  it('a number where text belongs is a wrong-type rejection naming the column; with no usable row the file is refused saying so', async () => {
     const bytes = writeParquet([
       { name: 'prompt', type: 'string', values: ['a', 'b'] },
       { name: 'answer', type: 'double', values: [1, 2] },
     ]);
-    const parsed = await parseDataset(bytes, 'n.parquet');
-    expect(parsed.report.rejected.map((r) => r.reason)).toEqual([
-      'wrong type: column "answer" is a number, expected text',
-      'wrong type: column "answer" is a number, expected text',
-    ]);
+    await expect(parseDataset(bytes, 'n.parquet')).rejects.toThrow(
+      '"n.parquet" (read as Parquet) has no usable record: all 2 rows were rejected (2 × record 0: wrong type: column "answer" is a number, expected text).',
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { parquetMetadata, parquetReadObjects, parquetSchema, type FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { guessMapping, mappedRowReader, resolveMapping, type ColumnMapping } from './columns';
+import { readFeedbackRow, readPreferenceRow, readPromptCompletionRow } from './feedback';
 import type { RecordShape } from './formats';
 import { readPhasedSftRow } from './phasedsft';
 import type { ProgressTicker } from './progress';
@@ -35,13 +37,25 @@ function topLevelColumns(metadata: FileMetaData): string[] {
   return parquetSchema(metadata).children.map((child) => child.element.name);
 }
 
-/** Conversation and PhasedSFT tables are read by their shape; everything else through a column mapping. */
+/** Feedback, conversation and PhasedSFT tables are read by their shape; everything else through a column mapping. */
 function shapeOfColumns(columns: string[]): RecordShape | undefined {
+  if (columns.includes('chosen') && columns.includes('rejected')) return 'preference';
+  if (columns.includes('label') && (columns.includes('messages') || columns.includes('conversations') || columns.includes('completion'))) return 'kto';
   if (columns.includes('conversations')) return 'sharegpt';
   if (columns.includes('messages')) return 'openai-messages';
   if (columns.includes('data') && (columns.includes('score') || columns.includes('id')) && !columns.includes('instruction')) return 'phasedsft';
+  if (columns.includes('prompt') && columns.includes('completion')) return 'prompt-completion';
   return undefined;
 }
+
+const SHAPE_READERS: Partial<Record<RecordShape, RowReader>> = {
+  phasedsft: readPhasedSftRow,
+  sharegpt: readConversationRow,
+  'openai-messages': readConversationRow,
+  'prompt-completion': readPromptCompletionRow,
+  preference: readPreferenceRow,
+  kto: readFeedbackRow,
+};
 
 /** The columns of a Parquet file and the mapping guessed from their names, for the UI to show and change. */
 export function listParquetColumns(bytes: Uint8Array, fileName: string): ParquetColumns {
@@ -70,21 +84,36 @@ export async function readParquet(
   const shape = chosen ? undefined : shapeOfColumns(names);
   let read: RowReader;
   let mapping: ColumnMapping | undefined;
-  if (shape === 'phasedsft') read = readPhasedSftRow;
-  else if (shape) read = readConversationRow;
+  if (shape) read = SHAPE_READERS[shape] ?? readConversationRow;
   else {
     mapping = resolveMapping(names, fileName, chosen);
     read = mappedRowReader(mapping);
   }
   const total = Number(metadata.num_rows);
+  const inGroups = metadata.row_groups.reduce((sum, group) => sum + Number(group.num_rows), 0);
+  if (inGroups !== total) {
+    throw new DatasetError(
+      `The Parquet footer of "${fileName}" contradicts itself: it counts ${total} rows, but its row groups hold ${inGroups}.`,
+      'The file is damaged or was written by a faulty tool; write it again, or convert it to JSONL.',
+    );
+  }
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: Record<string, unknown>[];
     try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors });
     } catch (error) {
       throw readFailure(fileName, error as Error);
+    }
+    // The footer's counts are the file's word, not a fact. Rows it promises that no page holds come back from
+    // hyparquet as rows whose every column is undefined (a real row of nulls holds nulls).
+    const held = rows.filter((row) => Object.values(row).some((value) => value !== undefined)).length;
+    if (rows.length !== rowEnd - rowStart || held !== rows.length) {
+      throw new DatasetError(
+        `"${fileName}" is damaged: its footer promises rows ${rowStart}–${rowEnd - 1} in a row group, but the pages hold ${held} row${held === 1 ? '' : 's'}.`,
+        'Fetch or write the file again, or convert it to JSONL.',
+      );
     }
     for (let k = 0; k < rows.length; k++) {
       collector.add(rowStart + k, undefined, rows[k], read, rows[k]);
@@ -102,8 +131,8 @@ function readFailure(fileName: string, error: Error): DatasetError {
   const codec = /unsupported compression codec: (\w+)/.exec(error.message);
   if (codec) {
     return new DatasetError(
-      `"${fileName}" is compressed with ${codec[1]}, which the studio cannot unpack (it reads uncompressed and Snappy Parquet).`,
-      "Re-save it with Snappy, e.g. pandas: df.to_parquet(path, compression='snappy'), or convert it to JSONL.",
+      `"${fileName}" is compressed with ${codec[1]}, which the studio cannot unpack (it reads uncompressed, Snappy, GZIP, Brotli, ZSTD, LZ4 and LZ4_RAW Parquet).`,
+      "Re-save it with one of those, e.g. pandas: df.to_parquet(path, compression='zstd'), or convert it to JSONL.",
     );
   }
   return new DatasetError(

@@ -3,15 +3,16 @@ import type { ColumnMapping } from './columns';
 import { listCsvColumns, readCsv, type CsvMapping } from './csv';
 import { decodeText } from './decode';
 import { readDollyRow } from './dolly';
+import { readFeedbackRow, readPreferenceRow, readPromptCompletionRow } from './feedback';
 import { formatLabel, type RecordShape } from './formats';
 import { readJsonArray, readJsonLines } from './json';
 import { listParquetColumns, readParquet } from './parquet';
 import { readPhasedSftRow } from './phasedsft';
 import { ProgressTicker } from './progress';
-import { DatasetError, type ParsedDataset, type ParseProgress } from './record';
+import { DatasetError, type ParsedDataset, type ParseProgress, type ValidationReport } from './record';
 import { readConversationRow } from './sharegpt';
 import { isParquet, refuseFakeParquet, sniffText } from './sniff';
-import { RecordCollector, type RowReader } from './validate';
+import { RecordCollector, where, type RowReader } from './validate';
 
 export { reportToCsv, reportToJson, reportToText } from './report';
 
@@ -29,6 +30,9 @@ const READERS: Record<RecordShape, RowReader> = {
   phasedsft: readPhasedSftRow,
   sharegpt: readConversationRow,
   'openai-messages': readConversationRow,
+  'prompt-completion': readPromptCompletionRow,
+  preference: readPreferenceRow,
+  kto: readFeedbackRow,
 };
 
 /**
@@ -46,6 +50,8 @@ export async function parseDataset(bytes: Uint8Array, fileName: string, options:
       const why = parsed.format === 'parquet' ? 'the table has no rows' : 'there is a header row but no rows under it';
       throw new DatasetError(`"${fileName}" holds no records: ${why}.`, 'Choose a file that holds records.');
     }
+    // A file with nothing usable must not replace the dataset on screen: it is refused whole, saying why.
+    if (report.accepted === 0) throw noUsableRecord(fileName, parsed.formatLabel, report);
     progress.done(collector.records.length);
     const result: ParsedDataset = { ...parsed, records: collector.records, report };
     if (!result.columns) delete result.columns;
@@ -94,4 +100,23 @@ export function inspectColumns(bytes: Uint8Array, fileName: string): TableColumn
   if (sniffed.container !== 'delimited') return undefined;
   const { columns, guessed } = listCsvColumns(text, fileName, sniffed.delimiter);
   return { format: sniffed.format === 'tsv' ? 'tsv' : 'csv', columns, guessed };
+}
+
+/** Every row was rejected: the most common reasons, with how many rows each cost and where the first one is. */
+function noUsableRecord(fileName: string, formatLabel: string, report: ValidationReport): DatasetError {
+  const byReason = new Map<string, { count: number; first: string }>();
+  for (const row of report.rejected) {
+    // Group by the reason's kind ("missing output", "malformed JSON"), not its details.
+    const kind = row.reason.split(':')[0];
+    const entry = byReason.get(kind);
+    if (entry) entry.count++;
+    else byReason.set(kind, { count: 1, first: `${where(row)}: ${row.reason}` });
+  }
+  const top = [...byReason.values()].sort((a, b) => b.count - a.count).slice(0, 3);
+  const rows = report.rejected.length;
+  const list = top.map((e) => `${e.count} × ${e.first}`).join('; ');
+  return new DatasetError(
+    `"${fileName}" (read as ${formatLabel}) has no usable record: all ${rows} row${rows === 1 ? ' was' : 's were'} rejected (${list}${byReason.size > 3 ? '; …' : ''}).`,
+    'The dataset you had is unchanged. Fix the rows (the reasons above name the field), or map other columns for CSV/Parquet.',
+  );
 }

@@ -42,6 +42,9 @@ export type DatasetFormat =
   | 'dolly'
   | 'sharegpt'
   | 'openai-messages'
+  | 'prompt-completion'
+  | 'preference'
+  | 'kto'
   | 'csv'
   | 'tsv'
   | 'parquet';

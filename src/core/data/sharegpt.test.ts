@@ -65,14 +65,15 @@ describe('ShareGPT / OpenAI messages reader', () => {
       { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 7 }] },
       { conversations: 'Q: hi A: hello' },
       { conversations: [{ from: 'human', value: '   ' }, { from: 'gpt', value: 'A' }] },
+      { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'the one usable row' }] },
     ]);
     const parsed = await parseDataset(utf8(text), 'bad.jsonl');
-    expect(parsed.records).toEqual([]);
+    expect(parsed.records.map((r) => r.output)).toEqual(['the one usable row']);
     expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
       [1, 'missing output: no assistant turn after the first user turn (`conversations[0]`)'],
       [2, 'missing output: `conversations[1]` after the first user turn is from "human", not the assistant'],
       [3, 'missing instruction: no user turn in `conversations` (1 turn)'],
-      [4, 'unknown speaker "alien" in `conversations[0].from` (known: human, user, gpt, assistant, system)'],
+      [4, 'unknown speaker "alien" in `conversations[0].from` (known: human, user, gpt, assistant, system, function_call, observation, tool)'],
       [5, 'wrong type: `conversations[1].value` is a number, expected text'],
       [6, 'wrong type: `conversations` is text, expected a list of turns'],
       [7, 'empty instruction: `conversations[0].value` holds only whitespace'],

@@ -1,7 +1,10 @@
 import { decodeText } from './decode';
 import { formatLabel, KNOWN_SHAPES, shapeToFormat, type Container, type RecordShape } from './formats';
+import { jsonSyntaxError } from './json';
+import { findJsonProblem, lineColumn, quoteUnsafeIntegers, splitConcatenatedValues } from './jsonScan';
 import { DatasetError, type DatasetFormat } from './record';
 import { isBlank, typeName } from './validate';
+import { unwrapRecords } from './wrappers';
 
 export interface SniffResult {
   format: DatasetFormat;
@@ -62,26 +65,35 @@ export function sniffText(text: string, fileName: string): SniffResult {
   const c = text[start];
   if (c === '[') {
     const samples = firstArrayElements(text, start, SAMPLE_ROWS);
-    if (samples.length === 0 && /^\[\s*\]\s*$/.test(text.slice(start))) {
-      throw new DatasetError(`"${fileName}" holds an empty JSON array: there are no records in it.`, 'Choose a file that holds records.');
+    if (samples.length === 0) {
+      if (/^\[\s*\]\s*$/.test(text.slice(start))) {
+        throw new DatasetError(`"${fileName}" holds an empty JSON array: there are no records in it.`, 'Choose a file that holds records.');
+      }
+      // None of the first elements parses: the syntax error is the news, not "no records".
+      if (findJsonProblem(text) !== undefined) throw jsonSyntaxError(text, fileName, 'invalid JSON');
     }
     const shape = detectShape(samples, fileName);
     return json(shape, 'json-array');
   }
   if (c === '{') {
-    const { objects, firstError } = firstJsonLines(text, SAMPLE_ROWS);
-    if (objects.length > 0) return json(detectShape(objects, fileName), 'jsonl');
-    // Not one object per line: a single pretty-printed object is read as one record.
+    // One JSON document (a pretty-printed record, or records wrapped in {"data": [...]}), or one object per line.
+    // On JSONL, JSON.parse stops at the end of the first line, so trying it first costs little.
     let whole: unknown;
     try {
-      whole = JSON.parse(text);
+      whole = JSON.parse(quoteUnsafeIntegers(text));
     } catch {
-      throw new DatasetError(
-        `"${fileName}" looks like JSON lines, but none of its first ${SAMPLE_ROWS} lines is a whole JSON object (line 1: ${firstError}).`,
-        'Put one complete JSON object on each line (JSONL), or wrap the records in a JSON array [ … ].',
-      );
+      whole = undefined;
     }
-    return json(detectShape([whole], fileName), 'json-array');
+    const unwrapped = unwrapRecords(whole);
+    if (unwrapped) return json(detectShape(unwrapped.rows.slice(0, SAMPLE_ROWS), fileName), 'json-array');
+    const { objects, firstError } = firstJsonLines(text, SAMPLE_ROWS);
+    // A single pretty-printed object is one record; a single line is JSONL with one row.
+    if (whole !== undefined && objects.length === 0) return json(detectShape([whole], fileName), 'json-array');
+    if (objects.length > 0) return json(detectShape(objects, fileName), 'jsonl');
+    throw new DatasetError(
+      `"${fileName}" looks like JSON lines, but none of its first ${SAMPLE_ROWS} lines is a whole JSON object (${firstError}).`,
+      'Put one complete JSON object on each line (JSONL), or wrap the records in a JSON array [ … ].',
+    );
   }
   const delimiter = sniffDelimiter(firstLine(text));
   if (delimiter) return delimited(delimiter);
@@ -102,15 +114,21 @@ function delimited(delimiter: string): SniffResult {
   return { format, container: 'delimited', delimiter, label: formatLabel(format, { delimiter }) };
 }
 
-/** The shape of one row, by its keys; undefined when it matches none. */
+/** The shape of one row, by its own keys; undefined when it matches none. */
 export function shapeOf(row: Record<string, unknown>): RecordShape | undefined {
-  if (Array.isArray(row.data) && ('score' in row || 'id' in row)) return 'phasedsft';
+  const has = (key: string) => Object.hasOwn(row, key);
+  // Feedback shapes first: they also carry the fields of the shapes below, and must not be read as plain SFT.
+  if (has('chosen') && has('rejected')) return 'preference';
+  if ((typeof row.label === 'boolean' || typeof row.kto_tag === 'boolean') && (has('messages') || has('conversations') || has('completion') || has('output'))) return 'kto';
+  // PhasedSFT's data is [prompt, response]; a list of objects under `data` is a wrapper, unwrapped elsewhere.
+  if (Array.isArray(row.data) && (has('score') || has('id')) && typeof row.data[0] !== 'object') return 'phasedsft';
   if (Array.isArray(row.conversations)) return 'sharegpt';
   if (Array.isArray(row.messages)) return 'openai-messages';
-  if ('instruction' in row) {
-    if ('output' in row) return 'input' in row ? 'alpaca' : 'wizardlm';
-    if ('response' in row) return 'dolly';
+  if (has('instruction')) {
+    if (has('output')) return has('input') ? 'alpaca' : 'wizardlm';
+    if (has('response')) return 'dolly';
   }
+  if (has('prompt') && has('completion')) return 'prompt-completion';
   return undefined;
 }
 
@@ -221,7 +239,7 @@ function pushParsed(out: unknown[], element: string): void {
   }
 }
 
-/** Up to `k` objects from the first lines of JSONL text, and the parse error of the first line that failed. */
+/** Up to `k` objects from the first lines of JSONL text, and where and why the first line that failed did. */
 function firstJsonLines(text: string, k: number): { objects: unknown[]; firstError?: string } {
   const objects: unknown[] = [];
   let firstError: string | undefined;
@@ -235,10 +253,21 @@ function firstJsonLines(text: string, k: number): { objects: unknown[]; firstErr
     if (isBlank(line)) continue;
     lines++;
     try {
-      const value: unknown = JSON.parse(line);
+      const value: unknown = JSON.parse(quoteUnsafeIntegers(line));
       if (typeof value === 'object' && value !== null && !Array.isArray(value)) objects.push(value);
     } catch (error) {
-      firstError ??= (error as Error).message;
+      const several = splitConcatenatedValues(line);
+      if (several) {
+        objects.push(...several.map((v) => JSON.parse(v) as unknown));
+        continue;
+      }
+      if (firstError === undefined) {
+        const problem = findJsonProblem(line);
+        const lineNo = lineColumn(text, pos - 1).line;
+        firstError = problem
+          ? `line ${lineNo}, column ${lineColumn(line, problem.offset).column}: ${problem.reason}`
+          : `line ${lineNo}: ${(error as Error).message}`;
+      }
     }
   }
   return { objects, firstError };

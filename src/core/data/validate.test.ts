@@ -62,11 +62,14 @@ describe('validation: every rejection reason, with the row that caused it', () =
     expect(parsed.records.map((r) => r.id)).toEqual(['0', '3']);
   });
 
-  it('a duplicate of a positional id is explained, and a clash with a positional id is renumbered', async () => {
+  it('an own id equal to an earlier row\'s position keeps both rows, renumbering the positional one; a clash with a positional id is renumbered', async () => {
     const rows = [{ instruction: 'a', output: 'b' }, { id: '0', instruction: 'c', output: 'd' }, { id: 2, instruction: 'e', output: 'f' }, { instruction: 'g', output: 'h' }];
     const parsed = await parseDataset(utf8(JSON.stringify(rows)), 'ids.json');
-    expect(parsed.report.rejected.map((r) => r.reason)).toEqual(['duplicate id "0": first seen at record 0, which had no id of its own and was numbered by position']);
-    expect(parsed.records.map((r) => r.id)).toEqual(['0', '2', '3']);
+    expect(parsed.report.rejected).toEqual([]);
+    expect(parsed.records.map((r) => [r.id, r.instruction])).toEqual([['0#2', 'a'], ['0', 'c'], ['2', 'e'], ['3', 'g']]);
+    expect(parsed.report.warnings).toEqual([{ index: 0, message: 'row has no id and its position "0" is a later row\'s own id (record 1); numbered it "0#2"' }]);
+    const dup = [{ id: 'x', instruction: 'a', output: 'b' }, { id: 'x', instruction: 'c', output: 'd' }];
+    expect((await parseDataset(utf8(JSON.stringify(dup)), 'dup.json')).report.rejected.map((r) => r.reason)).toEqual(['duplicate id "x": first seen at record 0']);
     const rows2 = [{ id: '1', instruction: 'a', output: 'b' }, { instruction: 'c', output: 'd' }];
     const parsed2 = await parseDataset(utf8(JSON.stringify(rows2)), 'ids2.json');
     expect(parsed2.records.map((r) => r.id)).toEqual(['1', '1#2']);

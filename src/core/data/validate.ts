@@ -49,7 +49,12 @@ export function excerpt(text: string): string {
 /** Text for an excerpt: strings as they are, anything else as JSON (BigInt written as a string). */
 export function excerptSource(source: unknown): string {
   if (typeof source === 'string') return source;
-  return JSON.stringify(source, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) ?? String(source);
+  try {
+    return JSON.stringify(source, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) ?? String(source);
+  } catch {
+    // Nested deeper than JSON.stringify's stack allows: the excerpt is not worth failing the whole file for.
+    return `(${typeName(source)} nested too deeply to show)`;
+  }
 }
 
 /**
@@ -66,8 +71,8 @@ export class RecordCollector implements RowContext {
   private readonly tallies = new Map<string, number>();
   /** The rows' own ids, with where each was first seen. */
   private readonly ownIds = new Map<string, RowLocation>();
-  /** Rows numbered by position (no own id), by index: their line (0 for formats without lines). */
-  private readonly positional: number[] = [];
+  /** Rows numbered by position (no own id), by index: their line (0 for formats without lines) and record. */
+  private readonly positional: { line: number; record: InstructionRecord }[] = [];
   /** Ids made up to avoid a clash. */
   private readonly madeUp = new Set<string>();
   private index = 0;
@@ -129,42 +134,62 @@ export class RecordCollector implements RowContext {
   private accept(draft: RowDraft, source: unknown): void {
     const index = this.index;
     let id = draft.id;
+    const record: InstructionRecord = { id: '', instruction: draft.instruction, input: draft.input, output: draft.output, meta: draft.meta };
     if (id !== undefined) {
       const first = this.ownIds.get(id);
-      const clash = first ? where(first) : this.positionalClash(id);
-      if (clash !== undefined) {
-        this.reject(this.here(), `duplicate id "${id}": first seen at ${clash}`, source);
+      if (first !== undefined) {
+        this.reject(this.here(), `duplicate id "${id}": first seen at ${where(first)}`, source);
         return;
       }
       this.ownIds.set(id, this.here());
+      this.renumberPositional(id);
     } else {
       id = String(index);
-      if (this.ownIds.has(id) || this.madeUp.has(id)) {
-        // Another row already carries this number as its own id: keep both, say so.
-        let n = 2;
-        while (this.ownIds.has(`${index}#${n}`) || this.madeUp.has(`${index}#${n}`)) n++;
+      if (this.taken(id)) {
+        // Another row already carries this number as its id: keep both, say so.
         const taken = id;
-        id = `${index}#${n}`;
-        this.madeUp.add(id);
+        id = this.freshId(index);
         this.warn(`row has no id and its position "${taken}" is already another row's id; numbered it "${id}"`);
       } else {
-        this.positional[index] = this.line ?? 0;
+        this.positional[index] = { line: this.line ?? 0, record };
       }
     }
-    const record: InstructionRecord = { id, instruction: draft.instruction, input: draft.input, output: draft.output, meta: draft.meta };
+    record.id = id;
     if (draft.score !== undefined) record.score = draft.score;
     this.records.push(record);
   }
 
-  /** An own id that equals the position of an earlier row without one, or an id made up earlier. */
-  private positionalClash(id: string): string | undefined {
-    if (this.madeUp.has(id)) return `an earlier row that had no id of its own and was numbered "${id}"`;
-    if (!/^(0|[1-9]\d*)$/.test(id)) return undefined;
+  private taken(id: string): boolean {
+    return this.ownIds.has(id) || this.madeUp.has(id) || (/^(0|[1-9]\d*)$/.test(id) && this.positional[Number(id)] !== undefined);
+  }
+
+  private freshId(index: number): string {
+    let n = 2;
+    while (this.taken(`${index}#${n}`)) n++;
+    const id = `${index}#${n}`;
+    this.madeUp.add(id);
+    return id;
+  }
+
+  /**
+   * A row's own id may equal the number an earlier id-less row got from its position (or one made up for a clash).
+   * The file's own id wins; the numbered row keeps its place under a new number, and the report says so.
+   */
+  private renumberPositional(id: string): void {
+    if (this.madeUp.has(id)) {
+      const record = this.records.find((r) => r.id === id);
+      this.madeUp.delete(id);
+      if (record) record.id = this.freshId(Number(id.split('#')[0]));
+      return;
+    }
+    if (!/^(0|[1-9]\d*)$/.test(id)) return;
     const at = Number(id);
-    const line = this.positional[at];
-    if (line === undefined) return undefined;
-    const loc: RowLocation = line > 0 ? { line, index: at } : { index: at };
-    return `${where(loc)}, which had no id of its own and was numbered by position`;
+    const earlier = this.positional[at];
+    if (earlier === undefined) return;
+    delete this.positional[at];
+    earlier.record.id = this.freshId(at);
+    const loc: RowLocation = earlier.line > 0 ? { line: earlier.line, index: at } : { index: at };
+    this.warnAt(loc, `row has no id and its position "${id}" is a later row's own id (${where(this.here())}); numbered it "${earlier.record.id}"`);
   }
 }
 
@@ -204,6 +229,9 @@ export function checkText(value: unknown, role: 'instruction' | 'input' | 'outpu
   }
   if (value.length > MAX_FIELD_CHARS) {
     throw new RowRejection(`oversize field: ${label} is ${value.length} characters (limit ${MAX_FIELD_CHARS})`);
+  }
+  if (value.includes('\0')) {
+    throw new RowRejection(`binary data: ${label} holds a NUL character, which no text has (bytes pasted into the file?)`);
   }
   if (required && isBlank(value)) {
     throw new RowRejection(`empty ${role}: ${label} ${value.length === 0 ? 'is empty' : 'holds only whitespace'}`);
@@ -249,12 +277,14 @@ export interface ParsedScore {
 export function parseScore(value: unknown): ParsedScore {
   if (value === undefined) return {};
   if (typeof value === 'number') return Number.isFinite(value) ? { score: value } : { problem: `is ${value}` };
-  if (typeof value === 'bigint') return { score: Number(value) };
+  if (typeof value === 'bigint') return Number.isFinite(Number(value)) ? { score: Number(value) } : { problem: 'is too large to be a score' };
   if (typeof value === 'string') {
     const trimmed = value.trim();
     if (trimmed === '') return { problem: 'is empty' };
     if (!DECIMAL.test(trimmed)) return { problem: `${JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed)} is not a number` };
-    return { score: Number(trimmed), trimmed: trimmed.length !== value.length };
+    const score = Number(trimmed);
+    if (!Number.isFinite(score)) return { problem: `${JSON.stringify(trimmed)} is too large to be a score` };
+    return { score, trimmed: trimmed.length !== value.length };
   }
   return { problem: `is ${typeName(value)}, not a number` };
 }
@@ -281,7 +311,7 @@ export function applyScore(draft: RowDraft, value: unknown, key: string, ctx: Ro
 /** The first of `score`, `difficulty`, `level` present in the row becomes the score; returns its key. */
 export function applyScoreFields(draft: RowDraft, row: Record<string, unknown>, ctx: RowContext): string | undefined {
   for (const key of SCORE_FIELDS) {
-    if (row[key] !== undefined) {
+    if (Object.hasOwn(row, key) && row[key] !== undefined) {
       applyScore(draft, row[key], key, ctx);
       return key;
     }
@@ -297,8 +327,9 @@ export function collectMeta(
   ctx: RowContext,
   alsoSkip?: string,
 ): void {
-  for (const key in row) {
-    if (skip.has(key) || key === alsoSkip || key in meta) continue;
+  for (const key of Object.keys(row)) {
+    // `__proto__` as a field name would set the metadata's prototype instead of a field.
+    if (skip.has(key) || key === alsoSkip || Object.hasOwn(meta, key) || key === '__proto__') continue;
     const value = row[key];
     if (typeof value === 'string') {
       if (value === '') continue;

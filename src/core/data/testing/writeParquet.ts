@@ -5,6 +5,8 @@
  * Thrift compact protocol. Enough to make real files that hyparquet reads; not a general writer.
  */
 
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+
 export type ParquetTestColumn =
   | { name: string; type: 'string'; values: (string | null)[] }
   | { name: string; type: 'double'; values: (number | null)[] }
@@ -15,11 +17,52 @@ export type ParquetTestColumn =
 export interface WriteParquetOptions {
   /** Rows per row group (default: all in one). */
   rowGroupSize?: number;
-  /** The codec written into the metadata (the bytes stay uncompressed): lets a test see an unsupported codec refused. */
-  codec?: 'UNCOMPRESSED' | 'GZIP' | 'ZSTD';
+  /**
+   * The codec: pages are really compressed with GZIP and BROTLI (Node's zlib) and ZSTD (a valid frame of raw
+   * blocks, which every ZSTD decoder must read); LZO is only written into the metadata, so a test can see a codec
+   * the reader lacks refused.
+   */
+  codec?: 'UNCOMPRESSED' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'LZO';
+  /** A row count for the footer (file and its one row group) other than the truth: a damaged or lying file. */
+  footerRows?: number;
 }
 
-const CODECS = { UNCOMPRESSED: 0, GZIP: 2, ZSTD: 6 } as const;
+const CODECS = { UNCOMPRESSED: 0, GZIP: 2, LZO: 3, BROTLI: 4, ZSTD: 6 } as const;
+
+/** A ZSTD frame holding `data` in raw (stored) blocks: magic, a single-segment header with a 4-byte size, blocks. */
+export function zstdRawFrame(data: Uint8Array): Uint8Array {
+  const MAX_BLOCK = 128 * 1024;
+  const blocks = Math.max(1, Math.ceil(data.length / MAX_BLOCK));
+  const out = new Uint8Array(4 + 1 + 4 + blocks * 3 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0xfd2fb528, true);
+  out[4] = 0xa0; // frame content size in 4 bytes, single segment, no checksum
+  view.setUint32(5, data.length, true);
+  let at = 9;
+  for (let b = 0; b < blocks; b++) {
+    const chunk = data.subarray(b * MAX_BLOCK, Math.min(data.length, (b + 1) * MAX_BLOCK));
+    const header = (chunk.length << 3) | (0 << 1) | (b === blocks - 1 ? 1 : 0); // raw block
+    out[at] = header & 0xff;
+    out[at + 1] = (header >> 8) & 0xff;
+    out[at + 2] = (header >> 16) & 0xff;
+    out.set(chunk, at + 3);
+    at += 3 + chunk.length;
+  }
+  return out;
+}
+
+function compress(codec: NonNullable<WriteParquetOptions['codec']>, page: Uint8Array): Uint8Array {
+  switch (codec) {
+    case 'GZIP':
+      return new Uint8Array(gzipSync(page));
+    case 'BROTLI':
+      return new Uint8Array(brotliCompressSync(page));
+    case 'ZSTD':
+      return zstdRawFrame(page);
+    default:
+      return page;
+  }
+}
 const PARQUET_TYPE = { int64: 2, double: 5, string: 6 } as const;
 const REPEATED = 2;
 const OPTIONAL = 1;
@@ -249,7 +292,8 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
   for (const c of columns) if (c.values.length !== rows) throw new Error(`column ${c.name} has ${c.values.length} rows, expected ${rows}`);
   const leaves = columns.flatMap(leavesOf);
   const groupSize = Math.max(1, options.rowGroupSize ?? rows);
-  const codec = CODECS[options.codec ?? 'UNCOMPRESSED'];
+  const codecName = options.codec ?? 'UNCOMPRESSED';
+  const codec = CODECS[codecName];
   const parts: Uint8Array[] = [new TextEncoder().encode('PAR1')];
   let offset = 4;
   const rowGroups: TValue[] = [];
@@ -266,11 +310,12 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
       const pageParts = [];
       if (leaf.maxRep > 0) pageParts.push(levels(leaf.rep.slice(a, b), leaf.maxRep));
       pageParts.push(levels(def, leaf.maxDef), plainValues(leaf.type, leaf.values.slice(valuesBefore, valuesBefore + present)));
-      const page = concat(pageParts);
+      const raw = concat(pageParts);
+      const page = compress(codecName, raw);
       const header = thrift(
         struct(
           [1, i32(PAGE_DATA)],
-          [2, i32(page.length)],
+          [2, i32(raw.length)],
           [3, i32(page.length)],
           [5, struct([1, i32(b - a)], [2, i32(ENCODING_PLAIN)], [3, i32(ENCODING_RLE)], [4, i32(ENCODING_RLE)])],
         ),
@@ -299,12 +344,12 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
         ),
       );
     }
-    rowGroups.push(struct([1, list('struct', chunks)], [2, i64(groupBytes)], [3, i64(to - from)]));
+    rowGroups.push(struct([1, list('struct', chunks)], [2, i64(groupBytes)], [3, i64(options.footerRows ?? to - from)]));
     if (rows === 0) break;
   }
   const schema: TValue[] = [struct([4, str('schema')], [5, i32(columns.length)]), ...columns.flatMap(schemaOf)];
   const footer = thrift(
-    struct([1, i32(1)], [2, list('struct', schema)], [3, i64(rows)], [4, list('struct', rowGroups)], [6, str('phased-ift-studio test writer')]),
+    struct([1, i32(1)], [2, list('struct', schema)], [3, i64(options.footerRows ?? rows)], [4, list('struct', rowGroups)], [6, str('phased-ift-studio test writer')]),
   );
   const tail = new Uint8Array(8);
   new DataView(tail.buffer).setUint32(0, footer.length, true);
