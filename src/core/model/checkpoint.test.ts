@@ -160,3 +160,18 @@ describe('checkpoint', () => {
     });
   });
 });
+
+describe('checkpoint: non-finite values', () => {
+  it('refuses NaN or Infinity in a parameter or a moment, naming the tensor and the element, and leaves no tensor behind', () => {
+    const nanWeight = tampered((tensors) => {
+      (tensors['h.1.mlp.c_fc.weight']!.data as Float32Array)[5] = Number.NaN;
+    });
+    const infMoment = tampered((tensors) => {
+      (tensors['optimizer.m.wte']!.data as Float32Array)[0] = Number.POSITIVE_INFINITY;
+    });
+    const before = tf.memory().numTensors;
+    expect(() => loadCheckpoint(nanWeight)).toThrow(/^Parameter "h\.1\.mlp\.c_fc\.weight" holds NaN at element 5: the checkpoint was saved from a diverged run/);
+    expect(() => loadCheckpoint(infMoment)).toThrow(/^Parameter "optimizer\.m\.wte" holds Infinity at element 0/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -200,6 +200,18 @@ export function readCheckpointInfo(bytes: Uint8Array): CheckpointInfo {
 }
 
 /**
+ * NaN or ±Infinity in stored weights would train to NaN at once and be blamed on the learning rate: refuse them
+ * here, naming the tensor and the first bad element.
+ */
+function refuseNonFinite(name: string, data: ArrayLike<number>): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      throw new CheckpointError(`Parameter "${name}" holds ${data[i]} at element ${i}: the checkpoint was saved from a diverged run and cannot be trained on. Start from an earlier checkpoint.`);
+    }
+  }
+}
+
+/**
  * Restores a checkpoint on the current tfjs backend. The parameters must be exactly those the config implies
  * (names and shapes); anything else is an error, so a mismatched file fails here rather than mid-training.
  */
@@ -230,11 +242,13 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     if (t.shape.join(',') !== shape.join(',')) {
       throw new CheckpointError(`Parameter "${name}" has shape [${t.shape}] but the config says [${shape}].`);
     }
+    refuseNonFinite(name, t.data);
     return [name, t] as const;
   });
   const optimizerDecoded = file.entries
     .filter((e) => e.name.startsWith(OPTIMIZER_PREFIX))
     .map((e) => [e.name.slice(OPTIMIZER_PREFIX.length), file.read(e.name)] as const);
+  for (const [name, t] of optimizerDecoded) if (t.dtype === 'float32') refuseNonFinite(`${OPTIMIZER_PREFIX}${name}`, t.data);
 
   const params: Record<string, tf.Variable> = {};
   for (const [name, t] of decoded) params[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, 'float32'), true));

@@ -34,3 +34,13 @@ describe('GptConfig', () => {
     expect(gptConfigProblems(null)).toEqual(['The model config must be an object.']);
   });
 });
+
+describe('GptConfig from a file', () => {
+  it('refuses sizes no browser model has before anything is sized from them', () => {
+    const base = { vocabSize: 96, contextLength: 64, layers: 2, width: 64, heads: 4, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+    expect(gptConfigProblems(base)).toEqual([]);
+    expect(gptConfigProblems({ ...base, layers: 1e9 })).toEqual(['layers (number of transformer blocks) must be at most 256, got 1000000000.']);
+    expect(gptConfigProblems({ ...base, vocabSize: 2 ** 31 })).toEqual(['vocabSize (number of token ids) must be at most 1048576, got 2147483648.']);
+    expect(gptConfigProblems({ ...base, mlpRatio: 1e6 })).toHaveLength(1);
+  });
+});

@@ -40,6 +40,9 @@ export class GptConfigError extends Error {
   }
 }
 
+/** Upper bounds for a config read from a file: generous for every real small model (GPT-2 XL is 48 × 1 600). */
+export const MAX_CONFIG = { vocabSize: 1 << 20, contextLength: 1 << 17, layers: 256, width: 1 << 14, heads: 1 << 10 } as const;
+
 /** Every problem with `config`, each a sentence saying which field and what would be valid; [] when usable. */
 export function gptConfigProblems(config: unknown): string[] {
   if (typeof config !== 'object' || config === null) return ['The model config must be an object.'];
@@ -49,6 +52,12 @@ export function gptConfigProblems(config: unknown): string[] {
     const v = c[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
       problems.push(`${key} (${what}) must be a positive integer, got ${JSON.stringify(v)}.`);
+      return false;
+    }
+    // Far beyond any model a browser can hold; a file claiming more is damaged or hostile, and is refused before
+    // anything is sized from it.
+    if (v > MAX_CONFIG[key as keyof typeof MAX_CONFIG]) {
+      problems.push(`${key} (${what}) must be at most ${MAX_CONFIG[key as keyof typeof MAX_CONFIG]}, got ${v}.`);
       return false;
     }
     return true;
@@ -61,7 +70,7 @@ export function gptConfigProblems(config: unknown): string[] {
   if (widthOk && headsOk && (c.width as number) % (c.heads as number) !== 0) {
     problems.push(`width ${c.width} is not divisible by heads ${c.heads}: each head needs width / heads channels.`);
   }
-  if (typeof c.mlpRatio !== 'number' || !(c.mlpRatio > 0) || !Number.isInteger((c.mlpRatio as number) * ((c.width as number) || 1))) {
+  if (typeof c.mlpRatio !== 'number' || !(c.mlpRatio > 0) || c.mlpRatio > 64 || !Number.isInteger((c.mlpRatio as number) * ((c.width as number) || 1))) {
     problems.push(`mlpRatio must be a positive number giving an integer MLP width (mlpRatio · width), got ${JSON.stringify(c.mlpRatio)}.`);
   }
   if (typeof c.layerNormEps !== 'number' || !(c.layerNormEps > 0) || !Number.isFinite(c.layerNormEps)) {

@@ -178,7 +178,7 @@ function validateEntry(name: string, raw: unknown, dataLength: number): Safetens
     throw new SafetensorsError(`${where}: header entry must be an object {dtype, shape, data_offsets}.`);
   }
   const r = raw as Record<string, unknown>;
-  if (typeof r.dtype !== 'string' || !(r.dtype in ITEM_SIZE)) {
+  if (typeof r.dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, r.dtype)) {
     throw new SafetensorsError(`${where}: unknown dtype ${JSON.stringify(r.dtype)}; expected one of ${Object.keys(ITEM_SIZE).join(', ')}.`);
   }
   const dtype = r.dtype as SafetensorsDtype;

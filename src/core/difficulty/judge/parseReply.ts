@@ -117,7 +117,7 @@ export function parseJudgeReply(reply: unknown, options: ParseReplyOptions = {})
   if (bare.length === 1) return inRange(bare[0]!, 'only-number', min, max);
 
   const word = text.toLowerCase().replace(/[^a-z]/g, '');
-  if (word in WORDS) return inRange(WORDS[word]!, 'number-word', min, max);
+  if (Object.hasOwn(WORDS, word)) return inRange(WORDS[word]!, 'number-word', min, max);
   return { ok: false, reason: 'the reply contains no number' };
 }
 
