@@ -56,7 +56,11 @@ function jsonl(
   return text;
 }
 
-/** `<base>.phase-<n>.jsonl` with the training records of each phase, plus `<base>.held-out.jsonl`. */
+/**
+ * `<base>.phase-<n>.jsonl` with the training records of each phase, plus `<base>.held-out.jsonl`. A phase (or a
+ * held-out set) with no record gets no file rather than an empty one; the plan JSON still lists it, and
+ * `planWarnings` says so on screen.
+ */
 export function phaseJsonlFiles(
   plan: PhasePlan,
   records: readonly InstructionRecord[],
@@ -65,14 +69,18 @@ export function phaseJsonlFiles(
 ): ExportFile[] {
   const base = safeBaseName(options.baseName ?? 'dataset');
   const byId = indexById(records);
-  const files = plan.phases.map((ph) => ({
-    fileName: `${base}.phase-${ph.index}.jsonl`,
-    text: jsonl(ph.recordIds, ph.index, records, scores, byId),
-  }));
-  files.push({
-    fileName: `${base}.held-out.jsonl`,
-    text: plan.phases.map((ph) => jsonl(ph.heldOutIds, ph.index, records, scores, byId)).join(''),
-  });
+  const files = plan.phases
+    .filter((ph) => ph.recordIds.length > 0)
+    .map((ph) => ({
+      fileName: `${base}.phase-${ph.index}.jsonl`,
+      text: jsonl(ph.recordIds, ph.index, records, scores, byId),
+    }));
+  if (plan.heldOut.recordIds.length > 0) {
+    files.push({
+      fileName: `${base}.held-out.jsonl`,
+      text: plan.phases.map((ph) => jsonl(ph.heldOutIds, ph.index, records, scores, byId)).join(''),
+    });
+  }
   return files;
 }
 
