@@ -8,7 +8,7 @@ const parts = { baseUrl: 'http://127.0.0.1:8080/v1', model: 'm', prompt: DEFAULT
 describe('judge cache key', () => {
   it('is stable and changes with every part that decides the answer', () => {
     const k = judgeCacheKey(rec, parts);
-    expect(k).toMatch(/^judge1-[0-9a-f]{28}$/);
+    expect(k).toMatch(/^judge2-[0-9a-f]{28}$/);
     expect(judgeCacheKey({ ...rec }, { ...parts })).toBe(k);
     const others = [
       judgeCacheKey({ ...rec, instruction: 'A' }, parts),
@@ -19,10 +19,15 @@ describe('judge cache key', () => {
       judgeCacheKey(rec, { ...parts, prompt: { ...DEFAULT_JUDGE_PROMPT, user: `${DEFAULT_JUDGE_PROMPT.user} ` } }),
       judgeCacheKey(rec, { ...parts, prompt: { ...DEFAULT_JUDGE_PROMPT, system: 'x' } }),
       judgeCacheKey(rec, { ...parts, prompt: { ...DEFAULT_JUDGE_PROMPT, maxFieldChars: 500 } }),
+      judgeCacheKey(rec, { ...parts, temperature: 1 }),
+      judgeCacheKey(rec, { ...parts, temperature: null }),
+      judgeCacheKey(rec, { ...parts, maxTokens: 64 }),
       // field boundaries matter: ("ab", "") is not ("a", "b")
       judgeCacheKey({ instruction: 'ab', input: '', output: '' }, parts),
     ];
     expect(new Set([k, ...others]).size).toBe(others.length + 1);
+    // Unset means the client's defaults, which are what it sends.
+    expect(judgeCacheKey(rec, { ...parts, temperature: 0, maxTokens: 16 })).toBe(k);
   });
 
   it('treats spellings of the same endpoint as one (trailing slash, explicit /chat/completions)', () => {

@@ -12,11 +12,12 @@
  */
 import type { InstructionRecord } from '../../data/record';
 import { cyrb53 } from '../../util/hash';
-import { chatCompletionsUrl, type ChatUsage } from './client';
+import { chatCompletionsUrl, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, type ChatUsage } from './client';
 import type { JudgePrompt } from './prompt';
 
 /** Bumped when the key's recipe changes, so old entries are never read under a new meaning. */
-export const JUDGE_CACHE_VERSION = 1;
+// 2: temperature and max_tokens are part of the key (a reply at temperature 1 is not the reply at 0).
+export const JUDGE_CACHE_VERSION = 2;
 
 export interface CachedJudgement {
   /** The judge's reply as received. */
@@ -59,6 +60,9 @@ export interface JudgeKeyParts {
   baseUrl: string;
   model: string;
   prompt: JudgePrompt;
+  /** As in the judge settings: undefined = the client's default, null = left to the server. */
+  temperature?: number | null;
+  maxTokens?: number | null;
 }
 
 /**
@@ -74,7 +78,9 @@ export function judgeCacheKey(record: Pick<InstructionRecord, 'instruction' | 'i
 /** The part of the key shared by every record of a run, computed once. */
 export function judgeKeyPrefix(parts: JudgeKeyParts): string {
   const p = parts.prompt;
-  return JSON.stringify([JUDGE_CACHE_VERSION, chatCompletionsUrl(parts.baseUrl), parts.model.trim(), p.system, p.user, p.maxFieldChars]);
+  const temperature = parts.temperature === undefined ? DEFAULT_TEMPERATURE : parts.temperature;
+  const maxTokens = parts.maxTokens === undefined ? DEFAULT_MAX_TOKENS : parts.maxTokens;
+  return JSON.stringify([JUDGE_CACHE_VERSION, chatCompletionsUrl(parts.baseUrl), parts.model.trim(), p.system, p.user, p.maxFieldChars, temperature, maxTokens]);
 }
 
 export function judgeKeyFor(prefix: string, record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, chatCompletionsUrl, DEFAULT_RETRY, displayUrl, parseRetryAfter, runPool } from './client';
+import { backoffDelay, ChatClient, chatCompletionsUrl, DEFAULT_RETRY, displayUrl, insecureKeyWarning, MAX_REPLY_BYTES, parseRetryAfter, readCapped, runPool } from './client';
 
 describe('chat client helpers', () => {
   it('builds the chat-completions URL from a base URL and refuses what it cannot use', () => {
@@ -59,5 +59,47 @@ describe('chat client helpers', () => {
       }),
     ).rejects.toThrow('boom');
     expect(started).toEqual([0, 1]);
+  });
+});
+
+describe('reply size and key safety', () => {
+  it('reads a reply up to the cap, and refuses a larger one without reading it whole', async () => {
+    const small = new Response('{"choices":[{"message":{"content":"3"}}]}');
+    expect(await readCapped(small, 1024)).toBe('{"choices":[{"message":{"content":"3"}}]}');
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    expect(await readCapped(new Response(endless), MAX_REPLY_BYTES)).toBeUndefined();
+    expect(pulled).toBeLessThan(MAX_REPLY_BYTES / (64 * 1024) + 4);
+    const declared = new Response('x', { headers: { 'content-length': String(MAX_REPLY_BYTES + 1) } });
+    expect(await readCapped(declared, MAX_REPLY_BYTES)).toBeUndefined();
+  });
+
+  it('warns before a key travels over plain http to another machine, and only then', () => {
+    expect(insecureKeyWarning('http://judge.example.org/v1', 'sk-1')).toBe(
+      'The API key would travel unencrypted (http://) to judge.example.org: anyone on the network path could read it. Use https://, or leave the key empty for a server that needs none.',
+    );
+    expect(insecureKeyWarning('https://judge.example.org/v1', 'sk-1')).toBeUndefined();
+    expect(insecureKeyWarning('http://localhost:11434/v1', 'sk-1')).toBeUndefined();
+    expect(insecureKeyWarning('http://127.0.0.1:8080/v1', 'sk-1')).toBeUndefined();
+    expect(insecureKeyWarning('http://[::1]:8080/v1', 'sk-1')).toBeUndefined();
+    expect(insecureKeyWarning('http://judge.example.org/v1', '  ')).toBeUndefined();
+  });
+});
+
+describe('ChatClient and an oversized reply', () => {
+  it('stops reading and fails without retrying', async () => {
+    let calls = 0;
+    const huge = () => {
+      calls++;
+      return Promise.resolve(new Response(new Uint8Array(MAX_REPLY_BYTES + 10), { status: 200 }));
+    };
+    const client = new ChatClient({ baseUrl: 'http://localhost:9/v1', model: 'm' }, { transport: { fetch: huge as typeof fetch, sleep: () => Promise.resolve() } });
+    await expect(client.complete([{ role: 'user', content: 'x' }])).rejects.toThrow(/answered with more than 1 MiB, which no score needs/);
+    expect(calls).toBe(1);
   });
 });

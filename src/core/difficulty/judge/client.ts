@@ -38,6 +38,11 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
 });
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Sent when the settings leave them unset: the same record should get the same score, and a score is short. */
+export const DEFAULT_TEMPERATURE = 0;
+export const DEFAULT_MAX_TOKENS = 16;
+/** A chat completion that scores one record is a few hundred bytes; a reply past this is not one, and is not read whole. */
+export const MAX_REPLY_BYTES = 1 << 20;
 
 /** What can be swapped in tests (and in a page that wants its own fetch). */
 export interface Transport {
@@ -128,6 +133,57 @@ export function chatCompletionsUrl(baseUrl: string): string {
   return url.toString();
 }
 
+/** The body as text, or undefined once it passes `maxBytes` (the rest is not read, and the stream is cancelled). */
+export async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!response.body) {
+    const text = await response.text();
+    return new TextEncoder().encode(text).length > maxBytes ? undefined : text;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+const LOCAL_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|[^.]+\.localhost)$/i;
+
+/**
+ * A warning to show before anything is sent when an API key would travel unencrypted: http:// to a host that is not
+ * this machine. undefined when there is no key, the URL is https, or the host is local.
+ */
+export function insecureKeyWarning(baseUrl: string, apiKey: string | undefined): string | undefined {
+  if (!apiKey?.trim()) return undefined;
+  let url: URL;
+  try {
+    url = new URL(baseUrl.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' || LOCAL_HOSTS.test(url.hostname)) return undefined;
+  return `The API key would travel unencrypted (http://) to ${url.host}: anyone on the network path could read it. Use https://, or leave the key empty for a server that needs none.`;
+}
+
 /** Origin and path only: what error messages and the UI show of an endpoint (a query string may hold a token). */
 export function displayUrl(url: string): string {
   try {
@@ -213,8 +269,8 @@ export class ChatClient {
     this.apiKey = endpoint.apiKey?.trim() || undefined;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.temperature = options.temperature === undefined ? 0 : options.temperature;
-    this.maxTokens = options.maxTokens === undefined ? 16 : options.maxTokens;
+    this.temperature = options.temperature === undefined ? DEFAULT_TEMPERATURE : options.temperature;
+    this.maxTokens = options.maxTokens === undefined ? DEFAULT_MAX_TOKENS : options.maxTokens;
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport };
   }
 
@@ -275,7 +331,10 @@ export class ChatClient {
     const where = displayUrl(this.url);
     try {
       const response = await this.transport.fetch(this.url, { method: 'POST', headers: this.headers(), body, signal: ctl.signal });
-      const text = await response.text();
+      const text = await readCapped(response, MAX_REPLY_BYTES);
+      if (text === undefined) {
+        return { message: `${where} answered with more than ${MAX_REPLY_BYTES / 2 ** 20} MiB, which no score needs; the rest was not read`, kind: 'protocol', retryable: false, fatal: true };
+      }
       if (!response.ok) return this.httpFailure(response, text, where);
       return this.readReply(text, where);
     } catch (error) {

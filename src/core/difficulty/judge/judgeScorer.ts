@@ -172,7 +172,7 @@ export async function runJudge(records: readonly InstructionRecord[], settings: 
   const now = options.transport?.now ?? (() => Date.now());
   const started = now();
   const cache = options.cache;
-  const prefix = judgeKeyPrefix({ baseUrl: settings.baseUrl, model: settings.model, prompt });
+  const prefix = judgeKeyPrefix({ baseUrl: settings.baseUrl, model: settings.model, prompt, temperature: settings.temperature, maxTokens: settings.maxTokens });
   const maxFailures = settings.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
 
   const n = records.length;
