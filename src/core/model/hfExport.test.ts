@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../../../cli/tfNode';
-import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpe';
+import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpeFromFiles';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { mulberry32 } from '../util/random';
 import { disposeGptCaches, disposeGptParams, gptLogits, initGptParams } from './gpt';

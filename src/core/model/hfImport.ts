@@ -14,7 +14,8 @@
  * a truncated or invalid safetensors file, a shard listed in the index but not given).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { bpeFromTokenizerJson, bpeFromVocabMerges, type BpeTokenizer } from '../tokenizer/bpe';
+import type { BpeTokenizer } from '../tokenizer/bpe';
+import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpeFromFiles';
 import { gptConfigProblems, gptParamShapes, mlpWidth, type GptConfig } from './config';
 import type { GptParams } from './gpt';
 import { parseSafetensors, type SafetensorsFile } from './safetensors';
