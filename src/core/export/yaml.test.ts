@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { doubleQuote, emitYaml, emitYamlMapping, formatNumber, needsQuotes, parseSimpleYaml, resolvePlain, YamlSubsetError } from './yaml';
+import { parseYamlBothVersions } from './testing';
+import { doubleQuote, emitYaml, emitYamlMapping, formatNumber, needsQuotes } from './yaml';
 
 /** Strings that a YAML 1.1 or 1.2 parser would read as something else if written bare. */
 const MUST_QUOTE = [
@@ -75,21 +76,21 @@ describe('yaml emitter: quoting', () => {
     expect(needsQuotes(s)).toBe(true);
     const text = emitYaml([{ key: 'v', value: s }]);
     expect(text.startsWith('v: "')).toBe(true);
-    expect(parseSimpleYaml(text)).toEqual({ v: s });
+    expect(parseYamlBothVersions(text)).toEqual({ v: s });
   });
 
   it.each(PLAIN_OK)('writes %s bare and reads it back', (s) => {
     expect(needsQuotes(s)).toBe(false);
     const text = emitYaml([{ key: 'v', value: s }]);
     expect(text).toBe(`v: ${s}\n`);
-    expect(parseSimpleYaml(text)).toEqual({ v: s });
+    expect(parseYamlBothVersions(text)).toEqual({ v: s });
   });
 
   it('escapes quotes, backslashes and line breaks in double quotes', () => {
     expect(doubleQuote('say "hi" \\ now\n')).toBe('"say \\"hi\\" \\\\ now\\n"');
     expect(doubleQuote('\u2028\u0001')).toBe('"\\u2028\\u0001"');
     const s = 'a "b" \\c\nd\te\u0000f 🎉';
-    expect(parseSimpleYaml(emitYaml([{ key: 'v', value: s }]))).toEqual({ v: s });
+    expect(parseYamlBothVersions(emitYaml([{ key: 'v', value: s }]))).toEqual({ v: s });
   });
 });
 
@@ -111,7 +112,7 @@ describe('yaml emitter: numbers, booleans, null, lists', () => {
   it('round-trips numbers exactly', () => {
     const values = [5e-6, 1e-10, 0.1, 0.95, 1, 0, -3, 2048, 180000000, 1.5e-7, 123.456, 1e21];
     const text = emitYaml(values.map((value, i) => ({ key: `n${i}`, value })));
-    const back = parseSimpleYaml(text);
+    const back = parseYamlBothVersions(text);
     values.forEach((v, i) => expect(back[`n${i}`]).toBe(v));
   });
 
@@ -123,7 +124,7 @@ describe('yaml emitter: numbers, booleans, null, lists', () => {
   it('writes booleans and null bare', () => {
     const text = emitYamlMapping({ a: true, b: false, c: null });
     expect(text).toBe('a: true\nb: false\nc: null\n');
-    expect(parseSimpleYaml(text)).toEqual({ a: true, b: false, c: null });
+    expect(parseYamlBothVersions(text)).toEqual({ a: true, b: false, c: null });
   });
 
   it('writes lists as block sequences, quoting items that need it', () => {
@@ -132,7 +133,7 @@ describe('yaml emitter: numbers, booleans, null, lists', () => {
       { key: 'empty', value: [] },
     ]);
     expect(text).toBe('xs:\n  - a\n  - "yes"\n  - 3\n  - b c\n  - ""\nempty: []\n');
-    expect(parseSimpleYaml(text)).toEqual({ xs: ['a', 'yes', 3, 'b c', ''], empty: [] });
+    expect(parseYamlBothVersions(text)).toEqual({ xs: ['a', 'yes', 3, 'b c', ''], empty: [] });
   });
 
   it('writes sections and comments, and the parser skips them', () => {
@@ -144,7 +145,7 @@ describe('yaml emitter: numbers, booleans, null, lists', () => {
       { key: 'learning_rate', value: 5e-6 },
     ]);
     expect(text).toBe('# header\n\n### model\nmodel_name_or_path: x/y  # the base model\n\n### train\nlearning_rate: 5.0e-6\n');
-    expect(parseSimpleYaml(text)).toEqual({ model_name_or_path: 'x/y', learning_rate: 5e-6 });
+    expect(parseYamlBothVersions(text)).toEqual({ model_name_or_path: 'x/y', learning_rate: 5e-6 });
   });
 
   it('refuses keys it cannot write plainly, duplicate keys and multi-line comments', () => {
@@ -154,23 +155,25 @@ describe('yaml emitter: numbers, booleans, null, lists', () => {
   });
 });
 
-describe('yaml test parser', () => {
+describe('reading back under YAML 1.1 and 1.2', () => {
   it('throws on plain scalars YAML 1.1 and 1.2 read differently, so a missed quote fails the round trip', () => {
-    for (const s of ['no', 'on', 'Yes', '5e-6', '010', '1_000', '0b1', '2024-01-01', '1:30']) {
-      expect(() => resolvePlain(s), s).toThrow(YamlSubsetError);
+    for (const s of ['no', 'on', 'Yes', '010', '1_000', '0b1', '2024-01-01', '1:30']) {
+      expect(() => parseYamlBothVersions(`v: ${s}\n`), s).toThrow(/YAML 1\.1 reads .* but YAML 1\.2 reads/);
     }
-    expect(resolvePlain('5.0e-6')).toBe(5e-6);
-    expect(resolvePlain('true')).toBe(true);
-    expect(resolvePlain('~')).toBeNull();
-    expect(resolvePlain('cosine')).toBe('cosine');
+    // Bare 5e-6 is a float to the `yaml` package in both versions but a string to PyYAML (checked against PyYAML
+    // below); formatNumber's test holds every exponent form to PyYAML's float pattern.
+    expect(parseYamlBothVersions('v: 5.0e-6\n')).toEqual({ v: 5e-6 });
+    expect(parseYamlBothVersions('v: true\n')).toEqual({ v: true });
+    expect(parseYamlBothVersions('v: ~\n')).toEqual({ v: null });
+    expect(parseYamlBothVersions('v: cosine\n')).toEqual({ v: 'cosine' });
   });
 
-  it('reads single quotes, trailing comments and null keys, and refuses what it does not know', () => {
-    expect(parseSimpleYaml("a: 'it''s'  # c\nb:\nc: x # y\n")).toEqual({ a: "it's", b: null, c: 'x' });
-    expect(() => parseSimpleYaml('a: 1\na: 2\n')).toThrow(/duplicate/);
-    expect(() => parseSimpleYaml('  - orphan\n')).toThrow(/outside a list/);
-    expect(() => parseSimpleYaml('a:\n  b: 1\n')).toThrow(/key: value/);
-    expect(() => parseSimpleYaml('a: "open\n')).toThrow(/unterminated/);
+  it('reads single quotes, trailing comments and null keys, and refuses what emitYaml does not write', () => {
+    expect(parseYamlBothVersions("a: 'it''s'  # c\nb:\nc: x # y\n")).toEqual({ a: "it's", b: null, c: 'x' });
+    expect(() => parseYamlBothVersions('a: 1\na: 2\n')).toThrow(/unique/);
+    expect(() => parseYamlBothVersions('  - orphan\n')).toThrow(/Not a mapping/);
+    expect(() => parseYamlBothVersions('a:\n  b: 1\n')).toThrow(/not a scalar or a list of scalars/);
+    expect(() => parseYamlBothVersions('a: "open\n')).toThrow(/closing "quote/);
   });
 });
 
@@ -191,5 +194,12 @@ describe.skipIf(!pyyaml)('yaml emitter against PyYAML (when python3 + PyYAML are
     expect(r.status, r.stderr).toBe(0);
     const back = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(back).toEqual(values);
+  });
+
+  it('PyYAML reads a bare 5e-6 as a string, which is why floats are written 5.0e-6', () => {
+    const load = (text: string) =>
+      JSON.parse(spawnSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text, encoding: 'utf8' }).stdout) as unknown;
+    expect(load('v: 5e-6\n')).toEqual({ v: '5e-6' });
+    expect(load(emitYaml([{ key: 'v', value: 5e-6 }]))).toEqual({ v: 5e-6 });
   });
 });

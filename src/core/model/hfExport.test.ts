@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../../../cli/tfNode';
-import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpe';
+import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpeFromFiles';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { mulberry32 } from '../util/random';
 import { disposeGptCaches, disposeGptParams, gptLogits, initGptParams } from './gpt';
 import { gptConfigFromPreset } from './config';
 import { HfExportError, exportHfModel, readParams } from './hfExport';
-import { hfParamsToVariables, importHfFolder, importHfModel, type HfImport } from './hfImport';
+import { importHfFolder, importHfModel, type HfImport } from './hfImport';
+import { hfParamsToVariables } from './hfParamsToVariables';
 import { parseSafetensors } from './safetensors';
 import { tinyHfCheckpoint, type TinyHfSpec } from './testing/hfFixtures';
 import { hfLogits, type HfTensor } from './testing/hfReference';

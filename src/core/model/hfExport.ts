@@ -14,7 +14,8 @@
  * q part has no equivalent; it is dropped and a note gives its size (freeze it while training GPT-Neo to avoid that).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mergesText, tokenizerJsonObject, BpeTokenizer } from '../tokenizer/bpe';
+import { BpeTokenizer } from '../tokenizer/bpe';
+import { mergesText, tokenizerJsonObject } from '../tokenizer/bpeToFiles';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { gptParamShapes, mlpWidth, type GptConfig } from './config';

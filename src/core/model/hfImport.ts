@@ -2,7 +2,8 @@
  * Hugging Face checkpoints of GPT-2 (gpt2, distilgpt2, their fine-tunes) and GPT-Neo (the TinyStories models) onto
  * our GPT: `config.json` → `GptConfig`, `model.safetensors` (or shards + `model.safetensors.index.json`) → our
  * parameter names and Conv1D [in, out] layout, as plain Float32Arrays — nothing here needs a tfjs backend, so a
- * file can be checked (and refused) before anything is loaded; `hfParamsToVariables` makes the tf.Variables.
+ * file can be checked (and refused) before anything is loaded, and the page can import this file without tfjs;
+ * ./hfParamsToVariables.ts makes the tf.Variables.
  *
  * GPT-2 is stored as we compute: Conv1D weights [in, out], q/k/v fused in `c_attn`. GPT-Neo uses nn.Linear
  * ([out, in]) everywhere and separate bias-free q/k/v, so its weights are transposed and q, k, v fused with a zero
@@ -13,10 +14,9 @@
  * Every error names the file and the problem (missing, unknown architecture, missing tensor, shape expected vs got,
  * a truncated or invalid safetensors file, a shard listed in the index but not given).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { bpeFromTokenizerJson, bpeFromVocabMerges, type BpeTokenizer } from '../tokenizer/bpe';
-import { gptConfigProblems, gptParamShapes, mlpWidth, type GptConfig } from './config';
-import type { GptParams } from './gpt';
+import type { BpeTokenizer } from '../tokenizer/bpe';
+import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpeFromFiles';
+import { gptConfigProblems, gptParamShapes, type GptConfig } from './config';
 import { parseSafetensors, type SafetensorsFile } from './safetensors';
 
 // ───────────────────────────── files ─────────────────────────────
@@ -355,6 +355,72 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
   return out;
 }
 
+/** Matrices [rows, cols] side by side: row r of the result is row r of each piece in turn. */
+function sideBySide(pieces: readonly Float32Array[], rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols * pieces.length);
+  for (let r = 0; r < rows; r++) pieces.forEach((piece, j) => out.set(piece.subarray(r * cols, (r + 1) * cols), (r * pieces.length + j) * cols));
+  return out;
+}
+
+/** How one of our parameters is built from the checkpoint. */
+export interface WeightRule {
+  /** Our name (within a block: after `h.<i>.`). */
+  ours: string;
+  /**
+   * The checkpoint tensor, without the `transformer.` prefix (within a block: after `h.<i>.`). Several are fused side
+   * by side along our columns; none means zeros.
+   */
+  from: string | readonly string[];
+  /** Stored as nn.Linear [out, in]; ours is x · W with W [in, out]. */
+  transpose?: boolean;
+  /** One row per position of the checkpoint: we keep the first contextLength, the rest go to `source.wpeTail`. */
+  positionRows?: boolean;
+}
+
+export interface HfWeightMap {
+  embeddings: readonly WeightRule[];
+  block: readonly WeightRule[];
+  final: readonly WeightRule[];
+}
+
+const same = (name: string): WeightRule => ({ ours: name, from: name });
+const linear = (name: string, from: WeightRule['from'] = name): WeightRule => ({ ours: name, from, transpose: true });
+const LAYER_NORMS = ['ln_1.weight', 'ln_1.bias', 'ln_2.weight', 'ln_2.bias'].map(same);
+const EMBEDDINGS: readonly WeightRule[] = [{ ours: 'wte', from: 'wte.weight' }, { ours: 'wpe', from: 'wpe.weight', positionRows: true }];
+const FINAL: readonly WeightRule[] = [same('ln_f.weight'), same('ln_f.bias')];
+
+/**
+ * Checkpoint names onto ours, per architecture (the order is the order tensors are read, so the first problem found
+ * is the first in the file's own order). GPT-2's Conv1D stores [in, out], exactly our layout, with q/k/v already fused
+ * in c_attn. GPT-Neo uses nn.Linear ([out, in]) everywhere and separate bias-free q/k/v, fused here with a zero bias.
+ */
+export const HF_WEIGHT_MAP: Readonly<Record<HfArchitecture, HfWeightMap>> = {
+  gpt2: {
+    embeddings: EMBEDDINGS,
+    block: [
+      ...LAYER_NORMS,
+      ...['attn.c_attn.weight', 'attn.c_attn.bias', 'attn.c_proj.weight', 'attn.c_proj.bias'].map(same),
+      ...['mlp.c_fc.weight', 'mlp.c_fc.bias', 'mlp.c_proj.weight', 'mlp.c_proj.bias'].map(same),
+    ],
+    final: FINAL,
+  },
+  gpt_neo: {
+    embeddings: EMBEDDINGS,
+    block: [
+      ...LAYER_NORMS,
+      linear('attn.c_attn.weight', ['q_proj', 'k_proj', 'v_proj'].map((n) => `attn.attention.${n}.weight`)),
+      { ours: 'attn.c_attn.bias', from: [] },
+      linear('attn.c_proj.weight', 'attn.attention.out_proj.weight'),
+      { ours: 'attn.c_proj.bias', from: 'attn.attention.out_proj.bias' },
+      linear('mlp.c_fc.weight'),
+      same('mlp.c_fc.bias'),
+      linear('mlp.c_proj.weight'),
+      same('mlp.c_proj.bias'),
+    ],
+    final: FINAL,
+  },
+};
+
 export interface HfSource {
   architecture: HfArchitecture;
   /** config.json as read; the export writes it back with only the changed fields updated. */
@@ -386,6 +452,75 @@ export interface HfImport {
   source: HfSource;
 }
 
+type TakeTensor = (name: string, shape: number[]) => Float32Array;
+
+/** Reads tensors by name, shape-checked against what config.json implies, widened to float32, with what was read. */
+function tensorReader(tensors: Map<string, LocatedTensor>, weightsLabel: string, describe: string) {
+  const used = new Set<string>();
+  const storedDtypes: Record<string, number> = {};
+  const take: TakeTensor = (name, shape) => {
+    const at = tensors.get(name);
+    if (at === undefined) throw new HfImportError(weightsLabel, `missing tensor "${name}" (expected shape [${shape.join(', ')}]).`);
+    const entry = at.st.entry(name);
+    if (entry.shape.join(',') !== shape.join(',')) {
+      throw new HfImportError(
+        at.file,
+        `tensor "${name}" has shape [${entry.shape.join(', ')}] but ${describe} implies [${shape.join(', ')}]. Is this the config.json of these weights?`,
+      );
+    }
+    let t;
+    try {
+      t = at.st.read(name);
+    } catch (e) {
+      throw new HfImportError(at.file, (e as Error).message);
+    }
+    if (t.dtype !== 'float32') throw new HfImportError(at.file, `tensor "${name}" is stored as ${t.storedAs}; weights must be floats.`);
+    used.add(name);
+    storedDtypes[t.storedAs] = (storedDtypes[t.storedAs] ?? 0) + 1;
+    return t.data as Float32Array;
+  };
+  return { take, used, storedDtypes };
+}
+
+/** Our parameters, in gptParamShapes order, built from the checkpoint by the architecture's table. */
+function applyWeightMap(map: HfWeightMap, config: GptConfig, positions: number, prefix: string, take: TakeTensor) {
+  const shapes = new Map(gptParamShapes(config));
+  const built: Record<string, Float32Array> = {};
+  const names: Record<string, string[]> = {};
+  let wpeTail = new Float32Array(0);
+  const apply = (rule: WeightRule, ours: string, theirs: (name: string) => string) => {
+    const shape = shapes.get(ours)!;
+    const from = (typeof rule.from === 'string' ? [rule.from] : rule.from).map(theirs);
+    names[ours] = from;
+    if (rule.positionRows) {
+      const full = take(from[0]!, [positions, config.width]);
+      built[ours] = full.slice(0, shape[0]! * config.width);
+      wpeTail = full.slice(shape[0]! * config.width);
+    } else if (from.length === 0) {
+      built[ours] = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    } else if (shape.length === 1) {
+      built[ours] = take(from[0]!, shape);
+    } else {
+      // Fused pieces sit side by side in our [in, out] layout: columns [q | k | v].
+      const [rows, cols] = [shape[0]!, shape[1]! / from.length];
+      const pieces = from.map((n) => (rule.transpose ? transpose(take(n, [cols, rows]), cols, rows) : take(n, [rows, cols])));
+      built[ours] = pieces.length === 1 ? pieces[0]! : sideBySide(pieces, rows, cols);
+    }
+  };
+  for (const rule of map.embeddings) apply(rule, rule.ours, (n) => `${prefix}${n}`);
+  for (let i = 0; i < config.layers; i++) for (const rule of map.block) apply(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
+  for (const rule of map.final) apply(rule, rule.ours, (n) => `${prefix}${n}`);
+
+  // Same order as gptParamShapes, so the map iterates like one from initGptParams.
+  const params: Record<string, Float32Array> = {};
+  for (const [name, shape] of shapes) {
+    const data = built[name];
+    if (data?.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`hfImport: internal size mismatch for ${name}.`);
+    params[name] = data;
+  }
+  return { params, names, wpeTail };
+}
+
 /** Loads config.json and the weights. Throws `HfImportError` (naming the file) before returning anything partial. */
 export function importHfModel(files: HfFiles, options: HfImportOptions = {}): HfImport {
   const byName = normalizeFiles(files);
@@ -408,95 +543,15 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
         `(the file starts with ${some || 'no tensors'}).`,
     );
   }
-  const used = new Set<string>();
-  const storedDtypes: Record<string, number> = {};
   const describe = `${CONFIG_FILE} (width ${config.width}, ${config.layers} layers, vocab ${config.vocabSize}, ${positions} positions)`;
-  /** One tensor, shape-checked, widened to float32. */
-  const take = (name: string, shape: number[]): Float32Array => {
-    const at = tensors.get(name);
-    if (at === undefined) throw new HfImportError(weightsLabel, `missing tensor "${name}" (expected shape [${shape.join(', ')}]).`);
-    const entry = at.st.entry(name);
-    if (entry.shape.join(',') !== shape.join(',')) {
-      throw new HfImportError(
-        at.file,
-        `tensor "${name}" has shape [${entry.shape.join(', ')}] but ${describe} implies [${shape.join(', ')}]. Is this the config.json of these weights?`,
-      );
-    }
-    let t;
-    try {
-      t = at.st.read(name);
-    } catch (e) {
-      throw new HfImportError(at.file, (e as Error).message);
-    }
-    if (t.dtype !== 'float32') throw new HfImportError(at.file, `tensor "${name}" is stored as ${t.storedAs}; weights must be floats.`);
-    used.add(name);
-    storedDtypes[t.storedAs] = (storedDtypes[t.storedAs] ?? 0) + 1;
-    return t.data as Float32Array;
-  };
-
-  const C = config.width;
-  const F = mlpWidth(config);
-  const V = config.vocabSize;
-  const T = config.contextLength;
-  const params: Record<string, Float32Array> = {};
-  const names: Record<string, string[]> = {};
-  const set = (ours: string, data: Float32Array, from: string[]) => {
-    params[ours] = data;
-    names[ours] = from;
-  };
-  const p = prefix;
-
-  const wte = take(`${p}wte.weight`, [V, C]);
-  const wpeFull = take(`${p}wpe.weight`, [positions, C]);
-  set('wte', wte, [`${p}wte.weight`]);
-  set('wpe', wpeFull.slice(0, T * C), [`${p}wpe.weight`]);
-  const wpeTail = wpeFull.slice(T * C);
-
-  for (let i = 0; i < config.layers; i++) {
-    const h = `${p}h.${i}.`;
-    const o = `h.${i}.`;
-    for (const ln of ['ln_1', 'ln_2'] as const) {
-      for (const part of ['weight', 'bias'] as const) set(`${o}${ln}.${part}`, take(`${h}${ln}.${part}`, [C]), [`${h}${ln}.${part}`]);
-    }
-    if (architecture === 'gpt2') {
-      // Conv1D stores [in, out]: exactly our layout.
-      const same = (ours: string, shape: number[]) => set(`${o}${ours}`, take(`${h}${ours}`, shape), [`${h}${ours}`]);
-      same('attn.c_attn.weight', [C, 3 * C]);
-      same('attn.c_attn.bias', [3 * C]);
-      same('attn.c_proj.weight', [C, C]);
-      same('attn.c_proj.bias', [C]);
-      same('mlp.c_fc.weight', [C, F]);
-      same('mlp.c_fc.bias', [F]);
-      same('mlp.c_proj.weight', [F, C]);
-      same('mlp.c_proj.bias', [C]);
-    } else {
-      // nn.Linear stores [out, in]; ours is x · W with W [in, out]. q, k, v go side by side: columns [q | k | v].
-      const a = `${h}attn.attention.`;
-      const qkvNames = ['q_proj', 'k_proj', 'v_proj'].map((n) => `${a}${n}.weight`);
-      const [q, k, v] = qkvNames.map((n) => transpose(take(n, [C, C]), C, C)) as [Float32Array, Float32Array, Float32Array];
-      const fused = new Float32Array(C * 3 * C);
-      for (let r = 0; r < C; r++) {
-        fused.set(q.subarray(r * C, (r + 1) * C), r * 3 * C);
-        fused.set(k.subarray(r * C, (r + 1) * C), r * 3 * C + C);
-        fused.set(v.subarray(r * C, (r + 1) * C), r * 3 * C + 2 * C);
-      }
-      set(`${o}attn.c_attn.weight`, fused, qkvNames);
-      set(`${o}attn.c_attn.bias`, new Float32Array(3 * C), []); // GPT-Neo's q, k, v have no bias
-      set(`${o}attn.c_proj.weight`, transpose(take(`${a}out_proj.weight`, [C, C]), C, C), [`${a}out_proj.weight`]);
-      set(`${o}attn.c_proj.bias`, take(`${a}out_proj.bias`, [C]), [`${a}out_proj.bias`]);
-      set(`${o}mlp.c_fc.weight`, transpose(take(`${h}mlp.c_fc.weight`, [F, C]), F, C), [`${h}mlp.c_fc.weight`]);
-      set(`${o}mlp.c_fc.bias`, take(`${h}mlp.c_fc.bias`, [F]), [`${h}mlp.c_fc.bias`]);
-      set(`${o}mlp.c_proj.weight`, transpose(take(`${h}mlp.c_proj.weight`, [C, F]), C, F), [`${h}mlp.c_proj.weight`]);
-      set(`${o}mlp.c_proj.bias`, take(`${h}mlp.c_proj.bias`, [C]), [`${h}mlp.c_proj.bias`]);
-    }
-  }
-  set('ln_f.weight', take(`${p}ln_f.weight`, [C]), [`${p}ln_f.weight`]);
-  set('ln_f.bias', take(`${p}ln_f.bias`, [C]), [`${p}ln_f.bias`]);
+  const { take, used, storedDtypes } = tensorReader(tensors, weightsLabel, describe);
+  const { params, names, wpeTail } = applyWeightMap(HF_WEIGHT_MAP[architecture], config, positions, prefix, take);
 
   // The head is tied to wte (transformers re-ties it on load, whatever the file holds).
   const hadLmHead = tensors.has('lm_head.weight');
   if (hadLmHead) {
-    const head = take('lm_head.weight', [V, C]);
+    const head = take('lm_head.weight', [config.vocabSize, config.width]);
+    const wte = params.wte!;
     let maxDiff = 0;
     for (let j = 0; j < head.length; j++) maxDiff = Math.max(maxDiff, Math.abs(head[j]! - wte[j]!));
     if (maxDiff > 0) {
@@ -512,29 +567,11 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
   const narrow = Object.keys(storedDtypes).filter((d) => d !== 'F32');
   if (narrow.length > 0) notes.push(`Weights stored as ${narrow.join(' / ')} were widened to float32 (tfjs trains in float32); the export writes float32.`);
 
-  // Same order as gptParamShapes, so the map iterates like one from initGptParams.
-  const ordered: Record<string, Float32Array> = {};
-  for (const [name, shape] of gptParamShapes(config)) {
-    const data = params[name]!;
-    if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`hfImport: internal size mismatch for ${name}.`);
-    ordered[name] = data;
-  }
   return {
     config,
-    params: ordered,
+    params,
     notes,
-    source: {
-      architecture,
-      configJson,
-      prefix: p,
-      names,
-      hadLmHead,
-      storedDtypes,
-      positions,
-      wpeTail,
-      weightFiles,
-      skipped,
-    },
+    source: { architecture, configJson, prefix, names, hadLmHead, storedDtypes, positions, wpeTail, weightFiles, skipped },
   };
 }
 
@@ -604,20 +641,4 @@ export function importHfFolder(files: HfFiles, options: HfImportOptions = {}): H
   const model = importHfModel(files, options);
   const { tokenizer, notes } = importHfTokenizer(files, model.config, model.source.configJson);
   return { ...model, notes: [...model.notes, ...notes], tokenizer };
-}
-
-// ───────────────────────────── onto the backend ─────────────────────────────
-
-/** tf.Variables for `gptLogits` / training, shape-checked against the config. Call after the backend is ready. */
-export function hfParamsToVariables(config: GptConfig, params: Record<string, Float32Array>): GptParams {
-  const expected = gptParamShapes(config);
-  for (const [name, shape] of expected) {
-    const data = params[name];
-    const size = shape.reduce((a, b) => a * b, 1);
-    if (data === undefined) throw new Error(`Parameter "${name}" is missing for a ${config.layers}-layer model.`);
-    if (data.length !== size) throw new Error(`Parameter "${name}" has ${data.length} values; shape [${shape.join(', ')}] needs ${size}.`);
-  }
-  const out: GptParams = {};
-  for (const [name, shape] of expected) out[name] = tf.tidy(() => tf.variable(tf.tensor(params[name]!, shape, 'float32'), true));
-  return out;
 }

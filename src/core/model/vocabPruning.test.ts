@@ -6,7 +6,8 @@ import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { disposeGptCaches, disposeGptParams, gptLogits, gptLoss } from './gpt';
 import { exportHfModel } from './hfExport';
-import { hfParamsToVariables, importHfFolder } from './hfImport';
+import { importHfFolder } from './hfImport';
+import { hfParamsToVariables } from './hfParamsToVariables';
 import { tinyHfCheckpoint } from './testing/hfFixtures';
 import { planVocabPruning, pruneParams, pruneVocabulary, pruningStats, unpruneParams } from './vocabPruning';
 

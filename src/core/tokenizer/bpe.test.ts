@@ -1,17 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../util/random';
-import {
-  BYTE_TO_CHAR,
-  BpeTokenizer,
-  GPT2_BYTE_ORDER,
-  bpeFromTokenizerJson,
-  bpeFromVocabMerges,
-  gpt2PreTokenize,
-  mergesText,
-  tokenizerJsonObject,
-} from './bpe';
+import { BYTE_TO_CHAR, BpeTokenizer, GPT2_BYTE_ORDER, gpt2PreTokenize } from './bpe';
+import { bpeFromTokenizerJson, bpeFromVocabMerges } from './bpeFromFiles';
 import { gpt2Files, gpt2Tokenizer, tiktokenGpt2 } from './bpeGpt2.node';
 import { PrunedTokenizer } from './bpePruned';
+import { mergesText, tokenizerJsonObject } from './bpeToFiles';
 import { tokenizerFromJSON } from './fromJSON';
 import { TokenizerError } from './tokenizer';
 

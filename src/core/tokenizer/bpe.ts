@@ -1,6 +1,7 @@
 /**
- * GPT-2's byte-level BPE (the tokenizer of GPT-2, distilgpt2 and the GPT-Neo TinyStories models), read from a Hugging
- * Face `tokenizer.json` or from `vocab.json` + `merges.txt`.
+ * GPT-2's byte-level BPE (the tokenizer of GPT-2, distilgpt2 and the GPT-Neo TinyStories models). Reading it from a
+ * Hugging Face `tokenizer.json` or from `vocab.json` + `merges.txt` is ./bpeFromFiles.ts; writing those is
+ * ./bpeToFiles.ts.
  *
  * Encoding, as GPT-2's `encoder.py` and HF's ByteLevel BPE do it:
  *   1. split the text on the added tokens (`<|endoftext|>`): each occurrence becomes its id, also mid-text;
@@ -392,9 +393,8 @@ export class BpeTokenizer implements Tokenizer {
   }
 }
 
-// ───────────────────────────── loaders ─────────────────────────────
-
-function parseMergeLine(m: unknown, index: number, file: string): [string, string] {
+/** One merge, as `"a b"` (merges.txt, tokenizer.json) or `["a", "b"]` (newer tokenizer.json); `file` names the source in errors. */
+export function parseMergeLine(m: unknown, index: number, file: string): [string, string] {
   if (typeof m === 'string') {
     const parts = m.split(' ');
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
@@ -404,144 +404,4 @@ function parseMergeLine(m: unknown, index: number, file: string): [string, strin
   }
   if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];
   throw new TokenizerError(`${file}: merge ${index + 1} is ${JSON.stringify(m)}; expected "a b" or ["a", "b"].`);
-}
-
-function parseJSONFile(text: string | object, file: string): Record<string, unknown> {
-  let v: unknown = text;
-  if (typeof text === 'string') {
-    try {
-      v = JSON.parse(text);
-    } catch (e) {
-      throw new TokenizerError(`${file} is not valid JSON (${(e as Error).message}).`);
-    }
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TokenizerError(`${file} must hold a JSON object.`);
-  return v as Record<string, unknown>;
-}
-
-export interface BpeLoadOptions {
-  /** See `BpeTokenizerInit.vocabSize`. */
-  vocabSize?: number;
-  endOfText?: string;
-}
-
-/** The pre-tokenizer types that mean "GPT-2 byte level" in a tokenizer.json. */
-function isByteLevel(step: unknown): boolean {
-  if (typeof step !== 'object' || step === null) return false;
-  const s = step as Record<string, unknown>;
-  if (s.type === 'ByteLevel') return s.add_prefix_space !== true && s.use_regex !== false;
-  if (s.type === 'Sequence' && Array.isArray(s.pretokenizers)) return s.pretokenizers.length === 1 && isByteLevel(s.pretokenizers[0]);
-  return false;
-}
-
-/**
- * A Hugging Face `tokenizer.json` (`@huggingface/tokenizers`) whose model is a byte-level BPE: `model.vocab`,
- * `model.merges` ("a b" strings or ["a", "b"] pairs), `added_tokens`. Anything that would make encoding differ from
- * GPT-2's (a normalizer, a prefix space, another pre-tokenizer, subword prefixes) is refused with the reason.
- */
-export function bpeFromTokenizerJson(json: string | object, options: BpeLoadOptions = {}): BpeTokenizer {
-  const file = 'tokenizer.json';
-  const o = parseJSONFile(json, file);
-  const model = o.model as Record<string, unknown> | undefined;
-  if (typeof model !== 'object' || model === null) throw new TokenizerError(`${file} has no "model" object.`);
-  if (model.type !== 'BPE') {
-    throw new TokenizerError(`${file}: model.type is ${JSON.stringify(model.type)}; only GPT-2's byte-level BPE ("BPE") is supported.`);
-  }
-  if (o.normalizer !== null && o.normalizer !== undefined) {
-    throw new TokenizerError(`${file} has a normalizer (${JSON.stringify((o.normalizer as { type?: unknown }).type)}); GPT-2's tokenizer has none.`);
-  }
-  if (!isByteLevel(o.pre_tokenizer)) {
-    throw new TokenizerError(
-      `${file}: the pre-tokenizer is ${JSON.stringify(o.pre_tokenizer)}; only GPT-2's ByteLevel (regex on, no prefix space) is supported.`,
-    );
-  }
-  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
-    const v = model[key];
-    if (v !== null && v !== undefined && v !== '') throw new TokenizerError(`${file}: model.${key} is ${JSON.stringify(v)}; GPT-2's BPE uses none.`);
-  }
-  if (typeof model.vocab !== 'object' || model.vocab === null || Array.isArray(model.vocab)) {
-    throw new TokenizerError(`${file}: model.vocab must be an object of token → id.`);
-  }
-  if (!Array.isArray(model.merges)) throw new TokenizerError(`${file}: model.merges must be an array.`);
-  const addedRaw = o.added_tokens ?? [];
-  if (!Array.isArray(addedRaw)) throw new TokenizerError(`${file}: added_tokens must be an array.`);
-  const added = addedRaw.map((a: unknown, i): AddedToken => {
-    const r = a as Record<string, unknown>;
-    if (typeof r !== 'object' || r === null || typeof r.id !== 'number' || typeof r.content !== 'string') {
-      throw new TokenizerError(`${file}: added_tokens[${i}] needs a numeric "id" and a string "content".`);
-    }
-    return { id: r.id, content: r.content, special: r.special === true };
-  });
-  return new BpeTokenizer({
-    vocab: model.vocab as Record<string, number>,
-    merges: (model.merges as unknown[]).map((m, i) => parseMergeLine(m, i, file)),
-    added,
-    endOfText: options.endOfText,
-    vocabSize: options.vocabSize,
-    source: file,
-  });
-}
-
-/** GPT-2's original pair of files: `vocab.json` (token → id) and `merges.txt` (`#version` line, then "a b" per line). */
-export function bpeFromVocabMerges(vocabJson: string | object, mergesTxt: string, options: BpeLoadOptions = {}): BpeTokenizer {
-  const vocab = parseJSONFile(vocabJson, 'vocab.json');
-  for (const [token, id] of Object.entries(vocab)) {
-    if (typeof id !== 'number') throw new TokenizerError(`vocab.json: ${JSON.stringify(token)} maps to ${JSON.stringify(id)}; ids must be numbers.`);
-  }
-  const merges: [string, string][] = [];
-  mergesTxt.split(/\r?\n/).forEach((line, i) => {
-    if (line === '' || (i === 0 && line.startsWith('#version'))) return;
-    try {
-      merges.push(parseMergeLine(line, merges.length, 'merges.txt'));
-    } catch {
-      throw new TokenizerError(`merges.txt line ${i + 1} is ${JSON.stringify(line)}; expected two tokens separated by one space.`);
-    }
-  });
-  return new BpeTokenizer({
-    vocab: vocab as Record<string, number>,
-    merges,
-    endOfText: options.endOfText,
-    vocabSize: options.vocabSize,
-    source: 'vocab.json + merges.txt',
-  });
-}
-
-/** `merges.txt` as GPT-2 ships it. */
-export function mergesText(tokenizer: BpeTokenizer): string {
-  return ['#version: 0.2', ...tokenizer.merges().map(([a, b]) => `${a} ${b}`)].join('\n') + '\n';
-}
-
-/** A `tokenizer.json` that `@huggingface/tokenizers` and `transformers` read as GPT-2's fast tokenizer. */
-export function tokenizerJsonObject(tokenizer: BpeTokenizer): Record<string, unknown> {
-  const vocab = tokenizer.vocabObject();
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: tokenizer.addedTokens().map((a) => ({
-      id: a.id,
-      content: a.content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: true,
-      special: a.special,
-    })),
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: { ...byteLevel, trim_offsets: false },
-    decoder: byteLevel,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges: tokenizer.merges().map(([a, b]) => `${a} ${b}`),
-    },
-  };
 }

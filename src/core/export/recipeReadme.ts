@@ -1,0 +1,144 @@
+/** The recipe's README.md: how to run it, the stages, the paper's settings beside the recipe's, and every file. */
+import { bundleFileName, flatDownloadName } from './bundle';
+import { PAPER_HYPER } from './paperHyper';
+import { DATA_DIR, DONE_MARKER, rangeText, type ResolvedScaleOut } from './scaleOutOptions';
+
+export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
+  const h = r.hyper;
+  const p = PAPER_HYPER;
+  const n = r.stages.length;
+  const last = (phase: number) => phase === n;
+  const effective = h.perDeviceTrainBatchSize * h.gradientAccumulationSteps;
+  const row = (name: string, key: string, paper: string, ours: string) => `| ${name} | \`${key}\` | ${paper} | ${ours} |`;
+  const num = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
+  const orderText = r.order.join(' → ');
+  const easyToHard = r.order.every((v, i) => v === i + 1);
+  const restore = [
+    `folder=${r.folder}`,
+    'for f in "$folder"__*; do',
+    '  rel="${f#"$folder"__}"; rel="${rel//__//}"',
+    '  mkdir -p "$folder/$(dirname "$rel")" && mv "$f" "$folder/$rel"',
+    'done',
+  ];
+  const lines = [
+    `# Phased IFT scale-out recipe: ${r.base}`,
+    '',
+    'Phased Instruction Fine-Tuning (Pang, Zhou, Zhou, Wang, *Phased Instruction Fine-Tuning for Large Language Models*,',
+    'Findings of ACL 2024, arXiv 2406.04371) on a multi-GPU machine with [LLaMA-Factory](https://github.com/hiyouga/LLaMA-Factory)',
+    'and DeepSpeed. The phases were made in Phased IFT Studio; this folder trains them at full scale.',
+    '',
+    `Base model: \`${r.baseModel}\` · template: \`${r.template}\` · ${n} stages in the order ${orderText}${easyToHard ? ' (easy → hard, the paper\'s best order)' : ''} ·`,
+    `DeepSpeed ZeRO-${r.deepspeed === 'z3' ? 3 : 2} · ${r.gpus} GPUs per node by default.`,
+    '',
+    '## Run it',
+    '',
+    '```bash',
+    '# once: LLaMA-Factory with DeepSpeed (https://github.com/hiyouga/LLaMA-Factory#installation)',
+    'git clone --depth 1 https://github.com/hiyouga/LLaMA-Factory.git',
+    'cd LLaMA-Factory && pip install -e ".[torch,metrics,deepspeed]" && cd ..',
+    '# gated models such as Llama 2 need `huggingface-cli login` first',
+    '',
+    `cd ${r.folder}`,
+    'bash run_phased.sh    # the phased model, stage after stage',
+    ...(r.oneOff ? ['bash run_oneoff.sh    # the baseline to compare it with'] : []),
+    '```',
+    '',
+    'Each stage is `FORCE_TORCHRUN=1 llamafactory-cli train configs/<stage>.yaml`, run from this folder (all paths in the',
+    'configs are relative to it). `NPROC_PER_NODE` sets the GPUs per node (default ' + String(r.gpus) + '); for several nodes set `NNODES`,',
+    '`NODE_RANK`, `MASTER_ADDR` and `MASTER_PORT` as in LLaMA-Factory\'s distributed-training docs and run the script on every',
+    'node, with `saves/` on a shared file system. A finished stage leaves `' + DONE_MARKER + '` (a checksum of its config, data and',
+    'starting model) in its output folder and is skipped on a re-run while those are unchanged; if they changed, the script',
+    'stops rather than overwrite a trained model. Delete the folder to train it again.',
+    '',
+    '## The stages',
+    '',
+    '| stage | phase | difficulty | training records | config | starts from | output |',
+    '|---|---|---|---|---|---|---|',
+    ...r.stages.map(
+      (s) => `| ${s.stage} | ${s.phase} | ${rangeText(s.range, last(s.phase))} | ${s.records} | \`${s.config}\` | \`${s.modelFrom}\` | \`${s.outputDir}\` |`,
+    ),
+    ...(r.oneOff
+      ? [`| one-off | all | [1, 5] | ${r.oneOff.records} | \`${r.oneOff.config}\` | \`${r.baseModel}\` | \`${r.oneOff.outputDir}\` |`]
+      : []),
+    '',
+    `Stage k loads the model stage k−1 saved in its \`output_dir\` (\`model_name_or_path\`); the final phased model is \`${r.stages[n - 1]!.outputDir}\`.`,
+    'Every stage is a fresh launch, so the optimizer state is new and the warm-up + cosine schedule restarts, as in the',
+    'paper. Each stage sees only its own phase (no replay).',
+    ...(r.oneOff
+      ? [
+          '',
+          `The one-off baseline trains once on all ${r.oneOff.records} training records, shuffled, for the same ${h.epochsPerStage} epochs, so every`,
+          'record is seen as often as in the phased run — the paper\'s comparison. (The trainer also reshuffles every epoch.)',
+        ]
+      : []),
+    '',
+    `\`data/${r.heldOut.dataFile}\` (${r.heldOut.records} records, registered as \`${r.heldOut.datasetName}\`) is held out of every stage: use`,
+    'it to compare the models, e.g. by generating answers and judging them pairwise as the paper does.',
+    '',
+    '## Settings',
+    '',
+    '| setting | key | paper | this recipe |',
+    '|---|---|---|---|',
+    row('learning rate', 'learning_rate', num(p.learningRate), num(h.learningRate)),
+    row('epochs per stage', 'num_train_epochs', String(p.epochsPerStage), String(h.epochsPerStage)),
+    row('warm-up ratio', 'warmup_ratio', String(p.warmupRatio), String(h.warmupRatio)),
+    row('schedule', 'lr_scheduler_type', p.lrSchedulerType, h.lrSchedulerType),
+    row('weight decay', 'weight_decay', String(p.weightDecay), String(h.weightDecay)),
+    row('AdamW β', 'adam_beta1, adam_beta2', `(${p.adamBeta1}, ${p.adamBeta2})`, `(${h.adamBeta1}, ${h.adamBeta2})`),
+    row('gradient clip', 'max_grad_norm', String(p.maxGradNorm), String(h.maxGradNorm)),
+    row('batch per device', 'per_device_train_batch_size × gradient_accumulation_steps', String(p.perDeviceTrainBatchSize), `${h.perDeviceTrainBatchSize} × ${h.gradientAccumulationSteps}`),
+    row('max length', 'cutoff_len', String(p.cutoffLen), String(h.cutoffLen)),
+    row('fine-tuning', 'finetuning_type', 'full', 'full'),
+    row('precision', 'bf16', 'not stated', String(h.bf16)),
+    '',
+    `**LR ${num(p.learningRate)} is the paper's value for full fine-tuning of 7B–70B models** (Llama-2 7B/13B/70B, Llama-3 8B/70B,`,
+    'Mistral 7B). It is not a general default: smaller models, or LoRA, usually need a larger rate.',
+    '',
+    `Global batch = ${h.perDeviceTrainBatchSize} per device × ${h.gradientAccumulationSteps} accumulation × GPUs (${effective * r.gpus} on ${r.gpus} GPUs). 16 sequences of`,
+    '2048 tokens per GPU may not fit in memory for full fine-tuning; keep the product the same instead, e.g.',
+    '`per_device_train_batch_size: 4` with `gradient_accumulation_steps: 4`, in every config alike.',
+    'The DeepSpeed config leaves `gradient_clipping`, batch sizes and precision on `"auto"`, so they follow the YAML.',
+    '',
+    `Template \`${r.template}\`: LLaMA-Factory's README says base models take \`default\`, \`alpaca\`, \`vicuna\`, …, and chat models their`,
+    'own template (`llama2`, `llama3`, …). `default` writes `Human: {prompt}</s>\\nAssistant:{response}</s>`, the closest to',
+    'the paper\'s `User: …<eos>\\nAssistant: …<eos>`. Use the same template when you generate with the trained models.',
+    '',
+    'Versions: these configs target the transformers 4.x that LLaMA-Factory pins (≤ 4.57 at the time of writing).',
+    'transformers 5 removed `overwrite_output_dir` and deprecates `warmup_ratio` (later 5.x releases drop it); there,',
+    'delete the `overwrite_output_dir` line and write `warmup_steps: x` for `warmup_ratio: x` (below 1 it is a ratio).',
+    '',
+    '## Files',
+    '',
+    '| file | what it is |',
+    '|---|---|',
+    ...fileNames.map((f) => `| \`${f}\` | ${describeFile(r, f)} |`),
+    '',
+    '## Downloaded one file at a time?',
+    '',
+    `The studio names each file \`${r.folder}__<path with / as __>\` (e.g. \`${flatDownloadName(r.folder, `${DATA_DIR}/dataset_info.json`)}\`).`,
+    'Put them in one folder and rebuild the tree with:',
+    '',
+    '```bash',
+    ...restore,
+    '```',
+    '',
+    `Or download the single file \`${bundleFileName(r.folder)}\` instead and run \`bash ${bundleFileName(r.folder)}\`: it writes this whole folder.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function describeFile(r: ResolvedScaleOut, path: string): string {
+  if (path === 'README.md') return 'this file';
+  if (path === `${DATA_DIR}/dataset_info.json`) return 'LLaMA-Factory\'s dataset registry (`dataset_dir: data`): one Alpaca-format entry per file below';
+  if (path === r.deepspeedConfig) return `DeepSpeed ZeRO-${r.deepspeed === 'z3' ? 3 : 2} config (LLaMA-Factory's example)`;
+  if (path === 'run_phased.sh') return 'runs the stages in order, checking each saved model before the next starts';
+  if (path === 'run_oneoff.sh') return 'runs the one-off baseline';
+  const st = r.stages.find((s) => s.config === path);
+  if (st) return `training config of stage ${st.stage} (phase ${st.phase})`;
+  if (r.oneOff && path === r.oneOff.config) return 'training config of the one-off baseline';
+  const data = r.stages.find((s) => path === `${DATA_DIR}/${s.dataFile}`);
+  if (data) return `phase ${data.phase} training records (Alpaca fields + score, phase, id), dataset \`${data.datasetName}\``;
+  if (r.oneOff && path === `${DATA_DIR}/${r.oneOff.dataFile}`) return `all phases' training records, shuffled, dataset \`${r.oneOff.datasetName}\``;
+  if (path === `${DATA_DIR}/${r.heldOut.dataFile}`) return `held-out records of every phase, dataset \`${r.heldOut.datasetName}\``;
+  return '';
+}
