@@ -9,6 +9,6 @@ export function datasetInfoJson(r: ResolvedScaleOut): string {
   const info: Record<string, ReturnType<typeof datasetEntry>> = {};
   for (const st of [...r.stages].sort((a, b) => a.phase - b.phase)) info[st.datasetName] = datasetEntry(st.dataFile);
   if (r.oneOff) info[r.oneOff.datasetName] = datasetEntry(r.oneOff.dataFile);
-  info[r.heldOut.datasetName] = datasetEntry(r.heldOut.dataFile);
+  if (r.heldOut.records > 0) info[r.heldOut.datasetName] = datasetEntry(r.heldOut.dataFile);
   return `${JSON.stringify(info, null, 2)}\n`;
 }

@@ -72,8 +72,12 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
         ]
       : []),
     '',
-    `\`data/${r.heldOut.dataFile}\` (${r.heldOut.records} records, registered as \`${r.heldOut.datasetName}\`) is held out of every stage: use`,
-    'it to compare the models, e.g. by generating answers and judging them pairwise as the paper does.',
+    ...(r.heldOut.records > 0
+      ? [
+          `\`data/${r.heldOut.dataFile}\` (${r.heldOut.records} records, registered as \`${r.heldOut.datasetName}\`) is held out of every stage: use`,
+          'it to compare the models, e.g. by generating answers and judging them pairwise as the paper does.',
+        ]
+      : ['Nothing is held out (the held-out share was 0): compare the models on prompts of your own.']),
     '',
     '## Settings',
     '',

@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { phaseJsonlFiles } from '../phases/export';
 import { DATASET_INFO_COLUMN_KEYS, DATASET_INFO_KEYS, DEEPSPEED_KEYS, LLAMA_FACTORY_TRAIN_KEYS } from './llamaFactoryFields';
-import { DEFAULT_BASE_MODEL, PAPER_HYPER, resolveScaleOut } from './scaleOut';
+import { planByCutoffs } from '../phases/plan';
+import { makeRecords } from '../phases/testing';
+import { DEFAULT_BASE_MODEL, PAPER_HYPER, resolveScaleOut, scaleOutRecipe } from './scaleOut';
 import { byName, parseYamlBothVersions, plan, recipe, records, scores, yamlOf, type DatasetInfo } from './testing';
 
 describe('scale-out recipe: files and values', () => {
@@ -192,4 +194,18 @@ describe('scale-out recipe: options', () => {
 
 
 
+});
+
+describe('scale-out recipe with nothing held out', () => {
+  it('writes no held-out file and registers none, and the README says so', () => {
+    const records = makeRecords(12);
+    const scores = records.map((_, i) => 1 + (i % 3) * 1.5);
+    const plan = planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0 } });
+    const files = scaleOutRecipe(plan, records, scores);
+    expect(files.map((f) => f.fileName).filter((n) => n.includes('held-out'))).toEqual([]);
+    expect(JSON.parse(files.find((f) => f.fileName === 'data/dataset_info.json')!.text)).not.toHaveProperty('dataset_held_out');
+    expect(files.find((f) => f.fileName === 'README.md')!.text).toContain('Nothing is held out (the held-out share was 0)');
+    const withHeldOut = scaleOutRecipe(planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0.25 } }), records, scores);
+    expect(JSON.parse(withHeldOut.find((f) => f.fileName === 'data/dataset_info.json')!.text)).toHaveProperty('dataset_held_out');
+  });
 });

@@ -55,8 +55,9 @@ export function scaleOutRecipe(
 ): ExportFile[] {
   const r = resolveScaleOut(plan, options);
   const jsonl = phaseJsonlFiles(plan, records, scores, { baseName: r.base });
+  // Every phase has records (resolveScaleOut refuses an empty one); the held-out file exists only when records are held out.
   const phaseFiles = jsonl.slice(0, plan.phases.length);
-  const heldOutFile = jsonl[plan.phases.length]!;
+  const heldOutFile = jsonl[plan.phases.length];
   plan.phases.forEach((ph, i) => {
     if (phaseFiles[i]!.fileName !== `${r.base}.phase-${ph.index}.jsonl`) throw new Error(`Unexpected phase file name ${phaseFiles[i]!.fileName}.`);
   });
@@ -71,7 +72,7 @@ export function scaleOutRecipe(
     shuffleInPlace(lines, createRng(deriveSeed(r.hyper.seed, 'scale-out/one-off')));
     add(`${DATA_DIR}/${r.oneOff.dataFile}`, lines.map((l) => `${l}\n`).join(''));
   }
-  add(`${DATA_DIR}/${heldOutFile.fileName}`, heldOutFile.text);
+  if (heldOutFile) add(`${DATA_DIR}/${heldOutFile.fileName}`, heldOutFile.text);
 
   for (const st of r.stages) add(st.config, stageYaml(r, st));
   if (r.oneOff) add(r.oneOff.config, oneOffYaml(r, r.oneOff));
