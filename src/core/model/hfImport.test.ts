@@ -181,6 +181,17 @@ describe('bad input: every error names the file and the problem', () => {
     expect(errorOf(() => importHfModel({ ...fx.files, 'config.json': '{"model_type": "gpt2",' })).message).toMatch(/config\.json: is not valid JSON/);
   });
 
+  it('NaN or Infinity in the weights is refused, naming the tensor and the element', () => {
+    const files = rewrite(gpt2, (raw) => {
+      const data = Float32Array.from(raw['transformer.h.0.attn.c_proj.weight']!.data);
+      data[7] = Number.NaN;
+      raw['transformer.h.0.attn.c_proj.weight'] = { ...raw['transformer.h.0.attn.c_proj.weight']!, data };
+    });
+    expect(errorOf(() => importHfModel(files)).message).toBe(
+      'model.safetensors: tensor "transformer.h.0.attn.c_proj.weight" holds NaN at element 7: these weights are damaged (or were saved from a diverged run) and cannot be fine-tuned.',
+    );
+  });
+
   it('a missing tensor is named', () => {
     const files = rewrite(gpt2, (raw) => delete raw['transformer.h.1.mlp.c_fc.bias']);
     expect(errorOf(() => importHfModel(files)).message).toBe('model.safetensors: missing tensor "transformer.h.1.mlp.c_fc.bias" (expected shape [64]).');

@@ -454,6 +454,11 @@ export interface HfImport {
 
 type TakeTensor = (name: string, shape: number[]) => Float32Array;
 
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
+  return -1;
+}
+
 /** Reads tensors by name, shape-checked against what config.json implies, widened to float32, with what was read. */
 function tensorReader(tensors: Map<string, LocatedTensor>, weightsLabel: string, describe: string) {
   const used = new Set<string>();
@@ -475,6 +480,11 @@ function tensorReader(tensors: Map<string, LocatedTensor>, weightsLabel: string,
       throw new HfImportError(at.file, (e as Error).message);
     }
     if (t.dtype !== 'float32') throw new HfImportError(at.file, `tensor "${name}" is stored as ${t.storedAs}; weights must be floats.`);
+    const bad = firstNonFinite(t.data as Float32Array);
+    if (bad >= 0) {
+      // Training would turn NaN at the first step and be blamed on the learning rate: say where it really comes from.
+      throw new HfImportError(at.file, `tensor "${name}" holds ${t.data[bad]} at element ${bad}: these weights are damaged (or were saved from a diverged run) and cannot be fine-tuned.`);
+    }
     used.add(name);
     storedDtypes[t.storedAs] = (storedDtypes[t.storedAs] ?? 0) + 1;
     return t.data as Float32Array;
