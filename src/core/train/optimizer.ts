@@ -32,7 +32,6 @@ export interface AdamWOptions {
   guardNonFinite?: boolean;
 }
 
-export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1.0 } as const;
 
 /** Host copy of the optimizer state, for checkpoints. */
 export interface AdamWState {
@@ -203,22 +202,6 @@ export class AdamW {
     tf.tidy(() => this.halted.assign(tf.scalar(0)));
   }
 
-  /** Reads the state back (asynchronously), per parameter. */
-  async exportState(): Promise<AdamWState> {
-    const tensors = this.stateTensors();
-    try {
-      const m: Record<string, Float32Array> = {};
-      const v: Record<string, Float32Array> = {};
-      for (const n of this.names) {
-        m[n] = (await tensors[`m.${n}`].data()) as Float32Array;
-        v[n] = (await tensors[`v.${n}`].data()) as Float32Array;
-      }
-      return { step: this.step, m, v };
-    } finally {
-      tf.dispose(Object.values(tensors));
-    }
-  }
-
   /**
    * The state as tensors for a checkpoint file, per parameter (so it does not depend on the grouping):
    * `m.<name>`, `v.<name>` (float32, the parameter's shape) and `step` (int32 scalar). New tensors the caller must
@@ -257,24 +240,6 @@ export class AdamW {
       }
     }
     this.step = step.dataSync()[0];
-  }
-
-  /** Restores a state written by `exportState` (same parameter names and sizes). */
-  importState(state: AdamWState): void {
-    const tensors: Record<string, tf.Tensor> = { step: tf.scalar(state.step, 'int32') };
-    try {
-      for (const n of this.names) {
-        const p = this.params[n];
-        for (const [which, src] of [['m', state.m[n]], ['v', state.v[n]]] as const) {
-          if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
-          if (src.length !== p.size) throw new Error(`AdamW state ${which}["${n}"] has ${src.length} values, the parameter has ${p.size}`);
-          tensors[`${which}.${n}`] = tf.tensor(src, p.shape, 'float32');
-        }
-      }
-      this.loadStateTensors(tensors);
-    } finally {
-      tf.dispose(Object.values(tensors));
-    }
   }
 
   dispose(): void {
