@@ -9,11 +9,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { BatchBuilder, pretokenize, type HostBatch, type PackedExample } from '../train/batches';
+import { BatchBuilder, pretokenize, scoredTokens, type HostBatch, type PackedExample } from '../train/batches';
 import type { BucketLoss } from '../train/events';
 import type { TemplateName } from '../train/template';
 import { groupByBucket } from './buckets';
-import { rowLossSums, scoredTokens, type LossModel } from './rowLoss';
+import { rowLossSums, type LossModel } from './rowLoss';
 
 export interface HeldOutRecord {
   record: InstructionRecord;

@@ -4,7 +4,7 @@ import { setNodeBackend } from '../../../cli/tfNode';
 import { gptConfigFromPreset } from '../model/config';
 import { disposeGptParams, gptLogits, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { mulberry32 } from '../util/random';
-import { rowLossSums, scoredTokens } from './rowLoss';
+import { rowLossSums } from './rowLoss';
 
 const config = gptConfigFromPreset('micro', 23, { contextLength: 16 });
 const B = 3;
@@ -69,11 +69,5 @@ describe('rowLossSums', () => {
     );
     const count = b.mask.reduce((a, m) => a + m, 0);
     expect(sums.reduce((a, s) => a + s, 0) / count).toBeCloseTo(mean, 5);
-  });
-
-  it('counts the targets BatchBuilder scores: everything after the prompt', () => {
-    expect(scoredTokens({ ids: new Int32Array(10), promptLength: 4, truncation: 'none', dropped: 0 })).toBe(6);
-    // A corpus row whose "prompt" is its first token alone scores every next token.
-    expect(scoredTokens({ ids: new Int32Array(10), promptLength: 1, truncation: 'none', dropped: 0 })).toBe(9);
   });
 });

@@ -11,7 +11,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { gptLogits, type GptParams } from '../model/gpt';
-import type { PackedExample } from '../train/batches';
 
 export interface LossModel {
   config: GptConfig;
@@ -34,9 +33,4 @@ export function rowLossSums(model: LossModel, batch: RowBatch, rows: number, wid
   const labelLogit = tf.gather(tf.reshape(logits, [N * V]), flatIndex);
   const ce = tf.sub(tf.logSumExp(logits, 1), labelLogit);
   return tf.sum(tf.reshape(tf.mul(ce, tf.tensor1d(batch.mask, 'float32')), [rows, width]), 1) as tf.Tensor1D;
-}
-
-/** Target tokens a packed example's row scores: the ones `BatchBuilder` sets its mask to 1 for. */
-export function scoredTokens(e: PackedExample): number {
-  return e.ids.length - Math.max(1, e.promptLength);
 }
