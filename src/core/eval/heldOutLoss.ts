@@ -60,58 +60,54 @@ export interface HeldOutRows {
 export function heldOutSets(records: readonly HeldOutRecord[], template: TemplateName, tokenizer: Tokenizer, contextLength: number): HeldOutSet[] {
   return groupByBucket(records, (r) => r.bucket).map(({ bucket, items }) => ({
     bucket,
-    examples: pretokenize(
-      items.map((h) => h.record),
-      template,
-      tokenizer,
-      contextLength,
-    ).examples,
+    examples: pretokenize(items.map((h) => h.record), template, tokenizer, contextLength).examples,
   }));
 }
 
+/** A batch `batching` cuts a set into: which examples, on a device batch of shape [deviceRows, width]. */
 interface PlannedBatch {
-  /** Indices into the set's examples, one per real row. */
+  /** Indices into the set's examples; rows past them (a short `'fixed'` batch) are padding with mask 0. */
   rows: number[];
+  deviceRows: number;
   width: number;
 }
 
 function planBatches(examples: readonly PackedExample[], b: HeldOutBatching): PlannedBatch[] {
-  const B = b.batchSize;
   const order = examples.map((_, i) => i);
   if (b.shape === 'fit') order.sort((i, j) => examples[i]!.ids.length - examples[j]!.ids.length);
   const out: PlannedBatch[] = [];
-  for (let at = 0; at < order.length; at += B) {
-    const rows = order.slice(at, at + B);
-    const longest = Math.max(...rows.map((i) => examples[i]!.ids.length)) - 1;
-    const width = b.shape === 'fixed' ? b.contextLength : Math.min(b.contextLength, Math.max(2, Math.ceil(longest / 16) * 16));
-    out.push({ rows, width });
+  for (let at = 0; at < order.length; at += b.batchSize) {
+    const rows = order.slice(at, at + b.batchSize);
+    if (b.shape === 'fixed') {
+      out.push({ rows, deviceRows: b.batchSize, width: b.contextLength });
+    } else {
+      const longest = Math.max(...rows.map((i) => examples[i]!.ids.length)) - 1;
+      out.push({ rows, deviceRows: rows.length, width: Math.min(b.contextLength, Math.max(2, Math.ceil(longest / 16) * 16)) });
+    }
   }
   return out;
 }
 
-function fixedBuilder(b: HeldOutBatching): BatchBuilder | null {
-  return b.shape === 'fixed' ? new BatchBuilder(b.batchSize, b.contextLength, b.padId) : null;
+/** `'fixed'` batches share one [B, T] buffer; a `'fit'` batch gets a builder of its own shape. */
+function hostBatch(examples: readonly PackedExample[], p: PlannedBatch, b: HeldOutBatching, shared: BatchBuilder | null): HostBatch {
+  return (shared ?? new BatchBuilder(p.deviceRows, p.width, b.padId)).build(p.rows.map((i) => examples[i]!));
 }
 
-/** The builder's rows for one planned batch: `'fixed'` pads short batches to B rows, `'fit'` builds exactly its rows. */
-function buildBatch(examples: readonly PackedExample[], p: PlannedBatch, b: HeldOutBatching, fixed: BatchBuilder | null): { hb: HostBatch; rows: number } {
-  const rows = p.rows.map((i) => examples[i]!);
-  if (fixed !== null) return { hb: fixed.build(rows), rows: b.batchSize };
-  return { hb: new BatchBuilder(rows.length, p.width, b.padId).build(rows), rows: rows.length };
+function sharedBuilder(b: HeldOutBatching): BatchBuilder | null {
+  return b.shape === 'fixed' ? new BatchBuilder(b.batchSize, b.contextLength, b.padId) : null;
 }
 
 /** Row sums of every set, batched as `batching` says, with one GPU → CPU read in all (none when there is no row). */
 export async function measureHeldOutRows(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): Promise<HeldOutRows[]> {
-  const fixed = fixedBuilder(batching);
+  const shared = sharedBuilder(batching);
   const parts: tf.Tensor1D[] = [];
-  // Where each batch's real rows land: [set, example index] per device row (padding rows are skipped).
-  const placement: { set: number; rows: number[]; deviceRows: number }[] = [];
+  const placed: { set: number; batch: PlannedBatch }[] = [];
   try {
     sets.forEach((set, s) => {
-      for (const p of planBatches(set.examples, batching)) {
-        const { hb, rows } = buildBatch(set.examples, p, batching, fixed);
-        parts.push(tf.tidy(() => rowLossSums(model, hb, rows, p.width)));
-        placement.push({ set: s, rows: p.rows, deviceRows: rows });
+      for (const batch of planBatches(set.examples, batching)) {
+        const hb = hostBatch(set.examples, batch, batching, shared);
+        parts.push(tf.tidy(() => rowLossSums(model, hb, batch.deviceRows, batch.width)));
+        placed.push({ set: s, batch });
       }
     });
     const out = sets.map((set) => ({ bucket: set.bucket, sums: new Float64Array(set.examples.length), tokens: Int32Array.from(set.examples, scoredTokens) }));
@@ -124,9 +120,9 @@ export async function measureHeldOutRows(model: LossModel, sets: readonly HeldOu
       all.dispose();
     }
     let at = 0;
-    for (const { set, rows, deviceRows } of placement) {
-      rows.forEach((i, r) => (out[set]!.sums[i] = values[at + r]!));
-      at += deviceRows;
+    for (const { set, batch } of placed) {
+      batch.rows.forEach((i, r) => (out[set]!.sums[i] = values[at + r]!));
+      at += batch.deviceRows;
     }
     return out;
   } finally {
@@ -160,9 +156,9 @@ export async function evaluateHeldOut(model: LossModel, sets: readonly HeldOutSe
 export function firstHeldOutBatch(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): tf.Tensor1D | null {
   const set = sets.find((s) => s.examples.length > 0);
   if (set === undefined) return null;
-  const p = planBatches(set.examples, batching)[0]!;
-  const { hb, rows } = buildBatch(set.examples, p, batching, fixedBuilder(batching));
-  return tf.tidy(() => rowLossSums(model, hb, rows, p.width));
+  const batch = planBatches(set.examples, batching)[0]!;
+  const hb = hostBatch(set.examples, batch, batching, sharedBuilder(batching));
+  return tf.tidy(() => rowLossSums(model, hb, batch.deviceRows, batch.width));
 }
 
 /**
