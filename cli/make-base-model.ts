@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBaseTokenizer, DEFAULT_PRETRAIN_SEED, PackedStream } from '../src/core/demo/pretrainCorpus';
 import { greedyGenerate } from '../src/core/eval/generate';
+import { evaluateHeldOut } from '../src/core/eval/heldOutLoss';
 import { saveCheckpoint } from '../src/core/model/checkpoint';
 import { countGptParams, GPT_PRESETS, validateGptConfig, type GptConfig, type GptPresetName, type GptShape } from '../src/core/model/config';
 import { decayMask, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../src/core/model/gpt';
@@ -208,21 +209,11 @@ export const PROBES = [
   'the first letter of "zebu" is ',
 ];
 
+/** Mean next-token loss over held-out corpus rows of T + 1 tokens: every target counts (a one-token "prompt"). */
 async function heldOutLoss(config: GptConfig, params: GptParams, rows: Int32Array[]): Promise<number> {
-  const T = config.contextLength;
-  const B = rows.length;
-  const ids = new Int32Array(B * T);
-  const targets = new Int32Array(B * T);
-  rows.forEach((r, i) => {
-    ids.set(r.subarray(0, T), i * T);
-    targets.set(r.subarray(1), i * T);
-  });
-  const loss = tf.tidy(() =>
-    gptLoss(config, params, tf.tensor2d(ids, [B, T], 'int32'), tf.tensor2d(targets, [B, T], 'int32'), tf.ones([B, T]) as tf.Tensor2D),
-  );
-  const v = (await loss.data())[0]!;
-  loss.dispose();
-  return v;
+  const examples = rows.map((ids) => ({ ids, promptLength: 1, truncation: 'none' as const, dropped: 0 }));
+  const batching = { batchSize: rows.length, contextLength: config.contextLength, padId: 0, shape: 'fixed' as const };
+  return (await evaluateHeldOut({ config, params }, [{ bucket: 'corpus', examples }], batching)).overall;
 }
 
 /** Pretrains from scratch and returns the checkpoint bytes (weights, config, tokenizer; no optimizer state). */

@@ -23,8 +23,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
+import { rowLossSums } from '../eval/rowLoss';
 import type { GptConfig } from '../model/config';
-import { gptLogits, type GptParams } from '../model/gpt';
+import type { GptParams } from '../model/gpt';
 import { BatchBuilder, fitToContext, type PackedExample } from '../train/batches';
 import { encodeExample, type TemplateName, type TokenizerLike } from '../train/template';
 import {
@@ -84,16 +85,6 @@ export interface ModelScoreResult extends ScoreResult {
 const MAX_LOGIT_FLOATS = 2 ** 25;
 const ROW_MULTIPLE = 8;
 
-/** Per-row sums of next-token cross-entropy under the mask: [B]. Allocation only; call inside a tidy. */
-function rowLossSums(config: GptConfig, params: GptParams, B: number, T: number, ids: Int32Array, targets: Int32Array, mask: Float32Array): tf.Tensor1D {
-  const V = config.vocabSize;
-  const logits = tf.reshape(gptLogits(config, params, tf.tensor2d(ids, [B, T], 'int32')), [B * T, V]) as tf.Tensor2D;
-  const flatIndex = tf.add(tf.mul(tf.range(0, B * T, 1, 'int32'), tf.scalar(V, 'int32')), tf.tensor1d(targets, 'int32'));
-  const labelLogit = tf.gather(tf.reshape(logits, [B * T * V]), flatIndex);
-  const ce = tf.sub(tf.logSumExp(logits, 1), labelLogit);
-  return tf.sum(tf.reshape(tf.mul(ce, tf.tensor1d(mask, 'float32')), [B, T]), 1) as tf.Tensor1D;
-}
-
 interface Job {
   index: number;
   prompted: PackedExample;
@@ -110,7 +101,7 @@ export async function measureResponseLosses(
   model: ScoringModel,
   options: ModelScoreOptions & { withoutPrompt: boolean },
 ): Promise<ResponseLosses> {
-  const { config, params, tokenizer: tok } = model;
+  const { config, tokenizer: tok } = model;
   const { signal, onProgress, withoutPrompt } = options;
   const template = options.template ?? 'paper';
   const ctx = config.contextLength;
@@ -169,10 +160,10 @@ export async function measureResponseLosses(
     const [promptedRows, bareRows] = pair;
     const sums = tf.tidy(() => {
       const p = promptedRows.build(chunk.map((j) => j.prompted));
-      const parts = [rowLossSums(config, params, B, T, p.ids, p.targets, p.mask)];
+      const parts = [rowLossSums(model, p, B, T)];
       if (withoutPrompt) {
         const b = bareRows.build(chunk.map((j) => j.bare));
-        parts.push(rowLossSums(config, params, B, T, b.ids, b.targets, b.mask));
+        parts.push(rowLossSums(model, b, B, T));
       }
       return parts.length === 1 ? parts[0]! : tf.concat(parts);
     });

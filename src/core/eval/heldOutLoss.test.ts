@@ -6,7 +6,7 @@ import { gptConfigFromPreset } from '../model/config';
 import { disposeGptParams, gptLogits, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { encodeExample } from '../train/template';
-import { heldOutLossByBucket } from './heldOutLoss';
+import { bucketLosses, evaluateHeldOut, firstHeldOutBatch, heldOutLossByBucket, heldOutSets, measureHeldOutRows } from './heldOutLoss';
 
 const tok = CharTokenizer.fromTexts(['abcdefghij xyz.0123456789', 'User: ', '\nAssistant: ']);
 const config = gptConfigFromPreset('micro', tok.vocabSize, { contextLength: 64 });
@@ -71,5 +71,59 @@ describe('heldOutLossByBucket', () => {
     const a = await heldOutLossByBucket({ config, params }, tok, records, { batchSize: 1 });
     const b = await heldOutLossByBucket({ config, params }, tok, records, { batchSize: 5 });
     expect(b.overall).toBeCloseTo(a.overall, 5);
+  });
+
+  it('gives each record its own row sum, in the set’s order, whichever batching', async () => {
+    const records = Array.from({ length: 5 }, (_, i) => ({ record: rec(String(i), 'ab'.repeat(5 - i), 'xyz'.slice(0, 1 + (i % 3))), bucket: '1' }));
+    const sets = heldOutSets(records, 'paper', tok, 64);
+    for (const shape of ['fixed', 'fit'] as const) {
+      const [rows] = await measureHeldOutRows({ config, params }, sets, { batchSize: 2, contextLength: 64, padId: tok.padId, shape });
+      records.forEach((r, i) => {
+        const hand = handLoss(params, r.record);
+        expect(rows!.tokens[i], `${shape} ${i}`).toBe(hand.tokens);
+        expect(rows!.sums[i], `${shape} ${i}`).toBeCloseTo(hand.sum, 4);
+      });
+    }
+  });
+
+  it('fixed [B, T] batches (the runner’s) and length-fitted ones give the same report', async () => {
+    const records = Array.from({ length: 7 }, (_, i) => ({ record: rec(String(i), 'j'.repeat(i + 1), 'e'.repeat(7 - i)), bucket: String(1 + (i % 3)) }));
+    const sets = heldOutSets(records, 'paper', tok, 64);
+    const fixed = await evaluateHeldOut({ config, params }, sets, { batchSize: 3, contextLength: 64, padId: tok.padId, shape: 'fixed' });
+    const fit = await evaluateHeldOut({ config, params }, sets, { batchSize: 3, contextLength: 64, padId: tok.padId, shape: 'fit' });
+    expect(fit.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(fixed.buckets.map((b) => [b.bucket, b.records, b.tokens]));
+    fit.buckets.forEach((b, i) => expect(b.loss).toBeCloseTo(fixed.buckets[i]!.loss, 5));
+    expect(fit.overall).toBeCloseTo(fixed.overall, 5);
+  });
+
+  it('first batch: the row sums of the evaluation’s first batch, for a warm-up', async () => {
+    const records = [{ record: rec('1', 'abc', 'cba'), bucket: '1' }];
+    const sets = heldOutSets(records, 'paper', tok, 64);
+    const batching = { batchSize: 2, contextLength: 64, padId: tok.padId, shape: 'fixed' as const };
+    const t = firstHeldOutBatch({ config, params }, sets, batching)!;
+    expect(t.shape).toEqual([2]);
+    const [sum, pad] = Array.from(await t.data());
+    t.dispose();
+    expect(sum).toBeCloseTo(handLoss(params, records[0]!.record).sum, 4);
+    expect(pad).toBe(0);
+    expect(firstHeldOutBatch({ config, params }, [], batching)).toBeNull();
+  });
+});
+
+describe('bucketLosses', () => {
+  it('weights by scored tokens within a bucket and overall; NaN where nothing was scored', () => {
+    const report = bucketLosses([
+      { bucket: '1', sums: Float64Array.from([2, 6]), tokens: Int32Array.from([1, 3]) },
+      { bucket: '2', sums: Float64Array.from([0]), tokens: Int32Array.from([0]) },
+      { bucket: '3', sums: Float64Array.from([4]), tokens: Int32Array.from([4]) },
+    ]);
+    expect(report.buckets).toEqual([
+      { bucket: '1', loss: 2, records: 2, tokens: 4 },
+      { bucket: '2', loss: NaN, records: 1, tokens: 0 },
+      { bucket: '3', loss: 1, records: 1, tokens: 4 },
+    ]);
+    expect(report.overall).toBe(12 / 8);
+    expect(report.tokens).toBe(8);
+    expect(bucketLosses([])).toEqual({ buckets: [], overall: NaN, tokens: 0 });
   });
 });

@@ -1,20 +1,31 @@
 /**
- * Held-out loss per difficulty bucket, for any dataset: the mean cross-entropy per response token (prompt masked, as
- * in training), token-weighted within each bucket and overall. The same quantity the runner's `eval` events report,
- * computed outside a run — e.g. for a base model before any fine-tuning, or once at the end of a run.
+ * Held-out loss per difficulty bucket: the mean cross-entropy per response token (prompt masked, as in training),
+ * token-weighted within each bucket and overall. The runner's `eval` events report it during a run; the same
+ * functions give it outside one (a base model before any fine-tuning, a run's final weights, a corpus).
  *
- * Records are grouped by bucket and sorted by length, and each batch is padded only to its own longest row, so a
- * held-out set of mostly short records costs what its tokens cost (in Node; on WebGPU prefer the runner's
- * fixed-shape evaluation, which compiles once).
+ * Layers: `rowLoss.ts` gives each row's masked loss sum; `measureHeldOutRows` batches a bucket's rows through it
+ * (one GPU → CPU read for everything); `bucketLosses` turns row sums and token counts into the means.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
-import { gptLoss } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { BatchBuilder, pretokenize } from '../train/batches';
+import { BatchBuilder, pretokenize, scoredTokens, type HostBatch, type PackedExample } from '../train/batches';
 import type { BucketLoss } from '../train/events';
 import type { TemplateName } from '../train/template';
-import type { GenerationModel } from './generate';
+import { groupByBucket } from './buckets';
+import { rowLossSums, type LossModel } from './rowLoss';
+
+export interface HeldOutRecord {
+  record: InstructionRecord;
+  /** The difficulty bucket (e.g. the phase number "1", "2", "3") the held-out loss is reported under. */
+  bucket: string;
+}
+
+/** One bucket's records, encoded and fitted to the context once. */
+export interface HeldOutSet {
+  bucket: string;
+  examples: readonly PackedExample[];
+}
 
 export interface HeldOutLossReport {
   /** Buckets in numeric-aware order. */
@@ -24,58 +35,144 @@ export interface HeldOutLossReport {
   tokens: number;
 }
 
+/** How rows are put into batches; the result does not depend on it (up to float rounding). */
+export interface HeldOutBatching {
+  batchSize: number;
+  /** The widest row, in positions. */
+  contextLength: number;
+  padId: number;
+  /**
+   * `'fixed'`: every batch is [batchSize, contextLength], so a GPU compiles one program and reuses it (the runner).
+   * `'fit'`: rows sorted by length, each batch only as wide as its longest row (rounded up to 16: few distinct
+   * shapes, so few cached causal masks), so a set of mostly short records costs what its tokens cost.
+   */
+  shape: 'fixed' | 'fit';
+}
+
+/** Each bucket's masked loss sum and scored tokens per row, in the set's order. */
+export interface HeldOutRows {
+  bucket: string;
+  sums: Float64Array;
+  tokens: Int32Array;
+}
+
+/** Groups held-out records by bucket (numeric-aware order) and encodes each once. */
+export function heldOutSets(records: readonly HeldOutRecord[], template: TemplateName, tokenizer: Tokenizer, contextLength: number): HeldOutSet[] {
+  return groupByBucket(records, (r) => r.bucket).map(({ bucket, items }) => ({
+    bucket,
+    examples: pretokenize(items.map((h) => h.record), template, tokenizer, contextLength).examples,
+  }));
+}
+
+/** A batch `batching` cuts a set into: which examples, on a device batch of shape [deviceRows, width]. */
+interface PlannedBatch {
+  /** Indices into the set's examples; rows past them (a short `'fixed'` batch) are padding with mask 0. */
+  rows: number[];
+  deviceRows: number;
+  width: number;
+}
+
+function planBatches(examples: readonly PackedExample[], b: HeldOutBatching): PlannedBatch[] {
+  const order = examples.map((_, i) => i);
+  if (b.shape === 'fit') order.sort((i, j) => examples[i]!.ids.length - examples[j]!.ids.length);
+  const out: PlannedBatch[] = [];
+  for (let at = 0; at < order.length; at += b.batchSize) {
+    const rows = order.slice(at, at + b.batchSize);
+    if (b.shape === 'fixed') {
+      out.push({ rows, deviceRows: b.batchSize, width: b.contextLength });
+    } else {
+      const longest = Math.max(...rows.map((i) => examples[i]!.ids.length)) - 1;
+      out.push({ rows, deviceRows: rows.length, width: Math.min(b.contextLength, Math.max(2, Math.ceil(longest / 16) * 16)) });
+    }
+  }
+  return out;
+}
+
+/** `'fixed'` batches share one [B, T] buffer; a `'fit'` batch gets a builder of its own shape. */
+function hostBatch(examples: readonly PackedExample[], p: PlannedBatch, b: HeldOutBatching, shared: BatchBuilder | null): HostBatch {
+  return (shared ?? new BatchBuilder(p.deviceRows, p.width, b.padId)).build(p.rows.map((i) => examples[i]!));
+}
+
+function sharedBuilder(b: HeldOutBatching): BatchBuilder | null {
+  return b.shape === 'fixed' ? new BatchBuilder(b.batchSize, b.contextLength, b.padId) : null;
+}
+
+/** Row sums of every set, batched as `batching` says, with one GPU → CPU read in all (none when there is no row). */
+export async function measureHeldOutRows(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): Promise<HeldOutRows[]> {
+  const shared = sharedBuilder(batching);
+  const parts: tf.Tensor1D[] = [];
+  const placed: { set: number; batch: PlannedBatch }[] = [];
+  try {
+    sets.forEach((set, s) => {
+      for (const batch of planBatches(set.examples, batching)) {
+        const hb = hostBatch(set.examples, batch, batching, shared);
+        parts.push(tf.tidy(() => rowLossSums(model, hb, batch.deviceRows, batch.width)));
+        placed.push({ set: s, batch });
+      }
+    });
+    const out = sets.map((set) => ({ bucket: set.bucket, sums: new Float64Array(set.examples.length), tokens: Int32Array.from(set.examples, scoredTokens) }));
+    if (parts.length === 0) return out;
+    const all = tf.concat(parts);
+    let values: Float32Array;
+    try {
+      values = (await all.data()) as Float32Array;
+    } finally {
+      all.dispose();
+    }
+    let at = 0;
+    for (const { set, batch } of placed) {
+      batch.rows.forEach((i, r) => (out[set]!.sums[i] = values[at + r]!));
+      at += batch.deviceRows;
+    }
+    return out;
+  } finally {
+    tf.dispose(parts);
+  }
+}
+
+/** Row sums and scored tokens → the token-weighted mean per bucket and overall (NaN where nothing was scored). */
+export function bucketLosses(rows: readonly HeldOutRows[]): HeldOutLossReport {
+  let sum = 0;
+  let tokens = 0;
+  const buckets = rows.map(({ bucket, sums, tokens: counts }) => {
+    const s = sums.reduce((a, v) => a + v, 0);
+    const n = counts.reduce((a, v) => a + v, 0);
+    sum += s;
+    tokens += n;
+    return { bucket, loss: n > 0 ? s / n : NaN, records: sums.length, tokens: n };
+  });
+  return { buckets, overall: tokens > 0 ? sum / tokens : NaN, tokens };
+}
+
+/** Held-out loss of encoded sets: {@link measureHeldOutRows}, then {@link bucketLosses}. */
+export async function evaluateHeldOut(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): Promise<HeldOutLossReport> {
+  return bucketLosses(await measureHeldOutRows(model, sets, batching));
+}
+
+/**
+ * The row sums of the first batch `evaluateHeldOut` would run, or null when there is none: reading it compiles
+ * an evaluation's kernels ahead of time (the runner's warm-up). Allocation only; the caller reads and disposes it.
+ */
+export function firstHeldOutBatch(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): tf.Tensor1D | null {
+  const set = sets.find((s) => s.examples.length > 0);
+  if (set === undefined) return null;
+  const batch = planBatches(set.examples, batching)[0]!;
+  const hb = hostBatch(set.examples, batch, batching, sharedBuilder(batching));
+  return tf.tidy(() => rowLossSums(model, hb, batch.deviceRows, batch.width));
+}
+
+/**
+ * Held-out loss of records, for any dataset: grouped by bucket, encoded with `template` (default `'paper'`), in
+ * length-fitted batches of `batchSize` (default 16). In Node this is the cheapest; on WebGPU prefer the runner's
+ * fixed-shape evaluation (`shape: 'fixed'`), which compiles once.
+ */
 export async function heldOutLossByBucket(
-  model: GenerationModel,
+  model: LossModel,
   tokenizer: Tokenizer,
-  records: readonly { record: InstructionRecord; bucket: string }[],
+  records: readonly HeldOutRecord[],
   options: { template?: TemplateName; batchSize?: number; contextLength?: number } = {},
 ): Promise<HeldOutLossReport> {
-  const template = options.template ?? 'paper';
-  const B = options.batchSize ?? 16;
   const T = Math.min(options.contextLength ?? model.config.contextLength, model.config.contextLength);
-  const byBucket = new Map<string, InstructionRecord[]>();
-  for (const { record, bucket } of records) {
-    const list = byBucket.get(bucket) ?? [];
-    list.push(record);
-    byBucket.set(bucket, list);
-  }
-  const names = [...byBucket.keys()].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const sums: tf.Scalar[] = [];
-  const counts: number[] = [];
-  try {
-    for (const name of names) {
-      const examples = pretokenize(byBucket.get(name)!, template, tokenizer, T).examples.sort((a, b) => a.ids.length - b.ids.length);
-      let sum = tf.scalar(0);
-      let count = 0;
-      for (let at = 0; at < examples.length; at += B) {
-        const rows = examples.slice(at, at + B);
-        // Widths rounded up to a multiple of 16: few distinct shapes, so few cached causal masks in the model.
-        const width = Math.min(T, Math.max(2, Math.ceil((Math.max(...rows.map((r) => r.ids.length)) - 1) / 16) * 16));
-        const hb = new BatchBuilder(rows.length, width, tokenizer.padId).build(rows);
-        count += hb.maskTokens;
-        const next = tf.tidy(() => {
-          const shape: [number, number] = [rows.length, width];
-          const loss = gptLoss(model.config, model.params, tf.tensor2d(hb.ids, shape, 'int32'), tf.tensor2d(hb.targets, shape, 'int32'), tf.tensor2d(hb.mask, shape));
-          return tf.add(sum, tf.mul(loss, hb.maskTokens)) as tf.Scalar;
-        });
-        sum.dispose();
-        sum = next;
-      }
-      sums.push(sum);
-      counts.push(count);
-    }
-    const all = sums.length > 0 ? tf.stack(sums) : tf.zeros([0]);
-    const values = await all.data();
-    all.dispose();
-    const buckets = names.map((bucket, i) => ({
-      bucket,
-      loss: counts[i]! > 0 ? values[i]! / counts[i]! : NaN,
-      records: byBucket.get(bucket)!.length,
-      tokens: counts[i]!,
-    }));
-    const tokens = counts.reduce((a, b) => a + b, 0);
-    return { buckets, overall: tokens > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / tokens : NaN, tokens };
-  } finally {
-    tf.dispose(sums);
-  }
+  const sets = heldOutSets(records, options.template ?? 'paper', tokenizer, T);
+  return evaluateHeldOut(model, sets, { batchSize: options.batchSize ?? 16, contextLength: T, padId: tokenizer.padId, shape: 'fit' });
 }

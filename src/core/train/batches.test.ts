@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchBuilder, fitToContext, pretokenize } from './batches';
+import { BatchBuilder, fitToContext, pretokenize, scoredTokens } from './batches';
 import type { EncodedExample } from './template';
 import { rec, ToyTokenizer } from './testing';
 
@@ -81,5 +81,15 @@ describe('BatchBuilder', () => {
 
   it('rejects too many rows', () => {
     expect(() => new BatchBuilder(1, 4, 0).build([fitToContext(ex([1], [2]), 4), fitToContext(ex([1], [2]), 4)])).toThrow(/at most 1/);
+  });
+});
+
+describe('scoredTokens', () => {
+  it('counts the targets a row’s mask scores: everything after the prompt', () => {
+    const rows = [fitToContext(ex([1, 10, 11, 12], [20, 21, 2]), 16), fitToContext(ex([1], [20, 21, 22, 2]), 16)];
+    expect(rows.map(scoredTokens)).toEqual([3, 4]);
+    const hb = new BatchBuilder(2, 16, tok.padId).build(rows);
+    expect(hb.maskTokens).toBe(7);
+    expect(hb.mask.reduce((a, m) => a + m, 0)).toBe(7);
   });
 });

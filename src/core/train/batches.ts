@@ -90,6 +90,11 @@ export function truncationStats(examples: readonly PackedExample[]): TruncationS
   return stats;
 }
 
+/** Targets a row of `e` scores: those its mask is 1 for (everything after the prompt, up to the final `<eos>`). */
+export function scoredTokens(e: PackedExample): number {
+  return e.ids.length - Math.max(1, e.promptLength);
+}
+
 /** One [B, T] batch in flat row-major host arrays, ready for `tf.tensor2d`. */
 export interface HostBatch {
   ids: Int32Array;
@@ -139,7 +144,7 @@ export class BatchBuilder {
       b.targets.set(ids.subarray(1), base);
       for (let t = Math.max(0, promptLength - 1); t < ids.length - 1; t++) b.mask[base + t] = 1;
       b.tokens += inputs;
-      b.maskTokens += ids.length - Math.max(1, promptLength);
+      b.maskTokens += scoredTokens(rows[r]);
     }
     return b;
   }

@@ -1,35 +1,42 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
-import { loadCheckpoint, saveCheckpointAsync } from '../model/checkpoint';
+import { evaluateHeldOut, firstHeldOutBatch, heldOutSets, type HeldOutBatching, type HeldOutRecord, type HeldOutSet } from '../eval/heldOutLoss';
 import type { GptConfig } from '../model/config';
-import { decayMask, gptLoss, type GptParams } from '../model/gpt';
-import { buildArm, stageOrder, type Arm } from './arms';
-import { BatchBuilder, pretokenize, truncationStats, type HostBatch, type PackedExample, type TruncationStats } from './batches';
-import type { BucketLoss, CheckpointReason, Hyper, RunConfig, RunCursor, RunEvent } from './events';
-import { AdamW, GradAccumulator, lossAndGrads } from './optimizer';
-import { buildSchedule } from './schedule';
+import { decayMask, type GptParams } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/tokenizer';
+import { buildArm, type Arm } from './arms';
+import { BatchBuilder } from './batches';
+import { runCheckpointBytes, type SavedCheckpoint } from './checkpointing';
+import { divergenceMessage } from './divergence';
+import type { CheckpointReason, Hyper, RunConfig, RunCursor, RunEvent } from './events';
+import { yieldToEventLoop } from './eventLoop';
+import { LossWindow, windowStepEvent, type WindowRead } from './lossWindow';
+import { AdamW, GradAccumulator } from './optimizer';
+import { checkResumable, runCursor, type ResumePoint } from './resume';
+import { buildSchedule } from './schedule';
+import { planStages, stepRows, type StagePlan } from './stagePlan';
+import { trainStep, type StepParts } from './trainStep';
+import { now, TrainingClock } from './trainingClock';
+import { validateRunConfig } from './validateRunConfig';
+import { readWarmup } from './warmup';
+
+export type { HeldOutRecord } from '../eval/heldOutLoss';
+export { asRunCursor, resumeFromCheckpoint } from './resume';
+export { validateRunConfig } from './validateRunConfig';
 
 /**
- * The phased training loop.
+ * The phased training loop: for each stage of the arm, its steps; a loss readback every `logEvery` steps, held-out
+ * evaluations, a checkpoint at each phase end; pause, resume and stop between steps.
  *
- * Per optimizer step: up to `gradAccumulation` micro-batches of [B, T]; each is one synchronous `tf.tidy` around
- * forward + `variableGrads` (+ accumulate); the last also clips, applies AdamW and pushes the step's loss and
- * gradient norm into two small device-side ring buffers. Nothing is read back in a step: every `logEvery` steps
- * (and before an evaluation, a pause, a checkpoint, a phase end) the buffers are read with one `await data()`.
- * The optimizer's on-device guard skips any non-finite update and latches, so when a NaN shows up in a readback the
- * weights are still the state from before the bad step: the runner saves that as a checkpoint and stops with an
- * `error` event naming the step and phase.
+ * Per optimizer step (`trainStep.ts`): up to `gradAccumulation` micro-batches of [B, T], each one synchronous
+ * `tf.tidy`; the last pushes the step's loss and gradient norm into a device-side window (`lossWindow.ts`). Nothing
+ * is read back in a step: every `logEvery` steps (and before an evaluation, a pause, a checkpoint, a phase end) the
+ * window is read with one `await data()`. The optimizer's on-device guard skips any non-finite update and latches,
+ * so when a NaN shows up in a readback the weights are still the state from before the bad step: the runner saves
+ * that as a checkpoint and stops with an `error` event naming the step and phase (`divergence.ts`).
  *
- * Tensors owned across steps are all variables (parameters, moments, ring buffers, accumulators) plus the model's
+ * Tensors owned across steps are all variables (parameters, moments, the window, accumulators) plus the model's
  * cached causal mask, so `tf.memory().numTensors` is the same after every step.
  */
-
-export interface HeldOutRecord {
-  record: InstructionRecord;
-  /** The difficulty bucket (e.g. the phase number "1", "2", "3") the held-out loss is reported under. */
-  bucket: string;
-}
 
 export interface RunnerInit {
   config: RunConfig;
@@ -43,7 +50,7 @@ export interface RunnerInit {
    * Continue a run from a checkpoint's cursor; the params must already hold the checkpoint's weights
    * (`resumeFromCheckpoint` prepares all of it from the bytes).
    */
-  resume?: { cursor: RunCursor; optimizerState?: Record<string, tf.Tensor> };
+  resume?: ResumePoint;
   /** Stop (with a checkpoint, as `stop()` does) once the run has done this many optimizer steps in total. */
   maxSteps?: number;
   /** Write checkpoint bytes at phase ends, on stop and before an error (default true). */
@@ -70,69 +77,7 @@ export interface RunSummary {
   error?: string;
 }
 
-interface StagePlan {
-  examples: PackedExample[];
-  order: Int32Array;
-  steps: number;
-  truncation: TruncationStats;
-}
-
-/** CPU-side facts about a step whose loss still sits in the device ring buffer. */
-interface PendingStep {
-  stage: number;
-  stepInStage: number;
-  globalStep: number;
-  lr: number;
-  tokens: number;
-  /** State before this step, for the cursor of a "before-error" checkpoint. */
-  optStepBefore: number;
-  tokensBefore: number;
-}
-
-export function validateRunConfig(c: RunConfig, model?: GptConfig): void {
-  const h = c.hyper;
-  const bad: string[] = [];
-  const posInt = (v: number, what: string) => {
-    if (!Number.isInteger(v) || v < 1) bad.push(`${what} must be a positive integer, got ${v}`);
-  };
-  posInt(h.batchSize, 'hyper.batchSize');
-  posInt(h.gradAccumulation, 'hyper.gradAccumulation');
-  posInt(h.epochsPerPhase, 'hyper.epochsPerPhase');
-  posInt(c.logEvery, 'logEvery');
-  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad.push(`evalEvery must be an integer ≥ 0 (0 = phase ends only), got ${c.evalEvery}`);
-  if (!Number.isInteger(c.contextLength) || c.contextLength < 2) bad.push(`contextLength must be an integer ≥ 2, got ${c.contextLength}`);
-  if (model && c.contextLength > model.contextLength) {
-    bad.push(`contextLength ${c.contextLength} exceeds the model's context (${model.contextLength} positions)`);
-  }
-  if (!Number.isFinite(c.seed)) bad.push(`seed must be a number, got ${c.seed}`);
-  if (bad.length) throw new RangeError(`Invalid run config: ${bad.join('; ')}.`);
-}
-
-/** The parts of a config that change the data order, schedule or updates: a resume must match them. */
-function trajectoryKey(c: RunConfig): string {
-  return JSON.stringify({ arm: c.arm, hyper: c.hyper, seed: c.seed, template: c.template, contextLength: c.contextLength });
-}
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
-
-/** Lets stop / pause messages in (a macrotask), without the 4 ms clamp of nested `setTimeout(0)` in browsers. */
-function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
-  if (typeof g.setImmediate === 'function') return new Promise((r) => g.setImmediate!(r));
-  if (typeof MessageChannel !== 'undefined') {
-    return new Promise((r) => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        r();
-      };
-      ch.port2.postMessage(null);
-    });
-  }
-  return new Promise((r) => setTimeout(r, 0));
-}
+const DIVERGED = 'non-finite loss';
 
 export class PhasedRunner {
   readonly arm: Arm;
@@ -144,28 +89,23 @@ export class PhasedRunner {
   private readonly model: { config: GptConfig; params: GptParams };
   private readonly opt: AdamW;
   private readonly acc: GradAccumulator | null;
-  private readonly builder: BatchBuilder;
-  private readonly evalSets: { bucket: string; examples: PackedExample[] }[];
+  private readonly parts: StepParts;
+  private readonly heldOut: HeldOutSet[];
+  private readonly evalBatching: HeldOutBatching;
   private readonly emit: (e: RunEvent) => void;
-  private readonly lossRing: tf.Variable;
-  private readonly normRing: tf.Variable;
-  private readonly window: number;
+  private readonly window: LossWindow;
+  private readonly clock = new TrainingClock();
 
   private _state: RunnerState = 'idle';
   private _readbacks = 0;
-  private pending: PendingStep[] = [];
   private globalStep = 0;
   private tokensSeen = 0;
-  private trainMs = 0;
-  private clock = 0;
-  private windowTokens = 0;
   private warmupMs = 0;
   private readonly losses: number[] = [];
   private stopRequested = false;
   private pauseRequested = false;
   private resumeWaiter: (() => void) | null = null;
-  private lastCheckpointInfo: { step: number; reason: CheckpointReason } | null = null;
-  private _lastCheckpoint: { bytes: Uint8Array; cursor: RunCursor; reason: CheckpointReason } | null = null;
+  private _lastCheckpoint: SavedCheckpoint | null = null;
   private disposed = false;
 
   constructor(private readonly init: RunnerInit) {
@@ -178,35 +118,15 @@ export class PhasedRunner {
     const h = c.hyper;
     this.arm = buildArm(init.phases, c.arm, { epochsPerPhase: h.epochsPerPhase, replayFraction: h.replayFraction, seed: c.seed });
     if (this.arm.stages.length === 0) throw new Error('The arm has no records to train on.');
-
-    // Pre-tokenize once; a record replayed in several stages is encoded once.
-    const cache = new Map<InstructionRecord, PackedExample>();
-    const rowsPerStep = h.batchSize * h.gradAccumulation;
-    this.plans = this.arm.stages.map((stage) => {
-      const fresh = stage.records.filter((r) => !cache.has(r));
-      const pre = pretokenize(fresh, c.template, init.tokenizer, c.contextLength);
-      fresh.forEach((r, i) => cache.set(r, pre.examples[i]));
-      const examples = stage.records.map((r) => cache.get(r)!);
-      const truncation = truncationStats(examples);
-      const order = stageOrder(stage, c.seed);
-      return { examples, order, steps: Math.ceil(order.length / rowsPerStep), truncation };
-    });
+    this.plans = planStages(this.arm, c, init.tokenizer);
     this.schedule = buildSchedule(
       this.plans.map((p) => p.steps),
       { peakLr: h.lr, minLrRatio: h.minLrRatio, warmupRatio: h.warmupRatio, restartPerPhase: h.restartSchedulePerPhase },
     );
+    if (init.resume) checkResumable(init.resume.cursor, c, this.plans);
+    this.heldOut = heldOutSets(init.heldOut ?? [], c.template, init.tokenizer, c.contextLength);
+    this.evalBatching = { batchSize: h.batchSize, contextLength: c.contextLength, padId: init.tokenizer.padId, shape: 'fixed' };
 
-    const byBucket = new Map<string, InstructionRecord[]>();
-    for (const { record, bucket } of init.heldOut ?? []) {
-      const list = byBucket.get(bucket) ?? [];
-      list.push(record);
-      byBucket.set(bucket, list);
-    }
-    this.evalSets = [...byBucket.keys()]
-      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
-      .map((bucket) => ({ bucket, examples: pretokenize(byBucket.get(bucket)!, c.template, init.tokenizer, c.contextLength).examples }));
-
-    this.builder = new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId);
     this.opt = new AdamW(init.model.params, {
       beta1: h.beta1,
       beta2: h.beta2,
@@ -216,21 +136,11 @@ export class PhasedRunner {
       decay: decayMask,
     });
     this.acc = h.gradAccumulation > 1 ? new GradAccumulator(init.model.params) : null;
-    this.window = c.logEvery;
-    this.lossRing = tf.tidy(() => tf.variable(tf.zeros([this.window]), false));
-    this.normRing = tf.tidy(() => tf.variable(tf.zeros([this.window]), false));
+    this.parts = { model: init.model, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
+    this.window = new LossWindow(c.logEvery);
 
     if (init.resume) {
       const { cursor, optimizerState } = init.resume;
-      if (trajectoryKey(cursor.config) !== trajectoryKey(c)) {
-        throw new Error(
-          'This checkpoint was saved by a run with a different arm, hyper-parameters, seed, template or context length; ' +
-            'resume with the checkpoint’s own run config (cursor.config) or start a new run from its weights.',
-        );
-      }
-      if (cursor.stage > this.plans.length || (cursor.stage < this.plans.length && cursor.stepInStage > this.plans[cursor.stage].steps)) {
-        throw new Error(`The checkpoint's cursor (stage ${cursor.stage}, step ${cursor.stepInStage}) lies outside this run's plan.`);
-      }
       if (optimizerState) this.opt.loadStateTensors(optimizerState);
       this.globalStep = cursor.globalStep;
       this.tokensSeen = cursor.tokensSeen;
@@ -254,13 +164,13 @@ export class PhasedRunner {
     return this.plans.reduce((a, p) => a + p.steps, 0);
   }
 
-  get lastCheckpoint(): { bytes: Uint8Array; cursor: RunCursor; reason: CheckpointReason } | null {
+  get lastCheckpoint(): SavedCheckpoint | null {
     return this._lastCheckpoint;
   }
 
   /** Tensors the runner itself owns (optimizer state, accumulators, ring buffers), for leak accounting. */
   get ownedTensors(): number {
-    return this.opt.tensorCount + (this.acc?.tensorCount ?? 0) + 2;
+    return this.opt.tensorCount + (this.acc?.tensorCount ?? 0) + this.window.tensorCount;
   }
 
   /** Finish the current step, read back, save a checkpoint and end with `done { stopped: true }`. */
@@ -284,8 +194,7 @@ export class PhasedRunner {
     this.disposed = true;
     this.opt.dispose();
     this.acc?.dispose();
-    this.lossRing.dispose();
-    this.normRing.dispose();
+    this.window.dispose();
   }
 
   async run(): Promise<RunSummary> {
@@ -306,7 +215,7 @@ export class PhasedRunner {
       status,
       steps: this.globalStep,
       tokensSeen: this.tokensSeen,
-      elapsedMs: this.trainMs,
+      elapsedMs: this.clock.elapsedMs,
       warmupMs: this.warmupMs,
       readbacks: this._readbacks,
       losses: this.losses,
@@ -319,7 +228,7 @@ export class PhasedRunner {
     const resume = this.init.resume?.cursor;
     const startStage = resume?.stage ?? 0;
     await this.warmup(Math.min(startStage, this.plans.length - 1));
-    this.clock = now();
+    this.clock.restart();
 
     for (let s = startStage; s < this.plans.length; s++) {
       const plan = this.plans[s];
@@ -346,33 +255,33 @@ export class PhasedRunner {
         if (this.pauseRequested && !this.stopRequested) await this.waitWhilePaused();
         if (this.stopRequested) return this.finishStopped(s, j);
 
-        this.trainStep(s, j, false);
-        if (this.pending.length >= this.window) {
-          if (!(await this.flush())) return this.summary('error', 'non-finite loss');
+        this.step(s, j);
+        if (this.window.pendingSteps >= this.window.size) {
+          if (!(await this.flush())) return this.summary('error', DIVERGED);
         }
         if (this.config.evalEvery > 0 && this.globalStep % this.config.evalEvery === 0 && j < plan.steps - 1) {
-          if (!(await this.flush())) return this.summary('error', 'non-finite loss');
+          if (!(await this.flush())) return this.summary('error', DIVERGED);
           await this.evaluate(s, false);
         }
         await yieldToEventLoop();
       }
 
-      if (!(await this.flush())) return this.summary('error', 'non-finite loss');
-      this.emit({ type: 'phaseEnd', phase: s, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.trainMs });
+      if (!(await this.flush())) return this.summary('error', DIVERGED);
+      this.emit({ type: 'phaseEnd', phase: s, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs });
       await this.evaluate(s, true);
       if (this.init.afterPhase) await this.init.afterPhase(s, { step: this.globalStep, tokensSeen: this.tokensSeen });
-      await this.checkpoint('phase-end', s, this.cursorAt(s + 1, 0, this.globalStep, this.tokensSeen));
+      await this.checkpoint('phase-end', s, this.cursorAt(s + 1, 0));
     }
     this._state = 'done';
-    this.emit({ type: 'done', stopped: false, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.trainMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
+    this.emit({ type: 'done', stopped: false, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
     return this.summary('done');
   }
 
   private async finishStopped(stage: number, stepInStage: number): Promise<RunSummary> {
-    if (!(await this.flush())) return this.summary('error', 'non-finite loss');
-    await this.checkpoint('stop', stage, this.cursorAt(stage, stepInStage, this.globalStep, this.tokensSeen));
+    if (!(await this.flush())) return this.summary('error', DIVERGED);
+    await this.checkpoint('stop', stage, this.cursorAt(stage, stepInStage));
     this._state = 'stopped';
-    this.emit({ type: 'done', stopped: true, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.trainMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
+    this.emit({ type: 'done', stopped: true, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
     return this.summary('stopped');
   }
 
@@ -387,238 +296,99 @@ export class PhasedRunner {
       this.resumeWaiter = null;
     }
     this._state = 'running';
-    this.clock = now();
+    this.clock.restart();
   }
 
-  private cursorAt(stage: number, stepInStage: number, globalStep: number, tokensSeen: number): RunCursor {
-    const rowsPerStep = this.hyper.batchSize * this.hyper.gradAccumulation;
+  private get lastCheckpointInfo(): { step: number; reason: CheckpointReason } | null {
+    const last = this._lastCheckpoint;
+    return last ? { step: last.cursor.globalStep, reason: last.reason } : null;
+  }
+
+  /** The cursor of the run as it stands, placed at `stage`, `stepInStage`. */
+  private cursorAt(stage: number, stepInStage: number): RunCursor {
+    return runCursor(this.config, this.plans, { stage, stepInStage, globalStep: this.globalStep, tokensSeen: this.tokensSeen });
+  }
+
+  /** One optimizer step (synchronous, nothing read back); its loss waits in the window. */
+  private step(stage: number, j: number): void {
     const plan = this.plans[stage];
-    return {
-      stage,
-      stepInStage,
-      position: plan ? Math.min(plan.order.length, stepInStage * rowsPerStep) : 0,
-      globalStep,
-      tokensSeen,
-      seed: this.config.seed,
-      config: this.config,
-    };
-  }
-
-  private batchTensors(hb: HostBatch): { ids: tf.Tensor2D; targets: tf.Tensor2D; mask: tf.Tensor2D } {
-    const shape: [number, number] = [this.hyper.batchSize, this.config.contextLength];
-    return {
-      ids: tf.tensor2d(hb.ids, shape, 'int32'),
-      targets: tf.tensor2d(hb.targets, shape, 'int32'),
-      mask: tf.tensor2d(hb.mask, shape, 'float32'),
-    };
-  }
-
-  /** One optimizer step, synchronous. `dryRun`: run every kernel, change nothing (warm-up). */
-  private trainStep(stageIndex: number, j: number, dryRun: boolean): tf.Scalar | null {
-    const plan = this.plans[stageIndex];
-    const { batchSize: B, gradAccumulation: k } = this.hyper;
-    const lr = this.schedule[stageIndex][j];
-    const from = j * B * k;
-    const to = Math.min(plan.order.length, from + B * k);
-    const { config: mc, params } = this.model;
-    let tokens = 0;
-    let norm: tf.Scalar | null = null;
+    const lr = this.schedule[stage][j];
     const optStepBefore = this.opt.step;
-    for (let a = from; a < to; a += B) {
-      const rows: PackedExample[] = [];
-      for (let i = a; i < Math.min(to, a + B); i++) rows.push(plan.examples[plan.order[i]]);
-      const hb = this.builder.build(rows);
-      tokens += hb.tokens;
-      const last = a + B >= to;
-      const out = tf.tidy((): tf.Scalar | undefined => {
-        const { ids, targets, mask } = this.batchTensors(hb);
-        const { value, grads } = lossAndGrads(params, () => gptLoss(mc, params, ids, targets, mask));
-        if (!last) {
-          this.acc!.add(grads, value);
-          return undefined;
-        }
-        let g = grads;
-        let loss = value;
-        if (this.acc && this.acc.count > 0) ({ grads: g, loss } = this.acc.take({ grads, loss: value }));
-        const n = this.opt.apply(g, lr, { loss, dryRun });
-        if (dryRun) return n;
-        this.push(this.lossRing, loss);
-        this.push(this.normRing, n);
-        return undefined;
-      });
-      if (out) norm = out;
-    }
-    if (!dryRun) {
-      this.globalStep++;
-      this.tokensSeen += tokens;
-      this.windowTokens += tokens;
-      this.pending.push({
-        stage: stageIndex,
-        stepInStage: j,
-        globalStep: this.globalStep,
-        lr,
-        tokens,
-        optStepBefore,
-        tokensBefore: this.tokensSeen - tokens,
-      });
-    }
-    return norm;
-  }
-
-  /** Shift a scalar into a ring buffer variable (oldest value drops out); NaN-safe and allocation-neutral. */
-  private push(ring: tf.Variable, x: tf.Scalar): void {
-    const v = tf.reshape(x, [1]);
-    ring.assign(this.window === 1 ? v : tf.concat([tf.slice(ring, [1], [this.window - 1]), v]));
+    const { tokens } = trainStep(this.parts, plan, stepRows(plan, j, this.config), lr, this.window);
+    this.globalStep++;
+    this.tokensSeen += tokens;
+    this.window.note({ stage, stepInStage: j, globalStep: this.globalStep, lr, tokens, optStepBefore, tokensBefore: this.tokensSeen - tokens });
   }
 
   /**
-   * Reads the pending steps' losses and norms back (one async read) and emits a `step` event. Returns false (after
-   * saving a "before-error" checkpoint and emitting `error`) when a step was not finite.
+   * Reads the window back (one async read) and emits a `step` event. Returns false (after saving a "before-error"
+   * checkpoint and emitting `error`) when a step was not finite.
    */
   private async flush(): Promise<boolean> {
-    const n = this.pending.length;
-    if (n === 0) return true;
-    const snap = tf.tidy(() => tf.concat([this.lossRing, this.normRing]));
-    let values: Float32Array;
-    try {
-      values = (await snap.data()) as Float32Array;
-    } finally {
-      snap.dispose();
-    }
+    const read = await this.window.read();
+    if (read === null) return true;
     this._readbacks++;
-    const W = this.window;
-    const losses = Array.from(values.subarray(W - n, W));
-    const norms = Array.from(values.subarray(2 * W - n, 2 * W));
-    const steps = this.pending;
-    this.pending = [];
-    const bad = losses.findIndex((l, i) => !Number.isFinite(l) || !Number.isFinite(norms[i]));
-    const good = bad < 0 ? n : bad;
-
-    const t = now();
-    const ms = t - this.clock;
-    this.trainMs += ms;
-    this.clock = t;
-    if (good > 0) {
-      const last = steps[good - 1];
-      const okLosses = losses.slice(0, good);
-      this.losses.push(...okLosses);
-      const tokens = bad < 0 ? this.windowTokens : steps.slice(0, good).reduce((a, s) => a + s.tokens, 0);
-      this.emit({
-        type: 'step',
-        phase: last.stage,
-        step: last.globalStep,
-        stepInPhase: last.stepInStage + 1,
-        loss: okLosses.reduce((a, b) => a + b, 0) / good,
-        losses: okLosses,
-        lr: last.lr,
-        gradNorm: norms.slice(0, good).reduce((a, b) => a + b, 0) / good,
-        tokensSeen: bad < 0 ? this.tokensSeen : last.tokensBefore + last.tokens,
-        tokensPerSec: ms > 0 ? (tokens / ms) * 1000 : 0,
-        elapsedMs: this.trainMs,
-      });
+    const ms = this.clock.lap();
+    const event = windowStepEvent(read, ms, this.clock.elapsedMs);
+    if (event) {
+      this.losses.push(...event.losses);
+      this.emit(event);
     }
-    this.windowTokens = 0;
-    if (bad < 0) return true;
+    if (read.firstBad < 0) return true;
+    await this.stopDiverged(read);
+    return false;
+  }
 
-    // The guard skipped the bad step and every step after it: the weights are the state before `s`.
-    const s = steps[bad];
+  /** The guard skipped the bad step and every step after it: the weights are the state before it. Save and report. */
+  private async stopDiverged(read: WindowRead): Promise<void> {
+    const s = read.steps[read.firstBad]!;
     this.opt.step = s.optStepBefore;
     this.opt.clearHalt();
     this.globalStep = s.globalStep - 1;
     this.tokensSeen = s.tokensBefore;
-    const what = !Number.isFinite(losses[bad]) ? `loss ${losses[bad]}` : `gradient norm ${norms[bad]}`;
-    const stage = this.arm.stages[s.stage];
-    await this.checkpoint('before-error', s.stage, this.cursorAt(s.stage, s.stepInStage, this.globalStep, this.tokensSeen));
+    await this.checkpoint('before-error', s.stage, this.cursorAt(s.stage, s.stepInStage));
     this._state = 'error';
+    const stage = { label: this.arm.stages[s.stage].label, steps: this.plans[s.stage].steps };
     this.emit({
       type: 'error',
-      message:
-        `Training diverged: ${what} at step ${s.globalStep} (phase ${s.stage + 1} "${stage.label}", step ${s.stepInStage + 1} of ` +
-        `${this.plans[s.stage].steps}, LR ${s.lr.toExponential(2)}). The run stopped; the weights are those from before ` +
-        `that step${this._lastCheckpoint?.reason === 'before-error' ? ' and were saved as a checkpoint' : ''}. ` +
-        'Lower the learning rate or enable gradient clipping, then resume from that checkpoint.',
+      message: divergenceMessage(read, stage, this._lastCheckpoint?.reason === 'before-error'),
       phase: s.stage,
       step: s.globalStep,
       stepInPhase: s.stepInStage + 1,
       lastGoodCheckpoint: this.lastCheckpointInfo,
     });
-    return false;
   }
 
-  /** Held-out loss per bucket, token-weighted, in [B, T] batches, no gradients; one readback. */
+  /** Held-out loss per bucket in fixed [B, T] batches (one GPU program), no gradients; one readback. */
   private async evaluate(stage: number, atPhaseEnd: boolean): Promise<void> {
-    if (this.evalSets.length === 0) return;
+    if (this.heldOut.length === 0) return;
     const t0 = now();
-    const { config: mc, params } = this.model;
-    const B = this.hyper.batchSize;
-    const sums: tf.Scalar[] = [];
-    const counts: number[] = [];
     try {
-      for (const set of this.evalSets) {
-        let sum = tf.scalar(0);
-        let count = 0;
-        for (let a = 0; a < set.examples.length; a += B) {
-          const hb = this.builder.build(set.examples.slice(a, a + B));
-          count += hb.maskTokens;
-          const next = tf.tidy(() => {
-            const { ids, targets, mask } = this.batchTensors(hb);
-            return tf.add(sum, tf.mul(gptLoss(mc, params, ids, targets, mask), hb.maskTokens)) as tf.Scalar;
-          });
-          sum.dispose();
-          sum = next;
-        }
-        sums.push(sum);
-        counts.push(count);
-      }
-      const all = tf.stack(sums);
-      const values = await all.data();
-      all.dispose();
+      const report = await evaluateHeldOut(this.model, this.heldOut, this.evalBatching);
       this._readbacks++;
-      const buckets: BucketLoss[] = this.evalSets.map((set, i) => ({
-        bucket: set.bucket,
-        loss: counts[i] > 0 ? values[i] / counts[i] : NaN,
-        records: set.examples.length,
-        tokens: counts[i],
-      }));
-      const total = counts.reduce((a, b) => a + b, 0);
       this.emit({
         type: 'eval',
         phase: stage,
         step: this.globalStep,
         tokensSeen: this.tokensSeen,
         atPhaseEnd,
-        heldOutLoss: total > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / total : NaN,
-        buckets,
+        heldOutLoss: report.overall,
+        buckets: report.buckets,
         ms: now() - t0,
       });
     } finally {
-      tf.dispose(sums);
-      this.clock = now();
+      this.clock.restart();
     }
   }
 
   /** `phase`: the stage the checkpoint belongs to (a phase-end cursor already points at the next one). */
   private async checkpoint(reason: CheckpointReason, phase: number, cursor: RunCursor): Promise<void> {
     if (this.init.checkpoints === false) return;
-    const optimizerState = this.opt.stateTensors();
-    let bytes: Uint8Array;
-    try {
-      bytes = await saveCheckpointAsync({
-        config: this.model.config,
-        tokenizer: this.init.tokenizer,
-        params: this.model.params,
-        optimizerState,
-        cursor,
-        extraMeta: { reason, arm: this.arm.label, phase: String(phase + 1), globalStep: String(cursor.globalStep) },
-      });
-    } finally {
-      tf.dispose(Object.values(optimizerState));
-    }
+    const bytes = await runCheckpointBytes({ model: this.model, tokenizer: this.init.tokenizer, opt: this.opt, armLabel: this.arm.label }, reason, phase, cursor);
     this._readbacks++;
     this._lastCheckpoint = { bytes, cursor, reason };
-    this.lastCheckpointInfo = { step: cursor.globalStep, reason };
     this.emit({ type: 'checkpoint', reason, phase, step: cursor.globalStep, cursor, bytes });
-    this.clock = now();
+    this.clock.restart();
   }
 
   /**
@@ -627,23 +397,9 @@ export class PhasedRunner {
    */
   private async warmup(stage: number): Promise<void> {
     const t0 = now();
-    const norm = this.trainStep(stage, 0, true);
-    const reads: tf.Tensor[] = norm ? [norm] : [];
-    if (this.evalSets.length > 0) {
-      const hb = this.builder.build(this.evalSets[0].examples.slice(0, this.hyper.batchSize));
-      reads.push(
-        tf.tidy(() => {
-          const { ids, targets, mask } = this.batchTensors(hb);
-          return gptLoss(this.model.config, this.model.params, ids, targets, mask);
-        }),
-      );
-    }
-    if (reads.length) {
-      const all = tf.tidy(() => tf.stack(reads));
-      await all.data();
-      this._readbacks++;
-      tf.dispose([all, ...reads]);
-    }
+    const plan = this.plans[stage];
+    const { norm } = trainStep(this.parts, plan, stepRows(plan, 0, this.config), this.schedule[stage][0], null);
+    if (await readWarmup([norm, firstHeldOutBatch(this.model, this.heldOut, this.evalBatching)])) this._readbacks++;
     this.warmupMs = now() - t0;
   }
 }
@@ -656,32 +412,4 @@ export async function runTraining(init: RunnerInit): Promise<RunSummary> {
   } finally {
     runner.dispose();
   }
-}
-
-/** Checks that a checkpoint's cursor is one this runner wrote. */
-export function asRunCursor(x: unknown): RunCursor {
-  const c = x as Partial<RunCursor> | undefined;
-  const ok =
-    !!c &&
-    typeof c === 'object' &&
-    [c.stage, c.stepInStage, c.position, c.globalStep, c.tokensSeen, c.seed].every((v) => typeof v === 'number') &&
-    !!c.config &&
-    typeof c.config === 'object';
-  if (!ok) throw new Error('This checkpoint has no training cursor (it was not saved by a training run), so the run cannot resume from it.');
-  return c as RunCursor;
-}
-
-/**
- * Everything `RunnerInit` needs to continue a run from checkpoint bytes: the model (weights restored), its tokenizer,
- * the run config and the resume cursor + optimizer state. Add `phases`, `heldOut` and `onEvent`, then run.
- * Dispose `resume.optimizerState` after the runner is constructed (it copies it).
- */
-export function resumeFromCheckpoint(bytes: Uint8Array): Pick<RunnerInit, 'config' | 'model' | 'tokenizer'> & {
-  resume: { cursor: RunCursor; optimizerState?: Record<string, tf.Tensor> };
-} {
-  const ck = loadCheckpoint(bytes);
-  const cursor = asRunCursor(ck.cursor);
-  const resume: { cursor: RunCursor; optimizerState?: Record<string, tf.Tensor> } = { cursor };
-  if (ck.optimizerState) resume.optimizerState = ck.optimizerState;
-  return { config: cursor.config, model: { config: ck.config, params: ck.params }, tokenizer: ck.tokenizer, resume };
 }

@@ -1,0 +1,22 @@
+import type { GptConfig } from '../model/config';
+import type { RunConfig } from './events';
+
+/** Throws one `RangeError` listing every unusable field of a run config (and a context longer than the model's). */
+export function validateRunConfig(c: RunConfig, model?: GptConfig): void {
+  const h = c.hyper;
+  const bad: string[] = [];
+  const posInt = (v: number, what: string) => {
+    if (!Number.isInteger(v) || v < 1) bad.push(`${what} must be a positive integer, got ${v}`);
+  };
+  posInt(h.batchSize, 'hyper.batchSize');
+  posInt(h.gradAccumulation, 'hyper.gradAccumulation');
+  posInt(h.epochsPerPhase, 'hyper.epochsPerPhase');
+  posInt(c.logEvery, 'logEvery');
+  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad.push(`evalEvery must be an integer ≥ 0 (0 = phase ends only), got ${c.evalEvery}`);
+  if (!Number.isInteger(c.contextLength) || c.contextLength < 2) bad.push(`contextLength must be an integer ≥ 2, got ${c.contextLength}`);
+  if (model && c.contextLength > model.contextLength) {
+    bad.push(`contextLength ${c.contextLength} exceeds the model's context (${model.contextLength} positions)`);
+  }
+  if (!Number.isFinite(c.seed)) bad.push(`seed must be a number, got ${c.seed}`);
+  if (bad.length) throw new RangeError(`Invalid run config: ${bad.join('; ')}.`);
+}
