@@ -1,4 +1,5 @@
-// The GPT's elementwise building blocks, shared by the training forward (gpt.ts) and cached generation (eval/generate.ts).
+// The GPT's elementwise and linear building blocks (read after params.ts, before attention.ts). `linear` is every
+// Conv1D of the model, so a LoRA adapter or another matmul kernel has one place to go.
 import * as tf from '@tensorflow/tfjs-core';
 
 /** x: [N, C]; statistics over the channels, biased variance as in PyTorch. */
