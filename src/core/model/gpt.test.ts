@@ -5,6 +5,7 @@ import { mulberry32 } from '../util/random';
 import { countGptParams, gptParamShapes, type GptConfig } from './config';
 import { decayMask, disposeGptCaches, disposeGptParams, gptLogits, gptLoss, initGptParams, type GptForwardOptions, type GptParams } from './gpt';
 import { referenceForward, referenceLoss, type PlainParams } from './referenceForward';
+import { randomizeGptParams } from './testing/randomParams';
 
 const TINY: GptConfig = {
   vocabSize: 11,
@@ -31,27 +32,9 @@ const MASK = [
   [0, 1, 1, 1, 0],
 ];
 
-function gaussian(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
-
-/**
- * Replaces GPT-2's small init with larger random values so that every term (LayerNorm gains, biases, attention
- * mixing, the MLP's curvature) moves the loss by a measurable amount: a gradient check on a near-zero model would
- * pass with whole terms missing.
- */
+/** Larger-than-init random weights (see testing/randomParams.ts). */
 function randomize(params: GptParams, seed: number): void {
-  const g = gaussian(seed);
-  for (const [name, v] of Object.entries(params)) {
-    const values = Float32Array.from({ length: v.size }, () => {
-      if (/ln_(\d|f)\.weight$/.test(name)) return 1 + 0.2 * g();
-      if (name.endsWith('.bias')) return 0.2 * g();
-      if (name === 'wte' || name === 'wpe') return 0.5 * g();
-      return 0.35 * g();
-    });
-    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-  }
+  randomizeGptParams(params, seed, { embeddings: 0.5, weights: 0.35 });
 }
 
 function plain(params: GptParams): PlainParams {
