@@ -74,19 +74,26 @@ export function cachedMask(T: number, past: number, keyPadding: tf.Tensor2D): tf
 export type LayerCache = { k: tf.Tensor4D; v: tf.Tensor4D };
 
 /**
- * Layer `i`'s attention over T new columns per row, x: [B·T, C] → [B·T, C]. `past` holds the layer's keys and
- * values of earlier columns (null: there are none); `mask` broadcasts onto the scores [B, H, T, past + T].
- * Also returns the layer's keys and values of every column so far, past ones first (new tensors when `past` is
- * given; the caller disposes the old ones).
+ * What every layer of one forward shares: T new columns in each of B rows, and the additive `mask` that
+ * broadcasts onto their scores [B, H, T, keys] (keys: the cached columns, then the new ones).
+ */
+export interface Columns {
+  B: number;
+  T: number;
+  mask: tf.Tensor;
+}
+
+/**
+ * Layer `i`'s attention over the new columns, x: [B·T, C] → [B·T, C]. `past` holds the layer's keys and values of
+ * earlier columns (null: there are none). Also returns the layer's keys and values of every column so far, past
+ * ones first (new tensors when `past` is given; the caller disposes the old ones).
  */
 export function causalSelfAttention(
   config: GptConfig,
   params: GptParams,
   i: number,
   x: tf.Tensor2D,
-  B: number,
-  T: number,
-  mask: tf.Tensor,
+  { B, T, mask }: Columns,
   past: LayerCache | null,
 ): { y: tf.Tensor2D; cache: LayerCache } {
   const C = config.width;

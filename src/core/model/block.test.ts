@@ -24,7 +24,7 @@ const C = CONFIG.width;
 
 /** Block `layer` run the training way: all T columns at once, causal mask, no cache. */
 function uncached(params: ReturnType<typeof initGptParams>, layer: number, x: tf.Tensor2D): { x: Float32Array; cache: LayerCache } {
-  const out = block(CONFIG, params, layer, x, B, T, causalMask(T), null);
+  const out = block(CONFIG, params, layer, x, { B, T, mask: causalMask(T) }, null);
   return { x: out.x.dataSync() as Float32Array, cache: out.cache };
 }
 
@@ -40,7 +40,7 @@ function cached(params: ReturnType<typeof initGptParams>, layer: number, x: tf.T
   let at = 0;
   for (const n of chunks) {
     const columns = tf.reshape(tf.slice(x3, [0, at, 0], [B, n, C]), [B * n, C]) as tf.Tensor2D;
-    const out = block(CONFIG, params, layer, columns, B, n, cachedMask(n, at, noPadding), cache);
+    const out = block(CONFIG, params, layer, columns, { B, T: n, mask: cachedMask(n, at, noPadding) }, cache);
     outs.push(tf.reshape(out.x, [B, n, C]));
     cache = out.cache;
     at += n;

@@ -3,7 +3,7 @@
  * attention's key/value cache through, so training (no cache) and cached generation run the same code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { causalSelfAttention, type LayerCache } from './attention';
+import { causalSelfAttention, type Columns, type LayerCache } from './attention';
 import type { GptConfig } from './config';
 import { gelu, layerNorm, linear } from './layers';
 import { param, type GptParams } from './params';
@@ -14,23 +14,18 @@ export function mlp(params: GptParams, i: number, x: tf.Tensor2D): tf.Tensor2D {
   return linear(hidden, param(params, `h.${i}.mlp.c_proj.weight`), param(params, `h.${i}.mlp.c_proj.bias`));
 }
 
-/**
- * Block `i` over T new columns per row, x: [B·T, C] → [B·T, C]; `mask` and `past` as for `causalSelfAttention`,
- * whose keys and values of every column so far it returns.
- */
+/** Block `i` over the new columns, x: [B·T, C] → [B·T, C]; `past` and the returned cache as for the attention. */
 export function block(
   config: GptConfig,
   params: GptParams,
   i: number,
   x: tf.Tensor2D,
-  B: number,
-  T: number,
-  mask: tf.Tensor,
+  columns: Columns,
   past: LayerCache | null,
 ): { x: tf.Tensor2D; cache: LayerCache } {
   const eps = config.layerNormEps;
   const a = layerNorm(x, param(params, `h.${i}.ln_1.weight`), param(params, `h.${i}.ln_1.bias`), eps);
-  const attention = causalSelfAttention(config, params, i, a, B, T, mask, past);
+  const attention = causalSelfAttention(config, params, i, a, columns, past);
   const x1 = tf.add(x, attention.y) as tf.Tensor2D;
   const m = layerNorm(x1, param(params, `h.${i}.ln_2.weight`), param(params, `h.${i}.ln_2.bias`), eps);
   return { x: tf.add(x1, mlp(params, i, m)), cache: attention.cache };

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { embeddingLookup, type EmbeddingGradPath } from '../kernels/embedding';
 import { sparseCrossEntropy } from '../kernels/sparseCrossEntropy';
-import { cachedMask, causalMask, type LayerCache } from './attention';
+import { cachedMask, causalMask, type Columns, type LayerCache } from './attention';
 import { block } from './block';
 import type { GptConfig } from './config';
 import { layerNorm } from './layers';
@@ -59,9 +59,7 @@ function transformer(
   config: GptConfig,
   params: GptParams,
   x0: tf.Tensor2D,
-  B: number,
-  T: number,
-  mask: tf.Tensor,
+  columns: Columns,
   past: GptCache | null,
 ): { hidden: tf.Tensor2D; cache: GptCache } {
   if (past !== null && past.length !== config.layers) {
@@ -70,7 +68,7 @@ function transformer(
   const cache: GptCache = [];
   let x = x0;
   for (let i = 0; i < config.layers; i++) {
-    const out = block(config, params, i, x, B, T, mask, past === null ? null : past[i]!);
+    const out = block(config, params, i, x, columns, past === null ? null : past[i]!);
     x = out.x;
     cache.push(out.cache);
   }
@@ -86,7 +84,7 @@ export function gptHead(params: GptParams, hidden: tf.Tensor2D): tf.Tensor2D {
 function gptHidden(config: GptConfig, params: GptParams, ids: tf.Tensor2D, options: GptForwardOptions): tf.Tensor2D {
   const [B, T] = checkIds(config, ids, 'ids');
   const x = embed(config, params, ids, null, options.embeddingGrad);
-  return transformer(config, params, x, B, T, causalMask(T), null).hidden;
+  return transformer(config, params, x, { B, T, mask: causalMask(T) }, null).hidden;
 }
 
 /** Next-token logits [B, T, V] for int32 ids [B, T]. */
@@ -139,6 +137,6 @@ export function gptForwardCached(
 ): { hidden: tf.Tensor2D; cache: GptCache } {
   const [B, T] = ids.shape;
   const pastLength = past === null || past.length === 0 ? 0 : past[0]!.k.shape[2];
-  const mask = cachedMask(T, pastLength, keyPadding);
-  return transformer(config, params, embed(config, params, ids, positions), B, T, mask, past);
+  const columns = { B, T, mask: cachedMask(T, pastLength, keyPadding) };
+  return transformer(config, params, embed(config, params, ids, positions), columns, past);
 }
