@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { headWidth, type GptConfig } from './config';
 import { linear } from './layers';
-import { param, type GptParams } from './params';
+import type { GptParams } from './params';
 
 /** Large enough that exp(score + MASKED) is exactly 0 in float32, small enough to stay finite when added. */
 const MASKED = -1e9;
@@ -99,7 +99,7 @@ export function causalSelfAttention(
   const C = config.width;
   const H = config.heads;
   const D = headWidth(config);
-  const qkv = linear(x, param(params, `h.${i}.attn.c_attn.weight`), param(params, `h.${i}.attn.c_attn.bias`));
+  const qkv = linear(params, `h.${i}.attn.c_attn`, x);
   // c_attn's output columns are [q | k | v], each split into heads, so [B, T, 3·H, D] → [B, 3·H, T, D] puts every
   // head of q, then of k, then of v next to the batch. One rank-4 transpose: wasm's rank-5 transpose is ~15× slower.
   const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * H, D]), [0, 2, 1, 3]);
@@ -111,6 +111,5 @@ export function causalSelfAttention(
   const scores = tf.add(tf.matMul(q, k, false, true), mask); // [B, H, T, keys]
   const y = tf.matMul(tf.softmax(scores), v); // [B, H, T, D]
   const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D;
-  const out = linear(merged, param(params, `h.${i}.attn.c_proj.weight`), param(params, `h.${i}.attn.c_proj.bias`));
-  return { y: out, cache: { k, v } };
+  return { y: linear(params, `h.${i}.attn.c_proj`, merged), cache: { k, v } };
 }

@@ -6,12 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { causalSelfAttention, type Columns, type LayerCache } from './attention';
 import type { GptConfig } from './config';
 import { gelu, layerNorm, linear } from './layers';
-import { param, type GptParams } from './params';
+import type { GptParams } from './params';
 
 /** Layer `i`'s MLP, [N, C] → [N, C]: Conv1D up to mlpRatio·C, gelu_new, Conv1D back. */
 export function mlp(params: GptParams, i: number, x: tf.Tensor2D): tf.Tensor2D {
-  const hidden = gelu(linear(x, param(params, `h.${i}.mlp.c_fc.weight`), param(params, `h.${i}.mlp.c_fc.bias`)));
-  return linear(hidden, param(params, `h.${i}.mlp.c_proj.weight`), param(params, `h.${i}.mlp.c_proj.bias`));
+  return linear(params, `h.${i}.mlp.c_proj`, gelu(linear(params, `h.${i}.mlp.c_fc`, x)));
 }
 
 /** Block `i` over the new columns, x: [B·T, C] → [B·T, C]; `past` and the returned cache as for the attention. */
@@ -24,9 +23,9 @@ export function block(
   past: LayerCache | null,
 ): { x: tf.Tensor2D; cache: LayerCache } {
   const eps = config.layerNormEps;
-  const a = layerNorm(x, param(params, `h.${i}.ln_1.weight`), param(params, `h.${i}.ln_1.bias`), eps);
+  const a = layerNorm(params, `h.${i}.ln_1`, x, eps);
   const attention = causalSelfAttention(config, params, i, a, columns, past);
   const x1 = tf.add(x, attention.y) as tf.Tensor2D;
-  const m = layerNorm(x1, param(params, `h.${i}.ln_2.weight`), param(params, `h.${i}.ln_2.bias`), eps);
+  const m = layerNorm(params, `h.${i}.ln_2`, x1, eps);
   return { x: tf.add(x1, mlp(params, i, m)), cache: attention.cache };
 }

@@ -72,7 +72,7 @@ function transformer(
     x = out.x;
     cache.push(out.cache);
   }
-  return { hidden: layerNorm(x, param(params, 'ln_f.weight'), param(params, 'ln_f.bias'), config.layerNormEps), cache };
+  return { hidden: layerNorm(params, 'ln_f', x, config.layerNormEps), cache };
 }
 
 /** The tied head, as in GPT-2: hidden rows [N, C] → next-token logits [N, V] against the token table. */
