@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../../../cli/tfNode';
 import type { GptConfig } from '../model/config';
 import { disposeGptParams, gptLogits, initGptParams, type GptParams } from '../model/gpt';
-import { mulberry32 } from '../util/random';
+import { randomizeGptParams } from '../model/testing/randomParams';
 import { greedyGenerate, type Generation } from './generate';
 
 const CONFIG: GptConfig = {
@@ -19,17 +19,7 @@ const CONFIG: GptConfig = {
 
 /** Larger-than-init random weights, so the logits are peaked and every layer matters to the argmax. */
 function randomize(params: GptParams, seed: number): void {
-  const next = mulberry32(seed);
-  const g = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  for (const [name, v] of Object.entries(params)) {
-    const values = Float32Array.from({ length: v.size }, () => {
-      if (/ln_(\d|f)\.weight$/.test(name)) return 1 + 0.2 * g();
-      if (name.endsWith('.bias')) return 0.2 * g();
-      if (name === 'wte' || name === 'wpe') return 0.8 * g();
-      return 0.4 * g();
-    });
-    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-  }
+  randomizeGptParams(params, seed, { embeddings: 0.8, weights: 0.4 });
 }
 
 /** Argmax of gptLogits over the whole sequence, at every position from `from` on (no cache, no padding). */

@@ -11,16 +11,13 @@
  * the chosen token id per row (`[B]` int32), which is needed to stop at `<eos>`. The chosen ids stay on the device
  * as the next step's input.
  *
- * The layer math mirrors `model/gpt.ts` op for op (LayerNorm, fused Conv1D, `gelu_new`, pre-LN blocks, tied head),
- * so the greedy tokens equal the argmax of `gptLogits` recomputed on the full sequence (tested).
+ * The maths is the model's own: `gptForwardCached` runs the same blocks as the training forward, so the greedy
+ * tokens equal the argmax of `gptLogits` recomputed on the full sequence (tested). This file only batches, pads,
+ * fits prompts into the context, stops and loops.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gelu, layerNorm, linear } from '../model/layers';
-import { headWidth, type GptConfig } from '../model/config';
-import type { GptParams } from '../model/gpt';
-
-/** Large enough that exp(score + MASKED) is exactly 0 in float32 (the value gpt.ts masks with). */
-const MASKED = -1e9;
+import type { GptConfig } from '../model/config';
+import { gptForwardCached, gptHead, keyPaddingMask, type GptCache, type GptParams } from '../model/gpt';
 
 export type StopReason = 'eos' | 'max' | 'context';
 
@@ -48,70 +45,9 @@ export interface GenerationModel {
   params: GptParams;
 }
 
-function p(params: GptParams, name: string): tf.Variable {
-  const v = params[name];
-  if (v === undefined) throw new Error(`generate: GPT parameter "${name}" is missing; the parameters do not match the config.`);
-  return v;
-}
-
-
-/** Keys and values of one layer, [B, H, t, D] (a type alias, so tf.tidy accepts it inside what it returns). */
-type LayerCache = { k: tf.Tensor4D; v: tf.Tensor4D };
-
-/**
- * One forward over `T` new columns per row. x: [B·T, C] embeddings; `mask` broadcasts to [B, H, T, t_past + T]
- * (additive). Appends the new keys/values to `caches` (returns new cache tensors; the caller disposes the old ones).
- * Returns the final hidden states [B·T, C] after ln_f.
- */
-function forwardColumns(
-  config: GptConfig,
-  params: GptParams,
-  x0: tf.Tensor2D,
-  B: number,
-  T: number,
-  mask: tf.Tensor,
-  caches: (LayerCache | null)[],
-): { hidden: tf.Tensor2D; caches: LayerCache[] } {
-  const C = config.width;
-  const H = config.heads;
-  const D = headWidth(config);
-  const eps = config.layerNormEps;
-  const next: LayerCache[] = [];
-  let x = x0;
-  for (let i = 0; i < config.layers; i++) {
-    const a = layerNorm(x, p(params, `h.${i}.ln_1.weight`), p(params, `h.${i}.ln_1.bias`), eps);
-    const qkv = linear(a, p(params, `h.${i}.attn.c_attn.weight`), p(params, `h.${i}.attn.c_attn.bias`));
-    const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * H, D]), [0, 2, 1, 3]);
-    const [q0, kNew, vNew] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-    const q = config.attentionScale === 'sqrt' ? tf.mul(q0, 1 / Math.sqrt(D)) : q0;
-    const past = caches[i];
-    const k = past ? (tf.concat([past.k, kNew], 2) as tf.Tensor4D) : kNew;
-    const v = past ? (tf.concat([past.v, vNew], 2) as tf.Tensor4D) : vNew;
-    next.push({ k, v });
-    const scores = tf.add(tf.matMul(q, k, false, true), mask); // [B, H, T, t]
-    const y = tf.matMul(tf.softmax(scores), v); // [B, H, T, D]
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D;
-    const attn = linear(merged, p(params, `h.${i}.attn.c_proj.weight`), p(params, `h.${i}.attn.c_proj.bias`));
-    const x1 = tf.add(x, attn) as tf.Tensor2D;
-    const m = layerNorm(x1, p(params, `h.${i}.ln_2.weight`), p(params, `h.${i}.ln_2.bias`), eps);
-    const hidden = gelu(linear(m, p(params, `h.${i}.mlp.c_fc.weight`), p(params, `h.${i}.mlp.c_fc.bias`)));
-    x = tf.add(x1, linear(hidden, p(params, `h.${i}.mlp.c_proj.weight`), p(params, `h.${i}.mlp.c_proj.bias`)));
-  }
-  return { hidden: layerNorm(x, p(params, 'ln_f.weight'), p(params, 'ln_f.bias'), eps), caches: next };
-}
-
-/** Token + position embeddings for ids [B, T] at positions [B, T]: [B·T, C]. */
-function embed(params: GptParams, ids: tf.Tensor2D, positions: tf.Tensor2D): tf.Tensor2D {
-  const n = ids.size;
-  const tok = tf.gather(p(params, 'wte'), tf.reshape(ids, [n]));
-  const pos = tf.gather(p(params, 'wpe'), tf.reshape(positions, [n]));
-  return tf.add(tok, pos) as tf.Tensor2D;
-}
-
 /** Argmax over the tied head for hidden rows [N, C] → int32 [N]. */
 function greedyIds(params: GptParams, hidden: tf.Tensor2D): tf.Tensor1D {
-  const logits = tf.matMul(hidden, p(params, 'wte'), false, true);
-  return tf.argMax(logits, -1) as tf.Tensor1D;
+  return tf.argMax(gptHead(params, hidden), -1) as tf.Tensor1D;
 }
 
 // ───────────────────────────── one batch ─────────────────────────────
@@ -146,11 +82,6 @@ async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId
   const live = rows.map((r) => r.maxNew > 0);
   if (steps === 0) return out;
 
-  // Key mask over every column the batch will ever have: MASKED on each row's left padding.
-  const width = P + steps;
-  const padMaskHost = new Float32Array(B * width);
-  for (let b = 0; b < B; b++) padMaskHost.fill(MASKED, b * width, b * width + pads[b]!);
-
   const idsHost = new Int32Array(B * P);
   const posHost = new Int32Array(B * P);
   for (let b = 0; b < B; b++) {
@@ -158,22 +89,20 @@ async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId
     for (let t = pads[b]!; t < P; t++) posHost[b * P + t] = t - pads[b]!;
   }
 
-  const padMask = tf.tensor2d(padMaskHost, [B, width]);
-  let caches: LayerCache[] = [];
+  // Every row's left padding masked as keys, over every column the batch will ever have.
+  const keyPadding = keyPaddingMask(pads, P + steps);
+  let cache: GptCache = [];
   let nextIds: tf.Tensor2D;
   try {
-    // Prefill: causal within the prompt columns, plus each row's padding masked as keys.
+    // Prefill: the prompt columns, causal among themselves.
     const first = tf.tidy(() => {
       const ids = tf.tensor2d(idsHost, [B, P], 'int32');
       const positions = tf.tensor2d(posHost, [B, P], 'int32');
-      const causalHost = new Float32Array(P * P);
-      for (let q = 0; q < P; q++) for (let k = q + 1; k < P; k++) causalHost[q * P + k] = MASKED;
-      const mask = tf.add(tf.tensor2d(causalHost, [P, P]), tf.reshape(tf.slice(padMask, [0, 0], [B, P]), [B, 1, 1, P]));
-      const r = forwardColumns(config, params, embed(params, ids, positions), B, P, mask, config.layers > 0 ? new Array(config.layers).fill(null) : []);
+      const r = gptForwardCached(config, params, ids, positions, keyPadding, null);
       const last = tf.reshape(tf.slice(tf.reshape(r.hidden, [B, P, C]), [0, P - 1, 0], [B, 1, C]), [B, C]) as tf.Tensor2D;
-      return { caches: r.caches, ids: tf.reshape(greedyIds(params, last), [B, 1]) as tf.Tensor2D };
+      return { cache: r.cache, ids: tf.reshape(greedyIds(params, last), [B, 1]) as tf.Tensor2D };
     });
-    caches = first.caches;
+    cache = first.cache;
     nextIds = first.ids;
 
     for (let s = 0; ; s++) {
@@ -204,22 +133,21 @@ async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId
       const posStep = new Int32Array(B);
       for (let b = 0; b < B; b++) posStep[b] = Math.min(col - pads[b]!, config.contextLength - 1);
       const prevIds = nextIds;
-      const prevCaches = caches;
+      const prevCache = cache;
       const step = tf.tidy(() => {
         const positions = tf.tensor2d(posStep, [B, 1], 'int32');
-        const mask = tf.reshape(tf.slice(padMask, [0, 0], [B, col + 1]), [B, 1, 1, col + 1]);
-        const r = forwardColumns(config, params, embed(params, prevIds, positions), B, 1, mask, prevCaches);
-        return { caches: r.caches, ids: tf.reshape(greedyIds(params, r.hidden), [B, 1]) as tf.Tensor2D };
+        const r = gptForwardCached(config, params, prevIds, positions, keyPadding, prevCache);
+        return { cache: r.cache, ids: tf.reshape(greedyIds(params, r.hidden), [B, 1]) as tf.Tensor2D };
       });
-      caches = step.caches;
+      cache = step.cache;
       nextIds = step.ids;
       prevIds.dispose();
-      for (const c of prevCaches) tf.dispose([c.k, c.v]);
+      tf.dispose(prevCache);
     }
     nextIds.dispose();
   } finally {
-    padMask.dispose();
-    for (const c of caches) tf.dispose([c.k, c.v]);
+    keyPadding.dispose();
+    tf.dispose(cache);
   }
   return out;
 }

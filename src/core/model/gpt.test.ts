@@ -3,8 +3,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../../../cli/tfNode';
 import { mulberry32 } from '../util/random';
 import { countGptParams, gptParamShapes, type GptConfig } from './config';
-import { decayMask, disposeGptCaches, disposeGptParams, gptLogits, gptLoss, initGptParams, type GptForwardOptions, type GptParams } from './gpt';
+import {
+  decayMask,
+  disposeGptCaches,
+  disposeGptParams,
+  gptForwardCached,
+  gptHead,
+  gptLogits,
+  gptLoss,
+  initGptParams,
+  keyPaddingMask,
+  type GptCache,
+  type GptForwardOptions,
+  type GptParams,
+} from './gpt';
 import { referenceForward, referenceLoss, type PlainParams } from './referenceForward';
+import { randomizeGptParams } from './testing/randomParams';
 
 const TINY: GptConfig = {
   vocabSize: 11,
@@ -31,27 +45,9 @@ const MASK = [
   [0, 1, 1, 1, 0],
 ];
 
-function gaussian(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
-
-/**
- * Replaces GPT-2's small init with larger random values so that every term (LayerNorm gains, biases, attention
- * mixing, the MLP's curvature) moves the loss by a measurable amount: a gradient check on a near-zero model would
- * pass with whole terms missing.
- */
+/** Larger-than-init random weights (see testing/randomParams.ts). */
 function randomize(params: GptParams, seed: number): void {
-  const g = gaussian(seed);
-  for (const [name, v] of Object.entries(params)) {
-    const values = Float32Array.from({ length: v.size }, () => {
-      if (/ln_(\d|f)\.weight$/.test(name)) return 1 + 0.2 * g();
-      if (name.endsWith('.bias')) return 0.2 * g();
-      if (name === 'wte' || name === 'wpe') return 0.5 * g();
-      return 0.35 * g();
-    });
-    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-  }
+  randomizeGptParams(params, seed, { embeddings: 0.5, weights: 0.35 });
 }
 
 function plain(params: GptParams): PlainParams {
@@ -348,5 +344,91 @@ describe('gptLoss', () => {
     expect(() => gptLoss(TINY, { ...params, 'h.1.ln_2.bias': undefined! }, ids, ids, tf.ones([2, 5]) as tf.Tensor2D)).toThrow(
       /"h.1.ln_2.bias" is missing/,
     );
+  });
+});
+
+describe('gptForwardCached', () => {
+  /**
+   * Logits [B·T, V] of `rows` (equal lengths) fed in chunks (`chunks` sums to the length), each chunk attending to
+   * the cache the earlier ones left; `pads[b]` leading columns of row b are padding (positions start after them).
+   */
+  function cachedLogits(p: GptParams, rows: number[][], chunks: number[], pads = rows.map(() => 0)): number[][] {
+    return tf.tidy(() => {
+      const B = rows.length;
+      const T = rows[0]!.length;
+      const keyPadding = keyPaddingMask(pads, T);
+      const positions = rows.map((r, b) => r.map((_, t) => Math.max(0, t - pads[b]!)));
+      let cache: GptCache | null = null;
+      const out: tf.Tensor[] = [];
+      let at = 0;
+      for (const n of chunks) {
+        const ids = tf.tensor2d(rows.map((r) => r.slice(at, at + n)), [B, n], 'int32');
+        const pos = tf.tensor2d(positions.map((r) => r.slice(at, at + n)), [B, n], 'int32');
+        const r = gptForwardCached(TINY, p, ids, pos, keyPadding, cache);
+        out.push(tf.reshape(gptHead(p, r.hidden), [B, n, TINY.vocabSize]));
+        cache = r.cache;
+        at += n;
+      }
+      return (tf.concat(out, 1).arraySync() as number[][][]).flatMap((row) => row);
+    });
+  }
+
+  function uncachedLogits(p: GptParams, rows: number[][]): number[][] {
+    return tf.tidy(() => (gptLogits(TINY, p, tf.tensor2d(rows, undefined, 'int32')).arraySync() as number[][][]).flatMap((row) => row));
+  }
+
+  function maxDiff(a: number[][], b: number[][]): number {
+    expect(a.length).toBe(b.length);
+    return Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - b[i]![j]!))));
+  }
+
+  it('gives the logits of gptLogits and of the Float64 reference, as a prefill or column by column, on cpu and wasm', async () => {
+    const ref = plain(params);
+    const V = TINY.vocabSize;
+    const expected = referenceForward(TINY, ref, IDS);
+    const refRows = IDS.flatMap((r, b) => r.map((_, t) => [...expected.slice((b * r.length + t) * V, (b * r.length + t + 1) * V)]));
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await setNodeBackend(backend);
+      const p: GptParams = Object.fromEntries(
+        Object.entries(ref).map(([k, v]) => [k, tf.tidy(() => tf.variable(tf.tensor(v.data as Float32Array, v.shape as number[])))]),
+      );
+      const full = uncachedLogits(p, IDS);
+      for (const chunks of [[5], [1, 1, 1, 1, 1], [2, 1, 2]]) {
+        const cached = cachedLogits(p, IDS, chunks);
+        expect(maxDiff(cached, full), `${backend} ${chunks}`).toBeLessThan(1e-5);
+        expect(maxDiff(cached, refRows), `${backend} ${chunks}`).toBeLessThan(1e-4);
+      }
+      disposeGptParams(p);
+    }
+    await setNodeBackend('cpu');
+  });
+
+  it('hides a row’s left padding from it: padded rows give the logits they give alone', async () => {
+    await setNodeBackend('cpu');
+    const padded = [
+      [7, 7, ...IDS[0]!.slice(0, 4)], // two padding columns (any token) before four real ones
+      [...IDS[1]!, 3],
+    ];
+    for (const chunks of [[6], [3, 1, 1, 1]]) {
+      const got = cachedLogits(params, padded, chunks, [2, 0]);
+      expect(maxDiff(got.slice(2, 6), uncachedLogits(params, [IDS[0]!.slice(0, 4)]))).toBeLessThan(1e-5);
+      expect(maxDiff(got.slice(6), uncachedLogits(params, [padded[1]!]))).toBeLessThan(1e-5);
+    }
+  });
+
+  it('leaks no tensors and refuses a cache of the wrong depth', async () => {
+    await setNodeBackend('cpu');
+    cachedLogits(params, IDS, [2, 3]);
+    const before = tf.memory().numTensors;
+    cachedLogits(params, IDS, [1, 1, 3]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.tidy(() => {
+      const ids = tf.tensor2d([[1], [2]], [2, 1], 'int32');
+      const first = gptForwardCached(TINY, params, ids, tf.zeros([2, 1], 'int32') as tf.Tensor2D, keyPaddingMask([0, 0], 3), null);
+      expect(first.cache).toHaveLength(TINY.layers);
+      expect(() => gptForwardCached(TINY, params, ids, tf.ones([2, 1], 'int32') as tf.Tensor2D, keyPaddingMask([0, 0], 3), first.cache.slice(1))).toThrow(
+        /cache has 1 layers but the model has 2/,
+      );
+    });
   });
 });

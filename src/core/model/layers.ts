@@ -1,17 +1,25 @@
-// The GPT's elementwise building blocks, shared by the training forward (gpt.ts) and cached generation (eval/generate.ts).
+// The GPT's building blocks (read after params.ts, before attention.ts), each reading its parameters by GPT-2's
+// name. Every projection of the model is a `linear`, so a LoRA adapter or another matmul kernel has one place to go.
 import * as tf from '@tensorflow/tfjs-core';
+import { param, type GptParams } from './params';
 
-/** x: [N, C]; statistics over the channels, biased variance as in PyTorch. */
-export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
+/** LayerNorm `name` (e.g. `h.0.ln_1`) over x: [N, C]; statistics over the channels, biased variance as in PyTorch. */
+export function layerNorm(params: GptParams, name: string, x: tf.Tensor2D, eps: number): tf.Tensor2D {
+  const weight = param(params, `${name}.weight`);
+  const bias = param(params, `${name}.bias`);
   const mean = tf.mean(x, -1, true);
   const centred = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centred), -1, true);
   return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), weight), bias);
 }
 
-/** Conv1D as in GPT-2: x [N, in] · W [in, out] + b, one fused kernel where the backend has it. */
-export function linear(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: weight as tf.Tensor2D, bias }) as tf.Tensor2D;
+/**
+ * GPT-2's Conv1D `name` (e.g. `h.0.attn.c_attn`): x [N, in] · weight [in, out] + bias, one fused kernel where the
+ * backend has it.
+ */
+export function linear(params: GptParams, name: string, x: tf.Tensor2D): tf.Tensor2D {
+  const weight = param(params, `${name}.weight`) as tf.Tensor2D;
+  return tf.fused.matMul({ a: x, b: weight, bias: param(params, `${name}.bias`) }) as tf.Tensor2D;
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);
