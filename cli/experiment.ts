@@ -35,7 +35,8 @@ import { disposeGptParams } from '../src/core/model/gpt';
 import { DEFAULT_CUTOFFS } from '../src/core/phases/plan';
 import type { Tokenizer } from '../src/core/tokenizer/tokenizer';
 import { assertEqualBudgets, buildArm, armLabel, shareOfEachPhase, type ArmSpec } from '../src/core/train/arms';
-import { PAPER_HYPER, type Hyper, type RunEvent } from '../src/core/train/events';
+import { DEMO_HYPER } from '../src/core/runs/settings';
+import { type Hyper, type RunEvent } from '../src/core/train/events';
 import { runTraining, type HeldOutRecord } from '../src/core/train/runner';
 import { armSlug, phasesFromScores } from '../src/core/train/runFile';
 import { encodeExample, fittingContextLength } from '../src/core/train/template';
@@ -67,12 +68,6 @@ export interface ExperimentOptions {
   quick: boolean;
 }
 
-/**
- * The fine-tuning hyper-parameters of the demo experiment: the paper's (AdamW β 0.9/0.95, weight decay 0.1, clip 1,
- * warm-up 10 % + cosine restarted per phase, fresh optimizer per phase, 2 epochs, batch 16) except the learning rate,
- * which suits a 0.8M-parameter model rather than a 7B one, and a cosine floor of 10 % instead of 0.
- */
-export const DEMO_HYPER: Hyper = { ...PAPER_HYPER, lr: 1e-3, minLrRatio: 0.1 };
 
 export const DEFAULT_OPTIONS: ExperimentOptions = {
   arms: [{ kind: 'one-off' }, { kind: 'easy-to-hard' }, { kind: 'hard-to-easy' }, { kind: 'random-stages' }],

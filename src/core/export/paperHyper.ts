@@ -1,7 +1,5 @@
-/**
- * The recipe's training hyper-parameters and the paper's values for them, in one place. (The in-browser trainer keeps
- * its own copy in another shape, train/events.ts; a later change can derive this one from it.)
- */
+/** The recipe's training hyper-parameters, and the paper's values for them in the recipe's names. */
+import { PAPER_HYPER as PAPER, PAPER_MAX_LENGTH } from '../train/events';
 
 /** Training hyper-parameters of every stage (and of the one-off baseline). */
 export interface ScaleOutHyper {
@@ -25,22 +23,22 @@ export interface ScaleOutHyper {
 }
 
 /**
- * The paper's settings (Pang et al. 2024, §4): LR 5e-6, 2 epochs per stage, warm-up ratio 0.1, cosine, weight decay
- * 0.1, AdamW β = (0.9, 0.95), clip 1.0, batch 16 per device, max length 2048, full fine-tuning. Precision, seed and
- * logging interval are not given in the paper; bf16, 42 and 10 are LLaMA-Factory's usual choices.
+ * The paper's settings (train/events.ts `PAPER_HYPER`, the one source) in the recipe's names. Precision, scheduler
+ * name, seed and logging interval are not given in the paper; cosine is what it describes, bf16, 42 and 10 are
+ * LLaMA-Factory's usual choices.
  */
 export const PAPER_HYPER: Readonly<ScaleOutHyper> = Object.freeze({
-  learningRate: 5e-6,
-  epochsPerStage: 2,
-  warmupRatio: 0.1,
+  learningRate: PAPER.lr,
+  epochsPerStage: PAPER.epochsPerPhase,
+  warmupRatio: PAPER.warmupRatio,
   lrSchedulerType: 'cosine',
-  weightDecay: 0.1,
-  adamBeta1: 0.9,
-  adamBeta2: 0.95,
-  maxGradNorm: 1.0,
-  perDeviceTrainBatchSize: 16,
-  gradientAccumulationSteps: 1,
-  cutoffLen: 2048,
+  weightDecay: PAPER.weightDecay,
+  adamBeta1: PAPER.beta1,
+  adamBeta2: PAPER.beta2,
+  maxGradNorm: PAPER.clipNorm,
+  perDeviceTrainBatchSize: PAPER.batchSize,
+  gradientAccumulationSteps: PAPER.gradAccumulation,
+  cutoffLen: PAPER_MAX_LENGTH,
   bf16: true,
   seed: 42,
   loggingSteps: 10,

@@ -23,6 +23,7 @@ import type { GptConfig } from '../model/config';
 import { decayMask, disposeGptCaches, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { mulberry32 } from '../util/random';
 import { AdamW, lossAndGrads, type AdamWOptions } from './optimizer';
+import { PAPER_HYPER } from './events';
 
 /** A batch as host arrays, so that every backend uploads the very same values. */
 export interface AgreementBatch {
@@ -47,7 +48,14 @@ export interface AgreementHyper {
 }
 
 /** A learning rate and clip that make the step do real work: clipping engages on a fresh model (norm ≈ 2–5 > 1). */
-export const AGREEMENT_HYPER: Readonly<AgreementHyper> = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1 };
+export const AGREEMENT_HYPER: Readonly<AgreementHyper> = {
+  lr: 1e-3,
+  beta1: PAPER_HYPER.beta1,
+  beta2: PAPER_HYPER.beta2,
+  eps: PAPER_HYPER.eps,
+  weightDecay: PAPER_HYPER.weightDecay,
+  clipNorm: PAPER_HYPER.clipNorm,
+};
 
 export interface AgreementThresholds {
   /** |loss − loss_ref| must stay below this. */

@@ -49,6 +49,9 @@ export const PAPER_HYPER: Readonly<Hyper> = {
   replayFraction: 0,
 };
 
+/** The paper's maximum sequence length in tokens (not a setting here: the studio fits rows to the data). */
+export const PAPER_MAX_LENGTH = 2048;
+
 export interface RunConfig {
   arm: ArmSpec;
   hyper: Hyper;
