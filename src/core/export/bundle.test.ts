@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleScript } from './bundle';
 import { resolveScaleOut, type ExportFile } from './scaleOut';
-import { hasBash, plan, recipe, tempDirsRemovedAfterAll } from './testing';
+import { plan, recipe, tempDirsRemovedAfterAll } from './testing';
 
 const tempDir = tempDirsRemovedAfterAll();
 
-describe.skipIf(!hasBash)('scale-out bundle under bash', () => {
+describe('scale-out bundle under bash', () => {
   const files = recipe();
 
   it('bundle.sh passes bash -n and recreates every file byte for byte, and refuses to overwrite a folder', () => {

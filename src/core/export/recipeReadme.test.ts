@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flatDownloadName } from './bundle';
 import { resolveScaleOut } from './scaleOut';
-import { byName, hasBash, plan, recipe, tempDirsRemovedAfterAll } from './testing';
+import { byName, plan, recipe, tempDirsRemovedAfterAll } from './testing';
 
 const tempDir = tempDirsRemovedAfterAll();
 
@@ -22,7 +22,7 @@ describe('scale-out README', () => {
   });
 });
 
-describe.skipIf(!hasBash)('scale-out README under bash', () => {
+describe('scale-out README under bash', () => {
   const files = recipe();
 
   it("README's snippet rebuilds the folder from the flat download names", () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from './runScripts';
 import { DEFAULT_BASE_MODEL, DONE_MARKER, resolveScaleOut } from './scaleOut';
-import { byName, hasBash, plan, recipe, tempDirsRemovedAfterAll, writeTree } from './testing';
+import { byName, plan, recipe, tempDirsRemovedAfterAll, writeTree } from './testing';
 
 const tempDir = tempDirsRemovedAfterAll();
 
@@ -32,7 +32,7 @@ describe('scale-out run scripts: text', () => {
   });
 });
 
-describe.skipIf(!hasBash)('scale-out recipe: the scripts under bash', () => {
+describe('scale-out recipe: the scripts under bash', () => {
   const files = recipe();
 
   it('bash -n accepts run_phased.sh and run_oneoff.sh', () => {

@@ -79,4 +79,28 @@ export function writeTree(root: string, files: readonly ExportFile[]): void {
   }
 }
 
-export const hasBash = spawnSync('bash', ['-c', 'true']).status === 0;
+/**
+ * `text` read by PyYAML (what LLaMA-Factory loads its configs with), as JSON. Looks for a Python with PyYAML in
+ * $PYTHON, Debian's /usr/bin/python3, then python3 on the PATH; none is a failure that says how to install it, never a
+ * skip (.ci/run installs Debian's python3-yaml).
+ */
+export function pyyamlLoad(text: string): unknown {
+  const python = pythonWithYaml();
+  const r = spawnSync(python, ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`PyYAML could not read the YAML: ${r.stderr}`);
+  return JSON.parse(r.stdout) as unknown;
+}
+
+let foundPython: string | undefined;
+function pythonWithYaml(): string {
+  if (foundPython) return foundPython;
+  const candidates = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => Boolean(c));
+  foundPython = candidates.find((c) => spawnSync(c, ['-c', 'import yaml']).status === 0);
+  if (!foundPython) {
+    throw new Error(
+      `No Python with PyYAML (tried ${candidates.join(', ')}). Install it: apt-get install -y python3-yaml (or pip install pyyaml), ` +
+        'or point PYTHON at a Python that has it.',
+    );
+  }
+  return foundPython;
+}
