@@ -36,7 +36,7 @@ import {
   type RunnerFigures,
   type StepFigures,
 } from './bench/node';
-import { setNodeBackend } from './tfNode';
+import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
 const USAGE = 'usage: npm run bench -- [--node-only | --browser-only] [--steps N] [--wide-steps N] [--runner-steps N] [--url URL] [--port P] [--out FILE]';
 

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../../src/core/data/record';
-import { embeddingLookup } from '../../src/core/kernels/embedding';
-import { sparseCrossEntropy } from '../../src/core/kernels/sparseCrossEntropy';
+import { embeddingLookup } from '../../src/core/ops/embedding';
+import { sparseCrossEntropy } from '../../src/core/ops/sparseCrossEntropy';
 import { validateGptConfig, type GptConfig } from '../../src/core/model/config';
 import { disposeGptCaches, initGptParams } from '../../src/core/model/gpt';
 import { CharTokenizer } from '../../src/core/tokenizer/charTokenizer';
@@ -22,7 +22,7 @@ import {
   type OpTiming,
   type StepBenchResult,
 } from '../../src/bench/stepBench';
-import { setNodeBackend } from '../tfNode';
+import { setNodeBackend } from '../../src/core/kernels/nodeBackends';
 
 export const log = (message: string) => process.stdout.write(`${message}\n`);
 

@@ -13,7 +13,7 @@
  * - `tf.memory().numTensors` is recorded before, after warm-up and after the timed runs (a leak shows as growth).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../core/kernels/embedding';
+import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../core/ops/embedding';
 import { countGptParams, type GptConfig } from '../core/model/config';
 import { decayMask, disposeGptCaches, gptLogits, gptLoss, initGptParams, type GptParams } from '../core/model/gpt';
 import { AGREEMENT_HYPER, syntheticAgreementBatch, type AgreementHyper } from '../core/train/backendAgreement';

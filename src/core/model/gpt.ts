@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gelu, layerNorm, linear } from './layers';
-import { embeddingLookup, type EmbeddingGradPath } from '../kernels/embedding';
-import { sparseCrossEntropy } from '../kernels/sparseCrossEntropy';
+import { embeddingLookup, type EmbeddingGradPath } from '../ops/embedding';
+import { sparseCrossEntropy } from '../ops/sparseCrossEntropy';
 import { deriveSeed, mulberry32 } from '../util/random';
 import { gptParamShapes, headWidth, validateGptConfig, type GptConfig } from './config';
 

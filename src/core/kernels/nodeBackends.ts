@@ -1,6 +1,7 @@
 /**
- * tfjs backends for Node (CLI, benchmarks, Vitest). `@tensorflow/tfjs-node` cannot be installed here, so Node
- * runs the same wasm (XNNPACK, SIMD) or pure-JS cpu kernels the browser has.
+ * tfjs backends for Node (CLI, benchmarks, Vitest): the Node counterpart of src/worker/backends.ts. `@tensorflow/tfjs-node`
+ * cannot be installed here, so Node runs the same wasm (XNNPACK, SIMD) or pure-JS cpu kernels the browser has, with
+ * our wasm BatchMatMul installed as the workers install it. Node only (node:module, node:path): never import it from page or worker code.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -9,8 +10,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { installWasmBatchMatMul } from './wasm/batchMatMul';
 
 export type NodeBackendName = 'wasm' | 'cpu';
+
+// Every product on XNNPACK's fast path (see wasm/batchMatMul.ts); the bench switches it off to time tfjs's own.
+installWasmBatchMatMul();
 
 let wasmPathsSet = false;
 
