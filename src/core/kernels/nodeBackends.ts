@@ -5,12 +5,30 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// tfjs-core alone registers no gradients; the all-in-one package did this import for us.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { installWasmBatchMatMul } from './wasm/batchMatMul';
+
+/**
+ * tfjs-core alone registers no gradients (the all-in-one package's Node bundle had them built in), and its
+ * `register_all_gradients` exists only as ES modules written for bundlers: extension-less relative imports, and
+ * `./gradients` meaning gradients.js next to a gradients/ folder. Node's own resolver refuses both
+ * (ERR_UNSUPPORTED_DIR_IMPORT under tsx, so every CLI failed), so a resolve hook retries such imports inside
+ * tfjs-core's dist/ with `.js`. Vitest resolves them itself; the hook is inert there. The import is dynamic because
+ * a hook only applies to modules resolved after it was registered.
+ */
+const retryWithJs = `export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (error) {
+    const inTfjsCore = context.parentURL?.includes('/@tensorflow/tfjs-core/dist/');
+    if (!inTfjsCore || !specifier.startsWith('.') || specifier.endsWith('.js')) throw error;
+    return next(specifier + '.js', context);
+  }
+}`;
+register(`data:text/javascript,${encodeURIComponent(retryWithJs)}`);
+await import('@tensorflow/tfjs-core/dist/register_all_gradients');
 
 export type NodeBackendName = 'wasm' | 'cpu';
 
