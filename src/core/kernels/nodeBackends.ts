@@ -27,7 +27,13 @@ const retryWithJs = `export async function resolve(specifier, context, next) {
     return next(specifier + '.js', context);
   }
 }`;
-register(`data:text/javascript,${encodeURIComponent(retryWithJs)}`);
+// Once per process: Vitest re-evaluates this module for every test file, and each registration would chain a hook.
+const HOOKED = Symbol.for('phased-ift-studio.tfjsCoreResolveHook');
+const processGlobals = globalThis as { [HOOKED]?: true };
+if (!processGlobals[HOOKED]) {
+  register(`data:text/javascript,${encodeURIComponent(retryWithJs)}`);
+  processGlobals[HOOKED] = true;
+}
 await import('@tensorflow/tfjs-core/dist/register_all_gradients');
 
 export type NodeBackendName = 'wasm' | 'cpu';
