@@ -1,13 +1,16 @@
 /**
- * Training benchmarks: `npm run bench [-- --node-only | --browser-only] [--steps N] [--runner-steps N] [--url URL]`
+ * Training benchmarks: `npm run bench [-- --node-only | --browser-only] [--matmul-only] [--steps N] [--matmul-rounds N]
+ * [--runner-steps N] [--url URL]`
  *
  * Node (wasm backend, 1 thread): ms/step (median of N timed steps after a warm-up), tokens/s (B·T positions), kernels
  * per step (tf.profile of a warm-up step) for the reference char GPT (4 layers, width 128 and 256, 4 heads, context
  * 128, batch 16); readbacks per step and tensors after step 10 vs the last through PhasedRunner; and ours-vs-stock
  * ratios: sparse cross-entropy vs softmaxCrossEntropy on one-hot labels, our embedding gradient vs tf.gather's (cpu),
- * and the transposed-operand matmuls of a linear layer's backward vs an explicit transpose.
+ * and wasm's stock BatchMatMul vs ours on a linear layer's backward and attention's batched products.
  * Browser (headless Chromium, as the e2e tests launch it): the small config on webgpu and on wasm through the
  * diagnostics worker.
+ * Both: the reference step on wasm with tfjs's stock BatchMatMul and with ours (src/core/kernels/wasm/batchMatMul.ts),
+ * alternated round by round in one process (`--matmul-rounds`, default 3); `--matmul-only` runs just that.
  *
  * Prints tables and writes everything to bench-results/bench.json. The machine's load average is recorded before and
  * after: on a shared machine, figures taken under load are slower than the hardware, and the JSON says so.
@@ -19,10 +22,11 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { countGptParams, type GptConfig } from '../src/core/model/config';
-import type { OpTiming, StepBenchResult } from '../src/bench/stepBench';
-import type { BrowserBenchRequest } from '../src/bench/browserBench';
-import { browserBench, serveApp, type BrowserBackendRun } from './bench/browser';
+import type { InterleavedBench, OpTiming, SerializableVariant, StepBenchResult } from '../src/bench/stepBench';
+import type { BrowserBenchRequest, BrowserInterleavedRequest } from '../src/bench/browserBench';
+import { browserBench, serveApp } from './bench/browser';
 import {
+  attentionMatmulOps,
   crossEntropyOps,
   embeddingOps,
   interleavedSteps,
@@ -36,9 +40,10 @@ import {
   type RunnerFigures,
   type StepFigures,
 } from './bench/node';
-import { setNodeBackend } from './tfNode';
+import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
-const USAGE = 'usage: npm run bench -- [--node-only | --browser-only] [--steps N] [--wide-steps N] [--runner-steps N] [--url URL] [--port P] [--out FILE]';
+const USAGE =
+  'usage: npm run bench -- [--node-only | --browser-only] [--matmul-only] [--steps N] [--wide-steps N] [--matmul-rounds N] [--runner-steps N] [--url URL] [--port P] [--out FILE]';
 
 function fail(message: string): never {
   console.error(message);
@@ -83,6 +88,19 @@ function stepRow(where: string, name: string, r: StepBenchResult): (string | num
 
 const STEP_HEAD = ['where', 'config', 'ms/step (median)', 'runs×steps', 'tokens/s', 'kernels/step', 'reads/step (bench loop)', 'tensors before→warm→timed→freed', 'first step ms'];
 
+const MATMUL_HEAD = ['where', 'config', 'stock ms/step (median)', 'ours ms/step (median)', 'stock / ours (median of rounds)', 'rounds', 'tensors left'];
+
+function matmulRow(where: string, name: string, config: GptConfig, batch: number, r: InterleavedBench): (string | number)[] {
+  const [ours, stock] = r.variants;
+  return [where, `${name} (${shape(config, batch)})`, f0(stock.msPerStep), f0(ours.msPerStep), `${f2(r.ratioToFirst[1])}×`, ours.runMsPerStep.length, r.tensorsLeft];
+}
+
+/** Ours first, so the ratio to the first variant is the speed-up. */
+const MATMUL_VARIANTS: SerializableVariant[] = [
+  { label: 'ours', options: { wasmMatMul: 'fast' } },
+  { label: 'stock', options: { wasmMatMul: 'stock' } },
+];
+
 function ratioRow(label: string, ours: OpTiming, stock: OpTiming): (string | number)[] {
   const ratio = stock.error ? `— (${stock.error.slice(0, 60)})` : `${f2(stock.ms / ours.ms)}×`;
   return [label, ours.backend, f1(ours.ms), stock.error ? 'n/a' : f1(stock.ms), ratio];
@@ -93,6 +111,8 @@ async function main(): Promise<void> {
     options: {
       'node-only': { type: 'boolean' },
       'browser-only': { type: 'boolean' },
+      'matmul-only': { type: 'boolean' },
+      'matmul-rounds': { type: 'string' },
       steps: { type: 'string' },
       'wide-steps': { type: 'string' },
       'runner-steps': { type: 'string' },
@@ -108,6 +128,9 @@ async function main(): Promise<void> {
   // Width 256 costs ~10× width 128 per step on 1-thread wasm: fewer timed steps by default keep the bench ~5 min.
   const wideSteps = positiveInt(values['wide-steps'], '--wide-steps', Math.min(steps, 2));
   const runnerSteps = positiveInt(values['runner-steps'], '--runner-steps', 200);
+  // A stock reference step takes seconds on wasm here; 3 rounds (+ one warm-up step each) keep both halves ~1 min.
+  const matmulRounds = positiveInt(values['matmul-rounds'], '--matmul-rounds', 3);
+  const matmulOnly = values['matmul-only'] === true;
   const port = values.port === undefined ? undefined : positiveInt(values.port, '--port', 0);
   const outFile = resolve(values.out ?? 'bench-results/bench.json');
 
@@ -132,11 +155,19 @@ async function main(): Promise<void> {
     log(`  note: load average ${machine.loadAverageBefore[0]} exceeds the ${machine.cpus} cores: other work shares the CPU, so times come out slower than the machine is.`);
   }
 
-  const out: Record<string, unknown> = { date: new Date().toISOString(), commit, machine, options: { steps, wideSteps, runnerSteps } };
+  const out: Record<string, unknown> = { date: new Date().toISOString(), commit, machine, options: { steps, wideSteps, runnerSteps, matmulRounds, matmulOnly } };
   const stepRows: (string | number)[][] = [];
+  const matmulRows: (string | number)[][] = [];
   const report: string[] = [];
 
   if (!values['browser-only']) {
+    // wasm's stock BatchMatMul vs ours on the reference step, alternated
+    const matmulNode = await interleavedSteps('reference step: wasm BatchMatMul ours vs stock', 'wasm', REFERENCE, MATMUL_VARIANTS, matmulRounds);
+    matmulRows.push(matmulRow('node wasm', REFERENCE.name, REFERENCE.config, REFERENCE.batchSize, matmulNode));
+    out.nodeMatMul = matmulNode;
+  }
+
+  if (!values['browser-only'] && !matmulOnly) {
     // (a) the reference configs on wasm
     const steps128 = await stepBench(REFERENCE.name, 'wasm', REFERENCE, { warmupSteps: 1, runs: steps });
     const steps256 = await stepBench(REFERENCE_WIDE.name, 'wasm', REFERENCE_WIDE, { warmupSteps: 1, runs: wideSteps });
@@ -171,6 +202,8 @@ async function main(): Promise<void> {
     const ce8k = await crossEntropyOps(N, 8192, 3);
     const mm128 = await transposedMatmulOps(N, 128, 384, 3);
     const mm256 = await transposedMatmulOps(N, 256, 768, 3);
+    const { batchSize: B, config: ref } = REFERENCE;
+    const att128 = await attentionMatmulOps(B, ref.heads, ref.contextLength, ref.width / ref.heads, 3);
     const embWasm = await embeddingOps(N, 64, 128, 5, 1); // tf.gather's gradient: expected to be missing on wasm
     const embWasm8k = await embeddingOps(N, 8192, 128, 3, 0);
     log('· op-level ratios on cpu (tf.gather’s gradient takes seconds here)…');
@@ -211,10 +244,12 @@ async function main(): Promise<void> {
           ratioRow('embedding fwd+bwd, V=64: scatter vs tf.gather', embWasm[0], embWasm[2]),
           ratioRow('embedding fwd+bwd, V=64: scatter vs onehot', embWasm[0], embWasm[1]),
           ratioRow('embedding fwd+bwd, V=8192: scatter vs onehot', embWasm8k[0], embWasm8k[1]),
-          ratioRow('linear dW, C=128: transpose(x)·dy vs transposeA', mm128[2], mm128[1]),
-          ratioRow('linear dX, C=128: dy·transpose(W) vs transposeB', mm128[4], mm128[3]),
-          ratioRow('linear dW, C=256: transpose(x)·dy vs transposeA', mm256[2], mm256[1]),
-          ratioRow('linear dX, C=256: dy·transpose(W) vs transposeB', mm256[4], mm256[3]),
+          ratioRow('linear dW, C=128: our wasm matmul vs stock (transposeA)', mm128[2], mm128[1]),
+          ratioRow('linear dX, C=128: our wasm matmul vs stock (transposeB)', mm128[4], mm128[3]),
+          ratioRow('linear dW, C=256: our wasm matmul vs stock (transposeA)', mm256[2], mm256[1]),
+          ratioRow('linear dX, C=256: our wasm matmul vs stock (transposeB)', mm256[4], mm256[3]),
+          ratioRow(`attention q·kᵀ, B=${B} H=${ref.heads} T=${ref.contextLength}: ours vs stock`, att128[1], att128[0]),
+          ratioRow(`attention att·v, B=${B} H=${ref.heads} T=${ref.contextLength}: ours vs stock`, att128[3], att128[2]),
         ],
       ),
     );
@@ -225,36 +260,58 @@ async function main(): Promise<void> {
     out.node = {
       reference,
       runner,
-      oursVsStock: { ceSteps, embStepsWasm, embStepsCpu, ce64, ce8k, embWasm, embWasm8k, embCpu, mm128, mm256 },
+      oursVsStock: { ceSteps, embStepsWasm, embStepsCpu, ce64, ce8k, embWasm, embWasm8k, embCpu, mm128, mm256, att128 },
     };
   }
 
   if (!values['node-only']) {
     const model = { ...SMALL.config };
-    const requests: BrowserBenchRequest[] = [
-      { backend: 'webgpu', model, batchSize: SMALL.batchSize, warmupSteps: 2, runs: 3, stepsPerRun: 2 },
-      { backend: 'wasm', model, batchSize: SMALL.batchSize, warmupSteps: 1, runs: 5, stepsPerRun: 2 },
-    ];
+    const requests: BrowserBenchRequest[] = matmulOnly
+      ? []
+      : [
+          { backend: 'webgpu', model, batchSize: SMALL.batchSize, warmupSteps: 2, runs: 3, stepsPerRun: 2 },
+          { backend: 'wasm', model, batchSize: SMALL.batchSize, warmupSteps: 1, runs: 5, stepsPerRun: 2 },
+        ];
+    const matmulRequest: BrowserInterleavedRequest = {
+      backend: 'wasm',
+      model: { ...REFERENCE.config },
+      batchSize: REFERENCE.batchSize,
+      variants: MATMUL_VARIANTS,
+      rounds: matmulRounds,
+    };
     let server: { url: string; stop: () => void } | undefined;
-    let browser: { userAgent: string; runs: BrowserBackendRun[] };
+    let browser: Awaited<ReturnType<typeof browserBench>>;
     try {
       const url = values.url ?? (server = await serveApp(port)).url;
-      browser = await browserBench(url, requests);
+      browser = await browserBench(url, requests, [{ title: 'reference step: wasm BatchMatMul ours vs stock', request: matmulRequest }]);
     } finally {
       server?.stop();
+    }
+    for (const c of browser.interleaved) {
+      matmulRows.push(
+        c.answer
+          ? matmulRow('chromium wasm', REFERENCE.name, REFERENCE.config, REFERENCE.batchSize, c.answer.result)
+          : ['chromium wasm', `failed: ${c.error}`, '', '', '', '', ''],
+      );
     }
     const rows = browser.runs.map((r) =>
       r.answer ? stepRow('chromium', 'small', r.answer.result) : [`chromium ${r.backend}`, `failed: ${r.error}`, '', '', '', '', '', '', ''],
     );
     report.push('');
     report.push(`Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? browser.userAgent}), diagnostics worker`);
-    report.push(table(STEP_HEAD, rows));
+    if (rows.length > 0) report.push(table(STEP_HEAD, rows));
     for (const r of browser.runs) {
       if (!r.answer) continue;
       const a = r.answer.choice.adapter;
       report.push(`${r.backend}: ${r.answer.choice.reason}${a ? ` Adapter: ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (fallback/software)' : ''}.` : ''} Top kernels: ${r.answer.result.topKernels.slice(0, 5).map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`).join(', ')}`);
     }
     out.browser = browser;
+  }
+
+  if (matmulRows.length > 0) {
+    report.push('');
+    report.push(`wasm BatchMatMul, tfjs's stock kernel vs ours, full reference steps alternated round by round (${matmulRounds} rounds after one warm-up step each)`);
+    report.push(table(MATMUL_HEAD, matmulRows));
   }
 
   machine.loadAverageAfter = os.loadavg().map((x) => Number(x.toFixed(2)));

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregate, main, mergeExperiments, parseArmList, renderMarkdown, type ExperimentResult, type RunResult } from './experiment';
-import { makeBaseModel, MICRO_DEFAULTS, restoreWasmMatMul } from './make-base-model';
-import { setNodeBackend } from './tfNode';
+import { makeBaseModel, MICRO_DEFAULTS } from './make-base-model';
+import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
 describe('parseArmList', () => {
   it('reads the four arms and custom orders, and refuses anything else', () => {
@@ -57,7 +57,6 @@ describe('npm run experiment -- --quick', () => {
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
-    restoreWasmMatMul();
   });
 
   it('trains every arm from the same base at an equal budget and writes the table and the JSON', async () => {

@@ -41,8 +41,7 @@ import { runTraining, type HeldOutRecord } from '../src/core/train/runner';
 import { armSlug, phasesFromScores } from '../src/core/train/runFile';
 import { encodeExample, fittingContextLength } from '../src/core/train/template';
 import { hashUnit } from '../src/core/util/hash';
-import { speedUpWasmMatMul } from './make-base-model';
-import { setNodeBackend } from './tfNode';
+import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
 // ───────────────────────────── options ─────────────────────────────
 
@@ -507,7 +506,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Expe
   o.out = resolve(o.out);
 
   await setNodeBackend('wasm');
-  speedUpWasmMatMul();
   const command = `npm run experiment${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const result = await runExperiment(o, command);
   console.log(`\n${result.markdown}\n`);

@@ -23,106 +23,7 @@ import { countGptParams, GPT_PRESETS, validateGptConfig, type GptConfig, type Gp
 import { decayMask, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../src/core/model/gpt';
 import { AdamW, lossAndGrads } from '../src/core/train/optimizer';
 import { lrAt } from '../src/core/train/schedule';
-import { setNodeBackend } from './tfNode';
-
-// ───────────────────────────── faster matmuls on wasm ─────────────────────────────
-
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: Record<string, unknown> };
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  disposeData(dataId: unknown): boolean;
-}
-
-let originalMatMul: tf.KernelConfig | null = null;
-
-const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
-
-/**
- * tfjs-backend-wasm 4.22 sends a BatchMatMul to XNNPACK only when neither operand is transposed and there is one
- * matrix per operand; anything else runs a naive loop that measured 5–15× slower here. Backpropagation through a
- * GPT is made of exactly those cases (dX = dY·Wᵀ, dW = Xᵀ·dY, and the batched attention products). This wrapper
- * transposes explicitly (the wasm Transpose kernel is fast) and runs a batch as one XNNPACK product per matrix, so
- * every product takes the fast path. Same arithmetic; the sums may differ in the last bits (another summation order).
- * Only this process's wasm backend is changed. Returns false when the wasm backend is not registered.
- */
-export function speedUpWasmMatMul(): boolean {
-  if (originalMatMul) return true;
-  const orig = tf.getKernel('BatchMatMul', 'wasm');
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!orig || !transpose) return false;
-  const run = (a: tf.TensorInfo, b: tf.TensorInfo, backend: unknown): tf.TensorInfo =>
-    orig.kernelFunc({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } } as never) as tf.TensorInfo;
-  const swapLast = (x: tf.TensorInfo, backend: unknown): tf.TensorInfo => {
-    const r = x.shape.length;
-    const perm = Array.from({ length: r }, (_, i) => i);
-    [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
-    return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } } as never) as tf.TensorInfo;
-  };
-  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    const backend = args.backend as WasmBackendLike;
-    const batchA = product(a.shape.slice(0, -2));
-    const batchB = product(b.shape.slice(0, -2));
-    const plain = !transposeA && !transposeB && batchA === 1 && batchB === 1;
-    const broadcastable = batchA === batchB || batchA === 1 || batchB === 1;
-    if (plain || !broadcastable || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== b.shape.length) {
-      return orig.kernelFunc(args as never) as tf.TensorInfo;
-    }
-    const temps: tf.TensorInfo[] = [];
-    const a2 = transposeA ? swapLast(a, backend) : a;
-    const b2 = transposeB ? swapLast(b, backend) : b;
-    if (transposeA) temps.push(a2);
-    if (transposeB) temps.push(b2);
-    const m = a2.shape[a2.shape.length - 2]!;
-    const k = a2.shape[a2.shape.length - 1]!;
-    const n = b2.shape[b2.shape.length - 1]!;
-    const outer = a.shape.slice(0, -2).map((d, i) => Math.max(d, b.shape[i]!));
-    const batch = Math.max(batchA, batchB);
-    let out: tf.TensorInfo;
-    if (batch === 1) {
-      out = run(a2, b2, backend);
-    } else {
-      out = backend.makeOutput([batch, m, n], 'float32');
-      const slice = (x: tf.TensorInfo, i: number, rows: number, cols: number): tf.TensorInfo => {
-        const size = rows * cols;
-        // Read the heap view right before use: an allocation may grow the wasm memory and detach older views.
-        const values = backend.typedArrayFromHeap(x).slice(i * size, (i + 1) * size);
-        return backend.makeOutput([rows, cols], 'float32', undefined, values);
-      };
-      const aOne = batchA === 1 ? slice(a2, 0, m, k) : null;
-      const bOne = batchB === 1 ? slice(b2, 0, k, n) : null;
-      for (let i = 0; i < batch; i++) {
-        const ai = aOne ?? slice(a2, i, m, k);
-        const bi = bOne ?? slice(b2, i, k, n);
-        const oi = run(ai, bi, backend);
-        const values = backend.typedArrayFromHeap(oi);
-        backend.typedArrayFromHeap(out).set(values, i * m * n);
-        backend.disposeData(oi.dataId);
-        if (!aOne) backend.disposeData(ai.dataId);
-        if (!bOne) backend.disposeData(bi.dataId);
-      }
-      if (aOne) backend.disposeData(aOne.dataId);
-      if (bOne) backend.disposeData(bOne.dataId);
-    }
-    for (const t of temps) backend.disposeData(t.dataId);
-    (out as { shape: number[] }).shape = [...outer, m, n];
-    return out;
-  };
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...orig, kernelFunc: kernelFunc as never });
-  originalMatMul = orig;
-  return true;
-}
-
-/** Puts tfjs's own wasm BatchMatMul back (for tests that compare the two). */
-export function restoreWasmMatMul(): void {
-  if (!originalMatMul) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(originalMatMul);
-  originalMatMul = null;
-}
+import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
 // ───────────────────────────── pretraining ─────────────────────────────
 
@@ -441,7 +342,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 
   const t0 = performance.now();
   await setNodeBackend(backend);
-  if (backend === 'wasm') speedUpWasmMatMul();
   const command = `npm run make:base${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const result = await makeBaseModel(o, console.log, { 'base.command': command });
   const wallMs = performance.now() - t0;

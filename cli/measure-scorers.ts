@@ -30,7 +30,7 @@ import { loadCheckpoint } from '../src/core/model/checkpoint';
 import { GPT_PRESETS, type GptConfig } from '../src/core/model/config';
 import { disposeGptParams, initGptParams } from '../src/core/model/gpt';
 import { CharTokenizer } from '../src/core/tokenizer/charTokenizer';
-import { setNodeBackend, type NodeBackendName } from './tfNode';
+import { setNodeBackend, type NodeBackendName } from '../src/core/kernels/nodeBackends';
 
 const DEMO = 'public/demo/demo-suite.json';
 const BASE_MODEL = 'public/models/base/base.safetensors';

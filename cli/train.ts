@@ -23,7 +23,7 @@ import type { RunConfig, RunEvent } from '../src/core/train/events';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit, type RunSummary } from '../src/core/train/runner';
 import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from '../src/core/train/runFile';
 import { renderTemplate } from '../src/core/train/template';
-import { useNodeBackend } from './tfNode';
+import { useNodeBackend } from '../src/core/kernels/nodeBackends';
 
 const USAGE = 'usage: npm run train -- --config run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N] [--resume CKPT]';
 

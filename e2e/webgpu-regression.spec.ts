@@ -7,7 +7,7 @@ import type { RegressionResult } from './webgpu-regression.harness';
 // AddN binds all its inputs in one shader and tfjs's device keeps WebGPU's default limit of 8 storage buffers per
 // stage, so tf.addN of ≥ 8 tensors (the optimizer's global norm summed one square-sum per parameter, 28 on the micro
 // GPT) was an invalid pipeline: WebGPU dropped the whole command batch without an exception and the step read stale
-// buffers. src/core/kernels/webgpuAddN.ts sums in chunks; src/worker/backends.ts installs it. This runs the studio's
+// buffers. src/core/kernels/webgpu/addN.ts sums in chunks; src/worker/backends.ts installs it. This runs the studio's
 // backend setup and the optimizer on the real device, outside the UI (no UI path sums that many tensors on a model
 // small enough for a software adapter; GPT-2-sized models do, through AdamW's many flat groups).
 

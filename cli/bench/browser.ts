@@ -9,13 +9,21 @@ import { chromium } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { chromiumArgs, chromiumPath } from '../../e2e/chromium';
-import type { BrowserBenchAnswer, BrowserBenchRequest } from '../../src/bench/browserBench';
+import type { BrowserBenchAnswer, BrowserBenchRequest, BrowserInterleavedAnswer, BrowserInterleavedRequest } from '../../src/bench/browserBench';
 import { log } from './node';
 
 export interface BrowserBackendRun {
   backend: string;
   request: BrowserBenchRequest;
   answer?: BrowserBenchAnswer;
+  error?: string;
+  wallMs: number;
+}
+
+export interface BrowserInterleavedRun {
+  title: string;
+  request: BrowserInterleavedRequest;
+  answer?: BrowserInterleavedAnswer;
   error?: string;
   wallMs: number;
 }
@@ -87,8 +95,15 @@ export async function serveApp(requestedPort?: number): Promise<{ url: string; s
   return { url, stop };
 }
 
-/** Opens `${url}/?bench` and runs each request in the page's diagnostics worker, one after the other. */
-export async function browserBench(url: string, requests: BrowserBenchRequest[]): Promise<{ userAgent: string; runs: BrowserBackendRun[] }> {
+/**
+ * Opens `${url}/?bench` and runs each request in the page's diagnostics worker, one after the other: the step
+ * benchmarks, then the interleaved comparisons.
+ */
+export async function browserBench(
+  url: string,
+  requests: BrowserBenchRequest[],
+  interleaved: { title: string; request: BrowserInterleavedRequest }[] = [],
+): Promise<{ userAgent: string; runs: BrowserBackendRun[]; interleaved: BrowserInterleavedRun[] }> {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   try {
     const page = await browser.newPage();
@@ -98,6 +113,7 @@ export async function browserBench(url: string, requests: BrowserBenchRequest[])
     });
     await page.goto(`${url}/?bench`);
     await page.waitForFunction(() => typeof window.__studioBench === 'function', undefined, { timeout: 30_000 });
+    const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
     const userAgent = await page.evaluate(() => navigator.userAgent);
     const runs: BrowserBackendRun[] = [];
     for (const request of requests) {
@@ -107,12 +123,25 @@ export async function browserBench(url: string, requests: BrowserBenchRequest[])
         const answer = await page.evaluate((r) => window.__studioBench!(r), request);
         runs.push({ backend: request.backend, request, answer, wallMs: Date.now() - t0 });
       } catch (e) {
-        const error = e instanceof Error ? e.message.split('\n')[0] : String(e);
+        const error = errorText(e);
         log(`    failed: ${error}`);
         runs.push({ backend: request.backend, request, error, wallMs: Date.now() - t0 });
       }
     }
-    return { userAgent, runs };
+    const comparisons: BrowserInterleavedRun[] = [];
+    for (const { title, request } of interleaved) {
+      log(`· browser, ${request.backend}: ${title}, ${request.rounds} alternating rounds after a warm-up…`);
+      const t0 = Date.now();
+      try {
+        const answer = await page.evaluate((r) => window.__studioBenchInterleaved!(r), request);
+        comparisons.push({ title, request, answer, wallMs: Date.now() - t0 });
+      } catch (e) {
+        const error = errorText(e);
+        log(`    failed: ${error}`);
+        comparisons.push({ title, request, error, wallMs: Date.now() - t0 });
+      }
+    }
+    return { userAgent, runs, interleaved: comparisons };
   } finally {
     await browser.close();
   }

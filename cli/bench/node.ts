@@ -1,11 +1,12 @@
 /**
  * The Node half of `npm run bench`: training-step timings on the wasm backend, the runner's readbacks and tensor
- * count over a real run, and "ours vs tfjs's stock op" ratios, all in one process.
+ * count over a real run, and "ours vs tfjs's stock op" ratios (wasm BatchMatMul included), all in one process.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../../src/core/data/record';
-import { embeddingLookup } from '../../src/core/kernels/embedding';
-import { sparseCrossEntropy } from '../../src/core/kernels/sparseCrossEntropy';
+import { setWasmBatchMatMul, wasmBatchMatMulInstalled } from '../../src/core/kernels/wasm/batchMatMul';
+import { embeddingLookup } from '../../src/core/ops/embedding';
+import { sparseCrossEntropy } from '../../src/core/ops/sparseCrossEntropy';
 import { validateGptConfig, type GptConfig } from '../../src/core/model/config';
 import { disposeGptCaches, initGptParams } from '../../src/core/model/gpt';
 import { CharTokenizer } from '../../src/core/tokenizer/charTokenizer';
@@ -21,8 +22,9 @@ import {
   type InterleavedVariant,
   type OpTiming,
   type StepBenchResult,
+  type WasmMatMulKind,
 } from '../../src/bench/stepBench';
-import { setNodeBackend } from '../tfNode';
+import { setNodeBackend } from '../../src/core/kernels/nodeBackends';
 
 export const log = (message: string) => process.stdout.write(`${message}\n`);
 
@@ -237,31 +239,78 @@ export async function embeddingOps(n: number, vocab: number, width: number, runs
   }
 }
 
+/** `f` on the wasm BatchMatMul `kind` (the op timers alternate the two; see src/core/kernels/wasm/batchMatMul.ts). */
+function on(kind: WasmMatMulKind, f: () => tf.Tensor): () => tf.Tensor {
+  return () => {
+    setWasmBatchMatMul(kind);
+    return f();
+  };
+}
+
+/** Runs `f`, then puts back whichever wasm BatchMatMul was installed before. */
+async function keepingWasmMatMul<T>(f: () => Promise<T>): Promise<T> {
+  const before: WasmMatMulKind = wasmBatchMatMulInstalled() ? 'fast' : 'stock';
+  try {
+    return await f();
+  } finally {
+    setWasmBatchMatMul(before);
+  }
+}
+
 /**
- * A linear layer's backward matmuls as tfjs's matMul gradient writes them (a transposed operand) vs an explicit
- * transpose followed by a plain matmul: on wasm only the plain, unbatched form reaches the fast (XNNPACK) path.
+ * A linear layer's backward matmuls as tfjs's matMul gradient writes them (a transposed operand), on wasm's stock
+ * BatchMatMul (which leaves XNNPACK for a naive loop there) and on ours. Returns [forward x·W, dW stock, dW ours,
+ * dX stock, dX ours]; the forward is a plain product, the same on both.
  */
 export async function transposedMatmulOps(rows: number, inWidth: number, outWidth: number, runs: number): Promise<OpTiming[]> {
   const x = tf.tensor2d(values(rows * inWidth, 6), [rows, inWidth]);
   const dy = tf.tensor2d(values(rows * outWidth, 7), [rows, outWidth]);
   const w = tf.tensor2d(values(inWidth * outWidth, 8, 0.02), [inWidth, outWidth]);
   try {
-    return await timeOpsInterleaved(
-      [
-        { name: `forward x·W [${rows}×${inWidth}]·[${inWidth}×${outWidth}]`, f: () => tf.matMul(x, w) },
-        { name: 'dW = matMul(x, dy, transposeA)', f: () => tf.matMul(x, dy, true, false) },
-        { name: 'dW = matMul(transpose(x), dy)', f: () => tf.tidy(() => tf.matMul(tf.transpose(x), dy)) },
-        { name: 'dX = matMul(dy, W, transposeB)', f: () => tf.matMul(dy, w, false, true) },
-        { name: 'dX = matMul(dy, transpose(W))', f: () => tf.tidy(() => tf.matMul(dy, tf.transpose(w))) },
-      ],
-      runs,
+    return await keepingWasmMatMul(() =>
+      timeOpsInterleaved(
+        [
+          { name: `forward x·W [${rows}×${inWidth}]·[${inWidth}×${outWidth}]`, f: () => tf.matMul(x, w) },
+          { name: 'dW = matMul(x, dy, transposeA), stock', f: on('stock', () => tf.matMul(x, dy, true, false)) },
+          { name: 'dW = matMul(x, dy, transposeA), ours', f: on('fast', () => tf.matMul(x, dy, true, false)) },
+          { name: 'dX = matMul(dy, W, transposeB), stock', f: on('stock', () => tf.matMul(dy, w, false, true)) },
+          { name: 'dX = matMul(dy, W, transposeB), ours', f: on('fast', () => tf.matMul(dy, w, false, true)) },
+        ],
+        runs,
+      ),
     );
   } finally {
     tf.dispose([x, dy, w]);
   }
 }
 
-/** Full training steps of `spec` in alternation, one variant per loss / embedding route (see benchInterleaved). */
+/**
+ * Attention's batched products at [batch, heads, T, headDim]: scores q·kᵀ (transposeB) and att·v, on wasm's stock
+ * BatchMatMul and on ours. Returns [q·kᵀ stock, q·kᵀ ours, att·v stock, att·v ours].
+ */
+export async function attentionMatmulOps(batch: number, heads: number, T: number, headDim: number, runs: number): Promise<OpTiming[]> {
+  const q = tf.tensor4d(values(batch * heads * T * headDim, 9), [batch, heads, T, headDim]);
+  const k = tf.tensor4d(values(batch * heads * T * headDim, 10), [batch, heads, T, headDim]);
+  const att = tf.tensor4d(values(batch * heads * T * T, 11), [batch, heads, T, T]);
+  const what = `[${batch}, ${heads}, ${T}, ${headDim}]`;
+  try {
+    return await keepingWasmMatMul(() =>
+      timeOpsInterleaved(
+        [
+          { name: `scores q·kᵀ ${what}, stock`, f: on('stock', () => tf.matMul(q, k, false, true)) },
+          { name: `scores q·kᵀ ${what}, ours`, f: on('fast', () => tf.matMul(q, k, false, true)) },
+          { name: `att·v ${what}, stock`, f: on('stock', () => tf.matMul(att, k)) },
+          { name: `att·v ${what}, ours`, f: on('fast', () => tf.matMul(att, k)) },
+        ],
+        runs,
+      ),
+    );
+  } finally {
+    tf.dispose([q, k, att]);
+  }
+}
+
+/** Full training steps of `spec` in alternation, one variant per loss / embedding route / wasm matmul (see benchInterleaved). */
 export async function interleavedSteps(
   title: string,
   backend: 'wasm' | 'cpu',

@@ -13,7 +13,8 @@
  * - `tf.memory().numTensors` is recorded before, after warm-up and after the timed runs (a leak shows as growth).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../core/kernels/embedding';
+import { setWasmBatchMatMul, wasmBatchMatMulInstalled } from '../core/kernels/wasm/batchMatMul';
+import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../core/ops/embedding';
 import { countGptParams, type GptConfig } from '../core/model/config';
 import { decayMask, disposeGptCaches, gptLogits, gptLoss, initGptParams, type GptParams } from '../core/model/gpt';
 import { AGREEMENT_HYPER, syntheticAgreementBatch, type AgreementHyper } from '../core/train/backendAgreement';
@@ -21,6 +22,9 @@ import { AdamW, lossAndGrads } from '../core/train/optimizer';
 
 /** `sparse`: the studio's sparseCrossEntropy (via gptLoss). `onehot`: tfjs `softmaxCrossEntropy` on one-hot labels. */
 export type BenchLoss = 'sparse' | 'onehot';
+
+/** wasm's BatchMatMul: `fast` = ours (core/kernels/wasm/batchMatMul.ts), `stock` = tfjs's own. */
+export type WasmMatMulKind = 'fast' | 'stock';
 
 export interface StepBenchOptions {
   config: GptConfig;
@@ -34,6 +38,11 @@ export interface StepBenchOptions {
   seed?: number;
   loss?: BenchLoss;
   embeddingGrad?: EmbeddingGradPath;
+  /**
+   * Which wasm BatchMatMul the steps run on, switched before every step (so sessions alternated in one process can
+   * differ) and put back as it was when the session ends. Unset: whichever is installed. No effect off wasm.
+   */
+  wasmMatMul?: WasmMatMulKind;
   /** Profile one warm-up step for the kernel count (default true). */
   profile?: boolean;
   hyper?: AgreementHyper;
@@ -56,6 +65,8 @@ export interface StepBenchResult {
   parameters: number;
   loss: BenchLoss;
   embeddingGradPath: 'onehot' | 'scatter';
+  /** The wasm BatchMatMul the steps ran on; null off wasm. */
+  wasmMatMul: WasmMatMulKind | null;
   warmupMs: number[];
   /** ms per step of each timed run. */
   runMsPerStep: number[];
@@ -130,6 +141,7 @@ export interface StepSession {
   readonly backend: string;
   readonly loss: BenchLoss;
   readonly embeddingGradPath: 'onehot' | 'scatter';
+  readonly wasmMatMul: WasmMatMulKind | null;
   readonly seqLen: number;
   /** Tensors alive before the session made anything. */
   readonly tensorsBefore: number;
@@ -156,10 +168,13 @@ export function openStepSession(o: StepBenchOptions): StepSession {
     opt = new AdamW(params, { beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps, weightDecay: hyper.weightDecay, clipNorm: hyper.clipNorm, decay: decayMask });
   });
   const shape: [number, number] = [batchSize, seqLen];
+  const installedBefore: WasmMatMulKind = wasmBatchMatMulInstalled() ? 'fast' : 'stock';
+  const matMul = o.wasmMatMul ?? installedBefore;
 
   // As the runner does it: the host batch is uploaded every step, one synchronous tidy, the loss scalar returned.
-  const step = (): tf.Scalar =>
-    tf.tidy(() => {
+  const step = (): tf.Scalar => {
+    if (backend === 'wasm') setWasmBatchMatMul(matMul);
+    return tf.tidy(() => {
       const ids = tf.tensor2d(batch.ids, shape, 'int32');
       const targets = tf.tensor2d(batch.targets, shape, 'int32');
       const mask = tf.tensor2d(batch.mask, shape, 'float32');
@@ -171,11 +186,13 @@ export function openStepSession(o: StepBenchOptions): StepSession {
       opt!.apply(grads, hyper.lr, { loss: value });
       return value;
     });
+  };
 
   return {
     backend,
     loss: lossKind,
     embeddingGradPath,
+    wasmMatMul: backend === 'wasm' ? matMul : null,
     seqLen,
     tensorsBefore,
     async warmupStep(profile) {
@@ -214,6 +231,7 @@ export function openStepSession(o: StepBenchOptions): StepSession {
     dispose() {
       opt?.dispose();
       for (const p of Object.values(params)) p.dispose();
+      setWasmBatchMatMul(installedBefore);
     },
   };
 }
@@ -262,6 +280,7 @@ export async function benchTrainingStep(o: StepBenchOptions): Promise<StepBenchR
       parameters: countGptParams(o.config),
       loss: session.loss,
       embeddingGradPath: session.embeddingGradPath,
+      wasmMatMul: session.wasmMatMul,
       warmupMs,
       runMsPerStep,
       msPerStep,
@@ -284,18 +303,33 @@ export interface InterleavedVariant {
   options: Omit<StepBenchOptions, 'config' | 'batchSize'>;
 }
 
+/** The variants a worker can be sent (plain data). */
+export interface SerializableVariant {
+  label: string;
+  options: Pick<StepBenchOptions, 'loss' | 'embeddingGrad' | 'wasmMatMul'>;
+}
+
 export interface InterleavedResult {
   label: string;
   backend: string;
   embeddingGradPath: 'onehot' | 'scatter';
+  wasmMatMul: WasmMatMulKind | null;
   loss: BenchLoss;
   runMsPerStep: number[];
   msPerStep: number;
   lastLoss: number;
 }
 
+export interface InterleavedBench {
+  variants: InterleavedResult[];
+  /** Median over rounds of each variant's time / the first variant's time in the same round. */
+  ratioToFirst: number[];
+  /** Tensors left once every session was freed (0 = no leak). */
+  tensorsLeft: number;
+}
+
 /**
- * Two or more variants of the same step (loss, embedding route) on the same backend, timed in alternation — A B A B … —
+ * Two or more variants of the same step (loss, embedding route, wasm matmul) on the same backend, timed in alternation — A B A B … —
  * so that a machine whose load drifts slows every variant alike. Returns each variant's runs and median, and the
  * median of the per-round ratios to the first variant (robust to drift in a way a ratio of medians is not).
  */
@@ -304,7 +338,7 @@ export async function benchInterleaved(
   variants: InterleavedVariant[],
   rounds: number,
   onProgress: (message: string) => void = () => {},
-): Promise<{ variants: InterleavedResult[]; ratioToFirst: number[]; tensorsLeft: number }> {
+): Promise<InterleavedBench> {
   disposeGptCaches();
   const before = tf.memory().numTensors;
   const sessions = variants.map((v) => openStepSession({ ...base, ...v.options }));
@@ -328,6 +362,7 @@ export async function benchInterleaved(
         label: variants[i].label,
         backend: s.backend,
         embeddingGradPath: s.embeddingGradPath,
+        wasmMatMul: s.wasmMatMul,
         loss: s.loss,
         runMsPerStep: runs[i],
         msPerStep: median(runs[i]),

@@ -1,6 +1,6 @@
 import type { GptConfig, GptPresetName, GptShape } from '../core/model/config';
 import type { AgreementSummary } from '../core/train/backendAgreement';
-import type { BenchLoss, StepBenchResult } from '../bench/stepBench';
+import type { BenchLoss, InterleavedBench, SerializableVariant, StepBenchResult, WasmMatMulKind } from '../bench/stepBench';
 import type { BackendChoice, BackendPreference } from './backends';
 
 /** What the diagnostics worker is asked: a backend-agreement check, or a training-step benchmark. */
@@ -28,10 +28,22 @@ export type DiagnosticsRequest =
       runs?: number;
       stepsPerRun?: number;
       loss?: BenchLoss;
+      wasmMatMul?: WasmMatMulKind;
+    }
+  | {
+      /** Variants of the same step timed in alternation (see benchInterleaved), e.g. wasm's stock vs our matmul. */
+      type: 'benchInterleaved';
+      id: number;
+      backend: BackendPreference;
+      model: GptShape & { vocabSize: number };
+      batchSize: number;
+      variants: SerializableVariant[];
+      rounds: number;
     };
 
 export type DiagnosticsResponse =
   | { type: 'progress'; id: number; message: string }
   | { type: 'agreement'; id: number; choice: BackendChoice; config: GptConfig; batchSize: number; summary: AgreementSummary }
   | { type: 'bench'; id: number; choice: BackendChoice; result: StepBenchResult }
+  | { type: 'benchInterleaved'; id: number; choice: BackendChoice; result: InterleavedBench }
   | { type: 'error'; id: number; message: string };

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gptConfigFromPreset, validateGptConfig } from '../core/model/config';
 import { checkBackendAgreement, summarizeAgreement, syntheticAgreementBatch } from '../core/train/backendAgreement';
-import { benchTrainingStepAndFree } from '../bench/stepBench';
+import { benchInterleaved, benchTrainingStepAndFree } from '../bench/stepBench';
 import { chooseBackend } from './backends';
 import type { DiagnosticsRequest, DiagnosticsResponse } from './diagnosticsProtocol';
 
@@ -35,6 +35,12 @@ async function handle(request: DiagnosticsRequest): Promise<void> {
     return;
   }
   const config = validateGptConfig(request.model);
+  const progress = (message: string) => post({ type: 'progress', id, message: `${choice.name}: ${message}` });
+  if (request.type === 'benchInterleaved') {
+    const result = await benchInterleaved({ config, batchSize: request.batchSize }, request.variants, request.rounds, progress);
+    post({ type: 'benchInterleaved', id, choice, result });
+    return;
+  }
   const result = await benchTrainingStepAndFree({
     config,
     batchSize: request.batchSize,
@@ -42,7 +48,8 @@ async function handle(request: DiagnosticsRequest): Promise<void> {
     runs: request.runs,
     stepsPerRun: request.stepsPerRun,
     loss: request.loss,
-    onProgress: (message) => post({ type: 'progress', id, message: `${choice.name}: ${message}` }),
+    wasmMatMul: request.wasmMatMul,
+    onProgress: progress,
   });
   post({ type: 'bench', id, choice, result });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../cli/tfNode';
+import { setNodeBackend } from '../core/kernels/nodeBackends';
 import { saveCheckpoint } from '../core/model/checkpoint';
 import { disposeGptCaches, disposeGptParams } from '../core/model/gpt';
 import { parseSafetensors } from '../core/model/safetensors';

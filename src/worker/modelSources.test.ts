@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../cli/tfNode';
+import { setNodeBackend } from '../core/kernels/nodeBackends';
 import { disposeGptCaches, disposeGptParams, gptLogits } from '../core/model/gpt';
 import { tinyHfCheckpoint, type TinyHfSpec } from '../core/model/testing/hfFixtures';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import type { GptConfig } from '../model/config';
 import { disposeGptParams, gptLogits, initGptParams, type GptParams } from '../model/gpt';
 import { randomizeGptParams } from '../model/testing/randomParams';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { cachedMask, causalMask, disposeGptCaches, keyPaddingMask } from './attention';
 
 const M = -1e9;

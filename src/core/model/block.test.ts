@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { mulberry32 } from '../util/random';
 import { cachedMask, causalMask, disposeGptCaches, keyPaddingMask, type LayerCache } from './attention';
 import { block } from './block';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { loadCheckpoint, readCheckpointInfo, saveCheckpoint, saveCheckpointAsync, type CheckpointInput } from './checkpoint';
 import { gptConfigFromPreset } from './config';

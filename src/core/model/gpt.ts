@@ -11,8 +11,8 @@
  * Everything here is synchronous and allocation-only: call it inside the caller's `tf.tidy`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { embeddingLookup, type EmbeddingGradPath } from '../kernels/embedding';
-import { sparseCrossEntropy } from '../kernels/sparseCrossEntropy';
+import { embeddingLookup, type EmbeddingGradPath } from '../ops/embedding';
+import { sparseCrossEntropy } from '../ops/sparseCrossEntropy';
 import { cachedMask, causalMask, type Columns, type LayerCache } from './attention';
 import { block } from './block';
 import type { GptConfig } from './config';
@@ -23,7 +23,7 @@ export { decayMask, disposeGptParams, initGptParams, type GptParams } from './pa
 export { disposeGptCaches, keyPaddingMask } from './attention';
 
 export interface GptForwardOptions {
-  /** How the token-embedding gradient is accumulated (see kernels/embedding.ts); `'auto'` by default. */
+  /** How the token-embedding gradient is accumulated (see ops/embedding.ts); `'auto'` by default. */
   embeddingGrad?: EmbeddingGradPath;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { disposeGptCaches, disposeGptParams, gptLogits } from './gpt';
 import { HfImportError, importHfFolder, importHfModel, shardFileNames, type HfImport } from './hfImport';
 import { hfParamsToVariables } from './hfParamsToVariables';

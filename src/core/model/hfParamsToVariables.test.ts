@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { gptParamShapes, type GptConfig } from './config';
 import { disposeGptParams } from './gpt';
 import { hfParamsToVariables } from './hfParamsToVariables';

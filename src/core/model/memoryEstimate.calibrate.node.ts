@@ -6,7 +6,7 @@
  *   npx tsx src/core/model/memoryEstimate.calibrate.node.ts
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { lossAndGrads } from '../train/optimizer';
 import { countGptParams, type GptConfig } from './config';
 import { disposeGptParams, gptLoss, initGptParams } from './gpt';

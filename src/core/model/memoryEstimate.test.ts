@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { lossAndGrads, MAX_GROUP_ELEMENTS } from '../train/optimizer';
 import { countGptParams, type GptConfig } from './config';
 import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams } from './gpt';

@@ -16,7 +16,7 @@
  * `npx tsx src/core/model/memoryEstimate.calibrate.node.ts` after changing the graph; memoryEstimate.test.ts
  * re-measures three shapes. The logits term is the [B·T, V] logits and four same-size
  * tensors of the loss and its gradient; at BPE vocabularies it is usually the largest term. On webgpu the
- * embedding gradient may add a one-hot [B·T, V] of at most 16 MiB (kernels/embedding.ts).
+ * embedding gradient may add a one-hot [B·T, V] of at most 16 MiB (ops/embedding.ts).
  *
  * A WebGPU buffer larger than `maxBufferSize` cannot be created, and one larger than `maxStorageBufferBindingSize`
  * cannot be bound to a shader: the largest single tensor must stay under both.

@@ -2,7 +2,7 @@
 // and never make it size anything from an absurd header.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { GptConfigError, gptConfigFromPreset, validateGptConfig } from './config';

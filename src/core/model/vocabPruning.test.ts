@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';

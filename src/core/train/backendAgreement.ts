@@ -18,7 +18,7 @@
  * chooseBackend registered the backends).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../kernels/embedding';
+import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../ops/embedding';
 import type { GptConfig } from '../model/config';
 import { decayMask, disposeGptCaches, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { mulberry32 } from '../util/random';

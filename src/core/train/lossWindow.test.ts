@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { LossWindow, windowStepEvent, type PendingStep, type WindowRead } from './lossWindow';
 
 const step = (globalStep: number, tokens = 10): PendingStep => ({

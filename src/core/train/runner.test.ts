@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useNodeBackend } from '../../../cli/tfNode';
+import { useNodeBackend } from '../kernels/nodeBackends';
 import { gptConfigFromPreset, type GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../../../cli/tfNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
 import { chooseEmbeddingGradPath, embeddingLookup, ONEHOT_GRAD_MAX_ELEMENTS } from './embedding';
 
 const V = 7;

@@ -2,9 +2,13 @@
  * Mean cross-entropy of integer labels under a mask, without a one-hot [N, vocab] tensor.
  *
  * Forward:  ce_i = logSumExp(logits_i) − logits_i[label_i];  loss = Σ mask_i·ce_i / Σ mask_i  (0 when Σ mask = 0).
- * Backward: ∂loss/∂logits_i = (softmax(logits_i) − e_{label_i}) · mask_i / Σ mask. The −1 at the label is written
- * in place with `tensorScatterUpdate` (N updates), so nothing but the softmax itself is [N, vocab].
- * `tf.losses.softmaxCrossEntropy` wants one-hot labels: at BPE vocabularies that is hundreds of MB per step.
+ * Backward: ∂loss/∂logits_i = (softmax(logits_i) − e_{label_i}) · mask_i / Σ mask. The label's entry is replaced
+ * with `tensorScatterUpdate` (N updates) instead of subtracting a one-hot.
+ * No [N, vocab] one-hot exists in either direction; `tf.losses.softmaxCrossEntropy` wants one, and at BPE
+ * vocabularies that is hundreds of MB per step. The [N, vocab] tensors that remain: in the forward, the two inside
+ * `logSumExp` (logits − max and its exp, freed at once); in the backward, three intermediates (logits − lse, its exp
+ * = the softmax, the softmax with the label entries replaced) besides the [N, vocab] gradient it returns, alive together
+ * with the saved logits while the gradient is computed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
