@@ -93,7 +93,8 @@ export const readConversationRow: RowReader = (row, ctx) => {
       open!.trained.push(turn.weight !== 0);
       continue;
     }
-    if (turn.weight !== undefined) ctx.tally('`loss_weight` on a user or tool turn ignored: only assistant turns are trained');
+    // LLaMA-Factory writes `loss_weight: 0` on every user turn, which says what the studio does anyway.
+    if (turn.weight === 1) ctx.tally('`loss_weight` 1 on a user or tool turn ignored: only assistant turns are trained');
     // A user turn is an instruction (never blank); a tool's result may be empty.
     const userText = checkText(text, turn.role === 'user' ? 'instruction' : 'input', label) ?? '';
     if (open === undefined || open.assistant.length > 0) {

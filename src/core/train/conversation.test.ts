@@ -4,7 +4,9 @@
  * string by where each answer's text lies, without the template's piece bookkeeping.
  */
 import { describe, expect, it } from 'vitest';
+import { parseDataset } from '../data/parseDataset';
 import type { Exchange, InstructionRecord } from '../data/record';
+import { jsonl, utf8 } from '../data/testing/fixtures';
 import { BatchBuilder, finalResponseOnly, fitToContext, pretokenize } from './batches';
 import { encodeExample, encodePrompt, renderTemplate, responseMask, TEMPLATE_NAMES, type TemplateName } from './template';
 import { ToyTokenizer } from './testing';
@@ -188,3 +190,29 @@ describe('truncation keeps the trained spans right', () => {
 function full(e: ReturnType<typeof encodeExample>): number {
   return Array.from(responseMask(e)).slice(0, e.promptLength).reduce((a, b) => a + b, 0);
 }
+
+describe('from file to loss mask', () => {
+  it('a 3-turn ShareGPT row trains a1, a2, a3; a loss_weight 0 turn (LLaMA-Factory v1 style) is left out', async () => {
+    const turns = (w2: number) => [
+      { role: 'user', content: [{ type: 'text', value: 'u1' }], loss_weight: 0.0 },
+      { role: 'assistant', content: [{ type: 'text', value: 'a1' }], loss_weight: 1.0 },
+      { role: 'user', content: [{ type: 'text', value: 'u2' }], loss_weight: 0.0 },
+      { role: 'assistant', content: [{ type: 'text', value: 'a2' }], loss_weight: w2 },
+      { role: 'user', content: [{ type: 'text', value: 'u3' }], loss_weight: 0.0 },
+      { role: 'assistant', content: [{ type: 'text', value: 'a3' }], loss_weight: 1.0 },
+    ];
+    const parsed = await parseDataset(utf8(jsonl([{ messages: turns(1) }, { messages: turns(0) }])), 'v1_sft.jsonl');
+    expect(parsed.report.rejected).toEqual([]);
+    // `loss_weight: 0` on user turns says what the studio does anyway: no note about it.
+    expect(parsed.report.notes).toEqual([
+      '1 row: multi-turn conversation, every assistant turn trained',
+      '1 row: multi-turn conversation, assistant turns with `loss_weight` 0 kept as context, not trained',
+    ]);
+    const { examples } = pretokenize(parsed.records, 'paper', tok, 128);
+    const hb = new BatchBuilder(2, 128, tok.padId).build(examples);
+    const trained = (row: number) =>
+      tok.decode(Array.from(hb.targets.subarray(row * 128, row * 128 + 128)).filter((_, t) => hb.mask[row * 128 + t] === 1));
+    expect(trained(0)).toBe('a1<eos>a2<eos>a3<eos>');
+    expect(trained(1)).toBe('a1<eos>a3<eos>');
+  });
+});
