@@ -60,4 +60,23 @@ describe('Alpaca / WizardLM reader', () => {
     expect(parsed.records[3].meta).toEqual({ level: 'Level 5' });
     expect(parsed.report.warnings).toEqual([{ index: 3, message: 'score `level` "Level 5" is not a number; record kept unscored' }]);
   });
+
+  it("reads LLaMA-Factory's `history: [[instruction, response], …]` as the earlier exchanges, oldest first", async () => {
+    const text = jsonl([
+      { instruction: 'Q3', input: '', output: 'A3', history: [['Q1', 'A1'], ['Q2', 'A2']] },
+      { instruction: 'Q', input: '', output: 'A', history: [] },
+      { instruction: 'Q', input: '', output: 'A', history: [['only one']] },
+      { instruction: 'Q', input: '', output: 'A', history: 'Q1 A1' },
+    ]);
+    const parsed = await parseDataset(utf8(text), 'alpaca_history.jsonl');
+    expect(parsed.records).toEqual([
+      { id: '0', instruction: 'Q3', input: '', output: 'A3', history: [{ user: 'Q1', assistant: 'A1' }, { user: 'Q2', assistant: 'A2' }], meta: {} },
+      { id: '1', instruction: 'Q', input: '', output: 'A', meta: {} },
+    ]);
+    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
+      [3, 'wrong type: `history[0]` is a list of 1, expected an [instruction, response] pair'],
+      [4, 'wrong type: `history` is text, expected a list of [instruction, response] pairs'],
+    ]);
+    expect(parsed.report.notes).toEqual(['1 row: multi-turn conversation, every assistant turn trained']);
+  });
 });

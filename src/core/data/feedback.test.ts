@@ -39,14 +39,16 @@ describe('preference pairs (DPO): trained on the chosen answer only', () => {
     for (const r of parsed.records) expect(r.meta).toEqual({});
   });
 
-  it('refuses a multi-turn pair instead of cutting off the chosen answer', async () => {
+  it('reads a multi-turn pair whole: earlier exchanges as history, the chosen final answer as output', async () => {
     const row = {
       chosen: '\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: 2+2?\n\nAssistant: 4',
       rejected: '\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: 2+2?\n\nAssistant: 5',
     };
     const parsed = await parseDataset(utf8(jsonl([row, { prompt: 'p', chosen: 'c', rejected: 'r' }])), 'hh.jsonl');
-    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
-      [1, 'multi-turn preference pair (2 user turns): the studio trains on single exchanges, and cutting this one would drop the answer that was chosen'],
+    expect(parsed.report.rejected).toEqual([]);
+    expect(parsed.records).toEqual([
+      { id: '0', instruction: '2+2?', input: '', output: '4', history: [{ user: 'Hi', assistant: 'Hello' }], meta: {} },
+      { id: '1', instruction: 'p', input: '', output: 'c', meta: {} },
     ]);
   });
 });
@@ -117,9 +119,9 @@ describe('chat content of today', () => {
     ]);
     const parsed = await parseDataset(utf8(text), 'tools.jsonl');
     expect(parsed.report.rejected).toEqual([]);
-    expect(parsed.records.map((r) => r.output)).toEqual([
-      '{"name": "weather", "arguments": {"city": "Paris"}}',
-      '[{"type":"function","function":{"name":"now","arguments":"{}"}}]',
-    ]);
+    expect(parsed.records.map((r) => r.output)).toEqual(['It is 21 °C.', '[{"type":"function","function":{"name":"now","arguments":"{}"}}]']);
+    // The call is the first exchange's answer; the tool's result is the user side of the final exchange.
+    expect(parsed.records[0].history).toEqual([{ user: 'Weather in Paris?', assistant: '{"name": "weather", "arguments": {"city": "Paris"}}' }]);
+    expect(parsed.records[0].instruction).toBe('{"temp": 21}');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Rows made for other training methods, read as instruction tuning without turning bad answers into targets:
- * - preference pairs (DPO, ORPO: `chosen` and `rejected`) train on the chosen answer only;
+ * - preference pairs (DPO, ORPO: `chosen` and `rejected`) train on the chosen answer only (a multi-turn context
+ *   becomes the record's history);
  * - KTO feedback (`label: true | false`) trains on the desirable answers; `label: false` rows are rejected, named;
  * - TRL's prompt–completion rows (`prompt`, `completion`) are instruction and output.
  * Every spelling in use is accepted: LLaMA-Factory's (`conversations` + `chosen: {from, value}`; Alpaca fields +
@@ -54,21 +55,11 @@ function promptTurns(row: Row): unknown[] | undefined {
 }
 
 /**
- * One exchange (prompt turns + the answer's turns) read by the conversation reader. A preference pair whose
- * context holds earlier exchanges is refused rather than cut: the chosen answer is the last turn, and the reader
- * keeps only the first exchange.
+ * The prompt turns followed by the answer's turns, read by the conversation reader: the answer is the final
+ * exchange (the trained output), and earlier exchanges of the context become the record's history.
  */
-function readExchange(row: Row, prompt: unknown[], answer: unknown[], ctx: RowContext, what: string): RowDraft {
-  const turns = [...prompt, ...answer];
-  const users = turns.filter((t) => {
-    const r = t as Row;
-    const speaker = typeof r.role === 'string' ? r.role : typeof r.from === 'string' ? r.from : '';
-    return ['user', 'human', 'prompter'].includes(speaker.toLowerCase());
-  }).length;
-  if (users > 1) {
-    throw new RowRejection(`multi-turn ${what} (${users} user turns): the studio trains on single exchanges, and cutting this one would drop the answer that was ${what === 'preference pair' ? 'chosen' : 'rated'}`);
-  }
-  return readConversationRow({ ...without(row, [...PAIR_FIELDS, 'conversations', 'messages']), messages: turns }, ctx);
+function readExchange(row: Row, prompt: unknown[], answer: unknown[], ctx: RowContext): RowDraft {
+  return readConversationRow({ ...without(row, [...PAIR_FIELDS, 'conversations', 'messages']), messages: [...prompt, ...answer] }, ctx);
 }
 
 /** Preference pairs: the chosen answer is the target; the rejected one is dropped (and counted once, in a note). */
@@ -79,13 +70,13 @@ export const readPreferenceRow: RowReader = (row, ctx) => {
     return readAlpacaRow({ ...without(row, PAIR_FIELDS), output: row.chosen }, ctx);
   }
   const prompt = promptTurns(row);
-  if (prompt) return readExchange(row, prompt, answerTurns(row.chosen, 'chosen'), ctx, 'preference pair');
+  if (prompt) return readExchange(row, prompt, answerTurns(row.chosen, 'chosen'), ctx);
   // No prompt field: the chosen side holds the whole conversation (TRL's implicit prompt, Anthropic HH).
   const whole = typeof row.chosen === 'string' ? transcriptTurns(row.chosen) : isTurnList(row.chosen) ? row.chosen : undefined;
   if (!whole) {
     throw new RowRejection('missing instruction: a preference pair with no `prompt`, `instruction`, `conversations` or `messages`, and a `chosen` that is not a conversation');
   }
-  return readExchange(row, [], whole, ctx, 'preference pair');
+  return readExchange(row, [], whole, ctx);
 };
 
 /** KTO feedback: `label: false` marks an undesirable answer, never a target. */
@@ -107,5 +98,5 @@ export const readPromptCompletionRow: RowReader = (row, ctx) => {
   const prompt = promptTurns(row);
   if (!prompt) throw new RowRejection(`wrong type: \`prompt\` is ${typeName(row.prompt)}, expected text or a list of turns`);
   if (row.completion === undefined || row.completion === null) throw new RowRejection('missing output: no `completion`');
-  return readExchange(row, prompt, answerTurns(row.completion, 'completion'), ctx, 'prompt–completion row');
+  return readExchange(row, prompt, answerTurns(row.completion, 'completion'), ctx);
 };

@@ -102,9 +102,10 @@ describe('Parquet reader', () => {
     expect(parsed.formatLabel).toBe('Parquet (ShareGPT conversations)');
     expect(parsed.records).toEqual([
       { id: 'c1', instruction: 'Q1', input: '', output: 'A1', meta: {} },
-      { id: 'c2', instruction: 'Q2', input: '', output: 'A2', meta: { system: 'Be brief.' } },
+      { id: 'c2', instruction: 'Q3', input: '', output: 'A3', history: [{ user: 'Q2', assistant: 'A2' }], meta: { system: 'Be brief.' } },
     ]);
-    expect(parsed.report.warnings).toEqual([{ index: 1, message: 'multi-turn conversation (5 turns): kept the first exchange only' }]);
+    expect(parsed.report.warnings).toEqual([]);
+    expect(parsed.report.notes).toContain('1 row: multi-turn conversation, every assistant turn trained');
     expect(inspectColumns(bytes, 'sharegpt.parquet')).toBeUndefined();
   });
 

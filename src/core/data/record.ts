@@ -6,10 +6,23 @@ export interface InstructionRecord {
   /** Extra context for the instruction (Alpaca `input`, Dolly `context`); '' when absent. */
   input: string;
   output: string;
+  /**
+   * The exchanges of a conversation before the final one (`instruction` → `output`), oldest first; absent for a
+   * single exchange. Each assistant answer is trained on unless `trained: false` (a `loss_weight`/`weight` of 0).
+   */
+  history?: Exchange[];
   /** A difficulty that came with the file (PhasedSFT `score`, a `difficulty` or `level` column), already parsed. */
   score?: number;
   /** Everything else worth keeping and showing (Dolly `category`, the demo's `task`, …). */
   meta: Record<string, string | number>;
+}
+
+/** One earlier exchange of a conversation: the user's side (tool results included) and the assistant's answer. */
+export interface Exchange {
+  user: string;
+  assistant: string;
+  /** Present only as `false`: the answer is context, not a training target. */
+  trained?: false;
 }
 
 /** Where a rejected or suspicious row sits in the file, as a person would look for it. */

@@ -21,7 +21,7 @@ describe('ShareGPT / OpenAI messages reader', () => {
     expect(parsed.report.warnings).toEqual([]);
   });
 
-  it('keeps the first exchange of a multi-turn conversation with a warning naming the row', async () => {
+  it('keeps every exchange of a multi-turn conversation: the last is instruction → output, earlier ones history', async () => {
     const text = jsonl([
       { conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }] },
       {
@@ -30,15 +30,89 @@ describe('ShareGPT / OpenAI messages reader', () => {
           { from: 'gpt', value: 'A1' },
           { from: 'human', value: 'Q2' },
           { from: 'gpt', value: 'A2' },
+          { from: 'human', value: 'Q3' },
+          { from: 'gpt', value: 'A3' },
         ],
       },
       { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }, { from: 'human', value: 'Thanks!' }] },
     ]);
     const parsed = await parseDataset(utf8(text), 'sg.jsonl');
-    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['Hi', 'Hello'], ['Q1', 'A1'], ['Q', 'A']]);
-    expect(parsed.report.warnings).toEqual([
-      { line: 2, index: 1, message: 'multi-turn conversation (4 turns): kept the first exchange only' },
-      { line: 3, index: 2, message: 'multi-turn conversation (3 turns): kept the first exchange only' },
+    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['Hi', 'Hello'], ['Q3', 'A3'], ['Q', 'A']]);
+    expect(parsed.records[1].history).toEqual([
+      { user: 'Q1', assistant: 'A1' },
+      { user: 'Q2', assistant: 'A2' },
+    ]);
+    // A single exchange has no `history` key at all, so it serialises exactly as before.
+    expect(Object.keys(parsed.records[0])).not.toContain('history');
+    expect(JSON.stringify(parsed.records[0])).toBe('{"id":"0","instruction":"Hi","input":"","output":"Hello","meta":{}}');
+    expect(parsed.report.warnings).toEqual([]);
+    expect(parsed.report.notes).toEqual([
+      '1 row: multi-turn conversation, every assistant turn trained',
+      '1 row: user turn(s) after the last answer dropped: nothing answers them',
+    ]);
+  });
+
+  it('joins consecutive turns of one side, and tool results into the user side', async () => {
+    const text = jsonl([
+      {
+        messages: [
+          { role: 'user', content: 'Part A.' },
+          { role: 'user', content: 'Part B.' },
+          { role: 'assistant', content: 'One.' },
+          { role: 'assistant', content: 'Two.' },
+          { role: 'system', content: 'Late system.' },
+          { role: 'tool', content: '{"ok": true}' },
+          { role: 'user', content: 'And?' },
+          { role: 'assistant', content: 'Done.' },
+        ],
+      },
+    ]);
+    const parsed = await parseDataset(utf8(text), 'chat.jsonl');
+    expect(parsed.records).toEqual([
+      {
+        id: '0',
+        instruction: '{"ok": true}\n\nAnd?',
+        input: '',
+        output: 'Done.',
+        history: [{ user: 'Part A.\n\nPart B.', assistant: 'One.\n\nTwo.' }],
+        meta: { system: 'Late system.' },
+      },
+    ]);
+  });
+
+  it('per-message loss_weight / weight 0 makes an answer context only; trailing untrained exchanges are dropped', async () => {
+    const text = jsonl([
+      {
+        messages: [
+          { role: 'user', content: 'Q1' },
+          { role: 'assistant', content: 'A1', weight: 0 },
+          { role: 'user', content: 'Q2' },
+          { role: 'assistant', content: 'A2', weight: 1 },
+        ],
+      },
+      {
+        conversations: [
+          { from: 'human', value: 'Q1' },
+          { from: 'gpt', value: 'A1', loss_weight: 1 },
+          { from: 'human', value: 'Q2' },
+          { from: 'gpt', value: 'A2', loss_weight: 0 },
+        ],
+      },
+      { messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'A', weight: 0 }] },
+      { messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'A', weight: 0.5 }] },
+    ]);
+    const parsed = await parseDataset(utf8(text), 'weights.jsonl');
+    expect(parsed.records).toEqual([
+      { id: '0', instruction: 'Q2', input: '', output: 'A2', history: [{ user: 'Q1', assistant: 'A1', trained: false }], meta: {} },
+      { id: '1', instruction: 'Q1', input: '', output: 'A1', meta: {} },
+    ]);
+    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
+      [3, 'no trained answer: every assistant turn in `messages` has `loss_weight` (or `weight`) 0'],
+      [4, 'wrong type: `messages[1].weight` is 0.5, expected 0 or 1'],
+    ]);
+    expect(parsed.report.notes).toEqual([
+      '1 row: multi-turn conversation, assistant turns with `loss_weight` 0 kept as context, not trained',
+      '1 row: exchanges after the last trained answer (`loss_weight` 0) dropped: they train nothing',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import type { InstructionRecord, RejectedRow, RowLocation, ValidationReport } from './record';
+import type { Exchange, InstructionRecord, RejectedRow, RowLocation, ValidationReport } from './record';
 
 /** A field longer than this is refused: no instruction example needs it, and one would swamp a batch. */
 export const MAX_FIELD_CHARS = 100_000;
@@ -20,6 +20,8 @@ export interface RowDraft {
   instruction: string;
   input: string;
   output: string;
+  /** Earlier exchanges of a conversation (see `InstructionRecord.history`); absent or empty for one exchange. */
+  history?: Exchange[];
   score?: number;
   meta: Record<string, string | number>;
 }
@@ -135,6 +137,7 @@ export class RecordCollector implements RowContext {
     const index = this.index;
     let id = draft.id;
     const record: InstructionRecord = { id: '', instruction: draft.instruction, input: draft.input, output: draft.output, meta: draft.meta };
+    if (draft.history !== undefined && draft.history.length > 0) record.history = draft.history;
     if (id !== undefined) {
       const first = this.ownIds.get(id);
       if (first !== undefined) {

@@ -31,6 +31,15 @@ describe('heuristic signals', () => {
     expect(s.hasInput).toBe(1);
   });
 
+  it("count a conversation's earlier user turns as prompt and its earlier answers as response", () => {
+    const conv: InstructionRecord = { ...r('b'.repeat(40), 'a'.repeat(30)), history: [{ user: 'b'.repeat(60), assistant: 'a'.repeat(32) }] };
+    const s = heuristicSignals(conv);
+    // 100 prompt characters and 62 response characters, as one exchange of those sizes would have.
+    expect(s.promptLength).toBeCloseTo(Math.log(101 / 11) / Math.log(1001 / 11), 12);
+    expect(s.responseLength).toBeCloseTo(Math.log(21) / Math.log(667), 12);
+    expect(heuristicScore(conv)).toBeGreaterThan(heuristicScore(r('b'.repeat(40), 'a'.repeat(30))));
+  });
+
   it('count multi-step cues, saturating at three', () => {
     expect(heuristicSignals(r('summarise the text', 'ok')).multiStep).toBe(0);
     expect(heuristicSignals(r('translate it, then summarise it', 'ok')).multiStep).toBeCloseTo(1 / 3, 12);

@@ -8,6 +8,7 @@
  * its Table 1: harder stages are also longer. The formula is exported as data ({@link HEURISTIC_FORMULA}) so the
  * UI can show it next to the scores, and docs/DIFFICULTY.md reports how well it agrees with known levels.
  */
+import { promptChars as promptCharsOf, responseChars } from '../data/lengths';
 import type { InstructionRecord } from '../data/record';
 import type { Scorer, ScoreOptions, ScoreResult } from './scorer';
 
@@ -49,13 +50,13 @@ export const HEURISTIC_FORMULA: {
       id: 'responseLength',
       label: 'Response length',
       weight: 0.25,
-      signal: `log-scaled characters of the output: ln((1+n)/${1 + RESPONSE_RAMP.lo}) / ln(${1 + RESPONSE_RAMP.hi}/${1 + RESPONSE_RAMP.lo}), clamped to [0, 1] (0 at ≤ ${RESPONSE_RAMP.lo} chars, 1 at ≥ ${RESPONSE_RAMP.hi})`,
+      signal: `log-scaled characters of the output (with a conversation's earlier answers): ln((1+n)/${1 + RESPONSE_RAMP.lo}) / ln(${1 + RESPONSE_RAMP.hi}/${1 + RESPONSE_RAMP.lo}), clamped to [0, 1] (0 at ≤ ${RESPONSE_RAMP.lo} chars, 1 at ≥ ${RESPONSE_RAMP.hi})`,
     },
     {
       id: 'promptLength',
       label: 'Instruction + input length',
       weight: 0.25,
-      signal: `log-scaled characters of instruction + input: ln((1+n)/${1 + PROMPT_RAMP.lo}) / ln(${1 + PROMPT_RAMP.hi}/${1 + PROMPT_RAMP.lo}), clamped to [0, 1] (0 at ≤ ${PROMPT_RAMP.lo} chars, 1 at ≥ ${PROMPT_RAMP.hi})`,
+      signal: `log-scaled characters of instruction + input (with a conversation's earlier user turns): ln((1+n)/${1 + PROMPT_RAMP.lo}) / ln(${1 + PROMPT_RAMP.hi}/${1 + PROMPT_RAMP.lo}), clamped to [0, 1] (0 at ≤ ${PROMPT_RAMP.lo} chars, 1 at ≥ ${PROMPT_RAMP.hi})`,
     },
     {
       id: 'hasInput',
@@ -113,9 +114,10 @@ function countMatches(re: RegExp, text: string): number {
 }
 
 /** The six signals of one record, each in [0, 1] (shown in the UI as "why this score"). */
-export function heuristicSignals(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): HeuristicSignals {
+export function heuristicSignals(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>): HeuristicSignals {
+  // Lengths see the whole conversation; cues are read off the final exchange (what the record is scored for).
   const { instruction, input, output } = record;
-  const promptChars = instruction.length + (input.length > 0 ? input.length + 1 : 0);
+  const promptChars = promptCharsOf(record);
   const asked = (instruction.length > CUE_SCAN_CHARS ? instruction.slice(0, CUE_SCAN_CHARS) : instruction).toLowerCase();
   const response = output.length > STRUCTURE_SCAN_CHARS ? output.slice(0, STRUCTURE_SCAN_CHARS) : output;
 
@@ -141,7 +143,7 @@ export function heuristicSignals(record: Pick<InstructionRecord, 'instruction' |
   if (asksStructure) structure += 0.3;
 
   return {
-    responseLength: logRamp(output.length, RESPONSE_RAMP.lo, RESPONSE_RAMP.hi),
+    responseLength: logRamp(responseChars(record), RESPONSE_RAMP.lo, RESPONSE_RAMP.hi),
     promptLength: logRamp(promptChars, PROMPT_RAMP.lo, PROMPT_RAMP.hi),
     hasInput: input.length > 0 ? 1 : 0,
     multiStep: Math.min(1, steps / MULTI_STEP_SATURATION),
@@ -196,7 +198,7 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
 /** The heuristic score of one record, in [1, 5]. */
-export function heuristicScore(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): number {
+export function heuristicScore(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>): number {
   const s = heuristicSignals(record);
   let sum = 0;
   for (const id in WEIGHTS) sum += WEIGHTS[id as HeuristicSignalId] * s[id as HeuristicSignalId];

@@ -26,7 +26,7 @@ import type { InstructionRecord } from '../data/record';
 import { rowLossSums } from '../eval/rowLoss';
 import type { GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';
-import { BatchBuilder, fitToContext, type PackedExample } from '../train/batches';
+import { BatchBuilder, finalResponseOnly, fitToContext, type PackedExample } from '../train/batches';
 import { encodeExample, type TemplateName, type TokenizerLike } from '../train/template';
 import {
   IFD_SCORER_DESCRIPTION,
@@ -97,7 +97,7 @@ interface Job {
  * weight change).
  */
 export async function measureResponseLosses(
-  records: readonly Pick<InstructionRecord, 'id' | 'instruction' | 'input' | 'output'>[],
+  records: readonly Pick<InstructionRecord, 'id' | 'instruction' | 'input' | 'output' | 'history'>[],
   model: ScoringModel,
   options: ModelScoreOptions & { withoutPrompt: boolean },
 ): Promise<ResponseLosses> {
@@ -121,7 +121,8 @@ export async function measureResponseLosses(
       problems.push({ index: i, id: r.id, message: 'the record has no response to score' });
       continue;
     }
-    const prompted = fitToContext(encodeExample(template, tok, r), ctx);
+    // s(A|Q) scores the final answer alone; a conversation's earlier answers are part of Q.
+    const prompted = finalResponseOnly(fitToContext(encodeExample(template, tok, r), ctx));
     if (prompted.truncation !== 'none') truncated++;
     const response = prompted.ids.subarray(prompted.promptLength);
     const bareIds = new Int32Array(response.length + 1);

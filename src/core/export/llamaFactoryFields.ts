@@ -81,6 +81,7 @@ export const DATASET_INFO_COLUMN_KEYS: Readonly<Record<string, string>> = {
   prompt: `${DATA_README}: the instruction column (default "instruction")`,
   query: `${DATA_README}: the input column, appended to the prompt after a newline (default "input")`,
   response: `${DATA_README}: the output column (default "output")`,
+  history: `${DATA_README}: the history column, a list of [instruction, response] pairs of the earlier turns (default None)`,
 };
 
 const DS_EXAMPLES = 'LLaMA-Factory examples/deepspeed/ds_z2_config.json, ds_z3_config.json; deepspeed.ai/docs/config-json';

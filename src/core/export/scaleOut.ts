@@ -11,7 +11,7 @@
  * This file assembles the recipe; each kind of file is written by its own module beside it.
  */
 import type { InstructionRecord } from '../data/record';
-import { phaseJsonlFiles, type ExportFile } from '../phases/export';
+import { hasHistory, phaseJsonlFiles, type ExportFile } from '../phases/export';
 import type { PhasePlan } from '../phases/plan';
 import { createRng, deriveSeed, shuffleInPlace } from '../util/random';
 import { datasetInfoJson } from './datasetInfo';
@@ -65,7 +65,9 @@ export function scaleOutRecipe(
   const files: ExportFile[] = [];
   const add = (fileName: string, text: string) => files.push({ fileName, text });
 
-  add(`${DATA_DIR}/dataset_info.json`, datasetInfoJson(r));
+  const withHistory = new Set(jsonl.filter(hasHistory).map((f) => f.fileName));
+  if (r.oneOff && phaseFiles.some((f) => withHistory.has(f.fileName))) withHistory.add(r.oneOff.dataFile);
+  add(`${DATA_DIR}/dataset_info.json`, datasetInfoJson(r, withHistory));
   for (const f of phaseFiles) add(`${DATA_DIR}/${f.fileName}`, f.text);
   if (r.oneOff) {
     const lines = phaseFiles.flatMap((f) => f.text.split('\n').filter((l) => l !== ''));

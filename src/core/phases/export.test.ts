@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportPhasePlan, planJsonFile, safeBaseName } from './export';
+import { exportPhasePlan, hasHistory, planJsonFile, safeBaseName } from './export';
 import { planByCutoffs } from './plan';
 import { makeRecord } from './testing';
 
@@ -56,5 +56,17 @@ describe('export', () => {
 
   it('refuses a plan that names records the dataset does not have', () => {
     expect(() => exportPhasePlan(plan, records.slice(0, 2), scores.slice(0, 2))).toThrow(/not in this dataset/);
+  });
+});
+
+describe('export of conversations', () => {
+  it("writes a conversation's earlier exchanges as LLaMA-Factory's Alpaca history, [[user, assistant], …]", () => {
+    const conv = { ...makeRecord('c', 'q3', '', 'a3'), history: [{ user: 'q1', assistant: 'a1' }, { user: 'q2', assistant: 'a2', trained: false as const }] };
+    const recs = [conv, makeRecord('s', 'say hi', '', 'hi')];
+    const plan = planByCutoffs(recs, [1, 4], [2], { scorerId: 'field', heldOut: { fraction: 0 } });
+    const [p1, p2] = exportPhasePlan(plan, recs, [1, 4]);
+    expect(p1!.text).toBe('{"instruction":"q3","input":"","output":"a3","history":[["q1","a1"],["q2","a2"]],"score":1,"phase":1,"id":"c"}\n');
+    expect(p2!.text).toBe('{"instruction":"say hi","input":"","output":"hi","score":4,"phase":2,"id":"s"}\n');
+    expect([hasHistory(p1!), hasHistory(p2!)]).toEqual([true, false]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What the user takes away from the phases screen: one JSONL file per phase (Alpaca fields plus score, phase and
  * id — what the paper's uptraining feeds to each stage), the held-out records, and the plan itself as JSON so the
- * split can be reproduced. Pure functions: the UI turns them into downloads, the CLI into files.
+ * split can be reproduced. A conversation's earlier exchanges go in LLaMA-Factory's Alpaca `history` field,
+ * `[[user, assistant], …]`; records of one exchange are written without it, exactly as before. Pure functions: the UI turns them into downloads, the CLI into files.
  */
 import type { InstructionRecord } from '../data/record';
 import type { PhasePlan } from './plan';
@@ -24,14 +25,25 @@ export function safeBaseName(name: string): string {
 }
 
 function line(record: InstructionRecord, score: number, phase: number): string {
+  const history = record.history !== undefined && record.history.length > 0 ? { history: record.history.map((x) => [x.user, x.assistant]) } : {};
   return JSON.stringify({
     instruction: record.instruction,
     input: record.input,
     output: record.output,
+    ...history,
     score,
     phase,
     id: record.id,
   });
+}
+
+/**
+ * Whether an exported JSONL file holds a conversation (a line with `history`), so its dataset entry must name that
+ * column. (Alpaca's `history` has no per-turn weight: LLaMA-Factory trains every answer in it, including one the
+ * studio keeps as context because of a `loss_weight` of 0; docs/FORMATS.md says so.)
+ */
+export function hasHistory(file: ExportFile): boolean {
+  return file.text.split('\n').some((l) => l !== '' && Array.isArray((JSON.parse(l) as { history?: unknown }).history));
 }
 
 function indexById(records: readonly InstructionRecord[]): Map<string, number> {

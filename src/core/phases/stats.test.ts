@@ -10,6 +10,14 @@ describe('promptChars', () => {
   });
 });
 
+describe('phase stats of conversations', () => {
+  it("count every user turn as prompt and every answer as response", () => {
+    const conv = { ...makeRecord('c', 'q3', '', 'a3'), history: [{ user: 'q1q1', assistant: 'a1a1a1' }] };
+    const plan = planByCutoffs([conv, makeRecord('s', 'xx', '', 'yyyy')], [1, 1], [3], { scorerId: 'field', heldOut: { fraction: 0 } });
+    expect(plan.phases[0]!.stats).toMatchObject({ meanPromptChars: (6 + 2) / 2, meanResponseChars: (8 + 4) / 2 });
+  });
+});
+
 describe('phase stats', () => {
   // phase 1: a (score 1), b (1.2); phase 2: c (2), d (3); phase 3: e (4.5); f unscored
   const records = [

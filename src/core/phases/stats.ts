@@ -2,6 +2,7 @@
  * Per-phase statistics, the studio's version of the paper's Table 1: how many records, what share, mean
  * difficulty, and mean length of prompt and response — so the length–difficulty confound is visible.
  */
+import { promptChars, responseChars } from '../data/lengths';
 import type { InstructionRecord } from '../data/record';
 import { hashUnit } from '../util/hash';
 
@@ -16,7 +17,10 @@ export interface PhaseStats {
   meanScore: number;
   minScore: number;
   maxScore: number;
-  /** Characters of instruction + input (+1 for the newline joining them when there is an input). */
+  /**
+   * Characters of instruction + input (+1 for the newline joining them when there is an input), and of the output;
+   * a conversation's earlier user turns count as prompt and its earlier answers as response.
+   */
   meanPromptChars: number;
   meanResponseChars: number;
   /** Mean tokens of prompt + response; undefined until a tokenizer is chosen. */
@@ -25,10 +29,7 @@ export interface PhaseStats {
   exampleIds: string[];
 }
 
-/** Characters of the prompt as the training template joins it: instruction, then a newline and the input. */
-export function promptChars(record: Pick<InstructionRecord, 'instruction' | 'input'>): number {
-  return record.instruction.length + (record.input.length > 0 ? record.input.length + 1 : 0);
-}
+export { promptChars, responseChars };
 
 export interface PhaseStatsInput {
   records: readonly InstructionRecord[];
@@ -57,7 +58,7 @@ export function computePhaseStats(input: PhaseStatsInput): PhaseStats {
     if (s > maxScore) maxScore = s;
     const r = records[i]!;
     sumPrompt += promptChars(r);
-    sumResponse += r.output.length;
+    sumResponse += responseChars(r);
   }
   return {
     count,

@@ -1,5 +1,4 @@
-import type { InstructionRecord } from '../data/record';
-import { encodeExample, type EncodedExample, type TemplateName, type TokenizerLike } from './template';
+import { encodeExample, type EncodedExample, type TemplateName, type TemplateRecord, type TokenizerLike, type TokenSpan } from './template';
 
 /**
  * Fixed-shape batches for a causal LM with a response-only loss.
@@ -17,6 +16,10 @@ import { encodeExample, type EncodedExample, type TemplateName, type TokenizerLi
  *    to fill the row; that row's final `<eos>` is lost.
  * Truncated rows are counted (`TruncationStats`) so the UI can say how many records the context length cut.
  *
+ * A conversation's earlier answers lie inside the prompt (`trainedSpans`): they have mask 1 too, and a cut from the
+ * left shifts them with the prompt's tail, clips the one it falls in, and drops the ones before it (counted as
+ * `trainedTokensDropped`). The final response is kept first because it is what the record is for.
+ *
  * Batches: a stage's data order is cut into consecutive batches of B rows; the last batch of a stage, when short,
  * is padded with all-pad rows whose mask is 0 (they add nothing to the loss). Padding rather than dropping means
  * every record of every phase is seen exactly `epochs` times, which keeps one-off and phased budgets equal.
@@ -27,11 +30,15 @@ export type Truncation = 'none' | 'prompt' | 'response';
 export interface PackedExample {
   /** The (possibly truncated) training string, at most T + 1 tokens. */
   ids: Int32Array;
-  /** Leading tokens with mask 0. */
+  /** Where the final response starts: its tokens and the final `<eos>` have mask 1. */
   promptLength: number;
+  /** Earlier trained answers inside the prompt (mask 1 too), as they lie in this row after truncation. */
+  trainedSpans?: TokenSpan[];
   truncation: Truncation;
   /** Tokens the truncation removed (0 when whole). */
   dropped: number;
+  /** Of those, tokens of earlier trained answers; absent when none. */
+  trainedDropped?: number;
 }
 
 export interface TruncationStats {
@@ -42,6 +49,8 @@ export interface TruncationStats {
   responseTruncated: number;
   /** Tokens removed over all rows. */
   tokensDropped: number;
+  /** Of those, tokens of earlier trained answers of conversations (cut with the prompt's start). */
+  trainedTokensDropped: number;
 }
 
 /** Fits one encoded example into a row of context length T (at most T + 1 tokens), by the rule above. */
@@ -51,16 +60,48 @@ export function fitToContext(e: EncodedExample, T: number): PackedExample {
   const R = e.ids.length - P;
   if (P < 1 || R < 1) throw new Error(`an encoded example needs at least one prompt and one response token (got P=${P}, R=${R})`);
   const cap = T + 1;
-  if (P + R <= cap) return { ids: Int32Array.from(e.ids), promptLength: P, truncation: 'none', dropped: 0 };
+  if (P + R <= cap) return withSpans({ ids: Int32Array.from(e.ids), promptLength: P, truncation: 'none', dropped: 0 }, e.trainedSpans);
   const keepPrompt = R <= T ? cap - R : Math.min(P, Math.max(1, Math.floor(T / 2)));
-  const prompt = keepPrompt >= 2 ? [e.ids[0], ...e.ids.slice(P - (keepPrompt - 1), P)] : e.ids.slice(P - keepPrompt, P);
+  const keepsBos = keepPrompt >= 2;
+  // The prompt's tail kept: old positions [from, P) move to [from - shift, P - shift).
+  const from = P - (keepsBos ? keepPrompt - 1 : keepPrompt);
+  const shift = from - (keepsBos ? 1 : 0);
+  const prompt = keepsBos ? [e.ids[0], ...e.ids.slice(from, P)] : e.ids.slice(from, P);
   const response = e.ids.slice(P, P + Math.min(R, cap - keepPrompt));
-  return {
-    ids: Int32Array.from([...prompt, ...response]),
-    promptLength: prompt.length,
-    truncation: R <= T ? 'prompt' : 'response',
-    dropped: P + R - prompt.length - response.length,
-  };
+  const spans: TokenSpan[] = [];
+  for (const s of e.trainedSpans ?? []) {
+    const start = Math.max(s.start, from);
+    if (start < s.end) spans.push({ start: start - shift, end: s.end - shift });
+  }
+  return withSpans(
+    {
+      ids: Int32Array.from([...prompt, ...response]),
+      promptLength: prompt.length,
+      truncation: R <= T ? 'prompt' : 'response',
+      dropped: P + R - prompt.length - response.length,
+    },
+    spans,
+    spanTokens(e.trainedSpans) - spanTokens(spans),
+  );
+}
+
+function spanTokens(spans: readonly TokenSpan[] | undefined): number {
+  let n = 0;
+  for (const s of spans ?? []) n += s.end - s.start;
+  return n;
+}
+
+/** The row with its trained spans, when it has any; single exchanges stay exactly `{ids, promptLength, …}`. */
+function withSpans(row: PackedExample, spans: readonly TokenSpan[] | undefined, trainedDropped = 0): PackedExample {
+  if (spans && spans.length > 0) row.trainedSpans = spans.map((s) => ({ ...s }));
+  if (trainedDropped > 0) row.trainedDropped = trainedDropped;
+  return row;
+}
+
+/** The same row scoring its final response only: earlier answers become context (IFD compares that answer alone). */
+export function finalResponseOnly(row: PackedExample): PackedExample {
+  const { trainedSpans: _spans, ...rest } = row;
+  return rest;
 }
 
 export interface Pretokenized {
@@ -70,7 +111,7 @@ export interface Pretokenized {
 
 /** Encodes and fits every record once; batches are then assembled from these rows without touching text again. */
 export function pretokenize(
-  records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[],
+  records: readonly TemplateRecord[],
   template: TemplateName,
   tok: TokenizerLike,
   contextLength: number,
@@ -80,19 +121,36 @@ export function pretokenize(
 }
 
 export function truncationStats(examples: readonly PackedExample[]): TruncationStats {
-  const stats: TruncationStats = { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0 };
+  const stats: TruncationStats = { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0, trainedTokensDropped: 0 };
   for (const e of examples) {
     stats.examples++;
     if (e.truncation === 'prompt') stats.promptTruncated++;
     if (e.truncation === 'response') stats.responseTruncated++;
     stats.tokensDropped += e.dropped;
+    stats.trainedTokensDropped += e.trainedDropped ?? 0;
   }
   return stats;
 }
 
-/** Targets a row of `e` scores: those its mask is 1 for (everything after the prompt, up to the final `<eos>`). */
+/**
+ * The target positions a row's mask is 1 on, as [from, to) ranges: every trained answer of the history, then the
+ * final response up to its `<eos>`. Position t predicts token t + 1, so a trained token at p is scored at t = p − 1.
+ */
+export function scoredRanges(e: PackedExample): [number, number][] {
+  const last = e.ids.length - 1;
+  const ranges: [number, number][] = [];
+  for (const s of e.trainedSpans ?? []) {
+    const from = Math.max(0, s.start - 1);
+    const to = Math.min(s.end - 1, last);
+    if (to > from) ranges.push([from, to]);
+  }
+  ranges.push([Math.max(0, e.promptLength - 1), last]);
+  return ranges;
+}
+
+/** Targets a row of `e` scores: those its mask is 1 for. */
 export function scoredTokens(e: PackedExample): number {
-  return e.ids.length - Math.max(1, e.promptLength);
+  return scoredRanges(e).reduce((n, [from, to]) => n + (to - from), 0);
 }
 
 /** One [B, T] batch in flat row-major host arrays, ready for `tf.tensor2d`. */
@@ -136,13 +194,13 @@ export class BatchBuilder {
     b.tokens = 0;
     b.maskTokens = 0;
     for (let r = 0; r < rows.length; r++) {
-      const { ids, promptLength } = rows[r];
+      const { ids } = rows[r];
       if (ids.length > T + 1) throw new RangeError(`row ${r} has ${ids.length} tokens; fitToContext(…, ${T}) first`);
       const base = r * T;
       const inputs = Math.min(ids.length, T);
       b.ids.set(ids.subarray(0, inputs), base);
       b.targets.set(ids.subarray(1), base);
-      for (let t = Math.max(0, promptLength - 1); t < ids.length - 1; t++) b.mask[base + t] = 1;
+      for (const [from, to] of scoredRanges(rows[r])) b.mask.fill(1, base + from, base + to);
       b.tokens += inputs;
       b.maskTokens += scoredTokens(rows[r]);
     }

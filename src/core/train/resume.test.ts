@@ -4,7 +4,7 @@ import { asRunCursor, checkResumable, runCursor } from './resume';
 import type { StagePlan } from './stagePlan';
 
 const config: RunConfig = { arm: { kind: 'easy-to-hard' }, hyper: { ...PAPER_HYPER, batchSize: 2, gradAccumulation: 2 }, seed: 3, logEvery: 5, evalEvery: 0, template: 'paper', contextLength: 32 };
-const plan = (rows: number): StagePlan => ({ examples: [], order: new Int32Array(rows), steps: Math.ceil(rows / 4), truncation: { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0 } });
+const plan = (rows: number): StagePlan => ({ examples: [], order: new Int32Array(rows), steps: Math.ceil(rows / 4), truncation: { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0, trainedTokensDropped: 0 } });
 const plans = [plan(10), plan(8)];
 
 describe('runCursor', () => {

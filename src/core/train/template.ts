@@ -15,16 +15,26 @@ export type TemplateName = 'paper' | 'alpaca';
 
 export const TEMPLATE_NAMES: readonly TemplateName[] = ['paper', 'alpaca'];
 
+/** The fields of a record a template reads: the final exchange, and the earlier ones when it is a conversation. */
+export type TemplateInput = Pick<InstructionRecord, 'instruction' | 'input' | 'history'>;
+export type TemplateRecord = Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>;
+
 /**
- * A prompt template: the prompt text before the response, and the response text. The training string is
- * `<bos> + prompt + response + <eos>`; only the response tokens and the final `<eos>` are trained on.
- *
- * `promptParts` returns pieces of the prompt with special tokens between them (`'<eos>'`), because the paper's
- * string puts an `<eos>` in the middle: `<bos>User: {instruction}[\n{input}]<eos>\nAssistant: {output}<eos>`.
+ * One piece of the text before the final response: template text, the special `<eos>` token, or an earlier
+ * exchange's answer. An answer of a trained exchange (and the `<eos>` that closes it) is a training target;
+ * everything else is context.
+ */
+type Piece = { text: string; trained?: boolean } | { eos: true; trained?: boolean };
+
+/**
+ * A prompt template. The training string is `<bos> + prompt + response + <eos>`, where the prompt holds every
+ * earlier exchange of a conversation and then the final instruction. `prompt` returns it in pieces, because `<eos>`
+ * sits inside it (the paper closes every turn with one) and earlier answers must be told apart from the text
+ * around them.
  */
 interface TemplateDef {
   label: string;
-  promptParts(r: Pick<InstructionRecord, 'instruction' | 'input'>): (string | '<eos>')[];
+  prompt(r: TemplateInput): Piece[];
 }
 
 const ALPACA_HEAD_INPUT =
@@ -33,17 +43,42 @@ const ALPACA_HEAD_INPUT =
 const ALPACA_HEAD =
   'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n';
 
+const EOS: Piece = { eos: true };
+
 const TEMPLATES: Record<TemplateName, TemplateDef> = {
+  // `<bos>User: u1<eos>\nAssistant: a1<eos>\nUser: u2<eos>\nAssistant: ` — every turn closed by `<eos>`.
   paper: {
     label: 'Paper (User / Assistant)',
-    promptParts: (r) => [`User: ${r.instruction}${r.input ? `\n${r.input}` : ''}`, '<eos>', '\nAssistant: '],
+    prompt: (r) => [
+      ...(r.history ?? []).flatMap((x, k): Piece[] => [
+        { text: `${k > 0 ? '\n' : ''}User: ${x.user}` },
+        EOS,
+        { text: '\nAssistant: ' },
+        { text: x.assistant, trained: x.trained !== false },
+        { eos: true, trained: x.trained !== false },
+      ]),
+      { text: `${r.history?.length ? '\n' : ''}User: ${r.instruction}${r.input ? `\n${r.input}` : ''}` },
+      EOS,
+      { text: '\nAssistant: ' },
+    ],
   },
+  // As LLaMA-Factory's "alpaca" template: the head once, then "### Instruction / ### Response" per exchange, each
+  // answer closed by `<eos>` and a blank line.
   alpaca: {
     label: 'Alpaca (### Instruction / ### Response)',
-    promptParts: (r) => [
-      r.input
-        ? `${ALPACA_HEAD_INPUT}### Instruction:\n${r.instruction}\n\n### Input:\n${r.input}\n\n### Response:\n`
-        : `${ALPACA_HEAD}### Instruction:\n${r.instruction}\n\n### Response:\n`,
+    prompt: (r) => [
+      { text: r.input ? ALPACA_HEAD_INPUT : ALPACA_HEAD },
+      ...(r.history ?? []).flatMap((x): Piece[] => [
+        { text: `### Instruction:\n${x.user}\n\n### Response:\n` },
+        { text: x.assistant, trained: x.trained !== false },
+        { eos: true, trained: x.trained !== false },
+        { text: '\n\n' },
+      ]),
+      {
+        text: r.input
+          ? `### Instruction:\n${r.instruction}\n\n### Input:\n${r.input}\n\n### Response:\n`
+          : `### Instruction:\n${r.instruction}\n\n### Response:\n`,
+      },
     ],
   },
 };
@@ -58,42 +93,83 @@ function def(name: TemplateName): TemplateDef {
   return d;
 }
 
+/**
+ * The prompt's pieces with neighbouring context text joined, so a single exchange is encoded as one string exactly
+ * as before conversations were kept, and a BPE sees whole template phrases.
+ */
+function promptPieces(name: TemplateName, r: TemplateInput): Piece[] {
+  const out: Piece[] = [];
+  for (const p of def(name).prompt(r)) {
+    const last = out[out.length - 1];
+    if ('text' in p && !p.trained && last && 'text' in last && !last.trained) out[out.length - 1] = { text: last.text + p.text };
+    else out.push(p);
+  }
+  return out;
+}
+
 /** The training string as a person reads it (special tokens written `<bos>` / `<eos>`), for previews. */
-export function renderTemplate(name: TemplateName, r: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): string {
-  return `<bos>${def(name).promptParts(r).join('')}${r.output}<eos>`;
+export function renderTemplate(name: TemplateName, r: TemplateRecord): string {
+  const prompt = promptPieces(name, r).map((p) => ('text' in p ? p.text : '<eos>'));
+  return `<bos>${prompt.join('')}${r.output}<eos>`;
+}
+
+/** Token positions [start, end) of a training string. */
+export interface TokenSpan {
+  start: number;
+  end: number;
+}
+
+/** The prompt's ids (`<bos>` first) and where, inside it, the earlier trained answers lie. */
+function encodePieces(name: TemplateName, tok: TokenizerLike, r: TemplateInput): { ids: number[]; spans: TokenSpan[] } {
+  const ids = [tok.bosId];
+  const spans: TokenSpan[] = [];
+  for (const p of promptPieces(name, r)) {
+    const start = ids.length;
+    if ('eos' in p) ids.push(tok.eosId);
+    else if (p.text) ids.push(...tok.encode(p.text));
+    if (!p.trained || ids.length === start) continue;
+    // An answer and its `<eos>` are adjacent pieces: one span.
+    const last = spans[spans.length - 1];
+    if (last && last.end === start) last.end = ids.length;
+    else spans.push({ start, end: ids.length });
+  }
+  return { ids, spans };
 }
 
 /**
- * The prompt's token ids, `<bos>` first, ending where the response starts: what a model is given at generation time.
- * Prompt and response are encoded separately, so the boundary between them never depends on how a BPE merges
- * across it: the mask is exact.
+ * The prompt's token ids, `<bos>` first, ending where the final response starts: what a model is given at
+ * generation time, earlier exchanges included. Every piece (template text, each earlier answer, the response) is
+ * encoded separately, so no boundary depends on how a BPE merges across it: the masks are exact.
  */
-export function encodePrompt(name: TemplateName, tok: TokenizerLike, r: Pick<InstructionRecord, 'instruction' | 'input'>): number[] {
-  const ids = [tok.bosId];
-  for (const part of def(name).promptParts(r)) {
-    if (part === '<eos>') ids.push(tok.eosId);
-    else if (part) ids.push(...tok.encode(part));
-  }
-  return ids;
+export function encodePrompt(name: TemplateName, tok: TokenizerLike, r: TemplateInput): number[] {
+  return encodePieces(name, tok, r).ids;
 }
 
 export interface EncodedExample {
   /** `<bos> prompt response <eos>`. */
   ids: number[];
-  /** Number of leading prompt tokens (mask 0); every token from here on (response + final `<eos>`) has mask 1. */
+  /** Number of leading prompt tokens; every token from here on (response + final `<eos>`) is trained on. */
   promptLength: number;
+  /**
+   * Inside the prompt, the earlier answers that are trained on too (each answer with the `<eos>` closing it), in
+   * order; absent for a single exchange and when no earlier answer is trained.
+   */
+  trainedSpans?: TokenSpan[];
 }
 
-/** Token ids of one record under a template, with where the response starts. */
-export function encodeExample(name: TemplateName, tok: TokenizerLike, r: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): EncodedExample {
-  const prompt = encodePrompt(name, tok, r);
+/** Token ids of one record under a template, with where the trained parts are. */
+export function encodeExample(name: TemplateName, tok: TokenizerLike, r: TemplateRecord): EncodedExample {
+  const { ids: prompt, spans } = encodePieces(name, tok, r);
   const response = r.output ? tok.encode(r.output) : [];
-  return { ids: [...prompt, ...response, tok.eosId], promptLength: prompt.length };
+  const e: EncodedExample = { ids: [...prompt, ...response, tok.eosId], promptLength: prompt.length };
+  if (spans.length > 0) e.trainedSpans = spans;
+  return e;
 }
 
-/** The per-token loss mask of an encoded example: 0 on prompt tokens, 1 on response tokens and the final `<eos>`. */
+/** The per-token loss mask of an encoded example: 1 on every trained token (earlier answers, response, final `<eos>`). */
 export function responseMask(e: EncodedExample): Uint8Array {
   const m = new Uint8Array(e.ids.length);
+  for (const s of e.trainedSpans ?? []) m.fill(1, s.start, s.end);
   m.fill(1, e.promptLength);
   return m;
 }
@@ -106,7 +182,7 @@ export function responseMask(e: EncodedExample): Uint8Array {
 export function fittingContextLength(
   name: TemplateName,
   tok: TokenizerLike,
-  records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[],
+  records: readonly TemplateRecord[],
   modelContext: number,
 ): number {
   let longest = 0;
