@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
-import { describeHfFolder } from '../worker/hfModelTasks';
+import type { HfModelDescription } from '../core/hf/modelDescription';
+import { GPT_PRESETS } from '../core/model/config';
 import { defaultModelName, modelKeys, newModelId, splitModelFiles, toStoredFiles, totalBytes } from './modelStorage';
 
 describe('modelStorage helpers', () => {
@@ -25,8 +26,17 @@ describe('modelStorage helpers', () => {
   });
 
   it('names a model after its folder, else config.json, else its shape', () => {
-    const fx = tinyHfCheckpoint({ architecture: 'gpt_neo', positions: 32 });
-    const d = describeHfFolder(fx.files);
+    // A GPT-Neo folder without `_name_or_path`, as the worker describes it (its whole description is tested there).
+    const d: HfModelDescription = {
+      architecture: 'gpt_neo',
+      config: { ...GPT_PRESETS.micro, layers: 2, width: 16, vocabSize: 64 },
+      positions: 32,
+      parameters: 0,
+      tokenizer: { file: 'tokenizer.json', vocabSize: 64, endOfText: '<|endoftext|>' },
+      weightFiles: ['model.safetensors'],
+      storedDtypes: { F32: 1 },
+      notes: [],
+    };
     expect(defaultModelName(d, 'TinyStories-1M')).toBe('TinyStories-1M');
     expect(defaultModelName(d)).toBe('GPT-Neo 2×16');
     expect(defaultModelName({ ...d, suggestedName: 'roneneldan/TinyStories-1M' })).toBe('roneneldan/TinyStories-1M');
