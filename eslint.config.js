@@ -50,6 +50,8 @@ const layerRules = [
         {
           patterns: [
             { ...into('ui'), message: layer('state', 'storage, worker and core') },
+            // A worker's task modules carry tfjs and the model code; the page talks to a worker through its client.
+            { regex: '^(\\.\\./)+worker/(?!\\w+(Client|Protocol)$)', message: 'state talks to a worker through its *Client (and *Protocol types) only.' },
             // tfjs runs in the workers only; the page chunk is checked for it after a build (scripts/check-page-chunk.mjs).
             { group: ['@tensorflow/*'], message: 'tfjs stays out of the page: ask a worker instead.' },
           ],
