@@ -1,8 +1,8 @@
+// What survives a reload (IndexedDB): the dataset, every score computed for it, and how the user set up the phases.
 import type { StoredDataset } from '../core/data/storedDataset';
 import type { PhaseSettings } from '../core/runs/settings';
 import { openStudioDB, StorageError } from './db';
 
-/** What survives a reload: the dataset, every score computed for it, and how the user set up the phases. */
 export type { PhaseSettings, StoredDataset };
 
 const KEY = 'current';
