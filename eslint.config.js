@@ -3,6 +3,78 @@ import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+/** A relative import that climbs into one of these top-level folders of src/ (`../state/x`, `../../ui/y`). */
+const into = (...folders) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)` });
+const layer = (name, below) => `${name} may import only ${below}: keep the import direction ui → state → {storage, worker} → core.`;
+const UI_LIBRARIES = { group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand', 'zustand/*', 'recharts'] };
+
+const layerRules = [
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { ...into('ui', 'state', 'storage', 'worker', 'bench'), message: layer('core', 'core') },
+            { ...UI_LIBRARIES, message: 'core runs in Node and in workers: no React, zustand or charts.' },
+            { group: ['idb'], message: 'core keeps nothing in the browser: IndexedDB belongs to storage/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/storage/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ ...into('ui', 'state', 'worker'), message: layer('storage', 'core') }, { ...UI_LIBRARIES, message: 'storage holds no UI.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ ...into('ui', 'state', 'storage'), message: layer('worker', 'core (and bench)') }, { ...UI_LIBRARIES, message: 'workers hold no UI.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/state/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { ...into('ui'), message: layer('state', 'storage, worker and core') },
+            // A worker's task modules carry tfjs and the model code; the page talks to a worker through its client.
+            { regex: '^(\\.\\./)+worker/(?!\\w+(Client|Protocol)$)', message: 'state talks to a worker through its *Client (and *Protocol types) only.' },
+            // tfjs runs in the workers only; the page chunk is checked for it after a build (scripts/check-page-chunk.mjs).
+            { group: ['@tensorflow/*'], message: 'tfjs stays out of the page: ask a worker instead.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/ui/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { ...into('storage', 'worker'), message: layer('ui', 'state and core: read storage and workers through a store') },
+            { group: ['@tensorflow/*'], message: 'tfjs stays out of the page: ask a worker instead.' },
+          ],
+        },
+      ],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'public', 'test-results', 'playwright-report', 'bench-results', '**/*.tmp.ts'] },
   {
@@ -18,12 +90,12 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,
   },
+  // Layers point down: ui → state → {storage, worker} → core. Each folder may import only the layers below it, so
+  // the direction cannot rot; `src/layers.test.ts` lints deliberately wrong imports and expects these errors.
+  ...layerRules,
   {
-    // The core runs in Node, in a worker and in the page: it must not reach for React or the DOM.
+    // The core runs in Node, in a worker and in the page: it must not reach for the DOM either.
     files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['react', 'react-dom', 'zustand', 'recharts', '*/ui/*', '*/state/*'] }],
-      'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'indexedDB'],
-    },
+    rules: { 'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'indexedDB'] },
   },
 );

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { ModelRef } from '../core/runs/settings';
-import { isModelFile } from '../ui/scoring/modelScoring';
+import { isModelFile } from './modelScoring';
 
 /** The model the studio fine-tunes by default: made by `npm run make:base`, served from `public/models/base/`. */
 export const BASE_MODEL: ModelRef & { kind: 'base' } = {

@@ -1,22 +1,28 @@
 import { create } from 'zustand';
 import type { InstructionRecord } from '../core/data/record';
+import type { Run } from '../core/runs/run';
 import {
   DEFAULT_MAX_CONTEXT,
   defaultModelName,
   deleteModel,
   listModels,
+  loadModelFiles,
   loadTokenizerFiles,
   newModelId,
   saveModel,
+  totalBytes,
   updateModelMeta,
   type StoredModelMeta,
 } from '../storage/modelStorage';
-import { downloadHfFolder, type DownloadProgress } from '../ui/model/hfDownload';
-import { baseName, folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../ui/model/hfFileSet';
+import { downloadHfFolder, type DownloadProgress } from './hfDownload';
+import { baseName, folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../core/hf/fileSet';
 import { hfModelClient, HfModelError } from '../worker/hfModelClient';
 import type { HfFileBytes } from '../worker/hfModelProtocol';
-import { trainingTexts, type HfProblem } from '../worker/hfModelTasks';
+import type { HfProblem } from '../core/hf/modelDescription';
 import { useTrainStore } from './trainStore';
+
+/** What the import panel shows of a kept model; the panel reads it through this store. */
+export { totalBytes, type StoredModelMeta };
 
 export interface ImportActivity {
   stage: 'reading' | 'downloading' | 'checking' | 'saving';
@@ -60,6 +66,8 @@ interface ModelState {
   /** Select this model for the next run (with its pruning choice). */
   selectForTraining(id: string): void;
   countPruned(id: string, datasetKey: string, records: readonly InstructionRecord[]): Promise<void>;
+  /** A run that started from an imported model, its newest checkpoint written back into that model's own folder layout. */
+  exportRun(run: Run): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }>;
 }
 
 const problemOf = (error: unknown): HfProblem =>
@@ -242,13 +250,22 @@ export const useModelStore = create<ModelState>()((set, get) => {
       try {
         const tokenizer = await loadTokenizerFiles(id);
         if (!tokenizer) return;
-        const count = await hfModelClient.pruneCount(tokenizer, trainingTexts(records, 'paper'));
+        const count = await hfModelClient.pruneCount(tokenizer, records);
         set((s) => ({ pruneCounts: { ...s.pruneCounts, [id]: { datasetKey, ...count } } }));
       } catch {
         // Only an estimate for the panel: the run prunes (and reports) on its own.
       } finally {
         pruneInFlight.delete(key);
       }
+    },
+    async exportRun(run) {
+      const ref = run.settings.model;
+      if (ref?.kind !== 'hf') throw new Error(`run ${run.id} did not start from an imported model.`);
+      const bytes = await useTrainStore.getState().checkpointBytes(run);
+      if (!bytes) throw new Error('this run has no checkpoint yet (one is saved at every phase end and on stop).');
+      const stored = await loadModelFiles(ref.id);
+      if (!stored) throw new Error(`the imported model ${ref.name} is no longer in this browser; import it again to export this run.`);
+      return hfModelClient.exportRun(stored.files, bytes);
     },
   };
 });

@@ -15,10 +15,11 @@ import {
   type JudgeProgress,
   type JudgeSettings,
 } from '../core/difficulty/judge';
-import type { StoredDataset } from '../storage/storedDataset';
+import type { InstructionRecord } from '../core/data/record';
+import type { StoredDataset } from '../core/data/storedDataset';
 import { judgeCache } from '../storage/judgeCache';
-import { endpointHost, formatCount, judgeCacheKeys, judgeScoreSet, RUN_MARKER_STORAGE_KEY, scoredCount } from '../ui/scoring/judgeForm';
-import { isModelFile, MODEL_SCORER_NAMES, modelScoreSet, PRETRAINED_MODEL_NEEDED } from '../ui/scoring/modelScoring';
+import { endpointHost, formatCount, judgeCacheKeys, judgeScoreSet, RUN_MARKER_STORAGE_KEY, scoredCount } from './judgeForm';
+import { isModelFile, MODEL_SCORER_NAMES, modelScoreSet, PRETRAINED_MODEL_NEEDED } from './modelScoring';
 import { startModelScoring as runInScoringWorker, ScoringCancelled, type ModelScorerId, type ModelScoringSummary, type ScoringJob } from '../worker/scoringClient';
 import { useDatasetStore } from './datasetStore';
 
@@ -67,6 +68,11 @@ interface ScoringState {
   dismissInterrupted(): void;
   startModelScoring(scorer: ModelScorerId, source: ModelSource | undefined): Promise<void>;
   cancelModelScoring(): void;
+  /** Per record (1 = yes), whether its judge reply under these settings is already cached in this browser. */
+  cachedJudgeReplies(records: readonly InstructionRecord[], settings: JudgeSettings): Promise<Uint8Array>;
+  /** Judge replies cached in this browser, for every model, prompt and dataset. */
+  cachedJudgeReplyCount(): Promise<number>;
+  forgetJudgeReplies(): Promise<void>;
 }
 
 const datasetKey = (d: StoredDataset | undefined): string | undefined => d && `${d.fileName}|${d.loadedAt}|${d.records.length}`;
@@ -255,6 +261,9 @@ export const useScoringStore = create<ScoringState>()((set, get) => ({
     if (modelJob) modelJob.cancel();
     else set({ model: { ...get().model, status: 'cancelled', message: 'Cancelled; nothing was added.' } });
   },
+  cachedJudgeReplies: (records, settings) => judgeCache.which(judgeCacheKeys(records, settings)),
+  cachedJudgeReplyCount: () => judgeCache.count(),
+  forgetJudgeReplies: () => judgeCache.clear(),
 }));
 
 // Another dataset on screen: the last run's outcome belonged to the old one (a run still going checks for itself).

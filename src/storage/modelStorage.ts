@@ -4,8 +4,7 @@
  * dataset) and a `files/<id>` entry with the rest of the folder's bytes, read only when a run starts or an export
  * is written. The pure helpers (keys, file split, normalisation, fingerprint, names) are tested in Node.
  */
-import { cyrb53Bytes } from '../core/util/hash';
-import type { HfModelDescription } from '../worker/hfModelTasks';
+import type { HfModelDescription } from '../core/hf/modelDescription';
 import { openStudioDB, StorageError } from './db';
 
 export interface StoredModelMeta {
@@ -72,23 +71,6 @@ export function toStoredFiles(files: Readonly<Record<string, ArrayBuffer | Uint8
     else out[name] = content.slice().buffer as ArrayBuffer;
   }
   return out;
-}
-
-const SAMPLE = 1 << 20;
-
-/**
- * Identity of a model folder without hashing gigabytes: every file's name and size, and the first and last MiB of
- * each (config.json and the tokenizer whole; the safetensors header and the last tensors' bytes).
- */
-export function fingerprintFiles(files: Readonly<Record<string, ArrayBuffer>>): string {
-  const parts: string[] = [];
-  for (const name of Object.keys(files).sort()) {
-    const bytes = new Uint8Array(files[name]!);
-    const head = bytes.subarray(0, SAMPLE);
-    const tail = bytes.subarray(Math.max(SAMPLE, bytes.length - SAMPLE));
-    parts.push(`${name}:${bytes.length}:${cyrb53Bytes(head).toString(36)}:${cyrb53Bytes(tail, 1).toString(36)}`);
-  }
-  return parts.join('|');
 }
 
 /** The name a model gets in the Model menu: the folder's, config.json's `_name_or_path`, or its shape. */

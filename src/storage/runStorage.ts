@@ -1,4 +1,4 @@
-import type { Run } from '../state/trainStore';
+import type { Run } from '../core/runs/run';
 import { openStudioDB, StorageError } from './db';
 
 /** A run as kept in IndexedDB: everything but checkpoint bytes, which live in their own store. */

@@ -1,23 +1,9 @@
-import type { DatasetFormat, InstructionRecord, ValidationReport } from '../core/data/record';
-import type { ScoreSet } from '../worker/dataProtocol';
+// What survives a reload (IndexedDB): the dataset, every score computed for it, and how the user set up the phases.
+import type { StoredDataset } from '../core/data/storedDataset';
 import type { PhaseSettings } from '../core/runs/settings';
 import { openStudioDB, StorageError } from './db';
 
-/** What survives a reload: the dataset, every score computed for it, and how the user set up the phases. */
-export interface StoredDataset {
-  fileName: string;
-  byteSize: number;
-  /** Hash of the file's bytes (absent for datasets saved by older versions). */
-  contentHash?: string;
-  format: DatasetFormat;
-  formatLabel: string;
-  loadedAt: number;
-  records: InstructionRecord[];
-  report: ValidationReport;
-  scoreSets: ScoreSet[];
-}
-
-export type { PhaseSettings };
+export type { PhaseSettings, StoredDataset };
 
 const KEY = 'current';
 

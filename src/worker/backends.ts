@@ -12,29 +12,11 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 
 import { installChunkedAddN } from '../core/kernels/webgpu/addN';
 import { installWasmBatchMatMul } from '../core/kernels/wasm/batchMatMul';
+import type { AdapterSummary, BackendChoice, BackendName } from '../core/runs/backendChoice';
 import type { BackendPreference } from '../core/runs/settings';
 
-export type BackendName = Exclude<BackendPreference, 'auto'>;
-export type { BackendPreference };
+export type { AdapterSummary, BackendChoice, BackendName, BackendPreference };
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  description: string;
-  isFallbackAdapter: boolean;
-  maxStorageBufferBindingSize: number;
-  maxBufferSize: number;
-}
-
-export interface BackendChoice {
-  name: BackendName;
-  /** One sentence: why this backend runs (and why a faster one does not). */
-  reason: string;
-  adapter?: AdapterSummary;
-  /** Backends tried before this one, with what stopped each. */
-  skipped: { name: BackendName; why: string }[];
-}
 
 // webgpu's AddN binds every input in one shader; past the device's storage-buffer limit (8 by default) the pipeline is
 // invalid and WebGPU silently drops the whole command batch (stale results, NaN losses). Sum in chunks instead.

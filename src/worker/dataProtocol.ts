@@ -1,5 +1,6 @@
 import type { DatasetFormat, InstructionRecord, ValidationReport } from '../core/data/record';
 import type { CsvMapping } from '../core/data/csv';
+import type { ScoreSet } from '../core/difficulty/scoreSet';
 
 /** Messages between the page and the data worker. Records travel in chunks so no single message blocks the page. */
 export type DataRequest = {
@@ -9,12 +10,6 @@ export type DataRequest = {
   fileName: string;
   csvMapping?: CsvMapping;
 };
-
-export interface ScoreSet {
-  scorerId: string;
-  scores: Float64Array;
-  problems: { index: number; id: string; message: string }[];
-}
 
 export type DataResponse =
   | { id: number; type: 'progress'; stage: 'reading' | 'scoring'; fraction: number; records: number }

@@ -4,7 +4,8 @@ import { parseDataset } from '../core/data/parseDataset';
 import { DatasetError, type InstructionRecord } from '../core/data/record';
 import { scorers } from '../core/difficulty/registry';
 import { hashBytesHex } from '../core/util/hash';
-import { RECORD_CHUNK, type DataRequest, type DataResponse, type ScoreSet } from './dataProtocol';
+import type { ScoreSet } from '../core/difficulty/scoreSet';
+import { RECORD_CHUNK, type DataRequest, type DataResponse } from './dataProtocol';
 
 const post = (message: DataResponse, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 

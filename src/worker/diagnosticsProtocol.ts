@@ -1,7 +1,8 @@
 import type { GptConfig, GptPresetName, GptShape } from '../core/model/config';
 import type { AgreementSummary } from '../core/train/backendAgreement';
 import type { BenchLoss, InterleavedBench, SerializableVariant, StepBenchResult, WasmMatMulKind } from '../bench/stepBench';
-import type { BackendChoice, BackendPreference } from './backends';
+import type { BackendChoice } from '../core/runs/backendChoice';
+import type { BackendPreference } from '../core/runs/settings';
 
 /** What the diagnostics worker is asked: a backend-agreement check, or a training-step benchmark. */
 export type DiagnosticsRequest =

@@ -1,5 +1,5 @@
-import type { HfFileBytes, HfModelRequest, HfModelResponse } from './hfModelProtocol';
-import type { HfModelDescription, HfProblem } from './hfModelTasks';
+import type { HfFileBytes, HfModelRequest, HfModelResponse, RecordText } from './hfModelProtocol';
+import type { HfModelDescription, HfProblem } from '../core/hf/modelDescription';
 
 type Body<T extends HfModelRequest['type']> = Omit<Extract<HfModelRequest, { type: T }>, 'id'>;
 
@@ -59,8 +59,10 @@ export class HfModelClient {
     return reply;
   }
 
-  async pruneCount(tokenizerFiles: HfFileBytes, texts: string[]): Promise<{ keptTokens: number; originalTokens: number }> {
-    const reply = await this.call<'pruneCount'>({ type: 'pruneCount', files: tokenizerFiles, texts }, []);
+  /** The worker cuts the records into the strings a run encodes (with the paper's template) and counts the ids kept. */
+  async pruneCount(tokenizerFiles: HfFileBytes, records: readonly RecordText[]): Promise<{ keptTokens: number; originalTokens: number }> {
+    const texts = records.map(({ instruction, input, output }) => ({ instruction, input, output }));
+    const reply = await this.call<'pruneCount'>({ type: 'pruneCount', files: tokenizerFiles, records: texts }, []);
     if (reply.type !== 'pruneCount') throw new Error(`Unexpected reply ${reply.type}`);
     return reply;
   }

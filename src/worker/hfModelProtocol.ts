@@ -1,4 +1,8 @@
-import type { HfModelDescription, HfProblem } from './hfModelTasks';
+import type { InstructionRecord } from '../core/data/record';
+import type { HfModelDescription, HfProblem } from '../core/hf/modelDescription';
+
+/** The parts of a record a run's tokenizer encodes. */
+export type RecordText = Pick<InstructionRecord, 'instruction' | 'input' | 'output'>;
 
 /** File name → bytes, as dropped or downloaded. */
 export type HfFileBytes = Record<string, ArrayBuffer>;
@@ -7,8 +11,8 @@ export type HfFileBytes = Record<string, ArrayBuffer>;
 export type HfModelRequest =
   /** Check a whole folder as a run would load it. The files are transferred and come back in the reply. */
   | { id: number; type: 'inspect'; files: HfFileBytes }
-  /** How many token ids vocabulary pruning keeps for these texts (only the tokenizer files are needed). */
-  | { id: number; type: 'pruneCount'; files: HfFileBytes; texts: string[] }
+  /** How many token ids vocabulary pruning keeps for these records' training texts (only the tokenizer files are needed). */
+  | { id: number; type: 'pruneCount'; files: HfFileBytes; records: RecordText[] }
   /** A run's checkpoint back into the imported model's Hugging Face layout. */
   | { id: number; type: 'export'; files: HfFileBytes; checkpoint: ArrayBuffer };
 

@@ -9,40 +9,17 @@
  */
 import type { InstructionRecord } from '../core/data/record';
 import { readCheckpointInfo } from '../core/model/checkpoint';
-import { countGptParams, gptParamShapes, type GptConfig } from '../core/model/config';
+import { countGptParams, gptParamShapes } from '../core/model/config';
 import { exportHfModel, HfExportError, type HfExport } from '../core/model/hfExport';
-import { importHfFolder, importHfModel, importHfTokenizer, HfImportError, type HfArchitecture, type HfFiles } from '../core/model/hfImport';
+import { importHfFolder, importHfModel, importHfTokenizer, HfImportError, type HfFiles } from '../core/model/hfImport';
 import { parseSafetensors } from '../core/model/safetensors';
 import { planVocabPruning, unpruneParams } from '../core/model/vocabPruning';
 import { PrunedTokenizer } from '../core/tokenizer/bpePruned';
 import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
 import { encodeExample, type TemplateName } from '../core/train/template';
+import type { HfModelDescription, HfProblem } from '../core/hf/modelDescription';
 
-/** What the panel shows about an imported model. Plain data: it crosses workers and sits in IndexedDB. */
-export interface HfModelDescription {
-  architecture: HfArchitecture;
-  /** Our config, with GPT-Neo's context already capped at its attention window. */
-  config: GptConfig;
-  /** Position embeddings in the checkpoint. */
-  positions: number;
-  parameters: number;
-  /** `tokenizer.json` or `vocab.json + merges.txt`, and its size. */
-  tokenizer: { file: string; vocabSize: number; endOfText: string };
-  /** Where the weights came from (one file or the shards). */
-  weightFiles: string[];
-  /** Stored dtype → number of tensors. */
-  storedDtypes: Record<string, number>;
-  /** Facts the user should know: capped context, skipped buffers, F16/BF16 widened, defaults taken. */
-  notes: string[];
-  /** `_name_or_path` from config.json when it has one (e.g. "gpt2", "roneneldan/TinyStories-1M"). */
-  suggestedName?: string;
-}
-
-/** A problem the user can act on: which file, and what is wrong with it. */
-export interface HfProblem {
-  file: string;
-  message: string;
-}
+export type { HfModelDescription, HfProblem };
 
 export function problemOf(error: unknown): HfProblem {
   if (error instanceof HfImportError) return { file: error.file, message: error.message };

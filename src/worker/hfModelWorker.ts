@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 // Checks imported Hugging Face folders and writes exports off the page's thread: a 500 MB model.safetensors is
 // parsed, shape-checked and converted here, and the page stays responsive.
-import { fingerprintFiles } from '../storage/modelStorage';
-import { countPrunedVocabulary, describeHfFolder, exportRunAsHf, problemOf } from './hfModelTasks';
+import { fingerprintFiles } from '../core/hf/fingerprint';
+import { countPrunedVocabulary, describeHfFolder, exportRunAsHf, problemOf, trainingTexts } from './hfModelTasks';
 import type { HfFileBytes, HfModelRequest, HfModelResponse } from './hfModelProtocol';
 
 const scope = self as DedicatedWorkerGlobalScope;
@@ -20,7 +20,7 @@ scope.onmessage = (event: MessageEvent<HfModelRequest>) => {
         break;
       }
       case 'pruneCount':
-        post({ id, type: 'pruneCount', ...countPrunedVocabulary(request.files, request.texts) });
+        post({ id, type: 'pruneCount', ...countPrunedVocabulary(request.files, trainingTexts(request.records, 'paper')) });
         break;
       case 'export': {
         const out = exportRunAsHf(request.files, new Uint8Array(request.checkpoint));

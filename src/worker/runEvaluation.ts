@@ -1,25 +1,17 @@
 // What a run generates besides losses: sample answers at each phase end, exact match on the held-out set at the end.
-import { evaluateExactMatch, scoreExactMatch, type ExactMatchReport } from '../core/eval/exactMatch';
+import { evaluateExactMatch, scoreExactMatch } from '../core/eval/exactMatch';
 import type { GenerationModel } from '../core/eval/generate';
 import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../core/eval/samples';
 import type { Tokenizer } from '../core/tokenizer/tokenizer';
 import type { HeldOutRecord } from '../core/train/runner';
+import type { ExactMatchOutcome } from '../core/runs/run';
 
 /** Held-out records scored for exact match at most (a seeded, stable choice is the held-out split itself). */
 const EXACT_MATCH_MAX_RECORDS = 300;
 /** Exact match is only meaningful, and affordable, for short exact answers (arithmetic, transformations, labels). */
 const EXACT_MATCH_MAX_ANSWER_TOKENS = 64;
 
-export interface ExactMatchOutcome {
-  /** Per difficulty bucket (the phase a held-out record belongs to). */
-  report?: ExactMatchReport;
-  /** Per level, when every held-out record carries a whole-number difficulty (the demo's levels 1–5). */
-  byLevel?: ExactMatchReport;
-  /** Why exact match was not computed, when it was not. */
-  skipped?: string;
-  /** A few answers per bucket, right and wrong, for the user to read. */
-  examples: { id: string; bucket: string; expected: string; answer: string; correct: boolean }[];
-}
+export type { ExactMatchOutcome };
 
 /** Four fixed held-out prompts per bucket, answered after every phase: the same prompts in every arm and seed. */
 export function phaseSampler(model: GenerationModel, tokenizer: Tokenizer, heldOut: readonly HeldOutRecord[], labelOf: (stage: number) => string) {

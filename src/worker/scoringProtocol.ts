@@ -1,8 +1,8 @@
 import type { InstructionRecord } from '../core/data/record';
-import type { BackendPreference } from './backends';
+import type { ModelScorerId } from '../core/difficulty/ifdEntry';
+import type { BackendPreference } from '../core/runs/settings';
 
-/** The model-based scorers the scoring worker runs. */
-export type ModelScorerId = 'ifd' | 'response-loss';
+export type { ModelScorerId };
 
 /** What the page asks the scoring worker: score every record with a pretrained model it sends as bytes. */
 export interface ScoringRequest {

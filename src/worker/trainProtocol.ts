@@ -2,9 +2,10 @@ import type { InstructionRecord } from '../core/data/record';
 import type { GptConfig } from '../core/model/config';
 import type { RunConfig, RunEvent } from '../core/train/events';
 import type { HeldOutRecord, RunSummary } from '../core/train/runner';
-import type { BackendChoice, BackendPreference } from './backends';
+import type { BackendChoice } from '../core/runs/backendChoice';
+import type { ExactMatchOutcome } from '../core/runs/run';
+import type { BackendPreference } from '../core/runs/settings';
 import type { SampleSnapshot } from '../core/eval/samples';
-import type { ExactMatchOutcome } from './runEvaluation';
 
 /** Where a run's starting weights come from. */
 export type ModelSource =

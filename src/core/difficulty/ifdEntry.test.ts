@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { InstructionRecord } from '../data/record';
-import { IFD_SCORER_ENTRY, RESPONSE_LOSS_SCORER_ENTRY } from './ifdEntry';
-import { JUDGE_SCORER_ENTRY } from './judge/entry';
 import { scorers } from './registry';
 
 const recs: InstructionRecord[] = [{ id: 'a', instruction: 'x', input: '', output: 'y', score: 2, meta: {} }];
@@ -22,8 +20,8 @@ describe('on-demand scorers in the registry', () => {
   });
 
   it('say how to create them when asked through the registry', () => {
-    expect(() => JUDGE_SCORER_ENTRY.create()).toThrow(/createJudgeScorer\(settings\)/);
-    expect(() => IFD_SCORER_ENTRY.create()).toThrow(/createIfdScorer\(model\)/);
-    expect(() => RESPONSE_LOSS_SCORER_ENTRY.create()).toThrow(/createResponseLossScorer\(model\)/);
+    expect(() => scorers.create('judge')).toThrow(/createJudgeScorer\(settings\)/);
+    expect(() => scorers.create('ifd')).toThrow(/createIfdScorer\(model\)/);
+    expect(() => scorers.create('response-loss')).toThrow(/createResponseLossScorer\(model\)/);
   });
 });

@@ -6,10 +6,12 @@
  * loaded model and run on the GPU, so the UI (in the training worker, which holds the model) starts them
  * explicitly with `createIfdScorer(model)` / `createResponseLossScorer(model)`.
  */
-import type { ScorerEntry } from './registry';
+import type { OnDemandScorer } from './scorer';
 
 export const IFD_SCORER_ID = 'ifd';
 export const RESPONSE_LOSS_SCORER_ID = 'response-loss';
+/** The model-based scorers the scoring worker runs. */
+export type ModelScorerId = typeof IFD_SCORER_ID | typeof RESPONSE_LOSS_SCORER_ID;
 
 /**
  * How raw values become the 1–5 scale, shown in the UI next to the scores. Rank-based: the scale carries the order
@@ -32,22 +34,18 @@ export const RESPONSE_LOSS_SCORER_DESCRIPTION =
 
 export const MODEL_ON_DEMAND_NOTE = 'Runs on demand on the loaded model (in the training worker, on the GPU); not run automatically when a file is loaded.';
 
-function onDemand(id: string, name: string, description: string, factory: string): ScorerEntry {
-  return {
-    id,
-    name,
-    description,
-    availability: () => ({ available: false, note: MODEL_ON_DEMAND_NOTE }),
-    create: () => {
-      throw new Error(`The ${name} scorer needs a loaded model: create it with ${factory}(model) from core/difficulty/ifd.`);
-    },
-  };
-}
+export const IFD_ON_DEMAND_SCORER: OnDemandScorer = {
+  id: IFD_SCORER_ID,
+  name: IFD_SCORER_NAME,
+  description: IFD_SCORER_DESCRIPTION,
+  note: MODEL_ON_DEMAND_NOTE,
+  howTo: 'it needs a loaded model: create it with createIfdScorer(model) from core/difficulty/ifd.',
+};
 
-export const IFD_SCORER_ENTRY: ScorerEntry = onDemand(IFD_SCORER_ID, IFD_SCORER_NAME, IFD_SCORER_DESCRIPTION, 'createIfdScorer');
-export const RESPONSE_LOSS_SCORER_ENTRY: ScorerEntry = onDemand(
-  RESPONSE_LOSS_SCORER_ID,
-  RESPONSE_LOSS_SCORER_NAME,
-  RESPONSE_LOSS_SCORER_DESCRIPTION,
-  'createResponseLossScorer',
-);
+export const RESPONSE_LOSS_ON_DEMAND_SCORER: OnDemandScorer = {
+  id: RESPONSE_LOSS_SCORER_ID,
+  name: RESPONSE_LOSS_SCORER_NAME,
+  description: RESPONSE_LOSS_SCORER_DESCRIPTION,
+  note: MODEL_ON_DEMAND_NOTE,
+  howTo: 'it needs a loaded model: create it with createResponseLossScorer(model) from core/difficulty/ifd.',
+};

@@ -1,14 +1,14 @@
 /**
- * Which scorers exist and which of them can rate a given dataset. The field and heuristic scorers are built in;
- * later ones (IFD from a small model, an LLM judge) register themselves here and appear in the UI without the UI
- * knowing about them.
+ * Which scorers exist and which of them can rate a given dataset. The field and heuristic scorers are built in and
+ * run when a file is loaded; the on-demand ones (an LLM judge, IFD and response loss from a model) are only listed
+ * here, so the UI shows them without knowing about them. The entries import nothing from here: no cycle.
  */
 import type { InstructionRecord } from '../data/record';
 import { countFieldScores, createFieldScorer, FIELD_SCORER_ID } from './fieldScorer';
 import { createHeuristicScorer, HEURISTIC_SCORER_ID } from './heuristicScorer';
-import { IFD_SCORER_ENTRY, RESPONSE_LOSS_SCORER_ENTRY } from './ifdEntry';
-import { JUDGE_SCORER_ENTRY } from './judge/entry';
-import type { Scorer } from './scorer';
+import { IFD_ON_DEMAND_SCORER, RESPONSE_LOSS_ON_DEMAND_SCORER } from './ifdEntry';
+import { JUDGE_ON_DEMAND_SCORER } from './judge/entry';
+import type { OnDemandScorer, Scorer } from './scorer';
 
 export interface Availability {
   available: boolean;
@@ -32,20 +32,28 @@ export interface ScorerOption extends Availability {
 
 export class ScorerRegistry {
   private readonly entries = new Map<string, ScorerEntry>();
+  private readonly onDemand = new Map<string, OnDemandScorer>();
 
   register(entry: ScorerEntry): void {
-    if (this.entries.has(entry.id)) throw new Error(`A scorer with id "${entry.id}" is already registered.`);
+    this.checkFree(entry.id);
     this.entries.set(entry.id, entry);
   }
 
-  /** Every registered scorer, in registration order, with whether it can score these records. */
+  /** A scorer that is listed but never available to the automatic pass (see `OnDemandScorer`). */
+  registerOnDemand(scorer: OnDemandScorer): void {
+    this.checkFree(scorer.id);
+    this.onDemand.set(scorer.id, scorer);
+  }
+
+  private checkFree(id: string): void {
+    if (this.entries.has(id) || this.onDemand.has(id)) throw new Error(`A scorer with id "${id}" is already registered.`);
+  }
+
+  /** Every registered scorer, in registration order (the on-demand ones last), with whether it can score these records. */
   list(records: readonly InstructionRecord[]): ScorerOption[] {
-    return [...this.entries.values()].map((e) => ({
-      id: e.id,
-      name: e.name,
-      description: e.description,
-      ...e.availability(records),
-    }));
+    const runnable = [...this.entries.values()].map((e) => ({ id: e.id, name: e.name, description: e.description, ...e.availability(records) }));
+    const listed = [...this.onDemand.values()].map((s) => ({ id: s.id, name: s.name, description: s.description, available: false, note: s.note }));
+    return [...runnable, ...listed];
   }
 
   /** The scorer to preselect: the first available one (the file's own scores come first when present). */
@@ -55,6 +63,8 @@ export class ScorerRegistry {
 
   create(id: string): Scorer {
     const entry = this.entries.get(id);
+    const onDemand = this.onDemand.get(id);
+    if (onDemand) throw new Error(`The ${onDemand.name} scorer runs on demand only: ${onDemand.howTo}`);
     if (entry === undefined) {
       throw new Error(`Unknown scorer "${id}". Known scorers: ${[...this.entries.keys()].join(', ')}.`);
     }
@@ -96,14 +106,9 @@ export function createDefaultRegistry(): ScorerRegistry {
   return registry;
 }
 
-/**
- * Scorers that run on demand: listed (the UI shows their name, description and why they are not run on load) but
- * never available to the automatic pass, because they need something the user must first give — an endpoint for
- * the judge, a loaded model for IFD and response loss — and cost time (and, for a hosted judge, money). The UI
- * starts them with `createJudgeScorer(settings)` / `createIfdScorer(model)` / `createResponseLossScorer(model)`.
- */
-export const ON_DEMAND_SCORER_ENTRIES: readonly ScorerEntry[] = [JUDGE_SCORER_ENTRY, IFD_SCORER_ENTRY, RESPONSE_LOSS_SCORER_ENTRY];
+/** Scorers that run on demand, listed after the built-in ones: the judge, then IFD and response loss. */
+export const ON_DEMAND_SCORERS: readonly OnDemandScorer[] = [JUDGE_ON_DEMAND_SCORER, IFD_ON_DEMAND_SCORER, RESPONSE_LOSS_ON_DEMAND_SCORER];
 
-/** The app-wide registry: the built-in scorers, then the on-demand ones; later scorers call `scorers.register(…)`. */
+/** The app-wide registry: the built-in scorers, then the on-demand ones. */
 export const scorers = createDefaultRegistry();
-for (const entry of ON_DEMAND_SCORER_ENTRIES) scorers.register(entry);
+for (const scorer of ON_DEMAND_SCORERS) scorers.registerOnDemand(scorer);

@@ -22,3 +22,16 @@ export interface ScoreResult {
   /** Records the scorer could not rate (or rated outside 1–5), by index, with why. */
   problems: { index: number; id: string; message: string }[];
 }
+
+/**
+ * A scorer the studio lists but never runs on its own: it needs something the user must first give (an endpoint, a
+ * loaded model) and costs time (and, for a hosted judge, money). `howTo` says how code starts it instead.
+ */
+export interface OnDemandScorer {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  /** Shown next to the scorer: why it does not run when a file is loaded. */
+  readonly note: string;
+  readonly howTo: string;
+}

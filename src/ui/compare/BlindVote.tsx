@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { aIsLeft, winRate, type Vote } from '../../core/compare/winRate';
 import type { SampleGeneration } from '../../core/eval/samples';
-import type { Run } from '../../state/trainStore';
+import type { Run } from '../../core/runs/run';
 
 const STORAGE_PREFIX = 'phased-ift-studio/votes/';
 const LAYOUT_SEED = 11;

@@ -3,7 +3,8 @@ import { Area, Bar, BarChart, CartesianGrid, ComposedChart, ErrorBar, Legend, Li
 import { configDiff } from '../../core/compare/configDiff';
 import { commonGrid, interpolate, type Curve } from '../../core/compare/curves';
 import { pairedDifference, summarize } from '../../core/eval/stats';
-import { useTrainStore, type Run } from '../../state/trainStore';
+import type { Run } from '../../core/runs/run';
+import { useTrainStore } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { ema } from '../train/LossChart';
 import { BlindVote } from './BlindVote';

@@ -1,6 +1,6 @@
 import { configDiff } from '../../core/compare/configDiff';
 import { armLabel } from '../../core/train/arms';
-import type { Run } from '../../state/trainStore';
+import type { Run } from '../../core/runs/run';
 
 const PALETTE = ['#2f6fdf', '#8892a0', '#d64545', '#34a874', '#8e5bd6', '#e0a526', '#1aa3a3', '#c2569b', '#6b8e23', '#b5651d'];
 

@@ -1,4 +1,4 @@
-import type { StoredDataset } from '../../storage/storedDataset';
+import type { StoredDataset } from '../../core/data/storedDataset';
 import { useDatasetStore } from '../../state/datasetStore';
 
 function formatBytes(n: number): string {

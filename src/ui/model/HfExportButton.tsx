@@ -1,8 +1,6 @@
 import { useState } from 'react';
-import type { Run } from '../../state/trainStore';
-import { loadModelFiles } from '../../storage/modelStorage';
-import { loadCheckpointBytes } from '../../storage/runStorage';
-import { hfModelClient } from '../../worker/hfModelClient';
+import type { Run } from '../../core/runs/run';
+import { useModelStore } from '../../state/modelStore';
 import { downloadBlob } from '../common/download';
 
 /** Browsers drop downloads fired in the same tick; a short gap lets each one start. */
@@ -17,6 +15,7 @@ const MIME: Record<string, string> = { '.json': 'application/json', '.txt': 'tex
  */
 export function HfExportButton({ run }: { run: Run }) {
   const [state, setState] = useState<{ busy?: boolean; notes?: string[]; files?: string[]; error?: string }>({});
+  const exportRun = useModelStore((s) => s.exportRun);
   const ref = run.settings.model;
   const step = run.lastCheckpoint?.step ?? run.checkpointStep;
   if (ref?.kind !== 'hf' || step === undefined) return null;
@@ -24,11 +23,7 @@ export function HfExportButton({ run }: { run: Run }) {
   const exportFolder = async () => {
     setState({ busy: true });
     try {
-      const bytes = run.lastCheckpoint?.bytes ?? (await loadCheckpointBytes(run.id))?.bytes;
-      if (!bytes) throw new Error('this run has no checkpoint yet (one is saved at every phase end and on stop).');
-      const stored = await loadModelFiles(ref.id);
-      if (!stored) throw new Error(`the imported model ${ref.name} is no longer in this browser; import it again to export this run.`);
-      const out = await hfModelClient.exportRun(stored.files, bytes);
+      const out = await exportRun(run);
       const names = Object.keys(out.files);
       for (const [i, name] of names.entries()) {
         const content = out.files[name]!;

@@ -2,9 +2,8 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../../core/model/memoryEstimate';
 import { pruningStats } from '../../core/model/vocabPruning';
 import { useDatasetStore } from '../../state/datasetStore';
-import { useModelStore } from '../../state/modelStore';
+import { totalBytes, useModelStore, type StoredModelMeta } from '../../state/modelStore';
 import { useTrainStore } from '../../state/trainStore';
-import { totalBytes, type StoredModelMeta } from '../../storage/modelStorage';
 import { Banner } from '../common/Banner';
 import { filesOfDrop, filesOfList } from './readDrop';
 

@@ -1,6 +1,6 @@
 import { phaseJsonlFiles, planJsonFile } from '../../core/phases/export';
 import type { PhasePlan } from '../../core/phases/plan';
-import type { StoredDataset } from '../../storage/storedDataset';
+import type { StoredDataset } from '../../core/data/storedDataset';
 import { usePhasesStore } from '../../state/phasesStore';
 import { downloadText } from '../common/download';
 

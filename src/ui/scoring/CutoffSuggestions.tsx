@@ -3,7 +3,7 @@ import { Area, AreaChart, CartesianGrid, ReferenceLine, ResponsiveContainer, XAx
 import { suggestCutoffs, type CutoffSuggestion, type DensityCurve } from '../../core/phases/autoCutoffs';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
-import { formatCount } from './judgeForm';
+import { formatCount } from '../../state/judgeForm';
 import { densityPoints, sameCutoffs } from './suggestions';
 
 /** The density behind the valleys suggestion, with its chosen cut-offs. */

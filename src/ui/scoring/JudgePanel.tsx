@@ -11,7 +11,6 @@ import {
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { useScoringStore } from '../../state/scoringStore';
-import { judgeCache } from '../../storage/judgeCache';
 import { Banner } from '../common/Banner';
 import {
   destinationSummary,
@@ -20,13 +19,12 @@ import {
   formatDuration,
   formatTokens,
   formToSettings,
-  judgeCacheKeys,
   loadJudgeForm,
   promptIsDefault,
   REMEMBER_KEY_WARNING,
   saveJudgeForm,
   type JudgeForm,
-} from './judgeForm';
+} from '../../state/judgeForm';
 
 const storage = (): Storage | undefined => {
   try {
@@ -44,6 +42,9 @@ export function JudgePanel() {
   const startJudge = useScoringStore((s) => s.startJudge);
   const cancelJudge = useScoringStore((s) => s.cancelJudge);
   const dismissInterrupted = useScoringStore((s) => s.dismissInterrupted);
+  const cachedJudgeReplies = useScoringStore((s) => s.cachedJudgeReplies);
+  const cachedJudgeReplyCount = useScoringStore((s) => s.cachedJudgeReplyCount);
+  const forgetJudgeReplies = useScoringStore((s) => s.forgetJudgeReplies);
   const phaseScorer = usePhasesStore((s) => s.settings?.scorerId);
   const updatePhases = usePhasesStore((s) => s.update);
   const [form, setForm] = useState<JudgeForm>(() => {
@@ -76,11 +77,11 @@ export function JudgePanel() {
     if (setupKey === undefined || running) return;
     let live = true;
     const timer = setTimeout(() => {
-      judgeCache.which(judgeCacheKeys(records, settings)).then(
+      cachedJudgeReplies(records, settings).then(
         (flags) => live && setCached({ key: setupKey, flags }),
         () => live && setCached(undefined),
       );
-      judgeCache.count().then(
+      cachedJudgeReplyCount().then(
         (n) => live && setCacheCount(n),
         () => undefined,
       );
@@ -89,7 +90,7 @@ export function JudgePanel() {
       live = false;
       clearTimeout(timer);
     };
-  }, [setupKey, running, run.status, records, settings]);
+  }, [setupKey, running, run.status, records, settings, cachedJudgeReplies, cachedJudgeReplyCount]);
 
   const flags = cached && cached.key === setupKey ? cached.flags : undefined;
   const estimate: JudgeEstimate | undefined = useMemo(() => {
@@ -269,7 +270,7 @@ export function JudgePanel() {
             title="Every stored judge reply in this browser (all models, prompts and datasets)"
             onClick={() => {
               if (window.confirm(`Forget all ${cacheCount} stored judge replies? The next run asks (and pays) again.`)) {
-                void judgeCache.clear().then(() => {
+                void forgetJudgeReplies().then(() => {
                   setCacheCount(0);
                   setCached(undefined);
                 });

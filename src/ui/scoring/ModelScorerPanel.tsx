@@ -3,11 +3,11 @@ import { IFD_SCORER_DESCRIPTION, MODEL_SCORE_MAPPING, RESPONSE_LOSS_SCORER_DESCR
 import { usePhasesStore } from '../../state/phasesStore';
 import { useScoringStore, type ModelSource } from '../../state/scoringStore';
 import { useDatasetStore } from '../../state/datasetStore';
-import type { ModelScorerId } from '../../worker/scoringProtocol';
+import type { ModelScorerId } from '../../core/difficulty/ifdEntry';
 import { Banner } from '../common/Banner';
 import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
-import { formatCount } from './judgeForm';
-import { MODEL_SCORER_NAMES, PRETRAINED_MODEL_NEEDED } from './modelScoring';
+import { formatCount } from '../../state/judgeForm';
+import { MODEL_SCORER_NAMES, PRETRAINED_MODEL_NEEDED } from '../../state/modelScoring';
 
 /** IFD and response loss from a pretrained model, in the scoring worker. */
 export function ModelScorerPanel() {

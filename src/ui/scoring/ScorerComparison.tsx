@@ -6,7 +6,7 @@ import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { phaseHex } from '../phases/phaseColors';
 import { defaultPair, sideCutoffs, type ComparisonCutoffRule } from './comparison';
-import { formatCount } from './judgeForm';
+import { formatCount } from '../../state/judgeForm';
 
 const nameOf = (id: string): string => scorers.list([]).find((o) => o.id === id)?.name ?? id;
 const PAPER = [1.5, 3.5];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPair, sideCutoffs } from './comparison';
 import { densityPoints, sameCutoffs } from './suggestions';
-import { isModelFile, modelScoreSet, PRETRAINED_MODEL_NEEDED } from './modelScoring';
 
 describe('scorer comparison choices', () => {
   it('pairs the phases’ scorer with the judge or a model scorer first', () => {
@@ -36,25 +35,5 @@ describe('cut-off suggestion helpers', () => {
     expect(pts[0]).toEqual({ x: 0, y: 0 });
     expect(pts[pts.length - 1]).toEqual({ x: 999, y: 999 });
     expect(densityPoints({ x: new Float64Array(), y: new Float64Array(), bandwidth: 1 }, 10)).toEqual([]);
-  });
-});
-
-describe('model scorers', () => {
-  it('takes the app’s index.html for a missing model file', () => {
-    expect(isModelFile(true, 'application/octet-stream')).toBe(true);
-    expect(isModelFile(true, null)).toBe(true);
-    expect(isModelFile(true, 'text/html; charset=utf-8')).toBe(false);
-    expect(isModelFile(false, 'application/octet-stream')).toBe(false);
-  });
-
-  it('says why a random model is refused', () => {
-    expect(PRETRAINED_MODEL_NEEDED).toMatch(/pretrained model/);
-    expect(PRETRAINED_MODEL_NEEDED).toMatch(/randomly initialised/i);
-    expect(PRETRAINED_MODEL_NEEDED).toMatch(/meaningless/);
-  });
-
-  it('makes a score set under the scorer’s registry id', () => {
-    const set = modelScoreSet('ifd', Float64Array.of(1, 5), []);
-    expect(set).toEqual({ scorerId: 'ifd', scores: Float64Array.of(1, 5), problems: [] });
   });
 });

@@ -1,15 +1,6 @@
-import { useState } from 'react';
+import type { AdapterSummary } from '../../core/runs/backendChoice';
+import { useBackendCheckStore, type AgreementAnswer } from '../../state/backendCheckStore';
 import { useTrainStore } from '../../state/trainStore';
-import type { AdapterSummary } from '../../worker/backends';
-import { checkAgainstCpu, type DiagnosticsResponse } from '../../worker/diagnosticsClient';
-
-type Answer = Extract<DiagnosticsResponse, { type: 'agreement' }>;
-
-type CheckState =
-  | { status: 'idle' }
-  | { status: 'running'; progress: string }
-  | { status: 'done'; answer: Answer }
-  | { status: 'error'; message: string };
 
 const e = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
 
@@ -25,17 +16,11 @@ function adapterLabel(adapter: AdapterSummary | undefined): string {
  */
 export function BackendCheck() {
   const backend = useTrainStore((s) => s.settings.backend);
-  const [state, setState] = useState<CheckState>({ status: 'idle' });
+  const state = useBackendCheckStore((s) => s.check);
+  const runCheck = useBackendCheckStore((s) => s.run);
   const running = state.status === 'running';
   const label = backend === 'auto' ? 'the automatic backend' : backend;
-
-  const run = () => {
-    setState({ status: 'running', progress: 'starting…' });
-    checkAgainstCpu(backend, (progress) => setState({ status: 'running', progress })).then(
-      (answer) => setState({ status: 'done', answer }),
-      (error: unknown) => setState({ status: 'error', message: error instanceof Error ? error.message : String(error) }),
-    );
-  };
+  const run = () => void runCheck(backend);
 
   return (
     <div className="row small" data-testid="backend-check" style={{ marginTop: 8 }}>
@@ -53,7 +38,7 @@ export function BackendCheck() {
   );
 }
 
-function CheckResult({ answer }: { answer: Answer }) {
+function CheckResult({ answer }: { answer: AgreementAnswer }) {
   const s = answer.summary;
   const adapter = adapterLabel(answer.choice.adapter);
   return (

@@ -1,18 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { ConfigError, configFromJson, configFromUrlValue, configToJson, configToUrlValue, type SharedConfig } from '../../core/runs/shareConfig';
+import { ConfigError, configFromJson, configFromUrlValue, configToJson, configToUrlValue } from '../../core/runs/shareConfig';
 import { usePhasesStore } from '../../state/phasesStore';
+import { applySharedConfig } from '../../state/sharedConfig';
 import { useTrainStore } from '../../state/trainStore';
 import { downloadText } from '../common/download';
 
 const HASH_KEY = 'config=';
-
-function apply(config: SharedConfig) {
-  useTrainStore.getState().replaceSettings(config.train);
-  if (config.phases && usePhasesStore.getState().settings) {
-    const { scorerId: _ignored, ...phases } = config.phases;
-    usePhasesStore.getState().update(phases);
-  }
-}
 
 /** A configuration in the URL (`#config=…`) is applied once, when the page opens with one. */
 export function useConfigFromUrl(onProblem: (message: string) => void) {
@@ -26,7 +19,7 @@ export function useConfigFromUrl(onProblem: (message: string) => void) {
     if (!hasPhases) return;
     done.current = true;
     try {
-      apply(configFromUrlValue(location.hash.slice(at + HASH_KEY.length)));
+      applySharedConfig(configFromUrlValue(location.hash.slice(at + HASH_KEY.length)));
     } catch (error) {
       onProblem(error instanceof ConfigError ? error.problems.join(' ') : String(error));
     }
@@ -43,7 +36,7 @@ export function ConfigShare() {
 
   const importFile = async (file: File) => {
     try {
-      apply(configFromJson(await file.text()));
+      applySharedConfig(configFromJson(await file.text()));
       setMessage({ kind: 'ok', text: `Applied ${file.name}.` });
     } catch (error) {
       setMessage({ kind: 'error', text: error instanceof ConfigError ? `${file.name}: ${error.problems.join(' ')}` : `${file.name}: ${String(error)}` });

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Run } from '../../state/trainStore';
+import type { Run } from '../../core/runs/run';
 import { phaseHex } from '../phases/phaseColors';
 
 const MAX_POINTS = 600;

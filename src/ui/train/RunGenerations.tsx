@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Run } from '../../state/trainStore';
+import type { Run } from '../../core/runs/run';
 
 const pct = (rate: number) => (Number.isFinite(rate) ? `${(rate * 100).toFixed(1)}%` : '—');
 

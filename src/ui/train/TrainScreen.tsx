@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { loadCheckpointBytes, storageUse } from '../../storage/runStorage';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
-import { useTrainStore, type Run } from '../../state/trainStore';
+import type { Run } from '../../core/runs/run';
+import { useTrainStore } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { downloadBlob, downloadText } from '../common/download';
 import { metricsToCsv } from '../../core/runs/metricsExport';
@@ -213,10 +213,11 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
 /** Everything a run produced, as files: metrics (CSV, JSON), its configuration, its newest checkpoint. */
 function RunExports({ run }: { run: Run }) {
   const [problem, setProblem] = useState<string>();
+  const checkpointBytes = useTrainStore((s) => s.checkpointBytes);
   const { lastCheckpoint: _bytes, ...record } = run;
   const downloadCheckpoint = async () => {
     try {
-      const bytes = run.lastCheckpoint?.bytes ?? (await loadCheckpointBytes(run.id))?.bytes;
+      const bytes = await checkpointBytes(run);
       if (!bytes) throw new Error('this run has no checkpoint yet (one is saved at every phase end)');
       const step = run.lastCheckpoint?.step ?? run.checkpointStep;
       downloadBlob(`${run.id}-step${step}.safetensors`, new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
@@ -254,10 +255,11 @@ function RunList({ runs }: { runs: Run[] }) {
   const activeRunId = useTrainStore((s) => s.activeRunId);
   const resumeRun = useTrainStore((s) => s.resumeRun);
   const deleteRun = useTrainStore((s) => s.deleteRun);
+  const storageUse = useTrainStore((s) => s.storageUse);
   const [use, setUse] = useState<string>();
   useEffect(() => {
     void storageUse().then((u) => u && setUse(`${(u.usage / 2 ** 20).toFixed(1)} MB used of ${(u.quota / 2 ** 30).toFixed(1)} GB allowed`));
-  }, [runs.length]);
+  }, [runs.length, storageUse]);
   return (
     <section className="panel" aria-label="Runs">
       <div className="panel-head">

@@ -4,7 +4,7 @@ import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
 import { useModelStore } from '../../state/modelStore';
 import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
-import type { BackendPreference } from '../../worker/backends';
+import type { BackendPreference } from '../../core/runs/settings';
 import { numberProblem } from './numberInput';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [

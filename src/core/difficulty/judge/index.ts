@@ -5,4 +5,4 @@ export * from './client';
 export * from './cache';
 export * from './estimate';
 export * from './judgeScorer';
-export { JUDGE_SCORER_ENTRY, JUDGE_ON_DEMAND_NOTE } from './entry';
+export { JUDGE_ON_DEMAND_SCORER, JUDGE_ON_DEMAND_NOTE } from './entry';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileRole, folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from './hfFileSet';
+import { fileRole, folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from './fileSet';
 
 describe('hfFileSet', () => {
   it('gives every file of a Hub folder its role', () => {

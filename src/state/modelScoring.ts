@@ -2,9 +2,9 @@
  * The words and small rules of the model-based scorers' panel (IFD, response loss), apart from React so they can
  * be tested.
  */
-import { IFD_SCORER_NAME, RESPONSE_LOSS_SCORER_NAME } from '../../core/difficulty/ifdEntry';
-import type { ScoreSet } from '../../worker/dataProtocol';
-import type { ModelScorerId } from '../../worker/scoringProtocol';
+import { IFD_SCORER_NAME, RESPONSE_LOSS_SCORER_NAME, type ModelScorerId } from '../core/difficulty/ifdEntry';
+import type { ScoreSet } from '../core/difficulty/scoreSet';
+
 
 /** Why the panel refuses to run without a pretrained model. */
 export const PRETRAINED_MODEL_NEEDED =

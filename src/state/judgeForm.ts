@@ -14,9 +14,9 @@ import {
   type JudgePrompt,
   type JudgeRunResult,
   type JudgeSettings,
-} from '../../core/difficulty/judge';
-import type { InstructionRecord } from '../../core/data/record';
-import type { ScoreSet } from '../../worker/dataProtocol';
+} from '../core/difficulty/judge';
+import type { InstructionRecord } from '../core/data/record';
+import type { ScoreSet } from '../core/difficulty/scoreSet';
 
 export interface JudgeForm {
   baseUrl: string;

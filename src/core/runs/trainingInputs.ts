@@ -1,0 +1,21 @@
+import type { InstructionRecord } from '../data/record';
+import type { PhasePlan } from '../phases/plan';
+import { shareOfEachPhase } from '../train/arms';
+import type { HeldOutRecord } from '../train/runner';
+
+export interface TrainingInputs {
+  phases: InstructionRecord[][];
+  heldOut: HeldOutRecord[];
+}
+
+/**
+ * The training inputs a plan defines: each phase's training records (the first `share` of each), and the held-out
+ * records with their bucket (always all of them, so runs with different shares are scored on the same set).
+ */
+export function trainingInputs(plan: PhasePlan, records: readonly InstructionRecord[], share = 1): TrainingInputs {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const pick = (ids: readonly string[]) => ids.map((id) => byId.get(id)!).filter(Boolean);
+  const phases = shareOfEachPhase(plan.phases.map((p) => pick(p.recordIds)), share);
+  const heldOut: HeldOutRecord[] = plan.phases.flatMap((p) => pick(p.heldOutIds).map((record) => ({ record, bucket: String(p.index) })));
+  return { phases, heldOut };
+}

@@ -1,0 +1,23 @@
+import { GPT_PRESETS } from '../core/model/config';
+import type { TrainSettings } from '../core/runs/settings';
+import { loadModelFiles } from '../storage/modelStorage';
+import type { ModelSource } from '../worker/trainProtocol';
+
+/** The weights a new run starts from, fetched or read where they live. */
+export async function modelSourceFor(settings: TrainSettings): Promise<ModelSource> {
+  const ref = settings.model;
+  if (!ref) return { kind: 'random', config: { ...GPT_PRESETS[settings.preset], vocabSize: 0 }, seed: settings.seed };
+  if (ref.kind === 'base') {
+    const response = await fetch(ref.url).catch((error: Error) => {
+      throw new Error(`Could not fetch the base model ${ref.name} (${error.message}).`);
+    });
+    if (!response.ok) throw new Error(`Could not fetch the base model ${ref.name} (HTTP ${response.status} for ${ref.url}).`);
+    return { kind: 'checkpoint', bytes: await response.arrayBuffer(), resume: false, name: ref.name };
+  }
+  if (ref.kind === 'hf') {
+    const stored = await loadModelFiles(ref.id);
+    if (!stored) throw new Error(`The imported model ${ref.name} is no longer in this browser: import its files again on the Train screen.`);
+    return { kind: 'hf', files: stored.files, prune: ref.prune, name: ref.name, maxContext: stored.meta.maxContext };
+  }
+  throw new Error(`Models of kind "${(ref as { kind: string }).kind}" cannot be loaded by this version of the studio.`);
+}

@@ -1,0 +1,198 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { makeRecord } from '../core/phases/testing';
+import { planByCutoffs } from '../core/phases/plan';
+import type { StoredDataset } from '../core/data/storedDataset';
+import type { Run } from '../core/runs/run';
+import { DEFAULT_TRAIN_SETTINGS, DEMO_HYPER } from '../core/runs/settings';
+import type { TrainRequest, TrainResponse } from '../worker/trainProtocol';
+
+// The store's edges: the training worker and IndexedDB. Both are replaced, so the store's own logic runs in Node.
+const worker = vi.hoisted(() => ({
+  starts: [] as { request: Extract<TrainRequest, { type: 'start' }>; reply: (m: TrainResponse) => void }[],
+  sent: [] as Exclude<TrainRequest, { type: 'start' }>[],
+}));
+const saved = vi.hoisted(() => ({ runs: [] as Run[], checkpoints: [] as { runId: string; slot: string; step: number }[], deleted: [] as string[], stored: [] as Run[] }));
+
+vi.mock('../worker/trainClient', () => ({
+  trainClient: {
+    start: (request: Extract<TrainRequest, { type: 'start' }>, reply: (m: TrainResponse) => void) => worker.starts.push({ request, reply }),
+    send: (request: Exclude<TrainRequest, { type: 'start' }>) => worker.sent.push(request),
+  },
+}));
+vi.mock('../storage/runStorage', () => ({
+  saveRun: async (run: Run) => void saved.runs.push(run),
+  loadRuns: async () => saved.stored,
+  saveCheckpointBytes: async (c: { runId: string; slot: string; step: number }) => void saved.checkpoints.push({ runId: c.runId, slot: c.slot, step: c.step }),
+  loadCheckpointBytes: async () => undefined,
+  deleteRun: async (id: string) => void saved.deleted.push(id),
+  storageUse: async () => undefined,
+}));
+
+const { useTrainStore } = await import('./trainStore');
+const initial = useTrainStore.getState();
+
+const records = Array.from({ length: 40 }, (_, i) => ({ ...makeRecord(`r${i}`), score: 1 + (i % 5) }));
+const dataset: StoredDataset = {
+  fileName: 'demo.json',
+  byteSize: 1,
+  contentHash: 'h',
+  format: 'alpaca-json',
+  formatLabel: 'Alpaca',
+  loadedAt: 0,
+  records,
+  report: { total: 40, valid: 40, issues: [] } as unknown as StoredDataset['report'],
+  scoreSets: [],
+};
+const plan = planByCutoffs(records, Float64Array.from(records, (r) => r.score!), [2.5], { scorerId: 'field', heldOut: { fraction: 0.1, seed: 1 } });
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const run = (i = 0) => useTrainStore.getState().runs[i]!;
+
+beforeEach(() => {
+  useTrainStore.setState(initial, true);
+  worker.starts.length = 0;
+  worker.sent.length = 0;
+  saved.runs.length = 0;
+  saved.checkpoints.length = 0;
+  saved.deleted.length = 0;
+  saved.stored = [];
+});
+
+describe('train store settings', () => {
+  it('updates settings and the recipe, and records that a model was chosen', () => {
+    const s = useTrainStore.getState();
+    s.update({ seed: 7 });
+    s.updateHyper({ lr: 5e-4 });
+    expect(useTrainStore.getState().settings).toMatchObject({ seed: 7, hyper: { ...DEFAULT_TRAIN_SETTINGS.hyper, lr: 5e-4 } });
+    expect(useTrainStore.getState().modelChosen).toBe(false);
+    s.chooseModel({ preset: 'tiny' });
+    expect(useTrainStore.getState()).toMatchObject({ modelChosen: true, settings: { preset: 'tiny' } });
+  });
+
+  it('adopts the base model with the fine-tuning rate, keeping a rate the person typed, and never over a chosen model', () => {
+    useTrainStore.getState().adoptBaseModel();
+    expect(useTrainStore.getState().settings).toMatchObject({ model: { kind: 'base' }, hyper: { lr: DEMO_HYPER.lr } });
+
+    useTrainStore.setState(initial, true);
+    useTrainStore.getState().updateHyper({ lr: 3e-3 });
+    useTrainStore.getState().adoptBaseModel();
+    expect(useTrainStore.getState().settings.hyper.lr).toBe(3e-3);
+
+    useTrainStore.setState(initial, true);
+    useTrainStore.getState().chooseModel({ preset: 'micro' });
+    useTrainStore.getState().adoptBaseModel();
+    expect(useTrainStore.getState().settings.model).toBeUndefined();
+  });
+
+  it('replaces every setting at once from a shared configuration', () => {
+    const settings = { ...DEFAULT_TRAIN_SETTINGS, seed: 42, maxSteps: 10 };
+    useTrainStore.getState().replaceSettings(settings);
+    expect(useTrainStore.getState()).toMatchObject({ settings, modelChosen: true });
+  });
+});
+
+describe('train store queue', () => {
+  it('queues one run per arm and seed, saves them, and starts only the first', async () => {
+    useTrainStore.getState().queue([{ kind: 'easy-to-hard' }, { kind: 'one-off' }], [1, 2], plan, dataset);
+    await flush();
+    const runs = useTrainStore.getState().runs;
+    expect(runs.map((r) => [r.settings.arm.kind, r.settings.seed])).toEqual([
+      ['easy-to-hard', 1],
+      ['easy-to-hard', 2],
+      ['one-off', 1],
+      ['one-off', 2],
+    ]);
+    expect(runs.every((r) => r.label.endsWith(`seed ${r.settings.seed}`))).toBe(true);
+    expect(runs.map((r) => r.status)).toEqual(['starting', 'queued', 'queued', 'queued']);
+    expect(useTrainStore.getState().activeRunId).toBe(runs[0]!.id);
+    expect(worker.starts).toHaveLength(1);
+    const { request } = worker.starts[0]!;
+    expect(request).toMatchObject({ runId: runs[0]!.id, model: { kind: 'random' }, config: { seed: 1, arm: { kind: 'easy-to-hard' } } });
+    expect(request.phases.flat().length + request.heldOut.length).toBe(40);
+    expect(runs[0]!.dataKey).toMatchObject({ fileName: 'demo.json', contentHash: 'h', scorerId: 'field', cutoffs: [2.5] });
+    expect(new Set(saved.runs.map((r) => r.id))).toEqual(new Set(runs.map((r) => r.id)));
+    expect(saved.runs.some((r) => 'lastCheckpoint' in r)).toBe(false);
+  });
+
+  it('folds worker messages into the run, saves checkpoints, and starts the next run when one finishes', async () => {
+    useTrainStore.getState().queue([{ kind: 'easy-to-hard' }], [1, 2], plan, dataset);
+    await flush();
+    const { reply, request } = worker.starts[0]!;
+    const id = request.runId;
+    reply({ type: 'backend', runId: id, choice: { name: 'cpu', reason: 'asked for', skipped: [] } });
+    reply({
+      type: 'event',
+      runId: id,
+      event: { type: 'step', phase: 0, step: 2, stepInPhase: 2, loss: 2, losses: [2.5, 1.5], lr: 1e-3, gradNorm: 1, tokensSeen: 64, tokensPerSec: 100, elapsedMs: 50 },
+    });
+    expect(run()).toMatchObject({ status: 'running', backend: { name: 'cpu' }, tokensPerSec: 100 });
+    expect(run().points.map((p) => p.loss)).toEqual([2.5, 1.5]);
+
+    const bytes = new Uint8Array([9]);
+    const cursor = { stage: 1, stepInStage: 0, position: 0, globalStep: 2 } as never;
+    reply({ type: 'event', runId: id, event: { type: 'checkpoint', reason: 'phase-end', phase: 0, step: 2, cursor, bytes } });
+    await flush();
+    expect(saved.checkpoints).toEqual([
+      { runId: id, slot: 'latest', step: 2 },
+      { runId: id, slot: 'phase-1', step: 2 },
+    ]);
+    expect(run()).toMatchObject({ lastCheckpoint: { step: 2, reason: 'phase-end' }, checkpointStep: 2 });
+
+    const summary = { status: 'done' } as Extract<TrainResponse, { type: 'finished' }>['summary'];
+    reply({ type: 'finished', runId: id, summary, memory: { numTensors: 0, numBytes: 0 } });
+    await flush();
+    expect(run(0)).toMatchObject({ status: 'done', leftoverTensors: 0 });
+    expect(run(1).status).toBe('starting');
+    expect(worker.starts.map((s) => s.request.runId)).toEqual([id, run(1).id]);
+  });
+
+  it('pauses, resumes and stops through the worker; stop also stops what is queued', async () => {
+    useTrainStore.getState().queue([{ kind: 'easy-to-hard' }], [1, 2], plan, dataset);
+    await flush();
+    const s = useTrainStore.getState();
+    s.pause();
+    expect(run(0).status).toBe('paused');
+    s.resume();
+    expect(run(0).status).toBe('running');
+    s.stop();
+    expect(worker.sent.map((m) => m.type)).toEqual(['pause', 'resume', 'stop']);
+    expect(run(1).status).toBe('stopped');
+  });
+});
+
+describe('train store history', () => {
+  it('restores saved runs, marking the ones that were still going as interrupted', async () => {
+    const base = { label: 'x', settings: DEFAULT_TRAIN_SETTINGS, dataKey: { fileName: 'd', scorerId: 'field', cutoffs: [], heldOutFraction: 0.1, heldOutSeed: 1, trainRecords: 1, heldOutRecords: 1 }, points: [], evals: [], phases: [], totalSteps: 0 };
+    saved.stored = [
+      { ...base, id: 'b', status: 'running', startedAt: 2 },
+      { ...base, id: 'a', status: 'done', startedAt: 1 },
+    ];
+    await useTrainStore.getState().restoreRuns();
+    expect(useTrainStore.getState().runs.map((r) => [r.id, r.status])).toEqual([
+      ['a', 'done'],
+      ['b', 'interrupted'],
+    ]);
+    expect(saved.runs.map((r) => [r.id, r.status])).toEqual([['b', 'interrupted']]);
+  });
+
+  it('deletes a run that is not training, here and in storage', async () => {
+    useTrainStore.getState().queue([{ kind: 'easy-to-hard' }], [1, 2], plan, dataset);
+    await flush();
+    const [active, queued] = useTrainStore.getState().runs;
+    await useTrainStore.getState().deleteRun(active!.id);
+    await useTrainStore.getState().deleteRun(queued!.id);
+    expect(useTrainStore.getState().runs.map((r) => r.id)).toEqual([active!.id]);
+    expect(saved.deleted).toEqual([queued!.id]);
+  });
+
+  it('refuses to resume a run on other data, and says why', async () => {
+    useTrainStore.setState({ runs: [{ ...(await queuedRun()), status: 'interrupted' }], activeRunId: undefined });
+    await useTrainStore.getState().resumeRun(run().id, plan, { ...dataset, contentHash: 'other' });
+    expect(useTrainStore.getState().notice).toMatch(/trained on demo.json with other phases/);
+  });
+});
+
+async function queuedRun(): Promise<Run> {
+  useTrainStore.getState().queue([{ kind: 'easy-to-hard' }], [1], plan, dataset);
+  await flush();
+  return run();
+}
