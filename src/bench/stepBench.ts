@@ -420,23 +420,3 @@ export async function timeOpsInterleaved(ops: { name: string; f: () => tf.Tensor
   return out;
 }
 
-/**
- * Median time of `f` (which must return a tensor; it is read back, so GPU work is included) over `runs` runs after
- * `warmup` untimed ones. A thrown error is reported, not propagated: "this path does not exist here" is a result.
- */
-export async function timeOp(name: string, f: () => tf.Tensor, runs = 5, warmup = 1): Promise<OpTiming> {
-  const backend = tf.getBackend();
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < warmup + runs; i++) {
-      const t0 = now();
-      const out = f();
-      await out.data();
-      out.dispose();
-      if (i >= warmup) times.push(now() - t0);
-    }
-  } catch (e) {
-    return { name, backend, ms: NaN, runs: times, error: e instanceof Error ? e.message : String(e) };
-  }
-  return { name, backend, ms: median(times), runs: times };
-}

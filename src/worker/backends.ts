@@ -16,7 +16,6 @@ import type { AdapterSummary, BackendChoice, BackendName } from '../core/runs/ba
 import type { BackendPreference } from '../core/runs/settings';
 
 export type { AdapterSummary, BackendChoice, BackendName, BackendPreference };
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 // webgpu's AddN binds every input in one shader; past the device's storage-buffer limit (8 by default) the pipeline is
 // invalid and WebGPU silently drops the whole command batch (stale results, NaN losses). Sum in chunks instead.

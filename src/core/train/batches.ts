@@ -207,8 +207,3 @@ export class BatchBuilder {
     return b;
   }
 }
-
-/** Number of batches of size B needed for n examples when the last one is padded. */
-export function batchesFor(n: number, batchSize: number): number {
-  return Math.ceil(n / batchSize);
-}

@@ -33,7 +33,6 @@ type Piece = { text: string; trained?: boolean } | { eos: true; trained?: boolea
  * around them.
  */
 interface TemplateDef {
-  label: string;
   prompt(r: TemplateInput): Piece[];
 }
 
@@ -48,7 +47,6 @@ const EOS: Piece = { eos: true };
 const TEMPLATES: Record<TemplateName, TemplateDef> = {
   // `<bos>User: u1<eos>\nAssistant: a1<eos>\nUser: u2<eos>\nAssistant: ` — every turn closed by `<eos>`.
   paper: {
-    label: 'Paper (User / Assistant)',
     prompt: (r) => [
       ...(r.history ?? []).flatMap((x, k): Piece[] => [
         { text: `${k > 0 ? '\n' : ''}User: ${x.user}` },
@@ -65,7 +63,6 @@ const TEMPLATES: Record<TemplateName, TemplateDef> = {
   // As LLaMA-Factory's "alpaca" template: the head once, then "### Instruction / ### Response" per exchange, each
   // answer closed by `<eos>` and a blank line.
   alpaca: {
-    label: 'Alpaca (### Instruction / ### Response)',
     prompt: (r) => [
       { text: r.input ? ALPACA_HEAD_INPUT : ALPACA_HEAD },
       ...(r.history ?? []).flatMap((x): Piece[] => [
@@ -82,10 +79,6 @@ const TEMPLATES: Record<TemplateName, TemplateDef> = {
     ],
   },
 };
-
-export function templateLabel(name: TemplateName): string {
-  return TEMPLATES[name].label;
-}
 
 function def(name: TemplateName): TemplateDef {
   const d = TEMPLATES[name];
