@@ -21,6 +21,7 @@ import { evaluateHeldOut } from '../src/core/eval/heldOutLoss';
 import { saveCheckpoint } from '../src/core/model/checkpoint';
 import { countGptParams, GPT_PRESETS, validateGptConfig, type GptConfig, type GptPresetName, type GptShape } from '../src/core/model/config';
 import { decayMask, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../src/core/model/gpt';
+import { PAPER_HYPER } from '../src/core/train/events';
 import { AdamW, lossAndGrads } from '../src/core/train/optimizer';
 import { lrAt } from '../src/core/train/schedule';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
@@ -128,7 +129,9 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
       `(${(countGptParams(config) / 1e6).toFixed(3)}M parameters); ${o.steps} steps of ${B} × ${T} tokens; backend ${tf.getBackend()}`,
   );
   const params = initGptParams(config, o.seed);
-  const opt = new AdamW(params, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: o.weightDecay, clipNorm: 1, decay: decayMask });
+  // The paper's AdamW (β, ε, clip) for pretraining too; only the decay is this script's own setting.
+  const { beta1, beta2, eps, clipNorm } = PAPER_HYPER;
+  const opt = new AdamW(params, { beta1, beta2, eps, weightDecay: o.weightDecay, clipNorm, decay: decayMask });
   const stream = new PackedStream(tokenizer, o.corpusSeed);
   const evalStream = new PackedStream(tokenizer, o.corpusSeed + 1);
   const evalRows = Array.from({ length: o.evalRows }, () => evalStream.next(T + 1));

@@ -5,12 +5,13 @@
  *
  *   rowSum[b] = Σ_t mask[b, t] · (logSumExp(logits[b, t, :]) − logits[b, t, targets[b, t]])
  *
- * The same per-position cross-entropy as `sparseCrossEntropy` (which training uses, and which only returns the
- * masked mean of a whole batch): the label's logit by a 1-D gather, no one-hot. Forward only, for evaluation.
+ * The per-position cross-entropy is `tokenCrossEntropy`, the forward of the training loss `sparseCrossEntropy`
+ * (which returns only the masked mean of a whole batch). Forward only, for evaluation.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { gptLogits, type GptParams } from '../model/gpt';
+import { tokenCrossEntropy } from '../ops/sparseCrossEntropy';
 
 export interface LossModel {
   config: GptConfig;
@@ -29,8 +30,6 @@ export function rowLossSums(model: LossModel, batch: RowBatch, rows: number, wid
   const V = model.config.vocabSize;
   const N = rows * width;
   const logits = tf.reshape(gptLogits(model.config, model.params, tf.tensor2d(batch.ids, [rows, width], 'int32')), [N, V]) as tf.Tensor2D;
-  const flatIndex = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), tf.tensor1d(batch.targets, 'int32'));
-  const labelLogit = tf.gather(tf.reshape(logits, [N * V]), flatIndex);
-  const ce = tf.sub(tf.logSumExp(logits, 1), labelLogit);
+  const ce = tokenCrossEntropy(logits, tf.tensor1d(batch.targets, 'int32'));
   return tf.sum(tf.reshape(tf.mul(ce, tf.tensor1d(batch.mask, 'float32')), [rows, width]), 1) as tf.Tensor1D;
 }

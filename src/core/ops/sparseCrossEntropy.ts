@@ -12,6 +12,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** logSumExp per row and ce_i = lse_i − logits_i[label_i], the label's logit by a 1-D gather at row·V + label. */
+function tokenCrossEntropyParts(logits: tf.Tensor2D, labels: tf.Tensor1D): { lse: tf.Tensor1D; ce: tf.Tensor1D } {
+  const [n, vocab] = logits.shape;
+  const flatIndex = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(vocab, 'int32')), labels);
+  const labelLogit = tf.gather(tf.reshape(logits, [n * vocab]), flatIndex);
+  const lse = tf.logSumExp(logits, 1) as tf.Tensor1D;
+  return { lse, ce: tf.sub(lse, labelLogit) as tf.Tensor1D };
+}
+
+/**
+ * Cross-entropy of each position's label, [N], forward only: what evaluation sums per row (eval/rowLoss.ts). The
+ * same ops as the training loss below, so evaluation and training can never disagree on it.
+ */
+export function tokenCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+  return tokenCrossEntropyParts(logits, labels).ce;
+}
+
 /**
  * @param logits float32 [N, V]
  * @param labels int32 [N], each in [0, V) (not checked: that would need a GPU readback)
@@ -32,12 +49,7 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mas
     const z = logitsIn as tf.Tensor2D;
     const y = labelsIn as tf.Tensor1D;
     const m = tf.cast(maskIn as tf.Tensor1D, 'float32');
-    const rows = tf.range(0, n, 1, 'int32');
-    // The label's logit by a 1-D gather at row·V + label: the simplest gather every backend has.
-    const flatIndex = tf.add(tf.mul(rows, tf.scalar(vocab, 'int32')), y);
-    const labelLogit = tf.gather(tf.reshape(z, [n * vocab]), flatIndex);
-    const lse = tf.logSumExp(z, 1);
-    const ce = tf.sub(lse, labelLogit);
+    const { lse, ce } = tokenCrossEntropyParts(z, y);
     const count = tf.sum(m);
     const denom = tf.where(tf.greater(count, 0), count, tf.onesLike(count));
     const loss = tf.div(tf.sum(tf.mul(ce, m)), denom) as tf.Scalar;
