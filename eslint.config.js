@@ -75,6 +75,18 @@ const layerRules = [
   },
 ];
 
+/**
+ * Test support lives in `testing/` folders beside what it supports, and only tests (and other test support) import
+ * it. The layer blocks apply to every file; these copies, later in the list, replace their options for production
+ * files with the layer patterns plus this one (one rule's options are not merged across blocks).
+ */
+const TEST_FILES = ['**/*.test.ts', '**/testing/**'];
+const TESTING_ONLY = { regex: '(^|/)testing(/|$)', message: 'testing/ holds test support: only tests import it.' };
+const productionLayerRules = layerRules.map(({ files, rules }) => {
+  const [level, options] = rules['no-restricted-imports'];
+  return { files, ignores: TEST_FILES, rules: { 'no-restricted-imports': [level, { patterns: [...options.patterns, TESTING_ONLY] }] } };
+});
+
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'public', 'test-results', 'playwright-report', 'bench-results', '**/*.tmp.ts'] },
   {
@@ -93,6 +105,7 @@ export default tseslint.config(
   // Layers point down: ui → state → {storage, worker} → core. Each folder may import only the layers below it, so
   // the direction cannot rot; `src/layers.test.ts` lints deliberately wrong imports and expects these errors.
   ...layerRules,
+  ...productionLayerRules,
   {
     // The core runs in Node, in a worker and in the page: it must not reach for the DOM either.
     files: ['src/core/**/*.ts'],

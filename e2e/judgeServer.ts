@@ -2,7 +2,7 @@
  * The browser tests' judge: the unit tests' stub chat-completions server on 127.0.0.1, with CORS (the page calls it
  * from the studio's origin), seen through the few fields the browser tests look at.
  */
-import { startStubJudge } from '../src/core/difficulty/judge/testServer.node';
+import { startStubJudge } from '../src/core/difficulty/judge/testing/server';
 
 export interface JudgeRequest {
   n: number;

@@ -28,6 +28,8 @@ const wrong: [file: string, code: string, why: RegExp][] = [
   ['src/state/x.ts', "import * as tf from '@tensorflow/tfjs-core';\nexport const t = tf;\n", /tfjs stays out of the page/],
   ['src/ui/train/X.tsx', "import { loadRuns } from '../../storage/runStorage';\nexport const l = loadRuns;\n", /ui may import only state and core/],
   ['src/ui/X.tsx', "import { trainClient } from '../worker/trainClient';\nexport const c = trainClient;\n", /ui may import only state and core/],
+  ['src/core/data/x.ts', "import { utf8 } from './testing/fixtures';\nexport const u = utf8;\n", /only tests import it/],
+  ['src/state/x.ts', "import { ToyTokenizer } from '../core/train/testing/toyData';\nexport const t = ToyTokenizer;\n", /only tests import it/],
 ];
 
 const right: [file: string, code: string][] = [
@@ -35,6 +37,8 @@ const right: [file: string, code: string][] = [
   ['src/storage/x.ts', "import type { Run } from '../core/runs/run';\nexport type R = Run;\n"],
   ['src/worker/x.ts', "import { applyRunEvent } from '../core/runs/applyRunEvent';\nexport const a = applyRunEvent;\n"],
   ['src/state/x.ts', "import { saveRun } from '../storage/runStorage';\nimport { trainClient } from '../worker/trainClient';\nimport type { TrainResponse } from '../worker/trainProtocol';\nexport const s = [saveRun, trainClient];\nexport type T = TrainResponse;\n"],
+  ['src/core/data/x.test.ts', "import { utf8 } from './testing/fixtures';\nexport const u = utf8;\n"],
+  ['src/core/export/testing/x.ts', "import { makeRecord } from '../../phases/testing/records';\nexport const m = makeRecord;\n"],
   ['src/ui/train/X.tsx', "import { useTrainStore } from '../../state/trainStore';\nimport type { Run } from '../../core/runs/run';\nimport { Banner } from '../common/Banner';\nexport const u = [useTrainStore, Banner];\nexport type R = Run;\n"],
 ];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_JUDGE_PROMPT, estimateJudgeRun, judgeCacheKey, MemoryJudgeCache, runJudge, type JudgeRunResult } from '../core/difficulty/judge';
-import { makeRecord } from '../core/phases/testing';
+import { makeRecord } from '../core/phases/testing/records';
 import {
   API_KEY_STORAGE_KEY,
   DEFAULT_JUDGE_FORM,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredDataset } from '../core/data/storedDataset';
-import { makeRecord } from '../core/phases/testing';
+import { makeRecord } from '../core/phases/testing/records';
 import type { PhaseSettings } from '../core/runs/settings';
 
 const saved = vi.hoisted(() => ({ settings: [] as PhaseSettings[], fail: false }));

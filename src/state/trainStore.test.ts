@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { makeRecord } from '../core/phases/testing';
+import { makeRecord } from '../core/phases/testing/records';
 import { planByCutoffs } from '../core/phases/plan';
 import type { StoredDataset } from '../core/data/storedDataset';
 import type { Run } from '../core/runs/run';

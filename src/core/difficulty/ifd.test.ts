@@ -4,7 +4,7 @@ import { setNodeBackend } from '../kernels/nodeBackends';
 import type { GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { encodeExample } from '../train/template';
-import { rec, ToyTokenizer } from '../train/testing';
+import { rec, ToyTokenizer } from '../train/testing/toyData';
 import { mulberry32 } from '../util/random';
 import { measureResponseLosses, percentileScale, createIfdScorer, createResponseLossScorer, scoreIfd, type ScoringModel } from './ifd';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleScript } from './bundle';
 import { resolveScaleOut, type ExportFile } from './scaleOut';
-import { plan, recipe, tempDirsRemovedAfterAll } from './testing';
+import { plan, recipe, tempDirsRemovedAfterAll } from './testing/recipe';
 
 const tempDir = tempDirsRemovedAfterAll();
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { planByCutoffs } from '../phases/plan';
-import { makeRecord } from '../phases/testing';
+import { makeRecord } from '../phases/testing/records';
 import { DATASET_INFO_COLUMN_KEYS } from './llamaFactoryFields';
 import { scaleOutRecipe } from './scaleOut';
-import type { DatasetInfo } from './testing';
+import type { DatasetInfo } from './testing/recipe';
 
 describe('dataset_info.json for conversations', () => {
   it('names the history column exactly for the files that hold a conversation (and the one-off that mixes them)', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flatDownloadName } from './bundle';
 import { resolveScaleOut } from './scaleOut';
-import { byName, plan, recipe, tempDirsRemovedAfterAll } from './testing';
+import { byName, plan, recipe, tempDirsRemovedAfterAll } from './testing/recipe';
 
 const tempDir = tempDirsRemovedAfterAll();
 

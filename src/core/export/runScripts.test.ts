@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { shellWord } from './runScripts';
 import { DEFAULT_BASE_MODEL, DONE_MARKER, resolveScaleOut } from './scaleOut';
-import { byName, plan, recipe, tempDirsRemovedAfterAll, writeTree } from './testing';
+import { byName, plan, recipe, tempDirsRemovedAfterAll, writeTree } from './testing/recipe';
 
 const tempDir = tempDirsRemovedAfterAll();
 

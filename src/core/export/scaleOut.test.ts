@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { phaseJsonlFiles } from '../phases/export';
 import { DATASET_INFO_COLUMN_KEYS, DATASET_INFO_KEYS, DEEPSPEED_KEYS, LLAMA_FACTORY_TRAIN_KEYS } from './llamaFactoryFields';
 import { planByCutoffs } from '../phases/plan';
-import { makeRecords } from '../phases/testing';
+import { makeRecords } from '../phases/testing/records';
 import { DEFAULT_BASE_MODEL, PAPER_HYPER, resolveScaleOut, scaleOutRecipe } from './scaleOut';
-import { byName, parseYamlBothVersions, plan, pyyamlLoad, recipe, records, scores, yamlOf, type DatasetInfo } from './testing';
+import { byName, parseYamlBothVersions, plan, pyyamlLoad, recipe, records, scores, yamlOf, type DatasetInfo } from './testing/recipe';
 
 describe('scale-out recipe: files and values', () => {
   const files = recipe();

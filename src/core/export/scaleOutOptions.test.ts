@@ -3,7 +3,7 @@ import { planByCutoffs } from '../phases/plan';
 import { flatDownloadName } from './bundle';
 import { scaleOutRecipe } from './scaleOut';
 import { resolveScaleOut, ScaleOutError, type ScaleOutOptions } from './scaleOutOptions';
-import { plan, recipe, records } from './testing';
+import { plan, recipe, records } from './testing/recipe';
 
 describe('scale-out options', () => {
   it('makes names safe and never puts "__" in a path, so flat download names can be undone', () => {

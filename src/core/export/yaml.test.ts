@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlBothVersions, pyyamlLoad } from './testing';
+import { parseYamlBothVersions, pyyamlLoad } from './testing/recipe';
 import { doubleQuote, emitYaml, emitYamlMapping, formatNumber, needsQuotes } from './yaml';
 
 /** Strings that a YAML 1.1 or 1.2 parser would read as something else if written bare. */

@@ -17,7 +17,7 @@ import {
   type GptForwardOptions,
   type GptParams,
 } from './gpt';
-import { referenceForward, referenceLoss, type PlainParams } from './referenceForward';
+import { referenceForward, referenceLoss, type PlainParams } from './testing/referenceForward';
 import { randomizeGptParams } from './testing/randomParams';
 
 const TINY: GptConfig = {

@@ -13,7 +13,7 @@
  * forward + backward of our gpt.ts measured with `tf.profile` (cpu backend: the same graph and tape as webgpu),
  * least-squares fitted over 13 shapes (L 1–4, C 32–64, F 4C–8C, H 2–8, T 32–128, B 2–12, V 50–8000; the fit was
  * 80.4, 32.1, 7.2, 5.0, 22.3, 3.9 and predicts every shape within 3%), then rounded. Re-fit with
- * `npx tsx src/core/model/memoryEstimate.calibrate.node.ts` after changing the graph; memoryEstimate.test.ts
+ * `npx tsx cli/calibrate-memory-estimate.ts` after changing the graph; memoryEstimate.test.ts
  * re-measures three shapes. The logits term is the [B·T, V] logits and four same-size
  * tensors of the loss and its gradient; at BPE vocabularies it is usually the largest term. On webgpu the
  * embedding gradient may add a one-hot [B·T, V] of at most 16 MiB (ops/embedding.ts).

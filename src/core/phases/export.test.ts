@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportPhasePlan, hasHistory, planJsonFile, safeBaseName } from './export';
 import { planByCutoffs } from './plan';
-import { makeRecord } from './testing';
+import { makeRecord } from './testing/records';
 
 const records = [
   makeRecord('a', 'say hi', '', 'hi'),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hashUnit } from '../util/hash';
 import { DEFAULT_HELD_OUT, heldOutQuota, pickHeldOut, resolveHeldOutOptions } from './heldOut';
 import { planByCutoffs } from './plan';
-import { makeRecords } from './testing';
+import { makeRecords } from './testing/records';
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `r${i}`);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CUTOFFS, phaseOf, phaseRanges, PhasePlanError, planByCutoffs, planByQuantiles, quantileCutoffs, validateCutoffs } from './plan';
-import { makeRecord, makeRecords } from './testing';
+import { makeRecord, makeRecords } from './testing/records';
 
 const opts = { scorerId: 'field', heldOut: { fraction: 0 } };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planByCutoffs } from './plan';
 import { promptChars } from './stats';
-import { makeRecord } from './testing';
+import { makeRecord } from './testing/records';
 
 describe('promptChars', () => {
   it('counts instruction, plus newline and input when there is one', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportPhasePlan } from './export';
 import { planByCutoffs } from './plan';
-import { makeRecords } from './testing';
+import { makeRecords } from './testing/records';
 import { planWarnings } from './warnings';
 
 describe('planWarnings', () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../util/random';
 import { BYTE_TO_CHAR, BpeTokenizer, GPT2_BYTE_ORDER, gpt2PreTokenize } from './bpe';
 import { bpeFromTokenizerJson, bpeFromVocabMerges } from './bpeFromFiles';
-import { gpt2Files, gpt2Tokenizer, tiktokenGpt2 } from './bpeGpt2.node';
+import { gpt2Files, gpt2Tokenizer, tiktokenGpt2 } from './testing/gpt2';
 import { PrunedTokenizer } from './bpePruned';
 import { mergesText, tokenizerJsonObject } from './bpeToFiles';
 import { tokenizerFromJSON } from './fromJSON';

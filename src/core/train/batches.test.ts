@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchBuilder, fitToContext, pretokenize, scoredTokens } from './batches';
 import type { EncodedExample } from './template';
-import { rec, ToyTokenizer } from './testing';
+import { rec, ToyTokenizer } from './testing/toyData';
 
 const tok = new ToyTokenizer();
 const ex = (prompt: number[], response: number[]): EncodedExample => ({ ids: [...prompt, ...response], promptLength: prompt.length });

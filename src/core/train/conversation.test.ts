@@ -9,7 +9,7 @@ import type { Exchange, InstructionRecord } from '../data/record';
 import { jsonl, utf8 } from '../data/testing/fixtures';
 import { BatchBuilder, finalResponseOnly, fitToContext, pretokenize } from './batches';
 import { encodeExample, encodePrompt, renderTemplate, responseMask, TEMPLATE_NAMES, type TemplateName } from './template';
-import { ToyTokenizer } from './testing';
+import { ToyTokenizer } from './testing/toyData';
 
 const tok = new ToyTokenizer();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from './runFile';
 import { PAPER_HYPER } from './events';
-import { rec } from './testing';
+import { rec } from './testing/toyData';
 
 describe('parseTrainFile', () => {
   it('fills defaults: paper hyper-parameters, cut-offs 1.5/3.5, one-off vs easy→hard', () => {

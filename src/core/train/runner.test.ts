@@ -7,7 +7,7 @@ import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { BatchBuilder, pretokenize } from './batches';
 import { PAPER_HYPER, type Hyper, type RunConfig, type RunEvent } from './events';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from './runner';
-import { rec } from './testing';
+import { rec } from './testing/toyData';
 
 // Micro GPT (2 layers, width 32, context 32) on the wasm backend: every test here trains for real, in seconds.
 const easy = Array.from({ length: 8 }, (_, i) => rec(`e${i}`, `say ${i}`, `ok ${'abcdefgh'[i]}`, '', 1));

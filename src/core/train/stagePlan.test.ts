@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildArm } from './arms';
 import { PAPER_HYPER, type RunConfig } from './events';
 import { planStages, stepRows } from './stagePlan';
-import { rec, ToyTokenizer } from './testing';
+import { rec, ToyTokenizer } from './testing/toyData';
 
 const tok = new ToyTokenizer();
 const phases = [Array.from({ length: 5 }, (_, i) => rec(`a${i}`, `a${i}`, 'x')), Array.from({ length: 3 }, (_, i) => rec(`b${i}`, `b${i}`, 'yy'))];

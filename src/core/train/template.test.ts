@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeExample, encodePrompt, fittingContextLength, renderTemplate, responseMask } from './template';
-import { rec, ToyTokenizer } from './testing';
+import { rec, ToyTokenizer } from './testing/toyData';
 
 const tok = new ToyTokenizer();
 

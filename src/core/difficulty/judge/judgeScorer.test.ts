@@ -1,5 +1,5 @@
 /**
- * The judge end to end against a real HTTP server on 127.0.0.1 that speaks chat completions (testServer.node.ts).
+ * The judge end to end against a real HTTP server on 127.0.0.1 that speaks chat completions (testing/server.ts).
  * Timeouts and backoffs are shortened so the whole file runs in about a second.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import {
   type JudgeProgress,
   type JudgeSettings,
 } from './judgeScorer';
-import { markerOf, startStubJudge, type StubAnswer, type StubRequest, type StubServer } from './testServer.node';
+import { markerOf, startStubJudge, type StubAnswer, type StubRequest, type StubServer } from './testing/server';
 
 const records = (n: number): InstructionRecord[] =>
   Array.from({ length: n }, (_, i) => ({ id: `r${i}`, instruction: `Do task rec#${i}.`, input: i % 2 ? `data ${i}` : '', output: `answer ${i}`, meta: {} }));

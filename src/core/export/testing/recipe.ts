@@ -9,10 +9,10 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll } from 'vitest';
 import YAML from 'yaml';
-import { planByCutoffs } from '../phases/plan';
-import { makeRecord } from '../phases/testing';
-import { scaleOutRecipe, type ExportFile, type ScaleOutOptions } from './scaleOut';
-import type { YamlScalar, YamlValue } from './yaml';
+import { planByCutoffs } from '../../phases/plan';
+import { makeRecord } from '../../phases/testing/records';
+import { scaleOutRecipe, type ExportFile, type ScaleOutOptions } from '../scaleOut';
+import type { YamlScalar, YamlValue } from '../yaml';
 
 /**
  * Parses `text` with the `yaml` package as YAML 1.1 (what PyYAML, and so LLaMA-Factory, reads) and as YAML 1.2, and

@@ -3,13 +3,13 @@
  * shapes with `tf.profile` (cpu backend) and fits peak ≈ a·L·B·T·C + b·L·B·T·F + c·L·B·H·T² + d·B·T·V + e·B·T·C + f·P
  * (floats) by least squares. Run after changing the model's graph (a fused kernel changes what the tape keeps):
  *
- *   npx tsx src/core/model/memoryEstimate.calibrate.node.ts
+ *   npx tsx cli/calibrate-memory-estimate.ts
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setNodeBackend } from '../kernels/nodeBackends';
-import { lossAndGrads } from '../train/optimizer';
-import { countGptParams, type GptConfig } from './config';
-import { disposeGptParams, gptLoss, initGptParams } from './gpt';
+import { setNodeBackend } from '../src/core/kernels/nodeBackends';
+import { lossAndGrads } from '../src/core/train/optimizer';
+import { countGptParams, type GptConfig } from '../src/core/model/config';
+import { disposeGptParams, gptLoss, initGptParams } from '../src/core/model/gpt';
 
 const SHAPES: [V: number, C: number, L: number, H: number, B: number, T: number, ratio: number][] = [
   [500, 32, 1, 2, 4, 32, 4],

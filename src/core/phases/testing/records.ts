@@ -1,4 +1,4 @@
-import type { InstructionRecord } from '../data/record';
+import type { InstructionRecord } from '../../data/record';
 
 /** A record with a given id and text sizes, for phase tests. */
 export function makeRecord(id: string, instruction = 'do it', input = '', output = 'done'): InstructionRecord {

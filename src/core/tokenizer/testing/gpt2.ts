@@ -8,7 +8,7 @@
  */
 import { Tiktoken } from 'js-tiktoken/lite';
 import gpt2Ranks from 'js-tiktoken/ranks/gpt2';
-import { BYTE_TO_CHAR, BpeTokenizer, END_OF_TEXT } from './bpe';
+import { BYTE_TO_CHAR, BpeTokenizer, END_OF_TEXT } from '../bpe';
 
 export interface Gpt2Files {
   /** As in GPT-2's vocab.json: byte-level token string → id, `<|endoftext|>` included. */

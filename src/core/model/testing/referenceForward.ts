@@ -4,7 +4,7 @@
  * sharing no code with gpt.ts. It checks our tfjs model, and later the layouts of imported GPT-2 / GPT-Neo weights.
  * Slow (O(B·T²·C + B·T·C²) scalar loops): for tiny configs only.
  */
-import type { GptConfig } from './config';
+import type { GptConfig } from '../config';
 
 export interface PlainTensor {
   shape: readonly number[];

@@ -2,13 +2,13 @@
  * Timing check for the data layer (not a test): a ~50 MB, 52 000-record Alpaca dataset as a JSON array, as JSONL, as
  * PhasedSFT JSONL and as CSV, each through `parseDataset` (decode + sniff + read + validate) in a fresh Node process,
  * the way a worker sees one dropped file. Prints the cold first parse and the best of three more.
- *   npx tsx src/core/data/testing/timing.node.ts
+ *   npx tsx cli/time-data-readers.ts
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
-import { parseDataset } from '../parseDataset';
-import { alpacaRecords } from './fixtures';
+import { parseDataset } from '../src/core/data/parseDataset';
+import { alpacaRecords } from '../src/core/data/testing/fixtures';
 
 const N = 52_000;
 const FILES = ['alpaca_data.json', 'alpaca_data.jsonl', 'alpaca_scored.jsonl', 'alpaca.csv'];

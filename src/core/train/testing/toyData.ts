@@ -1,5 +1,5 @@
-import type { InstructionRecord } from '../data/record';
-import type { TokenizerLike } from './template';
+import type { InstructionRecord } from '../../data/record';
+import type { TokenizerLike } from '../template';
 
 /**
  * Test helpers shared by the train tests (not used by the app): a byte-level toy tokenizer with fixed special ids,
