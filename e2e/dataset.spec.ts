@@ -170,3 +170,27 @@ test('a storage failure is shown, and the dataset still loads for this session',
   await expect(banner).toContainText(/IndexedDB|storage/i);
   await expect(banner).toContainText(/will not survive a reload/);
 });
+
+test('a file with no usable record is refused whole, the dataset and its phases stay; a degenerate plan says so', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Try the demo dataset' }).click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  const before = await phaseTotals(page);
+
+  // Every row lacks its answer: before, this replaced the demo with an empty dataset.
+  await dropFile(page, 'answers-missing.jsonl', '{"instruction": "a"}\n{"instruction": "b"}\n{"instruction": "c"}\n');
+  await expect(page.getByTestId('load-error')).toContainText('has no usable record: all 3 rows were rejected');
+  await expect(page.getByTestId('load-error')).toContainText('missing output');
+  await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
+  expect(await phaseTotals(page)).toEqual(before);
+
+  // Cut-offs 1.1 and 1.2 leave phase 2 empty (the levels are whole numbers): the screen says so.
+  await expect(page.getByTestId('phase-plan-warning')).toHaveCount(0);
+  const first = page.getByRole('spinbutton', { name: 'Cut-off 1' });
+  await first.fill('1.1');
+  await first.press('Enter');
+  const second = page.getByRole('spinbutton', { name: 'Cut-off 2' });
+  await second.fill('1.2');
+  await second.press('Enter');
+  await expect(page.getByTestId('phase-plan-warning').first()).toContainText('Phase 2 is empty');
+});

@@ -254,3 +254,16 @@ test.describe('IFD', () => {
     await expect.poll(async () => (await phaseTotals(page)).reduce((a, b) => a + b, 0)).toBe(records.length);
   });
 });
+
+test('LLM judge: a key bound for another machine over plain http is warned about before anything is sent', async ({ page }) => {
+  await page.goto('/');
+  await dropRecords(page, demoSubset(4));
+  await openMoreScorers(page);
+  await page.getByLabel('Judge base URL').fill('http://judge.example.org/v1');
+  await page.getByLabel('Judge model').fill('m');
+  await expect(page.getByTestId('judge-insecure-key')).toHaveCount(0);
+  await page.getByLabel('Judge API key').fill('sk-test');
+  await expect(page.getByTestId('judge-insecure-key')).toContainText('The API key would travel unencrypted (http://) to judge.example.org');
+  await page.getByLabel('Judge base URL').fill('https://judge.example.org/v1');
+  await expect(page.getByTestId('judge-insecure-key')).toHaveCount(0);
+});

@@ -155,7 +155,13 @@ export function estimateSummary(e: JudgeEstimate): string {
 
 /** Cache keys of every record under these settings, in record order (what the IndexedDB cache is asked about). */
 export function judgeCacheKeys(records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[], settings: JudgeSettings): string[] {
-  const prefix = judgeKeyPrefix({ baseUrl: settings.baseUrl, model: settings.model, prompt: settings.prompt ?? DEFAULT_JUDGE_PROMPT });
+  const prefix = judgeKeyPrefix({
+    baseUrl: settings.baseUrl,
+    model: settings.model,
+    prompt: settings.prompt ?? DEFAULT_JUDGE_PROMPT,
+    temperature: settings.temperature,
+    maxTokens: settings.maxTokens,
+  });
   return records.map((r) => judgeKeyFor(prefix, r));
 }
 

@@ -4,6 +4,7 @@
  * this store saves runs (throttled) and checkpoints, and starts the next queued run when one ends.
  */
 import { create } from 'zustand';
+import { recordText } from '../core/data/lengths';
 import { GPT_PRESETS } from '../core/model/config';
 import type { PhasePlan } from '../core/phases/plan';
 import { dataKeyOf, sameData, UNFINISHED_STATUSES, type Run } from '../core/runs/run';
@@ -130,7 +131,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       // A pretrained model brings its own context: the worker fits the rows to the data, within the model's context.
       contextLength: settings.model ? 0 : shape.contextLength,
     };
-    const tokenizerTexts = [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)].map((r) => `${r.instruction}\n${r.input}\n${r.output}`);
+    const tokenizerTexts = [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)].map(recordText);
     tokenizerTexts.push('User: Assistant:\n');
     trainClient.start(
       {

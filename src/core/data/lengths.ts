@@ -18,3 +18,9 @@ export function responseChars(record: Pick<InstructionRecord, 'output' | 'histor
   for (const x of record.history ?? []) n += x.assistant.length;
   return n;
 }
+
+/** Every text of a record a model reads or writes, joined by newlines (e.g. for a character vocabulary). */
+export function recordText(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>): string {
+  const turns = (record.history ?? []).flatMap((x) => [x.user, x.assistant]);
+  return [...turns, record.instruction, record.input, record.output].join('\n');
+}

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { scoreHistogram } from '../../core/phases/histogram';
+import { planWarnings } from '../../core/phases/warnings';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { Banner } from '../common/Banner';
@@ -22,6 +23,7 @@ export function PhasesPanel() {
   const update = usePhasesStore((s) => s.update);
   const scores = dataset.scoreSets.find((s) => s.scorerId === settings?.scorerId)?.scores;
   const bins = useMemo(() => (scores ? scoreHistogram(scores) : undefined), [scores]);
+  const warnings = useMemo(() => (plan ? planWarnings(plan) : []), [plan]);
 
   if (!settings) return null;
   return (
@@ -60,6 +62,11 @@ export function PhasesPanel() {
           <Banner kind="error" title={problem} testId="phase-settings-error" />
         </div>
       )}
+      {warnings.map((w) => (
+        <div key={w} style={{ marginTop: 12 }}>
+          <Banner kind="warn" title={w} testId="phase-plan-warning" />
+        </div>
+      ))}
       {plan && (
         <>
           <PhaseTable plan={plan} records={dataset.records} />

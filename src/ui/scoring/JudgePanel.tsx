@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { insecureKeyWarning } from '../../core/difficulty/judge/client';
 import {
   DEFAULT_JUDGE_PROMPT,
   estimateJudgeRun,
@@ -249,6 +250,9 @@ export function JudgePanel() {
             <strong style={{ display: 'inline' }}>{destinationSummary(records.length, estimate?.requests ?? records.length, settings.baseUrl)}</strong>{' '}
             {judgeDestination(settings)} {settings.apiKey ? 'The key goes only in the Authorization header of those requests.' : 'No API key is sent.'}
           </p>
+          {insecureKeyWarning(settings.baseUrl, settings.apiKey) && (
+            <Banner kind="warn" title={insecureKeyWarning(settings.baseUrl, settings.apiKey)!} testId="judge-insecure-key" />
+          )}
         </div>
       )}
 
