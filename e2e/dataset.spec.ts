@@ -178,9 +178,9 @@ test('a file with no usable record is refused whole, the dataset and its phases 
   const before = await phaseTotals(page);
 
   // Every row lacks its answer: before, this replaced the demo with an empty dataset.
-  await dropFile(page, 'answers-missing.jsonl', '{"instruction": "a"}\n{"instruction": "b"}\n{"instruction": "c"}\n');
+  await dropFile(page, 'answers-empty.jsonl', '{"instruction": "a", "output": ""}\n{"instruction": "b", "output": " "}\n{"instruction": "c", "output": ""}\n');
   await expect(page.getByTestId('load-error')).toContainText('has no usable record: all 3 rows were rejected');
-  await expect(page.getByTestId('load-error')).toContainText('missing output');
+  await expect(page.getByTestId('load-error')).toContainText('empty output');
   await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
   expect(await phaseTotals(page)).toEqual(before);
 

@@ -1,26 +1,51 @@
 import type { Exchange } from './record';
 import { noteHistory } from './sharegpt';
-import { applyScoreFields, checkText, collectMeta, optionalText, ownId, requiredText, RowRejection, typeName, type RowDraft, type RowReader } from './validate';
+import {
+  applyScoreFields,
+  checkText,
+  collectMeta,
+  optionalText,
+  ownId,
+  requiredText,
+  RowRejection,
+  typeName,
+  type RowContext,
+  type RowDraft,
+  type RowReader,
+} from './validate';
 
-const OWN_FIELDS: ReadonlySet<string> = new Set(['instruction', 'input', 'output', 'id', 'history']);
+/** Which of a row's fields hold the input and the output (the instruction is always `instruction`). */
+interface FieldNames {
+  input: string;
+  output: string;
+}
+
+/**
+ * Rows that name their fields: instruction, an optional input, the output, an own id, a score field; every other
+ * scalar field goes to `meta`. Alpaca and WizardLM spell them `input` / `output`, Dolly `context` / `response`.
+ */
+export function readNamedFields(row: Record<string, unknown>, ctx: RowContext, names: FieldNames): RowDraft {
+  const draft: RowDraft = {
+    id: ownId(row.id),
+    instruction: requiredText(row, 'instruction', 'instruction'),
+    input: optionalText(row, names.input),
+    output: requiredText(row, names.output, 'output'),
+    meta: {},
+  };
+  const scoreKey = applyScoreFields(draft, row, ctx);
+  collectMeta(row, new Set(['instruction', names.input, names.output, 'id', 'history']), draft.meta, ctx, scoreKey);
+  return draft;
+}
 
 /**
  * Alpaca `{instruction, input, output}`; WizardLM `{instruction, output}` is the same with no input. LLaMA-Factory's
  * `history: [[instruction, response], …]` holds the exchanges before this one, oldest first; every one is trained.
  */
 export const readAlpacaRow: RowReader = (row, ctx) => {
-  const draft: RowDraft = {
-    id: ownId(row.id),
-    instruction: requiredText(row, 'instruction', 'instruction'),
-    input: optionalText(row, 'input'),
-    output: requiredText(row, 'output', 'output'),
-    meta: {},
-  };
+  const draft = readNamedFields(row, ctx, { input: 'input', output: 'output' });
   const history = readHistory(row.history);
   if (history.length > 0) draft.history = history;
   noteHistory(history, ctx);
-  const scoreKey = applyScoreFields(draft, row, ctx);
-  collectMeta(row, OWN_FIELDS, draft.meta, ctx, scoreKey);
   return draft;
 };
 

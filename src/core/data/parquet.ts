@@ -1,12 +1,10 @@
 import { parquetMetadata, parquetReadObjects, parquetSchema, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { guessMapping, mappedRowReader, resolveMapping, type ColumnMapping } from './columns';
-import { readFeedbackRow, readPreferenceRow, readPromptCompletionRow } from './feedback';
 import type { RecordShape } from './formats';
-import { readPhasedSftRow } from './phasedsft';
 import type { ProgressTicker } from './progress';
+import { READERS } from './readers';
 import { DatasetError } from './record';
-import { readConversationRow } from './sharegpt';
 import type { RecordCollector, RowReader } from './validate';
 
 export interface ParquetColumns {
@@ -48,14 +46,6 @@ function shapeOfColumns(columns: string[]): RecordShape | undefined {
   return undefined;
 }
 
-const SHAPE_READERS: Partial<Record<RecordShape, RowReader>> = {
-  phasedsft: readPhasedSftRow,
-  sharegpt: readConversationRow,
-  'openai-messages': readConversationRow,
-  'prompt-completion': readPromptCompletionRow,
-  preference: readPreferenceRow,
-  kto: readFeedbackRow,
-};
 
 /** The columns of a Parquet file and the mapping guessed from their names, for the UI to show and change. */
 export function listParquetColumns(bytes: Uint8Array, fileName: string): ParquetColumns {
@@ -84,7 +74,7 @@ export async function readParquet(
   const shape = chosen ? undefined : shapeOfColumns(names);
   let read: RowReader;
   let mapping: ColumnMapping | undefined;
-  if (shape) read = SHAPE_READERS[shape] ?? readConversationRow;
+  if (shape) read = READERS[shape];
   else {
     mapping = resolveMapping(names, fileName, chosen);
     read = mappedRowReader(mapping);

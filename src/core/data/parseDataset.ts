@@ -1,18 +1,14 @@
-import { readAlpacaRow } from './alpaca';
 import type { ColumnMapping } from './columns';
 import { listCsvColumns, readCsv, type CsvMapping } from './csv';
 import { decodeText } from './decode';
-import { readDollyRow } from './dolly';
-import { readFeedbackRow, readPreferenceRow, readPromptCompletionRow } from './feedback';
 import { formatLabel, type RecordShape } from './formats';
 import { readJsonArray, readJsonLines } from './json';
 import { listParquetColumns, readParquet } from './parquet';
-import { readPhasedSftRow } from './phasedsft';
 import { ProgressTicker } from './progress';
+import { READERS } from './readers';
 import { DatasetError, type ParsedDataset, type ParseProgress, type ValidationReport } from './record';
-import { readConversationRow } from './sharegpt';
 import { isParquet, refuseFakeParquet, sniffText } from './sniff';
-import { RecordCollector, where, type RowReader } from './validate';
+import { RecordCollector, where } from './validate';
 
 export { reportToCsv, reportToJson, reportToText } from './report';
 
@@ -23,17 +19,6 @@ export interface ParseOptions {
   onProgress?: ParseProgress;
 }
 
-const READERS: Record<RecordShape, RowReader> = {
-  alpaca: readAlpacaRow,
-  wizardlm: readAlpacaRow,
-  dolly: readDollyRow,
-  phasedsft: readPhasedSftRow,
-  sharegpt: readConversationRow,
-  'openai-messages': readConversationRow,
-  'prompt-completion': readPromptCompletionRow,
-  preference: readPreferenceRow,
-  kto: readFeedbackRow,
-};
 
 /**
  * Read any supported instruction dataset: sniff the format, decode, read every row, validate.

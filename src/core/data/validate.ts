@@ -1,4 +1,4 @@
-import type { Exchange, InstructionRecord, RejectedRow, RowLocation, ValidationReport } from './record';
+import type { InstructionRecord, RejectedRow, RowLocation, ValidationReport } from './record';
 
 /** A field longer than this is refused: no instruction example needs it, and one would swamp a batch. */
 export const MAX_FIELD_CHARS = 100_000;
@@ -13,18 +13,11 @@ const EXCERPT_CHARS = 120;
 /** Thrown by a row reader to refuse the row it is reading; the collector files it under the row's location. */
 export class RowRejection extends Error {}
 
-/** What a row reader makes of one row, before ids are checked across the file. */
-export interface RowDraft {
-  /** The file's own id; absent when the row has none (the collector then uses the row's index). */
-  id?: string;
-  instruction: string;
-  input: string;
-  output: string;
-  /** Earlier exchanges of a conversation (see `InstructionRecord.history`); absent or empty for one exchange. */
-  history?: Exchange[];
-  score?: number;
-  meta: Record<string, string | number>;
-}
+/**
+ * What a row reader makes of one row, before ids are checked across the file: a record whose `id` is the file's own,
+ * absent when the row has none (the collector then numbers it by position).
+ */
+export type RowDraft = Omit<InstructionRecord, 'id'> & { id?: string };
 
 /** What a row reader may tell the collector about the row it is reading. */
 export interface RowContext {

@@ -1,21 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
-import type { GptConfig } from '../model/config';
+import { GPT_PRESETS, type GptConfig } from '../model/config';
 import { disposeGptParams, gptLogits, initGptParams, type GptParams } from '../model/gpt';
 import { randomizeGptParams } from '../model/testing/randomParams';
 import { greedyGenerate, type Generation } from './generate';
 
-const CONFIG: GptConfig = {
-  vocabSize: 23,
-  contextLength: 24,
-  layers: 2,
-  width: 16,
-  heads: 2,
-  mlpRatio: 4,
-  layerNormEps: 1e-5,
-  attentionScale: 'sqrt',
-};
+const CONFIG: GptConfig = { ...GPT_PRESETS.micro, vocabSize: 23, contextLength: 24, width: 16 };
 
 /** Larger-than-init random weights, so the logits are peaked and every layer matters to the argmax. */
 function randomize(params: GptParams, seed: number): void {

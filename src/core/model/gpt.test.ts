@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { mulberry32 } from '../util/random';
-import { countGptParams, gptParamShapes, type GptConfig } from './config';
+import { countGptParams, GPT_PRESETS, gptParamShapes, type GptConfig } from './config';
 import {
   decayMask,
   disposeGptCaches,
@@ -20,16 +20,8 @@ import {
 import { referenceForward, referenceLoss, type PlainParams } from './testing/referenceForward';
 import { randomizeGptParams } from './testing/randomParams';
 
-const TINY: GptConfig = {
-  vocabSize: 11,
-  contextLength: 6,
-  layers: 2,
-  width: 16,
-  heads: 2,
-  mlpRatio: 4,
-  layerNormEps: 1e-5,
-  attentionScale: 'sqrt',
-};
+// micro's shape (2 layers, 2 heads, MLP ×4, GPT-2's ε and √d scaling) at width 16 and 6 positions.
+const TINY: GptConfig = { ...GPT_PRESETS.micro, vocabSize: 11, contextLength: 6, width: 16 };
 
 const IDS = [
   [1, 5, 7, 3, 9],

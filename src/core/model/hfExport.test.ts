@@ -1,17 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpeFromFiles';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { mulberry32 } from '../util/random';
-import { disposeGptCaches, disposeGptParams, gptLogits, initGptParams } from './gpt';
+import { disposeGptCaches, disposeGptParams, initGptParams } from './gpt';
 import { gptConfigFromPreset } from './config';
 import { HfExportError, exportHfModel, readParams } from './hfExport';
-import { importHfFolder, importHfModel, type HfImport } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
+import { importHfFolder, importHfModel } from './hfImport';
 import { parseSafetensors } from './safetensors';
 import { tinyHfCheckpoint, type TinyHfSpec } from './testing/hfFixtures';
 import { hfLogits, type HfTensor } from './testing/hfReference';
+import { importedLogits, maxAbsDiff } from './testing/importedLogits';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -24,20 +23,6 @@ function readAll(bytes: Uint8Array): Record<string, HfTensor> {
   return Object.fromEntries(st.entries.map((e) => [e.name, { shape: e.shape, data: st.read(e.name).data }]));
 }
 
-function ourLogits(imported: Pick<HfImport, 'config' | 'params'>, ids: number[]): Float32Array {
-  const vars = hfParamsToVariables(imported.config, imported.params);
-  try {
-    return tf.tidy(() => gptLogits(imported.config, vars, tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync() as Float32Array);
-  } finally {
-    disposeGptParams(vars);
-  }
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe('load → export → load', () => {
   const specs: [string, TinyHfSpec][] = [
@@ -100,9 +85,9 @@ describe('exporting trained parameters', () => {
     expect(out.notes.join(' ')).not.toMatch(/query bias/);
     const ids = [259, 5, 270, 71, 200, 12, 276, 3];
     const reference = hfLogits(JSON.parse(out.files['config.json'] as string), readAll(out.files['model.safetensors'] as Uint8Array), ids);
-    expect(maxAbsDiff(ourLogits(trained, ids), reference)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(importedLogits(trained, ids), reference)).toBeLessThan(1e-4);
     // Before folding the outputs did differ from the untrained model, so the fold did something.
-    expect(maxAbsDiff(ourLogits(imported, ids), reference)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(importedLogits(imported, ids), reference)).toBeGreaterThan(1e-3);
   });
 
   it('GPT-Neo: a trained query bias cannot be expressed and is reported', () => {
@@ -128,7 +113,7 @@ describe('exporting trained parameters', () => {
     expect(back.config).toEqual(config);
     const ids = [1, 5, 9, 30, 2, 17];
     const reference = hfLogits(cfg, readAll(out.files['model.safetensors'] as Uint8Array), ids);
-    expect(maxAbsDiff(ourLogits({ config, params }, ids), reference)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(importedLogits({ config, params }, ids), reference)).toBeLessThan(1e-4);
   });
 
   it('refuses a pruned vocabulary and mismatched parameters', () => {

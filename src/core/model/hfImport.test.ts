@@ -1,34 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
-import { disposeGptCaches, disposeGptParams, gptLogits } from './gpt';
-import { HfImportError, importHfFolder, importHfModel, shardFileNames, type HfImport } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
+import { disposeGptCaches } from './gpt';
+import { HfImportError, importHfFolder, importHfModel, shardFileNames } from './hfImport';
 import { parseSafetensors } from './safetensors';
 import { tinyHfCheckpoint, writeRawSafetensors, type RawTensor, type TinyHfSpec } from './testing/hfFixtures';
 import { hfLogits, type HfTensor } from './testing/hfReference';
+import { importedLogits, maxAbsDiff } from './testing/importedLogits';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
 });
 afterAll(() => disposeGptCaches());
 
-/** Our tfjs logits [T, V] for one sequence of the imported model. */
-function ourLogits(imported: Pick<HfImport, 'config' | 'params'>, ids: number[]): Float32Array {
-  const vars = hfParamsToVariables(imported.config, imported.params);
-  try {
-    return tf.tidy(() => gptLogits(imported.config, vars, tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync() as Float32Array);
-  } finally {
-    disposeGptParams(vars);
-  }
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 const IDS = [259, 5, 270, 71, 200, 12, 276, 3, 100, 33, 264, 2, 150, 7, 88, 1];
 
@@ -48,7 +31,7 @@ describe('GPT-2 checkpoints', () => {
     expect(imported.source.architecture).toBe('gpt2');
     expect(imported.config).toMatchObject({ vocabSize: 277, contextLength: 16, width: 16, attentionScale: 'sqrt', mlpRatio: 4 });
     const ids = IDS.slice(0, 12);
-    const diff = maxAbsDiff(ourLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids));
+    const diff = maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids));
     expect(diff).toBeLessThan(1e-4);
   });
 
@@ -75,7 +58,7 @@ describe('GPT-2 checkpoints', () => {
     for (let r = 0; r < C; r++) for (let c = 0; c < C; c++) transposed[c * C + r] = w[r * C + c]!;
     const wrong = { ...imported, params: { ...imported.params, 'h.0.attn.c_proj.weight': transposed } };
     const ids = IDS.slice(0, 10);
-    expect(maxAbsDiff(ourLogits(wrong, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeGreaterThan(1e-2);
+    expect(maxAbsDiff(importedLogits(wrong, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeGreaterThan(1e-2);
   });
 
   it('caps the context on request and keeps the position rows past it', () => {
@@ -86,7 +69,7 @@ describe('GPT-2 checkpoints', () => {
     expect(imported.source.wpeTail).toEqual(fx.tensors['transformer.wpe.weight']!.data.slice(10 * 16));
     expect(imported.notes.join(' ')).toMatch(/Context capped at 10 of the checkpoint's 16 positions/);
     const ids = IDS.slice(0, 10);
-    expect(maxAbsDiff(ourLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(1e-4);
   });
 });
 
@@ -110,7 +93,7 @@ describe('GPT-Neo checkpoints', () => {
       ]);
       expect(imported.params['h.0.attn.c_attn.bias']).toEqual(new Float32Array(48));
       const ids = IDS.slice(0, window);
-      expect(maxAbsDiff(ourLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(1e-4);
     }
   });
 
@@ -132,7 +115,7 @@ describe('GPT-Neo checkpoints', () => {
     for (let r = 0; r < C; r++) for (let c = 0; c < C; c++) fused[r * 3 * C + c] = q[r * C + c]!;
     const wrong = { ...imported, params: { ...imported.params, 'h.1.attn.c_attn.weight': fused } };
     const ids = IDS.slice(0, 8);
-    expect(maxAbsDiff(ourLogits(wrong, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeGreaterThan(1e-2);
+    expect(maxAbsDiff(importedLogits(wrong, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeGreaterThan(1e-2);
   });
 
   it('keeps an all-global GPT-Neo at its full context', () => {
@@ -141,7 +124,7 @@ describe('GPT-Neo checkpoints', () => {
     expect(imported.config.contextLength).toBe(16);
     expect(imported.notes.join(' ')).not.toMatch(/capped/);
     const ids = IDS.slice(0, 16);
-    expect(maxAbsDiff(ourLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(1e-4);
   });
 });
 
