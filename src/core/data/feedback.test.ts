@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDataset } from './parseDataset';
-import { jsonl, utf8 } from './testing/fixtures';
+import { jsonl, sharegptTurns, utf8 } from './testing/fixtures';
 
 const pick = (records: { instruction: string; input: string; output: string }[]) => records.map((r) => [r.instruction, r.input, r.output]);
 
@@ -102,12 +102,12 @@ describe('chat content of today', () => {
   it("keeps tool-use turns as text: LLaMA-Factory's function_call / observation, OpenAI's tool_calls", async () => {
     const text = jsonl([
       {
-        conversations: [
-          { from: 'human', value: 'Weather in Paris?' },
-          { from: 'function_call', value: '{"name": "weather", "arguments": {"city": "Paris"}}' },
-          { from: 'observation', value: '{"temp": 21}' },
-          { from: 'gpt', value: 'It is 21 °C.' },
-        ],
+        conversations: sharegptTurns(
+          'human: Weather in Paris?',
+          'function_call: {"name": "weather", "arguments": {"city": "Paris"}}',
+          'observation: {"temp": 21}',
+          'gpt: It is 21 °C.',
+        ),
         tools: '[{"name": "weather"}]',
       },
       {

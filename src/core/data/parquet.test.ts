@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { listParquetColumns } from './parquet';
 import { inspectColumns, parseDataset } from './parseDataset';
 import { DatasetError } from './record';
+import { sharegptTurns } from './testing/fixtures';
 import { writeParquet } from './testing/writeParquet';
 
 const alpacaTable = () =>
@@ -81,19 +82,7 @@ describe('Parquet reader', () => {
           name: 'conversations',
           type: 'struct-list',
           fields: ['from', 'value'],
-          values: [
-            [
-              { from: 'human', value: 'Q1' },
-              { from: 'gpt', value: 'A1' },
-            ],
-            [
-              { from: 'system', value: 'Be brief.' },
-              { from: 'human', value: 'Q2' },
-              { from: 'gpt', value: 'A2' },
-              { from: 'human', value: 'Q3' },
-              { from: 'gpt', value: 'A3' },
-            ],
-          ],
+          values: [sharegptTurns('human: Q1', 'gpt: A1'), sharegptTurns('system: Be brief.', 'human: Q2', 'gpt: A2', 'human: Q3', 'gpt: A3')],
         },
       ],
       { rowGroupSize: 1 },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDataset } from './parseDataset';
-import { jsonl, utf8 } from './testing/fixtures';
+import { jsonl, messageTurns, sharegptTurns, utf8 } from './testing/fixtures';
 
 describe('ShareGPT / OpenAI messages reader', () => {
   it('takes the first human turn and the gpt turn after it; system goes to meta.system', async () => {
@@ -24,16 +24,7 @@ describe('ShareGPT / OpenAI messages reader', () => {
   it('keeps every exchange of a multi-turn conversation: the last is instruction → output, earlier ones history', async () => {
     const text = jsonl([
       { conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }] },
-      {
-        conversations: [
-          { from: 'human', value: 'Q1' },
-          { from: 'gpt', value: 'A1' },
-          { from: 'human', value: 'Q2' },
-          { from: 'gpt', value: 'A2' },
-          { from: 'human', value: 'Q3' },
-          { from: 'gpt', value: 'A3' },
-        ],
-      },
+      { conversations: sharegptTurns('human: Q1', 'gpt: A1', 'human: Q2', 'gpt: A2', 'human: Q3', 'gpt: A3') },
       { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }, { from: 'human', value: 'Thanks!' }] },
     ]);
     const parsed = await parseDataset(utf8(text), 'sg.jsonl');
@@ -55,16 +46,16 @@ describe('ShareGPT / OpenAI messages reader', () => {
   it('joins consecutive turns of one side, and tool results into the user side', async () => {
     const text = jsonl([
       {
-        messages: [
-          { role: 'user', content: 'Part A.' },
-          { role: 'user', content: 'Part B.' },
-          { role: 'assistant', content: 'One.' },
-          { role: 'assistant', content: 'Two.' },
-          { role: 'system', content: 'Late system.' },
-          { role: 'tool', content: '{"ok": true}' },
-          { role: 'user', content: 'And?' },
-          { role: 'assistant', content: 'Done.' },
-        ],
+        messages: messageTurns(
+          'user: Part A.',
+          'user: Part B.',
+          'assistant: One.',
+          'assistant: Two.',
+          'system: Late system.',
+          'tool: {"ok": true}',
+          'user: And?',
+          'assistant: Done.',
+        ),
       },
     ]);
     const parsed = await parseDataset(utf8(text), 'chat.jsonl');

@@ -44,3 +44,16 @@ export function alpacaRecords(n: number, bytesEach = 200): { instruction: string
   }
   return rows;
 }
+
+/** ShareGPT turns from "speaker: text" strings: `sharegptTurns('human: Q1', 'gpt: A1')`. */
+export function sharegptTurns(...turns: string[]): { from: string; value: string }[] {
+  return turns.map((t) => {
+    const at = t.indexOf(': ');
+    return { from: t.slice(0, at), value: t.slice(at + 2) };
+  });
+}
+
+/** OpenAI messages from "role: content" strings: `messageTurns('user: Q1', 'assistant: A1')`. */
+export function messageTurns(...turns: string[]): { role: string; content: string }[] {
+  return sharegptTurns(...turns).map(({ from, value }) => ({ role: from, content: value }));
+}
