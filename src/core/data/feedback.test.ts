@@ -125,3 +125,20 @@ describe('chat content of today', () => {
     expect(parsed.records[0].instruction).toBe('{"temp": 21}');
   });
 });
+
+describe('LLaMA-Factory v1 content parts', () => {
+  it('reads reasoning and tool-call parts as text, and still drops media', async () => {
+    const text = jsonl([
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'text', value: 'Weather?' }, { type: 'image', value: 'sky.png' }] },
+          { role: 'assistant', content: [{ type: 'reasoning', value: 'Need the tool.' }, { type: 'tool_call', value: '{"name": "weather"}' }] },
+        ],
+      },
+    ]);
+    const parsed = await parseDataset(utf8(text), 'v1.jsonl');
+    expect(parsed.report.rejected).toEqual([]);
+    expect(pick(parsed.records)).toEqual([['Weather?', '', 'Need the tool.\n{"name": "weather"}']]);
+    expect(parsed.report.notes).toEqual(['1 row: dropped a non-text content part (image): the studio trains on text only']);
+  });
+});

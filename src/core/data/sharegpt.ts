@@ -204,6 +204,12 @@ function readWeight(t: Record<string, unknown>, key: string, i: number): 0 | 1 |
 }
 
 /**
+ * Part types whose value is text the model reads or writes: LLaMA-Factory's reasoning and tool-call parts are
+ * trained as text, like the turns they stand for; media parts (image, audio, video, file) are not text.
+ */
+const TEXT_PARTS: ReadonlySet<string> = new Set(['text', 'reasoning', 'thinking', 'tool_call', 'function_call']);
+
+/**
  * Content may be a list of parts (OpenAI's API, LLaMA-Factory's newer files): `{type: 'text', text}` or
  * `{type: 'text', value}`. Text parts are joined; images, audio and other media are dropped and counted in the
  * report, since the studio trains text models.
@@ -220,7 +226,7 @@ function contentText(content: unknown, key: string, i: number, textKey: string, 
       throw new RowRejection(`wrong type: \`${key}[${i}].${textKey}\` holds a part that is ${typeName(part)}, expected text or {type, text}`);
     }
     const p = part as Record<string, unknown>;
-    const text = typeof p.text === 'string' ? p.text : typeof p.value === 'string' && (p.type === undefined || p.type === 'text') ? p.value : undefined;
+    const text = typeof p.text === 'string' ? p.text : typeof p.value === 'string' && (p.type === undefined || TEXT_PARTS.has(String(p.type))) ? p.value : undefined;
     if (text !== undefined) parts.push(text);
     else ctx.tally(`dropped a non-text content part (${typeof p.type === 'string' ? p.type : 'without a type'}): the studio trains on text only`);
   }
