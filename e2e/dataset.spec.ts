@@ -193,4 +193,12 @@ test('a file with no usable record is refused whole, the dataset and its phases 
   await second.fill('1.2');
   await second.press('Enter');
   await expect(page.getByTestId('phase-plan-warning').first()).toContainText('Phase 2 is empty');
+  // Phase 2 has nothing to export; phase 3's button still downloads phase 3's records.
+  await expect(page.getByRole('button', { name: 'Phase 2 (JSONL) — empty' })).toBeDisabled();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Phase 3 (JSONL)' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('demo-suite.phase-3.jsonl');
+  const lines = readFileSync(await file.path(), 'utf8').trim().split('\n');
+  expect(lines.every((l) => (JSON.parse(l) as { phase: number }).phase === 3)).toBe(true);
 });

@@ -11,19 +11,24 @@ export function PhaseExports({ plan, dataset }: { plan: PhasePlan; dataset: Stor
   return (
     <div className="row" style={{ marginTop: 12 }}>
       <span className="small muted">Export:</span>
-      {plan.phases.map((phase) => (
-        <button
-          key={phase.index}
-          className="btn"
-          disabled={!scoreSet}
-          onClick={() => {
-            const file = phaseJsonlFiles(plan, dataset.records, scoreSet!.scores, { baseName })[phase.index - 1]!;
-            downloadText(file.fileName, file.text, 'application/jsonl');
-          }}
-        >
-          Phase {phase.index} (JSONL)
-        </button>
-      ))}
+      {plan.phases.map((phase) => {
+        const empty = phase.recordIds.length === 0;
+        return (
+          <button
+            key={phase.index}
+            className="btn"
+            disabled={!scoreSet || empty}
+            title={empty ? 'This phase holds no training record: there is nothing to export.' : undefined}
+            onClick={() => {
+              // Empty phases get no file, so find this phase's by name rather than by position.
+              const file = phaseJsonlFiles(plan, dataset.records, scoreSet!.scores, { baseName }).find((f) => f.fileName.endsWith(`.phase-${phase.index}.jsonl`))!;
+              downloadText(file.fileName, file.text, 'application/jsonl');
+            }}
+          >
+            Phase {phase.index} (JSONL){empty ? ' — empty' : ''}
+          </button>
+        );
+      })}
       <button
         className="btn"
         onClick={() => {
