@@ -65,6 +65,17 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return best?.name;
 }
 
+/** The schema of the entry at `path` (through optional wrappers), to say what a missing entry must be. */
+function entryAt(schema: AnySchema, path: readonly (string | number)[]): AnySchema | undefined {
+  let at: AnySchema | undefined = schema;
+  for (const key of path) {
+    while (at?.wrapped) at = at.wrapped;
+    at = typeof key === 'string' ? at?.entries?.[key] : at?.item;
+  }
+  while (at?.wrapped) at = at.wrapped;
+  return at;
+}
+
 function valueText(value: unknown): string {
   if (value === undefined) return 'nothing';
   let text: string | undefined;
@@ -96,7 +107,9 @@ export function checkAgainst<S extends v.GenericSchema>(
       const path = (issue.path ?? []).map((p) => (p as { key: string | number }).key);
       const missing = issue.input === undefined && issue.path?.[issue.path.length - 1]?.origin === 'key';
       const where = path.length ? `"${pathText(path)}"` : 'The configuration';
-      problems.push(missing ? `${where} is missing.` : `${where} ${issue.message} (got ${valueText(issue.input)}).`);
+      const need = missing ? (entryAt(schema as AnySchema, path) as { message?: unknown } | undefined)?.message : undefined;
+      if (missing) problems.push(typeof need === 'string' ? `${where} ${need}; it is missing.` : `${where} is missing.`);
+      else problems.push(`${where} ${issue.message} (got ${valueText(issue.input)}).`);
     }
   }
   return problems.length ? { ok: false, problems } : { ok: true, value: (result as { output: v.InferOutput<S> }).output };
