@@ -98,7 +98,7 @@ export const cutoffsSchema = v.pipe(
     try {
       validateCutoffs(dataset.value);
     } catch (error) {
-      addIssue({ message: `cannot be used: ${(error as Error).message}` });
+      addIssue({ message: `cannot be used: ${(error as Error).message.replace(/\.$/, '')}` });
     }
   }),
 );
