@@ -55,3 +55,22 @@ test('a configuration travels as a JSON file and as a link; a bad file is refuse
   await expect(fresh.getByLabel('Learning rate')).toHaveValue('0.0007');
   await expect(fresh.getByLabel('Arm', { exact: true })).toHaveValue('hard-to-easy');
 });
+
+test('a link carries settings only: a model address or a value the form refuses is named and nothing is applied', async ({ page }) => {
+  const config = {
+    kind: 'phased-ift-studio/config',
+    version: 1,
+    train: { model: { kind: 'base', url: 'https://example.com/weights.safetensors', name: 'the demo base model' }, hyper: { lr: 0.0007, batchSize: 1e9, heldOutFractoin: 0.1 } },
+  };
+  await page.goto(`/#config=${Buffer.from(JSON.stringify(config)).toString('base64url')}`);
+  await page.getByRole('button', { name: 'Try the demo dataset' }).click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  await page.getByRole('button', { name: 'Train' }).click();
+  const message = page.getByTestId('config-message');
+  await expect(message).toContainText('The link’s configuration was not applied');
+  await expect(message).toContainText('"train.model.url" must be the studio’s own base model');
+  await expect(message).toContainText('"train.hyper.batchSize" must be a whole number from 1 to 1024');
+  await expect(message).toContainText('Unknown hyper-parameter "train.hyper.heldOutFractoin"');
+  await expect(page.getByLabel('Learning rate')).not.toHaveValue('0.0007');
+  await expect(page.getByLabel('Batch')).toHaveValue('16');
+});

@@ -1,13 +1,9 @@
 import { create } from 'zustand';
-import type { ModelRef } from '../core/runs/settings';
+import { baseModelRef, type ModelRef } from '../core/runs/settings';
 import { isModelFile } from './modelScoring';
 
 /** The model the studio fine-tunes by default: made by `npm run make:base`, served from `public/models/base/`. */
-export const BASE_MODEL: ModelRef & { kind: 'base' } = {
-  kind: 'base',
-  url: `${import.meta.env.BASE_URL}models/base/base.safetensors`,
-  name: 'the demo base model',
-};
+export const BASE_MODEL: ModelRef & { kind: 'base' } = baseModelRef(import.meta.env.BASE_URL);
 
 export type BaseModelStatus = 'unknown' | 'checking' | 'available' | 'missing';
 

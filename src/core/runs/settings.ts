@@ -11,6 +11,13 @@ export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgp
  */
 export type ModelRef = { kind: 'base'; url: string; name: string } | { kind: 'hf'; id: string; name: string; prune: boolean };
 
+/** The studio's own base model, made by `npm run make:base` and served with the app under `baseUrl`. */
+export const BASE_MODEL_FILE = 'models/base/base.safetensors';
+
+export function baseModelRef(baseUrl = '/'): ModelRef & { kind: 'base' } {
+  return { kind: 'base', url: `${baseUrl}${BASE_MODEL_FILE}`, name: 'the demo base model' };
+}
+
 /** Everything the studio needs to start a run, besides the data. */
 export interface TrainSettings {
   arm: ArmSpec;

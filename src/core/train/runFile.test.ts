@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from './runFile';
 import { PAPER_HYPER } from './events';
@@ -23,7 +24,7 @@ describe('parseTrainFile', () => {
       const p = (e as TrainFileError).problems.join('\n');
       expect(p).toMatch(/Unknown field "colour"/);
       expect(p).toMatch(/"dataset" must be/);
-      expect(p).toMatch(/arms\[0\]\.kind must be one of/);
+      expect(p).toMatch(/"arms\[0\]\.kind" must be one of/);
       expect(p).toMatch(/Unknown hyper-parameter "run.hyper.momentum"/);
       expect(p).toMatch(/"run.hyper.lr" must be a number/);
       expect(p).toMatch(/"run.template" must be one of paper, alpaca/);
@@ -52,5 +53,48 @@ describe('phasesFromScores', () => {
   it('names arm folders', () => {
     expect(armSlug({ kind: 'custom', order: [2, 1, 3] })).toBe('custom-2-1-3');
     expect(armSlug({ kind: 'hard-to-easy' })).toBe('hard-to-easy');
+  });
+});
+
+describe('parseTrainFile: the same limits as the Train form', () => {
+  const problemsOf = (json: unknown): string[] => {
+    try {
+      parseTrainFile(json);
+    } catch (e) {
+      if (e instanceof TrainFileError) return e.problems;
+      throw e;
+    }
+    throw new Error('accepted');
+  };
+
+  it.each([
+    ['run.hyper.batchSize', { run: { hyper: { batchSize: 1e9 } } }],
+    ['run.hyper.warmupRatio', { run: { hyper: { warmupRatio: 5 } } }],
+    ['run.hyper.eps', { run: { hyper: { eps: 0 } } }],
+    ['run.logEvery', { run: { logEvery: 0 } }],
+    ['run.hyper.weightDecay', { run: { hyper: { weightDecay: -0.1 } } }],
+    ['model.preset', { model: { preset: 'toString' } }],
+    ['heldOut.fraction', { heldOut: { fraction: 80 } }],
+  ])('refuses %s', (field, part) => {
+    const problems = problemsOf({ dataset: 'd.json', ...part });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`"${field}"`);
+  });
+
+  it('names unknown keys anywhere, with a guess', () => {
+    const problems = problemsOf({ dataset: 'd', heldOut: { fractoin: 0.1 }, model: { overrides: { layer: 2 } }, run: { arm: { kind: 'one-off' } } });
+    expect(problems).toEqual([
+      'Unknown field "heldOut.fractoin" — did you mean fraction?',
+      'Unknown field "model.overrides.layer" — did you mean layers?',
+      expect.stringMatching(/^Unknown field "run.arm": the arm goes in "arms"/),
+    ]);
+  });
+
+  it('reads the example run.json as it is', () => {
+    const example = JSON.parse(readFileSync(new URL('../../../cli/examples/run.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const f = parseTrainFile(example);
+    expect(f.run.hyper).toEqual({ ...PAPER_HYPER, lr: 0.002, minLrRatio: 0.1 });
+    expect(f.heldOut).toEqual({ fraction: 0.05, seed: 0, maxPerPhase: 60 });
+    expect(f.model).toEqual({ preset: 'tiny', seed: 1, overrides: { contextLength: 128 } });
   });
 });

@@ -1,11 +1,17 @@
 import type { InstructionRecord } from '../data/record';
-import { GPT_PRESETS, type GptPresetName, type GptShape } from '../model/config';
+import * as v from 'valibot';
+import type { GptPresetName, GptShape } from '../model/config';
 import { planByCutoffs, DEFAULT_CUTOFFS, type PhasePlan } from '../phases/plan';
 import type { HeldOutOptions } from '../phases/heldOut';
-import { ARM_KINDS, type ArmSpec } from './arms';
-import { PAPER_HYPER, type Hyper, type RunConfig } from './events';
+import { checkAgainst, pathText } from '../runs/schemaProblems';
+import { PHASE_LIMITS, RUN_LIMITS } from '../runs/settingLimits';
+import { armSchema, cutoffsSchema, hyperSchema, numberSetting, presetSchema } from '../runs/settingsSchema';
+import type { ArmSpec } from './arms';
+import { PAPER_HYPER, type RunConfig } from './events';
 import type { HeldOutRecord } from './runner';
-import { TEMPLATE_NAMES, type TemplateName } from './template';
+import { TEMPLATE_NAMES } from './template';
+
+const ARMS_EXAMPLE = 'must be a non-empty array such as [{"kind": "one-off"}, {"kind": "easy-to-hard"}]';
 
 /**
  * The training file `npm run train -- --config run.json` reads: which data, which model, which arms, which
@@ -46,77 +52,67 @@ export class TrainFileError extends Error {
   }
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const shapeKeys: readonly (keyof GptShape)[] = ['contextLength', 'layers', 'width', 'heads', 'mlpRatio', 'layerNormEps', 'attentionScale'];
 
-/** Validates a parsed training file and fills in defaults. */
+const trainFileSchema = v.object(
+  {
+    dataset: v.pipe(v.string('must be the path of a dataset file (relative to this config)'), v.minLength(1, 'must be the path of a dataset file (relative to this config)')),
+    outDir: v.optional(v.string('must be a path'), 'runs'),
+    backend: v.optional(v.picklist(['wasm', 'cpu'], 'must be "wasm" or "cpu"'), 'wasm'),
+    model: v.optional(
+      v.object({
+        preset: v.optional(presetSchema, 'tiny'),
+        seed: v.optional(numberSetting(RUN_LIMITS.seed), 1),
+        // Sizes are checked with the model itself (gptConfigFromPreset), which knows how they constrain each other.
+        overrides: v.optional(
+          v.object(Object.fromEntries(shapeKeys.map((k) => [k, v.optional(v.unknown())])), 'must be an object of model sizes (contextLength, layers, width, heads, …)'),
+          {},
+        ),
+      }, 'must be an object: {"preset", "seed", "overrides"}'),
+      {},
+    ),
+    cutoffs: v.optional(cutoffsSchema, () => [...DEFAULT_CUTOFFS]),
+    heldOut: v.optional(
+      v.object({
+        fraction: v.optional(numberSetting(PHASE_LIMITS.heldOutFraction), 0.05),
+        seed: v.optional(numberSetting(PHASE_LIMITS.seed), 0),
+        maxPerPhase: v.optional(numberSetting(PHASE_LIMITS.maxPerPhase), 100),
+      }, 'must be an object: {"fraction", "seed", "maxPerPhase"}'),
+      {},
+    ),
+    limitPerPhase: v.optional(numberSetting({ integer: true, min: 0 }), 0),
+    arms: v.optional(v.pipe(v.array(armSchema, ARMS_EXAMPLE), v.minLength(1, ARMS_EXAMPLE))),
+    arm: v.optional(armSchema),
+    run: v.optional(
+      v.object({
+        seed: v.optional(numberSetting(RUN_LIMITS.seed), DEFAULT_RUN.seed),
+        logEvery: v.optional(numberSetting(RUN_LIMITS.logEvery), DEFAULT_RUN.logEvery),
+        evalEvery: v.optional(numberSetting(RUN_LIMITS.evalEvery), DEFAULT_RUN.evalEvery),
+        template: v.optional(v.picklist(TEMPLATE_NAMES, `must be one of ${TEMPLATE_NAMES.join(', ')}`), DEFAULT_RUN.template),
+        contextLength: v.optional(numberSetting(RUN_LIMITS.contextLength), DEFAULT_RUN.contextLength),
+        hyper: v.optional(hyperSchema(PAPER_HYPER), {}),
+      }, 'must be an object of run settings'),
+      {},
+    ),
+  },
+  'must hold one JSON object',
+);
+
+const wording = {
+  unknownKey: (path: readonly (string | number)[]) =>
+    path[path.length - 2] === 'hyper' ? `Unknown hyper-parameter "${pathText(path)}"` : `Unknown field "${pathText(path)}"${path.join('.') === 'run.arm' ? ': the arm goes in "arms"' : ''}`,
+};
+
+/** Validates a parsed training file and fills in defaults (the same schema and limits as the studio's Train form). */
 export function parseTrainFile(json: unknown): TrainFile {
-  const problems: string[] = [];
-  if (!isObj(json)) throw new TrainFileError(['The file must hold one JSON object.']);
-  const known = ['dataset', 'outDir', 'backend', 'model', 'cutoffs', 'heldOut', 'limitPerPhase', 'arms', 'arm', 'run'];
-  for (const k of Object.keys(json)) if (!known.includes(k)) problems.push(`Unknown field "${k}" (known: ${known.join(', ')}).`);
-
-  if (typeof json.dataset !== 'string' || !json.dataset) problems.push('"dataset" must be the path of a dataset file (relative to this config).');
-  const outDir = json.outDir ?? 'runs';
-  if (typeof outDir !== 'string') problems.push('"outDir" must be a path.');
-  const backend = json.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'cpu') problems.push(`"backend" must be "wasm" or "cpu", got ${JSON.stringify(backend)}.`);
-
-  const model = isObj(json.model) ? json.model : {};
-  const preset = (model.preset ?? 'tiny') as GptPresetName;
-  if (!(preset in GPT_PRESETS)) problems.push(`"model.preset" must be one of ${Object.keys(GPT_PRESETS).join(', ')}, got ${JSON.stringify(model.preset)}.`);
-  const modelSeed = model.seed ?? 1;
-  if (typeof modelSeed !== 'number' || !Number.isInteger(modelSeed)) problems.push('"model.seed" must be an integer.');
-  const overrides = model.overrides ?? {};
-  if (!isObj(overrides)) problems.push('"model.overrides" must be an object of model sizes (contextLength, layers, width, heads, …).');
-
-  const cutoffs = json.cutoffs ?? [...DEFAULT_CUTOFFS];
-  if (!Array.isArray(cutoffs) || !cutoffs.every((c) => typeof c === 'number')) problems.push('"cutoffs" must be an array of numbers, e.g. [1.5, 3.5].');
-
-  const heldOutIn = isObj(json.heldOut) ? json.heldOut : {};
-  const heldOut: HeldOutOptions = { fraction: 0.05, seed: 0, maxPerPhase: 100, ...(heldOutIn as Partial<HeldOutOptions>) };
-
-  const limitPerPhase = json.limitPerPhase ?? 0;
-  if (typeof limitPerPhase !== 'number' || !Number.isInteger(limitPerPhase) || limitPerPhase < 0) problems.push('"limitPerPhase" must be an integer ≥ 0 (0 = all).');
-
-  let arms: unknown = json.arms ?? (json.arm !== undefined ? [json.arm] : [{ kind: 'one-off' }, { kind: 'easy-to-hard' }]);
-  if (!Array.isArray(arms) || arms.length === 0) {
-    problems.push('"arms" must be a non-empty array such as [{"kind": "one-off"}, {"kind": "easy-to-hard"}].');
-    arms = [];
-  }
-  (arms as unknown[]).forEach((a, i) => {
-    if (!isObj(a) || !ARM_KINDS.includes(a.kind as never)) problems.push(`arms[${i}].kind must be one of ${ARM_KINDS.join(', ')}.`);
-    else if (a.kind === 'custom' && (!Array.isArray(a.order) || !a.order.every((p) => Number.isInteger(p)))) {
-      problems.push(`arms[${i}] is custom and needs "order": a list of 1-based phase numbers, e.g. [2, 1, 3].`);
-    }
-  });
-
-  const runIn = isObj(json.run) ? json.run : {};
-  const runKeys = ['seed', 'logEvery', 'evalEvery', 'template', 'contextLength', 'hyper'];
-  for (const k of Object.keys(runIn)) if (!runKeys.includes(k)) problems.push(`Unknown field "run.${k}" (known: ${runKeys.join(', ')}; the arm goes in "arms").`);
-  const hyperIn = isObj(runIn.hyper) ? runIn.hyper : {};
-  for (const k of Object.keys(hyperIn)) if (!(k in PAPER_HYPER)) problems.push(`Unknown hyper-parameter "run.hyper.${k}" (known: ${Object.keys(PAPER_HYPER).join(', ')}).`);
-  const hyper = { ...PAPER_HYPER, ...(hyperIn as Partial<Hyper>) };
-  for (const [k, v] of Object.entries(hyper)) {
-    const want = typeof PAPER_HYPER[k as keyof Hyper];
-    if (typeof v !== want) problems.push(`"run.hyper.${k}" must be a ${want}, got ${JSON.stringify(v)}.`);
-  }
-  const run = { ...DEFAULT_RUN, ...(runIn as Partial<RunConfig>), hyper };
-  delete (run as Partial<RunConfig>).arm;
-  if (!TEMPLATE_NAMES.includes(run.template as TemplateName)) problems.push(`"run.template" must be one of ${TEMPLATE_NAMES.join(', ')}.`);
-  for (const k of ['seed', 'logEvery', 'evalEvery', 'contextLength'] as const) {
-    if (typeof run[k] !== 'number' || !Number.isInteger(run[k])) problems.push(`"run.${k}" must be an integer.`);
-  }
-
-  if (problems.length) throw new TrainFileError(problems);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TrainFileError(['The file must hold one JSON object.']);
+  const result = checkAgainst(trainFileSchema, json, wording);
+  if (!result.ok) throw new TrainFileError(result.problems);
+  const { arm, arms, model, run, ...rest } = result.value;
   return {
-    dataset: json.dataset as string,
-    outDir: outDir as string,
-    backend: backend as 'wasm' | 'cpu',
-    model: { preset, seed: modelSeed as number, overrides: overrides as Partial<GptShape> },
-    cutoffs: cutoffs as number[],
-    heldOut,
-    limitPerPhase: limitPerPhase as number,
-    arms: arms as ArmSpec[],
+    ...rest,
+    model: { preset: model.preset, seed: model.seed, overrides: model.overrides as Partial<GptShape> },
+    arms: arms ?? (arm ? [arm] : [{ kind: 'one-off' }, { kind: 'easy-to-hard' }]),
     run,
   };
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ConfigError, configFromJson, configFromUrlValue, configToJson, configToUrlValue } from '../../core/runs/shareConfig';
+import { BASE_MODEL } from '../../state/baseModelStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { applySharedConfig } from '../../state/sharedConfig';
 import { useTrainStore } from '../../state/trainStore';
@@ -19,7 +20,7 @@ export function useConfigFromUrl(onProblem: (message: string) => void) {
     if (!hasPhases) return;
     done.current = true;
     try {
-      applySharedConfig(configFromUrlValue(location.hash.slice(at + HASH_KEY.length)));
+      applySharedConfig(configFromUrlValue(location.hash.slice(at + HASH_KEY.length), { baseModel: BASE_MODEL }));
     } catch (error) {
       onProblem(error instanceof ConfigError ? error.problems.join(' ') : String(error));
     }
@@ -36,7 +37,7 @@ export function ConfigShare() {
 
   const importFile = async (file: File) => {
     try {
-      applySharedConfig(configFromJson(await file.text()));
+      applySharedConfig(configFromJson(await file.text(), { baseModel: BASE_MODEL }));
       setMessage({ kind: 'ok', text: `Applied ${file.name}.` });
     } catch (error) {
       setMessage({ kind: 'error', text: error instanceof ConfigError ? `${file.name}: ${error.problems.join(' ')}` : `${file.name}: ${String(error)}` });

@@ -5,7 +5,8 @@ import { useTrainStore } from '../../state/trainStore';
 import { useModelStore } from '../../state/modelStore';
 import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
 import type { BackendPreference } from '../../core/runs/settings';
-import { numberProblem } from './numberInput';
+import { HYPER_LIMITS, RUN_LIMITS, type NumberLimit } from '../../core/runs/settingLimits';
+import { inPercent, numberProblem } from './numberInput';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
   { value: 'easy-to-hard', label: 'Phased, easy → hard (the paper)' },
@@ -24,12 +25,13 @@ const BACKENDS: { value: BackendPreference; label: string }[] = [
 ];
 
 /**
- * A number setting. Text that is not a usable number (empty, out of range) stays in the field with a message saying
+ * A number setting, held to its limit from core/runs/settingLimits (the one links and files are held to). Text that
+ * is not a usable number (empty, out of range) stays in the field with a message saying
  * why, and the setting keeps its last good value until the text is mended.
  */
-function NumberField(props: { label: string; value: number; step?: number; min?: number; max?: number; onChange: (v: number) => void; disabled?: boolean }) {
+function NumberField(props: { label: string; value: number; step?: number; limit: NumberLimit; onChange: (v: number) => void; disabled?: boolean }) {
   const [draft, setDraft] = useState<string | undefined>();
-  const problem = draft === undefined ? undefined : numberProblem(draft, props.min, props.max);
+  const problem = draft === undefined ? undefined : numberProblem(draft, props.limit);
   // Keep the typed text while it is unusable or still means the current value ("0." while typing); a value set from
   // elsewhere (an imported configuration) shows at once.
   const shown = draft !== undefined && (problem !== undefined || Number(draft) === props.value) ? draft : props.value;
@@ -42,13 +44,13 @@ function NumberField(props: { label: string; value: number; step?: number; min?:
         aria-invalid={problem ? true : undefined}
         value={shown}
         step={props.step ?? 'any'}
-        min={props.min}
-        max={props.max}
+        min={props.limit.min ?? props.limit.above}
+        max={props.limit.max ?? props.limit.below}
         disabled={props.disabled}
         onChange={(e) => {
           const text = e.target.value;
           setDraft(text);
-          if (numberProblem(text, props.min, props.max) === undefined) props.onChange(Number(text));
+          if (numberProblem(text, props.limit) === undefined) props.onChange(Number(text));
         }}
       />
       {problem && (
@@ -164,30 +166,29 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
         </label>
       </div>
       <div className="row">
-        <NumberField label="Epochs per phase" value={h.epochsPerPhase} min={1} step={1} onChange={(v) => updateHyper({ epochsPerPhase: Math.max(1, Math.round(v)) })} />
-        <NumberField label="Learning rate" value={h.lr} min={0} onChange={(v) => updateHyper({ lr: v })} />
-        <NumberField label="Batch" value={h.batchSize} min={1} step={1} onChange={(v) => updateHyper({ batchSize: Math.max(1, Math.round(v)) })} />
-        <NumberField label="Seed" value={settings.seed} step={1} onChange={(v) => update({ seed: Math.round(v) })} />
+        <NumberField label="Epochs per phase" value={h.epochsPerPhase} limit={HYPER_LIMITS.epochsPerPhase} step={1} onChange={(v) => updateHyper({ epochsPerPhase: Math.max(1, Math.round(v)) })} />
+        <NumberField label="Learning rate" value={h.lr} limit={HYPER_LIMITS.lr} onChange={(v) => updateHyper({ lr: v })} />
+        <NumberField label="Batch" value={h.batchSize} limit={HYPER_LIMITS.batchSize} step={1} onChange={(v) => updateHyper({ batchSize: Math.max(1, Math.round(v)) })} />
+        <NumberField label="Seed" value={settings.seed} limit={RUN_LIMITS.seed} step={1} onChange={(v) => update({ seed: Math.round(v) })} />
         <NumberField
           label="Share of each phase, % (100 = all)"
           value={Math.round(settings.trainShare * 1000) / 10}
-          min={0.1}
-          max={100}
+          limit={inPercent(RUN_LIMITS.trainShare)}
           onChange={(v) => update({ trainShare: v / 100 })}
         />
       </div>
       <details>
         <summary className="small">More settings</summary>
         <div className="row" style={{ marginTop: 8 }}>
-          <NumberField label="Warm-up ratio" value={h.warmupRatio} min={0} max={1} onChange={(v) => updateHyper({ warmupRatio: v })} />
-          <NumberField label="Weight decay" value={h.weightDecay} min={0} onChange={(v) => updateHyper({ weightDecay: v })} />
-          <NumberField label="Grad clip" value={h.clipNorm} min={0} onChange={(v) => updateHyper({ clipNorm: v })} />
-          <NumberField label="Min LR ratio" value={h.minLrRatio} min={0} max={1} onChange={(v) => updateHyper({ minLrRatio: v })} />
-          <NumberField label="Grad accumulation" value={h.gradAccumulation} min={1} step={1} onChange={(v) => updateHyper({ gradAccumulation: Math.max(1, Math.round(v)) })} />
-          <NumberField label="Replay fraction" value={h.replayFraction} min={0} max={1} onChange={(v) => updateHyper({ replayFraction: v })} />
-          <NumberField label="Max steps (0 = all)" value={settings.maxSteps} min={0} step={1} onChange={(v) => update({ maxSteps: Math.max(0, Math.round(v)) })} />
-          <NumberField label="Log every" value={settings.logEvery} min={1} step={1} onChange={(v) => update({ logEvery: Math.max(1, Math.round(v)) })} />
-          <NumberField label="Eval every (0 = phase ends)" value={settings.evalEvery} min={0} step={1} onChange={(v) => update({ evalEvery: Math.max(0, Math.round(v)) })} />
+          <NumberField label="Warm-up ratio" value={h.warmupRatio} limit={HYPER_LIMITS.warmupRatio} onChange={(v) => updateHyper({ warmupRatio: v })} />
+          <NumberField label="Weight decay" value={h.weightDecay} limit={HYPER_LIMITS.weightDecay} onChange={(v) => updateHyper({ weightDecay: v })} />
+          <NumberField label="Grad clip" value={h.clipNorm} limit={HYPER_LIMITS.clipNorm} onChange={(v) => updateHyper({ clipNorm: v })} />
+          <NumberField label="Min LR ratio" value={h.minLrRatio} limit={HYPER_LIMITS.minLrRatio} onChange={(v) => updateHyper({ minLrRatio: v })} />
+          <NumberField label="Grad accumulation" value={h.gradAccumulation} limit={HYPER_LIMITS.gradAccumulation} step={1} onChange={(v) => updateHyper({ gradAccumulation: Math.max(1, Math.round(v)) })} />
+          <NumberField label="Replay fraction" value={h.replayFraction} limit={HYPER_LIMITS.replayFraction} onChange={(v) => updateHyper({ replayFraction: v })} />
+          <NumberField label="Max steps (0 = all)" value={settings.maxSteps} limit={RUN_LIMITS.maxSteps} step={1} onChange={(v) => update({ maxSteps: Math.max(0, Math.round(v)) })} />
+          <NumberField label="Log every" value={settings.logEvery} limit={RUN_LIMITS.logEvery} step={1} onChange={(v) => update({ logEvery: Math.max(1, Math.round(v)) })} />
+          <NumberField label="Eval every (0 = phase ends)" value={settings.evalEvery} limit={RUN_LIMITS.evalEvery} step={1} onChange={(v) => update({ evalEvery: Math.max(0, Math.round(v)) })} />
           <label className="field">
             <input type="checkbox" checked={h.restartSchedulePerPhase} onChange={(e) => updateHyper({ restartSchedulePerPhase: e.target.checked })} />
             Restart warm-up + cosine each phase
