@@ -1,5 +1,5 @@
 import { GPT_PRESETS } from '../core/model/config';
-import type { TrainSettings } from '../core/runs/settings';
+import { baseModelRef, type TrainSettings } from '../core/runs/settings';
 import { loadModelFiles } from '../storage/modelStorage';
 import type { ModelSource } from '../worker/trainProtocol';
 
@@ -8,6 +8,9 @@ export async function modelSourceFor(settings: TrainSettings): Promise<ModelSour
   const ref = settings.model;
   if (!ref) return { kind: 'random', config: { ...GPT_PRESETS[settings.preset], vocabSize: 0 }, seed: settings.seed };
   if (ref.kind === 'base') {
+    // Only the studio's own base model: settings restored from an older version (or edited storage) may name another address.
+    const own = baseModelRef(import.meta.env.BASE_URL).url;
+    if (ref.url !== own) throw new Error(`The base model must be the studio's own (${own}); these settings name ${ref.url}. Pick the model again on the Train screen.`);
     const response = await fetch(ref.url).catch((error: Error) => {
       throw new Error(`Could not fetch the base model ${ref.name} (${error.message}).`);
     });
