@@ -23,8 +23,8 @@ function where(s: PendingStep, stage: { label: string; steps: number }): string 
 function goOn(lastGood: LastGood): string {
   if (!lastGood) return 'No checkpoint of this run is safe to go on from: change the settings (a lower learning rate, gradient clipping) and start a new run.';
   return (
-    `To go on, change the settings (a lower learning rate, gradient clipping) and continue from the checkpoint of step ${lastGood.step} ` +
-    'with new settings: that starts a new run from its weights. Resuming this run would repeat its settings and diverge again at the same step.'
+    `To go on, change the settings (a lower learning rate, gradient clipping), then "Continue from step ${lastGood.step} with new settings" ` +
+    '(in the run list): a new run starts from that checkpoint’s weights. Resuming this run would repeat its settings and diverge again at the same step.'
   );
 }
 

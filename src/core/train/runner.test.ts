@@ -282,7 +282,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const err = events.find((e) => e.type === 'error');
     if (err?.type !== 'error') throw new Error('no error event');
     expect(err.message).toMatch(/loss Infinity at step 7 \(phase 2 "Phase 2", step 3 of 4/);
-    expect(err.message).toMatch(/checked finite and saved as a checkpoint\. .*continue from the checkpoint of step 6 with new settings: that starts a new run/);
+    expect(err.message).toMatch(/checked finite and saved as a checkpoint\. .*then "Continue from step 6 with new settings" \(in the run list\): a new run starts from that checkpoint’s weights\. Resuming this run would repeat its settings/);
     expect(err).toMatchObject({ step: 7, phase: 1, stepInPhase: 3, lastGoodCheckpoint: { step: 6, reason: 'before-error' } });
     const ck = runner.lastCheckpoint;
     expect(ck?.reason).toBe('before-error');
@@ -329,7 +329,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     expect(s.error).toBe('loss spike');
     const err = events.find((e) => e.type === 'error');
     expect(err).toMatchObject({ phase: 1, step: 6, lastGoodCheckpoint: { step: 4, reason: 'phase-end' } });
-    expect(err?.type === 'error' && err.message).toMatch(/the last good checkpoint is the phase-end one of step 4\. To go on, change the settings/);
+    expect(err?.type === 'error' && err.message).toMatch(/the last good checkpoint is the phase-end one of step 4\. To go on, change the settings .*"Continue from step 4 with new settings"/);
     runner.dispose();
     disposeGptParams(params);
   });
