@@ -63,7 +63,8 @@ export function divergenceMessage(read: WindowRead, stage: { label: string; step
 export function spikeMessage(read: WindowRead, spike: LossSpike, stage: { label: string; steps: number }, lastGood: LastGood): string {
   const s = read.steps.at(-1)!;
   return (
-    `Training diverged: the mean loss of the ${read.steps.length} steps up to ${where(s, stage)} is ${spike.mean.toPrecision(3)}, ` +
+    `Training diverged: the mean loss of the ${read.steps.length === 1 ? 'step' : `${read.steps.length} steps`} up to ${where(s, stage)} is ` +
+    `${spike.mean.toPrecision(3)}, ` +
     `over ${Math.floor(spike.mean / spike.reference)}× ${spike.reference.toFixed(2)}, the higher of its first loss and a uniform guess's. ` +
     `The run stopped; the weights after that blow-up are not saved, and ${lastGoodText(lastGood)}. ` +
     goOn(lastGood)

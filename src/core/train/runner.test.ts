@@ -334,6 +334,33 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     disposeGptParams(params);
   });
 
+  it('a blow-up found by the read before a pause ends the run in error, saving no checkpoint of the blown-up weights', async () => {
+    const params = freshParams();
+    let paused = false;
+    const { runner, events } = collect({ config: runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] }, (e) => {
+      if (e.type !== 'step' || e.step !== 3) return;
+      params['wte'].assign(tf.mul(params['wte'], 1e4));
+      // Two macrotasks on: the pause request lands after step 4, mid-window (of 8 steps in phase 1), so the read
+      // before pausing finds the blow-up.
+      setImmediate(() =>
+        setImmediate(() => {
+          paused = true;
+          runner.pause();
+        }),
+      );
+      setTimeout(() => runner.resume(), 2000);
+    });
+    const s = await runner.run();
+    expect(paused).toBe(true);
+    expect(s).toMatchObject({ status: 'error', error: 'loss spike', steps: 4 });
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ step: 4, lastGoodCheckpoint: null });
+    expect(events.find((e) => e.type === 'error' && e.message.includes('the mean loss of the step up to step 4'))).toBeDefined();
+    expect(events.some((e) => e.type === 'done' || e.type === 'checkpoint')).toBe(false);
+    expect(runner.state).toBe('error');
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
   it('warms up (compiles) on a real batch without changing any weight, outside the timed steps', async () => {
     const params = freshParams();
     const before = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.from(v.dataSync())]));

@@ -260,7 +260,7 @@ export class PhasedRunner {
 
       for (let j = startStep; j < plan.steps; j++) {
         if (this.init.maxSteps !== undefined && this.globalStep >= this.init.maxSteps) this.stopRequested = true;
-        if (this.pauseRequested && !this.stopRequested) await this.waitWhilePaused();
+        if (this.pauseRequested && !this.stopRequested && !(await this.waitWhilePaused())) return this.failed();
         if (this.stopRequested) return this.finishStopped(s, j);
 
         this.step(s, j);
@@ -298,11 +298,9 @@ export class PhasedRunner {
     return this.summary('error', this.failure ?? DIVERGED);
   }
 
-  private async waitWhilePaused(): Promise<void> {
-    if (!(await this.flush())) {
-      this.stopRequested = true;
-      return;
-    }
+  /** False when the flush before pausing found the run diverged (it has then stopped, with its `error` event). */
+  private async waitWhilePaused(): Promise<boolean> {
+    if (!(await this.flush())) return false;
     this._state = 'paused';
     while (this.pauseRequested && !this.stopRequested) {
       await new Promise<void>((r) => (this.resumeWaiter = r));
@@ -310,6 +308,7 @@ export class PhasedRunner {
     }
     this._state = 'running';
     this.clock.restart();
+    return true;
   }
 
   private get lastCheckpointInfo(): { step: number; reason: CheckpointReason } | null {
