@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../kernels/nodeBackends';
+import { loadCheckpoint } from '../model/checkpoint';
 import { gptConfigFromPreset, type GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
@@ -332,6 +333,23 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     expect(err?.type === 'error' && err.message).toMatch(/the last good checkpoint is the phase-end one of step 4\. To go on, change the settings .*"Continue from step 4 with new settings"/);
     runner.dispose();
     disposeGptParams(params);
+
+    // Going on as the message says: a resume of this run is refused with other settings, a new run from the
+    // checkpoint's weights with them trains (here: a one-off arm at another LR).
+    const bytes = runner.lastCheckpoint!.bytes;
+    const loaded = resumeFromCheckpoint(bytes);
+    const changed = runConfig({ arm: { kind: 'one-off' } }, { batchSize: 2, lr: 1e-3 });
+    expect(() => new PhasedRunner({ ...loaded, config: changed, phases: [easy, hard] })).toThrow(/different arm, hyper-parameters/);
+    tf.dispose(Object.values(loaded.resume.optimizerState ?? {}));
+    const fresh = loadCheckpoint(bytes);
+    tf.dispose(Object.values(fresh.optimizerState ?? {}));
+    const next = collect({ config: changed, model: { config: fresh.config, params: fresh.params }, tokenizer: fresh.tokenizer, phases: [easy, hard], checkpoints: false });
+    const s2 = await next.runner.run();
+    expect(s2.status).toBe('done');
+    expect(s2.losses[0]).toBeCloseTo(s.losses[3]!, 0); // it starts about where phase 1 left the loss
+    next.runner.dispose();
+    disposeGptParams(fresh.params);
+    disposeGptParams(loaded.model.params);
   });
 
   it('a blow-up found by the read before a pause ends the run in error, saving no checkpoint of the blown-up weights', async () => {
