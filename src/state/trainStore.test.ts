@@ -191,6 +191,45 @@ describe('train store history', () => {
   });
 });
 
+describe('train store: continue from a checkpoint with new settings', () => {
+  it('starts a new run from a failed run’s checkpoint weights with the current settings, leaving the failed run as it was', async () => {
+    const failed = await queuedRun();
+    const bytes = new Uint8Array([1, 2, 3]);
+    useTrainStore.setState({
+      runs: [{ ...failed, status: 'error', error: 'Training diverged', lastCheckpoint: { bytes, step: 6, reason: 'before-error' } }],
+      activeRunId: undefined,
+    });
+    worker.starts.length = 0;
+    useTrainStore.getState().updateHyper({ lr: 1e-4 });
+    useTrainStore.getState().update({ seed: 3 });
+    await useTrainStore.getState().continueWithNewSettings(failed.id, plan, dataset);
+    await flush();
+    const [old, next] = useTrainStore.getState().runs;
+    expect(old).toMatchObject({ id: failed.id, status: 'error', settings: { hyper: { lr: DEFAULT_TRAIN_SETTINGS.hyper.lr } } });
+    expect(next).toMatchObject({ status: 'starting', label: `Easy → hard · from ${failed.label} step 6`, settings: { seed: 3, hyper: { lr: 1e-4 } } });
+    expect(next!.id).not.toBe(failed.id);
+    expect(worker.starts).toHaveLength(1);
+    const { request } = worker.starts[0]!;
+    // A new run (not a resume) from those weights, trained with the new settings, its rows fitted to the data.
+    expect(request).toMatchObject({ runId: next!.id, model: { kind: 'checkpoint', resume: false }, config: { seed: 3, hyper: { lr: 1e-4 }, contextLength: 0 } });
+    expect(Array.from(new Uint8Array((request.model as { bytes: ArrayBuffer }).bytes))).toEqual([1, 2, 3]);
+    expect(request.phases.flat().length + request.heldOut.length).toBe(40);
+    expect(saved.runs.some((r) => r.id === next!.id)).toBe(true);
+  });
+
+  it('says so when the run has no checkpoint, and does nothing while a run trains', async () => {
+    const failed = await queuedRun();
+    useTrainStore.setState({ runs: [{ ...failed, status: 'error' }], activeRunId: undefined });
+    worker.starts.length = 0;
+    await useTrainStore.getState().continueWithNewSettings(failed.id, plan, dataset);
+    expect(useTrainStore.getState().notice).toMatch(/has no saved checkpoint to continue from/);
+    useTrainStore.setState({ activeRunId: 'other', notice: undefined });
+    await useTrainStore.getState().continueWithNewSettings(failed.id, plan, dataset);
+    expect(useTrainStore.getState().runs).toHaveLength(1);
+    expect(worker.starts).toHaveLength(0);
+  });
+});
+
 async function queuedRun(): Promise<Run> {
   useTrainStore.getState().queue([{ kind: 'easy-to-hard' }], [1], plan, dataset);
   await flush();

@@ -50,6 +50,11 @@ interface TrainState {
   checkpointBytes(run: Run): Promise<Uint8Array | undefined>;
   /** What this site uses of the browser's storage, in bytes; undefined where the browser cannot tell. */
   storageUse(): Promise<{ usage: number; quota: number } | undefined>;
+  /**
+   * A new run from a run's newest checkpoint: its weights, with the current settings (arm, seed, learning rate…) and
+   * the current plan. How a diverged run goes on: its own resume repeats its settings and diverges again.
+   */
+  continueWithNewSettings(runId: string, plan: PhasePlan, dataset: StoredDataset): Promise<void>;
 }
 
 /** `?backend=webgpu` (or webgl, wasm, cpu) forces a backend: handy for checking one, and for the browser tests. */
@@ -108,13 +113,14 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     if (message.type === 'finished' || message.type === 'failed') finish(id);
   };
 
-  const launch = async (run: Run, inputs: TrainingInputs, checkpoint?: Uint8Array) => {
+  /** `checkpoint` with `resume` false: a new run that starts from the checkpoint's weights. */
+  const launch = async (run: Run, inputs: TrainingInputs, checkpoint?: Uint8Array, resume = true) => {
     const { settings } = run;
     set({ activeRunId: run.id });
     patchRun(run.id, () => ({ status: 'starting', error: undefined }), true);
     let model: ModelSource;
     try {
-      model = checkpoint ? { kind: 'checkpoint', bytes: checkpoint.slice().buffer, resume: true } : await modelSourceFor(settings);
+      model = checkpoint ? { kind: 'checkpoint', bytes: checkpoint.slice().buffer, resume } : await modelSourceFor(settings);
     } catch (error) {
       patchRun(run.id, () => ({ status: 'error', error: (error as Error).message }), true);
       finish(run.id);
@@ -128,8 +134,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       logEvery: settings.logEvery,
       evalEvery: settings.evalEvery,
       template: 'paper',
-      // A pretrained model brings its own context: the worker fits the rows to the data, within the model's context.
-      contextLength: settings.model ? 0 : shape.contextLength,
+      // A pretrained model (or a checkpoint) brings its own context: the worker fits the rows to the data, within it.
+      contextLength: settings.model || checkpoint ? 0 : shape.contextLength,
     };
     const tokenizerTexts = [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)].map(recordText);
     tokenizerTexts.push('User: Assistant:\n');
@@ -262,5 +268,38 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       return run.lastCheckpoint?.bytes ?? (await loadCheckpointBytes(run.id))?.bytes;
     },
     storageUse,
+
+    // ── continue from a checkpoint with new settings ──
+    async continueWithNewSettings(runId, plan, dataset) {
+      const from = get().runs.find((r) => r.id === runId);
+      if (!from || get().activeRunId) return;
+      let checkpoint = from.lastCheckpoint;
+      try {
+        checkpoint ??= await loadCheckpointBytes(runId);
+      } catch (error) {
+        set({ notice: (error as Error).message });
+        return;
+      }
+      if (!checkpoint) {
+        set({ notice: `Run ${from.label} has no saved checkpoint to continue from; start a new run instead.` });
+        return;
+      }
+      const settings = get().settings;
+      const run: Run = {
+        id: newRunId(),
+        label: `${armLabel(settings.arm)} · from ${from.label} step ${checkpoint.step}`,
+        settings,
+        dataKey: dataKeyOf(plan, dataset),
+        status: 'queued',
+        startedAt: Date.now(),
+        points: [],
+        evals: [],
+        phases: [],
+        totalSteps: 0,
+      };
+      set((s) => ({ runs: [...s.runs, run] }));
+      persist(run, true);
+      void launch(run, trainingInputs(plan, dataset.records, settings.trainShare), checkpoint.bytes, false);
+    },
   };
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../kernels/nodeBackends';
+import { loadCheckpoint } from '../model/checkpoint';
 import { gptConfigFromPreset, type GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
@@ -244,8 +245,11 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const err = events.find((e) => e.type === 'error');
     if (err?.type !== 'error') throw new Error('no error event');
     expect(err.message).toMatch(/loss NaN at step 7 \(phase 2 "Phase 2", step 3 of 4/);
-    expect(err).toMatchObject({ step: 7, phase: 1, stepInPhase: 3, lastGoodCheckpoint: { step: 6, reason: 'before-error' } });
+    // The weights from before step 7 already hold the NaN: they are not offered; the phase-1 checkpoint is.
+    expect(err.message).toMatch(/already hold NaN \(tensor "ln_f.bias", element 0\), so they were not saved; the last good checkpoint is the phase-end one of step 4/);
+    expect(err).toMatchObject({ step: 7, phase: 1, stepInPhase: 3, lastGoodCheckpoint: { step: 4, reason: 'phase-end' } });
     expect(events.some((e) => e.type === 'done')).toBe(false);
+    expect(events.some((e) => e.type === 'checkpoint' && e.reason === 'before-error')).toBe(false);
     expect(s.steps).toBe(6);
     // Steps 7 and 8 ran (the NaN is only read back at step 8) but the guard applied neither: every other parameter
     // is bit-for-bit what it was before step 7.
@@ -254,8 +258,123 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
       expect(Array.from(v.dataSync()), k).toEqual(Array.from(snapshot![k]));
     }
     const ck = runner.lastCheckpoint;
+    expect(ck?.reason).toBe('phase-end');
+    expect(ck?.cursor).toMatchObject({ stage: 1, stepInStage: 0, globalStep: 4 });
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
+  it('saves the weights from before a non-finite step as a checkpoint once they are checked finite', async () => {
+    const params = freshParams();
+    const events: RunEvent[] = [];
+    const runner = new PhasedRunner({
+      config: runConfig({ logEvery: 2 }, { batchSize: 2 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy, hard],
+      onEvent: (e) => {
+        events.push(e);
+        // A huge but finite weight: step 7's logits overflow to an infinite loss, the weights stay finite.
+        if (e.type === 'step' && e.step === 6) params['ln_f.bias'].assign(tf.fill(params['ln_f.bias'].shape, 3e38));
+      },
+    });
+    const s = await runner.run();
+    expect(s.status).toBe('error');
+    const err = events.find((e) => e.type === 'error');
+    if (err?.type !== 'error') throw new Error('no error event');
+    expect(err.message).toMatch(/loss Infinity at step 7 \(phase 2 "Phase 2", step 3 of 4/);
+    expect(err.message).toMatch(/checked finite and saved as a checkpoint\. .*then "Continue from step 6 with new settings" \(in the run list\): a new run starts from that checkpoint’s weights\. Resuming this run would repeat its settings/);
+    expect(err).toMatchObject({ step: 7, phase: 1, stepInPhase: 3, lastGoodCheckpoint: { step: 6, reason: 'before-error' } });
+    const ck = runner.lastCheckpoint;
     expect(ck?.reason).toBe('before-error');
     expect(ck?.cursor).toMatchObject({ stage: 1, stepInStage: 2, globalStep: 6 });
+    // What is offered loads (loading refuses non-finite weights).
+    const loaded = resumeFromCheckpoint(ck!.bytes);
+    expect(loaded.resume.cursor.globalStep).toBe(6);
+    tf.dispose(Object.values(loaded.resume.optimizerState ?? {}));
+    disposeGptParams(loaded.model.params);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
+  it('stops a finite blow-up at LR 1e3 at its first logged window, saving nothing of the blown-up weights', async () => {
+    const params = freshParams();
+    const { runner, events } = collect({ config: runConfig({ logEvery: 2 }, { batchSize: 2, lr: 1e3 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] });
+    const s = await runner.run();
+    expect(s.status).toBe('error');
+    expect(s.error).toBe('loss spike');
+    expect(s.losses.every(Number.isFinite)).toBe(true);
+    expect(s.losses[0]).toBeLessThan(5); // ≈ ln(vocab) at init …
+    expect(s.losses[1]).toBeGreaterThan(1e5); // … then it blows up, finite (measured 1.4·10⁷)
+    expect(s.steps).toBe(2);
+    const err = events.find((e) => e.type === 'error');
+    if (err?.type !== 'error') throw new Error('no error event');
+    expect(err).toMatchObject({ step: 2, phase: 0, stepInPhase: 2, lastGoodCheckpoint: null });
+    expect(err.message).toMatch(/the mean loss of the 2 steps up to step 2 .* is \d\.\d+e\+\d, over \d+× 3\.\d\d, the higher of its first loss/);
+    expect(err.message).toMatch(/no earlier checkpoint of this run was saved\. No checkpoint of this run is safe to go on from: change the settings .* and start a new run/);
+    expect(events.some((e) => e.type === 'done' || e.type === 'checkpoint')).toBe(false);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
+  it('stops a blow-up in a later phase with the phase-end checkpoint as the last good one', async () => {
+    const params = freshParams();
+    const { runner, events } = collect(
+      { config: runConfig({ logEvery: 2 }, { batchSize: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] },
+      (e) => {
+        // After phase 1, scale one weight up by 10⁴: finite, but the loss leaves every healthy range.
+        if (e.type === 'checkpoint' && e.reason === 'phase-end' && e.phase === 0) params['wte'].assign(tf.mul(params['wte'], 1e4));
+      },
+    );
+    const s = await runner.run();
+    expect(s.error).toBe('loss spike');
+    const err = events.find((e) => e.type === 'error');
+    expect(err).toMatchObject({ phase: 1, step: 6, lastGoodCheckpoint: { step: 4, reason: 'phase-end' } });
+    expect(err?.type === 'error' && err.message).toMatch(/the last good checkpoint is the phase-end one of step 4\. To go on, change the settings .*"Continue from step 4 with new settings"/);
+    runner.dispose();
+    disposeGptParams(params);
+
+    // Going on as the message says: a resume of this run is refused with other settings, a new run from the
+    // checkpoint's weights with them trains (here: a one-off arm at another LR).
+    const bytes = runner.lastCheckpoint!.bytes;
+    const loaded = resumeFromCheckpoint(bytes);
+    const changed = runConfig({ arm: { kind: 'one-off' } }, { batchSize: 2, lr: 1e-3 });
+    expect(() => new PhasedRunner({ ...loaded, config: changed, phases: [easy, hard] })).toThrow(/different arm, hyper-parameters/);
+    tf.dispose(Object.values(loaded.resume.optimizerState ?? {}));
+    const fresh = loadCheckpoint(bytes);
+    tf.dispose(Object.values(fresh.optimizerState ?? {}));
+    const next = collect({ config: changed, model: { config: fresh.config, params: fresh.params }, tokenizer: fresh.tokenizer, phases: [easy, hard], checkpoints: false });
+    const s2 = await next.runner.run();
+    expect(s2.status).toBe('done');
+    expect(s2.losses[0]).toBeCloseTo(s.losses[3]!, 0); // it starts about where phase 1 left the loss
+    next.runner.dispose();
+    disposeGptParams(fresh.params);
+    disposeGptParams(loaded.model.params);
+  });
+
+  it('a blow-up found by the read before a pause ends the run in error, saving no checkpoint of the blown-up weights', async () => {
+    const params = freshParams();
+    let paused = false;
+    const { runner, events } = collect({ config: runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] }, (e) => {
+      if (e.type !== 'step' || e.step !== 3) return;
+      params['wte'].assign(tf.mul(params['wte'], 1e4));
+      // Two macrotasks on: the pause request lands after step 4, mid-window (of 8 steps in phase 1), so the read
+      // before pausing finds the blow-up.
+      setImmediate(() =>
+        setImmediate(() => {
+          paused = true;
+          runner.pause();
+        }),
+      );
+      setTimeout(() => runner.resume(), 2000);
+    });
+    const s = await runner.run();
+    expect(paused).toBe(true);
+    expect(s).toMatchObject({ status: 'error', error: 'loss spike', steps: 4 });
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ step: 4, lastGoodCheckpoint: null });
+    expect(events.find((e) => e.type === 'error' && e.message.includes('the mean loss of the step up to step 4'))).toBeDefined();
+    expect(events.some((e) => e.type === 'done' || e.type === 'checkpoint')).toBe(false);
+    expect(runner.state).toBe('error');
     runner.dispose();
     disposeGptParams(params);
   });

@@ -6,9 +6,11 @@ import type { Tokenizer } from '../tokenizer/tokenizer';
 import { buildArm, type Arm } from './arms';
 import { BatchBuilder } from './batches';
 import { runCheckpointBytes, type SavedCheckpoint } from './checkpointing';
-import { divergenceMessage } from './divergence';
+import { firstNonFinite } from './checkpointCheck';
+import { divergenceMessage, spikeMessage, type BeforeError } from './divergence';
 import type { CheckpointReason, Hyper, RunConfig, RunCursor, RunEvent } from './events';
 import { yieldToEventLoop } from './eventLoop';
+import { LossSpikeDetector, type LossSpike } from './lossSpike';
 import { LossWindow, windowStepEvent, type WindowRead } from './lossWindow';
 import { AdamW, GradAccumulator } from './optimizer';
 import { checkResumable, runCursor, type ResumePoint } from './resume';
@@ -32,7 +34,9 @@ export { validateRunConfig } from './validateRunConfig';
  * is read back in a step: every `logEvery` steps (and before an evaluation, a pause, a checkpoint, a phase end) the
  * window is read with one `await data()`. The optimizer's on-device guard skips any non-finite update and latches,
  * so when a NaN shows up in a readback the weights are still the state from before the bad step: the runner saves
- * that as a checkpoint and stops with an `error` event naming the step and phase (`divergence.ts`).
+ * that as a checkpoint (once its bytes are checked finite: the weights can already hold a NaN) and stops with an
+ * `error` event naming the step and phase (`divergence.ts`). A finite blow-up (`lossSpike.ts`) stops the run the same
+ * way, without a checkpoint: every step of its window was applied, so only an earlier checkpoint is good.
  *
  * Tensors owned across steps are all variables (parameters, moments, the window, accumulators) plus the model's
  * cached causal mask, so `tf.memory().numTensors` is the same after every step.
@@ -78,6 +82,7 @@ export interface RunSummary {
 }
 
 const DIVERGED = 'non-finite loss';
+const SPIKED = 'loss spike';
 
 export class PhasedRunner {
   readonly arm: Arm;
@@ -94,6 +99,7 @@ export class PhasedRunner {
   private readonly evalBatching: HeldOutBatching;
   private readonly emit: (e: RunEvent) => void;
   private readonly window: LossWindow;
+  private readonly spikes: LossSpikeDetector;
   private readonly clock = new TrainingClock();
 
   private _state: RunnerState = 'idle';
@@ -106,6 +112,7 @@ export class PhasedRunner {
   private pauseRequested = false;
   private resumeWaiter: (() => void) | null = null;
   private _lastCheckpoint: SavedCheckpoint | null = null;
+  private failure: typeof DIVERGED | typeof SPIKED | null = null;
   private disposed = false;
 
   constructor(private readonly init: RunnerInit) {
@@ -138,6 +145,7 @@ export class PhasedRunner {
     this.acc = h.gradAccumulation > 1 ? new GradAccumulator(init.model.params) : null;
     this.parts = { model: init.model, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
     this.window = new LossWindow(c.logEvery);
+    this.spikes = new LossSpikeDetector(init.model.config.vocabSize);
 
     if (init.resume) {
       const { cursor, optimizerState } = init.resume;
@@ -252,21 +260,21 @@ export class PhasedRunner {
 
       for (let j = startStep; j < plan.steps; j++) {
         if (this.init.maxSteps !== undefined && this.globalStep >= this.init.maxSteps) this.stopRequested = true;
-        if (this.pauseRequested && !this.stopRequested) await this.waitWhilePaused();
+        if (this.pauseRequested && !this.stopRequested && !(await this.waitWhilePaused())) return this.failed();
         if (this.stopRequested) return this.finishStopped(s, j);
 
         this.step(s, j);
         if (this.window.pendingSteps >= this.window.size) {
-          if (!(await this.flush())) return this.summary('error', DIVERGED);
+          if (!(await this.flush())) return this.failed();
         }
         if (this.config.evalEvery > 0 && this.globalStep % this.config.evalEvery === 0 && j < plan.steps - 1) {
-          if (!(await this.flush())) return this.summary('error', DIVERGED);
+          if (!(await this.flush())) return this.failed();
           await this.evaluate(s, false);
         }
         await yieldToEventLoop();
       }
 
-      if (!(await this.flush())) return this.summary('error', DIVERGED);
+      if (!(await this.flush())) return this.failed();
       this.emit({ type: 'phaseEnd', phase: s, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs });
       await this.evaluate(s, true);
       if (this.init.afterPhase) await this.init.afterPhase(s, { step: this.globalStep, tokensSeen: this.tokensSeen });
@@ -278,18 +286,21 @@ export class PhasedRunner {
   }
 
   private async finishStopped(stage: number, stepInStage: number): Promise<RunSummary> {
-    if (!(await this.flush())) return this.summary('error', DIVERGED);
+    if (!(await this.flush())) return this.failed();
     await this.checkpoint('stop', stage, this.cursorAt(stage, stepInStage));
     this._state = 'stopped';
     this.emit({ type: 'done', stopped: true, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
     return this.summary('stopped');
   }
 
-  private async waitWhilePaused(): Promise<void> {
-    if (!(await this.flush())) {
-      this.stopRequested = true;
-      return;
-    }
+  /** The summary of a run that `flush` stopped: diverged (NaN/Inf) or spiked. */
+  private failed(): RunSummary {
+    return this.summary('error', this.failure ?? DIVERGED);
+  }
+
+  /** False when the flush before pausing found the run diverged (it has then stopped, with its `error` event). */
+  private async waitWhilePaused(): Promise<boolean> {
+    if (!(await this.flush())) return false;
     this._state = 'paused';
     while (this.pauseRequested && !this.stopRequested) {
       await new Promise<void>((r) => (this.resumeWaiter = r));
@@ -297,6 +308,7 @@ export class PhasedRunner {
     }
     this._state = 'running';
     this.clock.restart();
+    return true;
   }
 
   private get lastCheckpointInfo(): { step: number; reason: CheckpointReason } | null {
@@ -322,7 +334,9 @@ export class PhasedRunner {
 
   /**
    * Reads the window back (one async read) and emits a `step` event. Returns false (after saving a "before-error"
-   * checkpoint and emitting `error`) when a step was not finite.
+   * checkpoint and emitting `error`) when a step was not finite, or (after emitting `error`) when the window's loss
+   * blew up. The spike stops the run rather than warns: a loss 10× above the start leaves weights that are wrecked
+   * (LR 1e3 never came back on the micro GPT), and training on would only spend time and overwrite nothing useful.
    */
   private async flush(): Promise<boolean> {
     const read = await this.window.read();
@@ -334,9 +348,34 @@ export class PhasedRunner {
       this.losses.push(...event.losses);
       this.emit(event);
     }
-    if (read.firstBad < 0) return true;
-    await this.stopDiverged(read);
+    if (read.firstBad >= 0) {
+      this.failure = DIVERGED;
+      await this.stopDiverged(read);
+      return false;
+    }
+    const spike = event ? this.spikes.observe(event.losses) : null;
+    if (!spike) return true;
+    this.failure = SPIKED;
+    this.stopSpiked(read, spike);
     return false;
+  }
+
+  private stageInfo(stage: number): { label: string; steps: number } {
+    return { label: this.arm.stages[stage].label, steps: this.plans[stage].steps };
+  }
+
+  /** The window's steps were all applied: the weights now are the blown-up ones, so nothing is saved. */
+  private stopSpiked(read: WindowRead, spike: LossSpike): void {
+    const s = read.steps.at(-1)!;
+    this._state = 'error';
+    this.emit({
+      type: 'error',
+      message: spikeMessage(read, spike, this.stageInfo(s.stage), this.lastCheckpointInfo),
+      phase: s.stage,
+      step: s.globalStep,
+      stepInPhase: s.stepInStage + 1,
+      lastGoodCheckpoint: this.lastCheckpointInfo,
+    });
   }
 
   /** The guard skipped the bad step and every step after it: the weights are the state before it. Save and report. */
@@ -346,12 +385,11 @@ export class PhasedRunner {
     this.opt.clearHalt();
     this.globalStep = s.globalStep - 1;
     this.tokensSeen = s.tokensBefore;
-    await this.checkpoint('before-error', s.stage, this.cursorAt(s.stage, s.stepInStage));
+    const before = await this.checkpointBeforeError(s.stage, this.cursorAt(s.stage, s.stepInStage));
     this._state = 'error';
-    const stage = { label: this.arm.stages[s.stage].label, steps: this.plans[s.stage].steps };
     this.emit({
       type: 'error',
-      message: divergenceMessage(read, stage, this._lastCheckpoint?.reason === 'before-error'),
+      message: divergenceMessage(read, this.stageInfo(s.stage), before),
       phase: s.stage,
       step: s.globalStep,
       stepInPhase: s.stepInStage + 1,
@@ -384,8 +422,30 @@ export class PhasedRunner {
   /** `phase`: the stage the checkpoint belongs to (a phase-end cursor already points at the next one). */
   private async checkpoint(reason: CheckpointReason, phase: number, cursor: RunCursor): Promise<void> {
     if (this.init.checkpoints === false) return;
+    this.offer(await this.checkpointBytes(reason, phase, cursor), reason, phase, cursor);
+  }
+
+  /**
+   * The weights from before the bad step, offered only once their bytes are checked finite: a NaN can sit in the
+   * weights themselves (an imported model, a poisoned update), and then the last good checkpoint is an earlier one.
+   */
+  private async checkpointBeforeError(phase: number, cursor: RunCursor): Promise<BeforeError> {
+    if (this.init.checkpoints === false) return { saved: false, lastGood: this.lastCheckpointInfo };
+    const bytes = await this.checkpointBytes('before-error', phase, cursor);
+    const nonFinite = firstNonFinite(bytes);
+    if (nonFinite) return { saved: false, nonFinite, lastGood: this.lastCheckpointInfo };
+    this.offer(bytes, 'before-error', phase, cursor);
+    return { saved: true };
+  }
+
+  private async checkpointBytes(reason: CheckpointReason, phase: number, cursor: RunCursor): Promise<Uint8Array> {
     const bytes = await runCheckpointBytes({ model: this.model, tokenizer: this.init.tokenizer, opt: this.opt, armLabel: this.arm.label }, reason, phase, cursor);
     this._readbacks++;
+    this.clock.restart();
+    return bytes;
+  }
+
+  private offer(bytes: Uint8Array, reason: CheckpointReason, phase: number, cursor: RunCursor): void {
     this._lastCheckpoint = { bytes, cursor, reason };
     this.emit({ type: 'checkpoint', reason, phase, step: cursor.globalStep, cursor, bytes });
     this.clock.restart();

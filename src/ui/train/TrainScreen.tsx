@@ -254,6 +254,7 @@ function RunList({ runs }: { runs: Run[] }) {
   const plan = usePhasesStore((s) => s.plan);
   const activeRunId = useTrainStore((s) => s.activeRunId);
   const resumeRun = useTrainStore((s) => s.resumeRun);
+  const continueWithNewSettings = useTrainStore((s) => s.continueWithNewSettings);
   const deleteRun = useTrainStore((s) => s.deleteRun);
   const storageUse = useTrainStore((s) => s.storageUse);
   const [use, setUse] = useState<string>();
@@ -282,6 +283,9 @@ function RunList({ runs }: { runs: Run[] }) {
         <tbody>
           {runs.map((r) => {
             const resumable = (r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && !activeRunId && dataset && plan;
+            // A failed run's resume repeats its settings (and its divergence): go on as a new run with the form's settings.
+            const checkpointStep = r.lastCheckpoint?.step ?? r.checkpointStep;
+            const continuable = resumable && r.status === 'error' && checkpointStep !== undefined;
             return (
               <tr key={r.id} data-testid="run-row" data-status={r.status} data-checkpoint-step={r.checkpointStep}>
                 <td>
@@ -300,6 +304,15 @@ function RunList({ runs }: { runs: Run[] }) {
                   {resumable && (
                     <button className="btn" onClick={() => void resumeRun(r.id, plan, dataset)}>
                       {r.checkpointStep !== undefined ? `Resume from step ${r.checkpointStep}` : 'Restart'}
+                    </button>
+                  )}{' '}
+                  {continuable && (
+                    <button
+                      className="btn"
+                      title="A new run from this checkpoint's weights, trained with the settings above"
+                      onClick={() => void continueWithNewSettings(r.id, plan, dataset)}
+                    >
+                      Continue from step {checkpointStep} with new settings
                     </button>
                   )}{' '}
                   {r.id !== activeRunId && (
