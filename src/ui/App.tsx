@@ -3,6 +3,8 @@ import { useDatasetStore } from '../state/datasetStore';
 import { usePhasesStore } from '../state/phasesStore';
 import { useTrainStore } from '../state/trainStore';
 import { useBaseModelStore } from '../state/baseModelStore';
+import { useStorageStore } from '../state/storageStore';
+import { Banner } from './common/Banner';
 import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
 import { CompareScreen } from './compare/CompareScreen';
@@ -16,6 +18,7 @@ export function App() {
   const [screen, setScreen] = useState<Screen>('data');
   const checkBaseModel = useBaseModelStore((s) => s.check);
   const adoptBaseModel = useTrainStore((s) => s.adoptBaseModel);
+  const connection = useStorageStore((s) => s.connection);
   useEffect(() => {
     void restore();
     void restoreRuns();
@@ -40,6 +43,11 @@ export function App() {
         </nav>
       </header>
       <main>
+        {connection && (
+          <Banner kind={connection.kind === 'blocked' ? 'warn' : 'error'} title="Saved data" testId="storage-connection">
+            <div>{connection.message}</div>
+          </Banner>
+        )}
         {/* Both screens stay mounted so a run keeps its chart and the data screen keeps its scroll and search. */}
         <div hidden={screen !== 'data'} style={{ display: screen === 'data' ? 'contents' : 'none' }}>
           <DataScreen />
