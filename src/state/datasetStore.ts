@@ -137,7 +137,8 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
   async restore() {
     try {
       const saved = await loadCurrentDataset();
-      if (saved && !get().dataset) {
+      if (saved?.problem) set({ storageProblem: saved.problem });
+      if (saved?.dataset && !get().dataset) {
         set({ dataset: saved.dataset });
         usePhasesStore.getState().datasetChanged(saved.dataset, saved.settings);
       }

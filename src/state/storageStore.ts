@@ -10,3 +10,6 @@ interface StorageState {
 export const useStorageStore = create<StorageState>()(() => ({}));
 
 onConnectionNotice((connection) => useStorageStore.setState({ connection }));
+
+/** The saved dataset, phase settings and runs as JSON text, damaged records included: the way out of a failure. */
+export { exportSavedData } from '../storage/exportSaved';

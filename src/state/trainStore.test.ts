@@ -21,7 +21,7 @@ vi.mock('../worker/trainClient', () => ({
 }));
 vi.mock('../storage/runStorage', () => ({
   saveRun: async (run: Run) => void saved.runs.push(run),
-  loadRuns: async () => saved.stored,
+  loadRuns: async () => ({ runs: saved.stored, setAside: [] }),
   saveCheckpointBytes: async (c: { runId: string; slot: string; step: number }) => void saved.checkpoints.push({ runId: c.runId, slot: c.slot, step: c.step }),
   loadCheckpointBytes: async () => undefined,
   deleteRun: async (id: string) => void saved.deleted.push(id),

@@ -245,7 +245,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     },
     async restoreRuns() {
       try {
-        const stored = await loadRuns();
+        const { runs: stored, setAside } = await loadRuns();
+        if (setAside.length) set({ notice: setAside.join(' ') });
         const live = new Set(get().runs.map((r) => r.id));
         // A run that was training when the page went away did not finish: say so, and offer to resume it.
         const restored: Run[] = stored.filter((r) => !live.has(r.id)).map((r) => (UNFINISHED_STATUSES.includes(r.status) ? { ...r, status: 'interrupted' as const } : r));

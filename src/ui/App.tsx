@@ -5,6 +5,7 @@ import { useTrainStore } from '../state/trainStore';
 import { useBaseModelStore } from '../state/baseModelStore';
 import { useStorageStore } from '../state/storageStore';
 import { Banner } from './common/Banner';
+import { ErrorBoundary } from './common/ErrorBoundary';
 import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
 import { CompareScreen } from './compare/CompareScreen';
@@ -12,6 +13,14 @@ import { CompareScreen } from './compare/CompareScreen';
 type Screen = 'data' | 'train' | 'compare';
 
 export function App() {
+  return (
+    <ErrorBoundary>
+      <Studio />
+    </ErrorBoundary>
+  );
+}
+
+function Studio() {
   const restore = useDatasetStore((s) => s.restore);
   const restoreRuns = useTrainStore((s) => s.restoreRuns);
   const hasPlan = usePhasesStore((s) => !!s.plan);
