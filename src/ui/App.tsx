@@ -28,6 +28,8 @@ function Studio() {
   const checkBaseModel = useBaseModelStore((s) => s.check);
   const adoptBaseModel = useTrainStore((s) => s.adoptBaseModel);
   const connection = useStorageStore((s) => s.connection);
+  const restoredNote = useTrainStore((s) => s.restoredNote);
+  const dismissRestoredNote = useTrainStore((s) => s.dismissRestoredNote);
   useEffect(() => {
     void restore();
     void restoreRuns();
@@ -55,6 +57,11 @@ function Studio() {
         {connection && (
           <Banner kind={connection.kind === 'blocked' ? 'warn' : 'error'} title="Saved data" testId="storage-connection">
             <div>{connection.message}</div>
+          </Banner>
+        )}
+        {restoredNote && (
+          <Banner kind="warn" title="Training" onDismiss={dismissRestoredNote} testId="restored-note">
+            <div>{restoredNote}</div>
           </Banner>
         )}
         {/* Both screens stay mounted so a run keeps its chart and the data screen keeps its scroll and search. */}
