@@ -31,6 +31,8 @@ interface DatasetState {
   storageProblem?: string;
   tabular?: TabularSource;
   restored: boolean;
+  /** A file given while another was still being read: it was not read (one file at a time); this says so. */
+  ignoredFile?: string;
 
   loadFile(file: File): Promise<void>;
   loadBytes(bytes: ArrayBuffer, fileName: string, csvMapping?: CsvMapping): Promise<void>;
@@ -40,6 +42,7 @@ interface DatasetState {
   unload(): Promise<void>;
   cancelLoading(): void;
   dismissProblem(): void;
+  dismissIgnoredFile(): void;
   /** Adds scores computed later (judge, IFD …), replacing the set with the same scorerId, and saves the dataset. */
   addScoreSet(scoreSet: ScoreSet): Promise<void>;
 }
@@ -48,6 +51,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
   restored: false,
 
   async loadFile(file) {
+    if (refuseWhileLoading(file.name)) return;
     if (file.size === 0) {
       set({ problem: { fileName: file.name, message: `"${file.name}" is empty.`, hint: 'Choose a file that holds records.' } });
       return;
@@ -73,11 +77,11 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
   },
 
   async loadBytes(bytes, fileName, csvMapping) {
-    if (get().loading) return;
+    if (refuseWhileLoading(fileName)) return;
     // The worker takes ownership of the buffer it is sent; keep a copy only where a re-mapping may need it.
     const tabular = /\.(csv|tsv|tab|txt|parquet)$/i.test(fileName) ? bytes.slice(0) : undefined;
     const byteSize = bytes.byteLength;
-    set({ loading: { fileName }, problem: undefined });
+    set({ loading: { fileName }, problem: undefined, ignoredFile: undefined });
     try {
       const parsed = await dataClient.parse(
         { bytes, fileName },
@@ -137,7 +141,8 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
   async restore() {
     try {
       const saved = await loadCurrentDataset();
-      if (saved && !get().dataset) {
+      if (saved?.problem) set({ storageProblem: saved.problem });
+      if (saved?.dataset && !get().dataset) {
         set({ dataset: saved.dataset });
         usePhasesStore.getState().datasetChanged(saved.dataset, saved.settings);
       }
@@ -166,6 +171,10 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
     set({ problem: undefined });
   },
 
+  dismissIgnoredFile() {
+    set({ ignoredFile: undefined });
+  },
+
   async addScoreSet(scoreSet) {
     const current = get().dataset;
     if (!current) return;
@@ -183,3 +192,18 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
     }
   },
 }));
+
+/**
+ * One file at a time: a second one given while the first is read is not queued (the person may well have dropped the
+ * wrong one, and a queue would silently replace what they are waiting for); it is named, so they can drop it again.
+ */
+function refuseWhileLoading(fileName: string): boolean {
+  const loading = useDatasetStore.getState().loading;
+  if (!loading) return false;
+  useDatasetStore.setState({ ignoredFile: stillReadingMessage(loading.fileName, fileName) });
+  return true;
+}
+
+export function stillReadingMessage(reading: string, dropped: string): string {
+  return `Still reading "${reading}"; "${dropped}" was not read. Drop "${dropped}" again when "${reading}" is done.`;
+}

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeRecord } from '../core/phases/testing/records';
 import { planByCutoffs } from '../core/phases/plan';
 import type { StoredDataset } from '../core/data/storedDataset';
-import type { Run } from '../core/runs/run';
+import { dataKeyOf, type Run } from '../core/runs/run';
 import { DEFAULT_TRAIN_SETTINGS, DEMO_HYPER } from '../core/runs/settings';
 import type { TrainRequest, TrainResponse } from '../worker/trainProtocol';
 
@@ -11,7 +11,7 @@ const worker = vi.hoisted(() => ({
   starts: [] as { request: Extract<TrainRequest, { type: 'start' }>; reply: (m: TrainResponse) => void }[],
   sent: [] as Exclude<TrainRequest, { type: 'start' }>[],
 }));
-const saved = vi.hoisted(() => ({ runs: [] as Run[], checkpoints: [] as { runId: string; slot: string; step: number }[], deleted: [] as string[], stored: [] as Run[] }));
+const saved = vi.hoisted(() => ({ runs: [] as Run[], checkpoints: [] as { runId: string; slot: string; step: number }[], deleted: [] as string[], stored: [] as Run[], setAside: [] as string[] }));
 
 vi.mock('../worker/trainClient', () => ({
   trainClient: {
@@ -21,7 +21,7 @@ vi.mock('../worker/trainClient', () => ({
 }));
 vi.mock('../storage/runStorage', () => ({
   saveRun: async (run: Run) => void saved.runs.push(run),
-  loadRuns: async () => saved.stored,
+  loadRuns: async () => ({ runs: saved.stored, setAside: saved.setAside }),
   saveCheckpointBytes: async (c: { runId: string; slot: string; step: number }) => void saved.checkpoints.push({ runId: c.runId, slot: c.slot, step: c.step }),
   loadCheckpointBytes: async () => undefined,
   deleteRun: async (id: string) => void saved.deleted.push(id),
@@ -55,6 +55,7 @@ beforeEach(() => {
   saved.checkpoints.length = 0;
   saved.deleted.length = 0;
   saved.stored = [];
+  saved.setAside = [];
 });
 
 describe('train store settings', () => {
@@ -227,6 +228,55 @@ describe('train store: continue from a checkpoint with new settings', () => {
     await useTrainStore.getState().continueWithNewSettings(failed.id, plan, dataset);
     expect(useTrainStore.getState().runs).toHaveLength(1);
     expect(worker.starts).toHaveLength(0);
+  });
+});
+
+describe('train store after a reload', () => {
+  const stored = (id: string, status: Run['status'], startedAt: number): Run => ({
+    id,
+    label: `run ${id}`,
+    settings: DEFAULT_TRAIN_SETTINGS,
+    dataKey: dataKeyOf(plan, dataset),
+    status,
+    startedAt,
+    points: [],
+    evals: [],
+    phases: [],
+    totalSteps: 0,
+  });
+
+  it('keeps the queue behind the interrupted run, says so in one line, and starts it when the resumed run ends', async () => {
+    saved.stored = [stored('q1', 'running', 1), stored('q2', 'queued', 2)];
+    await useTrainStore.getState().restoreRuns();
+    expect(useTrainStore.getState().runs.map((r) => [r.id, r.status])).toEqual([
+      ['q1', 'interrupted'],
+      ['q2', 'queued'],
+    ]);
+    expect(useTrainStore.getState().restoredNote).toBe(
+      'Restored after the reload: run "run q1" was interrupted: Resume continues it from its last checkpoint; 1 queued run waits in the queue and starts after the resumed run.',
+    );
+
+    await useTrainStore.getState().resumeRun('q1', plan, dataset);
+    await flush();
+    expect(worker.starts.map((s) => s.request.runId)).toEqual(['q1']);
+    worker.starts[0]!.reply({ type: 'finished', runId: 'q1', summary: { status: 'done' }, memory: { numTensors: 0, numBytes: 0 } } as unknown as TrainResponse);
+    await flush();
+    expect(worker.starts.map((s) => s.request.runId)).toEqual(['q1', 'q2']);
+    useTrainStore.getState().dismissRestoredNote();
+    expect(useTrainStore.getState().restoredNote).toBeUndefined();
+  });
+
+  it('offers a waiting run its own Resume once no interrupted run is left ahead of it', async () => {
+    saved.stored = [stored('w1', 'running', 1), stored('w2', 'queued', 2)];
+    await useTrainStore.getState().restoreRuns();
+    await useTrainStore.getState().deleteRun('w1');
+    expect(useTrainStore.getState().runs.map((r) => [r.id, r.status])).toEqual([['w2', 'interrupted']]);
+  });
+
+  it('sets a damaged saved run aside with the message storage gave', async () => {
+    saved.setAside = ['The saved run r9 is damaged (points: expected array) and was set aside.'];
+    await useTrainStore.getState().restoreRuns();
+    expect(useTrainStore.getState().notice).toBe('The saved run r9 is damaged (points: expected array) and was set aside.');
   });
 });
 

@@ -13,12 +13,14 @@ import { trainingInputs, type TrainingInputs } from '../core/runs/trainingInputs
 import type { StoredDataset } from '../core/data/storedDataset';
 import { armLabel, type ArmSpec } from '../core/train/arms';
 import type { Hyper, RunConfig, RunEvent } from '../core/train/events';
+import { loadTrainForm, saveTrainForm } from '../storage/trainForm';
 import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun, storageUse } from '../storage/runStorage';
 import { trainClient } from '../worker/trainClient';
 import type { ModelSource, TrainResponse } from '../worker/trainProtocol';
 import { BASE_MODEL } from './baseModelStore';
 import { modelSourceFor } from './modelSource';
 import { applyTrainResponse, savesAtOnce } from './trainMessages';
+import { restoredNote } from './restoredNote';
 
 interface TrainState {
   settings: TrainSettings;
@@ -46,6 +48,9 @@ interface TrainState {
   deleteRun(runId: string): Promise<void>;
   restoreRuns(): Promise<void>;
   dismissNotice(): void;
+  /** One line saying what a reload brought back (the form, interrupted and queued runs); shown until dismissed. */
+  restoredNote?: string;
+  dismissRestoredNote(): void;
   /** A run's newest checkpoint: the bytes in memory, or the ones saved in this browser; undefined when there is none. */
   checkpointBytes(run: Run): Promise<Uint8Array | undefined>;
   /** What this site uses of the browser's storage, in bytes; undefined where the browser cannot tell. */
@@ -64,6 +69,25 @@ function backendFromUrl(): BackendPreference | undefined {
   return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' || value === 'auto' ? value : undefined;
 }
 
+/** The form as the person left it before a reload (localStorage), else the defaults; the URL's backend still wins. */
+const savedForm = loadTrainForm(DEFAULT_TRAIN_SETTINGS);
+
+function initialForm(): Pick<TrainState, 'settings' | 'modelChosen'> {
+  const settings = savedForm?.settings ?? DEFAULT_TRAIN_SETTINGS;
+  return { settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: savedForm?.modelChosen ?? false };
+}
+
+/** Whether the restored form is worth mentioning: the person changed something, not just reloaded a default page. */
+function formWasChanged(): boolean {
+  if (!savedForm) return false;
+  if (savedForm.modelChosen) return true;
+  const { model: _model, backend: _backend, ...rest } = savedForm.settings;
+  const { model: _m, backend: _b, ...defaults } = DEFAULT_TRAIN_SETTINGS;
+  // The base model's adoption changes the learning rate by itself.
+  const lrAsAdopted = rest.hyper.lr === DEMO_HYPER.lr ? DEFAULT_TRAIN_SETTINGS.hyper.lr : rest.hyper.lr;
+  return JSON.stringify({ ...rest, hyper: { ...rest.hyper, lr: lrAsAdopted } }) !== JSON.stringify(defaults);
+}
+
 let runCounter = 0;
 function newRunId(): string {
   runCounter += 1;
@@ -74,6 +98,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
   /** Training inputs of queued runs (not persisted: a reload rebuilds them from the dataset when resuming). */
   const pending = new Map<string, TrainingInputs>();
   const lastSaved = new Map<string, number>();
+  /** Runs that were queued when the page went away: they wait, without inputs, until a resume on their data. */
+  const waitingAfterReload = new Set<string>();
 
   const persist = (run: Run, force = false) => {
     const now = Date.now();
@@ -155,6 +181,42 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     );
   };
 
+  /** Gives the queued runs that survived a reload their inputs, where they trained on this data, so the queue goes on. */
+  const requeueAfterReload = (plan: PhasePlan, dataset: StoredDataset) => {
+    const key = dataKeyOf(plan, dataset);
+    for (const id of waitingAfterReload) {
+      const run = get().runs.find((r) => r.id === id);
+      if (!run || !sameData(run.dataKey, key)) continue;
+      pending.set(id, trainingInputs(plan, dataset.records, run.settings.trainShare ?? 1));
+      waitingAfterReload.delete(id);
+    }
+  };
+
+  /** With no interrupted run left to resume, waiting runs would wait forever: offer each its own Resume instead. */
+  const releaseWaitingIfAlone = () => {
+    if (get().runs.some((r) => r.status === 'interrupted')) return;
+    for (const id of waitingAfterReload) patchRun(id, () => ({ status: 'interrupted' }), true);
+    waitingAfterReload.clear();
+  };
+
+  /** Puts the runs read back after a reload beside the live ones: what was going is interrupted, the queue waits. */
+  const adoptRestoredRuns = (stored: Run[]) => {
+    const live = new Set(get().runs.map((r) => r.id));
+    const fresh = stored.filter((r) => !live.has(r.id));
+    const wasGoing = fresh.some((r) => UNFINISHED_STATUSES.includes(r.status) && r.status !== 'queued');
+    const restored = fresh.map((r) => {
+      if (r.status === 'queued' && wasGoing) {
+        waitingAfterReload.add(r.id);
+        return r;
+      }
+      return UNFINISHED_STATUSES.includes(r.status) ? { ...r, status: 'interrupted' as const } : r;
+    });
+    set((s) => ({ runs: [...restored, ...s.runs].sort((a, b) => a.startedAt - b.startedAt) }));
+    for (const r of restored) if (r.status === 'interrupted') persist(r, true);
+    const interrupted = restored.filter((r) => r.status === 'interrupted' && stored.find((o) => o.id === r.id)?.status !== 'interrupted');
+    set({ restoredNote: restoredNote({ form: formWasChanged(), interrupted: interrupted.map((r) => r.label), queued: waitingAfterReload.size }) });
+  };
+
   const pump = () => {
     if (get().activeRunId) return;
     const next = get().runs.find((r) => r.status === 'queued' && pending.has(r.id));
@@ -162,9 +224,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
   };
 
   return {
-    settings: { ...DEFAULT_TRAIN_SETTINGS, backend: backendFromUrl() ?? DEFAULT_TRAIN_SETTINGS.backend },
+    ...initialForm(),
     runs: [],
-    modelChosen: false,
     update(change) {
       set((s) => ({ settings: { ...s.settings, ...change } }));
     },
@@ -199,6 +260,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       }
       set((s) => ({ runs: [...s.runs, ...created] }));
       for (const run of created) persist(run, true);
+      requeueAfterReload(plan, dataset);
       pump();
     },
     pause() {
@@ -233,6 +295,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
         return;
       }
       const inputs = trainingInputs(plan, dataset.records, run.settings.trainShare ?? 1);
+      requeueAfterReload(plan, dataset);
       if (!bytes) {
         // Nothing saved yet (interrupted before its first phase ended): start it again from the beginning.
         patchRun(runId, () => ({ points: [], evals: [], phases: [], totalSteps: 0 }), true);
@@ -246,23 +309,25 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     async deleteRun(runId) {
       if (get().activeRunId === runId) return;
       pending.delete(runId);
+      waitingAfterReload.delete(runId);
       set((s) => ({ runs: s.runs.filter((r) => r.id !== runId) }));
+      releaseWaitingIfAlone();
       await deleteStoredRun(runId).catch((error: Error) => set({ notice: error.message }));
     },
     async restoreRuns() {
       try {
-        const stored = await loadRuns();
-        const live = new Set(get().runs.map((r) => r.id));
-        // A run that was training when the page went away did not finish: say so, and offer to resume it.
-        const restored: Run[] = stored.filter((r) => !live.has(r.id)).map((r) => (UNFINISHED_STATUSES.includes(r.status) ? { ...r, status: 'interrupted' as const } : r));
-        set((s) => ({ runs: [...restored, ...s.runs].sort((a, b) => a.startedAt - b.startedAt) }));
-        for (const r of restored) if (r.status === 'interrupted') persist(r, true);
+        const { runs: stored, setAside } = await loadRuns();
+        if (setAside.length) set({ notice: setAside.join(' ') });
+        adoptRestoredRuns(stored);
       } catch (error) {
         set({ notice: (error as Error).message });
       }
     },
     dismissNotice() {
       set({ notice: undefined });
+    },
+    dismissRestoredNote() {
+      set({ restoredNote: undefined });
     },
     async checkpointBytes(run) {
       return run.lastCheckpoint?.bytes ?? (await loadCheckpointBytes(run.id))?.bytes;
@@ -302,4 +367,11 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       void launch(run, trainingInputs(plan, dataset.records, settings.trainShare), checkpoint.bytes, false);
     },
   };
+});
+
+// The form survives a reload: every change to the settings is written through (localStorage, a few hundred bytes).
+useTrainStore.subscribe((state, previous) => {
+  if (state.settings !== previous.settings || state.modelChosen !== previous.modelChosen) {
+    saveTrainForm({ settings: state.settings, modelChosen: state.modelChosen });
+  }
 });

@@ -3,6 +3,7 @@ import type { PhaseSettings, StoredDataset } from './storedDataset';
 import type { StoredCheckpoint, StoredRun } from './runStorage';
 import type { CachedJudgement } from '../core/difficulty/judge/cache';
 import type { StoredModelEntry } from './modelStorage';
+import { BLOCKED_NOTICE, CLOSED_FOR_UPGRADE_NOTICE, noticeForOpenFailure, type ConnectionNotice } from './connectionNotice';
 
 interface StudioDB extends DBSchema {
   /** The dataset on screen, under the key 'current': records, scores and the phase settings. */
@@ -26,6 +27,23 @@ const DB_VERSION = 5;
 
 let dbPromise: Promise<IDBPDatabase<StudioDB>> | undefined;
 
+/** Told when the connection waits on another tab, was given up to one, or finds newer data; `undefined` = all well. */
+type ConnectionListener = (notice: ConnectionNotice | undefined) => void;
+const connectionListeners = new Set<ConnectionListener>();
+let currentNotice: ConnectionNotice | undefined;
+
+function announce(notice: ConnectionNotice | undefined): void {
+  currentNotice = notice;
+  for (const listener of connectionListeners) listener(notice);
+}
+
+/** Subscribe to the connection's notices; the listener hears the current one at once. Returns the unsubscribe. */
+export function onConnectionNotice(listener: ConnectionListener): () => void {
+  connectionListeners.add(listener);
+  listener(currentNotice);
+  return () => connectionListeners.delete(listener);
+}
+
 export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
   dbPromise ??= openDB<StudioDB>(DB_NAME, DB_VERSION, {
     upgrade(db) {
@@ -36,10 +54,36 @@ export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
       if (!db.objectStoreNames.contains('judgeReplies')) db.createObjectStore('judgeReplies');
       if (!db.objectStoreNames.contains('models')) db.createObjectStore('models');
     },
-  }).catch((error: unknown) => {
-    dbPromise = undefined;
-    throw new StorageError('The browser refused to open local storage (IndexedDB)', error);
-  });
+    // An older tab keeps its connection open: the open waits (it is not an error) until that tab closes or reloads.
+    blocked() {
+      announce(BLOCKED_NOTICE);
+    },
+    // A newer page wants to upgrade: holding on would block it forever, so let go, and refuse further use here.
+    blocking(_current, _wanted, event) {
+      (event.target as IDBDatabase).close();
+      dbPromise = Promise.reject(new StorageError(CLOSED_FOR_UPGRADE_NOTICE.message, 'connection closed for another tab'));
+      dbPromise.catch(() => undefined);
+      announce(CLOSED_FOR_UPGRADE_NOTICE);
+    },
+    // The browser closed the connection itself (storage cleared, disk trouble): the next use opens a fresh one.
+    terminated() {
+      dbPromise = undefined;
+    },
+  }).then(
+    (db) => {
+      if (currentNotice?.kind === 'blocked') announce(undefined);
+      return db;
+    },
+    (error: unknown) => {
+      dbPromise = undefined;
+      const notice = noticeForOpenFailure(error);
+      if (notice) {
+        announce(notice);
+        throw new StorageError(notice.message, error);
+      }
+      throw new StorageError('The browser refused to open local storage (IndexedDB)', error);
+    },
+  );
   return dbPromise;
 }
 

@@ -1,5 +1,6 @@
 import type { Run } from '../core/runs/run';
 import { openStudioDB, StorageError } from './db';
+import { checkStoredRun } from './storedShape';
 
 /** A run as kept in IndexedDB: everything but checkpoint bytes, which live in their own store. */
 export type StoredRun = Omit<Run, 'lastCheckpoint'> & { checkpointStep?: number };
@@ -23,14 +24,25 @@ export async function saveRun(run: StoredRun): Promise<void> {
   }
 }
 
-export async function loadRuns(): Promise<StoredRun[]> {
+/** The saved runs that have the shape the studio needs, oldest first; each damaged one is set aside with a message. */
+export async function loadRuns(): Promise<{ runs: StoredRun[]; setAside: string[] }> {
   const db = await openStudioDB();
+  let stored: { key: string; value: unknown }[];
   try {
-    const runs = await db.getAll('runs');
-    return runs.sort((a, b) => a.startedAt - b.startedAt);
+    const tx = db.transaction('runs');
+    const [keys, values] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll()]);
+    stored = keys.map((key, i) => ({ key, value: values[i] }));
   } catch (error) {
     throw new StorageError('Could not read the saved runs', error);
   }
+  const runs: StoredRun[] = [];
+  const setAside: string[] = [];
+  for (const { key, value } of stored) {
+    const run = checkStoredRun(value);
+    if (run.ok) runs.push(run.value);
+    else setAside.push(`The saved run ${key} is damaged (${run.problem}) and was set aside; "Export saved data" keeps a copy.`);
+  }
+  return { runs: runs.sort((a, b) => a.startedAt - b.startedAt), setAside };
 }
 
 export async function saveCheckpointBytes(checkpoint: StoredCheckpoint): Promise<void> {

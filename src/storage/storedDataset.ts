@@ -2,6 +2,7 @@
 import type { StoredDataset } from '../core/data/storedDataset';
 import type { PhaseSettings } from '../core/runs/settings';
 import { openStudioDB, StorageError } from './db';
+import { checkPhaseSettings, checkStoredDataset } from './storedShape';
 
 export type { PhaseSettings, StoredDataset };
 
@@ -25,15 +26,30 @@ export async function savePhaseSettings(settings: PhaseSettings): Promise<void> 
   }
 }
 
-export async function loadCurrentDataset(): Promise<{ dataset: StoredDataset; settings?: PhaseSettings } | undefined> {
+/**
+ * The saved dataset and its phase settings, each only when it has the shape the studio needs. A damaged dataset is
+ * set aside (left in storage, where an export still finds it, until a new file replaces it) and `problem` says so;
+ * damaged phase settings are dropped quietly: the defaults take their place.
+ */
+export async function loadCurrentDataset(): Promise<{ dataset?: StoredDataset; settings?: PhaseSettings; problem?: string } | undefined> {
   const db = await openStudioDB();
+  let stored: unknown;
+  let storedSettings: unknown;
   try {
-    const dataset = await db.get('datasets', KEY);
-    if (!dataset) return undefined;
-    return { dataset, settings: await db.get('phaseSettings', KEY) };
+    stored = await db.get('datasets', KEY);
+    storedSettings = await db.get('phaseSettings', KEY);
   } catch (error) {
     throw new StorageError('Could not read the saved dataset', error);
   }
+  if (stored === undefined) return undefined;
+  const dataset = checkStoredDataset(stored);
+  if (!dataset.ok) return { problem: damagedDatasetMessage(dataset.problem) };
+  const settings = storedSettings === undefined ? undefined : checkPhaseSettings(storedSettings);
+  return { dataset: dataset.value, settings: settings?.ok ? settings.value : undefined };
+}
+
+export function damagedDatasetMessage(problem: string): string {
+  return `The dataset saved in this browser is damaged (${problem}) and was set aside. Load the file again; until then "Export saved data" keeps a copy of what is stored.`;
 }
 
 export async function clearCurrentDataset(): Promise<void> {

@@ -3,6 +3,9 @@ import { useDatasetStore } from '../state/datasetStore';
 import { usePhasesStore } from '../state/phasesStore';
 import { useTrainStore } from '../state/trainStore';
 import { useBaseModelStore } from '../state/baseModelStore';
+import { useStorageStore } from '../state/storageStore';
+import { Banner } from './common/Banner';
+import { ErrorBoundary } from './common/ErrorBoundary';
 import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
 import { CompareScreen } from './compare/CompareScreen';
@@ -10,12 +13,23 @@ import { CompareScreen } from './compare/CompareScreen';
 type Screen = 'data' | 'train' | 'compare';
 
 export function App() {
+  return (
+    <ErrorBoundary>
+      <Studio />
+    </ErrorBoundary>
+  );
+}
+
+function Studio() {
   const restore = useDatasetStore((s) => s.restore);
   const restoreRuns = useTrainStore((s) => s.restoreRuns);
   const hasPlan = usePhasesStore((s) => !!s.plan);
   const [screen, setScreen] = useState<Screen>('data');
   const checkBaseModel = useBaseModelStore((s) => s.check);
   const adoptBaseModel = useTrainStore((s) => s.adoptBaseModel);
+  const connection = useStorageStore((s) => s.connection);
+  const restoredNote = useTrainStore((s) => s.restoredNote);
+  const dismissRestoredNote = useTrainStore((s) => s.dismissRestoredNote);
   useEffect(() => {
     void restore();
     void restoreRuns();
@@ -40,6 +54,16 @@ export function App() {
         </nav>
       </header>
       <main>
+        {connection && (
+          <Banner kind={connection.kind === 'blocked' ? 'warn' : 'error'} title="Saved data" testId="storage-connection">
+            <div>{connection.message}</div>
+          </Banner>
+        )}
+        {restoredNote && (
+          <Banner kind="warn" title="Training" onDismiss={dismissRestoredNote} testId="restored-note">
+            <div>{restoredNote}</div>
+          </Banner>
+        )}
         {/* Both screens stay mounted so a run keeps its chart and the data screen keeps its scroll and search. */}
         <div hidden={screen !== 'data'} style={{ display: screen === 'data' ? 'contents' : 'none' }}>
           <DataScreen />

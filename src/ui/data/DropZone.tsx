@@ -1,5 +1,6 @@
 import { useRef, useState, type DragEvent } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
+import { Banner } from '../common/Banner';
 
 const ACCEPT = '.json,.jsonl,.ndjson,.csv,.tsv,.tab,.txt,.parquet';
 
@@ -8,6 +9,8 @@ export function DropZone() {
   const loadFile = useDatasetStore((s) => s.loadFile);
   const loadDemo = useDatasetStore((s) => s.loadDemo);
   const loading = useDatasetStore((s) => s.loading);
+  const ignoredFile = useDatasetStore((s) => s.ignoredFile);
+  const dismissIgnoredFile = useDatasetStore((s) => s.dismissIgnoredFile);
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
@@ -66,6 +69,13 @@ export function DropZone() {
         </table>
       </details>
       {loading && <LoadingBar />}
+      {ignoredFile && (
+        <div style={{ marginTop: 10 }}>
+          <Banner kind="warn" title="One file at a time" onDismiss={dismissIgnoredFile} testId="ignored-file">
+            <div>{ignoredFile}</div>
+          </Banner>
+        </div>
+      )}
     </div>
   );
 }

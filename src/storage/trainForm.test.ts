@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
+import { trainFormFrom } from './trainForm';
+
+const defaults = DEFAULT_TRAIN_SETTINGS;
+
+describe('trainFormFrom', () => {
+  it('gives back a form as it was saved', () => {
+    const settings = { ...defaults, arm: { kind: 'custom' as const, order: [3, 1, 2] }, preset: 'tiny' as const, seed: 9, hyper: { ...defaults.hyper, lr: 2e-4, restartSchedulePerPhase: false }, maxSteps: 40 };
+    const saved = JSON.parse(JSON.stringify({ settings, modelChosen: true })) as unknown;
+    expect(trainFormFrom(saved, defaults)).toEqual({ settings, modelChosen: true });
+  });
+
+  it('keeps a saved base or imported model, and drops one of an unknown kind', () => {
+    const base = { kind: 'base', url: '/models/base.safetensors', name: 'base' };
+    expect(trainFormFrom({ settings: { model: base } }, defaults)?.settings.model).toEqual(base);
+    expect(trainFormFrom({ settings: { model: { kind: 'hf', id: 'x', name: 'x', prune: true } } }, defaults)?.settings.model).toEqual({ kind: 'hf', id: 'x', name: 'x', prune: true });
+    expect(trainFormFrom({ settings: { model: { kind: 'url', url: 'https://evil', name: 'x' } } }, defaults)?.settings.model).toBeUndefined();
+  });
+
+  it('falls back to the default, field by field, where the saved value has the wrong type', () => {
+    const form = trainFormFrom(
+      { settings: { seed: 'seven', preset: 'toString', backend: 'gpu', arm: { kind: 'sideways' }, hyper: { lr: null, batchSize: 4, resetOptimizerPerPhase: 'yes' }, logEvery: Number.NaN } },
+      defaults,
+    );
+    expect(form?.settings).toEqual({ ...defaults, model: undefined, hyper: { ...defaults.hyper, batchSize: 4 } });
+    expect(form?.modelChosen).toBe(false);
+  });
+
+  it('reads nothing from something that is not a saved form', () => {
+    expect(trainFormFrom(null, defaults)).toBeUndefined();
+    expect(trainFormFrom([1, 2], defaults)).toBeUndefined();
+    expect(trainFormFrom({ settings: 'x' }, defaults)).toBeUndefined();
+  });
+});
