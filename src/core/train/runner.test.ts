@@ -222,9 +222,9 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     disposeGptParams(loaded.model.params);
   }, 30_000);
 
-  it('stops on a NaN loss with an error naming step and phase, keeping the weights from before that step', async () => {
+  /** Two phases, logged every 2 steps, with `poison` applied to the weights after step 6 is logged. */
+  async function runPoisonedAtStep6(poison: (params: GptParams) => void) {
     const params = freshParams();
-    let snapshot: Record<string, Float32Array> | null = null;
     const events: RunEvent[] = [];
     const runner = new PhasedRunner({
       config: runConfig({ logEvery: 2 }, { batchSize: 2 }),
@@ -233,14 +233,20 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
       phases: [easy, hard],
       onEvent: (e) => {
         events.push(e);
-        // Between steps 6 and 7 (phase 2, its step 3 is next) poison one parameter, as a diverging step would.
-        if (e.type === 'step' && e.step === 6) {
-          params['ln_f.bias'].assign(tf.fill(params['ln_f.bias'].shape, NaN));
-          snapshot = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
-        }
+        if (e.type === 'step' && e.step === 6) poison(params);
       },
     });
     const s = await runner.run();
+    return { params, events, runner, s };
+  }
+
+  it('stops on a NaN loss with an error naming step and phase, keeping the weights from before that step', async () => {
+    let snapshot: Record<string, Float32Array> | null = null;
+    // Between steps 6 and 7 (phase 2, its step 3 is next) poison one parameter, as a diverging step would.
+    const { params, events, runner, s } = await runPoisonedAtStep6((p) => {
+      p['ln_f.bias'].assign(tf.fill(p['ln_f.bias'].shape, NaN));
+      snapshot = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    });
     expect(s.status).toBe('error');
     const err = events.find((e) => e.type === 'error');
     if (err?.type !== 'error') throw new Error('no error event');
@@ -265,20 +271,8 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   });
 
   it('saves the weights from before a non-finite step as a checkpoint once they are checked finite', async () => {
-    const params = freshParams();
-    const events: RunEvent[] = [];
-    const runner = new PhasedRunner({
-      config: runConfig({ logEvery: 2 }, { batchSize: 2 }),
-      model: { config: modelConfig, params },
-      tokenizer: tok,
-      phases: [easy, hard],
-      onEvent: (e) => {
-        events.push(e);
-        // A huge but finite weight: step 7's logits overflow to an infinite loss, the weights stay finite.
-        if (e.type === 'step' && e.step === 6) params['ln_f.bias'].assign(tf.fill(params['ln_f.bias'].shape, 3e38));
-      },
-    });
-    const s = await runner.run();
+    // A huge but finite weight: step 7's logits overflow to an infinite loss, the weights stay finite.
+    const { params, events, runner, s } = await runPoisonedAtStep6((p) => p['ln_f.bias'].assign(tf.fill(p['ln_f.bias'].shape, 3e38)));
     expect(s.status).toBe('error');
     const err = events.find((e) => e.type === 'error');
     if (err?.type !== 'error') throw new Error('no error event');

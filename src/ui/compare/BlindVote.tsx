@@ -57,26 +57,8 @@ export function BlindVote({ runs }: { runs: Run[] }) {
         <span className="muted small">Which answer is better? Sides are shuffled per prompt; the runs are revealed only when you ask.</span>
       </div>
       <div className="row small">
-        <label className="field">
-          A
-          <select aria-label="Run A" value={aId} onChange={(e) => setAId(e.target.value)}>
-            {withSamples.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.label} · {r.id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          B
-          <select aria-label="Run B" value={bId} onChange={(e) => setBId(e.target.value)}>
-            {withSamples.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.label} · {r.id}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RunPicker side="A" runs={withSamples} value={aId} onChange={setAId} />
+        <RunPicker side="B" runs={withSamples} value={bId} onChange={setBId} />
         <label className="field">
           <input type="checkbox" checked={reveal} onChange={(e) => setReveal(e.target.checked)} /> reveal which side is which
         </label>
@@ -146,5 +128,20 @@ export function BlindVote({ runs }: { runs: Run[] }) {
         </>
       )}
     </section>
+  );
+}
+
+function RunPicker(props: { side: 'A' | 'B'; runs: readonly Run[]; value: string | undefined; onChange: (id: string) => void }) {
+  return (
+    <label className="field">
+      {props.side}
+      <select aria-label={`Run ${props.side}`} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.runs.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.label} · {r.id}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,6 +1,7 @@
-import { useRef, useState, type DragEvent } from 'react';
+import { useRef, type DragEvent } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
 import { Banner } from '../common/Banner';
+import { DropArea } from '../common/DropArea';
 
 const ACCEPT = '.json,.jsonl,.ndjson,.csv,.tsv,.tab,.txt,.parquet';
 
@@ -11,27 +12,15 @@ export function DropZone() {
   const loading = useDatasetStore((s) => s.loading);
   const ignoredFile = useDatasetStore((s) => s.ignoredFile);
   const dismissIgnoredFile = useDatasetStore((s) => s.dismissIgnoredFile);
-  const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
   const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setOver(false);
     const file = event.dataTransfer.files[0];
     if (file) void loadFile(file);
   };
 
   return (
-    <div
-      className={`dropzone${over ? ' over' : ''}`}
-      data-testid="dropzone"
-      onDragOver={(event) => {
-        event.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={onDrop}
-    >
+    <DropArea testId="dropzone" onDrop={onDrop}>
       <div className="row" style={{ justifyContent: 'center' }}>
         <strong>Drop an instruction dataset here</strong>
         <span className="muted">or</span>
@@ -76,7 +65,7 @@ export function DropZone() {
           </Banner>
         </div>
       )}
-    </div>
+    </DropArea>
   );
 }
 

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../../core/model/memoryEstimate';
 import { pruningStats } from '../../core/model/vocabPruning';
 import { useDatasetStore } from '../../state/datasetStore';
 import { totalBytes, useModelStore, type StoredModelMeta } from '../../state/modelStore';
 import { useTrainStore } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
+import { DropArea } from '../common/DropArea';
 import { filesOfDrop, filesOfList } from './readDrop';
 
 const MiB = 2 ** 20;
@@ -51,7 +52,6 @@ export function ModelImportPanel() {
   const importUrl = useModelStore((s) => s.importUrl);
   const cancel = useModelStore((s) => s.cancel);
   const clearPending = useModelStore((s) => s.clearPending);
-  const [over, setOver] = useState(false);
   const [url, setUrl] = useState('');
   const filesInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
@@ -60,9 +60,12 @@ export function ModelImportPanel() {
     void restore();
   }, [restore]);
 
+  const onPicked = (event: ChangeEvent<HTMLInputElement>) => {
+    const files = filesOfList(event.target.files);
+    event.target.value = '';
+    if (files.length > 0) void importFiles(files);
+  };
   const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setOver(false);
     void filesOfDrop(event.dataTransfer).then((files) => importFiles(files));
   };
   const busy = Boolean(activity);
@@ -73,17 +76,7 @@ export function ModelImportPanel() {
         <strong style={{ display: 'inline' }}>Import a pretrained model</strong>{' '}
         <span className="muted">GPT-2, distilgpt2, TinyStories (GPT-Neo) from a Hugging Face folder{models.length > 0 ? ` · ${models.length} imported` : ''}</span>
       </summary>
-      <div
-        className={`dropzone${over ? ' over' : ''}`}
-        style={{ marginTop: 8, padding: 14 }}
-        data-testid="model-dropzone"
-        onDragOver={(event) => {
-          event.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={onDrop}
-      >
+      <DropArea testId="model-dropzone" onDrop={onDrop} style={{ marginTop: 8, padding: 14 }}>
         <div className="row" style={{ justifyContent: 'center' }}>
           <strong>Drop a model folder or its files here</strong>
           <span className="muted small">config.json · model.safetensors (or shards + index) · tokenizer.json (or vocab.json + merges.txt)</span>
@@ -118,11 +111,7 @@ export function ModelImportPanel() {
           multiple
           hidden
           data-testid="model-file-input"
-          onChange={(e) => {
-            const files = filesOfList(e.target.files);
-            e.target.value = '';
-            if (files.length > 0) void importFiles(files);
-          }}
+          onChange={onPicked}
         />
         <input
           ref={(el) => {
@@ -133,11 +122,7 @@ export function ModelImportPanel() {
           multiple
           hidden
           data-testid="model-folder-input"
-          onChange={(e) => {
-            const files = filesOfList(e.target.files);
-            e.target.value = '';
-            if (files.length > 0) void importFiles(files);
-          }}
+          onChange={onPicked}
         />
         {activity && (
           <div style={{ marginTop: 10 }} role="status" aria-live="polite" data-testid="model-import-status" data-stage={activity.stage}>
@@ -154,7 +139,7 @@ export function ModelImportPanel() {
             </div>
           </div>
         )}
-      </div>
+      </DropArea>
       {problem && (
         <div style={{ marginTop: 8 }} data-testid="model-import-error" data-file={problem.file}>
           <Banner kind="error" title="Could not import the model">

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Run } from '../../core/runs/run';
+import { BucketHeaders } from './BucketHeaders';
 
 const pct = (rate: number) => (Number.isFinite(rate) ? `${(rate * 100).toFixed(1)}%` : '—');
 
@@ -20,11 +21,7 @@ export function RunGenerations({ run }: { run: Run }) {
               <tr>
                 <th />
                 <th className="num">all</th>
-                {em.report.buckets.map((b) => (
-                  <th key={b.bucket} className="num">
-                    phase {b.bucket}
-                  </th>
-                ))}
+                <BucketHeaders buckets={em.report.buckets} />
               </tr>
             </thead>
             <tbody>

@@ -14,6 +14,7 @@ import { ConfigShare } from './ConfigShare';
 import { TrainSettingsForm } from './TrainSettingsForm';
 import { ModelImportPanel } from '../model/ModelImportPanel';
 import { HfExportButton } from '../model/HfExportButton';
+import { BucketHeaders } from './BucketHeaders';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
@@ -180,11 +181,7 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
                 <th>after</th>
                 <th className="num">tokens</th>
                 <th className="num">all</th>
-                {lastEval.buckets.map((b) => (
-                  <th key={b.bucket} className="num">
-                    phase {b.bucket}
-                  </th>
-                ))}
+                <BucketHeaders buckets={lastEval.buckets} />
               </tr>
             </thead>
             <tbody>
