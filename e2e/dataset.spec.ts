@@ -201,4 +201,11 @@ test('a file with no usable record is refused whole, the dataset and its phases 
   expect(file.suggestedFilename()).toBe('demo-suite.phase-3.jsonl');
   const lines = readFileSync(await file.path(), 'utf8').trim().split('\n');
   expect(lines.every((l) => (JSON.parse(l) as { phase: number }).phase === 3)).toBe(true);
+
+  // A held-out share past the limit stays in the field with a message; the plan keeps 5 % (it once became 8 %).
+  const heldOut = page.getByLabel('Held-out percent');
+  await heldOut.fill('80');
+  await expect(page.getByRole('alert').filter({ hasText: 'At most 50. Still using 5.' })).toBeVisible();
+  await expect(heldOut).toHaveValue('80');
+  await expect(page.getByText(/held out: \d+ \(5\.0% of every phase/)).toBeVisible();
 });

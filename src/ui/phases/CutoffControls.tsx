@@ -1,5 +1,8 @@
 import { useState } from 'react';
 import { MAX_PHASES, MIN_PHASES, PAPER_CUTOFFS, usePhasesStore } from '../../state/phasesStore';
+import { PHASE_LIMITS } from '../../core/runs/settingLimits';
+import { NumberField } from '../common/NumberField';
+import { inPercent } from '../common/numberInput';
 
 /** Cut-offs typed by hand (or dragged on the histogram), or equal-size phases; phase count; held-out share. */
 export function CutoffControls() {
@@ -53,22 +56,16 @@ export function CutoffControls() {
           : 'Cut-offs at the score quantiles, so the phases are as equal in size as ties allow.'}
       </p>
       <div className="row">
-        <label className="field">
-          Held out
-          <input
-            type="number"
-            min={0}
-            max={50}
-            step={1}
-            aria-label="Held-out percent"
-            value={Math.round(settings.heldOutFraction * 1000) / 10}
-            onChange={(e) => {
-              const pct = Number(e.target.value);
-              if (Number.isFinite(pct) && pct >= 0 && pct <= 50) update({ heldOutFraction: pct / 100 });
-            }}
-          />
-          % of every phase
-        </label>
+        {/* Typed text the limit refuses (80 %) stays in the field with a message, instead of snapping back to what it was. */}
+        <NumberField
+          label="Held out"
+          ariaLabel="Held-out percent"
+          value={Math.round(settings.heldOutFraction * 1000) / 10}
+          step={1}
+          limit={inPercent(PHASE_LIMITS.heldOutFraction)}
+          onChange={(pct) => update({ heldOutFraction: pct / 100 })}
+          suffix="% of every phase"
+        />
         <label className="field">
           seed
           <input

@@ -1,12 +1,12 @@
-import { useState } from 'react';
 import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
 import { useModelStore } from '../../state/modelStore';
 import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
 import type { BackendPreference } from '../../core/runs/settings';
-import { HYPER_LIMITS, RUN_LIMITS, type NumberLimit } from '../../core/runs/settingLimits';
-import { inPercent, numberProblem } from './numberInput';
+import { HYPER_LIMITS, RUN_LIMITS } from '../../core/runs/settingLimits';
+import { NumberField } from '../common/NumberField';
+import { inPercent } from '../common/numberInput';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
   { value: 'easy-to-hard', label: 'Phased, easy → hard (the paper)' },
@@ -23,44 +23,6 @@ const BACKENDS: { value: BackendPreference; label: string }[] = [
   { value: 'wasm', label: 'WebAssembly (CPU)' },
   { value: 'cpu', label: 'Plain JavaScript (CPU)' },
 ];
-
-/**
- * A number setting, held to its limit from core/runs/settingLimits (the one links and files are held to). Text that
- * is not a usable number (empty, out of range) stays in the field with a message saying
- * why, and the setting keeps its last good value until the text is mended.
- */
-function NumberField(props: { label: string; value: number; step?: number; limit: NumberLimit; onChange: (v: number) => void; disabled?: boolean }) {
-  const [draft, setDraft] = useState<string | undefined>();
-  const problem = draft === undefined ? undefined : numberProblem(draft, props.limit);
-  // Keep the typed text while it is unusable or still means the current value ("0." while typing); a value set from
-  // elsewhere (an imported configuration) shows at once.
-  const shown = draft !== undefined && (problem !== undefined || Number(draft) === props.value) ? draft : props.value;
-  return (
-    <label className="field">
-      <span>{props.label}</span>
-      <input
-        type="number"
-        aria-label={props.label}
-        aria-invalid={problem ? true : undefined}
-        value={shown}
-        step={props.step ?? 'any'}
-        min={props.limit.min ?? props.limit.above}
-        max={props.limit.max ?? props.limit.below}
-        disabled={props.disabled}
-        onChange={(e) => {
-          const text = e.target.value;
-          setDraft(text);
-          if (numberProblem(text, props.limit) === undefined) props.onChange(Number(text));
-        }}
-      />
-      {problem && (
-        <span className="field-error" role="alert">
-          {problem} Still using {props.value}.
-        </span>
-      )}
-    </label>
-  );
-}
 
 /** Random initialisation at one of the sizes, or pretrained weights (the demo base model, or an imported model). */
 function ModelSelect() {
