@@ -39,6 +39,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/*.interop.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
   },
