@@ -14,5 +14,5 @@ for line in pathlib.Path('python/requirements.txt').read_text().split('\n'):
     if m.version(name).split('+')[0] != version: sys.exit(1)
 PY
 then echo "== .venv already has python/requirements.txt"; exit 0; fi
-echo "== installing python/requirements.txt into .venv"
-.venv/bin/pip install -q -r python/requirements.txt
+echo "== installing python/requirements.txt into .venv (a few minutes)"
+.venv/bin/pip install -q --retries 1 -r python/requirements.txt
