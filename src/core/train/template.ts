@@ -112,36 +112,76 @@ export interface TokenSpan {
   end: number;
 }
 
-/** The prompt's ids (`<bos>` first) and where, inside it, the earlier trained answers lie. */
-function encodePieces(name: TemplateName, tok: TokenizerLike, r: TemplateInput): { ids: number[]; spans: TokenSpan[] } {
+/**
+ * Encodes pieces the way the joined text tokenizes. Text between two `<eos>` tokens is encoded as ONE string, so a
+ * byte-level BPE merges across a seam exactly as it does in the whole training string: GPT-2 reads
+ * `"\nAssistant: " + "Paris"` as `":" " Paris"` (25, 6342), never `":" " " "Paris"` (25, 220, 40313).
+ *
+ * Where a piece starts inside that run follows TRL's `SFTTrainer` (prompt–completion data): the piece's first token
+ * is at index `encode(text before it).length` of the joined run's ids. A token that straddles the seam (" Paris"
+ * holds the prompt's last space) therefore belongs to the text before it — context, not trained — and the
+ * trained part starts at the first token that begins at or after the seam. Counts are clamped to the run, so a
+ * piece whose only token straddles gets none (its closing `<eos>` is still trained).
+ */
+function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: number[]; spans: TokenSpan[]; starts: number[] } {
   const ids = [tok.bosId];
   const spans: TokenSpan[] = [];
-  for (const p of promptPieces(name, r)) {
-    const start = ids.length;
-    if ('eos' in p) ids.push(tok.eosId);
-    else if (p.text) ids.push(...tok.encode(p.text));
-    if (!p.trained || ids.length === start) continue;
+  const starts: number[] = [];
+  const mark = (trained: boolean | undefined, start: number) => {
+    starts.push(start);
+    if (!trained || ids.length === start) return;
     // An answer and its `<eos>` are adjacent pieces: one span.
     const last = spans[spans.length - 1];
     if (last && last.end === start) last.end = ids.length;
     else spans.push({ start, end: ids.length });
+  };
+  for (let i = 0; i < pieces.length; ) {
+    const p = pieces[i]!;
+    if ('eos' in p) {
+      ids.push(tok.eosId);
+      mark(p.trained, ids.length - 1);
+      i++;
+      continue;
+    }
+    // The run of text pieces up to the next `<eos>`.
+    let j = i;
+    while (j < pieces.length && 'text' in pieces[j]!) j++;
+    const run = pieces.slice(i, j) as { text: string; trained?: boolean }[];
+    const runStart = ids.length;
+    const joined = run.map((x) => x.text).join('');
+    const runIds = joined ? tok.encode(joined) : [];
+    let before = '';
+    let at = 0;
+    for (let k = 0; k < run.length; k++) {
+      const x = run[k]!;
+      before += x.text;
+      const end = k === run.length - 1 ? runIds.length : Math.max(at, Math.min(runIds.length, before ? tok.encode(before).length : 0));
+      ids.push(...runIds.slice(at, end));
+      mark(x.trained, runStart + at);
+      at = end;
+    }
+    i = j;
   }
-  return { ids, spans };
+  return { ids, spans, starts };
 }
 
 /**
  * The prompt's token ids, `<bos>` first, ending where the final response starts: what a model is given at
- * generation time, earlier exchanges included. Every piece (template text, each earlier answer, the response) is
- * encoded separately, so no boundary depends on how a BPE merges across it: the masks are exact.
+ * generation time, earlier exchanges included (each earlier exchange tokenized as in training). The final prompt
+ * text is encoded on its own, as `transformers` encodes a prompt to generate from; under a byte-level BPE its last
+ * token can differ from the training row's (see `encodePieces`).
  */
 export function encodePrompt(name: TemplateName, tok: TokenizerLike, r: TemplateInput): number[] {
-  return encodePieces(name, tok, r).ids;
+  return encodePieces(tok, promptPieces(name, r)).ids;
 }
 
 export interface EncodedExample {
-  /** `<bos> prompt response <eos>`. */
+  /** `<bos> prompt response <eos>`: the ids of the joined training string (special tokens apart). */
   ids: number[];
-  /** Number of leading prompt tokens; every token from here on (response + final `<eos>`) is trained on. */
+  /**
+   * Number of leading prompt tokens; every token from here on (response + final `<eos>`) is trained on. As TRL
+   * counts it: the token count of the prompt encoded alone, so a token straddling the seam is prompt.
+   */
   promptLength: number;
   /**
    * Inside the prompt, the earlier answers that are trained on too (each answer with the `<eos>` closing it), in
@@ -152,9 +192,9 @@ export interface EncodedExample {
 
 /** Token ids of one record under a template, with where the trained parts are. */
 export function encodeExample(name: TemplateName, tok: TokenizerLike, r: TemplateRecord): EncodedExample {
-  const { ids: prompt, spans } = encodePieces(name, tok, r);
-  const response = r.output ? tok.encode(r.output) : [];
-  const e: EncodedExample = { ids: [...prompt, ...response, tok.eosId], promptLength: prompt.length };
+  const pieces: Piece[] = [...promptPieces(name, r), { text: r.output ?? '' }, EOS];
+  const { ids, spans, starts } = encodePieces(tok, pieces);
+  const e: EncodedExample = { ids, promptLength: starts[starts.length - 2]! };
   if (spans.length > 0) e.trainedSpans = spans;
   return e;
 }
