@@ -1,14 +1,14 @@
 /**
  * The prompt/response seam under GPT-2's byte-level BPE, checked against js-tiktoken's GPT-2 encoder: the training
  * ids of every record are the ids of the joined training string (special tokens apart), and a token is trained
- * exactly when its bytes begin at or after the start of an answer (a token straddling the seam is context, as TRL's
- * prompt–completion masking has it).
+ * exactly when its bytes reach into a trained answer (a token straddling the seam, " Paris", is trained), and the
+ * generation prompt is the training row up to the response.
  */
 import { describe, expect, it } from 'vitest';
 import type { Exchange, InstructionRecord } from '../data/record';
 import { gpt2Files, gpt2Tokenizer, tiktokenGpt2 } from '../tokenizer/testing/gpt2';
 import { mulberry32 } from '../util/random';
-import { encodeExample, renderTemplate, responseMask, TEMPLATE_NAMES, type TemplateName } from './template';
+import { encodeExample, generationPrompt, renderTemplate, responseMask, TEMPLATE_NAMES, type TemplateName } from './template';
 
 const tok = gpt2Tokenizer();
 const tiktoken = tiktokenGpt2();
@@ -56,7 +56,7 @@ function records(count: number, seed: number): InstructionRecord[] {
 
 /**
  * The oracle: the rendered string cut at `<bos>`/`<eos>`, each text between them encoded by js-tiktoken as one
- * string; a text token trained when its first byte lies inside a trained answer, `<eos>` trained when it closes one.
+ * string; a token trained when its bytes overlap a trained answer or the `<eos>` closing it.
  */
 function oracle(name: TemplateName, r: InstructionRecord): { ids: number[]; mask: number[] } {
   const rendered = renderTemplate(name, r);
@@ -72,7 +72,7 @@ function oracle(name: TemplateName, r: InstructionRecord): { ids: number[]; mask
     from = at + a.text.length + '<eos>'.length;
     if (a.trained) trained.push([utf8.encode(rendered.slice(0, at)).length, utf8.encode(rendered.slice(0, from)).length]);
   }
-  const isTrained = (byte: number) => trained.some(([s, e]) => byte >= s && byte < e);
+  const isTrained = (from: number, to: number) => trained.some(([s, e]) => from < e && to > s);
   const ids: number[] = [];
   const mask: number[] = [];
   let byte = 0;
@@ -80,13 +80,13 @@ function oracle(name: TemplateName, r: InstructionRecord): { ids: number[]; mask
     if (part === '') continue;
     if (part === '<bos>' || part === '<eos>') {
       ids.push(EOT);
-      mask.push(isTrained(byte) ? 1 : 0);
+      mask.push(isTrained(byte, byte + part.length) ? 1 : 0);
       byte += part.length;
       continue;
     }
     for (const id of tiktoken.encode(part)) {
       ids.push(id);
-      mask.push(isTrained(byte) ? 1 : 0);
+      mask.push(isTrained(byte, byte + bytesOf(id)) ? 1 : 0);
       byte += bytesOf(id);
     }
   }
@@ -99,8 +99,12 @@ describe('the prompt/response seam under GPT-2 byte-level BPE', () => {
     expect(e.ids.slice(-3)).toEqual([25, 6342, EOT]);
     expect(e.ids).not.toContain(220);
     expect(e.ids).toEqual([EOT, ...tiktoken.encode('User: Capital of France?'), EOT, ...tiktoken.encode('\nAssistant: Paris'), EOT]);
-    // " Paris" straddles the seam (it holds the prompt's last space): context, as TRL counts it; the final <eos> is trained.
-    expect(e.promptLength).toBe(e.ids.length - 1);
+    // " Paris" straddles the seam (it holds the prompt's last space): it is the response's first token, trained.
+    expect(e.promptLength).toBe(e.ids.length - 2);
+    // Generation is given the row up to there; the space is generated with the first word, as trained.
+    const g = generationPrompt('paper', tok, { instruction: 'Capital of France?', input: '' });
+    expect(g.ids).toEqual(e.ids.slice(0, e.promptLength));
+    expect(g.heldBack).toEqual([220]);
   });
 
   for (const name of TEMPLATE_NAMES) {
@@ -110,10 +114,8 @@ describe('the prompt/response seam under GPT-2 byte-level BPE', () => {
         const want = oracle(name, r);
         expect(e.ids, r.id).toEqual(want.ids);
         expect(Array.from(responseMask(e)), r.id).toEqual(want.mask);
-        // TRL's count: the prompt's tokens are the prompt text encoded alone.
-        const promptText = renderTemplate(name, { ...r, output: '' }).replace(/<eos>$/, '').split(/<bos>|<eos>/).at(-1)!;
-        const finalRunStart = e.ids.lastIndexOf(EOT, e.ids.length - 2) + 1;
-        expect(e.promptLength - finalRunStart, r.id).toBe(Math.min(tiktoken.encode(promptText).length, e.ids.length - 1 - finalRunStart));
+        // An answer that starts with a word, a digit or a sign: generation starts exactly where training's response does.
+        if (/^\S/.test(r.output)) expect(generationPrompt(name, tok, r).ids, r.id).toEqual(e.ids.slice(0, e.promptLength));
       }
     });
   }

@@ -117,11 +117,12 @@ export interface TokenSpan {
  * byte-level BPE merges across a seam exactly as it does in the whole training string: GPT-2 reads
  * `"\nAssistant: " + "Paris"` as `":" " Paris"` (25, 6342), never `":" " " "Paris"` (25, 220, 40313).
  *
- * Where a piece starts inside that run follows TRL's `SFTTrainer` (prompt–completion data): the piece's first token
- * is at index `encode(text before it).length` of the joined run's ids. A token that straddles the seam (" Paris"
- * holds the prompt's last space) therefore belongs to the text before it — context, not trained — and the
- * trained part starts at the first token that begins at or after the seam. Counts are clamped to the run, so a
- * piece whose only token straddles gets none (its closing `<eos>` is still trained).
+ * A piece starts at the first token of the joined run that is not wholly text before it: the tokens the run shares
+ * with the text before it encoded alone (their longest common prefix) are that text's, the next one is the piece's.
+ * A token that straddles the seam (" Paris" holds the prompt's last space) therefore belongs to the answer and is
+ * trained: it carries the answer's first word, and a one-word answer would otherwise train nothing but `<eos>`.
+ * TRL's prompt–completion tokenization counts `len(encode(prompt))` instead, which makes that token context; the
+ * two agree wherever nothing straddles (see docs/TRAINING_RULES.md for how a `transformers` run reproduces this).
  */
 function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: number[]; spans: TokenSpan[]; starts: number[] } {
   const ids = [tok.bosId];
@@ -155,7 +156,7 @@ function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: numb
     for (let k = 0; k < run.length; k++) {
       const x = run[k]!;
       before += x.text;
-      const end = k === run.length - 1 ? runIds.length : Math.max(at, Math.min(runIds.length, before ? tok.encode(before).length : 0));
+      const end = k === run.length - 1 ? runIds.length : Math.max(at, before ? sharedPrefix(tok.encode(before), runIds) : 0);
       ids.push(...runIds.slice(at, end));
       mark(x.trained, runStart + at);
       at = end;
@@ -165,22 +166,55 @@ function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: numb
   return { ids, spans, starts };
 }
 
+/** Length of the longest common prefix of two id lists. */
+function sharedPrefix(a: readonly number[], b: readonly number[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+/** A text that starts an answer, to see which of a prompt's last tokens a BPE would merge with the answer. */
+const ANSWER_PROBE = 'x';
+
+export interface GenerationPrompt {
+  /** `<bos>` first, earlier exchanges included, each tokenized as in training. */
+  ids: number[];
+  /**
+   * The prompt's last tokens left for the model to generate, because the answer's first token takes them in (GPT-2:
+   * the space of "Assistant: " is part of " Paris"). [] when nothing merges (a per-character tokenizer, a prompt
+   * ending in a newline).
+   */
+  heldBack: number[];
+}
+
 /**
- * The prompt's token ids, `<bos>` first, ending where the final response starts: what a model is given at
- * generation time, earlier exchanges included (each earlier exchange tokenized as in training). The final prompt
- * text is encoded on its own, as `transformers` encodes a prompt to generate from; under a byte-level BPE its last
- * token can differ from the training row's (see `encodePieces`).
+ * What a model is given at generation time: the training row up to where the response starts. Under a byte-level
+ * BPE a prompt ending in a space would end in a lone-space token training never shows there (the space is inside
+ * the response's first token), so tokens of the prompt's end that merge with a following word are held back: the
+ * model generates them with the first word, as it was trained to.
  */
+export function generationPrompt(name: TemplateName, tok: TokenizerLike, r: TemplateInput): GenerationPrompt {
+  const pieces = promptPieces(name, r);
+  const ids = encodePieces(tok, pieces).ids;
+  const last = pieces[pieces.length - 1];
+  if (!last || !('text' in last) || !last.text) return { ids, heldBack: [] };
+  const alone = tok.encode(last.text);
+  const kept = sharedPrefix(alone, tok.encode(last.text + ANSWER_PROBE));
+  const cut = alone.length - kept;
+  return cut === 0 ? { ids, heldBack: [] } : { ids: ids.slice(0, ids.length - cut), heldBack: ids.slice(ids.length - cut) };
+}
+
+/** The generation prompt's ids (`generationPrompt(…).ids`). */
 export function encodePrompt(name: TemplateName, tok: TokenizerLike, r: TemplateInput): number[] {
-  return encodePieces(tok, promptPieces(name, r)).ids;
+  return generationPrompt(name, tok, r).ids;
 }
 
 export interface EncodedExample {
   /** `<bos> prompt response <eos>`: the ids of the joined training string (special tokens apart). */
   ids: number[];
   /**
-   * Number of leading prompt tokens; every token from here on (response + final `<eos>`) is trained on. As TRL
-   * counts it: the token count of the prompt encoded alone, so a token straddling the seam is prompt.
+   * Number of leading prompt tokens; every token from here on (response + final `<eos>`) is trained on. A token
+   * straddling the prompt/response seam counts as response (see `encodePieces`).
    */
   promptLength: number;
   /**
