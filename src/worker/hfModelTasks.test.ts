@@ -86,14 +86,14 @@ describe('describeHfFolder', () => {
 });
 
 describe('trainingTexts and pruning counts', () => {
-  it('cuts records exactly as the paper template encodes them', () => {
+  it('cuts records exactly as the paper template encodes them: the response joined to its prompt, and the prompt alone', () => {
     expect(trainingTexts(records, 'paper')).toEqual([
       'User: Name the animal\nthe cat and the dog',
+      '\nAssistant: the cat',
       '\nAssistant: ',
-      'the cat',
       'User: Say hi',
+      '\nAssistant: hi there',
       '\nAssistant: ',
-      'hi there',
     ]);
   });
 

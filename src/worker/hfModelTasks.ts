@@ -47,8 +47,9 @@ export function describeHfFolder(files: HfFiles): HfModelDescription {
 }
 
 /**
- * The strings a run's tokenizer encodes for these records, piece by piece, exactly as `encodeExample` cuts them
- * (prompt parts and response apart): pruning on these keeps every id the run will meet.
+ * The strings a run's tokenizer encodes for these records, exactly as `encodeExample` encodes them (each text
+ * between two `<eos>` joined, and the prompt parts it counts tokens of): pruning on these keeps every id the run
+ * will meet.
  */
 export function trainingTexts(records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[], template: TemplateName): string[] {
   const texts: string[] = [];

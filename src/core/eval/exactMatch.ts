@@ -10,7 +10,7 @@
  */
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { encodePrompt, type TemplateName } from '../train/template';
+import { generationPrompt, type TemplateName } from '../train/template';
 import { greedyGenerate, type GenerationModel, type StopReason } from './generate';
 
 export interface BucketExactMatch {
@@ -106,15 +106,22 @@ export async function generateAnswers(
 ): Promise<Answer[]> {
   const template = options.template ?? 'paper';
   const slack = options.slack ?? 4;
-  const prompts = records.map((r) => encodePrompt(template, tokenizer, r));
+  const prompts = records.map((r) => generationPrompt(template, tokenizer, r));
   const caps = records.map((r) => options.maxNewTokens ?? tokenizer.encode(r.output).length + slack);
-  const gens = await greedyGenerate(model, prompts, {
+  const gens = await greedyGenerate(model, prompts.map((p) => p.ids), {
     maxNewTokens: caps,
     eosId: tokenizer.eosId,
     batchSize: options.batchSize,
     onProgress: options.onProgress,
   });
-  return gens.map((g, i) => ({ id: records[i]!.id, answer: tokenizer.decode(g.ids), stop: g.stop, promptTruncated: g.promptTruncated }));
+  // The answer starts after the prompt's text: a prompt end the model generates again (GPT-2's space before the
+  // first word) is not part of it.
+  const answer = (ids: number[], heldBack: number[]) => {
+    const text = tokenizer.decode(ids);
+    const held = heldBack.length > 0 ? tokenizer.decode(heldBack) : '';
+    return held && text.startsWith(held) ? text.slice(held.length) : text;
+  };
+  return gens.map((g, i) => ({ id: records[i]!.id, answer: answer(g.ids, prompts[i]!.heldBack), stop: g.stop, promptTruncated: g.promptTruncated }));
 }
 
 export interface ExactMatchResult {

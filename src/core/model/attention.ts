@@ -7,7 +7,7 @@
  * Every mask is built here.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { headWidth, type GptConfig } from './config';
+import { hasQkvBias, headWidth, type GptConfig } from './config';
 import { linear } from './layers';
 import type { GptParams } from './params';
 
@@ -99,7 +99,7 @@ export function causalSelfAttention(
   const C = config.width;
   const H = config.heads;
   const D = headWidth(config);
-  const qkv = linear(params, `h.${i}.attn.c_attn`, x);
+  const qkv = linear(params, `h.${i}.attn.c_attn`, x, hasQkvBias(config));
   // c_attn's output columns are [q | k | v], each split into heads, so [B, T, 3·H, D] → [B, 3·H, T, D] puts every
   // head of q, then of k, then of v next to the batch. One rank-4 transpose: wasm's rank-5 transpose is ~15× slower.
   const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * H, D]), [0, 2, 1, 3]);

@@ -75,6 +75,22 @@ describe('checkpoint', () => {
     disposeGptParams(loaded.params);
   });
 
+  it('keeps qkvBias: a model without q/k/v bias round-trips without the parameter; a config without the field has it', () => {
+    const noBias = { ...config, qkvBias: false };
+    const params = initGptParams(noBias, 3);
+    expect(params).not.toHaveProperty('h.0.attn.c_attn.bias');
+    const loaded = loadCheckpoint(saveCheckpoint({ config: noBias, tokenizer, params }));
+    expect(loaded.config.qkvBias).toBe(false);
+    expect(Object.keys(loaded.params)).toEqual(Object.keys(params));
+    disposeGptParams(loaded.params);
+    disposeGptParams(params);
+    // A checkpoint written before the switch has no qkvBias in its config and a c_attn bias: it loads as before.
+    expect(config).not.toHaveProperty('qkvBias');
+    const old = loadCheckpoint(saveCheckpoint(input()));
+    expect(old.params).toHaveProperty('h.0.attn.c_attn.bias');
+    disposeGptParams(old.params);
+  });
+
   it('stores tensors under plain names an outside tool can read', () => {
     const file = parseSafetensors(saveCheckpoint(input()));
     const names = file.entries.map((e) => e.name);

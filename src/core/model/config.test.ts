@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countGptParams, GPT_PRESETS, gptConfigFromPreset, GptConfigError, gptConfigProblems, validateGptConfig } from './config';
+import { countGptParams, GPT_PRESETS, gptConfigFromPreset, GptConfigError, gptConfigProblems, gptParamShapes, validateGptConfig } from './config';
 
 describe('GptConfig', () => {
   it('builds every preset with the tokenizer vocabulary', () => {
@@ -42,5 +42,20 @@ describe('GptConfig from a file', () => {
     expect(gptConfigProblems({ ...base, layers: 1e9 })).toEqual(['layers (number of transformer blocks) must be at most 256, got 1000000000.']);
     expect(gptConfigProblems({ ...base, vocabSize: 2 ** 31 })).toEqual(['vocabSize (number of token ids) must be at most 1048576, got 2147483648.']);
     expect(gptConfigProblems({ ...base, mlpRatio: 1e6 })).toHaveLength(1);
+  });
+});
+
+describe('qkvBias', () => {
+  const base = gptConfigFromPreset('micro', 10);
+  it('false removes only the q/k/v bias (the out projection keeps its bias, as in GPT-Neo)', () => {
+    const names = gptParamShapes({ ...base, qkvBias: false }).map(([n]) => n);
+    expect(names).not.toContain('h.0.attn.c_attn.bias');
+    expect(names).toContain('h.0.attn.c_proj.bias');
+    expect(countGptParams(base) - countGptParams({ ...base, qkvBias: false })).toBe(base.layers * 3 * base.width);
+  });
+  it('absent or true keeps GPT-2’s bias; anything but a boolean is a problem', () => {
+    expect(gptParamShapes(base).map(([n]) => n)).toContain('h.1.attn.c_attn.bias');
+    expect(gptParamShapes({ ...base, qkvBias: true })).toEqual(gptParamShapes(base));
+    expect(gptConfigProblems({ ...base, qkvBias: 'no' })).toEqual(['qkvBias must be true (GPT-2) or false (GPT-Neo: no q/k/v bias), got "no".']);
   });
 });

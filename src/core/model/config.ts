@@ -15,6 +15,13 @@ export interface GptConfig {
   layerNormEps: number;
   /** `'sqrt'`: scores divided by √(head width) as in GPT-2; `'none'`: GPT-Neo, which does not scale. */
   attentionScale: 'sqrt' | 'none';
+  /**
+   * Whether the attention's q/k/v projection (`c_attn`) has a bias, as nanoGPT's `bias` switch but for q/k/v only:
+   * GPT-2 has one; GPT-Neo's q_proj, k_proj and v_proj have none (its out_proj does, so `attn.c_proj.bias` stays).
+   * `false`: the parameter `attn.c_attn.bias` does not exist, so training cannot move a bias the architecture
+   * lacks. Absent means true (configs and checkpoints written before the switch).
+   */
+  qkvBias?: boolean;
 }
 
 export type GptPresetName = 'micro' | 'tiny' | 'small';
@@ -79,7 +86,15 @@ export function gptConfigProblems(config: unknown): string[] {
   if (c.attentionScale !== 'sqrt' && c.attentionScale !== 'none') {
     problems.push(`attentionScale must be "sqrt" (GPT-2) or "none" (GPT-Neo), got ${JSON.stringify(c.attentionScale)}.`);
   }
+  if (c.qkvBias !== undefined && typeof c.qkvBias !== 'boolean') {
+    problems.push(`qkvBias must be true (GPT-2) or false (GPT-Neo: no q/k/v bias), got ${JSON.stringify(c.qkvBias)}.`);
+  }
   return problems;
+}
+
+/** Whether `attn.c_attn.bias` exists (GPT-2: yes; GPT-Neo: no). */
+export function hasQkvBias(config: GptConfig): boolean {
+  return config.qkvBias !== false;
 }
 
 /** Throws a `GptConfigError` listing every problem; returns the config typed when it is valid. */
@@ -122,7 +137,7 @@ export function gptParamShapes(config: GptConfig): [name: string, shape: number[
       [`${p}ln_1.weight`, [C]],
       [`${p}ln_1.bias`, [C]],
       [`${p}attn.c_attn.weight`, [C, 3 * C]],
-      [`${p}attn.c_attn.bias`, [3 * C]],
+      ...(hasQkvBias(config) ? [[`${p}attn.c_attn.bias`, [3 * C]] as [string, number[]]] : []),
       [`${p}attn.c_proj.weight`, [C, C]],
       [`${p}attn.c_proj.bias`, [C]],
       [`${p}ln_2.weight`, [C]],

@@ -128,11 +128,13 @@ describe('initGptParams', () => {
 });
 
 describe('decayMask', () => {
-  it('decays the linear matrices only', () => {
+  it("decays the embeddings and the linear matrices, not biases or LayerNorm weights (the Trainer's rule)", () => {
     const decayed = gptParamShapes(TINY)
       .map(([n]) => n)
       .filter(decayMask);
     expect(decayed).toEqual([
+      'wte',
+      'wpe',
       'h.0.attn.c_attn.weight',
       'h.0.attn.c_proj.weight',
       'h.0.mlp.c_fc.weight',

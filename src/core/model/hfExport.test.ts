@@ -71,16 +71,18 @@ describe('load → export → load', () => {
 });
 
 describe('exporting trained parameters', () => {
-  it('GPT-Neo: a trained key bias is dropped and the value bias folded into out_proj exactly', () => {
+  // A checkpoint from before the qkvBias switch (absent = true) holds a fused c_attn bias for GPT-Neo.
+  it('GPT-Neo, an old checkpoint with a q/k/v bias: a trained key bias is dropped and the value bias folded into out_proj exactly', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt_neo', seed: 21 });
     const imported = importHfModel(fx.files);
+    const { qkvBias: _none, ...oldConfig } = imported.config;
     const next = mulberry32(3);
     const params = { ...imported.params };
     for (const i of [0, 1]) {
       // q part stays 0; k and v parts get a trained-looking bias.
       params[`h.${i}.attn.c_attn.bias`] = Float32Array.from({ length: 48 }, (_, j) => (j < 16 ? 0 : (next() - 0.5) * 0.6));
     }
-    const trained = { config: imported.config, params };
+    const trained = { config: oldConfig, params };
     const out = exportHfModel({ ...trained, source: imported.source });
     expect(out.notes.join(' ')).not.toMatch(/query bias/);
     const ids = [259, 5, 270, 71, 200, 12, 276, 3];
@@ -90,12 +92,13 @@ describe('exporting trained parameters', () => {
     expect(maxAbsDiff(importedLogits(imported, ids), reference)).toBeGreaterThan(1e-3);
   });
 
-  it('GPT-Neo: a trained query bias cannot be expressed and is reported', () => {
+  it('GPT-Neo, an old checkpoint with a q/k/v bias: a trained query bias cannot be expressed and is reported', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt_neo' });
     const imported = importHfModel(fx.files);
     const bias = new Float32Array(48);
     bias[3] = 0.25;
-    const out = exportHfModel({ config: imported.config, params: { ...imported.params, 'h.0.attn.c_attn.bias': bias }, source: imported.source });
+    const { qkvBias: _none, ...oldConfig } = imported.config;
+    const out = exportHfModel({ config: oldConfig, params: { ...imported.params, 'h.0.attn.c_attn.bias': bias, 'h.1.attn.c_attn.bias': new Float32Array(48) }, source: imported.source });
     expect(out.notes.join(' ')).toMatch(/no query bias: the trained one \(max \|b_q\| 2\.50e-1\) is dropped/);
   });
 

@@ -8,10 +8,11 @@
  * back from `source.wpeTail`. Float32 throughout; the safetensors metadata says `format: pt`, which
  * transformers checks before loading. Mask buffers are not written (transformers rebuilds them).
  *
- * GPT-Neo has no q/k/v bias, but training may have moved our fused `c_attn` bias. The k part shifts every score of a
- * query by the same amount, which softmax ignores: dropped exactly. The v part adds a constant to every attention
- * output (the weights sum to 1), which out_proj maps to a constant: folded into out_proj's bias exactly. Only the
- * q part has no equivalent; it is dropped and a note gives its size (freeze it while training GPT-Neo to avoid that).
+ * GPT-Neo has no q/k/v bias, and an import makes none (`qkvBias: false`). A checkpoint from before that switch has a
+ * fused `c_attn` bias that training may have moved. The k part shifts every score of a query by the same amount,
+ * which softmax ignores: dropped exactly. The v part adds a constant to every attention output (the weights sum to
+ * 1), which out_proj maps to a constant: folded into out_proj's bias exactly. Only the q part has no equivalent; it
+ * is dropped and a note gives its size. A GPT-2 folder of a model without q/k/v bias writes a zero `c_attn.bias`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BpeTokenizer } from '../tokenizer/bpe';
@@ -146,7 +147,7 @@ export function exportHfModel(input: HfExportInput): HfExport {
     }
     if (architecture === 'gpt2') {
       put(`${h}attn.c_attn.weight`, [C, 3 * C], params[`${o}attn.c_attn.weight`]!);
-      put(`${h}attn.c_attn.bias`, [3 * C], params[`${o}attn.c_attn.bias`]!);
+      put(`${h}attn.c_attn.bias`, [3 * C], params[`${o}attn.c_attn.bias`] ?? new Float32Array(3 * C));
       put(`${h}attn.c_proj.weight`, [C, C], params[`${o}attn.c_proj.weight`]!);
       put(`${h}attn.c_proj.bias`, [C], params[`${o}attn.c_proj.bias`]!);
       put(`${h}mlp.c_fc.weight`, [C, F], params[`${o}mlp.c_fc.weight`]!);
@@ -156,7 +157,7 @@ export function exportHfModel(input: HfExportInput): HfExport {
     } else {
       const a = `${h}attn.attention.`;
       const fused = params[`${o}attn.c_attn.weight`]!;
-      const bias = params[`${o}attn.c_attn.bias`]!;
+      const bias = params[`${o}attn.c_attn.bias`];
       // Column block j of [C, 3C] is our [in, out] weight of q (0), k (1), v (2); nn.Linear wants it [out, in].
       const block = (j: number) => {
         const w = new Float32Array(C * C);
@@ -169,15 +170,17 @@ export function exportHfModel(input: HfExportInput): HfExport {
       put(`${a}q_proj.weight`, [C, C], block(0));
       const proj = params[`${o}attn.c_proj.weight`]!; // [in, out]
       put(`${a}out_proj.weight`, [C, C], transpose(proj, C, C));
-      // out_proj(y + b_v) = out_proj(y) + b_v · W_proj: fold the v bias into out_proj's bias.
+      // out_proj(y + b_v) = out_proj(y) + b_v · W_proj: fold the v bias (of an old checkpoint) into out_proj's bias.
       const outBias = Float32Array.from(params[`${o}attn.c_proj.bias`]!);
-      for (let c = 0; c < C; c++) {
-        let s = 0;
-        for (let r = 0; r < C; r++) s += bias[2 * C + r]! * proj[r * C + c]!;
-        outBias[c] = outBias[c]! + s;
+      if (bias !== undefined) {
+        for (let c = 0; c < C; c++) {
+          let s = 0;
+          for (let r = 0; r < C; r++) s += bias[2 * C + r]! * proj[r * C + c]!;
+          outBias[c] = outBias[c]! + s;
+        }
+        for (let r = 0; r < C; r++) maxQBias = Math.max(maxQBias, Math.abs(bias[r]!));
       }
       put(`${a}out_proj.bias`, [C], outBias);
-      for (let r = 0; r < C; r++) maxQBias = Math.max(maxQBias, Math.abs(bias[r]!));
       put(`${h}mlp.c_fc.weight`, [F, C], transpose(params[`${o}mlp.c_fc.weight`]!, C, F));
       put(`${h}mlp.c_fc.bias`, [F], params[`${o}mlp.c_fc.bias`]!);
       put(`${h}mlp.c_proj.weight`, [C, F], transpose(params[`${o}mlp.c_proj.weight`]!, F, C));

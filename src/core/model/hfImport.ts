@@ -6,8 +6,8 @@
  * ./hfParamsToVariables.ts makes the tf.Variables.
  *
  * GPT-2 is stored as we compute: Conv1D weights [in, out], q/k/v fused in `c_attn`. GPT-Neo uses nn.Linear
- * ([out, in]) everywhere and separate bias-free q/k/v, so its weights are transposed and q, k, v fused with a zero
- * bias. GPT-Neo does not scale attention scores by 1/√d and alternates global with local attention (each query sees
+ * ([out, in]) everywhere and separate bias-free q/k/v, so its weights are transposed and q, k, v fused into a
+ * `c_attn` without bias (`qkvBias: false`). GPT-Neo does not scale attention scores by 1/√d and alternates global with local attention (each query sees
  * the last `window_size` keys); local equals global while the context is ≤ the window, so the context is capped
  * there. Position rows past the cap are kept in `source` so the export writes the full table back.
  *
@@ -186,7 +186,11 @@ export function hfModelInfo(configJson: HfFileContent | Record<string, unknown>,
     );
   }
   if (cfg.tie_word_embeddings === false) {
-    throw new HfImportError(CONFIG_FILE, 'tie_word_embeddings is false: a separate output head is not supported (the head is the token table, as in GPT-2).');
+    throw new HfImportError(
+      CONFIG_FILE,
+      'tie_word_embeddings is false: a separate output head is not supported. The studio\'s GPT ties the head to the token table ' +
+        '(as GPT-2, distilgpt2 and the TinyStories models are); an untied head would be a different model.',
+    );
   }
 
   let config: GptConfig;
@@ -224,6 +228,7 @@ export function hfModelInfo(configJson: HfFileContent | Record<string, unknown>,
       mlpRatio: inner / width,
       layerNormEps: num('layer_norm_epsilon', GPT_NEO_DEFAULTS, 'LayerNorm epsilon', false),
       attentionScale: 'none',
+      qkvBias: false,
     };
     const local = kinds.flatMap((k, i) => (k === 'local' ? [i] : []));
     if (local.length > 0) {
@@ -368,7 +373,7 @@ export interface WeightRule {
   ours: string;
   /**
    * The checkpoint tensor, without the `transformer.` prefix (within a block: after `h.<i>.`). Several are fused side
-   * by side along our columns; none means zeros.
+   * by side along our columns.
    */
   from: string | readonly string[];
   /** Stored as nn.Linear [out, in]; ours is x · W with W [in, out]. */
@@ -392,7 +397,8 @@ const FINAL: readonly WeightRule[] = [same('ln_f.weight'), same('ln_f.bias')];
 /**
  * Checkpoint names onto ours, per architecture (the order is the order tensors are read, so the first problem found
  * is the first in the file's own order). GPT-2's Conv1D stores [in, out], exactly our layout, with q/k/v already fused
- * in c_attn. GPT-Neo uses nn.Linear ([out, in]) everywhere and separate bias-free q/k/v, fused here with a zero bias.
+ * in c_attn. GPT-Neo uses nn.Linear ([out, in]) everywhere and separate bias-free q/k/v, fused here into a c_attn that
+ * has no bias either (the config's `qkvBias: false`).
  */
 export const HF_WEIGHT_MAP: Readonly<Record<HfArchitecture, HfWeightMap>> = {
   gpt2: {
@@ -409,7 +415,6 @@ export const HF_WEIGHT_MAP: Readonly<Record<HfArchitecture, HfWeightMap>> = {
     block: [
       ...LAYER_NORMS,
       linear('attn.c_attn.weight', ['q_proj', 'k_proj', 'v_proj'].map((n) => `attn.attention.${n}.weight`)),
-      { ours: 'attn.c_attn.bias', from: [] },
       linear('attn.c_proj.weight', 'attn.attention.out_proj.weight'),
       { ours: 'attn.c_proj.bias', from: 'attn.attention.out_proj.bias' },
       linear('mlp.c_fc.weight'),
@@ -429,7 +434,7 @@ export interface HfSource {
   prefix: string;
   /** Our parameter name → the checkpoint tensors it was built from (q, k, v for GPT-Neo's fused `c_attn`). */
   names: Record<string, string[]>;
-  /** The checkpoint stored `lm_head.weight` (a copy of the tied token table); the export writes one back. */
+  /** The checkpoint stored `lm_head.weight` (equal to the tied token table; any other is refused); the export writes one back. */
   hadLmHead: boolean;
   /** Stored dtype → number of weight tensors (e.g. `{F16: 148}`). */
   storedDtypes: Record<string, number>;
@@ -506,8 +511,6 @@ function applyWeightMap(map: HfWeightMap, config: GptConfig, positions: number, 
       const full = take(from[0]!, [positions, config.width]);
       built[ours] = full.slice(0, shape[0]! * config.width);
       wpeTail = full.slice(shape[0]! * config.width);
-    } else if (from.length === 0) {
-      built[ours] = new Float32Array(shape.reduce((a, b) => a * b, 1));
     } else if (shape.length === 1) {
       built[ours] = take(from[0]!, shape);
     } else {
@@ -557,7 +560,8 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
   const { take, used, storedDtypes } = tensorReader(tensors, weightsLabel, describe);
   const { params, names, wpeTail } = applyWeightMap(HF_WEIGHT_MAP[architecture], config, positions, prefix, take);
 
-  // The head is tied to wte (transformers re-ties it on load, whatever the file holds).
+  // The studio's head is the token table. transformers ≥ 5 keeps a stored lm_head.weight that differs from wte as
+  // a separate head (it ties only equal ones), so tying it here would train and export another model: refused.
   const hadLmHead = tensors.has('lm_head.weight');
   if (hadLmHead) {
     const head = take('lm_head.weight', [config.vocabSize, config.width]);
@@ -565,7 +569,12 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
     let maxDiff = 0;
     for (let j = 0; j < head.length; j++) maxDiff = Math.max(maxDiff, Math.abs(head[j]! - wte[j]!));
     if (maxDiff > 0) {
-      notes.push(`lm_head.weight differs from the token table (max |Δ| ${maxDiff.toExponential(2)}); the head is tied to wte, as transformers ties it on load.`);
+      throw new HfImportError(
+        weightsLabel,
+        `lm_head.weight differs from the token table (max |Δ| ${maxDiff.toExponential(2)}): this checkpoint has an untied output head, ` +
+          'which transformers keeps apart from wte. The studio\'s GPT ties the head to the token table (as GPT-2, distilgpt2 and the ' +
+          'TinyStories models are), so it would train and export a different model. Use a checkpoint with a tied head.',
+      );
     }
   }
 

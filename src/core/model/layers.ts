@@ -15,10 +15,11 @@ export function layerNorm(params: GptParams, name: string, x: tf.Tensor2D, eps: 
 
 /**
  * GPT-2's Conv1D `name` (e.g. `h.0.attn.c_attn`): x [N, in] · weight [in, out] + bias, one fused kernel where the
- * backend has it.
+ * backend has it; `withBias: false` for a layer the architecture gives no bias (GPT-Neo's q/k/v).
  */
-export function linear(params: GptParams, name: string, x: tf.Tensor2D): tf.Tensor2D {
+export function linear(params: GptParams, name: string, x: tf.Tensor2D, withBias = true): tf.Tensor2D {
   const weight = param(params, `${name}.weight`) as tf.Tensor2D;
+  if (!withBias) return tf.matMul(x, weight) as tf.Tensor2D;
   return tf.fused.matMul({ a: x, b: weight, bias: param(params, `${name}.bias`) }) as tf.Tensor2D;
 }
 

@@ -64,18 +64,16 @@ export function initGptParams(config: GptConfig, seed: number): GptParams {
 }
 
 /**
- * Which parameters AdamW decays: the matrices of the linear layers only. Biases and LayerNorm gains are not
- * decayed (nanoGPT, minGPT and Hugging Face's Trainer agree on those). The embeddings (the token table, which is
- * also the tied head, and the positions) are not decayed either, as in minGPT, which decays Linear weights only;
- * nanoGPT decays them (every 2-D tensor) and so does the Trainer (all but biases and LayerNorm weights). Kept out
- * here since decoupled decay would shrink every row of the table at every step, the rows of tokens the fine-tuning
- * data never shows included, and those rows are the head's output weights for those tokens too.
+ * Which parameters AdamW decays: every parameter except biases and LayerNorm weights — the rule of Hugging Face's
+ * Trainer (`get_decay_parameter_names`: all but LayerNorm modules and names containing "bias"), so a scale-out run
+ * in `transformers` decays exactly what the studio decays (checked against the Trainer's own list in params.test.ts).
+ * The token table (also the tied head) and the positions are decayed too, as in the Trainer and nanoGPT; minGPT,
+ * which decays Linear weights only, differs.
  */
 export function decayMask(name: string): boolean {
-  if (name === 'wte' || name === 'wpe') return false;
   if (name.endsWith('.bias')) return false;
   if (/(^|\.)ln_(\d|f)\./.test(name)) return false;
-  return name.endsWith('.weight');
+  return true;
 }
 
 export function disposeGptParams(params: GptParams): void {

@@ -123,10 +123,14 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const paper = await run({ resetOptimizerPerPhase: true, restartSchedulePerPhase: true });
     const carry = await run({ resetOptimizerPerPhase: false, restartSchedulePerPhase: true });
     const span = await run({ resetOptimizerPerPhase: true, restartSchedulePerPhase: false });
-    // 4 steps per phase; warm-up ceil(0.05 × 4) = 1 step, so each phase starts at the peak when restarting.
-    expect(paper.lrs[4]).toBeCloseTo(hyper.lr, 12);
+    // 4 steps per phase; warm-up ceil(0.05 × 4) = 1 step at LR 0 (the Trainer's rule), so when restarting each phase
+    // starts at 0 and is at the peak on its second step; decay p = (s − 1) / 3.
+    expect(paper.lrs[4]).toBe(0);
+    expect(paper.lrs[5]).toBeCloseTo(hyper.lr, 12);
     expect(span.lrs[4]).toBeLessThan(hyper.lr * 0.9);
-    expect(paper.lrs[7]).toBeCloseTo(hyper.lr * hyper.minLrRatio, 12);
+    expect(span.lrs[5]).toBeLessThan(hyper.lr * 0.9);
+    const r = hyper.minLrRatio;
+    expect(paper.lrs[7]).toBeCloseTo(hyper.lr * (r + (1 - r) * 0.5 * (1 + Math.cos((2 * Math.PI) / 3))), 12);
     // Phase 1 is identical; from phase 2 on, carrying the moments changes the updates.
     expect(carry.losses.slice(0, 5)).toEqual(paper.losses.slice(0, 5));
     expect(carry.losses.slice(5)).not.toEqual(paper.losses.slice(5));
@@ -293,7 +297,8 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
 
   it('stops a finite blow-up at LR 1e3 at its first logged window, saving nothing of the blown-up weights', async () => {
     const params = freshParams();
-    const { runner, events } = collect({ config: runConfig({ logEvery: 2 }, { batchSize: 2, lr: 1e3 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] });
+    // No warm-up: the first update already runs at LR 1e3 (a warm-up's first step is at LR 0).
+    const { runner, events } = collect({ config: runConfig({ logEvery: 2 }, { batchSize: 2, lr: 1e3, warmupRatio: 0 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] });
     const s = await runner.run();
     expect(s.status).toBe('error');
     expect(s.error).toBe('loss spike');

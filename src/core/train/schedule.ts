@@ -1,16 +1,18 @@
 /**
- * Learning-rate schedules: linear warm-up, then cosine decay to `minLrRatio × peak`.
+ * Learning-rate schedules: linear warm-up, then cosine decay to `minLrRatio × peak` — the rules of Hugging Face's
+ * Trainer with `lr_scheduler_type: "cosine_with_min_lr"`, `lr_scheduler_kwargs: {min_lr_rate: minLrRatio}` and
+ * `warmup_steps: warmupRatio` (`"cosine"` when `minLrRatio` is 0), so a scale-out run of the same recipe in
+ * `transformers` steps through the same learning rates (checked against the Trainer's own scheduler in
+ * schedule.test.ts, golden from python/make_golden.py).
  *
  * The paper launches each phase as a fresh run, so warm-up + cosine restart per phase (`restartPerPhase: true`).
  * With `restartPerPhase: false` one warm-up + cosine spans the whole arm, as a single run would.
  *
- * Conventions (chosen so charts read naturally; tested by hand values in schedule.test.ts):
- * - step indices are 0-based; warm-up steps are `ceil(warmupRatio × steps)` (as Hugging Face's Trainer);
- * - warm-up step `s` uses `peak × (s + 1) / warmup`, so the first update is not wasted at LR 0 and the last warm-up
- *   step reaches the peak;
- * - decay step `s` uses `min + (peak − min) × ½(1 + cos(π·p))` with `p = (s − warmup) / (steps − warmup − 1)`, so the
- *   first decay step is at the peak and the last step of the span is exactly at the minimum (p = 0 when the span
- *   has a single decay step).
+ * For a span of N optimizer steps, step s (0-based, the s-th update):
+ * - warm-up steps W = ceil(warmupRatio × N) (the Trainer's `get_warmup_steps`, float product included);
+ * - s < W: `peak × s / W` — the first update runs at LR 0, as `get_cosine_schedule_with_warmup` has it;
+ * - s ≥ W: `peak × (r + (1 − r) × ½(1 + cos(π·p)))` with `p = (s − W) / max(1, N − W)` and r = minLrRatio: the first
+ *   decay step is at the peak, and the last step stays just above the floor (p = (N − W − 1) / (N − W) < 1).
  */
 export interface ScheduleOptions {
   peakLr: number;
@@ -21,7 +23,7 @@ export interface ScheduleOptions {
 }
 
 export function warmupSteps(totalSteps: number, warmupRatio: number): number {
-  return Math.min(totalSteps, Math.ceil(totalSteps * warmupRatio - 1e-9));
+  return Math.min(totalSteps, Math.ceil(totalSteps * warmupRatio));
 }
 
 /** LR at step `step` (0-based) of a warm-up + cosine span of `totalSteps` steps. */
@@ -30,11 +32,10 @@ export function lrAt(step: number, totalSteps: number, o: ScheduleOptions): numb
     throw new RangeError(`lrAt: step ${step} is outside the span [0, ${totalSteps})`);
   }
   const warm = warmupSteps(totalSteps, o.warmupRatio);
-  if (step < warm) return (o.peakLr * (step + 1)) / warm;
-  const minLr = o.peakLr * o.minLrRatio;
-  const decaySteps = totalSteps - warm;
-  const p = decaySteps <= 1 ? 0 : (step - warm) / (decaySteps - 1);
-  return minLr + (o.peakLr - minLr) * 0.5 * (1 + Math.cos(Math.PI * p));
+  if (step < warm) return (o.peakLr * step) / Math.max(1, warm);
+  const p = (step - warm) / Math.max(1, totalSteps - warm);
+  const cosine = 0.5 * (1 + Math.cos(Math.PI * p));
+  return o.peakLr * (cosine * (1 - o.minLrRatio) + o.minLrRatio);
 }
 
 export function validateSchedule(o: ScheduleOptions): void {

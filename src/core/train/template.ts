@@ -112,36 +112,110 @@ export interface TokenSpan {
   end: number;
 }
 
-/** The prompt's ids (`<bos>` first) and where, inside it, the earlier trained answers lie. */
-function encodePieces(name: TemplateName, tok: TokenizerLike, r: TemplateInput): { ids: number[]; spans: TokenSpan[] } {
+/**
+ * Encodes pieces the way the joined text tokenizes. Text between two `<eos>` tokens is encoded as ONE string, so a
+ * byte-level BPE merges across a seam exactly as it does in the whole training string: GPT-2 reads
+ * `"\nAssistant: " + "Paris"` as `":" " Paris"` (25, 6342), never `":" " " "Paris"` (25, 220, 40313).
+ *
+ * A piece starts at the first token of the joined run that is not wholly text before it: the tokens the run shares
+ * with the text before it encoded alone (their longest common prefix) are that text's, the next one is the piece's.
+ * A token that straddles the seam (" Paris" holds the prompt's last space) therefore belongs to the answer and is
+ * trained: it carries the answer's first word, and a one-word answer would otherwise train nothing but `<eos>`.
+ * TRL's prompt–completion tokenization counts `len(encode(prompt))` instead, which makes that token context; the
+ * two agree wherever nothing straddles (see docs/TRAINING_RULES.md for how a `transformers` run reproduces this).
+ */
+function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: number[]; spans: TokenSpan[]; starts: number[] } {
   const ids = [tok.bosId];
   const spans: TokenSpan[] = [];
-  for (const p of promptPieces(name, r)) {
-    const start = ids.length;
-    if ('eos' in p) ids.push(tok.eosId);
-    else if (p.text) ids.push(...tok.encode(p.text));
-    if (!p.trained || ids.length === start) continue;
+  const starts: number[] = [];
+  const mark = (trained: boolean | undefined, start: number) => {
+    starts.push(start);
+    if (!trained || ids.length === start) return;
     // An answer and its `<eos>` are adjacent pieces: one span.
     const last = spans[spans.length - 1];
     if (last && last.end === start) last.end = ids.length;
     else spans.push({ start, end: ids.length });
+  };
+  for (let i = 0; i < pieces.length; ) {
+    const p = pieces[i]!;
+    if ('eos' in p) {
+      ids.push(tok.eosId);
+      mark(p.trained, ids.length - 1);
+      i++;
+      continue;
+    }
+    // The run of text pieces up to the next `<eos>`.
+    let j = i;
+    while (j < pieces.length && 'text' in pieces[j]!) j++;
+    const run = pieces.slice(i, j) as { text: string; trained?: boolean }[];
+    const runStart = ids.length;
+    const joined = run.map((x) => x.text).join('');
+    const runIds = joined ? tok.encode(joined) : [];
+    let before = '';
+    let at = 0;
+    for (let k = 0; k < run.length; k++) {
+      const x = run[k]!;
+      before += x.text;
+      const end = k === run.length - 1 ? runIds.length : Math.max(at, before ? sharedPrefix(tok.encode(before), runIds) : 0);
+      ids.push(...runIds.slice(at, end));
+      mark(x.trained, runStart + at);
+      at = end;
+    }
+    i = j;
   }
-  return { ids, spans };
+  return { ids, spans, starts };
+}
+
+/** Length of the longest common prefix of two id lists. */
+function sharedPrefix(a: readonly number[], b: readonly number[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+/** A text that starts an answer, to see which of a prompt's last tokens a BPE would merge with the answer. */
+const ANSWER_PROBE = 'x';
+
+export interface GenerationPrompt {
+  /** `<bos>` first, earlier exchanges included, each tokenized as in training. */
+  ids: number[];
+  /**
+   * The prompt's last tokens left for the model to generate, because the answer's first token takes them in (GPT-2:
+   * the space of "Assistant: " is part of " Paris"). [] when nothing merges (a per-character tokenizer, a prompt
+   * ending in a newline).
+   */
+  heldBack: number[];
 }
 
 /**
- * The prompt's token ids, `<bos>` first, ending where the final response starts: what a model is given at
- * generation time, earlier exchanges included. Every piece (template text, each earlier answer, the response) is
- * encoded separately, so no boundary depends on how a BPE merges across it: the masks are exact.
+ * What a model is given at generation time: the training row up to where the response starts. Under a byte-level
+ * BPE a prompt ending in a space would end in a lone-space token training never shows there (the space is inside
+ * the response's first token), so tokens of the prompt's end that merge with a following word are held back: the
+ * model generates them with the first word, as it was trained to.
  */
+export function generationPrompt(name: TemplateName, tok: TokenizerLike, r: TemplateInput): GenerationPrompt {
+  const pieces = promptPieces(name, r);
+  const ids = encodePieces(tok, pieces).ids;
+  const last = pieces[pieces.length - 1];
+  if (!last || !('text' in last) || !last.text) return { ids, heldBack: [] };
+  const alone = tok.encode(last.text);
+  const kept = sharedPrefix(alone, tok.encode(last.text + ANSWER_PROBE));
+  const cut = alone.length - kept;
+  return cut === 0 ? { ids, heldBack: [] } : { ids: ids.slice(0, ids.length - cut), heldBack: ids.slice(ids.length - cut) };
+}
+
+/** The generation prompt's ids (`generationPrompt(…).ids`). */
 export function encodePrompt(name: TemplateName, tok: TokenizerLike, r: TemplateInput): number[] {
-  return encodePieces(name, tok, r).ids;
+  return generationPrompt(name, tok, r).ids;
 }
 
 export interface EncodedExample {
-  /** `<bos> prompt response <eos>`. */
+  /** `<bos> prompt response <eos>`: the ids of the joined training string (special tokens apart). */
   ids: number[];
-  /** Number of leading prompt tokens; every token from here on (response + final `<eos>`) is trained on. */
+  /**
+   * Number of leading prompt tokens; every token from here on (response + final `<eos>`) is trained on. A token
+   * straddling the prompt/response seam counts as response (see `encodePieces`).
+   */
   promptLength: number;
   /**
    * Inside the prompt, the earlier answers that are trained on too (each answer with the `<eos>` closing it), in
@@ -152,9 +226,9 @@ export interface EncodedExample {
 
 /** Token ids of one record under a template, with where the trained parts are. */
 export function encodeExample(name: TemplateName, tok: TokenizerLike, r: TemplateRecord): EncodedExample {
-  const { ids: prompt, spans } = encodePieces(name, tok, r);
-  const response = r.output ? tok.encode(r.output) : [];
-  const e: EncodedExample = { ids: [...prompt, ...response, tok.eosId], promptLength: prompt.length };
+  const pieces: Piece[] = [...promptPieces(name, r), { text: r.output ?? '' }, EOS];
+  const { ids, spans, starts } = encodePieces(tok, pieces);
+  const e: EncodedExample = { ids, promptLength: starts[starts.length - 2]! };
   if (spans.length > 0) e.trainedSpans = spans;
   return e;
 }

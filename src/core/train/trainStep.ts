@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { gptLoss, type GptParams } from '../model/gpt';
-import type { BatchBuilder, HostBatch, PackedExample } from './batches';
+import { accumulationWeights } from './accumulationWeights';
+import { scoredTokens, type BatchBuilder, type HostBatch, type PackedExample } from './batches';
 import type { LossWindow } from './lossWindow';
 import { lossAndGrads, type AdamW, type GradAccumulator } from './optimizer';
 import type { StagePlan } from './stagePlan';
@@ -29,6 +30,8 @@ function batchTensors(hb: HostBatch, B: number, T: number): { ids: tf.Tensor2D; 
  * each one `tf.tidy` around forward + `variableGrads` (+ accumulate); the last also clips, applies AdamW and pushes
  * the step's loss and gradient norm into `window`. Nothing is read back.
  * `window: null` is a dry run (the warm-up): every kernel runs, nothing changes, and the norm is returned to be read.
+ * With accumulation, micro-batches are weighted by their masked tokens (`accumulationWeights`): the step's loss and
+ * gradients are those of one batch holding all its rows.
  */
 export function trainStep(parts: StepParts, plan: StagePlan, [from, to]: [number, number], lr: number, window: LossWindow | null): { tokens: number; norm: tf.Scalar | null } {
   const { model, opt, acc, builder } = parts;
@@ -36,15 +39,22 @@ export function trainStep(parts: StepParts, plan: StagePlan, [from, to]: [number
   const dryRun = window === null;
   let tokens = 0;
   let norm: tf.Scalar | null = null;
+  const micro: PackedExample[][] = [];
   for (let a = from; a < to; a += B) {
     const rows: PackedExample[] = [];
     for (let i = a; i < Math.min(to, a + B); i++) rows.push(plan.examples[plan.order[i]]);
-    const hb = builder.build(rows);
+    micro.push(rows);
+  }
+  const weights = accumulationWeights(micro.map((rows) => rows.reduce((n, r) => n + scoredTokens(r), 0)));
+  for (let m = 0; m < micro.length; m++) {
+    const hb = builder.build(micro[m]);
+    const weight = weights[m];
     tokens += hb.tokens;
-    const last = a + B >= to;
+    const last = m === micro.length - 1;
     const out = tf.tidy((): tf.Scalar | undefined => {
       const { ids, targets, mask } = batchTensors(hb, B, T);
-      const { value, grads } = lossAndGrads(model.params, () => gptLoss(model.config, model.params, ids, targets, mask));
+      const microLoss = () => gptLoss(model.config, model.params, ids, targets, mask);
+      const { value, grads } = lossAndGrads(model.params, weight === 1 ? microLoss : () => tf.mul(microLoss(), weight) as tf.Scalar);
       if (!last) {
         acc!.add(grads, value);
         return undefined;

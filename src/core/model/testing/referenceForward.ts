@@ -83,7 +83,7 @@ export function referenceForward(config: GptConfig, params: PlainParams, ids: re
       const p = `h.${l}.`;
       // Attention.
       const a = layerNorm(x, T, C, get(params, `${p}ln_1.weight`, [C]), get(params, `${p}ln_1.bias`, [C]), eps);
-      const qkv = linear(a, T, C, get(params, `${p}attn.c_attn.weight`, [C, 3 * C]), get(params, `${p}attn.c_attn.bias`, [3 * C]), 3 * C);
+      const qkv = linear(a, T, C, get(params, `${p}attn.c_attn.weight`, [C, 3 * C]), config.qkvBias === false ? new Float64Array(3 * C) : get(params, `${p}attn.c_attn.bias`, [3 * C]), 3 * C);
       const y = new Float64Array(T * C);
       const scale = config.attentionScale === 'sqrt' ? 1 / Math.sqrt(D) : 1;
       for (let h = 0; h < H; h++) {
