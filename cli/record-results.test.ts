@@ -63,8 +63,8 @@ describe('record:results', () => {
 
     const runs = recordedRuns(again, baseModelRef('/'));
     expect(runs).toHaveLength(4);
-    expect(runs.every((r) => r.id.startsWith(RECORDED_ID_PREFIX) && r.label.endsWith('· recorded') && r.status === 'done')).toBe(true);
-    expect(new Set(runs.map((r) => r.id)).size).toBe(4);
+    expect(runs.every((r) => r.id.startsWith(RECORDED_ID_PREFIX) && r.label.includes('· recorded, seed') && r.status === 'done')).toBe(true);
+    expect(runs.map((r) => r.id)).toEqual(['recorded:one-off:seed-1', 'recorded:easy-to-hard:seed-1', 'recorded:one-off:seed-2', 'recorded:easy-to-hard:seed-2']);
     // The NaN of a level without records comes back as NaN, not 0.
     expect(runs[0]!.exactMatch!.byLevel!.buckets[2]!.rate).toBeNaN();
     expect(runs[0]!.exactMatch!.byLevel!.buckets[0]!.rate).toBe(0.5);

@@ -126,8 +126,8 @@ export function recordedRuns(file: RecordedResults, baseModel: ModelRef & { kind
     const lastPhase = samples.at(-1)?.phase ?? 0;
     const byLevel = nanForNull(r.exactMatch);
     return {
-      id: `${RECORDED_ID_PREFIX}${armLabel(arm)}:seed ${r.seed}`,
-      label: `${armLabel(arm)} · recorded`,
+      id: `${RECORDED_ID_PREFIX}${arm.kind === 'custom' ? `custom-${arm.order.join('-')}` : arm.kind}:seed-${r.seed}`,
+      label: `${armLabel(arm)} · recorded, seed ${r.seed}`,
       settings: {
         arm,
         preset: 'tiny',
