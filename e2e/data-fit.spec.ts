@@ -54,7 +54,7 @@ test('before Start, the Train screen says how many records the base model repres
   await expect(fit).toHaveAttribute('data-too-long', String(tooLong.length));
   await expect(fit).toHaveAttribute('data-tokens-cut', String(tokensCut));
   await expect(fit).toHaveAttribute('data-whole', String(whole));
-  await expect(fit).toContainText(`The model represents ${whole} of 200 records whole.`);
+  await expect(fit).toContainText(`The model represents ${whole} of the 200 records this run uses whole.`);
   await expect(page.getByTestId('data-fit-unknown')).toContainText(`${unknown.length} records hold characters outside its vocabulary ("N" "T")`);
   await expect(page.getByTestId('data-fit-too-long')).toContainText(`${tooLong.length} records are longer than its ${contextLength} positions: ${tokensCut.toLocaleString('en')} tokens would be cut`);
   await expect(page.getByTestId('data-fit-suggestions')).toContainText('GPT-2');

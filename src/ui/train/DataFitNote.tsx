@@ -32,7 +32,7 @@ export function DataFitNote({ model, preset, records }: Pick<TrainSettings, 'mod
   if (fit.whole === fit.records) {
     return (
       <p className="small muted" data-testid="data-fit" data-whole={fit.whole} data-records={fit.records}>
-        All {plural(fit.records, 'record')} fit the model whole: every character is in its vocabulary and the longest is {count(fit.tooLong.longest)} tokens of its {count(fit.contextLength)} positions.
+        All {plural(fit.records, 'record')} this run uses fit the model whole: every character is in its vocabulary and the longest is {count(fit.tooLong.longest)} tokens of its {count(fit.contextLength)} positions.
       </p>
     );
   }
@@ -40,7 +40,7 @@ export function DataFitNote({ model, preset, records }: Pick<TrainSettings, 'mod
     <div className="banner warn small" data-testid="data-fit" data-whole={fit.whole} data-records={fit.records} data-unknown={fit.unknown.records} data-too-long={fit.tooLong.records} data-tokens-cut={fit.tooLong.tokensCut} style={{ marginTop: 8 }}>
       <div className="grow">
       <strong>
-        The model represents {count(fit.whole)} of {plural(fit.records, 'record')} whole.
+        The model represents {count(fit.whole)} of the {plural(fit.records, 'record')} this run uses whole.
       </strong>{' '}
       {fit.unknown.records > 0 && (
         <span data-testid="data-fit-unknown">
