@@ -29,11 +29,34 @@ function contentSecurityPolicy(): Plugin {
 
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
+  // A test can start a dev server with an empty dependency cache (e2e/first-run.spec.ts) without touching the shared one.
+  cacheDir: process.env.VITE_CACHE_DIR ?? 'node_modules/.vite',
   // `vite preview` serves the built page as a host should: the policy, plus frame-ancestors as a header.
   preview: { headers: { 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`, 'X-Content-Type-Options': 'nosniff' } },
   // Two copies of tfjs in one bundle register every kernel twice ("kernel already registered").
   resolve: { dedupe: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
   worker: { format: 'es' },
+  // The dependency scan starts at index.html and does not follow `new Worker(new URL(…))`: without these, the first
+  // worker to load makes Vite optimize tfjs, papaparse, hyparquet … mid-session and reload the page, which kills a
+  // newcomer's first run. Scanning the workers too finds everything they reach; `include` names the deep imports.
+  optimizeDeps: {
+    entries: ['index.html', 'src/worker/*Worker.ts'],
+    include: [
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
+      'hyparquet',
+      'hyparquet-compressors',
+      'papaparse',
+      'valibot',
+      'idb',
+      'zustand',
+      'recharts',
+    ],
+  },
   build: {
     target: 'es2022',
   },

@@ -120,8 +120,8 @@ export interface RunResult {
   budget: number;
   trainMs: number;
   wallMs: number;
-  /** Mean training loss per logged window, in step order. */
-  lossCurve: { step: number; loss: number }[];
+  /** Mean training loss per logged window, in step order, with the tokens seen at that step. */
+  lossCurve: { step: number; loss: number; tokens?: number }[];
   heldOutLoss: HeldOutLossReport;
   exactMatch: ExactMatchReport;
   ood: ExactMatchReport;
@@ -344,11 +344,11 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
       const slug = armSlug(arm);
       const r0 = performance.now();
       const ck = loadCheckpoint(baseBytes);
-      const lossCurve: { step: number; loss: number }[] = [];
+      const lossCurve: RunResult['lossCurve'] = [];
       const samples: SampleSnapshot[] = [];
       const label = armLabel(arm);
       const onEvent = (e: RunEvent) => {
-        if (e.type === 'step') lossCurve.push({ step: e.step, loss: e.loss });
+        if (e.type === 'step') lossCurve.push({ step: e.step, loss: e.loss, tokens: e.tokensSeen });
         else if (e.type === 'error') log(`  [${slug} seed ${seed}] ERROR ${e.message}`);
       };
       // Generations for the fixed sample prompts on the weights each stage leaves (the runner waits for them).

@@ -9,6 +9,7 @@ import { ErrorBoundary } from './common/ErrorBoundary';
 import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
 import { CompareScreen } from './compare/CompareScreen';
+import { OpenRecordedResultsButton } from './compare/RecordedResults';
 
 type Screen = 'data' | 'train' | 'compare';
 
@@ -63,6 +64,12 @@ function Studio() {
           <Banner kind="warn" title="Training" onDismiss={dismissRestoredNote} testId="restored-note">
             <div>{restoredNote}</div>
           </Banner>
+        )}
+        {screen === 'data' && !hasPlan && (
+          <p className="small muted" data-testid="recorded-invite" style={{ margin: '0 0 8px' }}>
+            See the comparison first: phased vs one-off on the demo, measured with <code>npm run experiment</code> and shipped with the studio.{' '}
+            <OpenRecordedResultsButton onOpened={() => setScreen('compare')} />
+          </p>
         )}
         {/* Both screens stay mounted so a run keeps its chart and the data screen keeps its scroll and search. */}
         <div hidden={screen !== 'data'} style={{ display: screen === 'data' ? 'contents' : 'none' }}>

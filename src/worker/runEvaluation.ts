@@ -1,4 +1,5 @@
 // What a run generates besides losses: sample answers at each phase end, exact match on the held-out set at the end.
+import { EXACT_MATCH_MAX_RECORDS, SAMPLE_MAX_NEW_TOKENS, SAMPLE_PROMPTS_PER_BUCKET } from '../core/eval/evalSubset';
 import { evaluateExactMatch, scoreExactMatch } from '../core/eval/exactMatch';
 import type { GenerationModel } from '../core/eval/generate';
 import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../core/eval/samples';
@@ -6,8 +7,6 @@ import type { Tokenizer } from '../core/tokenizer/tokenizer';
 import type { HeldOutRecord } from '../core/train/runner';
 import type { ExactMatchOutcome } from '../core/runs/run';
 
-/** Held-out records scored for exact match at most (a seeded, stable choice is the held-out split itself). */
-const EXACT_MATCH_MAX_RECORDS = 300;
 /** Exact match is only meaningful, and affordable, for short exact answers (arithmetic, transformations, labels). */
 const EXACT_MATCH_MAX_ANSWER_TOKENS = 64;
 
@@ -15,11 +14,11 @@ export type { ExactMatchOutcome };
 
 /** Four fixed held-out prompts per bucket, answered after every phase: the same prompts in every arm and seed. */
 export function phaseSampler(model: GenerationModel, tokenizer: Tokenizer, heldOut: readonly HeldOutRecord[], labelOf: (stage: number) => string) {
-  const prompts = pickSamplePrompts(heldOut, { perBucket: 4 });
+  const prompts = pickSamplePrompts(heldOut, { perBucket: SAMPLE_PROMPTS_PER_BUCKET });
   // Long enough for the longest expected answer and a little more, never more than 48 tokens: generating is slow on
   // a weak GPU, and a sample is for reading, not for scoring.
   const longest = Math.max(0, ...prompts.map((p) => tokenizer.encode(p.expected).length));
-  const maxNewTokens = Math.min(48, longest + 8);
+  const maxNewTokens = Math.min(SAMPLE_MAX_NEW_TOKENS, longest + 8);
   return async (stage: number, at: { step: number; tokensSeen: number }): Promise<SampleSnapshot | undefined> => {
     if (prompts.length === 0) return undefined;
     const samples = await generateSamples(model, tokenizer, prompts, { maxNewTokens });

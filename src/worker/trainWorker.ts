@@ -41,7 +41,12 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     init = { config: { ...request.config, contextLength }, model: { config: loaded.config, params: loaded.params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };
     notes = request.config.contextLength
       ? loaded.notes
-      : [...loaded.notes, `Rows of ${contextLength} tokens, as many as the longest example needs (the model has ${loaded.config.contextLength} positions).`];
+      : [
+          ...loaded.notes,
+          contextLength < loaded.config.contextLength
+            ? `Rows of ${contextLength} tokens, as many as the longest example needs (the model has ${loaded.config.contextLength} positions).`
+            : `Rows of ${contextLength} tokens, all the model's positions: longer examples are cut (counted at each phase start).`,
+        ];
   }
   post({
     type: 'model',

@@ -5,6 +5,8 @@ import { commonGrid, interpolate, type Curve } from '../../core/compare/curves';
 import { pairedDifference, summarize } from '../../core/eval/stats';
 import type { Run } from '../../core/runs/run';
 import { useTrainStore } from '../../state/trainStore';
+import { useRecordedResultsStore } from '../../state/recordedResultsStore';
+import { OpenRecordedResultsButton, RecordedResultsLabel } from './RecordedResults';
 import { Banner } from '../common/Banner';
 import { ema } from '../train/LossChart';
 import { BlindVote } from './BlindVote';
@@ -27,19 +29,31 @@ function finishedRuns(runs: readonly Run[]): Run[] {
 /** Pick runs; see their curves on tokens seen, what separates them, and held-out loss per bucket with CIs. */
 export function CompareScreen() {
   const runs = useTrainStore((s) => s.runs);
-  const candidates = useMemo(() => finishedRuns(runs), [runs]);
-  const [picked, setPicked] = useState<Set<string> | undefined>();
-  const selection = candidates.filter((r) => (picked ? picked.has(r.id) : r.status === 'done'));
+  // Recorded results sit beside the person's runs, never in their store; opening them selects them alone.
+  const recorded = useRecordedResultsStore((s) => s.runs);
+  const openedAt = useRecordedResultsStore((s) => s.openedAt);
+  const candidates = useMemo(() => [...finishedRuns(runs), ...recorded], [runs, recorded]);
+  const [pick, setPicked] = useState<{ ids: Set<string>; openedAt: number } | undefined>();
+  const picked = pick && pick.openedAt === openedAt ? pick.ids : undefined;
+  const recordedIds = new Set(recorded.map((r) => r.id));
+  const selection = candidates.filter((r) => (picked ? picked.has(r.id) : recordedIds.size > 0 ? recordedIds.has(r.id) : r.status === 'done'));
   const groups = useMemo(() => groupRuns(selection), [selection]);
 
   if (candidates.length === 0) {
-    return <Banner kind="warn" title="Nothing to compare yet">Train at least one run (try “Phased vs one-off” on the Train screen); finished runs appear here.</Banner>;
+    return (
+      <>
+        <Banner kind="warn" title="Nothing to compare yet">
+          Train at least one run (try “Phased vs one-off” on the Train screen); finished runs appear here. Or open a comparison measured before: <OpenRecordedResultsButton />
+        </Banner>
+        <RecordedResultsLabel />
+      </>
+    );
   }
   const toggle = (id: string) => {
     const next = new Set(picked ?? selection.map((r) => r.id));
     if (next.has(id)) next.delete(id);
     else next.add(id);
-    setPicked(next);
+    setPicked({ ids: next, openedAt });
   };
   const datasets = new Set(selection.map((r) => `${r.dataKey.fileName}|${r.dataKey.contentHash}|${r.dataKey.cutoffs.join()}|${r.dataKey.heldOutSeed}`));
 
@@ -49,7 +63,10 @@ export function CompareScreen() {
         <div className="panel-head">
           <h2>Compare</h2>
           <span className="muted small">Runs of the same settings that differ only in seed are grouped: mean and 95% interval over seeds.</span>
+          <span className="spacer" />
+          {recorded.length === 0 && <OpenRecordedResultsButton />}
         </div>
+        <RecordedResultsLabel />
         <div className="row" data-testid="compare-picker">
           {candidates.map((r) => (
             <label key={r.id} className="field small" style={{ border: '1px solid var(--line)', borderRadius: 6, padding: '3px 8px' }}>

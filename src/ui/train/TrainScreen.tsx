@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import type { Run } from '../../core/runs/run';
@@ -15,6 +15,9 @@ import { TrainSettingsForm } from './TrainSettingsForm';
 import { ModelImportPanel } from '../model/ModelImportPanel';
 import { HfExportButton } from '../model/HfExportButton';
 import { BucketHeaders } from './BucketHeaders';
+import { DataFitNote } from './DataFitNote';
+import { EvaluationCostNote } from './EvaluationCostNote';
+import { trainingInputs } from '../../core/runs/trainingInputs';
 
 function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
@@ -38,8 +41,11 @@ export function TrainScreen() {
   const stop = useTrainStore((s) => s.stop);
   const active = runs.find((r) => r.id === activeRunId);
   const shown = active ?? runs.at(-1);
+  // The records a run with these settings trains and is evaluated on: what the fit and cost notes describe.
+  const inputs = useMemo(() => (dataset && plan ? trainingInputs(plan, dataset.records, settings.trainShare) : undefined), [dataset, plan, settings.trainShare]);
+  const runRecords = useMemo(() => (inputs ? [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)] : []), [inputs]);
 
-  if (!dataset || !plan) {
+  if (!dataset || !plan || !inputs) {
     return <Banner kind="warn" title="Load a dataset first">Training needs a dataset split into phases: go to Data, drop a file or try the demo.</Banner>;
   }
   const trainRecords = plan.phases.reduce((n, p) => n + p.recordIds.length, 0);
@@ -64,6 +70,8 @@ export function TrainScreen() {
               : `Starts from random initialisation (the ${settings.preset} size, not pretrained): it learns the data's characters from nothing, so expect high losses and few exact answers.`}
           {settings.trainShare < 1 && ` Trains on the first ${(settings.trainShare * 100).toFixed(1)}% of each phase (every arm the same records).`}
         </p>
+        <DataFitNote model={settings.model} preset={settings.preset} records={runRecords} />
+        <EvaluationCostNote heldOut={inputs.heldOut} allHeldOut={plan.heldOut.recordIds.length} batchSize={settings.hyper.batchSize} share={settings.trainShare} />
         <ModelImportPanel />
         <div style={{ marginTop: 10 }}>
           <ConfigShare />

@@ -1,0 +1,43 @@
+import { recordText } from '../core/data/lengths';
+import type { InstructionRecord } from '../core/data/record';
+import { GPT_PRESETS } from '../core/model/config';
+import { parseSafetensors } from '../core/model/safetensors';
+import type { TrainSettings } from '../core/runs/settings';
+import { CharTokenizer } from '../core/tokenizer/charTokenizer';
+import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
+import type { FitTokenizer } from '../core/train/fit';
+
+/** The tokenizer and positions of the model a run would start from, known before Start (for the data-fit note). */
+export interface ModelVocabulary {
+  tokenizer: FitTokenizer;
+  contextLength: number;
+}
+
+let baseModel: Promise<ModelVocabulary> | undefined;
+
+/** The shipped base model's tokenizer and context, from its safetensors header (no tensor is created). */
+function baseModelVocabulary(url: string): Promise<ModelVocabulary> {
+  baseModel ??= (async () => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+    const { metadata } = parseSafetensors(new Uint8Array(await response.arrayBuffer()));
+    const config = JSON.parse(metadata['studio.config'] ?? 'null') as { contextLength: number } | null;
+    const tokenizer = tokenizerFromJSON(JSON.parse(metadata['studio.tokenizer'] ?? 'null'));
+    if (!config) throw new Error(`${url} has no model config`);
+    return { tokenizer: tokenizer as FitTokenizer, contextLength: config.contextLength };
+  })();
+  baseModel.catch(() => (baseModel = undefined));
+  return baseModel;
+}
+
+/**
+ * What the fit is checked against: the base model's own alphabet and context; a random initialisation's alphabet
+ * built from the data (as the worker builds it) and its preset's context. An imported model is checked when the
+ * run starts (its byte-level vocabulary has no unknown characters): undefined here.
+ */
+export async function modelVocabulary(settings: Pick<TrainSettings, 'model' | 'preset'>, records: readonly InstructionRecord[]): Promise<ModelVocabulary | undefined> {
+  if (settings.model?.kind === 'base') return baseModelVocabulary(settings.model.url);
+  if (settings.model) return undefined;
+  const tokenizer = CharTokenizer.fromTexts([...records.map(recordText), 'User: Assistant:\n']);
+  return { tokenizer, contextLength: GPT_PRESETS[settings.preset].contextLength };
+}

@@ -1,0 +1,19 @@
+import { evaluationCost, EVAL_SUBSET_MIN_PER_BUCKET } from '../../core/eval/evalSubset';
+import type { HeldOutRecord } from '../../core/train/runner';
+
+const count = (n: number) => n.toLocaleString('en');
+
+/** What each phase-end evaluation asks of the model, so a slow GPU's "evaluating" is expected, not a surprise. */
+export function EvaluationCostNote({ heldOut, allHeldOut, batchSize, share }: { heldOut: readonly HeldOutRecord[]; allHeldOut: number; batchSize: number; share: number }) {
+  if (heldOut.length === 0) return null;
+  const cost = evaluationCost(heldOut, batchSize);
+  return (
+    <p className="small muted" data-testid="evaluation-cost" data-records={cost.lossRecords} data-prompts={cost.samplePrompts} style={{ margin: '6px 0 0' }}>
+      Each phase-end evaluation: held-out loss on {count(cost.lossRecords)} records ({count(cost.lossBatches)} forward batches of {batchSize}, no gradients) and {count(cost.samplePrompts)} fixed prompts
+      answered, up to {cost.sampleTokens} generated tokens each ({count(cost.samplePrompts * cost.sampleTokens)} tokens at most). After the last phase, exact match on{' '}
+      {count(cost.exactMatchRecords)} records, one greedy answer each.
+      {share < 1 &&
+        ` At this share the evaluation uses ${count(cost.lossRecords)} of the ${count(allHeldOut)} held-out records (${(share * 100).toFixed(1)}% of each phase, at least ${EVAL_SUBSET_MIN_PER_BUCKET}), chosen by id: the same records for every arm.`}
+    </p>
+  );
+}
