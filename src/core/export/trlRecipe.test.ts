@@ -106,7 +106,7 @@ describe('the TRL recipe carries the run', () => {
     const records = [
       makeRecord('a', 'say hi', 'x', 'hi'),
       makeRecord('b', 'say bye', '', 'bye'),
-      { ...makeRecord('c', 'and now?', '', 'done'), history: [{ user: 'first', assistant: 'one', trained: false }, { user: 'second', assistant: 'two' }] },
+      { ...makeRecord('c', 'and now?', '', 'done'), history: [{ user: 'first', assistant: 'one', trained: false as const }, { user: 'second', assistant: 'two' }] },
       makeRecord('d', 'four', '', '4'),
     ];
     const scores = [1, 1, 4, 4];
