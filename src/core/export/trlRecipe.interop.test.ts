@@ -5,7 +5,9 @@
  *   1. TRL's first-step loss is the studio's loss on the same weights, batch and template (stage 1 from the exported
  *      model, stage 2 from stage 1's saved model imported back) — and that both sides tokenized alike;
  *   2. the stages ran in the plan's order, each on exactly its phase's records (every record once per epoch);
- *   3. the final model imports back (hfImport) and the studio's held-out loss per bucket is the recipe's own report.
+ *   3. the final model imports back (hfImport) and the studio's held-out loss per bucket is the recipe's own report;
+ *   4. every step's LR is transformers' warm-up + cosine, restarted per stage or (a second phased run, with a
+ *      carried optimizer and a min-LR floor) spanning the arm, and the carried AdamW state counts every stage's steps.
  * Needs Python with python/requirements.txt (PYTHON or .venv: `npm run setup:python`); fails, saying so, without it.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,7 +29,7 @@ import { planByCutoffs } from '../phases/plan';
 import { bpeFromTokenizerJson } from '../tokenizer/bpeFromFiles';
 import type { BpeTokenizer } from '../tokenizer/bpe';
 import { pretokenize, scoredRanges } from '../train/batches';
-import { pythonPath } from '../../testing/python.node';
+import { pythonPath, runPython } from '../../testing/python.node';
 import { scaleOutRecipe } from './scaleOut';
 import { tempDirsRemovedAfterAll, writeTree } from './testing/recipe';
 import { TRL_DIR, TRL_EVAL_FILE, TRL_LOG_FILE, TRL_SCRIPT } from './trlRecipe';
@@ -43,6 +45,13 @@ interface StageLog {
   first_step_loss: number;
   steps: number;
   planned_steps: number;
+  optimizer: 'fresh' | 'carried';
+  log_history: TrainerLogEntry[];
+}
+interface TrainerLogEntry {
+  step: number;
+  loss?: number;
+  learning_rate?: number;
 }
 interface EvalReport {
   buckets: { bucket: string; loss: number; records: number; tokens: number }[];
@@ -80,9 +89,12 @@ function readFolder(dir: string): Record<string, Uint8Array | string> {
   return files;
 }
 
-function stageDir(arm: 'phased' | 'one-off', stage?: { stage: number; phase: number }): string {
-  return join(recipeDir, TRL_DIR, 'saves', arm === 'phased' ? `phased/stage-${stage!.stage}_phase-${stage!.phase}` : 'one-off');
+function stageDir(arm: 'phased' | 'one-off', stage?: { stage: number; phase: number }, saves = 'saves'): string {
+  return join(recipeDir, TRL_DIR, saves, arm === 'phased' ? `phased/stage-${stage!.stage}_phase-${stage!.phase}` : 'one-off');
 }
+
+/** The second phased run: one schedule over the arm, AdamW carried, LR floor 0.1, two steps per stage. */
+const SPAN = { saves: 'saves-span', recipe: 'recipe-span.json', minLrRatio: 0.1, maxSteps: 2 };
 
 function readLog(dir: string): StageLog {
   return JSON.parse(readFileSync(join(dir, TRL_LOG_FILE), 'utf8')) as StageLog;
@@ -145,6 +157,10 @@ beforeAll(async () => {
   writeTree(recipeDir, scaleOutRecipe(plan, records, scores, { baseName: 'demo', baseModel: modelDir, hyper }));
   python(['--arm', 'phased', '--cpu']);
   python(['--arm', 'one-off', '--cpu']);
+  const recipeJson = JSON.parse(readFileSync(join(recipeDir, TRL_DIR, 'recipe.json'), 'utf8')) as { hyper: Record<string, unknown> };
+  Object.assign(recipeJson.hyper, { restart_schedule_per_phase: false, reset_optimizer_per_phase: false, min_lr_ratio: SPAN.minLrRatio });
+  writeFileSync(join(recipeDir, TRL_DIR, SPAN.recipe), JSON.stringify(recipeJson));
+  python(['--arm', 'phased', '--cpu', '--recipe', join(recipeDir, TRL_DIR, SPAN.recipe), '--output-root', join(recipeDir, TRL_DIR, SPAN.saves), '--max-steps-per-stage', String(SPAN.maxSteps)]);
   console.log(`TRL recipe, both arms on CPU: ${runSeconds.toFixed(1)} s`);
 }, 900_000);
 
@@ -221,5 +237,38 @@ describe('the TRL recipe runs the studio experiment', () => {
         expect(Math.abs(b.loss - studio.buckets[i]!.loss), `bucket ${b.bucket}`).toBeLessThanOrEqual(1e-3);
       });
     }
+  });
+
+  it("4. every step's LR is transformers' schedule, per stage or spanning the arm, and a carried AdamW keeps counting", () => {
+    const runs = [
+      { saves: 'saves', restart: true, minRatio: 0 },
+      { saves: SPAN.saves, restart: false, minRatio: SPAN.minLrRatio },
+    ];
+    const schedules: { lr: number; total: number; warmup: number; min_ratio: number; steps: number[] }[] = [];
+    const logged: number[][] = [];
+    for (const run of runs) {
+      const logs = stages.map((s) => readLog(stageDir('phased', s, run.saves)));
+      const total = logs.reduce((n, l) => n + l.planned_steps, 0);
+      let offset = 0;
+      for (const log of logs) {
+        const entries = log.log_history.filter((e) => e.learning_rate !== undefined && e.loss !== undefined);
+        const span = run.restart ? log.planned_steps : total;
+        const start = run.restart ? 0 : offset;
+        schedules.push({ lr: hyper.learningRate, total: span, warmup: Math.ceil(span * hyper.warmupRatio), min_ratio: run.minRatio, steps: entries.map((e) => start + e.step - 1) });
+        logged.push(entries.map((e) => e.learning_rate!));
+        offset += log.planned_steps;
+        expect(log.optimizer).toBe(!run.restart && log.stage > 1 ? 'carried' : 'fresh');
+      }
+    }
+    const dir = tempDir();
+    const spanDirs = stages.map((s) => stageDir('phased', s, SPAN.saves));
+    writeFileSync(join(dir, 'job.json'), JSON.stringify({ schedules, optimizer_states: spanDirs.map((d) => join(d, 'optimizer_state.pt')) }));
+    const out = JSON.parse(runPython('python/trl_recipe/check_recipe.py', [join(dir, 'job.json')])) as { lrs: number[][]; adam_steps: number[] };
+    expect(logged.map((l) => l.length)).toEqual(out.lrs.map((l) => l.length));
+    logged.forEach((lrs, i) => lrs.forEach((lr, j) => expect(lr, `schedule ${i}, entry ${j}`).toBeCloseTo(out.lrs[i]![j]!, 12)));
+    // spanning: stage 2 starts where stage 1 stopped, not at a fresh warm-up
+    expect(logged[4]![0]).toBeGreaterThan(0);
+    // AdamW's step count runs on through the stages: 2, 4, 6
+    expect(out.adam_steps).toEqual(stages.map((_, i) => SPAN.maxSteps * (i + 1)));
   });
 });
