@@ -26,3 +26,13 @@ describe('scale-out README', () => {
     expect(trl).toContain('accelerate launch --config_file accelerate_zero2.yaml train_phased.py --arm phased');
   });
 });
+
+describe('scale-out README: what LLaMA-Factory cannot carry', () => {
+  it('says so when the run spans the schedule, carries the optimizer or floors the LR, and not otherwise', () => {
+    const readme = byName(recipe({ hyper: { restartSchedulePerPhase: false, resetOptimizerPerPhase: false, minLrRatio: 0.1 } })).get('README.md')!;
+    expect(readme).toContain(
+      '**This run set one schedule spanning the arm, an optimizer carried from stage to stage, a minimum LR of 0.1 × the peak**, which LLaMA-Factory',
+    );
+    expect(byName(recipe()).get('README.md')).not.toContain('This run set');
+  });
+});

@@ -1,4 +1,5 @@
 /** The recipe's README.md: how to run it, the stages, the paper's settings beside the recipe's, and every file. */
+import { LLAMA_FACTORY_COMMIT } from './llamaFactoryFields';
 import { PAPER_HYPER } from './paperHyper';
 import { DATA_DIR, DONE_MARKER, rangeText, type ResolvedScaleOut } from './scaleOutOptions';
 import { TRL_DIR, TRL_SCRIPT, TRL_TESTED_VERSIONS } from './trlRecipe';
@@ -86,6 +87,19 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     '',
     '## Settings',
     '',
+    ...(!h.restartSchedulePerPhase || !h.resetOptimizerPerPhase || h.minLrRatio > 0
+      ? [
+          `**This run set ${[
+            !h.restartSchedulePerPhase && 'one schedule spanning the arm',
+            !h.resetOptimizerPerPhase && 'an optimizer carried from stage to stage',
+            h.minLrRatio > 0 && `a minimum LR of ${h.minLrRatio} × the peak`,
+          ]
+            .filter(Boolean)
+            .join(', ')}**, which LLaMA-Factory's fresh launches per stage cannot do: these configs restart`,
+          `warm-up + cosine (to 0) and AdamW in every stage. The TRL recipe (\`${TRL_DIR}/\`) trains what the run set.`,
+          '',
+        ]
+      : []),
     '| setting | key | paper | this recipe |',
     '|---|---|---|---|',
     row('learning rate', 'learning_rate', num(p.learningRate), num(h.learningRate)),
@@ -112,9 +126,10 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     'own template (`llama2`, `llama3`, …). `default` writes `Human: {prompt}</s>\\nAssistant:{response}</s>`, the closest to',
     'the paper\'s `User: …<eos>\\nAssistant: …<eos>`. Use the same template when you generate with the trained models.',
     '',
-    'Versions: these configs target the transformers 4.x that LLaMA-Factory pins (≤ 4.57 at the time of writing).',
-    'transformers 5 removed `overwrite_output_dir` and deprecates `warmup_ratio` (later 5.x releases drop it); there,',
-    'delete the `overwrite_output_dir` line and write `warmup_steps: x` for `warmup_ratio: x` (below 1 it is a ratio).',
+    `Versions: every key of these configs was checked against LLaMA-Factory's argument definitions (\`src/llamafactory/hparams/\`)`,
+    `at commit ${LLAMA_FACTORY_COMMIT.slice(0, 7)} (2026-08-18), which takes transformers 4.55 to 5.8.0 and defines \`overwrite_output_dir\` itself.`,
+    'Releases of transformers after that drop `warmup_ratio`; there, write `warmup_steps: x` for `warmup_ratio: x` (below 1',
+    'it is a ratio).',
     '',
     '## Files',
     '',
