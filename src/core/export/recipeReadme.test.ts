@@ -21,7 +21,7 @@ describe('scale-out README', () => {
     expect(TRL_TESTED_VERSIONS).toMatchObject({ trl: expect.any(String), transformers: expect.any(String), torch: expect.any(String) });
     const trl = map.get('trl/README.md')!;
     for (const f of files.filter((x) => x.fileName.startsWith('trl/'))) expect(trl, f.fileName).toContain(`\`${f.fileName.slice(4)}\``);
-    expect(trl).toContain('python train_phased.py --arm phased --cpu --max-steps-per-stage 2');
+    expect(trl).toContain('python train_phased.py --arm phased --cpu --max-steps-per-stage 2 --output-root smoke --base-model openai-community/gpt2');
     expect(trl).toContain('accelerate launch --config_file accelerate_multi_gpu.yaml train_phased.py --arm phased');
     expect(trl).toContain('accelerate launch --config_file accelerate_zero2.yaml train_phased.py --arm phased');
   });
