@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_phased import CHAT_TEMPLATES  # noqa: E402
 

@@ -22,6 +22,8 @@ describe('scale-out README', () => {
     const trl = map.get('trl/README.md')!;
     for (const f of files.filter((x) => x.fileName.startsWith('trl/'))) expect(trl, f.fileName).toContain(`\`${f.fileName.slice(4)}\``);
     expect(trl).toContain('python train_phased.py --arm phased --cpu --max-steps-per-stage 2 --output-root smoke --base-model openai-community/gpt2');
+    expect(trl).toContain('cd alpaca_data-scale-out/trl ');
+    expect(trl).toContain('- LR 5e-6, warm-up 0.1 of the steps from 0, then cosine to 0 × the peak, restarted in every stage');
     expect(trl).toContain('accelerate launch --config_file accelerate_multi_gpu.yaml train_phased.py --arm phased');
     expect(trl).toContain('accelerate launch --config_file accelerate_zero2.yaml train_phased.py --arm phased');
   });

@@ -1,6 +1,7 @@
 /** trl/README.md: from the unzipped folder to a CPU smoke test, one GPU and several, and what every file is. */
 import { rangeText, type ResolvedScaleOut } from './scaleOutOptions';
 import {
+  TRL_DIR,
   TRL_ACCELERATE_MULTI_GPU,
   TRL_ACCELERATE_ZERO2,
   TRL_DS_CONFIG,
@@ -14,6 +15,7 @@ import {
 export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): string {
   const h = r.hyper;
   const n = r.stages.length;
+  const num = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
   const versions = Object.entries(TRL_TESTED_VERSIONS).map(([k, v]) => `${k} ${v}`).join(', ');
   const lines = [
     `# Phased IFT with TRL: ${r.base}`,
@@ -26,7 +28,7 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
     '## Run it',
     '',
     '```bash',
-    'cd trl',
+    `cd ${r.folder}/${TRL_DIR}                        # where the zip unpacked`,
     'python -m venv .venv && . .venv/bin/activate     # Windows: .venv\\Scripts\\activate',
     'pip install -r requirements.txt                  # on a GPU machine: the CUDA build of torch first (pytorch.org)',
     '',
@@ -63,9 +65,9 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
     '  (`assistant_only_loss`, the template\'s `{% generation %}` marks), except those the studio keeps as context.',
     '- The loss is averaged over all response tokens of the accumulated batch (transformers ≥ 4.46), AdamW decays every',
     '  weight but biases and LayerNorm weights (the Trainer\'s rule).',
-    `- LR ${h.learningRate}, warm-up ${h.warmupRatio} of the steps from 0, then cosine to ${h.minLrRatio} × the peak, ${h.restartSchedulePerPhase ? 'restarted in every stage (the paper)' : 'spanning the whole arm (one schedule)'};`,
+    `- LR ${num(h.learningRate)}, warm-up ${h.warmupRatio} of the steps from 0, then cosine to ${h.minLrRatio} × the peak, ${h.restartSchedulePerPhase ? 'restarted in every stage (the paper)' : 'spanning the whole arm (one schedule)'};`,
     `  ${h.resetOptimizerPerPhase ? 'a fresh AdamW in every stage (the paper)' : `AdamW's moments carried from stage to stage (saved as \`optimizer_state.pt\`; not under DeepSpeed)`}.`,
-    `- AdamW β (${h.adamBeta1}, ${h.adamBeta2}), ε ${h.adamEpsilon}, weight decay ${h.weightDecay}, gradient clip ${h.maxGradNorm === 0 ? 'off' : h.maxGradNorm}, ${h.epochsPerStage} epoch(s) per stage,`,
+    `- AdamW β (${h.adamBeta1}, ${h.adamBeta2}), ε ${num(h.adamEpsilon)}, weight decay ${h.weightDecay}, gradient clip ${h.maxGradNorm === 0 ? 'off' : h.maxGradNorm}, ${h.epochsPerStage} epoch(s) per stage,`,
     `  batch ${h.perDeviceTrainBatchSize} per device × ${h.gradientAccumulationSteps} accumulation (× GPUs), seed ${h.seed}, at most ${h.cutoffLen} tokens per example, bf16 ${h.bf16 ? 'on GPUs that have it' : 'off'}.`,
     ...(r.oneOff ? [`- The one-off baseline trains on all ${r.oneOff.records} records (the LLaMA-Factory file's order) for the same epochs.`] : []),
     '',
