@@ -1,22 +1,32 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { loadSmallDemo, microSettings } from './studio';
 
-test('the scale-out recipe unpacks into a consistent LLaMA-Factory setup', async ({ page }) => {
+test('the scale-out recipe downloads as one zip holding a consistent TRL and LLaMA-Factory setup', async ({ page }) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
   await page.getByText('Outgrow the browser').click();
+  await expect(page.getByTestId('scale-out-recipes')).toContainText('TRL + accelerate');
+  await expect(page.getByTestId('scale-out-recipes')).toContainText('LLaMA-Factory');
+  await expect(page.getByTestId('scale-out-tested')).toContainText(/Tested end to end with torch [\d.]+, transformers [\d.]+/);
   const download = page.waitForEvent('download');
-  await page.getByTestId('scale-out-bundle').click();
-  const bundle = await (await download).path();
+  await page.getByTestId('scale-out-download').click();
+  const zip = await download;
+  expect(zip.suggestedFilename()).toMatch(/-scale-out\.zip$/);
+  await expect(page.getByTestId('scale-out-status')).toContainText('Unzip it');
 
   const dir = mkdtempSync(join(tmpdir(), 'scale-out-'));
-  execFileSync('bash', [bundle], { cwd: dir });
+  const entries = unzipSync(new Uint8Array(readFileSync(await zip.path())));
+  for (const [name, bytes] of Object.entries(entries)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), bytes);
+  }
   const [folder] = readdirSync(dir);
   const root = join(dir, folder!);
   const info = JSON.parse(readFileSync(join(root, 'data/dataset_info.json'), 'utf8')) as Record<string, { file_name: string }>;
@@ -27,6 +37,13 @@ test('the scale-out recipe unpacks into a consistent LLaMA-Factory setup', async
   const field = (file: string, key: string) => new RegExp(`^${key}: *"?([^"\\n]+)"?`, 'm').exec(readFileSync(join(root, 'configs', file), 'utf8'))?.[1];
   for (let k = 1; k < configs.length; k++) expect(field(configs[k]!, 'model_name_or_path')).toBe(field(configs[k - 1]!, 'output_dir'));
   execFileSync('bash', ['-n', join(root, 'run_phased.sh')]);
+
+  // The TRL recipe: its stages name the same phase files, with the same records as LLaMA-Factory's.
+  const trl = JSON.parse(readFileSync(join(root, 'trl/recipe.json'), 'utf8')) as { stages: { data: string; phase: number }[] };
+  expect(trl.stages.map((s) => s.phase)).toEqual([1, 2, 3]);
+  const ids = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+  for (const s of trl.stages) expect(ids(join(root, 'trl', s.data))).toEqual(ids(join(root, 'data', s.data.slice('data/'.length))));
+  execFileSync('python3', ['-m', 'py_compile', join(root, 'trl/train_phased.py')]);
 });
 
 test('a finished run exports its metrics as CSV and its checkpoint as safetensors (WebGPU)', async ({ page }) => {

@@ -18,7 +18,60 @@
  * - Hugging Face transformers TrainingArguments (LLaMA-Factory's training arguments extend them):
  *   https://huggingface.co/docs/transformers/main_classes/trainer#transformers.TrainingArguments
  * - DeepSpeed configuration JSON: https://www.deepspeed.ai/docs/config-json/
+ * - LLaMA-Factory's own argument definitions, read at commit {@link LLAMA_FACTORY_COMMIT} (2026-08-18):
+ *   src/llamafactory/hparams/{model,data,finetuning,training}_args.py, whose TrainingArguments extends transformers'
+ *   Seq2SeqTrainingArguments (pyproject: transformers >= 4.55, <= 5.8.0). {@link LLAMA_FACTORY_HPARAMS} names the
+ *   dataclass that defines every training key.
  */
+
+/** The hiyouga/LLaMA-Factory commit whose `hparams/` sources the training keys were checked against. */
+export const LLAMA_FACTORY_COMMIT = 'ff6d4d12eeb035d6ce06805a5733dd7b29f2ac30';
+
+/** Where a training key is defined at {@link LLAMA_FACTORY_COMMIT}. */
+export type HparamsSource = 'ModelArguments' | 'DataArguments' | 'FinetuningArguments' | 'TrainingArguments' | 'Seq2SeqTrainingArguments';
+
+/**
+ * The dataclass that defines each key of {@link LLAMA_FACTORY_TRAIN_KEYS}, read from LLaMA-Factory's hparams sources
+ * (`Seq2SeqTrainingArguments`: transformers', which LLaMA-Factory's TrainingArguments extends; `overwrite_output_dir`
+ * is LLaMA-Factory's own since transformers 5 removed it).
+ */
+export const LLAMA_FACTORY_HPARAMS: Readonly<Record<string, HparamsSource>> = {
+  model_name_or_path: 'ModelArguments',
+  stage: 'FinetuningArguments',
+  finetuning_type: 'FinetuningArguments',
+  plot_loss: 'FinetuningArguments',
+  dataset: 'DataArguments',
+  dataset_dir: 'DataArguments',
+  template: 'DataArguments',
+  cutoff_len: 'DataArguments',
+  overwrite_cache: 'DataArguments',
+  preprocessing_num_workers: 'DataArguments',
+  overwrite_output_dir: 'TrainingArguments',
+  ...Object.fromEntries(
+    [
+      'do_train',
+      'deepspeed',
+      'output_dir',
+      'logging_steps',
+      'save_strategy',
+      'report_to',
+      'per_device_train_batch_size',
+      'gradient_accumulation_steps',
+      'learning_rate',
+      'num_train_epochs',
+      'lr_scheduler_type',
+      'warmup_ratio',
+      'weight_decay',
+      'adam_beta1',
+      'adam_beta2',
+      'max_grad_norm',
+      'optim',
+      'bf16',
+      'seed',
+      'ddp_timeout',
+    ].map((k) => [k, 'Seq2SeqTrainingArguments' as const]),
+  ),
+};
 
 const SFT_DOC = 'LLaMA-Factory docs › SFT 训练 (getting_started/sft), key table and example YAML';
 const ARGS_DOC = 'LLaMA-Factory docs › 参数介绍 (advanced/arguments), DataArguments';

@@ -1,5 +1,5 @@
 /** The recipe's training hyper-parameters, and the paper's values for them in the recipe's names. */
-import { PAPER_HYPER as PAPER, PAPER_MAX_LENGTH } from '../train/events';
+import { PAPER_HYPER as PAPER, PAPER_MAX_LENGTH, type Hyper } from '../train/events';
 
 /** Training hyper-parameters of every stage (and of the one-off baseline). */
 export interface ScaleOutHyper {
@@ -11,8 +11,15 @@ export interface ScaleOutHyper {
   weightDecay: number;
   adamBeta1: number;
   adamBeta2: number;
-  /** Gradient-norm clip; DeepSpeed's `gradient_clipping: "auto"` takes it from here. */
+  adamEpsilon: number;
+  /** Gradient-norm clip (0: off); DeepSpeed's `gradient_clipping: "auto"` takes it from here. */
   maxGradNorm: number;
+  /** Cosine decays to `learningRate × minLrRatio` (TRL recipe; LLaMA-Factory's `cosine` decays to 0). */
+  minLrRatio: number;
+  /** Warm-up + cosine restart in every stage (the paper), or one schedule over the arm (TRL recipe only). */
+  restartSchedulePerPhase: boolean;
+  /** Fresh AdamW moments in every stage (the paper), or carried over (TRL recipe only). */
+  resetOptimizerPerPhase: boolean;
   perDeviceTrainBatchSize: number;
   gradientAccumulationSteps: number;
   /** Maximum tokens per example (`cutoff_len`). */
@@ -35,7 +42,11 @@ export const PAPER_HYPER: Readonly<ScaleOutHyper> = Object.freeze({
   weightDecay: PAPER.weightDecay,
   adamBeta1: PAPER.beta1,
   adamBeta2: PAPER.beta2,
+  adamEpsilon: PAPER.eps,
   maxGradNorm: PAPER.clipNorm,
+  minLrRatio: PAPER.minLrRatio,
+  restartSchedulePerPhase: PAPER.restartSchedulePerPhase,
+  resetOptimizerPerPhase: PAPER.resetOptimizerPerPhase,
   perDeviceTrainBatchSize: PAPER.batchSize,
   gradientAccumulationSteps: PAPER.gradAccumulation,
   cutoffLen: PAPER_MAX_LENGTH,
@@ -43,3 +54,26 @@ export const PAPER_HYPER: Readonly<ScaleOutHyper> = Object.freeze({
   seed: 42,
   loggingSteps: 10,
 });
+
+/**
+ * A studio run's settings in the recipe's names, so the exported recipe trains what the run trained: every field of
+ * {@link Hyper} that a recipe can carry (replay is not one: the recipe's stages hold their own phase only).
+ */
+export function scaleOutHyperFromRun(hyper: Readonly<Hyper>, seed: number): Partial<ScaleOutHyper> {
+  return {
+    learningRate: hyper.lr,
+    epochsPerStage: hyper.epochsPerPhase,
+    warmupRatio: hyper.warmupRatio,
+    weightDecay: hyper.weightDecay,
+    adamBeta1: hyper.beta1,
+    adamBeta2: hyper.beta2,
+    adamEpsilon: hyper.eps,
+    maxGradNorm: hyper.clipNorm,
+    perDeviceTrainBatchSize: hyper.batchSize,
+    gradientAccumulationSteps: hyper.gradAccumulation,
+    minLrRatio: hyper.minLrRatio,
+    restartSchedulePerPhase: hyper.restartSchedulePerPhase,
+    resetOptimizerPerPhase: hyper.resetOptimizerPerPhase,
+    seed,
+  };
+}

@@ -1,7 +1,9 @@
 /** The recipe's README.md: how to run it, the stages, the paper's settings beside the recipe's, and every file. */
-import { bundleFileName, flatDownloadName } from './bundle';
+import { LLAMA_FACTORY_COMMIT } from './llamaFactoryFields';
 import { PAPER_HYPER } from './paperHyper';
 import { DATA_DIR, DONE_MARKER, rangeText, type ResolvedScaleOut } from './scaleOutOptions';
+import { TRL_DIR, TRL_SCRIPT, TRL_TESTED_VERSIONS } from './trlRecipe';
+import { zipFileName } from './zip';
 
 export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
   const h = r.hyper;
@@ -13,15 +15,19 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
   const num = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
   const orderText = r.order.join(' → ');
   const easyToHard = r.order.every((v, i) => v === i + 1);
-  const restore = [
-    `folder=${r.folder}`,
-    'for f in "$folder"__*; do',
-    '  rel="${f#"$folder"__}"; rel="${rel//__//}"',
-    '  mkdir -p "$folder/$(dirname "$rel")" && mv "$f" "$folder/$rel"',
-    'done',
-  ];
   const lines = [
     `# Phased IFT scale-out recipe: ${r.base}`,
+    '',
+    `\`${zipFileName(r.folder)}\` holds two recipes for the same experiment — the same phases, records and settings:`,
+    '',
+    `- **TRL + accelerate** (\`${TRL_DIR}/\`, start with \`${TRL_DIR}/README.md\`): one Python script, \`${TRL_DIR}/${TRL_SCRIPT}\`, on one GPU,`,
+    '  several (DDP or DeepSpeed ZeRO-2) or the CPU. **Tested end to end** by the studio (export, train, import the model',
+    `  back, compare first-step and held-out losses) with ${Object.entries(TRL_TESTED_VERSIONS).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '  It carries every setting of the run, including a spanning schedule, a carried optimizer and a minimum LR.',
+    '- **LLaMA-Factory** (this folder: `data/`, `configs/`, `run_phased.sh`): its keys are checked against LLaMA-Factory\'s',
+    '  argument definitions (hiyouga/LLaMA-Factory `src/llamafactory/hparams/`, see the note under Versions), but no run of',
+    "  LLaMA-Factory itself is part of the studio's tests. Each stage is a fresh launch, so it always restarts the schedule",
+    '  and the optimizer and decays to 0.',
     '',
     'Phased Instruction Fine-Tuning (Pang, Zhou, Zhou, Wang, *Phased Instruction Fine-Tuning for Large Language Models*,',
     'Findings of ACL 2024, arXiv 2406.04371) on a multi-GPU machine with [LLaMA-Factory](https://github.com/hiyouga/LLaMA-Factory)',
@@ -81,6 +87,19 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     '',
     '## Settings',
     '',
+    ...(!h.restartSchedulePerPhase || !h.resetOptimizerPerPhase || h.minLrRatio > 0
+      ? [
+          `**This run set ${[
+            !h.restartSchedulePerPhase && 'one schedule spanning the arm',
+            !h.resetOptimizerPerPhase && 'an optimizer carried from stage to stage',
+            h.minLrRatio > 0 && `a minimum LR of ${h.minLrRatio} × the peak`,
+          ]
+            .filter(Boolean)
+            .join(', ')}**, which LLaMA-Factory's fresh launches per stage cannot do: these configs restart`,
+          `warm-up + cosine (to 0) and AdamW in every stage. The TRL recipe (\`${TRL_DIR}/\`) trains what the run set.`,
+          '',
+        ]
+      : []),
     '| setting | key | paper | this recipe |',
     '|---|---|---|---|',
     row('learning rate', 'learning_rate', num(p.learningRate), num(h.learningRate)),
@@ -107,9 +126,10 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     'own template (`llama2`, `llama3`, …). `default` writes `Human: {prompt}</s>\\nAssistant:{response}</s>`, the closest to',
     'the paper\'s `User: …<eos>\\nAssistant: …<eos>`. Use the same template when you generate with the trained models.',
     '',
-    'Versions: these configs target the transformers 4.x that LLaMA-Factory pins (≤ 4.57 at the time of writing).',
-    'transformers 5 removed `overwrite_output_dir` and deprecates `warmup_ratio` (later 5.x releases drop it); there,',
-    'delete the `overwrite_output_dir` line and write `warmup_steps: x` for `warmup_ratio: x` (below 1 it is a ratio).',
+    `Versions: every key of these configs was checked against LLaMA-Factory's argument definitions (\`src/llamafactory/hparams/\`)`,
+    `at commit ${LLAMA_FACTORY_COMMIT.slice(0, 7)} (2026-08-18), which takes transformers 4.55 to 5.8.0 and defines \`overwrite_output_dir\` itself.`,
+    'Releases of transformers after that drop `warmup_ratio`; there, write `warmup_steps: x` for `warmup_ratio: x` (below 1',
+    'it is a ratio).',
     '',
     '## Files',
     '',
@@ -117,22 +137,14 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     '|---|---|',
     ...fileNames.map((f) => `| \`${f}\` | ${describeFile(r, f)} |`),
     '',
-    '## Downloaded one file at a time?',
-    '',
-    `The studio names each file \`${r.folder}__<path with / as __>\` (e.g. \`${flatDownloadName(r.folder, `${DATA_DIR}/dataset_info.json`)}\`).`,
-    'Put them in one folder and rebuild the tree with:',
-    '',
-    '```bash',
-    ...restore,
-    '```',
-    '',
-    `Or download the single file \`${bundleFileName(r.folder)}\` instead and run \`bash ${bundleFileName(r.folder)}\`: it writes this whole folder.`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
 function describeFile(r: ResolvedScaleOut, path: string): string {
   if (path === 'README.md') return 'this file';
+  if (path === `${TRL_DIR}/README.md`) return 'the TRL recipe: how to run it on the CPU, one GPU or several';
+  if (path.startsWith(`${TRL_DIR}/`)) return `part of the TRL recipe (${TRL_DIR}/README.md says what)`;
   if (path === `${DATA_DIR}/dataset_info.json`) return 'LLaMA-Factory\'s dataset registry (`dataset_dir: data`): one Alpaca-format entry per file below';
   if (path === r.deepspeedConfig) return `DeepSpeed ZeRO-${r.deepspeed === 'z3' ? 3 : 2} config (LLaMA-Factory's example)`;
   if (path === 'run_phased.sh') return 'runs the stages in order, checking each saved model before the next starts';

@@ -6,8 +6,12 @@ import { makeRecords } from '../phases/testing/records';
 import { DEFAULT_BASE_MODEL, PAPER_HYPER, resolveScaleOut, scaleOutRecipe } from './scaleOut';
 import { byName, parseYamlBothVersions, plan, pyyamlLoad, recipe, records, scores, yamlOf, type DatasetInfo } from './testing/recipe';
 
+/** The LLaMA-Factory recipe's files: everything but the TRL recipe in trl/ (trlRecipe.test.ts). */
+const llamaFactoryFiles = (all: ReturnType<typeof recipe>) => all.filter((f) => !f.fileName.startsWith('trl/'));
+
 describe('scale-out recipe: files and values', () => {
-  const files = recipe();
+  const all = recipe();
+  const files = llamaFactoryFiles(all);
   const map = byName(files);
   const r = resolveScaleOut(plan, { baseName: 'alpaca_data.json' });
 
@@ -28,8 +32,22 @@ describe('scale-out recipe: files and values', () => {
       'run_phased.sh',
       'run_oneoff.sh',
     ]);
+    expect(all.map((f) => f.fileName).filter((n) => n.startsWith('trl/'))).toEqual([
+      'trl/README.md',
+      'trl/data/alpaca_data.phase-1.jsonl',
+      'trl/data/alpaca_data.phase-2.jsonl',
+      'trl/data/alpaca_data.phase-3.jsonl',
+      'trl/data/alpaca_data.one-off.jsonl',
+      'trl/data/alpaca_data.held-out.jsonl',
+      'trl/recipe.json',
+      'trl/train_phased.py',
+      'trl/requirements.txt',
+      'trl/accelerate_multi_gpu.yaml',
+      'trl/accelerate_zero2.yaml',
+      'trl/ds_zero2.json',
+    ]);
     expect(r.folder).toBe('alpaca_data-scale-out');
-    for (const f of files) expect(f.text.endsWith('\n'), f.fileName).toBe(true);
+    for (const f of all) expect(f.text.endsWith('\n'), f.fileName).toBe(true);
   });
 
   it("sets the paper's hyper-parameters, full fine-tuning, SFT and the DeepSpeed config in every training YAML", () => {

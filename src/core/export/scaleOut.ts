@@ -4,9 +4,10 @@
  * YAML per stage where each stage starts from the previous stage's `output_dir`, a DeepSpeed config, `run_phased.sh`
  * and `run_oneoff.sh` (the baseline: all phases shuffled, trained once with the same settings), and a README.
  *
- * Every file is text; file names are paths inside the recipe folder (`data/x.jsonl`). The caller downloads them one
- * by one (see {@link flatDownloadName}) or as one self-extracting {@link bundleScript}. Field names come only from
- * LLaMA-Factory's and transformers' documentation: see ./llamaFactoryFields.ts.
+ * Beside it, in `trl/`, the same experiment as a TRL + accelerate recipe (./trlRecipe.ts), the one the studio tests
+ * end to end. Every file is text; file names are paths inside the recipe folder (`data/x.jsonl`); the caller
+ * downloads them as one zip ({@link zipRecipe}). LLaMA-Factory field names come only from its argument definitions
+ * and documentation: see ./llamaFactoryFields.ts.
  *
  * This file assembles the recipe; each kind of file is written by its own module beside it.
  */
@@ -20,10 +21,12 @@ import { recipeReadme } from './recipeReadme';
 import { oneOffScript, phasedScript } from './runScripts';
 import { DATA_DIR, resolveScaleOut, type ScaleOutOptions } from './scaleOutOptions';
 import { oneOffYaml, stageYaml } from './trainingYaml';
+import { trlRecipeFiles } from './trlRecipe';
 
 export type { ExportFile } from '../phases/export';
-export { bundleFileName, bundleScript, flatDownloadName } from './bundle';
-export { PAPER_HYPER, type ScaleOutHyper } from './paperHyper';
+export { zipFileName, zipRecipe } from './zip';
+export { PAPER_HYPER, scaleOutHyperFromRun, type ScaleOutHyper } from './paperHyper';
+export { TRL_DIR, TRL_TESTED_VERSIONS } from './trlRecipe';
 export { shellWord } from './runScripts';
 export {
   CONFIG_DIR,
@@ -44,8 +47,8 @@ export {
 
 /**
  * The whole recipe as files whose names are paths inside the recipe folder: data/…jsonl, data/dataset_info.json,
- * configs/stage-K_phase-P.yaml (+ configs/one-off.yaml), configs/ds_zN_config.json, run_phased.sh, run_oneoff.sh and
- * README.md. Throws a {@link ScaleOutError} for options that cannot make a working recipe.
+ * configs/stage-K_phase-P.yaml (+ configs/one-off.yaml), configs/ds_zN_config.json, run_phased.sh, run_oneoff.sh,
+ * the TRL recipe under trl/ and README.md. Throws a {@link ScaleOutError} for options that cannot make a working recipe.
  */
 export function scaleOutRecipe(
   plan: PhasePlan,
@@ -81,6 +84,7 @@ export function scaleOutRecipe(
   add(r.deepspeedConfig, deepspeedConfigJson(r.deepspeed));
   add('run_phased.sh', phasedScript(r));
   if (r.oneOff) add('run_oneoff.sh', oneOffScript(r, r.oneOff));
+  files.push(...trlRecipeFiles(r, plan, records, scores));
   add('README.md', recipeReadme(r, ['README.md', ...files.map((f) => f.fileName)]));
   // README first: it is what a person opens.
   return [files[files.length - 1]!, ...files.slice(0, -1)];

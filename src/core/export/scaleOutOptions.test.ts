@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { planByCutoffs } from '../phases/plan';
-import { flatDownloadName } from './bundle';
 import { scaleOutRecipe } from './scaleOut';
 import { resolveScaleOut, ScaleOutError, type ScaleOutOptions } from './scaleOutOptions';
 import { plan, recipe, records } from './testing/recipe';
 
 describe('scale-out options', () => {
-  it('makes names safe and never puts "__" in a path, so flat download names can be undone', () => {
+  it('makes names safe and never puts "__" in a path', () => {
     const r = resolveScaleOut(plan, { baseName: '../my__data set.jsonl' });
     expect(r.base).toBe('my_data-set');
     expect(r.folder).toBe('my_data-set-scale-out');
     for (const f of recipe({ baseName: '../my__data set.jsonl' })) expect(f.fileName).not.toContain('__');
-    expect(flatDownloadName('x-scale-out', 'data/a.jsonl')).toBe('x-scale-out__data__a.jsonl');
   });
 
   it('refuses options that cannot make a working recipe, saying what to do', () => {

@@ -3,6 +3,7 @@
  * recipe's files share (stage configs, output folders, dataset names), worked out once before any file is written.
  */
 import { safeBaseName } from '../phases/export';
+import { TEMPLATE_NAMES, type TemplateName } from '../train/template';
 import type { PhasePlan } from '../phases/plan';
 import { LR_SCHEDULER_TYPES } from './llamaFactoryFields';
 import { PAPER_HYPER, type ScaleOutHyper } from './paperHyper';
@@ -25,6 +26,8 @@ export interface ScaleOutOptions {
   baseModel?: string;
   /** LLaMA-Factory template name (see {@link DEFAULT_TEMPLATE}). */
   template?: string;
+  /** The studio's prompt template the run trained with; the TRL recipe renders it exactly. Default `paper`. */
+  promptTemplate?: TemplateName;
   /** Phase indices (1-based) in training order; default easy → hard. Must name every phase once. */
   order?: readonly number[];
   /** GPUs per node: the scripts' default NPROC_PER_NODE, and the README's batch arithmetic. */
@@ -79,6 +82,7 @@ export interface ResolvedScaleOut {
   base: string;
   baseModel: string;
   template: string;
+  promptTemplate: TemplateName;
   gpus: number;
   deepspeed: DeepSpeedStage;
   deepspeedConfig: string;
@@ -129,13 +133,17 @@ function resolveHyper(overrides: Partial<ScaleOutHyper> = {}): ScaleOutHyper {
   num('weightDecay', (v) => v >= 0, 'a number ≥ 0');
   num('adamBeta1', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
   num('adamBeta2', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
-  num('maxGradNorm', (v) => v > 0, 'a positive number');
+  num('adamEpsilon', (v) => v > 0 && v < 1, 'a number between 0 and 1');
+  num('maxGradNorm', (v) => v >= 0, 'a number ≥ 0 (0: no clipping)');
+  num('minLrRatio', (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
   num('perDeviceTrainBatchSize', positiveInt, 'a positive integer');
   num('gradientAccumulationSteps', positiveInt, 'a positive integer');
   num('cutoffLen', positiveInt, 'a positive integer');
   num('seed', (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
   num('loggingSteps', positiveInt, 'a positive integer');
-  if (typeof h.bf16 !== 'boolean') fail(`bf16 is ${String(h.bf16)}, not true or false.`, 'Set bf16 to true (A100/H100) or false.');
+  for (const flag of ['bf16', 'restartSchedulePerPhase', 'resetOptimizerPerPhase'] as const) {
+    if (typeof h[flag] !== 'boolean') fail(`${flag} is ${String(h[flag])}, not true or false.`, `Set ${flag} to true or false.`);
+  }
   if (!LR_SCHEDULER_TYPES.includes(h.lrSchedulerType)) {
     fail(`lr_scheduler_type "${h.lrSchedulerType}" is not one the recipe knows.`, `Use one of ${LR_SCHEDULER_TYPES.join(', ')} (the paper: cosine).`);
   }
@@ -154,6 +162,10 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
   const template = (options.template ?? DEFAULT_TEMPLATE).trim();
   if (!/^[A-Za-z0-9_.-]+$/.test(template)) {
     fail(`"${template}" is not a LLaMA-Factory template name.`, 'Use a template name from LLaMA-Factory\'s list, e.g. default (base models), llama2 or llama3 (chat models).');
+  }
+  const promptTemplate = options.promptTemplate ?? 'paper';
+  if (!TEMPLATE_NAMES.includes(promptTemplate)) {
+    fail(`"${String(promptTemplate)}" is not one of the studio's prompt templates.`, `Use one of ${TEMPLATE_NAMES.join(', ')}.`);
   }
   const gpus = options.gpus ?? DEFAULT_GPUS;
   if (!Number.isInteger(gpus) || gpus < 1 || gpus > 1024) fail(`${String(gpus)} GPUs per node is not possible.`, 'Give the number of GPUs on one node, e.g. 8.');
@@ -201,6 +213,7 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
     base,
     baseModel,
     template,
+    promptTemplate,
     gpus,
     deepspeed,
     deepspeedConfig: `${CONFIG_DIR}/ds_${deepspeed}_config.json`,

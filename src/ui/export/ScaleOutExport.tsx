@@ -1,30 +1,29 @@
 import { useMemo, useState } from 'react';
 import type { InstructionRecord } from '../../core/data/record';
 import {
-  bundleFileName,
-  bundleScript,
   DEFAULT_BASE_MODEL,
   DEFAULT_GPUS,
   DEFAULT_TEMPLATE,
-  flatDownloadName,
   resolveScaleOut,
   ScaleOutError,
+  scaleOutHyperFromRun,
   scaleOutRecipe,
+  TRL_DIR,
+  TRL_TESTED_VERSIONS,
+  zipFileName,
+  zipRecipe,
   type DeepSpeedStage,
-  type ExportFile,
   type ScaleOutOptions,
 } from '../../core/export/scaleOut';
 import type { PhasePlan } from '../../core/phases/plan';
-import { downloadText } from '../common/download';
+import { useTrainStore } from '../../state/trainStore';
+import { downloadBlob } from '../common/download';
 
-function mimeOf(fileName: string): string {
-  if (fileName.endsWith('.jsonl')) return 'application/jsonl';
-  if (fileName.endsWith('.json')) return 'application/json';
-  if (fileName.endsWith('.yaml')) return 'application/yaml';
-  if (fileName.endsWith('.sh')) return 'text/x-shellscript';
-  if (fileName.endsWith('.md')) return 'text/markdown';
-  return 'text/plain';
-}
+type SettingsSource = 'paper' | 'form';
+
+const TESTED = Object.entries(TRL_TESTED_VERSIONS)
+  .map(([name, version]) => `${name} ${version}`)
+  .join(', ');
 
 function parseOrder(text: string): number[] {
   return text
@@ -38,13 +37,10 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Browsers drop downloads fired in the same tick; a short gap lets each one start. */
-const GAP_MS = 150;
-
 /**
- * The phases as a LLaMA-Factory setup for a multi-GPU machine (per-phase JSONL, dataset_info.json, one YAML per
- * stage, DeepSpeed config, run scripts, README). Files download one by one as `<folder>__<path>`, or as one
- * self-extracting script.
+ * The phases as two recipes for a multi-GPU machine, downloaded as one zip: TRL + accelerate (one Python script;
+ * tested end to end by the studio) and LLaMA-Factory (per-phase JSONL, dataset_info.json, one YAML per stage,
+ * DeepSpeed config, run scripts), with a README for each.
  */
 export function ScaleOutExport({
   plan,
@@ -64,12 +60,22 @@ export function ScaleOutExport({
   const [deepspeed, setDeepspeed] = useState<DeepSpeedStage>('z3');
   const [orderText, setOrderText] = useState(() => plan.phases.map((p) => p.index).join(', '));
   const [includeOneOff, setIncludeOneOff] = useState(true);
+  const [settingsSource, setSettingsSource] = useState<SettingsSource>('paper');
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const trainSettings = useTrainStore((s) => s.settings);
 
   const options: ScaleOutOptions = useMemo(
-    () => ({ baseModel, template, gpus, deepspeed, order: parseOrder(orderText), includeOneOff, baseName: fileName }),
-    [baseModel, template, gpus, deepspeed, orderText, includeOneOff, fileName],
+    () => ({
+      baseModel,
+      template,
+      gpus,
+      deepspeed,
+      order: parseOrder(orderText),
+      includeOneOff,
+      baseName: fileName,
+      hyper: settingsSource === 'form' ? scaleOutHyperFromRun(trainSettings.hyper, trainSettings.seed) : undefined,
+    }),
+    [baseModel, template, gpus, deepspeed, orderText, includeOneOff, fileName, settingsSource, trainSettings],
   );
   const resolved = useMemo(() => {
     try {
@@ -79,58 +85,43 @@ export function ScaleOutExport({
     }
   }, [plan, options]);
 
-  const build = (): ExportFile[] | null => {
-    if (!scores) return null;
-    try {
-      return scaleOutRecipe(plan, records, scores, options);
-    } catch (e) {
-      setStatus({ kind: 'error', text: errorText(e) });
-      return null;
-    }
-  };
-
-  const downloadAll = async () => {
-    if (!resolved.ok) return;
-    setBusy(true);
+  const downloadZip = () => {
+    if (!resolved.ok || !scores) return;
     setStatus(null);
     try {
-      const files = build();
-      if (!files) return;
-      const folder = resolved.value.folder;
-      for (let i = 0; i < files.length; i++) {
-        const f = files[i]!;
-        downloadText(flatDownloadName(folder, f.fileName), f.text, mimeOf(f.fileName));
-        if (i < files.length - 1) await new Promise((r) => setTimeout(r, GAP_MS));
-      }
+      const files = scaleOutRecipe(plan, records, scores, options);
+      const zip = zipRecipe(files, resolved.value.folder);
+      downloadBlob(zip.fileName, new Blob([zip.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
       setStatus({
         kind: 'ok',
-        text: `Downloaded ${files.length} files named ${folder}__… — the README (${flatDownloadName(folder, 'README.md')}) shows how to put them back into folders.`,
+        text: `Downloaded ${zip.fileName} (${files.length} files). Unzip it: ${resolved.value.folder}/${TRL_DIR}/README.md and ${resolved.value.folder}/README.md say how to run each recipe.`,
       });
-    } finally {
-      setBusy(false);
+    } catch (e) {
+      setStatus({ kind: 'error', text: errorText(e) });
     }
   };
 
-  const downloadBundle = () => {
-    if (!resolved.ok) return;
-    setStatus(null);
-    const files = build();
-    if (!files) return;
-    const bundle = bundleScript(files, resolved.value.folder);
-    downloadText(bundle.fileName, bundle.text, mimeOf(bundle.fileName));
-    setStatus({ kind: 'ok', text: `Downloaded ${bundle.fileName}: run "bash ${bundleFileName(resolved.value.folder)}" to write ${resolved.value.folder}/.` });
-  };
-
-  const disabled = busy || !scores || !resolved.ok;
+  const disabled = !scores || !resolved.ok;
   return (
     <section data-testid="scale-out-export" style={{ display: 'grid', gap: 10, marginTop: 12 }}>
       <div>
-        <strong>Scale-out recipe (LLaMA-Factory)</strong>
+        <strong>Scale-out recipes (TRL and LLaMA-Factory)</strong>
         <div className="small muted">
-          Train these phases on a multi-GPU machine: per-phase JSONL, dataset_info.json, one training YAML per stage (each
-          starting from the previous stage&apos;s output), DeepSpeed, run scripts and a README, with the paper&apos;s
-          settings (LR 5e-6, 2 epochs per stage, cosine, full fine-tuning).
+          Train these phases on a multi-GPU machine, each stage starting from the previous stage&apos;s output. One zip
+          holds two recipes for the same records and settings:
         </div>
+        <ul className="small muted" data-testid="scale-out-recipes" style={{ margin: '4px 0 0 18px', padding: 0 }}>
+          <li>
+            <strong>TRL + accelerate</strong> — one Python script for one GPU, several (DDP or DeepSpeed ZeRO-2) or a CPU
+            smoke test. <span data-testid="scale-out-tested">Tested end to end with {TESTED}</span>: the studio exports,
+            trains on CPU, imports the model back and checks the first-step and held-out losses match its own.
+          </li>
+          <li>
+            <strong>LLaMA-Factory</strong> — per-phase JSONL, dataset_info.json, one YAML per stage, DeepSpeed ZeRO-2/3 and
+            run scripts. Its keys are checked against LLaMA-Factory&apos;s argument definitions; it is not run by the
+            studio&apos;s tests. It always restarts the schedule and optimizer per stage.
+          </li>
+        </ul>
       </div>
       <div className="row">
         <label className="field">
@@ -167,6 +158,13 @@ export function ScaleOutExport({
           <input type="text" aria-label="Phase order" value={orderText} onChange={(e) => setOrderText(e.target.value)} placeholder={`e.g. ${plan.phases.map((p) => p.index).join(', ')}`} />
         </label>
         <label className="field">
+          <span>Settings</span>
+          <select aria-label="Settings" value={settingsSource} onChange={(e) => setSettingsSource(e.target.value as SettingsSource)}>
+            <option value="paper">The paper&apos;s (LR 5e-6, 7B full fine-tuning)</option>
+            <option value="form">This studio&apos;s training form (LR {trainSettings.hyper.lr}, batch {trainSettings.hyper.batchSize})</option>
+          </select>
+        </label>
+        <label className="field">
           <span>
             <input type="checkbox" aria-label="Include one-off baseline" checked={includeOneOff} onChange={(e) => setIncludeOneOff(e.target.checked)} /> One-off
             baseline too
@@ -185,11 +183,8 @@ export function ScaleOutExport({
       )}
       {!scores && <div className="small muted">Score the dataset first; the recipe carries each record&apos;s score.</div>}
       <div className="row">
-        <button className="btn primary" data-testid="scale-out-download" disabled={disabled} onClick={() => void downloadAll()}>
-          {busy ? 'Downloading…' : 'Download scale-out recipe'}
-        </button>
-        <button className="btn" data-testid="scale-out-bundle" disabled={disabled} onClick={downloadBundle}>
-          As one script ({resolved.ok ? bundleFileName(resolved.value.folder) : 'bundle.sh'})
+        <button className="btn primary" data-testid="scale-out-download" disabled={disabled} onClick={downloadZip}>
+          Download {resolved.ok ? zipFileName(resolved.value.folder) : 'recipe.zip'}
         </button>
       </div>
       {status && (

@@ -74,7 +74,7 @@ export function PhasesPanel() {
           <PhaseExports plan={plan} dataset={dataset} />
           {scores && (
             <details style={{ marginTop: 12 }}>
-              <summary className="small">Outgrow the browser: a LLaMA-Factory recipe that trains these phases on a GPU cluster</summary>
+              <summary className="small">Outgrow the browser: TRL and LLaMA-Factory recipes that train these phases on a GPU cluster</summary>
               <ScaleOutExport plan={plan} records={dataset.records} scores={scores} fileName={dataset.fileName} />
             </details>
           )}
