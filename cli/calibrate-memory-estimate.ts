@@ -1,6 +1,6 @@
 /**
  * Re-fits memoryEstimate.ts's coefficients on the WHOLE training step and on cached generation, measured with
- * `tf.profile` (src/bench/stepMemory.ts) over a set of shapes. Run after changing the model's graph or the
+ * `tf.profile` (src/core/train/stepMemory.ts) over a set of shapes. Run after changing the model's graph or the
  * optimizer (a fused kernel changes what the tape keeps):
  *
  *   npx tsx cli/calibrate-memory-estimate.ts          # cpu backend (the tensors tfjs tracks are the same on wasm)

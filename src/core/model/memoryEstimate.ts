@@ -15,11 +15,12 @@
  *   update       Pt + K·G                              (the gradients, and K copies of AdamW's largest flat group G)
  * tfjs keeps every tensor the backward pass creates until it ends (the activations' gradients too), so the
  * activation coefficients are much larger than a PyTorch estimate: they are least-squares fits to `tf.profile`'s
- * peak bytes of the whole step of our gpt.ts + optimizer.ts (src/bench/stepMemory.ts, wasm), over 18 shapes L 1–4,
+ * peak bytes of the whole step of our gpt.ts + optimizer.ts (train/stepMemory.ts, wasm), over 18 shapes L 1–4,
  * C 32–768, F 4C–8C, H 2–12, T 16–128, B 1–12, V 50–12 000: every backward within 6 % (most within 2 %), the
- * update's K the largest ratio seen. tf.profile counts a reshaped view as its own bytes, so on wasm the real heap
- * can be smaller than this; the estimate errs on the safe side. Re-fit with `npx tsx cli/calibrate-memory-estimate.ts` after
- * changing the graph; memoryEstimate.test.ts re-measures three shapes, `npm run bench:memory` GPT-2's.
+ * update's K the largest ratio seen. tf.profile counts a reshaped view as its own bytes and never sees a kernel's
+ * internal buffers, so at GPT-2's shapes the wasm heap was −1 … +11 % off its peak (memoryBudget.ts keeps a margin).
+ * Re-fit with `npx tsx cli/calibrate-memory-estimate.ts wasm` after changing the graph; memoryEstimate.test.ts
+ * re-measures three shapes, `npm run bench:memory` GPT-2's and distilgpt2's (docs/BENCHMARKS.md, "Memory").
  * The forward alone and AdamW's clip (the global norm) stay below the backward and the update.
  *
  * A WebGPU buffer larger than `maxBufferSize` cannot be created, and one larger than `maxStorageBufferBindingSize`
