@@ -1,17 +1,25 @@
 /**
- * Re-fits memoryEstimate.ts's coefficients: measures the peak bytes of one forward + backward of gpt.ts over a set of
- * shapes with `tf.profile` (cpu backend) and fits peak ≈ a·L·B·T·C + b·L·B·T·F + c·L·B·H·T² + d·B·T·V + e·B·T·C + f·P
- * (floats) by least squares. Run after changing the model's graph (a fused kernel changes what the tape keeps):
+ * Re-fits memoryEstimate.ts's coefficients on the WHOLE training step and on cached generation, measured with
+ * `tf.profile` (src/core/train/stepMemory.ts) over a set of shapes. Run after changing the model's graph or the
+ * optimizer (a fused kernel changes what the tape keeps):
  *
- *   npx tsx cli/calibrate-memory-estimate.ts
+ *   npx tsx cli/calibrate-memory-estimate.ts          # cpu backend (the tensors tfjs tracks are the same on wasm)
+ *   npx tsx cli/calibrate-memory-estimate.ts wasm
+ *
+ * Fits, in floats above the weights and moments:
+ *   backward − (P + V·C)     ≈ a·L·B·T·C + b·L·B·T·F + c·L·B·H·T² + d·B·T·V + e·B·T·C + w·L·(4C² + 2CF)
+ *                              (activations, logits, and the blocks' weight-gradient temporaries)
+ *   update − P               ≈ k·G                  (G: AdamW's largest flat group)
+ *   generation              ≈ g1·L·B·p·C + g2·L·B·p·F + g3·L·B·H·p² + g4·L·B·(p+n)·C + g5·B·V   (p prompt, n new)
+ * then prints each shape's measured and predicted peaks.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { setNodeBackend } from '../src/core/kernels/nodeBackends';
-import { lossAndGrads } from '../src/core/train/optimizer';
-import { countGptParams, type GptConfig } from '../src/core/model/config';
-import { disposeGptParams, gptLoss, initGptParams } from '../src/core/model/gpt';
+import { measureGenerationMemory, measureStepMemory } from '../src/core/train/stepMemory';
+import { setNodeBackend, type NodeBackendName } from '../src/core/kernels/nodeBackends';
+import { countGptParams, mlpWidth, type GptConfig } from '../src/core/model/config';
+import { adamwLargestGroup, estimateGenerationMemory, estimateTrainingMemory } from '../src/core/model/memoryEstimate';
 
-const SHAPES: [V: number, C: number, L: number, H: number, B: number, T: number, ratio: number][] = [
+/** [V, C, L, H, B, T, mlpRatio] */
+const STEP_SHAPES: [number, number, number, number, number, number, number][] = [
   [500, 32, 1, 2, 4, 32, 4],
   [500, 32, 2, 2, 4, 32, 4],
   [500, 32, 3, 2, 4, 32, 4],
@@ -25,6 +33,24 @@ const SHAPES: [V: number, C: number, L: number, H: number, B: number, T: number,
   [300, 64, 4, 4, 8, 32, 4],
   [50, 32, 2, 2, 4, 128, 4],
   [8000, 48, 1, 3, 2, 64, 4],
+  // Parameter-heavy: few tokens, wide layers, a big table (the update's and the gradients' terms dominate).
+  [4000, 256, 2, 4, 1, 16, 4],
+  [12000, 128, 1, 4, 1, 16, 4],
+  [2000, 384, 2, 6, 1, 32, 4],
+  [1000, 512, 1, 8, 2, 16, 4],
+  // One layer at GPT-2's width: what changes with C² shows here.
+  [8192, 768, 1, 12, 1, 64, 4],
+];
+
+/** [V, C, L, H, B, prompt, new, mlpRatio] */
+const GEN_SHAPES: [number, number, number, number, number, number, number, number][] = [
+  [500, 32, 2, 2, 4, 16, 16, 4],
+  [500, 64, 2, 4, 4, 32, 8, 4],
+  [3000, 32, 1, 2, 8, 16, 16, 4],
+  [500, 32, 3, 2, 2, 48, 16, 4],
+  [2000, 64, 2, 4, 4, 8, 48, 4],
+  [500, 32, 2, 8, 4, 32, 32, 4],
+  [500, 32, 2, 2, 4, 32, 16, 8],
 ];
 
 /** Solves (XᵀX) w = Xᵀy by Gaussian elimination with partial pivoting. */
@@ -52,30 +78,70 @@ function leastSquares(X: number[][], y: number[]): number[] {
   return w;
 }
 
-await setNodeBackend('cpu');
-const X: number[][] = [];
-const y: number[] = [];
-for (const [V, C, L, H, B, T, ratio] of SHAPES) {
-  const config: GptConfig = { vocabSize: V, contextLength: T, layers: L, width: C, heads: H, mlpRatio: ratio, layerNormEps: 1e-5, attentionScale: 'sqrt' };
-  const params = initGptParams(config, 1);
-  const ids = tf.randomUniform([B, T], 0, V, 'int32') as tf.Tensor2D;
-  const mask = tf.ones([B, T]) as tf.Tensor2D;
-  tf.tidy(() => gptLoss(config, params, ids, ids, mask)); // builds the cached causal mask outside the measurement
-  const before = tf.memory().numBytes;
-  const profile = await tf.profile(() =>
-    tf.tidy(() => {
-      const { value, grads } = lossAndGrads(params, () => gptLoss(config, params, ids, ids, mask));
-      return [value, ...Object.values(grads)];
-    }),
+/**
+ * Least squares on relative error (each row divided by its measurement), so small shapes count as much as big
+ * ones: the estimate must be right in proportion everywhere.
+ */
+function relativeFit(X: number[][], y: number[]): number[] {
+  return leastSquares(
+    X.map((r, i) => r.map((v) => v / y[i]!)),
+    y.map(() => 1),
   );
-  const peakFloats = (profile.peakBytes - before) / 4;
-  tf.dispose(profile.result as tf.Tensor[]);
-  disposeGptParams(params);
-  tf.dispose([ids, mask]);
-  const F = ratio * C;
-  X.push([L * B * T * C, L * B * T * F, L * B * H * T * T, B * T * V, B * T * C, countGptParams(config)]);
-  y.push(peakFloats);
-  console.log(`V ${V} C ${C} L ${L} H ${H} B ${B} T ${T} F ${F}: peak ${peakFloats} floats`);
 }
-const w = leastSquares(X, y);
-console.log(`fit [L·BTC, L·BTF, L·BHT², BTV, BTC, P] = [${w.map((v) => v.toFixed(2)).join(', ')}]`);
+
+const gpt = (V: number, C: number, L: number, H: number, T: number, ratio = 4): GptConfig => ({
+  vocabSize: V, contextLength: T, layers: L, width: C, heads: H, mlpRatio: ratio, layerNormEps: 1e-5, attentionScale: 'sqrt',
+});
+const pct = (predicted: number, measured: number) => `${(((predicted - measured) / measured) * 100).toFixed(1)} %`;
+
+await setNodeBackend((process.argv[2] ?? 'cpu') as NodeBackendName);
+
+const Xa: number[][] = [];
+const ya: number[] = [];
+const Xu: number[][] = [];
+const yu: number[] = [];
+const steps: { label: string; config: GptConfig; B: number; T: number; peak: number }[] = [];
+for (const [V, C, L, H, B, T, ratio] of STEP_SHAPES) {
+  const config = gpt(V, C, L, H, T, ratio);
+  const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1 });
+  const P = countGptParams(config);
+  const F = mlpWidth(config);
+  const t = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [k, v / 4])) as Record<keyof typeof m.terms, number>;
+  Xa.push([L * B * T * C, L * B * T * F, L * B * H * T * T, B * T * V, B * T * C, L * (4 * C * C + 2 * C * F)]);
+  ya.push(t.backward - P - V * C);
+  Xu.push([adamwLargestGroup(config)]);
+  yu.push(t.update - P);
+  const label = `V ${V} C ${C} L ${L} H ${H} B ${B} T ${T} F ${F}`;
+  steps.push({ label, config, B, T, peak: m.peak });
+  console.log(`${label}: floats above weights+moments: forward ${t.forward} backward ${t.backward} clip ${t.clip} update ${t.update}`);
+}
+const wa = relativeFit(Xa, ya);
+const wu = leastSquares(Xu, yu);
+console.log(`activations + logits + weight-gradient temporaries [L·BTC, L·BTF, L·BHT², BTV, BTC, L·(4C²+2CF)] = [${wa.map((v) => v.toFixed(2)).join(', ')}]`);
+console.log(`update temporaries [G] = [${wu.map((v) => v.toFixed(2)).join(', ')}]`);
+
+const Xg: number[][] = [];
+const yg: number[] = [];
+const gens: { label: string; config: GptConfig; B: number; p: number; n: number; peak: number }[] = [];
+for (const [V, C, L, H, B, p, n, ratio] of GEN_SHAPES) {
+  const config = gpt(V, C, L, H, p + n, ratio);
+  const g = await measureGenerationMemory(config, { batchSize: B, promptLength: p, newTokens: n });
+  const F = mlpWidth(config);
+  Xg.push([L * B * p * C, L * B * p * F, L * B * H * p * p, L * B * (p + n) * C, B * V]);
+  yg.push(g.peak / 4);
+  const label = `V ${V} C ${C} L ${L} H ${H} B ${B} prompt ${p} new ${n}`;
+  gens.push({ label, config, B, p, n, peak: g.peak });
+  console.log(`${label}: generation peak ${g.peak / 4} floats above the weights`);
+}
+const wg = relativeFit(Xg, yg);
+console.log(`generation [L·BpC, L·BpF, L·BHp², L·B(p+n)C, BV] = [${wg.map((v) => v.toFixed(2)).join(', ')}]`);
+
+console.log('\nWith the coefficients now in memoryEstimate.ts:');
+for (const s of steps) {
+  const e = estimateTrainingMemory(s.config, { batchSize: s.B, contextLength: s.T });
+  console.log(`  step ${s.label}: measured ${s.peak} B, estimated ${e.total} B (${pct(e.total, s.peak)})`);
+}
+for (const g of gens) {
+  const e = estimateGenerationMemory(g.config, { batchSize: g.B, promptLength: g.p, newTokens: g.n });
+  console.log(`  generation ${g.label}: measured ${g.peak} B above the weights, estimated ${e.total - e.weights} B (${pct(e.total - e.weights, g.peak)})`);
+}

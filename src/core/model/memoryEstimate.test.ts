@@ -1,10 +1,10 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
-import { lossAndGrads, MAX_GROUP_ELEMENTS } from '../train/optimizer';
+import { MAX_GROUP_ELEMENTS } from '../train/optimizer';
+import { measureGenerationMemory, measureStepMemory } from '../train/stepMemory';
 import { countGptParams, type GptConfig } from './config';
-import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams } from './gpt';
-import { ADAMW_GROUP_ELEMENTS, checkTrainingMemory, estimateTrainingMemory, trainingFlops } from './memoryEstimate';
+import { disposeGptCaches } from './gpt';
+import { ADAMW_GROUP_ELEMENTS, adamwLargestGroup, checkTrainingMemory, estimateGenerationMemory, estimateTrainingMemory, trainingFlops } from './memoryEstimate';
 
 /** V 100, 8 positions, 1 layer, C 8, 2 heads, F 32. */
 const TINY: GptConfig = { vocabSize: 100, contextLength: 8, layers: 1, width: 8, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
@@ -17,30 +17,58 @@ describe('estimateTrainingMemory: the documented formula, by hand', () => {
     expect(countGptParams(TINY)).toBe(1752);
     const e = estimateTrainingMemory(TINY, { batchSize: 2, contextLength: 4 });
     expect(e.weights).toBe(7008); // 1752 · 4
-    expect(e.gradients).toBe(28032); // 4 · 7008
     expect(e.adam).toBe(14016); // 2 · 7008
-    // (1 · (80·2·4·8 + 32·2·4·32 + 8·2·2·4²) + 24·2·4·8) · 4 = (5120 + 8192 + 512 + 1536) · 4
-    expect(e.activations).toBe(61440);
-    expect(e.logits).toBe(16000); // 5 · 2·4 · 100 · 4
-    expect(e.total).toBe(126496);
+    // P + 2.9·V·C + 3.1·L·(4C² + 2CF) = 1752 + 2.9·800 + 3.1·(256 + 512) = 6452.8 → 6453 floats
+    expect(e.gradients).toBe(25812);
+    // 1 · (76.9·2·4·8 + 32.2·2·4·32 + 7.6·2·2·4²) + 12·2·4·8 = 4921.6 + 8243.2 + 486.4 + 768 = 14419.2 → 14419
+    expect(e.activations).toBe(57676);
+    expect(e.logits).toBe(9120); // 2.85 · 2·4 · 100 = 2280
+    expect(e.backward).toBe(25812 + 57676 + 9120);
+    // P + 3.25 · G, G = min(P, 4M) = 1752 (the small model is one group): 7446
+    expect(e.update).toBe(29784);
+    expect(e.total).toBe(7008 + 14016 + 92608);
     // wte 3200, logits 3200, scores 256, MLP 1024, AdamW group (1752 − 800) · 4 = 3808.
     expect(e.buffers.map((b) => b.bytes)).toEqual([3200, 3200, 256, 1024, 3808]);
     expect(e.largestBuffer.what).toBe('AdamW flat parameter group');
     expect(estimateTrainingMemory(TINY, { batchSize: 2, contextLength: 4, accumulation: true }).adam).toBe(21024);
   });
 
-  it('GPT-2 124M: the token table and the logits are the big buffers', () => {
+  it('trainableParameters: moments, gradients and the update follow the trainable count; the table counts as frozen', () => {
+    const full = estimateTrainingMemory(GPT2, { batchSize: 1, contextLength: 64 });
+    const lora = estimateTrainingMemory(GPT2, { batchSize: 1, contextLength: 64, trainableParameters: 1_000_000 });
+    expect(lora.weights).toBe(full.weights);
+    expect(lora.adam).toBe(2 * 1_000_000 * 4);
+    expect(lora.gradients).toBe(1_000_000 * 4);
+    expect(lora.update).toBe(Math.round(1_000_000 + 3.25 * 1_000_000) * 4);
+    expect(lora.activations).toBe(full.activations);
+    expect(lora.total).toBeLessThan(full.total / 2);
+    expect(() => estimateTrainingMemory(TINY, { batchSize: 1, contextLength: 4, trainableParameters: 1753 })).toThrow(/trainableParameters/);
+  });
+
+  it('GPT-2 124M: the token table and the logits are the big buffers; its table is a group of its own', () => {
     const e = estimateTrainingMemory(GPT2, { batchSize: 8, contextLength: 256 });
     expect(e.params).toBe(124_439_808);
     expect(e.buffers[0]!.bytes).toBe(154_389_504); // 50257 · 768 · 4
     expect(e.largestBuffer).toEqual({ what: 'logits [2048, 50257]', bytes: 411_705_344 }); // 2048 · 50257 · 4
     expect(e.buffers[4]!.bytes).toBe(16_777_216); // capped at 4M floats
     expect(ADAMW_GROUP_ELEMENTS).toBe(MAX_GROUP_ELEMENTS);
+    expect(adamwLargestGroup(GPT2)).toBe(50257 * 768);
+    expect(adamwLargestGroup({ ...GPT2, vocabSize: 2000 })).toBe(ADAMW_GROUP_ELEMENTS);
   });
 
   it('refuses a context longer than the model and non-integer shapes', () => {
     expect(() => estimateTrainingMemory(TINY, { batchSize: 1, contextLength: 9 })).toThrow(/longer than the model's 8/);
     expect(() => estimateTrainingMemory(TINY, { batchSize: 0, contextLength: 4 })).toThrow(/batchSize/);
+  });
+});
+
+describe('estimateGenerationMemory: by hand', () => {
+  it('tiny model, 2 prompts of 3 tokens, 4 new', () => {
+    const e = estimateGenerationMemory(TINY, { batchSize: 2, promptLength: 3, newTokens: 4 });
+    // prefill 1 · (7.8·2·3·8 + 12.4·2·3·32 + 5.1·2·2·3²) + 1.8·2·100 = 374.4 + 2380.8 + 183.6 + 360 = 3298.8 → 3299
+    expect(e.prefill).toBe(3299 * 4);
+    expect(e.cache).toBe(4 * 1 * 2 * 7 * 8 * 4); // k and v, old and new, of 7 columns
+    expect(e.total).toBe(7008 + 3299 * 4 + 1792);
   });
 });
 
@@ -54,20 +82,21 @@ describe('checkTrainingMemory: verdict, reasons, suggestion', () => {
     expect(v.maxVocabRows).toBe(43690); // floor(134217728 / (768 · 4))
   });
 
-  it('GPT-2 with a 256 MiB limit: halving the batch to 4 fits the logits (196.3 MiB)', () => {
+  it('GPT-2 with a 256 MiB limit: batch 5 is the largest whose logits fit (245.4 MiB)', () => {
     const v = checkTrainingMemory(GPT2, { batchSize: 8, contextLength: 256 }, { maxStorageBufferBindingSize: 1024 * MiB, maxBufferSize: 256 * MiB });
     expect(v.fits).toBe(false);
     expect(v.reasons).toEqual(["The logits [2048, 50257] takes 392.6 MiB, more than this GPU's maxBufferSize of 256.0 MiB."]);
-    expect(v.suggestion).toMatchObject({ batchSize: 4, contextLength: 256 });
-    expect(v.suggestion!.estimate.largestBuffer.bytes).toBe(205_852_672);
+    // 5 · 256 · 50257 · 4 = 257 315 840 ≤ 256 MiB; 6 rows would be 308 779 008.
+    expect(v.suggestion).toMatchObject({ batchSize: 5, contextLength: 256 });
+    expect(v.suggestion!.estimate.largestBuffer.bytes).toBe(257_315_840);
   });
 
-  it('a total budget: the tiny model needs 126496 bytes; with 100000, B 1 (87776 bytes) fits', () => {
+  it('a total budget: the tiny model needs 113632 bytes at B 2; with 100000, B 1 fits', () => {
     const v = checkTrainingMemory(TINY, { batchSize: 2, contextLength: 4 }, { maxStorageBufferBindingSize: MiB, maxBufferSize: MiB }, { budgetBytes: 100_000 });
     expect(v.fits).toBe(false);
-    expect(v.reasons).toEqual(['A step needs about 123.5 KiB in all, more than the 97.7 KiB budget.']);
+    expect(v.reasons).toEqual(['A step needs about 111.0 KiB in all, more than the 97.7 KiB budget.']);
     expect(v.suggestion).toMatchObject({ batchSize: 1, contextLength: 4 });
-    expect(v.suggestion!.estimate.total).toBe(87776);
+    expect(v.suggestion!.estimate.total).toBeLessThanOrEqual(100_000);
     expect(checkTrainingMemory(TINY, { batchSize: 2, contextLength: 4 }, { maxStorageBufferBindingSize: MiB, maxBufferSize: MiB }).fits).toBe(true);
   });
 
@@ -80,7 +109,8 @@ describe('checkTrainingMemory: verdict, reasons, suggestion', () => {
     // B 2 T 1024: scores 96 MiB; B 1: 48 MiB fits exactly? 12·1024²·4 = 48 MiB ≤ 48 MiB, and MLP 1024·3072·4 = 12 MiB.
     expect(v2.suggestion).toMatchObject({ batchSize: 1, contextLength: 1024 });
     const v3 = checkTrainingMemory(config, { batchSize: 2, contextLength: 1024 }, { maxStorageBufferBindingSize: 40 * MiB, maxBufferSize: 1024 * MiB });
-    expect(v3.suggestion).toMatchObject({ batchSize: 1, contextLength: 512 });
+    // The longest context whose scores fit: 12·T²·4 ≤ 40 MiB → T ≤ 934.
+    expect(v3.suggestion).toMatchObject({ batchSize: 1, contextLength: 934 });
   });
 });
 
@@ -91,7 +121,7 @@ describe('trainingFlops', () => {
   });
 });
 
-describe('the coefficients still match what tfjs holds at the peak of a step (cpu, tf.profile)', () => {
+describe('the coefficients still match what tfjs holds at the peak (cpu, tf.profile; bigger shapes in npm run bench:memory)', () => {
   beforeAll(async () => {
     await setNodeBackend('cpu');
   });
@@ -100,27 +130,21 @@ describe('the coefficients still match what tfjs holds at the peak of a step (cp
   it.each([
     ['V 500, 2 layers, C 32, B 4, T 32', { ...TINY, vocabSize: 500, contextLength: 32, layers: 2, width: 32 }, 4, 32],
     ['V 3000, 1 layer, C 32, 4 heads, B 3, T 48', { ...TINY, vocabSize: 3000, contextLength: 48, layers: 1, width: 32, heads: 4 }, 3, 48],
-    ['V 200, 3 layers, C 16, F 8C, B 2, T 64', { ...TINY, vocabSize: 200, contextLength: 64, layers: 3, width: 16, mlpRatio: 8 }, 2, 64],
-  ] as [string, GptConfig, number, number][])('%s: within −3% … +15% of the measured peak', async (_, config, B, T) => {
-    const params = initGptParams(config, 1);
-    const ids = tf.randomUniform([B, T], 0, config.vocabSize, 'int32') as tf.Tensor2D;
-    const mask = tf.ones([B, T]) as tf.Tensor2D;
-    // The causal mask is cached outside any tidy: make it before measuring.
-    tf.tidy(() => gptLoss(config, params, ids, ids, mask));
-    const before = tf.memory().numBytes;
-    const profile = await tf.profile(() =>
-      tf.tidy(() => {
-        const { value, grads } = lossAndGrads(params, () => gptLoss(config, params, ids, ids, mask));
-        return [value, ...Object.values(grads)];
-      }),
-    );
-    const peak = profile.peakBytes - before;
-    tf.dispose(profile.result as tf.Tensor[]);
-    disposeGptParams(params);
-    tf.dispose([ids, mask]);
+    ['V 2000, 1 layer, C 128, F 8C, B 1, T 16 (parameters dominate)', { ...TINY, vocabSize: 2000, contextLength: 16, layers: 1, width: 128, heads: 4, mlpRatio: 8 }, 1, 16],
+  ] as [string, GptConfig, number, number][])('whole step %s: within −5% … +15% of the measured peak', async (_, config, B, T) => {
+    const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1 });
     const e = estimateTrainingMemory(config, { batchSize: B, contextLength: T });
-    const predicted = e.gradients + e.activations + e.logits; // what a step adds on top of the weights
-    expect(predicted / peak).toBeGreaterThan(0.97);
-    expect(predicted / peak).toBeLessThan(1.15);
+    expect(e.total / m.peak).toBeGreaterThan(0.95);
+    expect(e.total / m.peak).toBeLessThan(1.15);
+    // The optimizer's temporaries are no longer the largest term.
+    expect(m.terms.update).toBeLessThan(m.terms.backward);
+  });
+
+  it('cached generation, 4 prompts of 24 tokens, 16 new: within −15% … +15%', async () => {
+    const config = { ...TINY, vocabSize: 500, contextLength: 48, layers: 2, width: 32 };
+    const g = await measureGenerationMemory(config, { batchSize: 4, promptLength: 24, newTokens: 16 });
+    const e = estimateGenerationMemory(config, { batchSize: 4, promptLength: 24, newTokens: 16 });
+    expect((e.total - e.weights) / g.peak).toBeGreaterThan(0.85);
+    expect((e.total - e.weights) / g.peak).toBeLessThan(1.15);
   });
 });

@@ -42,7 +42,8 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor, gradPath: Em
     (save as tf.GradSaveFunc)([flatIds]);
     return {
       value: tf.reshape(tf.gather(t, flatIds), outShape),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      // In a tidy, so the one-hot [n, vocab] is freed at once rather than at the end of the whole backward pass.
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const ids1d = saved[0] as tf.Tensor1D;
         const dy2d = tf.reshape(dy, [n, width]) as tf.Tensor2D;
         const dTable =
@@ -51,7 +52,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor, gradPath: Em
               tf.matMul(tf.cast(tf.oneHot(ids1d, vocab), 'float32'), dy2d, true, false)
             : tf.scatterND(tf.reshape(ids1d, [n, 1]), dy2d, [vocab, width]);
         return [dTable, tf.zeros(ids.shape, 'float32')];
-      },
+      }),
     };
   });
   return op(table, ids);

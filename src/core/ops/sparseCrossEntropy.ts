@@ -8,7 +8,7 @@
  * vocabularies that is hundreds of MB per step. The [N, vocab] tensors that remain: in the forward, the two inside
  * `logSumExp` (logits − max and its exp, freed at once); in the backward, three intermediates (logits − lse, its exp
  * = the softmax, the softmax with the label entries replaced) besides the [N, vocab] gradient it returns, alive together
- * with the saved logits while the gradient is computed.
+ * with the saved logits while the gradient is computed, and freed as soon as it is.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -56,7 +56,9 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mas
     (save as tf.GradSaveFunc)([z, y, m, lse, ce, denom, loss]);
     return {
       value: loss,
-      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
+      // In a tidy: tfjs keeps whatever a gradient function leaves in scope until the whole backward pass ends, and
+      // here that would be three more [N, vocab] tensors besides the gradient.
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => tf.tidy(() => {
         const [zs, ys, ms, lses, ces, dens, losss] = saved as [
           tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Scalar, tf.Scalar,
         ];
@@ -70,7 +72,7 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mas
         // ∂loss/∂mask_i = (ce_i − loss) / Σ mask, for completeness (masks are data, rarely differentiated).
         const dMask = tf.div(tf.mul(tf.sub(ces, losss), dy), dens);
         return [dLogits, tf.zeros([n], 'float32'), dMask];
-      },
+      }),
     };
   });
   return op(logits, labels, mask) as tf.Scalar;

@@ -1,6 +1,7 @@
 import type { InstructionRecord } from '../data/record';
 import { evaluateHeldOut, firstHeldOutBatch, heldOutSets, type HeldOutBatching, type HeldOutRecord, type HeldOutSet } from '../eval/heldOutLoss';
 import type { GptConfig } from '../model/config';
+import { activeMemoryBudget, assertTrainingFits } from '../model/memoryBudget';
 import { decayMask, type GptParams } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { buildArm, type Arm } from './arms';
@@ -118,6 +119,11 @@ export class PhasedRunner {
   constructor(private readonly init: RunnerInit) {
     const c = init.config;
     validateRunConfig(c, init.model.config);
+    // Before the optimizer, the batches or any step exists: an oversized step is refused here, with what would fit,
+    // instead of aborting the backend. The model's weights (and a resumed optimizer state) are already allocated
+    // and counted by the estimate, so they are not "in use" on top of it.
+    const counted = [...Object.values(init.model.params), ...Object.values(init.resume?.optimizerState ?? {})].reduce((n, t) => n + t.size * 4, 0);
+    assertTrainingFits(init.model.config, { batchSize: c.hyper.batchSize, contextLength: c.contextLength, accumulation: c.hyper.gradAccumulation > 1 }, activeMemoryBudget(counted));
     this.config = c;
     this.hyper = c.hyper;
     this.model = init.model;

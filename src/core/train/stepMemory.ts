@@ -1,0 +1,139 @@
+/**
+ * What a training step (and a cached generation) really holds, per term, measured with `tf.profile` — the numbers
+ * model/memoryEstimate.ts is fitted to (cli/calibrate-memory-estimate.ts), checked against (memoryEstimate.test.ts)
+ * and compared with at real size (cli/bench-memory.ts).
+ *
+ * A step is run the way trainStep.ts runs it, in pieces so each piece can be profiled on its own:
+ *   forward    the loss alone (its tape is freed at once)
+ *   backward   forward + backward (`variableGrads`): the tape, then every gradient
+ *   clip       AdamW's global norm, clip scale and guard (the gradients are alive, and counted)
+ *   update     AdamW's per-group update (the gradients are alive, and counted)
+ * Each peak is bytes above what was alive before the step (weights, moments, batch, the cached causal mask); the
+ * step's peak is the largest of them, because the forward and backward's tape is gone before the update starts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GptConfig } from '../model/config';
+import { greedyGenerate } from '../eval/generate';
+import { decayMask, disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
+import { AdamW, lossAndGrads } from './optimizer';
+
+/** Which parameters train. `'full'` = all; a LoRA variant adds its own selector here. */
+export type Trainable = 'full';
+
+export interface StepMemoryOptions {
+  batchSize: number;
+  contextLength: number;
+  trainable?: Trainable;
+  /** Steps to run (the peaks are the largest over them; tensors are counted after each). Default 2. */
+  steps?: number;
+  seed?: number;
+  /** Called after each step (e.g. to print progress of a slow shape). */
+  onStep?: (step: number, ms: number) => void;
+}
+
+export interface StepTermPeaks {
+  forward: number;
+  backward: number;
+  clip: number;
+  update: number;
+}
+
+export interface StepMemory {
+  /** Bytes alive before the first step: weights, AdamW moments, the batch and the cached mask. */
+  resident: number;
+  /** The weights alone. */
+  weights: number;
+  /** AdamW's moments (m and v). */
+  moments: number;
+  /** Peak bytes above `resident`, per term (largest over the steps). */
+  terms: StepTermPeaks;
+  /** resident + the largest term: the most bytes alive at any point of a step. */
+  peak: number;
+  /** Wall-clock ms of each step (the profiled pieces together). */
+  msPerStep: number[];
+  /** `tf.memory().numTensors` after each step: flat when nothing leaks. */
+  tensorsAfterStep: number[];
+  /** The loss of each step (read back after it), to show the steps really train. */
+  losses: number[];
+}
+
+const floatBytes = (params: GptParams): number => Object.values(params).reduce((s, p) => s + p.size * 4, 0);
+
+/** The most bytes alive while `f` runs (tfjs samples after every kernel). */
+async function peakOf<T extends tf.TensorContainer>(f: () => T | Promise<T>): Promise<{ peak: number; result: T }> {
+  const info = await tf.profile(f);
+  return { peak: Math.max(info.peakBytes, tf.memory().numBytes), result: info.result as T };
+}
+
+/** Trains `steps` AdamW steps of a randomly initialised `config` on random tokens and measures each term's peak. */
+export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions): Promise<StepMemory> {
+  const { batchSize: B, contextLength: T } = o;
+  if ((o.trainable ?? 'full') !== 'full') throw new Error(`measureStepMemory: unknown trainable selector ${String(o.trainable)}`);
+  const params = initGptParams(config, o.seed ?? 1);
+  const opt = new AdamW(params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, decay: decayMask });
+  const ids = tf.randomUniform([B, T], 0, config.vocabSize, 'int32', o.seed ?? 1) as tf.Tensor2D;
+  const mask = tf.ones([B, T]) as tf.Tensor2D;
+  const loss = () => gptLoss(config, params, ids, ids, mask);
+  try {
+    tf.tidy(() => tf.sum(tf.zeros([1]))); // nothing: keeps tfjs's own first-kernel allocations out of the figures
+    const weights = floatBytes(params);
+    const moments = 2 * weights;
+    const terms: StepTermPeaks = { forward: 0, backward: 0, clip: 0, update: 0 };
+    const msPerStep: number[] = [];
+    const tensorsAfterStep: number[] = [];
+    const losses: number[] = [];
+    let resident = 0;
+    for (let s = 0; s < (o.steps ?? 2); s++) {
+      const t0 = performance.now();
+      const forward = await peakOf(() => tf.tidy(() => loss()));
+      // The causal mask is cached by the first forward (outside any tidy): count it as resident, not as a term.
+      if (s === 0) resident = tf.memory().numBytes - forward.result.size * 4;
+      forward.result.dispose();
+      const backward = await peakOf(() => tf.tidy(() => lossAndGrads(params, loss)));
+      const { value, grads } = backward.result;
+      const prepared = await peakOf(() => opt.prepare(grads, 1e-4, { loss: value }) as unknown as tf.TensorContainer);
+      const step = prepared.result as unknown as ReturnType<AdamW['prepare']>;
+      const update = await peakOf(() => opt.update(grads, step));
+      losses.push((await value.data())[0]!);
+      tf.dispose([value, update.result, ...Object.values(grads)]);
+      msPerStep.push(performance.now() - t0);
+      terms.forward = Math.max(terms.forward, forward.peak - resident);
+      terms.backward = Math.max(terms.backward, backward.peak - resident);
+      terms.clip = Math.max(terms.clip, prepared.peak - resident);
+      terms.update = Math.max(terms.update, update.peak - resident);
+      tensorsAfterStep.push(tf.memory().numTensors);
+      o.onStep?.(s, msPerStep[s]!);
+    }
+    const peak = resident + Math.max(terms.forward, terms.backward, terms.clip, terms.update);
+    return { resident, weights, moments, terms, peak, msPerStep, tensorsAfterStep, losses };
+  } finally {
+    opt.dispose();
+    disposeGptParams(params);
+    tf.dispose([ids, mask]);
+    disposeGptCaches();
+  }
+}
+
+export interface GenerationMemory {
+  /** Bytes alive before generating: the weights (and the cached mask). */
+  resident: number;
+  /** Peak bytes above `resident` while generating. */
+  peak: number;
+}
+
+/** Greedy cached generation of `newTokens` tokens after a `promptLength`-token prompt, for `batchSize` prompts. */
+export async function measureGenerationMemory(config: GptConfig, o: { batchSize: number; promptLength: number; newTokens: number; seed?: number }): Promise<GenerationMemory> {
+  const params = initGptParams(config, o.seed ?? 1);
+  try {
+    const resident = tf.memory().numBytes;
+    const prompts = Array.from({ length: o.batchSize }, (_, r) => Array.from({ length: o.promptLength }, (_, i) => (r * 31 + i * 7) % config.vocabSize));
+    const { peak } = await peakOf(async () => {
+      await greedyGenerate({ config, params }, prompts, { maxNewTokens: o.newTokens, eosId: -1, batchSize: o.batchSize });
+      return [] as tf.Tensor[];
+    });
+    return { resident, peak: peak - resident };
+  } finally {
+    disposeGptParams(params);
+    disposeGptCaches();
+  }
+}
