@@ -26,7 +26,7 @@ export interface BrowserWorkersRequest {
 export interface BrowserWorkersAnswer {
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
-  /** Each variant's `last` is the threads its last worker ran on (wasm), and the backend's reason. */
+  /** Each variant's `last`: the threads and the BatchMatMul its last worker ran on (wasm), and the backend's note. */
   result: AlternatedRounds<WorkerVariant>;
 }
 
@@ -54,7 +54,7 @@ export function registerBrowserBench(): void {
       rounds,
       async (variant) => {
         const { choice, result: step } = await runDiagnostics<'bench'>({ type: 'bench', ...variant, model, batchSize, warmupSteps: 1, runs: 1, stepsPerRun: 1, profile: false });
-        return { msPerStep: step.msPerStep, detail: { threads: choice.wasmThreads?.count ?? null, note: choice.wasmThreads?.note ?? choice.reason, lastLoss: step.lastLoss } };
+        return { msPerStep: step.msPerStep, detail: { threads: choice.wasmThreads?.count ?? null, wasmMatMul: step.wasmMatMul, note: choice.wasmThreads?.note ?? choice.reason, lastLoss: step.lastLoss } };
       },
       progress,
     );
