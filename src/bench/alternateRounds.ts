@@ -4,7 +4,7 @@
  * every variant alike. The figure per variant is the median over rounds; the ratio to the first variant is the median
  * of the per-round ratios, which drift does not skew the way a ratio of medians can be skewed.
  */
-import { median } from './stepBench';
+import { median } from './median';
 
 export interface AlternatedVariant<V> {
   label: string;
