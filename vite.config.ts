@@ -4,12 +4,14 @@ import react from '@vitejs/plugin-react';
 /**
  * The built page's Content-Security-Policy (docs/HOSTING.md explains each part). connect-src allows https anywhere
  * and http only on this machine, because the judge and model hosts are typed in at run time and a policy cannot be
- * widened after the page loads; a host can pin them (see the doc). WebAssembly (tfjs-wasm) needs 'wasm-unsafe-eval'.
+ * widened after the page loads; a host can pin them (see the doc). WebAssembly (tfjs-wasm) needs 'wasm-unsafe-eval';
+ * its threads are workers made from blob: URLs that load their script from another blob: URL, hence blob: in
+ * worker-src and script-src (a blob: URL can only be made by script already running in the page).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "connect-src 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*",
@@ -17,6 +19,17 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'none'",
 ].join('; ');
+
+/**
+ * Cross-origin isolation, so the browser gives the page SharedArrayBuffer and tfjs's wasm backend runs on several
+ * threads (src/worker/wasmThreads.ts). `require-corp` rather than `credentialless`: everything the studio loads is its
+ * own (same origin, blob: workers included) or fetched with CORS (the LLM judge, model hosts), which COEP lets through
+ * either way, and `require-corp` is the one every browser with threads supports. docs/HOSTING.md has the details.
+ */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
 
 /** The policy as a <meta> in the built index.html (frame-ancestors only works as a header: see `preview`). */
 function contentSecurityPolicy(): Plugin {
@@ -27,15 +40,43 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** The guard in tfjs-backend-wasm's threaded factory that a minifier breaks (see below). */
+export const THREADED_WASM_SCRIPT_DIR_GUARD = 'typeof _scriptDir !== "undefined" && _scriptDir';
+
+/**
+ * tfjs-backend-wasm starts each wasm thread from a Blob holding its factory's `toString()`, so that function must not
+ * lean on the module around it. It reads one outer variable, `_scriptDir`, behind `typeof _scriptDir !== "undefined"`;
+ * the minifier sees the variable declared and drops the `typeof`, and every thread then dies at start
+ * ("ReferenceError: e is not defined"). In a browser `_scriptDir` is always undefined (it comes from
+ * `document.currentScript` of a classic script, or Node's `__filename`; the line before reads `document.currentScript`
+ * itself), so the guard is `false`. Fails the build if tfjs changes the code, rather than shipping threads that die.
+ */
+function threadedWasmSurvivesMinify(): Plugin {
+  return {
+    name: 'threaded-wasm-survives-minify',
+    apply: 'build',
+    transform(code, id) {
+      if (!id.replaceAll('\\', '/').endsWith('/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js')) return null;
+      if (!code.includes(THREADED_WASM_SCRIPT_DIR_GUARD)) {
+        this.error(`${id} no longer contains \`${THREADED_WASM_SCRIPT_DIR_GUARD}\`: check how its threads find their script (see threadedWasmSurvivesMinify in vite.config.ts).`);
+      }
+      return { code: code.replaceAll(THREADED_WASM_SCRIPT_DIR_GUARD, 'false'), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
   // A test can start a dev server with an empty dependency cache (e2e/first-run.spec.ts) without touching the shared one.
   cacheDir: process.env.VITE_CACHE_DIR ?? 'node_modules/.vite',
   // `vite preview` serves the built page as a host should: the policy, plus frame-ancestors as a header.
-  preview: { headers: { 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`, 'X-Content-Type-Options': 'nosniff' } },
+  preview: { headers: { 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`, 'X-Content-Type-Options': 'nosniff', ...CROSS_ORIGIN_ISOLATION } },
+  // `npm start` isolated too, so wasm trains on the same threads in development as when hosted.
+  server: { headers: CROSS_ORIGIN_ISOLATION },
   // Two copies of tfjs in one bundle register every kernel twice ("kernel already registered").
   resolve: { dedupe: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
-  worker: { format: 'es' },
+  // The workers are where tfjs runs; their bundles get only these plugins.
+  worker: { format: 'es', plugins: () => [threadedWasmSurvivesMinify()] },
   // The dependency scan starts at index.html and does not follow `new Worker(new URL(…))`: without these, the first
   // worker to load makes Vite optimize tfjs, papaparse, hyparquet … mid-session and reload the page, which kills a
   // newcomer's first run. Scanning the workers too finds everything they reach; `include` names the deep imports.

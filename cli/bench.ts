@@ -11,6 +11,9 @@
  * diagnostics worker.
  * Both: the reference step on wasm with tfjs's stock BatchMatMul and with ours (src/core/kernels/wasm/batchMatMul.ts),
  * alternated round by round in one process (`--matmul-rounds`, default 3); `--matmul-only` runs just that.
+ * Browser, also with `--matmul-only`: the reference step as the browser ran it (stock BatchMatMul, one thread), with
+ * ours on one thread, and as the studio's worker sets itself up (our BatchMatMul, several threads where the page is
+ * cross-origin isolated, as `vite preview` serves it), a fresh worker per variant, alternated over `--threads-rounds` rounds (default 3).
  *
  * Prints tables and writes everything to bench-results/bench.json. The machine's load average is recorded before and
  * after: on a shared machine, figures taken under load are slower than the hardware, and the JSON says so.
@@ -23,7 +26,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { countGptParams, type GptConfig } from '../src/core/model/config';
 import type { InterleavedBench, OpTiming, SerializableVariant, StepBenchResult } from '../src/bench/stepBench';
-import type { BrowserBenchRequest, BrowserInterleavedRequest } from '../src/bench/browserBench';
+import type { BrowserBenchRequest, BrowserInterleavedRequest, BrowserWorkersRequest } from '../src/bench/browserBench';
 import { browserBench, serveApp } from './bench/browser';
 import {
   attentionMatmulOps,
@@ -43,7 +46,7 @@ import {
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
 const USAGE =
-  'usage: npm run bench -- [--node-only | --browser-only] [--matmul-only] [--steps N] [--wide-steps N] [--matmul-rounds N] [--runner-steps N] [--url URL] [--port P] [--out FILE]';
+  'usage: npm run bench -- [--node-only | --browser-only] [--matmul-only] [--steps N] [--wide-steps N] [--matmul-rounds N] [--threads-rounds N] [--runner-steps N] [--url URL] [--port P] [--out FILE]';
 
 function fail(message: string): never {
   console.error(message);
@@ -101,6 +104,17 @@ const MATMUL_VARIANTS: SerializableVariant[] = [
   { label: 'stock', options: { wasmMatMul: 'stock' } },
 ];
 
+/**
+ * The browser's wasm step as it was (stock BatchMatMul, one thread) first, so each ratio is the speed-up over it.
+ * `wasmThreads` 1 is the single-threaded binary a page that is not isolated gets; unset is the studio's default.
+ */
+const WASM_THREAD_VARIANTS: BrowserWorkersRequest['variants'] = [
+  { label: 'stock BatchMatMul, 1 thread', variant: { backend: 'wasm', wasmMatMul: 'stock', wasmThreads: 1 } },
+  { label: 'ours, 1 thread', variant: { backend: 'wasm', wasmMatMul: 'fast', wasmThreads: 1 } },
+  // Nothing forced: the worker's own BatchMatMul and thread count, as the training worker gets them (backends.ts).
+  { label: 'studio default', variant: { backend: 'wasm' } },
+];
+
 function ratioRow(label: string, ours: OpTiming, stock: OpTiming): (string | number)[] {
   const ratio = stock.error ? `— (${stock.error.slice(0, 60)})` : `${f2(stock.ms / ours.ms)}×`;
   return [label, ours.backend, f1(ours.ms), stock.error ? 'n/a' : f1(stock.ms), ratio];
@@ -113,6 +127,7 @@ async function main(): Promise<void> {
       'browser-only': { type: 'boolean' },
       'matmul-only': { type: 'boolean' },
       'matmul-rounds': { type: 'string' },
+      'threads-rounds': { type: 'string' },
       steps: { type: 'string' },
       'wide-steps': { type: 'string' },
       'runner-steps': { type: 'string' },
@@ -131,6 +146,8 @@ async function main(): Promise<void> {
   // A stock reference step takes seconds on wasm here; 3 rounds (+ one warm-up step each) keep both halves ~1 min.
   const matmulRounds = positiveInt(values['matmul-rounds'], '--matmul-rounds', 3);
   const matmulOnly = values['matmul-only'] === true;
+  // Each round starts a worker per variant and takes a warm-up step there first; stock's two steps take ~12 s here.
+  const threadsRounds = positiveInt(values['threads-rounds'], '--threads-rounds', 3);
   const port = values.port === undefined ? undefined : positiveInt(values.port, '--port', 0);
   const outFile = resolve(values.out ?? 'bench-results/bench.json');
 
@@ -155,7 +172,7 @@ async function main(): Promise<void> {
     log(`  note: load average ${machine.loadAverageBefore[0]} exceeds the ${machine.cpus} cores: other work shares the CPU, so times come out slower than the machine is.`);
   }
 
-  const out: Record<string, unknown> = { date: new Date().toISOString(), commit, machine, options: { steps, wideSteps, runnerSteps, matmulRounds, matmulOnly } };
+  const out: Record<string, unknown> = { date: new Date().toISOString(), commit, machine, options: { steps, wideSteps, runnerSteps, matmulRounds, threadsRounds, matmulOnly } };
   const stepRows: (string | number)[][] = [];
   const matmulRows: (string | number)[][] = [];
   const report: string[] = [];
@@ -279,11 +296,22 @@ async function main(): Promise<void> {
       variants: MATMUL_VARIANTS,
       rounds: matmulRounds,
     };
+    const threadsRequest: BrowserWorkersRequest = {
+      model: { ...REFERENCE.config },
+      batchSize: REFERENCE.batchSize,
+      variants: WASM_THREAD_VARIANTS,
+      rounds: threadsRounds,
+    };
     let server: { url: string; stop: () => void } | undefined;
     let browser: Awaited<ReturnType<typeof browserBench>>;
     try {
       const url = values.url ?? (server = await serveApp(port)).url;
-      browser = await browserBench(url, requests, [{ title: 'reference step: wasm BatchMatMul ours vs stock', request: matmulRequest }]);
+      browser = await browserBench(
+        url,
+        requests,
+        [{ title: 'reference step: wasm BatchMatMul ours vs stock', request: matmulRequest }],
+        [{ title: 'reference step: wasm threads and BatchMatMul', request: threadsRequest }],
+      );
     } finally {
       server?.stop();
     }
@@ -304,6 +332,27 @@ async function main(): Promise<void> {
       if (!r.answer) continue;
       const a = r.answer.choice.adapter;
       report.push(`${r.backend}: ${r.answer.choice.reason}${a ? ` Adapter: ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (fallback/software)' : ''}.` : ''} Top kernels: ${r.answer.result.topKernels.slice(0, 5).map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`).join(', ')}`);
+    }
+    for (const w of browser.perWorker) {
+      report.push('');
+      if (!w.answer) {
+        report.push(`${w.title}: failed: ${w.error}`);
+        continue;
+      }
+      const { result, crossOriginIsolated, hardwareConcurrency } = w.answer;
+      report.push(
+        `Chromium wasm, ${w.title} (${shape(REFERENCE.config, REFERENCE.batchSize)}), a fresh worker per variant per round, ` +
+          `${result.variants[0]?.runMsPerStep.length ?? 0} rounds; page cross-origin isolated: ${crossOriginIsolated}, hardwareConcurrency ${hardwareConcurrency}`,
+      );
+      report.push(
+        table(
+          ['variant', 'threads that ran', 'BatchMatMul', 'ms/step (median)', 'per round', 'tokens/s', 'time / first (median of rounds)', 'speed-up over the first'],
+          result.variants.map((v, i) => {
+            const last = v.last as { threads: number | null; wasmMatMul?: string | null } | undefined;
+            return [v.label, last?.threads ?? '—', last?.wasmMatMul ?? '—', f0(v.msPerStep), v.runMsPerStep.map(f0).join(' '), f0((REFERENCE.batchSize * REFERENCE.config.contextLength * 1000) / v.msPerStep), `${f2(result.ratioToFirst[i]!)}×`, `${f2(1 / result.ratioToFirst[i]!)}×`];
+          }),
+        ),
+      );
     }
     out.browser = browser;
   }

@@ -9,7 +9,7 @@ import { chromium } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { chromiumArgs, chromiumPath } from '../../e2e/chromium';
-import type { BrowserBenchAnswer, BrowserBenchRequest, BrowserInterleavedAnswer, BrowserInterleavedRequest } from '../../src/bench/browserBench';
+import type { BrowserBenchAnswer, BrowserBenchRequest, BrowserInterleavedAnswer, BrowserInterleavedRequest, BrowserWorkersAnswer, BrowserWorkersRequest } from '../../src/bench/browserBench';
 import { log } from './node';
 
 export interface BrowserBackendRun {
@@ -24,6 +24,14 @@ export interface BrowserInterleavedRun {
   title: string;
   request: BrowserInterleavedRequest;
   answer?: BrowserInterleavedAnswer;
+  error?: string;
+  wallMs: number;
+}
+
+export interface BrowserWorkersRun {
+  title: string;
+  request: BrowserWorkersRequest;
+  answer?: BrowserWorkersAnswer;
   error?: string;
   wallMs: number;
 }
@@ -97,13 +105,14 @@ export async function serveApp(requestedPort?: number): Promise<{ url: string; s
 
 /**
  * Opens `${url}/?bench` and runs each request in the page's diagnostics worker, one after the other: the step
- * benchmarks, then the interleaved comparisons.
+ * benchmarks, the interleaved comparisons, then the comparisons that need a worker per variant (wasm threads).
  */
 export async function browserBench(
   url: string,
   requests: BrowserBenchRequest[],
   interleaved: { title: string; request: BrowserInterleavedRequest }[] = [],
-): Promise<{ userAgent: string; runs: BrowserBackendRun[]; interleaved: BrowserInterleavedRun[] }> {
+  perWorker: { title: string; request: BrowserWorkersRequest }[] = [],
+): Promise<{ userAgent: string; crossOriginIsolated: boolean; runs: BrowserBackendRun[]; interleaved: BrowserInterleavedRun[]; perWorker: BrowserWorkersRun[] }> {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   try {
     const page = await browser.newPage();
@@ -115,6 +124,7 @@ export async function browserBench(
     await page.waitForFunction(() => typeof window.__studioBench === 'function', undefined, { timeout: 30_000 });
     const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
     const userAgent = await page.evaluate(() => navigator.userAgent);
+    const crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated === true);
     const runs: BrowserBackendRun[] = [];
     for (const request of requests) {
       log(`· browser, ${request.backend}: ${request.warmupSteps} warm-up + ${request.runs} runs × ${request.stepsPerRun} steps…`);
@@ -141,7 +151,20 @@ export async function browserBench(
         comparisons.push({ title, request, error, wallMs: Date.now() - t0 });
       }
     }
-    return { userAgent, runs, interleaved: comparisons };
+    const workerRuns: BrowserWorkersRun[] = [];
+    for (const { title, request } of perWorker) {
+      log(`· browser: ${title}, ${request.rounds} rounds, a fresh worker per variant per round…`);
+      const t0 = Date.now();
+      try {
+        const answer = await page.evaluate((r) => window.__studioBenchWorkers!(r), request);
+        workerRuns.push({ title, request, answer, wallMs: Date.now() - t0 });
+      } catch (e) {
+        const error = errorText(e);
+        log(`    failed: ${error}`);
+        workerRuns.push({ title, request, error, wallMs: Date.now() - t0 });
+      }
+    }
+    return { userAgent, crossOriginIsolated, runs, interleaved: comparisons, perWorker: workerRuns };
   } finally {
     await browser.close();
   }

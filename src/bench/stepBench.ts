@@ -19,6 +19,7 @@ import { countGptParams, type GptConfig } from '../core/model/config';
 import { decayMask, disposeGptCaches, gptLogits, gptLoss, initGptParams, type GptParams } from '../core/model/gpt';
 import { AGREEMENT_HYPER, syntheticAgreementBatch, type AgreementHyper } from '../core/train/backendAgreement';
 import { AdamW, lossAndGrads } from '../core/train/optimizer';
+import { median } from './median';
 
 /** `sparse`: the studio's sparseCrossEntropy (via gptLoss). `onehot`: tfjs `softmaxCrossEntropy` on one-hot labels. */
 export type BenchLoss = 'sparse' | 'onehot';
@@ -83,12 +84,7 @@ export interface StepBenchResult {
   lastLoss: number;
 }
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
+export { median };
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -14,6 +14,7 @@ import { installChunkedAddN } from '../core/kernels/webgpu/addN';
 import { installWasmBatchMatMul } from '../core/kernels/wasm/batchMatMul';
 import type { AdapterSummary, BackendChoice, BackendName } from '../core/runs/backendChoice';
 import type { BackendPreference } from '../core/runs/settings';
+import { describeWasmThreads, hardwareConcurrencyForTfjs, planWasmThreads, type WasmThreadPlan } from './wasmThreads';
 
 export type { AdapterSummary, BackendChoice, BackendName, BackendPreference };
 
@@ -29,6 +30,33 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
+
+/** Decided once per worker: tfjs reads the thread count when it first starts wasm, and never again. */
+let wasmThreadPlan: WasmThreadPlan | undefined;
+
+function configureWasmThreads(requested?: number): WasmThreadPlan {
+  if (wasmThreadPlan) return wasmThreadPlan;
+  wasmThreadPlan = planWasmThreads({ crossOriginIsolated: self.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency }, requested);
+  if (wasmThreadPlan.threads > 1) {
+    setThreadsCount(wasmThreadPlan.threads);
+    const shown = hardwareConcurrencyForTfjs(wasmThreadPlan.threads, navigator.hardwareConcurrency);
+    // Only while wasm starts (chooseBackend puts the browser's own count back).
+    if (shown > 0) Object.defineProperty(navigator, 'hardwareConcurrency', { value: shown, configurable: true });
+  }
+  // One thread means the single-threaded binary (what a page that is not isolated gets), not a pool of one.
+  else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  return wasmThreadPlan;
+}
+
+function restoreHardwareConcurrency(): void {
+  if (Object.hasOwn(navigator, 'hardwareConcurrency')) delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+}
+
+function withWasmThreads(choice: BackendChoice, plan: WasmThreadPlan): BackendChoice {
+  if (choice.name !== 'wasm') return choice;
+  const count = getThreadsCount();
+  return { ...choice, wasmThreads: { count, note: describeWasmThreads(plan, count) } };
+}
 
 async function probeWebGPU(): Promise<{ adapter?: AdapterSummary; why?: string }> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
@@ -66,8 +94,18 @@ async function trySet(name: BackendName): Promise<string | undefined> {
 /**
  * `auto`: a real WebGPU adapter first; a software (fallback) adapter such as SwiftShader is skipped because it is
  * many times slower than wasm. A named backend is used if it works at all (the browser tests force `webgpu`).
+ * On wasm, `options.wasmThreads` overrides the thread count (see wasmThreads.ts); the choice says how many ran.
  */
-export async function chooseBackend(preference: BackendPreference): Promise<BackendChoice> {
+export async function chooseBackend(preference: BackendPreference, options: { wasmThreads?: number } = {}): Promise<BackendChoice> {
+  const plan = configureWasmThreads(options.wasmThreads);
+  try {
+    return withWasmThreads(await pickBackend(preference), plan);
+  } finally {
+    restoreHardwareConcurrency();
+  }
+}
+
+async function pickBackend(preference: BackendPreference): Promise<BackendChoice> {
   const skipped: BackendChoice['skipped'] = [];
   const probe = await probeWebGPU();
 

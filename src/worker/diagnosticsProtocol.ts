@@ -30,6 +30,10 @@ export type DiagnosticsRequest =
       stepsPerRun?: number;
       loss?: BenchLoss;
       wasmMatMul?: WasmMatMulKind;
+      /** On wasm: the thread count to start it with (this worker only; see wasmThreads.ts). Unset: the default. */
+      wasmThreads?: number;
+      /** Profile a warm-up step for the kernel count (default true). */
+      profile?: boolean;
     }
   | {
       /** Variants of the same step timed in alternation (see benchInterleaved), e.g. wasm's stock vs our matmul. */

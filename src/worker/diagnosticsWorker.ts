@@ -19,7 +19,7 @@ async function setBackend(name: string): Promise<void> {
 
 async function handle(request: DiagnosticsRequest): Promise<void> {
   const { id } = request;
-  const choice = await chooseBackend(request.backend);
+  const choice = await chooseBackend(request.backend, { wasmThreads: request.type === 'bench' ? request.wasmThreads : undefined });
   if (request.type === 'agreement') {
     const config = gptConfigFromPreset(request.preset ?? 'micro', request.vocabSize ?? 64);
     const batchSize = request.batchSize ?? 4;
@@ -49,6 +49,7 @@ async function handle(request: DiagnosticsRequest): Promise<void> {
     stepsPerRun: request.stepsPerRun,
     loss: request.loss,
     wasmMatMul: request.wasmMatMul,
+    profile: request.profile,
     onProgress: progress,
   });
   post({ type: 'bench', id, choice, result });

@@ -19,6 +19,8 @@ export interface BackendChoice {
   /** One sentence: why this backend runs (and why a faster one does not). */
   reason: string;
   adapter?: AdapterSummary;
+  /** On wasm: the threads tfjs runs on, and a sentence saying so (and, at 1, why no more). */
+  wasmThreads?: { count: number; note: string };
   /** Backends tried before this one, with what stopped each. */
   skipped: { name: BackendName; why: string }[];
 }

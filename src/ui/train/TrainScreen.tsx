@@ -143,8 +143,8 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
       {run.error && <Banner kind="error" title="Training stopped" testId="run-error">{run.error}</Banner>}
       <div className="stats" style={{ marginBottom: 12 }}>
         <div className="stat">
-          <div className="value" data-testid="backend-name">{run.backend?.name ?? '…'}</div>
-          <div className="label">backend</div>
+          <div className="value" data-testid="backend-name" data-threads={run.backend?.wasmThreads?.count}>{run.backend?.name ?? '…'}</div>
+          <div className="label">{run.backend?.wasmThreads ? `backend · ${run.backend.wasmThreads.count} thread${run.backend.wasmThreads.count === 1 ? '' : 's'}` : 'backend'}</div>
         </div>
         <div className="stat">
           <div className="value">{run.model ? `${(run.model.parameters / 1e6).toFixed(2)}M` : '…'}</div>
@@ -175,7 +175,8 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
       </div>
       {run.backend && (
         <p className="small muted" data-testid="backend-reason">
-          {run.backend.reason} {run.model?.notes.join(' ')}
+          {run.backend.reason} {run.backend.wasmThreads && <span data-testid="backend-threads">{run.backend.wasmThreads.note} </span>}
+          {run.model?.notes.join(' ')}
           {run.backend.adapter && ` Adapter: ${[run.backend.adapter.vendor, run.backend.adapter.architecture].filter(Boolean).join(' ') || 'unnamed'}${run.backend.adapter.isFallbackAdapter ? ' (software fallback)' : ''}.`}
         </p>
       )}
