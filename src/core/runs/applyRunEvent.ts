@@ -16,7 +16,7 @@ export function applyRunEvent(run: Run, event: RunEvent): Run {
         ...run,
         status: running(run),
         phases: [...others, { phase: event.phase, label: event.label, sourcePhases: event.sourcePhases, startTokens: event.tokensSeen, steps: event.steps }],
-        totalSteps: others.reduce((n, p) => n + p.steps, 0) + event.steps,
+        totalSteps: event.stageSteps.reduce((n, steps) => n + steps, 0),
       };
     }
     case 'step': {
@@ -28,7 +28,7 @@ export function applyRunEvent(run: Run, event: RunEvent): Run {
         step: first + i,
         tokens: Math.round(before + ((event.tokensSeen - before) * (i + 1)) / n),
         loss,
-        lr: event.lr,
+        lr: event.lrs[i] ?? event.lr,
         phase: event.phase,
       }));
       return { ...run, status: running(run), points: [...run.points, ...points], tokensPerSec: event.tokensPerSec, elapsedMs: event.elapsedMs };
