@@ -79,8 +79,8 @@ describe('applyRunEvent', () => {
   it('step: one point per loss of the window, tokens spread evenly from the last point to the window end', () => {
     const first = applyRunEvent(newRun(), step(2, [3, 2.5], 100));
     expect(first.points).toEqual([
-      { step: 1, tokens: 50, loss: 3, lr: 1e-3, phase: 0 },
-      { step: 2, tokens: 100, loss: 2.5, lr: 1e-3, phase: 0 },
+      { step: 1, tokens: 50, loss: 3, lr: 1e-3, phase: 0, trainMs: 500 },
+      { step: 2, tokens: 100, loss: 2.5, lr: 1e-3, phase: 0, trainMs: 1000 },
     ]);
     expect(first).toMatchObject({ status: 'running', tokensPerSec: 500, elapsedMs: 2000 });
     const next = applyRunEvent(first, step(5, [2, 1.9, 1.8], 160));
@@ -89,6 +89,8 @@ describe('applyRunEvent', () => {
       [4, 140],
       [5, 160],
     ]);
+    // Training time goes on from the last point, spread over the window's steps.
+    expect(next.points.slice(2).map((p) => Math.round(p.trainMs!))).toEqual([1333, 1667, 2000]);
   });
 
   it('step: every point keeps the LR its own step trained with', () => {

@@ -17,6 +17,8 @@ export interface LossPoint {
   loss: number;
   lr: number;
   phase: number;
+  /** Training time at this step (ms, summed over the run's sessions; no warm-up, pauses or evaluations). */
+  trainMs?: number;
 }
 
 export interface EvalPoint {
