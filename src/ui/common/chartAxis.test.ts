@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compactNumber, durationTick, linearAxis, logAxis, lrTick } from './chartAxis';
+import { compactNumber, dataEndAxis, durationTick, linearAxis, logAxis, lrTick } from './chartAxis';
 
 const isNiceStep = (step: number) => {
   const m = step / 10 ** Math.floor(Math.log10(step) + 1e-9);
@@ -42,11 +42,21 @@ describe('linearAxis', () => {
   });
 });
 
+describe('dataEndAxis', () => {
+  it('ends at the last value with round ticks up to it, and falls back to a padded axis for one value', () => {
+    expect(dataEndAxis([0, 252, 1504], { zero: true, ticks: 6 })).toEqual({ domain: [0, 1504], ticks: [0, 500, 1000, 1500] });
+    expect(dataEndAxis([3, 7])).toEqual({ domain: [3, 7], ticks: [3, 4, 5, 6, 7] });
+    expect(dataEndAxis([5])).toEqual(linearAxis([5]));
+  });
+});
+
 describe('logAxis', () => {
   it('spans the 1-2-5 steps around the positive values, ticks inside', () => {
     expect(logAxis([0.7, 3.2])).toEqual({ domain: [0.5, 5], ticks: [0.5, 1, 2, 5] });
-    expect(logAxis([2.31])).toEqual({ domain: [2, 5], ticks: [2, 5] });
-    expect(logAxis([2])).toEqual({ domain: [2, 5], ticks: [2, 5] });
+    // A narrow range gets every whole multiple inside it, not just its two ends.
+    expect(logAxis([2.31])).toEqual({ domain: [2, 5], ticks: [2, 3, 4, 5] });
+    expect(logAxis([2])).toEqual({ domain: [2, 5], ticks: [2, 3, 4, 5] });
+    expect(logAxis([3.3, 4.1])).toEqual({ domain: [2, 5], ticks: [2, 3, 4, 5] });
   });
 
   it('leaves out zero and negatives (a log scale cannot show them) and thins ticks to decades over a wide range', () => {

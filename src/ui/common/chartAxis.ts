@@ -49,7 +49,7 @@ export function linearAxis(values: readonly number[], opts: { ticks?: number; ze
 /**
  * A log axis over the positive finite values (a log scale cannot show zero or less): the domain from the decade
  * step (1, 2, 5) just below the smallest to the one just above the largest, ticks at 1, 2 and 5 of each decade
- * inside it (only the decades when that would be many).
+ * inside it (only the decades when that would be many, every whole multiple when that would be few).
  */
 export function logAxis(values: readonly number[]): AxisLayout {
   const positive = values.filter((v) => Number.isFinite(v) && v > 0);
@@ -65,7 +65,17 @@ export function logAxis(values: readonly number[]): AxisLayout {
   if (above === below) above = candidates[candidates.indexOf(below) + 1]!;
   const inside = candidates.filter((c) => c >= below && c <= above);
   const decades = inside.filter((c) => Number.isInteger(Math.log10(c)) || c === below || c === above);
-  return { domain: [below, above], ticks: inside.length > 9 ? decades : inside };
+  if (inside.length > 9) return { domain: [below, above], ticks: decades };
+  if (inside.length >= 4) return { domain: [below, above], ticks: inside };
+  // A narrow range (2 to 5): every whole multiple of the decade inside it, so the axis has enough to read by.
+  const fine: number[] = [];
+  for (let e = Math.floor(Math.log10(below)); e <= Math.ceil(Math.log10(above)); e++) {
+    for (let m = 1; m <= 9; m++) {
+      const c = clean(m * 10 ** e);
+      if (c >= below && c <= above) fine.push(c);
+    }
+  }
+  return { domain: [below, above], ticks: fine };
 }
 
 /** Decimals needed to write `x` exactly (0.25 → 2), at most 6. */
@@ -101,4 +111,19 @@ export function lrTick(v: number): string {
   if (v === 0) return '0';
   const [mantissa, exponent] = v.toExponential(2).split('e');
   return `${String(Number(mantissa))}e${Number(exponent)}`;
+}
+
+/**
+ * An x axis that ends at the data, not at the next round tick (a run at 1.5k tokens is not drawn to 2k): round ticks
+ * up to the last value, the domain from the first tick (or value) to the last value.
+ */
+export function dataEndAxis(values: readonly number[], opts: { ticks?: number; zero?: boolean } = {}): AxisLayout {
+  const finite = values.filter(Number.isFinite);
+  const layout = linearAxis(finite, opts);
+  if (finite.length === 0) return layout;
+  const hi = Math.max(...finite);
+  const lo = opts.zero ? Math.min(0, ...finite) : Math.min(...finite);
+  if (!(hi > lo)) return layout;
+  const ticks = layout.ticks.filter((t) => t >= lo - 1e-9 * (hi - lo) && t <= hi + 1e-9 * (hi - lo));
+  return { domain: [lo, hi], ticks };
 }

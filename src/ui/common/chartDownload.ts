@@ -12,7 +12,7 @@ export interface LegendEntry {
  * font, and the legend (recharts draws it in HTML, outside the <svg>) added as a row underneath.
  */
 export function chartSvgText(container: HTMLElement, legend: readonly LegendEntry[] = []): string {
-  const svg = container.querySelector('svg.recharts-surface');
+  const svg = container.querySelector('.recharts-wrapper > svg.recharts-surface');
   if (!svg) throw new Error('The chart has not been drawn yet.');
   const width = Math.round(svg.getBoundingClientRect().width) || Number(svg.getAttribute('width')) || 600;
   const height = Math.round(svg.getBoundingClientRect().height) || Number(svg.getAttribute('height')) || 300;

@@ -6,7 +6,7 @@ import { pairedDifference, summarize } from '../../core/eval/stats';
 import type { Run } from '../../core/runs/run';
 import { useTrainStore } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
-import { compactNumber, durationTick, linearAxis, logAxis, type AxisScale } from '../common/chartAxis';
+import { compactNumber, dataEndAxis, durationTick, linearAxis, logAxis, type AxisScale } from '../common/chartAxis';
 import { ChartDownloads } from '../common/ChartDownloads';
 import { seriesCsv } from '../common/seriesCsv';
 import { ema } from '../train/ema';
@@ -153,7 +153,7 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
   const values = data.flatMap((row) => groups.flatMap((g) => [row[`${g.key}:mean`], row[`${g.key}:band`]].flat())).filter((v): v is number => typeof v === 'number');
   const yAxis = scale === 'log' ? logAxis(values) : linearAxis(values);
   const xs = data.map((row) => row.x as number);
-  const xAxis = linearAxis(xs, { ticks: 6 });
+  const xAxis = dataEndAxis(xs, { ticks: 6 });
   const xSpacing = (xAxis.ticks[1] ?? 1) - (xAxis.ticks[0] ?? 0);
   const xLabel = (v: number) => (mode === 'time' ? durationTick(v) : compactNumber(v, xSpacing));
   const legend = groups.map((g) => ({ label: `${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`, color: g.color }));
@@ -182,7 +182,7 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
   return (
     <div data-testid="overlay-chart" data-groups={groups.length} data-x-axis={mode}>
       <div className="row small muted chart-controls">
-        <span>Training loss (nats per response token), smoothed</span>
+        <span>nats per response token, EMA-smoothed (0.8) per run</span>
         <span className="spacer" />
         <div className="segmented" role="group" aria-label="x axis">
           {CURVE_AXES.map((m) => (

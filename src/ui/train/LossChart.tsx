@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Run } from '../../core/runs/run';
-import { compactNumber, durationTick, linearAxis, logAxis, lrTick, type AxisScale } from '../common/chartAxis';
+import { compactNumber, dataEndAxis, durationTick, linearAxis, logAxis, lrTick, type AxisScale } from '../common/chartAxis';
 import { ChartDownloads } from '../common/ChartDownloads';
 import { seriesCsv } from '../common/seriesCsv';
 import { phaseHex } from '../phases/phaseColors';
@@ -69,7 +69,7 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
   const maxLr = Math.max(0, ...rows.map((r) => r.lr));
   // Headroom above the peak LR, so its line does not run along the chart's top edge.
   const lrAxis = linearAxis(rows.length ? [0, maxLr * 1.15] : [], { zero: true });
-  const xAxis = linearAxis([0, ...rows.map((r) => r.x)], { zero: true, ticks: 6 });
+  const xAxis = dataEndAxis([0, ...rows.map((r) => r.x)], { zero: true, ticks: 6 });
   const xSpacing = (xAxis.ticks[1] ?? 1) - (xAxis.ticks[0] ?? 0);
   const phaseLabel = (phase: number) => run.phases.find((p) => p.phase === phase)?.label ?? `stage ${phase + 1}`;
   const csv = () =>
