@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { buildSchedule } from '../src/core/train/schedule';
 import type { TrainSettings } from '../src/core/runs/settings';
@@ -62,6 +62,7 @@ test('a short run: each exported step has its scheduled LR; progress, chart togg
   const png = await downloaded(page, chart.getByRole('button', { name: 'Download the loss chart as PNG' }));
   expect(png.name).toMatch(/\.loss\.png$/);
   expect(png.bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  writeFileSync('test-results/loss-chart-download.png', png.bytes); // to look at, not committed
   const svg = await downloaded(page, chart.getByRole('button', { name: 'Download the loss chart as SVG' }));
   expect(svg.name).toMatch(/\.loss\.svg$/);
   expect(svg.bytes.toString('utf8')).toMatch(/^<\?xml[^]*<svg[^]*loss \(nats\/token\)[^]*learning rate \(right axis\)/);
