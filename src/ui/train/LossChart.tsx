@@ -105,7 +105,12 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
         <ChartDownloads chartRef={chartRef} fileBase={`${run.id}.loss`} title="the loss chart" legend={LEGEND} csv={csv} />
       </div>
       {mode === 'time' && rows.length === 0 && run.points.length > 0 && <p className="small muted">This run was recorded before training time was kept per step; pick tokens or steps.</p>}
-      <div ref={chartRef}>
+      {run.points.length === 0 && (
+        <p className="small muted" data-testid="loss-chart-empty">
+          The curve appears with the first logged steps (the loss is read back every {run.settings.logEvery} steps).
+        </p>
+      )}
+      <div ref={chartRef} hidden={run.points.length === 0}>
         <ResponsiveContainer width="100%" height={300}>
           <LineChart data={rows} margin={{ top: 18, right: 8, bottom: 18, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" />

@@ -32,7 +32,7 @@ const PART_LABELS: Record<PhaseEndPart, string> = {
 const STARTING_LABELS = {
   backend: 'starting the training worker and choosing a backend',
   weights: 'loading the model weights',
-  compile: 'compiling the GPU kernels on a warm-up step (a dry run: no weight changes, not counted as training)',
+  compile: 'compiling the kernels (GPU shaders on WebGPU and WebGL) on a warm-up step: a dry run, no weight changes, not counted as training',
 };
 
 /** The run's progress from its wall-clock timing, or undefined for a run recorded before timing was kept. */
