@@ -200,6 +200,11 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
         </div>
         <ChartDownloads chartRef={chartRef} fileBase="compare.loss-curves" title="the loss curves" legend={legend} csv={csv} />
       </div>
+      {mode === 'time' && groups.some((g) => g.runs.some((r) => r.points.some((p) => p.trainMs === undefined))) && (
+        <p className="small muted" data-testid="overlay-no-time">
+          Some of these runs were recorded without training time per step, so they cannot be placed on a time axis; pick tokens or steps.
+        </p>
+      )}
       <div ref={chartRef}>
         <ResponsiveContainer width="100%" height={320}>
           <ComposedChart data={data} margin={{ top: 8, right: 12, bottom: 18, left: 8 }}>
