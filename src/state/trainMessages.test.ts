@@ -3,6 +3,7 @@ import type { Run } from '../core/runs/run';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
 import type { TrainResponse } from '../worker/trainProtocol';
 import { applyTrainResponse, savesAtOnce } from './trainMessages';
+import { startTiming } from '../core/runs/runTiming';
 
 const run: Run = {
   id: 'r',
@@ -46,6 +47,13 @@ describe('applyTrainResponse', () => {
       [1, 2],
       [0, 3],
     ]);
+  });
+
+  it('times a launched run by the arrival of its messages', () => {
+    const launched = { ...run, timing: startTiming(undefined, 1000) };
+    const after = applyTrainResponse(applyTrainResponse(launched, { type: 'backend', runId: 'r', choice: { name: 'wasm', reason: '', skipped: [] } }, 3000), finished('done'), 9000);
+    expect(after.timing).toMatchObject({ launchedAt: 1000, backendAt: 3000, finishedAt: 9000, lastAt: 9000 });
+    expect(applyTrainResponse(run, finished('done'), 9000).timing).toBeUndefined();
   });
 
   it('keeps exact match', () => {

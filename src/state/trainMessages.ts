@@ -1,9 +1,18 @@
 import { applyRunEvent, savesAtOnce as eventSavesAtOnce } from '../core/runs/applyRunEvent';
 import type { Run } from '../core/runs/run';
+import { recordTiming } from '../core/runs/runTiming';
 import type { TrainResponse } from '../worker/trainProtocol';
 
-/** A run after one message from its training worker: the loop's events, plus what the worker adds around them. */
-export function applyTrainResponse(run: Run, message: TrainResponse): Run {
+/**
+ * A run after one message from its training worker (arrived at `at`, ms since the epoch): the loop's events, plus
+ * what the worker adds around them, and the run's wall-clock timing.
+ */
+export function applyTrainResponse(run: Run, message: TrainResponse, at = Date.now()): Run {
+  const next = applyMessage(run, message);
+  return run.timing ? { ...next, timing: recordTiming(run.timing, message, at) } : next;
+}
+
+function applyMessage(run: Run, message: TrainResponse): Run {
   switch (message.type) {
     case 'backend':
       return { ...run, backend: message.choice };

@@ -123,7 +123,7 @@ describe('train store queue', () => {
     reply({
       type: 'event',
       runId: id,
-      event: { type: 'step', phase: 0, step: 2, stepInPhase: 2, loss: 2, losses: [2.5, 1.5], lr: 1e-3, gradNorm: 1, tokensSeen: 64, tokensPerSec: 100, elapsedMs: 50 },
+      event: { type: 'step', phase: 0, step: 2, stepInPhase: 2, loss: 2, losses: [2.5, 1.5], lr: 1e-3, lrs: [1e-3, 1e-3], gradNorm: 1, tokensSeen: 64, tokensPerSec: 100, elapsedMs: 50, windowMs: 50 },
     });
     expect(run()).toMatchObject({ status: 'running', backend: { name: 'cpu' }, tokensPerSec: 100 });
     expect(run().points.map((p) => p.loss)).toEqual([2.5, 1.5]);

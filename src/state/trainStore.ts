@@ -8,6 +8,7 @@ import { recordText } from '../core/data/lengths';
 import { GPT_PRESETS } from '../core/model/config';
 import type { PhasePlan } from '../core/phases/plan';
 import { dataKeyOf, sameData, UNFINISHED_STATUSES, type Run } from '../core/runs/run';
+import { startTiming } from '../core/runs/runTiming';
 import { DEFAULT_TRAIN_SETTINGS, DEMO_HYPER, type BackendPreference, type TrainSettings } from '../core/runs/settings';
 import { trainingInputs, type TrainingInputs } from '../core/runs/trainingInputs';
 import type { StoredDataset } from '../core/data/storedDataset';
@@ -143,7 +144,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
   const launch = async (run: Run, inputs: TrainingInputs, checkpoint?: Uint8Array, resume = true) => {
     const { settings } = run;
     set({ activeRunId: run.id });
-    patchRun(run.id, () => ({ status: 'starting', error: undefined }), true);
+    patchRun(run.id, (r) => ({ status: 'starting', error: undefined, timing: startTiming(r.timing, Date.now()) }), true);
     let model: ModelSource;
     try {
       model = checkpoint ? { kind: 'checkpoint', bytes: checkpoint.slice().buffer, resume } : await modelSourceFor(settings);
@@ -298,7 +299,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       requeueAfterReload(plan, dataset);
       if (!bytes) {
         // Nothing saved yet (interrupted before its first phase ended): start it again from the beginning.
-        patchRun(runId, () => ({ points: [], evals: [], phases: [], totalSteps: 0 }), true);
+        patchRun(runId, () => ({ points: [], evals: [], phases: [], totalSteps: 0, timing: undefined }), true);
         void launch(get().runs.find((r) => r.id === runId)!, inputs);
         return;
       }

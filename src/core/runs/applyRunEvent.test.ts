@@ -21,7 +21,7 @@ const newRun = (patch: Partial<Run> = {}): Run => ({
   ...patch,
 });
 
-const phaseStart = (phase: number, steps: number, tokensSeen = 0): EventOf<'phaseStart'> => ({
+const phaseStart = (phase: number, steps: number, tokensSeen = 0, stageSteps = [4, 6]): EventOf<'phaseStart'> => ({
   type: 'phaseStart',
   phase,
   label: `phase ${phase + 1}`,
@@ -30,6 +30,7 @@ const phaseStart = (phase: number, steps: number, tokensSeen = 0): EventOf<'phas
   replayed: 0,
   epochs: 2,
   steps,
+  stageSteps,
   globalStep: 0,
   tokensSeen,
   truncation: { examples: 0, truncated: 0, promptTruncated: 0, responseTruncated: 0 } as unknown as EventOf<'phaseStart'>['truncation'],
@@ -44,14 +45,17 @@ const step = (at: number, losses: number[], tokensSeen: number): EventOf<'step'>
   loss: losses.reduce((a, b) => a + b, 0) / losses.length,
   losses,
   lr: 1e-3,
+  lrs: losses.map(() => 1e-3),
   gradNorm: 1,
   tokensSeen,
   tokensPerSec: 500,
   elapsedMs: 2000,
+  windowMs: 1000,
 });
 
 describe('applyRunEvent', () => {
-  it('phaseStart: adds the stage, counts its steps into the total and marks a starting run as running', () => {
+  it('phaseStart: adds the stage, takes the total from every stage’s steps and marks a starting run as running', () => {
+    expect(applyRunEvent(newRun(), phaseStart(0, 4)).totalSteps).toBe(10);
     const run = applyRunEvent(applyRunEvent(newRun(), phaseStart(0, 4)), phaseStart(1, 6, 120));
     expect(run.status).toBe('running');
     expect(run.phases).toEqual([
@@ -63,7 +67,7 @@ describe('applyRunEvent', () => {
 
   it('phaseStart of a resumed stage replaces it instead of adding it twice, and leaves a paused run paused', () => {
     const before = applyRunEvent(applyRunEvent(newRun(), phaseStart(0, 4)), phaseStart(1, 6, 120));
-    const resumed = applyRunEvent({ ...before, status: 'paused' }, phaseStart(1, 5, 130));
+    const resumed = applyRunEvent({ ...before, status: 'paused' }, phaseStart(1, 5, 130, [4, 5]));
     expect(resumed.phases.map((p) => [p.phase, p.steps, p.startTokens])).toEqual([
       [0, 4, 0],
       [1, 5, 130],
@@ -75,8 +79,8 @@ describe('applyRunEvent', () => {
   it('step: one point per loss of the window, tokens spread evenly from the last point to the window end', () => {
     const first = applyRunEvent(newRun(), step(2, [3, 2.5], 100));
     expect(first.points).toEqual([
-      { step: 1, tokens: 50, loss: 3, lr: 1e-3, phase: 0 },
-      { step: 2, tokens: 100, loss: 2.5, lr: 1e-3, phase: 0 },
+      { step: 1, tokens: 50, loss: 3, lr: 1e-3, phase: 0, trainMs: 500 },
+      { step: 2, tokens: 100, loss: 2.5, lr: 1e-3, phase: 0, trainMs: 1000 },
     ]);
     expect(first).toMatchObject({ status: 'running', tokensPerSec: 500, elapsedMs: 2000 });
     const next = applyRunEvent(first, step(5, [2, 1.9, 1.8], 160));
@@ -85,6 +89,13 @@ describe('applyRunEvent', () => {
       [4, 140],
       [5, 160],
     ]);
+    // Training time goes on from the last point, spread over the window's steps.
+    expect(next.points.slice(2).map((p) => Math.round(p.trainMs!))).toEqual([1333, 1667, 2000]);
+  });
+
+  it('step: every point keeps the LR its own step trained with', () => {
+    const run = applyRunEvent(newRun(), { ...step(4, [3, 2.8, 2.6, 2.4], 100), lr: 1e-4, lrs: [1e-3, 7e-4, 3e-4, 1e-4] });
+    expect(run.points.map((p) => p.lr)).toEqual([1e-3, 7e-4, 3e-4, 1e-4]);
   });
 
   it('eval: appends the held-out losses', () => {

@@ -16,7 +16,7 @@ export function applyRunEvent(run: Run, event: RunEvent): Run {
         ...run,
         status: running(run),
         phases: [...others, { phase: event.phase, label: event.label, sourcePhases: event.sourcePhases, startTokens: event.tokensSeen, steps: event.steps }],
-        totalSteps: others.reduce((n, p) => n + p.steps, 0) + event.steps,
+        totalSteps: event.stageSteps.reduce((n, steps) => n + steps, 0),
       };
     }
     case 'step': {
@@ -24,12 +24,15 @@ export function applyRunEvent(run: Run, event: RunEvent): Run {
       const first = event.step - n + 1;
       // Tokens are known at the window's end; spread them evenly over the window's steps for the chart's x axis.
       const before = run.points.at(-1)?.tokens ?? 0;
+      // Training time summed over windows, so a resumed run (whose clock restarts) keeps counting on.
+      const msBefore = run.points.at(-1)?.trainMs ?? 0;
       const points = event.losses.map((loss, i) => ({
         step: first + i,
         tokens: Math.round(before + ((event.tokensSeen - before) * (i + 1)) / n),
         loss,
-        lr: event.lr,
+        lr: event.lrs[i] ?? event.lr,
         phase: event.phase,
+        trainMs: msBefore + (event.windowMs * (i + 1)) / n,
       }));
       return { ...run, status: running(run), points: [...run.points, ...points], tokensPerSec: event.tokensPerSec, elapsedMs: event.elapsedMs };
     }

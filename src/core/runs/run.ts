@@ -9,6 +9,7 @@ import type { PhasePlan } from '../phases/plan';
 import type { BucketLoss } from '../train/events';
 import type { RunSummary } from '../train/runner';
 import type { BackendChoice } from './backendChoice';
+import type { RunTiming } from './runTiming';
 import type { TrainSettings } from './settings';
 
 export interface LossPoint {
@@ -17,6 +18,8 @@ export interface LossPoint {
   loss: number;
   lr: number;
   phase: number;
+  /** Training time at this step (ms, summed over the run's sessions; no warm-up, pauses or evaluations). */
+  trainMs?: number;
 }
 
 export interface EvalPoint {
@@ -118,4 +121,6 @@ export interface Run {
   samples?: SampleSnapshot[];
   /** Exact match per difficulty bucket on the held-out set, at the end of the run. */
   exactMatch?: ExactMatchOutcome;
+  /** Wall-clock timing of its sessions, for elapsed time, time left and what starting cost. */
+  timing?: RunTiming;
 }

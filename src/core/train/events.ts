@@ -106,6 +106,8 @@ export type RunEvent =
       replayed: number;
       epochs: number;
       steps: number;
+      /** Optimizer steps of every stage of the arm, so the run's whole length is known from its first phase. */
+      stageSteps: number[];
       globalStep: number;
       tokensSeen: number;
       truncation: TruncationStats;
@@ -124,12 +126,16 @@ export type RunEvent =
       losses: number[];
       /** LR of the last step. */
       lr: number;
+      /** The LR each of those steps trained with, oldest first (the schedule at each step, not the window's last). */
+      lrs: number[];
       /** Mean pre-clip gradient norm over those steps. */
       gradNorm: number;
       tokensSeen: number;
       tokensPerSec: number;
       /** Training time so far, without warm-up, pauses, evaluations and checkpoints. */
       elapsedMs: number;
+      /** Training time of those steps alone (what a step costs, for the time left). */
+      windowMs: number;
     }
   | {
       type: 'eval';

@@ -90,7 +90,7 @@ export class LossWindow {
 
 /**
  * The `step` event for a read's finite steps (those before `firstBad`), or null when there is none: their mean loss
- * and gradient norm, each loss, and tokens per second over `ms` of training.
+ * and gradient norm, each loss and each LR, and tokens per second over `ms` of training.
  */
 export function windowStepEvent(read: WindowRead, ms: number, elapsedMs: number): Extract<RunEvent, { type: 'step' }> | null {
   const good = read.firstBad < 0 ? read.steps.length : read.firstBad;
@@ -106,9 +106,11 @@ export function windowStepEvent(read: WindowRead, ms: number, elapsedMs: number)
     loss: losses.reduce((a, b) => a + b, 0) / good,
     losses,
     lr: last.lr,
+    lrs: read.steps.slice(0, good).map((s) => s.lr),
     gradNorm: read.norms.slice(0, good).reduce((a, b) => a + b, 0) / good,
     tokensSeen: last.tokensBefore + last.tokens,
     tokensPerSec: ms > 0 ? (tokens / ms) * 1000 : 0,
     elapsedMs,
+    windowMs: ms,
   };
 }

@@ -136,6 +136,21 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     expect(carry.losses.slice(5)).not.toEqual(paper.losses.slice(5));
   });
 
+  it('logs every step with the LR the schedule gave it, whole windows included, and announces every stage’s steps', async () => {
+    const params = freshParams();
+    // 4 steps per phase, one window of 4: before, every step of a window carried the window's last LR.
+    const { runner, events } = collect({ config: runConfig({ logEvery: 4 }, { batchSize: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+    await runner.run();
+    const logged = events.flatMap((e) => (e.type === 'step' ? e.lrs.map((lr, i) => ({ step: e.step - e.lrs.length + 1 + i, lr })) : []));
+    const scheduled = runner.schedule.flatMap((stage) => [...stage]);
+    expect(logged.map((l) => l.step)).toEqual(scheduled.map((_, i) => i + 1));
+    expect(logged.map((l) => l.lr)).toEqual(scheduled);
+    expect(new Set(scheduled.slice(0, 4)).size).toBeGreaterThan(1);
+    expect(events.flatMap((e) => (e.type === 'phaseStart' ? [e.stageSteps] : []))).toEqual([[4, 4], [4, 4]]);
+    runner.dispose();
+    disposeGptParams(params);
+  });
+
   it('emits phase events in the arm order and evaluates per bucket at each phase end', async () => {
     const params = freshParams();
     const { runner, events } = collect({

@@ -258,6 +258,7 @@ export class PhasedRunner {
         replayed: stage.replayCount,
         epochs: stage.epochs,
         steps: plan.steps,
+        stageSteps: this.stepsPerStage,
         globalStep: this.globalStep,
         tokensSeen: this.tokensSeen,
         truncation: plan.truncation,

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { NumberLimit } from '../../core/runs/settingLimits';
 import { numberProblem } from './numberInput';
 
@@ -12,6 +12,7 @@ export function NumberField(props: {
   /** The accessible name, when it must say more than the visible label. */
   ariaLabel?: string;
   value: number;
+  /** What ArrowUp / ArrowDown add or take away (default 1). */
   step?: number;
   limit: NumberLimit;
   onChange: (v: number) => void;
@@ -19,36 +20,57 @@ export function NumberField(props: {
   /** Text after the field ("% of every phase"). */
   suffix?: string;
 }) {
-  const [draft, setDraft] = useState<string | undefined>();
-  const problem = draft === undefined ? undefined : numberProblem(draft, props.limit);
-  // Keep the typed text while it is unusable or still means the current value ("0." while typing); a value set from
-  // elsewhere (an imported configuration) shows at once.
-  const shown = draft !== undefined && (problem !== undefined || Number(draft) === props.value) ? draft : props.value;
+  // The typed text, with the value it was typed against: a value set from elsewhere (an imported configuration)
+  // replaces it, so an old message does not stay under a field that now holds something else.
+  const [draft, setDraft] = useState<{ text: string; value: number } | undefined>();
+  const text = draft && draft.value === props.value ? draft.text : undefined;
+  const problem = text === undefined ? undefined : numberProblem(text, props.limit);
+  // Keep the typed text while it is unusable or still means the current value ("0." while typing).
+  const shown = text !== undefined && (problem !== undefined || Number(text) === props.value) ? text : String(props.value);
+  const messageId = useId();
+  const stepBy = (direction: 1 | -1) => {
+    const next = Number((props.value + direction * (props.step ?? 1)).toPrecision(12));
+    if (numberProblem(String(next), props.limit) !== undefined) return;
+    setDraft({ text: String(next), value: next });
+    props.onChange(next);
+  };
   return (
-    <label className="field">
-      <span>{props.label}</span>
-      <input
-        type="number"
-        aria-label={props.ariaLabel ?? props.label}
-        aria-invalid={problem ? true : undefined}
-        value={shown}
-        step={props.step ?? 'any'}
-        min={props.limit.min ?? props.limit.above}
-        max={props.limit.max ?? props.limit.below}
-        disabled={props.disabled}
-        onChange={(e) => {
-          const text = e.target.value;
-          setDraft(text);
-          if (numberProblem(text, props.limit) === undefined) props.onChange(Number(text));
-        }}
-      />
-      {props.suffix}
+    <span className="number-field">
+      <label className="field">
+        <span>{props.label}</span>
+        {/* Text, not type="number": a browser hands a number field's letters ("abc") to the page as "", so the message
+            could not say what was typed, and typing more letters changed nothing the page could see. */}
+        <input
+          type="text"
+          inputMode="decimal"
+          autoComplete="off"
+          spellCheck={false}
+          className="number-input"
+          aria-label={props.ariaLabel ?? props.label}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? messageId : undefined}
+          value={shown}
+          disabled={props.disabled}
+          onKeyDown={(e) => {
+            if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+            e.preventDefault();
+            stepBy(e.key === 'ArrowUp' ? 1 : -1);
+          }}
+          onChange={(e) => {
+            const typed = e.target.value;
+            const good = numberProblem(typed, props.limit) === undefined;
+            setDraft({ text: typed, value: good ? Number(typed) : props.value });
+            if (good) props.onChange(Number(typed));
+          }}
+        />
+        {props.suffix}
+      </label>
       {problem && (
-        <span className="field-error" role="alert">
+        <span className="field-error" role="alert" id={messageId} data-testid="field-error">
           {problem} Still using {props.value}.
         </span>
       )}
-    </label>
+    </span>
   );
 }
 

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Area, Bar, BarChart, CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { configDiff } from '../../core/compare/configDiff';
 import { commonGrid, interpolate, type Curve } from '../../core/compare/curves';
@@ -8,7 +8,11 @@ import { useTrainStore } from '../../state/trainStore';
 import { useRecordedResultsStore } from '../../state/recordedResultsStore';
 import { OpenRecordedResultsButton, RecordedResultsLabel } from './RecordedResults';
 import { Banner } from '../common/Banner';
-import { ema } from '../train/LossChart';
+import { compactNumber, dataEndAxis, durationTick, linearAxis, logAxis, type AxisScale } from '../common/chartAxis';
+import { ChartDownloads } from '../common/ChartDownloads';
+import { seriesCsv } from '../common/seriesCsv';
+import { ema } from '../train/ema';
+import { X_AXIS_LABELS, xOf, type XAxisMode } from '../train/lossChartData';
 import { BlindVote } from './BlindVote';
 import { ExactMatchComparison } from './ExactMatchComparison';
 import { groupRuns, type RunGroup } from './runGroups';
@@ -87,7 +91,7 @@ export function CompareScreen() {
       {groups.length > 0 && (
         <>
           <section className="panel" aria-label="Curves">
-            <h3>Training loss against tokens seen (smoothed; band = 95% interval over seeds)</h3>
+            <h3>Training loss (smoothed; band = 95% interval over seeds)</h3>
             <OverlayChart groups={groups} />
           </section>
           <section className="panel" aria-label="Held-out loss">
@@ -134,42 +138,129 @@ function WhatChanged({ runs }: { runs: Run[] }) {
   );
 }
 
+const CURVE_AXES = ['tokens', 'steps', 'time'] as const;
+
 function OverlayChart({ groups }: { groups: RunGroup[] }) {
+  const [mode, setMode] = useState<XAxisMode>('tokens');
+  const [scale, setScale] = useState<AxisScale>('linear');
+  const chartRef = useRef<HTMLDivElement>(null);
   const data = useMemo(() => {
     const curves = new Map<string, Curve>();
     for (const g of groups) {
-      for (const r of g.runs) curves.set(r.id, { x: r.points.map((p) => p.tokens), y: ema(r.points.map((p) => p.loss), 0.8) });
+      for (const r of g.runs) {
+        const placed = r.points.flatMap((p) => {
+          const x = xOf(p, mode);
+          return x === undefined ? [] : [{ x, loss: p.loss }];
+        });
+        curves.set(r.id, { x: placed.map((p) => p.x), y: ema(placed.map((p) => p.loss), 0.8) });
+      }
     }
     const grid = commonGrid([...curves.values()], GRID_POINTS);
-    return grid.map((tokens) => {
-      const row: Record<string, number | [number, number]> = { tokens };
+    return grid.map((x) => {
+      const row: Record<string, number | [number, number]> = { x };
       for (const g of groups) {
-        const values = g.runs.map((r) => interpolate(curves.get(r.id)!, tokens)).filter((v): v is number => v !== undefined);
+        const values = g.runs.map((r) => interpolate(curves.get(r.id)!, x)).filter((v): v is number => v !== undefined);
         const ci = meanCI(values);
         row[`${g.key}:mean`] = ci.mean;
         if (Number.isFinite(ci.half)) row[`${g.key}:band`] = [ci.lo, ci.hi];
       }
       return row;
     });
-  }, [groups]);
+  }, [groups, mode]);
+  const values = data.flatMap((row) => groups.flatMap((g) => [row[`${g.key}:mean`], row[`${g.key}:band`]].flat())).filter((v): v is number => typeof v === 'number');
+  const yAxis = scale === 'log' ? logAxis(values) : linearAxis(values);
+  const xs = data.map((row) => row.x as number);
+  const xAxis = dataEndAxis(xs, { ticks: 6 });
+  const xSpacing = (xAxis.ticks[1] ?? 1) - (xAxis.ticks[0] ?? 0);
+  const xLabel = (v: number) => (mode === 'time' ? durationTick(v) : compactNumber(v, xSpacing));
+  const legend = groups.map((g) => ({ label: `${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`, color: g.color }));
+  const csv = () =>
+    seriesCsv(
+      [
+        { key: 'x', label: mode === 'time' ? 'training_time_s' : mode === 'steps' ? 'step' : 'tokens' },
+        ...groups.flatMap((g) => [
+          { key: `${g.key}:mean`, label: `${g.label} smoothed loss (mean over seeds)` },
+          { key: `${g.key}:lo`, label: `${g.label} 95% CI low` },
+          { key: `${g.key}:hi`, label: `${g.label} 95% CI high` },
+        ]),
+      ],
+      data.map((row) => {
+        const flat: Record<string, number | undefined> = { x: mode === 'time' ? (row.x as number) / 1000 : (row.x as number) };
+        for (const g of groups) {
+          flat[`${g.key}:mean`] = row[`${g.key}:mean`] as number;
+          const band = row[`${g.key}:band`] as [number, number] | undefined;
+          flat[`${g.key}:lo`] = band?.[0];
+          flat[`${g.key}:hi`] = band?.[1];
+        }
+        return flat;
+      }),
+    );
 
   return (
-    <div data-testid="overlay-chart" data-groups={groups.length}>
-      <ResponsiveContainer width="100%" height={300}>
-        <ComposedChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="tokens" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => (t >= 1000 ? `${(t / 1000).toFixed(0)}k` : String(t))} tick={{ fontSize: 11 }} />
-          <YAxis tick={{ fontSize: 11 }} width={44} domain={['auto', 'auto']} />
-          <Tooltip isAnimationActive={false} formatter={(v) => (Array.isArray(v) ? v.map((x) => Number(x).toFixed(3)).join(' – ') : Number(v).toFixed(3))} labelFormatter={(t) => `${Math.round(Number(t)).toLocaleString()} tokens`} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          {groups.map((g) => (
-            <Area key={`${g.key}:band`} dataKey={`${g.key}:band`} stroke="none" fill={g.color} fillOpacity={0.15} isAnimationActive={false} legendType="none" name={`${g.label} 95% CI`} />
+    <div data-testid="overlay-chart" data-groups={groups.length} data-x-axis={mode}>
+      <div className="row small muted chart-controls">
+        <span>nats per response token, EMA-smoothed (0.8) per run</span>
+        <span className="spacer" />
+        <div className="segmented" role="group" aria-label="x axis">
+          {CURVE_AXES.map((m) => (
+            <button key={m} aria-pressed={mode === m} onClick={() => setMode(m)}>
+              {m}
+            </button>
           ))}
-          {groups.map((g) => (
-            <Line key={`${g.key}:mean`} dataKey={`${g.key}:mean`} stroke={g.color} dot={false} strokeWidth={2} isAnimationActive={false} name={`${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`} />
+        </div>
+        <div className="segmented" role="group" aria-label="loss scale">
+          {(['linear', 'log'] as const).map((sc) => (
+            <button key={sc} aria-pressed={scale === sc} onClick={() => setScale(sc)}>
+              {sc}
+            </button>
           ))}
-        </ComposedChart>
-      </ResponsiveContainer>
+        </div>
+        <ChartDownloads chartRef={chartRef} fileBase="compare.loss-curves" title="the loss curves" legend={legend} csv={csv} />
+      </div>
+      {mode === 'time' && groups.some((g) => g.runs.some((r) => r.points.some((p) => p.trainMs === undefined))) && (
+        <p className="small muted" data-testid="overlay-no-time">
+          Some of these runs were recorded without training time per step, so they cannot be placed on a time axis; pick tokens or steps.
+        </p>
+      )}
+      <div ref={chartRef}>
+        <ResponsiveContainer width="100%" height={320}>
+          <ComposedChart data={data} margin={{ top: 8, right: 12, bottom: 18, left: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis
+              dataKey="x"
+              type="number"
+              domain={xAxis.domain}
+              ticks={xAxis.ticks}
+              allowDataOverflow
+              tickFormatter={xLabel}
+              tick={{ fontSize: 11 }}
+              label={{ value: X_AXIS_LABELS[mode], position: 'insideBottom', offset: -12, fontSize: 11 }}
+            />
+            <YAxis
+              scale={scale}
+              domain={yAxis.domain}
+              ticks={yAxis.ticks}
+              allowDataOverflow
+              tick={{ fontSize: 11 }}
+              width={56}
+              tickFormatter={(v: number) => String(Number(v.toPrecision(4)))}
+              label={{ value: 'loss (nats/token)', angle: -90, position: 'insideLeft', offset: 4, fontSize: 11, style: { textAnchor: 'middle' } }}
+            />
+            <Tooltip
+              isAnimationActive={false}
+              formatter={(v) => (Array.isArray(v) ? v.map((x) => Number(x).toPrecision(5)).join(' – ') : Number(v).toPrecision(5))}
+              labelFormatter={(t) => (mode === 'time' ? `${(Number(t) / 1000).toFixed(1)} s of training` : mode === 'steps' ? `step ${Number(t).toFixed(1)}` : `${Math.round(Number(t)).toLocaleString()} tokens seen`)}
+            />
+            <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
+            {groups.map((g) => (
+              <Area key={`${g.key}:band`} dataKey={`${g.key}:band`} stroke="none" fill={g.color} fillOpacity={0.15} isAnimationActive={false} legendType="none" name={`${g.label} 95% CI`} />
+            ))}
+            {groups.map((g) => (
+              <Line key={`${g.key}:mean`} dataKey={`${g.key}:mean`} stroke={g.color} dot={data.length < 30} strokeWidth={2} isAnimationActive={false} name={`${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`} />
+            ))}
+          </ComposedChart>
+        </ResponsiveContainer>
+      </div>
     </div>
   );
 }
@@ -191,18 +282,43 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
     return row;
   });
   const baseline = groups.find((g) => g.runs[0]!.settings.arm.kind === 'one-off');
+  const barsRef = useRef<HTMLDivElement>(null);
+  const tops = chartData.flatMap((row) => groups.map((g) => (row[g.key] as number) + (row[`${g.key}:err`] as number)));
+  const yAxis = linearAxis(tops, { zero: true });
+  const barsCsv = () =>
+    seriesCsv(
+      [
+        { key: 'bucket', label: 'bucket' },
+        ...groups.flatMap((g) => [
+          { key: g.key, label: `${g.label} held-out loss (nats/token, mean over seeds)` },
+          { key: `${g.key}:err`, label: `${g.label} 95% CI half-width` },
+        ]),
+      ],
+      chartData,
+    );
 
   return (
     <>
-      <h3>Held-out loss per difficulty bucket at the end of each run (lower is better)</h3>
-      <div data-testid="bucket-bars">
+      <div className="row chart-controls">
+        <h3 style={{ margin: 0 }}>Held-out loss per difficulty bucket at the end of each run (lower is better)</h3>
+        <span className="spacer" />
+        <ChartDownloads chartRef={barsRef} fileBase="compare.heldout-buckets" title="the held-out loss bars" legend={groups.map((g) => ({ label: g.label, color: g.color }))} csv={barsCsv} />
+      </div>
+      <div data-testid="bucket-bars" ref={barsRef}>
         <ResponsiveContainer width="100%" height={260}>
-          <BarChart data={chartData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+          <BarChart data={chartData} margin={{ top: 8, right: 12, bottom: 18, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="bucket" tick={{ fontSize: 12 }} />
-            <YAxis tick={{ fontSize: 11 }} width={44} />
-            <Tooltip isAnimationActive={false} formatter={(v) => Number(v).toFixed(3)} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <XAxis dataKey="bucket" tick={{ fontSize: 12 }} label={{ value: 'difficulty bucket of the held-out records', position: 'insideBottom', offset: -12, fontSize: 11 }} />
+            <YAxis
+              tick={{ fontSize: 11 }}
+              width={56}
+              domain={yAxis.domain}
+              ticks={yAxis.ticks}
+              tickFormatter={(v: number) => String(Number(v.toPrecision(4)))}
+              label={{ value: 'held-out loss (nats/token)', angle: -90, position: 'insideLeft', offset: 4, fontSize: 11, style: { textAnchor: 'middle' } }}
+            />
+            <Tooltip isAnimationActive={false} formatter={(v) => `${Number(v).toPrecision(5)} nats/token`} />
+            <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
             {groups.map((g) => (
               <Bar key={g.key} dataKey={g.key} name={g.label} fill={g.color} isAnimationActive={false}>
                 <ErrorBar dataKey={`${g.key}:err`} width={4} strokeWidth={1.5} stroke="#333" />

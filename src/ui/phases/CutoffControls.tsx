@@ -94,22 +94,32 @@ function CutoffInput(props: { index: number; value: number; disabled: boolean; o
     props.onCommit(value);
   };
   return (
-    <label className="field" title={error}>
-      <span className="small muted">#{props.index + 1}</span>
-      <input
-        type="number"
-        step={0.05}
-        min={1}
-        max={5}
-        aria-label={`Cut-off ${props.index + 1}`}
-        aria-invalid={error ? true : undefined}
-        value={text}
-        disabled={props.disabled}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => e.key === 'Enter' && commit()}
-        style={error ? { borderColor: 'var(--danger)' } : undefined}
-      />
-    </label>
+    <span className="number-field">
+      <label className="field">
+        <span className="small muted">#{props.index + 1}</span>
+        <input
+          type="number"
+          step={0.05}
+          min={1}
+          max={5}
+          aria-label={`Cut-off ${props.index + 1}`}
+          aria-invalid={error ? true : undefined}
+          value={text}
+          disabled={props.disabled}
+          onChange={(e) => {
+            setText(e.target.value);
+            setError(undefined);
+          }}
+          onBlur={commit}
+          onKeyDown={(e) => e.key === 'Enter' && commit()}
+          style={error ? { borderColor: 'var(--danger)' } : undefined}
+        />
+      </label>
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
   );
 }

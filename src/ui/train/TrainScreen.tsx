@@ -10,6 +10,7 @@ import { configToJson } from '../../core/runs/shareConfig';
 import { BackendCheck } from './BackendCheck';
 import { LossChart } from './LossChart';
 import { RunGenerations } from './RunGenerations';
+import { duration, etaText, RunStageLine, useRunProgress } from './RunProgress';
 import { ConfigShare } from './ConfigShare';
 import { TrainSettingsForm } from './TrainSettingsForm';
 import { ModelImportPanel } from '../model/ModelImportPanel';
@@ -18,12 +19,6 @@ import { BucketHeaders } from './BucketHeaders';
 import { DataFitNote } from './DataFitNote';
 import { EvaluationCostNote } from './EvaluationCostNote';
 import { trainingInputs } from '../../core/runs/trainingInputs';
-
-function duration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '—';
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-}
 
 /** Set up a run, start it, and watch it train phase by phase. */
 export function TrainScreen() {
@@ -127,7 +122,7 @@ export function TrainScreen() {
 function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
   const lastPoint = run.points.at(-1);
   const stepsDone = lastPoint?.step ?? 0;
-  const eta = run.tokensPerSec && run.totalSteps && stepsDone ? ((run.elapsedMs ?? 0) / stepsDone) * (run.totalSteps - stepsDone) : undefined;
+  const progress = useRunProgress(run);
   const currentStage = run.phases.at(-1);
   const lastEval = run.evals.at(-1);
   return (
@@ -164,15 +159,25 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
           <div className="value">{run.tokensPerSec ? Math.round(run.tokensPerSec).toLocaleString() : '…'}</div>
           <div className="label">tokens / s</div>
         </div>
-        <div className="stat">
-          <div className="value">{duration(run.elapsedMs)}</div>
-          <div className="label">elapsed{eta !== undefined && run.status === 'running' ? ` · ETA ${duration(eta)}` : ''}</div>
+        <div className="stat" title="Wall-clock time since the run was launched (start-up, training, evaluations and pauses included)">
+          <div className="value" data-testid="run-elapsed">{duration(progress?.elapsedMs ?? run.elapsedMs)}</div>
+          <div className="label">elapsed{progress ? '' : ' (training time)'}</div>
         </div>
+        {progress && progress.stage.kind !== 'over' && (
+          <div
+            className="stat"
+            title="From the measured time of a training step and of each evaluation; '+ …' means parts still ahead have not been timed yet (the first phase-end evaluation, the exact-match evaluation)"
+          >
+            <div className="value" data-testid="run-eta">{etaText(progress)}</div>
+            <div className="label">time left</div>
+          </div>
+        )}
         <div className="stat">
           <div className="value">{lastPoint ? lastPoint.loss.toFixed(3) : '…'}</div>
           <div className="label">last loss</div>
         </div>
       </div>
+      {progress && <RunStageLine run={run} progress={progress} />}
       {run.backend && (
         <p className="small muted" data-testid="backend-reason">
           {run.backend.reason} {run.backend.wasmThreads && <span data-testid="backend-threads">{run.backend.wasmThreads.note} </span>}
