@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../nodeBackends';
 import { chunkedAddN, installChunkedAddN, webgpuAddNMaxInputs } from './addN';
-import { describeAdapter, startDawnWebGPU } from './dawn.node';
+import { describeAdapter, startDawnWebGPU } from './dawnNode';
 
 // On webgpu, AddN of ≥ 8 tensors was an invalid shader that silently dropped its whole command batch (see the module
 // comment). The chunking logic is backend-independent, so it is checked here on cpu with a small limit; the browser

@@ -1,6 +1,7 @@
 /**
  * WebGPU in Node through Dawn (the `webgpu` npm package), so Vitest and the CLI benches run tfjs's webgpu backend
- * without a browser. Node only: never import it from page or worker code.
+ * without a browser. Node only: never import it from page or worker code (not named `.node.ts`: tsx would load that
+ * as a native addon).
  *
  * Dawn talks to a Vulkan driver (ICD). Which one: `VK_ICD_FILENAMES` when the caller set it; otherwise the system's
  * ICDs when a GPU device node exists (/dev/nvidia*, /dev/dri/renderD*), so a machine with a GPU runs on it; otherwise
@@ -11,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync } from 'node:fs';
 import { installChunkedAddN } from './addN';
+import { registerFusedKernels } from './fusedPrograms';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const SYSTEM_ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
@@ -82,6 +84,7 @@ async function start(): Promise<DawnAdapterReport> {
   // tfjs's backend registers its kernels on import, which needs navigator.gpu in place first.
   await import('@tensorflow/tfjs-backend-webgpu');
   installChunkedAddN('webgpu');
+  registerFusedKernels();
   return {
     icd,
     vendor: info?.vendor ?? '',

@@ -1,0 +1,322 @@
+/**
+ * The WGSL of the fused training kernels, registered for tfjs's webgpu backend (fusedOps.ts calls them and gives
+ * them gradients). Each replaces a chain of stock kernels by one dispatch:
+ *   FusedLayerNorm            x, γ, β → y            (row statistics, normalise, affine)
+ *   FusedLayerNormStats       x → [N, 2]             (mean, 1/√(var + eps) per row, for the backward)
+ *   FusedLayerNormGradX       x, stats, γ, dy → dx
+ *   FusedLayerNormGradParams  x, stats, dy → dγ (part 0); dy → dβ (part 1)
+ *   FusedGelu / FusedGeluGrad GPT-2's tanh GELU and its derivative times dy
+ *   FusedCausalSoftmax        scores [B, H, T, T] → softmax(scale·scores) with keys after the query masked to 0
+ *   FusedSoftmaxGrad          p, dp → scale·p·(dp − Σ p·dp)
+ *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
+ *   FusedCrossEntropyGrad     logits, labels, scale [N] → (softmax − onehot(label))·scale
+ *
+ * Row kernels run one workgroup of 64 threads per row (tfjs's flat dispatch, so at most 65 535 rows); every program
+ * binds at most 4 storage buffers plus the output (the default limit is 8) and keys its shader on ranks only, so each
+ * compiles once per model. Importing this file pulls in no backend: the programs are plain objects tfjs compiles.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+
+export const FUSED_KERNELS = {
+  layerNorm: 'FusedLayerNorm',
+  layerNormStats: 'FusedLayerNormStats',
+  layerNormGradX: 'FusedLayerNormGradX',
+  layerNormGradParams: 'FusedLayerNormGradParams',
+  gelu: 'FusedGelu',
+  geluGrad: 'FusedGeluGrad',
+  causalSoftmax: 'FusedCausalSoftmax',
+  softmaxGrad: 'FusedSoftmaxGrad',
+  crossEntropyRows: 'FusedCrossEntropyRows',
+  crossEntropyGrad: 'FusedCrossEntropyGrad',
+} as const;
+
+const WG = 64;
+const MAX_ROWS = 65535;
+
+interface WebGPUBackendLike {
+  runWebGPUProgram(
+    program: WebGPUProgram,
+    inputs: tf.TensorInfo[],
+    dtype: tf.DataType,
+    uniforms?: { type: string; data: number[] }[],
+  ): tf.TensorInfo;
+}
+
+/** The shared-memory tree sum every row kernel uses; all 64 threads must call it (it has barriers). */
+const ROW_SUM = `
+  var<workgroup> partial : array<f32, ${WG}>;
+  var<workgroup> partialMax : array<f32, ${WG}>;
+  fn rowSum(v : f32, tid : i32) -> f32 {
+    partial[tid] = v;
+    workgroupBarrier();
+    for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
+      if (tid < s) { partial[tid] = partial[tid] + partial[tid + s]; }
+      workgroupBarrier();
+    }
+    let total = partial[0];
+    workgroupBarrier();
+    return total;
+  }
+  fn rowMax(v : f32, tid : i32) -> f32 {
+    partialMax[tid] = v;
+    workgroupBarrier();
+    for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
+      if (tid < s) { partialMax[tid] = max(partialMax[tid], partialMax[tid + s]); }
+      workgroupBarrier();
+    }
+    let m = partialMax[0];
+    workgroupBarrier();
+    return m;
+  }
+  fn safeTanh(u : f32) -> f32 {
+    let e = exp(-2.0 * abs(u));
+    return sign(u) * (1.0 - e) / (1.0 + e);
+  }
+`;
+
+/** A program over `outputShape`: one workgroup per row (`rows`), or a grid-stride loop over every element. */
+function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; uniforms?: string }): WebGPUProgram {
+  const size = tf.util.sizeFromShape(outputShape);
+  let groups: number;
+  if (opts.rows !== undefined) {
+    if (opts.rows > MAX_ROWS) throw new Error(`${key}: ${opts.rows} rows, but one dispatch holds at most ${MAX_ROWS}.`);
+    groups = Math.max(1, opts.rows);
+  } else {
+    groups = Math.max(1, Math.min(MAX_ROWS, Math.ceil(size / WG)));
+  }
+  return {
+    variableNames,
+    outputShape,
+    shaderKey: key,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [groups, 1, 1],
+    workgroupSize: [WG, 1, 1],
+    uniforms: opts.uniforms,
+    getUserCode: () => `${ROW_SUM}\n fn main(index : i32) {\n let tid = i32(localId.x);\n let row = i32(workgroupId.x);\n let stride = i32(numWorkgroups.x) * ${WG};\n ${body}\n }`,
+  };
+}
+
+// ───────────────────────────── LayerNorm ─────────────────────────────
+
+const LN_STATS = `
+    let C = uniforms.cols;
+    let base = row * C;
+    var s = 0.0;
+    for (var c = tid; c < C; c = c + ${WG}) { s = s + x[base + c]; }
+    let mean = rowSum(s, tid) / f32(C);
+    var q = 0.0;
+    for (var c = tid; c < C; c = c + ${WG}) { let d = x[base + c] - mean; q = q + d * d; }
+    let rstd = 1.0 / sqrt(rowSum(q, tid) / f32(C) + uniforms.eps);`;
+
+function layerNormProgram(N: number, C: number): WebGPUProgram {
+  return program('fusedLayerNorm', ['x', 'gamma', 'beta'], [N, C], `${LN_STATS}
+    for (var c = tid; c < C; c = c + ${WG}) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`, { rows: N, uniforms: 'cols : i32, eps : f32,' });
+}
+
+function layerNormStatsProgram(N: number): WebGPUProgram {
+  return program('fusedLayerNormStats', ['x'], [N, 2], `${LN_STATS}
+    if (tid == 0) { result[row * 2] = mean; result[row * 2 + 1] = rstd; }`, { rows: N, uniforms: 'cols : i32, eps : f32,' });
+}
+
+// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ, x̂ = (x − mean)·rstd.
+function layerNormGradXProgram(N: number, C: number): WebGPUProgram {
+  return program('fusedLayerNormGradX', ['x', 'stats', 'gamma', 'dy'], [N, C], `
+    let C = uniforms.cols;
+    let base = row * C;
+    let mean = stats[row * 2];
+    let rstd = stats[row * 2 + 1];
+    var sg = 0.0;
+    var sgx = 0.0;
+    for (var c = tid; c < C; c = c + ${WG}) {
+      let g = dy[base + c] * gamma[c];
+      sg = sg + g;
+      sgx = sgx + g * (x[base + c] - mean) * rstd;
+    }
+    let meanG = rowSum(sg, tid) / f32(C);
+    let meanGX = rowSum(sgx, tid) / f32(C);
+    for (var c = tid; c < C; c = c + ${WG}) {
+      let xhat = (x[base + c] - mean) * rstd;
+      result[base + c] = rstd * (dy[base + c] * gamma[c] - meanG - xhat * meanGX);
+    }`, { rows: N, uniforms: 'cols : i32,' });
+}
+
+// One thread per column, summing over the rows: dγ = Σ dy·x̂ (part 0), dβ = Σ dy (part 1).
+function layerNormGradParamsProgram(C: number, part: 0 | 1): WebGPUProgram {
+  // dβ binds dy alone: WebGPU's automatic layout drops unused bindings, and tfjs would still bind them (invalid).
+  const term = part === 0 ? 'dy[i] * (x[i] - stats[n * 2]) * stats[n * 2 + 1]' : 'dy[i]';
+  return program(`fusedLayerNormGradParams${part}`, part === 0 ? ['x', 'stats', 'dy'] : ['dy'], [C], `
+    let C = uniforms.cols;
+    let N = uniforms.rows;
+    for (var c = index; c < C; c = c + stride) {
+      var s = 0.0;
+      for (var n = 0; n < N; n = n + 1) { let i = n * C + c; s = s + ${term}; }
+      result[c] = s;
+    }`, { uniforms: 'cols : i32, rows : i32,' });
+}
+
+// ───────────────────────────── GELU ─────────────────────────────
+
+const GELU_C = Math.sqrt(2 / Math.PI).toFixed(9);
+
+function geluProgram(shape: number[]): WebGPUProgram {
+  return program('fusedGelu', ['x'], shape, `
+    for (var i = index; i < uniforms.count; i = i + stride) {
+      let v = x[i];
+      result[i] = 0.5 * v * (1.0 + safeTanh(${GELU_C} * (v + 0.044715 * v * v * v)));
+    }`, { uniforms: 'count : i32,' });
+}
+
+function geluGradProgram(shape: number[]): WebGPUProgram {
+  return program('fusedGeluGrad', ['x', 'dy'], shape, `
+    for (var i = index; i < uniforms.count; i = i + stride) {
+      let v = x[i];
+      let t = safeTanh(${GELU_C} * (v + 0.044715 * v * v * v));
+      let dInner = ${GELU_C} * (1.0 + 3.0 * 0.044715 * v * v);
+      result[i] = dy[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * dInner);
+    }`, { uniforms: 'count : i32,' });
+}
+
+// ───────────────────────────── causal softmax ─────────────────────────────
+
+// Row r is query (r mod queries), which sees keys 0 … query; later keys get probability 0, as exp(MASKED) does.
+function causalSoftmaxProgram(shape: number[]): WebGPUProgram {
+  const cols = shape[shape.length - 1];
+  const rows = tf.util.sizeFromShape(shape) / cols;
+  return program('fusedCausalSoftmax', ['scores'], shape, `
+    let K = uniforms.cols;
+    let base = row * K;
+    let last = row % uniforms.queries;
+    var m = -3.402823e38;
+    for (var c = tid; c <= last; c = c + ${WG}) { m = max(m, scores[base + c] * uniforms.scale); }
+    let rowMaxValue = rowMax(m, tid);
+    var s = 0.0;
+    for (var c = tid; c <= last; c = c + ${WG}) { s = s + exp(scores[base + c] * uniforms.scale - rowMaxValue); }
+    let total = rowSum(s, tid);
+    for (var c = tid; c < K; c = c + ${WG}) {
+      var p = 0.0;
+      if (c <= last) { p = exp(scores[base + c] * uniforms.scale - rowMaxValue) / total; }
+      result[base + c] = p;
+    }`, { rows, uniforms: 'cols : i32, queries : i32, scale : f32,' });
+}
+
+function softmaxGradProgram(shape: number[]): WebGPUProgram {
+  const cols = shape[shape.length - 1];
+  const rows = tf.util.sizeFromShape(shape) / cols;
+  return program('fusedSoftmaxGrad', ['p', 'dp'], shape, `
+    let K = uniforms.cols;
+    let base = row * K;
+    var s = 0.0;
+    for (var c = tid; c < K; c = c + ${WG}) { s = s + p[base + c] * dp[base + c]; }
+    let pdp = rowSum(s, tid);
+    for (var c = tid; c < K; c = c + ${WG}) { result[base + c] = uniforms.scale * p[base + c] * (dp[base + c] - pdp); }`, {
+    rows,
+    uniforms: 'cols : i32, scale : f32,',
+  });
+}
+
+// ───────────────────────────── sparse cross-entropy ─────────────────────────────
+
+const CE_STATS = `
+    let V = uniforms.cols;
+    let base = row * V;
+    var m = -3.402823e38;
+    for (var c = tid; c < V; c = c + ${WG}) { m = max(m, logits[base + c]); }
+    let rowMaxValue = rowMax(m, tid);
+    var s = 0.0;
+    for (var c = tid; c < V; c = c + ${WG}) { s = s + exp(logits[base + c] - rowMaxValue); }
+    let total = rowSum(s, tid);`;
+
+function crossEntropyRowsProgram(N: number): WebGPUProgram {
+  return program('fusedCrossEntropyRows', ['logits', 'labels'], [N], `${CE_STATS}
+    if (tid == 0) { result[row] = log(total) + rowMaxValue - logits[base + labels[row]]; }`, { rows: N, uniforms: 'cols : i32,' });
+}
+
+function crossEntropyGradProgram(N: number, V: number): WebGPUProgram {
+  return program('fusedCrossEntropyGrad', ['logits', 'labels', 'scale'], [N, V], `${CE_STATS}
+    let label = labels[row];
+    let k = scale[row];
+    for (var c = tid; c < V; c = c + ${WG}) {
+      var d = exp(logits[base + c] - rowMaxValue) / total;
+      if (c == label) { d = d - 1.0; }
+      result[base + c] = d * k;
+    }`, { rows: N, uniforms: 'cols : i32,' });
+}
+
+// ───────────────────────────── registration ─────────────────────────────
+
+type KernelParams = Parameters<tf.KernelConfig['kernelFunc']>[0];
+// One entry per scalar field: tfjs packs an entry of two values as a vec2 (8-byte aligned), not as two i32 fields.
+const i32 = (value: number) => ({ type: 'int32', data: [value] });
+const f32 = (value: number) => ({ type: 'float32', data: [value] });
+
+function ins(params: KernelParams, ...names: string[]): tf.TensorInfo[] {
+  return names.map((n) => {
+    const t = (params.inputs as tf.NamedTensorInfoMap)[n];
+    if (!t) throw new Error(`fused kernel: input "${n}" missing.`);
+    return t;
+  });
+}
+
+const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => tf.TensorInfo> = {
+  [FUSED_KERNELS.layerNorm]: (p, b) => {
+    const [x, gamma, beta] = ins(p, 'x', 'gamma', 'beta');
+    const [N, C] = x.shape;
+    return b.runWebGPUProgram(layerNormProgram(N, C), [x, gamma, beta], 'float32', [i32(C), f32(p.attrs!.eps as number)]);
+  },
+  [FUSED_KERNELS.layerNormStats]: (p, b) => {
+    const [x] = ins(p, 'x');
+    const [N, C] = x.shape;
+    return b.runWebGPUProgram(layerNormStatsProgram(N), [x], 'float32', [i32(C), f32(p.attrs!.eps as number)]);
+  },
+  [FUSED_KERNELS.layerNormGradX]: (p, b) => {
+    const [x, stats, gamma, dy] = ins(p, 'x', 'stats', 'gamma', 'dy');
+    const [N, C] = x.shape;
+    return b.runWebGPUProgram(layerNormGradXProgram(N, C), [x, stats, gamma, dy], 'float32', [i32(C)]);
+  },
+  [FUSED_KERNELS.layerNormGradParams]: (p, b) => {
+    const [x, stats, dy] = ins(p, 'x', 'stats', 'dy');
+    const [N, C] = x.shape;
+    const part = p.attrs!.part as 0 | 1;
+    return b.runWebGPUProgram(layerNormGradParamsProgram(C, part), part === 0 ? [x, stats, dy] : [dy], 'float32', [i32(C), i32(N)]);
+  },
+  [FUSED_KERNELS.gelu]: (p, b) => {
+    const [x] = ins(p, 'x');
+    return b.runWebGPUProgram(geluProgram(x.shape), [x], 'float32', [i32(tf.util.sizeFromShape(x.shape))]);
+  },
+  [FUSED_KERNELS.geluGrad]: (p, b) => {
+    const [x, dy] = ins(p, 'x', 'dy');
+    return b.runWebGPUProgram(geluGradProgram(x.shape), [x, dy], 'float32', [i32(tf.util.sizeFromShape(x.shape))]);
+  },
+  [FUSED_KERNELS.causalSoftmax]: (p, b) => {
+    const [scores] = ins(p, 'scores');
+    const s = scores.shape;
+    return b.runWebGPUProgram(causalSoftmaxProgram(s), [scores], 'float32', [i32(s[s.length - 1]), i32(s[s.length - 2]), f32(p.attrs!.scale as number)]);
+  },
+  [FUSED_KERNELS.softmaxGrad]: (p, b) => {
+    const [probs, dp] = ins(p, 'p', 'dp');
+    const s = probs.shape;
+    return b.runWebGPUProgram(softmaxGradProgram(s), [probs, dp], 'float32', [i32(s[s.length - 1]), f32(p.attrs!.scale as number)]);
+  },
+  [FUSED_KERNELS.crossEntropyRows]: (p, b) => {
+    const [logits, labels] = ins(p, 'logits', 'labels');
+    const [N, V] = logits.shape;
+    return b.runWebGPUProgram(crossEntropyRowsProgram(N), [logits, labels], 'float32', [i32(V)]);
+  },
+  [FUSED_KERNELS.crossEntropyGrad]: (p, b) => {
+    const [logits, labels, scale] = ins(p, 'logits', 'labels', 'scale');
+    const [N, V] = logits.shape;
+    return b.runWebGPUProgram(crossEntropyGradProgram(N, V), [logits, labels, scale], 'float32', [i32(V)]);
+  },
+};
+
+/**
+ * Registers every fused kernel for `backendName` (default webgpu). Call after the backend's package was imported.
+ * Safe to call repeatedly.
+ */
+export function registerFusedKernels(backendName = 'webgpu'): void {
+  for (const [kernelName, run] of Object.entries(KERNELS)) {
+    if (tf.getKernel(kernelName, backendName)) continue;
+    tf.registerKernel({ kernelName, backendName, kernelFunc: (params) => run(params, params.backend as unknown as WebGPUBackendLike) });
+  }
+}
