@@ -5,7 +5,7 @@
  * Prints the adapter (vendor, architecture, description, limits, the Vulkan ICD it came through: a GPU's when the
  * machine has one, else SwiftShader), then for each config the fused kernels (src/core/kernels/webgpu) against tfjs's
  * stock composite ops, alternated round by round in one process: ms/step (median), tokens/s, kernels per step
- * (tf.profile of a warm-up step), achieved TFLOP/s and, for a known GPU, the share of its FP32 peak.
+ * (tf.profile of a warm-up step) and GPU dispatches in that step, achieved TFLOP/s and, for a known GPU, the share of its FP32 peak.
  * FLOPs per step: 6·N·B·T (N = parameters) + 12·L·C·T·B·T (attention's QKᵀ and PV, forward and backward, the PaLM
  * paper's count; causal masking is not subtracted). Configs: `reference` (4 × 128, context 128, batch 16) and `gpt2`
  * (GPT-2 small's shape: 12 × 768, context 256, batch 8, vocabulary 50 257; very slow on SwiftShader).
@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { countWebGPUDispatches } from '../src/bench/gpuDispatches';
 import { median, openStepSession, type StepSession } from '../src/bench/stepBench';
 import { countGptParams, validateGptConfig, type GptConfig } from '../src/core/model/config';
 import { disposeGptCaches } from '../src/core/model/gpt';
@@ -76,6 +77,8 @@ const log = (m: string) => process.stdout.write(`${m}\n`);
 interface VariantFigures {
   variant: 'fused' | 'stock';
   kernelsPerStep: number | null;
+  /** Compute dispatches of the profiled step (tf.profile's Identity and Reshape dispatch nothing on webgpu). */
+  dispatchesPerStep: number | null;
   topKernels: { name: string; count: number }[];
   warmupMs: number[];
   runMsPerStep: number[];
@@ -99,10 +102,11 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
       const s = openStepSession({ config, batchSize, seed: 1 });
       sessions.push(s);
       const first = await s.warmupStep(false);
-      const profiled = await s.warmupStep(true);
+      const { result: profiled, dispatches } = await countWebGPUDispatches(() => s.warmupStep(true));
       figures.push({
         variant: v,
         kernelsPerStep: profiled.kernels,
+        dispatchesPerStep: dispatches,
         topKernels: profiled.top.map((k) => ({ name: k.name, count: k.count })),
         warmupMs: [first.ms, profiled.ms],
         runMsPerStep: [],
@@ -112,7 +116,7 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
         shareOfPeak: null,
         lastLoss: NaN,
       });
-      log(`  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels`);
+      log(`  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels, ${dispatches} dispatches`);
     }
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < variants.length; i++) {
@@ -161,12 +165,12 @@ async function main(): Promise<void> {
   }
   const loadAfter = os.loadavg();
   log('');
-  log('| config | variant | kernels/step | ms/step (median) | tokens/s | TFLOP/s | share of FP32 peak | stock/fused (median of rounds) |');
-  log('|---|---|---:|---:|---:|---:|---:|---:|');
+  log('| config | variant | kernels/step (tf.profile) | GPU dispatches/step | ms/step (median) | tokens/s | TFLOP/s | share of FP32 peak | stock/fused (median of rounds) |');
+  log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const f of r.variants) {
       const share = f.shareOfPeak === null ? '—' : `${(f.shareOfPeak * 100).toFixed(2)} %`;
-      log(`| ${r.name} (${r.config.layers}×${r.config.width}, T ${r.config.contextLength}, B ${r.batchSize}) | ${f.variant} | ${f.kernelsPerStep ?? '—'} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSec.toFixed(0)} | ${f.tflops.toFixed(4)} | ${share} | ${f.variant === 'fused' ? `${r.stockOverFused.toFixed(2)}×` : ''} |`);
+      log(`| ${r.name} (${r.config.layers}×${r.config.width}, T ${r.config.contextLength}, B ${r.batchSize}) | ${f.variant} | ${f.kernelsPerStep ?? '—'} | ${f.dispatchesPerStep ?? '—'} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSec.toFixed(0)} | ${f.tflops.toFixed(4)} | ${share} | ${f.variant === 'fused' ? `${r.stockOverFused.toFixed(2)}×` : ''} |`);
     }
   }
   log(`load average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
