@@ -4,6 +4,7 @@ import { setNodeBackend } from '../nodeBackends';
 import { gelu, layerNorm } from '../../model/layers';
 import { sparseCrossEntropy } from '../../ops/sparseCrossEntropy';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
+import { capFusedWorkgroups } from './fusedPrograms';
 import { fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
 
 // Each fused op on webgpu (Dawn) against the composite it replaces, computed on the cpu backend by the model's own
@@ -68,6 +69,22 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
       return [f(x, g, b), ...tf.grads(f)([x, g, b], dy)];
     });
     expectClose(got, want, 1e-4);
+  });
+
+  it('row kernels loop when there are more rows than workgroups in one dispatch', async () => {
+    capFusedWorkgroups(8);
+    try {
+      const make = () => ({ z: tf.tensor2d(seeded(N * 70, 12, 4), [N, 70]), y: tf.tensor1d(Int32Array.from({ length: N }, (_, i) => i % 70), 'int32'), m: tf.ones([N]) as tf.Tensor1D });
+      const f = (ce: typeof sparseCrossEntropy) => {
+        const { z, y, m } = make();
+        return [ce(z, y, m), tf.grad((a: tf.Tensor) => ce(a as tf.Tensor2D, y, m))(z)];
+      };
+      const want = await on('cpu', () => f(sparseCrossEntropy));
+      const got = await on('webgpu', () => f(fusedSparseCrossEntropy));
+      expectClose(got, want, 1e-5);
+    } finally {
+      capFusedWorkgroups();
+    }
   });
 
   it('GELU (tanh form): y and dx, including large |x| where a naive tanh overflows', async () => {

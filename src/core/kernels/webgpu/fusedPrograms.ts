@@ -11,7 +11,7 @@
  *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
  *   FusedCrossEntropyGrad     logits, labels, scale [N] → (softmax − onehot(label))·scale
  *
- * Row kernels run one workgroup of 64 threads per row (tfjs's flat dispatch, so at most 65 535 rows); every program
+ * Row kernels run one workgroup of 64 threads per row (at most 65 535 workgroups, looping over more rows); every program
  * binds at most 4 storage buffers plus the output (the default limit is 8) and keys its shader on ranks only, so each
  * compiles once per model. Importing this file pulls in no backend: the programs are plain objects tfjs compiles.
  */
@@ -32,7 +32,12 @@ export const FUSED_KERNELS = {
 } as const;
 
 const WG = 64;
-const MAX_ROWS = 65535;
+let maxGroups = 65535;
+
+/** Caps the workgroups of one dispatch (WebGPU's per-dimension maximum by default), so tests reach the row loop. */
+export function capFusedWorkgroups(n = 65535): void {
+  maxGroups = n;
+}
 
 interface WebGPUBackendLike {
   runWebGPUProgram(
@@ -47,6 +52,7 @@ interface WebGPUBackendLike {
 const ROW_SUM = `
   var<workgroup> partial : array<f32, ${WG}>;
   var<workgroup> partialMax : array<f32, ${WG}>;
+  var<workgroup> rowShared : i32;
   fn rowSum(v : f32, tid : i32) -> f32 {
     partial[tid] = v;
     workgroupBarrier();
@@ -75,16 +81,27 @@ const ROW_SUM = `
   }
 `;
 
-/** A program over `outputShape`: one workgroup per row (`rows`), or a grid-stride loop over every element. */
-function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; uniforms?: string }): WebGPUProgram {
+/** A WebGPUProgram plus, for a row kernel, how many rows it loops over (an extra uniform, appended by `launch`). */
+type FusedProgram = WebGPUProgram & { rowCount?: number; rowPasses?: number };
+
+/**
+ * A program over `outputShape`: a row kernel (`rows` set) runs one 64-thread workgroup per row, looping when there are
+ * more rows than one dispatch may hold; an elementwise kernel runs a grid-stride loop over every element.
+ */
+function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; uniforms?: string }): FusedProgram {
   const size = tf.util.sizeFromShape(outputShape);
-  let groups: number;
-  if (opts.rows !== undefined) {
-    if (opts.rows > MAX_ROWS) throw new Error(`${key}: ${opts.rows} rows, but one dispatch holds at most ${MAX_ROWS}.`);
-    groups = Math.max(1, opts.rows);
-  } else {
-    groups = Math.max(1, Math.min(MAX_ROWS, Math.ceil(size / WG)));
-  }
+  const rows = opts.rows;
+  const groups = Math.max(1, Math.min(maxGroups, rows ?? Math.ceil(size / WG)));
+  const code =
+    rows === undefined
+      ? body
+      : // workgroupUniformLoad makes the row provably uniform, so the reductions' barriers may follow it.
+        `for (var sweep = 0; sweep < uniforms.rowPasses; sweep = sweep + 1) {
+          if (tid == 0) { rowShared = i32(workgroupId.x) + sweep * i32(numWorkgroups.x); }
+          let row = workgroupUniformLoad(&rowShared);
+          if (row < uniforms.rowCount) {\n${body}\n }
+          workgroupBarrier();
+        }`;
   return {
     variableNames,
     outputShape,
@@ -92,8 +109,10 @@ function program(key: string, variableNames: string[], outputShape: number[], bo
     dispatchLayout: { x: outputShape.map((_, i) => i) },
     dispatch: [groups, 1, 1],
     workgroupSize: [WG, 1, 1],
-    uniforms: opts.uniforms,
-    getUserCode: () => `${ROW_SUM}\n fn main(index : i32) {\n let tid = i32(localId.x);\n let row = i32(workgroupId.x);\n let stride = i32(numWorkgroups.x) * ${WG};\n ${body}\n }`,
+    uniforms: rows === undefined ? opts.uniforms : `${opts.uniforms ?? ''} rowCount : i32, rowPasses : i32,`,
+    rowCount: rows,
+    rowPasses: rows === undefined ? undefined : Math.ceil(rows / groups),
+    getUserCode: () => `${ROW_SUM}\n fn main(index : i32) {\n let tid = i32(localId.x);\n let stride = i32(numWorkgroups.x) * ${WG};\n ${code}\n }`,
   };
 }
 
@@ -109,18 +128,18 @@ const LN_STATS = `
     for (var c = tid; c < C; c = c + ${WG}) { let d = x[base + c] - mean; q = q + d * d; }
     let rstd = 1.0 / sqrt(rowSum(q, tid) / f32(C) + uniforms.eps);`;
 
-function layerNormProgram(N: number, C: number): WebGPUProgram {
+function layerNormProgram(N: number, C: number): FusedProgram {
   return program('fusedLayerNorm', ['x', 'gamma', 'beta'], [N, C], `${LN_STATS}
     for (var c = tid; c < C; c = c + ${WG}) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`, { rows: N, uniforms: 'cols : i32, eps : f32,' });
 }
 
-function layerNormStatsProgram(N: number): WebGPUProgram {
+function layerNormStatsProgram(N: number): FusedProgram {
   return program('fusedLayerNormStats', ['x'], [N, 2], `${LN_STATS}
     if (tid == 0) { result[row * 2] = mean; result[row * 2 + 1] = rstd; }`, { rows: N, uniforms: 'cols : i32, eps : f32,' });
 }
 
 // dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ, x̂ = (x − mean)·rstd.
-function layerNormGradXProgram(N: number, C: number): WebGPUProgram {
+function layerNormGradXProgram(N: number, C: number): FusedProgram {
   return program('fusedLayerNormGradX', ['x', 'stats', 'gamma', 'dy'], [N, C], `
     let C = uniforms.cols;
     let base = row * C;
@@ -142,7 +161,7 @@ function layerNormGradXProgram(N: number, C: number): WebGPUProgram {
 }
 
 // One thread per column, summing over the rows: dγ = Σ dy·x̂ (part 0), dβ = Σ dy (part 1).
-function layerNormGradParamsProgram(C: number, part: 0 | 1): WebGPUProgram {
+function layerNormGradParamsProgram(C: number, part: 0 | 1): FusedProgram {
   // dβ binds dy alone: WebGPU's automatic layout drops unused bindings, and tfjs would still bind them (invalid).
   const term = part === 0 ? 'dy[i] * (x[i] - stats[n * 2]) * stats[n * 2 + 1]' : 'dy[i]';
   return program(`fusedLayerNormGradParams${part}`, part === 0 ? ['x', 'stats', 'dy'] : ['dy'], [C], `
@@ -159,7 +178,7 @@ function layerNormGradParamsProgram(C: number, part: 0 | 1): WebGPUProgram {
 
 const GELU_C = Math.sqrt(2 / Math.PI).toFixed(9);
 
-function geluProgram(shape: number[]): WebGPUProgram {
+function geluProgram(shape: number[]): FusedProgram {
   return program('fusedGelu', ['x'], shape, `
     for (var i = index; i < uniforms.count; i = i + stride) {
       let v = x[i];
@@ -167,7 +186,7 @@ function geluProgram(shape: number[]): WebGPUProgram {
     }`, { uniforms: 'count : i32,' });
 }
 
-function geluGradProgram(shape: number[]): WebGPUProgram {
+function geluGradProgram(shape: number[]): FusedProgram {
   return program('fusedGeluGrad', ['x', 'dy'], shape, `
     for (var i = index; i < uniforms.count; i = i + stride) {
       let v = x[i];
@@ -180,7 +199,7 @@ function geluGradProgram(shape: number[]): WebGPUProgram {
 // ───────────────────────────── causal softmax ─────────────────────────────
 
 // Row r is query (r mod queries), which sees keys 0 … query; later keys get probability 0, as exp(MASKED) does.
-function causalSoftmaxProgram(shape: number[]): WebGPUProgram {
+function causalSoftmaxProgram(shape: number[]): FusedProgram {
   const cols = shape[shape.length - 1];
   const rows = tf.util.sizeFromShape(shape) / cols;
   return program('fusedCausalSoftmax', ['scores'], shape, `
@@ -200,7 +219,7 @@ function causalSoftmaxProgram(shape: number[]): WebGPUProgram {
     }`, { rows, uniforms: 'cols : i32, queries : i32, scale : f32,' });
 }
 
-function softmaxGradProgram(shape: number[]): WebGPUProgram {
+function softmaxGradProgram(shape: number[]): FusedProgram {
   const cols = shape[shape.length - 1];
   const rows = tf.util.sizeFromShape(shape) / cols;
   return program('fusedSoftmaxGrad', ['p', 'dp'], shape, `
@@ -227,12 +246,12 @@ const CE_STATS = `
     for (var c = tid; c < V; c = c + ${WG}) { s = s + exp(logits[base + c] - rowMaxValue); }
     let total = rowSum(s, tid);`;
 
-function crossEntropyRowsProgram(N: number): WebGPUProgram {
+function crossEntropyRowsProgram(N: number): FusedProgram {
   return program('fusedCrossEntropyRows', ['logits', 'labels'], [N], `${CE_STATS}
     if (tid == 0) { result[row] = log(total) + rowMaxValue - logits[base + labels[row]]; }`, { rows: N, uniforms: 'cols : i32,' });
 }
 
-function crossEntropyGradProgram(N: number, V: number): WebGPUProgram {
+function crossEntropyGradProgram(N: number, V: number): FusedProgram {
   return program('fusedCrossEntropyGrad', ['logits', 'labels', 'scale'], [N, V], `${CE_STATS}
     let label = labels[row];
     let k = scale[row];
@@ -246,6 +265,10 @@ function crossEntropyGradProgram(N: number, V: number): WebGPUProgram {
 // ───────────────────────────── registration ─────────────────────────────
 
 type KernelParams = Parameters<tf.KernelConfig['kernelFunc']>[0];
+
+function launch(b: WebGPUBackendLike, prog: FusedProgram, inputs: tf.TensorInfo[], uniforms: { type: string; data: number[] }[]): tf.TensorInfo {
+  return b.runWebGPUProgram(prog, inputs, 'float32', prog.rowCount === undefined ? uniforms : [...uniforms, i32(prog.rowCount), i32(prog.rowPasses!)]);
+}
 // One entry per scalar field: tfjs packs an entry of two values as a vec2 (8-byte aligned), not as two i32 fields.
 const i32 = (value: number) => ({ type: 'int32', data: [value] });
 const f32 = (value: number) => ({ type: 'float32', data: [value] });
@@ -262,51 +285,51 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   [FUSED_KERNELS.layerNorm]: (p, b) => {
     const [x, gamma, beta] = ins(p, 'x', 'gamma', 'beta');
     const [N, C] = x.shape;
-    return b.runWebGPUProgram(layerNormProgram(N, C), [x, gamma, beta], 'float32', [i32(C), f32(p.attrs!.eps as number)]);
+    return launch(b, layerNormProgram(N, C), [x, gamma, beta], [i32(C), f32(p.attrs!.eps as number)]);
   },
   [FUSED_KERNELS.layerNormStats]: (p, b) => {
     const [x] = ins(p, 'x');
     const [N, C] = x.shape;
-    return b.runWebGPUProgram(layerNormStatsProgram(N), [x], 'float32', [i32(C), f32(p.attrs!.eps as number)]);
+    return launch(b, layerNormStatsProgram(N), [x], [i32(C), f32(p.attrs!.eps as number)]);
   },
   [FUSED_KERNELS.layerNormGradX]: (p, b) => {
     const [x, stats, gamma, dy] = ins(p, 'x', 'stats', 'gamma', 'dy');
     const [N, C] = x.shape;
-    return b.runWebGPUProgram(layerNormGradXProgram(N, C), [x, stats, gamma, dy], 'float32', [i32(C)]);
+    return launch(b, layerNormGradXProgram(N, C), [x, stats, gamma, dy], [i32(C)]);
   },
   [FUSED_KERNELS.layerNormGradParams]: (p, b) => {
     const [x, stats, dy] = ins(p, 'x', 'stats', 'dy');
     const [N, C] = x.shape;
     const part = p.attrs!.part as 0 | 1;
-    return b.runWebGPUProgram(layerNormGradParamsProgram(C, part), part === 0 ? [x, stats, dy] : [dy], 'float32', [i32(C), i32(N)]);
+    return launch(b, layerNormGradParamsProgram(C, part), part === 0 ? [x, stats, dy] : [dy], [i32(C), i32(N)]);
   },
   [FUSED_KERNELS.gelu]: (p, b) => {
     const [x] = ins(p, 'x');
-    return b.runWebGPUProgram(geluProgram(x.shape), [x], 'float32', [i32(tf.util.sizeFromShape(x.shape))]);
+    return launch(b, geluProgram(x.shape), [x], [i32(tf.util.sizeFromShape(x.shape))]);
   },
   [FUSED_KERNELS.geluGrad]: (p, b) => {
     const [x, dy] = ins(p, 'x', 'dy');
-    return b.runWebGPUProgram(geluGradProgram(x.shape), [x, dy], 'float32', [i32(tf.util.sizeFromShape(x.shape))]);
+    return launch(b, geluGradProgram(x.shape), [x, dy], [i32(tf.util.sizeFromShape(x.shape))]);
   },
   [FUSED_KERNELS.causalSoftmax]: (p, b) => {
     const [scores] = ins(p, 'scores');
     const s = scores.shape;
-    return b.runWebGPUProgram(causalSoftmaxProgram(s), [scores], 'float32', [i32(s[s.length - 1]), i32(s[s.length - 2]), f32(p.attrs!.scale as number)]);
+    return launch(b, causalSoftmaxProgram(s), [scores], [i32(s[s.length - 1]), i32(s[s.length - 2]), f32(p.attrs!.scale as number)]);
   },
   [FUSED_KERNELS.softmaxGrad]: (p, b) => {
     const [probs, dp] = ins(p, 'p', 'dp');
     const s = probs.shape;
-    return b.runWebGPUProgram(softmaxGradProgram(s), [probs, dp], 'float32', [i32(s[s.length - 1]), f32(p.attrs!.scale as number)]);
+    return launch(b, softmaxGradProgram(s), [probs, dp], [i32(s[s.length - 1]), f32(p.attrs!.scale as number)]);
   },
   [FUSED_KERNELS.crossEntropyRows]: (p, b) => {
     const [logits, labels] = ins(p, 'logits', 'labels');
     const [N, V] = logits.shape;
-    return b.runWebGPUProgram(crossEntropyRowsProgram(N), [logits, labels], 'float32', [i32(V)]);
+    return launch(b, crossEntropyRowsProgram(N), [logits, labels], [i32(V)]);
   },
   [FUSED_KERNELS.crossEntropyGrad]: (p, b) => {
     const [logits, labels, scale] = ins(p, 'logits', 'labels', 'scale');
     const [N, V] = logits.shape;
-    return b.runWebGPUProgram(crossEntropyGradProgram(N, V), [logits, labels, scale], 'float32', [i32(V)]);
+    return launch(b, crossEntropyGradProgram(N, V), [logits, labels, scale], [i32(V)]);
   },
 };
 
