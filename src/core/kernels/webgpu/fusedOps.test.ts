@@ -48,9 +48,9 @@ afterAll(async () => {
 
 describe('fused kernels on webgpu against the composite on cpu', () => {
   const N = 37;
-  const C = 96; // not a multiple of the 64-thread workgroup, so the strided loops are checked
+  const C = 96; // not a multiple of the 64-thread workgroup
 
-  it('LayerNorm: y, dx, dγ, dβ', async () => {
+  it.each([96, 600])('LayerNorm: y, dx, dγ, dβ, %i channels (one thread per row, then 64)', async (C) => {
     const make = () => ({
       x: tf.tensor2d(seeded(N * C, 1, 3), [N, C]),
       g: tf.tensor1d(seeded(C, 2)),
@@ -74,7 +74,8 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
   it('row kernels loop when there are more rows than workgroups in one dispatch', async () => {
     capFusedWorkgroups(8);
     try {
-      const make = () => ({ z: tf.tensor2d(seeded(N * 70, 12, 4), [N, 70]), y: tf.tensor1d(Int32Array.from({ length: N }, (_, i) => i % 70), 'int32'), m: tf.ones([N]) as tf.Tensor1D });
+      // 600 columns: 64 threads per row, so 8 workgroups sweep the 37 rows five times.
+      const make = () => ({ z: tf.tensor2d(seeded(N * 600, 12, 4), [N, 600]), y: tf.tensor1d(Int32Array.from({ length: N }, (_, i) => (i * 17) % 600), 'int32'), m: tf.ones([N]) as tf.Tensor1D });
       const f = (ce: typeof sparseCrossEntropy) => {
         const { z, y, m } = make();
         return [ce(z, y, m), tf.grad((a: tf.Tensor) => ce(a as tf.Tensor2D, y, m))(z)];

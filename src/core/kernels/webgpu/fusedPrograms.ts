@@ -11,7 +11,8 @@
  *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
  *   FusedCrossEntropyGrad     logits, labels, scale [N] → (softmax − onehot(label))·scale
  *
- * Row kernels run one workgroup of 64 threads per row (at most 65 535 workgroups, looping over more rows); every program
+ * Row kernels run one thread per short row, or one workgroup of 64 threads per long row (`lanesFor`), looping over
+ * rows past the 65 535 workgroups of one dispatch; every program
  * binds at most 4 storage buffers plus the output (the default limit is 8) and keys its shader on ranks only, so each
  * compiles once per model. Importing this file pulls in no backend: the programs are plain objects tfjs compiles.
  */
@@ -48,8 +49,25 @@ interface WebGPUBackendLike {
   ): tf.TensorInfo;
 }
 
-/** The shared-memory tree sum every row kernel uses; all 64 threads must call it (it has barriers). */
-const ROW_SUM = `
+/**
+ * Threads per row: 64 sharing a row through workgroup memory for long rows; for short ones (< 512 columns) one thread
+ * per row, with no barriers — a barrier is costly on a CPU implementation such as SwiftShader, and a short row gives
+ * 64 threads too little to share.
+ */
+export function lanesFor(cols: number): 1 | typeof WG {
+  return cols >= 512 ? WG : 1;
+}
+
+/** The row reductions: a shared-memory tree over the row's threads (all must call it: it has barriers), or nothing. */
+function rowHelpers(lanes: number): string {
+  const tanh = `
+  fn safeTanh(u : f32) -> f32 {
+    let e = exp(-2.0 * abs(u));
+    return sign(u) * (1.0 - e) / (1.0 + e);
+  }
+  const LANES = ${lanes};`;
+  if (lanes === 1) return `${tanh}\n  fn rowSum(v : f32, tid : i32) -> f32 { return v; }\n  fn rowMax(v : f32, tid : i32) -> f32 { return v; }`;
+  return `${tanh}
   var<workgroup> partial : array<f32, ${WG}>;
   var<workgroup> partialMax : array<f32, ${WG}>;
   var<workgroup> rowShared : i32;
@@ -74,12 +92,8 @@ const ROW_SUM = `
     let m = partialMax[0];
     workgroupBarrier();
     return m;
-  }
-  fn safeTanh(u : f32) -> f32 {
-    let e = exp(-2.0 * abs(u));
-    return sign(u) * (1.0 - e) / (1.0 + e);
-  }
-`;
+  }`;
+}
 
 /** A WebGPUProgram plus, for a row kernel, how many rows it loops over (an extra uniform, appended by `launch`). */
 type FusedProgram = WebGPUProgram & { rowCount?: number; rowPasses?: number };
@@ -88,31 +102,35 @@ type FusedProgram = WebGPUProgram & { rowCount?: number; rowPasses?: number };
  * A program over `outputShape`: a row kernel (`rows` set) runs one 64-thread workgroup per row, looping when there are
  * more rows than one dispatch may hold; an elementwise kernel runs a grid-stride loop over every element.
  */
-function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; uniforms?: string }): FusedProgram {
+function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; cols?: number; uniforms?: string }): FusedProgram {
   const size = tf.util.sizeFromShape(outputShape);
   const rows = opts.rows;
-  const groups = Math.max(1, Math.min(maxGroups, rows ?? Math.ceil(size / WG)));
-  const code =
-    rows === undefined
-      ? body
-      : // workgroupUniformLoad makes the row provably uniform, so the reductions' barriers may follow it.
-        `for (var sweep = 0; sweep < uniforms.rowPasses; sweep = sweep + 1) {
-          if (tid == 0) { rowShared = i32(workgroupId.x) + sweep * i32(numWorkgroups.x); }
-          let row = workgroupUniformLoad(&rowShared);
-          if (row < uniforms.rowCount) {\n${body}\n }
-          workgroupBarrier();
-        }`;
+  const lanes = rows === undefined ? 1 : lanesFor(opts.cols ?? 0);
+  const groups = Math.max(1, Math.min(maxGroups, rows === undefined ? Math.ceil(size / WG) : lanes === 1 ? Math.ceil(rows / WG) : rows));
+  let code = body;
+  if (rows !== undefined && lanes === 1) {
+    code = `for (var row = index; row < uniforms.rowCount; row = row + stride) {\n${body}\n }`;
+  } else if (rows !== undefined) {
+    // workgroupUniformLoad makes the row provably uniform, so the reductions' barriers may follow it.
+    code = `for (var sweep = 0; sweep < uniforms.rowPasses; sweep = sweep + 1) {
+      if (tid == 0) { rowShared = i32(workgroupId.x) + sweep * i32(numWorkgroups.x); }
+      let row = workgroupUniformLoad(&rowShared);
+      if (row < uniforms.rowCount) {\n${body}\n }
+      workgroupBarrier();
+    }`;
+  }
   return {
     variableNames,
     outputShape,
-    shaderKey: key,
+    shaderKey: `${key}_lanes${lanes}`,
     dispatchLayout: { x: outputShape.map((_, i) => i) },
     dispatch: [groups, 1, 1],
     workgroupSize: [WG, 1, 1],
     uniforms: rows === undefined ? opts.uniforms : `${opts.uniforms ?? ''} rowCount : i32, rowPasses : i32,`,
     rowCount: rows,
-    rowPasses: rows === undefined ? undefined : Math.ceil(rows / groups),
-    getUserCode: () => `${ROW_SUM}\n fn main(index : i32) {\n let tid = i32(localId.x);\n let stride = i32(numWorkgroups.x) * ${WG};\n ${code}\n }`,
+    rowPasses: rows === undefined ? undefined : Math.ceil(rows / (lanes === 1 ? groups * WG : groups)),
+    getUserCode: () =>
+      `${rowHelpers(lanes)}\n fn main(index : i32) {\n let tid = ${lanes === 1 ? '0' : 'i32(localId.x)'};\n let stride = i32(numWorkgroups.x) * ${WG};\n ${code}\n }`,
   };
 }
 
@@ -122,20 +140,20 @@ const LN_STATS = `
     let C = uniforms.cols;
     let base = row * C;
     var s = 0.0;
-    for (var c = tid; c < C; c = c + ${WG}) { s = s + x[base + c]; }
+    for (var c = tid; c < C; c = c + LANES) { s = s + x[base + c]; }
     let mean = rowSum(s, tid) / f32(C);
     var q = 0.0;
-    for (var c = tid; c < C; c = c + ${WG}) { let d = x[base + c] - mean; q = q + d * d; }
+    for (var c = tid; c < C; c = c + LANES) { let d = x[base + c] - mean; q = q + d * d; }
     let rstd = 1.0 / sqrt(rowSum(q, tid) / f32(C) + uniforms.eps);`;
 
 function layerNormProgram(N: number, C: number): FusedProgram {
   return program('fusedLayerNorm', ['x', 'gamma', 'beta'], [N, C], `${LN_STATS}
-    for (var c = tid; c < C; c = c + ${WG}) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`, { rows: N, uniforms: 'cols : i32, eps : f32,' });
+    for (var c = tid; c < C; c = c + LANES) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`, { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' });
 }
 
-function layerNormStatsProgram(N: number): FusedProgram {
+function layerNormStatsProgram(N: number, C: number): FusedProgram {
   return program('fusedLayerNormStats', ['x'], [N, 2], `${LN_STATS}
-    if (tid == 0) { result[row * 2] = mean; result[row * 2 + 1] = rstd; }`, { rows: N, uniforms: 'cols : i32, eps : f32,' });
+    if (tid == 0) { result[row * 2] = mean; result[row * 2 + 1] = rstd; }`, { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' });
 }
 
 // dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ, x̂ = (x − mean)·rstd.
@@ -147,17 +165,17 @@ function layerNormGradXProgram(N: number, C: number): FusedProgram {
     let rstd = stats[row * 2 + 1];
     var sg = 0.0;
     var sgx = 0.0;
-    for (var c = tid; c < C; c = c + ${WG}) {
+    for (var c = tid; c < C; c = c + LANES) {
       let g = dy[base + c] * gamma[c];
       sg = sg + g;
       sgx = sgx + g * (x[base + c] - mean) * rstd;
     }
     let meanG = rowSum(sg, tid) / f32(C);
     let meanGX = rowSum(sgx, tid) / f32(C);
-    for (var c = tid; c < C; c = c + ${WG}) {
+    for (var c = tid; c < C; c = c + LANES) {
       let xhat = (x[base + c] - mean) * rstd;
       result[base + c] = rstd * (dy[base + c] * gamma[c] - meanG - xhat * meanGX);
-    }`, { rows: N, uniforms: 'cols : i32,' });
+    }`, { rows: N, cols: C, uniforms: 'cols : i32,' });
 }
 
 // One thread per column, summing over the rows: dγ = Σ dy·x̂ (part 0), dβ = Σ dy (part 1).
@@ -207,16 +225,16 @@ function causalSoftmaxProgram(shape: number[]): FusedProgram {
     let base = row * K;
     let last = row % uniforms.queries;
     var m = -3.402823e38;
-    for (var c = tid; c <= last; c = c + ${WG}) { m = max(m, scores[base + c] * uniforms.scale); }
+    for (var c = tid; c <= last; c = c + LANES) { m = max(m, scores[base + c] * uniforms.scale); }
     let rowMaxValue = rowMax(m, tid);
     var s = 0.0;
-    for (var c = tid; c <= last; c = c + ${WG}) { s = s + exp(scores[base + c] * uniforms.scale - rowMaxValue); }
+    for (var c = tid; c <= last; c = c + LANES) { s = s + exp(scores[base + c] * uniforms.scale - rowMaxValue); }
     let total = rowSum(s, tid);
-    for (var c = tid; c < K; c = c + ${WG}) {
+    for (var c = tid; c < K; c = c + LANES) {
       var p = 0.0;
       if (c <= last) { p = exp(scores[base + c] * uniforms.scale - rowMaxValue) / total; }
       result[base + c] = p;
-    }`, { rows, uniforms: 'cols : i32, queries : i32, scale : f32,' });
+    }`, { rows, cols, uniforms: 'cols : i32, queries : i32, scale : f32,' });
 }
 
 function softmaxGradProgram(shape: number[]): FusedProgram {
@@ -226,10 +244,11 @@ function softmaxGradProgram(shape: number[]): FusedProgram {
     let K = uniforms.cols;
     let base = row * K;
     var s = 0.0;
-    for (var c = tid; c < K; c = c + ${WG}) { s = s + p[base + c] * dp[base + c]; }
+    for (var c = tid; c < K; c = c + LANES) { s = s + p[base + c] * dp[base + c]; }
     let pdp = rowSum(s, tid);
-    for (var c = tid; c < K; c = c + ${WG}) { result[base + c] = uniforms.scale * p[base + c] * (dp[base + c] - pdp); }`, {
+    for (var c = tid; c < K; c = c + LANES) { result[base + c] = uniforms.scale * p[base + c] * (dp[base + c] - pdp); }`, {
     rows,
+    cols,
     uniforms: 'cols : i32, scale : f32,',
   });
 }
@@ -240,26 +259,26 @@ const CE_STATS = `
     let V = uniforms.cols;
     let base = row * V;
     var m = -3.402823e38;
-    for (var c = tid; c < V; c = c + ${WG}) { m = max(m, logits[base + c]); }
+    for (var c = tid; c < V; c = c + LANES) { m = max(m, logits[base + c]); }
     let rowMaxValue = rowMax(m, tid);
     var s = 0.0;
-    for (var c = tid; c < V; c = c + ${WG}) { s = s + exp(logits[base + c] - rowMaxValue); }
+    for (var c = tid; c < V; c = c + LANES) { s = s + exp(logits[base + c] - rowMaxValue); }
     let total = rowSum(s, tid);`;
 
-function crossEntropyRowsProgram(N: number): FusedProgram {
+function crossEntropyRowsProgram(N: number, V: number): FusedProgram {
   return program('fusedCrossEntropyRows', ['logits', 'labels'], [N], `${CE_STATS}
-    if (tid == 0) { result[row] = log(total) + rowMaxValue - logits[base + labels[row]]; }`, { rows: N, uniforms: 'cols : i32,' });
+    if (tid == 0) { result[row] = log(total) + rowMaxValue - logits[base + labels[row]]; }`, { rows: N, cols: V, uniforms: 'cols : i32,' });
 }
 
 function crossEntropyGradProgram(N: number, V: number): FusedProgram {
   return program('fusedCrossEntropyGrad', ['logits', 'labels', 'scale'], [N, V], `${CE_STATS}
     let label = labels[row];
     let k = scale[row];
-    for (var c = tid; c < V; c = c + ${WG}) {
+    for (var c = tid; c < V; c = c + LANES) {
       var d = exp(logits[base + c] - rowMaxValue) / total;
       if (c == label) { d = d - 1.0; }
       result[base + c] = d * k;
-    }`, { rows: N, uniforms: 'cols : i32,' });
+    }`, { rows: N, cols: V, uniforms: 'cols : i32,' });
 }
 
 // ───────────────────────────── registration ─────────────────────────────
@@ -290,7 +309,7 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   [FUSED_KERNELS.layerNormStats]: (p, b) => {
     const [x] = ins(p, 'x');
     const [N, C] = x.shape;
-    return launch(b, layerNormStatsProgram(N), [x], [i32(C), f32(p.attrs!.eps as number)]);
+    return launch(b, layerNormStatsProgram(N, C), [x], [i32(C), f32(p.attrs!.eps as number)]);
   },
   [FUSED_KERNELS.layerNormGradX]: (p, b) => {
     const [x, stats, gamma, dy] = ins(p, 'x', 'stats', 'gamma', 'dy');
@@ -324,7 +343,7 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   [FUSED_KERNELS.crossEntropyRows]: (p, b) => {
     const [logits, labels] = ins(p, 'logits', 'labels');
     const [N, V] = logits.shape;
-    return launch(b, crossEntropyRowsProgram(N), [logits, labels], [i32(V)]);
+    return launch(b, crossEntropyRowsProgram(N, V), [logits, labels], [i32(V)]);
   },
   [FUSED_KERNELS.crossEntropyGrad]: (p, b) => {
     const [logits, labels, scale] = ins(p, 'logits', 'labels', 'scale');
