@@ -11,6 +11,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
 import { installChunkedAddN } from '../core/kernels/webgpu/addN';
+import { registerFusedKernels } from '../core/kernels/webgpu/fusedPrograms';
 import { installWasmBatchMatMul } from '../core/kernels/wasm/batchMatMul';
 import type { AdapterSummary, BackendChoice, BackendName } from '../core/runs/backendChoice';
 import type { BackendPreference } from '../core/runs/settings';
@@ -21,6 +22,8 @@ export type { AdapterSummary, BackendChoice, BackendName, BackendPreference };
 // webgpu's AddN binds every input in one shader; past the device's storage-buffer limit (8 by default) the pipeline is
 // invalid and WebGPU silently drops the whole command batch (stale results, NaN losses). Sum in chunks instead.
 installChunkedAddN('webgpu');
+// LayerNorm, GELU, causal softmax and cross-entropy in one kernel each (core/kernels/webgpu/fusedPrograms.ts).
+registerFusedKernels();
 // wasm's stock BatchMatMul leaves XNNPACK for a naive loop on transposed or batched operands, i.e. on most of a
 // training step's products; ours transposes explicitly and multiplies matrix by matrix (~5× faster steps).
 installWasmBatchMatMul();

@@ -7,6 +7,7 @@
  * Every mask is built here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedCausalSoftmax, fusedKernelsActive } from '../kernels/webgpu/fusedOps';
 import { hasQkvBias, headWidth, type GptConfig } from './config';
 import { linear } from './layers';
 import type { GptParams } from './params';
@@ -70,6 +71,12 @@ export function cachedMask(T: number, past: number, keyPadding: tf.Tensor2D): tf
 
 // ───────────────────────────── attention ─────────────────────────────
 
+/** softmax(scores + mask) over the keys, scores [B, H, T, keys]; one fused kernel for the training mask on webgpu. */
+function attentionProbs(scores: tf.Tensor4D, mask: tf.Tensor, T: number): tf.Tensor4D {
+  if (fusedKernelsActive() && mask === causalCache.get(`webgpu:${T}`)) return fusedCausalSoftmax(scores) as tf.Tensor4D;
+  return tf.softmax(tf.add(scores, mask)) as tf.Tensor4D;
+}
+
 /** Keys and values of one layer, [B, H, t, D] (a type alias, so tf.tidy accepts it inside what it returns). */
 export type LayerCache = { k: tf.Tensor4D; v: tf.Tensor4D };
 
@@ -108,8 +115,7 @@ export function causalSelfAttention(
   const q = config.attentionScale === 'sqrt' ? tf.mul(q0, 1 / Math.sqrt(D)) : q0;
   const k = past === null ? kNew : (tf.concat([past.k, kNew], 2) as tf.Tensor4D);
   const v = past === null ? vNew : (tf.concat([past.v, vNew], 2) as tf.Tensor4D);
-  const scores = tf.add(tf.matMul(q, k, false, true), mask); // [B, H, T, keys]
-  const y = tf.matMul(tf.softmax(scores), v); // [B, H, T, D]
+  const y = tf.matMul(attentionProbs(tf.matMul(q, k, false, true), mask, T), v); // [B, H, T, D]
   const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D;
   return { y: linear(params, `h.${i}.attn.c_proj`, merged), cache: { k, v } };
 }

@@ -1,12 +1,14 @@
 // The GPT's building blocks (read after params.ts, before attention.ts), each reading its parameters by GPT-2's
 // name. Every projection of the model is a `linear`, so a LoRA adapter or another matmul kernel has one place to go.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from '../kernels/webgpu/fusedOps';
 import { param, type GptParams } from './params';
 
 /** LayerNorm `name` (e.g. `h.0.ln_1`) over x: [N, C]; statistics over the channels, biased variance as in PyTorch. */
 export function layerNorm(params: GptParams, name: string, x: tf.Tensor2D, eps: number): tf.Tensor2D {
   const weight = param(params, `${name}.weight`);
   const bias = param(params, `${name}.bias`);
+  if (fusedKernelsActive()) return fusedLayerNorm(x, weight, bias, eps);
   const mean = tf.mean(x, -1, true);
   const centred = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centred), -1, true);
@@ -27,6 +29,7 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** GPT-2's `gelu_new` (the tanh approximation), which both GPT-2 and GPT-Neo checkpoints were trained with. */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  if (fusedKernelsActive()) return fusedGelu(x);
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), GELU_C);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }

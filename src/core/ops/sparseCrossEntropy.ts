@@ -11,6 +11,7 @@
  * with the saved logits while the gradient is computed, and freed as soon as it is.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelsActive, fusedSparseCrossEntropy } from '../kernels/webgpu/fusedOps';
 
 /** logSumExp per row and ce_i = lse_i − logits_i[label_i], the label's logit by a 1-D gather at row·V + label. */
 function tokenCrossEntropyParts(logits: tf.Tensor2D, labels: tf.Tensor1D): { lse: tf.Tensor1D; ce: tf.Tensor1D } {
@@ -44,6 +45,7 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mas
   if (mask.rank !== 1 || mask.shape[0] !== n) {
     throw new Error(`sparseCrossEntropy: mask must be [${n}] to match logits [${n}, ${vocab}], got [${mask.shape}].`);
   }
+  if (fusedKernelsActive()) return fusedSparseCrossEntropy(logits, labels, mask);
 
   const op = tf.customGrad((logitsIn, labelsIn, maskIn, save) => {
     const z = logitsIn as tf.Tensor2D;

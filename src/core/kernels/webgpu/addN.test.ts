@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../nodeBackends';
 import { chunkedAddN, installChunkedAddN, webgpuAddNMaxInputs } from './addN';
+import { describeAdapter, startDawnWebGPU } from './dawnNode';
 
 // On webgpu, AddN of ≥ 8 tensors was an invalid shader that silently dropped its whole command batch (see the module
 // comment). The chunking logic is backend-independent, so it is checked here on cpu with a small limit; the browser
-// test e2e/webgpu-regression.spec.ts runs it on a real WebGPU device.
+// test e2e/webgpu-regression.spec.ts runs it on a real WebGPU device, and the last block here on Dawn (WebGPU in Node).
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -91,5 +92,25 @@ describe('webgpuAddNMaxInputs', () => {
     expect(webgpuAddNMaxInputs({ device: { limits: { maxStorageBuffersPerShaderStage: 10 } } })).toBe(9);
     expect(webgpuAddNMaxInputs({})).toBe(7);
     expect(webgpuAddNMaxInputs({ device: { limits: { maxStorageBuffersPerShaderStage: 2 } } })).toBe(2);
+  });
+});
+
+describe('tf.addN on webgpu (Dawn)', () => {
+  beforeAll(async () => {
+    const adapter = await startDawnWebGPU();
+    console.log(`addN on webgpu: ${describeAdapter(adapter)}`);
+  });
+  afterAll(async () => {
+    await setNodeBackend('cpu');
+  });
+
+  it('sums 30 tensors right, though one shader may bind at most 7 inputs', async () => {
+    expect(tf.getBackend()).toBe('webgpu');
+    for (const n of [2, 7, 8, 9, 30]) {
+      const { tensors, want } = operands(n);
+      const sum = tf.addN(tensors);
+      expect(Array.from(await sum.data())).toEqual(want);
+      tf.dispose([sum, ...tensors]);
+    }
   });
 });

@@ -1,0 +1,183 @@
+/**
+ * The training step on WebGPU through Dawn in Node: `npm run bench:gpu [-- --configs reference,gpt2] [--rounds N]
+ * [--out FILE]`
+ *
+ * Prints the adapter (vendor, architecture, description, limits, the Vulkan ICD it came through: a GPU's when the
+ * machine has one, else SwiftShader), then for each config the fused kernels (src/core/kernels/webgpu) against tfjs's
+ * stock composite ops, alternated round by round in one process: ms/step (median), tokens/s, kernels per step
+ * (tf.profile of a warm-up step) and GPU dispatches in that step, achieved TFLOP/s and, for a known GPU, the share of its FP32 peak.
+ * FLOPs per step: 6·N·B·T (N = parameters) + 12·L·C·T·B·T (attention's QKᵀ and PV, forward and backward, the PaLM
+ * paper's count; causal masking is not subtracted). Configs: `reference` (4 × 128, context 128, batch 16) and `gpt2`
+ * (GPT-2 small's shape: 12 × 768, context 256, batch 8, vocabulary 50 257; very slow on SwiftShader).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { countWebGPUDispatches } from '../src/bench/gpuDispatches';
+import { median, openStepSession, type StepSession } from '../src/bench/stepBench';
+import { countGptParams, validateGptConfig, type GptConfig } from '../src/core/model/config';
+import { disposeGptCaches } from '../src/core/model/gpt';
+import '../src/core/kernels/nodeBackends';
+import { describeAdapter, startDawnWebGPU, type DawnAdapterReport } from '../src/core/kernels/webgpu/dawnNode';
+import { setFusedKernels } from '../src/core/kernels/webgpu/fusedOps';
+
+const USAGE = 'usage: npm run bench:gpu -- [--configs reference,gpt2] [--rounds N] [--out FILE]';
+
+const gpt = (layers: number, width: number, heads: number, contextLength: number, vocabSize: number): GptConfig =>
+  validateGptConfig({ vocabSize, contextLength, layers, width, heads, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' });
+
+const CONFIGS: Record<string, { config: GptConfig; batchSize: number }> = {
+  reference: { config: gpt(4, 128, 4, 128, 64), batchSize: 16 },
+  gpt2: { config: gpt(12, 768, 12, 256, 50257), batchSize: 8 },
+};
+
+/** FP32 peak TFLOP/s (vendor figures, dense, boost clock) by a pattern on the adapter's description. */
+const PEAK_FP32: [RegExp, string, number][] = [
+  [/H200/i, 'NVIDIA H200', 67],
+  [/H100.*PCIe/i, 'NVIDIA H100 PCIe', 51],
+  [/H100/i, 'NVIDIA H100 SXM', 67],
+  [/A100/i, 'NVIDIA A100', 19.5],
+  [/L40S/i, 'NVIDIA L40S', 91.6],
+  [/\bL4\b/i, 'NVIDIA L4', 30.3],
+  [/A10G/i, 'NVIDIA A10G', 31.2],
+  [/\bA10\b/i, 'NVIDIA A10', 31.2],
+  [/\bT4\b/i, 'NVIDIA T4', 8.1],
+  [/RTX 4090/i, 'NVIDIA RTX 4090', 82.6],
+  [/RTX 4080/i, 'NVIDIA RTX 4080', 48.7],
+  [/RTX 3090/i, 'NVIDIA RTX 3090', 35.6],
+  [/RTX 3080/i, 'NVIDIA RTX 3080', 29.8],
+  [/M3 Max/i, 'Apple M3 Max', 14.2],
+  [/M2 Max/i, 'Apple M2 Max', 13.6],
+  [/M1 Max/i, 'Apple M1 Max', 10.4],
+  [/M3/i, 'Apple M3', 4.1],
+  [/M2/i, 'Apple M2', 3.6],
+  [/M1/i, 'Apple M1', 2.6],
+];
+
+export function knownPeak(adapter: Pick<DawnAdapterReport, 'vendor' | 'architecture' | 'description' | 'device'>): { name: string; tflops: number } | null {
+  const text = `${adapter.vendor} ${adapter.architecture} ${adapter.description} ${adapter.device}`;
+  const hit = PEAK_FP32.find(([re]) => re.test(text));
+  return hit ? { name: hit[1], tflops: hit[2] } : null;
+}
+
+export function stepFlops(c: GptConfig, batchSize: number): number {
+  const tokens = batchSize * c.contextLength;
+  return 6 * countGptParams(c) * tokens + 12 * c.layers * c.width * c.contextLength * tokens;
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+const log = (m: string) => process.stdout.write(`${m}\n`);
+
+interface VariantFigures {
+  variant: 'fused' | 'stock';
+  kernelsPerStep: number | null;
+  /** Compute dispatches of the profiled step (tf.profile's Identity and Reshape dispatch nothing on webgpu). */
+  dispatchesPerStep: number | null;
+  topKernels: { name: string; count: number }[];
+  warmupMs: number[];
+  runMsPerStep: number[];
+  msPerStep: number;
+  tokensPerSec: number;
+  tflops: number;
+  shareOfPeak: number | null;
+  lastLoss: number;
+}
+
+async function benchConfig(name: string, rounds: number, peak: number | null) {
+  const { config, batchSize } = CONFIGS[name];
+  disposeGptCaches();
+  const before = tf.memory().numTensors;
+  const variants = ['fused', 'stock'] as const;
+  const sessions: StepSession[] = [];
+  const figures: VariantFigures[] = [];
+  try {
+    for (const v of variants) {
+      setFusedKernels(v === 'fused');
+      const s = openStepSession({ config, batchSize, seed: 1 });
+      sessions.push(s);
+      const first = await s.warmupStep(false);
+      const { result: profiled, dispatches } = await countWebGPUDispatches(() => s.warmupStep(true));
+      figures.push({
+        variant: v,
+        kernelsPerStep: profiled.kernels,
+        dispatchesPerStep: dispatches,
+        topKernels: profiled.top.map((k) => ({ name: k.name, count: k.count })),
+        warmupMs: [first.ms, profiled.ms],
+        runMsPerStep: [],
+        msPerStep: NaN,
+        tokensPerSec: NaN,
+        tflops: NaN,
+        shareOfPeak: null,
+        lastLoss: NaN,
+      });
+      log(`  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels, ${dispatches} dispatches`);
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < variants.length; i++) {
+        setFusedKernels(variants[i] === 'fused');
+        const run = await sessions[i].timedRun(1);
+        figures[i].runMsPerStep.push(run.msPerStep);
+        figures[i].lastLoss = run.loss;
+      }
+      log(`  round ${r + 1}/${rounds}: ${figures.map((f) => `${f.variant} ${f.runMsPerStep[r].toFixed(0)} ms`).join(', ')}`);
+    }
+  } finally {
+    for (const s of sessions) s.dispose();
+    setFusedKernels(true);
+    disposeGptCaches();
+  }
+  const flops = stepFlops(config, batchSize);
+  for (const f of figures) {
+    f.msPerStep = median(f.runMsPerStep);
+    f.tokensPerSec = (batchSize * config.contextLength * 1000) / f.msPerStep;
+    f.tflops = flops / (f.msPerStep / 1000) / 1e12;
+    f.shareOfPeak = peak ? f.tflops / peak : null;
+  }
+  const ratios = figures[0].runMsPerStep.map((ms, r) => figures[1].runMsPerStep[r] / ms);
+  return { name, config, batchSize, parameters: countGptParams(config), flopsPerStep: flops, variants: figures, stockOverFused: median(ratios), roundRatios: ratios, tensorsLeft: tf.memory().numTensors - before };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { configs: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } } });
+  const names = (values.configs ?? 'reference,gpt2').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!(n in CONFIGS)) fail(`unknown config "${n}" (known: ${Object.keys(CONFIGS).join(', ')})\n${USAGE}`);
+  const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds must be a positive integer\n${USAGE}`);
+
+  const loadBefore = os.loadavg();
+  const adapter = await startDawnWebGPU();
+  const peak = knownPeak(adapter);
+  log(`adapter: ${describeAdapter(adapter)}`);
+  log(`limits: ${Object.entries(adapter.limits).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  log(`FP32 peak: ${peak ? `${peak.tflops} TFLOP/s (${peak.name})` : 'unknown for this adapter'}`);
+  log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
+
+  const results = [];
+  for (const name of names) {
+    log(`${name}:`);
+    results.push(await benchConfig(name, rounds, peak?.tflops ?? null));
+  }
+  const loadAfter = os.loadavg();
+  log('');
+  log('| config | variant | kernels/step (tf.profile) | GPU dispatches/step | ms/step (median) | tokens/s | TFLOP/s | share of FP32 peak | stock/fused (median of rounds) |');
+  log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    for (const f of r.variants) {
+      const share = f.shareOfPeak === null ? '—' : `${(f.shareOfPeak * 100).toFixed(2)} %`;
+      log(`| ${r.name} (${r.config.layers}×${r.config.width}, T ${r.config.contextLength}, B ${r.batchSize}) | ${f.variant} | ${f.kernelsPerStep ?? '—'} | ${f.dispatchesPerStep ?? '—'} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSec.toFixed(0)} | ${f.tflops.toFixed(4)} | ${share} | ${f.variant === 'fused' ? `${r.stockOverFused.toFixed(2)}×` : ''} |`);
+    }
+  }
+  log(`load average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
+  const out = resolve(values.out ?? 'bench-results/bench-gpu.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ adapter, peak, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, cpus: os.cpus().length, results }, null, 2));
+  log(`wrote ${out}`);
+}
+
+await main();

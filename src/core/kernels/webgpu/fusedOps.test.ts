@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setNodeBackend } from '../nodeBackends';
+import { gelu, layerNorm } from '../../model/layers';
+import { sparseCrossEntropy } from '../../ops/sparseCrossEntropy';
+import { describeAdapter, startDawnWebGPU } from './dawnNode';
+import { capFusedWorkgroups } from './fusedPrograms';
+import { fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
+
+// Each fused op on webgpu (Dawn) against the composite it replaces, computed on the cpu backend by the model's own
+// functions (forward and tf.grads backward): the composite path is the reference.
+
+function seeded(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+async function on(backend: 'cpu' | 'webgpu', f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  if (backend === 'cpu') await setNodeBackend('cpu');
+  else await startDawnWebGPU();
+  const ts = f();
+  const out = await Promise.all(ts.map(async (t) => new Float32Array(await t.data())));
+  tf.dispose(ts);
+  return out;
+}
+
+function expectClose(got: Float32Array[], want: Float32Array[], tol: number): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, k) => {
+    expect(g.length).toBe(want[k].length);
+    let worst = 0;
+    for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - want[k][i]) / (1 + Math.abs(want[k][i])));
+    expect(worst, `output ${k}`).toBeLessThan(tol);
+  });
+}
+
+beforeAll(async () => {
+  console.log(`fused ops on webgpu: ${describeAdapter(await startDawnWebGPU())}`);
+});
+afterAll(async () => {
+  await setNodeBackend('cpu');
+});
+
+describe('fused kernels on webgpu against the composite on cpu', () => {
+  const N = 37;
+  const C = 96; // not a multiple of the 64-thread workgroup
+
+  it.each([96, 600])('LayerNorm: y, dx, dγ, dβ, %i channels (one thread per row, then 64)', async (C) => {
+    const make = () => ({
+      x: tf.tensor2d(seeded(N * C, 1, 3), [N, C]),
+      g: tf.tensor1d(seeded(C, 2)),
+      b: tf.tensor1d(seeded(C, 3)),
+      dy: tf.tensor2d(seeded(N * C, 4), [N, C]),
+    });
+    const composite = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      layerNorm({ 'ln.weight': g as tf.Variable, 'ln.bias': b as tf.Variable }, 'ln', x as tf.Tensor2D, 1e-5);
+    const want = await on('cpu', () => {
+      const { x, g, b, dy } = make();
+      return [composite(x, g, b), ...tf.grads(composite)([x, g, b], dy)];
+    });
+    const got = await on('webgpu', () => {
+      const { x, g, b, dy } = make();
+      const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => fusedLayerNorm(xx as tf.Tensor2D, gg, bb, 1e-5);
+      return [f(x, g, b), ...tf.grads(f)([x, g, b], dy)];
+    });
+    expectClose(got, want, 1e-4);
+  });
+
+  it('row kernels loop when there are more rows than workgroups in one dispatch', async () => {
+    capFusedWorkgroups(8);
+    try {
+      // 600 columns: 64 threads per row, so 8 workgroups sweep the 37 rows five times.
+      const make = () => ({ z: tf.tensor2d(seeded(N * 600, 12, 4), [N, 600]), y: tf.tensor1d(Int32Array.from({ length: N }, (_, i) => (i * 17) % 600), 'int32'), m: tf.ones([N]) as tf.Tensor1D });
+      const f = (ce: typeof sparseCrossEntropy) => {
+        const { z, y, m } = make();
+        return [ce(z, y, m), tf.grad((a: tf.Tensor) => ce(a as tf.Tensor2D, y, m))(z)];
+      };
+      const want = await on('cpu', () => f(sparseCrossEntropy));
+      const got = await on('webgpu', () => f(fusedSparseCrossEntropy));
+      expectClose(got, want, 1e-5);
+    } finally {
+      capFusedWorkgroups();
+    }
+  });
+
+  it('GELU (tanh form): y and dx, including large |x| where a naive tanh overflows', async () => {
+    const values = seeded(N * C, 5, 6);
+    values[0] = 40;
+    values[1] = -40;
+    const make = () => ({ x: tf.tensor2d(values, [N, C]), dy: tf.tensor2d(seeded(N * C, 6), [N, C]) });
+    const want = await on('cpu', () => {
+      const { x, dy } = make();
+      return [gelu(x), tf.grad((t: tf.Tensor) => gelu(t as tf.Tensor2D))(x, dy)];
+    });
+    const got = await on('webgpu', () => {
+      const { x, dy } = make();
+      return [fusedGelu(x), tf.grad((t: tf.Tensor) => fusedGelu(t as tf.Tensor2D))(x, dy)];
+    });
+    expectClose(got, want, 1e-5);
+  });
+
+  it('causal softmax of scaled scores and its backward, as softmax(scale·s + causal mask)', async () => {
+    const [B, H, T] = [2, 3, 70];
+    const scale = 0.125;
+    const mask = new Float32Array(T * T);
+    for (let q = 0; q < T; q++) mask.fill(-1e9, q * T + q + 1, (q + 1) * T);
+    const make = () => ({ s: tf.tensor4d(seeded(B * H * T * T, 7, 8), [B, H, T, T]), dy: tf.tensor4d(seeded(B * H * T * T, 8), [B, H, T, T]) });
+    const composite = (s: tf.Tensor) => tf.softmax(tf.add(tf.mul(s, scale), tf.tensor2d(mask, [T, T])));
+    const want = await on('cpu', () => {
+      const { s, dy } = make();
+      return [composite(s), tf.grad(composite)(s, dy)];
+    });
+    const got = await on('webgpu', () => {
+      const { s, dy } = make();
+      const f = (t: tf.Tensor) => fusedCausalSoftmax(t, scale);
+      return [f(s), tf.grad(f)(s, dy)];
+    });
+    expectClose(got, want, 1e-5);
+  });
+
+  it('sparse cross-entropy: loss, dLogits and dMask, with a masked-out row and a vocabulary wider than a workgroup', async () => {
+    const V = 150;
+    const labels = Int32Array.from({ length: N }, (_, i) => (i * 31) % V);
+    const maskValues = Float32Array.from({ length: N }, (_, i) => (i % 5 === 0 ? 0 : i % 7 === 0 ? 0.5 : 1));
+    const make = () => ({ z: tf.tensor2d(seeded(N * V, 9, 5), [N, V]), m: tf.tensor1d(maskValues) });
+    const grads = (f: typeof sparseCrossEntropy) => {
+      const { z, m } = make();
+      const y = tf.tensor1d(labels, 'int32');
+      const loss = f(z, y, m);
+      const [dz, dm] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor2D, y, b as tf.Tensor1D))([z, m], tf.scalar(1.5));
+      return [loss, dz, dm];
+    };
+    const want = await on('cpu', () => grads(sparseCrossEntropy));
+    const got = await on('webgpu', () => grads(fusedSparseCrossEntropy));
+    expectClose(got, want, 1e-5);
+  });
+
+  it('switch: active on webgpu with the kernels registered unless switched off, never on cpu', async () => {
+    await startDawnWebGPU();
+    expect(fusedKernelsActive()).toBe(true);
+    setFusedKernels(false);
+    expect(fusedKernelsActive()).toBe(false);
+    setFusedKernels(true);
+    await setNodeBackend('cpu');
+    expect(fusedKernelsActive()).toBe(false);
+  });
+});

@@ -1,0 +1,364 @@
+/**
+ * The WGSL of the fused training kernels, registered for tfjs's webgpu backend (fusedOps.ts calls them and gives
+ * them gradients). Each replaces a chain of stock kernels by one dispatch:
+ *   FusedLayerNorm            x, γ, β → y            (row statistics, normalise, affine)
+ *   FusedLayerNormStats       x → [N, 2]             (mean, 1/√(var + eps) per row, for the backward)
+ *   FusedLayerNormGradX       x, stats, γ, dy → dx
+ *   FusedLayerNormGradParams  x, stats, dy → dγ (part 0); dy → dβ (part 1)
+ *   FusedGelu / FusedGeluGrad GPT-2's tanh GELU and its derivative times dy
+ *   FusedCausalSoftmax        scores [B, H, T, T] → softmax(scale·scores) with keys after the query masked to 0
+ *   FusedSoftmaxGrad          p, dp → scale·p·(dp − Σ p·dp)
+ *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
+ *   FusedCrossEntropyGrad     logits, labels, scale [N] → (softmax − onehot(label))·scale
+ *
+ * Row kernels run one thread per short row, or one workgroup of 64 threads per long row (`lanesFor`), looping over
+ * rows past the 65 535 workgroups of one dispatch; every program
+ * binds at most 4 storage buffers plus the output (the default limit is 8) and keys its shader on ranks only, so each
+ * compiles once per model. Importing this file pulls in no backend: the programs are plain objects tfjs compiles.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+
+export const FUSED_KERNELS = {
+  layerNorm: 'FusedLayerNorm',
+  layerNormStats: 'FusedLayerNormStats',
+  layerNormGradX: 'FusedLayerNormGradX',
+  layerNormGradParams: 'FusedLayerNormGradParams',
+  gelu: 'FusedGelu',
+  geluGrad: 'FusedGeluGrad',
+  causalSoftmax: 'FusedCausalSoftmax',
+  softmaxGrad: 'FusedSoftmaxGrad',
+  crossEntropyRows: 'FusedCrossEntropyRows',
+  crossEntropyGrad: 'FusedCrossEntropyGrad',
+} as const;
+
+const WG = 64;
+let maxGroups = 65535;
+
+/** Caps the workgroups of one dispatch (WebGPU's per-dimension maximum by default), so tests reach the row loop. */
+export function capFusedWorkgroups(n = 65535): void {
+  maxGroups = n;
+}
+
+interface WebGPUBackendLike {
+  runWebGPUProgram(
+    program: WebGPUProgram,
+    inputs: tf.TensorInfo[],
+    dtype: tf.DataType,
+    uniforms?: { type: string; data: number[] }[],
+  ): tf.TensorInfo;
+}
+
+/**
+ * Threads per row: 64 sharing a row through workgroup memory for long rows; for short ones (< 512 columns) one thread
+ * per row, with no barriers — a barrier is costly on a CPU implementation such as SwiftShader, and a short row gives
+ * 64 threads too little to share.
+ */
+export function lanesFor(cols: number): 1 | typeof WG {
+  return cols >= 512 ? WG : 1;
+}
+
+/** The row reductions: a shared-memory tree over the row's threads (all must call it: it has barriers), or nothing. */
+function rowHelpers(lanes: number): string {
+  const tanh = `
+  fn safeTanh(u : f32) -> f32 {
+    let e = exp(-2.0 * abs(u));
+    return sign(u) * (1.0 - e) / (1.0 + e);
+  }
+  const LANES = ${lanes};`;
+  if (lanes === 1) return `${tanh}\n  fn rowSum(v : f32, tid : i32) -> f32 { return v; }\n  fn rowMax(v : f32, tid : i32) -> f32 { return v; }`;
+  return `${tanh}
+  var<workgroup> partial : array<f32, ${WG}>;
+  var<workgroup> partialMax : array<f32, ${WG}>;
+  var<workgroup> rowShared : i32;
+  fn rowSum(v : f32, tid : i32) -> f32 {
+    partial[tid] = v;
+    workgroupBarrier();
+    for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
+      if (tid < s) { partial[tid] = partial[tid] + partial[tid + s]; }
+      workgroupBarrier();
+    }
+    let total = partial[0];
+    workgroupBarrier();
+    return total;
+  }
+  fn rowMax(v : f32, tid : i32) -> f32 {
+    partialMax[tid] = v;
+    workgroupBarrier();
+    for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
+      if (tid < s) { partialMax[tid] = max(partialMax[tid], partialMax[tid + s]); }
+      workgroupBarrier();
+    }
+    let m = partialMax[0];
+    workgroupBarrier();
+    return m;
+  }`;
+}
+
+/** A WebGPUProgram plus, for a row kernel, how many rows it loops over (an extra uniform, appended by `launch`). */
+type FusedProgram = WebGPUProgram & { rowCount?: number; rowPasses?: number };
+
+/**
+ * A program over `outputShape`: a row kernel (`rows` set) runs one 64-thread workgroup per row, looping when there are
+ * more rows than one dispatch may hold; an elementwise kernel runs a grid-stride loop over every element.
+ */
+function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; cols?: number; uniforms?: string }): FusedProgram {
+  const size = tf.util.sizeFromShape(outputShape);
+  const rows = opts.rows;
+  const lanes = rows === undefined ? 1 : lanesFor(opts.cols ?? 0);
+  const groups = Math.max(1, Math.min(maxGroups, rows === undefined ? Math.ceil(size / WG) : lanes === 1 ? Math.ceil(rows / WG) : rows));
+  let code = body;
+  if (rows !== undefined && lanes === 1) {
+    code = `for (var row = index; row < uniforms.rowCount; row = row + stride) {\n${body}\n }`;
+  } else if (rows !== undefined) {
+    // workgroupUniformLoad makes the row provably uniform, so the reductions' barriers may follow it.
+    code = `for (var sweep = 0; sweep < uniforms.rowPasses; sweep = sweep + 1) {
+      if (tid == 0) { rowShared = i32(workgroupId.x) + sweep * i32(numWorkgroups.x); }
+      let row = workgroupUniformLoad(&rowShared);
+      if (row < uniforms.rowCount) {\n${body}\n }
+      workgroupBarrier();
+    }`;
+  }
+  return {
+    variableNames,
+    outputShape,
+    shaderKey: `${key}_lanes${lanes}`,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [groups, 1, 1],
+    workgroupSize: [WG, 1, 1],
+    uniforms: rows === undefined ? opts.uniforms : `${opts.uniforms ?? ''} rowCount : i32, rowPasses : i32,`,
+    rowCount: rows,
+    rowPasses: rows === undefined ? undefined : Math.ceil(rows / (lanes === 1 ? groups * WG : groups)),
+    getUserCode: () =>
+      `${rowHelpers(lanes)}\n fn main(index : i32) {\n let tid = ${lanes === 1 ? '0' : 'i32(localId.x)'};\n let stride = i32(numWorkgroups.x) * ${WG};\n ${code}\n }`,
+  };
+}
+
+// ───────────────────────────── LayerNorm ─────────────────────────────
+
+const LN_STATS = `
+    let C = uniforms.cols;
+    let base = row * C;
+    var s = 0.0;
+    for (var c = tid; c < C; c = c + LANES) { s = s + x[base + c]; }
+    let mean = rowSum(s, tid) / f32(C);
+    var q = 0.0;
+    for (var c = tid; c < C; c = c + LANES) { let d = x[base + c] - mean; q = q + d * d; }
+    let rstd = 1.0 / sqrt(rowSum(q, tid) / f32(C) + uniforms.eps);`;
+
+function layerNormProgram(N: number, C: number): FusedProgram {
+  return program('fusedLayerNorm', ['x', 'gamma', 'beta'], [N, C], `${LN_STATS}
+    for (var c = tid; c < C; c = c + LANES) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`, { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' });
+}
+
+function layerNormStatsProgram(N: number, C: number): FusedProgram {
+  return program('fusedLayerNormStats', ['x'], [N, 2], `${LN_STATS}
+    if (tid == 0) { result[row * 2] = mean; result[row * 2 + 1] = rstd; }`, { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' });
+}
+
+// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ, x̂ = (x − mean)·rstd.
+function layerNormGradXProgram(N: number, C: number): FusedProgram {
+  return program('fusedLayerNormGradX', ['x', 'stats', 'gamma', 'dy'], [N, C], `
+    let C = uniforms.cols;
+    let base = row * C;
+    let mean = stats[row * 2];
+    let rstd = stats[row * 2 + 1];
+    var sg = 0.0;
+    var sgx = 0.0;
+    for (var c = tid; c < C; c = c + LANES) {
+      let g = dy[base + c] * gamma[c];
+      sg = sg + g;
+      sgx = sgx + g * (x[base + c] - mean) * rstd;
+    }
+    let meanG = rowSum(sg, tid) / f32(C);
+    let meanGX = rowSum(sgx, tid) / f32(C);
+    for (var c = tid; c < C; c = c + LANES) {
+      let xhat = (x[base + c] - mean) * rstd;
+      result[base + c] = rstd * (dy[base + c] * gamma[c] - meanG - xhat * meanGX);
+    }`, { rows: N, cols: C, uniforms: 'cols : i32,' });
+}
+
+// One thread per column, summing over the rows: dγ = Σ dy·x̂ (part 0), dβ = Σ dy (part 1).
+function layerNormGradParamsProgram(C: number, part: 0 | 1): FusedProgram {
+  // dβ binds dy alone: WebGPU's automatic layout drops unused bindings, and tfjs would still bind them (invalid).
+  const term = part === 0 ? 'dy[i] * (x[i] - stats[n * 2]) * stats[n * 2 + 1]' : 'dy[i]';
+  return program(`fusedLayerNormGradParams${part}`, part === 0 ? ['x', 'stats', 'dy'] : ['dy'], [C], `
+    let C = uniforms.cols;
+    let N = uniforms.rows;
+    for (var c = index; c < C; c = c + stride) {
+      var s = 0.0;
+      for (var n = 0; n < N; n = n + 1) { let i = n * C + c; s = s + ${term}; }
+      result[c] = s;
+    }`, { uniforms: 'cols : i32, rows : i32,' });
+}
+
+// ───────────────────────────── GELU ─────────────────────────────
+
+const GELU_C = Math.sqrt(2 / Math.PI).toFixed(9);
+
+function geluProgram(shape: number[]): FusedProgram {
+  return program('fusedGelu', ['x'], shape, `
+    for (var i = index; i < uniforms.count; i = i + stride) {
+      let v = x[i];
+      result[i] = 0.5 * v * (1.0 + safeTanh(${GELU_C} * (v + 0.044715 * v * v * v)));
+    }`, { uniforms: 'count : i32,' });
+}
+
+function geluGradProgram(shape: number[]): FusedProgram {
+  return program('fusedGeluGrad', ['x', 'dy'], shape, `
+    for (var i = index; i < uniforms.count; i = i + stride) {
+      let v = x[i];
+      let t = safeTanh(${GELU_C} * (v + 0.044715 * v * v * v));
+      let dInner = ${GELU_C} * (1.0 + 3.0 * 0.044715 * v * v);
+      result[i] = dy[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * dInner);
+    }`, { uniforms: 'count : i32,' });
+}
+
+// ───────────────────────────── causal softmax ─────────────────────────────
+
+// Row r is query (r mod queries), which sees keys 0 … query; later keys get probability 0, as exp(MASKED) does.
+function causalSoftmaxProgram(shape: number[]): FusedProgram {
+  const cols = shape[shape.length - 1];
+  const rows = tf.util.sizeFromShape(shape) / cols;
+  return program('fusedCausalSoftmax', ['scores'], shape, `
+    let K = uniforms.cols;
+    let base = row * K;
+    let last = row % uniforms.queries;
+    var m = -3.402823e38;
+    for (var c = tid; c <= last; c = c + LANES) { m = max(m, scores[base + c] * uniforms.scale); }
+    let rowMaxValue = rowMax(m, tid);
+    var s = 0.0;
+    for (var c = tid; c <= last; c = c + LANES) { s = s + exp(scores[base + c] * uniforms.scale - rowMaxValue); }
+    let total = rowSum(s, tid);
+    for (var c = tid; c < K; c = c + LANES) {
+      var p = 0.0;
+      if (c <= last) { p = exp(scores[base + c] * uniforms.scale - rowMaxValue) / total; }
+      result[base + c] = p;
+    }`, { rows, cols, uniforms: 'cols : i32, queries : i32, scale : f32,' });
+}
+
+function softmaxGradProgram(shape: number[]): FusedProgram {
+  const cols = shape[shape.length - 1];
+  const rows = tf.util.sizeFromShape(shape) / cols;
+  return program('fusedSoftmaxGrad', ['p', 'dp'], shape, `
+    let K = uniforms.cols;
+    let base = row * K;
+    var s = 0.0;
+    for (var c = tid; c < K; c = c + LANES) { s = s + p[base + c] * dp[base + c]; }
+    let pdp = rowSum(s, tid);
+    for (var c = tid; c < K; c = c + LANES) { result[base + c] = uniforms.scale * p[base + c] * (dp[base + c] - pdp); }`, {
+    rows,
+    cols,
+    uniforms: 'cols : i32, scale : f32,',
+  });
+}
+
+// ───────────────────────────── sparse cross-entropy ─────────────────────────────
+
+const CE_STATS = `
+    let V = uniforms.cols;
+    let base = row * V;
+    var m = -3.402823e38;
+    for (var c = tid; c < V; c = c + LANES) { m = max(m, logits[base + c]); }
+    let rowMaxValue = rowMax(m, tid);
+    var s = 0.0;
+    for (var c = tid; c < V; c = c + LANES) { s = s + exp(logits[base + c] - rowMaxValue); }
+    let total = rowSum(s, tid);`;
+
+function crossEntropyRowsProgram(N: number, V: number): FusedProgram {
+  return program('fusedCrossEntropyRows', ['logits', 'labels'], [N], `${CE_STATS}
+    if (tid == 0) { result[row] = log(total) + rowMaxValue - logits[base + labels[row]]; }`, { rows: N, cols: V, uniforms: 'cols : i32,' });
+}
+
+function crossEntropyGradProgram(N: number, V: number): FusedProgram {
+  return program('fusedCrossEntropyGrad', ['logits', 'labels', 'scale'], [N, V], `${CE_STATS}
+    let label = labels[row];
+    let k = scale[row];
+    for (var c = tid; c < V; c = c + LANES) {
+      var d = exp(logits[base + c] - rowMaxValue) / total;
+      if (c == label) { d = d - 1.0; }
+      result[base + c] = d * k;
+    }`, { rows: N, cols: V, uniforms: 'cols : i32,' });
+}
+
+// ───────────────────────────── registration ─────────────────────────────
+
+type KernelParams = Parameters<tf.KernelConfig['kernelFunc']>[0];
+
+function launch(b: WebGPUBackendLike, prog: FusedProgram, inputs: tf.TensorInfo[], uniforms: { type: string; data: number[] }[]): tf.TensorInfo {
+  return b.runWebGPUProgram(prog, inputs, 'float32', prog.rowCount === undefined ? uniforms : [...uniforms, i32(prog.rowCount), i32(prog.rowPasses!)]);
+}
+// One entry per scalar field: tfjs packs an entry of two values as a vec2 (8-byte aligned), not as two i32 fields.
+const i32 = (value: number) => ({ type: 'int32', data: [value] });
+const f32 = (value: number) => ({ type: 'float32', data: [value] });
+
+function ins(params: KernelParams, ...names: string[]): tf.TensorInfo[] {
+  return names.map((n) => {
+    const t = (params.inputs as tf.NamedTensorInfoMap)[n];
+    if (!t) throw new Error(`fused kernel: input "${n}" missing.`);
+    return t;
+  });
+}
+
+const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => tf.TensorInfo> = {
+  [FUSED_KERNELS.layerNorm]: (p, b) => {
+    const [x, gamma, beta] = ins(p, 'x', 'gamma', 'beta');
+    const [N, C] = x.shape;
+    return launch(b, layerNormProgram(N, C), [x, gamma, beta], [i32(C), f32(p.attrs!.eps as number)]);
+  },
+  [FUSED_KERNELS.layerNormStats]: (p, b) => {
+    const [x] = ins(p, 'x');
+    const [N, C] = x.shape;
+    return launch(b, layerNormStatsProgram(N, C), [x], [i32(C), f32(p.attrs!.eps as number)]);
+  },
+  [FUSED_KERNELS.layerNormGradX]: (p, b) => {
+    const [x, stats, gamma, dy] = ins(p, 'x', 'stats', 'gamma', 'dy');
+    const [N, C] = x.shape;
+    return launch(b, layerNormGradXProgram(N, C), [x, stats, gamma, dy], [i32(C)]);
+  },
+  [FUSED_KERNELS.layerNormGradParams]: (p, b) => {
+    const [x, stats, dy] = ins(p, 'x', 'stats', 'dy');
+    const [N, C] = x.shape;
+    const part = p.attrs!.part as 0 | 1;
+    return launch(b, layerNormGradParamsProgram(C, part), part === 0 ? [x, stats, dy] : [dy], [i32(C), i32(N)]);
+  },
+  [FUSED_KERNELS.gelu]: (p, b) => {
+    const [x] = ins(p, 'x');
+    return launch(b, geluProgram(x.shape), [x], [i32(tf.util.sizeFromShape(x.shape))]);
+  },
+  [FUSED_KERNELS.geluGrad]: (p, b) => {
+    const [x, dy] = ins(p, 'x', 'dy');
+    return launch(b, geluGradProgram(x.shape), [x, dy], [i32(tf.util.sizeFromShape(x.shape))]);
+  },
+  [FUSED_KERNELS.causalSoftmax]: (p, b) => {
+    const [scores] = ins(p, 'scores');
+    const s = scores.shape;
+    return launch(b, causalSoftmaxProgram(s), [scores], [i32(s[s.length - 1]), i32(s[s.length - 2]), f32(p.attrs!.scale as number)]);
+  },
+  [FUSED_KERNELS.softmaxGrad]: (p, b) => {
+    const [probs, dp] = ins(p, 'p', 'dp');
+    const s = probs.shape;
+    return launch(b, softmaxGradProgram(s), [probs, dp], [i32(s[s.length - 1]), f32(p.attrs!.scale as number)]);
+  },
+  [FUSED_KERNELS.crossEntropyRows]: (p, b) => {
+    const [logits, labels] = ins(p, 'logits', 'labels');
+    const [N, V] = logits.shape;
+    return launch(b, crossEntropyRowsProgram(N, V), [logits, labels], [i32(V)]);
+  },
+  [FUSED_KERNELS.crossEntropyGrad]: (p, b) => {
+    const [logits, labels, scale] = ins(p, 'logits', 'labels', 'scale');
+    const [N, V] = logits.shape;
+    return launch(b, crossEntropyGradProgram(N, V), [logits, labels, scale], [i32(V)]);
+  },
+};
+
+/**
+ * Registers every fused kernel for `backendName` (default webgpu). Call after the backend's package was imported.
+ * Safe to call repeatedly.
+ */
+export function registerFusedKernels(backendName = 'webgpu'): void {
+  for (const [kernelName, run] of Object.entries(KERNELS)) {
+    if (tf.getKernel(kernelName, backendName)) continue;
+    tf.registerKernel({ kernelName, backendName, kernelFunc: (params) => run(params, params.backend as unknown as WebGPUBackendLike) });
+  }
+}
