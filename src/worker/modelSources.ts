@@ -5,6 +5,7 @@ import type { GptConfig } from '../core/model/config';
 import { initGptParams, type GptParams } from '../core/model/gpt';
 import { importHfFolder } from '../core/model/hfImport';
 import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
+import { loraParameterCount } from '../core/model/lora';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../core/model/memoryEstimate';
 import { pruneVocabulary, pruningStats } from '../core/model/vocabPruning';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
@@ -29,7 +30,7 @@ export interface LoadContext {
   /** The WebGPU adapter's limits when the run trains on webgpu; no buffer-limit check without them. */
   adapter?: AdapterLimits;
   /** The run's batch, accumulation, template and context (0 = the model's own). */
-  run?: Pick<RunConfig, 'hyper' | 'contextLength' | 'template'>;
+  run?: Pick<RunConfig, 'hyper' | 'contextLength' | 'template' | 'lora'>;
   /** The records the run trains and evaluates on: vocabulary pruning keeps the ids their training strings use. */
   records?: readonly InstructionRecord[];
 }
@@ -107,7 +108,8 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
     );
   }
 
-  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1 };
+  const lora = context.run?.lora;
+  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1, ...(lora ? { trainableParameters: loraParameterCount(config, lora) } : {}) };
   if (context.adapter) {
     const verdict = checkTrainingMemory(config, shape, context.adapter);
     if (!verdict.fits) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
-import { gptConfigFromPreset } from './config';
+import { countGptParams, gptConfigFromPreset } from './config';
 import { disposeGptCaches, disposeGptParams, gptLogits, initGptParams, type GptParams } from './gpt';
 import { importHfModel } from './hfImport';
 import { hfParamsToVariables } from './hfParamsToVariables';
@@ -21,6 +21,7 @@ import {
 } from './lora';
 import { exportPeftAdapter, importPeftAdapter, peftTargetModules, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peftAdapter';
 import { parseSafetensors } from './safetensors';
+import { estimateTrainingMemory } from './memoryEstimate';
 import { maxAbsDiff } from './testing/importedLogits';
 import { randomizeGptParams } from './testing/randomParams';
 
@@ -180,6 +181,18 @@ describe('adapters on a built-in model', () => {
       expect(loraParameterCount(config, settings), JSON.stringify(extra)).toBe(counted);
       disposeGptParams(params);
     }
+  });
+
+  it('the memory estimate sizes gradients and AdamW moments by the trainable floats', () => {
+    const shape = { batchSize: 2, contextLength: 8 };
+    const full = estimateTrainingMemory(config, shape);
+    const n = loraParameterCount(config, lora);
+    const adapted = estimateTrainingMemory(config, { ...shape, trainableParameters: n });
+    const ratio = n / countGptParams(config);
+    expect(adapted.adam / full.adam).toBeCloseTo(ratio, 10);
+    expect(adapted.gradients / full.gradients).toBeCloseTo(ratio, 10);
+    expect(adapted.weights).toBe(full.weights);
+    expect(adapted.total).toBeLessThan(full.total);
   });
 
   it('refuses settings it cannot compute, naming each', () => {

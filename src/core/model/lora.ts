@@ -229,3 +229,18 @@ export function mergeLoraArrays(config: GptConfig, params: Readonly<Record<strin
   }
   return out;
 }
+
+/** Same rank, alpha, targets (in any order) and extras. */
+export function sameLora(a: LoraSettings | undefined, b: LoraSettings | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const targets = (l: LoraSettings) => [...l.targets].sort().join(',');
+  return a.rank === b.rank && a.alpha === b.alpha && targets(a) === targets(b) && a.biases === b.biases && a.layerNorms === b.layerNorms;
+}
+
+/**
+ * The parameters a new run trains from `params`: with fresh adapters under `lora`, or without (any adapters the
+ * weights came with merged in) for full fine-tuning.
+ */
+export function paramsForRun(config: GptConfig, params: GptParams, lora: LoraSettings | undefined, seed: number): GptParams {
+  return lora === undefined ? mergeLoraVariables(params) : addLoraAdapters(config, params, lora, seed);
+}

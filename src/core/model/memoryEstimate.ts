@@ -32,6 +32,11 @@ export interface TrainingShape {
   contextLength: number;
   /** Gradient accumulation over micro-batches keeps one more parameter-sized buffer. */
   accumulation?: boolean;
+  /**
+   * Floats that get gradients and AdamW moments (LoRA: `loraParameterCount`); default all the parameters. The
+   * adapters' own weights are left out of the weights term (they are at most this many floats).
+   */
+  trainableParameters?: number;
 }
 
 /** The two limits of a GPUAdapter that decide whether a tensor can live on the GPU (`adapter.limits`). */
@@ -77,8 +82,9 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
   const activations = (L * (80 * B * T * C + 32 * B * T * F + 8 * B * H * T * T) + 24 * B * T * C) * F32;
   const logits = 5 * B * T * V * F32;
   const weights = P * F32;
-  const adam = (shape.accumulation ? 3 : 2) * weights;
-  const gradients = 4 * weights;
+  const trainable = (shape.trainableParameters ?? P) * F32;
+  const adam = (shape.accumulation ? 3 : 2) * trainable;
+  const gradients = 4 * trainable;
   const buffers: BufferSize[] = [
     { what: `token table wte [${V}, ${C}] (and its gradient and Adam moments)`, bytes: V * C * F32 },
     { what: `logits [${B * T}, ${V}]`, bytes: B * T * V * F32 },

@@ -2,6 +2,7 @@ import type { InstructionRecord } from '../data/record';
 import { evaluateHeldOut, firstHeldOutBatch, heldOutSets, type HeldOutBatching, type HeldOutRecord, type HeldOutSet } from '../eval/heldOutLoss';
 import type { GptConfig } from '../model/config';
 import { decayMask, type GptParams } from '../model/gpt';
+import { loraSettingsOf, sameLora, trainableParams } from '../model/lora';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { buildArm, type Arm } from './arms';
 import { BatchBuilder } from './batches';
@@ -134,7 +135,13 @@ export class PhasedRunner {
     this.heldOut = heldOutSets(init.heldOut ?? [], c.template, init.tokenizer, c.contextLength);
     this.evalBatching = { batchSize: h.batchSize, contextLength: c.contextLength, padId: init.tokenizer.padId, shape: 'fixed' };
 
-    this.opt = new AdamW(init.model.params, {
+    const lora = c.lora;
+    if (lora !== undefined && !sameLora(loraSettingsOf(init.model.params), lora)) {
+      throw new Error('The run config asks for LoRA but the model holds no adapters with those settings: add them with addLoraAdapters first.');
+    }
+    // Under LoRA only the adapters (and chosen extras) get gradients, moments and accumulators; the base is frozen.
+    const trainable = trainableParams(init.model.params, lora);
+    this.opt = new AdamW(trainable, {
       beta1: h.beta1,
       beta2: h.beta2,
       eps: h.eps,
@@ -142,8 +149,8 @@ export class PhasedRunner {
       clipNorm: h.clipNorm,
       decay: decayMask,
     });
-    this.acc = h.gradAccumulation > 1 ? new GradAccumulator(init.model.params) : null;
-    this.parts = { model: init.model, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
+    this.acc = h.gradAccumulation > 1 ? new GradAccumulator(trainable) : null;
+    this.parts = { model: init.model, trainable, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
     this.window = new LossWindow(c.logEvery);
     this.spikes = new LossSpikeDetector(init.model.config.vocabSize);
 

@@ -9,6 +9,8 @@ import type { StagePlan } from './stagePlan';
 /** What a training step reads and updates: the model, its optimizer and the reused batch buffers. */
 export interface StepParts {
   model: { config: GptConfig; params: GptParams };
+  /** The parameters that get gradients (all of `model.params` but under LoRA); the optimizer holds exactly these. */
+  trainable?: GptParams;
   opt: AdamW;
   /** null when there is no gradient accumulation. */
   acc: GradAccumulator | null;
@@ -44,7 +46,7 @@ export function trainStep(parts: StepParts, plan: StagePlan, [from, to]: [number
     const last = a + B >= to;
     const out = tf.tidy((): tf.Scalar | undefined => {
       const { ids, targets, mask } = batchTensors(hb, B, T);
-      const { value, grads } = lossAndGrads(model.params, () => gptLoss(model.config, model.params, ids, targets, mask));
+      const { value, grads } = lossAndGrads(parts.trainable ?? model.params, () => gptLoss(model.config, model.params, ids, targets, mask));
       if (!last) {
         acc!.add(grads, value);
         return undefined;
