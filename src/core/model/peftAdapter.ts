@@ -14,7 +14,7 @@
  * run of GPT-Neo merged.
  */
 import { mlpWidth, type GptConfig } from './config';
-import { LORA_TARGETS, loraParamShapes, trainsWithLora, validateLora, type LoraSettings, type LoraTarget } from './lora';
+import { LORA_TARGETS, loraParamShapes, trainsWithLora, validateLora, type LoraSettings, type LoraTarget } from './loraSettings';
 import { parseSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
 
 export const PEFT_CONFIG_FILE = 'adapter_config.json';

@@ -1,4 +1,4 @@
-import type { LoraSettings } from '../model/lora';
+import type { LoraSettings } from '../model/loraSettings';
 import type { ArmSpec } from './arms';
 import type { TruncationStats } from './batches';
 import type { TemplateName } from './template';

@@ -1,5 +1,5 @@
 import type { GptConfig } from '../model/config';
-import { loraProblems } from '../model/lora';
+import { loraProblems } from '../model/loraSettings';
 import type { RunConfig } from './events';
 
 /** Throws one `RangeError` listing every unusable field of a run config (and a context longer than the model's). */
