@@ -15,7 +15,7 @@ import { countGptParams, gptParamShapes } from '../core/model/config';
 import { exportHfModel, HfExportError, type HfExport } from '../core/model/hfExport';
 import { hfModelInfo, importHfFolder, importHfModel, importHfTokenizer, HfImportError, type HfFiles } from '../core/model/hfImport';
 import { mergeLoraArrays } from '../core/model/lora';
-import { loraParamShapes } from '../core/model/loraSettings';
+import { loraParamShapes, trainsWithLora } from '../core/model/loraSettings';
 import { exportPeftAdapter } from '../core/model/peftAdapter';
 import { parseSafetensors } from '../core/model/safetensors';
 import { planVocabPruning, unpruneParams } from '../core/model/vocabPruning';
@@ -147,7 +147,8 @@ export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array
   if (differ.length > 0) throw new HfExportError(`The checkpoint does not come from this model: ${differ.map((k) => `${k} ${config[k]} vs ${model.config[k]}`).join(', ')}.`);
   const file = parseSafetensors(checkpointBytes);
   const params: Record<string, Float32Array> = readAdapters(file, config, info.lora);
-  for (const [name] of gptParamShapes(config)) if (name !== 'wte' && name !== 'wpe') params[name] = file.read(name).data as Float32Array;
+  // Only the trained extras: decoding the frozen weights of a 124M model would cost seconds for nothing.
+  for (const [name] of gptParamShapes(config)) if (trainsWithLora(name, info.lora)) params[name] = file.read(name).data as Float32Array;
   const files = exportPeftAdapter({ config, params, lora: info.lora, architecture: model.architecture, baseModel: baseModel ?? null });
   return {
     files,
