@@ -105,6 +105,32 @@ describe('peft names', () => {
     expect(peftTargetModules(['attn.c_proj', 'mlp.c_proj', 'mlp.c_fc'])).toEqual(['c_proj', 'c_fc']);
   });
 
+  it('GPT-Neo: the fused c_attn adapter becomes q/k/v adapters sharing A, each with its third of B; nn.Linear layout', () => {
+    const config = gptConfigFromPreset('micro', 20);
+    const lora: LoraSettings = { rank: 2, alpha: 4, targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_proj'], biases: false, layerNorms: false };
+    const params = addLoraAdapters(config, initGptParams(config, 1), lora, 2);
+    try {
+      randomizeGptParams(params, 3, { embeddings: 0.5, weights: 0.1 });
+      const arrays = readArrays(params);
+      const files = exportPeftAdapter({ config, params: arrays, lora, architecture: 'gpt_neo' });
+      expect(JSON.parse(files[PEFT_CONFIG_FILE] as string)).toMatchObject({ fan_in_fan_out: false, target_modules: ['q_proj', 'k_proj', 'v_proj', 'out_proj', 'c_proj'] });
+      const st = parseSafetensors(files[PEFT_WEIGHTS_FILE] as Uint8Array);
+      const C = config.width;
+      const B = arrays['h.0.attn.c_attn.lora_B.weight']!;
+      ['q_proj', 'k_proj', 'v_proj'].forEach((proj, j) => {
+        const at = `base_model.model.transformer.h.0.attn.attention.${proj}`;
+        expect(Array.from(st.read(`${at}.lora_A.weight`).data)).toEqual(Array.from(arrays['h.0.attn.c_attn.lora_A.weight']!));
+        expect(st.entry(`${at}.lora_B.weight`).shape).toEqual([C, 2]);
+        expect(Array.from(st.read(`${at}.lora_B.weight`).data)).toEqual(Array.from(B.subarray(j * C * 2, (j + 1) * C * 2)));
+      });
+      expect(st.has('base_model.model.transformer.h.1.attn.attention.out_proj.lora_B.weight')).toBe(true);
+      expect(st.has('base_model.model.transformer.h.1.mlp.c_proj.lora_A.weight')).toBe(true);
+      expect(() => exportPeftAdapter({ config, params: arrays, lora: { ...lora, biases: true }, architecture: 'gpt_neo' })).toThrow(/merged/);
+    } finally {
+      disposeGptParams(params);
+    }
+  });
+
   it('biases and LayerNorms go where peft puts them (base_layer.bias on a targeted module) and round-trip', () => {
     const config = gptConfigFromPreset('micro', 20);
     const lora: LoraSettings = { rank: 2, alpha: 4, targets: ['attn.c_attn', 'mlp.c_proj'], biases: true, layerNorms: true };

@@ -10,8 +10,10 @@
  * `"attn.c_proj"` or `"mlp.c_proj"`. Trainable biases are peft's `bias: "all"` (every bias, LayerNorms' included;
  * a targeted module's under `base_layer.bias`); trainable LayerNorms are `modules_to_save: ["ln_1", "ln_2", "ln_f"]`.
  *
- * GPT-Neo's adapters are not written here (its q, k and v are separate nn.Linear modules in peft): export a LoRA
- * run of GPT-Neo merged.
+ * GPT-Neo (nn.Linear, so `fan_in_fan_out` false): peft adapts its separate `attn.attention.q_proj`, `k_proj`,
+ * `v_proj`; our fused c_attn adapter is exactly three adapters sharing A, each with its third of B's rows. The
+ * attention output is `out_proj`, the MLP `c_fc` / `c_proj`. Trainable biases are not written for GPT-Neo (it has no
+ * q/k/v bias for a trained fused one to go to): export such a run merged.
  */
 import { mlpWidth, type GptConfig } from './config';
 import { LORA_TARGETS, loraParamShapes, trainsWithLora, validateLora, type LoraSettings, type LoraTarget } from './loraSettings';
@@ -82,8 +84,9 @@ export interface PeftAdapterInput {
 export function exportPeftAdapter(input: PeftAdapterInput): Record<string, Uint8Array | string> {
   const { config, params } = input;
   const lora = validateLora(input.lora);
-  if ((input.architecture ?? 'gpt2') !== 'gpt2') {
-    throw new PeftAdapterError(PEFT_CONFIG_FILE, 'a peft adapter is written for GPT-2 only; export a LoRA run of GPT-Neo as a merged model instead.');
+  const neo = input.architecture === 'gpt_neo';
+  if (neo && lora.biases) {
+    throw new PeftAdapterError(PEFT_CONFIG_FILE, 'GPT-Neo has no q/k/v bias for the trained attention bias to go to in a peft adapter; export this run merged instead.');
   }
   const tensors: Record<string, TensorToWrite> = {};
   const shapes = new Map(loraParamShapes(config, lora));
@@ -96,14 +99,15 @@ export function exportPeftAdapter(input: PeftAdapterInput): Record<string, Uint8
     if (data === undefined || data.length !== shape.reduce((a, b) => a * b, 1)) {
       throw new PeftAdapterError(PEFT_WEIGHTS_FILE, `parameter "${ours}" is missing or not [${shape.join(', ')}]: these are not this run's adapters.`);
     }
-    tensors[peft] = { dtype: 'F32', shape, data };
+    if (!neo) tensors[peft] = { dtype: 'F32', shape, data };
+    else Object.assign(tensors, neoTensors(ours, shape, data, C));
   }
   const adapterConfig = {
     alpha_pattern: {},
     auto_mapping: null,
     base_model_name_or_path: input.baseModel ?? null,
     bias: lora.biases ? 'all' : 'none',
-    fan_in_fan_out: true,
+    fan_in_fan_out: !neo,
     inference_mode: true,
     init_lora_weights: true,
     layers_pattern: null,
@@ -115,7 +119,7 @@ export function exportPeftAdapter(input: PeftAdapterInput): Record<string, Uint8
     r: lora.rank,
     rank_pattern: {},
     revision: null,
-    target_modules: peftTargetModules(lora.targets),
+    target_modules: neo ? neoTargetModules(lora.targets) : peftTargetModules(lora.targets),
     task_type: 'CAUSAL_LM',
     use_dora: false,
     use_rslora: false,
@@ -124,6 +128,34 @@ export function exportPeftAdapter(input: PeftAdapterInput): Record<string, Uint8
     [PEFT_CONFIG_FILE]: JSON.stringify(adapterConfig, null, 2) + '\n',
     [PEFT_WEIGHTS_FILE]: writeSafetensors(tensors, { format: 'pt' }),
   };
+}
+
+const NEO_MODULE: Record<string, string> = { 'attn.c_proj': 'attn.attention.out_proj', 'mlp.c_fc': 'mlp.c_fc', 'mlp.c_proj': 'mlp.c_proj' };
+
+/** peft's `target_modules` for our targets on GPT-Neo. */
+export function neoTargetModules(targets: readonly LoraTarget[]): string[] {
+  const out: string[] = [];
+  if (targets.includes('attn.c_attn')) out.push('q_proj', 'k_proj', 'v_proj');
+  if (targets.includes('attn.c_proj')) out.push('out_proj');
+  if (targets.includes('mlp.c_fc')) out.push('c_fc');
+  if (targets.includes('mlp.c_proj')) out.push('c_proj');
+  return out;
+}
+
+/** One of our tensors (our names, GPT-2 layout of adapters) as GPT-Neo's peft tensors. */
+function neoTensors(ours: string, shape: number[], data: Float32Array, C: number): Record<string, TensorToWrite> {
+  const m = /^h\.(\d+)\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.(lora_A\.weight|lora_B\.weight)$/.exec(ours);
+  if (m === null) return { [PREFIX + ours]: { dtype: 'F32', shape, data } }; // LayerNorms: same names
+  const [, layer, target, which] = m;
+  const at = `${PREFIX}h.${layer}.`;
+  if (target !== 'attn.c_attn') return { [`${at}${NEO_MODULE[target!]}.${which}`]: { dtype: 'F32', shape, data } };
+  const out: Record<string, TensorToWrite> = {};
+  ['q_proj', 'k_proj', 'v_proj'].forEach((proj, j) => {
+    const name = `${at}attn.attention.${proj}.${which}`;
+    // A is shared; B's rows j·C … (j+1)·C are this projection's outputs.
+    out[name] = which === 'lora_A.weight' ? { dtype: 'F32', shape, data } : { dtype: 'F32', shape: [C, shape[1]!], data: data.slice(j * C * shape[1]!, (j + 1) * C * shape[1]!) };
+  });
+  return out;
 }
 
 /** Our LoRA settings from a peft `adapter_config.json`; refuses what the studio's LoRA does not compute. */
