@@ -67,7 +67,8 @@ interface ModelState {
   selectForTraining(id: string): void;
   countPruned(id: string, datasetKey: string, records: readonly InstructionRecord[]): Promise<void>;
   /** A run that started from an imported model, its newest checkpoint written back into that model's own folder layout. */
-  exportRun(run: Run): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }>;
+  /** `as: 'peft'`: a LoRA run's adapter folder instead of the merged model. */
+  exportRun(run: Run, as?: 'merged' | 'peft'): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }>;
 }
 
 const problemOf = (error: unknown): HfProblem =>
@@ -258,14 +259,14 @@ export const useModelStore = create<ModelState>()((set, get) => {
         pruneInFlight.delete(key);
       }
     },
-    async exportRun(run) {
+    async exportRun(run, as = 'merged') {
       const ref = run.settings.model;
       if (ref?.kind !== 'hf') throw new Error(`run ${run.id} did not start from an imported model.`);
       const bytes = await useTrainStore.getState().checkpointBytes(run);
       if (!bytes) throw new Error('this run has no checkpoint yet (one is saved at every phase end and on stop).');
       const stored = await loadModelFiles(ref.id);
       if (!stored) throw new Error(`the imported model ${ref.name} is no longer in this browser; import it again to export this run.`);
-      return hfModelClient.exportRun(stored.files, bytes);
+      return hfModelClient.exportRun(stored.files, bytes, as, ref.name);
     },
   };
 });

@@ -163,6 +163,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       template: 'paper',
       // A pretrained model (or a checkpoint) brings its own context: the worker fits the rows to the data, within it.
       contextLength: settings.model || checkpoint ? 0 : shape.contextLength,
+      ...(settings.lora ? { lora: settings.lora } : {}),
     };
     const tokenizerTexts = [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)].map(recordText);
     tokenizerTexts.push('User: Assistant:\n');

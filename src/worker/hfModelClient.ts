@@ -68,9 +68,9 @@ export class HfModelClient {
   }
 
   /** The files are copied (they stay stored); the checkpoint bytes are copied too. */
-  async exportRun(files: HfFileBytes, checkpoint: Uint8Array): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }> {
+  async exportRun(files: HfFileBytes, checkpoint: Uint8Array, as: 'merged' | 'peft' = 'merged', baseModel?: string): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }> {
     const bytes = checkpoint.slice().buffer;
-    const reply = await this.call<'export'>({ type: 'export', files, checkpoint: bytes }, [bytes]);
+    const reply = await this.call<'export'>({ type: 'export', files, checkpoint: bytes, as, ...(baseModel ? { baseModel } : {}) }, [bytes]);
     if (reply.type !== 'exported') throw new Error(`Unexpected reply ${reply.type}`);
     return reply;
   }

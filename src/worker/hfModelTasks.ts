@@ -5,13 +5,18 @@
  * - `describeHfFolder`: what a dropped folder holds, checked the way a run will load it (config, every weight's
  *   name and shape, the tokenizer against the model) — or an `HfImportError` naming the file at fault.
  * - `countPrunedVocabulary`: how many token ids the dataset's training strings keep after vocabulary pruning.
- * - `exportRunAsHf`: a run's checkpoint back into the imported model's own layout, with the full vocabulary.
+ * - `exportRunAsHf`: a run's checkpoint back into the imported model's own layout, with the full vocabulary (a LoRA
+ *   run's adapters merged into the weights).
+ * - `exportRunAsPeft`: a LoRA run's adapters as a peft adapter folder for the imported model.
  */
 import type { InstructionRecord } from '../core/data/record';
 import { readCheckpointInfo } from '../core/model/checkpoint';
 import { countGptParams, gptParamShapes } from '../core/model/config';
 import { exportHfModel, HfExportError, type HfExport } from '../core/model/hfExport';
-import { importHfFolder, importHfModel, importHfTokenizer, HfImportError, type HfFiles } from '../core/model/hfImport';
+import { hfModelInfo, importHfFolder, importHfModel, importHfTokenizer, HfImportError, type HfFiles } from '../core/model/hfImport';
+import { mergeLoraArrays } from '../core/model/lora';
+import { loraParamShapes, trainsWithLora } from '../core/model/loraSettings';
+import { exportPeftAdapter } from '../core/model/peftAdapter';
 import { parseSafetensors } from '../core/model/safetensors';
 import { planVocabPruning, unpruneParams } from '../core/model/vocabPruning';
 import { PrunedTokenizer } from '../core/tokenizer/bpePruned';
@@ -98,6 +103,7 @@ export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array):
     }
     params[name] = t.data as Float32Array;
   }
+  if (info.lora) params = mergeLoraArrays(ck, { ...params, ...readAdapters(file, ck, info.lora) }, info.lora);
   const tokenizer = tokenizerFromJSON(info.tokenizerJSON);
   let config = ck;
   const notes: string[] = [];
@@ -112,5 +118,41 @@ export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array):
     throw new HfExportError(`The checkpoint has ${ck.vocabSize} token rows but the model ${original.vocabSize}, and no pruning record to map them back.`);
   }
   const out = exportHfModel({ config, params, source: imported.source, tokenizer });
+  if (info.lora) notes.push(`The LoRA adapters (rank ${info.lora.rank}, alpha ${info.lora.alpha}) are merged into the weights: W + (alpha/r)·(B·A)ᵀ.`);
   return { files: out.files, notes: [...notes, ...out.notes] };
+}
+
+function readAdapters(file: ReturnType<typeof parseSafetensors>, config: Parameters<typeof loraParamShapes>[0], lora: Parameters<typeof loraParamShapes>[1]): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of loraParamShapes(config, lora)) {
+    const t = file.read(name);
+    if (t.dtype !== 'float32' || t.shape.join(',') !== shape.join(',')) throw new HfExportError(`Checkpoint adapter "${name}" is [${t.shape.join(', ')}]; expected [${shape.join(', ')}].`);
+    out[name] = t.data as Float32Array;
+  }
+  return out;
+}
+
+/**
+ * A LoRA run's checkpoint as a peft adapter folder (adapter_config.json + adapter_model.safetensors) for the imported
+ * model: the adapters and the trained biases / LayerNorms, nothing of the frozen base (so vocabulary pruning does not
+ * matter). `baseModel` becomes `base_model_name_or_path`.
+ */
+export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array, baseModel?: string): HfExport {
+  const info = readCheckpointInfo(checkpointBytes);
+  if (!info.lora) throw new HfExportError('This run trained every weight (no LoRA adapters): export it as a Hugging Face folder instead.');
+  const config = info.config;
+  const configFile = modelFiles['config.json'];
+  if (configFile === undefined) throw new HfExportError('The imported model has no config.json to check the adapters against.');
+  const model = hfModelInfo(configFile);
+  const differ = (['layers', 'width', 'heads', 'mlpRatio'] as const).filter((k) => config[k] !== model.config[k]);
+  if (differ.length > 0) throw new HfExportError(`The checkpoint does not come from this model: ${differ.map((k) => `${k} ${config[k]} vs ${model.config[k]}`).join(', ')}.`);
+  const file = parseSafetensors(checkpointBytes);
+  const params: Record<string, Float32Array> = readAdapters(file, config, info.lora);
+  // Only the trained extras: decoding the frozen weights of a 124M model would cost seconds for nothing.
+  for (const [name] of gptParamShapes(config)) if (trainsWithLora(name, info.lora)) params[name] = file.read(name).data as Float32Array;
+  const files = exportPeftAdapter({ config, params, lora: info.lora, architecture: model.architecture, baseModel: baseModel ?? null });
+  return {
+    files,
+    notes: [`Load it with PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(<${baseModel ?? 'the base model'}>), <this folder>).`],
+  };
 }

@@ -2,7 +2,7 @@
 // Checks imported Hugging Face folders and writes exports off the page's thread: a 500 MB model.safetensors is
 // parsed, shape-checked and converted here, and the page stays responsive.
 import { fingerprintFiles } from '../core/hf/fingerprint';
-import { countPrunedVocabulary, describeHfFolder, exportRunAsHf, problemOf, trainingTexts } from './hfModelTasks';
+import { countPrunedVocabulary, describeHfFolder, exportRunAsHf, exportRunAsPeft, problemOf, trainingTexts } from './hfModelTasks';
 import type { HfFileBytes, HfModelRequest, HfModelResponse } from './hfModelProtocol';
 
 const scope = self as DedicatedWorkerGlobalScope;
@@ -23,7 +23,8 @@ scope.onmessage = (event: MessageEvent<HfModelRequest>) => {
         post({ id, type: 'pruneCount', ...countPrunedVocabulary(request.files, trainingTexts(request.records, 'paper')) });
         break;
       case 'export': {
-        const out = exportRunAsHf(request.files, new Uint8Array(request.checkpoint));
+        const checkpoint = new Uint8Array(request.checkpoint);
+        const out = request.as === 'peft' ? exportRunAsPeft(request.files, checkpoint, request.baseModel) : exportRunAsHf(request.files, checkpoint);
         const transfer = Object.values(out.files).flatMap((f) => (typeof f === 'string' ? [] : [f.buffer]));
         post({ id, type: 'exported', files: out.files, notes: out.notes }, transfer);
         break;

@@ -5,6 +5,7 @@ import type { GptConfig } from '../core/model/config';
 import { initGptParams, type GptParams } from '../core/model/gpt';
 import { importHfFolder } from '../core/model/hfImport';
 import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
+import { DEFAULT_LORA, loraParameterCount } from '../core/model/loraSettings';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../core/model/memoryEstimate';
 import { pruneVocabulary, pruningStats } from '../core/model/vocabPruning';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
@@ -29,7 +30,7 @@ export interface LoadContext {
   /** The WebGPU adapter's limits when the run trains on webgpu; no buffer-limit check without them. */
   adapter?: AdapterLimits;
   /** The run's batch, accumulation, template and context (0 = the model's own). */
-  run?: Pick<RunConfig, 'hyper' | 'contextLength' | 'template'>;
+  run?: Pick<RunConfig, 'hyper' | 'contextLength' | 'template' | 'lora'>;
   /** The records the run trains and evaluates on: vocabulary pruning keeps the ids their training strings use. */
   records?: readonly InstructionRecord[];
 }
@@ -107,7 +108,8 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
     );
   }
 
-  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1 };
+  const lora = context.run?.lora;
+  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1, ...(lora ? { trainableParameters: loraParameterCount(config, lora) } : {}) };
   if (context.adapter) {
     const verdict = checkTrainingMemory(config, shape, context.adapter);
     if (!verdict.fits) {
@@ -116,7 +118,11 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
         : verdict.maxVocabRows !== undefined
           ? `The token table alone is too large: ${source.prune ? 'the data uses too many tokens' : 'turn on vocabulary pruning'} (at most ${verdict.maxVocabRows.toLocaleString('en')} rows fit).`
           : 'No smaller batch or context fits either.';
-      throw new Error(`${source.name} does not fit this GPU at batch ${batch}, context ${T}: ${verdict.reasons.join(' ')} ${advice}`);
+      const loraShape = { ...shape, trainableParameters: loraParameterCount(config, DEFAULT_LORA) };
+      const loraAdvice = !lora && checkTrainingMemory(config, loraShape, context.adapter).fits
+        ? ` Or train with LoRA (the run form's LoRA switch): the base stays frozen and a step needs about ${bytes(estimateTrainingMemory(config, loraShape).total)}, which fits.`
+        : '';
+      throw new Error(`${source.name} does not fit this GPU at batch ${batch}, context ${T}${lora ? ' even with LoRA' : ''}: ${verdict.reasons.join(' ')} ${advice}${loraAdvice}`);
     }
     notes.push(`A training step needs about ${bytes(verdict.estimate.total)}; its largest buffer (${verdict.estimate.largestBuffer.what}) fits the adapter's limits.`);
   } else {

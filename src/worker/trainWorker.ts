@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countGptParams } from '../core/model/config';
 import { disposeGptCaches } from '../core/model/gpt';
+import { loraParameterCount, paramsForRun } from '../core/model/lora';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
 import { fittingContextLength } from '../core/train/template';
 import { loadModelSource } from './modelSources';
@@ -38,7 +39,8 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     const contextLength = request.config.contextLength
       ? Math.min(request.config.contextLength, loaded.config.contextLength)
       : (loaded.rowLength ?? fittingContextLength(request.config.template, loaded.tokenizer, [...request.phases.flat(), ...request.heldOut.map((h) => h.record)], loaded.config.contextLength));
-    init = { config: { ...request.config, contextLength }, model: { config: loaded.config, params: loaded.params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };
+    const params = paramsForRun(loaded.config, loaded.params, request.config.lora, request.config.seed);
+    init = { config: { ...request.config, contextLength }, model: { config: loaded.config, params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };
     notes = request.config.contextLength
       ? loaded.notes
       : [
@@ -47,6 +49,8 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
             ? `Rows of ${contextLength} tokens, as many as the longest example needs (the model has ${loaded.config.contextLength} positions).`
             : `Rows of ${contextLength} tokens, all the model's positions: longer examples are cut (counted at each phase start).`,
         ];
+    const lora = request.config.lora;
+    if (lora) notes.push(`LoRA: rank ${lora.rank}, alpha ${lora.alpha} on ${lora.targets.join(', ')}; ${loraParameterCount(loaded.config, lora).toLocaleString('en')} of ${countGptParams(loaded.config).toLocaleString('en')} parameters train, the rest are frozen.`);
   }
   post({
     type: 'model',

@@ -1,12 +1,14 @@
 /**
  * A training checkpoint as one safetensors file: the model parameters under their GPT-2 names, optional optimizer
  * tensors under `optimizer.<key>`, and in `__metadata__` the model config, the tokenizer and the data cursor as
- * JSON strings, plus any caller metadata. Any safetensors tool can list and read it.
+ * JSON strings, plus any caller metadata. A LoRA run's adapters are parameters too (`h.0.attn.c_attn.lora_A.weight`
+ * …), with their settings in `studio.lora`. Any safetensors tool can list and read it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { gptParamShapes, validateGptConfig, type GptConfig } from './config';
+import { loraParamShapes, loraSettingsOf, registerLora, validateLora, type LoraSettings } from './lora';
 import { parseSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -17,6 +19,7 @@ const KEY = {
   config: 'studio.config',
   tokenizer: 'studio.tokenizer',
   cursor: 'studio.cursor',
+  lora: 'studio.lora',
 } as const;
 const RESERVED_PREFIX = 'studio.';
 const OPTIMIZER_PREFIX = 'optimizer.';
@@ -37,6 +40,11 @@ export interface CheckpointInput {
   extraMeta?: Record<string, string>;
 }
 
+/** The parameters a checkpoint holds: the model's, plus its LoRA adapters (settings from the adapters themselves). */
+function expectedShapes(config: GptConfig, lora: LoraSettings | undefined): [string, number[]][] {
+  return lora ? [...gptParamShapes(config), ...loraParamShapes(config, lora)] : gptParamShapes(config);
+}
+
 export interface LoadedCheckpoint {
   config: GptConfig;
   tokenizer: Tokenizer;
@@ -47,6 +55,8 @@ export interface LoadedCheckpoint {
   cursor: unknown;
   /** The caller metadata (`extraMeta`) it was saved with. */
   meta: Record<string, string>;
+  /** The LoRA settings of the adapters among `params` (registered, so the model uses them); undefined: none. */
+  lora?: LoraSettings;
 }
 
 /** What a checkpoint holds, read from its header alone (no tensor is decoded or created). */
@@ -57,6 +67,7 @@ export interface CheckpointInfo {
   meta: Record<string, string>;
   paramCount: number;
   hasOptimizerState: boolean;
+  lora?: LoraSettings;
 }
 
 export class CheckpointError extends Error {
@@ -75,7 +86,8 @@ interface Plan {
 
 function plan(input: CheckpointInput): Plan {
   const config = validateGptConfig(input.config);
-  const expected = new Map(gptParamShapes(config));
+  const lora = loraSettingsOf(input.params as Record<string, tf.Variable>);
+  const expected = new Map(expectedShapes(config, lora));
   const names = Object.keys(input.params);
   const missing = [...expected.keys()].filter((n) => !(n in input.params));
   const extra = names.filter((n) => !expected.has(n));
@@ -111,6 +123,7 @@ function plan(input: CheckpointInput): Plan {
   metadata[KEY.version] = String(CHECKPOINT_FORMAT_VERSION);
   metadata[KEY.config] = JSON.stringify(config);
   metadata[KEY.tokenizer] = JSON.stringify(input.tokenizer.toJSON());
+  if (lora) metadata[KEY.lora] = JSON.stringify(lora);
   if (input.cursor !== undefined) {
     const cursor = JSON.stringify(input.cursor);
     if (cursor === undefined) throw new CheckpointError('The cursor cannot be written as JSON.');
@@ -181,6 +194,13 @@ function openCheckpoint(bytes: Uint8Array): { file: SafetensorsFile; info: Check
   if (tokenizerJSON === undefined) throw new CheckpointError('The checkpoint has no tokenizer (studio.tokenizer).');
   const meta = Object.fromEntries(Object.entries(file.metadata).filter(([k]) => !k.startsWith(RESERVED_PREFIX)));
   const paramNames = file.entries.map((e) => e.name).filter((n) => !n.startsWith(OPTIMIZER_PREFIX));
+  const loraJSON = parseJSONMeta(file, KEY.lora, 'LoRA settings');
+  let lora: LoraSettings | undefined;
+  try {
+    lora = loraJSON === undefined ? undefined : validateLora(loraJSON);
+  } catch (e) {
+    throw new CheckpointError(`The checkpoint's LoRA settings (${KEY.lora}) are invalid: ${(e as Error).message}`);
+  }
   return {
     file,
     info: {
@@ -190,6 +210,7 @@ function openCheckpoint(bytes: Uint8Array): { file: SafetensorsFile; info: Check
       meta,
       paramCount: paramNames.reduce((n, name) => n + file.entry(name).shape.reduce((a, b) => a * b, 1), 0),
       hasOptimizerState: file.entries.some((e) => e.name.startsWith(OPTIMIZER_PREFIX)),
+      ...(lora ? { lora } : {}),
     },
   };
 }
@@ -223,7 +244,7 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     throw new CheckpointError(`The tokenizer has ${tokenizer.vocabSize} tokens but the model config says vocabSize ${config.vocabSize}.`);
   }
 
-  const expected = gptParamShapes(config);
+  const expected = expectedShapes(config, info.lora);
   const expectedNames = new Set(expected.map(([n]) => n));
   const missing = expected.map(([n]) => n).filter((n) => !file.has(n));
   const unexpected = file.entries.map((e) => e.name).filter((n) => !n.startsWith(OPTIMIZER_PREFIX) && !expectedNames.has(n));
@@ -252,10 +273,11 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
 
   const params: Record<string, tf.Variable> = {};
   for (const [name, t] of decoded) params[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, 'float32'), true));
+  if (info.lora) registerLora(params, info.lora);
   let optimizerState: Record<string, tf.Tensor> | undefined;
   if (optimizerDecoded.length > 0) {
     optimizerState = {};
     for (const [key, t] of optimizerDecoded) optimizerState[key] = tf.tensor(t.data, t.shape, t.dtype);
   }
-  return { config, tokenizer, params, optimizerState, cursor: info.cursor, meta: info.meta };
+  return { config, tokenizer, params, optimizerState, cursor: info.cursor, meta: info.meta, ...(info.lora ? { lora: info.lora } : {}) };
 }

@@ -2,6 +2,7 @@
 // name. Every projection of the model is a `linear`, so a LoRA adapter or another matmul kernel has one place to go.
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from '../kernels/webgpu/fusedOps';
+import { loraDelta } from './lora';
 import { param, type GptParams } from './params';
 
 /** LayerNorm `name` (e.g. `h.0.ln_1`) over x: [N, C]; statistics over the channels, biased variance as in PyTorch. */
@@ -18,11 +19,15 @@ export function layerNorm(params: GptParams, name: string, x: tf.Tensor2D, eps: 
 /**
  * GPT-2's Conv1D `name` (e.g. `h.0.attn.c_attn`): x [N, in] · weight [in, out] + bias, one fused kernel where the
  * backend has it; `withBias: false` for a layer the architecture gives no bias (GPT-Neo's q/k/v).
+ * Plus its LoRA adapter's term when it has one (lora.ts).
  */
 export function linear(params: GptParams, name: string, x: tf.Tensor2D, withBias = true): tf.Tensor2D {
   const weight = param(params, `${name}.weight`) as tf.Tensor2D;
-  if (!withBias) return tf.matMul(x, weight) as tf.Tensor2D;
-  return tf.fused.matMul({ a: x, b: weight, bias: param(params, `${name}.bias`) }) as tf.Tensor2D;
+  const y = withBias
+    ? (tf.fused.matMul({ a: x, b: weight, bias: param(params, `${name}.bias`) }) as tf.Tensor2D)
+    : (tf.matMul(x, weight) as tf.Tensor2D);
+  const adapter = loraDelta(params, name, x);
+  return adapter === null ? y : tf.add(y, adapter);
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);

@@ -42,6 +42,11 @@ export const RUN_LIMITS = {
   contextLength: { integer: true, min: 2 },
 } as const satisfies Record<string, NumberLimit>;
 
+export const LORA_LIMITS = {
+  rank: { integer: true, min: 1, max: 256 },
+  alpha: { above: 0 },
+} as const satisfies Record<string, NumberLimit>;
+
 export const PHASE_LIMITS = {
   phaseCount: { integer: true, min: 2, max: 6 },
   heldOutFraction: { min: 0, max: 0.5 },

@@ -1,4 +1,5 @@
 import type { GptPresetName } from '../model/config';
+import type { LoraSettings } from '../model/loraSettings';
 import type { ArmSpec } from '../train/arms';
 import { PAPER_HYPER, type Hyper } from '../train/events';
 
@@ -33,6 +34,8 @@ export interface TrainSettings {
   trainShare: number;
   logEvery: number;
   evalEvery: number;
+  /** Train LoRA adapters instead of every weight (absent: full fine-tuning). */
+  lora?: LoraSettings;
 }
 
 /** Sensible for a small character-level GPT trained from scratch; the paper's 5e-6 suits 7B models, not this. */

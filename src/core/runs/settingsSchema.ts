@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { GPT_PRESETS, type GptPresetName } from '../model/config';
+import { LORA_TARGETS, type LoraSettings } from '../model/loraSettings';
 import { validateCutoffs } from '../phases/plan';
 import { ARM_KINDS, type ArmSpec } from '../train/arms';
 import type { Hyper } from '../train/events';
-import { describeLimit, HYPER_LIMITS, limitProblem, PHASE_LIMITS, RUN_LIMITS, type NumberLimit } from './settingLimits';
+import { describeLimit, HYPER_LIMITS, limitProblem, LORA_LIMITS, PHASE_LIMITS, RUN_LIMITS, type NumberLimit } from './settingLimits';
 import { BACKEND_PREFERENCES, DEFAULT_TRAIN_SETTINGS, type ModelRef, type PhaseSettings, type TrainSettings } from './settings';
 
 // The one schema of run settings: the Train form's limits (settingLimits), read by the shared link, the JSON file
@@ -71,6 +72,24 @@ export function modelRefSchema(baseModel: ModelRef & { kind: 'base' }) {
   );
 }
 
+const loraTargets = `must list one or more of ${LORA_TARGETS.join(', ')}, each once`;
+
+/** LoRA adapters: rank, alpha, the projections they sit on, and which extras train with them. */
+export const loraSchema = v.object(
+  {
+    rank: numberSetting(LORA_LIMITS.rank),
+    alpha: numberSetting(LORA_LIMITS.alpha),
+    targets: v.pipe(
+      v.array(v.picklist(LORA_TARGETS, loraTargets), loraTargets),
+      v.minLength(1, loraTargets),
+      v.check((t) => new Set(t).size === t.length, loraTargets),
+    ),
+    biases: v.optional(flag, false),
+    layerNorms: v.optional(flag, false),
+  },
+  'must be an object {rank, alpha, targets, biases, layerNorms}',
+) as unknown as v.GenericSchema<unknown, LoraSettings>;
+
 /** The run settings of the Train form; what a file leaves out is the form's default. */
 export function trainSettingsSchema(baseModel: ModelRef & { kind: 'base' }) {
   const d = DEFAULT_TRAIN_SETTINGS;
@@ -86,6 +105,7 @@ export function trainSettingsSchema(baseModel: ModelRef & { kind: 'base' }) {
       trainShare: v.optional(numberSetting(RUN_LIMITS.trainShare), d.trainShare),
       logEvery: v.optional(numberSetting(RUN_LIMITS.logEvery), d.logEvery),
       evalEvery: v.optional(numberSetting(RUN_LIMITS.evalEvery), d.evalEvery),
+      lora: v.optional(loraSchema),
     },
     'must be an object of run settings',
   ) as unknown as v.GenericSchema<unknown, TrainSettings>;

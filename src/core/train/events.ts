@@ -1,3 +1,4 @@
+import type { LoraSettings } from '../model/loraSettings';
 import type { ArmSpec } from './arms';
 import type { TruncationStats } from './batches';
 import type { TemplateName } from './template';
@@ -63,6 +64,11 @@ export interface RunConfig {
   template: TemplateName;
   /** T of every [B, T] batch; at most the model's context length. */
   contextLength: number;
+  /**
+   * Train LoRA adapters (and the chosen biases / LayerNorms) instead of every weight; the model's params must hold
+   * the adapters (`addLoraAdapters`). Absent: full fine-tuning.
+   */
+  lora?: LoraSettings;
 }
 
 /** Where a run stands, saved in every checkpoint so a run resumes exactly where it was. */

@@ -32,14 +32,14 @@ export function runCursor(
 
 /** The parts of a config that change the data order, schedule or updates: a resume must match them. */
 function trajectoryKey(c: RunConfig): string {
-  return JSON.stringify({ arm: c.arm, hyper: c.hyper, seed: c.seed, template: c.template, contextLength: c.contextLength });
+  return JSON.stringify({ arm: c.arm, hyper: c.hyper, seed: c.seed, template: c.template, contextLength: c.contextLength, lora: c.lora ?? null });
 }
 
 /** Throws unless `cursor` was written by a run with this trajectory and points inside its plan. */
 export function checkResumable(cursor: RunCursor, c: RunConfig, plans: readonly StagePlan[]): void {
   if (trajectoryKey(cursor.config) !== trajectoryKey(c)) {
     throw new Error(
-      'This checkpoint was saved by a run with a different arm, hyper-parameters, seed, template or context length; ' +
+      'This checkpoint was saved by a run with a different arm, hyper-parameters, seed, template, context length or LoRA settings; ' +
         'resume with the checkpoint’s own run config (cursor.config) or start a new run from its weights.',
     );
   }

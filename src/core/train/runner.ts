@@ -3,6 +3,7 @@ import { evaluateHeldOut, firstHeldOutBatch, heldOutSets, type HeldOutBatching, 
 import type { GptConfig } from '../model/config';
 import { activeMemoryBudget, assertTrainingFits } from '../model/memoryBudget';
 import { decayMask, type GptParams } from '../model/gpt';
+import { loraSettingsOf, sameLora, trainableParams } from '../model/lora';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { buildArm, type Arm } from './arms';
 import { BatchBuilder } from './batches';
@@ -123,7 +124,8 @@ export class PhasedRunner {
     // instead of aborting the backend. The model's weights (and a resumed optimizer state) are already allocated
     // and counted by the estimate, so they are not "in use" on top of it.
     const counted = [...Object.values(init.model.params), ...Object.values(init.resume?.optimizerState ?? {})].reduce((n, t) => n + t.size * 4, 0);
-    assertTrainingFits(init.model.config, { batchSize: c.hyper.batchSize, contextLength: c.contextLength, accumulation: c.hyper.gradAccumulation > 1 }, activeMemoryBudget(counted));
+    const trainableParameters = c.lora === undefined ? undefined : Object.values(trainableParams(init.model.params, c.lora)).reduce((n, t) => n + t.size, 0);
+    assertTrainingFits(init.model.config, { batchSize: c.hyper.batchSize, contextLength: c.contextLength, accumulation: c.hyper.gradAccumulation > 1, trainableParameters }, activeMemoryBudget(counted));
     this.config = c;
     this.hyper = c.hyper;
     this.model = init.model;
@@ -140,7 +142,13 @@ export class PhasedRunner {
     this.heldOut = heldOutSets(init.heldOut ?? [], c.template, init.tokenizer, c.contextLength);
     this.evalBatching = { batchSize: h.batchSize, contextLength: c.contextLength, padId: init.tokenizer.padId, shape: 'fixed' };
 
-    this.opt = new AdamW(init.model.params, {
+    const lora = c.lora;
+    if (lora !== undefined && !sameLora(loraSettingsOf(init.model.params), lora)) {
+      throw new Error('The run config asks for LoRA but the model holds no adapters with those settings: add them with addLoraAdapters first.');
+    }
+    // Under LoRA only the adapters (and chosen extras) get gradients, moments and accumulators; the base is frozen.
+    const trainable = trainableParams(init.model.params, lora);
+    this.opt = new AdamW(trainable, {
       beta1: h.beta1,
       beta2: h.beta2,
       eps: h.eps,
@@ -148,8 +156,8 @@ export class PhasedRunner {
       clipNorm: h.clipNorm,
       decay: decayMask,
     });
-    this.acc = h.gradAccumulation > 1 ? new GradAccumulator(init.model.params) : null;
-    this.parts = { model: init.model, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
+    this.acc = h.gradAccumulation > 1 ? new GradAccumulator(trainable) : null;
+    this.parts = { model: init.model, trainable, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
     this.window = new LossWindow(c.logEvery);
     this.spikes = new LossSpikeDetector(init.model.config.vocabSize);
 

@@ -10,6 +10,8 @@ import type { StagePlan } from './stagePlan';
 /** What a training step reads and updates: the model, its optimizer and the reused batch buffers. */
 export interface StepParts {
   model: { config: GptConfig; params: GptParams };
+  /** The parameters that get gradients (all of `model.params` but under LoRA); the optimizer holds exactly these. */
+  trainable?: GptParams;
   opt: AdamW;
   /** null when there is no gradient accumulation. */
   acc: GradAccumulator | null;
@@ -54,7 +56,7 @@ export function trainStep(parts: StepParts, plan: StagePlan, [from, to]: [number
     const out = tf.tidy((): tf.Scalar | undefined => {
       const { ids, targets, mask } = batchTensors(hb, B, T);
       const microLoss = () => gptLoss(model.config, model.params, ids, targets, mask);
-      const { value, grads } = lossAndGrads(model.params, weight === 1 ? microLoss : () => tf.mul(microLoss(), weight) as tf.Scalar);
+      const { value, grads } = lossAndGrads(parts.trainable ?? model.params, weight === 1 ? microLoss : () => tf.mul(microLoss(), weight) as tf.Scalar);
       if (!last) {
         acc!.add(grads, value);
         return undefined;

@@ -1,4 +1,5 @@
 import type { GptConfig } from '../model/config';
+import { loraProblems } from '../model/loraSettings';
 import type { RunConfig } from './events';
 
 /** Throws one `RangeError` listing every unusable field of a run config (and a context longer than the model's). */
@@ -18,5 +19,6 @@ export function validateRunConfig(c: RunConfig, model?: GptConfig): void {
     bad.push(`contextLength ${c.contextLength} exceeds the model's context (${model.contextLength} positions)`);
   }
   if (!Number.isFinite(c.seed)) bad.push(`seed must be a number, got ${c.seed}`);
+  if (c.lora !== undefined) bad.push(...loraProblems(c.lora).map((p) => p.replace(/\.$/, '')));
   if (bad.length) throw new RangeError(`Invalid run config: ${bad.join('; ')}.`);
 }

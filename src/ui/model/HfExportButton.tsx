@@ -11,7 +11,8 @@ const MIME: Record<string, string> = { '.json': 'application/json', '.txt': 'tex
 /**
  * For a run that started from an imported model: its newest checkpoint as that model's Hugging Face folder
  * (model.safetensors with the original names and layout and the full vocabulary, config.json, tokenizer files),
- * written in a worker and downloaded file by file under the names `transformers` expects.
+ * written in a worker and downloaded file by file under the names `transformers` expects. A LoRA run is written
+ * merged (W + (alpha/r)·(B·A)ᵀ), and also offers its adapters alone as a peft adapter folder.
  */
 export function HfExportButton({ run }: { run: Run }) {
   const [state, setState] = useState<{ busy?: boolean; notes?: string[]; files?: string[]; error?: string }>({});
@@ -20,10 +21,11 @@ export function HfExportButton({ run }: { run: Run }) {
   const step = run.lastCheckpoint?.step ?? run.checkpointStep;
   if (ref?.kind !== 'hf' || step === undefined) return null;
 
-  const exportFolder = async () => {
+  const lora = run.settings.lora;
+  const exportFolder = async (as: 'merged' | 'peft') => {
     setState({ busy: true });
     try {
-      const out = await exportRun(run);
+      const out = await exportRun(run, as);
       const names = Object.keys(out.files);
       for (const [i, name] of names.entries()) {
         const content = out.files[name]!;
@@ -44,10 +46,21 @@ export function HfExportButton({ run }: { run: Run }) {
         data-testid="hf-export"
         disabled={state.busy}
         title={`The run's newest checkpoint in ${ref.name}'s own layout, loadable by transformers; save the files into one folder`}
-        onClick={() => void exportFolder()}
+        onClick={() => void exportFolder('merged')}
       >
-        {state.busy ? 'Writing the Hugging Face folder…' : `Hugging Face folder (step ${step})`}
+        {state.busy ? 'Writing the Hugging Face folder…' : `Hugging Face folder${lora ? ', LoRA merged' : ''} (step ${step})`}
       </button>
+      {lora && (
+        <button
+          className="btn"
+          data-testid="peft-export"
+          disabled={state.busy}
+          title={`The run's LoRA adapters as a peft adapter folder (adapter_config.json + adapter_model.safetensors) for ${ref.name}: PeftModel.from_pretrained(base, folder)`}
+          onClick={() => void exportFolder('peft')}
+        >
+          {`PEFT adapter (step ${step})`}
+        </button>
+      )}
       {state.files && (
         <span className="muted" data-testid="hf-export-done">
           Downloaded {state.files.join(', ')}: save them into one folder for <code>from_pretrained</code>. {state.notes?.join(' ')}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
+import { DEFAULT_LORA, loraParameterCount } from '../../core/model/loraSettings';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../../core/model/memoryEstimate';
 import { pruningStats } from '../../core/model/vocabPruning';
 import { useDatasetStore } from '../../state/datasetStore';
@@ -270,6 +271,8 @@ function Stat({ label, value }: { label: string; value: string | number }) {
 /** Memory of one training step at the run's batch and this model's context, against the adapter's limits. */
 function MemoryLine({ model }: { model: StoredModelMeta }) {
   const hyper = useTrainStore((s) => s.settings.hyper);
+  const chosenLora = useTrainStore((s) => s.settings.lora);
+  const updateTrain = useTrainStore((s) => s.update);
   const dataset = useDatasetStore((s) => s.dataset);
   const pruneCount = useModelStore((s) => s.pruneCounts[model.id]);
   const countPruned = useModelStore((s) => s.countPruned);
@@ -286,17 +289,26 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
   const counted = pruneCount && pruneCount.datasetKey === datasetKey ? pruneCount : undefined;
   const config = model.prune && counted ? { ...full, vocabSize: counted.keptTokens } : full;
   const shape = { batchSize: B, contextLength: T, accumulation: hyper.gradAccumulation > 1 };
+  // LoRA as chosen in the run form, or the default one to compare against: gradients and moments of the adapters only.
+  const lora = chosenLora ?? DEFAULT_LORA;
+  const loraShape = { ...shape, trainableParameters: loraParameterCount(config, lora) };
   let verdict;
   let estimate;
+  let loraEstimate;
+  let loraVerdict;
   try {
     estimate = estimateTrainingMemory(config, shape);
     verdict = limits ? checkTrainingMemory(config, shape, limits) : undefined;
+    loraEstimate = estimateTrainingMemory(config, loraShape);
+    loraVerdict = limits ? checkTrainingMemory(config, loraShape, limits) : undefined;
   } catch (error) {
     return <p className="small">{(error as Error).message}</p>;
   }
+  // The verdict of what the run will do: LoRA when chosen, else full fine-tuning.
+  const active = chosenLora ? loraVerdict : verdict;
   const stats = counted && model.prune ? pruningStats(full, { keep: Array.from({ length: counted.keptTokens }, (_, i) => i), originalVocabSize: full.vocabSize, counts: [] }, B, T) : undefined;
   return (
-    <div className="small" style={{ marginTop: 8 }} data-testid="model-memory" data-fits={verdict ? String(verdict.fits) : 'unknown'}>
+    <div className="small" style={{ marginTop: 8 }} data-testid="model-memory" data-fits={verdict ? String(verdict.fits) : 'unknown'} data-lora-fits={loraVerdict ? String(loraVerdict.fits) : 'unknown'}>
       <div>
         One training step at batch {B}, context {T}
         {model.prune ? (counted ? `, ${counted.keptTokens.toLocaleString('en')} tokens kept` : ', vocabulary pruned (counting…)') : ''}: about{' '}
@@ -305,19 +317,31 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
         {formatBytes(estimate.largestBuffer.bytes)}
         {limits ? ` of the adapter's ${formatBytes(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize))} limit.` : limits === null ? ' (no WebGPU here: no buffer limit to check).' : '.'}
       </div>
+      <div data-testid="model-memory-lora">
+        With LoRA (rank {lora.rank} on {lora.targets.join(', ')}{chosenLora ? ', as chosen' : ''}: {loraShape.trainableParameters.toLocaleString('en')} trainable parameters): about{' '}
+        <strong style={{ display: 'inline' }}>{formatBytes(loraEstimate.total)}</strong> (gradients {formatBytes(loraEstimate.gradients)}, Adam {formatBytes(loraEstimate.adam)}).
+      </div>
+      {verdict && !verdict.fits && loraVerdict?.fits && !chosenLora && (
+        <div data-testid="model-memory-offer-lora">
+          Full fine-tuning does not fit this GPU, but LoRA does: the base weights stay frozen, so only the adapters need gradients and Adam moments.{' '}
+          <button className="btn" onClick={() => updateTrain({ lora: { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } })}>
+            Train with LoRA
+          </button>
+        </div>
+      )}
       {stats && (
         <div data-testid="model-pruning">
           Pruning on {dataset?.fileName}: {stats.keptTokens.toLocaleString('en')} of {stats.originalTokens.toLocaleString('en')} tokens kept, {formatBytes(stats.trainingBytesSaved)} less for
           weights, gradients and Adam, {formatBytes(stats.logitBytesSaved)} less logits per step, about {stats.estimatedSpeedup.toFixed(1)}× faster per step.
         </div>
       )}
-      {verdict && !verdict.fits && (
+      {active && !active.fits && (
         <div style={{ color: 'var(--danger)' }} role="alert">
-          Does not fit: {verdict.reasons.join(' ')}{' '}
-          {verdict.suggestion
-            ? `It fits at batch ${verdict.suggestion.batchSize}${verdict.suggestion.contextLength < T ? ` with a training context of ${verdict.suggestion.contextLength}` : ''}.`
-            : verdict.maxVocabRows !== undefined
-              ? `Even batch 1 is too large: the token table must shrink to ${verdict.maxVocabRows.toLocaleString('en')} rows${model.prune ? '' : ' (turn on vocabulary pruning)'}.`
+          {chosenLora ? 'With LoRA it does not fit either' : 'Does not fit'}: {active.reasons.join(' ')}{' '}
+          {active.suggestion
+            ? `It fits at batch ${active.suggestion.batchSize}${active.suggestion.contextLength < T ? ` with a training context of ${active.suggestion.contextLength}` : ''}.`
+            : active.maxVocabRows !== undefined
+              ? `Even batch 1 is too large: the token table must shrink to ${active.maxVocabRows.toLocaleString('en')} rows${model.prune ? '' : ' (turn on vocabulary pruning)'}.`
               : ''}
         </div>
       )}

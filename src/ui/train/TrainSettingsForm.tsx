@@ -7,6 +7,7 @@ import type { BackendPreference } from '../../core/runs/settings';
 import { HYPER_LIMITS, RUN_LIMITS } from '../../core/runs/settingLimits';
 import { NumberField } from '../common/NumberField';
 import { inPercent } from '../common/numberInput';
+import { LoraSettingsFields } from './LoraSettingsFields';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
   { value: 'easy-to-hard', label: 'Phased, easy → hard (the paper)' },
@@ -139,6 +140,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
           onChange={(v) => update({ trainShare: v / 100 })}
         />
       </div>
+      <LoraSettingsFields />
       <details>
         <summary className="small">More settings</summary>
         <div className="row" style={{ marginTop: 8 }}>
