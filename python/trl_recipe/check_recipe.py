@@ -3,7 +3,8 @@
 
 argv[1]: a JSON file with any of
   "tokenizer" + "template" + "rows": render every TRL row with the recipe's chat template ("rendered"), and the
-      prompt of every prompt/completion row as TRL renders it for the mask ("prompts");
+      prompt of every prompt/completion row as TRL renders it ("prompts"), and every row's ids and loss mask as the
+      recipe trains it ("tokenized": [{input_ids, completion_mask}]);
   "accelerate_configs": [paths] loaded by accelerate's own loader ("accelerate");
   "training_keys": names that must be fields of transformers' Seq2SeqTrainingArguments ("missing_training_keys");
   "schedules": [{lr, total, warmup, min_ratio, steps}] the LR transformers' cosine schedule gives at each 0-based
@@ -18,7 +19,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_phased import CHAT_TEMPLATES  # noqa: E402
+from train_phased import CHAT_TEMPLATES, tokenized_rows  # noqa: E402
 
 
 def main() -> None:
@@ -35,6 +36,7 @@ def main() -> None:
             out["rendered"].append(tok.apply_chat_template(messages, tokenize=False))
             if "prompt" in row:
                 out["prompts"].append(tok.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True))
+        out["tokenized"] = [{k: r[k] for k in ("input_ids", "completion_mask")} for r in tokenized_rows(tok, job["rows"])]
     if "accelerate_configs" in job:
         from accelerate.commands.config.config_args import load_config_from_file
 

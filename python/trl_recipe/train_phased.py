@@ -8,7 +8,8 @@ Trains one arm of the studio's experiment, stage after stage, with the settings 
   accelerate launch --config_file accelerate_multi_gpu.yaml train_phased.py --arm phased   # several GPUs
 
 Each stage is an SFTTrainer on one phase's file (conversational prompt/completion rows, or messages for
-conversations), with the studio's prompt template as the tokenizer's chat template, loss on the completion only,
+conversations), with the studio's prompt template as the tokenizer's chat template, the rows tokenized and masked
+by the studio's rule (studio_tokens: the response and every trained earlier answer, seam token included),
 AdamW (betas, eps, weight decay on everything but biases and LayerNorm weights: the Trainer's rule), gradient
 clipping, warm-up + cosine restarted per phase or spanning the arm, and a fresh or carried optimizer, as the run
 was set. Each stage writes into its output folder: the model, `phased_ift_log.json` (which record ids every
@@ -30,7 +31,7 @@ OPTIMIZER_FILE = "optimizer_state.pt"
 
 # The studio's prompt templates (src/core/train/template.ts) as chat templates. A user message holds the
 # instruction in `content` and the record's input in `input`; an assistant message with `trained: false` is context
-# only. `{% generation %}` marks what is trained when a file holds whole conversations (assistant_only_loss).
+# only. `{% generation %}` marks what is trained (studio_tokens reads those marks).
 # Newlines are written as '\n' expressions: transformers renders chat templates with trim_blocks.
 CHAT_TEMPLATES = {
     # <bos>User: u1<eos>\nAssistant: a1<eos>\nUser: u2[\ninput]<eos>\nAssistant: a2<eos>
@@ -105,6 +106,48 @@ def update_steps(records: int, hyper: dict, world_size: int) -> int:
     micro = math.ceil(records / (hyper["per_device_train_batch_size"] * world_size))
     per_epoch = max(1, math.ceil(micro / hyper["gradient_accumulation_steps"]))
     return math.ceil(hyper["num_train_epochs"] * per_epoch)
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def studio_tokens(tokenizer, messages: list[dict]) -> dict:
+    """One row's token ids and loss mask by the studio's rule (src/core/train/template.ts, docs/TRAINING_RULES.md).
+
+    The rendered conversation is tokenized as one string. Each trained answer (a `{% generation %}` block: the
+    answer and its eos) is trained from the first token that the text before it, tokenized alone, does not share
+    with the whole, to the end of its eos. So a token straddling the seam (GPT-2's " Paris", holding the prompt's
+    last space) is trained. TRL's own prompt/completion tokenization masks len(tokenize(prompt)) tokens instead,
+    which makes that token context; hence the rows reach SFTTrainer already tokenized.
+    """
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    rendered, generation_spans = render_jinja_template(
+        [messages], chat_template=tokenizer.chat_template, return_assistant_tokens_mask=True,
+        **tokenizer.special_tokens_map)
+    text = rendered[0]
+
+    def encode(s: str) -> list[int]:
+        return tokenizer(s, add_special_tokens=False)["input_ids"]
+
+    ids = encode(text)
+    mask = [0] * len(ids)
+    for start_char, end_char in generation_spans[0]:
+        start = common_prefix(encode(text[:start_char]), ids)
+        end = len(encode(text[:end_char]))  # the span ends in eos, a special token: its text tokenizes as a prefix
+        mask[start:end] = [1] * (end - start)
+    return {"input_ids": ids, "completion_mask": mask}
+
+
+def tokenized_rows(tokenizer, rows: list[dict]) -> list[dict]:
+    """The rows as SFTTrainer's pre-tokenized dataset (it skips its own tokenization when `input_ids` is there)."""
+    return [{"id": r["id"], "phase": r["phase"],
+             **studio_tokens(tokenizer, r["messages"] if "messages" in r else r["prompt"] + r["completion"])}
+            for r in rows]
 
 
 def bucket_losses(model, rows: list[dict], pad_id: int, batch_size: int = 8) -> dict:
@@ -202,7 +245,6 @@ def main(argv: list[str] | None = None) -> int:
             continue
         set_seed(h["seed"])
         rows = read_jsonl(root / run["data"])
-        conversations = any("messages" in r for r in rows)
         tokenizer = AutoTokenizer.from_pretrained(model_in)
         tokenizer.chat_template = CHAT_TEMPLATES[template]
         model = AutoModelForCausalLM.from_pretrained(model_in, dtype=torch.float32)
@@ -233,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             save_strategy="no",
             report_to="none",
             max_length=max_length,
-            completion_only_loss=None if conversations else True,
-            assistant_only_loss=conversations,
+            # the rows' `completion_mask` (studio_tokens) becomes the labels, for single exchanges and conversations
+            completion_only_loss=True,
             # keep `id` and `phase` for the log; the collator below passes only the model's inputs on
             remove_unused_columns=False,
             dataset_num_proc=None,
@@ -277,8 +319,8 @@ def main(argv: list[str] | None = None) -> int:
                     optimizer.load_state_dict(torch.load(previous, map_location="cpu"))
                 return optimizer
 
-        trainer = PhaseTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows),
-                               eval_dataset=Dataset.from_list(held_out) if held_out else None,
+        trainer = PhaseTrainer(model=model, args=config, train_dataset=Dataset.from_list(tokenized_rows(tokenizer, rows)),
+                               eval_dataset=Dataset.from_list(tokenized_rows(tokenizer, held_out)) if held_out else None,
                                processing_class=tokenizer)
         inner = trainer.data_collator
 

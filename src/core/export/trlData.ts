@@ -2,10 +2,11 @@
  * The TRL recipe's data: one JSONL row per record in TRL's conversational form, which `train_phased.py` renders
  * with the studio's prompt template as the tokenizer's chat template (so no special token is written into the data).
  *
- * - A single exchange is a prompt/completion row: `prompt: [user]`, `completion: [assistant]` — TRL trains the
- *   completion only (tokenized as the joined text, loss from the end of the prompt's tokens).
- * - A file that holds a conversation writes every row as `messages` (one schema per file), trained with
- *   `assistant_only_loss`: every assistant answer not marked `trained: false`, as the studio trains them.
+ * - A single exchange is a prompt/completion row: `prompt: [user]`, `completion: [assistant]`.
+ * - A file that holds a conversation writes every row as `messages` (one schema per file).
+ *
+ * The script tokenizes and masks both itself by the studio's rule (`studio_tokens`): the final answer and every
+ * assistant answer not marked `trained: false` are trained, a token straddling the seam before one included.
  *
  * A user message keeps the record's `input` apart (`input`), since the templates place it differently.
  */
