@@ -36,6 +36,9 @@ test('a finite loss blow-up (LR 1000) stops the run and says how to go on, inste
   await loadSmallDemo(page);
   await microSettings(page);
   await page.getByLabel('Learning rate').fill('1000');
+  // No warm-up: a warm-up's first step is at LR 0 (Hugging Face's rule), which would put the blow-up past phase 1.
+  await page.getByText('More settings').click();
+  await page.getByLabel('Warm-up ratio').fill('0');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-panel')).toHaveAttribute('data-status', 'error', { timeout: 120_000 });
   // It blows up in phase 1, before any checkpoint: nothing is safe to continue from, and the message says so.
