@@ -42,3 +42,17 @@ test('the train and compare screens after phased vs one-off from the base model 
   expect(shot.byteLength).toBeGreaterThan(10_000);
   expect(errors).toEqual([]);
 });
+
+test('Compare on the recorded results, labelled as recorded', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.setViewportSize({ width: 1280, height: 1400 });
+  await page.goto('/');
+  await page.getByTestId('recorded-invite').getByRole('button', { name: 'Open recorded results' }).click();
+  await expect(page.getByTestId('recorded-label')).toContainText('Recorded results, not your runs');
+  await expect(page.getByTestId('exact-match-comparison')).toBeVisible();
+  await page.waitForTimeout(300);
+  const shot = await page.screenshot({ fullPage: false, path: save ? 'docs/screenshots/compare-recorded.png' : undefined });
+  expect(shot.byteLength).toBeGreaterThan(10_000);
+  expect(errors).toEqual([]);
+});
