@@ -1,15 +1,17 @@
 /**
  * Memory at real size: randomly initialised models of GPT-2 124M's and distilgpt2's exact shapes (12 or 6 layers,
  * width 768, 12 heads, context 1024, vocabulary 50 257, and pruned to 8 192) train a few AdamW steps at a small batch
- * and context on wasm in Node. Per shape: the peak bytes of each term of a step (forward, backward, clip, update;
- * `tf.profile`), the whole step's peak beside model/memoryEstimate.ts's estimate, the wasm heap the process grew to
- * (what the operating system sees), ms per step and the tensor count after every step (flat = no leak).
+ * and context on wasm in Node, fully and with LoRA (train/stepMemory.ts BENCH_LORA). Per shape: the peak bytes of
+ * each term of a step (forward, backward, clip, update; `tf.profile`), the whole step's peak beside
+ * model/memoryEstimate.ts's estimate, the wasm heap the process grew to (what the operating system sees), ms per step
+ * and the tensor count after every step (flat = no leak).
  *
  *   npm run bench:memory                       # every shape, each in its own process (the wasm heap never shrinks)
  *   npm run bench:memory -- --only gpt2-v8192  # one shape
+ *   npm run bench:memory -- --only gpt2 --trainable lora   # one shape, LoRA only (rank 8 on all four projections)
  *   npm run bench:memory -- --backend webgpu --only tiny   # WebGPU through Dawn (needs VK_ICD_FILENAMES, see docs)
  *
- * Results go to the console and bench-results/memory.json; docs/BENCHMARKS.md quotes them. Heavy: GPT-2's shape
+ * Results go to the console and bench-results/memory-<backend>[-<trainable>].json; docs/BENCHMARKS.md quotes them. Heavy: GPT-2's shape
  * needs ~3 GB of the 4 GB wasm heap and tens of seconds per step on 2 cores.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +20,8 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { measureStepMemory, type StepMemory, type Trainable } from '../src/core/train/stepMemory';
+import { loraParameterCount } from '../src/core/model/lora';
+import { loraOfTrainable, measureStepMemory, type StepMemory, type Trainable } from '../src/core/train/stepMemory';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 import { countGptParams, type GptConfig } from '../src/core/model/config';
 import { activeMemoryBudget, assertTrainingFits, MemoryFitError } from '../src/core/model/memoryBudget';
@@ -42,8 +45,8 @@ const SHAPES: Shape[] = [
   // Small enough for WebGPU on a software adapter (SwiftShader): the same code path at a size that finishes.
   { name: 'tiny', config: { ...GPT2, layers: 2, width: 128, heads: 4, vocabSize: 2048, contextLength: 128 }, batchSize: 2, contextLength: 64 },
 ];
-/** The trainable selectors this bench runs; a LoRA selector joins here. */
-const TRAINABLE: Trainable[] = ['full'];
+/** The trainable selectors this bench runs (`--trainable full|lora` picks one). */
+const TRAINABLE: Trainable[] = ['full', 'lora'];
 const STEPS = 2;
 
 type Backend = 'wasm' | 'cpu' | 'webgpu';
@@ -58,7 +61,7 @@ interface Row {
   batchSize: number;
   contextLength: number;
   measured: StepMemory;
-  estimated: { total: number; weights: number; adam: number; gradients: number; activations: number; logits: number; backward: number; update: number };
+  estimated: { total: number; weights: number; adam: number; gradients: number; activations: number; logits: number; lora: number; backward: number; update: number };
   /** Bytes of the wasm heap after the steps (grows, never shrinks), or the webgpu backend's buffer bytes. */
   backendBytes?: number;
 }
@@ -95,8 +98,10 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
   // suggestion instead (running it would abort the wasm backend).
   let shape = asked;
   let refused: string | undefined;
+  const lora = loraOfTrainable(trainable);
+  const trainableParameters = lora === undefined ? undefined : loraParameterCount(asked.config, lora);
   try {
-    assertTrainingFits(asked.config, { batchSize: asked.batchSize, contextLength: asked.contextLength }, activeMemoryBudget());
+    assertTrainingFits(asked.config, { batchSize: asked.batchSize, contextLength: asked.contextLength, trainableParameters, lora }, activeMemoryBudget());
   } catch (error) {
     if (!(error instanceof MemoryFitError) || !error.verdict.suggestion) throw error;
     refused = error.message;
@@ -109,7 +114,10 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
     steps: STEPS,
     onStep: (s, ms) => process.stderr.write(`  ${shape.name} step ${s + 1}: ${(ms / 1000).toFixed(1)} s\n`),
   });
-  const e = estimateTrainingMemory(shape.config, { batchSize: shape.batchSize, contextLength: shape.contextLength });
+  if (trainableParameters !== undefined && measured.trainableParameters !== trainableParameters) {
+    throw new Error(`LoRA trained ${measured.trainableParameters} floats, loraParameterCount says ${trainableParameters}`);
+  }
+  const e = estimateTrainingMemory(shape.config, { batchSize: shape.batchSize, contextLength: shape.contextLength, trainableParameters, lora });
   return {
     shape: shape.name,
     trainable,
@@ -119,13 +127,15 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
     batchSize: shape.batchSize,
     contextLength: shape.contextLength,
     measured,
-    estimated: { total: e.total, weights: e.weights, adam: e.adam, gradients: e.gradients, activations: e.activations, logits: e.logits, backward: e.backward, update: e.update },
+    estimated: { total: e.total, weights: e.weights, adam: e.adam, gradients: e.gradients, activations: e.activations, logits: e.logits, lora: e.lora, backward: e.backward, update: e.update },
     backendBytes: backendBytes(backend),
   };
 }
 
 const backend = (arg('backend') ?? 'wasm') as Backend;
 const only = arg('only');
+const onlyTrainable = arg('trainable') as Trainable | undefined;
+if (onlyTrainable && !TRAINABLE.includes(onlyTrainable)) throw new Error(`--trainable must be one of ${TRAINABLE.join(', ')}`);
 const child = process.argv.includes('--child');
 
 if (child) {
@@ -139,7 +149,7 @@ if (child) {
   const rows: Row[] = [];
   const here = fileURLToPath(import.meta.url);
   for (const shape of SHAPES.filter((s) => (only ? s.name === only : s.name !== 'tiny' || backend === 'webgpu'))) {
-    for (const trainable of TRAINABLE) {
+    for (const trainable of TRAINABLE.filter((t) => !onlyTrainable || t === onlyTrainable)) {
       // One process per shape: the wasm heap only grows, so a shape measured after a bigger one would read its size.
       const run = spawnSync(process.execPath, [...process.execArgv, here, '--child', '--only', shape.name, '--trainable', trainable, '--backend', backend], {
         encoding: 'utf8',
@@ -167,6 +177,6 @@ if (child) {
   }
   const root = join(dirname(here), '..');
   mkdirSync(join(root, 'bench-results'), { recursive: true });
-  writeFileSync(join(root, 'bench-results', `memory-${backend}.json`), JSON.stringify({ load, rows }, null, 2));
+  writeFileSync(join(root, 'bench-results', `memory-${backend}${onlyTrainable ? `-${onlyTrainable}` : ''}.json`), JSON.stringify({ load, rows }, null, 2));
   log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

@@ -7,11 +7,14 @@
  *   weights + moments + max(backward, update)
  *   weights      P
  *   moments      2·Pt                                  (AdamW's m and v; +Pt for a gradient-accumulation buffer)
- *   backward     gradients + activations + logits      (the forward's tape and the backward's own tensors)
+ *   backward     gradients + activations + logits (+ lora)   (the forward's tape and the backward's own tensors)
  *     gradients    Pt, and in full fine-tuning + E·V·C (the tied table's head and embedding gradients and their
  *                  sum) + W·L·(4C² + 2CF) (the blocks' weight gradients' own temporaries and reshaped copies)
  *     activations  L · (A1·B·T·C + A2·B·T·F + A3·B·H·T²) + A5·B·T·C
  *     logits       A4 · B·T·V
+ *     lora         with a frozen base (Pt < P): Ef·V·C + Wf·L·(4C² + 2CF) (the backward's copies of the frozen
+ *                  table and weights it multiplies the activations' gradients by) + D·L·B·T·S, S = Σ (in + out) over
+ *                  a layer's adapted projections (the adapters' own activations and gradients)
  *   update       Pt + K·G                              (the gradients, and K copies of AdamW's largest flat group G)
  * tfjs keeps every tensor the backward pass creates until it ends (the activations' gradients too), so the
  * activation coefficients are much larger than a PyTorch estimate: they are least-squares fits to `tf.profile`'s
@@ -21,12 +24,16 @@
  * internal buffers, so at GPT-2's shapes the wasm heap was −1 … +11 % off its peak (memoryBudget.ts keeps a margin).
  * Re-fit with `npx tsx cli/calibrate-memory-estimate.ts wasm` after changing the graph; memoryEstimate.test.ts
  * re-measures three shapes, `npm run bench:memory` GPT-2's and distilgpt2's (docs/BENCHMARKS.md, "Memory").
+ * The LoRA coefficients are a least-squares fit of the same kind over 7 shapes (L 1–3, C 32–256, T 16–64, V 200–8 000,
+ * rank 8 on all four projections; memoryEstimate.test.ts re-measures two). Under LoRA the weights term also holds the
+ * adapters' own weights.
  * The forward alone and AdamW's clip (the global norm) stay below the backward and the update.
  *
  * A WebGPU buffer larger than `maxBufferSize` cannot be created, and one larger than `maxStorageBufferBindingSize`
  * cannot be bound to a shader: the largest single tensor must stay under both.
  */
 import { countGptParams, mlpWidth, type GptConfig } from './config';
+import { loraParamShapes, targetShape, type LoraSettings } from './loraSettings';
 
 const F32 = 4;
 /** AdamW's flat groups are at most this many floats (train/optimizer.ts MAX_GROUP_ELEMENTS; a test keeps them equal). */
@@ -34,6 +41,8 @@ export const ADAMW_GROUP_ELEMENTS = 1 << 22;
 
 /** Fitted coefficients (floats), see the formula above. */
 export const STEP_COEFFICIENTS = { A1: 76.9, A2: 32.2, A3: 7.6, A4: 2.85, A5: 12, E: 2.9, W: 3.1, K: 3.25 };
+/** Fitted coefficients (floats) of a step with a frozen base and LoRA adapters, see the formula above. */
+export const LORA_STEP_COEFFICIENTS = { D: 4.1, Ef: 1.2, Wf: 2.7 };
 /**
  * Greedy cached generation (eval/generate.ts), above the weights: the prefill's forward over the p prompt columns
  * (one tidy, so all of it at once) and the key/value cache of p + n columns (the old and the new one while a column
@@ -51,6 +60,8 @@ export interface TrainingShape {
    * it is less than all, the token table counts as frozen.
    */
   trainableParameters?: number;
+  /** The LoRA adapters the step trains (their weights and activations count too); none for full fine-tuning. */
+  lora?: Pick<LoraSettings, 'rank' | 'targets'>;
 }
 
 /** The two limits of a GPUAdapter that decide whether a tensor can live on the GPU (`adapter.limits`). */
@@ -75,7 +86,9 @@ export interface MemoryEstimate {
   adam: number;
   activations: number;
   logits: number;
-  /** The backward pass's peak above weights and moments: gradients + activations + logits. */
+  /** With a frozen base: the backward's copies of the frozen weights and the adapters' activations; else 0. */
+  lora: number;
+  /** The backward pass's peak above weights and moments: gradients + activations + logits + lora. */
   backward: number;
   /** AdamW's update's peak above weights and moments: the gradients and its temporaries. */
   update: number;
@@ -116,10 +129,14 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
   const { A1, A2, A3, A4, A5, E, W, K } = STEP_COEFFICIENTS;
   const activations = Math.round(L * (A1 * B * T * C + A2 * B * T * F + A3 * B * H * T * T) + A5 * B * T * C) * F32;
   const logits = Math.round(A4 * B * T * V) * F32;
-  const weights = P * F32;
+  const adapterFloats = shape.lora ? loraParamShapes(config, { ...shape.lora, alpha: 1, biases: false, layerNorms: false }).reduce((n, [, s]) => n + s[0]! * s[1]!, 0) : 0;
+  const weights = (P + adapterFloats) * F32;
   const adam = (shape.accumulation ? 3 : 2) * Pt * F32;
   const gradients = Math.round(Pt + (Pt === P ? E * V * C + W * L * (4 * C * C + 2 * C * F) : 0)) * F32;
-  const backward = gradients + activations + logits;
+  const { D, Ef, Wf } = LORA_STEP_COEFFICIENTS;
+  const adapted = shape.lora ? shape.lora.targets.reduce((n, t) => n + targetShape(config, t)[0] + targetShape(config, t)[1], 0) : 0;
+  const lora = Pt === P ? 0 : Math.round(Ef * V * C + Wf * L * (4 * C * C + 2 * C * F) + D * L * B * T * adapted) * F32;
+  const backward = gradients + activations + logits + lora;
   const update = Math.round(Pt + (Pt > 0 ? K * adamwLargestGroup(config, Pt) : 0)) * F32;
   const buffers: BufferSize[] = [
     { what: `token table wte [${V}, ${C}] (and its gradient and Adam moments)`, bytes: V * C * F32 },
@@ -137,6 +154,7 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
     adam,
     activations,
     logits,
+    lora,
     backward,
     update,
     total: weights + adam + Math.max(backward, update),

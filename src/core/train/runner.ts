@@ -125,7 +125,7 @@ export class PhasedRunner {
     // and counted by the estimate, so they are not "in use" on top of it.
     const counted = [...Object.values(init.model.params), ...Object.values(init.resume?.optimizerState ?? {})].reduce((n, t) => n + t.size * 4, 0);
     const trainableParameters = c.lora === undefined ? undefined : Object.values(trainableParams(init.model.params, c.lora)).reduce((n, t) => n + t.size, 0);
-    assertTrainingFits(init.model.config, { batchSize: c.hyper.batchSize, contextLength: c.contextLength, accumulation: c.hyper.gradAccumulation > 1, trainableParameters }, activeMemoryBudget(counted));
+    assertTrainingFits(init.model.config, { batchSize: c.hyper.batchSize, contextLength: c.contextLength, accumulation: c.hyper.gradAccumulation > 1, trainableParameters, lora: c.lora }, activeMemoryBudget(counted));
     this.config = c;
     this.hyper = c.hyper;
     this.model = init.model;

@@ -15,10 +15,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { greedyGenerate } from '../eval/generate';
 import { decayMask, disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
+import { addLoraAdapters, trainableParams, type LoraSettings } from '../model/lora';
 import { AdamW, lossAndGrads } from './optimizer';
 
-/** Which parameters train. `'full'` = all; a LoRA variant adds its own selector here. */
-export type Trainable = 'full';
+/** Which parameters train. `'full'` = all; `'lora'` = only the adapters of BENCH_LORA, the base frozen. */
+export type Trainable = 'full' | 'lora';
+
+/** A typical peft LoRA config: rank 8, alpha 16, on all four projections, no biases or LayerNorms. */
+export const BENCH_LORA: Readonly<LoraSettings> = {
+  rank: 8,
+  alpha: 16,
+  targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'],
+  biases: false,
+  layerNorms: false,
+};
+
+/** The LoRA settings a selector trains with; undefined for full fine-tuning. */
+export const loraOfTrainable = (trainable: Trainable): LoraSettings | undefined => (trainable === 'lora' ? { ...BENCH_LORA, targets: [...BENCH_LORA.targets] } : undefined);
 
 export interface StepMemoryOptions {
   batchSize: number;
@@ -41,10 +54,12 @@ export interface StepTermPeaks {
 export interface StepMemory {
   /** Bytes alive before the first step: weights, AdamW moments, the batch and the cached mask. */
   resident: number;
-  /** The weights alone. */
+  /** The weights alone (with LoRA: the frozen base and the adapters). */
   weights: number;
-  /** AdamW's moments (m and v). */
+  /** AdamW's moments (m and v) of the trainable parameters. */
   moments: number;
+  /** Floats that get gradients and moments. */
+  trainableParameters: number;
   /** Peak bytes above `resident`, per term (largest over the steps). */
   terms: StepTermPeaks;
   /** resident + the largest term: the most bytes alive at any point of a step. */
@@ -68,16 +83,22 @@ async function peakOf<T extends tf.TensorContainer>(f: () => T | Promise<T>): Pr
 /** Trains `steps` AdamW steps of a randomly initialised `config` on random tokens and measures each term's peak. */
 export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions): Promise<StepMemory> {
   const { batchSize: B, contextLength: T } = o;
-  if ((o.trainable ?? 'full') !== 'full') throw new Error(`measureStepMemory: unknown trainable selector ${String(o.trainable)}`);
-  const params = initGptParams(config, o.seed ?? 1);
-  const opt = new AdamW(params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, decay: decayMask });
+  const selector = o.trainable ?? 'full';
+  if (selector !== 'full' && selector !== 'lora') throw new Error(`measureStepMemory: unknown trainable selector ${String(selector)}`);
+  const lora = loraOfTrainable(selector);
+  const base = initGptParams(config, o.seed ?? 1);
+  const params = lora === undefined ? base : addLoraAdapters(config, base, lora, o.seed ?? 1);
+  // As the runner: only the trainable parameters get gradients and AdamW state.
+  const trainable = trainableParams(params, lora);
+  const opt = new AdamW(trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, decay: decayMask });
   const ids = tf.randomUniform([B, T], 0, config.vocabSize, 'int32', o.seed ?? 1) as tf.Tensor2D;
   const mask = tf.ones([B, T]) as tf.Tensor2D;
   const loss = () => gptLoss(config, params, ids, ids, mask);
   try {
     tf.tidy(() => tf.sum(tf.zeros([1]))); // nothing: keeps tfjs's own first-kernel allocations out of the figures
     const weights = floatBytes(params);
-    const moments = 2 * weights;
+    const moments = 2 * floatBytes(trainable);
+    const trainableParameters = floatBytes(trainable) / 4;
     const terms: StepTermPeaks = { forward: 0, backward: 0, clip: 0, update: 0 };
     const msPerStep: number[] = [];
     const tensorsAfterStep: number[] = [];
@@ -89,7 +110,7 @@ export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions)
       // The causal mask is cached by the first forward (outside any tidy): count it as resident, not as a term.
       if (s === 0) resident = tf.memory().numBytes - forward.result.size * 4;
       forward.result.dispose();
-      const backward = await peakOf(() => tf.tidy(() => lossAndGrads(params, loss)));
+      const backward = await peakOf(() => tf.tidy(() => lossAndGrads(trainable, loss)));
       const { value, grads } = backward.result;
       const prepared = await peakOf(() => opt.prepare(grads, 1e-4, { loss: value }) as unknown as tf.TensorContainer);
       const step = prepared.result as unknown as ReturnType<AdamW['prepare']>;
@@ -105,7 +126,7 @@ export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions)
       o.onStep?.(s, msPerStep[s]!);
     }
     const peak = resident + Math.max(terms.forward, terms.backward, terms.clip, terms.update);
-    return { resident, weights, moments, terms, peak, msPerStep, tensorsAfterStep, losses };
+    return { resident, weights, moments, trainableParameters, terms, peak, msPerStep, tensorsAfterStep, losses };
   } finally {
     opt.dispose();
     disposeGptParams(params);
