@@ -109,7 +109,7 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
   }
 
   const lora = context.run?.lora;
-  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1, ...(lora ? { trainableParameters: loraParameterCount(config, lora) } : {}) };
+  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1, ...(lora ? { trainableParameters: loraParameterCount(config, lora), lora } : {}) };
   if (context.adapter) {
     const verdict = checkTrainingMemory(config, shape, context.adapter);
     if (!verdict.fits) {
@@ -118,7 +118,7 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
         : verdict.maxVocabRows !== undefined
           ? `The token table alone is too large: ${source.prune ? 'the data uses too many tokens' : 'turn on vocabulary pruning'} (at most ${verdict.maxVocabRows.toLocaleString('en')} rows fit).`
           : 'No smaller batch or context fits either.';
-      const loraShape = { ...shape, trainableParameters: loraParameterCount(config, DEFAULT_LORA) };
+      const loraShape = { ...shape, trainableParameters: loraParameterCount(config, DEFAULT_LORA), lora: DEFAULT_LORA };
       const loraAdvice = !lora && checkTrainingMemory(config, loraShape, context.adapter).fits
         ? ` Or train with LoRA (the run form's LoRA switch): the base stays frozen and a step needs about ${bytes(estimateTrainingMemory(config, loraShape).total)}, which fits.`
         : '';

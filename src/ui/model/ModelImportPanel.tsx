@@ -291,7 +291,7 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
   const shape = { batchSize: B, contextLength: T, accumulation: hyper.gradAccumulation > 1 };
   // LoRA as chosen in the run form, or the default one to compare against: gradients and moments of the adapters only.
   const lora = chosenLora ?? DEFAULT_LORA;
-  const loraShape = { ...shape, trainableParameters: loraParameterCount(config, lora) };
+  const loraShape = { ...shape, trainableParameters: loraParameterCount(config, lora), lora };
   let verdict;
   let estimate;
   let loraEstimate;
