@@ -44,6 +44,23 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
   const ids = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
   for (const s of trl.stages) expect(ids(join(root, 'trl', s.data))).toEqual(ids(join(root, 'data', s.data.slice('data/'.length))));
   execFileSync('python3', ['-m', 'py_compile', join(root, 'trl/train_phased.py')]);
+  expect(JSON.parse(readFileSync(join(root, 'trl/recipe.json'), 'utf8'))).toMatchObject({ finetuning: 'full', lora: null });
+
+  // LoRA: both recipes train adapters, each stage on the previous stage's adapter over the same base model.
+  await page.getByLabel('Fine-tuning').selectOption('lora');
+  await page.getByLabel('Base model').fill('openai-community/gpt2');
+  const loraDownload = page.waitForEvent('download');
+  await page.getByTestId('scale-out-download').click();
+  const lora = unzipSync(new Uint8Array(readFileSync(await (await loraDownload).path())));
+  const text = (name: string) => new TextDecoder().decode(lora[`${folder}/${name}`]);
+  const loraRecipe = JSON.parse(text('trl/recipe.json')) as { finetuning: string; lora: { r: number; by_model_type: { gpt2: { target_modules: string[] } } } };
+  expect(loraRecipe.finetuning).toBe('lora');
+  expect(loraRecipe.lora.r).toBe(8);
+  expect(loraRecipe.lora.by_model_type.gpt2.target_modules).toEqual(['c_attn']);
+  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^finetuning_type: lora$/m);
+  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^model_name_or_path: openai-community\/gpt2$/m);
+  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^adapter_name_or_path: saves\/stage-1_phase-1/m);
+  expect(text('configs/stage-1_phase-1.yaml')).toMatch(/^lora_target: c_attn/m);
 });
 
 test('a finished run exports its metrics as CSV and its checkpoint as safetensors (WebGPU)', async ({ page }) => {

@@ -7,6 +7,11 @@ Trains one arm of the studio's experiment, stage after stage, with the settings 
   python train_phased.py --arm one-off         # the baseline: every training record at once, same epochs
   accelerate launch --config_file accelerate_multi_gpu.yaml train_phased.py --arm phased   # several GPUs
 
+With `"finetuning": "lora"` in recipe.json the stages train a peft LoRA adapter on the base model instead: stage 1
+creates it (recipe.json's `lora`: rank, alpha, the module names for the model's `model_type`), every later stage loads
+the previous stage's adapter trainable, and each stage's folder holds that adapter (adapter_config.json +
+adapter_model.safetensors), which `PeftModel.from_pretrained(base, folder)` and the studio both read.
+
 Each stage is an SFTTrainer on one phase's file (conversational prompt/completion rows, or messages for
 conversations), with the studio's prompt template as the tokenizer's chat template, the rows tokenized and masked
 by the studio's rule (studio_tokens: the response and every trained earlier answer, seam token included),
@@ -190,6 +195,25 @@ def bucket_losses(model, rows: list[dict], pad_id: int, batch_size: int = 8) -> 
     return {"buckets": buckets, "overall": sum(sums.values()) / total if total else None, "tokens": total}
 
 
+def with_adapter(model, lora: dict, adapter_from: str | None):
+    """The base model with the run's LoRA adapter: a new one (stage 1, peft's init: A random, B zero, so the first
+    step is the base model's), or the previous stage's, loaded trainable so this stage trains it on."""
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    if adapter_from is not None:
+        return PeftModel.from_pretrained(model, adapter_from, is_trainable=True)
+    model_type = model.config.model_type
+    names = lora["by_model_type"].get(model_type)
+    if names is None:
+        raise SystemExit(f"error: recipe.json's lora has no module names for model_type {model_type!r} (it has "
+                         f"{sorted(lora['by_model_type'])}); add an entry under lora.by_model_type with this model's "
+                         f"names for {lora['studio_targets']}.")
+    return get_peft_model(model, LoraConfig(
+        r=lora["r"], lora_alpha=lora["lora_alpha"], lora_dropout=lora["lora_dropout"], bias=lora["bias"],
+        target_modules=names["target_modules"], modules_to_save=names["modules_to_save"],
+        fan_in_fan_out=names["fan_in_fan_out"], task_type="CAUSAL_LM"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     recipe_path = Path(args.recipe).resolve()
@@ -210,8 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     template = recipe["template"]
     if template not in CHAT_TEMPLATES:
         raise SystemExit(f"error: recipe.json names the template {template!r}; this script knows {sorted(CHAT_TEMPLATES)}.")
-    if recipe.get("finetuning", "full") != "full":
-        raise SystemExit("error: only full fine-tuning is exported so far (LoRA: see README.md).")
+    finetuning = recipe.get("finetuning", "full")
+    if finetuning not in ("full", "lora"):
+        raise SystemExit(f"error: recipe.json's finetuning is {finetuning!r}; this script trains 'full' or 'lora'.")
     runs = recipe["stages"] if args.arm == "phased" else [recipe["one_off"]]
     if runs == [None]:
         raise SystemExit("error: this recipe was exported without the one-off baseline.")
@@ -247,7 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = read_jsonl(root / run["data"])
         tokenizer = AutoTokenizer.from_pretrained(model_in)
         tokenizer.chat_template = CHAT_TEMPLATES[template]
-        model = AutoModelForCausalLM.from_pretrained(model_in, dtype=torch.float32)
+        if finetuning == "lora":
+            model = with_adapter(AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32),
+                                 recipe["lora"], None if model_in == base_model else model_in)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(model_in, dtype=torch.float32)
         context = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
         max_length = min(recipe["max_length"], context) if context else recipe["max_length"]
         held_out = read_jsonl(held_out_path) if held_out_path else []
@@ -355,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         trainer.accelerator.wait_for_everyone()
         model_in, steps_before = str(out), steps_before + steps_of[k]
         del trainer, model
-    say(f"done: the final model is in {model_in}")
+    say(f"done: the final {'adapter' if finetuning == 'lora' else 'model'} is in {model_in}")
     return 0
 
 

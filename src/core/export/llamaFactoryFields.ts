@@ -37,6 +37,12 @@ export type HparamsSource = 'ModelArguments' | 'DataArguments' | 'FinetuningArgu
  */
 export const LLAMA_FACTORY_HPARAMS: Readonly<Record<string, HparamsSource>> = {
   model_name_or_path: 'ModelArguments',
+  adapter_name_or_path: 'ModelArguments',
+  lora_rank: 'FinetuningArguments',
+  lora_alpha: 'FinetuningArguments',
+  lora_dropout: 'FinetuningArguments',
+  lora_target: 'FinetuningArguments',
+  additional_target: 'FinetuningArguments',
   stage: 'FinetuningArguments',
   finetuning_type: 'FinetuningArguments',
   plot_loss: 'FinetuningArguments',
@@ -78,16 +84,23 @@ const ARGS_DOC = 'LLaMA-Factory docs › 参数介绍 (advanced/arguments), Data
 const DIST_DOC = 'LLaMA-Factory docs › 分布训练 (advanced/distributed), DeepSpeed';
 const FULL_EXAMPLE = 'LLaMA-Factory examples/train_full/llama3_full_sft.yaml';
 const QWEN3_EXAMPLE = 'LLaMA-Factory examples/train_full/qwen3_full_sft.yaml';
+const LORA_ARGS = 'LLaMA-Factory src/llamafactory/hparams/finetuning_args.py, LoraArguments';
 const HF_ARGS = 'transformers TrainingArguments (huggingface.co/docs/transformers/main_classes/trainer)';
 
 /** Keys of a LLaMA-Factory training YAML that the recipe writes, with where each is documented. */
 export const LLAMA_FACTORY_TRAIN_KEYS: Readonly<Record<string, string>> = {
   // model
   model_name_or_path: SFT_DOC,
+  adapter_name_or_path: 'LLaMA-Factory src/llamafactory/hparams/model_args.py, ModelArguments (one adapter: trained on when create_new_adapter is false, model/adapter.py)',
   // method
   stage: SFT_DOC,
   do_train: SFT_DOC,
   finetuning_type: SFT_DOC,
+  lora_rank: LORA_ARGS,
+  lora_alpha: LORA_ARGS,
+  lora_dropout: LORA_ARGS,
+  lora_target: `${LORA_ARGS} (comma-separated module names)`,
+  additional_target: `${LORA_ARGS} (modules trained and saved beside the adapters)`,
   deepspeed: `${DIST_DOC}; ${FULL_EXAMPLE}`,
   // dataset
   dataset: `${SFT_DOC}; ${ARGS_DOC}`,

@@ -1,5 +1,6 @@
 /** The recipe's README.md: how to run it, the stages, the paper's settings beside the recipe's, and every file. */
 import { LLAMA_FACTORY_COMMIT } from './llamaFactoryFields';
+import { guessModelType } from './loraRecipe';
 import { PAPER_HYPER } from './paperHyper';
 import { DATA_DIR, DONE_MARKER, rangeText, type ResolvedScaleOut } from './scaleOutOptions';
 import { TRL_DIR, TRL_SCRIPT, TRL_TESTED_VERSIONS } from './trlRecipe';
@@ -67,7 +68,9 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
       ? [`| one-off | all | [1, 5] | ${r.oneOff.records} | \`${r.oneOff.config}\` | \`${r.baseModel}\` | \`${r.oneOff.outputDir}\` |`]
       : []),
     '',
-    `Stage k loads the model stage k−1 saved in its \`output_dir\` (\`model_name_or_path\`); the final phased model is \`${r.stages[n - 1]!.outputDir}\`.`,
+    r.lora
+      ? `Stage k trains on the adapter stage k−1 saved in its \`output_dir\` (\`adapter_name_or_path\`, over the base model); the final phased adapter is \`${r.stages[n - 1]!.outputDir}\`.`
+      : `Stage k loads the model stage k−1 saved in its \`output_dir\` (\`model_name_or_path\`); the final phased model is \`${r.stages[n - 1]!.outputDir}\`.`,
     'Every stage is a fresh launch, so the optimizer state is new and the warm-up + cosine schedule restarts, as in the',
     'paper. Each stage sees only its own phase (no replay).',
     ...(r.oneOff
@@ -111,7 +114,7 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     row('gradient clip', 'max_grad_norm', String(p.maxGradNorm), String(h.maxGradNorm)),
     row('batch per device', 'per_device_train_batch_size × gradient_accumulation_steps', String(p.perDeviceTrainBatchSize), `${h.perDeviceTrainBatchSize} × ${h.gradientAccumulationSteps}`),
     row('max length', 'cutoff_len', String(p.cutoffLen), String(h.cutoffLen)),
-    row('fine-tuning', 'finetuning_type', 'full', 'full'),
+    row('fine-tuning', 'finetuning_type', 'full', r.lora ? `lora (r ${r.lora.rank}, alpha ${r.lora.alpha}; \`lora_target\` in ${guessModelType(r.baseModel)}-style names${r.lora.biases ? '; biases not trained here, the TRL recipe trains them' : ''})` : 'full'),
     row('precision', 'bf16', 'not stated', String(h.bf16)),
     '',
     `**LR ${num(p.learningRate)} is the paper's value for full fine-tuning of 7B–70B models** (Llama-2 7B/13B/70B, Llama-3 8B/70B,`,

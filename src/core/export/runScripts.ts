@@ -16,6 +16,8 @@ interface ScriptRun {
 }
 
 function runScript(r: ResolvedScaleOut, what: { title: string; summary: string[]; runs: ScriptRun[]; needs: string[]; finalOutput: string }): string {
+  // what a finished stage leaves: a model, or under LoRA an adapter
+  const saved = r.lora ? 'adapter_config.json' : 'config.json';
   const lines = [
     '#!/usr/bin/env bash',
     `# ${what.title}`,
@@ -56,7 +58,7 @@ function runScript(r: ResolvedScaleOut, what: { title: string; summary: string[]
     '# run_stage STAGE CONFIG DATA MODEL_IN OUTPUT_DIR  (MODEL_IN "-": the base model named in CONFIG)',
     'run_stage() {',
     '  local stage="$1" config="$2" data="$3" model_in="$4" out="$5" sig',
-    `  if [[ "$model_in" != "-" && ! ( -f "$model_in/config.json" && -f "$model_in/${DONE_MARKER}" ) ]]; then`,
+    `  if [[ "$model_in" != "-" && ! ( -f "$model_in/${saved}" && -f "$model_in/${DONE_MARKER}" ) ]]; then`,
     '    echo "error: stage $stage starts from $model_in, which holds no finished model: the stage before it did not complete." >&2',
     '    exit 1',
     '  fi',
@@ -72,8 +74,8 @@ function runScript(r: ResolvedScaleOut, what: { title: string; summary: string[]
     '  fi',
     '  echo "== stage $stage: llamafactory-cli train $config"',
     '  llamafactory-cli train "$config"',
-    '  if [[ ! -f "$out/config.json" ]]; then',
-    '    echo "error: stage $stage ended without a saved model in $out (no config.json), so nothing can continue from it. See the log above." >&2',
+    `  if [[ ! -f "$out/${saved}" ]]; then`,
+    `    echo "error: stage $stage ended without a saved ${r.lora ? 'adapter' : 'model'} in $out (no ${saved}), so nothing can continue from it. See the log above." >&2`,
     '    exit 1',
     '  fi',
     `  printf '%s\\n' "$sig" > "$out/${DONE_MARKER}"`,
@@ -83,7 +85,7 @@ function runScript(r: ResolvedScaleOut, what: { title: string; summary: string[]
       (run) => `run_stage ${run.stage} ${shellWord(run.config)} ${shellWord(run.data)} ${run.modelFrom === null ? '-' : shellWord(run.modelFrom)} ${shellWord(run.outputDir)}`,
     ),
     '',
-    `echo "Done: the final model is in ${what.finalOutput}"`,
+    `echo "Done: the final ${r.lora ? 'adapter' : 'model'} is in ${what.finalOutput}"`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -97,7 +99,7 @@ function commonNeeds(r: ResolvedScaleOut): string[] {
 export function phasedScript(r: ResolvedScaleOut): string {
   return runScript(r, {
     title: `Phased IFT with LLaMA-Factory: ${r.stages.length} stages, phases in the order ${r.order.join(', ')}.`,
-    summary: ['Each stage is a fresh `llamafactory-cli train` (new optimizer, warm-up + cosine restart) starting from the', "previous stage's output_dir."],
+    summary: ['Each stage is a fresh `llamafactory-cli train` (new optimizer, warm-up + cosine restart) starting from the', `previous stage's output_dir${r.lora ? ' (its LoRA adapter, trained on)' : ''}.`],
     runs: r.stages.map((s) => ({ stage: s.stage, config: s.config, data: `${DATA_DIR}/${s.dataFile}`, modelFrom: s.stage === 1 ? null : s.modelFrom, outputDir: s.outputDir })),
     needs: [...commonNeeds(r), ...r.stages.map((s) => `${DATA_DIR}/${s.dataFile}`), ...r.stages.map((s) => s.config)],
     finalOutput: r.stages[r.stages.length - 1]!.outputDir,

@@ -5,6 +5,7 @@
 import { safeBaseName } from '../phases/export';
 import { TEMPLATE_NAMES, type TemplateName } from '../train/template';
 import type { PhasePlan } from '../phases/plan';
+import { loraProblems, type LoraSettings } from '../model/loraSettings';
 import { LR_SCHEDULER_TYPES } from './llamaFactoryFields';
 import { PAPER_HYPER, type ScaleOutHyper } from './paperHyper';
 
@@ -39,6 +40,8 @@ export interface ScaleOutOptions {
   baseName?: string;
   /** Also write the one-off baseline (all phases shuffled, same epochs). Default true. */
   includeOneOff?: boolean;
+  /** Train LoRA adapters with these settings instead of every weight; each stage continues the previous stage's adapter. */
+  lora?: LoraSettings;
 }
 
 /** Options that cannot make a recipe; `hint` says what to do. */
@@ -87,6 +90,8 @@ export interface ResolvedScaleOut {
   deepspeed: DeepSpeedStage;
   deepspeedConfig: string;
   hyper: ScaleOutHyper;
+  /** null: full fine-tuning. */
+  lora: LoraSettings | null;
   order: number[];
   stages: ScaleOutStage[];
   oneOff: ScaleOutRun | null;
@@ -172,6 +177,8 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
   const deepspeed = options.deepspeed ?? 'z3';
   if (deepspeed !== 'z2' && deepspeed !== 'z3') fail(`DeepSpeed "${String(deepspeed)}" is not z2 or z3.`, 'Choose ZeRO-3 (z3) unless ZeRO-2 fits your GPUs.');
   const hyper = resolveHyper(options.hyper);
+  const problems = options.lora === undefined ? [] : loraProblems(options.lora);
+  if (problems.length > 0) fail(`The LoRA settings cannot be exported: ${problems.join(' ')}`, 'Fix them in the training form (LoRA), or export full fine-tuning.');
 
   const order = [...(options.order ?? plan.phases.map((p) => p.index))];
   const sorted = [...order].sort((a, b) => a - b);
@@ -218,6 +225,7 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
     deepspeed,
     deepspeedConfig: `${CONFIG_DIR}/ds_${deepspeed}_config.json`,
     hyper,
+    lora: options.lora ? { ...options.lora, targets: [...options.lora.targets] } : null,
     order,
     stages,
     oneOff:

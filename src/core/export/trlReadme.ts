@@ -1,4 +1,5 @@
 /** trl/README.md: from the unzipped folder to a CPU smoke test, one GPU and several, and what every file is. */
+import type { LoraSettings } from '../model/loraSettings';
 import { rangeText, type ResolvedScaleOut } from './scaleOutOptions';
 import {
   TRL_DIR,
@@ -57,7 +58,7 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
     ...r.stages.map((s) => `| ${s.stage} | ${s.phase} | ${rangeText(s.range, s.phase === n)} | ${s.records} | \`data/${s.dataFile}\` | \`saves/phased/stage-${s.stage}_phase-${s.phase}\` |`),
     ...(r.oneOff ? [`| one-off | all | [1, 5] | ${r.oneOff.records} | \`data/${r.oneOff.dataFile}\` | \`saves/one-off\` |`] : []),
     '',
-    '- Stage k loads the model stage k−1 saved (full fine-tuning) and trains on its own phase only.',
+    ...(r.lora ? loraLines(r.lora) : ['- Full fine-tuning: stage k loads the model stage k−1 saved and trains every weight, on its own phase only.']),
     `- Template \`${r.promptTemplate}\`: the studio's prompt template, set as the tokenizer's chat template (saved with every model,`,
     '  so `tokenizer.apply_chat_template(messages, add_generation_prompt=True)` prompts the trained model the same way).',
     '- Loss on the answers only, by the studio\'s rule: the script tokenizes each row as one text and trains every answer',
@@ -74,15 +75,10 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
     '',
     '## What it writes',
     '',
-    `Every stage's folder holds the model and tokenizer, \`${TRL_LOG_FILE}\` (the record ids of every micro-batch, in training`,
+    `Every stage's folder holds the ${r.lora ? 'LoRA adapter (`adapter_config.json`, `adapter_model.safetensors`)' : 'model'} and tokenizer, \`${TRL_LOG_FILE}\` (the record ids of every micro-batch, in training`,
     `order, and the Trainer's log: loss, LR and gradient norm per step) and \`${TRL_EVAL_FILE}\`: the mean loss per trained token`,
     'of each difficulty bucket of the held-out file (the bucket is the phase a record came from) — what the studio reports as',
     'held-out loss, so the model imported back into the studio shows the same numbers.',
-    '',
-    '## Not exported yet',
-    '',
-    'LoRA: the studio does not train adapters yet; when it does, each stage will load the previous stage\'s adapter',
-    "trainable (peft's `PeftModel.from_pretrained(model, path, is_trainable=True)`).",
     '',
     '## Files',
     '',
@@ -106,4 +102,16 @@ function describe(r: ResolvedScaleOut, f: string): string {
   if (r.oneOff && f === `data/${r.oneOff.dataFile}`) return "every phase's training records, shuffled, for the one-off baseline";
   if (f === `data/${r.heldOut.dataFile}`) return 'the held-out records of every phase, for the evaluation';
   return '';
+}
+
+function loraLines(lora: LoraSettings): string[] {
+  return [
+    `- LoRA (peft): rank ${lora.rank}, alpha ${lora.alpha}, on the studio's ${lora.targets.join(', ')}${lora.biases ? ', every bias trained too (`bias: "all"`)' : ''}${lora.layerNorms ? ', the LayerNorms trained too (`modules_to_save`)' : ''}.`,
+    '  Stage 1 puts a new LoRA adapter on the base model (A random, B zero, so its first step is the base model\'s);',
+    '  stage k loads the adapter stage k−1 saved, trainable (`PeftModel.from_pretrained(base, folder, is_trainable=True)`),',
+    '  and trains it on its own phase only. The base weights never change.',
+    `- \`${TRL_RECIPE_JSON}\` names the modules per \`model_type\` (gpt2, gpt_neo, llama, mistral, qwen2, …: \`lora.by_model_type\`); for another`,
+    '  architecture, add its module names there. Use the final adapter with `PeftModel.from_pretrained(base, folder)`, or',
+    '  merge it (`merge_and_unload()`); the studio imports it back as a peft adapter.',
+  ];
 }

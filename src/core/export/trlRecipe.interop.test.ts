@@ -10,151 +10,53 @@
  *      carried optimizer and a min-LR floor) spanning the arm, and the carried AdamW state counts every stage's steps.
  * Needs Python with python/requirements.txt (PYTHON or .venv: `npm run setup:python`); fails, saying so, without it.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoToRecords, generateDemoSuite } from '../demo/suite';
 import { heldOutLossByBucket } from '../eval/heldOutLoss';
-import { setNodeBackend } from '../kernels/nodeBackends';
-import { gptConfigFromPreset, type GptConfig } from '../model/config';
-import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
-import { exportHfModel, readParams } from '../model/hfExport';
+import { disposeGptCaches, disposeGptParams, type GptParams } from '../model/gpt';
 import { importHfFolder } from '../model/hfImport';
 import { hfParamsToVariables } from '../model/hfParamsToVariables';
-import { randomizeGptParams } from '../model/testing/randomParams';
-import { tinyTokenizerFiles } from '../model/testing/hfFixtures';
-import { planByCutoffs } from '../phases/plan';
-import { bpeFromTokenizerJson } from '../tokenizer/bpeFromFiles';
-import type { BpeTokenizer } from '../tokenizer/bpe';
-import { pretokenize, scoredRanges } from '../train/batches';
-import { pythonPath, runPython } from '../../testing/python.node';
-import { scaleOutRecipe } from './scaleOut';
-import { tempDirsRemovedAfterAll, writeTree } from './testing/recipe';
-import { TRL_DIR, TRL_EVAL_FILE, TRL_LOG_FILE, TRL_SCRIPT } from './trlRecipe';
+import { runPython } from '../../testing/python.node';
+import { tempDirsRemovedAfterAll } from './testing/recipe';
+import {
+  firstStepRows,
+  heldOutByBucket,
+  hyper,
+  plan,
+  readFolder,
+  readLog,
+  runTrlScript,
+  stageDir as stageIn,
+  stages,
+  studioLossOn,
+  studioRows,
+  tinyModel,
+  writeRecipe,
+  type EvalReport,
+  type TinyModel,
+} from './testing/trlRun';
+import { TRL_DIR, TRL_EVAL_FILE } from './trlRecipe';
 
 const tempDir = tempDirsRemovedAfterAll();
 
-interface StageLog {
-  stage: number;
-  phase: number | null;
-  record_ids: string[];
-  micro_batches: { step: number; ids: string[] }[];
-  first_step_batch: { input_ids: number[][]; labels: number[][] };
-  first_step_loss: number;
-  steps: number;
-  planned_steps: number;
-  optimizer: 'fresh' | 'carried';
-  log_history: TrainerLogEntry[];
-}
-interface TrainerLogEntry {
-  step: number;
-  loss?: number;
-  learning_rate?: number;
-}
-interface EvalReport {
-  buckets: { bucket: string; loss: number; records: number; tokens: number }[];
-  overall: number;
-}
-
-const items = generateDemoSuite({ perLevel: 6 });
-const records = demoToRecords(items);
-const scores = records.map((r) => r.score!);
-// levels 1 | 2–3 | 4–5, a fifth of every phase held out
-const plan = planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0.2 } });
-const hyper = {
-  learningRate: 3e-3,
-  epochsPerStage: 2,
-  perDeviceTrainBatchSize: 2,
-  gradientAccumulationSteps: 2,
-  warmupRatio: 0.25,
-  bf16: false,
-  loggingSteps: 1,
-  seed: 7,
-};
-
-let config: GptConfig;
-let tokenizer: BpeTokenizer;
+let model: TinyModel;
 let recipeDir: string;
 let runSeconds = 0;
-const byId = new Map(records.map((r) => [r.id, r]));
 
-function readFolder(dir: string): Record<string, Uint8Array | string> {
-  const files: Record<string, Uint8Array | string> = {};
-  for (const name of readdirSync(dir)) {
-    if (name === 'model.safetensors') files[name] = new Uint8Array(readFileSync(join(dir, name)));
-    else if (name.endsWith('.json') || name.endsWith('.txt')) files[name] = readFileSync(join(dir, name), 'utf8');
-  }
-  return files;
-}
-
-function stageDir(arm: 'phased' | 'one-off', stage?: { stage: number; phase: number }, saves = 'saves'): string {
-  return join(recipeDir, TRL_DIR, saves, arm === 'phased' ? `phased/stage-${stage!.stage}_phase-${stage!.phase}` : 'one-off');
-}
+const stageDir = (arm: 'phased' | 'one-off', stage?: { stage: number; phase: number }, saves = 'saves') => stageIn(recipeDir, arm, stage, saves);
 
 /** The second phased run: one schedule over the arm, AdamW carried, LR floor 0.1, two steps per stage. */
 const SPAN = { saves: 'saves-span', recipe: 'recipe-span.json', minLrRatio: 0.1, maxSteps: 2 };
 
-function readLog(dir: string): StageLog {
-  return JSON.parse(readFileSync(join(dir, TRL_LOG_FILE), 'utf8')) as StageLog;
-}
-
-/** The studio's loss (gptLoss) on rows given as ids + a per-token trained mask: the mean over all trained tokens. */
-function studioLossOn(params: GptParams, rows: { ids: number[]; trained: boolean[] }[]): number {
-  const T = Math.max(...rows.map((r) => r.ids.length)) - 1;
-  const ids = new Int32Array(rows.length * T).fill(tokenizer.padId);
-  const targets = new Int32Array(rows.length * T).fill(tokenizer.padId);
-  const mask = new Float32Array(rows.length * T);
-  rows.forEach((r, b) => {
-    for (let t = 0; t + 1 < r.ids.length; t++) {
-      ids[b * T + t] = r.ids[t]!;
-      targets[b * T + t] = r.ids[t + 1]!;
-      mask[b * T + t] = r.trained[t + 1] ? 1 : 0;
-    }
-  });
-  return tf.tidy(() => gptLoss(config, params, tf.tensor2d(ids, [rows.length, T], 'int32'), tf.tensor2d(targets, [rows.length, T], 'int32'), tf.tensor2d(mask, [rows.length, T])).dataSync()[0]!);
-}
-
-/** The studio's own rows for records: its template, tokenizer and loss mask (train/batches.ts). */
-function studioRows(ids: string[]): { ids: number[]; trained: boolean[] }[] {
-  return pretokenize(ids.map((id) => byId.get(id)!), 'paper', tokenizer, config.contextLength).examples.map((e) => {
-    const trained = Array.from(e.ids, () => false);
-    for (const [start, end] of scoredRanges(e)) for (let t = start; t < end; t++) trained[t + 1] = true;
-    return { ids: Array.from(e.ids), trained };
-  });
-}
-
-function python(args: string[]): void {
-  const started = Date.now();
-  const r = spawnSync(pythonPath(), [join(recipeDir, TRL_DIR, TRL_SCRIPT), ...args], {
-    cwd: join(recipeDir, TRL_DIR),
-    encoding: 'utf8',
-    timeout: 600_000,
-    maxBuffer: 64 << 20,
-    env: { ...process.env, PYTHONHASHSEED: '0', TOKENIZERS_PARALLELISM: 'false', OMP_NUM_THREADS: '2', HF_HUB_OFFLINE: '1' },
-  });
-  runSeconds += (Date.now() - started) / 1000;
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`train_phased.py ${args.join(' ')} exited with ${r.status}:\n${r.stderr.slice(-6000)}`);
-  console.log(r.stdout.split('\n').filter((l) => l.startsWith('==')).join('\n'));
-}
-
-let baseParams: GptParams;
+const python = (args: string[]) => {
+  runSeconds += runTrlScript(recipeDir, args);
+};
 
 beforeAll(async () => {
-  await setNodeBackend('cpu');
-  const tok = tinyTokenizerFiles();
-  tokenizer = bpeFromTokenizerJson(tok.files['tokenizer.json']);
-  config = gptConfigFromPreset('micro', tokenizer.vocabSize, { contextLength: 320 });
-  baseParams = initGptParams(config, 11);
-  randomizeGptParams(baseParams, 12, { embeddings: 0.5, weights: 0.15 });
-  const exported = exportHfModel({ config, params: await readParams(baseParams), tokenizer });
+  model = await tinyModel();
   recipeDir = tempDir();
-  const modelDir = join(recipeDir, 'base-model');
-  mkdirSync(modelDir);
-  for (const [name, content] of Object.entries(exported.files)) writeFileSync(join(modelDir, name), content);
-  writeTree(recipeDir, scaleOutRecipe(plan, records, scores, { baseName: 'demo', baseModel: modelDir, hyper }));
+  await writeRecipe(recipeDir, model);
   python(['--arm', 'phased', '--cpu']);
   python(['--arm', 'one-off', '--cpu']);
   const recipeJson = JSON.parse(readFileSync(join(recipeDir, TRL_DIR, 'recipe.json'), 'utf8')) as { hyper: Record<string, unknown> };
@@ -165,33 +67,31 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(() => {
-  disposeGptParams(baseParams);
+  disposeGptParams(model.params);
   disposeGptCaches();
 });
 
 describe('the TRL recipe runs the studio experiment', () => {
-  const stages = plan.phases.map((p, i) => ({ stage: i + 1, phase: p.index }));
-
   it("1. TRL's first-step loss is the studio's on the same weights, batch and template, and both tokenize alike", () => {
     const cases: { label: string; dir: string; params: () => GptParams; dispose: boolean }[] = [
-      { label: 'stage 1 (exported base model)', dir: stageDir('phased', stages[0]), params: () => baseParams, dispose: false },
+      { label: 'stage 1 (exported base model)', dir: stageDir('phased', stages[0]), params: () => model.params, dispose: false },
       {
         label: 'stage 2 (stage 1 imported back)',
         dir: stageDir('phased', stages[1]),
-        params: () => hfParamsToVariables(config, importHfFolder(readFolder(stageDir('phased', stages[0]))).params),
+        params: () => hfParamsToVariables(model.config, importHfFolder(readFolder(stageDir('phased', stages[0]))).params),
         dispose: true,
       },
-      { label: 'one-off', dir: stageDir('one-off'), params: () => baseParams, dispose: false },
+      { label: 'one-off', dir: stageDir('one-off'), params: () => model.params, dispose: false },
     ];
     for (const c of cases) {
       const log = readLog(c.dir);
       const firstIds = log.micro_batches.filter((m) => m.step === 1).flatMap((m) => m.ids);
       expect(firstIds, c.label).toHaveLength(hyper.perDeviceTrainBatchSize * hyper.gradientAccumulationSteps);
-      const trlRows = log.first_step_batch.input_ids.map((ids, b) => ({ ids, trained: log.first_step_batch.labels[b]!.map((l) => l !== -100) }));
-      const ours = studioRows(firstIds);
+      const trlRows = firstStepRows(log);
+      const ours = studioRows(model, firstIds);
       const params = c.params();
-      const onTrlBatch = studioLossOn(params, trlRows);
-      const onOwnBatch = studioLossOn(params, ours);
+      const onTrlBatch = studioLossOn(model, params, trlRows);
+      const onOwnBatch = studioLossOn(model, params, ours);
       if (c.dispose) disposeGptParams(params);
       console.log(
         `${c.label}: first-step loss TRL ${log.first_step_loss.toFixed(6)}, studio on TRL's tokens ${onTrlBatch.toFixed(6)}, ` +
@@ -223,10 +123,10 @@ describe('the TRL recipe runs the studio experiment', () => {
   });
 
   it("3. the final models import back and the studio's held-out loss per bucket is the recipe's own report", async () => {
-    const heldOut = plan.phases.flatMap((p) => p.heldOutIds.map((id) => ({ record: byId.get(id)!, bucket: String(p.index) })));
+    const heldOut = heldOutByBucket();
     for (const dir of [stageDir('phased', stages[stages.length - 1]), stageDir('one-off')]) {
       const imported = importHfFolder(readFolder(dir));
-      expect(imported.config).toEqual(config);
+      expect(imported.config).toEqual(model.config);
       const params = hfParamsToVariables(imported.config, imported.params);
       const studio = await heldOutLossByBucket({ config: imported.config, params }, imported.tokenizer, heldOut, { template: 'paper' });
       disposeGptParams(params);

@@ -12,6 +12,7 @@ import trainPhasedPy from '../../../python/trl_recipe/train_phased.py?raw';
 import requirementsTxt from '../../../python/requirements.txt?raw';
 import { accelerateDeepSpeedYaml, accelerateMultiGpuYaml } from './accelerateConfigs';
 import { deepspeedConfigJson } from './deepspeedConfig';
+import { trlLoraJson } from './loraRecipe';
 import type { ResolvedScaleOut } from './scaleOutOptions';
 import { trlJsonl } from './trlData';
 import { trlReadme } from './trlReadme';
@@ -52,7 +53,8 @@ export function trlRecipeJson(r: ResolvedScaleOut): string {
     version: 1,
     base_model: r.baseModel,
     template: r.promptTemplate,
-    finetuning: 'full',
+    finetuning: r.lora ? 'lora' : 'full',
+    lora: r.lora ? trlLoraJson(r.lora) : null,
     max_length: h.cutoffLen,
     output_root: 'saves',
     stages: r.stages.map((s) => ({ stage: s.stage, phase: s.phase, data: data(s.dataFile), records: s.records, output_dir: `phased/stage-${s.stage}_phase-${s.phase}` })),

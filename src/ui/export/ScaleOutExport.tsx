@@ -16,6 +16,7 @@ import {
   type ScaleOutOptions,
 } from '../../core/export/scaleOut';
 import type { PhasePlan } from '../../core/phases/plan';
+import { DEFAULT_LORA } from '../../core/model/loraSettings';
 import { useTrainStore } from '../../state/trainStore';
 import { downloadBlob } from '../common/download';
 
@@ -63,6 +64,8 @@ export function ScaleOutExport({
   const [settingsSource, setSettingsSource] = useState<SettingsSource>('paper');
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const trainSettings = useTrainStore((s) => s.settings);
+  const [finetuning, setFinetuning] = useState<'full' | 'lora'>(() => (trainSettings.lora ? 'lora' : 'full'));
+  const lora = trainSettings.lora ?? DEFAULT_LORA;
 
   const options: ScaleOutOptions = useMemo(
     () => ({
@@ -74,8 +77,9 @@ export function ScaleOutExport({
       includeOneOff,
       baseName: fileName,
       hyper: settingsSource === 'form' ? scaleOutHyperFromRun(trainSettings.hyper, trainSettings.seed) : undefined,
+      ...(finetuning === 'lora' ? { lora } : {}),
     }),
-    [baseModel, template, gpus, deepspeed, orderText, includeOneOff, fileName, settingsSource, trainSettings],
+    [baseModel, template, gpus, deepspeed, orderText, includeOneOff, fileName, settingsSource, trainSettings, finetuning, lora],
   );
   const resolved = useMemo(() => {
     try {
@@ -114,7 +118,8 @@ export function ScaleOutExport({
           <li>
             <strong>TRL + accelerate</strong> — one Python script for one GPU, several (DDP or DeepSpeed ZeRO-2) or a CPU
             smoke test. <span data-testid="scale-out-tested">Tested end to end with {TESTED}</span>: the studio exports,
-            trains on CPU, imports the model back and checks the first-step and held-out losses match its own.
+            trains on CPU, imports the model (or the LoRA adapter) back and checks the first-step and held-out losses match
+            its own.
           </li>
           <li>
             <strong>LLaMA-Factory</strong> — per-phase JSONL, dataset_info.json, one YAML per stage, DeepSpeed ZeRO-2/3 and
@@ -162,6 +167,16 @@ export function ScaleOutExport({
           <select aria-label="Settings" value={settingsSource} onChange={(e) => setSettingsSource(e.target.value as SettingsSource)}>
             <option value="paper">The paper&apos;s (LR 5e-6, 7B full fine-tuning)</option>
             <option value="form">This studio&apos;s training form (LR {trainSettings.hyper.lr}, batch {trainSettings.hyper.batchSize})</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Fine-tuning</span>
+          <select aria-label="Fine-tuning" value={finetuning} onChange={(e) => setFinetuning(e.target.value as 'full' | 'lora')}>
+            <option value="full">Full (every weight, as the paper)</option>
+            <option value="lora">
+              LoRA (r {lora.rank}, alpha {lora.alpha}, {lora.targets.join(' + ')}
+              {trainSettings.lora ? ', from the training form' : ''})
+            </option>
           </select>
         </label>
         <label className="field">
