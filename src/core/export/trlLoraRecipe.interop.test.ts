@@ -1,13 +1,13 @@
 /**
  * The same experiment, shown, for LoRA (`npm run test:scaleout`): the studio exports a LoRA run's recipe (adapters on
- * c_attn and the MLP's c_proj, biases and LayerNorms trained too), the TRL recipe trains the phased arm on the CPU —
+ * c_attn and the MLP's c_proj, biases and LayerNorms trained too), the TRL recipe trains both arms on the CPU —
  * stage 1 a new peft adapter, each later stage the previous stage's adapter loaded trainable — and the studio checks
  * that
  *   1. TRL's first-step loss is the studio's on the same weights and batch: stage 1 on the base model (peft's B starts
  *      at zero), stage 2 on the base model with stage 1's adapter imported back (importPeftAdapter);
  *   2. the stages ran in the plan's order on the plan's records, each from the previous stage's adapter folder,
  *      and each moved that adapter on;
- *   3. the final adapter imports back onto the base model and the studio's held-out loss per bucket is the recipe's
+ *   3. the final adapters (phased and one-off) import back onto the base model and the studio's held-out loss per bucket is the recipe's
  *      own report.
  * Needs Python with python/requirements.txt (PYTHON or .venv: `npm run setup:python`); fails, saying so, without it.
  */
@@ -65,8 +65,8 @@ beforeAll(async () => {
   baseArrays = await readParams(model.params);
   recipeDir = tempDir();
   await writeRecipe(recipeDir, model, { lora: LORA });
-  const seconds = runTrlScript(recipeDir, ['--arm', 'phased', '--cpu']);
-  console.log(`TRL recipe, LoRA, phased arm on CPU: ${seconds.toFixed(1)} s`);
+  const seconds = runTrlScript(recipeDir, ['--arm', 'phased', '--cpu']) + runTrlScript(recipeDir, ['--arm', 'one-off', '--cpu']);
+  console.log(`TRL recipe, LoRA, both arms on CPU: ${seconds.toFixed(1)} s`);
 }, 900_000);
 
 afterAll(() => {
@@ -121,16 +121,21 @@ describe('the TRL recipe trains the studio\'s LoRA run', () => {
     }
   });
 
-  it("3. the final adapter imports back and the studio's held-out loss per bucket is the recipe's own report", async () => {
-    const dir = stageDir(recipeDir, 'phased', stages[stages.length - 1]);
-    const { params } = withAdapter(dir);
-    const studio = await heldOutLossByBucket({ config: model.config, params }, model.tokenizer, heldOutByBucket(), { template: 'paper' });
-    disposeGptParams(params);
-    const recipe = JSON.parse(readFileSync(join(dir, TRL_EVAL_FILE), 'utf8')) as EvalReport;
-    expect(recipe.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(studio.buckets.map((b) => [b.bucket, b.records, b.tokens]));
-    recipe.buckets.forEach((b, i) => {
-      console.log(`LoRA final adapter: bucket ${b.bucket} held-out loss recipe ${b.loss.toFixed(6)}, studio ${studio.buckets[i]!.loss.toFixed(6)}`);
-      expect(Math.abs(b.loss - studio.buckets[i]!.loss), `bucket ${b.bucket}`).toBeLessThanOrEqual(1e-3);
-    });
+  it("3. the final adapters (phased, one-off) import back and the studio's held-out loss per bucket is the recipe's own report", async () => {
+    for (const [arm, dir] of [['phased', stageDir(recipeDir, 'phased', stages[stages.length - 1])], ['one-off', stageDir(recipeDir, 'one-off')]] as const) {
+      const { params } = withAdapter(dir);
+      const studio = await heldOutLossByBucket({ config: model.config, params }, model.tokenizer, heldOutByBucket(), { template: 'paper' });
+      disposeGptParams(params);
+      const recipe = JSON.parse(readFileSync(join(dir, TRL_EVAL_FILE), 'utf8')) as EvalReport;
+      expect(recipe.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(studio.buckets.map((b) => [b.bucket, b.records, b.tokens]));
+      recipe.buckets.forEach((b, i) => {
+        console.log(`LoRA ${arm} adapter: bucket ${b.bucket} held-out loss recipe ${b.loss.toFixed(6)}, studio ${studio.buckets[i]!.loss.toFixed(6)}`);
+        expect(Math.abs(b.loss - studio.buckets[i]!.loss), `${arm}, bucket ${b.bucket}`).toBeLessThanOrEqual(1e-3);
+      });
+    }
+    // the one-off baseline: every training record, as often as the phased arm saw it
+    const oneOff = readLog(stageDir(recipeDir, 'one-off'));
+    const all = plan.phases.flatMap((p) => p.recordIds);
+    expect([...oneOff.micro_batches.flatMap((m) => m.ids)].sort()).toEqual([...all, ...all].sort());
   });
 });
