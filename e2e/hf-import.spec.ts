@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { tinyHfCheckpoint } from '../src/core/model/testing/hfFixtures';
-import { loadSmallDemo } from './studio';
+import { loadSmallDemo, trainOnWebGpu } from './studio';
 
 // A tiny random GPT-2 in Hugging Face layout (transformer. prefix, mask buffers, tokenizer.json + vocab/merges),
 // generated here and written to a temp folder as a user's download would be.
@@ -91,15 +91,7 @@ test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported bac
   await page.getByText('More settings').click();
   await page.getByLabel('Max steps (0 = all)').fill('6');
   await page.getByLabel('Learning rate').fill('0.01');
-  await expect(page.getByLabel('Backend')).toHaveValue('webgpu');
-  await page.getByTestId('train-start').click();
-
-  const panel = page.getByTestId('run-panel');
-  await expect(panel).toHaveAttribute('data-status', /done|stopped|error/, { timeout: 240_000 });
-  const runError = page.getByTestId('run-error');
-  if (await runError.isVisible()) throw new Error(`training failed: ${await runError.textContent()}`);
-  const backend = await page.getByTestId('backend-name').textContent();
-  const reason = (await page.getByTestId('backend-reason').textContent()) ?? '';
+  const { backend, reason } = await trainOnWebGpu(page);
   console.log(`training backend: ${backend}; ${reason}`);
   expect(backend).toBe('webgpu');
   const kept = Number(/Vocabulary pruned to the (\d+) of 277 tokens/.exec(reason)?.[1]);

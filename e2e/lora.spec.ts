@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { tinyHfCheckpoint } from '../src/core/model/testing/hfFixtures';
-import { loadSmallDemo } from './studio';
+import { loadSmallDemo, trainOnWebGpu } from './studio';
 
 // A tiny random GPT-2 folder, generated here, fine-tuned with LoRA on WebGPU over the small demo's three phases;
 // the adapters come back as a peft adapter folder and merged into a Hugging Face folder.
@@ -47,16 +47,10 @@ test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a
   await page.getByLabel('Epochs per phase').fill('1');
   await page.getByLabel('Batch', { exact: true }).fill('4');
   await page.getByLabel('Learning rate').fill('0.01');
-  await expect(page.getByLabel('Backend')).toHaveValue('webgpu');
-  await page.getByTestId('train-start').click();
-
+  const { backend, reason } = await trainOnWebGpu(page);
   const panel = page.getByTestId('run-panel');
-  await expect(panel).toHaveAttribute('data-status', /done|stopped|error/, { timeout: 240_000 });
-  const runError = page.getByTestId('run-error');
-  if (await runError.isVisible()) throw new Error(`training failed: ${await runError.textContent()}`);
   await expect(panel).toHaveAttribute('data-status', 'done');
-  expect(await page.getByTestId('backend-name').textContent()).toBe('webgpu');
-  const reason = (await page.getByTestId('backend-reason').textContent()) ?? '';
+  expect(backend).toBe('webgpu');
   expect(reason).toMatch(/LoRA: rank 4, alpha 16 on attn\.c_attn, mlp\.c_proj; [\d,]+ of [\d,]+ parameters train/);
   console.log(`LoRA run: ${reason}`);
   // Every phase trained and was evaluated: the adapters carried from one phase to the next.

@@ -21,3 +21,17 @@ export async function microSettings(page: Page) {
   await page.getByLabel('Epochs per phase').fill('1');
   await page.getByLabel('Batch', { exact: true }).fill('8');
 }
+
+/**
+ * Checks the backend field says WebGPU, starts the run and waits until it ends; a run that failed throws its own
+ * message. Returns the backend the worker reports and why (the page's backend note).
+ */
+export async function trainOnWebGpu(page: Page, timeout = 240_000): Promise<{ backend: string; reason: string }> {
+  await expect(page.getByLabel('Backend')).toHaveValue('webgpu');
+  await page.getByTestId('train-start').click();
+  const panel = page.getByTestId('run-panel');
+  await expect(panel).toHaveAttribute('data-status', /done|stopped|error/, { timeout });
+  const runError = page.getByTestId('run-error');
+  if (await runError.isVisible()) throw new Error(`training failed: ${await runError.textContent()}`);
+  return { backend: (await page.getByTestId('backend-name').textContent()) ?? '', reason: (await page.getByTestId('backend-reason').textContent()) ?? '' };
+}

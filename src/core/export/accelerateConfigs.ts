@@ -5,6 +5,11 @@
  * accelerate/commands/config/config_args.py); the interop test loads both with accelerate's own loader.
  */
 
+/** The keys every config shares: one machine, `gpus` processes; `extra` keys go in alphabetical place. */
+function oneNode(gpus: number, extra: string[] = []): string[] {
+  return ['machine_rank: 0', 'main_training_function: main', ...extra, 'num_machines: 1', `num_processes: ${gpus}`, 'rdzv_backend: static', 'same_network: true', 'use_cpu: false', ''];
+}
+
 /** One node, `gpus` processes, DDP; bf16 mixed precision when the recipe trains in bf16. */
 export function accelerateMultiGpuYaml(gpus: number, bf16: boolean): string {
   return [
@@ -14,15 +19,7 @@ export function accelerateMultiGpuYaml(gpus: number, bf16: boolean): string {
     'distributed_type: MULTI_GPU',
     'downcast_bf16: "no"',
     'gpu_ids: all',
-    'machine_rank: 0',
-    'main_training_function: main',
-    `mixed_precision: ${bf16 ? 'bf16' : '"no"'}`,
-    'num_machines: 1',
-    `num_processes: ${gpus}`,
-    'rdzv_backend: static',
-    'same_network: true',
-    'use_cpu: false',
-    '',
+    ...oneNode(gpus, [`mixed_precision: ${bf16 ? 'bf16' : '"no"'}`]),
   ].join('\n');
 }
 
@@ -36,13 +33,6 @@ export function accelerateDeepSpeedYaml(gpus: number, dsConfig: string): string 
     'deepspeed_config:',
     `  deepspeed_config_file: ${dsConfig}`,
     '  zero3_init_flag: false',
-    'machine_rank: 0',
-    'main_training_function: main',
-    'num_machines: 1',
-    `num_processes: ${gpus}`,
-    'rdzv_backend: static',
-    'same_network: true',
-    'use_cpu: false',
-    '',
+    ...oneNode(gpus),
   ].join('\n');
 }

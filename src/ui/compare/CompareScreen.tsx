@@ -9,10 +9,11 @@ import { useRecordedResultsStore } from '../../state/recordedResultsStore';
 import { OpenRecordedResultsButton, RecordedResultsLabel } from './RecordedResults';
 import { Banner } from '../common/Banner';
 import { compactNumber, dataEndAxis, durationTick, linearAxis, logAxis, type AxisScale } from '../common/chartAxis';
+import { Segmented } from '../common/Segmented';
 import { ChartDownloads } from '../common/ChartDownloads';
 import { seriesCsv } from '../common/seriesCsv';
 import { ema } from '../train/ema';
-import { X_AXIS_LABELS, xOf, type XAxisMode } from '../train/lossChartData';
+import { X_AXIS_LABELS, X_AXIS_MODES, xOf, type XAxisMode } from '../train/lossChartData';
 import { BlindVote } from './BlindVote';
 import { ExactMatchComparison } from './ExactMatchComparison';
 import { groupRuns, type RunGroup } from './runGroups';
@@ -138,7 +139,6 @@ function WhatChanged({ runs }: { runs: Run[] }) {
   );
 }
 
-const CURVE_AXES = ['tokens', 'steps', 'time'] as const;
 
 function OverlayChart({ groups }: { groups: RunGroup[] }) {
   const [mode, setMode] = useState<XAxisMode>('tokens');
@@ -201,20 +201,8 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
       <div className="row small muted chart-controls">
         <span>nats per response token, EMA-smoothed (0.8) per run</span>
         <span className="spacer" />
-        <div className="segmented" role="group" aria-label="x axis">
-          {CURVE_AXES.map((m) => (
-            <button key={m} aria-pressed={mode === m} onClick={() => setMode(m)}>
-              {m}
-            </button>
-          ))}
-        </div>
-        <div className="segmented" role="group" aria-label="loss scale">
-          {(['linear', 'log'] as const).map((sc) => (
-            <button key={sc} aria-pressed={scale === sc} onClick={() => setScale(sc)}>
-              {sc}
-            </button>
-          ))}
-        </div>
+        <Segmented label="x axis" options={X_AXIS_MODES} value={mode} onChange={setMode} />
+        <Segmented label="loss scale" options={['linear', 'log'] as const} value={scale} onChange={setScale} />
         <ChartDownloads chartRef={chartRef} fileBase="compare.loss-curves" title="the loss curves" legend={legend} csv={csv} />
       </div>
       {mode === 'time' && groups.some((g) => g.runs.some((r) => r.points.some((p) => p.trainMs === undefined))) && (

@@ -2,10 +2,11 @@ import { useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Run } from '../../core/runs/run';
 import { compactNumber, dataEndAxis, durationTick, linearAxis, logAxis, lrTick, type AxisScale } from '../common/chartAxis';
+import { Segmented } from '../common/Segmented';
 import { ChartDownloads } from '../common/ChartDownloads';
 import { seriesCsv } from '../common/seriesCsv';
 import { phaseHex } from '../phases/phaseColors';
-import { lossRows, phaseBands, X_AXIS_LABELS, type LossRow, type XAxisMode } from './lossChartData';
+import { lossRows, phaseBands, X_AXIS_LABELS, X_AXIS_MODES, type LossRow, type XAxisMode } from './lossChartData';
 
 export { ema } from './ema';
 
@@ -83,20 +84,8 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
       <div className="row small muted chart-controls">
         <span>Training loss (nats per response token)</span>
         <span className="spacer" />
-        <div className="segmented" role="group" aria-label="x axis">
-          {(['tokens', 'steps', 'time'] as const).map((m) => (
-            <button key={m} aria-pressed={mode === m} onClick={() => setMode(m)}>
-              {m}
-            </button>
-          ))}
-        </div>
-        <div className="segmented" role="group" aria-label="loss scale">
-          {(['linear', 'log'] as const).map((s) => (
-            <button key={s} aria-pressed={scale === s} onClick={() => setScale(s)}>
-              {s}
-            </button>
-          ))}
-        </div>
+        <Segmented label="x axis" options={X_AXIS_MODES} value={mode} onChange={setMode} />
+        <Segmented label="loss scale" options={['linear', 'log'] as const} value={scale} onChange={setScale} />
         <label className="field">
           smoothing
           <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="Smoothing" />

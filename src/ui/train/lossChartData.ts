@@ -2,7 +2,9 @@ import type { LossPoint, PhaseSpan } from '../../core/runs/run';
 import { ema } from './ema';
 
 /** What the loss chart's x axis counts. */
-export type XAxisMode = 'tokens' | 'steps' | 'time';
+/** What a loss curve's x axis can count. */
+export const X_AXIS_MODES = ['tokens', 'steps', 'time'] as const;
+export type XAxisMode = (typeof X_AXIS_MODES)[number];
 
 export const X_AXIS_LABELS: Record<XAxisMode, string> = {
   tokens: 'tokens seen',
