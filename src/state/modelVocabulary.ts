@@ -1,16 +1,17 @@
 import { recordText } from '../core/data/lengths';
 import type { InstructionRecord } from '../core/data/record';
-import { GPT_PRESETS } from '../core/model/config';
+import { gptConfigFromPreset, validateGptConfig, type GptConfig } from '../core/model/config';
 import { parseSafetensors } from '../core/model/safetensors';
 import type { TrainSettings } from '../core/runs/settings';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
 import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
 import type { FitTokenizer } from '../core/train/fit';
 
-/** The tokenizer and positions of the model a run would start from, known before Start (for the data-fit note). */
+/** The tokenizer, positions and shape of the model a run would start from, known before Start (data-fit note, speed probe). */
 export interface ModelVocabulary {
   tokenizer: FitTokenizer;
   contextLength: number;
+  config: GptConfig;
 }
 
 let baseModel: Promise<ModelVocabulary> | undefined;
@@ -21,10 +22,11 @@ function baseModelVocabulary(url: string): Promise<ModelVocabulary> {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
     const { metadata } = parseSafetensors(new Uint8Array(await response.arrayBuffer()));
-    const config = JSON.parse(metadata['studio.config'] ?? 'null') as { contextLength: number } | null;
+    const stored = JSON.parse(metadata['studio.config'] ?? 'null') as unknown;
     const tokenizer = tokenizerFromJSON(JSON.parse(metadata['studio.tokenizer'] ?? 'null'));
-    if (!config) throw new Error(`${url} has no model config`);
-    return { tokenizer: tokenizer as FitTokenizer, contextLength: config.contextLength };
+    if (!stored) throw new Error(`${url} has no model config`);
+    const config = validateGptConfig(stored);
+    return { tokenizer: tokenizer as FitTokenizer, contextLength: config.contextLength, config };
   })();
   baseModel.catch(() => (baseModel = undefined));
   return baseModel;
@@ -39,5 +41,6 @@ export async function modelVocabulary(settings: Pick<TrainSettings, 'model' | 'p
   if (settings.model?.kind === 'base') return baseModelVocabulary(settings.model.url);
   if (settings.model) return undefined;
   const tokenizer = CharTokenizer.fromTexts([...records.map(recordText), 'User: Assistant:\n']);
-  return { tokenizer, contextLength: GPT_PRESETS[settings.preset].contextLength };
+  const config = gptConfigFromPreset(settings.preset, tokenizer.vocabSize);
+  return { tokenizer, contextLength: config.contextLength, config };
 }

@@ -43,3 +43,8 @@ export function runDiagnostics<T extends DiagnosticsRequest['type']>(
 export function checkAgainstCpu(backend: Ask<'agreement'>['backend'], onProgress?: (message: string) => void): Promise<Answer<'agreement'>> {
   return runDiagnostics<'agreement'>({ type: 'agreement', backend, preset: 'micro', batchSize: 4 }, onProgress);
 }
+
+/** Times a training step, a forward pass and a generated token on `backend` at a run's shape (a few seconds). */
+export function measureRunSpeed(ask: Omit<Ask<'speed'>, 'type'>, onProgress?: (message: string) => void): Promise<Answer<'speed'>> {
+  return runDiagnostics<'speed'>({ type: 'speed', ...ask }, onProgress);
+}

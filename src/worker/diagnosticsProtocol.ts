@@ -2,9 +2,10 @@ import type { GptConfig, GptPresetName, GptShape } from '../core/model/config';
 import type { AgreementSummary } from '../core/train/backendAgreement';
 import type { BenchLoss, InterleavedBench, SerializableVariant, StepBenchResult, WasmMatMulKind } from '../bench/stepBench';
 import type { BackendChoice } from '../core/runs/backendChoice';
+import type { MeasuredSpeed } from '../core/runs/runDuration';
 import type { BackendPreference } from '../core/runs/settings';
 
-/** What the diagnostics worker is asked: a backend-agreement check, or a training-step benchmark. */
+/** What the diagnostics worker is asked: a backend-agreement check, a training-step benchmark, or a speed probe. */
 export type DiagnosticsRequest =
   | {
       type: 'agreement';
@@ -44,6 +45,15 @@ export type DiagnosticsRequest =
       batchSize: number;
       variants: SerializableVariant[];
       rounds: number;
+    }
+  | {
+      /** A few seconds of timing at a run's shape, for the run-duration estimate (bench/speedProbe.ts). */
+      type: 'speed';
+      id: number;
+      backend: BackendPreference;
+      config: GptConfig;
+      batchSize: number;
+      seqLen: number;
     };
 
 export type DiagnosticsResponse =
@@ -51,4 +61,5 @@ export type DiagnosticsResponse =
   | { type: 'agreement'; id: number; choice: BackendChoice; config: GptConfig; batchSize: number; summary: AgreementSummary }
   | { type: 'bench'; id: number; choice: BackendChoice; result: StepBenchResult }
   | { type: 'benchInterleaved'; id: number; choice: BackendChoice; result: InterleavedBench }
+  | { type: 'speed'; id: number; choice: BackendChoice; speed: MeasuredSpeed }
   | { type: 'error'; id: number; message: string };

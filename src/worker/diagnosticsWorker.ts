@@ -1,9 +1,10 @@
 /// <reference lib="webworker" />
 // Diagnostics in a worker of their own, so a check or a benchmark never shares tfjs (or the GPU device) with a
-// training run's worker: a backend-agreement check against cpu, and a training-step benchmark.
+// training run's worker: a backend-agreement check against cpu, a training-step benchmark, and a speed probe.
 import * as tf from '@tensorflow/tfjs-core';
 import { gptConfigFromPreset, validateGptConfig } from '../core/model/config';
 import { checkBackendAgreement, summarizeAgreement, syntheticAgreementBatch } from '../core/train/backendAgreement';
+import { measureSpeed } from '../bench/speedProbe';
 import { benchInterleaved, benchTrainingStepAndFree } from '../bench/stepBench';
 import { chooseBackend } from './backends';
 import type { DiagnosticsRequest, DiagnosticsResponse } from './diagnosticsProtocol';
@@ -32,6 +33,16 @@ async function handle(request: DiagnosticsRequest): Promise<void> {
       batch: syntheticAgreementBatch(config, batchSize, request.seed ?? 1),
     });
     post({ type: 'agreement', id, choice, config, batchSize, summary: summarizeAgreement(report) });
+    return;
+  }
+  if (request.type === 'speed') {
+    const speed = await measureSpeed({
+      config: validateGptConfig(request.config),
+      batchSize: request.batchSize,
+      seqLen: request.seqLen,
+      onProgress: (message) => post({ type: 'progress', id, message: `${choice.name}: ${message}` }),
+    });
+    post({ type: 'speed', id, choice, speed });
     return;
   }
   const config = validateGptConfig(request.model);

@@ -18,6 +18,7 @@ import { HfExportButton } from '../model/HfExportButton';
 import { BucketHeaders } from './BucketHeaders';
 import { DataFitNote } from './DataFitNote';
 import { EvaluationCostNote } from './EvaluationCostNote';
+import { MachineFit } from './MachineFit';
 import { trainingInputs } from '../../core/runs/trainingInputs';
 
 /** Set up a run, start it, and watch it train phase by phase. */
@@ -28,6 +29,7 @@ export function TrainScreen() {
   const activeRunId = useTrainStore((s) => s.activeRunId);
   const queue = useTrainStore((s) => s.queue);
   const settings = useTrainStore((s) => s.settings);
+  const update = useTrainStore((s) => s.update);
   const notice = useTrainStore((s) => s.notice);
   const dismissNotice = useTrainStore((s) => s.dismissNotice);
   const [seedCount, setSeedCount] = useState(1);
@@ -67,6 +69,7 @@ export function TrainScreen() {
         </p>
         <DataFitNote model={settings.model} preset={settings.preset} records={runRecords} />
         <EvaluationCostNote heldOut={inputs.heldOut} allHeldOut={plan.heldOut.recordIds.length} batchSize={settings.hyper.batchSize} share={settings.trainShare} />
+        <MachineFit plan={plan} records={dataset.records} settings={settings} onShare={(trainShare) => update({ trainShare })} />
         <ModelImportPanel />
         <div style={{ marginTop: 10 }}>
           <ConfigShare />

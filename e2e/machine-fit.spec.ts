@@ -1,0 +1,45 @@
+import { expect, test, type Page } from '@playwright/test';
+import { loadSmallDemo, microSettings } from './studio';
+
+/** Clicks "Size for this machine" and returns what it measured and set. */
+async function sizeForMachine(page: Page) {
+  await page.getByTestId('machine-fit-measure').click();
+  const result = page.getByTestId('machine-fit-result');
+  await expect(result).toBeVisible({ timeout: 240_000 });
+  const share = Number(await result.getAttribute('data-share'));
+  const backend = (await result.getAttribute('data-backend')) ?? '';
+  console.log(`sized on ${backend}: ${await result.textContent()}`);
+  return { result, share, backend, estimateMs: Number(await result.getAttribute('data-estimate-ms')) };
+}
+
+test('the demo, sized for this machine: the share of each phase is set so "Phased vs one-off" fits 10 minutes (automatic backend)', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Try the demo dataset' }).click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  await page.getByRole('button', { name: 'Train' }).click();
+  const shareField = page.getByLabel('Share of each phase, % (100 = all)');
+  await expect(shareField).toHaveValue('100');
+  const { result, share, backend, estimateMs } = await sizeForMachine(page);
+  // headless Chromium's adapter is software: the automatic choice skips it for wasm
+  expect(backend).toBe('wasm');
+  expect(share).toBeGreaterThan(0);
+  expect(share).toBeLessThanOrEqual(1);
+  expect(estimateMs).toBeLessThanOrEqual(10 * 60_000);
+  await expect(result).toContainText('Share set to');
+  await expect(result).toContainText(/per training step of 16 × \d+ tokens/);
+  await expect(shareField).toHaveValue(String(Math.round(share * 1000) / 10));
+  // the rest of the screen follows the new share
+  if (share < 1) await expect(page.getByTestId('model-note')).toContainText(`Trains on the first ${(share * 100).toFixed(1)}% of each phase`);
+});
+
+test('sizing on WebGPU measures on WebGPU and sets the share it found', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?backend=webgpu');
+  await loadSmallDemo(page);
+  await microSettings(page);
+  const { result, backend, share } = await sizeForMachine(page);
+  expect(backend).toBe('webgpu');
+  await expect(result).toContainText(/per training step of 8 × \d+ tokens/);
+  await expect(page.getByLabel('Share of each phase, % (100 = all)')).toHaveValue(String(Math.round(share * 1000) / 10));
+});

@@ -1,0 +1,65 @@
+/**
+ * A few seconds of measurement on the current backend, at a run's shape, for the run-duration estimate
+ * (core/runs/runDuration.ts): a training micro-batch, a forward pass without gradients, and a generated token with
+ * the key/value cache. Random weights of the model's shape: the time does not depend on their values.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GptConfig } from '../core/model/config';
+import { greedyGenerate } from '../core/eval/generate';
+import { disposeGptParams, gptLoss, initGptParams } from '../core/model/gpt';
+import type { MeasuredSpeed } from '../core/runs/runDuration';
+import { benchTrainingStepAndFree } from './stepBench';
+
+/** Prompts per generation batch in the probe: what a phase-end evaluation and exact match generate together. */
+const PROBE_PROMPTS = 32;
+const PROBE_TOKENS = 8;
+
+function now(): number {
+  return performance.now();
+}
+
+export interface SpeedProbeOptions {
+  config: GptConfig;
+  batchSize: number;
+  /** The run's row length (tokens per training row). */
+  seqLen: number;
+  onProgress?: (message: string) => void;
+}
+
+export async function measureSpeed(o: SpeedProbeOptions): Promise<MeasuredSpeed> {
+  const T = Math.max(2, Math.min(o.seqLen, o.config.contextLength));
+  const config = { ...o.config, contextLength: T };
+  o.onProgress?.('timing a training step…');
+  const step = await benchTrainingStepAndFree({ config, batchSize: o.batchSize, warmupSteps: 1, runs: 2, stepsPerRun: 1, profile: false });
+  const params = initGptParams(o.config, 1);
+  try {
+    o.onProgress?.('timing a forward pass and generation…');
+    const ids = tf.tidy(() => tf.randomUniform([o.batchSize, T], 0, o.config.vocabSize, 'int32'));
+    const mask = tf.ones([o.batchSize, T]);
+    const forward = async () => {
+      const at = now();
+      const loss = tf.tidy(() => gptLoss(o.config, params, ids as tf.Tensor2D, ids as tf.Tensor2D, mask as tf.Tensor2D));
+      await loss.data();
+      loss.dispose();
+      return now() - at;
+    };
+    await forward(); // compiles
+    const forwardMs = Math.min(await forward(), await forward());
+    ids.dispose();
+    mask.dispose();
+    const promptLength = Math.max(1, Math.min(T - PROBE_TOKENS - 1, Math.floor(T / 2)));
+    const prompts = Array.from({ length: PROBE_PROMPTS }, (_, i) => Array.from({ length: promptLength }, (_, t) => (i * 7 + t * 3) % o.config.vocabSize));
+    // eosId outside the vocabulary: every prompt generates all its tokens
+    const generate = async (tokens: number) => {
+      const at = now();
+      await greedyGenerate({ config: o.config, params }, prompts, { maxNewTokens: tokens, eosId: -1, batchSize: PROBE_PROMPTS });
+      return now() - at;
+    };
+    await generate(2); // compiles
+    const one = await generate(1);
+    const many = await generate(1 + PROBE_TOKENS);
+    return { stepMs: step.msPerStep, forwardMs, tokenMs: Math.max(0, (many - one) / PROBE_TOKENS), warmupMs: step.warmupMs[0] ?? step.msPerStep };
+  } finally {
+    disposeGptParams(params);
+  }
+}
