@@ -30,7 +30,9 @@ export async function measureSpeed(o: SpeedProbeOptions): Promise<MeasuredSpeed>
   const T = Math.max(2, Math.min(o.seqLen, o.config.contextLength));
   const config = { ...o.config, contextLength: T };
   o.onProgress?.('timing a training step…');
-  const step = await benchTrainingStepAndFree({ config, batchSize: o.batchSize, warmupSteps: 1, runs: 2, stepsPerRun: 1, profile: false });
+  // Two untimed steps, three timed (the median): with one untimed step, the probe's step in Chromium's wasm came out
+  // ~2.5× the steady step of the run it sized (npm run bench:demo).
+  const step = await benchTrainingStepAndFree({ config, batchSize: o.batchSize, warmupSteps: 2, runs: 3, stepsPerRun: 1, profile: false });
   const params = initGptParams(o.config, 1);
   try {
     o.onProgress?.('timing a forward pass and generation…');
