@@ -29,6 +29,8 @@ test('the demo, sized for this machine: the share of each phase is set so "Phase
   await expect(result).toContainText('Share set to');
   await expect(result).toContainText(/per training step of 16 × \d+ tokens/);
   await expect(shareField).toHaveValue(String(Math.round(share * 1000) / 10));
+  // the evaluation note now says what a phase-end evaluation takes here
+  await expect(page.getByTestId('evaluation-cost-time')).toContainText(/about [\d.]+ s per phase-end evaluation and [\d.]+ s for exact match/);
   // the rest of the screen follows the new share
   if (share < 1) await expect(page.getByTestId('model-note')).toContainText(`Trains on the first ${(share * 100).toFixed(1)}% of each phase`);
 });

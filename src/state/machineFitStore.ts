@@ -22,6 +22,8 @@ export interface MachineFitResult {
   batch: number;
   rowTokens: number;
   estimate: RunsEstimate & { fits: boolean };
+  /** The model's shape details the estimate used, to estimate again at another share. */
+  answerTokens: number;
 }
 
 export type MachineFitState =
@@ -66,7 +68,7 @@ export const useMachineFitStore = create<MachineFitStore>()((set, get) => ({
         speed,
         PAIR_BUDGET_MIN * 60_000,
       );
-      const result: MachineFitResult = { backend: choice.name, threads: choice.wasmThreads?.note, speed, batch: settings.hyper.batchSize, rowTokens, estimate };
+      const result: MachineFitResult = { backend: choice.name, threads: choice.wasmThreads?.note, speed, batch: settings.hyper.batchSize, rowTokens, estimate, answerTokens };
       set({ fit: { status: 'done', ...result } });
       return result;
     } catch (error) {

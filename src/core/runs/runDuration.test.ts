@@ -25,6 +25,8 @@ describe('the time of a set of runs, from measured timings', () => {
     expect(e.runs[0]!.totalMs).toBeCloseTo(trainMs + lossMs + samplesMs + exactMs, 9);
     expect(e.runs[1]!.totalMs).toBeCloseTo(trainMs + 3 * (lossMs + samplesMs) + exactMs, 9);
     expect(e.totalMs).toBeCloseTo(e.runs[0]!.totalMs + e.runs[1]!.totalMs, 9);
+    expect(e.phaseEndMs).toBeCloseTo(lossMs + samplesMs, 9);
+    expect(e.exactMatchMs).toBeCloseTo(exactMs, 9);
     expect(e.runs[0]!.steps).toBe(Math.ceil((train.reduce((a, b) => a + b, 0) * 2) / 8));
   });
 

@@ -45,6 +45,25 @@ export interface RunsEstimate {
   /** Per run, in the order of `stagesPerRun`. */
   runs: { steps: number; trainMs: number; evalMs: number; totalMs: number }[];
   totalMs: number;
+  /** One phase-end evaluation (held-out loss, the fixed prompts, no checkpoint), and the final exact match. */
+  phaseEndMs: number;
+  exactMatchMs: number;
+}
+
+/**
+ * What the evaluations over `heldOut` take: the held-out loss (forward passes in batches of `batchSize`, per bucket),
+ * a phase-end evaluation (that loss and the fixed prompts answered, up to 8 tokens past the longest answer), and the
+ * final exact match (one greedy answer per record).
+ */
+export function evaluationMs(heldOut: readonly { bucket: string }[], batchSize: number, answerTokens: number, speed: MeasuredSpeed) {
+  const cost = evaluationCost(heldOut, batchSize);
+  const generate = (prompts: number, tokens: number) => Math.ceil(prompts / GENERATION_BATCH) * (speed.forwardMs + tokens * speed.tokenMs);
+  const heldOutLossMs = cost.lossBatches * speed.forwardMs;
+  return {
+    heldOutLossMs,
+    phaseEndMs: heldOutLossMs + generate(cost.samplePrompts, Math.min(SAMPLE_MAX_NEW_TOKENS, answerTokens + 8)),
+    exactMatchMs: generate(Math.min(cost.exactMatchRecords, EXACT_MATCH_MAX_RECORDS), answerTokens + 2),
+  };
 }
 
 /** The estimated wall time of the runs at `share`. Every stage trains on all of the share's records × epochs. */
@@ -52,12 +71,7 @@ export function estimateRuns(shape: RunShape, speed: MeasuredSpeed, share: numbe
   const inputs = trainingInputs(shape.plan, shape.records, share);
   const rows = inputs.phases.reduce((n, p) => n + p.length, 0) * shape.epochsPerPhase;
   const microBatches = inputs.phases.reduce((n, p) => n + Math.ceil((p.length * shape.epochsPerPhase) / shape.batchSize), 0);
-  const cost = evaluationCost(inputs.heldOut, shape.batchSize);
-  const generate = (prompts: number, tokens: number) => Math.ceil(prompts / GENERATION_BATCH) * (speed.forwardMs + tokens * speed.tokenMs);
-  const answer = Math.min(SAMPLE_MAX_NEW_TOKENS, shape.answerTokens + 8);
-  const heldOutLossMs = cost.lossBatches * speed.forwardMs;
-  const phaseEndMs = heldOutLossMs + generate(cost.samplePrompts, answer);
-  const exactMatchMs = generate(Math.min(cost.exactMatchRecords, EXACT_MATCH_MAX_RECORDS), shape.answerTokens + 2);
+  const { heldOutLossMs, phaseEndMs, exactMatchMs } = evaluationMs(inputs.heldOut, shape.batchSize, shape.answerTokens, speed);
   const runs = shape.stagesPerRun.map((stages) => {
     // one-off trains every phase's rows in one stage; a phased arm the same rows over `stages` stages
     const steps = Math.ceil(rows / (shape.batchSize * shape.gradAccumulation));
@@ -66,7 +80,7 @@ export function estimateRuns(shape: RunShape, speed: MeasuredSpeed, share: numbe
     const evalMs = stages * phaseEndMs + midEvals * heldOutLossMs + exactMatchMs;
     return { steps, trainMs, evalMs, totalMs: trainMs + evalMs };
   });
-  return { share, runs, totalMs: runs.reduce((t, r) => t + r.totalMs, 0) };
+  return { share, runs, totalMs: runs.reduce((t, r) => t + r.totalMs, 0), phaseEndMs, exactMatchMs };
 }
 
 

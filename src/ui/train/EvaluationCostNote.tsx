@@ -1,12 +1,18 @@
 import { evaluationCost, EVAL_SUBSET_MIN_PER_BUCKET } from '../../core/eval/evalSubset';
+import { evaluationMs } from '../../core/runs/runDuration';
 import type { HeldOutRecord } from '../../core/train/runner';
+import { useMachineFitStore } from '../../state/machineFitStore';
 
 const count = (n: number) => n.toLocaleString('en');
 
 /** What each phase-end evaluation asks of the model, so a slow GPU's "evaluating" is expected, not a surprise. */
 export function EvaluationCostNote({ heldOut, allHeldOut, batchSize, share }: { heldOut: readonly HeldOutRecord[]; allHeldOut: number; batchSize: number; share: number }) {
+  const fit = useMachineFitStore((s) => s.fit);
   if (heldOut.length === 0) return null;
   const cost = evaluationCost(heldOut, batchSize);
+  // measured on this machine at another batch size, the times would not apply
+  const timed = fit.status === 'done' && fit.batch === batchSize ? evaluationMs(heldOut, batchSize, fit.answerTokens, fit.speed) : undefined;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
   return (
     <p className="small muted" data-testid="evaluation-cost" data-records={cost.lossRecords} data-prompts={cost.samplePrompts} style={{ margin: '6px 0 0' }}>
       Each phase-end evaluation: held-out loss on {count(cost.lossRecords)} records ({count(cost.lossBatches)} forward batches of {batchSize}, no gradients) and {count(cost.samplePrompts)} fixed prompts
@@ -14,6 +20,12 @@ export function EvaluationCostNote({ heldOut, allHeldOut, batchSize, share }: { 
       {count(cost.exactMatchRecords)} records, one greedy answer each.
       {share < 1 &&
         ` At this share the evaluation uses ${count(cost.lossRecords)} of the ${count(allHeldOut)} held-out records (${(share * 100).toFixed(1)}% of each phase, at least ${EVAL_SUBSET_MIN_PER_BUCKET}), chosen by id: the same records for every arm.`}
+      {timed && (
+        <span data-testid="evaluation-cost-time">
+          {' '}
+          On this machine ({fit.status === 'done' ? fit.backend : ''}, from Size for this machine): about {seconds(timed.phaseEndMs)} per phase-end evaluation and {seconds(timed.exactMatchMs)} for exact match.
+        </span>
+      )}
     </p>
   );
 }
