@@ -109,7 +109,7 @@ function loraLines(lora: LoraSettings): string[] {
     `- LoRA (peft): rank ${lora.rank}, alpha ${lora.alpha}, on the studio's ${lora.targets.join(', ')}${lora.biases ? ', every bias trained too (`bias: "all"`)' : ''}${lora.layerNorms ? ', the LayerNorms trained too (`modules_to_save`)' : ''}.`,
     '  Stage 1 puts a new LoRA adapter on the base model (A random, B zero, so its first step is the base model\'s);',
     '  stage k loads the adapter stage k−1 saved, trainable (`PeftModel.from_pretrained(base, folder, is_trainable=True)`),',
-    '  and trains it on its own phase only. The base weights never change.',
+    `  and trains it on its own phase only. The base model's weights never change${lora.biases || lora.layerNorms ? ' (but for the biases and LayerNorms named above, saved in the adapter)' : ''}.`,
     `- \`${TRL_RECIPE_JSON}\` names the modules per \`model_type\` (gpt2, gpt_neo, llama, mistral, qwen2, …: \`lora.by_model_type\`); for another`,
     '  architecture, add its module names there. Use the final adapter with `PeftModel.from_pretrained(base, folder)`, or',
     '  merge it (`merge_and_unload()`); the studio imports it back as a peft adapter.',
