@@ -5,12 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { causalSelfAttention, type Columns, type LayerCache } from './attention';
 import type { GptConfig } from './config';
-import { gelu, layerNorm, linear } from './layers';
+import { layerNorm, linear, linearGelu } from './layers';
 import type { GptParams } from './params';
 
 /** Layer `i`'s MLP, [N, C] → [N, C]: Conv1D up to mlpRatio·C, gelu_new, Conv1D back. */
 export function mlp(params: GptParams, i: number, x: tf.Tensor2D): tf.Tensor2D {
-  return linear(params, `h.${i}.mlp.c_proj`, gelu(linear(params, `h.${i}.mlp.c_fc`, x)));
+  return linear(params, `h.${i}.mlp.c_proj`, linearGelu(params, `h.${i}.mlp.c_fc`, x));
 }
 
 /** Block `i` over the new columns, x: [B·T, C] → [B·T, C]; `past` and the returned cache as for the attention. */

@@ -5,7 +5,7 @@ import { gelu, layerNorm } from '../../model/layers';
 import { sparseCrossEntropy } from '../../ops/sparseCrossEntropy';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
 import { capFusedWorkgroups } from './fusedPrograms';
-import { fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
+import { fusedBiasGelu, fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
 
 // Each fused op on webgpu (Dawn) against the composite it replaces, computed on the cpu backend by the model's own
 // functions (forward and tf.grads backward): the composite path is the reference.
@@ -100,6 +100,21 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
     const got = await on('webgpu', () => {
       const { x, dy } = make();
       return [fusedGelu(x), tf.grad((t: tf.Tensor) => fusedGelu(t as tf.Tensor2D))(x, dy)];
+    });
+    expectClose(got, want, 1e-5);
+  });
+
+  it('bias + GELU: y, dx and dbias against gelu(x + bias)', async () => {
+    const make = () => ({ x: tf.tensor2d(seeded(N * C, 13, 4), [N, C]), b: tf.tensor1d(seeded(C, 14, 2)), dy: tf.tensor2d(seeded(N * C, 15), [N, C]) });
+    const want = await on('cpu', () => {
+      const { x, b, dy } = make();
+      const f = (xx: tf.Tensor, bb: tf.Tensor) => gelu(tf.add(xx, bb) as tf.Tensor2D);
+      return [f(x, b), ...tf.grads(f)([x, b], dy)];
+    });
+    const got = await on('webgpu', () => {
+      const { x, b, dy } = make();
+      const f = (xx: tf.Tensor, bb: tf.Tensor) => fusedBiasGelu(xx as tf.Tensor2D, bb);
+      return [f(x, b), ...tf.grads(f)([x, b], dy)];
     });
     expectClose(got, want, 1e-5);
   });

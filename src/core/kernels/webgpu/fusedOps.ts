@@ -1,5 +1,5 @@
 /**
- * The model's fused ops on webgpu — LayerNorm, GELU, causal softmax, sparse cross-entropy — each one kernel forward
+ * The model's fused ops on webgpu — LayerNorm, GELU (and bias + GELU), causal softmax, sparse cross-entropy — each one kernel forward
  * and one to four backward (fusedPrograms.ts), with gradients by `tf.customGrad`. The model calls them only where
  * `fusedKernelsActive()`: on the webgpu backend with the kernels registered (dawnNode.ts in Node, the worker's
  * backends.ts in the browser) and not switched off (`setFusedKernels(false)`, which the bench uses to time the stock
@@ -52,6 +52,24 @@ export function fusedGelu(x: tf.Tensor2D): tf.Tensor2D {
     };
   });
   return op(x) as tf.Tensor2D;
+}
+
+/**
+ * gelu(x + bias) over x [N, C], bias [C]: the MLP's bias add and GELU in one kernel forward; backward one kernel for
+ * dx and one column sum for dbias.
+ */
+export function fusedBiasGelu(x: tf.Tensor2D, bias: tf.Tensor): tf.Tensor2D {
+  const op = tf.customGrad((xIn, b, save) => {
+    (save as tf.GradSaveFunc)([xIn as tf.Tensor, b as tf.Tensor]);
+    return {
+      value: run(K.biasGelu, { x: xIn as tf.Tensor, bias: b as tf.Tensor }),
+      gradFunc: (dy: tf.Tensor, [xs, bs]: tf.Tensor[]) => {
+        const dx = run(K.biasGeluGrad, { x: xs, bias: bs, dy });
+        return [dx, run(K.columnSum, { x: dx })];
+      },
+    };
+  });
+  return op(x, bias) as tf.Tensor2D;
 }
 
 /**

@@ -6,6 +6,8 @@
  *   FusedLayerNormGradX       x, stats, γ, dy → dx
  *   FusedLayerNormGradParams  x, stats, dy → dγ (part 0); dy → dβ (part 1)
  *   FusedGelu / FusedGeluGrad GPT-2's tanh GELU and its derivative times dy
+ *   FusedBiasGelu / …Grad     the same of x + bias (bias [C] over the rows of x [N, C])
+ *   FusedColumnSum            x [N, C] → Σ over the rows [C] (the bias's gradient; dβ's program)
  *   FusedCausalSoftmax        scores [B, H, T, T] → softmax(scale·scores) with keys after the query masked to 0
  *   FusedSoftmaxGrad          p, dp → scale·p·(dp − Σ p·dp)
  *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
@@ -29,6 +31,9 @@ export const FUSED_KERNELS = {
   layerNormGradParams: 'FusedLayerNormGradParams',
   gelu: 'FusedGelu',
   geluGrad: 'FusedGeluGrad',
+  biasGelu: 'FusedBiasGelu',
+  biasGeluGrad: 'FusedBiasGeluGrad',
+  columnSum: 'FusedColumnSum',
   causalSoftmax: 'FusedCausalSoftmax',
   softmaxGrad: 'FusedSoftmaxGrad',
   crossEntropyRows: 'FusedCrossEntropyRows',
@@ -97,22 +102,26 @@ function layerNormGradParamsProgram(C: number, part: 0 | 1): FusedProgram {
 
 const GELU_C = Math.sqrt(2 / Math.PI).toFixed(9);
 
-function geluProgram(shape: number[]): FusedProgram {
-  return program('fusedGelu', ['x'], shape, `
+// With `bias`, GELU of x + bias[column] (the MLP's c_fc bias), x [N, cols].
+const geluInput = (bias: boolean) => (bias ? 'x[i] + bias[i % uniforms.cols]' : 'x[i]');
+const geluUniforms = (bias: boolean) => (bias ? 'count : i32, cols : i32,' : 'count : i32,');
+
+function geluProgram(shape: number[], bias: boolean): FusedProgram {
+  return program(bias ? 'fusedBiasGelu' : 'fusedGelu', bias ? ['x', 'bias'] : ['x'], shape, `
     for (var i = index; i < uniforms.count; i = i + stride) {
-      let v = x[i];
+      let v = ${geluInput(bias)};
       result[i] = 0.5 * v * (1.0 + safeTanh(${GELU_C} * (v + 0.044715 * v * v * v)));
-    }`, { uniforms: 'count : i32,' });
+    }`, { uniforms: geluUniforms(bias) });
 }
 
-function geluGradProgram(shape: number[]): FusedProgram {
-  return program('fusedGeluGrad', ['x', 'dy'], shape, `
+function geluGradProgram(shape: number[], bias: boolean): FusedProgram {
+  return program(bias ? 'fusedBiasGeluGrad' : 'fusedGeluGrad', bias ? ['x', 'bias', 'dy'] : ['x', 'dy'], shape, `
     for (var i = index; i < uniforms.count; i = i + stride) {
-      let v = x[i];
+      let v = ${geluInput(bias)};
       let t = safeTanh(${GELU_C} * (v + 0.044715 * v * v * v));
       let dInner = ${GELU_C} * (1.0 + 3.0 * 0.044715 * v * v);
       result[i] = dy[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * dInner);
-    }`, { uniforms: 'count : i32,' });
+    }`, { uniforms: geluUniforms(bias) });
 }
 
 // ───────────────────────────── causal softmax ─────────────────────────────
@@ -206,11 +215,24 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   },
   [FUSED_KERNELS.gelu]: (p, b) => {
     const [x] = ins(p, 'x');
-    return launch(b, geluProgram(x.shape), [x], [i32(tf.util.sizeFromShape(x.shape))]);
+    return launch(b, geluProgram(x.shape, false), [x], [i32(tf.util.sizeFromShape(x.shape))]);
   },
   [FUSED_KERNELS.geluGrad]: (p, b) => {
     const [x, dy] = ins(p, 'x', 'dy');
-    return launch(b, geluGradProgram(x.shape), [x, dy], [i32(tf.util.sizeFromShape(x.shape))]);
+    return launch(b, geluGradProgram(x.shape, false), [x, dy], [i32(tf.util.sizeFromShape(x.shape))]);
+  },
+  [FUSED_KERNELS.biasGelu]: (p, b) => {
+    const [x, bias] = ins(p, 'x', 'bias');
+    return launch(b, geluProgram(x.shape, true), [x, bias], [i32(tf.util.sizeFromShape(x.shape)), i32(x.shape[1])]);
+  },
+  [FUSED_KERNELS.biasGeluGrad]: (p, b) => {
+    const [x, bias, dy] = ins(p, 'x', 'bias', 'dy');
+    return launch(b, geluGradProgram(x.shape, true), [x, bias, dy], [i32(tf.util.sizeFromShape(x.shape)), i32(x.shape[1])]);
+  },
+  [FUSED_KERNELS.columnSum]: (p, b) => {
+    const [x] = ins(p, 'x');
+    const [N, C] = x.shape;
+    return launch(b, layerNormGradParamsProgram(C, 1), [x], [i32(C), i32(N)]);
   },
   [FUSED_KERNELS.causalSoftmax]: (p, b) => {
     const [scores] = ins(p, 'scores');
