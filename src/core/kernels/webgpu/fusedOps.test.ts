@@ -5,7 +5,7 @@ import { gelu, layerNorm } from '../../model/layers';
 import { sparseCrossEntropy } from '../../ops/sparseCrossEntropy';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
 import { capFusedWorkgroups } from './fusedPrograms';
-import { fusedBiasGelu, fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
+import { fusedBiasGelu, fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedLinear, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
 
 // Each fused op on webgpu (Dawn) against the composite it replaces, computed on the cpu backend by the model's own
 // functions (forward and tf.grads backward): the composite path is the reference.
@@ -115,6 +115,22 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
       const { x, b, dy } = make();
       const f = (xx: tf.Tensor, bb: tf.Tensor) => fusedBiasGelu(xx as tf.Tensor2D, bb);
       return [f(x, b), ...tf.grads(f)([x, b], dy)];
+    });
+    expectClose(got, want, 1e-5);
+  });
+
+  it('linear: x·W + bias and its gradients for x, W and bias, against matMul + add', async () => {
+    const M = 70;
+    const make = () => ({ x: tf.tensor2d(seeded(N * C, 16), [N, C]), w: tf.tensor2d(seeded(C * M, 17), [C, M]), b: tf.tensor1d(seeded(M, 18)), dy: tf.tensor2d(seeded(N * M, 19), [N, M]) });
+    const want = await on('cpu', () => {
+      const { x, w, b, dy } = make();
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(xx, ww), bb);
+      return [f(x, w, b), ...tf.grads(f)([x, w, b], dy)];
+    });
+    const got = await on('webgpu', () => {
+      const { x, w, b, dy } = make();
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => fusedLinear(xx as tf.Tensor2D, ww as tf.Tensor2D, bb);
+      return [f(x, w, b), ...tf.grads(f)([x, w, b], dy)];
     });
     expectClose(got, want, 1e-5);
   });

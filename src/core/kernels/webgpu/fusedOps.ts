@@ -23,6 +23,21 @@ export function fusedKernelsActive(): boolean {
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: Record<string, number> = {}) =>
   tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 
+// x·W + bias's gradient, all 2-D: the fused.matMul op would reshape to 3-D and back around every matmul.
+tf.registerGradient({
+  kernelName: K.linear,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy, [a, b]) => {
+    const d = dy as tf.Tensor;
+    return { a: () => tf.matMul(d, b, false, true), b: () => tf.matMul(a, d, true, false), bias: () => run(K.columnSum, { x: d }) };
+  },
+});
+
+/** x [N, K] · weight [K, M] + bias [M] (GPT-2's Conv1D), tfjs's matmul kernel with the bias fused in. */
+export function fusedLinear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor): tf.Tensor2D {
+  return run(K.linear, { a: x, b: weight, bias }) as tf.Tensor2D;
+}
+
 /** LayerNorm over the last axis of x [N, C], biased variance, as layers.ts's composite. */
 export function fusedLayerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor2D {
   const op = tf.customGrad((xIn, g, b, save) => {

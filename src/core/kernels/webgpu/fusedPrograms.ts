@@ -8,6 +8,8 @@
  *   FusedGelu / FusedGeluGrad GPT-2's tanh GELU and its derivative times dy
  *   FusedBiasGelu / …Grad     the same of x + bias (bias [C] over the rows of x [N, C])
  *   FusedColumnSum            x [N, C] → Σ over the rows [C] (the bias's gradient; dβ's program)
+ *   FusedLinear               a [N, K] · b [K, M] + bias [M]: tfjs's own _FusedMatMul kernel, called without the
+ *                             fused.matMul op's 3-D reshapes and customGrad (fusedOps.ts gives it a 2-D gradient)
  *   FusedCausalSoftmax        scores [B, H, T, T] → softmax(scale·scores) with keys after the query masked to 0
  *   FusedSoftmaxGrad          p, dp → scale·p·(dp − Σ p·dp)
  *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
@@ -34,6 +36,7 @@ export const FUSED_KERNELS = {
   biasGelu: 'FusedBiasGelu',
   biasGeluGrad: 'FusedBiasGeluGrad',
   columnSum: 'FusedColumnSum',
+  linear: 'FusedLinear',
   causalSoftmax: 'FusedCausalSoftmax',
   softmaxGrad: 'FusedSoftmaxGrad',
   crossEntropyRows: 'FusedCrossEntropyRows',
@@ -228,6 +231,12 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   [FUSED_KERNELS.biasGeluGrad]: (p, b) => {
     const [x, bias, dy] = ins(p, 'x', 'bias', 'dy');
     return launch(b, geluGradProgram(x.shape, true), [x, bias, dy], [i32(tf.util.sizeFromShape(x.shape)), i32(x.shape[1])]);
+  },
+  [FUSED_KERNELS.linear]: (p) => {
+    const matMul = tf.getKernel('_FusedMatMul', 'webgpu');
+    if (!matMul) throw new Error('FusedLinear: tfjs-backend-webgpu has no _FusedMatMul kernel registered.');
+    const attrs = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 };
+    return matMul.kernelFunc({ ...p, attrs: attrs as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
   },
   [FUSED_KERNELS.columnSum]: (p, b) => {
     const [x] = ins(p, 'x');
