@@ -1,8 +1,8 @@
 /**
  * The model's fused ops on webgpu — linear, LayerNorm, GELU (and bias + GELU), causal softmax, sparse cross-entropy —
  * each one kernel forward and one to four backward (fusedPrograms.ts), with gradients registered for the kernels
- * (cross-entropy, several kernels forward, by `tf.customGrad`), which costs fewer profiled kernels. The model calls them only where
- * `fusedKernelsActive()`: on the webgpu backend with the kernels registered (dawnNode.ts in Node, the worker's
+ * (a `tf.customGrad` adds a profiled kernel per call; cross-entropy, several kernels forward, keeps one). The model
+ * calls them only where `fusedKernelsActive()`: on the webgpu backend with the kernels registered (dawnNode.ts in Node, the worker's
  * backends.ts in the browser) and not switched off (`setFusedKernels(false)`, which the bench uses to time the stock
  * path). Every other backend keeps the composite ops, which are the reference the tests compare these against.
  */
