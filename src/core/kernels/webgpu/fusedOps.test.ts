@@ -5,7 +5,7 @@ import { gelu, layerNorm } from '../../model/layers';
 import { sparseCrossEntropy } from '../../ops/sparseCrossEntropy';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
 import { capFusedWorkgroups } from './fusedPrograms';
-import { fusedBiasGelu, fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedLinear, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
+import { fusedBiasGelu, fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedLinear, fusedResidualAdd, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
 
 // Each fused op on webgpu (Dawn) against the composite it replaces, computed on the cpu backend by the model's own
 // functions (forward and tf.grads backward): the composite path is the reference.
@@ -133,6 +133,21 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
       return [f(x, w, b), ...tf.grads(f)([x, w, b], dy)];
     });
     expectClose(got, want, 1e-5);
+  });
+
+  it('residual add: value and gradients where its output and inputs feed other ops (gradients accumulate)', async () => {
+    const make = () => ({ x: tf.tensor2d(seeded(N * C, 20), [N, C]), y: tf.tensor2d(seeded(N * C, 21), [N, C]), dy: tf.tensor2d(seeded(N * C, 22), [N, C]) });
+    const f = (add: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor, y: tf.Tensor) => {
+      const s = add(x as tf.Tensor2D, y as tf.Tensor2D);
+      return add(tf.mul(s, x) as tf.Tensor2D, s);
+    };
+    const run = (add: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => {
+      const { x, y, dy } = make();
+      return [f(add)(x, y), ...tf.grads(f(add))([x, y], dy)];
+    };
+    const want = await on('cpu', () => run((a, b) => tf.add(a, b)));
+    const got = await on('webgpu', () => run(fusedResidualAdd));
+    expectClose(got, want, 1e-6);
   });
 
   it('causal softmax of scaled scores and its backward, as softmax(scale·s + causal mask)', async () => {

@@ -46,6 +46,17 @@ export function fusedLinear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor
   return run(K.linear, { a: x, b: weight, bias }) as tf.Tensor2D;
 }
 
+// Add's own gradient saves both inputs (two clones) and reshapes dy twice; for one shape dy is the gradient of
+// both. `a` takes dy itself (the output's gradient is not needed after this node), `b` a clone, so no two
+// accumulation entries share a tensor.
+gradient(K.residualAdd, {}, (dy) => ({ a: () => dy, b: () => dy.clone() }));
+
+/** a + b, both of one shape (the block's residual connections). */
+export function fusedResidualAdd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (a.shape.join() !== b.shape.join()) throw new Error(`fusedResidualAdd: shapes [${a.shape}] and [${b.shape}] differ.`);
+  return run(K.residualAdd, { a, b }) as tf.Tensor2D;
+}
+
 // dx, dγ and dβ share the row statistics, recomputed from x (cheaper than saving a second output). Computed outside
 // the per-input closures, so they live until the backward pass ends whichever inputs need a gradient.
 gradient(K.layerNorm, { inputs: ['x', 'gamma'] }, (dy, [x, gamma], { eps }) => {

@@ -10,6 +10,7 @@
  *   FusedColumnSum            x [N, C] → Σ over the rows [C] (the bias's gradient; dβ's program)
  *   FusedLinear               a [N, K] · b [K, M] + bias [M]: tfjs's own _FusedMatMul kernel, called without the
  *                             fused.matMul op's 3-D reshapes and customGrad (fusedOps.ts gives it a 2-D gradient)
+ *   FusedResidualAdd          a + b of one shape: tfjs's Add kernel, with a gradient that saves nothing
  *   FusedCausalSoftmax        scores [B, H, T, T] → softmax(scale·scores) with keys after the query masked to 0
  *   FusedSoftmaxGrad          p, dp → scale·p·(dp − Σ p·dp)
  *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
@@ -37,6 +38,7 @@ export const FUSED_KERNELS = {
   biasGeluGrad: 'FusedBiasGeluGrad',
   columnSum: 'FusedColumnSum',
   linear: 'FusedLinear',
+  residualAdd: 'FusedResidualAdd',
   causalSoftmax: 'FusedCausalSoftmax',
   softmaxGrad: 'FusedSoftmaxGrad',
   crossEntropyRows: 'FusedCrossEntropyRows',
@@ -237,6 +239,11 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
     if (!matMul) throw new Error('FusedLinear: tfjs-backend-webgpu has no _FusedMatMul kernel registered.');
     const attrs = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 };
     return matMul.kernelFunc({ ...p, attrs: attrs as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+  },
+  [FUSED_KERNELS.residualAdd]: (p) => {
+    const add = tf.getKernel('Add', 'webgpu');
+    if (!add) throw new Error('FusedResidualAdd: tfjs-backend-webgpu has no Add kernel registered.');
+    return add.kernelFunc({ ...p, attrs: {} }) as tf.TensorInfo;
   },
   [FUSED_KERNELS.columnSum]: (p, b) => {
     const [x] = ins(p, 'x');
