@@ -71,10 +71,18 @@ export function cachedMask(T: number, past: number, keyPadding: tf.Tensor2D): tf
 
 // ───────────────────────────── attention ─────────────────────────────
 
-/** softmax(scores + mask) over the keys, scores [B, H, T, keys]; one fused kernel for the training mask on webgpu. */
-function attentionProbs(scores: tf.Tensor4D, mask: tf.Tensor, T: number): tf.Tensor4D {
-  if (fusedKernelsActive() && mask === causalCache.get(`webgpu:${T}`)) return fusedCausalSoftmax(scores) as tf.Tensor4D;
-  return tf.softmax(tf.add(scores, mask)) as tf.Tensor4D;
+/** Whether the fused causal softmax applies: webgpu's fused path with the training mask. */
+function fusedSoftmaxApplies(mask: tf.Tensor, T: number): boolean {
+  return fusedKernelsActive() && mask === causalCache.get(`webgpu:${T}`);
+}
+
+/**
+ * softmax(scale·scores + mask) over the keys, scores [B, H, T, keys]. The composite path gets scale 1 (it scaled q
+ * instead); the fused kernel takes the scale itself, so q needs no multiply of its own there.
+ */
+function attentionProbs(scores: tf.Tensor4D, mask: tf.Tensor, T: number, scale: number): tf.Tensor4D {
+  if (fusedSoftmaxApplies(mask, T)) return fusedCausalSoftmax(scores, scale) as tf.Tensor4D;
+  return tf.softmax(tf.add(scale === 1 ? scores : tf.mul(scores, scale), mask)) as tf.Tensor4D;
 }
 
 /** Keys and values of one layer, [B, H, t, D] (a type alias, so tf.tidy accepts it inside what it returns). */
@@ -111,11 +119,14 @@ export function causalSelfAttention(
   // head of q, then of k, then of v next to the batch. One rank-4 transpose: wasm's rank-5 transpose is ~15× slower.
   const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * H, D]), [0, 2, 1, 3]);
   const [q0, kNew, vNew] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-  // Scaling q (T·D values) is cheaper than scaling the scores (T·keys) and gives the same result.
-  const q = config.attentionScale === 'sqrt' ? tf.mul(q0, 1 / Math.sqrt(D)) : q0;
+  // Scaling q (T·D values) is cheaper than scaling the scores (T·keys) and gives the same result; the fused softmax
+  // scales the scores inside its kernel for free.
+  const scale = config.attentionScale === 'sqrt' ? 1 / Math.sqrt(D) : 1;
+  const inSoftmax = fusedSoftmaxApplies(mask, T) ? scale : 1;
+  const q = scale === 1 || inSoftmax !== 1 ? q0 : tf.mul(q0, scale);
   const k = past === null ? kNew : (tf.concat([past.k, kNew], 2) as tf.Tensor4D);
   const v = past === null ? vNew : (tf.concat([past.v, vNew], 2) as tf.Tensor4D);
-  const y = tf.matMul(attentionProbs(tf.matMul(q, k, false, true), mask, T), v); // [B, H, T, D]
+  const y = tf.matMul(attentionProbs(tf.matMul(q, k, false, true), mask, T, inSoftmax), v); // [B, H, T, D]
   const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D;
   return { y: linear(params, `h.${i}.attn.c_proj`, merged), cache: { k, v } };
 }

@@ -1,7 +1,7 @@
 // The GPT's building blocks (read after params.ts, before attention.ts), each reading its parameters by GPT-2's
 // name. Every projection of the model is a `linear`, so a LoRA adapter or another matmul kernel has one place to go.
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedGelu, fusedKernelsActive, fusedLayerNorm } from '../kernels/webgpu/fusedOps';
+import { fusedBiasGelu, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedLinear } from '../kernels/webgpu/fusedOps';
 import { loraDelta } from './lora';
 import { param, type GptParams } from './params';
 
@@ -23,9 +23,13 @@ export function layerNorm(params: GptParams, name: string, x: tf.Tensor2D, eps: 
  */
 export function linear(params: GptParams, name: string, x: tf.Tensor2D, withBias = true): tf.Tensor2D {
   const weight = param(params, `${name}.weight`) as tf.Tensor2D;
-  const y = withBias
-    ? (tf.fused.matMul({ a: x, b: weight, bias: param(params, `${name}.bias`) }) as tf.Tensor2D)
-    : (tf.matMul(x, weight) as tf.Tensor2D);
+  const bias = withBias ? param(params, `${name}.bias`) : null;
+  const y =
+    bias === null
+      ? (tf.matMul(x, weight) as tf.Tensor2D)
+      : fusedKernelsActive()
+        ? fusedLinear(x, weight, bias)
+        : (tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D);
   const adapter = loraDelta(params, name, x);
   return adapter === null ? y : tf.add(y, adapter);
 }
@@ -37,4 +41,10 @@ export function gelu(x: tf.Tensor2D): tf.Tensor2D {
   if (fusedKernelsActive()) return fusedGelu(x);
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), GELU_C);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** gelu(linear(x)) — the MLP's up-projection; on webgpu's fused path the bias add and GELU are one kernel. */
+export function linearGelu(params: GptParams, name: string, x: tf.Tensor2D): tf.Tensor2D {
+  if (!fusedKernelsActive()) return gelu(linear(params, name, x));
+  return fusedBiasGelu(linear(params, name, x, false), param(params, `${name}.bias`));
 }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamWMoment, fusedAdamWParam, fusedAdamWScalars, fusedFlatten, pickScalar } from '../kernels/webgpu/adamwOps';
+import { fusedKernelsActive } from '../kernels/webgpu/fusedOps';
 
 /**
  * AdamW with decoupled weight decay and global-norm gradient clipping — tfjs core has neither.
@@ -18,6 +20,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * then knows the weights are still the state from before the bad step. No GPU→CPU read happens in `apply`.
  * The same mechanism gives a dry run (`dryRun: true`) that executes every kernel of a step without changing
  * anything: the compile warm-up.
+ *
+ * On webgpu with the fused kernels (`fusedKernelsActive()`) the same arithmetic runs as kernels/webgpu/adamwOps.ts:
+ * per group one flatten of the gradients, one kernel per moment, one per parameter, and one reduction plus one tiny
+ * kernel for the norm, the guard and the clip scale (~60 kernels at the reference config instead of ~360). It holds
+ * every group's flat gradient from `prepare` to `update` (one gradient's worth of memory more than the composite
+ * path, which flattens each group twice instead).
  */
 export interface AdamWOptions {
   beta1: number;
@@ -65,8 +73,12 @@ interface Group {
  */
 export const MAX_GROUP_ELEMENTS = 1 << 22;
 
-/** The scalars of one step, computed once before the groups are updated (`AdamW.prepare`). */
-export interface PreparedStep {
+/** The scalars of one step, computed once before the groups are updated (`AdamW.prepare`): composite or fused. */
+export type PreparedStep = CompositeStep | FusedStep;
+
+/** The composite path's step: scalars as tensors, each group flattened again in `update`. */
+export interface CompositeStep {
+  kind: 'composite';
   /** Pre-clip global gradient norm: returned to the caller. */
   norm: tf.Scalar;
   /** 1 when the step may change the state (finite, not halted, not a dry run), else 0; and as a bool. */
@@ -82,6 +94,20 @@ export interface PreparedStep {
   lrWd: tf.Scalar;
   dryRun: boolean;
   t: number;
+  bc1: number;
+  bc2: number;
+}
+
+/** The fused path's step (webgpu): the scalars on the device (adamwOps.ts) and each group's flat gradient. */
+export interface FusedStep {
+  kind: 'fused';
+  norm: tf.Scalar;
+  /** [norm, ok, clip scale, halted after this step]. */
+  scalars: tf.Tensor1D;
+  flats: tf.Tensor1D[];
+  dryRun: boolean;
+  t: number;
+  lr: number;
   bc1: number;
   bc2: number;
 }
@@ -181,11 +207,12 @@ export class AdamW {
    * Public so the memory bench can measure the clip apart from the update; pass the result to `update` once.
    */
   prepare(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions = {}): PreparedStep {
-    return this.prepareStep(grads, lr, opts);
+    return fusedKernelsActive() ? this.prepareFused(grads, lr, opts) : this.prepareStep(grads, lr, opts);
   }
 
   /** The second half of `apply`: updates every group, frees `step`'s scalars and returns its pre-clip norm. */
   update(grads: Record<string, tf.Tensor>, step: PreparedStep): tf.Scalar {
+    if (step.kind === 'fused') return this.updateFused(step);
     try {
       for (const gr of this.groups) this.updateGroup(gr, grads, step);
       if (step.finite && !step.dryRun) {
@@ -211,12 +238,9 @@ export class AdamW {
   }
 
   /** The step's scalars: the global norm, whether the step may change the state, the clip scale, the coefficients. */
-  private prepareStep(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions): PreparedStep {
-    if (this.disposed) throw new Error('AdamW: used after dispose()');
-    if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW: learning rate must be a finite number ≥ 0, got ${lr}`);
+  private prepareStep(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions): CompositeStep {
+    const { dryRun, t } = this.begin(lr, opts);
     const o = this.options;
-    const dryRun = opts.dryRun === true;
-    const t = dryRun ? Math.max(1, this.step) : this.step + 1;
     const scalars = tf.tidy(() => {
       // Each group's flat copy lives only while its sum of squares is taken.
       const sq = this.groups.map((gr) => tf.tidy(() => tf.sum(tf.square(this.flatGrad(gr, grads)))));
@@ -243,14 +267,58 @@ export class AdamW {
         lrWd: tf.mul(lrEff, o.weightDecay),
       };
     });
-    return { ...scalars, finite: scalars.finite ?? null, scale: scalars.scale ?? null, dryRun, t, bc1: 1 - Math.pow(o.beta1, t), bc2: 1 - Math.pow(o.beta2, t) } as PreparedStep;
+    return { kind: 'composite', ...scalars, finite: scalars.finite ?? null, scale: scalars.scale ?? null, dryRun, t, bc1: 1 - Math.pow(o.beta1, t), bc2: 1 - Math.pow(o.beta2, t) } as CompositeStep;
+  }
+
+  /** Checks the call; the step's t (a dry run reuses the current one). */
+  private begin(lr: number, opts: ApplyOptions): { dryRun: boolean; t: number } {
+    if (this.disposed) throw new Error('AdamW: used after dispose()');
+    if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW: learning rate must be a finite number ≥ 0, got ${lr}`);
+    const dryRun = opts.dryRun === true;
+    return { dryRun, t: dryRun ? Math.max(1, this.step) : this.step + 1 };
+  }
+
+  /** The fused `prepareStep`: each group's gradient flattened once, then the norm and the guard in two kernels. */
+  private prepareFused(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions): FusedStep {
+    const { dryRun, t } = this.begin(lr, opts);
+    const o = this.options;
+    const flats = this.groups.map((gr) => tf.tidy(() => fusedFlatten(gr.names.map((n, i) => grads[n] ?? tf.zeros(gr.shapes[i])))));
+    const scalars = fusedAdamWScalars(flats, opts.loss, this.halted, { clipNorm: o.clipNorm, guard: o.guardNonFinite !== false, dryRun });
+    return { kind: 'fused', norm: pickScalar(scalars, 'norm'), scalars, flats, dryRun, t, lr, bc1: 1 - Math.pow(o.beta1, t), bc2: 1 - Math.pow(o.beta2, t) };
+  }
+
+  /** The fused `update`: per group m and v, then each parameter from its slice of them; frees the step's tensors. */
+  private updateFused(s: FusedStep): tf.Scalar {
+    const o = this.options;
+    try {
+      this.groups.forEach((gr, k) => {
+        const g = s.flats[k];
+        replace(gr.m, fusedAdamWMoment(g, gr.m as tf.Tensor1D, s.scalars, o.beta1, false));
+        replace(gr.v, fusedAdamWMoment(g, gr.v as tf.Tensor1D, s.scalars, o.beta2, true));
+        const lrWd = gr.decay ? s.lr * o.weightDecay : 0;
+        let offset = 0;
+        gr.names.forEach((n, i) => {
+          const p = this.params[n];
+          replace(p, fusedAdamWParam(p, gr.m as tf.Tensor1D, gr.v as tf.Tensor1D, s.scalars, { offset, lr: s.lr, bc1: s.bc1, bc2: s.bc2, eps: o.eps, lrWd }));
+          offset += gr.sizes[i];
+        });
+      });
+      if (o.guardNonFinite !== false && !s.dryRun) replace(this.halted, pickScalar(s.scalars, 'halted'));
+    } catch (error) {
+      s.norm.dispose();
+      throw error;
+    } finally {
+      tf.dispose([s.scalars, ...s.flats]);
+    }
+    if (!s.dryRun) this.step = s.t;
+    return s.norm;
   }
 
   /**
    * One group's update. Every temporary is freed before it returns, and the nested tidies keep at most a few
    * group-sized tensors alive at once (3.25 measured with tf.profile, at the select; one tidy kept ~20).
    */
-  private updateGroup(gr: Group, grads: Record<string, tf.Tensor>, s: PreparedStep): void {
+  private updateGroup(gr: Group, grads: Record<string, tf.Tensor>, s: CompositeStep): void {
     const o = this.options;
     let g: tf.Tensor = this.flatGrad(gr, grads);
     if (s.scale) g = disposing(g, tf.mul(g, s.scale));

@@ -5,7 +5,7 @@ import { gelu, layerNorm } from '../../model/layers';
 import { sparseCrossEntropy } from '../../ops/sparseCrossEntropy';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
 import { capFusedWorkgroups } from './fusedPrograms';
-import { fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
+import { fusedBiasGelu, fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedLinear, fusedResidualAdd, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
 
 // Each fused op on webgpu (Dawn) against the composite it replaces, computed on the cpu backend by the model's own
 // functions (forward and tf.grads backward): the composite path is the reference.
@@ -102,6 +102,52 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
       return [fusedGelu(x), tf.grad((t: tf.Tensor) => fusedGelu(t as tf.Tensor2D))(x, dy)];
     });
     expectClose(got, want, 1e-5);
+  });
+
+  it('bias + GELU: y, dx and dbias against gelu(x + bias)', async () => {
+    const make = () => ({ x: tf.tensor2d(seeded(N * C, 13, 4), [N, C]), b: tf.tensor1d(seeded(C, 14, 2)), dy: tf.tensor2d(seeded(N * C, 15), [N, C]) });
+    const want = await on('cpu', () => {
+      const { x, b, dy } = make();
+      const f = (xx: tf.Tensor, bb: tf.Tensor) => gelu(tf.add(xx, bb) as tf.Tensor2D);
+      return [f(x, b), ...tf.grads(f)([x, b], dy)];
+    });
+    const got = await on('webgpu', () => {
+      const { x, b, dy } = make();
+      const f = (xx: tf.Tensor, bb: tf.Tensor) => fusedBiasGelu(xx as tf.Tensor2D, bb);
+      return [f(x, b), ...tf.grads(f)([x, b], dy)];
+    });
+    expectClose(got, want, 1e-5);
+  });
+
+  it('linear: x·W + bias and its gradients for x, W and bias, against matMul + add', async () => {
+    const M = 70;
+    const make = () => ({ x: tf.tensor2d(seeded(N * C, 16), [N, C]), w: tf.tensor2d(seeded(C * M, 17), [C, M]), b: tf.tensor1d(seeded(M, 18)), dy: tf.tensor2d(seeded(N * M, 19), [N, M]) });
+    const want = await on('cpu', () => {
+      const { x, w, b, dy } = make();
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(xx, ww), bb);
+      return [f(x, w, b), ...tf.grads(f)([x, w, b], dy)];
+    });
+    const got = await on('webgpu', () => {
+      const { x, w, b, dy } = make();
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => fusedLinear(xx as tf.Tensor2D, ww as tf.Tensor2D, bb);
+      return [f(x, w, b), ...tf.grads(f)([x, w, b], dy)];
+    });
+    expectClose(got, want, 1e-5);
+  });
+
+  it('residual add: value and gradients where its output and inputs feed other ops (gradients accumulate)', async () => {
+    const make = () => ({ x: tf.tensor2d(seeded(N * C, 20), [N, C]), y: tf.tensor2d(seeded(N * C, 21), [N, C]), dy: tf.tensor2d(seeded(N * C, 22), [N, C]) });
+    const f = (add: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor, y: tf.Tensor) => {
+      const s = add(x as tf.Tensor2D, y as tf.Tensor2D);
+      return add(tf.mul(s, x) as tf.Tensor2D, s);
+    };
+    const run = (add: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => {
+      const { x, y, dy } = make();
+      return [f(add)(x, y), ...tf.grads(f(add))([x, y], dy)];
+    };
+    const want = await on('cpu', () => run((a, b) => tf.add(a, b)));
+    const got = await on('webgpu', () => run(fusedResidualAdd));
+    expectClose(got, want, 1e-6);
   });
 
   it('causal softmax of scaled scores and its backward, as softmax(scale·s + causal mask)', async () => {

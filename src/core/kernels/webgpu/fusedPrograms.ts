@@ -6,6 +6,11 @@
  *   FusedLayerNormGradX       x, stats, γ, dy → dx
  *   FusedLayerNormGradParams  x, stats, dy → dγ (part 0); dy → dβ (part 1)
  *   FusedGelu / FusedGeluGrad GPT-2's tanh GELU and its derivative times dy
+ *   FusedBiasGelu / …Grad     the same of x + bias (bias [C] over the rows of x [N, C])
+ *   FusedColumnSum            x [N, C] → Σ over the rows [C] (the bias's gradient; dβ's program)
+ *   FusedLinear               a [N, K] · b [K, M] + bias [M]: tfjs's own _FusedMatMul kernel, called without the
+ *                             fused.matMul op's 3-D reshapes and customGrad (fusedOps.ts gives it a 2-D gradient)
+ *   FusedResidualAdd          a + b of one shape: tfjs's Add kernel, with a gradient that saves nothing
  *   FusedCausalSoftmax        scores [B, H, T, T] → softmax(scale·scores) with keys after the query masked to 0
  *   FusedSoftmaxGrad          p, dp → scale·p·(dp − Σ p·dp)
  *   FusedCrossEntropyRows     logits [N, V], labels → logSumExp − logit[label] per row
@@ -17,7 +22,10 @@
  * compiles once per model. Importing this file pulls in no backend: the programs are plain objects tfjs compiles.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { ADAMW_KERNEL_FUNCS } from './adamwPrograms';
+import { f32, i32, ins, launch, program, type FusedProgram, type KernelParams, type WebGPUBackendLike } from './fusedProgram';
+
+export { capFusedWorkgroups, lanesFor } from './fusedProgram';
 
 export const FUSED_KERNELS = {
   layerNorm: 'FusedLayerNorm',
@@ -26,113 +34,16 @@ export const FUSED_KERNELS = {
   layerNormGradParams: 'FusedLayerNormGradParams',
   gelu: 'FusedGelu',
   geluGrad: 'FusedGeluGrad',
+  biasGelu: 'FusedBiasGelu',
+  biasGeluGrad: 'FusedBiasGeluGrad',
+  columnSum: 'FusedColumnSum',
+  linear: 'FusedLinear',
+  residualAdd: 'FusedResidualAdd',
   causalSoftmax: 'FusedCausalSoftmax',
   softmaxGrad: 'FusedSoftmaxGrad',
   crossEntropyRows: 'FusedCrossEntropyRows',
   crossEntropyGrad: 'FusedCrossEntropyGrad',
 } as const;
-
-const WG = 64;
-let maxGroups = 65535;
-
-/** Caps the workgroups of one dispatch (WebGPU's per-dimension maximum by default), so tests reach the row loop. */
-export function capFusedWorkgroups(n = 65535): void {
-  maxGroups = n;
-}
-
-interface WebGPUBackendLike {
-  runWebGPUProgram(
-    program: WebGPUProgram,
-    inputs: tf.TensorInfo[],
-    dtype: tf.DataType,
-    uniforms?: { type: string; data: number[] }[],
-  ): tf.TensorInfo;
-}
-
-/**
- * Threads per row: 64 sharing a row through workgroup memory for long rows; for short ones (< 512 columns) one thread
- * per row, with no barriers — a barrier is costly on a CPU implementation such as SwiftShader, and a short row gives
- * 64 threads too little to share.
- */
-export function lanesFor(cols: number): 1 | typeof WG {
-  return cols >= 512 ? WG : 1;
-}
-
-/** The row reductions: a shared-memory tree over the row's threads (all must call it: it has barriers), or nothing. */
-function rowHelpers(lanes: number): string {
-  const tanh = `
-  fn safeTanh(u : f32) -> f32 {
-    let e = exp(-2.0 * abs(u));
-    return sign(u) * (1.0 - e) / (1.0 + e);
-  }
-  const LANES = ${lanes};`;
-  if (lanes === 1) return `${tanh}\n  fn rowSum(v : f32, tid : i32) -> f32 { return v; }\n  fn rowMax(v : f32, tid : i32) -> f32 { return v; }`;
-  return `${tanh}
-  var<workgroup> partial : array<f32, ${WG}>;
-  var<workgroup> partialMax : array<f32, ${WG}>;
-  var<workgroup> rowShared : i32;
-  fn rowSum(v : f32, tid : i32) -> f32 {
-    partial[tid] = v;
-    workgroupBarrier();
-    for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
-      if (tid < s) { partial[tid] = partial[tid] + partial[tid + s]; }
-      workgroupBarrier();
-    }
-    let total = partial[0];
-    workgroupBarrier();
-    return total;
-  }
-  fn rowMax(v : f32, tid : i32) -> f32 {
-    partialMax[tid] = v;
-    workgroupBarrier();
-    for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
-      if (tid < s) { partialMax[tid] = max(partialMax[tid], partialMax[tid + s]); }
-      workgroupBarrier();
-    }
-    let m = partialMax[0];
-    workgroupBarrier();
-    return m;
-  }`;
-}
-
-/** A WebGPUProgram plus, for a row kernel, how many rows it loops over (an extra uniform, appended by `launch`). */
-type FusedProgram = WebGPUProgram & { rowCount?: number; rowPasses?: number };
-
-/**
- * A program over `outputShape`: a row kernel (`rows` set) runs one 64-thread workgroup per row, looping when there are
- * more rows than one dispatch may hold; an elementwise kernel runs a grid-stride loop over every element.
- */
-function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; cols?: number; uniforms?: string }): FusedProgram {
-  const size = tf.util.sizeFromShape(outputShape);
-  const rows = opts.rows;
-  const lanes = rows === undefined ? 1 : lanesFor(opts.cols ?? 0);
-  const groups = Math.max(1, Math.min(maxGroups, rows === undefined ? Math.ceil(size / WG) : lanes === 1 ? Math.ceil(rows / WG) : rows));
-  let code = body;
-  if (rows !== undefined && lanes === 1) {
-    code = `for (var row = index; row < uniforms.rowCount; row = row + stride) {\n${body}\n }`;
-  } else if (rows !== undefined) {
-    // workgroupUniformLoad makes the row provably uniform, so the reductions' barriers may follow it.
-    code = `for (var sweep = 0; sweep < uniforms.rowPasses; sweep = sweep + 1) {
-      if (tid == 0) { rowShared = i32(workgroupId.x) + sweep * i32(numWorkgroups.x); }
-      let row = workgroupUniformLoad(&rowShared);
-      if (row < uniforms.rowCount) {\n${body}\n }
-      workgroupBarrier();
-    }`;
-  }
-  return {
-    variableNames,
-    outputShape,
-    shaderKey: `${key}_lanes${lanes}`,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [groups, 1, 1],
-    workgroupSize: [WG, 1, 1],
-    uniforms: rows === undefined ? opts.uniforms : `${opts.uniforms ?? ''} rowCount : i32, rowPasses : i32,`,
-    rowCount: rows,
-    rowPasses: rows === undefined ? undefined : Math.ceil(rows / (lanes === 1 ? groups * WG : groups)),
-    getUserCode: () =>
-      `${rowHelpers(lanes)}\n fn main(index : i32) {\n let tid = ${lanes === 1 ? '0' : 'i32(localId.x)'};\n let stride = i32(numWorkgroups.x) * ${WG};\n ${code}\n }`,
-  };
-}
 
 // ───────────────────────────── LayerNorm ─────────────────────────────
 
@@ -196,22 +107,26 @@ function layerNormGradParamsProgram(C: number, part: 0 | 1): FusedProgram {
 
 const GELU_C = Math.sqrt(2 / Math.PI).toFixed(9);
 
-function geluProgram(shape: number[]): FusedProgram {
-  return program('fusedGelu', ['x'], shape, `
+// With `bias`, GELU of x + bias[column] (the MLP's c_fc bias), x [N, cols].
+const geluInput = (bias: boolean) => (bias ? 'x[i] + bias[i % uniforms.cols]' : 'x[i]');
+const geluUniforms = (bias: boolean) => (bias ? 'count : i32, cols : i32,' : 'count : i32,');
+
+function geluProgram(shape: number[], bias: boolean): FusedProgram {
+  return program(bias ? 'fusedBiasGelu' : 'fusedGelu', bias ? ['x', 'bias'] : ['x'], shape, `
     for (var i = index; i < uniforms.count; i = i + stride) {
-      let v = x[i];
+      let v = ${geluInput(bias)};
       result[i] = 0.5 * v * (1.0 + safeTanh(${GELU_C} * (v + 0.044715 * v * v * v)));
-    }`, { uniforms: 'count : i32,' });
+    }`, { uniforms: geluUniforms(bias) });
 }
 
-function geluGradProgram(shape: number[]): FusedProgram {
-  return program('fusedGeluGrad', ['x', 'dy'], shape, `
+function geluGradProgram(shape: number[], bias: boolean): FusedProgram {
+  return program(bias ? 'fusedBiasGeluGrad' : 'fusedGeluGrad', bias ? ['x', 'bias', 'dy'] : ['x', 'dy'], shape, `
     for (var i = index; i < uniforms.count; i = i + stride) {
-      let v = x[i];
+      let v = ${geluInput(bias)};
       let t = safeTanh(${GELU_C} * (v + 0.044715 * v * v * v));
       let dInner = ${GELU_C} * (1.0 + 3.0 * 0.044715 * v * v);
       result[i] = dy[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * dInner);
-    }`, { uniforms: 'count : i32,' });
+    }`, { uniforms: geluUniforms(bias) });
 }
 
 // ───────────────────────────── causal softmax ─────────────────────────────
@@ -281,25 +196,6 @@ function crossEntropyGradProgram(N: number, V: number): FusedProgram {
     }`, { rows: N, cols: V, uniforms: 'cols : i32,' });
 }
 
-// ───────────────────────────── registration ─────────────────────────────
-
-type KernelParams = Parameters<tf.KernelConfig['kernelFunc']>[0];
-
-function launch(b: WebGPUBackendLike, prog: FusedProgram, inputs: tf.TensorInfo[], uniforms: { type: string; data: number[] }[]): tf.TensorInfo {
-  return b.runWebGPUProgram(prog, inputs, 'float32', prog.rowCount === undefined ? uniforms : [...uniforms, i32(prog.rowCount), i32(prog.rowPasses!)]);
-}
-// One entry per scalar field: tfjs packs an entry of two values as a vec2 (8-byte aligned), not as two i32 fields.
-const i32 = (value: number) => ({ type: 'int32', data: [value] });
-const f32 = (value: number) => ({ type: 'float32', data: [value] });
-
-function ins(params: KernelParams, ...names: string[]): tf.TensorInfo[] {
-  return names.map((n) => {
-    const t = (params.inputs as tf.NamedTensorInfoMap)[n];
-    if (!t) throw new Error(`fused kernel: input "${n}" missing.`);
-    return t;
-  });
-}
-
 const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => tf.TensorInfo> = {
   [FUSED_KERNELS.layerNorm]: (p, b) => {
     const [x, gamma, beta] = ins(p, 'x', 'gamma', 'beta');
@@ -324,11 +220,35 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   },
   [FUSED_KERNELS.gelu]: (p, b) => {
     const [x] = ins(p, 'x');
-    return launch(b, geluProgram(x.shape), [x], [i32(tf.util.sizeFromShape(x.shape))]);
+    return launch(b, geluProgram(x.shape, false), [x], [i32(tf.util.sizeFromShape(x.shape))]);
   },
   [FUSED_KERNELS.geluGrad]: (p, b) => {
     const [x, dy] = ins(p, 'x', 'dy');
-    return launch(b, geluGradProgram(x.shape), [x, dy], [i32(tf.util.sizeFromShape(x.shape))]);
+    return launch(b, geluGradProgram(x.shape, false), [x, dy], [i32(tf.util.sizeFromShape(x.shape))]);
+  },
+  [FUSED_KERNELS.biasGelu]: (p, b) => {
+    const [x, bias] = ins(p, 'x', 'bias');
+    return launch(b, geluProgram(x.shape, true), [x, bias], [i32(tf.util.sizeFromShape(x.shape)), i32(x.shape[1])]);
+  },
+  [FUSED_KERNELS.biasGeluGrad]: (p, b) => {
+    const [x, bias, dy] = ins(p, 'x', 'bias', 'dy');
+    return launch(b, geluGradProgram(x.shape, true), [x, bias, dy], [i32(tf.util.sizeFromShape(x.shape)), i32(x.shape[1])]);
+  },
+  [FUSED_KERNELS.linear]: (p) => {
+    const matMul = tf.getKernel('_FusedMatMul', 'webgpu');
+    if (!matMul) throw new Error('FusedLinear: tfjs-backend-webgpu has no _FusedMatMul kernel registered.');
+    const attrs = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 };
+    return matMul.kernelFunc({ ...p, attrs: attrs as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+  },
+  [FUSED_KERNELS.residualAdd]: (p) => {
+    const add = tf.getKernel('Add', 'webgpu');
+    if (!add) throw new Error('FusedResidualAdd: tfjs-backend-webgpu has no Add kernel registered.');
+    return add.kernelFunc({ ...p, attrs: {} }) as tf.TensorInfo;
+  },
+  [FUSED_KERNELS.columnSum]: (p, b) => {
+    const [x] = ins(p, 'x');
+    const [N, C] = x.shape;
+    return launch(b, layerNormGradParamsProgram(C, 1), [x], [i32(C), i32(N)]);
   },
   [FUSED_KERNELS.causalSoftmax]: (p, b) => {
     const [scores] = ins(p, 'scores');
@@ -353,11 +273,11 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
 };
 
 /**
- * Registers every fused kernel for `backendName` (default webgpu). Call after the backend's package was imported.
- * Safe to call repeatedly.
+ * Registers every fused kernel (these and adamwPrograms.ts's) for `backendName` (default webgpu). Call after the
+ * backend's package was imported. Safe to call repeatedly.
  */
 export function registerFusedKernels(backendName = 'webgpu'): void {
-  for (const [kernelName, run] of Object.entries(KERNELS)) {
+  for (const [kernelName, run] of Object.entries({ ...KERNELS, ...ADAMW_KERNEL_FUNCS })) {
     if (tf.getKernel(kernelName, backendName)) continue;
     tf.registerKernel({ kernelName, backendName, kernelFunc: (params) => run(params, params.backend as unknown as WebGPUBackendLike) });
   }
