@@ -3,21 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../nodeBackends';
 import { AdamW, type AdamWOptions } from '../../train/optimizer';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
+import { seeded } from './testing/seeded';
 import { fusedKernelsActive } from './fusedOps';
 
 // The fused AdamW (adamwOps.ts) on webgpu (Dawn) against optimizer.ts's composite update on cpu, the reference: the
 // same parameters, gradients and steps — plain, clipped, a missing gradient, a NaN gradient the guard skips, a dry
 // run — must leave the same parameters, moments, norms and halt flag.
-
-function seeded(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 // 10 decayed matrices (more than one 7-input dispatch flattens) and 3 biases, none a multiple of 64 long.
 const SHAPES: Record<string, number[]> = Object.fromEntries([

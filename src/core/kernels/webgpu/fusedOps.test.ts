@@ -4,21 +4,12 @@ import { setNodeBackend } from '../nodeBackends';
 import { gelu, layerNorm } from '../../model/layers';
 import { sparseCrossEntropy } from '../../ops/sparseCrossEntropy';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
+import { seeded } from './testing/seeded';
 import { capFusedWorkgroups } from './fusedPrograms';
 import { fusedBiasGelu, fusedCausalSoftmax, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedLinear, fusedResidualAdd, fusedSparseCrossEntropy, setFusedKernels } from './fusedOps';
 
 // Each fused op on webgpu (Dawn) against the composite it replaces, computed on the cpu backend by the model's own
 // functions (forward and tf.grads backward): the composite path is the reference.
-
-function seeded(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 async function on(backend: 'cpu' | 'webgpu', f: () => tf.Tensor[]): Promise<Float32Array[]> {
   if (backend === 'cpu') await setNodeBackend('cpu');
