@@ -46,4 +46,31 @@ describe('npm run make:base -- --micro', () => {
     expect(readme).toContain('npm run make:base -- --micro --out');
     expect(readme).toMatch(/\| time \| \*\*\d+ s\*\*/);
   }, 30_000);
+
+  it('trains on another corpus mix when asked, and probes the operations of a written checkpoint', async () => {
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void logs.push(args.join(' '));
+    const out = join(dir, 'ops');
+    try {
+      await main(['--micro', '--mix', 'ops', '--out', out, '--steps', '4', '--layers', '1', '--width', '16', '--heads', '2']);
+      await main(['--evaluate', join(out, 'base.safetensors'), '--probes', '3']);
+    } finally {
+      console.log = log;
+    }
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(join(out, 'base.safetensors'))));
+    try {
+      expect(ck.meta['base.mix']).toBe('ops');
+      expect(ck.config).toMatchObject({ layers: 1, width: 16, heads: 2 });
+    } finally {
+      disposeGptParams(ck.params);
+    }
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readme).toContain('mix `ops`');
+    expect(readme).toMatch(/\| reverse 5-6 \[L2\] \| \d+\/2 \|/);
+    // --evaluate prints one line of scores: every operation, out of the asked number of probes.
+    const line = logs.find((l) => l.startsWith(join(out, 'base.safetensors')))!;
+    expect(line.match(/ \d\/3/g)?.length).toBe(8);
+    await expect(main(['--micro', '--mix', 'nope', '--out', out])).rejects.toThrow(/--mix must be one of v1, ops/);
+  }, 30_000);
 });
