@@ -65,6 +65,11 @@ export interface BaseModelOptions {
   shortLength: number;
   /** During the short-row steps, every `longEvery`-th step still uses full rows (0 = never), so the later positions train while the LR is high. */
   longEvery: number;
+  /**
+   * Continue from this checkpoint's weights instead of a fresh init (same shape and tokenizer; the optimizer starts
+   * fresh, with its own warm-up): a second stage on another mix, e.g. operations after copying.
+   */
+  initPath?: string;
   /** Which corpus mix of `pretrainCorpus.ts` to train on. */
   mix: PretrainMixName;
   /** Operation probes per operation (greedy exact match on held-out statements), at every evaluation; 0 = only at the end. */
@@ -175,7 +180,19 @@ async function heldOutLoss(config: GptConfig, params: GptParams, rows: Int32Arra
   return (await evaluateHeldOut({ config, params }, [{ bucket: 'corpus', examples }], batching)).overall;
 }
 
-/** Pretrains from scratch and returns the checkpoint bytes (weights, config, tokenizer; no optimizer state). */
+/** The weights of a checkpoint to continue from; its shape and tokenizer must be the ones this run would make. */
+function loadInit(path: string, config: GptConfig, tokenizer: Tokenizer, log: (line: string) => void): GptParams {
+  const ck = loadCheckpoint(new Uint8Array(readFileSync(path)));
+  const key = (c: GptConfig) => JSON.stringify([c.layers, c.width, c.heads, c.mlpRatio, c.contextLength, c.vocabSize]);
+  if (key(ck.config) !== key(config) || JSON.stringify(ck.tokenizer.toJSON()) !== JSON.stringify(tokenizer.toJSON())) {
+    disposeGptParams(ck.params);
+    throw new Error(`--init ${path}: its shape or tokenizer differs from this run's (${key(ck.config)} vs ${key(config)}); pass the same --layers/--width/--heads.`);
+  }
+  log(`continuing from ${path} (${ck.meta['base.command'] ?? 'no command recorded'}; held-out loss ${ck.meta['base.heldOutLoss'] ?? '?'})`);
+  return ck.params;
+}
+
+/** Pretrains from scratch (or from --init) and returns the checkpoint bytes (weights, config, tokenizer; no optimizer state). */
 export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => void = console.log, extraMeta: Record<string, string> = {}): Promise<BaseModelResult> {
   const tokenizer = createBaseTokenizer();
   const config = validateGptConfig({ ...o.shape, vocabSize: tokenizer.vocabSize });
@@ -185,7 +202,7 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
     `model: ${config.layers} layers × ${config.width} wide, ${config.heads} heads, context ${T}, vocab ${config.vocabSize} ` +
       `(${(countGptParams(config) / 1e6).toFixed(3)}M parameters); ${o.steps} steps of ${B} × ${T} tokens; backend ${tf.getBackend()}`,
   );
-  const params = initGptParams(config, o.seed);
+  const params = o.initPath !== undefined ? loadInit(o.initPath, config, tokenizer, log) : initGptParams(config, o.seed);
   // The paper's AdamW (β, ε, clip) for pretraining too; only the decay is this script's own setting.
   const { beta1, beta2, eps, clipNorm } = PAPER_HYPER;
   const opt = new AdamW(params, { beta1, beta2, eps, weightDecay: o.weightDecay, clipNorm, decay: decayMask });
@@ -277,6 +294,7 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
         'base.batchSize': String(o.batchSize),
         'base.lr': String(o.lr),
         'base.mix': o.mix,
+        ...(o.initPath !== undefined ? { 'base.init': o.initPath } : {}),
         'base.tokens': String(tokens),
         'base.finalTrainLoss': losses.slice(-o.logEvery).reduce((a, b, _, xs) => a + b / xs.length, 0).toFixed(4),
         'base.heldOutLoss': evals[evals.length - 1]!.loss.toFixed(4),
@@ -312,7 +330,7 @@ fine-tuning then has to teach it to *follow instructions* ("User: … Assistant:
 | corpus | mix \`${o.mix}\` of \`pretrainCorpus.ts\` (\`PRETRAIN_MIXES\`) |
 | pretraining | ${o.steps} steps of ${o.batchSize} rows${short > 0 ? `: the first ${short} on rows of ${Math.min(o.shortLength, c.contextLength)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, the last ${o.steps - short} on full rows of ${c.contextLength}` : ` × ${c.contextLength} tokens`} — ${r.tokens.toLocaleString('en-US')} tokens of packed \`<bos> document <eos>\` text, next-token loss on every token |
 | optimiser | AdamW β (0.9, 0.95), weight decay ${o.weightDecay} (matrices only), clip 1.0, peak LR ${o.lr}, warm-up ${o.warmupRatio * 100}% then cosine to ${o.minLrRatio}× |
-| seeds | model init ${o.seed}, corpus ${o.corpusSeed} (held-out corpus text: ${o.corpusSeed + 1}) |
+| seeds | ${o.initPath !== undefined ? `continued from \`${o.initPath}\`` : `model init ${o.seed}`}, corpus ${o.corpusSeed} (held-out corpus text: ${o.corpusSeed + 1}) |
 | final loss | train ${windowMean(r.losses, r.losses.length).toFixed(3)}, held-out corpus ${r.evals[r.evals.length - 1]!.loss.toFixed(3)} nats/char |
 | time | **${formatDuration(wallMs)}** wall (${formatDuration(r.trainMs)} in training steps) on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, tfjs wasm backend, machine shared with other work |
 
@@ -382,6 +400,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       lr: { type: 'string' },
       seed: { type: 'string' },
       'corpus-seed': { type: 'string' },
+      init: { type: 'string' },
       backend: { type: 'string' },
       preset: { type: 'string' },
       layers: { type: 'string' },
@@ -400,7 +419,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     console.log(
       'usage: npm run make:base -- [--micro] [--out DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--corpus-seed S] [--backend wasm|cpu]\n' +
         '       [--preset tiny|small] [--layers L] [--width W] [--heads H] [--mix v1|ops] [--short-fraction F] [--short-length T]\n' +
-        '       [--probes N] [--probe-every-eval]\n' +
+        '       [--probes N] [--probe-every-eval] [--init FILE]\n' +
         '       npm run make:base -- --evaluate FILE [--probes N]   # only probe an existing checkpoint\'s operations',
     );
     return;
@@ -417,6 +436,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   o.lr = num(values.lr, 'lr', false) ?? o.lr;
   o.seed = num(values.seed, 'seed') ?? o.seed;
   o.corpusSeed = num(values['corpus-seed'], 'corpus-seed') ?? o.corpusSeed;
+  if (values.init !== undefined) o.initPath = values.init;
   if (values.preset !== undefined) {
     const preset = GPT_PRESETS[values.preset as GptPresetName];
     if (preset === undefined) throw new Error(`--preset must be one of ${Object.keys(GPT_PRESETS).join(', ')}, got ${values.preset}`);
