@@ -71,7 +71,7 @@ describe('npm run make:base -- --micro', () => {
     // --evaluate prints one line of scores: every operation, out of the asked number of probes.
     const line = logs.find((l) => l.startsWith(join(out, 'base.safetensors')))!;
     expect(line.match(/ \d\/3/g)?.length).toBe(8);
-    await expect(main(['--micro', '--mix', 'nope', '--out', out])).rejects.toThrow(/--mix must be one of v1, ops/);
+    await expect(main(['--micro', '--mix', 'nope', '--out', out])).rejects.toThrow(/--mix must be one of v1, ops, focus/);
     // A second stage continues from those weights; a checkpoint of another shape is refused.
     logs.length = 0;
     console.log = (...args: unknown[]) => void logs.push(args.join(' '));

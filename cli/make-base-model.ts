@@ -418,7 +418,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (values.help) {
     console.log(
       'usage: npm run make:base -- [--micro] [--out DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--corpus-seed S] [--backend wasm|cpu]\n' +
-        '       [--preset tiny|small] [--layers L] [--width W] [--heads H] [--mix v1|ops] [--short-fraction F] [--short-length T]\n' +
+        '       [--preset tiny|small] [--layers L] [--width W] [--heads H] [--mix v1|ops|focus] [--short-fraction F] [--short-length T]\n' +
         '       [--probes N] [--probe-every-eval] [--init FILE]\n' +
         '       npm run make:base -- --evaluate FILE [--probes N]   # only probe an existing checkpoint\'s operations',
     );

@@ -168,6 +168,22 @@ describe('corpus mixes', () => {
   });
 });
 
+describe('the focus mix', () => {
+  const focus = pretrainCorpus(600, 7, PRETRAIN_MIXES.focus).join('\n');
+
+  it('is mostly the level-2 tasks, and states them correctly', () => {
+    const adds = [...focus.matchAll(/(\d+) \+ (\d+) = (\d+)\./g)];
+    for (const m of adds) expect(Number(m[1]) + Number(m[2])).toBe(Number(m[3]));
+    const twoOrThree = adds.filter((m) => m[1]!.length >= 2 && m[1]!.length <= 3 && m[2]!.length === m[1]!.length).length;
+    expect(twoOrThree / adds.length).toBeGreaterThan(0.55);
+    for (const m of focus.matchAll(/"([a-z]+)" reversed is "([a-z]+)"/g)) expect(TRANSFORMS.reverse.apply(m[1]!)).toBe(m[2]);
+    const ops = pretrainCorpus(600, 7, PRETRAIN_MIXES.ops).join('\n');
+    const rev = / reversed is | backwards is | the reverse of | spelled in reverse is /g;
+    expect([...focus.matchAll(rev)].length).toBeGreaterThan([...ops.matchAll(rev)].length);
+    expect(focus).not.toMatch(/ is (more|less) than /); // no comparisons in this mix
+  });
+});
+
 describe('operationProbes', () => {
   const probes = operationProbes(25);
 

@@ -170,7 +170,11 @@ function number(rng: Rng, maxDigits = 5): number {
 }
 
 function addition(rng: Rng, mix: PretrainMix): string {
-  const a = number(rng);
+  let a: number;
+  if (mix.addDigits !== undefined) {
+    const d = Number(weightedPick(rng, mix.addDigits));
+    a = rng.intBetween(d === 1 ? 0 : 10 ** (d - 1), 10 ** d - 1);
+  } else a = number(rng);
   let b: number;
   if (mix.sameDigits !== undefined && rng.chance(mix.sameDigits)) {
     // Both addends as long as each other, as in every addition of the demo suite.
@@ -258,16 +262,20 @@ export interface PretrainMix {
   queries?: Partial<Record<QueryId, number>>;
   /** Chance that an addition's second addend has as many digits as the first (absent: independent lengths). */
   sameDigits?: number;
+  /** Weights of the first addend's number of digits, '1'–'5' (absent: uniform). */
+  addDigits?: Partial<Record<'1' | '2' | '3' | '4' | '5', number>>;
   /** Queries only in phrasings that name the answer after the word (absent: every phrasing). */
   answerLast?: boolean;
 }
 
-export type PretrainMixName = 'v1' | 'ops';
+export type PretrainMixName = 'v1' | 'ops' | 'focus';
 
 /**
  * `v1`: the shipped base model's corpus (copying first: repeats are 30 %). `ops`: the operations the demo suite asks
  * for weighted up — single transforms and queries at the suite's own shares (reverse and sort are half the level-2
- * and level-3 word tasks), additions with addends of equal length — and repeats, sentences and the rest down.
+ * and level-3 word tasks), additions with addends of equal length — and repeats, sentences and the rest down;
+ * queries name their answer after the word. `focus`: a later stage on the suite's level-2 tasks (reverse, sort,
+ * counting a letter, 2–3 digit additions) for a model that already copies.
  */
 export const PRETRAIN_MIXES: Record<PretrainMixName, PretrainMix> = {
   v1: {
@@ -278,6 +286,14 @@ export const PRETRAIN_MIXES: Record<PretrainMixName, PretrainMix> = {
     transforms: { copy: 0.06, reverse: 0.25, sort: 0.25, 'remove-vowels': 0.1, shift: 0.1, dedupe: 0.06, double: 0.06, 'swap-ends': 0.06, rotate: 0.06 },
     queries: { 'first-letter': 0.2, 'last-letter': 0.1, length: 0.35, 'count-letter': 0.35 },
     sameDigits: 0.7,
+    answerLast: true,
+  },
+  focus: {
+    kinds: { transform: 0.35, query: 0.15, chain: 0.05, addition: 0.25, repeat: 0.1, spelling: 0.06, counting: 0.02, alphabet: 0.02, comparison: 0, sentence: 0 },
+    transforms: { copy: 0.05, reverse: 0.35, sort: 0.35, 'remove-vowels': 0.1, shift: 0.1, dedupe: 0.0125, double: 0.0125, 'swap-ends': 0.0125, rotate: 0.0125 },
+    queries: { 'first-letter': 0.15, 'last-letter': 0.05, length: 0.3, 'count-letter': 0.5 },
+    addDigits: { '1': 0.05, '2': 0.5, '3': 0.3, '4': 0.1, '5': 0.05 },
+    sameDigits: 0.9,
     answerLast: true,
   },
 };
