@@ -5,6 +5,9 @@
  *   npm run make:base                       # the shipped model → public/models/base/ (base.safetensors + README.md)
  *   npm run make:base -- --micro --out DIR  # a micro model in a few steps (what the test runs)
  *   npm run make:base -- --steps 200 --batch 8 --lr 2e-3 --seed 1 --corpus-seed 20240611 --out DIR
+ *   npm run make:base -- --init public/models/base/base.safetensors --mix ops --steps 6000 --lr 2e-3 --out DIR
+ *                                           # a second stage on the operations (docs/BASE_MODEL_ATTEMPTS.md)
+ *   npm run make:base -- --evaluate FILE    # only the operation probes of an existing checkpoint
  *
  * Node, tfjs wasm backend, fixed seeds: the same command writes the same weights on the same machine and backend.
  * Prints its loss curve (train loss per window, held-out corpus loss now and then) and a few greedy continuations.
