@@ -46,4 +46,55 @@ describe('npm run make:base -- --micro', () => {
     expect(readme).toContain('npm run make:base -- --micro --out');
     expect(readme).toMatch(/\| time \| \*\*\d+ s\*\*/);
   }, 30_000);
+
+  it('trains on another corpus mix when asked, and probes the operations of a written checkpoint', async () => {
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void logs.push(args.join(' '));
+    const out = join(dir, 'ops');
+    try {
+      await main(['--micro', '--mix', 'ops', '--out', out, '--steps', '4', '--layers', '1', '--width', '16', '--heads', '2']);
+      await main(['--evaluate', join(out, 'base.safetensors'), '--probes', '3']);
+    } finally {
+      console.log = log;
+    }
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(join(out, 'base.safetensors'))));
+    try {
+      expect(ck.meta['base.mix']).toBe('ops');
+      expect(ck.config).toMatchObject({ layers: 1, width: 16, heads: 2 });
+    } finally {
+      disposeGptParams(ck.params);
+    }
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readme).toContain('mix `ops`');
+    expect(readme).toMatch(/\| reverse 5-6 \[L2\] \| \d+\/2 \|/);
+    // --evaluate prints one line of scores: every operation, out of the asked number of probes.
+    const line = logs.find((l) => l.startsWith(join(out, 'base.safetensors')))!;
+    expect(line.match(/ \d\/3/g)?.length).toBe(8);
+    await expect(main(['--micro', '--mix', 'nope', '--out', out])).rejects.toThrow(/--mix must be one of v1, ops, focus/);
+    // A second stage continues from those weights; a checkpoint of another shape is refused.
+    logs.length = 0;
+    console.log = (...args: unknown[]) => void logs.push(args.join(' '));
+    try {
+      // A learning rate of ~0: the written weights must be the ones continued from, not a fresh init.
+      await main(['--micro', '--init', join(out, 'base.safetensors'), '--out', join(dir, 'stage2'), '--steps', '2', '--lr', '1e-12', '--layers', '1', '--width', '16', '--heads', '2']);
+      await expect(main(['--micro', '--init', join(out, 'base.safetensors'), '--out', join(dir, 'stage3'), '--steps', '2'])).rejects.toThrow(/shape or tokenizer differs/);
+    } finally {
+      console.log = log;
+    }
+    expect(logs.some((l) => l.startsWith(`continuing from ${join(out, 'base.safetensors')} (npm run make:base -- --micro --mix ops`))).toBe(true);
+    const stage1 = loadCheckpoint(new Uint8Array(readFileSync(join(out, 'base.safetensors'))));
+    const stage2 = loadCheckpoint(new Uint8Array(readFileSync(join(dir, 'stage2', 'base.safetensors'))));
+    try {
+      const a = stage1.params['wte']!.dataSync();
+      const b = stage2.params['wte']!.dataSync();
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+      expect(maxDiff).toBeLessThan(1e-6);
+    } finally {
+      disposeGptParams(stage1.params);
+      disposeGptParams(stage2.params);
+    }
+    expect(stage2.meta['base.init']).toBe(join(out, 'base.safetensors'));
+  }, 30_000);
 });

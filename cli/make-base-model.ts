@@ -5,6 +5,9 @@
  *   npm run make:base                       # the shipped model → public/models/base/ (base.safetensors + README.md)
  *   npm run make:base -- --micro --out DIR  # a micro model in a few steps (what the test runs)
  *   npm run make:base -- --steps 200 --batch 8 --lr 2e-3 --seed 1 --corpus-seed 20240611 --out DIR
+ *   npm run make:base -- --init public/models/base/base.safetensors --mix ops --steps 6000 --lr 2e-3 --out DIR
+ *                                           # a second stage on the operations (docs/BASE_MODEL_ATTEMPTS.md)
+ *   npm run make:base -- --evaluate FILE    # only the operation probes of an existing checkpoint
  *
  * Node, tfjs wasm backend, fixed seeds: the same command writes the same weights on the same machine and backend.
  * Prints its loss curve (train loss per window, held-out corpus loss now and then) and a few greedy continuations.
@@ -15,7 +18,18 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createBaseTokenizer, DEFAULT_PRETRAIN_SEED, PackedStream } from '../src/core/demo/pretrainCorpus';
+import {
+  createBaseTokenizer,
+  DEFAULT_PRETRAIN_MIX,
+  DEFAULT_PRETRAIN_SEED,
+  operationProbes,
+  PackedStream,
+  PRETRAIN_MIXES,
+  type PretrainMixName,
+} from '../src/core/demo/pretrainCorpus';
+import type { Tokenizer } from '../src/core/tokenizer/tokenizer';
+import { readFileSync } from 'node:fs';
+import { loadCheckpoint } from '../src/core/model/checkpoint';
 import { greedyGenerate } from '../src/core/eval/generate';
 import { evaluateHeldOut } from '../src/core/eval/heldOutLoss';
 import { saveCheckpoint } from '../src/core/model/checkpoint';
@@ -54,6 +68,17 @@ export interface BaseModelOptions {
   shortLength: number;
   /** During the short-row steps, every `longEvery`-th step still uses full rows (0 = never), so the later positions train while the LR is high. */
   longEvery: number;
+  /**
+   * Continue from this checkpoint's weights instead of a fresh init (same shape and tokenizer; the optimizer starts
+   * fresh, with its own warm-up): a second stage on another mix, e.g. operations after copying.
+   */
+  initPath?: string;
+  /** Which corpus mix of `pretrainCorpus.ts` to train on. */
+  mix: PretrainMixName;
+  /** Operation probes per operation (greedy exact match on held-out statements), at every evaluation; 0 = only at the end. */
+  probesPerOp: number;
+  /** Probe the operations at every held-out evaluation too (costs a few seconds each). */
+  probeEveryEval: boolean;
 }
 
 /** The shipped model: GPT_PRESETS.tiny (2 layers × 64, 4 heads) with a 320-token context; see README in public/models/base. */
@@ -73,6 +98,9 @@ export const BASE_DEFAULTS: BaseModelOptions = {
   shortFraction: 0.9,
   shortLength: 128,
   longEvery: 4,
+  mix: DEFAULT_PRETRAIN_MIX,
+  probesPerOp: 40,
+  probeEveryEval: false,
 };
 
 /** For the test: the micro preset, a few steps. */
@@ -87,6 +115,7 @@ export const MICRO_DEFAULTS: BaseModelOptions = {
   shortFraction: 0.5,
   shortLength: 16,
   longEvery: 2,
+  probesPerOp: 2,
 };
 
 export interface BaseModelResult {
@@ -99,6 +128,42 @@ export interface BaseModelResult {
   tokens: number;
   trainMs: number;
   samples: { prompt: string; continuation: string }[];
+  /** Greedy exact match per operation on held-out statements, at the end. */
+  probes: OperationScore[];
+}
+
+export interface OperationScore {
+  op: string;
+  correct: number;
+  total: number;
+  /** One prompt, its expected continuation and what the model wrote. */
+  example: { prompt: string; expected: string; got: string };
+}
+
+/**
+ * Does the model know the operations? Greedy continuation of held-out statement openings (`the reverse of "kavo" is "`)
+ * compared with the right answer and the character after it, per operation of the demo suite's levels 1–3.
+ */
+export async function probeOperations(config: GptConfig, params: GptParams, tokenizer: Tokenizer, perOp: number): Promise<OperationScore[]> {
+  const probes = operationProbes(perOp);
+  const gens = await greedyGenerate(
+    { config, params },
+    probes.map((p) => [tokenizer.bosId, ...tokenizer.encode(p.prompt)]),
+    { maxNewTokens: probes.map((p) => p.expected.length), eosId: tokenizer.eosId },
+  );
+  const scores = new Map<string, OperationScore>();
+  probes.forEach((p, i) => {
+    const got = tokenizer.decode(gens[i]!.ids);
+    const s = scores.get(p.op) ?? { op: p.op, correct: 0, total: 0, example: { prompt: p.prompt, expected: p.expected, got } };
+    s.total++;
+    if (got === p.expected) s.correct++;
+    scores.set(p.op, s);
+  });
+  return [...scores.values()];
+}
+
+export function formatProbes(scores: readonly OperationScore[]): string {
+  return scores.map((s) => `${s.op} ${s.correct}/${s.total}`).join(', ');
 }
 
 /** Statement openings the base model should complete (printed at the end and written into the README). */
@@ -118,7 +183,19 @@ async function heldOutLoss(config: GptConfig, params: GptParams, rows: Int32Arra
   return (await evaluateHeldOut({ config, params }, [{ bucket: 'corpus', examples }], batching)).overall;
 }
 
-/** Pretrains from scratch and returns the checkpoint bytes (weights, config, tokenizer; no optimizer state). */
+/** The weights of a checkpoint to continue from; its shape and tokenizer must be the ones this run would make. */
+function loadInit(path: string, config: GptConfig, tokenizer: Tokenizer, log: (line: string) => void): GptParams {
+  const ck = loadCheckpoint(new Uint8Array(readFileSync(path)));
+  const key = (c: GptConfig) => JSON.stringify([c.layers, c.width, c.heads, c.mlpRatio, c.contextLength, c.vocabSize]);
+  if (key(ck.config) !== key(config) || JSON.stringify(ck.tokenizer.toJSON()) !== JSON.stringify(tokenizer.toJSON())) {
+    disposeGptParams(ck.params);
+    throw new Error(`--init ${path}: its shape or tokenizer differs from this run's (${key(ck.config)} vs ${key(config)}); pass the same --layers/--width/--heads.`);
+  }
+  log(`continuing from ${path} (${ck.meta['base.command'] ?? 'no command recorded'}; held-out loss ${ck.meta['base.heldOutLoss'] ?? '?'})`);
+  return ck.params;
+}
+
+/** Pretrains from scratch (or from --init) and returns the checkpoint bytes (weights, config, tokenizer; no optimizer state). */
 export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => void = console.log, extraMeta: Record<string, string> = {}): Promise<BaseModelResult> {
   const tokenizer = createBaseTokenizer();
   const config = validateGptConfig({ ...o.shape, vocabSize: tokenizer.vocabSize });
@@ -128,12 +205,13 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
     `model: ${config.layers} layers × ${config.width} wide, ${config.heads} heads, context ${T}, vocab ${config.vocabSize} ` +
       `(${(countGptParams(config) / 1e6).toFixed(3)}M parameters); ${o.steps} steps of ${B} × ${T} tokens; backend ${tf.getBackend()}`,
   );
-  const params = initGptParams(config, o.seed);
+  const params = o.initPath !== undefined ? loadInit(o.initPath, config, tokenizer, log) : initGptParams(config, o.seed);
   // The paper's AdamW (β, ε, clip) for pretraining too; only the decay is this script's own setting.
   const { beta1, beta2, eps, clipNorm } = PAPER_HYPER;
   const opt = new AdamW(params, { beta1, beta2, eps, weightDecay: o.weightDecay, clipNorm, decay: decayMask });
-  const stream = new PackedStream(tokenizer, o.corpusSeed);
-  const evalStream = new PackedStream(tokenizer, o.corpusSeed + 1);
+  const mix = PRETRAIN_MIXES[o.mix];
+  const stream = new PackedStream(tokenizer, o.corpusSeed, mix);
+  const evalStream = new PackedStream(tokenizer, o.corpusSeed + 1, mix);
   const evalRows = Array.from({ length: o.evalRows }, () => evalStream.next(T + 1));
   const shortSteps = Math.round(o.shortFraction * o.steps);
   const isShort = (step: number): boolean => step < shortSteps && !(o.longEvery > 0 && step % o.longEvery === o.longEvery - 1);
@@ -194,6 +272,7 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
         const probe = '"mirat" again is "';
         const [g] = await greedyGenerate({ config, params }, [[tokenizer.bosId, ...tokenizer.encode(probe)]], { maxNewTokens: 7, eosId: tokenizer.eosId });
         log(`  held-out corpus loss @${step + 1}: ${v.toFixed(4)}   ${probe}→ ${JSON.stringify(tokenizer.decode(g!.ids))}`);
+        if (o.probeEveryEval && !last) log(`  operations @${step + 1}: ${formatProbes(await probeOperations(config, params, tokenizer, o.probesPerOp))}`);
         clock = performance.now();
       }
     }
@@ -204,6 +283,8 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
     );
     const samples = PROBES.map((prompt, i) => ({ prompt, continuation: tokenizer.decode(gens[i]!.ids).split('\n')[0]! }));
     for (const s of samples) log(`  ${JSON.stringify(s.prompt)} → ${JSON.stringify(s.continuation)}`);
+    const probes = await probeOperations(config, params, tokenizer, o.probesPerOp);
+    log(`  operations (greedy exact match on held-out statements): ${formatProbes(probes)}`);
     const bytes = saveCheckpoint({
       config,
       tokenizer,
@@ -215,13 +296,15 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
         'base.steps': String(o.steps),
         'base.batchSize': String(o.batchSize),
         'base.lr': String(o.lr),
+        'base.mix': o.mix,
+        ...(o.initPath !== undefined ? { 'base.init': o.initPath } : {}),
         'base.tokens': String(tokens),
         'base.finalTrainLoss': losses.slice(-o.logEvery).reduce((a, b, _, xs) => a + b / xs.length, 0).toFixed(4),
         'base.heldOutLoss': evals[evals.length - 1]!.loss.toFixed(4),
         ...extraMeta,
       },
     });
-    return { bytes, config, losses, evals, tokens, trainMs, samples };
+    return { bytes, config, losses, evals, tokens, trainMs, samples, probes };
   } finally {
     tf.dispose(pending);
     tf.dispose([...masks.values()]);
@@ -247,9 +330,10 @@ fine-tuning then has to teach it to *follow instructions* ("User: … Assistant:
 | architecture | GPT-2 style (pre-LN, GELU, tied head), ${c.layers} layers × ${c.width} wide, ${c.heads} heads, MLP ${c.mlpRatio}×, context **${c.contextLength}** |
 | parameters | ${countGptParams(c).toLocaleString('en-US')} (${(fileBytes / 1e6).toFixed(2)} MB as float32 safetensors) |
 | tokenizer | characters: specials \`<pad>\` 0, \`<bos>\` 1, \`<eos>\` 2, \`<unk>\` 3, then ${c.vocabSize - 4} characters (the demo's charset + the text of both prompt templates), stored in the file's \`__metadata__\` |
+| corpus | mix \`${o.mix}\` of \`pretrainCorpus.ts\` (\`PRETRAIN_MIXES\`) |
 | pretraining | ${o.steps} steps of ${o.batchSize} rows${short > 0 ? `: the first ${short} on rows of ${Math.min(o.shortLength, c.contextLength)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, the last ${o.steps - short} on full rows of ${c.contextLength}` : ` × ${c.contextLength} tokens`} — ${r.tokens.toLocaleString('en-US')} tokens of packed \`<bos> document <eos>\` text, next-token loss on every token |
 | optimiser | AdamW β (0.9, 0.95), weight decay ${o.weightDecay} (matrices only), clip 1.0, peak LR ${o.lr}, warm-up ${o.warmupRatio * 100}% then cosine to ${o.minLrRatio}× |
-| seeds | model init ${o.seed}, corpus ${o.corpusSeed} (held-out corpus text: ${o.corpusSeed + 1}) |
+| seeds | ${o.initPath !== undefined ? `continued from \`${o.initPath}\`` : `model init ${o.seed}`}, corpus ${o.corpusSeed} (held-out corpus text: ${o.corpusSeed + 1}) |
 | final loss | train ${windowMean(r.losses, r.losses.length).toFixed(3)}, held-out corpus ${r.evals[r.evals.length - 1]!.loss.toFixed(3)} nats/char |
 | time | **${formatDuration(wallMs)}** wall (${formatDuration(r.trainMs)} in training steps) on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, tfjs wasm backend, machine shared with other work |
 
@@ -284,6 +368,13 @@ Greedy continuations of statement openings after pretraining (no instruction tun
 
 ${r.samples.map((s) => `- \`${s.prompt}\` → \`${s.continuation}\``).join('\n')}
 
+Greedy exact match on ${r.probes[0]?.total ?? 0} held-out statements per operation (\`operationProbes\` in
+\`pretrainCorpus.ts\`; the answer and the character after it, e.g. \`the reverse of "kavo" is "\` → \`ovak"\`):
+
+| operation [demo level] | correct |
+|---|---:|
+${r.probes.map((p) => `| ${p.op} | ${p.correct}/${p.total} |`).join('\n')}
+
 Overlap: the corpus draws random words and numbers; a short word (3–5 letters) can also occur in a held-out demo
 record. The base model is the same for every arm of an experiment, so this does not favour any arm.
 `;
@@ -312,13 +403,28 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       lr: { type: 'string' },
       seed: { type: 'string' },
       'corpus-seed': { type: 'string' },
+      init: { type: 'string' },
       backend: { type: 'string' },
       preset: { type: 'string' },
+      layers: { type: 'string' },
+      width: { type: 'string' },
+      heads: { type: 'string' },
+      mix: { type: 'string' },
+      'short-fraction': { type: 'string' },
+      'short-length': { type: 'string' },
+      probes: { type: 'string' },
+      'probe-every-eval': { type: 'boolean' },
+      evaluate: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run make:base -- [--micro] [--out DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--corpus-seed S] [--backend wasm|cpu] [--preset tiny|small]');
+    console.log(
+      'usage: npm run make:base -- [--micro] [--out DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--corpus-seed S] [--backend wasm|cpu]\n' +
+        '       [--preset tiny|small] [--layers L] [--width W] [--heads H] [--mix v1|ops|focus] [--short-fraction F] [--short-length T]\n' +
+        '       [--probes N] [--probe-every-eval] [--init FILE]\n' +
+        '       npm run make:base -- --evaluate FILE [--probes N]   # only probe an existing checkpoint\'s operations',
+    );
     return;
   }
   const o: BaseModelOptions = { ...(values.micro ? MICRO_DEFAULTS : BASE_DEFAULTS) };
@@ -333,11 +439,30 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   o.lr = num(values.lr, 'lr', false) ?? o.lr;
   o.seed = num(values.seed, 'seed') ?? o.seed;
   o.corpusSeed = num(values['corpus-seed'], 'corpus-seed') ?? o.corpusSeed;
+  if (values.init !== undefined) o.initPath = values.init;
   if (values.preset !== undefined) {
     const preset = GPT_PRESETS[values.preset as GptPresetName];
     if (preset === undefined) throw new Error(`--preset must be one of ${Object.keys(GPT_PRESETS).join(', ')}, got ${values.preset}`);
     o.shape = { ...preset, contextLength: o.shape.contextLength };
   }
+  o.shape = {
+    ...o.shape,
+    layers: num(values.layers, 'layers') ?? o.shape.layers,
+    width: num(values.width, 'width') ?? o.shape.width,
+    heads: num(values.heads, 'heads') ?? o.shape.heads,
+  };
+  if (values.mix !== undefined) {
+    if (!(values.mix in PRETRAIN_MIXES)) throw new Error(`--mix must be one of ${Object.keys(PRETRAIN_MIXES).join(', ')}, got ${values.mix}`);
+    o.mix = values.mix as PretrainMixName;
+  }
+  if (values['short-fraction'] !== undefined) {
+    const f = Number(values['short-fraction']);
+    if (!(f >= 0 && f <= 1)) throw new Error(`--short-fraction must be in [0, 1], got ${values['short-fraction']}`);
+    o.shortFraction = f;
+  }
+  o.shortLength = num(values['short-length'], 'short-length') ?? o.shortLength;
+  o.probesPerOp = num(values.probes, 'probes') ?? o.probesPerOp;
+  if (values['probe-every-eval']) o.probeEveryEval = true;
   o.evalEvery = Math.min(o.evalEvery, o.steps);
   const outDir = resolve(values.out ?? 'public/models/base');
   const backend = (values.backend ?? 'wasm') as 'wasm' | 'cpu';
@@ -345,6 +470,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 
   const t0 = performance.now();
   await setNodeBackend(backend);
+  if (values.evaluate !== undefined) {
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(resolve(values.evaluate))));
+    try {
+      const scores = await probeOperations(ck.config, ck.params, ck.tokenizer, o.probesPerOp);
+      console.log(`${values.evaluate}: ${formatProbes(scores)}`);
+      for (const sc of scores) console.log(`  ${sc.op}: ${JSON.stringify(sc.example.prompt)} → ${JSON.stringify(sc.example.got)} (expected ${JSON.stringify(sc.example.expected)})`);
+    } finally {
+      disposeGptParams(ck.params);
+    }
+    return;
+  }
   const command = `npm run make:base${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const result = await makeBaseModel(o, console.log, { 'base.command': command });
   const wallMs = performance.now() - t0;

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { baseAlphabetTexts, createBaseTokenizer, PackedStream, pretrainCorpus } from './pretrainCorpus';
-import { DEMO_CHARSET, TRANSFORMS } from './tasks';
+import { baseAlphabetTexts, createBaseTokenizer, operationProbes, PackedStream, pretrainCorpus, PRETRAIN_MIXES } from './pretrainCorpus';
+import { DEMO_CHARSET, QUERIES, TRANSFORMS } from './tasks';
 
 const publicFile = (name: string): string => fileURLToPath(new URL(`../../../public/demo/${name}`, import.meta.url));
 
@@ -103,5 +104,126 @@ describe('PackedStream', () => {
     expect(tok.decode(all.slice(1, 1 + docs[0]!.length))).toBe(docs[0]);
     const b = new PackedStream(tok, 3);
     expect(Array.from({ length: 20 }, () => [...b.next(65)])).toEqual(rows.map((r) => [...r]));
+  });
+});
+
+describe('corpus mixes', () => {
+  it('keeps the shipped model\'s corpus (v1, the default) byte for byte', () => {
+    expect(pretrainCorpus(300, 9, PRETRAIN_MIXES.v1)).toEqual(pretrainCorpus(300, 9));
+    // The text public/models/base was trained on (seed 20240611): a change here changes `npm run make:base`.
+    expect(createHash('sha256').update(pretrainCorpus(3000).join('\n')).digest('hex')).toBe('7efaffe0f03f45cdb1f5e897adde2f09bd2708fb2ff5130ffcdfd22b9c7f3e27');
+  });
+
+  it('has weights that sum to 1', () => {
+    for (const mix of Object.values(PRETRAIN_MIXES)) {
+      const sum = Object.values(mix.kinds).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(1, 9);
+    }
+  });
+
+  describe('ops', () => {
+    const ops = pretrainCorpus(600, 7, PRETRAIN_MIXES.ops).join('\n');
+    const v1 = pretrainCorpus(600, 7).join('\n');
+    const count = (t: string, re: RegExp) => [...t.matchAll(re)].length;
+
+    it('is deterministic, plain statements, and in the tokenizer\'s alphabet', () => {
+      expect(pretrainCorpus(600, 7, PRETRAIN_MIXES.ops).join('\n')).toBe(ops);
+      expect(ops).not.toMatch(/User:|Assistant:|###|the word below|the following word/);
+      const tok = createBaseTokenizer();
+      expect(tok.encode(ops)).not.toContain(tok.unkId);
+    });
+
+    it('states more reversals and sorts than v1 and fewer repeats', () => {
+      const rev = / reversed is | backwards is | the reverse of | spelled in reverse is /g;
+      const sorted = / sorted are | in alphabetical order is | sorted from a to z is /g;
+      expect(count(ops, rev)).toBeGreaterThan(1.4 * count(v1, rev)); // chains state reversals in both
+      expect(count(ops, sorted)).toBeGreaterThan(1.4 * count(v1, sorted));
+      expect(count(ops, / again is | is written /g)).toBeLessThan(count(v1, / again is | is written /g));
+    });
+
+    it('names a count only after the word it counts, and states it correctly', () => {
+      expect(ops).not.toMatch(/there are \d+ letters in|the letter '[a-z]' appears \d+ times in|' occurs \d+ times in/);
+      let checked = 0;
+      for (const m of ops.matchAll(/in "([a-z]+)", the letter '([a-z])' appears (\d+) times/g)) {
+        expect([...m[1]!].filter((c) => c === m[2]).length).toBe(Number(m[3]));
+        checked++;
+      }
+      for (const m of ops.matchAll(/counting the letters of "([a-z]+)" gives (\d+)/g)) {
+        expect(m[1]!.length).toBe(Number(m[2]));
+        checked++;
+      }
+      for (const m of ops.matchAll(/(\d+) \+ (\d+) = (\d+)\./g)) {
+        expect(Number(m[1]) + Number(m[2])).toBe(Number(m[3]));
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(30);
+    });
+
+    it('mostly adds numbers of equal length, as the suite does', () => {
+      const adds = [...ops.matchAll(/(\d+) (?:\+|plus|and) (\d+) (?:=|is|add up)/g)];
+      const same = adds.filter((m) => m[1]!.length === m[2]!.length).length;
+      expect(adds.length).toBeGreaterThan(50);
+      expect(same / adds.length).toBeGreaterThan(0.6);
+    });
+  });
+});
+
+describe('the focus mix', () => {
+  const focus = pretrainCorpus(600, 7, PRETRAIN_MIXES.focus).join('\n');
+
+  it('is mostly the level-2 tasks, and states them correctly', () => {
+    const adds = [...focus.matchAll(/(\d+) \+ (\d+) = (\d+)\./g)];
+    for (const m of adds) expect(Number(m[1]) + Number(m[2])).toBe(Number(m[3]));
+    const twoOrThree = adds.filter((m) => m[1]!.length >= 2 && m[1]!.length <= 3 && m[2]!.length === m[1]!.length).length;
+    expect(twoOrThree / adds.length).toBeGreaterThan(0.55);
+    for (const m of focus.matchAll(/"([a-z]+)" reversed is "([a-z]+)"/g)) expect(TRANSFORMS.reverse.apply(m[1]!)).toBe(m[2]);
+    const ops = pretrainCorpus(600, 7, PRETRAIN_MIXES.ops).join('\n');
+    const rev = / reversed is | backwards is | the reverse of | spelled in reverse is /g;
+    expect([...focus.matchAll(rev)].length).toBeGreaterThan([...ops.matchAll(rev)].length);
+    expect(focus).not.toMatch(/ is (more|less) than /); // no comparisons in this mix
+  });
+});
+
+describe('operationProbes', () => {
+  const probes = operationProbes(25);
+
+  it('is deterministic and covers every level-1 and level-2 task of the suite', () => {
+    expect(operationProbes(25)).toEqual(probes);
+    const ops = [...new Set(probes.map((p) => p.op))];
+    expect(ops.length).toBe(8);
+    for (const op of ops) expect(probes.filter((p) => p.op === op).length).toBe(25);
+    for (const t of ['copy', 'first letter', 'length', 'reverse 5-6', 'sort', 'count letter', 'add']) expect(ops.some((o) => o.startsWith(t))).toBe(true);
+  });
+
+  it('expects the right answers (recomputed here from the prompt)', () => {
+    for (const p of probes) {
+      const w = /"([a-z]+)"/.exec(p.prompt)?.[1];
+      if (p.op.startsWith('copy')) expect(p.expected).toBe(`${w}"`);
+      else if (p.op.startsWith('first letter')) expect(p.expected).toBe(`${w![0]}.`);
+      else if (p.op.startsWith('length')) expect(p.expected).toBe(`${w!.length}.`);
+      else if (p.op.startsWith('reverse')) expect(p.expected).toBe(`${w!.split('').reverse().join('')}"`);
+      else if (p.op.startsWith('sort')) expect(p.expected).toBe(`${w!.split('').sort().join('')}"`);
+      else if (p.op.startsWith('count')) {
+        const l = /letter '([a-z])'/.exec(p.prompt)![1]!;
+        const n = w!.split(l).length - 1;
+        expect(n).toBeGreaterThan(0);
+        expect(p.expected).toBe(n === 1 ? 'once.' : `${n} times`);
+        expect(QUERIES['count-letter'].apply(w!, l)).toBe(String(n));
+      } else {
+        const [, a, b] = /^(\d+) \+ (\d+) = $/.exec(p.prompt)!;
+        expect(a!.length).toBe(2);
+        expect(b!.length).toBe(2);
+        expect(Number(a![0]) + Number(b![0])).toBeLessThanOrEqual(9);
+        expect(Number(a![1]) + Number(b![1])).toBeLessThanOrEqual(9);
+        expect(p.expected).toBe(`${Number(a) + Number(b)}.`);
+      }
+    }
+  });
+
+  it('draws words from its own stream: no probe word is in the first training documents', () => {
+    const words = new Set(probes.filter((p) => !p.op.startsWith('add')).map((p) => /"([a-z]+)"/.exec(p.prompt)![1]!));
+    const train = pretrainCorpus(200, 20240611, PRETRAIN_MIXES.ops).join(' ');
+    const long = [...words].filter((w) => w.length >= 6);
+    expect(long.filter((w) => train.includes(`"${w}"`)).length).toBe(0);
   });
 });

@@ -65,6 +65,17 @@ const QUERY_STATEMENTS: Record<QueryId, readonly string[]> = {
   'count-letter': ["the letter '{l}' appears {a} times in {w}", "{w} has {a} of the letter '{l}'", "'{l}' occurs {a} times in {w}"],
 };
 
+/**
+ * The same facts with the answer after the word, always: a model reading left to right can work an answer out only
+ * from what came before it ("there are 4 letters in 'kavo'" names the count before the word). The `ops` mix uses these.
+ */
+const QUERY_STATEMENTS_ANSWER_LAST: Record<QueryId, readonly string[]> = {
+  'first-letter': QUERY_STATEMENTS['first-letter'],
+  'last-letter': QUERY_STATEMENTS['last-letter'],
+  length: ['{w} has {a} letters', 'the length of {w} is {a}', 'counting the letters of {w} gives {a}'],
+  'count-letter': ["in {w}, the letter '{l}' appears {a} times", "{w} contains the letter '{l}' {a} times", "counting the letter '{l}' in {w} gives {a}"],
+};
+
 const CHAIN_TRANSFORMS: readonly TransformId[] = ['reverse', 'sort', 'remove-vowels', 'shift', 'dedupe', 'double', 'swap-ends', 'rotate'];
 
 function randomWord(rng: Rng, length: number): string {
@@ -99,26 +110,38 @@ function transformStatement(rng: Rng, q: Quote, id: TransformId, word: string): 
   return { text: fill(rng.pick(TRANSFORM_STATEMENTS[id]), { w: q(word), r: q(result) }), result };
 }
 
-function queryStatement(rng: Rng, q: Quote, id: QueryId, word: string): string {
+function queryStatement(rng: Rng, q: Quote, id: QueryId, word: string, answerLast = false): string {
   const letter = id === 'count-letter' ? (rng.chance(0.8) ? rng.pick([...word]) : rng.pick([...ALPHABET])) : undefined;
   const answer = QUERIES[id].apply(word, letter);
-  let text = fill(rng.pick(QUERY_STATEMENTS[id]), { w: q(word), a: answer, l: letter ?? '' });
+  let text = fill(rng.pick((answerLast ? QUERY_STATEMENTS_ANSWER_LAST : QUERY_STATEMENTS)[id]), { w: q(word), a: answer, l: letter ?? '' });
   if (id === 'count-letter' && answer === '1') text = text.replace('1 times', 'once');
   return text;
 }
 
-function singleTransform(rng: Rng): string {
-  const id = rng.pick(Object.keys(TRANSFORMS) as TransformId[]);
+/** Picks by weight (weights need not sum to 1); one draw of `rng.next()`. */
+function weightedPick<T extends string>(rng: Rng, weights: Partial<Record<T, number>>): T {
+  const entries = Object.entries(weights) as [T, number][];
+  const total = entries.reduce((a, [, w]) => a + w, 0);
+  let r = rng.next() * total;
+  for (const [k, w] of entries) {
+    if (r < w) return k;
+    r -= w;
+  }
+  return entries[entries.length - 1]![0];
+}
+
+function singleTransform(rng: Rng, mix: PretrainMix): string {
+  const id = mix.transforms ? weightedPick(rng, mix.transforms) : rng.pick(Object.keys(TRANSFORMS) as TransformId[]);
   return transformStatement(rng, pickQuote(rng), id, randomWord(rng, wordLength(rng))).text + '.';
 }
 
-function singleQuery(rng: Rng): string {
-  const id = rng.pick(Object.keys(QUERIES) as QueryId[]);
-  return queryStatement(rng, pickQuote(rng), id, randomWord(rng, wordLength(rng))) + '.';
+function singleQuery(rng: Rng, mix: PretrainMix): string {
+  const id = mix.queries ? weightedPick(rng, mix.queries) : rng.pick(Object.keys(QUERIES) as QueryId[]);
+  return queryStatement(rng, pickQuote(rng), id, randomWord(rng, wordLength(rng)), mix.answerLast) + '.';
 }
 
 /** Two or three transforms, each stated on the previous result, sometimes ending with a question about it. */
-function chain(rng: Rng): string {
+function chain(rng: Rng, mix: PretrainMix): string {
   const q = pickQuote(rng);
   let word = randomWord(rng, rng.intBetween(4, 10));
   const steps = rng.intBetween(2, 3);
@@ -136,7 +159,7 @@ function chain(rng: Rng): string {
     prev = id;
     if (word.length < 2) break;
   }
-  if (rng.chance(0.3) && word.length > 0) parts.push(queryStatement(rng, q, rng.pick(['first-letter', 'last-letter', 'length'] as QueryId[]), word));
+  if (rng.chance(0.3) && word.length > 0) parts.push(queryStatement(rng, q, rng.pick(['first-letter', 'last-letter', 'length'] as QueryId[]), word, mix.answerLast));
   const joiner = rng.pick([', and ', ', then ', '; ', '. then ']);
   return parts.join(joiner) + '.';
 }
@@ -146,9 +169,18 @@ function number(rng: Rng, maxDigits = 5): number {
   return rng.intBetween(d === 1 ? 0 : 10 ** (d - 1), 10 ** d - 1);
 }
 
-function addition(rng: Rng): string {
-  const a = number(rng);
-  const b = number(rng);
+function addition(rng: Rng, mix: PretrainMix): string {
+  let a: number;
+  if (mix.addDigits !== undefined) {
+    const d = Number(weightedPick(rng, mix.addDigits));
+    a = rng.intBetween(d === 1 ? 0 : 10 ** (d - 1), 10 ** d - 1);
+  } else a = number(rng);
+  let b: number;
+  if (mix.sameDigits !== undefined && rng.chance(mix.sameDigits)) {
+    // Both addends as long as each other, as in every addition of the demo suite.
+    const d = String(a).length;
+    b = rng.intBetween(d === 1 ? 0 : 10 ** (d - 1), 10 ** d - 1);
+  } else b = number(rng);
   return fill(rng.pick(['{a} + {b} = {c}.', '{a} plus {b} is {c}.', 'the sum of {a} and {b} is {c}.', '{a} and {b} add up to {c}.']), {
     a: String(a),
     b: String(b),
@@ -218,47 +250,97 @@ function sentence(rng: Rng): string {
   return rng.chance(0.15) ? `${s}, and ${np()} ${rng.pick(VERBS)} it too.` : `${s}.`;
 }
 
-/** Kinds of statement and how often each comes (weights sum to 1). */
-const KINDS: readonly [weight: number, make: (rng: Rng) => string][] = [
-  [0.2, singleTransform],
-  [0.1, singleQuery],
-  [0.12, chain],
-  [0.1, addition],
-  [0.3, repeat],
-  [0.08, spelling],
-  [0.03, counting],
-  [0.03, alphabetFact],
-  [0.02, comparison],
-  [0.02, sentence],
-];
+export type PretrainKind = 'transform' | 'query' | 'chain' | 'addition' | 'repeat' | 'spelling' | 'counting' | 'alphabet' | 'comparison' | 'sentence';
 
-function statement(rng: Rng): string {
+/** What the corpus is made of: how often each kind of statement comes, and optionally which operations. */
+export interface PretrainMix {
+  /** Weight of each kind of statement, in this order (they sum to 1). */
+  kinds: Record<PretrainKind, number>;
+  /** Weights of the transforms in single-transform statements; absent: uniform. */
+  transforms?: Partial<Record<TransformId, number>>;
+  /** Weights of the queries in single-query statements; absent: uniform. */
+  queries?: Partial<Record<QueryId, number>>;
+  /** Chance that an addition's second addend has as many digits as the first (absent: independent lengths). */
+  sameDigits?: number;
+  /** Weights of the first addend's number of digits, '1'–'5' (absent: uniform). */
+  addDigits?: Partial<Record<'1' | '2' | '3' | '4' | '5', number>>;
+  /** Queries only in phrasings that name the answer after the word (absent: every phrasing). */
+  answerLast?: boolean;
+}
+
+export type PretrainMixName = 'v1' | 'ops' | 'focus';
+
+/**
+ * `v1`: the shipped base model's corpus (copying first: repeats are 30 %). `ops`: the operations the demo suite asks
+ * for weighted up — single transforms and queries at the suite's own shares (reverse and sort are half the level-2
+ * and level-3 word tasks), additions with addends of equal length — and repeats, sentences and the rest down;
+ * queries name their answer after the word. `focus`: a later stage on the suite's level-2 tasks (reverse, sort,
+ * counting a letter, 2–3 digit additions) for a model that already copies.
+ */
+export const PRETRAIN_MIXES: Record<PretrainMixName, PretrainMix> = {
+  v1: {
+    kinds: { transform: 0.2, query: 0.1, chain: 0.12, addition: 0.1, repeat: 0.3, spelling: 0.08, counting: 0.03, alphabet: 0.03, comparison: 0.02, sentence: 0.02 },
+  },
+  ops: {
+    kinds: { transform: 0.3, query: 0.18, chain: 0.1, addition: 0.14, repeat: 0.15, spelling: 0.08, counting: 0.02, alphabet: 0.02, comparison: 0.005, sentence: 0.005 },
+    transforms: { copy: 0.06, reverse: 0.25, sort: 0.25, 'remove-vowels': 0.1, shift: 0.1, dedupe: 0.06, double: 0.06, 'swap-ends': 0.06, rotate: 0.06 },
+    queries: { 'first-letter': 0.2, 'last-letter': 0.1, length: 0.35, 'count-letter': 0.35 },
+    sameDigits: 0.7,
+    answerLast: true,
+  },
+  focus: {
+    kinds: { transform: 0.35, query: 0.15, chain: 0.05, addition: 0.25, repeat: 0.1, spelling: 0.06, counting: 0.02, alphabet: 0.02, comparison: 0, sentence: 0 },
+    transforms: { copy: 0.05, reverse: 0.35, sort: 0.35, 'remove-vowels': 0.1, shift: 0.1, dedupe: 0.0125, double: 0.0125, 'swap-ends': 0.0125, rotate: 0.0125 },
+    queries: { 'first-letter': 0.15, 'last-letter': 0.05, length: 0.3, 'count-letter': 0.5 },
+    addDigits: { '1': 0.05, '2': 0.5, '3': 0.3, '4': 0.1, '5': 0.05 },
+    sameDigits: 0.9,
+    answerLast: true,
+  },
+};
+
+export const DEFAULT_PRETRAIN_MIX: PretrainMixName = 'v1';
+
+const MAKERS: Record<PretrainKind, (rng: Rng, mix: PretrainMix) => string> = {
+  transform: singleTransform,
+  query: singleQuery,
+  chain,
+  addition,
+  repeat,
+  spelling,
+  counting,
+  alphabet: alphabetFact,
+  comparison,
+  sentence,
+};
+
+function statement(rng: Rng, mix: PretrainMix): string {
   let r = rng.next();
-  for (const [w, make] of KINDS) {
-    if (r < w) return make(rng);
+  const kinds = Object.entries(mix.kinds) as [PretrainKind, number][];
+  for (const [kind, w] of kinds) {
+    if (r < w) return MAKERS[kind](rng, mix);
     r -= w;
   }
-  return KINDS[KINDS.length - 1]![1](rng);
+  return MAKERS[kinds[kinds.length - 1]![0]](rng, mix);
 }
 
 /** One document: 3–8 statements, on separate lines or run together as a paragraph. */
-export function pretrainDocument(rng: Rng): string {
+export function pretrainDocument(rng: Rng, mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX]): string {
   const n = rng.intBetween(3, 8);
-  const parts = Array.from({ length: n }, () => statement(rng));
+  const parts = Array.from({ length: n }, () => statement(rng, mix));
   return parts.join(rng.chance(0.6) ? '\n' : ' ');
 }
 
 /** An endless, seeded stream of documents. */
-export function* pretrainDocuments(seed: number = DEFAULT_PRETRAIN_SEED): Generator<string, never, void> {
+export function* pretrainDocuments(seed: number = DEFAULT_PRETRAIN_SEED, mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX]): Generator<string, never, void> {
   const rng = createRng(deriveSeed(seed, 'pretrain-corpus'));
-  for (;;) yield pretrainDocument(rng);
+  for (;;) yield pretrainDocument(rng, mix);
 }
 
 /** The first `count` documents of the stream for `seed`. */
-export function pretrainCorpus(count: number, seed: number = DEFAULT_PRETRAIN_SEED): string[] {
+export function pretrainCorpus(count: number, seed: number = DEFAULT_PRETRAIN_SEED, mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX]): string[] {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`document count must be an integer ≥ 0, got ${count}`);
   const docs: string[] = [];
-  const it = pretrainDocuments(seed);
+  const it = pretrainDocuments(seed, mix);
   for (let i = 0; i < count; i++) docs.push(it.next().value);
   return docs;
 }
@@ -275,8 +357,9 @@ export class PackedStream {
   constructor(
     private readonly tok: { bosId: number; eosId: number; encode(text: string): number[] },
     seed: number = DEFAULT_PRETRAIN_SEED,
+    mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX],
   ) {
-    this.docs = pretrainDocuments(seed);
+    this.docs = pretrainDocuments(seed, mix);
   }
 
   /** The next row of `length` tokens. */
@@ -286,4 +369,59 @@ export class PackedStream {
     this.buffer = this.buffer.slice(length);
     return row;
   }
+}
+
+// ───────────────────────────── operation probes ─────────────────────────────
+
+/** A statement opening and the exact text that should come next (the answer and the character after it). */
+export interface OperationProbe {
+  /** `reverse 5-6`, `add 2+2 no carry`, … : the operation and the suite's input size it mirrors. */
+  op: string;
+  prompt: string;
+  expected: string;
+}
+
+/** The demo suite's level-1 to level-3 tasks as statements of the corpus (level in brackets). */
+const PROBE_OPS: readonly { op: string; make: (rng: Rng) => [prompt: string, expected: string] }[] = [
+  { op: 'copy 3-5 [L1]', make: (rng) => word(rng, 3, 5, (w) => [`"${w}" copied is "`, `${w}"`]) },
+  { op: 'first letter 3-5 [L1]', make: (rng) => word(rng, 3, 5, (w) => [`the first letter of "${w}" is `, `${w[0]!}.`]) },
+  { op: 'length 3-5 [L1]', make: (rng) => word(rng, 3, 5, (w) => [`the length of "${w}" is `, `${w.length}.`]) },
+  { op: 'reverse 5-6 [L2]', make: (rng) => word(rng, 5, 6, (w) => [`the reverse of "${w}" is "`, `${TRANSFORMS.reverse.apply(w)}"`]) },
+  { op: 'sort 5-6 [L2]', make: (rng) => word(rng, 5, 6, (w) => [`the letters of "${w}" sorted are "`, `${TRANSFORMS.sort.apply(w)}"`]) },
+  {
+    op: 'count letter 6-8 [L2]',
+    make: (rng) =>
+      word(rng, 6, 8, (w) => {
+        const l = rng.pick([...w]);
+        const n = QUERIES['count-letter'].apply(w, l);
+        return [`in "${w}", the letter '${l}' appears `, n === '1' ? 'once.' : `${n} times`];
+      }),
+  },
+  {
+    op: 'add 2+2 digits, no carry [L2]',
+    make: (rng) => {
+      // Two 2-digit addends whose columns add up to at most 9 each (the suite's level-2 additions).
+      const a1 = rng.intBetween(1, 8);
+      const a0 = rng.intBetween(0, 9);
+      const a = 10 * a1 + a0;
+      const b = 10 * rng.intBetween(1, 9 - a1) + rng.intBetween(0, 9 - a0);
+      return [`${a} + ${b} = `, `${a + b}.`];
+    },
+  },
+  { op: 'reverse 9-12 [L3]', make: (rng) => word(rng, 9, 12, (w) => [`the reverse of "${w}" is "`, `${TRANSFORMS.reverse.apply(w)}"`]) },
+];
+
+function word(rng: Rng, lo: number, hi: number, f: (w: string) => [string, string]): [string, string] {
+  return f(randomWord(rng, rng.intBetween(lo, hi)));
+}
+
+/** `perOp` probes of every operation in {@link PROBE_OPS}, from their own seeded stream (not the training stream). */
+export function operationProbes(perOp: number, seed: number = DEFAULT_PRETRAIN_SEED): OperationProbe[] {
+  const rng = createRng(deriveSeed(seed, 'operation-probes'));
+  return PROBE_OPS.flatMap(({ op, make }) =>
+    Array.from({ length: perOp }, () => {
+      const [prompt, expected] = make(rng);
+      return { op, prompt, expected };
+    }),
+  );
 }
