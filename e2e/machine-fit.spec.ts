@@ -33,6 +33,9 @@ test('the demo, sized for this machine: the share of each phase is set so "Phase
   await expect(page.getByTestId('evaluation-cost-time')).toContainText(/about [\d.]+ s per phase-end evaluation and [\d.]+ s for exact match/);
   // the rest of the screen follows the new share
   if (share < 1) await expect(page.getByTestId('model-note')).toContainText(`Trains on the first ${(share * 100).toFixed(1)}% of each phase`);
+  // a measurement at batch 16 says nothing about batch 8: its times leave the note
+  await page.getByLabel('Batch', { exact: true }).fill('8');
+  await expect(page.getByTestId('evaluation-cost-time')).toHaveCount(0);
 });
 
 test('sizing on WebGPU measures on WebGPU and sets the share it found', async ({ page }) => {

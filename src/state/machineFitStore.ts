@@ -15,7 +15,14 @@ import { modelVocabulary } from './modelVocabulary';
 /** What "Phased vs one-off" should take at most on this machine. */
 export const PAIR_BUDGET_MIN = 10;
 
+/** What a measurement depends on: the backend asked for, the model and the batch. Another key, another measurement. */
+export function machineFitKey(settings: Pick<TrainSettings, 'backend' | 'model' | 'preset' | 'hyper'>): string {
+  return JSON.stringify([settings.backend, settings.model ?? settings.preset, settings.hyper.batchSize]);
+}
+
 export interface MachineFitResult {
+  /** machineFitKey of the settings it was measured for. */
+  key: string;
   backend: string;
   threads?: string;
   speed: MeasuredSpeed;
@@ -68,7 +75,7 @@ export const useMachineFitStore = create<MachineFitStore>()((set, get) => ({
         speed,
         PAIR_BUDGET_MIN * 60_000,
       );
-      const result: MachineFitResult = { backend: choice.name, threads: choice.wasmThreads?.note, speed, batch: settings.hyper.batchSize, rowTokens, estimate, answerTokens };
+      const result: MachineFitResult = { key: machineFitKey(settings), backend: choice.name, threads: choice.wasmThreads?.note, speed, batch: settings.hyper.batchSize, rowTokens, estimate, answerTokens };
       set({ fit: { status: 'done', ...result } });
       return result;
     } catch (error) {

@@ -6,12 +6,12 @@ import { useMachineFitStore } from '../../state/machineFitStore';
 const count = (n: number) => n.toLocaleString('en');
 
 /** What each phase-end evaluation asks of the model, so a slow GPU's "evaluating" is expected, not a surprise. */
-export function EvaluationCostNote({ heldOut, allHeldOut, batchSize, share }: { heldOut: readonly HeldOutRecord[]; allHeldOut: number; batchSize: number; share: number }) {
+export function EvaluationCostNote({ heldOut, allHeldOut, batchSize, share, settingsKey }: { heldOut: readonly HeldOutRecord[]; allHeldOut: number; batchSize: number; share: number; settingsKey: string }) {
   const fit = useMachineFitStore((s) => s.fit);
   if (heldOut.length === 0) return null;
   const cost = evaluationCost(heldOut, batchSize);
-  // measured on this machine at another batch size, the times would not apply
-  const timed = fit.status === 'done' && fit.batch === batchSize ? evaluationMs(heldOut, batchSize, fit.answerTokens, fit.speed) : undefined;
+  // measured for another backend, model or batch size, the times would not apply
+  const timed = fit.status === 'done' && fit.key === settingsKey ? evaluationMs(heldOut, batchSize, fit.answerTokens, fit.speed) : undefined;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
   return (
     <p className="small muted" data-testid="evaluation-cost" data-records={cost.lossRecords} data-prompts={cost.samplePrompts} style={{ margin: '6px 0 0' }}>

@@ -19,6 +19,7 @@ import { BucketHeaders } from './BucketHeaders';
 import { DataFitNote } from './DataFitNote';
 import { EvaluationCostNote } from './EvaluationCostNote';
 import { MachineFit } from './MachineFit';
+import { machineFitKey } from '../../state/machineFitStore';
 import { trainingInputs } from '../../core/runs/trainingInputs';
 
 /** Set up a run, start it, and watch it train phase by phase. */
@@ -68,7 +69,7 @@ export function TrainScreen() {
           {settings.trainShare < 1 && ` Trains on the first ${(settings.trainShare * 100).toFixed(1)}% of each phase (every arm the same records).`}
         </p>
         <DataFitNote model={settings.model} preset={settings.preset} records={runRecords} />
-        <EvaluationCostNote heldOut={inputs.heldOut} allHeldOut={plan.heldOut.recordIds.length} batchSize={settings.hyper.batchSize} share={settings.trainShare} />
+        <EvaluationCostNote heldOut={inputs.heldOut} allHeldOut={plan.heldOut.recordIds.length} batchSize={settings.hyper.batchSize} share={settings.trainShare} settingsKey={machineFitKey(settings)} />
         <MachineFit plan={plan} records={dataset.records} settings={settings} onShare={(trainShare) => update({ trainShare })} />
         <ModelImportPanel />
         <div style={{ marginTop: 10 }}>
