@@ -97,4 +97,37 @@ describe('npm run make:base -- --micro', () => {
     }
     expect(stage2.meta['base.init']).toBe(join(out, 'base.safetensors'));
   }, 30_000);
+
+  it('runs the recipe\'s two stages in one command, the same weights as the two stages run one by one', async () => {
+    const quiet = console.log;
+    console.log = () => undefined;
+    const whole = join(dir, 'recipe');
+    const one = join(dir, 'one');
+    const two = join(dir, 'two');
+    try {
+      await main(['--micro', '--out', whole]);
+      await main(['--micro', '--steps', '6', '--out', one]);
+      await main(['--micro', '--init', join(one, 'base.safetensors'), '--mix', 'ops', '--lr', '2e-3', '--out', two]);
+    } finally {
+      console.log = quiet;
+    }
+    const a = loadCheckpoint(new Uint8Array(readFileSync(join(whole, 'base.safetensors'))));
+    const b = loadCheckpoint(new Uint8Array(readFileSync(join(two, 'base.safetensors'))));
+    const s1 = loadCheckpoint(new Uint8Array(readFileSync(join(one, 'base.safetensors'))));
+    try {
+      expect(Object.keys(a.params).sort()).toEqual(Object.keys(b.params).sort());
+      for (const name of Object.keys(a.params)) expect(Array.from(a.params[name]!.dataSync()), name).toEqual(Array.from(b.params[name]!.dataSync()));
+      // Stage 2 moved the weights (it is not stage 1 written twice).
+      expect(Array.from(a.params['wte']!.dataSync())).not.toEqual(Array.from(s1.params['wte']!.dataSync()));
+      expect(a.meta['base.mix']).toBe('ops');
+      expect(a.meta['base.stages']).toBe('1: mix v1, 6 steps, peak LR 0.003; 2: mix ops, 6 steps, peak LR 0.002');
+      expect(a.meta['base.command']).toBe(`npm run make:base -- --micro --out ${whole}`);
+    } finally {
+      for (const ck of [a, b, s1]) disposeGptParams(ck.params);
+    }
+    const readme = readFileSync(join(whole, 'README.md'), 'utf8');
+    expect(readme).toMatch(/\| stage 1 \| mix `v1`, 6 steps of 4 rows/);
+    expect(readme).toMatch(/\| stage 2 \| mix `ops`, 6 steps of 4 rows.*peak LR 0\.002, continuing from the previous stage/);
+    expect(readme).toContain('| stage | step | train loss | held-out loss |');
+  }, 60_000);
 });

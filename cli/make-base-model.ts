@@ -2,11 +2,14 @@
  * Pretrain the studio's built-in base model: the char-level GPT, from scratch, on the plain-text corpus of
  * `src/core/demo/pretrainCorpus.ts` (statements, not instructions), with plain next-token loss on every token.
  *
- *   npm run make:base                       # the shipped model → public/models/base/ (base.safetensors + README.md)
- *   npm run make:base -- --micro --out DIR  # a micro model in a few steps (what the test runs)
+ *   npm run make:base                       # the shipped model → public/models/base/ (base.safetensors + README.md):
+ *                                           # the two stages of SHIPPED_STAGES in one process
+ *   npm run make:base -- --micro --out DIR  # the same two stages at the micro preset, a few steps (what the test runs)
+ *   npm run make:base -- --layers 4 --width 128 --out DIR   # the two stages at another shape
  *   npm run make:base -- --steps 200 --batch 8 --lr 2e-3 --seed 1 --corpus-seed 20240611 --out DIR
- *   npm run make:base -- --init public/models/base/base.safetensors --mix ops --steps 6000 --lr 2e-3 --out DIR
- *                                           # a second stage on the operations (docs/BASE_MODEL_ATTEMPTS.md)
+ *                                           # one stage of your own (--steps, --lr, --mix or --init make it one stage)
+ *   npm run make:base -- --init FILE --mix ops --steps 6000 --lr 2e-3 --out DIR
+ *                                           # continue a checkpoint on another mix (docs/BASE_MODEL_ATTEMPTS.md)
  *   npm run make:base -- --evaluate FILE    # only the operation probes of an existing checkpoint
  *
  * Node, tfjs wasm backend, fixed seeds: the same command writes the same weights on the same machine and backend.
@@ -73,6 +76,8 @@ export interface BaseModelOptions {
    * fresh, with its own warm-up): a second stage on another mix, e.g. operations after copying.
    */
   initPath?: string;
+  /** Continue from these checkpoint bytes (the previous stage of one command); `initPath` names them in the log. */
+  initBytes?: Uint8Array;
   /** Which corpus mix of `pretrainCorpus.ts` to train on. */
   mix: PretrainMixName;
   /** Operation probes per operation (greedy exact match on held-out statements), at every evaluation; 0 = only at the end. */
@@ -117,6 +122,17 @@ export const MICRO_DEFAULTS: BaseModelOptions = {
   longEvery: 2,
   probesPerOp: 2,
 };
+
+/**
+ * The shipped recipe, one entry per stage, each continuing from the previous one's weights with a fresh optimizer:
+ * stage 1 on the `v1` mix (repeats 30 %) until the model copies, stage 2 on `ops`, which weights the demo's
+ * operations up. Copying has to come first: `ops` from scratch had not learned to copy after 4 000 steps
+ * (docs/BASE_MODEL_ATTEMPTS.md, attempts #1 and #2).
+ */
+export const SHIPPED_STAGES: readonly Partial<BaseModelOptions>[] = [{}, { mix: 'ops', steps: 6000, lr: 2e-3 }];
+
+/** The micro model's stages: the shipped recipe's mixes and learning rates, a few steps each. */
+export const MICRO_STAGES: readonly Partial<BaseModelOptions>[] = [{}, { mix: 'ops', lr: 2e-3 }];
 
 export interface BaseModelResult {
   bytes: Uint8Array;
@@ -184,8 +200,8 @@ async function heldOutLoss(config: GptConfig, params: GptParams, rows: Int32Arra
 }
 
 /** The weights of a checkpoint to continue from; its shape and tokenizer must be the ones this run would make. */
-function loadInit(path: string, config: GptConfig, tokenizer: Tokenizer, log: (line: string) => void): GptParams {
-  const ck = loadCheckpoint(new Uint8Array(readFileSync(path)));
+function loadInit(bytes: Uint8Array, path: string, config: GptConfig, tokenizer: Tokenizer, log: (line: string) => void): GptParams {
+  const ck = loadCheckpoint(bytes);
   const key = (c: GptConfig) => JSON.stringify([c.layers, c.width, c.heads, c.mlpRatio, c.contextLength, c.vocabSize]);
   if (key(ck.config) !== key(config) || JSON.stringify(ck.tokenizer.toJSON()) !== JSON.stringify(tokenizer.toJSON())) {
     disposeGptParams(ck.params);
@@ -205,7 +221,8 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
     `model: ${config.layers} layers × ${config.width} wide, ${config.heads} heads, context ${T}, vocab ${config.vocabSize} ` +
       `(${(countGptParams(config) / 1e6).toFixed(3)}M parameters); ${o.steps} steps of ${B} × ${T} tokens; backend ${tf.getBackend()}`,
   );
-  const params = o.initPath !== undefined ? loadInit(o.initPath, config, tokenizer, log) : initGptParams(config, o.seed);
+  const initBytes = o.initBytes ?? (o.initPath !== undefined ? new Uint8Array(readFileSync(o.initPath)) : undefined);
+  const params = initBytes !== undefined ? loadInit(initBytes, o.initPath ?? 'the previous stage', config, tokenizer, log) : initGptParams(config, o.seed);
   // The paper's AdamW (β, ε, clip) for pretraining too; only the decay is this script's own setting.
   const { beta1, beta2, eps, clipNorm } = PAPER_HYPER;
   const opt = new AdamW(params, { beta1, beta2, eps, weightDecay: o.weightDecay, clipNorm, decay: decayMask });
@@ -313,15 +330,39 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
   }
 }
 
-function readme(o: BaseModelOptions, r: BaseModelResult, wallMs: number, command: string, fileBytes: number): string {
-  const c = r.config;
+/** One stage's options and what it measured. */
+export interface StageRun {
+  o: BaseModelOptions;
+  r: BaseModelResult;
+}
+
+function stageRows(o: BaseModelOptions, r: BaseModelResult): string {
+  const T = r.config.contextLength;
   const short = Math.round(o.shortFraction * o.steps);
-  const curve = r.evals.map((e) => `| ${e.step} | ${windowMean(r.losses, e.step).toFixed(3)} | ${e.loss.toFixed(3)} |`).join('\n');
+  const rows = short > 0
+    ? `: the first ${short} on rows of ${Math.min(o.shortLength, T)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, the last ${o.steps - short} on full rows of ${T}`
+    : ` × ${T} tokens`;
+  return `mix \`${o.mix}\`, ${o.steps} steps of ${o.batchSize} rows${rows} — ${r.tokens.toLocaleString('en-US')} tokens; peak LR ${o.lr}`;
+}
+
+function readme(stages: readonly StageRun[], wallMs: number, command: string, fileBytes: number): string {
+  const first = stages[0]!;
+  const last = stages[stages.length - 1]!;
+  const c = last.r.config;
+  const o = last.o;
+  const tokens = stages.reduce((n, s) => n + s.r.tokens, 0);
+  const trainMs = stages.reduce((n, s) => n + s.r.trainMs, 0);
+  const many = stages.length > 1;
+  const label = (i: number): string => (many ? `stage ${i + 1}` : 'pretraining');
+  const curve = stages
+    .flatMap((s, i) => s.r.evals.map((e) => `| ${many ? `${i + 1} | ` : ''}${e.step} | ${windowMean(s.r.losses, e.step).toFixed(3)} | ${e.loss.toFixed(3)} |`))
+    .join('\n');
+  const startsFrom = first.o.initPath !== undefined ? `continued from \`${first.o.initPath}\`` : `model init ${first.o.seed}`;
   return `# Built-in base model
 
 \`base.safetensors\` is the model the studio fine-tunes by default: a character-level GPT pretrained **from scratch**
 on plain text that is *not* in instruction format — the demo's operations written as statements
-(\`"kavo" reversed is "ovak".\`, \`17 + 25 = 42.\`, chained statements) plus spelling, counting, alphabet facts,
+(\`the reverse of "kavo" is "ovak".\`, \`17 + 25 = 42.\`, chained statements) plus spelling, counting, alphabet facts,
 comparisons and simple sentences over the same characters (\`src/core/demo/pretrainCorpus.ts\`). Instruction
 fine-tuning then has to teach it to *follow instructions* ("User: … Assistant: …"), as in the paper's setting.
 
@@ -330,14 +371,15 @@ fine-tuning then has to teach it to *follow instructions* ("User: … Assistant:
 | architecture | GPT-2 style (pre-LN, GELU, tied head), ${c.layers} layers × ${c.width} wide, ${c.heads} heads, MLP ${c.mlpRatio}×, context **${c.contextLength}** |
 | parameters | ${countGptParams(c).toLocaleString('en-US')} (${(fileBytes / 1e6).toFixed(2)} MB as float32 safetensors) |
 | tokenizer | characters: specials \`<pad>\` 0, \`<bos>\` 1, \`<eos>\` 2, \`<unk>\` 3, then ${c.vocabSize - 4} characters (the demo's charset + the text of both prompt templates), stored in the file's \`__metadata__\` |
-| corpus | mix \`${o.mix}\` of \`pretrainCorpus.ts\` (\`PRETRAIN_MIXES\`) |
-| pretraining | ${o.steps} steps of ${o.batchSize} rows${short > 0 ? `: the first ${short} on rows of ${Math.min(o.shortLength, c.contextLength)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, the last ${o.steps - short} on full rows of ${c.contextLength}` : ` × ${c.contextLength} tokens`} — ${r.tokens.toLocaleString('en-US')} tokens of packed \`<bos> document <eos>\` text, next-token loss on every token |
-| optimiser | AdamW β (0.9, 0.95), weight decay ${o.weightDecay} (matrices only), clip 1.0, peak LR ${o.lr}, warm-up ${o.warmupRatio * 100}% then cosine to ${o.minLrRatio}× |
-| seeds | ${o.initPath !== undefined ? `continued from \`${o.initPath}\`` : `model init ${o.seed}`}, corpus ${o.corpusSeed} (held-out corpus text: ${o.corpusSeed + 1}) |
-| final loss | train ${windowMean(r.losses, r.losses.length).toFixed(3)}, held-out corpus ${r.evals[r.evals.length - 1]!.loss.toFixed(3)} nats/char |
-| time | **${formatDuration(wallMs)}** wall (${formatDuration(r.trainMs)} in training steps) on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, tfjs wasm backend, machine shared with other work |
+${stages.map((s, i) => `| ${label(i)} | ${stageRows(s.o, s.r)}${i > 0 ? ', continuing from the previous stage with a fresh optimizer' : ''} |`).join('\n')}
+| text | packed \`<bos> document <eos>\` text of \`PRETRAIN_MIXES\` in \`pretrainCorpus.ts\`, next-token loss on every token; ${tokens.toLocaleString('en-US')} tokens in all |
+| optimiser | AdamW β (0.9, 0.95), weight decay ${o.weightDecay} (matrices only), clip 1.0, warm-up ${o.warmupRatio * 100}% then cosine to ${o.minLrRatio}× of the peak${many ? ', per stage' : ''} |
+| seeds | ${startsFrom}, corpus ${o.corpusSeed} (held-out corpus text: ${o.corpusSeed + 1}) |
+| final loss | train ${windowMean(last.r.losses, last.r.losses.length).toFixed(3)}, held-out corpus ${last.r.evals[last.r.evals.length - 1]!.loss.toFixed(3)} nats/char (on the \`${o.mix}\` mix's text) |
+| time | **${formatDuration(wallMs)}** wall (${formatDuration(trainMs)} in training steps${many ? `: ${stages.map((s) => formatDuration(s.r.trainMs)).join(' + ')}` : ''}) on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, tfjs wasm backend, one core per process |
 
-Regenerate (writes this folder):
+Regenerate (writes this folder; the same command gives the same weights on the same CPU and backend — another CPU
+can round differently and give a model of the same quality, not the same bytes):
 
 \`\`\`
 ${command}
@@ -345,35 +387,35 @@ ${command}
 
 Why this size: the demo's longest templated record is 291 characters (a level-5 chain; the length-OOD file's
 longest is 295), so the context is 320 rather than the preset's 64 — every demo prompt fits whole. Width and depth
-are the \`tiny\` preset (2 layers × 64). Measured side by side on this 2-core machine (one process per core), the
-\`small\` preset (4 × 128) trained at ~950–1 300 tokens/s against \`tiny\`'s ~4 700–6 900; after 10 minutes of
-training steps its held-out loss was 2.54 (step 400, peak LR 2e-3) against \`tiny\`'s 1.95 (step 1 800, peak LR
-3e-3; each on its own schedule; \`npm run make:base -- --preset small --steps 800 --lr 2e-3 --out DIR\` beside
-\`npm run make:base\`). Per minute of CPU \`tiny\` learns more; it also keeps fine-tuning in the browser
-quick and the multi-seed experiment affordable, and it is 0.5 MB.
+are the \`tiny\` preset (2 layers × 64): per minute of CPU it learned more than the \`small\` preset (4 × 128,
+4.2× slower per token here), it keeps fine-tuning in the browser quick and the multi-seed experiment affordable, and
+it is 0.5 MB.
 
-Why these steps: a character model learns to *copy* (to form induction heads) only after a while, and every demo
-task starts by reading a word out of the prompt. The log prints a greedy completion of a held-out copying statement
-at every evaluation: with these seeds it copies the first letters from about step 2 000 and the whole word from
-about step 3 000 on. Most steps train on
-rows of 128 tokens (a statement is under 100 characters): more updates for the same tokens.
+Why these stages: a character model learns to *copy* (to form induction heads) only after a while, and every demo
+task starts by reading a word out of the prompt. Stage 1 (mix \`v1\`, many repeats) gets there: the log prints a
+greedy completion of a held-out copying statement at every evaluation, and it copies the first letters from about
+step 2 000 and the whole word from about step 3 000 on. Stage 2 (mix \`ops\`) then weights the demo's operations up
+and states every query with its answer after the word. The same mix from scratch never learned to copy; stage 2 on
+top of stage 1 lifted fine-tuned exact match on level 1 from ~52 % to ~76 % (docs/BASE_MODEL_ATTEMPTS.md, which
+also says what did not work: level 2's reverse, sort and addition stay out of reach of this size). Most steps
+train on rows of 128 tokens (a statement is under 100 characters): more updates for the same tokens.
 
-Loss curve (train: mean of the ${o.logEvery} steps up to that point; held-out: ${o.evalRows} rows of unseen corpus text):
+Loss curve (train: mean of the ${o.logEvery} steps up to that point; held-out: ${o.evalRows} rows of unseen corpus text${many ? ' of that stage\'s mix' : ''}):
 
-| step | train loss | held-out loss |
-|---|---|---|
+| ${many ? 'stage | ' : ''}step | train loss | held-out loss |
+|${many ? '---|' : ''}---|---|---|
 ${curve}
 
 Greedy continuations of statement openings after pretraining (no instruction tuning):
 
-${r.samples.map((s) => `- \`${s.prompt}\` → \`${s.continuation}\``).join('\n')}
+${last.r.samples.map((s) => `- \`${s.prompt}\` → \`${s.continuation}\``).join('\n')}
 
-Greedy exact match on ${r.probes[0]?.total ?? 0} held-out statements per operation (\`operationProbes\` in
+Greedy exact match on ${last.r.probes[0]?.total ?? 0} held-out statements per operation (\`operationProbes\` in
 \`pretrainCorpus.ts\`; the answer and the character after it, e.g. \`the reverse of "kavo" is "\` → \`ovak"\`):
 
 | operation [demo level] | correct |
 |---|---:|
-${r.probes.map((p) => `| ${p.op} | ${p.correct}/${p.total} |`).join('\n')}
+${last.r.probes.map((p) => `| ${p.op} | ${p.correct}/${p.total} |`).join('\n')}
 
 Overlap: the corpus draws random words and numbers; a short word (3–5 letters) can also occur in a held-out demo
 record. The base model is the same for every arm of an experiment, so this does not favour any arm.
@@ -463,7 +505,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   o.shortLength = num(values['short-length'], 'short-length') ?? o.shortLength;
   o.probesPerOp = num(values.probes, 'probes') ?? o.probesPerOp;
   if (values['probe-every-eval']) o.probeEveryEval = true;
-  o.evalEvery = Math.min(o.evalEvery, o.steps);
   const outDir = resolve(values.out ?? 'public/models/base');
   const backend = (values.backend ?? 'wasm') as 'wasm' | 'cpu';
   if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`--backend must be wasm or cpu, got ${backend}`);
@@ -482,12 +523,46 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     return;
   }
   const command = `npm run make:base${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
-  const result = await makeBaseModel(o, console.log, { 'base.command': command });
+  // --steps, --lr, --mix or --init describe one stage of the user's own; otherwise the recipe's stages run.
+  const ownStage = [values.steps, values.lr, values.mix, values.init].some((v) => v !== undefined);
+  const recipe = ownStage ? [{}] : values.micro ? MICRO_STAGES : SHIPPED_STAGES;
+  const stages = await runStages(o, recipe, command);
+  const bytes = stages.bytes;
   const wallMs = performance.now() - t0;
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'base.safetensors'), result.bytes);
-  writeFileSync(join(outDir, 'README.md'), readme(o, result, wallMs, command, result.bytes.length));
-  console.log(`wrote ${join(outDir, 'base.safetensors')} (${(result.bytes.length / 1e6).toFixed(2)} MB) and README.md in ${formatDuration(wallMs)}`);
+  writeFileSync(join(outDir, 'base.safetensors'), bytes);
+  writeFileSync(join(outDir, 'README.md'), readme(stages.runs, wallMs, command, bytes.length));
+  console.log(`wrote ${join(outDir, 'base.safetensors')} (${(bytes.length / 1e6).toFixed(2)} MB) and README.md in ${formatDuration(wallMs)}`);
+}
+
+/** Runs the stages in order, each from the previous one's weights; returns the last checkpoint and every stage's run. */
+export async function runStages(
+  base: BaseModelOptions,
+  recipe: readonly Partial<BaseModelOptions>[],
+  command: string,
+  log: (line: string) => void = console.log,
+): Promise<{ bytes: Uint8Array; runs: StageRun[] }> {
+  const runs: StageRun[] = [];
+  let bytes: Uint8Array | undefined;
+  for (const [i, stage] of recipe.entries()) {
+    const o: BaseModelOptions = { ...base, ...stage };
+    o.evalEvery = Math.min(o.evalEvery, o.steps);
+    if (bytes !== undefined) {
+      o.initBytes = bytes;
+      o.initPath = `stage ${i} of this command`;
+    }
+    if (recipe.length > 1) log(`── stage ${i + 1} of ${recipe.length}: mix ${o.mix}, ${o.steps} steps, peak LR ${o.lr}`);
+    const meta: Record<string, string> = { 'base.command': command };
+    if (recipe.length > 1) meta['base.stages'] = recipe.map((_, j) => `${j + 1}: ${describeStage({ ...base, ...recipe[j] })}`).join('; ');
+    const r = await makeBaseModel(o, log, meta);
+    bytes = r.bytes;
+    runs.push({ o, r });
+  }
+  return { bytes: bytes!, runs };
+}
+
+function describeStage(o: BaseModelOptions): string {
+  return `mix ${o.mix}, ${o.steps} steps, peak LR ${o.lr}`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
