@@ -376,7 +376,7 @@ ${stages.map((s, i) => `| ${label(i)} | ${stageRows(s.o, s.r)}${i > 0 ? ', conti
 | optimiser | AdamW β (0.9, 0.95), weight decay ${o.weightDecay} (matrices only), clip 1.0, warm-up ${o.warmupRatio * 100}% then cosine to ${o.minLrRatio}× of the peak${many ? ', per stage' : ''} |
 | seeds | ${startsFrom}, corpus ${o.corpusSeed} (held-out corpus text: ${o.corpusSeed + 1}) |
 | final loss | train ${windowMean(last.r.losses, last.r.losses.length).toFixed(3)}, held-out corpus ${last.r.evals[last.r.evals.length - 1]!.loss.toFixed(3)} nats/char (on the \`${o.mix}\` mix's text) |
-| time | **${formatDuration(wallMs)}** wall (${formatDuration(trainMs)} in training steps${many ? `: ${stages.map((s) => formatDuration(s.r.trainMs)).join(' + ')}` : ''}) on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, tfjs wasm backend, one core per process |
+| time | **${formatDuration(wallMs)}** wall (${formatDuration(trainMs)} in training steps${many ? `: ${stages.map((s) => formatDuration(s.r.trainMs)).join(' + ')}` : ''}) on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, tfjs wasm backend, machine shared with other work |
 
 Regenerate (writes this folder; the same command gives the same weights on the same CPU and backend — another CPU
 can round differently and give a model of the same quality, not the same bytes):
