@@ -114,6 +114,8 @@ function WhatChanged({ runs }: { runs: Run[] }) {
       {diffs.length === 0 ? (
         <p className="small muted">Nothing: these runs share every setting.</p>
       ) : (
+        // Many runs make many columns: the table scrolls inside its card instead of running past it.
+        <div style={{ overflowX: 'auto' }}>
         <table className="data small">
           <thead>
             <tr>
@@ -134,6 +136,7 @@ function WhatChanged({ runs }: { runs: Run[] }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   );
