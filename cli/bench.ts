@@ -25,8 +25,8 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { countGptParams, type GptConfig } from '../src/core/model/config';
-import type { InterleavedBench, OpTiming, SerializableVariant, StepBenchResult } from '../src/bench/stepBench';
-import type { BrowserBenchRequest, BrowserInterleavedRequest, BrowserWorkersRequest } from '../src/bench/browserBench';
+import type { InterleavedBench, OpTiming, SerializableVariant, StepBenchResult } from '../src/core/bench/stepBench';
+import type { BrowserBenchRequest, BrowserInterleavedRequest, BrowserWorkersRequest } from '../src/state/browserBench';
 import { browserBench, serveApp } from './bench/browser';
 import {
   attentionMatmulOps,

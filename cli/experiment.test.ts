@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregate, main, mergeExperiments, parseArmList, renderMarkdown, type ExperimentResult, type RunResult } from './experiment';
-import { makeBaseModel, MICRO_DEFAULTS } from './make-base-model';
+import { makeBaseModel, MICRO_DEFAULTS } from '../src/core/demo/baseModel';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
 describe('parseArmList', () => {

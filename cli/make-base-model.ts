@@ -14,331 +14,38 @@
  *
  * Node, tfjs wasm backend, fixed seeds: the same command writes the same weights on the same machine and backend.
  * Prints its loss curve (train loss per window, held-out corpus loss now and then) and a few greedy continuations.
+ * The recipe and its probes are src/core/demo/baseModel.ts, the loop src/core/train/pretrain.ts; this file reads
+ * the arguments and writes the checkpoint and its README.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  createBaseTokenizer,
-  DEFAULT_PRETRAIN_MIX,
-  DEFAULT_PRETRAIN_SEED,
-  operationProbes,
-  PackedStream,
-  PRETRAIN_MIXES,
-  type PretrainMixName,
-} from '../src/core/demo/pretrainCorpus';
-import type { Tokenizer } from '../src/core/tokenizer/tokenizer';
-import { readFileSync } from 'node:fs';
+  BASE_DEFAULTS,
+  formatProbes,
+  MICRO_DEFAULTS,
+  MICRO_STAGES,
+  probeOperations,
+  runStages,
+  SHIPPED_STAGES,
+  type BaseModelOptions,
+  type BaseModelResult,
+  type StageRun,
+} from '../src/core/demo/baseModel';
+import { PRETRAIN_MIXES, type PretrainMixName } from '../src/core/demo/pretrainCorpus';
 import { loadCheckpoint } from '../src/core/model/checkpoint';
-import { greedyGenerate } from '../src/core/eval/generate';
-import { evaluateHeldOut } from '../src/core/eval/heldOutLoss';
-import { saveCheckpoint } from '../src/core/model/checkpoint';
-import { countGptParams, GPT_PRESETS, validateGptConfig, type GptConfig, type GptPresetName, type GptShape } from '../src/core/model/config';
-import { decayMask, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../src/core/model/gpt';
-import { PAPER_HYPER } from '../src/core/train/events';
-import { AdamW, lossAndGrads } from '../src/core/train/optimizer';
-import { lrAt } from '../src/core/train/schedule';
+import { countGptParams, GPT_PRESETS, type GptPresetName } from '../src/core/model/config';
+import { disposeGptParams } from '../src/core/model/gpt';
+import { shortRowSteps } from '../src/core/train/pretrain';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
-// ───────────────────────────── pretraining ─────────────────────────────
-
-export interface BaseModelOptions {
-  shape: GptShape;
-  /** Model init seed. */
-  seed: number;
-  /** Seed of the corpus stream (held-out text comes from a stream of seed + 1). */
-  corpusSeed: number;
-  steps: number;
-  /** Rows of contextLength + 1 tokens per step. */
-  batchSize: number;
-  lr: number;
-  minLrRatio: number;
-  warmupRatio: number;
-  weightDecay: number;
-  logEvery: number;
-  /** Held-out corpus loss every this many steps (and at the end). */
-  evalEvery: number;
-  evalRows: number;
-  /**
-   * The first `shortFraction` of the steps train on rows of `shortLength` tokens instead of the full context: many more
-   * updates for the same tokens while the model learns within-statement structure (a statement is < 100 characters);
-   * the remaining steps use full-context rows so every position embedding is trained. 0 = full rows throughout.
-   */
-  shortFraction: number;
-  shortLength: number;
-  /** During the short-row steps, every `longEvery`-th step still uses full rows (0 = never), so the later positions train while the LR is high. */
-  longEvery: number;
-  /**
-   * Continue from this checkpoint's weights instead of a fresh init (same shape and tokenizer; the optimizer starts
-   * fresh, with its own warm-up): a second stage on another mix, e.g. operations after copying.
-   */
-  initPath?: string;
-  /** Continue from these checkpoint bytes (the previous stage of one command); `initPath` names them in the log. */
-  initBytes?: Uint8Array;
-  /** Which corpus mix of `pretrainCorpus.ts` to train on. */
-  mix: PretrainMixName;
-  /** Operation probes per operation (greedy exact match on held-out statements), at every evaluation; 0 = only at the end. */
-  probesPerOp: number;
-  /** Probe the operations at every held-out evaluation too (costs a few seconds each). */
-  probeEveryEval: boolean;
-}
-
-/** The shipped model: GPT_PRESETS.tiny (2 layers × 64, 4 heads) with a 320-token context; see README in public/models/base. */
-export const BASE_DEFAULTS: BaseModelOptions = {
-  shape: { ...GPT_PRESETS.tiny, contextLength: 320 },
-  seed: 1,
-  corpusSeed: DEFAULT_PRETRAIN_SEED,
-  steps: 4000,
-  batchSize: 8,
-  lr: 3e-3,
-  minLrRatio: 0.1,
-  warmupRatio: 0.05,
-  weightDecay: 0.1,
-  logEvery: 50,
-  evalEvery: 200,
-  evalRows: 16,
-  shortFraction: 0.9,
-  shortLength: 128,
-  longEvery: 4,
-  mix: DEFAULT_PRETRAIN_MIX,
-  probesPerOp: 40,
-  probeEveryEval: false,
-};
-
-/** For the test: the micro preset, a few steps. */
-export const MICRO_DEFAULTS: BaseModelOptions = {
-  ...BASE_DEFAULTS,
-  shape: { ...GPT_PRESETS.micro },
-  steps: 6,
-  batchSize: 4,
-  logEvery: 2,
-  evalEvery: 3,
-  evalRows: 4,
-  shortFraction: 0.5,
-  shortLength: 16,
-  longEvery: 2,
-  probesPerOp: 2,
-};
-
-/**
- * The shipped recipe, one entry per stage, each continuing from the previous one's weights with a fresh optimizer:
- * stage 1 on the `v1` mix (repeats 30 %) until the model copies, stage 2 on `ops`, which weights the demo's
- * operations up. Copying has to come first: `ops` from scratch had not learned to copy after 4 000 steps
- * (docs/BASE_MODEL_ATTEMPTS.md, attempts #1 and #2).
- */
-export const SHIPPED_STAGES: readonly Partial<BaseModelOptions>[] = [{}, { mix: 'ops', steps: 6000, lr: 2e-3 }];
-
-/** The micro model's stages: the shipped recipe's mixes and learning rates, a few steps each. */
-export const MICRO_STAGES: readonly Partial<BaseModelOptions>[] = [{}, { mix: 'ops', lr: 2e-3 }];
-
-export interface BaseModelResult {
-  bytes: Uint8Array;
-  config: GptConfig;
-  /** Train loss of every step. */
-  losses: number[];
-  /** Held-out corpus loss at the steps it was measured. */
-  evals: { step: number; loss: number }[];
-  tokens: number;
-  trainMs: number;
-  samples: { prompt: string; continuation: string }[];
-  /** Greedy exact match per operation on held-out statements, at the end. */
-  probes: OperationScore[];
-}
-
-export interface OperationScore {
-  op: string;
-  correct: number;
-  total: number;
-  /** One prompt, its expected continuation and what the model wrote. */
-  example: { prompt: string; expected: string; got: string };
-}
-
-/**
- * Does the model know the operations? Greedy continuation of held-out statement openings (`the reverse of "kavo" is "`)
- * compared with the right answer and the character after it, per operation of the demo suite's levels 1–3.
- */
-export async function probeOperations(config: GptConfig, params: GptParams, tokenizer: Tokenizer, perOp: number): Promise<OperationScore[]> {
-  const probes = operationProbes(perOp);
-  const gens = await greedyGenerate(
-    { config, params },
-    probes.map((p) => [tokenizer.bosId, ...tokenizer.encode(p.prompt)]),
-    { maxNewTokens: probes.map((p) => p.expected.length), eosId: tokenizer.eosId },
-  );
-  const scores = new Map<string, OperationScore>();
-  probes.forEach((p, i) => {
-    const got = tokenizer.decode(gens[i]!.ids);
-    const s = scores.get(p.op) ?? { op: p.op, correct: 0, total: 0, example: { prompt: p.prompt, expected: p.expected, got } };
-    s.total++;
-    if (got === p.expected) s.correct++;
-    scores.set(p.op, s);
-  });
-  return [...scores.values()];
-}
-
-export function formatProbes(scores: readonly OperationScore[]): string {
-  return scores.map((s) => `${s.op} ${s.correct}/${s.total}`).join(', ');
-}
-
-/** Statement openings the base model should complete (printed at the end and written into the README). */
-export const PROBES = [
-  'the reverse of "kavo" is "',
-  "the letters of 'mirat' sorted are '",
-  '"dog" has ',
-  '17 + 25 = ',
-  '"banana" without vowels is "',
-  'the first letter of "zebu" is ',
-];
-
-/** Mean next-token loss over held-out corpus rows of T + 1 tokens: every target counts (a one-token "prompt"). */
-async function heldOutLoss(config: GptConfig, params: GptParams, rows: Int32Array[]): Promise<number> {
-  const examples = rows.map((ids) => ({ ids, promptLength: 1, truncation: 'none' as const, dropped: 0 }));
-  const batching = { batchSize: rows.length, contextLength: config.contextLength, padId: 0, shape: 'fixed' as const };
-  return (await evaluateHeldOut({ config, params }, [{ bucket: 'corpus', examples }], batching)).overall;
-}
-
-/** The weights of a checkpoint to continue from; its shape and tokenizer must be the ones this run would make. */
-function loadInit(bytes: Uint8Array, path: string, config: GptConfig, tokenizer: Tokenizer, log: (line: string) => void): GptParams {
-  const ck = loadCheckpoint(bytes);
-  const key = (c: GptConfig) => JSON.stringify([c.layers, c.width, c.heads, c.mlpRatio, c.contextLength, c.vocabSize]);
-  if (key(ck.config) !== key(config) || JSON.stringify(ck.tokenizer.toJSON()) !== JSON.stringify(tokenizer.toJSON())) {
-    disposeGptParams(ck.params);
-    throw new Error(`--init ${path}: its shape or tokenizer differs from this run's (${key(ck.config)} vs ${key(config)}); pass the same --layers/--width/--heads.`);
-  }
-  log(`continuing from ${path} (${ck.meta['base.command'] ?? 'no command recorded'}; held-out loss ${ck.meta['base.heldOutLoss'] ?? '?'})`);
-  return ck.params;
-}
-
-/** Pretrains from scratch (or from --init) and returns the checkpoint bytes (weights, config, tokenizer; no optimizer state). */
-export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => void = console.log, extraMeta: Record<string, string> = {}): Promise<BaseModelResult> {
-  const tokenizer = createBaseTokenizer();
-  const config = validateGptConfig({ ...o.shape, vocabSize: tokenizer.vocabSize });
-  const T = config.contextLength;
-  const B = o.batchSize;
-  log(
-    `model: ${config.layers} layers × ${config.width} wide, ${config.heads} heads, context ${T}, vocab ${config.vocabSize} ` +
-      `(${(countGptParams(config) / 1e6).toFixed(3)}M parameters); ${o.steps} steps of ${B} × ${T} tokens; backend ${tf.getBackend()}`,
-  );
-  const initBytes = o.initBytes ?? (o.initPath !== undefined ? new Uint8Array(readFileSync(o.initPath)) : undefined);
-  const params = initBytes !== undefined ? loadInit(initBytes, o.initPath ?? 'the previous stage', config, tokenizer, log) : initGptParams(config, o.seed);
-  // The paper's AdamW (β, ε, clip) for pretraining too; only the decay is this script's own setting.
-  const { beta1, beta2, eps, clipNorm } = PAPER_HYPER;
-  const opt = new AdamW(params, { beta1, beta2, eps, weightDecay: o.weightDecay, clipNorm, decay: decayMask });
-  const mix = PRETRAIN_MIXES[o.mix];
-  const stream = new PackedStream(tokenizer, o.corpusSeed, mix);
-  const evalStream = new PackedStream(tokenizer, o.corpusSeed + 1, mix);
-  const evalRows = Array.from({ length: o.evalRows }, () => evalStream.next(T + 1));
-  const shortSteps = Math.round(o.shortFraction * o.steps);
-  const isShort = (step: number): boolean => step < shortSteps && !(o.longEvery > 0 && step % o.longEvery === o.longEvery - 1);
-  const rowLength = (step: number): number => (isShort(step) ? Math.min(o.shortLength, T) : T);
-  if (shortSteps > 0) {
-    log(`steps 1–${shortSteps} on rows of ${rowLength(0)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, then full rows of ${T}`);
-  }
-  const masks = new Map<number, tf.Tensor2D>();
-  const losses: number[] = [];
-  const evals: { step: number; loss: number }[] = [];
-  const pending: tf.Scalar[] = [];
-  let tokens = 0;
-  let trainMs = 0;
-  let clock = performance.now();
-  try {
-    for (let step = 0; step < o.steps; step++) {
-      const L = rowLength(step);
-      const ids = new Int32Array(B * L);
-      const targets = new Int32Array(B * L);
-      for (let r = 0; r < B; r++) {
-        const row = stream.next(L + 1);
-        ids.set(row.subarray(0, L), r * L);
-        targets.set(row.subarray(1), r * L);
-      }
-      tokens += B * L;
-      if (!masks.has(L)) masks.set(L, tf.ones([B, L]) as tf.Tensor2D);
-      const mask = masks.get(L)!;
-      const lr = lrAt(step, o.steps, { peakLr: o.lr, minLrRatio: o.minLrRatio, warmupRatio: o.warmupRatio });
-      const loss = tf.tidy(() => {
-        const x = tf.tensor2d(ids, [B, L], 'int32');
-        const y = tf.tensor2d(targets, [B, L], 'int32');
-        const { value, grads } = lossAndGrads(params, () => gptLoss(config, params, x, y, mask));
-        opt.apply(grads, lr, { loss: value });
-        return value;
-      });
-      pending.push(loss);
-      const last = step === o.steps - 1;
-      if (pending.length >= o.logEvery || last) {
-        const values = await Promise.all(pending.map((l) => l.data()));
-        tf.dispose(pending);
-        pending.length = 0;
-        const window = values.map((v) => v[0]!);
-        if (window.some((v) => !Number.isFinite(v))) throw new Error(`pretraining diverged at step ${step + 1} (loss ${window.join(', ')}); lower --lr.`);
-        losses.push(...window);
-        const now = performance.now();
-        trainMs += now - clock;
-        clock = now;
-        const mean = window.reduce((a, b) => a + b, 0) / window.length;
-        log(
-          `step ${String(step + 1).padStart(5)}  loss ${mean.toFixed(4)}  lr ${lr.toExponential(2)}  ` +
-            `${Math.round((tokens / trainMs) * 1000)} tok/s  ${(trainMs / 1000).toFixed(0)} s`,
-        );
-      }
-      if ((step + 1) % o.evalEvery === 0 || last) {
-        const v = await heldOutLoss(config, params, evalRows);
-        evals.push({ step: step + 1, loss: v });
-        // Can it copy yet? (the skill every demo task needs first)
-        const probe = '"mirat" again is "';
-        const [g] = await greedyGenerate({ config, params }, [[tokenizer.bosId, ...tokenizer.encode(probe)]], { maxNewTokens: 7, eosId: tokenizer.eosId });
-        log(`  held-out corpus loss @${step + 1}: ${v.toFixed(4)}   ${probe}→ ${JSON.stringify(tokenizer.decode(g!.ids))}`);
-        if (o.probeEveryEval && !last) log(`  operations @${step + 1}: ${formatProbes(await probeOperations(config, params, tokenizer, o.probesPerOp))}`);
-        clock = performance.now();
-      }
-    }
-    const gens = await greedyGenerate(
-      { config, params },
-      PROBES.map((p) => [tokenizer.bosId, ...tokenizer.encode(p)]),
-      { maxNewTokens: 16, eosId: tokenizer.eosId },
-    );
-    const samples = PROBES.map((prompt, i) => ({ prompt, continuation: tokenizer.decode(gens[i]!.ids).split('\n')[0]! }));
-    for (const s of samples) log(`  ${JSON.stringify(s.prompt)} → ${JSON.stringify(s.continuation)}`);
-    const probes = await probeOperations(config, params, tokenizer, o.probesPerOp);
-    log(`  operations (greedy exact match on held-out statements): ${formatProbes(probes)}`);
-    const bytes = saveCheckpoint({
-      config,
-      tokenizer,
-      params,
-      extraMeta: {
-        'base.kind': 'pretrained char GPT (plain statements, not instructions)',
-        'base.seed': String(o.seed),
-        'base.corpusSeed': String(o.corpusSeed),
-        'base.steps': String(o.steps),
-        'base.batchSize': String(o.batchSize),
-        'base.lr': String(o.lr),
-        'base.mix': o.mix,
-        ...(o.initPath !== undefined ? { 'base.init': o.initPath } : {}),
-        'base.tokens': String(tokens),
-        'base.finalTrainLoss': losses.slice(-o.logEvery).reduce((a, b, _, xs) => a + b / xs.length, 0).toFixed(4),
-        'base.heldOutLoss': evals[evals.length - 1]!.loss.toFixed(4),
-        ...extraMeta,
-      },
-    });
-    return { bytes, config, losses, evals, tokens, trainMs, samples, probes };
-  } finally {
-    tf.dispose(pending);
-    tf.dispose([...masks.values()]);
-    opt.dispose();
-    disposeGptParams(params);
-  }
-}
-
-/** One stage's options and what it measured. */
-export interface StageRun {
-  o: BaseModelOptions;
-  r: BaseModelResult;
-}
+// ───────────────────────────── README ─────────────────────────────
 
 function stageRows(o: BaseModelOptions, r: BaseModelResult): string {
   const T = r.config.contextLength;
-  const short = Math.round(o.shortFraction * o.steps);
+  const short = shortRowSteps(o);
   const rows = short > 0
     ? `: the first ${short} on rows of ${Math.min(o.shortLength, T)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, the last ${o.steps - short} on full rows of ${T}`
     : ` × ${T} tokens`;
@@ -481,7 +188,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   o.lr = num(values.lr, 'lr', false) ?? o.lr;
   o.seed = num(values.seed, 'seed') ?? o.seed;
   o.corpusSeed = num(values['corpus-seed'], 'corpus-seed') ?? o.corpusSeed;
-  if (values.init !== undefined) o.initPath = values.init;
+  if (values.init !== undefined) {
+    o.initPath = values.init;
+    o.initBytes = new Uint8Array(readFileSync(values.init));
+  }
   if (values.preset !== undefined) {
     const preset = GPT_PRESETS[values.preset as GptPresetName];
     if (preset === undefined) throw new Error(`--preset must be one of ${Object.keys(GPT_PRESETS).join(', ')}, got ${values.preset}`);
@@ -533,36 +243,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   writeFileSync(join(outDir, 'base.safetensors'), bytes);
   writeFileSync(join(outDir, 'README.md'), readme(stages.runs, wallMs, command, bytes.length));
   console.log(`wrote ${join(outDir, 'base.safetensors')} (${(bytes.length / 1e6).toFixed(2)} MB) and README.md in ${formatDuration(wallMs)}`);
-}
-
-/** Runs the stages in order, each from the previous one's weights; returns the last checkpoint and every stage's run. */
-export async function runStages(
-  base: BaseModelOptions,
-  recipe: readonly Partial<BaseModelOptions>[],
-  command: string,
-  log: (line: string) => void = console.log,
-): Promise<{ bytes: Uint8Array; runs: StageRun[] }> {
-  const runs: StageRun[] = [];
-  let bytes: Uint8Array | undefined;
-  for (const [i, stage] of recipe.entries()) {
-    const o: BaseModelOptions = { ...base, ...stage };
-    o.evalEvery = Math.min(o.evalEvery, o.steps);
-    if (bytes !== undefined) {
-      o.initBytes = bytes;
-      o.initPath = `stage ${i} of this command`;
-    }
-    if (recipe.length > 1) log(`── stage ${i + 1} of ${recipe.length}: mix ${o.mix}, ${o.steps} steps, peak LR ${o.lr}`);
-    const meta: Record<string, string> = { 'base.command': command };
-    if (recipe.length > 1) meta['base.stages'] = recipe.map((_, j) => `${j + 1}: ${describeStage({ ...base, ...recipe[j] })}`).join('; ');
-    const r = await makeBaseModel(o, log, meta);
-    bytes = r.bytes;
-    runs.push({ o, r });
-  }
-  return { bytes: bytes!, runs };
-}
-
-function describeStage(o: BaseModelOptions): string {
-  return `mix ${o.mix}, ${o.steps} steps, peak LR ${o.lr}`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

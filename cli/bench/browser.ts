@@ -9,7 +9,7 @@ import { chromium } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { chromiumArgs, chromiumPath } from '../../e2e/chromium';
-import type { BrowserBenchAnswer, BrowserBenchRequest, BrowserInterleavedAnswer, BrowserInterleavedRequest, BrowserWorkersAnswer, BrowserWorkersRequest } from '../../src/bench/browserBench';
+import type { BrowserBenchAnswer, BrowserBenchRequest, BrowserInterleavedAnswer, BrowserInterleavedRequest, BrowserWorkersAnswer, BrowserWorkersRequest } from '../../src/state/browserBench';
 import { log } from './node';
 
 export interface BrowserBackendRun {

@@ -23,7 +23,7 @@ import {
   type OpTiming,
   type StepBenchResult,
   type WasmMatMulKind,
-} from '../../src/bench/stepBench';
+} from '../../src/core/bench/stepBench';
 import { setNodeBackend } from '../../src/core/kernels/nodeBackends';
 
 export const log = (message: string) => process.stdout.write(`${message}\n`);

@@ -1,6 +1,6 @@
 import type { GptConfig, GptPresetName, GptShape } from '../core/model/config';
 import type { AgreementSummary } from '../core/train/backendAgreement';
-import type { BenchLoss, InterleavedBench, SerializableVariant, StepBenchResult, WasmMatMulKind } from '../bench/stepBench';
+import type { BenchLoss, InterleavedBench, SerializableVariant, StepBenchResult, WasmMatMulKind } from '../core/bench/stepBench';
 import type { BackendChoice } from '../core/runs/backendChoice';
 import type { MeasuredSpeed } from '../core/runs/runDuration';
 import type { BackendPreference } from '../core/runs/settings';
@@ -47,7 +47,7 @@ export type DiagnosticsRequest =
       rounds: number;
     }
   | {
-      /** A few seconds of timing at a run's shape, for the run-duration estimate (bench/speedProbe.ts). */
+      /** A few seconds of timing at a run's shape, for the run-duration estimate (core/bench/speedProbe.ts). */
       type: 'speed';
       id: number;
       backend: BackendPreference;

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gptConfigFromPreset, validateGptConfig } from '../core/model/config';
 import { checkBackendAgreement, summarizeAgreement, syntheticAgreementBatch } from '../core/train/backendAgreement';
-import { measureSpeed } from '../bench/speedProbe';
-import { benchInterleaved, benchTrainingStepAndFree } from '../bench/stepBench';
+import { measureSpeed } from '../core/bench/speedProbe';
+import { benchInterleaved, benchTrainingStepAndFree } from '../core/bench/stepBench';
 import { chooseBackend } from './backends';
 import type { DiagnosticsRequest, DiagnosticsResponse } from './diagnosticsProtocol';
 

@@ -20,9 +20,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../ops/embedding';
 import type { GptConfig } from '../model/config';
-import { decayMask, disposeGptCaches, gptLoss, initGptParams, type GptParams } from '../model/gpt';
+import { disposeGptCaches, initGptParams, type GptParams } from '../model/gpt';
 import { mulberry32 } from '../util/random';
-import { AdamW, lossAndGrads, type AdamWOptions } from './optimizer';
+import { lossAndGrads, type AdamW } from './optimizer';
+import { batchLoss, createAdamW, trainOnBatch } from './trainStep';
 import { PAPER_HYPER } from './events';
 
 /** A batch as host arrays, so that every backend uploads the very same values. */
@@ -228,43 +229,33 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
   const owned: tf.Tensor[] = [];
   try {
     o.hooks?.afterInit?.(backend, params);
-    const adam: AdamWOptions = {
-      beta1: hyper.beta1,
-      beta2: hyper.beta2,
-      eps: hyper.eps,
-      weightDecay: hyper.weightDecay,
-      clipNorm: hyper.clipNorm,
-      decay: decayMask,
-      guardNonFinite: true,
-    };
-    // tidy: whatever temporary handles the optimizer's constructor makes are freed here, not counted as a leak of
-    // the backend (variables survive a tidy).
-    tf.tidy(() => {
-      opt = new AdamW(params, adam);
-    });
+    opt = createAdamW(params, hyper);
+    const trainee = { model: { config, params }, opt };
     const ids = tf.tensor2d(batch.ids, shape, 'int32');
     const targets = tf.tensor2d(batch.targets, shape, 'int32');
     const mask = tf.tensor2d(batch.mask, shape, 'float32');
     owned.push(ids, targets, mask);
+    const onDevice = { ids, targets, mask };
+    const mapGrads = (grads: Record<string, tf.Tensor>) => o.hooks?.mapGrads?.(backend, grads) ?? grads;
 
     // The other route first, on the untouched parameters: gradient of wte only, nothing applied.
     let otherGrad: tf.Tensor | undefined;
     if (cross) {
-      otherGrad = tf.tidy(() => {
-        const { grads } = lossAndGrads(params, () => gptLoss(config, params, ids, targets, mask, { embeddingGrad: otherRoute(path) }));
-        const mapped = o.hooks?.mapGrads?.(backend, grads) ?? grads;
-        return mapped.wte;
-      });
+      otherGrad = tf.tidy(() => mapGrads(lossAndGrads(params, batchLoss(trainee.model, onDevice, { embeddingGrad: otherRoute(path) })).grads).wte);
       owned.push(otherGrad);
     }
 
-    // The training step, as the runner does it: one synchronous tidy, no readback inside.
+    // The training step, as every loop runs it (trainStep.ts): one synchronous tidy, no readback inside.
     const [loss, norm, wteGrad] = tf.tidy(() => {
-      const { value, grads } = lossAndGrads(params, () => gptLoss(config, params, ids, targets, mask, { embeddingGrad: path }));
-      const g = o.hooks?.mapGrads?.(backend, grads) ?? grads;
-      if (!g.wte) throw new Error('The loss has no gradient for wte.');
-      const n = opt!.apply(g, hyper.lr, { loss: value });
-      return [value, n, tf.clone(g.wte)] as const;
+      const step = trainOnBatch(trainee, onDevice, hyper.lr, {
+        embeddingGrad: path,
+        mapGrads: (grads) => {
+          const g = mapGrads(grads);
+          if (!g.wte) throw new Error('The loss has no gradient for wte.');
+          return g;
+        },
+      })!;
+      return [step.loss, step.norm, tf.clone(step.grads.wte)] as const;
     });
     owned.push(loss, norm, wteGrad);
 

@@ -2,7 +2,7 @@ import type { InstructionRecord } from '../data/record';
 import { evaluateHeldOut, firstHeldOutBatch, heldOutSets, type HeldOutBatching, type HeldOutRecord, type HeldOutSet } from '../eval/heldOutLoss';
 import type { GptConfig } from '../model/config';
 import { activeMemoryBudget, assertTrainingFits } from '../model/memoryBudget';
-import { decayMask, type GptParams } from '../model/gpt';
+import type { GptParams } from '../model/gpt';
 import { loraSettingsOf, sameLora, trainableParams } from '../model/lora';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { buildArm, type Arm } from './arms';
@@ -14,11 +14,11 @@ import type { CheckpointReason, Hyper, RunConfig, RunCursor, RunEvent } from './
 import { yieldToEventLoop } from './eventLoop';
 import { LossSpikeDetector, type LossSpike } from './lossSpike';
 import { LossWindow, windowStepEvent, type WindowRead } from './lossWindow';
-import { AdamW, GradAccumulator } from './optimizer';
+import { GradAccumulator, type AdamW } from './optimizer';
 import { checkResumable, runCursor, type ResumePoint } from './resume';
 import { buildSchedule } from './schedule';
 import { planStages, stepRows, type StagePlan } from './stagePlan';
-import { trainStep, type StepParts } from './trainStep';
+import { createAdamW, trainStep, type StepParts } from './trainStep';
 import { now, TrainingClock } from './trainingClock';
 import { validateRunConfig } from './validateRunConfig';
 import { readWarmup } from './warmup';
@@ -148,14 +148,7 @@ export class PhasedRunner {
     }
     // Under LoRA only the adapters (and chosen extras) get gradients, moments and accumulators; the base is frozen.
     const trainable = trainableParams(init.model.params, lora);
-    this.opt = new AdamW(trainable, {
-      beta1: h.beta1,
-      beta2: h.beta2,
-      eps: h.eps,
-      weightDecay: h.weightDecay,
-      clipNorm: h.clipNorm,
-      decay: decayMask,
-    });
+    this.opt = createAdamW(trainable, h);
     this.acc = h.gradAccumulation > 1 ? new GradAccumulator(trainable) : null;
     this.parts = { model: init.model, trainable, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
     this.window = new LossWindow(c.logEvery);

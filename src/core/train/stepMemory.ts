@@ -3,20 +3,21 @@
  * model/memoryEstimate.ts is fitted to (cli/calibrate-memory-estimate.ts), checked against (memoryEstimate.test.ts)
  * and compared with at real size (cli/bench-memory.ts).
  *
- * A step is run the way trainStep.ts runs it, in pieces so each piece can be profiled on its own:
- *   forward    the loss alone (its tape is freed at once)
- *   backward   forward + backward (`variableGrads`): the tape, then every gradient
- *   clip       AdamW's global norm, clip scale and guard (the gradients are alive, and counted)
- *   update     AdamW's per-group update (the gradients are alive, and counted)
+ * A step is the training step of trainStep.ts, its phases called one by one so each can be profiled on its own:
+ *   forward    `batchLoss` alone (its tape is freed at once)
+ *   backward   `lossAndGrads` of it (forward + `variableGrads`): the tape, then every gradient
+ *   clip       `AdamW.prepare`: the global norm, clip scale and guard (the gradients are alive, and counted)
+ *   update     `AdamW.update`: the per-group update (the gradients are alive, and counted)
  * Each peak is bytes above what was alive before the step (weights, moments, batch, the cached causal mask); the
  * step's peak is the largest of them, because the forward and backward's tape is gone before the update starts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { greedyGenerate } from '../eval/generate';
-import { decayMask, disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
+import { disposeGptCaches, disposeGptParams, initGptParams, type GptParams } from '../model/gpt';
 import { addLoraAdapters, trainableParams, type LoraSettings } from '../model/lora';
-import { AdamW, lossAndGrads } from './optimizer';
+import { lossAndGrads, type AdamW } from './optimizer';
+import { batchLoss, createAdamW, type AdamWHyper } from './trainStep';
 
 /** Which parameters train. `'full'` = all; `'lora'` = only the adapters of BENCH_LORA, the base frozen. */
 export type Trainable = 'full' | 'lora';
@@ -80,6 +81,9 @@ async function peakOf<T extends tf.TensorContainer>(f: () => T | Promise<T>): Pr
   return { peak: Math.max(info.peakBytes, tf.memory().numBytes), result: info.result as T };
 }
 
+/** The measurement's own AdamW settings: the bytes do not depend on them, the losses it reports do. */
+const MEASURED_HYPER: Readonly<AdamWHyper> = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 };
+
 /** Trains `steps` AdamW steps of a randomly initialised `config` on random tokens and measures each term's peak. */
 export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions): Promise<StepMemory> {
   const { batchSize: B, contextLength: T } = o;
@@ -90,10 +94,10 @@ export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions)
   const params = lora === undefined ? base : addLoraAdapters(config, base, lora, o.seed ?? 1);
   // As the runner: only the trainable parameters get gradients and AdamW state.
   const trainable = trainableParams(params, lora);
-  const opt = new AdamW(trainable, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, decay: decayMask });
+  const opt = createAdamW(trainable, MEASURED_HYPER);
   const ids = tf.randomUniform([B, T], 0, config.vocabSize, 'int32', o.seed ?? 1) as tf.Tensor2D;
   const mask = tf.ones([B, T]) as tf.Tensor2D;
-  const loss = () => gptLoss(config, params, ids, ids, mask);
+  const loss = batchLoss({ config, params }, { ids, targets: ids, mask });
   try {
     tf.tidy(() => tf.sum(tf.zeros([1]))); // nothing: keeps tfjs's own first-kernel allocations out of the figures
     const weights = floatBytes(params);

@@ -9,7 +9,7 @@ import { GradAccumulator, type AdamW } from './optimizer';
 import type { StagePlan } from './stagePlan';
 import { encodeExample } from './template';
 import { rec, ToyTokenizer } from './testing/toyData';
-import { trainStep, type StepParts } from './trainStep';
+import { createAdamW, trainOnBatch, trainStep, uploadBatch, type StepParts } from './trainStep';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -68,6 +68,44 @@ describe('trainStep with gradient accumulation', () => {
         }
         expect(worst, `${label} ${name}`).toBeLessThanOrEqual(1e-5 * scale + 1e-7);
       }
+    }
+  });
+});
+
+describe('createAdamW and trainOnBatch', () => {
+  it('makes the AdamW of the given hyper-parameters, weight decay on matrices only, the guard on', () => {
+    const params = initGptParams(config, 3);
+    const before = tf.memory().numTensors;
+    const opt = createAdamW(params, { beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.05, clipNorm: 2 });
+    try {
+      expect(tf.memory().numTensors - before).toBe(opt.tensorCount);
+      expect(opt.options).toMatchObject({ beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.05, clipNorm: 2, guardNonFinite: true });
+      const decayed = opt.groupNames.flat().filter((n) => opt.options.decay!(n));
+      expect(decayed).toContain('h.0.attn.c_attn.weight');
+      expect(decayed).toContain('wte');
+      expect(decayed.some((n) => n.endsWith('.bias') || n.includes('ln_'))).toBe(false);
+    } finally {
+      opt.dispose();
+      disposeGptParams(params);
+    }
+  });
+
+  it('one call is one AdamW step on the batch; a micro-batch that does not update needs an accumulator', () => {
+    const params = initGptParams(config, 3);
+    const opt = createAdamW(params, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1 });
+    const hb = new BatchBuilder(2, config.contextLength, tok.padId).build(plan.examples.slice(0, 2));
+    const wteBefore = params.wte!.dataSync().slice();
+    try {
+      expect(() => tf.tidy(() => void trainOnBatch({ model: { config, params }, opt }, uploadBatch(hb, 2, config.contextLength), 1e-3, { update: false }))).toThrow(/accumulator/);
+      expect(opt.step).toBe(0);
+      const loss = tf.tidy(() => trainOnBatch({ model: { config, params }, opt }, uploadBatch(hb, 2, config.contextLength), 1e-3)!.loss);
+      expect(opt.step).toBe(1);
+      expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
+      loss.dispose();
+      expect(params.wte!.dataSync()).not.toEqual(wteBefore);
+    } finally {
+      opt.dispose();
+      disposeGptParams(params);
     }
   });
 });

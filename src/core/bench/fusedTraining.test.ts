@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStepSession } from './stepBench';
-import { validateGptConfig } from '../core/model/config';
-import { disposeGptCaches } from '../core/model/gpt';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { describeAdapter, startDawnWebGPU } from '../core/kernels/webgpu/dawnNode';
-import { fusedKernelsActive } from '../core/kernels/webgpu/fusedOps';
+import { validateGptConfig } from '../model/config';
+import { disposeGptCaches } from '../model/gpt';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { describeAdapter, startDawnWebGPU } from '../kernels/webgpu/dawnNode';
+import { fusedKernelsActive } from '../kernels/webgpu/fusedOps';
 
 // The fused path trained on webgpu (Dawn) against the composite path trained on cpu: same model, batch and AdamW,
 // 50 steps; every step's loss must agree to float32 accuracy (the differences compound through the updates).

@@ -1,6 +1,6 @@
 /**
- * Times the training step the studio runs — forward, loss, `variableGrads`, clip + AdamW — on whatever tfjs backend is
- * active. Shared by the Node bench (cli/bench.ts) and the browser bench (the diagnostics worker), so both measure the
+ * Times the training step the studio runs (core/train/trainStep.ts: forward, loss, `variableGrads`, clip + AdamW) on
+ * whatever tfjs backend is active. Shared by the Node bench (cli/bench.ts) and the browser bench (the diagnostics worker), so both measure the
  * same code. No DOM, no Node APIs.
  *
  * How it stays honest:
@@ -13,12 +13,12 @@
  * - `tf.memory().numTensors` is recorded before, after warm-up and after the timed runs (a leak shows as growth).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmBatchMatMul, wasmBatchMatMulInstalled } from '../core/kernels/wasm/batchMatMul';
-import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../core/ops/embedding';
-import { countGptParams, type GptConfig } from '../core/model/config';
-import { decayMask, disposeGptCaches, gptLogits, gptLoss, initGptParams, type GptParams } from '../core/model/gpt';
-import { AGREEMENT_HYPER, syntheticAgreementBatch, type AgreementHyper } from '../core/train/backendAgreement';
-import { AdamW, lossAndGrads } from '../core/train/optimizer';
+import { setWasmBatchMatMul, wasmBatchMatMulInstalled } from '../kernels/wasm/batchMatMul';
+import { chooseEmbeddingGradPath, type EmbeddingGradPath } from '../ops/embedding';
+import { countGptParams, type GptConfig } from '../model/config';
+import { disposeGptCaches, gptLogits, initGptParams } from '../model/gpt';
+import { AGREEMENT_HYPER, syntheticAgreementBatch, type AgreementHyper } from '../train/backendAgreement';
+import { createAdamW, trainOnBatch, uploadBatch, type StepBatch, type StepModel } from '../train/trainStep';
 import { median } from './median';
 
 /** `sparse`: the studio's sparseCrossEntropy (via gptLoss). `onehot`: tfjs `softmaxCrossEntropy` on one-hot labels. */
@@ -125,7 +125,7 @@ export async function countReads<T>(fn: () => Promise<T>): Promise<{ result: T; 
 }
 
 /** The masked mean cross-entropy through tfjs's stock loss: one-hot labels [B·T, V], weights = mask. */
-function onehotLoss(config: GptConfig, params: GptParams, ids: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
+function onehotLoss({ config, params }: StepModel, { ids, targets, mask }: StepBatch): tf.Scalar {
   const [B, T] = ids.shape;
   const logits = tf.reshape(gptLogits(config, params, ids), [B * T, config.vocabSize]);
   const labels = tf.oneHot(tf.reshape(targets, [B * T]) as tf.Tensor1D, config.vocabSize);
@@ -159,29 +159,15 @@ export function openStepSession(o: StepBenchOptions): StepSession {
   const tensorsBefore = tf.memory().numTensors;
   const batch = syntheticAgreementBatch(config, batchSize, o.seed ?? 1, seqLen);
   const params = initGptParams(config, o.seed ?? 1);
-  let opt: AdamW | undefined;
-  tf.tidy(() => {
-    opt = new AdamW(params, { beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps, weightDecay: hyper.weightDecay, clipNorm: hyper.clipNorm, decay: decayMask });
-  });
-  const shape: [number, number] = [batchSize, seqLen];
+  const trainee = { model: { config, params }, opt: createAdamW(params, hyper) };
+  const stepOptions = { embeddingGrad: embeddingGradPath, lossOf: lossKind === 'onehot' ? onehotLoss : undefined };
   const installedBefore: WasmMatMulKind = wasmBatchMatMulInstalled() ? 'fast' : 'stock';
   const matMul = o.wasmMatMul ?? installedBefore;
 
   // As the runner does it: the host batch is uploaded every step, one synchronous tidy, the loss scalar returned.
   const step = (): tf.Scalar => {
     if (backend === 'wasm') setWasmBatchMatMul(matMul);
-    return tf.tidy(() => {
-      const ids = tf.tensor2d(batch.ids, shape, 'int32');
-      const targets = tf.tensor2d(batch.targets, shape, 'int32');
-      const mask = tf.tensor2d(batch.mask, shape, 'float32');
-      const f = () =>
-        lossKind === 'sparse'
-          ? gptLoss(config, params, ids, targets, mask, { embeddingGrad: embeddingGradPath })
-          : onehotLoss(config, params, ids, targets, mask);
-      const { value, grads } = lossAndGrads(params, f);
-      opt!.apply(grads, hyper.lr, { loss: value });
-      return value;
-    });
+    return tf.tidy(() => trainOnBatch(trainee, uploadBatch(batch, batchSize, seqLen), hyper.lr, stepOptions)!.loss);
   };
 
   return {
@@ -225,7 +211,7 @@ export function openStepSession(o: StepBenchOptions): StepSession {
       return { msPerStep: (now() - t0) / steps, loss };
     },
     dispose() {
-      opt?.dispose();
+      trainee.opt.dispose();
       for (const p of Object.values(params)) p.dispose();
       setWasmBatchMatMul(installedBefore);
     },

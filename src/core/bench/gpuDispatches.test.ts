@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { describeAdapter, startDawnWebGPU } from '../core/kernels/webgpu/dawnNode';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { describeAdapter, startDawnWebGPU } from '../kernels/webgpu/dawnNode';
 import { countWebGPUDispatches } from './gpuDispatches';
 
 afterAll(async () => {

@@ -4,10 +4,10 @@
  * the key/value cache. Random weights of the model's shape: the time does not depend on their values.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GptConfig } from '../core/model/config';
-import { greedyGenerate } from '../core/eval/generate';
-import { disposeGptParams, gptLoss, initGptParams } from '../core/model/gpt';
-import type { MeasuredSpeed } from '../core/runs/runDuration';
+import type { GptConfig } from '../model/config';
+import { greedyGenerate } from '../eval/generate';
+import { disposeGptParams, gptLoss, initGptParams } from '../model/gpt';
+import type { MeasuredSpeed } from '../runs/runDuration';
 import { benchTrainingStepAndFree } from './stepBench';
 
 /** Prompts per generation batch in the probe: what a phase-end evaluation and exact match generate together. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { wasmBatchMatMulInstalled } from '../core/kernels/wasm/batchMatMul';
-import { GPT_PRESETS } from '../core/model/config';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { wasmBatchMatMulInstalled } from '../kernels/wasm/batchMatMul';
+import { GPT_PRESETS } from '../model/config';
 import { benchInterleaved } from './stepBench';
 
 beforeAll(async () => {

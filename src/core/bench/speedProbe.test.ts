@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { gptConfigFromPreset } from '../core/model/config';
-import { disposeGptCaches } from '../core/model/gpt';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { gptConfigFromPreset } from '../model/config';
+import { disposeGptCaches } from '../model/gpt';
 import { measureSpeed } from './speedProbe';
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@
  * and one timed step in each.
  */
 import { runDiagnostics, type DiagnosticsRequest, type DiagnosticsResponse } from '../worker/diagnosticsClient';
-import { alternateRounds, type AlternatedRounds } from './alternateRounds';
+import { alternateRounds, type AlternatedRounds } from '../core/bench/alternateRounds';
 
 export type BrowserBenchRequest = Omit<Extract<DiagnosticsRequest, { type: 'bench' }>, 'id' | 'type'>;
 export type BrowserBenchAnswer = Extract<DiagnosticsResponse, { type: 'bench' }>;
