@@ -1,8 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { PhaseSettings, StoredDataset } from './storedDataset';
-import type { StoredCheckpoint, StoredRun } from './runStorage';
 import type { CachedJudgement } from '../core/difficulty/judge/cache';
-import type { StoredModelEntry } from './modelStorage';
+import type { PhaseSettings, StoredCheckpoint, StoredDataset, StoredModelEntry, StoredRun } from './records';
 import { BLOCKED_NOTICE, CLOSED_FOR_UPGRADE_NOTICE, noticeForOpenFailure, type ConnectionNotice } from './connectionNotice';
 
 interface StudioDB extends DBSchema {

@@ -1,8 +1,39 @@
-import { describe, expect, it } from 'vitest';
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { GPT_PRESETS } from '../core/model/config';
-import { defaultModelName, modelKeys, newModelId, splitModelFiles, toStoredFiles, totalBytes } from './modelStorage';
+import {
+  defaultModelName,
+  deleteModel,
+  listModels,
+  loadModelFiles,
+  loadTokenizerFiles,
+  modelKeys,
+  newModelId,
+  saveModel,
+  splitModelFiles,
+  toStoredFiles,
+  totalBytes,
+  updateModelMeta,
+  type StoredModelMeta,
+} from './modelStorage';
+import { openStudioDB } from './db';
+import { emptyStudioDB, putRaw } from './testing/studioDB';
+
+/** A GPT-Neo folder without `_name_or_path`, as the worker describes it (its whole description is tested there). */
+function neoDescription(): HfModelDescription {
+  return {
+    architecture: 'gpt_neo',
+    config: { ...GPT_PRESETS.micro, layers: 2, width: 16, vocabSize: 64 },
+    positions: 32,
+    parameters: 0,
+    tokenizer: { file: 'tokenizer.json', vocabSize: 64, endOfText: '<|endoftext|>' },
+    weightFiles: ['model.safetensors'],
+    storedDtypes: { F32: 1 },
+    notes: [],
+  };
+}
 
 describe('modelStorage helpers', () => {
   it('stores base names, text as UTF-8 and views as exact-length buffers', () => {
@@ -26,17 +57,7 @@ describe('modelStorage helpers', () => {
   });
 
   it('names a model after its folder, else config.json, else its shape', () => {
-    // A GPT-Neo folder without `_name_or_path`, as the worker describes it (its whole description is tested there).
-    const d: HfModelDescription = {
-      architecture: 'gpt_neo',
-      config: { ...GPT_PRESETS.micro, layers: 2, width: 16, vocabSize: 64 },
-      positions: 32,
-      parameters: 0,
-      tokenizer: { file: 'tokenizer.json', vocabSize: 64, endOfText: '<|endoftext|>' },
-      weightFiles: ['model.safetensors'],
-      storedDtypes: { F32: 1 },
-      notes: [],
-    };
+    const d = neoDescription();
     expect(defaultModelName(d, 'TinyStories-1M')).toBe('TinyStories-1M');
     expect(defaultModelName(d)).toBe('GPT-Neo 2×16');
     expect(defaultModelName({ ...d, suggestedName: 'roneneldan/TinyStories-1M' })).toBe('roneneldan/TinyStories-1M');
@@ -47,5 +68,65 @@ describe('modelStorage helpers', () => {
     expect(newModelId(0, 0)).toBe('hf-0-0000');
     expect(newModelId()).toMatch(/^hf-[0-9a-z]+-[0-9a-z]{4}$/);
     expect(totalBytes({ fileSizes: { a: 3, b: 4 } })).toBe(7);
+  });
+});
+
+describe('imported models in IndexedDB', () => {
+  const files = toStoredFiles(tinyHfCheckpoint({ architecture: 'gpt2' }).files);
+  const meta = (id: string, importedAt: number): StoredModelMeta => ({
+    kind: 'meta',
+    id,
+    name: `model ${id}`,
+    importedAt,
+    origin: 'files',
+    description: neoDescription(),
+    fileSizes: Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, bytes.byteLength])),
+    fingerprint: `fp-${id}`,
+    prune: true,
+  });
+  const bytesOf = (folder: Record<string, ArrayBuffer>) => Object.fromEntries(Object.entries(folder).map(([name, bytes]) => [name, [...new Uint8Array(bytes)]]));
+
+  beforeEach(emptyStudioDB);
+
+  it('are listed by their small entry, oldest first, and read back whole, byte for byte', async () => {
+    await saveModel(meta('b', 20), files);
+    await saveModel(meta('a', 10), files);
+    expect(await listModels()).toEqual([meta('a', 10), meta('b', 20)]);
+    const loaded = await loadModelFiles('a');
+    expect(loaded?.meta).toEqual(meta('a', 10));
+    expect(bytesOf(loaded!.files)).toEqual(bytesOf(files));
+  });
+
+  it('give the tokenizer files alone, without the weights', async () => {
+    await saveModel(meta('a', 10), files);
+    const tokenizer = await loadTokenizerFiles('a');
+    expect(Object.keys(tokenizer!).sort()).toEqual(['merges.txt', 'tokenizer.json', 'vocab.json']);
+    expect(await loadTokenizerFiles('b')).toBeUndefined();
+  });
+
+  it('keep changed settings', async () => {
+    await saveModel(meta('a', 10), files);
+    await updateModelMeta({ ...meta('a', 10), name: 'renamed', prune: false, maxContext: 16 });
+    expect(await listModels()).toEqual([{ ...meta('a', 10), name: 'renamed', prune: false, maxContext: 16 }]);
+  });
+
+  it('reads as not there, rather than as half a model, when a part is missing or of the wrong kind', async () => {
+    await saveModel(meta('a', 10), files);
+    await saveModel(meta('b', 20), files);
+    await putRaw('models', { kind: 'meta', id: 'a' }, modelKeys('a').files);
+    await (await openStudioDB()).delete('models', modelKeys('b').tokenizer);
+    expect(await loadModelFiles('a')).toBeUndefined();
+    expect(await loadModelFiles('b')).toBeUndefined();
+    expect(await loadModelFiles('nothing')).toBeUndefined();
+  });
+
+  it('are gone, every part, once deleted; another model stays', async () => {
+    await saveModel(meta('a', 10), files);
+    await saveModel(meta('b', 20), files);
+    await deleteModel('a');
+    expect((await listModels()).map((m) => m.id)).toEqual(['b']);
+    expect(await loadModelFiles('a')).toBeUndefined();
+    expect(await loadTokenizerFiles('a')).toBeUndefined();
+    expect((await loadModelFiles('b'))?.meta.id).toBe('b');
   });
 });

@@ -6,32 +6,9 @@
  */
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { openStudioDB, StorageError } from './db';
+import type { StoredModelMeta } from './records';
 
-export interface StoredModelMeta {
-  kind: 'meta';
-  id: string;
-  name: string;
-  importedAt: number;
-  /** 'files' (dropped) or the base URL it was downloaded from. */
-  origin: string;
-  description: HfModelDescription;
-  /** Stored file name → bytes. */
-  fileSizes: Record<string, number>;
-  /** The same folder imported again replaces this one rather than adding a copy. */
-  fingerprint: string;
-  /** Train on at most this many positions (memory grows with it); undefined = all the model has. */
-  maxContext?: number;
-  /** Prune the vocabulary to the tokens of the run's data (on by default: the biggest speed lever). */
-  prune: boolean;
-}
-
-export interface StoredModelFiles {
-  kind: 'files';
-  id: string;
-  files: Record<string, ArrayBuffer>;
-}
-
-export type StoredModelEntry = StoredModelMeta | StoredModelFiles;
+export type { StoredModelMeta };
 
 export const modelKeys = (id: string) => ({ meta: `meta/${id}`, files: `files/${id}`, tokenizer: `tokenizer/${id}` });
 

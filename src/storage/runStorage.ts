@@ -1,19 +1,8 @@
-import type { Run } from '../core/runs/run';
 import { openStudioDB, StorageError } from './db';
+import type { StoredCheckpoint, StoredRun } from './records';
 import { checkStoredRun } from './storedShape';
 
-/** A run as kept in IndexedDB: everything but checkpoint bytes, which live in their own store. */
-export type StoredRun = Omit<Run, 'lastCheckpoint'> & { checkpointStep?: number };
-
-export interface StoredCheckpoint {
-  runId: string;
-  /** 'latest' or `phase-${n}` (1-based stage of the arm). */
-  slot: string;
-  step: number;
-  reason: string;
-  savedAt: number;
-  bytes: Uint8Array;
-}
+export type { StoredCheckpoint, StoredRun };
 
 export async function saveRun(run: StoredRun): Promise<void> {
   const db = await openStudioDB();

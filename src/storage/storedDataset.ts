@@ -1,7 +1,6 @@
 // What survives a reload (IndexedDB): the dataset, every score computed for it, and how the user set up the phases.
-import type { StoredDataset } from '../core/data/storedDataset';
-import type { PhaseSettings } from '../core/runs/settings';
 import { openStudioDB, StorageError } from './db';
+import type { PhaseSettings, StoredDataset } from './records';
 import { checkPhaseSettings, checkStoredDataset } from './storedShape';
 
 export type { PhaseSettings, StoredDataset };

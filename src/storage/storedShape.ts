@@ -4,8 +4,7 @@
  * what the screens read (types of fields, arrays being arrays); extra fields pass, as newer builds may add some.
  */
 import * as v from 'valibot';
-import type { PhaseSettings, StoredDataset } from './storedDataset';
-import type { StoredRun } from './runStorage';
+import type { PhaseSettings, StoredDataset, StoredRun } from './records';
 
 // valibot's number() refuses NaN, which a stored loss (a diverged run) or a score legitimately holds.
 const num = () => v.custom<number>((x) => typeof x === 'number', 'expected a number');

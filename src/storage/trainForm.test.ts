@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
-import { trainFormFrom } from './trainForm';
+import { loadTrainForm, saveTrainForm, trainFormFrom } from './trainForm';
 
 const defaults = DEFAULT_TRAIN_SETTINGS;
 
@@ -31,5 +31,50 @@ describe('trainFormFrom', () => {
     expect(trainFormFrom(null, defaults)).toBeUndefined();
     expect(trainFormFrom([1, 2], defaults)).toBeUndefined();
     expect(trainFormFrom({ settings: 'x' }, defaults)).toBeUndefined();
+  });
+});
+
+/** localStorage as a browser has it (Node has none), or one that refuses every write (storage off, or full). */
+function stubLocalStorage({ refuseWrites = false } = {}): Map<string, string> {
+  const items = new Map<string, string>();
+  vi.stubGlobal('localStorage', {
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => {
+      if (refuseWrites) throw new DOMException('quota', 'QuotaExceededError');
+      items.set(key, value);
+    },
+  });
+  return items;
+}
+
+describe('the saved training form (localStorage)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('comes back after a reload as it was left', () => {
+    stubLocalStorage();
+    const settings = { ...defaults, seed: 9, hyper: { ...defaults.hyper, lr: 2e-4 } };
+    saveTrainForm({ settings, modelChosen: true });
+    expect(loadTrainForm(defaults)).toEqual({ settings, modelChosen: true });
+  });
+
+  it('is nothing when none was saved, when the entry is not JSON, or where there is no localStorage', () => {
+    const items = stubLocalStorage();
+    expect(loadTrainForm(defaults)).toBeUndefined();
+    items.set('phased-ift-studio/train-form', '{"settings": ');
+    expect(loadTrainForm(defaults)).toBeUndefined();
+    vi.stubGlobal('localStorage', undefined);
+    expect(loadTrainForm(defaults)).toBeUndefined();
+  });
+
+  it('a damaged field falls back to its default when read back', () => {
+    const items = stubLocalStorage();
+    items.set('phased-ift-studio/train-form', JSON.stringify({ settings: { ...defaults, seed: 'seven' }, modelChosen: true }));
+    expect(loadTrainForm(defaults)).toEqual({ settings: { ...defaults, model: undefined }, modelChosen: true });
+  });
+
+  it('storage that refuses the write costs only the reload, not the page', () => {
+    stubLocalStorage({ refuseWrites: true });
+    expect(() => saveTrainForm({ settings: defaults, modelChosen: false })).not.toThrow();
+    expect(loadTrainForm(defaults)).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import { DataScreen } from './data/DataScreen';
 import { TrainScreen } from './train/TrainScreen';
 import { CompareScreen } from './compare/CompareScreen';
 import { OpenRecordedResultsButton } from './compare/RecordedResults';
+import styles from './App.module.css';
 
 type Screen = 'data' | 'train' | 'compare';
 
@@ -66,16 +67,16 @@ function Studio() {
           </Banner>
         )}
         {screen === 'data' && !hasPlan && (
-          <p className="small muted" data-testid="recorded-invite" style={{ margin: '0 0 8px' }}>
+          <p className={`small muted ${styles.recordedInvite}`} data-testid="recorded-invite">
             See the comparison first: phased vs one-off on the demo, measured with <code>npm run experiment</code> and shipped with the studio.{' '}
             <OpenRecordedResultsButton onOpened={() => setScreen('compare')} />
           </p>
         )}
         {/* Both screens stay mounted so a run keeps its chart and the data screen keeps its scroll and search. */}
-        <div hidden={screen !== 'data'} style={{ display: screen === 'data' ? 'contents' : 'none' }}>
+        <div className={styles.screen} hidden={screen !== 'data'}>
           <DataScreen />
         </div>
-        <div hidden={screen !== 'train'} style={{ display: screen === 'train' ? 'contents' : 'none' }}>
+        <div className={styles.screen} hidden={screen !== 'train'}>
           <TrainScreen />
         </div>
         {screen === 'compare' && <CompareScreen />}

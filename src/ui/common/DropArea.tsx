@@ -1,12 +1,11 @@
-import { useState, type CSSProperties, type DragEvent, type ReactNode } from 'react';
+import { useState, type DragEvent, type ReactNode } from 'react';
 
 /** A drop target that highlights while something is dragged over it and hands the drop to `onDrop`. */
-export function DropArea(props: { testId: string; onDrop: (event: DragEvent) => void; style?: CSSProperties; children: ReactNode }) {
+export function DropArea(props: { testId: string; onDrop: (event: DragEvent) => void; className?: string; children: ReactNode }) {
   const [over, setOver] = useState(false);
   return (
     <div
-      className={`dropzone${over ? ' over' : ''}`}
-      style={props.style}
+      className={`dropzone${over ? ' over' : ''}${props.className ? ` ${props.className}` : ''}`}
       data-testid={props.testId}
       onDragOver={(event) => {
         event.preventDefault();

@@ -2,6 +2,7 @@ import { Component, useState, type ErrorInfo, type ReactNode } from 'react';
 import { exportSavedData } from '../../state/storageStore';
 import { Banner } from './Banner';
 import { downloadText } from './download';
+import styles from './ErrorBoundary.module.css';
 
 /**
  * What the page shows instead of a blank screen when a component throws: the error, and the two ways on that lose
@@ -37,7 +38,7 @@ function StudioFailed({ error }: { error: Error }) {
         <div className="mono small">{error.message}</div>
         <div>Your dataset and runs are still saved in this browser. Export them to keep a copy, then reload.</div>
         {exportProblem && <div>{exportProblem}</div>}
-        <div className="row" style={{ marginTop: 8 }}>
+        <div className={`row ${styles.actions}`}>
           <button className="btn" onClick={exportData}>
             Export saved data (JSON)
           </button>

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { aIsLeft, winRate, type Vote } from '../../core/compare/winRate';
 import type { SampleGeneration } from '../../core/eval/samples';
 import type { Run } from '../../core/runs/run';
+import styles from './BlindVote.module.css';
 
 const STORAGE_PREFIX = 'phased-ift-studio/votes/';
 const LAYOUT_SEED = 11;
@@ -63,13 +64,13 @@ export function BlindVote({ runs }: { runs: Run[] }) {
           <input type="checkbox" checked={reveal} onChange={(e) => setReveal(e.target.checked)} /> reveal which side is which
         </label>
       </div>
-      {a && b && a.id === b.id && <p className="small" style={{ color: 'var(--warn)' }}>Pick two different runs.</p>}
+      {a && b && a.id === b.id && <p className={`small ${styles.samePick}`}>Pick two different runs.</p>}
       {a && b && a.id !== b.id && (
         <>
-          <table className="data small" style={{ marginTop: 8 }}>
+          <table className={`data small ${styles.prompts}`}>
             <thead>
               <tr>
-                <th style={{ width: '30%' }}>prompt</th>
+                <th className={styles.promptColumn}>prompt</th>
                 <th>left</th>
                 <th>right</th>
                 <th>vote</th>
@@ -96,7 +97,7 @@ export function BlindVote({ runs }: { runs: Run[] }) {
                       {r.generated || <span className="muted">(empty)</span>}
                       {reveal && <div className="muted">{left ? 'B' : 'A'}</div>}
                     </td>
-                    <td style={{ whiteSpace: 'nowrap' }}>
+                    <td className={styles.vote}>
                       <div className="segmented" role="group" aria-label={`Vote on prompt ${id}`}>
                         <button aria-pressed={vote === leftVote} onClick={() => cast(id, leftVote)}>
                           Left
@@ -119,7 +120,7 @@ export function BlindVote({ runs }: { runs: Run[] }) {
               'No votes yet.'
             ) : (
               <>
-                Win rate of A ({a.label}) over B ({b.label}): <strong style={{ display: 'inline' }}>{(result.winRate * 100).toFixed(1)}</strong>
+                Win rate of A ({a.label}) over B ({b.label}): <strong>{(result.winRate * 100).toFixed(1)}</strong>
                 {Number.isFinite(result.interval.halfWidth) && ` ± ${(result.interval.halfWidth * 100).toFixed(1)}`} (×100, the paper’s scale; 0 = parity) from{' '}
                 {result.n} vote{result.n === 1 ? '' : 's'}: {result.wins} A, {result.ties} ties, {result.losses} B.
               </>

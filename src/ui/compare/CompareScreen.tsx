@@ -17,6 +17,7 @@ import { X_AXIS_LABELS, X_AXIS_MODES, xOf, type XAxisMode } from '../train/lossC
 import { BlindVote } from './BlindVote';
 import { ExactMatchComparison } from './ExactMatchComparison';
 import { groupRuns, type RunGroup } from './runGroups';
+import styles from './CompareScreen.module.css';
 
 const GRID_POINTS = 120;
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -74,14 +75,14 @@ export function CompareScreen() {
         <RecordedResultsLabel />
         <div className="row" data-testid="compare-picker">
           {candidates.map((r) => (
-            <label key={r.id} className="field small" style={{ border: '1px solid var(--line)', borderRadius: 6, padding: '3px 8px' }}>
+            <label key={r.id} className={`field small ${styles.candidate}`}>
               <input type="checkbox" checked={selection.includes(r)} onChange={() => toggle(r.id)} aria-label={`Compare ${r.label} ${r.id}`} />
               {r.label} <span className="muted mono">{r.status !== 'done' ? r.status : ''}</span>
             </label>
           ))}
         </div>
         {datasets.size > 1 && (
-          <div style={{ marginTop: 8 }}>
+          <div className={styles.mixedData}>
             <Banner kind="warn" title="These runs trained on different data or phases">
               Held-out losses are comparable only on one fixed held-out set; pick runs of one dataset and phase plan.
             </Banner>
@@ -109,13 +110,12 @@ export function CompareScreen() {
 function WhatChanged({ runs }: { runs: Run[] }) {
   const diffs = configDiff(runs.map((r) => ({ ...r.settings, data: r.dataKey })));
   return (
-    <div style={{ marginTop: 12 }} data-testid="what-changed">
+    <div className={styles.whatChanged} data-testid="what-changed">
       <h3>What changed</h3>
       {diffs.length === 0 ? (
         <p className="small muted">Nothing: these runs share every setting.</p>
       ) : (
-        // Many runs make many columns: the table scrolls inside its card instead of running past it.
-        <div style={{ overflowX: 'auto' }}>
+        <div className={styles.scrolls}>
         <table className="data small">
           <thead>
             <tr>
@@ -291,7 +291,7 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
   return (
     <>
       <div className="row chart-controls">
-        <h3 style={{ margin: 0 }}>Held-out loss per difficulty bucket at the end of each run (lower is better)</h3>
+        <h3>Held-out loss per difficulty bucket at the end of each run (lower is better)</h3>
         <span className="spacer" />
         <ChartDownloads chartRef={barsRef} fileBase="compare.heldout-buckets" title="the held-out loss bars" legend={groups.map((g) => ({ label: g.label, color: g.color }))} csv={barsCsv} />
       </div>
@@ -376,7 +376,7 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
                       const better = d.hi < 0;
                       const worse = d.lo > 0;
                       return (
-                        <td key={c} className="num" style={{ color: better ? 'var(--ok)' : worse ? 'var(--danger)' : undefined }}>
+                        <td key={c} className={better ? `num ${styles.better}` : worse ? `num ${styles.worse}` : 'num'}>
                           {d.mean >= 0 ? '+' : ''}
                           {fmt(d.mean)}
                           {pm(d.halfWidth)}

@@ -1,5 +1,6 @@
 import { pairedDifference, summarize } from '../../core/eval/stats';
 import type { RunGroup } from './runGroups';
+import styles from './ExactMatchComparison.module.css';
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—');
 
@@ -28,7 +29,7 @@ export function ExactMatchComparison({ groups }: { groups: RunGroup[] }) {
     );
   const baseline = withEm.find((g) => g.runs[0]!.settings.arm.kind === 'one-off');
   return (
-    <div style={{ marginTop: 16 }}>
+    <div className={styles.comparison}>
       <h3>Exact match on the held-out set per {byLevel ? 'level' : 'difficulty bucket'} (higher is better)</h3>
       <table className="data small" data-testid="exact-match-comparison">
         <thead>
@@ -68,9 +69,9 @@ export function ExactMatchComparison({ groups }: { groups: RunGroup[] }) {
                   {columns.map((c) => {
                     const d = pairedDifference(rate(g, c), rate(baseline, c));
                     if (d.n === 0) return <td key={c} className="num">—</td>;
-                    const color = d.lo > 0 ? 'var(--ok)' : d.hi < 0 ? 'var(--danger)' : undefined;
+                    const sign = d.lo > 0 ? ` ${styles.better}` : d.hi < 0 ? ` ${styles.worse}` : '';
                     return (
-                      <td key={c} className="num" style={{ color }}>
+                      <td key={c} className={`num${sign}`}>
                         {d.mean >= 0 ? '+' : ''}
                         {(d.mean * 100).toFixed(1)}
                         {Number.isFinite(d.halfWidth) ? ` ± ${(d.halfWidth * 100).toFixed(1)}` : ''}

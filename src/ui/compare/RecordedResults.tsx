@@ -1,5 +1,6 @@
 import { useRecordedResultsStore } from '../../state/recordedResultsStore';
 import { Banner } from '../common/Banner';
+import styles from './RecordedResults.module.css';
 
 /** One click to a measured comparison: the shipped recorded results open in Compare. */
 export function OpenRecordedResultsButton({ onOpened, primary = false }: { onOpened?: () => void; primary?: boolean }) {
@@ -30,7 +31,7 @@ export function RecordedResultsLabel() {
   }
   if (status !== 'open' || !label || !setup) return null;
   return (
-    <div className="banner warn small" data-testid="recorded-label" style={{ marginTop: 8 }}>
+    <div className={`banner warn small ${styles.label}`} data-testid="recorded-label">
       <div className="grow">
         <strong>Recorded results, not your runs: {runs.length} runs measured before you opened the studio</strong>
         <div>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { CsvMapping } from '../../core/data/csv';
 import { useDatasetStore } from '../../state/datasetStore';
+import styles from './ColumnMappingEditor.module.css';
 
 const FIELDS: { key: keyof CsvMapping; label: string; required: boolean }[] = [
   { key: 'instruction', label: 'Instruction', required: true },
@@ -19,11 +20,11 @@ export function ColumnMappingEditor({ source }: { source: { columns: string[]; m
   const complete = Boolean(draft.instruction && draft.output);
 
   return (
-    <details className="small" style={{ marginBottom: 12 }} data-testid="column-mapping" open={changed || undefined}>
+    <details className={`small ${styles.editor}`} data-testid="column-mapping" open={changed || undefined}>
       <summary>
         Column mapping: {FIELDS.filter((f) => source.mapping[f.key]).map((f) => `${f.label.toLowerCase()} ← "${source.mapping[f.key]}"`).join(', ')}
       </summary>
-      <div className="row" style={{ marginTop: 8 }}>
+      <div className={`row ${styles.fields}`}>
         {FIELDS.map((field) => (
           <label key={field.key} className="field">
             {field.label}

@@ -7,6 +7,7 @@ import { DatasetSummary } from './DatasetSummary';
 import { DropZone } from './DropZone';
 import { RecordTable } from './RecordTable';
 import { ValidationReportView } from './ValidationReportView';
+import styles from './DataScreen.module.css';
 
 /** Drop a dataset, see what was read and what was not, its difficulty phases, and the records themselves. */
 export function DataScreen() {
@@ -34,8 +35,8 @@ export function DataScreen() {
         <Banner kind="error" title={problem.message} onDismiss={dismissProblem} testId="load-error">
           {problem.hint && <div>{problem.hint}</div>}
           {dataset && (
-            <div className="small" style={{ marginTop: 4 }}>
-              Still loaded: <strong style={{ display: 'inline' }}>{dataset.fileName}</strong> (
+            <div className={`small ${styles.stillLoaded}`}>
+              Still loaded: <strong>{dataset.fileName}</strong> (
               {dataset.records.length.toLocaleString()} records) — nothing was lost.
             </div>
           )}

@@ -1,5 +1,6 @@
 import type { StoredDataset } from '../../core/data/storedDataset';
 import { useDatasetStore } from '../../state/datasetStore';
+import styles from './DatasetSummary.module.css';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -21,7 +22,7 @@ export function DatasetSummary({ dataset }: { dataset: StoredDataset }) {
           Unload
         </button>
       </div>
-      <div className="stats" style={{ marginBottom: 12 }}>
+      <div className={`stats ${styles.stats}`}>
         <div className="stat">
           <div className="value" data-testid="accepted-count">
             {dataset.report.accepted.toLocaleString()}
@@ -29,7 +30,7 @@ export function DatasetSummary({ dataset }: { dataset: StoredDataset }) {
           <div className="label">records accepted</div>
         </div>
         <div className="stat">
-          <div className="value" data-testid="rejected-count" style={dataset.report.rejected.length ? { color: 'var(--danger)' } : undefined}>
+          <div className={dataset.report.rejected.length ? `value ${styles.rejected}` : 'value'} data-testid="rejected-count">
             {dataset.report.rejected.length.toLocaleString()}
           </div>
           <div className="label">rows rejected</div>

@@ -2,6 +2,7 @@ import { useRef, type DragEvent } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
 import { Banner } from '../common/Banner';
 import { DropArea } from '../common/DropArea';
+import styles from './DropZone.module.css';
 
 const ACCEPT = '.json,.jsonl,.ndjson,.csv,.tsv,.tab,.txt,.parquet';
 
@@ -21,7 +22,7 @@ export function DropZone() {
 
   return (
     <DropArea testId="dropzone" onDrop={onDrop}>
-      <div className="row" style={{ justifyContent: 'center' }}>
+      <div className={`row ${styles.choices}`}>
         <strong>Drop an instruction dataset here</strong>
         <span className="muted">or</span>
         <button className="btn" onClick={() => input.current?.click()} disabled={!!loading}>
@@ -45,7 +46,7 @@ export function DropZone() {
       />
       <details className="formats muted small" data-testid="formats-help">
         <summary>Alpaca · PhasedSFT · Dolly · ShareGPT · OpenAI messages · CSV/TSV · Parquet — everything stays in this browser</summary>
-        <table className="data small" style={{ maxWidth: 760, margin: '8px auto 0' }}>
+        <table className={`data small ${styles.formatTable}`}>
           <tbody>
             <tr><td>Alpaca JSON array or JSONL</td><td className="mono">{'{"instruction", "input", "output"}'}</td></tr>
             <tr><td>PhasedSFT scored lines</td><td className="mono">{'{"id", "score": "3.5625", "data": [prompt, response]}'}</td></tr>
@@ -59,7 +60,7 @@ export function DropZone() {
       </details>
       {loading && <LoadingBar />}
       {ignoredFile && (
-        <div style={{ marginTop: 10 }}>
+        <div className={styles.notice}>
           <Banner kind="warn" title="One file at a time" onDismiss={dismissIgnoredFile} testId="ignored-file">
             <div>{ignoredFile}</div>
           </Banner>
@@ -76,8 +77,8 @@ function LoadingBar() {
   const pct = Math.round((progress?.fraction ?? 0) * 100);
   const stage = progress?.stage === 'scoring' ? 'Scoring' : 'Reading';
   return (
-    <div style={{ marginTop: 14 }} role="status" aria-live="polite" data-testid="loading">
-      <div className="row small muted" style={{ justifyContent: 'space-between' }}>
+    <div className={styles.loading} role="status" aria-live="polite" data-testid="loading">
+      <div className={`row small muted ${styles.loadingLine}`}>
         <span>
           {stage} {loading.fileName}…
         </span>

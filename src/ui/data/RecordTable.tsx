@@ -1,6 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { InstructionRecord } from '../../core/data/record';
 import { phaseColor } from '../phases/phaseColors';
+import styles from './RecordTable.module.css';
 
 const PAGE = 25;
 
@@ -35,7 +36,7 @@ export function RecordTable({ records, extras }: { records: readonly Instruction
 
   return (
     <div data-testid="record-table">
-      <div className="row" style={{ marginBottom: 8 }}>
+      <div className={`row ${styles.toolbar}`}>
         <input
           type="search"
           placeholder="Search instructions, inputs, outputs, ids…"
@@ -44,7 +45,7 @@ export function RecordTable({ records, extras }: { records: readonly Instruction
             setQuery(e.target.value);
             setPage(0);
           }}
-          style={{ flex: 1, minWidth: 240 }}
+          className={styles.search}
           aria-label="Search records"
         />
         <span className="muted small">
@@ -57,9 +58,9 @@ export function RecordTable({ records, extras }: { records: readonly Instruction
             <th>id</th>
             <th className="num">score</th>
             <th>phase</th>
-            <th style={{ width: '34%' }}>instruction</th>
-            <th style={{ width: '16%' }}>input</th>
-            <th style={{ width: '28%' }}>output</th>
+            <th className={styles.instructionColumn}>instruction</th>
+            <th className={styles.inputColumn}>input</th>
+            <th className={styles.outputColumn}>output</th>
           </tr>
         </thead>
         <tbody>

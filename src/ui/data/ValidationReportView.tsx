@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ValidationReport } from '../../core/data/record';
 import { reportToCsv } from '../../core/data/report';
 import { downloadText } from '../common/download';
+import styles from './ValidationReportView.module.css';
 
 const SHOWN = 50;
 
@@ -12,7 +13,7 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
   const warnings = report.warnings;
   const notes = report.notes ?? [];
   const noteList = notes.length > 0 && (
-    <ul className="small muted" data-testid="report-notes" style={{ margin: '4px 0' }}>
+    <ul className={`small muted ${styles.notes}`} data-testid="report-notes">
       {notes.map((n, i) => (
         <li key={i}>{n}</li>
       ))}
@@ -21,7 +22,7 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
   if (rejected.length === 0 && warnings.length === 0) {
     return (
       <>
-        <p className="small" style={{ color: 'var(--ok)', marginBottom: 0 }}>Every row was accepted; no warnings.</p>
+        <p className={`small ${styles.allAccepted}`}>Every row was accepted; no warnings.</p>
         {noteList}
       </>
     );
@@ -29,7 +30,7 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
   const rows = showAll ? rejected : rejected.slice(0, SHOWN);
   return (
     <div data-testid="validation-report">
-      <div className="row" style={{ marginBottom: 8 }}>
+      <div className={`row ${styles.counts}`}>
         <strong>
           {rejected.length.toLocaleString()} row{rejected.length === 1 ? '' : 's'} rejected
           {warnings.length > 0 && `, ${warnings.length.toLocaleString()} warning${warnings.length === 1 ? '' : 's'}`}
@@ -70,7 +71,7 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
         </button>
       )}
       {warnings.length > 0 && (
-        <details style={{ marginTop: 8 }}>
+        <details className={styles.warnings}>
           <summary className="small">Warnings ({warnings.length.toLocaleString()})</summary>
           <ul className="small">
             {warnings.slice(0, 200).map((w, i) => (

@@ -19,6 +19,7 @@ import type { PhasePlan } from '../../core/phases/plan';
 import { DEFAULT_LORA } from '../../core/model/loraSettings';
 import { useTrainStore } from '../../state/trainStore';
 import { downloadBlob } from '../common/download';
+import styles from './ScaleOutExport.module.css';
 
 type SettingsSource = 'paper' | 'form';
 
@@ -107,14 +108,14 @@ export function ScaleOutExport({
 
   const disabled = !scores || !resolved.ok;
   return (
-    <section data-testid="scale-out-export" style={{ display: 'grid', gap: 10, marginTop: 12 }}>
+    <section className={styles.export} data-testid="scale-out-export">
       <div>
         <strong>Scale-out recipes (TRL and LLaMA-Factory)</strong>
         <div className="small muted">
           Train these phases on a multi-GPU machine, each stage starting from the previous stage&apos;s output. One zip
           holds two recipes for the same records and settings:
         </div>
-        <ul className="small muted" data-testid="scale-out-recipes" style={{ margin: '4px 0 0 18px', padding: 0 }}>
+        <ul className={`small muted ${styles.recipes}`} data-testid="scale-out-recipes">
           <li>
             <strong>TRL + accelerate</strong> — one Python script for one GPU, several (DDP or DeepSpeed ZeRO-2) or a CPU
             smoke test. <span data-testid="scale-out-tested">Tested end to end with {TESTED}</span>: the studio exports,

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Run } from '../../core/runs/run';
 import { useModelStore } from '../../state/modelStore';
 import { downloadBlob } from '../common/download';
+import styles from './HfExportButton.module.css';
 
 /** Browsers drop downloads fired in the same tick; a short gap lets each one start. */
 const GAP_MS = 200;
@@ -67,7 +68,7 @@ export function HfExportButton({ run }: { run: Run }) {
         </span>
       )}
       {state.error && (
-        <span role="alert" style={{ color: 'var(--danger)' }} data-testid="hf-export-error">
+        <span role="alert" className={styles.error} data-testid="hf-export-error">
           {state.error}
         </span>
       )}

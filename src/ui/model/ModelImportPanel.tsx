@@ -8,6 +8,7 @@ import { useTrainStore } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { DropArea } from '../common/DropArea';
 import { filesOfDrop, filesOfList } from './readDrop';
+import styles from './ModelImportPanel.module.css';
 
 const MiB = 2 ** 20;
 export function formatBytes(n: number): string {
@@ -72,17 +73,17 @@ export function ModelImportPanel() {
   const busy = Boolean(activity);
 
   return (
-    <details className="model-import" style={{ marginTop: 10 }} data-testid="model-import">
+    <details className={`model-import ${styles.panel}`} data-testid="model-import">
       <summary className="small">
-        <strong style={{ display: 'inline' }}>Import a pretrained model</strong>{' '}
+        <strong>Import a pretrained model</strong>{' '}
         <span className="muted">GPT-2, distilgpt2, TinyStories (GPT-Neo) from a Hugging Face folder{models.length > 0 ? ` · ${models.length} imported` : ''}</span>
       </summary>
-      <DropArea testId="model-dropzone" onDrop={onDrop} style={{ marginTop: 8, padding: 14 }}>
-        <div className="row" style={{ justifyContent: 'center' }}>
+      <DropArea testId="model-dropzone" onDrop={onDrop} className={styles.dropArea}>
+        <div className={`row ${styles.centered}`}>
           <strong>Drop a model folder or its files here</strong>
           <span className="muted small">config.json · model.safetensors (or shards + index) · tokenizer.json (or vocab.json + merges.txt)</span>
         </div>
-        <div className="row small" style={{ justifyContent: 'center', marginTop: 8 }}>
+        <div className={`row small ${styles.sources}`}>
           <button className="btn" disabled={busy} onClick={() => filesInput.current?.click()}>
             Choose files…
           </button>
@@ -96,7 +97,7 @@ export function ModelImportPanel() {
             data-testid="model-url"
             placeholder="https://huggingface.co/gpt2/resolve/main/"
             value={url}
-            style={{ minWidth: 300 }}
+            className={styles.url}
             onChange={(e) => setUrl(e.target.value)}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && url.trim() && !busy) void importUrl(url);
@@ -126,8 +127,8 @@ export function ModelImportPanel() {
           onChange={onPicked}
         />
         {activity && (
-          <div style={{ marginTop: 10 }} role="status" aria-live="polite" data-testid="model-import-status" data-stage={activity.stage}>
-            <div className="row small muted" style={{ justifyContent: 'space-between' }}>
+          <div className={styles.status} role="status" aria-live="polite" data-testid="model-import-status" data-stage={activity.stage}>
+            <div className={`row small muted ${styles.statusLine}`}>
               <span>{activity.detail}</span>
               {activity.stage === 'downloading' && (
                 <button className="btn link" onClick={cancel}>
@@ -142,7 +143,7 @@ export function ModelImportPanel() {
         )}
       </DropArea>
       {problem && (
-        <div style={{ marginTop: 8 }} data-testid="model-import-error" data-file={problem.file}>
+        <div className={styles.problem} data-testid="model-import-error" data-file={problem.file}>
           <Banner kind="error" title="Could not import the model">
             <div>{problem.message}</div>
             {models.length > 0 && <div className="small">The models imported before are untouched.</div>}
@@ -150,7 +151,7 @@ export function ModelImportPanel() {
         </div>
       )}
       {pending && (
-        <div className="row small muted" style={{ marginTop: 6 }} data-testid="model-pending">
+        <div className={`row small muted ${styles.leftOver}`} data-testid="model-pending">
           <span>Kept from the last drop: {Object.keys(pending.files).join(', ')}.</span>
           <button className="btn link" onClick={clearPending}>
             Clear
@@ -158,7 +159,7 @@ export function ModelImportPanel() {
         </div>
       )}
       {ignored.length > 0 && (
-        <div className="small muted" style={{ marginTop: 6 }} data-testid="model-ignored">
+        <div className={`small muted ${styles.leftOver}`} data-testid="model-ignored">
           Left out: {ignored.map((i) => `${i.path} (${i.why})`).join('; ')}.
         </div>
       )}
@@ -167,7 +168,7 @@ export function ModelImportPanel() {
           {lastImported.replaced ? 'The same model was imported again: its entry was refreshed.' : 'Imported: it is now in the Model menu.'}
         </p>
       )}
-      <div style={{ display: 'grid', gap: 10, marginTop: 10 }}>
+      <div className={styles.models}>
         {models.map((m) => (
           <ImportedModelCard key={m.id} model={m} />
         ))}
@@ -190,13 +191,13 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
   return (
     <div className="example" data-testid="imported-model" data-model-id={model.id} data-selected={selected}>
       <div className="row">
-        <strong style={{ display: 'inline' }} data-testid="imported-model-name">
+        <strong data-testid="imported-model-name">
           {model.name}
         </strong>
         <span className="small muted">
           {d.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'} · {formatBytes(totalBytes(model))} · {model.origin === 'files' ? 'dropped files' : model.origin}
         </span>
-        <span style={{ flex: 1 }} />
+        <span className={styles.spacer} />
         {selected ? (
           <span className="small" data-testid="model-selected">
             ✓ selected for training
@@ -210,7 +211,7 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
           delete
         </button>
       </div>
-      <div className="stats" style={{ marginTop: 8 }} data-testid="imported-model-stats">
+      <div className={`stats ${styles.stats}`} data-testid="imported-model-stats">
         <Stat label="architecture" value={d.architecture} />
         <Stat label="layers" value={c.layers} />
         <Stat label="width" value={c.width} />
@@ -219,18 +220,18 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
         <Stat label={capped ? `context (of ${d.positions})` : 'context'} value={c.contextLength} />
         <Stat label="parameters" value={formatParams(d.parameters)} />
       </div>
-      <p className="small muted" style={{ margin: '6px 0 0' }}>
+      <p className={`small muted ${styles.files}`}>
         Weights: {d.weightFiles.join(', ')} ({dtypes}) · tokenizer: {d.tokenizer.file} ({d.tokenizer.vocabSize.toLocaleString('en')} ids, end of text {d.tokenizer.endOfText})
         {c.attentionScale === 'none' ? ' · attention not scaled by 1/√d (GPT-Neo)' : ''}
       </p>
       {d.notes.length > 0 && (
-        <ul className="small" style={{ margin: '6px 0 0', paddingLeft: 18 }} data-testid="imported-model-notes">
+        <ul className={`small ${styles.notes}`} data-testid="imported-model-notes">
           {d.notes.map((n, i) => (
             <li key={i}>{n}</li>
           ))}
         </ul>
       )}
-      <div className="row small" style={{ marginTop: 8 }}>
+      <div className={`row small ${styles.settings}`}>
         <label className="field">
           <input type="checkbox" aria-label="Prune vocabulary" checked={model.prune} onChange={(e) => void updateModel(model.id, { prune: e.target.checked })} />
           Prune the vocabulary to the dataset's tokens (export restores the full one)
@@ -244,7 +245,7 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
             max={c.contextLength}
             step={1}
             value={Math.min(model.maxContext ?? c.contextLength, c.contextLength)}
-            style={{ width: 90 }}
+            className={styles.maxContext}
             onChange={(e) => {
               const v = Math.round(Number(e.target.value));
               if (Number.isFinite(v) && v >= 2) void updateModel(model.id, { maxContext: v >= c.contextLength ? undefined : v });
@@ -260,7 +261,7 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
 function Stat({ label, value }: { label: string; value: string | number }) {
   return (
     <div className="stat">
-      <div className="value" style={{ fontSize: '1.05rem' }}>
+      <div className={`value ${styles.value}`}>
         {value}
       </div>
       <div className="label">{label}</div>
@@ -308,18 +309,18 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
   const active = chosenLora ? loraVerdict : verdict;
   const stats = counted && model.prune ? pruningStats(full, { keep: Array.from({ length: counted.keptTokens }, (_, i) => i), originalVocabSize: full.vocabSize, counts: [] }, B, T) : undefined;
   return (
-    <div className="small" style={{ marginTop: 8 }} data-testid="model-memory" data-fits={verdict ? String(verdict.fits) : 'unknown'} data-lora-fits={loraVerdict ? String(loraVerdict.fits) : 'unknown'}>
+    <div className={`small ${styles.memory}`} data-testid="model-memory" data-fits={verdict ? String(verdict.fits) : 'unknown'} data-lora-fits={loraVerdict ? String(loraVerdict.fits) : 'unknown'}>
       <div>
         One training step at batch {B}, context {T}
         {model.prune ? (counted ? `, ${counted.keptTokens.toLocaleString('en')} tokens kept` : ', vocabulary pruned (counting…)') : ''}: about{' '}
-        <strong style={{ display: 'inline' }}>{formatBytes(estimate.total)}</strong> (weights {formatBytes(estimate.weights)}, gradients {formatBytes(estimate.gradients)}, Adam{' '}
+        <strong>{formatBytes(estimate.total)}</strong> (weights {formatBytes(estimate.weights)}, gradients {formatBytes(estimate.gradients)}, Adam{' '}
         {formatBytes(estimate.adam)}, activations {formatBytes(estimate.activations)}, logits {formatBytes(estimate.logits)}). Largest buffer: {estimate.largestBuffer.what},{' '}
         {formatBytes(estimate.largestBuffer.bytes)}
         {limits ? ` of the adapter's ${formatBytes(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize))} limit.` : limits === null ? ' (no WebGPU here: no buffer limit to check).' : '.'}
       </div>
       <div data-testid="model-memory-lora">
         With LoRA (rank {lora.rank} on {lora.targets.join(', ')}{chosenLora ? ', as chosen' : ''}: {loraShape.trainableParameters.toLocaleString('en')} trainable parameters): about{' '}
-        <strong style={{ display: 'inline' }}>{formatBytes(loraEstimate.total)}</strong> (gradients {formatBytes(loraEstimate.gradients)}, Adam {formatBytes(loraEstimate.adam)}).
+        <strong>{formatBytes(loraEstimate.total)}</strong> (gradients {formatBytes(loraEstimate.gradients)}, Adam {formatBytes(loraEstimate.adam)}).
       </div>
       {verdict && !verdict.fits && loraVerdict?.fits && !chosenLora && (
         <div data-testid="model-memory-offer-lora">
@@ -336,7 +337,7 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
         </div>
       )}
       {active && !active.fits && (
-        <div style={{ color: 'var(--danger)' }} role="alert">
+        <div className={styles.doesNotFit} role="alert">
           {chosenLora ? 'With LoRA it does not fit either' : 'Does not fit'}: {active.reasons.join(' ')}{' '}
           {active.suggestion
             ? `It fits at batch ${active.suggestion.batchSize}${active.suggestion.contextLength < T ? ` with a training context of ${active.suggestion.contextLength}` : ''}.`

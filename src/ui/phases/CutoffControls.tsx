@@ -3,6 +3,7 @@ import { MAX_PHASES, MIN_PHASES, PAPER_CUTOFFS, usePhasesStore } from '../../sta
 import { PHASE_LIMITS } from '../../core/runs/settingLimits';
 import { NumberField } from '../common/NumberField';
 import { inPercent } from '../common/numberInput';
+import styles from './CutoffControls.module.css';
 
 /** Cut-offs typed by hand (or dragged on the histogram), or equal-size phases; phase count; held-out share. */
 export function CutoffControls() {
@@ -13,7 +14,7 @@ export function CutoffControls() {
   const isPaper = settings.mode === 'cutoffs' && settings.cutoffs.length === 2 && settings.cutoffs.every((c, i) => c === PAPER_CUTOFFS[i]);
 
   return (
-    <div style={{ display: 'grid', gap: 10, alignContent: 'start' }}>
+    <div className={styles.controls}>
       <div className="row">
         <div className="segmented" role="group" aria-label="How phases are cut">
           <button aria-pressed={settings.mode === 'cutoffs'} onClick={() => update({ mode: 'cutoffs' })}>
@@ -50,7 +51,7 @@ export function CutoffControls() {
           </button>
         )}
       </div>
-      <p className="small muted" style={{ margin: 0 }}>
+      <p className={`small muted ${styles.hint}`}>
         {settings.mode === 'cutoffs'
           ? 'Drag the handles on the histogram or type a value. A record with a score equal to a cut-off goes to the harder phase.'
           : 'Cut-offs at the score quantiles, so the phases are as equal in size as ties allow.'}
@@ -112,7 +113,6 @@ function CutoffInput(props: { index: number; value: number; disabled: boolean; o
           }}
           onBlur={commit}
           onKeyDown={(e) => e.key === 'Enter' && commit()}
-          style={error ? { borderColor: 'var(--danger)' } : undefined}
         />
       </label>
       {error && (

@@ -4,6 +4,7 @@ import type { InstructionRecord } from '../../core/data/record';
 import { spearman } from '../../core/difficulty/spearman';
 import { createRng } from '../../core/util/random';
 import { phaseHex } from './phaseColors';
+import styles from './LengthConfound.module.css';
 
 const MAX_POINTS = 1500;
 
@@ -30,9 +31,9 @@ export function LengthConfound(props: { records: readonly InstructionRecord[]; s
   }, [records, scores, cutoffs]);
 
   return (
-    <details style={{ marginTop: 12 }} data-testid="length-confound">
+    <details className={styles.confound} data-testid="length-confound">
       <summary className="small">
-        Difficulty vs length — Spearman ρ = <strong style={{ display: 'inline' }}>{Number.isFinite(rho) ? rho.toFixed(2) : '—'}</strong>
+        Difficulty vs length — Spearman ρ = <strong>{Number.isFinite(rho) ? rho.toFixed(2) : '—'}</strong>
         <span className="muted"> (near 1: the phases mostly sort by length, the confound the paper leaves open)</span>
       </summary>
       <ResponsiveContainer width="100%" height={260}>

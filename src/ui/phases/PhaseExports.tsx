@@ -3,13 +3,14 @@ import type { PhasePlan } from '../../core/phases/plan';
 import type { StoredDataset } from '../../core/data/storedDataset';
 import { usePhasesStore } from '../../state/phasesStore';
 import { downloadText } from '../common/download';
+import styles from './PhaseExports.module.css';
 
 /** One JSONL file per phase (Alpaca fields + score + phase) and the plan itself as JSON. */
 export function PhaseExports({ plan, dataset }: { plan: PhasePlan; dataset: StoredDataset }) {
   const scoreSet = usePhasesStore((s) => s.scoreSet)();
   const baseName = dataset.fileName;
   return (
-    <div className="row" style={{ marginTop: 12 }}>
+    <div className={`row ${styles.exports}`}>
       <span className="small muted">Export:</span>
       {plan.phases.map((phase) => {
         const empty = phase.recordIds.length === 0;

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { InstructionRecord } from '../../core/data/record';
 import type { PhasePlan } from '../../core/phases/plan';
 import { phaseHex } from './phaseColors';
+import styles from './PhaseTable.module.css';
 
 const fmt = (n: number, digits = 2) => (Number.isNaN(n) ? '—' : n.toFixed(digits));
 const fmtInt = (n: number) => (Number.isNaN(n) ? '—' : Math.round(n).toLocaleString());
@@ -11,7 +12,7 @@ export function PhaseTable({ plan, records }: { plan: PhasePlan; records: readon
   const byId = useMemo(() => new Map(records.map((r) => [r.id, r])), [records]);
   const count = plan.phases.length;
   return (
-    <div style={{ marginTop: 16 }}>
+    <div className={styles.phases}>
       <table className="data" data-testid="phase-table">
         <thead>
           <tr>
@@ -33,7 +34,7 @@ export function PhaseTable({ plan, records }: { plan: PhasePlan; records: readon
               <tr key={phase.index} data-testid="phase-row" data-total={phase.stats.count}>
                 <td>
                   <span className="phase-dot" style={{ background: phaseHex(i, count) }} />
-                  <strong style={{ display: 'inline' }}>{phase.index}</strong>
+                  <strong>{phase.index}</strong>
                 </td>
                 <td className="mono">
                   [{fmt(phase.range[0], 2)}, {fmt(phase.range[1], 2)}
@@ -57,7 +58,7 @@ export function PhaseTable({ plan, records }: { plan: PhasePlan; records: readon
         {plan.outOfRange.length > 0 && (
           <>
             {' '}
-            · <span style={{ color: 'var(--warn)' }}>{plan.outOfRange.length.toLocaleString()} scores outside 1–5</span>, kept as given in the first or last phase
+            · <span className={styles.outOfRange}>{plan.outOfRange.length.toLocaleString()} scores outside 1–5</span>, kept as given in the first or last phase
           </>
         )}
         {' '}· held out: {plan.heldOut.recordIds.length.toLocaleString()} ({(plan.heldOut.fraction * 100).toFixed(1)}% of every phase, seed{' '}
@@ -69,7 +70,7 @@ export function PhaseTable({ plan, records }: { plan: PhasePlan; records: readon
         <div className="examples">
           {plan.phases.map((phase, i) => (
             <div key={phase.index}>
-              <h3 style={{ margin: '8px 0 4px' }}>
+              <h3 className={styles.phaseHeading}>
                 <span className="phase-dot" style={{ background: phaseHex(i, count) }} />
                 Phase {phase.index}
               </h3>

@@ -13,6 +13,7 @@ import { ScoreHistogram } from './ScoreHistogram';
 import { ScorerPicker } from './ScorerPicker';
 import { CutoffSuggestions } from '../scoring/CutoffSuggestions';
 import { MoreScorers } from '../scoring/MoreScorers';
+import styles from './PhasesPanel.module.css';
 
 /** Difficulty scores and the phases they make: histogram with cut-offs, Table-1 statistics, export. */
 export function PhasesPanel() {
@@ -36,7 +37,7 @@ export function PhasesPanel() {
       </div>
       <ScorerPicker />
       <MoreScorers />
-      <div className="grid-2" style={{ marginTop: 12 }}>
+      <div className={`grid-2 ${styles.section}`}>
         <div>
           {bins && plan && (
             <ScoreHistogram
@@ -58,12 +59,12 @@ export function PhasesPanel() {
       </div>
       <CutoffSuggestions />
       {problem && (
-        <div style={{ marginTop: 12 }}>
+        <div className={styles.section}>
           <Banner kind="error" title={problem} testId="phase-settings-error" />
         </div>
       )}
       {warnings.map((w) => (
-        <div key={w} style={{ marginTop: 12 }}>
+        <div key={w} className={styles.section}>
           <Banner kind="warn" title={w} testId="phase-plan-warning" />
         </div>
       ))}
@@ -73,7 +74,7 @@ export function PhasesPanel() {
           {scores && <LengthConfound records={dataset.records} scores={scores} cutoffs={plan.cutoffs} />}
           <PhaseExports plan={plan} dataset={dataset} />
           {scores && (
-            <details style={{ marginTop: 12 }}>
+            <details className={styles.section}>
               <summary className="small">Outgrow the browser: TRL and LLaMA-Factory recipes that train these phases on a GPU cluster</summary>
               <ScaleOutExport plan={plan} records={dataset.records} scores={scores} fileName={dataset.fileName} />
             </details>

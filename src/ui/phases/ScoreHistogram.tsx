@@ -99,8 +99,8 @@ export function ScoreHistogram(props: {
         cutoffs.map((c, i) => (
           <div
             key={i}
-            className="cutoff-handle"
-            style={{ left: toX(c), cursor: editable ? 'ew-resize' : 'default', top: MARGIN.top - 16, bottom: X_AXIS_HEIGHT + MARGIN.bottom }}
+            className={`cutoff-handle${editable ? '' : ' read-only'}`}
+            style={{ left: toX(c), top: MARGIN.top - 16, bottom: X_AXIS_HEIGHT + MARGIN.bottom }}
             role="slider"
             aria-label={`Cut-off ${i + 1} handle`}
             aria-valuemin={1}

@@ -2,6 +2,7 @@ import { HEURISTIC_FORMULA, HEURISTIC_SCORER_ID } from '../../core/difficulty/he
 import { scorers } from '../../core/difficulty/registry';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
+import styles from './ScorerPicker.module.css';
 
 const FORMULAS: Record<string, string> = {
   [HEURISTIC_SCORER_ID]: [
@@ -25,7 +26,7 @@ export function ScorerPicker() {
   const info = scorerInfo(settings.scorerId);
 
   return (
-    <div className="row" style={{ alignItems: 'flex-start' }}>
+    <div className={`row ${styles.picker}`}>
       <label className="field">
         Difficulty from
         <select aria-label="Scorer" value={settings.scorerId} onChange={(e) => update({ scorerId: e.target.value })}>
@@ -36,18 +37,18 @@ export function ScorerPicker() {
           ))}
         </select>
       </label>
-      <div style={{ flex: 1, minWidth: 280 }}>
+      <div className={styles.about}>
         <div data-testid="scorer-name" className="small">
-          <strong style={{ display: 'inline' }}>{info?.name ?? settings.scorerId}</strong> ({settings.scorerId}) — {info?.description}
+          <strong>{info?.name ?? settings.scorerId}</strong> ({settings.scorerId}) — {info?.description}
         </div>
         {info?.formula && (
           <details className="small muted">
             <summary>How this score is computed</summary>
-            <pre style={{ whiteSpace: 'pre-wrap' }}>{info.formula}</pre>
+            <pre className={styles.formula}>{info.formula}</pre>
           </details>
         )}
         {current && current.problems.length > 0 && (
-          <details className="small" style={{ color: 'var(--warn)' }} data-testid="scorer-problems">
+          <details className={`small ${styles.problems}`} data-testid="scorer-problems">
             <summary>
               {current.problems.length.toLocaleString()} record{current.problems.length === 1 ? '' : 's'} with a problem score
             </summary>

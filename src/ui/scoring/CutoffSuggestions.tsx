@@ -5,6 +5,7 @@ import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { formatCount } from '../../state/judgeForm';
 import { densityPoints, sameCutoffs } from './suggestions';
+import styles from './CutoffSuggestions.module.css';
 
 /** The density behind the valleys suggestion, with its chosen cut-offs. */
 function DensityChart(props: { density: DensityCurve; cutoffs: readonly number[] }) {
@@ -28,7 +29,7 @@ function SuggestionCard(props: { s: CutoffSuggestion; applied: boolean; onApply:
   const { s, applied } = props;
   return (
     <div className="example" data-testid={`cutoff-suggestion-${s.method}`} data-cutoffs={s.cutoffs.join(',')} data-usable={s.usable}>
-      <div className="row" style={{ justifyContent: 'space-between' }}>
+      <div className={`row ${styles.heading}`}>
         <strong>
           {s.label}
           {s.usable && `: ${s.cutoffs.join(', ')}`}
@@ -40,7 +41,7 @@ function SuggestionCard(props: { s: CutoffSuggestion; applied: boolean; onApply:
         )}
       </div>
       {s.usable && <div className="small">Phase sizes: {s.sizes.map(formatCount).join(' / ')}</div>}
-      <p className="small muted" style={{ margin: '4px 0 0' }}>
+      <p className={`small muted ${styles.reason}`}>
         {s.reason}
       </p>
       {s.density && <DensityChart density={s.density} cutoffs={s.cutoffs} />}
@@ -61,7 +62,7 @@ export function CutoffSuggestions() {
   const current = plan?.cutoffs ?? settings.cutoffs;
 
   return (
-    <details style={{ marginTop: 12 }} data-testid="cutoff-suggestions">
+    <details className={styles.suggestions} data-testid="cutoff-suggestions">
       <summary className="small">
         Suggested cut-offs for {k} phases — the paper picked 1.5 / 3.5 by eye and names that as its main limitation
       </summary>

@@ -26,6 +26,7 @@ import {
   saveJudgeForm,
   type JudgeForm,
 } from '../../state/judgeForm';
+import styles from './JudgePanel.module.css';
 
 const storage = (): Storage | undefined => {
   try {
@@ -108,9 +109,9 @@ export function JudgePanel() {
   const hasJudgeScores = dataset.scoreSets.some((s) => s.scorerId === JUDGE_SCORER_ID);
 
   return (
-    <section aria-label="LLM judge" data-testid="judge-panel" style={{ marginTop: 8 }}>
-      <h3 style={{ marginBottom: 4 }}>LLM judge</h3>
-      <p className="small muted" style={{ marginTop: 0 }}>
+    <section aria-label="LLM judge" data-testid="judge-panel" className={styles.panel}>
+      <h3 className={styles.title}>LLM judge</h3>
+      <p className={`small muted ${styles.about}`}>
         {JUDGE_SCORER_DESCRIPTION} Any OpenAI-compatible chat-completions endpoint: OpenAI, or a local llama.cpp, vLLM or Ollama server (it must allow this page&apos;s origin — CORS).
       </p>
       {interrupted && !running && (
@@ -122,13 +123,13 @@ export function JudgePanel() {
           </span>
         </Banner>
       )}
-      <div className="row" style={{ marginTop: 8 }}>
+      <div className={`row ${styles.fields}`}>
         <label className="field">
           Base URL
           <input
             type="text"
             aria-label="Judge base URL"
-            style={{ width: '22em' }}
+            className={styles.baseUrl}
             value={form.baseUrl}
             placeholder="https://api.openai.com/v1"
             disabled={running}
@@ -153,7 +154,7 @@ export function JudgePanel() {
           />
         </label>
       </div>
-      <div className="row" style={{ marginTop: 8 }}>
+      <div className={`row ${styles.fields}`}>
         <label className="field">
           API key
           <input
@@ -173,38 +174,38 @@ export function JudgePanel() {
         <span className="small muted">{form.rememberKey ? '' : 'Kept in memory only: gone after a reload.'}</span>
       </div>
       {form.rememberKey && (
-        <p className="small" style={{ color: 'var(--warn)' }} data-testid="judge-key-warning">
+        <p className={`small ${styles.warning}`} data-testid="judge-key-warning">
           ⚠ {REMEMBER_KEY_WARNING}
         </p>
       )}
 
-      <details style={{ marginTop: 8 }} data-testid="judge-prompt">
+      <details className={styles.prompt} data-testid="judge-prompt">
         <summary className="small">
           The prompt sent with each record {promptIsDefault(form.prompt) ? '(the studio’s default)' : '(edited)'} — shown in full, editable
         </summary>
-        <label className="small" style={{ display: 'block', marginTop: 6 }}>
+        <label className={`small ${styles.message}`}>
           System message
           <textarea
             aria-label="Judge system message"
             rows={2}
-            style={{ width: '100%', fontFamily: 'inherit' }}
+            className={styles.systemMessage}
             value={form.prompt.system}
             disabled={running}
             onChange={(e) => change({ prompt: { ...form.prompt, system: e.target.value } })}
           />
         </label>
-        <label className="small" style={{ display: 'block', marginTop: 6 }}>
+        <label className={`small ${styles.message}`}>
           User message — {'{instruction}'}, {'{input}'} and {'{output}'} are replaced by the record&apos;s fields
           <textarea
             aria-label="Judge user message"
             rows={14}
-            style={{ width: '100%', fontFamily: 'var(--mono, monospace)', fontSize: '0.8rem' }}
+            className={styles.userMessage}
             value={form.prompt.user}
             disabled={running}
             onChange={(e) => change({ prompt: { ...form.prompt, user: e.target.value } })}
           />
         </label>
-        <div className="row small" style={{ marginTop: 6 }}>
+        <div className={`row small ${styles.limits}`}>
           <label className="field">
             Each field cut to
             <input
@@ -226,16 +227,16 @@ export function JudgePanel() {
       </details>
 
       {problems.length > 0 ? (
-        <ul className="small" style={{ color: 'var(--warn)' }} data-testid="judge-settings-problems">
+        <ul className={`small ${styles.warning}`} data-testid="judge-settings-problems">
           {problems.map((m) => (
             <li key={m}>{m}</li>
           ))}
         </ul>
       ) : (
-        <div className="small" style={{ marginTop: 8 }}>
+        <div className={`small ${styles.estimate}`}>
           {estimate && (
             <div data-testid="judge-estimate" data-requests={estimate.requests} data-cached={estimate.cached}>
-              <strong style={{ display: 'inline' }}>Estimate:</strong> {estimateSummary(estimate)}
+              <strong>Estimate:</strong> {estimateSummary(estimate)}
               <details className="muted">
                 <summary>Assumptions</summary>
                 <ul>
@@ -246,8 +247,8 @@ export function JudgePanel() {
               </details>
             </div>
           )}
-          <p data-testid="judge-destination" style={{ margin: '6px 0' }}>
-            <strong style={{ display: 'inline' }}>{destinationSummary(records.length, estimate?.requests ?? records.length, settings.baseUrl)}</strong>{' '}
+          <p data-testid="judge-destination" className={styles.destination}>
+            <strong>{destinationSummary(records.length, estimate?.requests ?? records.length, settings.baseUrl)}</strong>{' '}
             {judgeDestination(settings)} {settings.apiKey ? 'The key goes only in the Authorization header of those requests.' : 'No API key is sent.'}
           </p>
           {insecureKeyWarning(settings.baseUrl, settings.apiKey) && (
@@ -256,7 +257,7 @@ export function JudgePanel() {
         </div>
       )}
 
-      <div className="row" style={{ marginTop: 8 }}>
+      <div className={`row ${styles.fields}`}>
         <button className="btn primary" disabled={running || problems.length > 0} onClick={() => void startJudge(settings)}>
           {estimate && estimate.requests === 0 ? 'Start (everything cached: nothing is sent)' : 'Start the judge'}
         </button>
@@ -287,13 +288,13 @@ export function JudgePanel() {
       </div>
 
       {run.status !== 'idle' && (
-        <div style={{ marginTop: 10 }} data-testid="judge-run" data-status={run.status} data-done={p?.done ?? 0} data-from-cache={p?.fromCache ?? 0} data-requested={p?.requested ?? 0}>
+        <div className={styles.run} data-testid="judge-run" data-status={run.status} data-done={p?.done ?? 0} data-from-cache={p?.fromCache ?? 0} data-requested={p?.requested ?? 0}>
           {(running || p) && (
             <>
               <div className="progress" role="progressbar" aria-label="Judge progress" aria-valuenow={Math.round(doneFraction * 100)} aria-valuemin={0} aria-valuemax={100}>
                 <div style={{ width: `${(doneFraction * 100).toFixed(1)}%` }} />
               </div>
-              <p className="small" style={{ margin: '4px 0' }} data-testid="judge-progress">
+              <p className={`small ${styles.progress}`} data-testid="judge-progress">
                 {formatCount(p?.done ?? 0)} / {formatCount(run.total)} records — {formatCount(p?.fromCache ?? 0)} from the cache, {formatCount(p?.requested ?? 0)} new replies
                 {p && p.unparseable > 0 && `, ${formatCount(p.unparseable)} unparseable`}
                 {p && p.failed > 0 && `, ${formatCount(p.failed)} failed`}
@@ -314,7 +315,7 @@ export function JudgePanel() {
             ))}
           {run.problems.length > 0 && (
             <details className="small" open={!running} data-testid="judge-problems" data-count={run.problems.length}>
-              <summary style={{ color: 'var(--warn)' }}>
+              <summary className={styles.warning}>
                 {formatCount(run.problems.length)} record{run.problems.length === 1 ? '' : 's'} without a score (
                 {run.problems.filter((x) => x.kind === 'unparseable').length} unparseable replies, {run.problems.filter((x) => x.kind === 'request-failed').length}{' '}
                 failed requests) — listed, never guessed

@@ -8,6 +8,7 @@ import { Banner } from '../common/Banner';
 import { BASE_MODEL, useBaseModelStore } from '../../state/baseModelStore';
 import { formatCount } from '../../state/judgeForm';
 import { MODEL_SCORER_NAMES, PRETRAINED_MODEL_NEEDED } from '../../state/modelScoring';
+import styles from './ModelScorerPanel.module.css';
 
 /** IFD and response loss from a pretrained model, in the scoring worker. */
 export function ModelScorerPanel() {
@@ -36,14 +37,14 @@ export function ModelScorerPanel() {
   );
 
   return (
-    <section aria-label="Model-based scorers" data-testid="model-scorer-panel" style={{ marginTop: 16 }}>
-      <h3 style={{ marginBottom: 4 }}>IFD and response loss (a pretrained model, on your GPU)</h3>
-      <ul className="small muted" style={{ marginTop: 0 }}>
+    <section aria-label="Model-based scorers" data-testid="model-scorer-panel" className={styles.panel}>
+      <h3 className={styles.title}>IFD and response loss (a pretrained model, on your GPU)</h3>
+      <ul className={`small muted ${styles.scorers}`}>
         <li>
-          <strong style={{ display: 'inline' }}>{MODEL_SCORER_NAMES.ifd}</strong>: {IFD_SCORER_DESCRIPTION}
+          <strong>{MODEL_SCORER_NAMES.ifd}</strong>: {IFD_SCORER_DESCRIPTION}
         </li>
         <li>
-          <strong style={{ display: 'inline' }}>{MODEL_SCORER_NAMES['response-loss']}</strong>: {RESPONSE_LOSS_SCORER_DESCRIPTION}
+          <strong>{MODEL_SCORER_NAMES['response-loss']}</strong>: {RESPONSE_LOSS_SCORER_DESCRIPTION}
         </li>
       </ul>
       <details className="small muted">
@@ -51,7 +52,7 @@ export function ModelScorerPanel() {
         <p>{MODEL_SCORE_MAPPING}</p>
       </details>
 
-      <div className="row small" style={{ marginTop: 8 }}>
+      <div className={`row small ${styles.part}`}>
         <span data-testid="model-scorer-source">
           Model:{' '}
           {file ? (
@@ -78,14 +79,14 @@ export function ModelScorerPanel() {
         </label>
       </div>
       {base === 'missing' && !file && (
-        <div style={{ marginTop: 8 }}>
+        <div className={styles.part}>
           <Banner kind="warn" title="No pretrained model: IFD and response loss are off." testId="model-scorer-refusal">
             <span className="small">{PRETRAINED_MODEL_NEEDED}</span>
           </Banner>
         </div>
       )}
 
-      <div className="row" style={{ marginTop: 8 }}>
+      <div className={`row ${styles.part}`}>
         {button('ifd')}
         {button('response-loss')}
         <button className="btn" disabled={!running} onClick={cancel}>
@@ -99,7 +100,7 @@ export function ModelScorerPanel() {
       </div>
 
       {run.status !== 'idle' && (
-        <div style={{ marginTop: 8 }} data-testid="model-scorer-run" data-status={run.status}>
+        <div className={styles.part} data-testid="model-scorer-run" data-status={run.status}>
           {running && (
             <div className="progress" role="progressbar" aria-label="Model scoring progress" aria-valuenow={Math.round(run.fraction * 100)} aria-valuemin={0} aria-valuemax={100}>
               <div style={{ width: `${(run.fraction * 100).toFixed(1)}%` }} />
@@ -122,7 +123,7 @@ export function ModelScorerPanel() {
           )}
           {run.problems.length > 0 && (
             <details className="small" data-testid="model-scorer-problems">
-              <summary style={{ color: 'var(--warn)' }}>{formatCount(run.problems.length)} records left unscored</summary>
+              <summary className={styles.problems}>{formatCount(run.problems.length)} records left unscored</summary>
               <ul>
                 {run.problems.slice(0, 100).map((x) => (
                   <li key={x.index}>

@@ -7,6 +7,7 @@ import { usePhasesStore } from '../../state/phasesStore';
 import { phaseHex } from '../phases/phaseColors';
 import { defaultPair, sideCutoffs, type ComparisonCutoffRule } from './comparison';
 import { formatCount } from '../../state/judgeForm';
+import styles from './ScorerComparison.module.css';
 
 const nameOf = (id: string): string => scorers.list([]).find((o) => o.id === id)?.name ?? id;
 const PAPER = [1.5, 3.5];
@@ -42,8 +43,8 @@ export function ScorerComparison() {
 
   if (ids.length < 2) {
     return (
-      <section aria-label="Compare scorers" style={{ marginTop: 16 }}>
-        <h3 style={{ marginBottom: 4 }}>Compare two scorers</h3>
+      <section aria-label="Compare scorers" className={styles.comparison}>
+        <h3 className={styles.title}>Compare two scorers</h3>
         <p className="small muted">The dataset has one scorer so far; run the judge or IFD above to compare.</p>
       </section>
     );
@@ -64,8 +65,8 @@ export function ScorerComparison() {
   );
 
   return (
-    <section aria-label="Compare scorers" data-testid="scorer-comparison" style={{ marginTop: 16 }}>
-      <h3 style={{ marginBottom: 4 }}>Compare two scorers</h3>
+    <section aria-label="Compare scorers" data-testid="scorer-comparison" className={styles.comparison}>
+      <h3 className={styles.title}>Compare two scorers</h3>
       <div className="row small">
         {select(0, a)}
         <span>against</span>
@@ -78,11 +79,11 @@ export function ScorerComparison() {
           </select>
         </label>
       </div>
-      {outcome?.error && <p className="small" style={{ color: 'var(--warn)' }}>{outcome.error}</p>}
+      {outcome?.error && <p className={`small ${styles.problem}`}>{outcome.error}</p>}
       {c && a && b && (
         <>
           <p className="small" data-testid="comparison-summary" data-spearman={Number.isNaN(c.spearman) ? '' : c.spearman.toFixed(4)}>
-            Spearman ρ = <strong style={{ display: 'inline' }}>{Number.isNaN(c.spearman) ? '—' : c.spearman.toFixed(3)}</strong> over the {formatCount(c.both)} records both
+            Spearman ρ = <strong>{Number.isNaN(c.spearman) ? '—' : c.spearman.toFixed(3)}</strong> over the {formatCount(c.both)} records both
             rated (1 = same order, 0 = unrelated, −1 = reversed)
             {(c.onlyA > 0 || c.onlyB > 0 || c.neither > 0) &&
               `; ${formatCount(c.onlyA)} rated only by ${nameOf(a)}, ${formatCount(c.onlyB)} only by ${nameOf(b)}, ${formatCount(c.neither)} by neither`}
@@ -101,7 +102,7 @@ export function ScorerComparison() {
             </ResponsiveContainer>
             <div>
               <table className="data small" data-testid="comparison-confusion">
-                <caption className="muted" style={{ captionSide: 'top', textAlign: 'left' }}>
+                <caption className={`muted ${styles.caption}`}>
                   Records per phase: rows {nameOf(a)} (cut-offs {outcome.ca!.map((x) => Number(x.toFixed(3))).join(', ')}), columns {nameOf(b)} (
                   {outcome.cb!.map((x) => Number(x.toFixed(3))).join(', ')})
                 </caption>
@@ -126,7 +127,7 @@ export function ScorerComparison() {
                         phase {i + 1}
                       </th>
                       {row.map((n, j) => (
-                        <td key={j} className="num" style={i === j ? { fontWeight: 650, background: 'var(--accent-soft)' } : undefined}>
+                        <td key={j} className={i === j ? `num ${styles.agree}` : 'num'}>
                           {formatCount(n)}
                         </td>
                       ))}

@@ -1,6 +1,7 @@
 import type { AdapterSummary } from '../../core/runs/backendChoice';
 import { useBackendCheckStore, type AgreementAnswer } from '../../state/backendCheckStore';
 import { useTrainStore } from '../../state/trainStore';
+import styles from './BackendCheck.module.css';
 
 const e = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
 
@@ -23,13 +24,13 @@ export function BackendCheck() {
   const run = () => void runCheck(backend);
 
   return (
-    <div className="row small" data-testid="backend-check" style={{ marginTop: 8 }}>
+    <div className={`row small ${styles.check}`} data-testid="backend-check">
       <button className="btn" onClick={run} disabled={running} title="One training step of a tiny model on the CPU and on this backend, compared number by number">
         Check {label} against CPU
       </button>
       {state.status === 'running' && <span className="muted">{state.progress}</span>}
       {state.status === 'error' && (
-        <span role="alert" data-testid="backend-check-error" style={{ color: 'var(--bad, #b42318)' }}>
+        <span role="alert" data-testid="backend-check-error" className={styles.failed}>
           The check could not run: {state.message}
         </span>
       )}
@@ -56,7 +57,7 @@ function CheckResult({ answer }: { answer: AgreementAnswer }) {
       data-other-path-pass={s.otherPath ? String(s.otherPath.pass) : ''}
       className="mono"
     >
-      <strong style={{ color: s.pass ? 'var(--ok)' : 'var(--bad, #b42318)' }}>{s.pass ? 'pass' : 'FAIL'}</strong> {s.backend}
+      <strong className={s.pass ? styles.passed : styles.failed}>{s.pass ? 'pass' : 'FAIL'}</strong> {s.backend}
       {adapter && ` (${adapter})`} vs {s.reference}: |Δloss| {e(s.lossDelta)} · max |Δgrad wte| {e(s.wteGradMaxAbs)} (rel {e(s.wteGradRel)}) · max |Δparam|{' '}
       {e(s.paramMaxAbs)} · embedding grad: {s.embeddingGradPath}
       {s.otherPath && ` (${s.otherPath.path} route ${s.otherPath.pass ? 'agrees' : 'DISAGREES'}, rel ${e(s.otherPath.wteGradRel)})`}

@@ -5,6 +5,7 @@ import { usePhasesStore } from '../../state/phasesStore';
 import { applySharedConfig } from '../../state/sharedConfig';
 import { useTrainStore } from '../../state/trainStore';
 import { downloadText } from '../common/download';
+import styles from './ConfigShare.module.css';
 
 const HASH_KEY = 'config=';
 
@@ -78,7 +79,7 @@ export function ConfigShare() {
         }}
       />
       {message && (
-        <span role={message.kind === 'error' ? 'alert' : 'status'} data-testid="config-message" style={{ color: message.kind === 'error' ? 'var(--danger)' : 'var(--ok)' }}>
+        <span role={message.kind === 'error' ? 'alert' : 'status'} data-testid="config-message" className={message.kind === 'error' ? styles.error : styles.status}>
           {message.text}
         </span>
       )}

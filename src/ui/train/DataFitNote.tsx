@@ -3,6 +3,7 @@ import type { InstructionRecord } from '../../core/data/record';
 import type { TrainSettings } from '../../core/runs/settings';
 import { dataFit, fitSuggestions, type DataFit } from '../../core/train/fit';
 import { modelVocabulary } from '../../state/modelVocabulary';
+import styles from './DataFitNote.module.css';
 
 const count = (n: number) => n.toLocaleString('en');
 const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
@@ -37,7 +38,7 @@ export function DataFitNote({ model, preset, records }: Pick<TrainSettings, 'mod
     );
   }
   return (
-    <div className="banner warn small" data-testid="data-fit" data-whole={fit.whole} data-records={fit.records} data-unknown={fit.unknown.records} data-too-long={fit.tooLong.records} data-tokens-cut={fit.tooLong.tokensCut} style={{ marginTop: 8 }}>
+    <div className={`banner warn small ${styles.note}`} data-testid="data-fit" data-whole={fit.whole} data-records={fit.records} data-unknown={fit.unknown.records} data-too-long={fit.tooLong.records} data-tokens-cut={fit.tooLong.tokensCut}>
       <div className="grow">
       <strong>
         The model represents {count(fit.whole)} of the {plural(fit.records, 'record')} this run uses whole.
@@ -53,7 +54,7 @@ export function DataFitNote({ model, preset, records }: Pick<TrainSettings, 'mod
           {plural(fit.tooLong.records, 'record is', 'records are')} longer than its {count(fit.contextLength)} positions: {plural(fit.tooLong.tokensCut, 'token')} would be cut (the longest record is {count(fit.tooLong.longest)} tokens).
         </span>
       )}
-      <ul style={{ margin: '6px 0 0', paddingLeft: 18 }} data-testid="data-fit-suggestions">
+      <ul className={styles.suggestions} data-testid="data-fit-suggestions">
         {fitSuggestions(fit).map((s) => (
           <li key={s}>{s}</li>
         ))}

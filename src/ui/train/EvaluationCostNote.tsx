@@ -2,6 +2,7 @@ import { evaluationCost, EVAL_SUBSET_MIN_PER_BUCKET } from '../../core/eval/eval
 import { evaluationMs } from '../../core/runs/runDuration';
 import type { HeldOutRecord } from '../../core/train/runner';
 import { useMachineFitStore } from '../../state/machineFitStore';
+import styles from './EvaluationCostNote.module.css';
 
 const count = (n: number) => n.toLocaleString('en');
 
@@ -14,7 +15,7 @@ export function EvaluationCostNote({ heldOut, allHeldOut, batchSize, share, sett
   const timed = fit.status === 'done' && fit.key === settingsKey ? evaluationMs(heldOut, batchSize, fit.answerTokens, fit.speed) : undefined;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
   return (
-    <p className="small muted" data-testid="evaluation-cost" data-records={cost.lossRecords} data-prompts={cost.samplePrompts} style={{ margin: '6px 0 0' }}>
+    <p className={`small muted ${styles.note}`} data-testid="evaluation-cost" data-records={cost.lossRecords} data-prompts={cost.samplePrompts}>
       Each phase-end evaluation: held-out loss on {count(cost.lossRecords)} records ({count(cost.lossBatches)} forward batches of {batchSize}, no gradients) and {count(cost.samplePrompts)} fixed prompts
       answered, up to {cost.sampleTokens} generated tokens each ({count(cost.samplePrompts * cost.sampleTokens)} tokens at most). After the last phase, exact match on{' '}
       {count(cost.exactMatchRecords)} records, one greedy answer each.

@@ -2,6 +2,7 @@ import { DEFAULT_LORA, LORA_TARGETS, type LoraTarget } from '../../core/model/lo
 import { LORA_LIMITS } from '../../core/runs/settingLimits';
 import { useTrainStore } from '../../state/trainStore';
 import { NumberField } from '../common/NumberField';
+import styles from './LoraSettingsFields.module.css';
 
 const TARGET_LABELS: Record<LoraTarget, string> = {
   'attn.c_attn': 'attention q, k, v (c_attn)',
@@ -19,7 +20,7 @@ export function LoraSettingsFields() {
   const lora = useTrainStore((s) => s.settings.lora);
   const update = useTrainStore((s) => s.update);
   return (
-    <div style={{ display: 'grid', gap: 6 }} data-testid="lora-settings">
+    <div className={styles.fields} data-testid="lora-settings">
       <label className="field">
         <input type="checkbox" aria-label="Train LoRA adapters" checked={lora !== undefined} onChange={(e) => update({ lora: e.target.checked ? { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } : undefined })} />
         LoRA: train low-rank adapters, base weights frozen (much less memory for gradients and Adam)

@@ -2,6 +2,7 @@ import type { InstructionRecord } from '../../core/data/record';
 import type { PhasePlan } from '../../core/phases/plan';
 import type { TrainSettings } from '../../core/runs/settings';
 import { PAIR_BUDGET_MIN, useMachineFitStore } from '../../state/machineFitStore';
+import styles from './MachineFit.module.css';
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
 const minutes = (v: number) => `${(v / 60_000).toFixed(1)} min`;
@@ -22,7 +23,7 @@ export function MachineFit({ plan, records, settings, onShare }: { plan: PhasePl
   };
 
   return (
-    <div className="small muted" data-testid="machine-fit" data-status={fit.status} style={{ marginTop: 6 }}>
+    <div className={`small muted ${styles.fit}`} data-testid="machine-fit" data-status={fit.status}>
       <button className="btn" data-testid="machine-fit-measure" disabled={!supported || fit.status === 'measuring'} onClick={() => void run()}>
         Size for this machine
       </button>{' '}

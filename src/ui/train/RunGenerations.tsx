@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Run } from '../../core/runs/run';
 import { BucketHeaders } from './BucketHeaders';
+import styles from './RunGenerations.module.css';
 
 const pct = (rate: number) => (Number.isFinite(rate) ? `${(rate * 100).toFixed(1)}%` : '—');
 
@@ -12,7 +13,7 @@ export function RunGenerations({ run }: { run: Run }) {
   const em = run.exactMatch;
   if (!em && snapshots.length === 0) return null;
   return (
-    <div style={{ marginTop: 12, display: 'grid', gap: 12 }}>
+    <div className={styles.generations}>
       {em?.report && (
         <div>
           <h3>Exact match on the held-out set, per difficulty bucket</h3>
@@ -53,8 +54,8 @@ export function RunGenerations({ run }: { run: Run }) {
         <p className="small" data-testid="exact-match-levels">
           Per level:{' '}
           {em.byLevel.buckets.map((b) => (
-            <span key={b.bucket} style={{ marginRight: 12 }}>
-              level {b.bucket} <strong style={{ display: 'inline' }}>{pct(b.rate)}</strong> <span className="muted">({b.correct}/{b.n})</span>
+            <span key={b.bucket} className={styles.level}>
+              level {b.bucket} <strong>{pct(b.rate)}</strong> <span className="muted">({b.correct}/{b.n})</span>
             </span>
           ))}
         </p>
@@ -76,7 +77,7 @@ export function RunGenerations({ run }: { run: Run }) {
             <thead>
               <tr>
                 <th>phase</th>
-                <th style={{ width: '40%' }}>prompt</th>
+                <th className={styles.promptColumn}>prompt</th>
                 <th>expected</th>
                 <th>model</th>
               </tr>
@@ -89,7 +90,7 @@ export function RunGenerations({ run }: { run: Run }) {
                     <span className="clip">{s.instruction}{s.input ? `\n${s.input}` : ''}</span>
                   </td>
                   <td className="mono">{s.expected}</td>
-                  <td className="mono" style={{ color: s.correct ? 'var(--ok)' : undefined }}>
+                  <td className={s.correct ? `mono ${styles.correct}` : 'mono'}>
                     {s.generated || <span className="muted">(empty)</span>} {s.correct ? '✓' : ''}
                   </td>
                 </tr>

@@ -21,6 +21,7 @@ import { EvaluationCostNote } from './EvaluationCostNote';
 import { MachineFit } from './MachineFit';
 import { machineFitKey } from '../../state/machineFitStore';
 import { trainingInputs } from '../../core/runs/trainingInputs';
+import styles from './TrainScreen.module.css';
 
 /** Set up a run, start it, and watch it train phase by phase. */
 export function TrainScreen() {
@@ -60,7 +61,7 @@ export function TrainScreen() {
           </span>
         </div>
         <TrainSettingsForm phaseCount={plan.phases.length} disabled={false} />
-        <p className="small muted" data-testid="model-note" style={{ margin: '8px 0 0' }}>
+        <p className={`small muted ${styles.modelNote}`} data-testid="model-note">
           {settings.model?.kind === 'base'
             ? 'Starts from the demo base model: a character-level GPT pretrained on plain statements, not on instructions, so fine-tuning has to teach it to follow them. "Phased vs one-off" trains both arms from it with the same seeds; Compare then shows exact match per level side by side.'
             : settings.model?.kind === 'hf'
@@ -72,10 +73,10 @@ export function TrainScreen() {
         <EvaluationCostNote heldOut={inputs.heldOut} allHeldOut={plan.heldOut.recordIds.length} batchSize={settings.hyper.batchSize} share={settings.trainShare} settingsKey={machineFitKey(settings)} />
         <MachineFit plan={plan} records={dataset.records} settings={settings} onShare={(trainShare) => update({ trainShare })} />
         <ModelImportPanel />
-        <div style={{ marginTop: 10 }}>
+        <div className={styles.configShare}>
           <ConfigShare />
         </div>
-        <div className="row" style={{ marginTop: 12 }}>
+        <div className={`row ${styles.startRow}`}>
           <label className="field small">
             seeds
             <input type="number" min={1} max={10} step={1} aria-label="Seeds per arm" value={seedCount} onChange={(e) => setSeedCount(Math.min(10, Math.max(1, Math.round(Number(e.target.value) || 1))))} />
@@ -140,7 +141,7 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
         </span>
       </div>
       {run.error && <Banner kind="error" title="Training stopped" testId="run-error">{run.error}</Banner>}
-      <div className="stats" style={{ marginBottom: 12 }}>
+      <div className={`stats ${styles.stats}`}>
         <div className="stat">
           <div className="value" data-testid="backend-name" data-threads={run.backend?.wasmThreads?.count}>{run.backend?.name ?? '…'}</div>
           <div className="label">{run.backend?.wasmThreads ? `backend · ${run.backend.wasmThreads.count} thread${run.backend.wasmThreads.count === 1 ? '' : 's'}` : 'backend'}</div>
@@ -191,7 +192,7 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
       )}
       <LossChart run={run} phaseCount={phaseCount} />
       {lastEval && (
-        <div style={{ marginTop: 12 }}>
+        <div className={styles.evaluation}>
           <h3>Held-out loss per difficulty bucket</h3>
           <table className="data small" data-testid="eval-table">
             <thead>
@@ -241,7 +242,7 @@ function RunExports({ run }: { run: Run }) {
     }
   };
   return (
-    <div className="row small" style={{ marginTop: 12 }} data-testid="run-exports">
+    <div className={`row small ${styles.exports}`} data-testid="run-exports">
       <span className="muted">Export:</span>
       <button className="btn" onClick={() => downloadText(`${run.id}.metrics.csv`, metricsToCsv(run), 'text/csv')}>
         Metrics (CSV)
@@ -259,7 +260,7 @@ function RunExports({ run }: { run: Run }) {
       )}
       <HfExportButton run={run} />
       {run.leftoverTensors !== undefined && <span className="muted">tensors left in the worker after the run: {run.leftoverTensors}</span>}
-      {problem && <span role="alert" style={{ color: 'var(--danger)' }}>{problem}</span>}
+      {problem && <span role="alert" className={styles.problem}>{problem}</span>}
     </div>
   );
 }
@@ -304,7 +305,7 @@ function RunList({ runs }: { runs: Run[] }) {
             return (
               <tr key={r.id} data-testid="run-row" data-status={r.status} data-checkpoint-step={r.checkpointStep}>
                 <td>
-                  <strong style={{ display: 'inline' }}>{r.label}</strong> <span className="mono muted">{r.id}</span>
+                  <strong>{r.label}</strong> <span className="mono muted">{r.id}</span>
                 </td>
                 <td className="muted">{r.dataKey.fileName}</td>
                 <td>{r.status}</td>
@@ -315,7 +316,7 @@ function RunList({ runs }: { runs: Run[] }) {
                 </td>
                 <td className="num">{(r.points.at(-1)?.tokens ?? 0).toLocaleString()}</td>
                 <td className="num">{r.evals.at(-1)?.heldOutLoss.toFixed(3) ?? '—'}</td>
-                <td style={{ whiteSpace: 'nowrap' }}>
+                <td className={styles.actions}>
                   {resumable && (
                     <button className="btn" onClick={() => void resumeRun(r.id, plan, dataset)}>
                       {r.checkpointStep !== undefined ? `Resume from step ${r.checkpointStep}` : 'Restart'}

@@ -8,6 +8,7 @@ import { HYPER_LIMITS, RUN_LIMITS } from '../../core/runs/settingLimits';
 import { NumberField } from '../common/NumberField';
 import { inPercent } from '../common/numberInput';
 import { LoraSettingsFields } from './LoraSettingsFields';
+import styles from './TrainSettingsForm.module.css';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
   { value: 'easy-to-hard', label: 'Phased, easy → hard (the paper)' },
@@ -79,7 +80,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
   const customOrder = settings.arm.kind === 'custom' ? settings.arm.order.join(', ') : Array.from({ length: phaseCount }, (_, i) => i + 1).join(', ');
 
   return (
-    <fieldset disabled={disabled} style={{ border: 0, padding: 0, margin: 0, display: 'grid', gap: 10 }}>
+    <fieldset disabled={disabled} className={styles.form}>
       <div className="row">
         <label className="field">
           Arm
@@ -143,7 +144,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
       <LoraSettingsFields />
       <details>
         <summary className="small">More settings</summary>
-        <div className="row" style={{ marginTop: 8 }}>
+        <div className={`row ${styles.moreSettings}`}>
           <NumberField label="Warm-up ratio" value={h.warmupRatio} limit={HYPER_LIMITS.warmupRatio} onChange={(v) => updateHyper({ warmupRatio: v })} />
           <NumberField label="Weight decay" value={h.weightDecay} limit={HYPER_LIMITS.weightDecay} onChange={(v) => updateHyper({ weightDecay: v })} />
           <NumberField label="Grad clip" value={h.clipNorm} limit={HYPER_LIMITS.clipNorm} onChange={(v) => updateHyper({ clipNorm: v })} />
