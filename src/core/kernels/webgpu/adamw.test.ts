@@ -4,11 +4,11 @@ import { setNodeBackend } from '../nodeBackends';
 import { AdamW, type AdamWOptions } from '../../train/optimizer';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
 import { seeded } from './testing/seeded';
-import { fusedKernelsActive } from './fusedOps';
+import { fusedAdamWAvailable } from '../../ops/fusedAdamW';
 
-// The fused AdamW (adamwOps.ts) on webgpu (Dawn) against optimizer.ts's composite update on cpu, the reference: the
-// same parameters, gradients and steps — plain, clipped, a missing gradient, a NaN gradient the guard skips, a dry
-// run — must leave the same parameters, moments, norms and halt flag.
+// The fused AdamW (ops/fusedAdamW.ts, adamwPrograms.ts) on webgpu (Dawn) against optimizer.ts's composite update on
+// cpu, the reference: the same parameters, gradients and steps — plain, clipped, a missing gradient, a NaN gradient the
+// guard skips, a dry run — must leave the same parameters, moments, norms and halt flag.
 
 // 10 decayed matrices (more than one 7-input dispatch flattens) and 3 biases, none a multiple of 64 long.
 const SHAPES: Record<string, number[]> = Object.fromEntries([
@@ -28,7 +28,7 @@ interface Outcome {
 async function train(backend: 'cpu' | 'webgpu', maxGroupElements?: number): Promise<Outcome> {
   if (backend === 'cpu') await setNodeBackend('cpu');
   else await startDawnWebGPU();
-  expect(fusedKernelsActive()).toBe(backend === 'webgpu');
+  expect(fusedAdamWAvailable()).toBe(backend === 'webgpu');
   const names = Object.keys(SHAPES);
   const params = tf.tidy(() => Object.fromEntries(names.map((n, k) => [n, tf.variable(tf.tensor(seeded(tf.util.sizeFromShape(SHAPES[n]), 100 + k), SHAPES[n]))])));
   const opt = new AdamW(params, { ...OPTIONS, maxGroupElements });
