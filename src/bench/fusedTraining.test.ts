@@ -8,10 +8,15 @@ import { setNodeBackend } from '../core/kernels/nodeBackends';
 import { describeAdapter, startDawnWebGPU } from '../core/kernels/webgpu/dawnNode';
 
 // The fused path trained on webgpu (Dawn) against the composite path trained on cpu: same model, batch and AdamW,
-// 50 steps; every step's loss must agree to float32 accuracy, and the fused run must really run the fused kernels.
+// 20 steps; every step's loss must agree to float32 accuracy, and the fused run must really run the fused kernels.
+//
+// Measured on Dawn/SwiftShader against cpu over 50 steps, seeds 3, 4 and 5: |Δloss| ≤ 4.8e-7 (one float32 ulp at
+// a loss of 4) at every step, as large in steps 1–20 as in 21–50, so the differences do not compound and 20 steps
+// check what 50 did (the reference loss falls from 4.13 to 3.35 by step 20, so the comparison covers real updates).
+const LOSS_TOL = 5e-6; // measured 4.8e-7
 
 const CONFIG = validateGptConfig({ vocabSize: 64, contextLength: 16, layers: 1, width: 32, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' });
-const STEPS = 50;
+const STEPS = 20;
 
 // Every fused kernel the model's training step runs (all but plain GELU: the MLP's is bias + GELU) and the optimizer's.
 const STEP_KERNELS = [...Object.values(FUSED_KERNELS).filter((k) => k !== FUSED_KERNELS.gelu && k !== FUSED_KERNELS.geluGrad), ...Object.values(ADAMW_KERNELS)];
@@ -39,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('fused training step', () => {
-  it('gives the composite path’s losses over 50 steps, running every fused kernel (webgpu fused vs cpu composite)', async () => {
+  it('gives the composite path’s losses over 20 steps, running every fused kernel (webgpu fused vs cpu composite)', async () => {
     await setNodeBackend('cpu');
     const reference = await losses();
     expect(reference.fused).toEqual([]);
@@ -49,6 +54,6 @@ describe('fused training step', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(fused.fused).toEqual([...STEP_KERNELS].sort());
     expect(reference.losses[STEPS - 1]).toBeLessThan(reference.losses[0] - 0.5); // it learns, so the comparison covers real updates
-    for (let i = 0; i < STEPS; i++) expect(Math.abs(fused.losses[i] - reference.losses[i]), `step ${i + 1}`).toBeLessThan(2e-4 * (1 + i / 10));
+    for (let i = 0; i < STEPS; i++) expect(Math.abs(fused.losses[i] - reference.losses[i]), `step ${i + 1}`).toBeLessThan(LOSS_TOL);
   }, 600_000);
 });
