@@ -21,7 +21,7 @@ import { countGptParams, validateGptConfig, type GptConfig } from '../src/core/m
 import { disposeGptCaches } from '../src/core/model/gpt';
 import '../src/core/kernels/nodeBackends';
 import { describeAdapter, startDawnWebGPU, type DawnAdapterReport } from '../src/core/kernels/webgpu/dawnNode';
-import { setFusedKernels } from '../src/core/kernels/webgpu/fusedOps';
+import { setFusedKernels } from '../src/core/ops/dispatch';
 
 const USAGE = 'usage: npm run bench:gpu -- [--configs reference,gpt2] [--rounds N] [--out FILE]';
 

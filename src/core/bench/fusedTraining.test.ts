@@ -3,23 +3,36 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStepSession } from './stepBench';
 import { validateGptConfig } from '../model/config';
 import { disposeGptCaches } from '../model/gpt';
+import { ADAMW_KERNELS, FUSED_KERNELS } from '../kernels/fusedKernelNames';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { describeAdapter, startDawnWebGPU } from '../kernels/webgpu/dawnNode';
-import { fusedKernelsActive } from '../kernels/webgpu/fusedOps';
 
 // The fused path trained on webgpu (Dawn) against the composite path trained on cpu: same model, batch and AdamW,
-// 50 steps; every step's loss must agree to float32 accuracy (the differences compound through the updates).
+// 20 steps; every step's loss must agree to float32 accuracy, and the fused run must really run the fused kernels.
+//
+// Measured on Dawn/SwiftShader against cpu over 50 steps, seeds 3, 4 and 5: |Δloss| ≤ 4.8e-7 (one float32 ulp at
+// a loss of 4) at every step, as large in steps 1–20 as in 21–50, so the differences do not compound and 20 steps
+// check what 50 did (the reference loss falls from 4.13 to 3.35 by step 20, so the comparison covers real updates).
+const LOSS_TOL = 5e-6; // measured 4.8e-7
 
 const CONFIG = validateGptConfig({ vocabSize: 64, contextLength: 16, layers: 1, width: 32, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' });
-const STEPS = 50;
+const STEPS = 20;
 
-async function losses(): Promise<number[]> {
+// Every fused kernel the model's training step runs (all but plain GELU: the MLP's is bias + GELU) and the optimizer's.
+const STEP_KERNELS = [...Object.values(FUSED_KERNELS).filter((k) => k !== FUSED_KERNELS.gelu && k !== FUSED_KERNELS.geluGrad), ...Object.values(ADAMW_KERNELS)];
+const FUSED_NAMES = new Set<string>([...Object.values(FUSED_KERNELS), ...Object.values(ADAMW_KERNELS)]);
+
+/** Each step's loss, and the fused kernels the first step ran (tf.profile). */
+async function losses(): Promise<{ losses: number[]; fused: string[] }> {
   disposeGptCaches();
   const session = openStepSession({ config: CONFIG, batchSize: 4, seed: 3 });
   try {
     const out: number[] = [];
-    for (let i = 0; i < STEPS; i++) out.push((await session.timedRun(1)).loss);
-    return out;
+    const profile = await tf.profile(async () => {
+      out.push((await session.timedRun(1)).loss);
+    });
+    for (let i = 1; i < STEPS; i++) out.push((await session.timedRun(1)).loss);
+    return { losses: out, fused: [...new Set(profile.kernels.map((k) => k.name).filter((n) => FUSED_NAMES.has(n)))].sort() };
   } finally {
     session.dispose();
     disposeGptCaches();
@@ -31,16 +44,16 @@ afterAll(async () => {
 });
 
 describe('fused training step', () => {
-  it('gives the composite path’s losses over 50 steps (webgpu fused vs cpu composite)', async () => {
+  it('gives the composite path’s losses over 20 steps, running every fused kernel (webgpu fused vs cpu composite)', async () => {
     await setNodeBackend('cpu');
-    expect(fusedKernelsActive()).toBe(false);
     const reference = await losses();
+    expect(reference.fused).toEqual([]);
     console.log(`fused training on webgpu: ${describeAdapter(await startDawnWebGPU())}`);
-    expect(fusedKernelsActive()).toBe(true);
     const tensorsBefore = tf.memory().numTensors;
     const fused = await losses();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
-    expect(reference[STEPS - 1]).toBeLessThan(reference[0] - 0.5); // it learns, so the comparison covers real updates
-    for (let i = 0; i < STEPS; i++) expect(Math.abs(fused[i] - reference[i]), `step ${i + 1}`).toBeLessThan(2e-4 * (1 + i / 10));
+    expect(fused.fused).toEqual([...STEP_KERNELS].sort());
+    expect(reference.losses[STEPS - 1]).toBeLessThan(reference.losses[0] - 0.5); // it learns, so the comparison covers real updates
+    for (let i = 0; i < STEPS; i++) expect(Math.abs(fused.losses[i] - reference.losses[i]), `step ${i + 1}`).toBeLessThan(LOSS_TOL);
   }, 600_000);
 });

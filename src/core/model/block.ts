@@ -3,7 +3,7 @@
  * attention's key/value cache through, so training (no cache) and cached generation run the same code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelsActive, fusedResidualAdd } from '../kernels/webgpu/fusedOps';
+import { residualAdd } from '../ops/residualAdd';
 import { causalSelfAttention, type Columns, type LayerCache } from './attention';
 import type { GptConfig } from './config';
 import { layerNorm, linear, linearGelu } from './layers';
@@ -12,11 +12,6 @@ import type { GptParams } from './params';
 /** Layer `i`'s MLP, [N, C] → [N, C]: Conv1D up to mlpRatio·C, gelu_new, Conv1D back. */
 export function mlp(params: GptParams, i: number, x: tf.Tensor2D): tf.Tensor2D {
   return linear(params, `h.${i}.mlp.c_proj`, linearGelu(params, `h.${i}.mlp.c_fc`, x));
-}
-
-/** x + y, the residual connection: on webgpu's fused path an add whose gradient saves nothing. */
-function residual(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-  return fusedKernelsActive() ? fusedResidualAdd(x, y) : (tf.add(x, y) as tf.Tensor2D);
 }
 
 /** Block `i` over the new columns, x: [B·T, C] → [B·T, C]; `past` and the returned cache as for the attention. */
@@ -31,7 +26,7 @@ export function block(
   const eps = config.layerNormEps;
   const a = layerNorm(params, `h.${i}.ln_1`, x, eps);
   const attention = causalSelfAttention(config, params, i, a, columns, past);
-  const x1 = residual(x, attention.y);
+  const x1 = residualAdd(x, attention.y);
   const m = layerNorm(params, `h.${i}.ln_2`, x1, eps);
-  return { x: residual(x1, mlp(params, i, m)), cache: attention.cache };
+  return { x: residualAdd(x1, mlp(params, i, m)), cache: attention.cache };
 }

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { embeddingLookup, type EmbeddingGradPath } from '../ops/embedding';
 import { sparseCrossEntropy } from '../ops/sparseCrossEntropy';
-import { cachedMask, causalMask, type Columns, type LayerCache } from './attention';
+import { cachedMask, type Columns, type LayerCache } from './attention';
 import { block } from './block';
 import type { GptConfig } from './config';
 import { layerNorm } from './layers';
@@ -84,7 +84,7 @@ export function gptHead(params: GptParams, hidden: tf.Tensor2D): tf.Tensor2D {
 function gptHidden(config: GptConfig, params: GptParams, ids: tf.Tensor2D, options: GptForwardOptions): tf.Tensor2D {
   const [B, T] = checkIds(config, ids, 'ids');
   const x = embed(config, params, ids, null, options.embeddingGrad);
-  return transformer(config, params, x, { B, T, mask: causalMask(T) }, null).hidden;
+  return transformer(config, params, x, { B, T, mask: 'causal' }, null).hidden;
 }
 
 /** Next-token logits [B, T, V] for int32 ids [B, T]. */

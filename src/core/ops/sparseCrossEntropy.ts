@@ -9,9 +9,12 @@
  * `logSumExp` (logits − max and its exp, freed at once); in the backward, three intermediates (logits − lse, its exp
  * = the softmax, the softmax with the label entries replaced) besides the [N, vocab] gradient it returns, alive together
  * with the saved logits while the gradient is computed, and freed as soon as it is.
+ * Fused: the [N, vocab] work in two kernels, the per-row logSumExp − label logit forward, and
+ * (softmax − onehot)·mask·dy/Σmask backward.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelsActive, fusedSparseCrossEntropy } from '../kernels/webgpu/fusedOps';
+import { FUSED_KERNELS as K } from '../kernels/fusedKernelNames';
+import { fusableOp, runKernel } from './dispatch';
 
 /** logSumExp per row and ce_i = lse_i − logits_i[label_i], the label's logit by a 1-D gather at row·V + label. */
 function tokenCrossEntropyParts(logits: tf.Tensor2D, labels: tf.Tensor1D): { lse: tf.Tensor1D; ce: tf.Tensor1D } {
@@ -30,12 +33,7 @@ export function tokenCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.
   return tokenCrossEntropyParts(logits, labels).ce;
 }
 
-/**
- * @param logits float32 [N, V]
- * @param labels int32 [N], each in [0, V) (not checked: that would need a GPU readback)
- * @param mask   float32 [N]: 1 where the position counts, 0 where it does not (prompt, padding); weights allowed
- */
-export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+function checkShapes(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D): void {
   if (logits.rank !== 2) throw new Error(`sparseCrossEntropy: logits must be [N, vocab], got shape [${logits.shape}].`);
   const [n, vocab] = logits.shape;
   if (labels.dtype !== 'int32') throw new Error(`sparseCrossEntropy: labels must be int32, got ${labels.dtype}.`);
@@ -45,8 +43,11 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mas
   if (mask.rank !== 1 || mask.shape[0] !== n) {
     throw new Error(`sparseCrossEntropy: mask must be [${n}] to match logits [${n}, ${vocab}], got [${mask.shape}].`);
   }
-  if (fusedKernelsActive()) return fusedSparseCrossEntropy(logits, labels, mask);
+}
 
+function composite(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+  checkShapes(logits, labels, mask);
+  const [n] = logits.shape;
   const op = tf.customGrad((logitsIn, labelsIn, maskIn, save) => {
     const z = logitsIn as tf.Tensor2D;
     const y = labelsIn as tf.Tensor1D;
@@ -79,3 +80,33 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, mas
   });
   return op(logits, labels, mask) as tf.Scalar;
 }
+
+/** Σ mask = 0 gives 0, as the composite. */
+function fused(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+  checkShapes(logits, labels, mask);
+  const op = tf.customGrad((z, y, mIn, save) => {
+    const m = mIn as tf.Tensor1D;
+    const ce = runKernel(K.crossEntropyRows, { logits: z as tf.Tensor, labels: y as tf.Tensor });
+    const count = tf.sum(m);
+    const denom = tf.where(tf.greater(count, 0), count, tf.onesLike(count));
+    const loss = tf.div(tf.sum(tf.mul(ce, m)), denom) as tf.Scalar;
+    (save as tf.GradSaveFunc)([z as tf.Tensor, y as tf.Tensor, m, ce, denom, loss]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Scalar, [zs, ys, ms, ces, dens, losss]: tf.Tensor[]) => {
+        const scale = tf.div(tf.mul(ms, dy), dens);
+        const dLogits = runKernel(K.crossEntropyGrad, { logits: zs, labels: ys, scale });
+        const dMask = tf.div(tf.mul(tf.sub(ces, losss), dy), dens);
+        return [dLogits, tf.zeros(ys.shape, 'float32'), dMask];
+      },
+    };
+  });
+  return op(logits, labels, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32')) as tf.Scalar;
+}
+
+/**
+ * @param logits float32 [N, V]
+ * @param labels int32 [N], each in [0, V) (not checked: that would need a GPU readback)
+ * @param mask   float32 [N]: 1 where the position counts, 0 where it does not (prompt, padding); weights allowed
+ */
+export const sparseCrossEntropy = fusableOp([K.crossEntropyRows, K.crossEntropyGrad], { composite, fused });

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamWMoment, fusedAdamWParam, fusedAdamWScalars, fusedFlatten, pickScalar } from '../kernels/webgpu/adamwOps';
-import { fusedKernelsActive } from '../kernels/webgpu/fusedOps';
+import { fusedAdamWAvailable, fusedAdamWMoment, fusedAdamWParam, fusedAdamWScalars, fusedFlatten, pickScalar } from '../ops/fusedAdamW';
 
 /**
  * AdamW with decoupled weight decay and global-norm gradient clipping — tfjs core has neither.
@@ -21,7 +20,8 @@ import { fusedKernelsActive } from '../kernels/webgpu/fusedOps';
  * The same mechanism gives a dry run (`dryRun: true`) that executes every kernel of a step without changing
  * anything: the compile warm-up.
  *
- * On webgpu with the fused kernels (`fusedKernelsActive()`) the same arithmetic runs as kernels/webgpu/adamwOps.ts:
+ * Where the backend registered the fused AdamW kernels (webgpu; `fusedAdamWAvailable()`, ops/fusedAdamW.ts) the same
+ * arithmetic runs as those kernels:
  * per group one flatten of the gradients, one kernel per moment, one per parameter, and one reduction plus one tiny
  * kernel for the norm, the guard and the clip scale (~60 kernels at the reference config instead of ~360). It holds
  * every group's flat gradient from `prepare` to `update` (one gradient's worth of memory more than the composite
@@ -98,7 +98,7 @@ export interface CompositeStep {
   bc2: number;
 }
 
-/** The fused path's step (webgpu): the scalars on the device (adamwOps.ts) and each group's flat gradient. */
+/** The fused path's step: the scalars on the device (ops/fusedAdamW.ts) and each group's flat gradient. */
 export interface FusedStep {
   kind: 'fused';
   norm: tf.Scalar;
@@ -207,7 +207,7 @@ export class AdamW {
    * Public so the memory bench can measure the clip apart from the update; pass the result to `update` once.
    */
   prepare(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions = {}): PreparedStep {
-    return fusedKernelsActive() ? this.prepareFused(grads, lr, opts) : this.prepareStep(grads, lr, opts);
+    return fusedAdamWAvailable() ? this.prepareFused(grads, lr, opts) : this.prepareStep(grads, lr, opts);
   }
 
   /** The second half of `apply`: updates every group, frees `step`'s scalars and returns its pre-clip norm. */

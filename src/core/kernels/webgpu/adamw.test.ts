@@ -4,11 +4,17 @@ import { setNodeBackend } from '../nodeBackends';
 import { AdamW, type AdamWOptions } from '../../train/optimizer';
 import { describeAdapter, startDawnWebGPU } from './dawnNode';
 import { seeded } from './testing/seeded';
-import { fusedKernelsActive } from './fusedOps';
+import { fusedAdamWAvailable } from '../../ops/fusedAdamW';
 
-// The fused AdamW (adamwOps.ts) on webgpu (Dawn) against optimizer.ts's composite update on cpu, the reference: the
-// same parameters, gradients and steps — plain, clipped, a missing gradient, a NaN gradient the guard skips, a dry
-// run — must leave the same parameters, moments, norms and halt flag.
+// The fused AdamW (ops/fusedAdamW.ts, adamwPrograms.ts) on webgpu (Dawn) against optimizer.ts's composite update on
+// cpu, the reference: the same parameters, gradients and steps — plain, clipped, a missing gradient, a NaN gradient the
+// guard skips, a dry run — must leave the same parameters, moments, norms and halt flag.
+//
+// Tolerances, |fused − composite| / (1 + |composite|): about 10× the largest measured on Dawn/SwiftShader against cpu
+// over both cases, with these inputs and with every seed shifted by 1000, 2000, 3000, 4000 and 5000 (most runs agree
+// bit for bit).
+const NORM_TOL = 7e-7; // measured 6.6e-8
+const STATE_TOL = 4e-7; // measured 3.8e-8
 
 // 10 decayed matrices (more than one 7-input dispatch flattens) and 3 biases, none a multiple of 64 long.
 const SHAPES: Record<string, number[]> = Object.fromEntries([
@@ -28,7 +34,7 @@ interface Outcome {
 async function train(backend: 'cpu' | 'webgpu', maxGroupElements?: number): Promise<Outcome> {
   if (backend === 'cpu') await setNodeBackend('cpu');
   else await startDawnWebGPU();
-  expect(fusedKernelsActive()).toBe(backend === 'webgpu');
+  expect(fusedAdamWAvailable()).toBe(backend === 'webgpu');
   const names = Object.keys(SHAPES);
   const params = tf.tidy(() => Object.fromEntries(names.map((n, k) => [n, tf.variable(tf.tensor(seeded(tf.util.sizeFromShape(SHAPES[n]), 100 + k), SHAPES[n]))])));
   const opt = new AdamW(params, { ...OPTIONS, maxGroupElements });
@@ -89,14 +95,14 @@ describe('fused AdamW on webgpu against the composite update on cpu', () => {
     expect(want.halted).toEqual([0, 0, 0, 1, 0, 0]); // the NaN step latched, the dry run did not
     expect(Number.isNaN(got.norms[3])).toBe(true);
     got.norms.forEach((n, i) => {
-      if (i !== 3) expect(Math.abs(n - want.norms[i]), `norm ${i}`).toBeLessThan(1e-5 * (1 + Math.abs(want.norms[i])));
+      if (i !== 3) expect(Math.abs(n - want.norms[i]), `norm ${i}`).toBeLessThan(NORM_TOL * (1 + Math.abs(want.norms[i])));
     });
     expect(want.norms[1]).toBeGreaterThan(OPTIONS.clipNorm); // step 2 really clips
     expect(got.state.length).toBe(want.state.length);
     got.state.forEach((g, k) => {
       let worst = 0;
       for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - want.state[k][i]) / (1 + Math.abs(want.state[k][i])));
-      expect(worst, `state ${k}`).toBeLessThan(1e-5);
+      expect(worst, `state ${k}`).toBeLessThan(STATE_TOL);
     });
   });
 

@@ -1,7 +1,7 @@
 /**
- * The WGSL of the fused AdamW step (adamwOps.ts calls it; optimizer.ts's update says what the arithmetic is). The
- * stock step spends ~360 kernels per step at the reference config on reshapes, slices and scalar ops; these do it in
- * one dispatch per group's moment and one per parameter:
+ * The WGSL of the fused AdamW step (ops/fusedAdamW.ts calls it; optimizer.ts's update says what the arithmetic
+ * is). The stock step spends ~360 kernels per step at the reference config on reshapes, slices and scalar ops; these
+ * do it in one dispatch per group's moment and one per parameter:
  *   FusedFlatten        tensors of any shape → one flat vector (a group's gradient)
  *   FusedSumSquares     flat vectors → [1], Σ x² (or Σ x with `square` 0, to sum partial sums)
  *   FusedAdamWScalars   Σ g², loss, halted → [norm, ok, clip scale, halted after this step]
@@ -11,19 +11,9 @@
  * FusedSumSquares take up to 7 inputs per dispatch and the kernel functions chunk longer lists into a tree.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAMW_KERNELS, ADAMW_SCALAR as SCALAR } from '../fusedKernelNames';
 import { WEBGPU_DEFAULT_STORAGE_BUFFERS } from './addN';
 import { f32, i32, ins, launch, program, type FusedProgram, type KernelParams, type WebGPUBackendLike } from './fusedProgram';
-
-export const ADAMW_KERNELS = {
-  flatten: 'FusedFlatten',
-  sumSquares: 'FusedSumSquares',
-  scalars: 'FusedAdamWScalars',
-  moment: 'FusedAdamWMoment',
-  param: 'FusedAdamWParam',
-} as const;
-
-/** Indices into FusedAdamWScalars' output. */
-export const SCALAR = { norm: 0, ok: 1, scale: 2, halted: 3 } as const;
 
 const MAX_INPUTS = WEBGPU_DEFAULT_STORAGE_BUFFERS - 1;
 const names = (k: number) => Array.from({ length: k }, (_, i) => `x${i}`);

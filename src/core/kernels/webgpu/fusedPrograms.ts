@@ -1,6 +1,7 @@
 /**
- * The WGSL of the fused training kernels, registered for tfjs's webgpu backend (fusedOps.ts calls them and gives
- * them gradients). Each replaces a chain of stock kernels by one dispatch:
+ * The WGSL of the fused training kernels, registered for tfjs's webgpu backend under the names of
+ * kernels/fusedKernelNames.ts; the ops in src/core/ops call them by those names and give them their gradients. Each
+ * replaces a chain of stock kernels by one dispatch:
  *   FusedLayerNorm            x, γ, β → y            (row statistics, normalise, affine)
  *   FusedLayerNormStats       x → [N, 2]             (mean, 1/√(var + eps) per row, for the backward)
  *   FusedLayerNormGradX       x, stats, γ, dy → dx
@@ -9,7 +10,7 @@
  *   FusedBiasGelu / …Grad     the same of x + bias (bias [C] over the rows of x [N, C])
  *   FusedColumnSum            x [N, C] → Σ over the rows [C] (the bias's gradient; dβ's program)
  *   FusedLinear               a [N, K] · b [K, M] + bias [M]: tfjs's own _FusedMatMul kernel, called without the
- *                             fused.matMul op's 3-D reshapes and customGrad (fusedOps.ts gives it a 2-D gradient)
+ *                             fused.matMul op's 3-D reshapes and customGrad (ops/linear.ts gives it a 2-D gradient)
  *   FusedResidualAdd          a + b of one shape: tfjs's Add kernel, with a gradient that saves nothing
  *   FusedCausalSoftmax        scores [B, H, T, T] → softmax(scale·scores) with keys after the query masked to 0
  *   FusedSoftmaxGrad          p, dp → scale·p·(dp − Σ p·dp)
@@ -22,28 +23,11 @@
  * compiles once per model. Importing this file pulls in no backend: the programs are plain objects tfjs compiles.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS } from '../fusedKernelNames';
 import { ADAMW_KERNEL_FUNCS } from './adamwPrograms';
 import { f32, i32, ins, launch, program, type FusedProgram, type KernelParams, type WebGPUBackendLike } from './fusedProgram';
 
 export { capFusedWorkgroups, lanesFor } from './fusedProgram';
-
-export const FUSED_KERNELS = {
-  layerNorm: 'FusedLayerNorm',
-  layerNormStats: 'FusedLayerNormStats',
-  layerNormGradX: 'FusedLayerNormGradX',
-  layerNormGradParams: 'FusedLayerNormGradParams',
-  gelu: 'FusedGelu',
-  geluGrad: 'FusedGeluGrad',
-  biasGelu: 'FusedBiasGelu',
-  biasGeluGrad: 'FusedBiasGeluGrad',
-  columnSum: 'FusedColumnSum',
-  linear: 'FusedLinear',
-  residualAdd: 'FusedResidualAdd',
-  causalSoftmax: 'FusedCausalSoftmax',
-  softmaxGrad: 'FusedSoftmaxGrad',
-  crossEntropyRows: 'FusedCrossEntropyRows',
-  crossEntropyGrad: 'FusedCrossEntropyGrad',
-} as const;
 
 // ───────────────────────────── LayerNorm ─────────────────────────────
 
