@@ -38,7 +38,7 @@ import { evaluateHeldOut } from '../src/core/eval/heldOutLoss';
 import { saveCheckpoint } from '../src/core/model/checkpoint';
 import { countGptParams, GPT_PRESETS, validateGptConfig, type GptConfig, type GptPresetName, type GptShape } from '../src/core/model/config';
 import { decayMask, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../src/core/model/gpt';
-import { PAPER_HYPER } from '../src/core/train/events';
+import { PAPER_HYPER } from '../src/core/train/hyper';
 import { AdamW, lossAndGrads } from '../src/core/train/optimizer';
 import { lrAt } from '../src/core/train/schedule';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';

@@ -13,7 +13,9 @@ import { DEFAULT_TRAIN_SETTINGS, DEMO_HYPER, type BackendPreference, type TrainS
 import { trainingInputs, type TrainingInputs } from '../core/runs/trainingInputs';
 import type { StoredDataset } from '../core/data/storedDataset';
 import { armLabel, type ArmSpec } from '../core/train/arms';
-import type { Hyper, RunConfig, RunEvent } from '../core/train/events';
+import type { Hyper } from '../core/train/hyper';
+import type { RunConfig } from '../core/train/runConfig';
+import type { RunEvent } from '../core/train/events';
 import { loadTrainForm, saveTrainForm } from '../storage/trainForm';
 import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun, storageUse } from '../storage/runStorage';
 import { trainClient } from '../worker/trainClient';

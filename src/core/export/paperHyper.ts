@@ -1,5 +1,5 @@
 /** The recipe's training hyper-parameters, and the paper's values for them in the recipe's names. */
-import { PAPER_HYPER as PAPER, PAPER_MAX_LENGTH, type Hyper } from '../train/events';
+import { PAPER_HYPER as PAPER, PAPER_MAX_LENGTH, type Hyper } from '../train/hyper';
 
 /** Training hyper-parameters of every stage (and of the one-off baseline). */
 export interface ScaleOutHyper {
@@ -30,7 +30,7 @@ export interface ScaleOutHyper {
 }
 
 /**
- * The paper's settings (train/events.ts `PAPER_HYPER`, the one source) in the recipe's names. Precision, scheduler
+ * The paper's settings (train/hyper.ts `PAPER_HYPER`, the one source) in the recipe's names. Precision, scheduler
  * name, seed and logging interval are not given in the paper; cosine is what it describes, bf16, 42 and 10 are
  * LLaMA-Factory's usual choices.
  */

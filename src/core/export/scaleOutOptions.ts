@@ -3,7 +3,7 @@
  * recipe's files share (stage configs, output folders, dataset names), worked out once before any file is written.
  */
 import { safeBaseName } from '../phases/export';
-import { TEMPLATE_NAMES, type TemplateName } from '../train/template';
+import { TEMPLATE_NAMES, type TemplateName } from '../text/template';
 import type { PhasePlan } from '../phases/plan';
 import { loraProblems, type LoraSettings } from '../model/loraSettings';
 import { LR_SCHEDULER_TYPES } from './llamaFactoryFields';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planByCutoffs } from '../phases/plan';
 import { makeRecord } from '../phases/testing/records';
-import { PAPER_HYPER as STUDIO_PAPER_HYPER } from '../train/events';
+import { PAPER_HYPER as STUDIO_PAPER_HYPER } from '../train/hyper';
 import { LLAMA_FACTORY_COMMIT, LLAMA_FACTORY_HPARAMS, LLAMA_FACTORY_TRAIN_KEYS } from './llamaFactoryFields';
 import { scaleOutHyperFromRun } from './paperHyper';
 import { scaleOutRecipe } from './scaleOut';

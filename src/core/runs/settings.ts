@@ -1,7 +1,7 @@
 import type { GptPresetName } from '../model/config';
 import type { LoraSettings } from '../model/loraSettings';
 import type { ArmSpec } from '../train/arms';
-import { PAPER_HYPER, type Hyper } from '../train/events';
+import { PAPER_HYPER, type Hyper } from '../train/hyper';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];

@@ -23,7 +23,7 @@ import type { GptConfig } from '../model/config';
 import { decayMask, disposeGptCaches, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { mulberry32 } from '../util/random';
 import { AdamW, lossAndGrads, type AdamWOptions } from './optimizer';
-import { PAPER_HYPER } from './events';
+import { PAPER_HYPER } from './hyper';
 
 /** A batch as host arrays, so that every backend uploads the very same values. */
 export interface AgreementBatch {
