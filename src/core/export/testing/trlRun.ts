@@ -21,7 +21,7 @@ import { pretokenize } from '../../text/batches';
 import { scoredRanges } from '../../text/masks';
 import { pythonPath } from '../../../testing/python.node';
 import { scaleOutRecipe, type ScaleOutOptions } from '../scaleOut';
-import { TRL_DIR, TRL_LOG_FILE, TRL_SCRIPT } from '../trlRecipe';
+import { TRL_DIR, TRL_LOG_FILE, TRL_SCRIPT } from '../trlFiles';
 import { writeTree } from './recipe';
 
 export interface StageLog {
