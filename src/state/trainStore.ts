@@ -248,10 +248,10 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       set((s) => ({ settings: { ...s.settings, ...change }, modelChosen: true }));
     },
     adoptBaseModel() {
-      const { modelChosen, settings } = get();
+      const { modelChosen, lrChosen, settings } = get();
       if (modelChosen || settings.model) return;
       // The from-scratch learning rate is too high for fine-tuning; keep any rate the person typed.
-      const lr = get().lrChosen ? settings.hyper.lr : defaultLearningRate(BASE_MODEL);
+      const lr = lrChosen ? settings.hyper.lr : defaultLearningRate(BASE_MODEL);
       set({ settings: { ...settings, model: BASE_MODEL, hyper: { ...settings.hyper, lr } } });
     },
     replaceSettings(settings) {
