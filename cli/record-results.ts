@@ -15,7 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseRecordedResults, RECORDED_RESULTS_FORMAT, RECORDED_RESULTS_VERSION, type RecordedResults } from '../src/core/runs/recordedResults';
-import { armSlug } from '../src/core/train/runFile';
+import { armSlug } from '../src/core/runs/runFile';
 import type { ExperimentResult, RunResult } from './experiment';
 
 export const DEFAULT_OUT = 'public/demo/recorded-results.json';

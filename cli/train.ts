@@ -19,10 +19,12 @@ import { countGptParams, gptConfigFromPreset } from '../src/core/model/config';
 import { disposeGptParams, initGptParams } from '../src/core/model/gpt';
 import { CharTokenizer } from '../src/core/tokenizer/charTokenizer';
 import { budgetReport, buildArm, type ArmSpec } from '../src/core/train/arms';
-import type { RunConfig, RunEvent } from '../src/core/train/events';
-import { PhasedRunner, resumeFromCheckpoint, type RunnerInit, type RunSummary } from '../src/core/train/runner';
-import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from '../src/core/train/runFile';
-import { renderTemplate } from '../src/core/train/template';
+import type { RunConfig } from '../src/core/train/runConfig';
+import type { RunEvent } from '../src/core/train/events';
+import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../src/core/train/runner';
+import type { RunSummary } from '../src/core/train/runSummary';
+import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from '../src/core/runs/runFile';
+import { renderTemplate } from '../src/core/text/template';
 import { useNodeBackend } from '../src/core/kernels/nodeBackends';
 
 const USAGE = 'usage: npm run train -- --config run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N] [--resume CKPT]';

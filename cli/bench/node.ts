@@ -10,7 +10,8 @@ import { sparseCrossEntropy } from '../../src/core/ops/sparseCrossEntropy';
 import { validateGptConfig, type GptConfig } from '../../src/core/model/config';
 import { disposeGptCaches, initGptParams } from '../../src/core/model/gpt';
 import { CharTokenizer } from '../../src/core/tokenizer/charTokenizer';
-import { PAPER_HYPER, type RunEvent } from '../../src/core/train/events';
+import { PAPER_HYPER } from '../../src/core/train/hyper';
+import type { RunEvent } from '../../src/core/train/events';
 import { PhasedRunner } from '../../src/core/train/runner';
 import { mulberry32 } from '../../src/core/util/random';
 import {

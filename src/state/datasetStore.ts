@@ -3,7 +3,7 @@ import type { CsvMapping } from '../core/data/csv';
 import { dataClient, WorkerParseError, type WorkerProgress } from '../worker/dataClient';
 import { clearCurrentDataset, loadCurrentDataset, saveCurrentDataset, type StoredDataset } from '../storage/storedDataset';
 import { usePhasesStore } from './phasesStore';
-import type { ScoreSet } from '../core/difficulty/scoreSet';
+import type { ScoreSet } from '../core/data/scoreSet';
 
 export const DEMO_DATASET_URL = `${import.meta.env.BASE_URL}demo/demo-suite.json`;
 /** Files above this size are refused before reading: the browser would run out of memory long before training. */

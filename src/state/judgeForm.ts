@@ -16,7 +16,7 @@ import {
   type JudgeSettings,
 } from '../core/difficulty/judge';
 import type { InstructionRecord } from '../core/data/record';
-import type { ScoreSet } from '../core/difficulty/scoreSet';
+import type { ScoreSet } from '../core/data/scoreSet';
 
 export interface JudgeForm {
   baseUrl: string;

@@ -8,7 +8,7 @@ import type { InstructionRecord } from '../core/data/record';
 import type { PhasePlan } from '../core/phases/plan';
 import { shareForBudget, type MeasuredSpeed, type RunsEstimate } from '../core/runs/runDuration';
 import type { TrainSettings } from '../core/runs/settings';
-import { fittingContextLength } from '../core/train/template';
+import { fittingContextLength } from '../core/text/template';
 import { measureRunSpeed } from '../worker/diagnosticsClient';
 import { modelVocabulary } from './modelVocabulary';
 

@@ -3,7 +3,7 @@
  * be tested.
  */
 import { IFD_SCORER_NAME, RESPONSE_LOSS_SCORER_NAME, type ModelScorerId } from '../core/difficulty/ifdEntry';
-import type { ScoreSet } from '../core/difficulty/scoreSet';
+import type { ScoreSet } from '../core/data/scoreSet';
 
 
 /** Why the panel refuses to run without a pretrained model. */

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { PhasePlanError, planByCutoffs, quantileCutoffs, type PhasePlan } from '../core/phases/plan';
 import { savePhaseSettings, type PhaseSettings, type StoredDataset } from '../storage/storedDataset';
-import type { ScoreSet } from '../core/difficulty/scoreSet';
+import type { ScoreSet } from '../core/data/scoreSet';
 
 /** The paper's cut-offs: three phases [1, 1.5), [1.5, 3.5), [3.5, 5]. */
 export const PAPER_CUTOFFS = [1.5, 3.5];

@@ -84,6 +84,17 @@ describe('train store settings', () => {
     expect(useTrainStore.getState().settings.model).toBeUndefined();
   });
 
+  it('keeps a typed learning rate even when it is the from-scratch default, and lets other settings leave it to the model', () => {
+    useTrainStore.getState().updateHyper({ lr: DEFAULT_TRAIN_SETTINGS.hyper.lr });
+    useTrainStore.getState().adoptBaseModel();
+    expect(useTrainStore.getState()).toMatchObject({ lrChosen: true, settings: { model: { kind: 'base' }, hyper: { lr: DEFAULT_TRAIN_SETTINGS.hyper.lr } } });
+
+    useTrainStore.setState(initial, true);
+    useTrainStore.getState().updateHyper({ batchSize: 8 });
+    useTrainStore.getState().adoptBaseModel();
+    expect(useTrainStore.getState()).toMatchObject({ lrChosen: false, settings: { hyper: { lr: DEMO_HYPER.lr, batchSize: 8 } } });
+  });
+
   it('replaces every setting at once from a shared configuration', () => {
     const settings = { ...DEFAULT_TRAIN_SETTINGS, seed: 42, maxSteps: 10 };
     useTrainStore.getState().replaceSettings(settings);

@@ -9,11 +9,14 @@ import { GPT_PRESETS } from '../core/model/config';
 import type { PhasePlan } from '../core/phases/plan';
 import { dataKeyOf, sameData, UNFINISHED_STATUSES, type Run } from '../core/runs/run';
 import { startTiming } from '../core/runs/runTiming';
-import { DEFAULT_TRAIN_SETTINGS, DEMO_HYPER, type BackendPreference, type TrainSettings } from '../core/runs/settings';
+import { defaultLearningRate } from '../core/runs/defaultLearningRate';
+import { DEFAULT_TRAIN_SETTINGS, type BackendPreference, type TrainSettings } from '../core/runs/settings';
 import { trainingInputs, type TrainingInputs } from '../core/runs/trainingInputs';
 import type { StoredDataset } from '../core/data/storedDataset';
 import { armLabel, type ArmSpec } from '../core/train/arms';
-import type { Hyper, RunConfig, RunEvent } from '../core/train/events';
+import type { Hyper } from '../core/train/hyper';
+import type { RunConfig } from '../core/train/runConfig';
+import type { RunEvent } from '../core/train/events';
 import { loadTrainForm, saveTrainForm } from '../storage/trainForm';
 import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun, storageUse } from '../storage/runStorage';
 import { trainClient } from '../worker/trainClient';
@@ -31,6 +34,11 @@ interface TrainState {
   notice?: string;
   /** Whether the person (or a configuration they loaded) has picked the model; until then the base model is adopted. */
   modelChosen: boolean;
+  /**
+   * Whether the person typed the learning rate (or loaded a configuration that has one); until then it follows the
+   * model (`defaultLearningRate`).
+   */
+  lrChosen: boolean;
   update(change: Partial<TrainSettings>): void;
   /** The person picks a model (a preset size, the base model or an imported one). */
   chooseModel(change: Pick<Partial<TrainSettings>, 'model' | 'preset'>): void;
@@ -73,20 +81,25 @@ function backendFromUrl(): BackendPreference | undefined {
 /** The form as the person left it before a reload (localStorage), else the defaults; the URL's backend still wins. */
 const savedForm = loadTrainForm(DEFAULT_TRAIN_SETTINGS);
 
-function initialForm(): Pick<TrainState, 'settings' | 'modelChosen'> {
+/**
+ * Whether the saved form's learning rate was typed. A form saved before this was kept says nothing: its rate counts
+ * as typed when it is not the default of its model.
+ */
+const savedLrChosen = savedForm !== undefined && (savedForm.lrChosen ?? savedForm.settings.hyper.lr !== defaultLearningRate(savedForm.settings.model));
+
+function initialForm(): Pick<TrainState, 'settings' | 'modelChosen' | 'lrChosen'> {
   const settings = savedForm?.settings ?? DEFAULT_TRAIN_SETTINGS;
-  return { settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: savedForm?.modelChosen ?? false };
+  return { settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: savedForm?.modelChosen ?? false, lrChosen: savedLrChosen };
 }
 
 /** Whether the restored form is worth mentioning: the person changed something, not just reloaded a default page. */
 function formWasChanged(): boolean {
   if (!savedForm) return false;
-  if (savedForm.modelChosen) return true;
+  if (savedForm.modelChosen || savedLrChosen) return true;
   const { model: _model, backend: _backend, ...rest } = savedForm.settings;
   const { model: _m, backend: _b, ...defaults } = DEFAULT_TRAIN_SETTINGS;
-  // The base model's adoption changes the learning rate by itself.
-  const lrAsAdopted = rest.hyper.lr === DEMO_HYPER.lr ? DEFAULT_TRAIN_SETTINGS.hyper.lr : rest.hyper.lr;
-  return JSON.stringify({ ...rest, hyper: { ...rest.hyper, lr: lrAsAdopted } }) !== JSON.stringify(defaults);
+  // A learning rate nobody typed follows the model (the base model's adoption changes it), so it is no change.
+  return JSON.stringify({ ...rest, hyper: { ...rest.hyper, lr: defaults.hyper.lr } }) !== JSON.stringify(defaults);
 }
 
 let runCounter = 0;
@@ -235,17 +248,17 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       set((s) => ({ settings: { ...s.settings, ...change }, modelChosen: true }));
     },
     adoptBaseModel() {
-      const { modelChosen, settings } = get();
+      const { modelChosen, lrChosen, settings } = get();
       if (modelChosen || settings.model) return;
       // The from-scratch learning rate is too high for fine-tuning; keep any rate the person typed.
-      const lr = settings.hyper.lr === DEFAULT_TRAIN_SETTINGS.hyper.lr ? DEMO_HYPER.lr : settings.hyper.lr;
+      const lr = lrChosen ? settings.hyper.lr : defaultLearningRate(BASE_MODEL);
       set({ settings: { ...settings, model: BASE_MODEL, hyper: { ...settings.hyper, lr } } });
     },
     replaceSettings(settings) {
-      set({ settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: true });
+      set({ settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: true, lrChosen: true });
     },
     updateHyper(change) {
-      set((s) => ({ settings: { ...s.settings, hyper: { ...s.settings.hyper, ...change } } }));
+      set((s) => ({ settings: { ...s.settings, hyper: { ...s.settings.hyper, ...change } }, lrChosen: s.lrChosen || change.lr !== undefined }));
     },
     queue(arms, seeds, plan, dataset) {
       const inputs = trainingInputs(plan, dataset.records, get().settings.trainShare);
@@ -373,7 +386,7 @@ export const useTrainStore = create<TrainState>()((set, get) => {
 
 // The form survives a reload: every change to the settings is written through (localStorage, a few hundred bytes).
 useTrainStore.subscribe((state, previous) => {
-  if (state.settings !== previous.settings || state.modelChosen !== previous.modelChosen) {
-    saveTrainForm({ settings: state.settings, modelChosen: state.modelChosen });
+  if (state.settings !== previous.settings || state.modelChosen !== previous.modelChosen || state.lrChosen !== previous.lrChosen) {
+    saveTrainForm({ settings: state.settings, modelChosen: state.modelChosen, lrChosen: state.lrChosen });
   }
 });

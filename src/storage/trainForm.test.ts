@@ -11,6 +11,13 @@ describe('trainFormFrom', () => {
     expect(trainFormFrom(saved, defaults)).toEqual({ settings, modelChosen: true });
   });
 
+  it('keeps whether the learning rate was typed, and says nothing for a form saved without it', () => {
+    expect(trainFormFrom({ settings: {}, lrChosen: true }, defaults)?.lrChosen).toBe(true);
+    expect(trainFormFrom({ settings: {}, lrChosen: false }, defaults)?.lrChosen).toBe(false);
+    expect(trainFormFrom({ settings: {}, lrChosen: 'yes' }, defaults)).not.toHaveProperty('lrChosen');
+    expect(trainFormFrom({ settings: {} }, defaults)).not.toHaveProperty('lrChosen');
+  });
+
   it('keeps a saved base or imported model, and drops one of an unknown kind', () => {
     const base = { kind: 'base', url: '/models/base.safetensors', name: 'base' };
     expect(trainFormFrom({ settings: { model: base } }, defaults)?.settings.model).toEqual(base);

@@ -12,6 +12,8 @@ export interface SavedTrainForm {
   settings: TrainSettings;
   /** Whether the person picked the model (then the base model is not adopted over it). */
   modelChosen: boolean;
+  /** Whether the person typed the learning rate (then it no longer follows the model); absent in older saves. */
+  lrChosen?: boolean;
 }
 
 export function saveTrainForm(form: SavedTrainForm): void {
@@ -53,6 +55,7 @@ export function trainFormFrom(saved: unknown, defaults: TrainSettings): SavedTra
   }
   return {
     modelChosen: saved.modelChosen === true,
+    ...(typeof saved.lrChosen === 'boolean' ? { lrChosen: saved.lrChosen } : {}),
     settings: {
       arm: armFrom(s.arm) ?? defaults.arm,
       preset: typeof s.preset === 'string' && Object.hasOwn(GPT_PRESETS, s.preset) ? (s.preset as TrainSettings['preset']) : defaults.preset,

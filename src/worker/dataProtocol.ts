@@ -1,6 +1,6 @@
 import type { DatasetFormat, InstructionRecord, ValidationReport } from '../core/data/record';
 import type { CsvMapping } from '../core/data/csv';
-import type { ScoreSet } from '../core/difficulty/scoreSet';
+import type { ScoreSet } from '../core/data/scoreSet';
 
 /** Messages between the page and the data worker. Records travel in chunks so no single message blocks the page. */
 export type DataRequest = {

@@ -4,7 +4,7 @@ import { parseDataset } from '../core/data/parseDataset';
 import { DatasetError, type InstructionRecord } from '../core/data/record';
 import { scorers } from '../core/difficulty/registry';
 import { hashBytesHex } from '../core/util/hash';
-import type { ScoreSet } from '../core/difficulty/scoreSet';
+import type { ScoreSet } from '../core/data/scoreSet';
 import { RECORD_CHUNK, type DataRequest, type DataResponse } from './dataProtocol';
 
 const post = (message: DataResponse, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(message, transfer);

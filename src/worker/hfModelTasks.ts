@@ -21,7 +21,7 @@ import { parseSafetensors } from '../core/model/safetensors';
 import { planVocabPruning, unpruneParams } from '../core/model/vocabPruning';
 import { PrunedTokenizer } from '../core/tokenizer/bpePruned';
 import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
-import { encodeExample, type TemplateName } from '../core/train/template';
+import { encodeExample, type TemplateName } from '../core/text/template';
 import type { HfModelDescription, HfProblem } from '../core/hf/modelDescription';
 
 export type { HfModelDescription, HfProblem };

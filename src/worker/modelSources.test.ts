@@ -4,7 +4,7 @@ import { setNodeBackend } from '../core/kernels/nodeBackends';
 import { disposeGptCaches, disposeGptParams, gptLogits } from '../core/model/gpt';
 import { tinyHfCheckpoint, type TinyHfSpec } from '../core/model/testing/hfFixtures';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
-import { encodeExample } from '../core/train/template';
+import { encodeExample } from '../core/text/template';
 import { loadModelSource, type LoadContext } from './modelSources';
 
 beforeAll(async () => {

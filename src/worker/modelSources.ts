@@ -10,8 +10,8 @@ import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from 
 import { pruneVocabulary, pruningStats } from '../core/model/vocabPruning';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
 import type { Tokenizer } from '../core/tokenizer/tokenizer';
-import type { RunConfig } from '../core/train/events';
-import { fittingContextLength } from '../core/train/template';
+import type { RunConfig } from '../core/train/runConfig';
+import { fittingContextLength } from '../core/text/template';
 import { trainingTexts } from './hfModelTasks';
 import type { ModelSource } from './trainProtocol';
 

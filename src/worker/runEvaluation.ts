@@ -4,7 +4,7 @@ import { evaluateExactMatch, scoreExactMatch } from '../core/eval/exactMatch';
 import type { GenerationModel } from '../core/eval/generate';
 import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../core/eval/samples';
 import type { Tokenizer } from '../core/tokenizer/tokenizer';
-import type { HeldOutRecord } from '../core/train/runner';
+import type { HeldOutRecord } from '../core/eval/heldOutLoss';
 import type { ExactMatchOutcome } from '../core/runs/run';
 
 /** Exact match is only meaningful, and affordable, for short exact answers (arithmetic, transformations, labels). */

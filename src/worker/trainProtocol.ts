@@ -1,7 +1,9 @@
 import type { InstructionRecord } from '../core/data/record';
 import type { GptConfig } from '../core/model/config';
-import type { RunConfig, RunEvent } from '../core/train/events';
-import type { HeldOutRecord, RunSummary } from '../core/train/runner';
+import type { RunConfig } from '../core/train/runConfig';
+import type { RunEvent } from '../core/train/events';
+import type { HeldOutRecord } from '../core/eval/heldOutLoss';
+import type { RunSummary } from '../core/train/runSummary';
 import type { BackendChoice } from '../core/runs/backendChoice';
 import type { ExactMatchOutcome } from '../core/runs/run';
 import type { BackendPreference } from '../core/runs/settings';

@@ -5,7 +5,7 @@ import { countGptParams } from '../core/model/config';
 import { disposeGptCaches } from '../core/model/gpt';
 import { loraParameterCount, paramsForRun } from '../core/model/lora';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
-import { fittingContextLength } from '../core/train/template';
+import { fittingContextLength } from '../core/text/template';
 import { loadModelSource } from './modelSources';
 import { heldOutExactMatch, phaseSampler } from './runEvaluation';
 import { chooseBackend, watchWebGPUDevice } from './backends';

@@ -1,4 +1,4 @@
-import type { ScoreSet } from '../difficulty/scoreSet';
+import type { ScoreSet } from './scoreSet';
 import type { DatasetFormat, InstructionRecord, ValidationReport } from './record';
 
 /** A loaded dataset as the studio holds it, and what survives a reload: the records and every score computed for them. */

@@ -14,7 +14,7 @@
  * seeded stream, so a pretraining run takes as many as its budget needs.
  */
 import { CharTokenizer } from '../tokenizer/charTokenizer';
-import { renderTemplate, TEMPLATE_NAMES } from '../train/template';
+import { renderTemplate, TEMPLATE_NAMES } from '../text/template';
 import { createRng, deriveSeed, type Rng } from '../util/random';
 import { DEMO_CHARSET, QUERIES, TRANSFORMS, VOWELS, canFollow, type QueryId, type TransformId } from './tasks';
 

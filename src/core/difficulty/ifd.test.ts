@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import type { GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
-import { encodeExample } from '../train/template';
-import { rec, ToyTokenizer } from '../train/testing/toyData';
+import { encodeExample } from '../text/template';
+import { rec, ToyTokenizer } from '../text/testing/toyData';
 import { mulberry32 } from '../util/random';
 import { measureResponseLosses, percentileScale, createIfdScorer, createResponseLossScorer, scoreIfd, type ScoringModel } from './ifd';
 

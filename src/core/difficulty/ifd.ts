@@ -26,8 +26,10 @@ import type { InstructionRecord } from '../data/record';
 import { rowLossSums } from '../eval/rowLoss';
 import type { GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';
-import { BatchBuilder, finalResponseOnly, fitToContext, type PackedExample } from '../train/batches';
-import { encodeExample, type TemplateName, type TokenizerLike } from '../train/template';
+import { BatchBuilder, fitToContext, type PackedExample } from '../text/batches';
+import { finalResponseOnly } from '../text/masks';
+import { encodeExample, type TemplateName } from '../text/template';
+import type { TokenizerLike } from '../text/tokenizerLike';
 import {
   IFD_SCORER_DESCRIPTION,
   IFD_SCORER_ID,

@@ -8,7 +8,7 @@ import { setNodeBackend } from '../kernels/nodeBackends';
 import { gptConfigFromPreset } from '../model/config';
 import { disposeGptParams, initGptParams } from '../model/gpt';
 import { gpt2Tokenizer } from '../tokenizer/testing/gpt2';
-import { generationPrompt } from '../train/template';
+import { generationPrompt } from '../text/template';
 import { generateAnswers } from './exactMatch';
 
 beforeAll(async () => {

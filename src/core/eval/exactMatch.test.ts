@@ -5,7 +5,7 @@ import type { InstructionRecord } from '../data/record';
 import { gptConfigFromPreset } from '../model/config';
 import { disposeGptParams, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
-import { encodePrompt } from '../train/template';
+import { encodePrompt } from '../text/template';
 import { mulberry32 } from '../util/random';
 import { answerFromCompletion, evaluateExactMatch, generateAnswers, normalizeWhitespace, scoreExactMatch } from './exactMatch';
 import { greedyGenerate } from './generate';

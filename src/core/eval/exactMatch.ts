@@ -10,7 +10,7 @@
  */
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { generationPrompt, type TemplateName } from '../train/template';
+import { generationPrompt, type TemplateName } from '../text/template';
 import { greedyGenerate, type GenerationModel, type StopReason } from './generate';
 
 export interface BucketExactMatch {

@@ -5,7 +5,7 @@ import type { InstructionRecord } from '../data/record';
 import { gptConfigFromPreset } from '../model/config';
 import { disposeGptParams, gptLogits, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
-import { encodeExample } from '../train/template';
+import { encodeExample } from '../text/template';
 import { bucketLosses, evaluateHeldOut, firstHeldOutBatch, heldOutLossByBucket, heldOutSets, measureHeldOutRows } from './heldOutLoss';
 
 const tok = CharTokenizer.fromTexts(['abcdefghij xyz.0123456789', 'User: ', '\nAssistant: ']);

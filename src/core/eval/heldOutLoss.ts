@@ -9,9 +9,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { BatchBuilder, pretokenize, scoredTokens, type HostBatch, type PackedExample } from '../train/batches';
-import type { BucketLoss } from '../train/events';
-import type { TemplateName } from '../train/template';
+import { BatchBuilder, pretokenize, type HostBatch, type PackedExample } from '../text/batches';
+import { scoredTokens } from '../text/masks';
+import type { TemplateName } from '../text/template';
 import { groupByBucket } from './buckets';
 import { rowLossSums, type LossModel } from './rowLoss';
 
@@ -19,6 +19,15 @@ export interface HeldOutRecord {
   record: InstructionRecord;
   /** The difficulty bucket (e.g. the phase number "1", "2", "3") the held-out loss is reported under. */
   bucket: string;
+}
+
+/** One bucket's held-out loss, as the runner's `eval` events and the reports carry it. */
+export interface BucketLoss {
+  bucket: string;
+  /** Mean cross-entropy per response token (nats). */
+  loss: number;
+  records: number;
+  tokens: number;
 }
 
 /** One bucket's records, encoded and fitted to the context once. */

@@ -9,7 +9,7 @@
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { hashUnit } from '../util/hash';
-import type { TemplateName } from '../train/template';
+import type { TemplateName } from '../text/template';
 import { generateAnswers } from './exactMatch';
 import type { GenerationModel, StopReason } from './generate';
 

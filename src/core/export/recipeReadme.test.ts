@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TRL_TESTED_VERSIONS } from './trlRecipe';
+import { TRL_TESTED_VERSIONS } from './trlFiles';
 import { byName, recipe } from './testing/recipe';
 
 describe('scale-out README', () => {

@@ -1,14 +1,14 @@
 /** The recipe's README.md: how to run it, the stages, the paper's settings beside the recipe's, and every file. */
 import { LLAMA_FACTORY_COMMIT } from './llamaFactoryFields';
 import { guessModelType } from './loraRecipe';
-import { PAPER_HYPER } from './paperHyper';
+import { PAPER_RECIPE_HYPER } from './scaleOutHyper';
 import { DATA_DIR, DONE_MARKER, rangeText, type ResolvedScaleOut } from './scaleOutOptions';
-import { TRL_DIR, TRL_SCRIPT, TRL_TESTED_VERSIONS } from './trlRecipe';
+import { TRL_DIR, TRL_SCRIPT, TRL_TESTED_VERSIONS } from './trlFiles';
 import { zipFileName } from './zip';
 
 export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
   const h = r.hyper;
-  const p = PAPER_HYPER;
+  const p = PAPER_RECIPE_HYPER;
   const n = r.stages.length;
   const last = (phase: number) => phase === n;
   const effective = h.perDeviceTrainBatchSize * h.gradientAccumulationSteps;

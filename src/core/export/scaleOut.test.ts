@@ -3,7 +3,7 @@ import { phaseJsonlFiles } from '../phases/export';
 import { DATASET_INFO_COLUMN_KEYS, DATASET_INFO_KEYS, DEEPSPEED_KEYS, LLAMA_FACTORY_TRAIN_KEYS } from './llamaFactoryFields';
 import { planByCutoffs } from '../phases/plan';
 import { makeRecords } from '../phases/testing/records';
-import { DEFAULT_BASE_MODEL, PAPER_HYPER, resolveScaleOut, scaleOutRecipe } from './scaleOut';
+import { DEFAULT_BASE_MODEL, PAPER_RECIPE_HYPER, resolveScaleOut, scaleOutRecipe } from './scaleOut';
 import { byName, parseYamlBothVersions, plan, pyyamlLoad, recipe, records, scores, yamlOf, type DatasetInfo } from './testing/recipe';
 
 /** The LLaMA-Factory recipe's files: everything but the TRL recipe in trl/ (trlRecipe.test.ts). */
@@ -143,7 +143,7 @@ describe('scale-out recipe: files and values', () => {
     expect(heldIds.size).toBe(plan.heldOut.recordIds.length);
     for (const l of oneOff) expect(heldIds.has((JSON.parse(l) as { id: string }).id)).toBe(false);
     expect(byName(recipe()).get('data/alpaca_data.one-off.jsonl')).toBe(map.get('data/alpaca_data.one-off.jsonl'));
-    expect(yamlOf(map, 'configs/one-off.yaml')).toMatchObject({ dataset: 'alpaca_data_one_off', num_train_epochs: PAPER_HYPER.epochsPerStage });
+    expect(yamlOf(map, 'configs/one-off.yaml')).toMatchObject({ dataset: 'alpaca_data_one_off', num_train_epochs: PAPER_RECIPE_HYPER.epochsPerStage });
   });
 
 

@@ -25,8 +25,8 @@ import { trlRecipeFiles } from './trlRecipe';
 
 export type { ExportFile } from '../phases/export';
 export { zipFileName, zipRecipe } from './zip';
-export { PAPER_HYPER, scaleOutHyperFromRun, type ScaleOutHyper } from './paperHyper';
-export { TRL_DIR, TRL_TESTED_VERSIONS } from './trlRecipe';
+export { PAPER_RECIPE_HYPER, scaleOutHyperFromRun, type ScaleOutHyper } from './scaleOutHyper';
+export { TRL_DIR, TRL_TESTED_VERSIONS } from './trlFiles';
 export { shellWord } from './runScripts';
 export {
   CONFIG_DIR,

@@ -3,11 +3,11 @@
  * recipe's files share (stage configs, output folders, dataset names), worked out once before any file is written.
  */
 import { safeBaseName } from '../phases/export';
-import { TEMPLATE_NAMES, type TemplateName } from '../train/template';
+import { TEMPLATE_NAMES, type TemplateName } from '../text/template';
 import type { PhasePlan } from '../phases/plan';
 import { loraProblems, type LoraSettings } from '../model/loraSettings';
 import { LR_SCHEDULER_TYPES } from './llamaFactoryFields';
-import { PAPER_HYPER, type ScaleOutHyper } from './paperHyper';
+import { PAPER_RECIPE_HYPER, type ScaleOutHyper } from './scaleOutHyper';
 
 /** The paper's smallest model. */
 export const DEFAULT_BASE_MODEL = 'meta-llama/Llama-2-7b-hf';
@@ -121,14 +121,14 @@ function fail(message: string, hint: string): never {
 }
 
 function resolveHyper(overrides: Partial<ScaleOutHyper> = {}): ScaleOutHyper {
-  const h: ScaleOutHyper = { ...PAPER_HYPER };
+  const h: ScaleOutHyper = { ...PAPER_RECIPE_HYPER };
   for (const [k, v] of Object.entries(overrides) as [keyof ScaleOutHyper, unknown][]) {
     if (v !== undefined) (h as unknown as Record<string, unknown>)[k] = v;
   }
   const num = (name: keyof ScaleOutHyper, ok: (v: number) => boolean, what: string) => {
     const v = h[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-      fail(`${name} is ${String(v)}; it must be ${what}.`, `Set ${name} to ${what} (the paper uses ${String(PAPER_HYPER[name])}).`);
+      fail(`${name} is ${String(v)}; it must be ${what}.`, `Set ${name} to ${what} (the paper uses ${String(PAPER_RECIPE_HYPER[name])}).`);
     }
   };
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;

@@ -38,7 +38,7 @@ import {
   type EvalReport,
   type TinyModel,
 } from './testing/trlRun';
-import { TRL_DIR, TRL_EVAL_FILE } from './trlRecipe';
+import { TRL_DIR, TRL_EVAL_FILE } from './trlFiles';
 
 const tempDir = tempDirsRemovedAfterAll();
 const LORA: LoraSettings = { rank: 4, alpha: 8, targets: ['attn.c_attn', 'mlp.c_proj'], biases: true, layerNorms: true };

@@ -11,7 +11,7 @@ import {
   TRL_RECIPE_JSON,
   TRL_SCRIPT,
   TRL_TESTED_VERSIONS,
-} from './trlRecipe';
+} from './trlFiles';
 
 export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): string {
   const h = r.hyper;

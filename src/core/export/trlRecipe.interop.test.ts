@@ -36,7 +36,7 @@ import {
   type EvalReport,
   type TinyModel,
 } from './testing/trlRun';
-import { TRL_DIR, TRL_EVAL_FILE } from './trlRecipe';
+import { TRL_DIR, TRL_EVAL_FILE } from './trlFiles';
 
 const tempDir = tempDirsRemovedAfterAll();
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planByCutoffs } from '../phases/plan';
 import { makeRecord } from '../phases/testing/records';
-import { PAPER_HYPER as STUDIO_PAPER_HYPER } from '../train/events';
+import { PAPER_HYPER } from '../train/hyper';
 import { LLAMA_FACTORY_COMMIT, LLAMA_FACTORY_HPARAMS, LLAMA_FACTORY_TRAIN_KEYS } from './llamaFactoryFields';
-import { scaleOutHyperFromRun } from './paperHyper';
+import { scaleOutHyperFromRun } from './scaleOutHyper';
 import { scaleOutRecipe } from './scaleOut';
 import { byName, pyyamlLoad, recipe, tempDirsRemovedAfterAll, writeTree, yamlOf } from './testing/recipe';
 
@@ -79,7 +79,7 @@ describe('the TRL recipe and the LLaMA-Factory recipe run the same experiment', 
 
 describe('the TRL recipe carries the run', () => {
   it("takes every setting of a studio run: spanning schedule, carried optimizer, min-LR floor, betas, eps, clip, batch, seed", () => {
-    const run = { ...STUDIO_PAPER_HYPER, lr: 2e-3, minLrRatio: 0.1, restartSchedulePerPhase: false, resetOptimizerPerPhase: false, batchSize: 8, gradAccumulation: 4, clipNorm: 0, eps: 1e-6, beta2: 0.99, epochsPerPhase: 3 };
+    const run = { ...PAPER_HYPER, lr: 2e-3, minLrRatio: 0.1, restartSchedulePerPhase: false, resetOptimizerPerPhase: false, batchSize: 8, gradAccumulation: 4, clipNorm: 0, eps: 1e-6, beta2: 0.99, epochsPerPhase: 3 };
     const trl = recipeJson(byName(recipe({ hyper: scaleOutHyperFromRun(run, 5), promptTemplate: 'alpaca' })));
     expect(trl.template).toBe('alpaca');
     expect(trl.hyper).toEqual({

@@ -15,28 +15,9 @@ import { deepspeedConfigJson } from './deepspeedConfig';
 import { trlLoraJson } from './loraRecipe';
 import type { ResolvedScaleOut } from './scaleOutOptions';
 import { trlJsonl } from './trlData';
+import { TRL_ACCELERATE_MULTI_GPU, TRL_ACCELERATE_ZERO2, TRL_DIR, TRL_DS_CONFIG, TRL_RECIPE_JSON, TRL_SCRIPT } from './trlFiles';
 import { trlReadme } from './trlReadme';
 import type { ExportFile } from '../phases/export';
-
-/** The TRL recipe's folder inside the export. */
-export const TRL_DIR = 'trl';
-export const TRL_SCRIPT = 'train_phased.py';
-export const TRL_RECIPE_JSON = 'recipe.json';
-export const TRL_DS_CONFIG = 'ds_zero2.json';
-export const TRL_ACCELERATE_MULTI_GPU = 'accelerate_multi_gpu.yaml';
-export const TRL_ACCELERATE_ZERO2 = 'accelerate_zero2.yaml';
-/** What train_phased.py writes into every stage's output folder. */
-export const TRL_LOG_FILE = 'phased_ift_log.json';
-export const TRL_EVAL_FILE = 'held_out_eval.json';
-
-/** The versions the recipe was tested with end to end (python/requirements.txt, the test:scaleout run). */
-export const TRL_TESTED_VERSIONS: Readonly<Record<string, string>> = Object.fromEntries(
-  requirementsTxt
-    .split('\n')
-    .map((l) => l.split('#')[0]!.trim())
-    .filter((l) => l.includes('=='))
-    .map((l) => l.split('==') as [string, string]),
-);
 
 /** The records of the one-off baseline in the LLaMA-Factory file's order: every phase's, shuffled with the run's seed. */
 export function oneOffIds(plan: PhasePlan, seed: number): string[] {

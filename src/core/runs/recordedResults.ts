@@ -8,7 +8,7 @@ import * as v from 'valibot';
 import type { ExactMatchReport } from '../eval/exactMatch';
 import type { SampleSnapshot } from '../eval/samples';
 import { armLabel, type ArmSpec } from '../train/arms';
-import type { Hyper } from '../train/events';
+import type { Hyper } from '../train/hyper';
 import type { Run } from './run';
 import { armSchema } from './settingsSchema';
 import type { ModelRef } from './settings';

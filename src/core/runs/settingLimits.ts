@@ -1,4 +1,4 @@
-import type { Hyper } from '../train/events';
+import type { Hyper } from '../train/hyper';
 
 /**
  * What a number setting may be. One table for the Train form (which says why a typed value is refused) and for the

@@ -1,7 +1,8 @@
 import type { GptPresetName } from '../model/config';
 import type { LoraSettings } from '../model/loraSettings';
 import type { ArmSpec } from '../train/arms';
-import { PAPER_HYPER, type Hyper } from '../train/events';
+import { PAPER_HYPER, type Hyper } from '../train/hyper';
+import { defaultLearningRate } from './defaultLearningRate';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -45,7 +46,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   backend: 'auto',
   seed: 1,
   // The paper's recipe (Pang et al. 2024, §4), except a learning rate for a small model trained from scratch.
-  hyper: { ...PAPER_HYPER, lr: 2e-3, minLrRatio: 0.1 },
+  hyper: { ...PAPER_HYPER, lr: defaultLearningRate(undefined), minLrRatio: 0.1 },
   maxSteps: 0,
   trainShare: 1,
   logEvery: 5,
@@ -67,4 +68,4 @@ export interface PhaseSettings {
  * phase, warm-up 10 % + cosine restarted per phase, fresh AdamW per phase, batch 16, clip 1, decay 0.1), at a
  * learning rate suited to a small model rather than the paper's 5e-6 for 7B.
  */
-export const DEMO_HYPER: Hyper = { ...PAPER_HYPER, lr: 1e-3, minLrRatio: 0.1 };
+export const DEMO_HYPER: Hyper = { ...PAPER_HYPER, lr: defaultLearningRate({ kind: 'base' }), minLrRatio: 0.1 };

@@ -3,7 +3,7 @@ import { GPT_PRESETS, type GptPresetName } from '../model/config';
 import { LORA_TARGETS, type LoraSettings } from '../model/loraSettings';
 import { validateCutoffs } from '../phases/plan';
 import { ARM_KINDS, type ArmSpec } from '../train/arms';
-import type { Hyper } from '../train/events';
+import type { Hyper } from '../train/hyper';
 import { describeLimit, HYPER_LIMITS, limitProblem, LORA_LIMITS, PHASE_LIMITS, RUN_LIMITS, type NumberLimit } from './settingLimits';
 import { BACKEND_PREFERENCES, DEFAULT_TRAIN_SETTINGS, type ModelRef, type PhaseSettings, type TrainSettings } from './settings';
 

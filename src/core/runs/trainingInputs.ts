@@ -2,7 +2,7 @@ import type { InstructionRecord } from '../data/record';
 import { evaluationSubset } from '../eval/evalSubset';
 import type { PhasePlan } from '../phases/plan';
 import { shareOfEachPhase } from '../train/arms';
-import type { HeldOutRecord } from '../train/runner';
+import type { HeldOutRecord } from '../eval/heldOutLoss';
 
 export interface TrainingInputs {
   phases: InstructionRecord[][];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertEqualBudgets, budgetReport, buildArm, shareOfEachPhase, stageOrder, type ArmSpec } from './arms';
-import { rec } from './testing/toyData';
+import { rec } from '../text/testing/toyData';
 
 // Phase sizes 5 / 3 / 2 like the paper's 30.3K / 14.7K / 6.8K, ids carry their phase.
 const phases = [5, 3, 2].map((n, p) => Array.from({ length: n }, (_, i) => rec(`p${p + 1}-${i}`, `q${i}`, `a${i}`, '', p + 1)));

@@ -24,7 +24,7 @@ import { disposeGptCaches, initGptParams, type GptParams } from '../model/gpt';
 import { mulberry32 } from '../util/random';
 import { lossAndGrads, type AdamW } from './optimizer';
 import { batchLoss, createAdamW, trainOnBatch } from './trainStep';
-import { PAPER_HYPER } from './events';
+import { PAPER_HYPER } from './hyper';
 
 /** A batch as host arrays, so that every backend uploads the very same values. */
 export interface AgreementBatch {

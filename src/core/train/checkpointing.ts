@@ -3,7 +3,8 @@ import { saveCheckpointAsync } from '../model/checkpoint';
 import type { GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import type { CheckpointReason, RunCursor } from './events';
+import type { CheckpointReason } from './events';
+import type { RunCursor } from './runCursor';
 import type { AdamW } from './optimizer';
 
 export interface SavedCheckpoint {

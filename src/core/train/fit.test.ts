@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InstructionRecord } from '../data/record';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { dataFit, fitSuggestions } from './fit';
-import { renderTemplate } from './template';
+import { renderTemplate } from '../text/template';
 
 const record = (id: string, instruction: string, output: string, input = ''): InstructionRecord => ({ id, instruction, input, output, meta: {} });
 

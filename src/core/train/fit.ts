@@ -1,6 +1,7 @@
 import type { InstructionRecord } from '../data/record';
-import { fitToContext } from './batches';
-import { encodeExample, type TemplateName, type TokenizerLike } from './template';
+import { fitToContext } from '../text/batches';
+import { encodeExample, type TemplateName } from '../text/template';
+import type { TokenizerLike } from '../text/tokenizerLike';
 
 /**
  * How much of a dataset a model can represent, computed before a run starts: records whose characters the

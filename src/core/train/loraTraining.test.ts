@@ -6,9 +6,11 @@ import { gptConfigFromPreset, type GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, initGptParams, type GptParams } from '../model/gpt';
 import { addLoraAdapters, paramsForRun, type LoraSettings } from '../model/lora';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
-import { PAPER_HYPER, type RunConfig, type RunEvent } from './events';
+import { PAPER_HYPER } from './hyper';
+import type { RunConfig } from './runConfig';
+import type { RunEvent } from './events';
 import { PhasedRunner, resumeFromCheckpoint } from './runner';
-import { rec } from './testing/toyData';
+import { rec } from '../text/testing/toyData';
 
 // LoRA through the real runner on the micro GPT (wasm): frozen base, adapters that learn across phases, checkpoints.
 const easy = Array.from({ length: 8 }, (_, i) => rec(`e${i}`, `say ${i}`, `ok ${'abcdefgh'[i]}`, '', 1));

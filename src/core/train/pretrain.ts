@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { evaluateHeldOut } from '../eval/heldOutLoss';
 import type { GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';
-import { PAPER_HYPER } from './events';
+import { PAPER_HYPER } from './hyper';
 import { lrAt } from './schedule';
 import { createAdamW, trainOnBatch } from './trainStep';
 

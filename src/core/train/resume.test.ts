@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PAPER_HYPER, type RunConfig, type RunCursor } from './events';
+import { PAPER_HYPER } from './hyper';
+import type { RunConfig } from './runConfig';
+import type { RunCursor } from './runCursor';
 import { asRunCursor, checkResumable, runCursor } from './resume';
 import type { StagePlan } from './stagePlan';
 

@@ -3,7 +3,8 @@ import { loadCheckpoint } from '../model/checkpoint';
 import type { GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import type { RunConfig, RunCursor } from './events';
+import type { RunConfig } from './runConfig';
+import type { RunCursor } from './runCursor';
 import { rowsPerStep, type StagePlan } from './stagePlan';
 
 /** Where a run continues: a checkpoint's cursor and, when saved, its AdamW state. */

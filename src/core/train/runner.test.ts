@@ -5,10 +5,12 @@ import { loadCheckpoint } from '../model/checkpoint';
 import { gptConfigFromPreset, type GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
-import { BatchBuilder, pretokenize } from './batches';
-import { PAPER_HYPER, type Hyper, type RunConfig, type RunEvent } from './events';
+import { BatchBuilder, pretokenize } from '../text/batches';
+import { rec } from '../text/testing/toyData';
+import { PAPER_HYPER, type Hyper } from './hyper';
+import type { RunConfig } from './runConfig';
+import type { RunEvent } from './events';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from './runner';
-import { rec } from './testing/toyData';
 
 // Micro GPT (2 layers, width 32, context 32) on the wasm backend: every test here trains for real, in seconds.
 const easy = Array.from({ length: 8 }, (_, i) => rec(`e${i}`, `say ${i}`, `ok ${'abcdefgh'[i]}`, '', 1));

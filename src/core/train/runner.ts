@@ -4,18 +4,22 @@ import type { GptConfig } from '../model/config';
 import { activeMemoryBudget, assertTrainingFits } from '../model/memoryBudget';
 import type { GptParams } from '../model/gpt';
 import { loraSettingsOf, sameLora, trainableParams } from '../model/lora';
+import { BatchBuilder } from '../text/batches';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { buildArm, type Arm } from './arms';
-import { BatchBuilder } from './batches';
 import { runCheckpointBytes, type SavedCheckpoint } from './checkpointing';
 import { firstNonFinite } from './checkpointCheck';
 import { divergenceMessage, spikeMessage, type BeforeError } from './divergence';
-import type { CheckpointReason, Hyper, RunConfig, RunCursor, RunEvent } from './events';
+import type { CheckpointReason, RunEvent } from './events';
 import { yieldToEventLoop } from './eventLoop';
+import type { Hyper } from './hyper';
 import { LossSpikeDetector, type LossSpike } from './lossSpike';
 import { LossWindow, windowStepEvent, type WindowRead } from './lossWindow';
 import { GradAccumulator, type AdamW } from './optimizer';
 import { checkResumable, runCursor, type ResumePoint } from './resume';
+import type { RunConfig } from './runConfig';
+import type { RunCursor } from './runCursor';
+import type { RunSummary } from './runSummary';
 import { buildSchedule } from './schedule';
 import { planStages, stepRows, type StagePlan } from './stagePlan';
 import { createAdamW, trainStep, type StepParts } from './trainStep';
@@ -23,7 +27,6 @@ import { now, TrainingClock } from './trainingClock';
 import { validateRunConfig } from './validateRunConfig';
 import { readWarmup } from './warmup';
 
-export type { HeldOutRecord } from '../eval/heldOutLoss';
 export { asRunCursor, resumeFromCheckpoint } from './resume';
 export { validateRunConfig } from './validateRunConfig';
 
@@ -69,19 +72,6 @@ export interface RunnerInit {
 }
 
 export type RunnerState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'error';
-
-export interface RunSummary {
-  status: 'done' | 'stopped' | 'error';
-  steps: number;
-  tokensSeen: number;
-  /** Training time without warm-up, pauses, evaluations and checkpoints. */
-  elapsedMs: number;
-  warmupMs: number;
-  readbacks: number;
-  /** Every loss read back, in step order (one per optimizer step). */
-  losses: number[];
-  error?: string;
-}
 
 const DIVERGED = 'non-finite loss';
 const SPIKED = 'loss spike';

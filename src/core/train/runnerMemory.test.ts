@@ -5,9 +5,10 @@ import { gptConfigFromPreset, type GptConfig } from '../model/config';
 import { disposeGptCaches, disposeGptParams, initGptParams } from '../model/gpt';
 import { MemoryFitError } from '../model/memoryBudget';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
-import { PAPER_HYPER, type RunConfig } from './events';
+import { PAPER_HYPER } from './hyper';
+import type { RunConfig } from './runConfig';
 import { PhasedRunner } from './runner';
-import { rec } from './testing/toyData';
+import { rec } from '../text/testing/toyData';
 
 const records = Array.from({ length: 8 }, (_, i) => rec(`r${i}`, `say ${i}`, `ok ${'abcdefgh'[i]}`));
 const tok = CharTokenizer.fromTexts(records.flatMap((r) => [r.instruction, r.output]), { alwaysInclude: 'User: \nAssistant' });

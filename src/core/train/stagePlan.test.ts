@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildArm } from './arms';
-import { PAPER_HYPER, type RunConfig } from './events';
+import { PAPER_HYPER } from './hyper';
+import type { RunConfig } from './runConfig';
 import { planStages, stepRows } from './stagePlan';
-import { rec, ToyTokenizer } from './testing/toyData';
+import { rec, ToyTokenizer } from '../text/testing/toyData';
 
 const tok = new ToyTokenizer();
 const phases = [Array.from({ length: 5 }, (_, i) => rec(`a${i}`, `a${i}`, 'x')), Array.from({ length: 3 }, (_, i) => rec(`b${i}`, `b${i}`, 'yy'))];

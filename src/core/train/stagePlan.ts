@@ -1,8 +1,8 @@
 import type { InstructionRecord } from '../data/record';
 import { stageOrder, type Arm } from './arms';
-import { pretokenize, truncationStats, type PackedExample, type TruncationStats } from './batches';
-import type { RunConfig } from './events';
-import type { TokenizerLike } from './template';
+import { pretokenize, truncationStats, type PackedExample, type TruncationStats } from '../text/batches';
+import type { TokenizerLike } from '../text/tokenizerLike';
+import type { RunConfig } from './runConfig';
 
 /** What a stage of the arm trains on, and in which order. */
 export interface StagePlan {

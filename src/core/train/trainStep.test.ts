@@ -4,11 +4,11 @@ import { setNodeBackend } from '../kernels/nodeBackends';
 import { gptConfigFromPreset } from '../model/config';
 import { initGptParams, disposeGptParams } from '../model/params';
 import { randomizeGptParams } from '../model/testing/randomParams';
-import { BatchBuilder, fitToContext, truncationStats } from './batches';
+import { BatchBuilder, fitToContext, truncationStats } from '../text/batches';
+import { encodeExample } from '../text/template';
+import { rec, ToyTokenizer } from '../text/testing/toyData';
 import { GradAccumulator, type AdamW } from './optimizer';
 import type { StagePlan } from './stagePlan';
-import { encodeExample } from './template';
-import { rec, ToyTokenizer } from './testing/toyData';
 import { createAdamW, trainOnBatch, trainStep, uploadBatch, type StepParts } from './trainStep';
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gptConfigFromPreset } from '../model/config';
-import { PAPER_HYPER, type RunConfig } from './events';
+import { PAPER_HYPER } from './hyper';
+import type { RunConfig } from './runConfig';
 import { validateRunConfig } from './validateRunConfig';
 
 const good: RunConfig = { arm: { kind: 'one-off' }, hyper: { ...PAPER_HYPER, batchSize: 4 }, seed: 1, logEvery: 5, evalEvery: 0, template: 'paper', contextLength: 32 };

@@ -1,6 +1,6 @@
 import type { GptConfig } from '../model/config';
 import { loraProblems } from '../model/loraSettings';
-import type { RunConfig } from './events';
+import type { RunConfig } from './runConfig';
 
 /** Throws one `RangeError` listing every unusable field of a run config (and a context longer than the model's). */
 export function validateRunConfig(c: RunConfig, model?: GptConfig): void {

@@ -1,6 +1,6 @@
 import { evaluationCost, EVAL_SUBSET_MIN_PER_BUCKET } from '../../core/eval/evalSubset';
 import { evaluationMs } from '../../core/runs/runDuration';
-import type { HeldOutRecord } from '../../core/train/runner';
+import type { HeldOutRecord } from '../../core/eval/heldOutLoss';
 import { useMachineFitStore } from '../../state/machineFitStore';
 import styles from './EvaluationCostNote.module.css';
 

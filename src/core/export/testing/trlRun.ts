@@ -17,10 +17,11 @@ import { tinyTokenizerFiles } from '../../model/testing/hfFixtures';
 import { planByCutoffs } from '../../phases/plan';
 import { bpeFromTokenizerJson } from '../../tokenizer/bpeFromFiles';
 import type { BpeTokenizer } from '../../tokenizer/bpe';
-import { pretokenize, scoredRanges } from '../../train/batches';
+import { pretokenize } from '../../text/batches';
+import { scoredRanges } from '../../text/masks';
 import { pythonPath } from '../../../testing/python.node';
 import { scaleOutRecipe, type ScaleOutOptions } from '../scaleOut';
-import { TRL_DIR, TRL_LOG_FILE, TRL_SCRIPT } from '../trlRecipe';
+import { TRL_DIR, TRL_LOG_FILE, TRL_SCRIPT } from '../trlFiles';
 import { writeTree } from './recipe';
 
 export interface StageLog {
@@ -149,7 +150,7 @@ export function studioLossOn(model: Pick<TinyModel, 'config' | 'tokenizer'>, par
   );
 }
 
-/** The studio's own rows for records: its template, tokenizer and loss mask (train/batches.ts). */
+/** The studio's own rows for records: its template, tokenizer and loss mask (text/batches.ts, text/masks.ts). */
 export function studioRows(model: Pick<TinyModel, 'config' | 'tokenizer'>, ids: string[]): TrainedRow[] {
   return pretokenize(ids.map((id) => byId.get(id)!), 'paper', model.tokenizer, model.config.contextLength).examples.map((e) => {
     const trained = Array.from(e.ids, () => false);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeExample, encodePrompt, fittingContextLength, renderTemplate, responseMask } from './template';
+import { encodeExample, encodePrompt, fittingContextLength, renderTemplate } from './template';
+import { responseMask } from './masks';
 import { rec, ToyTokenizer } from './testing/toyData';
 
 const tok = new ToyTokenizer();

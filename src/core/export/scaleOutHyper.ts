@@ -1,5 +1,9 @@
-/** The recipe's training hyper-parameters, and the paper's values for them in the recipe's names. */
-import { PAPER_HYPER as PAPER, PAPER_MAX_LENGTH, type Hyper } from '../train/events';
+/**
+ * The recipe's training hyper-parameters, in transformers' / LLaMA-Factory's names: a studio run's settings mapped
+ * into them, and the paper's (train/hyper.ts `PAPER_HYPER`, the one source of the paper's numbers) through the same
+ * mapping.
+ */
+import { PAPER_HYPER, PAPER_MAX_LENGTH, type Hyper } from '../train/hyper';
 
 /** Training hyper-parameters of every stage (and of the one-off baseline). */
 export interface ScaleOutHyper {
@@ -29,37 +33,14 @@ export interface ScaleOutHyper {
   loggingSteps: number;
 }
 
-/**
- * The paper's settings (train/events.ts `PAPER_HYPER`, the one source) in the recipe's names. Precision, scheduler
- * name, seed and logging interval are not given in the paper; cosine is what it describes, bf16, 42 and 10 are
- * LLaMA-Factory's usual choices.
- */
-export const PAPER_HYPER: Readonly<ScaleOutHyper> = Object.freeze({
-  learningRate: PAPER.lr,
-  epochsPerStage: PAPER.epochsPerPhase,
-  warmupRatio: PAPER.warmupRatio,
-  lrSchedulerType: 'cosine',
-  weightDecay: PAPER.weightDecay,
-  adamBeta1: PAPER.beta1,
-  adamBeta2: PAPER.beta2,
-  adamEpsilon: PAPER.eps,
-  maxGradNorm: PAPER.clipNorm,
-  minLrRatio: PAPER.minLrRatio,
-  restartSchedulePerPhase: PAPER.restartSchedulePerPhase,
-  resetOptimizerPerPhase: PAPER.resetOptimizerPerPhase,
-  perDeviceTrainBatchSize: PAPER.batchSize,
-  gradientAccumulationSteps: PAPER.gradAccumulation,
-  cutoffLen: PAPER_MAX_LENGTH,
-  bf16: true,
-  seed: 42,
-  loggingSteps: 10,
-});
+/** Settings only the recipe has: a studio run has no counterpart for them. */
+type RecipeOnly = 'lrSchedulerType' | 'cutoffLen' | 'bf16' | 'loggingSteps';
 
 /**
  * A studio run's settings in the recipe's names, so the exported recipe trains what the run trained: every field of
  * {@link Hyper} that a recipe can carry (replay is not one: the recipe's stages hold their own phase only).
  */
-export function scaleOutHyperFromRun(hyper: Readonly<Hyper>, seed: number): Partial<ScaleOutHyper> {
+export function scaleOutHyperFromRun(hyper: Readonly<Hyper>, seed: number): Omit<ScaleOutHyper, RecipeOnly> {
   return {
     learningRate: hyper.lr,
     epochsPerStage: hyper.epochsPerPhase,
@@ -77,3 +58,16 @@ export function scaleOutHyperFromRun(hyper: Readonly<Hyper>, seed: number): Part
     seed,
   };
 }
+
+/**
+ * The paper's settings in the recipe's names: `PAPER_HYPER` as a run's settings are mapped, plus what only a recipe
+ * sets. The paper's maximum length is the cut-off; precision, scheduler name, seed and logging interval are not given
+ * in the paper: cosine is what it describes, bf16, 42 and 10 are LLaMA-Factory's usual choices.
+ */
+export const PAPER_RECIPE_HYPER: Readonly<ScaleOutHyper> = Object.freeze({
+  ...scaleOutHyperFromRun(PAPER_HYPER, 42),
+  lrSchedulerType: 'cosine',
+  cutoffLen: PAPER_MAX_LENGTH,
+  bf16: true,
+  loggingSteps: 10,
+});

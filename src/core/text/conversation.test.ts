@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parseDataset } from '../data/parseDataset';
 import type { Exchange, InstructionRecord } from '../data/record';
 import { jsonl, utf8 } from '../data/testing/fixtures';
-import { BatchBuilder, finalResponseOnly, fitToContext, pretokenize } from './batches';
-import { encodeExample, encodePrompt, renderTemplate, responseMask, TEMPLATE_NAMES, type TemplateName } from './template';
+import { BatchBuilder, fitToContext, pretokenize } from './batches';
+import { finalResponseOnly, responseMask } from './masks';
+import { encodeExample, encodePrompt, renderTemplate, TEMPLATE_NAMES, type TemplateName } from './template';
 import { ToyTokenizer } from './testing/toyData';
 
 const tok = new ToyTokenizer();

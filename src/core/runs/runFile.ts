@@ -1,15 +1,16 @@
-import type { InstructionRecord } from '../data/record';
 import * as v from 'valibot';
+import type { InstructionRecord } from '../data/record';
+import type { HeldOutRecord } from '../eval/heldOutLoss';
 import type { GptPresetName, GptShape } from '../model/config';
-import { planByCutoffs, DEFAULT_CUTOFFS, type PhasePlan } from '../phases/plan';
 import type { HeldOutOptions } from '../phases/heldOut';
-import { checkAgainst, pathText } from '../runs/schemaProblems';
-import { PHASE_LIMITS, RUN_LIMITS } from '../runs/settingLimits';
-import { armSchema, cutoffsSchema, hyperSchema, numberSetting, presetSchema } from '../runs/settingsSchema';
-import type { ArmSpec } from './arms';
-import { PAPER_HYPER, type RunConfig } from './events';
-import type { HeldOutRecord } from './runner';
-import { TEMPLATE_NAMES } from './template';
+import { planByCutoffs, DEFAULT_CUTOFFS, type PhasePlan } from '../phases/plan';
+import { TEMPLATE_NAMES } from '../text/template';
+import type { ArmSpec } from '../train/arms';
+import { PAPER_HYPER } from '../train/hyper';
+import type { RunConfig } from '../train/runConfig';
+import { checkAgainst, pathText } from './schemaProblems';
+import { PHASE_LIMITS, RUN_LIMITS } from './settingLimits';
+import { armSchema, cutoffsSchema, hyperSchema, numberSetting, presetSchema } from './settingsSchema';
 
 const ARMS_EXAMPLE = 'must be a non-empty array such as [{"kind": "one-off"}, {"kind": "easy-to-hard"}]';
 

@@ -1,4 +1,6 @@
-import { encodeExample, type EncodedExample, type TemplateName, type TemplateRecord, type TokenizerLike, type TokenSpan } from './template';
+import { scoredRanges, scoredTokens } from './masks';
+import { encodeExample, type EncodedExample, type TemplateName, type TemplateRecord, type TokenSpan } from './template';
+import type { TokenizerLike } from './tokenizerLike';
 
 /**
  * Fixed-shape batches for a causal LM with a response-only loss.
@@ -98,12 +100,6 @@ function withSpans(row: PackedExample, spans: readonly TokenSpan[] | undefined, 
   return row;
 }
 
-/** The same row scoring its final response only: earlier answers become context (IFD compares that answer alone). */
-export function finalResponseOnly(row: PackedExample): PackedExample {
-  const { trainedSpans: _spans, ...rest } = row;
-  return rest;
-}
-
 export interface Pretokenized {
   examples: PackedExample[];
   stats: TruncationStats;
@@ -130,27 +126,6 @@ export function truncationStats(examples: readonly PackedExample[]): TruncationS
     stats.trainedTokensDropped += e.trainedDropped ?? 0;
   }
   return stats;
-}
-
-/**
- * The target positions a row's mask is 1 on, as [from, to) ranges: every trained answer of the history, then the
- * final response up to its `<eos>`. Position t predicts token t + 1, so a trained token at p is scored at t = p − 1.
- */
-export function scoredRanges(e: PackedExample): [number, number][] {
-  const last = e.ids.length - 1;
-  const ranges: [number, number][] = [];
-  for (const s of e.trainedSpans ?? []) {
-    const from = Math.max(0, s.start - 1);
-    const to = Math.min(s.end - 1, last);
-    if (to > from) ranges.push([from, to]);
-  }
-  ranges.push([Math.max(0, e.promptLength - 1), last]);
-  return ranges;
-}
-
-/** Targets a row of `e` scores: those its mask is 1 for. */
-export function scoredTokens(e: PackedExample): number {
-  return scoredRanges(e).reduce((n, [from, to]) => n + (to - from), 0);
 }
 
 /** One [B, T] batch in flat row-major host arrays, ready for `tf.tensor2d`. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from './runFile';
-import { PAPER_HYPER } from './events';
-import { rec } from './testing/toyData';
+import { PAPER_HYPER } from '../train/hyper';
+import { rec } from '../text/testing/toyData';
 
 describe('parseTrainFile', () => {
   it('fills defaults: paper hyper-parameters, cut-offs 1.5/3.5, one-off vs easy→hard', () => {

@@ -1,15 +1,5 @@
 import type { InstructionRecord } from '../data/record';
-
-/**
- * The part of a tokenizer the training code needs. Structurally a subset of `core/tokenizer`'s `Tokenizer`, so
- * templates and batching can be tested with any toy tokenizer.
- */
-export interface TokenizerLike {
-  readonly bosId: number;
-  readonly eosId: number;
-  readonly padId: number;
-  encode(text: string): number[];
-}
+import type { TokenizerLike } from './tokenizerLike';
 
 export type TemplateName = 'paper' | 'alpaca';
 
@@ -231,14 +221,6 @@ export function encodeExample(name: TemplateName, tok: TokenizerLike, r: Templat
   const e: EncodedExample = { ids, promptLength: starts[starts.length - 2]! };
   if (spans.length > 0) e.trainedSpans = spans;
   return e;
-}
-
-/** The per-token loss mask of an encoded example: 1 on every trained token (earlier answers, response, final `<eos>`). */
-export function responseMask(e: EncodedExample): Uint8Array {
-  const m = new Uint8Array(e.ids.length);
-  for (const s of e.trainedSpans ?? []) m.fill(1, s.start, s.end);
-  m.fill(1, e.promptLength);
-  return m;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { InstructionRecord } from '../../data/record';
-import type { TokenizerLike } from '../template';
+import type { TokenizerLike } from '../tokenizerLike';
 
 /**
- * Test helpers shared by the train tests (not used by the app): a byte-level toy tokenizer with fixed special ids,
- * and record factories.
+ * Test helpers shared by the text and train tests (not used by the app): a byte-level toy tokenizer with fixed
+ * special ids, and record factories.
  */
 export class ToyTokenizer implements TokenizerLike {
   readonly kind = 'toy';

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { Exchange, InstructionRecord } from '../data/record';
 import { gpt2Files, gpt2Tokenizer, tiktokenGpt2 } from '../tokenizer/testing/gpt2';
 import { mulberry32 } from '../util/random';
-import { encodeExample, generationPrompt, renderTemplate, responseMask, TEMPLATE_NAMES, type TemplateName } from './template';
+import { encodeExample, generationPrompt, renderTemplate, TEMPLATE_NAMES, type TemplateName } from './template';
+import { responseMask } from './masks';
 
 const tok = gpt2Tokenizer();
 const tiktoken = tiktokenGpt2();
