@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
+import { tinyHfCheckpoint } from '../core/hf/testing/hfFixtures';
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { GPT_PRESETS } from '../core/model/config';
 import { defaultModelName, modelKeys, newModelId, splitModelFiles, toStoredFiles, totalBytes } from './modelStorage';

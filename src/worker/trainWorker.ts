@@ -6,8 +6,8 @@ import { disposeGptCaches } from '../core/model/gpt';
 import { loraParameterCount, paramsForRun } from '../core/model/lora';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
 import { fittingContextLength } from '../core/train/template';
-import { loadModelSource } from './modelSources';
-import { heldOutExactMatch, phaseSampler } from './runEvaluation';
+import { loadModelSource } from '../core/train/modelSource';
+import { heldOutExactMatch, phaseSampler } from '../core/eval/heldOutExactMatch';
 import { chooseBackend, watchWebGPUDevice } from './backends';
 import type { TrainRequest, TrainResponse } from './trainProtocol';
 

@@ -17,10 +17,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutLossByBucket } from '../eval/heldOutLoss';
 import { disposeGptCaches, disposeGptParams, type GptParams } from '../model/gpt';
-import { readParams } from '../model/hfExport';
-import { hfParamsToVariables } from '../model/hfParamsToVariables';
+import { readParams } from '../hf/exportModel';
+import { hfParamsToVariables } from '../model/paramArrays';
 import { loraParamShapes, registerLora, type LoraSettings } from '../model/lora';
-import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../model/peftAdapter';
+import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../hf/peftAdapter';
 import { tempDirsRemovedAfterAll } from './testing/recipe';
 import {
   firstStepRows,

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutLossByBucket } from '../eval/heldOutLoss';
 import { disposeGptCaches, disposeGptParams, type GptParams } from '../model/gpt';
-import { importHfFolder } from '../model/hfImport';
-import { hfParamsToVariables } from '../model/hfParamsToVariables';
+import { importHfFolder } from '../hf/importModel';
+import { hfParamsToVariables } from '../model/paramArrays';
 import { runPython } from '../../testing/python.node';
 import { tempDirsRemovedAfterAll } from './testing/recipe';
 import {

@@ -4,7 +4,7 @@
  * still missing. Pure: the panel uses it to read only what matters, tests check it in Node. The full checks
  * (shapes, dtypes, tokenizer against model) happen in the worker with the importer's own messages.
  */
-import { CONFIG_FILE, WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from '../model/hfImport';
+import { CONFIG_FILE, WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './importModel';
 
 export type HfFileRole = 'config' | 'weights' | 'index' | 'tokenizer' | 'unreadable' | 'other';
 

@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { goldenFolder, goldenJson, type GoldenReference } from '../golden/goldenFiles';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { disposeGptParams, gptLogits, gptLoss } from './gpt';
-import { importHfModel } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
-import { maxAbsDiff } from './testing/importedLogits';
+import { importHfModel } from '../hf/importModel';
+import { hfParamsToVariables } from './paramArrays';
+import { maxAbsDiff } from '../hf/testing/importedLogits';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');

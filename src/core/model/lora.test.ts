@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { countGptParams, gptConfigFromPreset } from './config';
 import { disposeGptCaches, disposeGptParams, gptLogits, initGptParams, type GptParams } from './gpt';
-import { importHfModel } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
+import { importHfModel } from '../hf/importModel';
+import { hfParamsToVariables } from './paramArrays';
 import {
   addLoraAdapters,
   loraParameterCount,
@@ -19,10 +19,10 @@ import {
   trainableParams,
   type LoraSettings,
 } from './lora';
-import { exportPeftAdapter, importPeftAdapter, peftTargetModules, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peftAdapter';
+import { exportPeftAdapter, importPeftAdapter, peftTargetModules, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../hf/peftAdapter';
 import { parseSafetensors } from './safetensors';
 import { estimateTrainingMemory } from './memoryEstimate';
-import { maxAbsDiff } from './testing/importedLogits';
+import { maxAbsDiff } from '../hf/testing/importedLogits';
 import { randomizeGptParams } from './testing/randomParams';
 
 beforeAll(async () => {

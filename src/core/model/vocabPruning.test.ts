@@ -5,10 +5,10 @@ import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { disposeGptCaches, disposeGptParams, gptLogits, gptLoss } from './gpt';
-import { exportHfModel } from './hfExport';
-import { importHfFolder } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
-import { tinyHfCheckpoint } from './testing/hfFixtures';
+import { exportHfModel } from '../hf/exportModel';
+import { importHfFolder } from '../hf/importModel';
+import { hfParamsToVariables } from './paramArrays';
+import { tinyHfCheckpoint } from '../hf/testing/hfFixtures';
 import { planVocabPruning, pruneParams, pruneVocabulary, pruningStats, unpruneParams } from './vocabPruning';
 
 beforeAll(async () => {

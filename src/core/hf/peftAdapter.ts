@@ -15,9 +15,9 @@
  * attention output is `out_proj`, the MLP `c_fc` / `c_proj`. Trainable biases are not written for GPT-Neo (it has no
  * q/k/v bias for a trained fused one to go to): export such a run merged.
  */
-import { mlpWidth, type GptConfig } from './config';
-import { LORA_TARGETS, loraParamShapes, trainsWithLora, validateLora, type LoraSettings, type LoraTarget } from './loraSettings';
-import { parseSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
+import { mlpWidth, type GptConfig } from '../model/config';
+import { LORA_TARGETS, loraParamShapes, trainsWithLora, validateLora, type LoraSettings, type LoraTarget } from '../model/loraSettings';
+import { parseSafetensors, writeSafetensors, type TensorToWrite } from '../model/safetensors';
 
 export const PEFT_CONFIG_FILE = 'adapter_config.json';
 export const PEFT_WEIGHTS_FILE = 'adapter_model.safetensors';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeGptParams, gptLogits } from '../gpt';
-import type { HfImport } from '../hfImport';
-import { hfParamsToVariables } from '../hfParamsToVariables';
+import { disposeGptParams, gptLogits } from '../../model/gpt';
+import type { HfImport } from '../importModel';
+import { hfParamsToVariables } from '../../model/paramArrays';
 
 /** Our tfjs logits [T, V] (flat) for one sequence of an imported model, on the current backend. */
 export function importedLogits(imported: Pick<HfImport, 'config' | 'params'>, ids: number[]): Float32Array {

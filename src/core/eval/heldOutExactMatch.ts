@@ -1,11 +1,11 @@
 // What a run generates besides losses: sample answers at each phase end, exact match on the held-out set at the end.
-import { EXACT_MATCH_MAX_RECORDS, SAMPLE_MAX_NEW_TOKENS, SAMPLE_PROMPTS_PER_BUCKET } from '../core/eval/evalSubset';
-import { evaluateExactMatch, scoreExactMatch } from '../core/eval/exactMatch';
-import type { GenerationModel } from '../core/eval/generate';
-import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../core/eval/samples';
-import type { Tokenizer } from '../core/tokenizer/tokenizer';
-import type { HeldOutRecord } from '../core/train/runner';
-import type { ExactMatchOutcome } from '../core/runs/run';
+import { EXACT_MATCH_MAX_RECORDS, SAMPLE_MAX_NEW_TOKENS, SAMPLE_PROMPTS_PER_BUCKET } from './evalSubset';
+import { evaluateExactMatch, scoreExactMatch } from './exactMatch';
+import type { GenerationModel } from './generate';
+import { generateSamples, pickSamplePrompts, type SampleSnapshot } from './samples';
+import type { Tokenizer } from '../tokenizer/tokenizer';
+import type { HeldOutRecord } from '../train/runner';
+import type { ExactMatchOutcome } from '../runs/run';
 
 /** Exact match is only meaningful, and affordable, for short exact answers (arithmetic, transformations, labels). */
 const EXACT_MATCH_MAX_ANSWER_TOKENS = 64;

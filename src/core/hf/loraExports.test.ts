@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveCheckpoint } from '../core/model/checkpoint';
-import { disposeGptCaches, disposeGptParams, gptLogits, type GptParams } from '../core/model/gpt';
-import { importHfFolder, importHfModel } from '../core/model/hfImport';
-import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
-import { addLoraAdapters, type LoraSettings } from '../core/model/lora';
-import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../core/model/peftAdapter';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
-import { maxAbsDiff } from '../core/model/testing/importedLogits';
-import { exportRunAsHf, exportRunAsPeft } from './hfModelTasks';
+import { saveCheckpoint } from '../model/checkpoint';
+import { disposeGptCaches, disposeGptParams, gptLogits, type GptParams } from '../model/gpt';
+import { importHfFolder, importHfModel } from './importModel';
+import { hfParamsToVariables } from '../model/paramArrays';
+import { addLoraAdapters, type LoraSettings } from '../model/lora';
+import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peftAdapter';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { tinyHfCheckpoint } from './testing/hfFixtures';
+import { maxAbsDiff } from './testing/importedLogits';
+import { exportRunAsHf, exportRunAsPeft } from './exportRun';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { gptParamShapes, type GptConfig } from './config';
 import { disposeGptParams } from './gpt';
-import { hfParamsToVariables } from './hfParamsToVariables';
+import { hfParamsToVariables } from './paramArrays';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');

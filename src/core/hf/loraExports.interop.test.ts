@@ -5,19 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPython } from '../testing/python.node';
-import { exportRunAsHf, exportRunAsPeft } from './hfModelTasks';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { PAPER_HYPER, type RunConfig, type RunEvent } from '../core/train/events';
-import { PhasedRunner } from '../core/train/runner';
-import { rec } from '../core/train/testing/toyData';
-import { loadCheckpoint } from '../core/model/checkpoint';
-import { disposeGptCaches, disposeGptParams, gptLogits } from '../core/model/gpt';
-import { importHfFolder } from '../core/model/hfImport';
-import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
-import { addLoraAdapters, type LoraSettings } from '../core/model/lora';
-import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
-import { maxAbsDiff } from '../core/model/testing/importedLogits';
+import { runPython } from '../../testing/python.node';
+import { exportRunAsHf, exportRunAsPeft } from './exportRun';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { PAPER_HYPER, type RunConfig, type RunEvent } from '../train/events';
+import { PhasedRunner } from '../train/runner';
+import { rec } from '../train/testing/toyData';
+import { loadCheckpoint } from '../model/checkpoint';
+import { disposeGptCaches, disposeGptParams, gptLogits } from '../model/gpt';
+import { importHfFolder } from './importModel';
+import { hfParamsToVariables } from '../model/paramArrays';
+import { addLoraAdapters, type LoraSettings } from '../model/lora';
+import { tinyHfCheckpoint } from './testing/hfFixtures';
+import { maxAbsDiff } from './testing/importedLogits';
 
 const IDS = [
   [259, 5, 270, 71, 200, 12, 276, 3, 100, 33],

@@ -14,10 +14,10 @@ import { goldenFolder } from '../golden/goldenFiles';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { AdamW, lossAndGrads } from '../train/optimizer';
 import { mulberry32 } from '../util/random';
-import { decayMask, disposeGptParams, gptLogits, gptLoss } from './gpt';
-import { exportHfModel, readParams } from './hfExport';
-import { importHfModel } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
+import { decayMask, disposeGptParams, gptLogits, gptLoss } from '../model/gpt';
+import { exportHfModel, readParams } from './exportModel';
+import { importHfModel } from './importModel';
+import { hfParamsToVariables } from '../model/paramArrays';
 import { maxAbsDiff } from './testing/importedLogits';
 
 beforeAll(async () => {

@@ -1,19 +1,33 @@
-// Turns a ModelSource (random init, a studio checkpoint, …) into the weights and tokenizer a run starts from.
-import type { InstructionRecord } from '../core/data/record';
-import { loadCheckpoint } from '../core/model/checkpoint';
-import type { GptConfig } from '../core/model/config';
-import { initGptParams, type GptParams } from '../core/model/gpt';
-import { importHfFolder } from '../core/model/hfImport';
-import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
-import { DEFAULT_LORA, loraParameterCount } from '../core/model/loraSettings';
-import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../core/model/memoryEstimate';
-import { pruneVocabulary, pruningStats } from '../core/model/vocabPruning';
-import { CharTokenizer } from '../core/tokenizer/charTokenizer';
-import type { Tokenizer } from '../core/tokenizer/tokenizer';
-import type { RunConfig } from '../core/train/events';
-import { fittingContextLength } from '../core/train/template';
-import { trainingTexts } from './hfModelTasks';
-import type { ModelSource } from './trainProtocol';
+/**
+ * The starting weights of a run: where they come from (random init, a studio checkpoint, a Hugging Face folder) and
+ * how they become the weights and tokenizer a run starts from. The training worker and `npm run train` both load
+ * through here.
+ */
+import type { InstructionRecord } from '../data/record';
+import { loadCheckpoint } from '../model/checkpoint';
+import type { GptConfig } from '../model/config';
+import { initGptParams, type GptParams } from '../model/gpt';
+import { importHfFolder } from '../hf/importModel';
+import { hfParamsToVariables } from '../model/paramArrays';
+import { DEFAULT_LORA, loraParameterCount } from '../model/loraSettings';
+import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../model/memoryEstimate';
+import { pruneVocabulary, pruningStats } from '../model/vocabPruning';
+import { CharTokenizer } from '../tokenizer/charTokenizer';
+import type { Tokenizer } from '../tokenizer/tokenizer';
+import type { RunConfig } from './events';
+import { fittingContextLength } from './template';
+import { trainingTexts } from './trainingTexts';
+
+/** Where a run's starting weights come from. */
+export type ModelSource =
+  | { kind: 'random'; config: GptConfig; seed: number }
+  /** A checkpoint (safetensors bytes written by this studio): resume a run, or start a new one from its weights. */
+  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean; name?: string }
+  /**
+   * A Hugging Face model folder the user imported (GPT-2 / GPT-Neo): its files by name. `prune` keeps only the
+   * tokens the run's data uses; `maxContext` caps the positions used (the rest are kept for export).
+   */
+  | { kind: 'hf'; files: Record<string, ArrayBuffer>; prune: boolean; name: string; maxContext?: number };
 
 export interface LoadedModel {
   config: GptConfig;

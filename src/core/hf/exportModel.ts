@@ -19,9 +19,9 @@ import { BpeTokenizer } from '../tokenizer/bpe';
 import { mergesText, tokenizerJsonObject } from '../tokenizer/bpeToFiles';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { gptParamShapes, mlpWidth, type GptConfig } from './config';
-import type { HfSource } from './hfImport';
-import { writeSafetensors, type TensorToWrite } from './safetensors';
+import { gptParamShapes, mlpWidth, type GptConfig } from '../model/config';
+import type { HfSource } from './importModel';
+import { writeSafetensors, type TensorToWrite } from '../model/safetensors';
 
 export interface HfExportInput {
   /** Our config with the full vocabulary (not a pruned one). */

@@ -16,8 +16,8 @@
  */
 import type { BpeTokenizer } from '../tokenizer/bpe';
 import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpeFromFiles';
-import { gptConfigProblems, gptParamShapes, type GptConfig } from './config';
-import { parseSafetensors, type SafetensorsFile } from './safetensors';
+import { gptConfigProblems, gptParamShapes, type GptConfig } from '../model/config';
+import { parseSafetensors, type SafetensorsFile } from '../model/safetensors';
 
 // ───────────────────────────── files ─────────────────────────────
 
