@@ -7,7 +7,8 @@ import { loraParameterCount, paramsForRun } from '../core/model/lora';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
 import { fittingContextLength } from '../core/train/template';
 import { loadModelSource } from '../core/train/modelSource';
-import { heldOutExactMatch, phaseSampler } from '../core/eval/heldOutExactMatch';
+import { heldOutExactMatch } from '../core/eval/heldOutExactMatch';
+import { phaseSampler } from '../core/eval/phaseSampler';
 import { chooseBackend, watchWebGPUDevice } from './backends';
 import type { TrainRequest, TrainResponse } from './trainProtocol';
 

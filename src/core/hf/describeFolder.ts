@@ -8,7 +8,9 @@
  */
 import { countGptParams } from '../model/config';
 import { planVocabPruning } from '../model/vocabPruning';
-import { importHfFolder, importHfTokenizer, HfImportError, type HfFiles } from './importModel';
+import { HfImportError, type HfFiles } from './files';
+import { importHfFolder } from './importModel';
+import { importHfTokenizer } from './tokenizerFiles';
 import type { HfModelDescription, HfProblem } from './modelDescription';
 
 export function problemOf(error: unknown): HfProblem {

@@ -9,10 +9,12 @@
 import { readCheckpointInfo } from '../model/checkpoint';
 import { gptParamShapes } from '../model/config';
 import { exportHfModel, HfExportError, type HfExport } from './exportModel';
-import { hfModelInfo, importHfModel, type HfFiles } from './importModel';
+import { hfModelInfo } from './config';
+import type { HfFiles } from './files';
+import { importHfModel } from './importModel';
 import { mergeLoraArrays } from '../model/lora';
 import { loraParamShapes, trainsWithLora } from '../model/loraSettings';
-import { exportPeftAdapter } from './peftAdapter';
+import { exportPeftAdapter } from './peftExport';
 import { parseSafetensors } from '../model/safetensors';
 import { unpruneParams } from '../model/vocabPruning';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';

@@ -14,7 +14,7 @@ import { rec } from '../train/testing/toyData';
 import { loadCheckpoint } from '../model/checkpoint';
 import { disposeGptCaches, disposeGptParams, gptLogits } from '../model/gpt';
 import { importHfFolder } from './importModel';
-import { hfParamsToVariables } from '../model/paramArrays';
+import { paramsFromArrays } from '../model/paramArrays';
 import { addLoraAdapters, type LoraSettings } from '../model/lora';
 import { tinyHfCheckpoint } from './testing/hfFixtures';
 import { maxAbsDiff } from './testing/importedLogits';
@@ -42,7 +42,7 @@ function writeFolder(path: string, files: Record<string, Uint8Array | string>): 
 /** A few LoRA steps on the imported model; the last checkpoint's bytes. */
 async function trainLora(files: Record<string, Uint8Array | string>, lora: LoraSettings): Promise<Uint8Array> {
   const imported = importHfFolder(files);
-  const params = addLoraAdapters(imported.config, hfParamsToVariables(imported.config, imported.params), lora, 4);
+  const params = addLoraAdapters(imported.config, paramsFromArrays(imported.config, imported.params), lora, 4);
   const records = Array.from({ length: 6 }, (_, i) => rec(`r${i}`, `say ${i}`, `ok ${'abcdef'[i]}${i}`));
   const config: RunConfig = {
     arm: { kind: 'easy-to-hard' },

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { mulberry32 } from '../util/random';
 import { disposeGptCaches, disposeGptParams, gptLoss } from '../model/gpt';
-import { exportHfModel, readParams } from './exportModel';
-import { HfImportError, importHfModel } from './importModel';
-import { hfParamsToVariables } from '../model/paramArrays';
+import { exportHfModel } from './exportModel';
+import { HfImportError } from './files';
+import { importHfModel } from './importModel';
+import { paramsFromArrays, readParams } from '../model/paramArrays';
 import { parseSafetensors, writeSafetensors, type TensorToWrite } from '../model/safetensors';
 import { tinyHfCheckpoint, type TinyHfSpec } from './testing/hfFixtures';
 import { hfLogits, type HfTensor } from './testing/hfReference';
@@ -30,7 +31,7 @@ function readAll(bytes: Uint8Array): Record<string, HfTensor> {
 async function trainImported(spec: TinyHfSpec, steps: number, lr: number) {
   const imported = importHfModel(tinyHfCheckpoint(spec).files);
   const { config } = imported;
-  const vars = hfParamsToVariables(config, imported.params);
+  const vars = paramsFromArrays(config, imported.params);
   const next = mulberry32(9);
   const B = 2;
   const T = config.contextLength;

@@ -8,7 +8,7 @@ import { goldenFolder, goldenJson, type GoldenReference } from '../golden/golden
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { disposeGptParams, gptLogits, gptLoss } from './gpt';
 import { importHfModel } from '../hf/importModel';
-import { hfParamsToVariables } from './paramArrays';
+import { paramsFromArrays } from './paramArrays';
 import { maxAbsDiff } from '../hf/testing/importedLogits';
 
 beforeAll(async () => {
@@ -22,7 +22,7 @@ describe('golden logits and losses from transformers', () => {
     it(`${architecture}: logits within 1e-4, masked loss within 1e-5`, () => {
       const ref = reference[architecture];
       const imported = importHfModel(goldenFolder(architecture));
-      const vars = hfParamsToVariables(imported.config, imported.params);
+      const vars = paramsFromArrays(imported.config, imported.params);
       try {
         const [B, T] = [ref.ids.length, ref.ids[0]!.length];
         const { logits, loss } = tf.tidy(() => {

@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../model/checkpoint';
 import type { GptConfig } from '../model/config';
 import { initGptParams, type GptParams } from '../model/gpt';
 import { importHfFolder } from '../hf/importModel';
-import { hfParamsToVariables } from '../model/paramArrays';
+import { paramsFromArrays } from '../model/paramArrays';
 import { DEFAULT_LORA, loraParameterCount } from '../model/loraSettings';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../model/memoryEstimate';
 import { pruneVocabulary, pruningStats } from '../model/vocabPruning';
@@ -142,7 +142,7 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
   } else {
     notes.push(`A training step needs about ${bytes(estimateTrainingMemory(config, shape).total)}.`);
   }
-  return { config, params: hfParamsToVariables(config, params), tokenizer, notes, ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}) };
+  return { config, params: paramsFromArrays(config, params), tokenizer, notes, ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}) };
 }
 
 /** Characters of the texts a character tokenizer cannot encode (they would all become <unk>). */
