@@ -16,7 +16,7 @@ afterAll(() => disposeGptCaches());
 function heldOut(perPhase: number, output = (i: number) => String(i % 10)) {
   return [0, 1, 2].flatMap((phase) =>
     Array.from({ length: perPhase }, (_, i) => {
-      const record: InstructionRecord = { id: `p${phase}-${i}`, instruction: 'copy', input: String(i), output: output(i), score: 1 + 2 * phase };
+      const record: InstructionRecord = { id: `p${phase}-${i}`, instruction: 'copy', input: String(i), output: output(i), score: 1 + 2 * phase, meta: {} };
       return { record, bucket: String(phase) };
     }),
   );
