@@ -13,7 +13,8 @@
  * stages' membership); the base weights, the held-out split and the training subset stay fixed.
  *
  * Evaluation, after training: held-out loss per phase bucket; exact match per level on the held-out split (greedy,
- * KV cache); exact match on the length-OOD file (inputs longer than any in training), reported separately.
+ * KV cache) and on the length-OOD file (inputs longer than any in training), reported separately — both by the
+ * studio's own exact-match policy (core/eval/heldOutExactMatch.ts), so a browser run and this table agree.
  * Generations for a fixed set of held-out prompts are taken at every phase end. Results: mean ± 95% t-interval over
  * seeds, and paired differences against one-off, as markdown on stdout and JSON in bench-results/experiment.json.
  */
@@ -25,7 +26,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDataset } from '../src/core/data/parseDataset';
 import type { InstructionRecord } from '../src/core/data/record';
-import { evaluateExactMatch, type ExactMatchReport } from '../src/core/eval/exactMatch';
+import type { ExactMatchReport } from '../src/core/eval/exactMatch';
+import { heldOutExactMatch } from '../src/core/eval/heldOutExactMatch';
 import type { GenerationModel } from '../src/core/eval/generate';
 import { heldOutLossByBucket, type HeldOutLossReport, type HeldOutRecord } from '../src/core/eval/heldOutLoss';
 import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../src/core/eval/samples';
@@ -256,14 +258,29 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, 
 async function evaluate(
   model: GenerationModel,
   tokenizer: Tokenizer,
-  sets: { lossSet: HeldOutRecord[]; emSet: { record: InstructionRecord; bucket: string }[]; oodSet: { record: InstructionRecord; bucket: string }[] },
+  sets: { lossSet: HeldOutRecord[]; oodSet: { record: InstructionRecord; bucket: string }[] },
   o: ExperimentOptions,
   contextLength: number,
 ): Promise<{ heldOutLoss: HeldOutLossReport; exactMatch: ExactMatchReport; ood: ExactMatchReport }> {
   const heldOutLoss = await heldOutLossByBucket(model, tokenizer, sets.lossSet, { contextLength });
-  const exactMatch = (await evaluateExactMatch(model, tokenizer, sets.emSet, { batchSize: o.evalBatch })).report;
-  const ood = (await evaluateExactMatch(model, tokenizer, sets.oodSet, { batchSize: o.evalBatch })).report;
+  const exactMatch = await exactMatchPerLevel(model, tokenizer, sets.lossSet, o.evalBatch, 'held-out split');
+  const ood = await exactMatchPerLevel(model, tokenizer, sets.oodSet, o.evalBatch, 'length-OOD file');
   return { heldOutLoss, exactMatch, ood };
+}
+
+/** Exact match by the studio's own policy (core/eval/heldOutExactMatch.ts), per level: the experiment's figures. */
+async function exactMatchPerLevel(
+  model: GenerationModel,
+  tokenizer: Tokenizer,
+  records: readonly { record: InstructionRecord; bucket: string }[],
+  batchSize: number,
+  what: string,
+): Promise<ExactMatchReport> {
+  const outcome = await heldOutExactMatch(model, tokenizer, records, { batchSize });
+  const report = outcome.byLevel ?? outcome.report;
+  if (!report) throw new Error(`Exact match on the ${what} was not computed: ${outcome.skipped ?? 'no report'}.`);
+  if (outcome.skipped) console.warn(`exact match on the ${what}: ${outcome.skipped}`);
+  return report;
 }
 
 export async function runExperiment(o: ExperimentOptions, command: string, log: (line: string) => void = console.log): Promise<ExperimentResult> {
@@ -314,7 +331,7 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
 
   // The base model's own scores: the floor every arm starts from.
   log('evaluating the base model …');
-  const baseEval = await evaluate({ config: baseTok.config, params: baseTok.params }, tokenizer, { lossSet, emSet, oodSet }, o, contextLength);
+  const baseEval = await evaluate({ config: baseTok.config, params: baseTok.params }, tokenizer, { lossSet, oodSet }, o, contextLength);
   disposeGptParams(baseTok.params);
   log(`  base: held-out loss ${baseEval.heldOutLoss.overall.toFixed(3)}, exact match ${(100 * baseEval.exactMatch.overall.rate).toFixed(1)}%, OOD ${(100 * baseEval.ood.overall.rate).toFixed(1)}%`);
   const samplePrompts = pickSamplePrompts(emSet, { perBucket: o.samplesPerBucket, seed: 0 });
@@ -374,7 +391,7 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
           checkpoints: false,
         });
         if (summary.status !== 'done') throw new Error(`${slug} seed ${seed} ended ${summary.status}: ${summary.error ?? ''}`);
-        const ev = await evaluate({ config: ck.config, params: ck.params }, tokenizer, { lossSet, emSet, oodSet }, o, contextLength);
+        const ev = await evaluate({ config: ck.config, params: ck.params }, tokenizer, { lossSet, oodSet }, o, contextLength);
         const run: RunResult = {
           arm: slug,
           label,

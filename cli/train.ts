@@ -3,10 +3,13 @@
  *
  *   npm run train -- --config cli/examples/run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N]
  *   npm run train -- --config cli/examples/run.json --resume DIR/easy-to-hard/stop-phase1-step40.safetensors
+ *   npm run train -- --config cli/examples/run.json --model path/to/hf-folder   # start from a Hugging Face model
  *
  * Reads the dataset (any format core/data reads), takes each record's own difficulty (`score`, `difficulty` or
  * `level`), cuts it into phases at the config's cut-offs (default 1.5 / 3.5), holds out records per phase, then
- * trains every arm from the same initial weights. Per arm, `OUT/<arm>/metrics.jsonl` gets one event per line
+ * trains every arm from the same initial weights: the config's preset, randomly initialised, or with `--model` a
+ * Hugging Face folder (config.json, model.safetensors or its shards, tokenizer.json or vocab.json + merges.txt; GPT-2
+ * or GPT-Neo), loaded by the same core code as the studio's training worker (core/train/modelSource.ts). Per arm, `OUT/<arm>/metrics.jsonl` gets one event per line
  * (checkpoint events carry the file name instead of the bytes) and checkpoints land beside it as safetensors.
  * Ctrl-C stops the current arm at the next step and saves a checkpoint to resume from.
  */
@@ -16,26 +19,33 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDataset } from '../src/core/data/parseDataset';
 import { countGptParams, gptConfigFromPreset } from '../src/core/model/config';
-import { disposeGptParams, initGptParams } from '../src/core/model/gpt';
+import { disposeGptParams, initGptParams, type GptParams } from '../src/core/model/gpt';
 import { CharTokenizer } from '../src/core/tokenizer/charTokenizer';
+import type { Tokenizer } from '../src/core/tokenizer/tokenizer';
 import { budgetReport, buildArm, type ArmSpec } from '../src/core/train/arms';
 import type { RunConfig } from '../src/core/train/runConfig';
 import type { RunEvent } from '../src/core/train/events';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../src/core/train/runner';
 import type { RunSummary } from '../src/core/train/runSummary';
+import { startingModel } from '../src/core/train/modelSource';
 import { armSlug, parseTrainFile, phasesFromScores, TrainFileError } from '../src/core/runs/runFile';
 import { renderTemplate } from '../src/core/text/template';
 import { useNodeBackend } from '../src/core/kernels/nodeBackends';
+import { pathToFileURL } from 'node:url';
+import { readHfFolder } from './hfFolder';
 
-const USAGE = 'usage: npm run train -- --config run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N] [--resume CKPT]';
+const USAGE = 'usage: npm run train -- --config run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N] [--resume CKPT | --model HF_FOLDER]';
+
+/** A problem with the command line or its files: printed without a stack. */
+class UsageError extends Error {}
 
 function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
+  throw new UsageError(message);
 }
 
-async function main(): Promise<void> {
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
+    args: argv,
     options: {
       config: { type: 'string' },
       backend: { type: 'string' },
@@ -43,6 +53,7 @@ async function main(): Promise<void> {
       arm: { type: 'string' },
       'max-steps': { type: 'string' },
       resume: { type: 'string' },
+      model: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -61,6 +72,13 @@ async function main(): Promise<void> {
   if (backend !== 'wasm' && backend !== 'cpu') fail(`--backend must be wasm or cpu, got ${backend}`);
   const maxSteps = values['max-steps'] !== undefined ? Number(values['max-steps']) : undefined;
   if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) fail('--max-steps must be a positive integer');
+  if (values.model && values.resume) fail('--model and --resume exclude each other: a checkpoint carries its own model.');
+  let hf: ReturnType<typeof readHfFolder> | undefined;
+  try {
+    hf = values.model ? readHfFolder(resolve(values.model)) : undefined;
+  } catch (e) {
+    fail((e as Error).message);
+  }
 
   await useNodeBackend(backend);
 
@@ -76,16 +94,27 @@ async function main(): Promise<void> {
     console.log(`phase ${i + 1} [${ph.range[0]}, ${ph.range[1]}${i === data.phases.length - 1 ? ']' : ')'}: ${p.length} training, ${ph.heldOutIds.length} held out`);
   });
 
-  // Tokenizer and model: from the config, or from the checkpoint when resuming.
+  // Tokenizer and model: from the config, from the checkpoint when resuming, or from the Hugging Face folder (loaded
+  // afresh for every arm, as the studio loads it for every run).
   let resumed: ReturnType<typeof resumeFromCheckpoint> | null = null;
   if (values.resume) resumed = resumeFromCheckpoint(new Uint8Array(readFileSync(resolve(values.resume))));
   const templateTexts = [renderTemplate(file.run.template, { instruction: '', input: 'x', output: '' })];
   const tokenizer = resumed?.tokenizer ?? CharTokenizer.fromTexts([...records.flatMap((r) => [r.instruction, r.input, r.output]), ...templateTexts]);
   const modelConfig = resumed?.model.config ?? gptConfigFromPreset(file.model.preset, tokenizer.vocabSize, file.model.overrides);
-  console.log(
-    `model: ${file.model.preset} ${JSON.stringify(modelConfig)} (${(countGptParams(modelConfig) / 1e6).toFixed(2)}M parameters), ` +
-      `tokenizer ${tokenizer.kind} (${tokenizer.vocabSize} ids), backend ${tf.getBackend()}`,
-  );
+  const describeModel = (name: string, config: typeof modelConfig, tok: Tokenizer) =>
+    console.log(
+      `model: ${name} ${JSON.stringify(config)} (${(countGptParams(config) / 1e6).toFixed(2)}M parameters), ` +
+        `tokenizer ${tok.kind} (${tok.vocabSize} ids), backend ${tf.getBackend()}`,
+    );
+  if (!hf) describeModel(file.model.preset, modelConfig, tokenizer);
+  const armModel = async (config: RunConfig): Promise<{ config: RunConfig; model: { config: typeof modelConfig; params: GptParams }; tokenizer: Tokenizer }> => {
+    if (resumed) return { config, model: resumed.model, tokenizer: resumed.tokenizer };
+    if (!hf) return { config, model: { config: modelConfig, params: initGptParams(modelConfig, file.model.seed) }, tokenizer };
+    const start = await startingModel({ kind: 'hf', files: hf.files, prune: false, name: hf.name }, config, data);
+    describeModel(hf.name, start.model.config, start.tokenizer);
+    for (const note of start.notes) console.log(`  ${note}`);
+    return start;
+  };
 
   let arms: ArmSpec[] = resumed ? [resumed.config.arm] : file.arms;
   if (values.arm && !resumed) arms = arms.filter((a) => armSlug(a) === values.arm || a.kind === values.arm);
@@ -112,11 +141,14 @@ async function main(): Promise<void> {
     const armDir = join(outDir, slug);
     mkdirSync(armDir, { recursive: true });
     const metricsPath = join(armDir, 'metrics.jsonl');
-    const config: RunConfig = resumed ? resumed.config : { ...file.run, arm };
+    const start = await armModel(resumed ? resumed.config : { ...file.run, arm });
+    const { config } = start;
+    const params = start.model.params;
     if (!resumed) writeFileSync(metricsPath, '');
-    writeFileSync(join(armDir, 'run.json'), JSON.stringify({ config, model: modelConfig, dataset: datasetPath, cutoffs: file.cutoffs }, null, 2));
-
-    const params = resumed?.model.params ?? initGptParams(modelConfig, file.model.seed);
+    writeFileSync(
+      join(armDir, 'run.json'),
+      JSON.stringify({ config, model: start.model.config, ...(hf ? { hfModel: resolve(values.model!) } : {}), dataset: datasetPath, cutoffs: file.cutoffs }, null, 2),
+    );
     const onEvent = (e: RunEvent) => {
       let line: unknown = e;
       if (e.type === 'checkpoint') {
@@ -145,8 +177,8 @@ async function main(): Promise<void> {
     };
     const init: RunnerInit = {
       config,
-      model: { config: modelConfig, params },
-      tokenizer,
+      model: start.model,
+      tokenizer: start.tokenizer,
       phases: data.phases,
       heldOut: data.heldOut,
       onEvent,
@@ -179,4 +211,9 @@ async function main(): Promise<void> {
   console.log(`wrote ${outDir}`);
 }
 
-main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(1);
+  });
+}

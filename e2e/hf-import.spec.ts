@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { parseSafetensors } from '../src/core/model/safetensors';
-import { tinyHfCheckpoint } from '../src/core/model/testing/hfFixtures';
+import { tinyHfCheckpoint } from '../src/core/hf/testing/hfFixtures';
 import { loadSmallDemo, trainOnWebGpu } from './studio';
 
 // A tiny random GPT-2 in Hugging Face layout (transformer. prefix, mask buffers, tokenizer.json + vocab/merges),

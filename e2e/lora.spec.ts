@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { parseSafetensors } from '../src/core/model/safetensors';
-import { tinyHfCheckpoint } from '../src/core/model/testing/hfFixtures';
+import { tinyHfCheckpoint } from '../src/core/hf/testing/hfFixtures';
 import { loadSmallDemo, trainOnWebGpu } from './studio';
 
 // A tiny random GPT-2 folder, generated here, fine-tuned with LoRA on WebGPU over the small demo's three phases;

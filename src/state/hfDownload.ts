@@ -4,7 +4,8 @@
  * progress and kept in the browser's Cache Storage so a second import (or a reload mid-way) does not download
  * the same bytes again.
  */
-import { HF_FILE_CHOICES, HfImportError, shardFileNames } from '../core/model/hfImport';
+import { HF_FILE_CHOICES, HfImportError } from '../core/hf/files';
+import { shardFileNames } from '../core/hf/shards';
 
 export interface DownloadProgress {
   file: string;

@@ -15,7 +15,8 @@ import {
   type StoredModelMeta,
 } from '../storage/modelStorage';
 import { downloadHfFolder, type DownloadProgress } from './hfDownload';
-import { baseName, folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../core/hf/fileSet';
+import { folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../core/hf/fileSet';
+import { baseName } from '../core/hf/files';
 import { hfModelClient, HfModelError } from '../worker/hfModelClient';
 import type { HfFileBytes } from '../worker/hfModelProtocol';
 import type { HfProblem } from '../core/hf/modelDescription';

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
+import { tinyHfCheckpoint } from '../core/hf/testing/hfFixtures';
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { GPT_PRESETS } from '../core/model/config';
 import {

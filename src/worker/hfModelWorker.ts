@@ -2,7 +2,9 @@
 // Checks imported Hugging Face folders and writes exports off the page's thread: a 500 MB model.safetensors is
 // parsed, shape-checked and converted here, and the page stays responsive.
 import { fingerprintFiles } from '../core/hf/fingerprint';
-import { countPrunedVocabulary, describeHfFolder, exportRunAsHf, exportRunAsPeft, problemOf, trainingTexts } from './hfModelTasks';
+import { countPrunedVocabulary, describeHfFolder, problemOf } from '../core/hf/describeFolder';
+import { exportRunAsHf, exportRunAsPeft } from '../core/hf/exportRun';
+import { trainingTexts } from '../core/text/trainingTexts';
 import type { HfFileBytes, HfModelRequest, HfModelResponse } from './hfModelProtocol';
 
 const scope = self as DedicatedWorkerGlobalScope;

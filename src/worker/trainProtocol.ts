@@ -2,6 +2,7 @@ import type { InstructionRecord } from '../core/data/record';
 import type { GptConfig } from '../core/model/config';
 import type { RunConfig } from '../core/train/runConfig';
 import type { RunEvent } from '../core/train/events';
+import type { ModelSource } from '../core/train/modelSource';
 import type { HeldOutRecord } from '../core/eval/heldOutLoss';
 import type { RunSummary } from '../core/train/runSummary';
 import type { BackendChoice } from '../core/runs/backendChoice';
@@ -9,16 +10,8 @@ import type { ExactMatchOutcome } from '../core/runs/run';
 import type { BackendPreference } from '../core/runs/settings';
 import type { SampleSnapshot } from '../core/eval/samples';
 
-/** Where a run's starting weights come from. */
-export type ModelSource =
-  | { kind: 'random'; config: GptConfig; seed: number }
-  /** A checkpoint (safetensors bytes written by this studio): resume a run, or start a new one from its weights. */
-  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean; name?: string }
-  /**
-   * A Hugging Face model folder the user imported (GPT-2 / GPT-Neo): its files by name. `prune` keeps only the
-   * tokens the run's data uses; `maxContext` caps the positions used (the rest are kept for export).
-   */
-  | { kind: 'hf'; files: Record<string, ArrayBuffer>; prune: boolean; name: string; maxContext?: number };
+/** Where a run's starting weights come from (defined beside the code that loads them). */
+export type { ModelSource };
 
 export type TrainRequest =
   | {

@@ -3,11 +3,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countGptParams } from '../core/model/config';
 import { disposeGptCaches } from '../core/model/gpt';
-import { loraParameterCount, paramsForRun } from '../core/model/lora';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/train/runner';
-import { fittingContextLength } from '../core/text/template';
-import { loadModelSource } from './modelSources';
-import { heldOutExactMatch, phaseSampler } from './runEvaluation';
+import { startingModel } from '../core/train/modelSource';
+import { heldOutExactMatch } from '../core/eval/heldOutExactMatch';
+import { phaseSampler } from '../core/eval/phaseSampler';
 import { chooseBackend, watchWebGPUDevice } from './backends';
 import type { TrainRequest, TrainResponse } from './trainProtocol';
 
@@ -34,23 +33,9 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     init = { ...restored, phases: request.phases, heldOut: request.heldOut };
     notes = [`Resumed from step ${restored.resume.cursor.globalStep}.`];
   } else {
-    const loaded = await loadModelSource(request.model as Parameters<typeof loadModelSource>[0], request.tokenizerTexts ?? [], { adapter: choice.adapter, run: request.config, records: [...request.phases.flat(), ...request.heldOut.map((h) => h.record)] });
-    // contextLength 0 means "as long as the data needs": the longest example, never more than the model's positions.
-    const contextLength = request.config.contextLength
-      ? Math.min(request.config.contextLength, loaded.config.contextLength)
-      : (loaded.rowLength ?? fittingContextLength(request.config.template, loaded.tokenizer, [...request.phases.flat(), ...request.heldOut.map((h) => h.record)], loaded.config.contextLength));
-    const params = paramsForRun(loaded.config, loaded.params, request.config.lora, request.config.seed);
-    init = { config: { ...request.config, contextLength }, model: { config: loaded.config, params }, tokenizer: loaded.tokenizer, phases: request.phases, heldOut: request.heldOut };
-    notes = request.config.contextLength
-      ? loaded.notes
-      : [
-          ...loaded.notes,
-          contextLength < loaded.config.contextLength
-            ? `Rows of ${contextLength} tokens, as many as the longest example needs (the model has ${loaded.config.contextLength} positions).`
-            : `Rows of ${contextLength} tokens, all the model's positions: longer examples are cut (counted at each phase start).`,
-        ];
-    const lora = request.config.lora;
-    if (lora) notes.push(`LoRA: rank ${lora.rank}, alpha ${lora.alpha} on ${lora.targets.join(', ')}; ${loraParameterCount(loaded.config, lora).toLocaleString('en')} of ${countGptParams(loaded.config).toLocaleString('en')} parameters train, the rest are frozen.`);
+    const start = await startingModel(request.model as Parameters<typeof startingModel>[0], request.config, request, { tokenizerTexts: request.tokenizerTexts, adapter: choice.adapter });
+    init = { config: start.config, model: start.model, tokenizer: start.tokenizer, phases: request.phases, heldOut: request.heldOut };
+    notes = start.notes;
   }
   post({
     type: 'model',

@@ -4,7 +4,7 @@
  * names them its own way, so the module names are given per model family, and the TRL script picks the table of the
  * model it loads (`config.model_type`).
  */
-import { neoTargetModules, peftTargetModules } from '../model/peftAdapter';
+import { neoTargetModules, peftTargetModules } from '../hf/peftAdapter';
 import { LORA_TARGETS, type LoraSettings, type LoraTarget } from '../model/loraSettings';
 
 /** How a family of causal LMs names the modules the studio's LoRA targets sit on. */

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tinyTokenizerFiles } from '../model/testing/hfFixtures';
+import { tinyTokenizerFiles } from '../hf/testing/hfFixtures';
 import { planByCutoffs } from '../phases/plan';
 import { makeRecord } from '../phases/testing/records';
 import { bpeFromTokenizerJson } from '../tokenizer/bpeFromFiles';

@@ -17,10 +17,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutLossByBucket } from '../eval/heldOutLoss';
 import { disposeGptCaches, disposeGptParams, type GptParams } from '../model/gpt';
-import { readParams } from '../model/hfExport';
-import { hfParamsToVariables } from '../model/hfParamsToVariables';
+import { paramsFromArrays, readParams } from '../model/paramArrays';
 import { loraParamShapes, registerLora, type LoraSettings } from '../model/lora';
-import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../model/peftAdapter';
+import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../hf/peftAdapter';
+import { importPeftAdapter } from '../hf/peftImport';
 import { tempDirsRemovedAfterAll } from './testing/recipe';
 import {
   firstStepRows,
@@ -54,7 +54,7 @@ function withAdapter(dir: string): { params: GptParams; adapter: Record<string, 
     weights: new Uint8Array(readFileSync(join(dir, PEFT_WEIGHTS_FILE))),
   });
   expect(lora).toEqual(LORA);
-  const params = hfParamsToVariables(model.config, { ...baseArrays, ...adapter });
+  const params = paramsFromArrays(model.config, { ...baseArrays, ...adapter });
   for (const [name, shape] of loraParamShapes(model.config, lora)) params[name] = tf.variable(tf.tensor(adapter[name]!, shape, 'float32'), true);
   registerLora(params, lora);
   return { params, adapter };

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutLossByBucket } from '../eval/heldOutLoss';
 import { disposeGptCaches, disposeGptParams, type GptParams } from '../model/gpt';
-import { importHfFolder } from '../model/hfImport';
-import { hfParamsToVariables } from '../model/hfParamsToVariables';
+import { importHfFolder } from '../hf/importModel';
+import { paramsFromArrays } from '../model/paramArrays';
 import { runPython } from '../../testing/python.node';
 import { tempDirsRemovedAfterAll } from './testing/recipe';
 import {
@@ -78,7 +78,7 @@ describe('the TRL recipe runs the studio experiment', () => {
       {
         label: 'stage 2 (stage 1 imported back)',
         dir: stageDir('phased', stages[1]),
-        params: () => hfParamsToVariables(model.config, importHfFolder(readFolder(stageDir('phased', stages[0]))).params),
+        params: () => paramsFromArrays(model.config, importHfFolder(readFolder(stageDir('phased', stages[0]))).params),
         dispose: true,
       },
       { label: 'one-off', dir: stageDir('one-off'), params: () => model.params, dispose: false },
@@ -127,7 +127,7 @@ describe('the TRL recipe runs the studio experiment', () => {
     for (const dir of [stageDir('phased', stages[stages.length - 1]), stageDir('one-off')]) {
       const imported = importHfFolder(readFolder(dir));
       expect(imported.config).toEqual(model.config);
-      const params = hfParamsToVariables(imported.config, imported.params);
+      const params = paramsFromArrays(imported.config, imported.params);
       const studio = await heldOutLossByBucket({ config: imported.config, params }, imported.tokenizer, heldOut, { template: 'paper' });
       disposeGptParams(params);
       const recipe = JSON.parse(readFileSync(join(dir, TRL_EVAL_FILE), 'utf8')) as EvalReport;

@@ -4,16 +4,12 @@
  * still missing. Pure: the panel uses it to read only what matters, tests check it in Node. The full checks
  * (shapes, dtypes, tokenizer against model) happen in the worker with the importer's own messages.
  */
-import { CONFIG_FILE, WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from '../model/hfImport';
+import { baseName, CONFIG_FILE, WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './files';
 
 export type HfFileRole = 'config' | 'weights' | 'index' | 'tokenizer' | 'unreadable' | 'other';
 
 const TOKENIZER_FILES = new Set(['tokenizer.json', 'vocab.json', 'merges.txt']);
 const UNREADABLE = /\.(bin|pt|pth|ckpt|h5|msgpack|ot|onnx|gguf|pkl)$/i;
-
-export function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() ?? path;
-}
 
 export function fileRole(path: string): HfFileRole {
   const name = baseName(path);

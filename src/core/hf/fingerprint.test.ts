@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tinyHfCheckpoint } from '../model/testing/hfFixtures';
+import { tinyHfCheckpoint } from './testing/hfFixtures';
 import { fingerprintFiles } from './fingerprint';
 
 /** The fixture's files as the bytes a drop gives (text as UTF-8). */

@@ -1,4 +1,4 @@
-import type { HfArchitecture } from '../model/hfImport';
+import type { HfArchitecture } from './families';
 import type { GptConfig } from '../model/config';
 
 /** What the panel shows about an imported model. Plain data: it crosses workers and sits in IndexedDB. */

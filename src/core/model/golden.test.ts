@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { goldenFolder, goldenJson, type GoldenReference } from '../golden/goldenFiles';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { disposeGptParams, gptLogits, gptLoss } from './gpt';
-import { importHfModel } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
-import { maxAbsDiff } from './testing/importedLogits';
+import { importHfModel } from '../hf/importModel';
+import { paramsFromArrays } from './paramArrays';
+import { maxAbsDiff } from '../hf/testing/importedLogits';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -22,7 +22,7 @@ describe('golden logits and losses from transformers', () => {
     it(`${architecture}: logits within 1e-4, masked loss within 1e-5`, () => {
       const ref = reference[architecture];
       const imported = importHfModel(goldenFolder(architecture));
-      const vars = hfParamsToVariables(imported.config, imported.params);
+      const vars = paramsFromArrays(imported.config, imported.params);
       try {
         const [B, T] = [ref.ids.length, ref.ids[0]!.length];
         const { logits, loss } = tf.tidy(() => {

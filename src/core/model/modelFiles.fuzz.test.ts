@@ -7,7 +7,8 @@ import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { GptConfigError, gptConfigFromPreset, validateGptConfig } from './config';
 import { disposeGptParams, initGptParams } from './gpt';
-import { HfImportError, importHfModel } from './hfImport';
+import { HfImportError } from '../hf/files';
+import { importHfModel } from '../hf/importModel';
 import { parseSafetensors, SafetensorsError } from './safetensors';
 
 const RUNS = { numRuns: 200, seed: 20261203 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { goldenFolder, goldenJson } from '../golden/goldenFiles';
-import { importHfModel } from './hfImport';
+import { importHfModel } from '../hf/importModel';
 import { decayMask } from './params';
 
 /** Trainer.get_decay_parameter_names of the golden models (python/make_golden.py), and all their parameter names. */

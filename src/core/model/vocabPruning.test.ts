@@ -5,10 +5,10 @@ import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { disposeGptCaches, disposeGptParams, gptLogits, gptLoss } from './gpt';
-import { exportHfModel } from './hfExport';
-import { importHfFolder } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
-import { tinyHfCheckpoint } from './testing/hfFixtures';
+import { exportHfModel } from '../hf/exportModel';
+import { importHfFolder } from '../hf/importModel';
+import { paramsFromArrays } from './paramArrays';
+import { tinyHfCheckpoint } from '../hf/testing/hfFixtures';
 import { planVocabPruning, pruneParams, pruneVocabulary, pruningStats, unpruneParams } from './vocabPruning';
 
 beforeAll(async () => {
@@ -34,7 +34,7 @@ function batch(rows: number[][], pad: number): { ids: number[][]; targets: numbe
 }
 
 function lossAndLogits(config: Parameters<typeof gptLoss>[0], params: Record<string, Float32Array>, b: ReturnType<typeof batch>) {
-  const vars = hfParamsToVariables(config, params);
+  const vars = paramsFromArrays(config, params);
   try {
     return tf.tidy(() => {
       const ids = tf.tensor2d(b.ids, undefined, 'int32');
@@ -142,7 +142,7 @@ describe('vocabulary pruning on a tiny random GPT-2', () => {
 
   it('the pruned tokenizer survives a checkpoint (tokenizerFromJSON) and encodes text outside the dataset through bytes', () => {
     const pruned = pruneVocabulary(model, TEXTS);
-    const vars = hfParamsToVariables(pruned.config, pruned.params);
+    const vars = paramsFromArrays(pruned.config, pruned.params);
     const bytes = saveCheckpoint({ config: pruned.config, tokenizer: pruned.tokenizer, params: vars });
     disposeGptParams(vars);
     const loaded = loadCheckpoint(bytes);

@@ -2,7 +2,7 @@
  * A training run as the studio keeps it: its settings and data, and everything the worker reported so far (losses,
  * evaluations, phases, samples, exact match). Plain data: it is shown, compared, exported and kept in IndexedDB.
  */
-import type { ExactMatchReport } from '../eval/exactMatch';
+import type { ExactMatchOutcome } from '../eval/heldOutExactMatch';
 import type { SampleSnapshot } from '../eval/samples';
 import type { GptConfig } from '../model/config';
 import type { PhasePlan } from '../phases/plan';
@@ -83,17 +83,7 @@ export function dataKeyOf(plan: PhasePlan, dataset: { fileName: string; contentH
   };
 }
 
-/** Exact match on the held-out set at the end of a run, or why it was not computed. */
-export interface ExactMatchOutcome {
-  /** Per difficulty bucket (the phase a held-out record belongs to). */
-  report?: ExactMatchReport;
-  /** Per level, when every held-out record carries a whole-number difficulty (the demo's levels 1–5). */
-  byLevel?: ExactMatchReport;
-  /** Why exact match was not computed, when it was not. */
-  skipped?: string;
-  /** A few answers per bucket, right and wrong, for the user to read. */
-  examples: { id: string; bucket: string; expected: string; answer: string; correct: boolean }[];
-}
+export type { ExactMatchOutcome };
 
 export interface Run {
   id: string;

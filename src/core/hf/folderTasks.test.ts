@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { saveCheckpoint } from '../core/model/checkpoint';
-import { disposeGptCaches, disposeGptParams } from '../core/model/gpt';
-import { parseSafetensors } from '../core/model/safetensors';
-import { tinyHfCheckpoint, tinyTokenizerFiles, type TinyHfSpec } from '../core/model/testing/hfFixtures';
-import { PrunedTokenizer } from '../core/tokenizer/bpePruned';
-import { countPrunedVocabulary, describeHfFolder, exportRunAsHf, problemOf, trainingTexts } from './hfModelTasks';
-import { loadModelSource } from './modelSources';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { saveCheckpoint } from '../model/checkpoint';
+import { disposeGptCaches, disposeGptParams } from '../model/gpt';
+import { parseSafetensors } from '../model/safetensors';
+import { tinyHfCheckpoint, tinyTokenizerFiles, type TinyHfSpec } from './testing/hfFixtures';
+import { PrunedTokenizer } from '../tokenizer/bpePruned';
+import { countPrunedVocabulary, describeHfFolder, problemOf } from './describeFolder';
+import { exportRunAsHf } from './exportRun';
+import { trainingTexts } from '../text/trainingTexts';
+import { loadModelSource } from '../train/modelSource';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');

@@ -14,10 +14,10 @@ import { goldenFolder } from '../golden/goldenFiles';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { AdamW, lossAndGrads } from '../train/optimizer';
 import { mulberry32 } from '../util/random';
-import { decayMask, disposeGptParams, gptLogits, gptLoss } from './gpt';
-import { exportHfModel, readParams } from './hfExport';
-import { importHfModel } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
+import { decayMask, disposeGptParams, gptLogits, gptLoss } from '../model/gpt';
+import { exportHfModel } from './exportModel';
+import { importHfModel } from './importModel';
+import { paramsFromArrays, readParams } from '../model/paramArrays';
 import { maxAbsDiff } from './testing/importedLogits';
 
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe('transformers loads the studio exports', () => {
     it(`${architecture}: trained in the studio, exported, loaded by transformers: logits within 1e-4`, async () => {
       const imported = importHfModel(goldenFolder(architecture));
       const { config } = imported;
-      const vars = hfParamsToVariables(config, imported.params);
+      const vars = paramsFromArrays(config, imported.params);
       const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1, decay: decayMask });
       const next = mulberry32(4);
       const [B, T] = [4, config.contextLength];
@@ -73,7 +73,7 @@ describe('transformers loads the studio exports', () => {
 
 function importedGoldenLogits(architecture: 'gpt2' | 'gpt_neo'): Float32Array {
   const imported = importHfModel(goldenFolder(architecture));
-  const vars = hfParamsToVariables(imported.config, imported.params);
+  const vars = paramsFromArrays(imported.config, imported.params);
   try {
     return tf.tidy(() => gptLogits(imported.config, vars, tf.tensor2d(IDS.flat(), [IDS.length, IDS[0]!.length], 'int32')).dataSync() as Float32Array);
   } finally {

@@ -1,82 +1,24 @@
 /**
- * The work behind the "Import a model" panel and the Hugging Face export, as plain functions over bytes (no tfjs
- * backend, no DOM): they run in `hfModelWorker`, in the training worker and in Node tests alike.
+ * A run's checkpoint back out as Hugging Face files, as plain functions over bytes (no tfjs backend, no DOM): they
+ * run in `hfModelWorker` and in Node tests alike.
  *
- * - `describeHfFolder`: what a dropped folder holds, checked the way a run will load it (config, every weight's
- *   name and shape, the tokenizer against the model) — or an `HfImportError` naming the file at fault.
- * - `countPrunedVocabulary`: how many token ids the dataset's training strings keep after vocabulary pruning.
  * - `exportRunAsHf`: a run's checkpoint back into the imported model's own layout, with the full vocabulary (a LoRA
  *   run's adapters merged into the weights).
  * - `exportRunAsPeft`: a LoRA run's adapters as a peft adapter folder for the imported model.
  */
-import type { InstructionRecord } from '../core/data/record';
-import { readCheckpointInfo } from '../core/model/checkpoint';
-import { countGptParams, gptParamShapes } from '../core/model/config';
-import { exportHfModel, HfExportError, type HfExport } from '../core/model/hfExport';
-import { hfModelInfo, importHfFolder, importHfModel, importHfTokenizer, HfImportError, type HfFiles } from '../core/model/hfImport';
-import { mergeLoraArrays } from '../core/model/lora';
-import { loraParamShapes, trainsWithLora } from '../core/model/loraSettings';
-import { exportPeftAdapter } from '../core/model/peftAdapter';
-import { parseSafetensors } from '../core/model/safetensors';
-import { planVocabPruning, unpruneParams } from '../core/model/vocabPruning';
-import { PrunedTokenizer } from '../core/tokenizer/bpePruned';
-import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
-import { encodeExample, type TemplateName } from '../core/text/template';
-import type { HfModelDescription, HfProblem } from '../core/hf/modelDescription';
-
-export type { HfModelDescription, HfProblem };
-
-export function problemOf(error: unknown): HfProblem {
-  if (error instanceof HfImportError) return { file: error.file, message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
-  return { file: '', message };
-}
-
-/** Reads a whole model folder (config, weights, tokenizer) as a run would, and describes it. Throws HfImportError. */
-export function describeHfFolder(files: HfFiles): HfModelDescription {
-  const imported = importHfFolder(files);
-  const { source, config } = imported;
-  const tokenizerFile = Object.keys(files).some((n) => n.split(/[\\/]/).pop() === 'tokenizer.json') ? 'tokenizer.json' : 'vocab.json + merges.txt';
-  const nameOrPath = source.configJson._name_or_path;
-  return {
-    architecture: source.architecture,
-    config,
-    positions: source.positions,
-    parameters: countGptParams(config),
-    tokenizer: { file: tokenizerFile, vocabSize: imported.tokenizer.vocabSize, endOfText: imported.tokenizer.endOfText },
-    weightFiles: source.weightFiles,
-    storedDtypes: source.storedDtypes,
-    notes: imported.notes,
-    suggestedName: typeof nameOrPath === 'string' && nameOrPath.trim() !== '' ? nameOrPath.trim() : undefined,
-  };
-}
-
-/**
- * The strings a run's tokenizer encodes for these records, exactly as `encodeExample` encodes them (each text
- * between two `<eos>` joined, and the prompt parts it counts tokens of): pruning on these keeps every id the run
- * will meet.
- */
-export function trainingTexts(records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[], template: TemplateName): string[] {
-  const texts: string[] = [];
-  const recorder = {
-    bosId: 0,
-    eosId: 0,
-    padId: 0,
-    encode(text: string) {
-      texts.push(text);
-      return [];
-    },
-  };
-  for (const r of records) encodeExample(template, recorder, r);
-  return texts;
-}
-
-/** How many ids vocabulary pruning keeps for these texts (plus specials and the byte tokens), of how many. */
-export function countPrunedVocabulary(tokenizerFiles: HfFiles, texts: readonly string[]): { keptTokens: number; originalTokens: number } {
-  const { tokenizer } = importHfTokenizer(tokenizerFiles);
-  const plan = planVocabPruning(tokenizer, texts);
-  return { keptTokens: plan.keep.length, originalTokens: plan.originalVocabSize };
-}
+import { readCheckpointInfo } from '../model/checkpoint';
+import { gptParamShapes } from '../model/config';
+import { exportHfModel, HfExportError, type HfExport } from './exportModel';
+import { hfModelInfo } from './config';
+import type { HfFiles } from './files';
+import { importHfModel } from './importModel';
+import { mergeLoraArrays } from '../model/lora';
+import { loraParamShapes, trainsWithLora } from '../model/loraSettings';
+import { exportPeftAdapter } from './peftExport';
+import { parseSafetensors } from '../model/safetensors';
+import { unpruneParams } from '../model/vocabPruning';
+import { PrunedTokenizer } from '../tokenizer/bpePruned';
+import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 
 /**
  * A run's checkpoint (studio safetensors) as the imported model's Hugging Face folder: the original names and

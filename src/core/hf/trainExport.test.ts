@@ -7,11 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { mulberry32 } from '../util/random';
-import { disposeGptCaches, disposeGptParams, gptLoss } from './gpt';
-import { exportHfModel, readParams } from './hfExport';
-import { HfImportError, importHfModel } from './hfImport';
-import { hfParamsToVariables } from './hfParamsToVariables';
-import { parseSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
+import { disposeGptCaches, disposeGptParams, gptLoss } from '../model/gpt';
+import { exportHfModel } from './exportModel';
+import { HfImportError } from './files';
+import { importHfModel } from './importModel';
+import { paramsFromArrays, readParams } from '../model/paramArrays';
+import { parseSafetensors, writeSafetensors, type TensorToWrite } from '../model/safetensors';
 import { tinyHfCheckpoint, type TinyHfSpec } from './testing/hfFixtures';
 import { hfLogits, type HfTensor } from './testing/hfReference';
 import { importedLogits, maxAbsDiff } from './testing/importedLogits';
@@ -30,7 +31,7 @@ function readAll(bytes: Uint8Array): Record<string, HfTensor> {
 async function trainImported(spec: TinyHfSpec, steps: number, lr: number) {
   const imported = importHfModel(tinyHfCheckpoint(spec).files);
   const { config } = imported;
-  const vars = hfParamsToVariables(config, imported.params);
+  const vars = paramsFromArrays(config, imported.params);
   const next = mulberry32(9);
   const B = 2;
   const T = config.contextLength;

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeGptParams, gptLogits } from '../gpt';
-import type { HfImport } from '../hfImport';
-import { hfParamsToVariables } from '../hfParamsToVariables';
+import { disposeGptParams, gptLogits } from '../../model/gpt';
+import type { HfImport } from '../importModel';
+import { paramsFromArrays } from '../../model/paramArrays';
 
 /** Our tfjs logits [T, V] (flat) for one sequence of an imported model, on the current backend. */
 export function importedLogits(imported: Pick<HfImport, 'config' | 'params'>, ids: number[]): Float32Array {
-  const vars = hfParamsToVariables(imported.config, imported.params);
+  const vars = paramsFromArrays(imported.config, imported.params);
   try {
     return tf.tidy(() => gptLogits(imported.config, vars, tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync() as Float32Array);
   } finally {

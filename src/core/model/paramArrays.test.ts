@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { gptParamShapes, type GptConfig } from './config';
 import { disposeGptParams } from './gpt';
-import { hfParamsToVariables } from './hfParamsToVariables';
+import { paramsFromArrays } from './paramArrays';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -17,10 +17,10 @@ function params(): Record<string, Float32Array> {
   return Object.fromEntries(gptParamShapes(config).map(([name, shape]) => [name, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => at++)]));
 }
 
-describe('hfParamsToVariables', () => {
+describe('paramsFromArrays', () => {
   it('makes one trainable float32 variable per parameter with the config shape and the given values', () => {
     const given = params();
-    const vars = hfParamsToVariables(config, given);
+    const vars = paramsFromArrays(config, given);
     try {
       expect(Object.keys(vars)).toEqual(gptParamShapes(config).map(([name]) => name));
       for (const [name, shape] of gptParamShapes(config)) {
@@ -39,9 +39,9 @@ describe('hfParamsToVariables', () => {
     const before = tf.memory().numTensors;
     const missing = params();
     delete missing['h.0.ln_2.bias'];
-    expect(() => hfParamsToVariables(config, missing)).toThrow(/"h\.0\.ln_2\.bias" is missing for a 1-layer model/);
+    expect(() => paramsFromArrays(config, missing)).toThrow(/"h\.0\.ln_2\.bias" is missing for a 1-layer model/);
     const short = { ...params(), wpe: new Float32Array(3) };
-    expect(() => hfParamsToVariables(config, short)).toThrow(/"wpe" has 3 values; shape \[4, 8\] needs 32/);
+    expect(() => paramsFromArrays(config, short)).toThrow(/"wpe" has 3 values; shape \[4, 8\] needs 32/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveCheckpoint } from '../core/model/checkpoint';
-import { disposeGptCaches, disposeGptParams, gptLogits, type GptParams } from '../core/model/gpt';
-import { importHfFolder, importHfModel } from '../core/model/hfImport';
-import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
-import { addLoraAdapters, type LoraSettings } from '../core/model/lora';
-import { importPeftAdapter, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../core/model/peftAdapter';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
-import { maxAbsDiff } from '../core/model/testing/importedLogits';
-import { exportRunAsHf, exportRunAsPeft } from './hfModelTasks';
+import { saveCheckpoint } from '../model/checkpoint';
+import { disposeGptCaches, disposeGptParams, gptLogits, type GptParams } from '../model/gpt';
+import { importHfFolder, importHfModel } from './importModel';
+import { paramsFromArrays } from '../model/paramArrays';
+import { addLoraAdapters, type LoraSettings } from '../model/lora';
+import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peftAdapter';
+import { importPeftAdapter } from './peftImport';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { tinyHfCheckpoint } from './testing/hfFixtures';
+import { maxAbsDiff } from './testing/importedLogits';
+import { exportRunAsHf, exportRunAsPeft } from './exportRun';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -27,7 +28,7 @@ describe('a LoRA run’s exports (without Python: the interop test checks them i
   let bytes: Uint8Array;
   let ours: Float32Array;
   beforeAll(() => {
-    const params = addLoraAdapters(imported.config, hfParamsToVariables(imported.config, imported.params), lora, 1);
+    const params = addLoraAdapters(imported.config, paramsFromArrays(imported.config, imported.params), lora, 1);
     // As training would leave them: B away from zero, a bias moved.
     tf.tidy(() => {
       for (const [name, v] of Object.entries(params)) if (name.endsWith('lora_B.weight')) v.assign(tf.randomNormal(v.shape, 0, 0.3, 'float32', 7));
@@ -42,7 +43,7 @@ describe('a LoRA run’s exports (without Python: the interop test checks them i
     const out = exportRunAsHf(fx.files, bytes);
     expect(out.notes.join(' ')).toMatch(/LoRA adapters \(rank 2, alpha 5\) are merged/);
     const back = importHfModel(out.files);
-    const vars = hfParamsToVariables(back.config, back.params);
+    const vars = paramsFromArrays(back.config, back.params);
     expect(maxAbsDiff(logits(back.config, vars), ours)).toBeLessThan(1e-5);
     disposeGptParams(vars);
   });
@@ -57,7 +58,7 @@ describe('a LoRA run’s exports (without Python: the interop test checks them i
   });
 
   it('a run without adapters has no peft export, and says what to use', () => {
-    const vars = hfParamsToVariables(imported.config, imported.params);
+    const vars = paramsFromArrays(imported.config, imported.params);
     const full = saveCheckpoint({ config: imported.config, tokenizer: imported.tokenizer, params: vars });
     disposeGptParams(vars);
     expect(() => exportRunAsPeft(fx.files, full)).toThrow(/no LoRA adapters.*Hugging Face folder/);

@@ -1,19 +1,36 @@
-// Turns a ModelSource (random init, a studio checkpoint, …) into the weights and tokenizer a run starts from.
-import type { InstructionRecord } from '../core/data/record';
-import { loadCheckpoint } from '../core/model/checkpoint';
-import type { GptConfig } from '../core/model/config';
-import { initGptParams, type GptParams } from '../core/model/gpt';
-import { importHfFolder } from '../core/model/hfImport';
-import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
-import { DEFAULT_LORA, loraParameterCount } from '../core/model/loraSettings';
-import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../core/model/memoryEstimate';
-import { pruneVocabulary, pruningStats } from '../core/model/vocabPruning';
-import { CharTokenizer } from '../core/tokenizer/charTokenizer';
-import type { Tokenizer } from '../core/tokenizer/tokenizer';
-import type { RunConfig } from '../core/train/runConfig';
-import { fittingContextLength } from '../core/text/template';
-import { trainingTexts } from './hfModelTasks';
-import type { ModelSource } from './trainProtocol';
+/**
+ * The starting weights of a run: where they come from (random init, a studio checkpoint, a Hugging Face folder) and
+ * how they become the weights and tokenizer a run starts from. The training worker and `npm run train` both load
+ * through here.
+ */
+import type { InstructionRecord } from '../data/record';
+import type { HeldOutRecord } from '../eval/heldOutLoss';
+import { loadCheckpoint } from '../model/checkpoint';
+import type { GptConfig } from '../model/config';
+import { countGptParams } from '../model/config';
+import { initGptParams, type GptParams } from '../model/gpt';
+import { paramsForRun } from '../model/lora';
+import { importHfFolder } from '../hf/importModel';
+import { paramsFromArrays } from '../model/paramArrays';
+import { DEFAULT_LORA, loraParameterCount } from '../model/loraSettings';
+import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../model/memoryEstimate';
+import { pruneVocabulary, pruningStats } from '../model/vocabPruning';
+import { CharTokenizer } from '../tokenizer/charTokenizer';
+import type { Tokenizer } from '../tokenizer/tokenizer';
+import type { RunConfig } from './runConfig';
+import { fittingContextLength } from '../text/template';
+import { trainingTexts } from '../text/trainingTexts';
+
+/** Where a run's starting weights come from. */
+export type ModelSource =
+  | { kind: 'random'; config: GptConfig; seed: number }
+  /** A checkpoint (safetensors bytes written by this studio): resume a run, or start a new one from its weights. */
+  | { kind: 'checkpoint'; bytes: ArrayBuffer; resume: boolean; name?: string }
+  /**
+   * A Hugging Face model folder the user imported (GPT-2 / GPT-Neo): its files by name. `prune` keeps only the
+   * tokens the run's data uses; `maxContext` caps the positions used (the rest are kept for export).
+   */
+  | { kind: 'hf'; files: Record<string, ArrayBuffer>; prune: boolean; name: string; maxContext?: number };
 
 export interface LoadedModel {
   config: GptConfig;
@@ -128,7 +145,7 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
   } else {
     notes.push(`A training step needs about ${bytes(estimateTrainingMemory(config, shape).total)}.`);
   }
-  return { config, params: hfParamsToVariables(config, params), tokenizer, notes, ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}) };
+  return { config, params: paramsFromArrays(config, params), tokenizer, notes, ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}) };
 }
 
 /** Characters of the texts a character tokenizer cannot encode (they would all become <unk>). */
@@ -139,3 +156,44 @@ function unknownCharacters(tokenizer: Tokenizer, texts: readonly string[]): stri
   for (const text of texts) for (const ch of text) if (!known.has(ch)) missing.add(ch);
   return [...missing].map((c) => JSON.stringify(c));
 }
+
+/** A fresh run's model: the loaded weights (with LoRA adapters when the run asks), its tokenizer and row length. */
+export interface StartingModel {
+  /** The run's config with `contextLength` settled (0, "as long as the data needs", becomes a number). */
+  config: RunConfig;
+  model: { config: GptConfig; params: GptParams };
+  tokenizer: Tokenizer;
+  notes: string[];
+}
+
+/**
+ * Everything a fresh run (not a resume) starts from, as the training worker and `npm run train` both start: the
+ * source loaded for the run's data, the row length fitted to its longest example when the run leaves it to the
+ * model (never more than the model's positions), and the LoRA adapters added when the run trains with LoRA.
+ */
+export async function startingModel(
+  source: Exclude<ModelSource, { kind: 'checkpoint'; resume: true }>,
+  run: RunConfig,
+  data: { phases: readonly (readonly InstructionRecord[])[]; heldOut: readonly HeldOutRecord[] },
+  options: { tokenizerTexts?: readonly string[]; adapter?: AdapterLimits } = {},
+): Promise<StartingModel> {
+  const records = [...data.phases.flat(), ...data.heldOut.map((h) => h.record)];
+  const loaded = await loadModelSource(source, options.tokenizerTexts ?? [], { adapter: options.adapter, run, records });
+  // contextLength 0 means "as long as the data needs": the longest example, never more than the model's positions.
+  const contextLength = run.contextLength
+    ? Math.min(run.contextLength, loaded.config.contextLength)
+    : (loaded.rowLength ?? fittingContextLength(run.template, loaded.tokenizer, records, loaded.config.contextLength));
+  const params = paramsForRun(loaded.config, loaded.params, run.lora, run.seed);
+  const notes = run.contextLength
+    ? loaded.notes
+    : [
+        ...loaded.notes,
+        contextLength < loaded.config.contextLength
+          ? `Rows of ${contextLength} tokens, as many as the longest example needs (the model has ${loaded.config.contextLength} positions).`
+          : `Rows of ${contextLength} tokens, all the model's positions: longer examples are cut (counted at each phase start).`,
+      ];
+  const lora = run.lora;
+  if (lora) notes.push(`LoRA: rank ${lora.rank}, alpha ${lora.alpha} on ${lora.targets.join(', ')}; ${loraParameterCount(loaded.config, lora).toLocaleString('en')} of ${countGptParams(loaded.config).toLocaleString('en')} parameters train, the rest are frozen.`);
+  return { config: { ...run, contextLength }, model: { config: loaded.config, params }, tokenizer: loaded.tokenizer, notes };
+}
+

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { disposeGptCaches, disposeGptParams, gptLogits } from '../core/model/gpt';
-import { tinyHfCheckpoint, type TinyHfSpec } from '../core/model/testing/hfFixtures';
-import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
-import { encodeExample } from '../core/text/template';
-import { loadModelSource, type LoadContext } from './modelSources';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { disposeGptCaches, disposeGptParams, gptLogits } from '../model/gpt';
+import { tinyHfCheckpoint, type TinyHfSpec } from '../hf/testing/hfFixtures';
+import { DEFAULT_TRAIN_SETTINGS } from '../runs/settings';
+import { encodeExample } from '../text/template';
+import { loadModelSource, type LoadContext } from './modelSource';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');

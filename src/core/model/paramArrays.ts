@@ -1,10 +1,13 @@
-/** The one tfjs step of a Hugging Face import, apart so that hfImport.ts (which the page loads) stays free of tfjs. */
+/**
+ * Parameters as plain arrays (what an import reads and an export writes) ↔ tf.Variables (what trains): the tfjs
+ * steps of a Hugging Face import and export, apart so that core/hf (which the page loads) stays free of tfjs.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { gptParamShapes, type GptConfig } from './config';
 import type { GptParams } from './gpt';
 
 /** tf.Variables for `gptLogits` / training, shape-checked against the config. Call after the backend is ready. */
-export function hfParamsToVariables(config: GptConfig, params: Record<string, Float32Array>): GptParams {
+export function paramsFromArrays(config: GptConfig, params: Record<string, Float32Array>): GptParams {
   const expected = gptParamShapes(config);
   for (const [name, shape] of expected) {
     const data = params[name];
@@ -15,4 +18,11 @@ export function hfParamsToVariables(config: GptConfig, params: Record<string, Fl
   const out: GptParams = {};
   for (const [name, shape] of expected) out[name] = tf.tidy(() => tf.variable(tf.tensor(params[name]!, shape, 'float32'), true));
   return out;
+}
+
+/** The trained variables as plain arrays (all reads in flight at once; no blocking readback on webgpu). */
+export async function readParams(params: Readonly<Record<string, tf.Tensor>>): Promise<Record<string, Float32Array>> {
+  const names = Object.keys(params);
+  const values = await Promise.all(names.map((n) => params[n]!.data()));
+  return Object.fromEntries(names.map((n, i) => [n, values[i] as Float32Array]));
 }

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
-import { disposeGptCaches } from './gpt';
-import { HfImportError, importHfFolder, importHfModel, shardFileNames } from './hfImport';
-import { parseSafetensors } from './safetensors';
+import { disposeGptCaches } from '../model/gpt';
+import { HfImportError } from './files';
+import { importHfFolder, importHfModel } from './importModel';
+import { shardFileNames } from './shards';
+import { parseSafetensors } from '../model/safetensors';
 import { tinyHfCheckpoint, writeRawSafetensors, type RawTensor, type TinyHfSpec } from './testing/hfFixtures';
 import { hfLogits, type HfTensor } from './testing/hfReference';
 import { importedLogits, maxAbsDiff } from './testing/importedLogits';

@@ -14,19 +14,19 @@
  * 1), which out_proj maps to a constant: folded into out_proj's bias exactly. Only the q part has no equivalent; it
  * is dropped and a note gives its size. A GPT-2 folder of a model without q/k/v bias writes a zero `c_attn.bias`.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { mergesText, tokenizerJsonObject } from '../tokenizer/bpeToFiles';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { gptParamShapes, mlpWidth, type GptConfig } from './config';
-import type { HfSource } from './hfImport';
-import { writeSafetensors, type TensorToWrite } from './safetensors';
+import { gptParamShapes, mlpWidth, type GptConfig } from '../model/config';
+import { gpt2ConfigJson } from './families/gpt2';
+import type { HfSource } from './importModel';
+import { writeSafetensors, type TensorToWrite } from '../model/safetensors';
 
 export interface HfExportInput {
   /** Our config with the full vocabulary (not a pruned one). */
   config: GptConfig;
-  /** Our names and layout (as `importHfModel` returns them, or `readParams` of the trained variables). */
+  /** Our names and layout (as `importHfModel` returns them, or `readParams` (model/paramArrays) of the trained variables). */
   params: Readonly<Record<string, Float32Array>>;
   /** From `importHfModel`; absent for a model trained from scratch (written as GPT-2). */
   source?: HfSource;
@@ -47,43 +47,10 @@ export class HfExportError extends Error {
   }
 }
 
-/** The trained variables as plain arrays (all reads in flight at once; no blocking readback on webgpu). */
-export async function readParams(params: Readonly<Record<string, tf.Tensor>>): Promise<Record<string, Float32Array>> {
-  const names = Object.keys(params);
-  const values = await Promise.all(names.map((n) => params[n]!.data()));
-  return Object.fromEntries(names.map((n, i) => [n, values[i] as Float32Array]));
-}
-
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
   return out;
-}
-
-/** A config.json for one of our own models, as transformers' GPT2Config writes it. */
-function gpt2ConfigFor(config: GptConfig, eosId: number | undefined): Record<string, unknown> {
-  const cfg: Record<string, unknown> = {
-    activation_function: 'gelu_new',
-    architectures: ['GPT2LMHeadModel'],
-    attn_pdrop: 0,
-    embd_pdrop: 0,
-    resid_pdrop: 0,
-    initializer_range: 0.02,
-    layer_norm_epsilon: config.layerNormEps,
-    model_type: 'gpt2',
-    n_ctx: config.contextLength,
-    n_embd: config.width,
-    n_head: config.heads,
-    n_inner: mlpWidth(config) === 4 * config.width ? null : mlpWidth(config),
-    n_layer: config.layers,
-    n_positions: config.contextLength,
-    scale_attn_weights: config.attentionScale === 'sqrt',
-    tie_word_embeddings: true,
-    torch_dtype: 'float32',
-    vocab_size: config.vocabSize,
-  };
-  if (eosId !== undefined) Object.assign(cfg, { bos_token_id: eosId, eos_token_id: eosId });
-  return cfg;
 }
 
 /** The export of `input` as a model folder's files. */
@@ -126,7 +93,7 @@ export function exportHfModel(input: HfExportInput): HfExport {
     }
     configJson.torch_dtype = 'float32';
   } else {
-    configJson = gpt2ConfigFor(config, baseTokenizer?.eosId);
+    configJson = gpt2ConfigJson(config, baseTokenizer?.eosId);
   }
 
   const tensors: Record<string, TensorToWrite> = {};

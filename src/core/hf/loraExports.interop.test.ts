@@ -5,21 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPython } from '../testing/python.node';
-import { exportRunAsHf, exportRunAsPeft } from './hfModelTasks';
-import { setNodeBackend } from '../core/kernels/nodeBackends';
-import { PAPER_HYPER } from '../core/train/hyper';
-import type { RunConfig } from '../core/train/runConfig';
-import type { RunEvent } from '../core/train/events';
-import { PhasedRunner } from '../core/train/runner';
-import { rec } from '../core/text/testing/toyData';
-import { loadCheckpoint } from '../core/model/checkpoint';
-import { disposeGptCaches, disposeGptParams, gptLogits } from '../core/model/gpt';
-import { importHfFolder } from '../core/model/hfImport';
-import { hfParamsToVariables } from '../core/model/hfParamsToVariables';
-import { addLoraAdapters, type LoraSettings } from '../core/model/lora';
-import { tinyHfCheckpoint } from '../core/model/testing/hfFixtures';
-import { maxAbsDiff } from '../core/model/testing/importedLogits';
+import { runPython } from '../../testing/python.node';
+import { exportRunAsHf, exportRunAsPeft } from './exportRun';
+import { setNodeBackend } from '../kernels/nodeBackends';
+import { PAPER_HYPER } from '../train/hyper';
+import type { RunConfig } from '../train/runConfig';
+import type { RunEvent } from '../train/events';
+import { PhasedRunner } from '../train/runner';
+import { rec } from '../text/testing/toyData';
+import { loadCheckpoint } from '../model/checkpoint';
+import { disposeGptCaches, disposeGptParams, gptLogits } from '../model/gpt';
+import { importHfFolder } from './importModel';
+import { paramsFromArrays } from '../model/paramArrays';
+import { addLoraAdapters, type LoraSettings } from '../model/lora';
+import { tinyHfCheckpoint } from './testing/hfFixtures';
+import { maxAbsDiff } from './testing/importedLogits';
 
 const IDS = [
   [259, 5, 270, 71, 200, 12, 276, 3, 100, 33],
@@ -44,7 +44,7 @@ function writeFolder(path: string, files: Record<string, Uint8Array | string>): 
 /** A few LoRA steps on the imported model; the last checkpoint's bytes. */
 async function trainLora(files: Record<string, Uint8Array | string>, lora: LoraSettings): Promise<Uint8Array> {
   const imported = importHfFolder(files);
-  const params = addLoraAdapters(imported.config, hfParamsToVariables(imported.config, imported.params), lora, 4);
+  const params = addLoraAdapters(imported.config, paramsFromArrays(imported.config, imported.params), lora, 4);
   const records = Array.from({ length: 6 }, (_, i) => rec(`r${i}`, `say ${i}`, `ok ${'abcdef'[i]}${i}`));
   const config: RunConfig = {
     arm: { kind: 'easy-to-hard' },

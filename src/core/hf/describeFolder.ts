@@ -1,0 +1,46 @@
+/**
+ * The work behind the "Import a model" panel, as plain functions over bytes (no tfjs backend, no DOM): they run in
+ * `hfModelWorker` and in Node tests alike.
+ *
+ * - `describeHfFolder`: what a dropped folder holds, checked the way a run will load it (config, every weight's
+ *   name and shape, the tokenizer against the model) — or an `HfImportError` naming the file at fault.
+ * - `countPrunedVocabulary`: how many token ids the dataset's training strings keep after vocabulary pruning.
+ */
+import { countGptParams } from '../model/config';
+import { planVocabPruning } from '../model/vocabPruning';
+import { HfImportError, type HfFiles } from './files';
+import { importHfFolder } from './importModel';
+import { importHfTokenizer } from './tokenizerFiles';
+import type { HfModelDescription, HfProblem } from './modelDescription';
+
+export function problemOf(error: unknown): HfProblem {
+  if (error instanceof HfImportError) return { file: error.file, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { file: '', message };
+}
+
+/** Reads a whole model folder (config, weights, tokenizer) as a run would, and describes it. Throws HfImportError. */
+export function describeHfFolder(files: HfFiles): HfModelDescription {
+  const imported = importHfFolder(files);
+  const { source, config } = imported;
+  const tokenizerFile = Object.keys(files).some((n) => n.split(/[\\/]/).pop() === 'tokenizer.json') ? 'tokenizer.json' : 'vocab.json + merges.txt';
+  const nameOrPath = source.configJson._name_or_path;
+  return {
+    architecture: source.architecture,
+    config,
+    positions: source.positions,
+    parameters: countGptParams(config),
+    tokenizer: { file: tokenizerFile, vocabSize: imported.tokenizer.vocabSize, endOfText: imported.tokenizer.endOfText },
+    weightFiles: source.weightFiles,
+    storedDtypes: source.storedDtypes,
+    notes: imported.notes,
+    suggestedName: typeof nameOrPath === 'string' && nameOrPath.trim() !== '' ? nameOrPath.trim() : undefined,
+  };
+}
+
+/** How many ids vocabulary pruning keeps for these texts (plus specials and the byte tokens), of how many. */
+export function countPrunedVocabulary(tokenizerFiles: HfFiles, texts: readonly string[]): { keptTokens: number; originalTokens: number } {
+  const { tokenizer } = importHfTokenizer(tokenizerFiles);
+  const plan = planVocabPruning(tokenizer, texts);
+  return { keptTokens: plan.keep.length, originalTokens: plan.originalVocabSize };
+}

@@ -1,0 +1,28 @@
+/** The Hugging Face model families the studio imports, by config.json's `model_type`. */
+import { CONFIG_FILE, HfImportError } from '../files';
+import type { HfFamily } from './family';
+import { GPT2 } from './gpt2';
+import { GPT_NEO } from './gptNeo';
+
+export const HF_FAMILIES = { gpt2: GPT2, gpt_neo: GPT_NEO } as const satisfies Record<string, HfFamily>;
+
+export type HfArchitecture = keyof typeof HF_FAMILIES;
+
+const FAMILIES: readonly [HfArchitecture, HfFamily][] = Object.entries(HF_FAMILIES) as [HfArchitecture, HfFamily][];
+
+/** The family config.json describes: its `model_type`, or (without one) its `architectures`. */
+export function detectArchitecture(cfg: Record<string, unknown>): HfArchitecture {
+  const type = cfg.model_type;
+  const archs = Array.isArray(cfg.architectures) ? (cfg.architectures as unknown[]).map(String) : [];
+  for (const [name, family] of FAMILIES) {
+    if (type === family.modelType || (type === undefined && archs.some((a) => a.startsWith(family.architecturePrefix)))) return name;
+  }
+  const described = [type !== undefined ? `model_type ${JSON.stringify(type)}` : 'no model_type', archs.length > 0 ? `architectures ${archs.join(', ')}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const supported = FAMILIES.map(([, f]) => f.supported);
+  throw new HfImportError(
+    CONFIG_FILE,
+    `${described}: this architecture is not supported. The studio imports ${supported.slice(0, -1).join(', ')} and ${supported.at(-1)}.`,
+  );
+}
