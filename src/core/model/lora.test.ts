@@ -30,6 +30,12 @@ beforeAll(async () => {
 });
 afterAll(() => disposeGptCaches());
 
+// About 10× the largest error measured on the cpu backend (fixed weights and ids, so every run alike).
+/** Ours against peft's and transformers' logits: measured 6.4e-7 (base), 1.1e-6 (with the adapter), 9.1e-7 (merged). */
+const PEFT_LOGITS_TOLERANCE = 1e-5;
+/** Merged weights against the adapter term, both ours: measured 1.5e-6 and 1.6e-6 (6.5×, kept: already tight). */
+const MERGE_LOGITS_TOLERANCE = 1e-5;
+
 /** Made by python/lora_golden.py (transformers + peft): a tiny GPT-2, a LoRA adapter with non-zero B, logits. */
 const GOLDEN = join(import.meta.dirname, 'testing', 'golden', 'lora-gpt2');
 const golden = (name: string) => readFileSync(join(GOLDEN, name));
@@ -51,17 +57,17 @@ describe('LoRA against peft (golden files)', () => {
     expect(adapter.lora).toEqual({ rank: 2, alpha: 6, targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'], biases: false, layerNorms: false });
   });
 
-  it('base + adapter gives peft’s logits within 1e-4 (and the base alone transformers’)', () => {
+  it(`base + adapter gives peft’s logits within ${PEFT_LOGITS_TOLERANCE} (and the base alone transformers’)`, () => {
     const params = hfParamsToVariables(base.config, base.params);
     try {
-      expect(maxAbsDiff(logitsOf(base.config, params, goldenLogits.ids), goldenLogits.base_logits)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(logitsOf(base.config, params, goldenLogits.ids), goldenLogits.base_logits)).toBeLessThan(PEFT_LOGITS_TOLERANCE);
       for (const [name, data] of Object.entries(adapter.params)) {
         const shape = new Map(loraParamShapes(base.config, adapter.lora)).get(name)!;
         params[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true));
       }
       registerLora(params, adapter.lora);
       const withAdapter = logitsOf(base.config, params, goldenLogits.ids);
-      expect(maxAbsDiff(withAdapter, goldenLogits.logits)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(withAdapter, goldenLogits.logits)).toBeLessThan(PEFT_LOGITS_TOLERANCE);
       // The adapter changes the model by far more than the tolerance, so the match above is not the base's.
       expect(maxAbsDiff(goldenLogits.logits, goldenLogits.base_logits)).toBeGreaterThan(0.1);
     } finally {
@@ -74,7 +80,7 @@ describe('LoRA against peft (golden files)', () => {
     expect(Object.keys(merged).some((n) => n.includes('lora_'))).toBe(false);
     const params = hfParamsToVariables(base.config, merged);
     try {
-      expect(maxAbsDiff(logitsOf(base.config, params, goldenLogits.ids), goldenLogits.logits)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(logitsOf(base.config, params, goldenLogits.ids), goldenLogits.logits)).toBeLessThan(PEFT_LOGITS_TOLERANCE);
     } finally {
       disposeGptParams(params);
     }
@@ -186,8 +192,8 @@ describe('adapters on a built-in model', () => {
     const merged = mergeLoraVariables(params);
     try {
       expect(Object.keys(merged).some((n) => n.includes('lora_'))).toBe(false);
-      expect(maxAbsDiff(logitsOf(config, merged, ids), withLora)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(logitsOf(config, fromArrays, ids), withLora)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(logitsOf(config, merged, ids), withLora)).toBeLessThan(MERGE_LOGITS_TOLERANCE);
+      expect(maxAbsDiff(logitsOf(config, fromArrays, ids), withLora)).toBeLessThan(MERGE_LOGITS_TOLERANCE);
     } finally {
       disposeGptParams(merged);
       disposeGptParams(fromArrays);
