@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import playwrightConfig from '../playwright.config';
 import viteConfig from '../vite.config';
 import interopConfig from '../vitest.interop.config';
-import { importSpecifiers, laneOf, TEST_LANES, testFiles, testLanes } from './testLanes';
+import { importSpecifiers, laneOf, needsIsolation, splitPure, TEST_LANES, testFiles, testLanes } from './testLanes';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -38,9 +38,25 @@ describe('test lanes', () => {
   });
 
   it('the configs run exactly those lanes: pure, numerics and gpu in vite.config.ts, interop in its own', () => {
-    expect(projects.map((p) => p.test.name)).toEqual(['pure', 'numerics', 'gpu']);
-    for (const project of projects) expect(project.test.include).toEqual(lanes[project.test.name as keyof typeof lanes]);
+    const include = Object.fromEntries(projects.map((p) => [p.test.name, p.test.include]));
+    expect(Object.keys(include)).toEqual(['pure', 'pure-isolated', 'numerics', 'gpu']);
+    expect([...include.pure!, ...include['pure-isolated']!].sort()).toEqual(lanes.pure);
+    expect(include.numerics).toEqual(lanes.numerics);
+    expect(include.gpu).toEqual(lanes.gpu);
     expect(interopConfig.test?.include).toEqual(lanes.interop);
+  });
+
+  it('the pure files that mock, stub or hold stores keep their own module graph; only the rest share one', () => {
+    const { shared, isolated } = splitPure(lanes.pure, root);
+    expect(isolated).toContain('src/state/trainStore.test.ts');
+    expect(isolated).toContain('src/state/modelSource.test.ts');
+    expect(shared).toContain('src/core/data/parquet.test.ts');
+    expect(projects.find((p) => p.test.name === 'pure')?.test).toMatchObject({ isolate: false });
+    expect(needsIsolation('src/core/x.test.ts', "vi.mock('./y');")).toBe(true);
+    expect(needsIsolation('src/core/x.test.ts', 'vi.useFakeTimers();')).toBe(true);
+    expect(needsIsolation('src/ui/X.test.tsx', '')).toBe(true);
+    expect(needsIsolation('src/storage/x.test.ts', '')).toBe(true);
+    expect(needsIsolation('src/core/x.test.ts', "import { a } from './a';")).toBe(false);
   });
 
   it('sorts the known slow files where they belong, so a broken rule shows', () => {

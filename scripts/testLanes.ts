@@ -98,6 +98,18 @@ export function testFiles(root: string = process.cwd()): string[] {
     .sort();
 }
 
+/**
+ * Pure files that change what the next file in the same process would see: module mocks, stubbed globals, fake
+ * timers, the stores' and storage's singletons, a DOM. They keep a fresh module graph each; the rest of the pure lane
+ * shares one per worker (Vitest's `isolate: false`, a quarter of the time), which is safe because they only call.
+ */
+const CHANGES_SHARED_STATE = /\bvi\.(mock|doMock|stubGlobal|stubEnv|useFakeTimers|spyOn)\b/;
+const STATEFUL_FOLDER = /^src\/(state|storage)\//;
+
+export function needsIsolation(file: string, source: string): boolean {
+  return file.endsWith('.tsx') || STATEFUL_FOLDER.test(file) || CHANGES_SHARED_STATE.test(source);
+}
+
 /** Each lane's test files (relative to `root`): every test file in exactly one lane. */
 export function testLanes(root: string = process.cwd()): Record<TestLane, string[]> {
   const sources = new Map<string, string>();
@@ -109,4 +121,10 @@ export function testLanes(root: string = process.cwd()): Record<TestLane, string
   const lanes: Record<TestLane, string[]> = { pure: [], numerics: [], gpu: [], interop: [] };
   for (const file of testFiles(root)) lanes[laneOf(join(root, file), read)].push(file);
   return lanes;
+}
+
+/** The pure lane in two parts: the files that may share one module graph, and those that each need their own. */
+export function splitPure(pure: readonly string[], root: string = process.cwd()): { shared: string[]; isolated: string[] } {
+  const isolated = pure.filter((file) => needsIsolation(file, readFileSync(join(root, file), 'utf8')));
+  return { shared: pure.filter((file) => !isolated.includes(file)), isolated };
 }
