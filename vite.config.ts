@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { splitPure, testLanes } from './scripts/testLanes.ts';
 
 /**
  * The built page's Content-Security-Policy (docs/HOSTING.md explains each part). connect-src allows https anywhere
@@ -65,6 +67,10 @@ function threadedWasmSurvivesMinify(): Plugin {
   };
 }
 
+const root = fileURLToPath(new URL('.', import.meta.url));
+const lanes = testLanes(root);
+const pure = splitPure(lanes.pure, root);
+
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
   // A test can start a dev server with an empty dependency cache (e2e/first-run.spec.ts) without touching the shared one.
@@ -101,10 +107,18 @@ export default defineConfig({
   build: {
     target: 'es2022',
   },
+  // The test lanes (scripts/testLanes.ts sorts each file by what it imports): `vitest run --project 'pure*'` is the
+  // fast lane of `npm run check`; plain `vitest run` runs pure, numerics and gpu. Interop has its own config.
+  // numerics and gpu stay isolated: tfjs's backends, kernels and tensors are global, and a file sharing them with the
+  // one before fails (backendAgreement's leak check counts another file's tensors).
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'cli/**/*.test.ts', 'scripts/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/*.interop.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'pure', include: pure.shared, isolate: false } },
+      { extends: true, test: { name: 'pure-isolated', include: pure.isolated } },
+      { extends: true, test: { name: 'numerics', include: lanes.numerics } },
+      { extends: true, test: { name: 'gpu', include: lanes.gpu } },
+    ],
   },
 });

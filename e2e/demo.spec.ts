@@ -1,6 +1,8 @@
 // The newcomer's path: the built-in demo data and base model, phased and one-off trained on WebGPU, exact match per
 // level side by side. The software adapter is slow, so the run is shortened the way a person with a slow GPU would:
-// 1 % of each phase and 1 % held out, one epoch, batch 8.
+// 0.2 % of each phase (one step per phase at batch 8: what is checked is the path, not what it learns) and 1 % held
+// out, one epoch. At a load of 11–16 on 2 cores, 1 % of each phase took 424 s and 311 s for the two runs; what is
+// left (kernel compilation, phase-end samples, exact match) is the behaviour under test.
 import { expect, test } from '@playwright/test';
 
 test('the demo: base model by default, phased and one-off train on WebGPU, exact match per level side by side', async ({ page }) => {
@@ -18,18 +20,19 @@ test('the demo: base model by default, phased and one-off train on WebGPU, exact
   await expect(page.getByLabel('Model', { exact: true })).toHaveValue('base:');
   await expect(page.getByTestId('model-note')).toContainText('demo base model');
   await expect(page.getByLabel('Learning rate')).toHaveValue('0.001');
-  await page.getByLabel('Share of each phase, % (100 = all)').fill('1');
-  await expect(page.getByTestId('model-note')).toContainText('first 1.0% of each phase');
+  await page.getByLabel('Share of each phase, % (100 = all)').fill('0.2');
+  await expect(page.getByTestId('model-note')).toContainText('first 0.2% of each phase');
   await page.getByLabel('Epochs per phase').fill('1');
   await page.getByLabel('Batch', { exact: true }).fill('8');
   await page.getByTestId('train-compare-preset').click();
 
   const rows = page.getByTestId('run-row');
   await expect(rows).toHaveCount(2);
-  const t0 = Date.now();
+  const RUN_ALLOWANCE_MS = 540_000;
   for (let i = 0; i < 2; i++) {
-    await expect(rows.nth(i)).toHaveAttribute('data-status', 'done', { timeout: 540_000 });
-    console.log(`run ${i + 1} done after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    const t0 = Date.now();
+    await expect(rows.nth(i)).toHaveAttribute('data-status', 'done', { timeout: RUN_ALLOWANCE_MS });
+    console.log(`run ${i + 1} took ${((Date.now() - t0) / 1000).toFixed(0)} s of its ${RUN_ALLOWANCE_MS / 1000} s allowance`);
   }
   const backend = await page.getByTestId('backend-name').textContent();
   console.log(`demo backend: ${backend}; ${await page.getByTestId('backend-reason').textContent()}`);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { listParquetColumns } from './parquet';
@@ -136,7 +138,7 @@ describe('Parquet reader', () => {
     expect((error as DatasetError).hint).toMatch(/compression='zstd'/);
   });
 
-  it.each(['GZIP', 'BROTLI', 'ZSTD'] as const)('reads pages compressed with %s (what polars and recent pyarrow write)', async (codec) => {
+  it.each(['GZIP', 'BROTLI'] as const)('reads pages compressed with %s', async (codec) => {
     const instructions = Array.from({ length: 300 }, (_, i) => `Instruction number ${i}, repeated to compress well.`);
     const bytes = writeParquet([
       { name: 'instruction', type: 'string', values: instructions },
@@ -146,6 +148,26 @@ describe('Parquet reader', () => {
     expect(parsed.report.rejected).toEqual([]);
     expect(parsed.records.map((r) => r.instruction)).toEqual(instructions);
     expect(parsed.records[299]?.output).toBe('answer 299');
+  });
+
+  it('reads a ZSTD file as pyarrow writes it (polars’ default codec)', async () => {
+    // Made by scripts/make_zstd_parquet.py: compressed ZSTD blocks, two row groups, dictionary-encoded pages.
+    const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, 'testing', 'zstd-alpaca.parquet')));
+    const metadata = parquetMetadata(bytes.slice().buffer);
+    const chunks = metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data!));
+    expect(new Set(chunks.map((c) => c.codec))).toEqual(new Set(['ZSTD']));
+    // Smaller than the raw pages: really compressed (a frame of stored blocks is never smaller than what it holds).
+    // (Not the input column: 64 bytes of empty strings, too short to shrink.)
+    for (const chunk of chunks.filter((c) => c.path_in_schema[0] !== 'input')) {
+      expect(chunk.total_compressed_size).toBeLessThan(chunk.total_uncompressed_size);
+    }
+    const parsed = await parseDataset(bytes, 'zstd-alpaca.parquet');
+    expect(parsed.report.rejected).toEqual([]);
+    expect(parsed.records).toHaveLength(120);
+    expect(parsed.records[0]).toMatchObject({ instruction: 'Add 0 and 1.', input: '', output: '1' });
+    expect(parsed.records[7]).toMatchObject({ instruction: 'Übersetze „Grüße“ ins Englische ✓', output: 'Greetings ✓' });
+    expect(parsed.records[119]).toMatchObject({ instruction: 'Add 119 and 120.', output: '239' });
+    expect(parsed.records.map((r) => r.output)).toEqual(Array.from({ length: 120 }, (_, i) => (i === 7 ? 'Greetings ✓' : String(2 * i + 1))));
   });
 
   it('an empty table is refused', async () => {

@@ -23,6 +23,9 @@ beforeAll(async () => {
 });
 afterAll(() => disposeGptCaches());
 
+/** Merged weights against the adapter term, both ours: measured 1.5e-6 and 1.6e-6 (6.5×, kept: already tight). */
+const MERGE_LOGITS_TOLERANCE = 1e-5;
+
 function logitsOf(config: Parameters<typeof gptLogits>[0], params: GptParams, ids: number[][]): Float32Array {
   return tf.tidy(() => gptLogits(config, params, tf.tensor2d(ids, [ids.length, ids[0]!.length], 'int32')).dataSync() as Float32Array);
 }
@@ -63,8 +66,8 @@ describe('adapters on a built-in model', () => {
     const merged = mergeLoraVariables(params);
     try {
       expect(Object.keys(merged).some((n) => n.includes('lora_'))).toBe(false);
-      expect(maxAbsDiff(logitsOf(config, merged, ids), withLora)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(logitsOf(config, fromArrays, ids), withLora)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(logitsOf(config, merged, ids), withLora)).toBeLessThan(MERGE_LOGITS_TOLERANCE);
+      expect(maxAbsDiff(logitsOf(config, fromArrays, ids), withLora)).toBeLessThan(MERGE_LOGITS_TOLERANCE);
     } finally {
       disposeGptParams(merged);
       disposeGptParams(fromArrays);

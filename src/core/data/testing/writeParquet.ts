@@ -18,38 +18,16 @@ export interface WriteParquetOptions {
   /** Rows per row group (default: all in one). */
   rowGroupSize?: number;
   /**
-   * The codec: pages are really compressed with GZIP and BROTLI (Node's zlib) and ZSTD (a valid frame of raw
-   * blocks, which every ZSTD decoder must read); LZO is only written into the metadata, so a test can see a codec
-   * the reader lacks refused.
+   * The codec: pages are really compressed with GZIP and BROTLI (Node's zlib); LZO is only written into the
+   * metadata, so a test can see a codec the reader lacks refused. ZSTD comes from pyarrow instead
+   * (scripts/make_zstd_parquet.py): Node has no ZSTD compressor here.
    */
-  codec?: 'UNCOMPRESSED' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'LZO';
+  codec?: 'UNCOMPRESSED' | 'GZIP' | 'BROTLI' | 'LZO';
   /** A row count for the footer (file and its one row group) other than the truth: a damaged or lying file. */
   footerRows?: number;
 }
 
-const CODECS = { UNCOMPRESSED: 0, GZIP: 2, LZO: 3, BROTLI: 4, ZSTD: 6 } as const;
-
-/** A ZSTD frame holding `data` in raw (stored) blocks: magic, a single-segment header with a 4-byte size, blocks. */
-export function zstdRawFrame(data: Uint8Array): Uint8Array {
-  const MAX_BLOCK = 128 * 1024;
-  const blocks = Math.max(1, Math.ceil(data.length / MAX_BLOCK));
-  const out = new Uint8Array(4 + 1 + 4 + blocks * 3 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0xfd2fb528, true);
-  out[4] = 0xa0; // frame content size in 4 bytes, single segment, no checksum
-  view.setUint32(5, data.length, true);
-  let at = 9;
-  for (let b = 0; b < blocks; b++) {
-    const chunk = data.subarray(b * MAX_BLOCK, Math.min(data.length, (b + 1) * MAX_BLOCK));
-    const header = (chunk.length << 3) | (0 << 1) | (b === blocks - 1 ? 1 : 0); // raw block
-    out[at] = header & 0xff;
-    out[at + 1] = (header >> 8) & 0xff;
-    out[at + 2] = (header >> 16) & 0xff;
-    out.set(chunk, at + 3);
-    at += 3 + chunk.length;
-  }
-  return out;
-}
+const CODECS = { UNCOMPRESSED: 0, GZIP: 2, LZO: 3, BROTLI: 4 } as const;
 
 function compress(codec: NonNullable<WriteParquetOptions['codec']>, page: Uint8Array): Uint8Array {
   switch (codec) {
@@ -57,8 +35,6 @@ function compress(codec: NonNullable<WriteParquetOptions['codec']>, page: Uint8A
       return new Uint8Array(gzipSync(page));
     case 'BROTLI':
       return new Uint8Array(brotliCompressSync(page));
-    case 'ZSTD':
-      return zstdRawFrame(page);
     default:
       return page;
   }
