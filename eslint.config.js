@@ -8,21 +8,31 @@ const into = (...folders) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)` 
 const layer = (name, below) => `${name} may import only ${below}: keep the import direction ui → state → {storage, worker} → core.`;
 const UI_LIBRARIES = { group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand', 'zustand/*', 'recharts'] };
 
+/** What every file of src/core keeps out: the layers above it, the UI's libraries, the browser's storage. */
+const CORE_PATTERNS = [
+  { ...into('ui', 'state', 'storage', 'worker'), message: layer('core', 'core') },
+  { ...UI_LIBRARIES, message: 'core runs in Node and in workers: no React, zustand or charts.' },
+  { group: ['idb'], message: 'core keeps nothing in the browser: IndexedDB belongs to storage/.' },
+];
+
+/**
+ * The folders of src/core, lowest floor first. A production file may import only folders on the floors below its
+ * own (a folder never imports one beside it), so text stays below train and eval, model below hf, and so on; tests
+ * may reach across (an hf test loading a folder the way a run does). docs/ARCHITECTURE.md draws these floors.
+ */
+const CORE_FLOORS = [
+  ['util', 'kernels', 'tokenizer', 'data', 'golden'],
+  ['ops', 'text', 'phases'],
+  ['model'],
+  ['hf', 'eval'],
+  ['train'],
+  ['difficulty', 'demo', 'runs'],
+  ['bench', 'compare', 'export'],
+];
 const layerRules = [
   {
     files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { ...into('ui', 'state', 'storage', 'worker', 'bench'), message: layer('core', 'core') },
-            { ...UI_LIBRARIES, message: 'core runs in Node and in workers: no React, zustand or charts.' },
-            { group: ['idb'], message: 'core keeps nothing in the browser: IndexedDB belongs to storage/.' },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: CORE_PATTERNS }] },
   },
   {
     files: ['src/storage/**/*.ts'],
@@ -38,7 +48,7 @@ const layerRules = [
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ ...into('ui', 'state', 'storage'), message: layer('worker', 'core (and bench)') }, { ...UI_LIBRARIES, message: 'workers hold no UI.' }] },
+        { patterns: [{ ...into('ui', 'state', 'storage'), message: layer('worker', 'core') }, { ...UI_LIBRARIES, message: 'workers hold no UI.' }] },
       ],
     },
   },
@@ -75,6 +85,27 @@ const layerRules = [
   },
 ];
 
+/** The command line's rule (it may use test support: its timing scripts make data with the tests' fixtures). */
+const cliRules = [
+  {
+    // The command line runs src/core in Node. The one page module it names is state/browserBench: the messages of the
+    // bench hooks it drives in Chromium (cli/bench/browser.ts), as types.
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+src/(ui|storage|worker)(/|$)', message: 'cli runs src/core in Node: it may import only core (and the bench hooks\' types in state/browserBench).' },
+            { regex: '^(\\.\\./)+src/state/(?!browserBench$)', message: 'cli runs src/core in Node: it may import only core (and the bench hooks\' types in state/browserBench).' },
+            { ...UI_LIBRARIES, message: 'cli runs in Node: no React, zustand or charts.' },
+          ],
+        },
+      ],
+    },
+  },
+];
+
 /**
  * Test support lives in `testing/` folders beside what it supports, and only tests (and other test support) import
  * it. The layer blocks apply to every file; these copies, later in the list, replace their options for production
@@ -86,6 +117,29 @@ const productionLayerRules = layerRules.map(({ files, rules }) => {
   const [level, options] = rules['no-restricted-imports'];
   return { files, ignores: TEST_FILES, rules: { 'no-restricted-imports': [level, { patterns: [...options.patterns, TESTING_ONLY] }] } };
 });
+
+const coreFloorRules = CORE_FLOORS.flatMap((floor, level) =>
+  floor.map((folder) => {
+    const above = CORE_FLOORS.slice(level).flat().filter((f) => f !== folder);
+    const below = CORE_FLOORS.slice(0, level).flat();
+    return {
+      files: [`src/core/${folder}/**/*.ts`],
+      ignores: TEST_FILES,
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...CORE_PATTERNS,
+              TESTING_ONLY,
+              { regex: `^(\\.\\./)+(${above.join('|')})(/|$)`, message: below.length ? `core/${folder} may import only ${below.join(', ')}: the core's floors (CORE_FLOORS) point down.` : `core/${folder} is on the core's ground floor: it imports nothing else in core.` },
+            ],
+          },
+        ],
+      },
+    };
+  }),
+);
 
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'public', 'test-results', 'playwright-report', 'bench-results', '**/*.tmp.ts'] },
@@ -106,6 +160,9 @@ export default tseslint.config(
   // the direction cannot rot; `src/layers.test.ts` lints deliberately wrong imports and expects these errors.
   ...layerRules,
   ...productionLayerRules,
+  // After the core block above, so each folder's floor rule replaces its options (it carries them too).
+  ...coreFloorRules,
+  ...cliRules,
   {
     // The core runs in Node, in a worker and in the page: it must not reach for the DOM either.
     files: ['src/core/**/*.ts'],

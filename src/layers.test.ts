@@ -29,7 +29,17 @@ const wrong: [file: string, code: string, why: RegExp][] = [
   ['src/ui/train/X.tsx', "import { loadRuns } from '../../storage/runStorage';\nexport const l = loadRuns;\n", /ui may import only state and core/],
   ['src/ui/X.tsx', "import { trainClient } from '../worker/trainClient';\nexport const c = trainClient;\n", /ui may import only state and core/],
   ['src/core/data/x.ts', "import { utf8 } from './testing/fixtures';\nexport const u = utf8;\n", /only tests import it/],
-  ['src/state/x.ts', "import { ToyTokenizer } from '../core/train/testing/toyData';\nexport const t = ToyTokenizer;\n", /only tests import it/],
+  ['src/state/x.ts', "import { ToyTokenizer } from '../core/text/testing/toyData';\nexport const t = ToyTokenizer;\n", /only tests import it/],
+  // The floors inside core (CORE_FLOORS): a folder imports only floors below it, never one beside it.
+  ['src/core/text/x.ts', "import { PAPER_HYPER } from '../train/hyper';\nexport const p = PAPER_HYPER;\n", /core\/text may import only/],
+  ['src/core/eval/x.ts', "import { trainStep } from '../train/trainStep';\nexport const t = trainStep;\n", /core\/eval may import only/],
+  ['src/core/model/x.ts', "import { importHfModel } from '../hf/importModel';\nexport const i = importHfModel;\n", /core\/model may import only/],
+  ['src/core/data/x.ts', "import { heuristicScorer } from '../difficulty/heuristicScorer';\nexport const h = heuristicScorer;\n", /core\/data is on the core's ground floor/],
+  ['src/core/hf/x.ts', "import { evaluateHeldOut } from '../eval/heldOutLoss';\nexport const e = evaluateHeldOut;\n", /core\/hf may import only/],
+  ['src/core/difficulty/judge/x.ts', "import { Run } from '../../runs/run';\nexport type R = Run;\n", /core\/difficulty may import only/],
+  ['src/core/train/x.ts', "import { parseTrainFile } from '../runs/runFile';\nexport const p = parseTrainFile;\n", /core\/train may import only/],
+  ['cli/x.ts', "import { useTrainStore } from '../src/state/trainStore';\nexport const u = useTrainStore;\n", /cli runs src\/core in Node/],
+  ['cli/bench/x.ts', "import { chooseBackend } from '../../src/worker/backends';\nexport const c = chooseBackend;\n", /cli runs src\/core in Node/],
 ];
 
 const right: [file: string, code: string][] = [
@@ -40,6 +50,9 @@ const right: [file: string, code: string][] = [
   ['src/core/data/x.test.ts', "import { utf8 } from './testing/fixtures';\nexport const u = utf8;\n"],
   ['src/core/export/testing/x.ts', "import { makeRecord } from '../../phases/testing/records';\nexport const m = makeRecord;\n"],
   ['src/ui/train/X.tsx', "import { useTrainStore } from '../../state/trainStore';\nimport type { Run } from '../../core/runs/run';\nimport { Banner } from '../common/Banner';\nexport const u = [useTrainStore, Banner];\nexport type R = Run;\n"],
+  ['src/core/train/x.ts', "import { encodeExample } from '../text/template';\nimport { evaluateHeldOut } from '../eval/heldOutLoss';\nexport const e = [encodeExample, evaluateHeldOut];\n"],
+  ['src/core/hf/x.test.ts', "import { startingModel } from '../train/modelSource';\nexport const s = startingModel;\n"],
+  ['cli/x.ts', "import type { BrowserBenchRequest } from '../src/state/browserBench';\nimport { utf8 } from '../src/core/data/testing/fixtures';\nexport type B = BrowserBenchRequest;\nexport const u = utf8;\n"],
 ];
 
 describe('layer boundaries (eslint no-restricted-imports)', () => {
