@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { gptConfigFromPreset } from '../model/config';
 import { disposeGptCaches } from '../model/gpt';
-import { measureSpeed } from './speedProbe';
+import { measureSpeed, perTokenMs } from './speedProbe';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -23,5 +23,16 @@ describe('the speed probe', () => {
     expect(speed.forwardMs).toBeLessThan(speed.stepMs);
     expect(speed.tokenMs).toBeGreaterThan(0);
     expect(messages.length).toBeGreaterThan(0);
+  });
+});
+
+describe('ms per generated token', () => {
+  it('is the extra tokens\' share of the difference when the longer generation took longer', () => {
+    expect(perTokenMs(10, 26, 8)).toBe(2);
+  });
+
+  it('falls back to the whole generation per token when noise hid the difference (never 0)', () => {
+    expect(perTokenMs(30, 27, 8)).toBe(3);
+    expect(perTokenMs(27, 27, 8)).toBe(3);
   });
 });

@@ -18,6 +18,15 @@ function now(): number {
   return performance.now();
 }
 
+/**
+ * Ms per generated token from the time of a generation of one token and of 1 + `extra` tokens. On a loaded machine
+ * the difference of two timings can vanish in the noise (or go below 0); then the whole generation per token, prefill
+ * included, is the estimate: larger, never 0, so a run's duration is never under-counted.
+ */
+export function perTokenMs(one: number, many: number, extra: number): number {
+  return many > one ? (many - one) / extra : many / (1 + extra);
+}
+
 export interface SpeedProbeOptions {
   config: GptConfig;
   batchSize: number;
@@ -60,7 +69,7 @@ export async function measureSpeed(o: SpeedProbeOptions): Promise<MeasuredSpeed>
     await generate(2); // compiles
     const one = await generate(1);
     const many = await generate(1 + PROBE_TOKENS);
-    return { stepMs: step.msPerStep, forwardMs, tokenMs: Math.max(0, (many - one) / PROBE_TOKENS), warmupMs: step.warmupMs[0] ?? step.msPerStep };
+    return { stepMs: step.msPerStep, forwardMs, tokenMs: perTokenMs(one, many, PROBE_TOKENS), warmupMs: step.warmupMs[0] ?? step.msPerStep };
   } finally {
     disposeGptParams(params);
   }
