@@ -1,6 +1,6 @@
 """The studio's training step in PyTorch eager, to set the wasm step beside (docs/BENCHMARKS.md, "wasm in the browser").
 
-Same shape and arithmetic as src/bench/stepBench.ts: a GPT-2-style char model (pre-LayerNorm blocks, causal
+Same shape and arithmetic as src/core/bench/stepBench.ts: a GPT-2-style char model (pre-LayerNorm blocks, causal
 self-attention, GELU (tanh) MLP of 4x width, tied head, LayerNorm eps 1e-5), masked mean cross-entropy, global-norm
 clipping, then AdamW with decoupled decay on the linear weights only (as core/model/params.ts decayMask). Attention is
 written out (scores, mask, softmax, product) as the studio's is; `--sdpa` uses torch's fused

@@ -34,7 +34,7 @@ EVAL_FILE = "held_out_eval.json"
 DONE_FILE = ".phased-ift-done"
 OPTIMIZER_FILE = "optimizer_state.pt"
 
-# The studio's prompt templates (src/core/train/template.ts) as chat templates. A user message holds the
+# The studio's prompt templates (src/core/text/template.ts) as chat templates. A user message holds the
 # instruction in `content` and the record's input in `input`; an assistant message with `trained: false` is context
 # only. `{% generation %}` marks what is trained (studio_tokens reads those marks).
 # Newlines are written as '\n' expressions: transformers renders chat templates with trim_blocks.
@@ -121,7 +121,7 @@ def common_prefix(a: list[int], b: list[int]) -> int:
 
 
 def studio_tokens(tokenizer, messages: list[dict]) -> dict:
-    """One row's token ids and loss mask by the studio's rule (src/core/train/template.ts, docs/TRAINING_RULES.md).
+    """One row's token ids and loss mask by the studio's rule (src/core/text/template.ts, docs/TRAINING_RULES.md).
 
     The rendered conversation is tokenized as one string. Each trained answer (a `{% generation %}` block: the
     answer and its eos) is trained from the first token that the text before it, tokenized alone, does not share
