@@ -30,7 +30,8 @@ import type { ExactMatchReport } from '../src/core/eval/exactMatch';
 import { heldOutExactMatch } from '../src/core/eval/heldOutExactMatch';
 import type { GenerationModel } from '../src/core/eval/generate';
 import { heldOutLossByBucket, type HeldOutLossReport, type HeldOutRecord } from '../src/core/eval/heldOutLoss';
-import { generateSamples, pickSamplePrompts, type SampleSnapshot } from '../src/core/eval/samples';
+import { phaseSampler, type PhaseEnd } from '../src/core/eval/phaseSampler';
+import type { SampleSnapshot } from '../src/core/eval/samples';
 import { formatSummary, pairedDifference, summarize, type Summary } from '../src/core/eval/stats';
 import { loadCheckpoint, readCheckpointInfo } from '../src/core/model/checkpoint';
 import { disposeGptParams } from '../src/core/model/gpt';
@@ -334,7 +335,6 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
   const baseEval = await evaluate({ config: baseTok.config, params: baseTok.params }, tokenizer, { lossSet, oodSet }, o, contextLength);
   disposeGptParams(baseTok.params);
   log(`  base: held-out loss ${baseEval.heldOutLoss.overall.toFixed(3)}, exact match ${(100 * baseEval.exactMatch.overall.rate).toFixed(1)}%, OOD ${(100 * baseEval.ood.overall.rate).toFixed(1)}%`);
-  const samplePrompts = pickSamplePrompts(emSet, { perBucket: o.samplesPerBucket, seed: 0 });
 
   const runs: RunResult[] = [];
   const partial = (): ExperimentResult => {
@@ -369,15 +369,11 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
         if (e.type === 'step') lossCurve.push({ step: e.step, loss: e.loss, tokens: e.tokensSeen });
         else if (e.type === 'error') log(`  [${slug} seed ${seed}] ERROR ${e.message}`);
       };
-      // Generations for the fixed sample prompts on the weights each stage leaves (the runner waits for them).
-      const afterPhase = async (stage: number, at: { step: number; tokensSeen: number }) => {
-        samples.push({
-          phase: stage,
-          label: `after stage ${stage + 1}`,
-          step: at.step,
-          tokensSeen: at.tokensSeen,
-          samples: await generateSamples({ config: ck.config, params: ck.params }, tokenizer, samplePrompts, { maxNewTokens: 48 }),
-        });
+      // The studio's phase-end samples, on the weights each stage leaves (the runner waits for them).
+      const sample = phaseSampler({ config: ck.config, params: ck.params }, tokenizer, emSet, { perBucket: o.samplesPerBucket });
+      const afterPhase = async (stage: number, at: PhaseEnd) => {
+        const snapshot = await sample(stage, at);
+        if (snapshot) samples.push(snapshot);
       };
       let summary;
       try {

@@ -47,7 +47,7 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
   });
 
   const model = init.model;
-  const sample = phaseSampler(model, init.tokenizer, request.heldOut, (stage) => `after stage ${stage + 1}`);
+  const sample = phaseSampler(model, init.tokenizer, request.heldOut);
   runner = new PhasedRunner({
     ...init,
     maxSteps: request.maxSteps,

@@ -1,10 +1,12 @@
 /**
- * How a checkpoint's tensors become our parameters: per family a table of rules (./families/*.ts) — by name, or
- * transposed from nn.Linear's [out, in], or several fused side by side (GPT-Neo's q, k, v into our c_attn) — and
- * the reader that takes each tensor shape-checked against config.json, widened to float32 and checked finite.
- * Our layout is GPT-2's: Conv1D [in, out], q/k/v fused in `c_attn`, names after `transformer.`.
+ * How a checkpoint's tensors become our parameters and back: per family one table of rules (./families/*.ts) — by
+ * name, or transposed from nn.Linear's [out, in], or several fused side by side (GPT-Neo's q, k, v into our c_attn)
+ * — read one way by the import (`applyWeightMap`) and the other by the export (`writeWeightMap`), so the two cannot
+ * disagree; and the reader that takes each tensor shape-checked against config.json, widened to float32 and checked
+ * finite. Our layout is GPT-2's: Conv1D [in, out], q/k/v fused in `c_attn`, names after `transformer.`.
  */
 import { gptParamShapes, type GptConfig } from '../model/config';
+import type { TensorToWrite } from '../model/safetensors';
 import { HfImportError } from './files';
 import type { LocatedTensor } from './shards';
 
@@ -41,6 +43,13 @@ export const MASK_BUFFER = /(^|\.)attn\.(attention\.)?(bias|masked_bias)$/;
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return out;
+}
+
+/** Column block j of k of a [rows, k·cols] matrix, as [rows, cols]: the inverse of `sideBySide`. */
+function columnBlock(data: Float32Array, rows: number, cols: number, j: number, k: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) out.set(data.subarray((r * k + j) * cols, (r * k + j + 1) * cols), r * cols);
   return out;
 }
 
@@ -126,4 +135,50 @@ export function applyWeightMap(map: HfWeightMap, config: GptConfig, positions: n
     params[name] = data;
   }
   return { params, names, wpeTail };
+}
+
+/**
+ * The checkpoint's tensors, built from our parameters by the table read backwards (in table order): fused
+ * parameters split, transposed ones transposed back, the position table completed with `wpeTail`. `params` must be
+ * exactly those of `gptParamShapes(config)`, each covered by one rule (the family's `toCheckpoint` sees to it).
+ */
+export function writeWeightMap(
+  map: HfWeightMap,
+  config: GptConfig,
+  params: Readonly<Record<string, Float32Array>>,
+  wpeTail: Float32Array,
+  prefix: string,
+): Record<string, TensorToWrite> {
+  const shapes = new Map(gptParamShapes(config));
+  const tensors: Record<string, TensorToWrite> = {};
+  const written = new Set<string>();
+  const write = (rule: WeightRule, ours: string, theirs: (name: string) => string) => {
+    const shape = shapes.get(ours);
+    const data = params[ours];
+    if (shape === undefined || data === undefined) throw new Error(`hfExport: the weight map names "${ours}", which the config has not.`);
+    written.add(ours);
+    const from = (typeof rule.from === 'string' ? [rule.from] : rule.from).map(theirs);
+    const put = (name: string, shape: number[], data: Float32Array) => (tensors[name] = { dtype: 'F32', shape, data });
+    if (rule.positionRows) {
+      const full = new Float32Array(data.length + wpeTail.length);
+      full.set(data);
+      full.set(wpeTail, data.length);
+      put(from[0]!, [full.length / config.width, config.width], full);
+    } else if (shape.length === 1) {
+      put(from[0]!, shape, data);
+    } else {
+      const [rows, cols] = [shape[0]!, shape[1]! / from.length];
+      from.forEach((name, j) => {
+        const piece = from.length === 1 ? data : columnBlock(data, rows, cols, j, from.length);
+        if (rule.transpose) put(name, [cols, rows], transpose(piece, rows, cols));
+        else put(name, [rows, cols], piece);
+      });
+    }
+  };
+  for (const rule of map.embeddings) write(rule, rule.ours, (n) => `${prefix}${n}`);
+  for (let i = 0; i < config.layers; i++) for (const rule of map.block) write(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
+  for (const rule of map.final) write(rule, rule.ours, (n) => `${prefix}${n}`);
+  const unwritten = [...shapes.keys()].filter((name) => !written.has(name));
+  if (unwritten.length > 0) throw new Error(`hfExport: the weight map does not write ${unwritten.join(', ')}.`);
+  return tensors;
 }

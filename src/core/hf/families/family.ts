@@ -1,7 +1,8 @@
 /**
- * What the importer must know of one Hugging Face model family to load it onto our GPT: how to recognise its
- * config.json, how its fields become our `GptConfig`, and how its checkpoint names map onto ours. A new family
- * (Llama, Qwen, …) is one more file beside gpt2.ts and gptNeo.ts, and one more entry in ./index.ts.
+ * What the import and the export must know of one Hugging Face model family: how to recognise its config.json, how
+ * its fields become our `GptConfig`, how its checkpoint names map onto ours (one table, read both ways), and what of
+ * our parameters its checkpoint cannot hold as they are. A new family (Llama, Qwen, …) is one more file beside
+ * gpt2.ts and gptNeo.ts, and one more entry in ./index.ts.
  */
 import type { GptConfig } from '../../model/config';
 import type { HfWeightMap } from '../weightMap';
@@ -25,6 +26,23 @@ export interface HfFamily {
    * position embeddings; the family may cap `config.contextLength` below it (and say so in `notes`).
    */
   readConfig(cfg: Record<string, unknown>, num: ConfigNumber, notes: string[]): { config: GptConfig; positions: number };
-  /** Checkpoint names onto ours. */
+  /** Checkpoint names onto ours (the import), and ours back onto them (the export). */
   weights: HfWeightMap;
+  /**
+   * Our parameters as this family's checkpoint holds them, before the export writes them through `weights`: what our
+   * GPT has and the family has not (or the reverse) is made exact here, or dropped and said in `notes`. Without it
+   * the parameters are written as they are.
+   */
+  toCheckpoint?(config: GptConfig, params: Readonly<Record<string, Float32Array>>, notes: string[]): CheckpointParams;
+  /** config.json for one of our own models (no import source); only the family our models are written as has one. */
+  newConfigJson?(config: GptConfig, eosId: number | undefined): Record<string, unknown>;
 }
+
+/** Parameters in the family's own terms: exactly those of `gptParamShapes(config)`, each named by the weight map. */
+export interface CheckpointParams {
+  config: GptConfig;
+  params: Readonly<Record<string, Float32Array>>;
+}
+
+/** A family that can hold every model of ours, so writes the config.json of one trained from scratch. */
+export type OwnModelFamily = HfFamily & Required<Pick<HfFamily, 'newConfigJson'>>;

@@ -1,13 +1,14 @@
 /**
  * GPT-2 (gpt2, distilgpt2 and their fine-tunes): stored as we compute — Conv1D weights [in, out], q/k/v already
- * fused in `c_attn` — so every tensor maps onto ours by name.
+ * fused in `c_attn` — so every tensor maps onto ours by name. Our GPT is a GPT-2, so our own models are written as
+ * one; a model without q/k/v bias is written with a zero `c_attn.bias`, which GPT-2 always has.
  */
 import { mlpWidth, type GptConfig } from '../../model/config';
 import { HfImportError, CONFIG_FILE } from '../files';
 import { BLOCK_LAYER_NORMS, EMBEDDINGS, FINAL_LAYER_NORM, same } from '../weightMap';
-import type { HfFamily } from './family';
+import type { OwnModelFamily } from './family';
 
-export const GPT2: HfFamily = {
+export const GPT2: OwnModelFamily = {
   modelType: 'gpt2',
   architecturePrefix: 'GPT2',
   label: 'GPT-2',
@@ -44,10 +45,19 @@ export const GPT2: HfFamily = {
     ],
     final: FINAL_LAYER_NORM,
   },
+
+  toCheckpoint(config, params) {
+    if (config.qkvBias !== false) return { config, params };
+    const withBias = { ...params };
+    for (let i = 0; i < config.layers; i++) withBias[`h.${i}.attn.c_attn.bias`] ??= new Float32Array(3 * config.width);
+    return { config: { ...config, qkvBias: true }, params: withBias };
+  },
+
+  newConfigJson: gpt2ConfigJson,
 };
 
-/** A config.json for one of our own models, as transformers' GPT2Config writes it: our GPT is a GPT-2. */
-export function gpt2ConfigJson(config: GptConfig, eosId: number | undefined): Record<string, unknown> {
+/** A config.json for one of our own models, as transformers' GPT2Config writes it. */
+function gpt2ConfigJson(config: GptConfig, eosId: number | undefined): Record<string, unknown> {
   const cfg: Record<string, unknown> = {
     activation_function: 'gelu_new',
     architectures: ['GPT2LMHeadModel'],

@@ -4,8 +4,14 @@
  * scores by 1/√d, and alternates global with local attention (each query sees the last `window_size` keys); local
  * equals global while the context is ≤ the window, so the context is capped there. Position rows past the cap are
  * kept in the import's `source` so the export writes the full table back.
+ *
+ * A studio checkpoint from before the `qkvBias` switch has a fused `c_attn` bias that training may have moved; the
+ * export makes it GPT-Neo's. The k part shifts every score of a query by the same amount, which softmax ignores:
+ * dropped exactly. The v part adds a constant to every attention output (the weights sum to 1), which out_proj maps
+ * to a constant: folded into out_proj's bias exactly. Only the q part has no equivalent; it is dropped and a note
+ * gives its size.
  */
-import type { GptConfig } from '../../model/config';
+import { gptParamShapes, type GptConfig } from '../../model/config';
 import { CONFIG_FILE, HfImportError } from '../files';
 import { BLOCK_LAYER_NORMS, EMBEDDINGS, FINAL_LAYER_NORM, linear, same } from '../weightMap';
 import type { HfFamily } from './family';
@@ -74,6 +80,35 @@ export const GPT_NEO: HfFamily = {
       same('mlp.c_proj.bias'),
     ],
     final: FINAL_LAYER_NORM,
+  },
+
+  toCheckpoint(config, params, notes) {
+    const C = config.width;
+    const folded: Record<string, Float32Array> = {};
+    const noBias = { ...config, qkvBias: false };
+    for (const [name] of gptParamShapes(noBias)) folded[name] = params[name]!;
+    let maxQBias = 0;
+    for (let i = 0; i < config.layers; i++) {
+      const bias = params[`h.${i}.attn.c_attn.bias`];
+      if (bias === undefined) continue;
+      // out_proj(y + b_v) = out_proj(y) + b_v · W_proj, with our W_proj [in, out].
+      const proj = params[`h.${i}.attn.c_proj.weight`]!;
+      const outBias = Float32Array.from(params[`h.${i}.attn.c_proj.bias`]!);
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        for (let r = 0; r < C; r++) s += bias[2 * C + r]! * proj[r * C + c]!;
+        outBias[c] = outBias[c]! + s;
+      }
+      for (let r = 0; r < C; r++) maxQBias = Math.max(maxQBias, Math.abs(bias[r]!));
+      folded[`h.${i}.attn.c_proj.bias`] = outBias;
+    }
+    if (maxQBias > 0) {
+      notes.push(
+        `GPT-Neo has no query bias: the trained one (max |b_q| ${maxQBias.toExponential(2)}) is dropped, which changes the outputs slightly. ` +
+          'The key bias is dropped exactly and the value bias folded into out_proj.bias exactly.',
+      );
+    }
+    return { config: noBias, params: folded };
   },
 };
 

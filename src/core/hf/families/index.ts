@@ -8,6 +8,9 @@ export const HF_FAMILIES = { gpt2: GPT2, gpt_neo: GPT_NEO } as const satisfies R
 
 export type HfArchitecture = keyof typeof HF_FAMILIES;
 
+/** The family our own models (trained from scratch, no import source) are exported as: our GPT is a GPT-2. */
+export const OWN_MODELS = GPT2;
+
 const FAMILIES: readonly [HfArchitecture, HfFamily][] = Object.entries(HF_FAMILIES) as [HfArchitecture, HfFamily][];
 
 /** The family config.json describes: its `model_type`, or (without one) its `architectures`. */
