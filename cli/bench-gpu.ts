@@ -90,12 +90,16 @@ interface VariantFigures {
 }
 
 async function benchConfig(name: string, rounds: number, peak: number | null) {
-  const { config, batchSize } = CONFIGS[name];
+  const entry = CONFIGS[name];
+  if (!entry) throw new Error(`unknown config "${name}" (known: ${Object.keys(CONFIGS).join(', ')})`);
+  const { config, batchSize } = entry;
   disposeGptCaches();
   const before = tf.memory().numTensors;
   const variants = ['fused', 'stock'] as const;
   const sessions: StepSession[] = [];
   const figures: VariantFigures[] = [];
+  // One lane per variant, in the order of `variants`: its session and its figures.
+  const lanes: { variant: (typeof variants)[number]; session: StepSession; figures: VariantFigures }[] = [];
   try {
     for (const v of variants) {
       setFusedKernels(v === 'fused');
@@ -103,7 +107,7 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
       sessions.push(s);
       const first = await s.warmupStep(false);
       const { result: profiled, dispatches } = await countWebGPUDispatches(() => s.warmupStep(true));
-      figures.push({
+      const vf: VariantFigures = {
         variant: v,
         kernelsPerStep: profiled.kernels,
         dispatchesPerStep: dispatches,
@@ -115,17 +119,19 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
         tflops: NaN,
         shareOfPeak: null,
         lastLoss: NaN,
-      });
+      };
+      figures.push(vf);
+      lanes.push({ variant: v, session: s, figures: vf });
       log(`  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels, ${dispatches} dispatches`);
     }
     for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < variants.length; i++) {
-        setFusedKernels(variants[i] === 'fused');
-        const run = await sessions[i].timedRun(1);
-        figures[i].runMsPerStep.push(run.msPerStep);
-        figures[i].lastLoss = run.loss;
+      for (const lane of lanes) {
+        setFusedKernels(lane.variant === 'fused');
+        const run = await lane.session.timedRun(1);
+        lane.figures.runMsPerStep.push(run.msPerStep);
+        lane.figures.lastLoss = run.loss;
       }
-      log(`  round ${r + 1}/${rounds}: ${figures.map((f) => `${f.variant} ${f.runMsPerStep[r].toFixed(0)} ms`).join(', ')}`);
+      log(`  round ${r + 1}/${rounds}: ${figures.map((f) => `${f.variant} ${f.runMsPerStep[r]!.toFixed(0)} ms`).join(', ')}`);
     }
   } finally {
     for (const s of sessions) s.dispose();
@@ -139,7 +145,8 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
     f.tflops = flops / (f.msPerStep / 1000) / 1e12;
     f.shareOfPeak = peak ? f.tflops / peak : null;
   }
-  const ratios = figures[0].runMsPerStep.map((ms, r) => figures[1].runMsPerStep[r] / ms);
+  const [fused, stock] = figures as [VariantFigures, VariantFigures]; // one per variant, each with a time per round
+  const ratios = fused.runMsPerStep.map((ms, r) => stock.runMsPerStep[r]! / ms);
   return { name, config, batchSize, parameters: countGptParams(config), flopsPerStep: flops, variants: figures, stockOverFused: median(ratios), roundRatios: ratios, tensorsLeft: tf.memory().numTensors - before };
 }
 

@@ -67,7 +67,7 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
   return [line(head), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -85,7 +85,7 @@ function stepRow(where: string, name: string, r: StepBenchResult): (string | num
     r.kernelsPerStep ?? '—',
     f2(r.readsPerStep),
     `${r.numTensors.before}→${r.numTensors.afterWarmup}→${r.numTensors.afterTimed}→${r.numTensors.after}`,
-    f0(r.warmupMs[0]),
+    f0(r.warmupMs[0] ?? NaN),
   ];
 }
 
@@ -95,7 +95,8 @@ const MATMUL_HEAD = ['where', 'config', 'stock ms/step (median)', 'ours ms/step 
 
 function matmulRow(where: string, name: string, config: GptConfig, batch: number, r: InterleavedBench): (string | number)[] {
   const [ours, stock] = r.variants;
-  return [where, `${name} (${shape(config, batch)})`, f0(stock.msPerStep), f0(ours.msPerStep), `${f2(r.ratioToFirst[1])}×`, ours.runMsPerStep.length, r.tensorsLeft];
+  if (!ours || !stock) throw new Error(`${name}: the matmul bench needs both variants (ours, stock), got ${r.variants.length}`);
+  return [where, `${name} (${shape(config, batch)})`, f0(stock.msPerStep), f0(ours.msPerStep), `${f2(r.ratioToFirst[1] ?? NaN)}×`, ours.runMsPerStep.length, r.tensorsLeft];
 }
 
 /** Ours first, so the ratio to the first variant is the speed-up. */
@@ -168,8 +169,9 @@ async function main(): Promise<void> {
     loadAverageAfter: [] as number[],
   };
   log(`bench ${commit} · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · tfjs ${machine.tfjs} · load ${machine.loadAverageBefore.join(' ')}`);
-  if (machine.loadAverageBefore[0] > machine.cpus) {
-    log(`  note: load average ${machine.loadAverageBefore[0]} exceeds the ${machine.cpus} cores: other work shares the CPU, so times come out slower than the machine is.`);
+  const [load1 = 0] = machine.loadAverageBefore; // os.loadavg(): the 1-, 5- and 15-minute averages
+  if (load1 > machine.cpus) {
+    log(`  note: load average ${load1} exceeds the ${machine.cpus} cores: other work shares the CPU, so times come out slower than the machine is.`);
   }
 
   const out: Record<string, unknown> = { date: new Date().toISOString(), commit, machine, options: { steps, wideSteps, runnerSteps, matmulRounds, threadsRounds, matmulOnly } };
@@ -230,9 +232,9 @@ async function main(): Promise<void> {
     const stepRatio = (label: string, r: Awaited<ReturnType<typeof interleavedSteps>>): (string | number)[] => [
       label,
       r.backend,
-      f1(r.variants[0].msPerStep),
-      f1(r.variants[1].msPerStep),
-      `${f2(r.ratioToFirst[1])}×`,
+      f1(r.variants[0]?.msPerStep ?? NaN),
+      f1(r.variants[1]?.msPerStep ?? NaN),
+      `${f2(r.ratioToFirst[1] ?? NaN)}×`,
     ];
     report.push('Node, wasm backend (1 thread)');
     report.push(table(STEP_HEAD, stepRows));
@@ -256,11 +258,12 @@ async function main(): Promise<void> {
           ratioRow('CE fwd+bwd, V=8192: sparse vs one-hot softmaxCE', ce8k[0], ce8k[1]),
           stepRatio('full step (small): embedding scatter vs onehot route', embStepsWasm),
           stepRatio('full step (small): embedding scatter vs onehot route', embStepsCpu),
-          ratioRow('embedding fwd+bwd, V=64: scatter vs tf.gather', embCpu[0], embCpu[2]),
-          ratioRow('embedding fwd+bwd, V=64: onehot vs tf.gather', embCpu[1], embCpu[2]),
-          ratioRow('embedding fwd+bwd, V=64: scatter vs tf.gather', embWasm[0], embWasm[2]),
-          ratioRow('embedding fwd+bwd, V=64: scatter vs onehot', embWasm[0], embWasm[1]),
-          ratioRow('embedding fwd+bwd, V=8192: scatter vs onehot', embWasm8k[0], embWasm8k[1]),
+          // embeddingOps gives [scatter, onehot] and, where gatherRuns > 0 (embCpu, embWasm), tf.gather third.
+          ratioRow('embedding fwd+bwd, V=64: scatter vs tf.gather', embCpu[0]!, embCpu[2]!),
+          ratioRow('embedding fwd+bwd, V=64: onehot vs tf.gather', embCpu[1]!, embCpu[2]!),
+          ratioRow('embedding fwd+bwd, V=64: scatter vs tf.gather', embWasm[0]!, embWasm[2]!),
+          ratioRow('embedding fwd+bwd, V=64: scatter vs onehot', embWasm[0]!, embWasm[1]!),
+          ratioRow('embedding fwd+bwd, V=8192: scatter vs onehot', embWasm8k[0]!, embWasm8k[1]!),
           ratioRow('linear dW, C=128: our wasm matmul vs stock (transposeA)', mm128[2], mm128[1]),
           ratioRow('linear dX, C=128: our wasm matmul vs stock (transposeB)', mm128[4], mm128[3]),
           ratioRow('linear dW, C=256: our wasm matmul vs stock (transposeA)', mm256[2], mm256[1]),

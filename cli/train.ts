@@ -90,7 +90,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const data = phasesFromScores(records, file.cutoffs, file.heldOut, file.limitPerPhase);
   if (data.plan.unscored.length > 0) console.log(`${data.plan.unscored.length} records have no score and are left out.`);
   data.phases.forEach((p, i) => {
-    const ph = data.plan.phases[i];
+    const ph = data.plan.phases[i]!; // one plan entry per phase
     console.log(`phase ${i + 1} [${ph.range[0]}, ${ph.range[1]}${i === data.phases.length - 1 ? ']' : ')'}: ${p.length} training, ${ph.heldOutIds.length} held out`);
   });
 

@@ -122,7 +122,7 @@ export async function runnerBench(spec: { config: GptConfig; batchSize: number }
     if (e.type !== 'step') return;
     tensorsAtStep[e.step] = tf.memory().numTensors;
     windows.push({ step: e.step, elapsedMs: e.elapsedMs });
-    if (Number.isNaN(firstLoss)) firstLoss = e.losses[0];
+    if (Number.isNaN(firstLoss)) firstLoss = e.losses[0] ?? NaN;
     lastLoss = e.losses.at(-1)!;
     if (e.step % (logEvery * 5) === 0) log(`    step ${e.step}: loss ${e.loss.toFixed(3)}, ${tf.memory().numTensors} tensors`);
   };
@@ -151,7 +151,8 @@ export async function runnerBench(spec: { config: GptConfig; batchSize: number }
     if (summary.status === 'error') throw new Error(`The benchmark run failed: ${summary.error}`);
     const windowMsPerStep: number[] = [];
     for (let i = 1; i < windows.length; i++) {
-      windowMsPerStep.push((windows[i].elapsedMs - windows[i - 1].elapsedMs) / (windows[i].step - windows[i - 1].step));
+      const [a, b] = [windows[i - 1]!, windows[i]!];
+      windowMsPerStep.push((b.elapsedMs - a.elapsedMs) / (b.step - a.step));
     }
     const msPerStep = median(windowMsPerStep);
     figures = {
@@ -195,7 +196,7 @@ function ints(n: number, max: number, seed: number): Int32Array {
 }
 
 /** Masked mean cross-entropy, forward + gradient w.r.t. the logits: ours (sparse) vs softmaxCrossEntropy on one-hot. */
-export async function crossEntropyOps(n: number, vocab: number, runs: number): Promise<OpTiming[]> {
+export async function crossEntropyOps(n: number, vocab: number, runs: number): Promise<readonly [OpTiming, OpTiming]> {
   const logits = tf.tensor2d(values(n * vocab, 1), [n, vocab]);
   const labels = tf.tensor1d(ints(n, vocab, 2), 'int32');
   const mask = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0 : 1)));
@@ -263,7 +264,12 @@ async function keepingWasmMatMul<T>(f: () => Promise<T>): Promise<T> {
  * BatchMatMul (which leaves XNNPACK for a naive loop there) and on ours. Returns [forward x·W, dW stock, dW ours,
  * dX stock, dX ours]; the forward is a plain product, the same on both.
  */
-export async function transposedMatmulOps(rows: number, inWidth: number, outWidth: number, runs: number): Promise<OpTiming[]> {
+export async function transposedMatmulOps(
+  rows: number,
+  inWidth: number,
+  outWidth: number,
+  runs: number,
+): Promise<readonly [OpTiming, OpTiming, OpTiming, OpTiming, OpTiming]> {
   const x = tf.tensor2d(values(rows * inWidth, 6), [rows, inWidth]);
   const dy = tf.tensor2d(values(rows * outWidth, 7), [rows, outWidth]);
   const w = tf.tensor2d(values(inWidth * outWidth, 8, 0.02), [inWidth, outWidth]);
@@ -289,7 +295,13 @@ export async function transposedMatmulOps(rows: number, inWidth: number, outWidt
  * Attention's batched products at [batch, heads, T, headDim]: scores q·kᵀ (transposeB) and att·v, on wasm's stock
  * BatchMatMul and on ours. Returns [q·kᵀ stock, q·kᵀ ours, att·v stock, att·v ours].
  */
-export async function attentionMatmulOps(batch: number, heads: number, T: number, headDim: number, runs: number): Promise<OpTiming[]> {
+export async function attentionMatmulOps(
+  batch: number,
+  heads: number,
+  T: number,
+  headDim: number,
+  runs: number,
+): Promise<readonly [OpTiming, OpTiming, OpTiming, OpTiming]> {
   const q = tf.tensor4d(values(batch * heads * T * headDim, 9), [batch, heads, T, headDim]);
   const k = tf.tensor4d(values(batch * heads * T * headDim, 10), [batch, heads, T, headDim]);
   const att = tf.tensor4d(values(batch * heads * T * T, 11), [batch, heads, T, T]);

@@ -98,7 +98,10 @@ const READ_METHODS = ['data', 'dataSync', 'array', 'arraySync', 'bytes'] as cons
  */
 export async function countReads<T>(fn: () => Promise<T>): Promise<{ result: T; reads: number }> {
   const proto = tf.Tensor.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const originals = READ_METHODS.filter((m) => typeof proto[m] === 'function').map((m) => [m, proto[m]] as const);
+  const originals = READ_METHODS.flatMap((m) => {
+    const orig = proto[m];
+    return typeof orig === 'function' ? [[m, orig] as const] : [];
+  });
   let reads = 0;
   let depth = 0;
   for (const [m, orig] of originals) {
@@ -206,7 +209,7 @@ export function openStepSession(o: StepBenchOptions): StepSession {
         last?.dispose();
         last = step();
       }
-      const loss = (await last!.data())[0];
+      const loss = (await last!.data())[0]!; // the loss: a scalar
       last!.dispose();
       return { msPerStep: (now() - t0) / steps, loss };
     },
@@ -327,30 +330,31 @@ export async function benchInterleaved(
   let result: { variants: InterleavedResult[]; ratioToFirst: number[] };
   try {
     for (const s of sessions) await s.warmupStep(false);
-    const runs = sessions.map(() => [] as number[]);
-    const losses = sessions.map(() => NaN);
-    const ratios: number[][] = sessions.map(() => []);
+    // One lane per variant: its session, its times per round, its last loss, its time over the first's per round.
+    const lanes = sessions.map((session, i) => ({ session, label: variants[i]!.label, runs: [] as number[], lastLoss: NaN, ratios: [] as number[] }));
     for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < sessions.length; i++) {
-        const run = await sessions[i].timedRun(1);
-        runs[i].push(run.msPerStep);
-        losses[i] = run.loss;
+      const times: number[] = [];
+      for (const lane of lanes) {
+        const run = await lane.session.timedRun(1);
+        lane.runs.push(run.msPerStep);
+        lane.lastLoss = run.loss;
+        times.push(run.msPerStep);
       }
-      for (let i = 0; i < sessions.length; i++) ratios[i].push(runs[i][r] / runs[0][r]);
-      onProgress(`round ${r + 1}/${rounds}: ${variants.map((v, i) => `${v.label} ${runs[i][r].toFixed(0)} ms`).join(', ')}`);
+      for (const [i, lane] of lanes.entries()) lane.ratios.push(times[i]! / times[0]!);
+      onProgress(`round ${r + 1}/${rounds}: ${lanes.map((l, i) => `${l.label} ${times[i]!.toFixed(0)} ms`).join(', ')}`);
     }
     result = {
-      variants: sessions.map((s, i) => ({
-        label: variants[i].label,
+      variants: lanes.map(({ session: s, label, runs, lastLoss }) => ({
+        label,
         backend: s.backend,
         embeddingGradPath: s.embeddingGradPath,
         wasmMatMul: s.wasmMatMul,
         loss: s.loss,
-        runMsPerStep: runs[i],
-        msPerStep: median(runs[i]),
-        lastLoss: losses[i],
+        runMsPerStep: runs,
+        msPerStep: median(runs),
+        lastLoss,
       })),
-      ratioToFirst: ratios.map(median),
+      ratioToFirst: lanes.map((l) => median(l.ratios)),
     };
   } finally {
     for (const s of sessions) s.dispose();
@@ -364,6 +368,13 @@ export async function benchTrainingStepAndFree(o: StepBenchOptions): Promise<Ste
   const r = await benchTrainingStep(o);
   r.numTensors.after = tf.memory().numTensors;
   return r;
+}
+
+/** An op for `timeOpsInterleaved`: `f` runs it once (forward + backward); `runs` overrides the timed rounds. */
+export interface TimedOp {
+  name: string;
+  f: () => tf.Tensor;
+  runs?: number;
 }
 
 export interface OpTiming {
@@ -380,25 +391,26 @@ export interface OpTiming {
  * Several ops timed in alternation (round r runs op 0, op 1, … once each), after `warmup` untimed rounds, so load
  * drift hits them alike. An op that throws is reported with its error and left out of later rounds.
  */
-export async function timeOpsInterleaved(ops: { name: string; f: () => tf.Tensor; runs?: number }[], runs = 5, warmup = 1): Promise<OpTiming[]> {
+export async function timeOpsInterleaved<const Ops extends readonly TimedOp[]>(ops: Ops, runs = 5, warmup = 1): Promise<{ [I in keyof Ops]: OpTiming }> {
   const backend = tf.getBackend();
   const out: OpTiming[] = ops.map((op) => ({ name: op.name, backend, ms: NaN, runs: [] }));
   const maxRounds = Math.max(...ops.map((op) => op.runs ?? runs));
   for (let r = 0; r < warmup + maxRounds; r++) {
-    for (let i = 0; i < ops.length; i++) {
-      if (out[i].error || (r >= warmup && out[i].runs.length >= (ops[i].runs ?? runs))) continue;
+    for (const [i, op] of ops.entries()) {
+      const timing = out[i]!; // one timing per op
+      if (timing.error || (r >= warmup && timing.runs.length >= (op.runs ?? runs))) continue;
       try {
         const t0 = now();
-        const t = ops[i].f();
+        const t = op.f();
         await t.data();
         t.dispose();
-        if (r >= warmup) out[i].runs.push(now() - t0);
+        if (r >= warmup) timing.runs.push(now() - t0);
       } catch (e) {
-        out[i].error = e instanceof Error ? e.message : String(e);
+        timing.error = e instanceof Error ? e.message : String(e);
       }
     }
   }
   for (const o of out) o.ms = o.error ? NaN : median(o.runs);
-  return out;
+  return out as { [I in keyof Ops]: OpTiming }; // one timing per op, in order
 }
 

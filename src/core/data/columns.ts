@@ -25,10 +25,10 @@ export function guessMapping(columns: string[]): Partial<ColumnMapping> {
   const take = (field: keyof ColumnMapping, match: (n: string, candidate: string) => boolean) => {
     if (guess[field] !== undefined) return;
     for (const candidate of NAMES[field]) {
-      const at = normalised.findIndex((n, i) => !used.has(columns[i]) && match(n, candidate));
-      if (at >= 0) {
-        guess[field] = columns[at];
-        used.add(columns[at]);
+      const column = columns.find((c, i) => !used.has(c) && match(normalised[i]!, candidate));
+      if (column !== undefined) {
+        guess[field] = column;
+        used.add(column);
         return;
       }
     }

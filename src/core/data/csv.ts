@@ -43,12 +43,11 @@ export function parseDelimited(text: string, delimiter: string, fileName: string
   let headerAt = -1;
   const rows: CsvRow[] = [];
   let columns: string[] = [];
-  for (let r = 0; r < data.length; r++) {
-    const fields = data[r];
+  for (const [r, fields] of data.entries()) {
     let newlines = 0;
     for (const field of fields) newlines += countNewlines(field);
     const lineCount = newlines + 1;
-    const blank = fields.length === 1 && fields[0].trim() === '';
+    const blank = fields.length === 1 && fields[0]!.trim() === '';
     if (!blank) {
       if (headerAt < 0) {
         headerAt = r;
@@ -102,8 +101,7 @@ export function readCsv(
   const { columns, rows } = table;
   const n = rows.length;
   collector.excerptOf = (fields) => (fields as string[]).join(delimiter === '\t' ? ' | ' : delimiter);
-  for (let i = 0; i < n; i++) {
-    const { fields, line, lineCount, error } = rows[i];
+  for (const [i, { fields, line, lineCount, error }] of rows.entries()) {
     const span = lineCount > 1 ? ` (the row spans lines ${line}–${line + lineCount - 1})` : '';
     if (error) {
       collector.reject({ line, index: i }, `malformed CSV: ${error}${span}`, fields);
@@ -117,14 +115,14 @@ export function readCsv(
     } else {
       // No prototype: a column named "__proto__" or "constructor" is a column like any other.
       const row = Object.create(null) as Record<string, unknown>;
-      for (let c = 0; c < columns.length; c++) {
-        const field = fields[c];
+      for (const [c, column] of columns.entries()) {
+        const field = fields[c]!; // as many fields as columns, checked above
         // A byte-order mark inside a field (files concatenated after export) is invisible and never meant as text.
         if (field.includes('\uFEFF')) {
-          row[columns[c]] = field.replaceAll('\uFEFF', '');
+          row[column] = field.replaceAll('\uFEFF', '');
           collector.tally('held a byte-order mark (U+FEFF) inside a field; removed');
         } else {
-          row[columns[c]] = field;
+          row[column] = field;
         }
       }
       collector.add(i, line, row, read, fields);

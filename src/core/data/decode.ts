@@ -98,7 +98,7 @@ function refuseBinary(bytes: Uint8Array, fileName: string): void {
   const n = Math.min(bytes.length, SAMPLE_BYTES);
   let control = 0;
   for (let i = 0; i < n; i++) {
-    const b = bytes[i];
+    const b = bytes[i]!;
     if (b === 0) {
       throw new DatasetError(`"${fileName}" is a binary file (it contains NUL bytes), not text.`, SAVE_AS_UTF8);
     }
@@ -131,7 +131,7 @@ function invalidUtf8(bytes: Uint8Array, fileName: string): DatasetError {
 export function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
-    const b = bytes[i];
+    const b = bytes[i]!;
     let need: number;
     let min: number;
     if (b < 0x80) {

@@ -32,7 +32,7 @@ function transcriptTurns(text: string): { role: string; content: string }[] | un
   if (marks.length < 2) return undefined;
   return marks.map((m, k) => {
     const start = (m.index ?? 0) + m[0].length;
-    const end = k + 1 < marks.length ? (marks[k + 1].index ?? text.length) : text.length;
+    const end = marks[k + 1]?.index ?? text.length;
     return { role: m[1] === 'Human' ? 'user' : 'assistant', content: text.slice(start, end) };
   });
 }

@@ -105,9 +105,7 @@ export async function readParquet(
         'Fetch or write the file again, or convert it to JSONL.',
       );
     }
-    for (let k = 0; k < rows.length; k++) {
-      collector.add(rowStart + k, undefined, rows[k], read, rows[k]);
-    }
+    for (const [k, row] of rows.entries()) collector.add(rowStart + k, undefined, row, read, row);
     rowStart = rowEnd;
     progress.update(total > 0 ? rowStart / total : 1, collector.records.length);
   }

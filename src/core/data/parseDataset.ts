@@ -92,7 +92,7 @@ function noUsableRecord(fileName: string, formatLabel: string, report: Validatio
   const byReason = new Map<string, { count: number; first: string }>();
   for (const row of report.rejected) {
     // Group by the reason's kind ("missing output", "malformed JSON"), not its details.
-    const kind = row.reason.split(':')[0];
+    const kind = row.reason.split(':')[0]!; // split gives at least one part
     const entry = byReason.get(kind);
     if (entry) entry.count++;
     else byReason.set(kind, { count: 1, first: `${where(row)}: ${row.reason}` });

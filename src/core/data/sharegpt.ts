@@ -114,12 +114,11 @@ export const readConversationRow: RowReader = (row, ctx) => {
   }
   if (unanswered) ctx.tally('user turn(s) after the last answer dropped: nothing answers them');
 
-  let last = exchanges.length - 1;
-  while (last >= 0 && !exchanges[last].trained.some(Boolean)) last--;
+  const last = exchanges.findLastIndex((x) => x.trained.some(Boolean));
   if (last < 0) throw new RowRejection(`no trained answer: every assistant turn in \`${key}\` has \`loss_weight\` (or \`weight\`) 0`);
   if (last < exchanges.length - 1) ctx.tally('exchanges after the last trained answer (`loss_weight` 0) dropped: they train nothing');
 
-  const final = exchanges[last];
+  const final = exchanges[last]!;
   const draft: RowDraft = { id: ownId(row.id), instruction: joined(final.user, 'user turns'), input: '', output: joined(final.assistant, 'assistant turns'), meta: {} };
   const history: Exchange[] = exchanges.slice(0, last).map((x) => {
     const exchange: Exchange = { user: joined(x.user, 'user turns'), assistant: joined(x.assistant, 'assistant turns') };

@@ -32,7 +32,7 @@ export function isParquet(bytes: Uint8Array): boolean {
 
 export function extensionOf(fileName: string): string {
   const m = /\.([a-z0-9]+)$/i.exec(fileName);
-  return m ? m[1].toLowerCase() : '';
+  return m ? m[1]!.toLowerCase() : '';
 }
 
 /** Decide the format from the file name and the bytes (decoding the text when it is not Parquet). */
@@ -163,9 +163,8 @@ export function detectShape(samples: unknown[], fileName: string): RecordShape {
 }
 
 function firstNonSpace(text: string): number {
-  let i = 0;
-  while (i < text.length && /\s/.test(text[i])) i++;
-  return i;
+  const i = text.search(/\S/);
+  return i < 0 ? text.length : i;
 }
 
 function firstLine(text: string): string {

@@ -19,8 +19,9 @@ function maskedWeights(q: tf.Tensor4D, k: tf.Tensor4D, scale: number, mask: tf.T
   return tf.softmax(tf.add(scores, mask)) as tf.Tensor4D;
 }
 
-registerKernelGradient(K.causalSoftmax, { output: true }, (dy, [p], { scale }) => ({
-  scores: () => runKernel(K.softmaxGrad, { p, dp: dy }, { scale }),
+// `scale` is always set: causalSoftmaxKernel passes it (default 1).
+registerKernelGradient(K.causalSoftmax, { output: true }, (dy, [p], attrs) => ({
+  scores: () => runKernel(K.softmaxGrad, { p, dp: dy }, { scale: attrs.scale! }),
 }));
 
 /**

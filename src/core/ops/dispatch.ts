@@ -51,15 +51,22 @@ export function runKernel(name: string, inputs: tf.NamedTensorMap | tf.Tensor[],
  * The engine clones what it saves (an `Identity` each, no dispatch on webgpu). A gradient registered for the kernel
  * rather than a `tf.customGrad` around its call: customGrad adds a profiled kernel to every call.
  */
-export function registerKernelGradient(
+export function registerKernelGradient<const Inputs extends readonly string[] = [], Output extends boolean = false>(
   kernelName: string,
-  save: { inputs?: string[]; output?: boolean },
-  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[], attrs: Record<string, number>) => Record<string, () => tf.Tensor>,
+  save: { inputs?: Inputs; output?: Output },
+  gradFunc: (dy: tf.Tensor, saved: SavedTensors<Inputs, Output>, attrs: Record<string, number>) => Record<string, () => tf.Tensor>,
 ): void {
   tf.registerGradient({
     kernelName,
-    inputsToSave: save.inputs,
+    inputsToSave: save.inputs ? [...save.inputs] : undefined,
     outputsToSave: save.output ? [true] : undefined,
-    gradFunc: (dy, saved, attrs) => gradFunc(dy as tf.Tensor, saved, attrs as unknown as Record<string, number>),
+    // The engine hands back exactly what was asked to be saved: the named inputs in order, then the output.
+    gradFunc: (dy, saved, attrs) => gradFunc(dy as tf.Tensor, saved as SavedTensors<Inputs, Output>, attrs as unknown as Record<string, number>),
   });
 }
+
+/** What a kernel gradient receives: one tensor per saved input name, then the output where it was saved. */
+type SavedTensors<Inputs extends readonly string[], Output extends boolean> = [
+  ...{ [I in keyof Inputs]: tf.Tensor },
+  ...(Output extends true ? [tf.Tensor] : []),
+];

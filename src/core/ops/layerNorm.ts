@@ -8,8 +8,8 @@ import { fusableOp, registerKernelGradient, runKernel } from './dispatch';
 
 // dx, dγ and dβ share the row statistics, recomputed from x (cheaper than saving a second output). Computed outside
 // the per-input closures, so they live until the backward pass ends whichever inputs need a gradient.
-registerKernelGradient(K.layerNorm, { inputs: ['x', 'gamma'] }, (dy, [x, gamma], { eps }) => {
-  const stats = runKernel(K.layerNormStats, { x }, { eps });
+registerKernelGradient(K.layerNorm, { inputs: ['x', 'gamma'] }, (dy, [x, gamma], attrs) => {
+  const stats = runKernel(K.layerNormStats, { x }, { eps: attrs.eps! }); // the forward call always passes eps
   return {
     x: () => runKernel(K.layerNormGradX, { x, stats, gamma, dy }),
     gamma: () => runKernel(K.layerNormGradParams, { x, stats, dy }, { part: 0 }),

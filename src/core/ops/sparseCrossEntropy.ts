@@ -93,7 +93,8 @@ function fused(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D): tf.
     (save as tf.GradSaveFunc)([z as tf.Tensor, y as tf.Tensor, m, ce, denom, loss]);
     return {
       value: loss,
-      gradFunc: (dy: tf.Scalar, [zs, ys, ms, ces, dens, losss]: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
+        const [zs, ys, ms, ces, dens, losss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]; // the six saved above
         const scale = tf.div(tf.mul(ms, dy), dens);
         const dLogits = runKernel(K.crossEntropyGrad, { logits: zs, labels: ys, scale });
         const dMask = tf.div(tf.mul(tf.sub(ces, losss), dy), dens);

@@ -168,16 +168,16 @@ export class BatchBuilder {
     b.rows = rows.length;
     b.tokens = 0;
     b.maskTokens = 0;
-    for (let r = 0; r < rows.length; r++) {
-      const { ids } = rows[r];
+    for (const [r, row] of rows.entries()) {
+      const { ids } = row;
       if (ids.length > T + 1) throw new RangeError(`row ${r} has ${ids.length} tokens; fitToContext(…, ${T}) first`);
       const base = r * T;
       const inputs = Math.min(ids.length, T);
       b.ids.set(ids.subarray(0, inputs), base);
       b.targets.set(ids.subarray(1), base);
-      for (const [from, to] of scoredRanges(rows[r])) b.mask.fill(1, base + from, base + to);
+      for (const [from, to] of scoredRanges(row)) b.mask.fill(1, base + from, base + to);
       b.tokens += inputs;
-      b.maskTokens += scoredTokens(rows[r]);
+      b.maskTokens += scoredTokens(row);
     }
     return b;
   }

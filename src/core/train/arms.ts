@@ -93,7 +93,7 @@ export function buildArm(phases: readonly (readonly InstructionRecord[])[], spec
       const order =
         spec.kind === 'easy-to-hard' ? phases.map((_, i) => i + 1) : spec.kind === 'hard-to-easy' ? phases.map((_, i) => n - i) : spec.order;
       validateOrder(order, n);
-      raw = order.map((p) => ({ label: `Phase ${p}`, sourcePhases: [p], records: [...phases[p - 1]] }));
+      raw = order.map((p) => ({ label: `Phase ${p}`, sourcePhases: [p], records: [...phases[p - 1]!] })); // validateOrder: 1 ≤ p ≤ n
       if (spec.kind === 'custom' && order.length < n) {
         notes.push(`Custom order ${order.join('-')} leaves out phase(s) ${missing(order, n).join(', ')}: its budget is smaller than one-off's.`);
       }

@@ -186,8 +186,8 @@ export function syntheticAgreementBatch(config: GptConfig, batchSize: number, se
   const promptLen = Math.floor(seqLen / 4);
   for (let b = 0; b < batchSize; b++) {
     for (let t = 0; t < seqLen; t++) {
-      ids[b * seqLen + t] = stream[b * (seqLen + 1) + t];
-      targets[b * seqLen + t] = stream[b * (seqLen + 1) + t + 1];
+      ids[b * seqLen + t] = stream[b * (seqLen + 1) + t]!;
+      targets[b * seqLen + t] = stream[b * (seqLen + 1) + t + 1]!;
       mask[b * seqLen + t] = t >= promptLen ? 1 : 0;
     }
   }
@@ -242,6 +242,7 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
     let otherGrad: tf.Tensor | undefined;
     if (cross) {
       otherGrad = tf.tidy(() => mapGrads(lossAndGrads(params, batchLoss(trainee.model, onDevice, { embeddingGrad: otherRoute(path) })).grads).wte);
+      if (!otherGrad) throw new Error(`The loss has no gradient for wte on the ${otherRoute(path)} route.`);
       owned.push(otherGrad);
     }
 
@@ -255,16 +256,18 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
           return g;
         },
       })!;
-      return [step.loss, step.norm, tf.clone(step.grads.wte)] as const;
+      return [step.loss, step.norm, tf.clone(step.grads.wte!)] as const; // mapGrads above checked wte
     });
     owned.push(loss, norm, wteGrad);
 
     const [lossV, normV, wteV] = await Promise.all([loss.data(), norm.data(), wteGrad.data()]);
+    const lossValue = lossV[0]!; // loss and norm are scalars
+    const gradNorm = normV[0]!;
     const result: BackendStepResult = {
       backend,
-      loss: lossV[0],
-      gradNorm: normV[0],
-      clipped: hyper.clipNorm > 0 && normV[0] > hyper.clipNorm,
+      loss: lossValue,
+      gradNorm,
+      clipped: hyper.clipNorm > 0 && gradNorm > hyper.clipNorm,
       embeddingGradPath: path,
       wteGrad: wteV as Float32Array,
       numTensorsBefore,
@@ -272,9 +275,9 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
       ms: 0,
     };
     if (otherGrad) result.otherPath = { path: otherRoute(path), wteGrad: (await otherGrad.data()) as Float32Array };
-    const names = Object.keys(params);
-    const values = await Promise.all(names.map((name) => params[name].data()));
-    result.params = Object.fromEntries(names.map((name, i) => [name, values[i] as Float32Array]));
+    const entries = Object.entries(params);
+    const values = await Promise.all(entries.map(([, p]) => p.data()));
+    result.params = Object.fromEntries(entries.map(([name], i) => [name, values[i] as Float32Array]));
     result.ms = (typeof performance !== 'undefined' ? performance.now() : Date.now()) - t0;
     return result;
   } finally {
@@ -290,7 +293,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): { max: number; at: number
   let max = 0;
   let at = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
+    const d = Math.abs(a[i]! - b[i]!);
     // NaN must count as the worst difference, not be skipped by the comparison.
     if (!(d <= max)) {
       max = Number.isNaN(d) ? Infinity : d;
@@ -357,7 +360,7 @@ export function compareSteps(
         paramMaxAbs = d.max;
         paramWorst = `${name}[${d.at}]`;
       }
-      for (let i = 0; i < values.length; i++) if (!(Math.abs(mine[i] - values[i]) <= offLimit)) paramsOff++;
+      for (let i = 0; i < values.length; i++) if (!(Math.abs(mine[i]! - values[i]!) <= offLimit)) paramsOff++;
     }
   }
   const paramMaxRelToLr = hyper.lr > 0 ? paramMaxAbs / hyper.lr : paramMaxAbs;
@@ -409,7 +412,7 @@ export async function checkBackendAgreement(o: AgreementOptions): Promise<Agreem
     r.numTensorsAfter = tf.memory().numTensors;
     results.push(r);
   }
-  const [ref, ...rest] = results;
+  const [ref, ...rest] = results as [BackendStepResult, ...BackendStepResult[]]; // one per backend, at least one
   const comparisons = rest.map((r) => compareSteps(ref, r, hyper, thresholds, o.config.width));
   const refLeak = ref.numTensorsAfter - ref.numTensorsBefore;
   if (!o.keepParams) for (const r of results) delete r.params;
@@ -445,7 +448,7 @@ export function summarizeAgreement(report: AgreementReport, backend?: string): A
   const c = backend ? report.comparisons.find((x) => x.backend === backend) : report.comparisons.at(-1);
   if (!c) throw new Error(`The report has no comparison${backend ? ` for ${backend}` : ''} (only one backend was checked?).`);
   const r = report.results.find((x) => x.backend === c.backend)!;
-  const ref = report.results[0];
+  const ref = report.results[0]!; // the reference: a comparison exists, so a result does
   return {
     reference: c.reference,
     backend: c.backend,

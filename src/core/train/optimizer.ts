@@ -58,9 +58,8 @@ export interface ApplyOptions {
 
 /** Parameters updated together as one flat vector: same decay flag, at most `maxGroupElements` values. */
 interface Group {
-  names: string[];
-  shapes: number[][];
-  sizes: number[];
+  /** The parameters this flat vector holds, in order (each one's slice is `param.size` long). */
+  members: { name: string; param: tf.Variable }[];
   size: number;
   decay: boolean;
   m: tf.Variable;
@@ -136,7 +135,6 @@ function replace(v: tf.Variable, t: tf.Tensor): void {
 export class AdamW {
   /** Updates applied so far; drives the bias correction. Host-side, so no readback is needed to advance it. */
   step = 0;
-  private readonly names: string[];
   /**
    * The update runs on a few flat vectors (parameters concatenated by decay flag) instead of parameter by parameter:
    * the same arithmetic with ~4× fewer kernel launches, which is what a small model's step costs on wasm and webgpu.
@@ -147,11 +145,10 @@ export class AdamW {
   private disposed = false;
 
   constructor(
-    private readonly params: Record<string, tf.Variable>,
+    params: Record<string, tf.Variable>,
     readonly options: AdamWOptions & { maxGroupElements?: number },
   ) {
     validateAdamW(options);
-    this.names = Object.keys(params);
     const cap = options.maxGroupElements ?? MAX_GROUP_ELEMENTS;
     this.groups = [];
     for (const decay of [true, false]) {
@@ -162,15 +159,12 @@ export class AdamW {
         if (g) this.groups.push(tf.tidy(() => ({ ...g, m: tf.variable(tf.zeros([g.size]), false), v: tf.variable(tf.zeros([g.size]), false) })));
         open = null;
       };
-      for (const n of this.names) {
-        const p = params[n];
+      for (const [n, p] of Object.entries(params)) {
         if (p.dtype !== 'float32') throw new Error(`AdamW: parameter "${n}" is ${p.dtype}; only float32 parameters can be trained`);
         if ((options.decay ? options.decay(n) : true) !== decay) continue;
         if (open && (open as Omit<Group, 'm' | 'v'>).size + p.size > cap) close();
-        open ??= { names: [], shapes: [], sizes: [], size: 0, decay };
-        open.names.push(n);
-        open.shapes.push(p.shape);
-        open.sizes.push(p.size);
+        open ??= { members: [], size: 0, decay };
+        open.members.push({ name: n, param: p });
         open.size += p.size;
       }
       close();
@@ -185,7 +179,7 @@ export class AdamW {
 
   /** How the parameters are grouped (names per flat vector), for tests and diagnostics. */
   get groupNames(): string[][] {
-    return this.groups.map((g) => [...g.names]);
+    return this.groups.map((g) => g.members.map((m) => m.name));
   }
 
   /**
@@ -232,8 +226,8 @@ export class AdamW {
   /** A group's gradients as one flat vector (a zero gradient for a parameter that has none). */
   private flatGrad(gr: Group, grads: Record<string, tf.Tensor>): tf.Tensor1D {
     return tf.tidy(() => {
-      const parts = gr.names.map((n, i) => tf.reshape(grads[n] ?? tf.zeros(gr.shapes[i]), [-1]));
-      return (parts.length === 1 ? parts[0] : tf.concat(parts)) as tf.Tensor1D;
+      const parts = gr.members.map(({ name, param }) => tf.reshape(grads[name] ?? tf.zeros(param.shape), [-1]));
+      return (parts.length === 1 ? parts[0]! : tf.concat(parts)) as tf.Tensor1D;
     });
   }
 
@@ -244,7 +238,7 @@ export class AdamW {
     const scalars = tf.tidy(() => {
       // Each group's flat copy lives only while its sum of squares is taken.
       const sq = this.groups.map((gr) => tf.tidy(() => tf.sum(tf.square(this.flatGrad(gr, grads)))));
-      const norm = sq.length === 0 ? tf.scalar(0) : tf.sqrt(sq.length === 1 ? sq[0] : tf.addN(sq));
+      const norm = sq.length === 0 ? tf.scalar(0) : tf.sqrt(sq.length === 1 ? sq[0]! : tf.addN(sq));
       // ok = 1 when this step may change the state.
       let ok: tf.Scalar = tf.scalar(dryRun ? 0 : 1);
       let finite: tf.Tensor | undefined;
@@ -282,7 +276,7 @@ export class AdamW {
   private prepareFused(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions): FusedStep {
     const { dryRun, t } = this.begin(lr, opts);
     const o = this.options;
-    const flats = this.groups.map((gr) => tf.tidy(() => fusedFlatten(gr.names.map((n, i) => grads[n] ?? tf.zeros(gr.shapes[i])))));
+    const flats = this.groups.map((gr) => tf.tidy(() => fusedFlatten(gr.members.map(({ name, param }) => grads[name] ?? tf.zeros(param.shape)))));
     const scalars = fusedAdamWScalars(flats, opts.loss, this.halted, { clipNorm: o.clipNorm, guard: o.guardNonFinite !== false, dryRun });
     return { kind: 'fused', norm: pickScalar(scalars, 'norm'), scalars, flats, dryRun, t, lr, bc1: 1 - Math.pow(o.beta1, t), bc2: 1 - Math.pow(o.beta2, t) };
   }
@@ -292,16 +286,15 @@ export class AdamW {
     const o = this.options;
     try {
       this.groups.forEach((gr, k) => {
-        const g = s.flats[k];
+        const g = s.flats[k]!; // one flat gradient per group, in order
         replace(gr.m, fusedAdamWMoment(g, gr.m as tf.Tensor1D, s.scalars, o.beta1, false));
         replace(gr.v, fusedAdamWMoment(g, gr.v as tf.Tensor1D, s.scalars, o.beta2, true));
         const lrWd = gr.decay ? s.lr * o.weightDecay : 0;
         let offset = 0;
-        gr.names.forEach((n, i) => {
-          const p = this.params[n];
+        for (const { param: p } of gr.members) {
           replace(p, fusedAdamWParam(p, gr.m as tf.Tensor1D, gr.v as tf.Tensor1D, s.scalars, { offset, lr: s.lr, bc1: s.bc1, bc2: s.bc2, eps: o.eps, lrWd }));
-          offset += gr.sizes[i];
-        });
+          offset += p.size;
+        }
       });
       if (o.guardNonFinite !== false && !s.dryRun) replace(this.halted, pickScalar(s.scalars, 'halted'));
     } catch (error) {
@@ -334,15 +327,14 @@ export class AdamW {
     const ratio = disposing(denom, tf.tidy(() => tf.div(tf.div(gr.m, s.bc1), denom)));
     const delta = disposing(ratio, tf.mul(ratio, s.lrEff));
     let offset = 0;
-    gr.names.forEach((n, i) => {
-      const p = this.params[n];
-      const piece = tf.tidy(() => tf.reshape(gr.names.length === 1 ? delta : tf.slice(delta, offset, gr.sizes[i]), gr.shapes[i]));
+    for (const { param: p } of gr.members) {
+      const piece = tf.tidy(() => tf.reshape(gr.members.length === 1 ? delta : tf.slice(delta, offset, p.size), p.shape));
       // p − lr·(m̂/(√v̂+ε)) − lr·wd·p, with p the value before this step.
       let next = disposing(piece, tf.sub(p, piece));
       if (gr.decay && o.weightDecay !== 0) next = disposing(next, tf.tidy(() => tf.sub(next, tf.mul(p, s.lrWd))));
       replace(p, next);
-      offset += gr.sizes[i];
-    });
+      offset += p.size;
+    }
     delta.dispose();
   }
 
@@ -376,10 +368,11 @@ export class AdamW {
     for (const g of this.groups) {
       for (const which of ['m', 'v'] as const) {
         const flat = g[which];
-        const pieces = g.names.length === 1 ? [flat.clone()] : tf.split(flat, g.sizes);
-        g.names.forEach((n, i) => {
-          out[`${which}.${n}`] = tf.tidy(() => tf.reshape(pieces[i], g.shapes[i]));
-          pieces[i].dispose();
+        const pieces = g.members.length === 1 ? [flat.clone()] : tf.split(flat, g.members.map((m) => m.param.size));
+        pieces.forEach((piece, i) => {
+          const { name, param } = g.members[i]!; // tf.split gives one piece per member
+          out[`${which}.${name}`] = tf.tidy(() => tf.reshape(piece, param.shape));
+          piece.dispose();
         });
       }
     }
@@ -392,18 +385,18 @@ export class AdamW {
     if (!step || step.size !== 1) throw new Error('AdamW state has no "step" scalar');
     for (const g of this.groups) {
       for (const which of ['m', 'v'] as const) {
-        const parts = g.names.map((n, i) => {
+        const parts = g.members.map(({ name: n, param }) => {
           const src = state[`${which}.${n}`];
           if (!src) throw new Error(`AdamW state has no ${which} for parameter "${n}"`);
-          if (src.shape.join(',') !== g.shapes[i].join(',')) {
-            throw new Error(`AdamW state ${which}.${n} has shape [${src.shape}], the parameter has [${g.shapes[i]}]`);
+          if (src.shape.join(',') !== param.shape.join(',')) {
+            throw new Error(`AdamW state ${which}.${n} has shape [${src.shape}], the parameter has [${param.shape}]`);
           }
           return src;
         });
-        tf.tidy(() => g[which].assign(tf.cast(parts.length === 1 ? tf.reshape(parts[0], [-1]) : tf.concat(parts.map((x) => tf.reshape(x, [-1]))), 'float32')));
+        tf.tidy(() => g[which].assign(tf.cast(parts.length === 1 ? tf.reshape(parts[0]!, [-1]) : tf.concat(parts.map((x) => tf.reshape(x, [-1]))), 'float32')));
       }
     }
-    this.step = step.dataSync()[0];
+    this.step = step.dataSync()[0]!; // size 1, checked above
   }
 
   dispose(): void {
@@ -435,11 +428,11 @@ export function lossAndGrads(
   params: Record<string, tf.Variable>,
   f: () => tf.Scalar,
 ): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
-  const keys = Object.keys(params);
-  const { value, grads } = tf.variableGrads(f, keys.map((k) => params[k]));
+  const entries = Object.entries(params);
+  const { value, grads } = tf.variableGrads(f, entries.map(([, p]) => p));
   const out: Record<string, tf.Tensor> = {};
-  for (const k of keys) {
-    const g = grads[params[k].name];
+  for (const [k, p] of entries) {
+    const g = grads[p.name];
     if (g) out[k] = g;
   }
   return { value, grads: out };
@@ -468,7 +461,9 @@ export class GradAccumulator {
 
   add(grads: Record<string, tf.Tensor>, loss: tf.Scalar): void {
     for (const [k, g] of Object.entries(grads)) {
-      this.sums[k].assign(tf.add(this.sums[k], g));
+      const sum = this.sums[k];
+      if (!sum) throw new Error(`GradAccumulator.add: gradient for "${k}", which is not one of the parameters it was made for`);
+      sum.assign(tf.add(sum, g));
       this.seen.add(k);
     }
     this.lossSum.assign(tf.add(this.lossSum, loss));

@@ -6,7 +6,7 @@ import type { GptParams } from '../model/gpt';
 import { loraSettingsOf, sameLora, trainableParams } from '../model/lora';
 import { BatchBuilder } from '../text/batches';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { buildArm, type Arm } from './arms';
+import { buildArm, type Arm, type Stage } from './arms';
 import { runCheckpointBytes, type SavedCheckpoint } from './checkpointing';
 import { firstNonFinite } from './checkpointCheck';
 import { divergenceMessage, spikeMessage, type BeforeError } from './divergence';
@@ -236,8 +236,7 @@ export class PhasedRunner {
     this.clock.restart();
 
     for (let s = startStage; s < this.plans.length; s++) {
-      const plan = this.plans[s];
-      const stage = this.arm.stages[s];
+      const { plan, stage } = this.stageAt(s);
       const startStep = resume && s === startStage ? resume.stepInStage : 0;
       if (startStep === 0 && this.hyper.resetOptimizerPerPhase) this.opt.reset();
       this.emit({
@@ -321,8 +320,8 @@ export class PhasedRunner {
 
   /** One optimizer step (synchronous, nothing read back); its loss waits in the window. */
   private step(stage: number, j: number): void {
-    const plan = this.plans[stage];
-    const lr = this.schedule[stage][j];
+    const { plan, lrs } = this.stageAt(stage);
+    const lr = lrs[j]!; // the schedule holds one rate per step of the stage
     const optStepBefore = this.opt.step;
     const { tokens } = trainStep(this.parts, plan, stepRows(plan, j, this.config), lr, this.window);
     this.globalStep++;
@@ -359,7 +358,17 @@ export class PhasedRunner {
   }
 
   private stageInfo(stage: number): { label: string; steps: number } {
-    return { label: this.arm.stages[stage].label, steps: this.plans[stage].steps };
+    const { plan, stage: s } = this.stageAt(stage);
+    return { label: s.label, steps: plan.steps };
+  }
+
+  /** Stage `s`'s plan, arm stage and learning rates; `s` counts from 0 (a resume cursor's stage included). */
+  private stageAt(s: number): { plan: StagePlan; stage: Stage; lrs: Float64Array } {
+    const plan = this.plans[s];
+    const stage = this.arm.stages[s];
+    const lrs = this.schedule[s];
+    if (!plan || !stage || !lrs) throw new RangeError(`stage ${s} does not exist: this run has ${this.plans.length} stage(s)`);
+    return { plan, stage, lrs };
   }
 
   /** The window's steps were all applied: the weights now are the blown-up ones, so nothing is saved. */
@@ -455,8 +464,8 @@ export class PhasedRunner {
    */
   private async warmup(stage: number): Promise<void> {
     const t0 = now();
-    const plan = this.plans[stage];
-    const { norm } = trainStep(this.parts, plan, stepRows(plan, 0, this.config), this.schedule[stage][0], null);
+    const { plan, lrs } = this.stageAt(stage);
+    const { norm } = trainStep(this.parts, plan, stepRows(plan, 0, this.config), lrs[0]!, null);
     if (await readWarmup([norm, firstHeldOutBatch(this.model, this.heldOut, this.evalBatching)])) this._readbacks++;
     this.warmupMs = now() - t0;
   }

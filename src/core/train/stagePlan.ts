@@ -40,7 +40,7 @@ function encodeOnce(c: RunConfig, tokenizer: TokenizerLike): (records: readonly 
   return (records) => {
     const fresh = records.filter((r) => !cache.has(r));
     const pre = pretokenize(fresh, c.template, tokenizer, c.contextLength);
-    fresh.forEach((r, i) => cache.set(r, pre.examples[i]));
+    fresh.forEach((r, i) => cache.set(r, pre.examples[i]!)); // one example per record
     return records.map((r) => cache.get(r)!);
   };
 }

@@ -144,16 +144,16 @@ export function trainStep(parts: StepParts, plan: StagePlan, [from, to]: [number
   const micro: PackedExample[][] = [];
   for (let a = from; a < to; a += B) {
     const rows: PackedExample[] = [];
-    for (let i = a; i < Math.min(to, a + B); i++) rows.push(plan.examples[plan.order[i]]);
+    for (let i = a; i < Math.min(to, a + B); i++) rows.push(plan.examples[plan.order[i]!]!); // order: a permutation of the examples' indices
     micro.push(rows);
   }
   const weights = accumulationWeights(micro.map((rows) => rows.reduce((n, r) => n + scoredTokens(r), 0)));
-  for (let m = 0; m < micro.length; m++) {
-    const hb = parts.builder.build(micro[m]);
+  for (const [m, rows] of micro.entries()) {
+    const hb = parts.builder.build(rows);
     tokens += hb.tokens;
     const update = m === micro.length - 1;
     const out = tf.tidy((): tf.Scalar | undefined => {
-      const step = trainOnBatch(parts, uploadBatch(hb, B, T), lr, { weight: weights[m], update, dryRun });
+      const step = trainOnBatch(parts, uploadBatch(hb, B, T), lr, { weight: weights[m]!, update, dryRun });
       if (!step) return undefined;
       if (dryRun) return step.norm;
       window.push(step.loss, step.norm);

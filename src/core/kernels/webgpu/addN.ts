@@ -49,8 +49,9 @@ export function chunkedAddN(inner: KernelFunc, maxInputs: (backend: unknown) => 
       const next: tf.TensorInfo[] = [];
       for (let i = 0; i < level.length; i += max) {
         const chunk = level.slice(i, i + max);
-        if (chunk.length === 1) {
-          next.push(chunk[0]);
+        const [only] = chunk;
+        if (chunk.length === 1 && only) {
+          next.push(only);
           continue;
         }
         const sum = inner({ ...params, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;

@@ -120,11 +120,31 @@ export function launch(b: WebGPUBackendLike, prog: FusedProgram, inputs: tf.Tens
 export const i32 = (value: number) => ({ type: 'int32', data: [value] });
 export const f32 = (value: number) => ({ type: 'float32', data: [value] });
 
-export function ins(params: KernelParams, ...names: string[]): tf.TensorInfo[] {
+/** The named inputs, in order, one tensor per name (so `const [x, dy] = ins(p, 'x', 'dy')` needs no checks). */
+export function ins<const Names extends readonly string[]>(params: KernelParams, ...names: Names): { [I in keyof Names]: tf.TensorInfo } {
   return names.map((n) => {
     const t = (params.inputs as tf.NamedTensorInfoMap)[n];
     if (!t) throw new Error(`fused kernel: input "${n}" missing.`);
     return t;
-  });
+  }) as { [I in keyof Names]: tf.TensorInfo };
+}
+
+/** [rows, cols] of a 2-D input: every row-wise fused kernel works on matrices (its op reshapes before calling). */
+export function matrixDims(t: tf.TensorInfo, kernel: string): [number, number] {
+  const [rows, cols] = t.shape;
+  if (t.shape.length !== 2 || rows === undefined || cols === undefined) {
+    throw new Error(`${kernel}: expects a 2-D input, got shape [${t.shape.join(', ')}]; reshape to [rows, cols] first.`);
+  }
+  return [rows, cols];
+}
+
+/** The last two dimensions of a shape of rank ≥ 2: [queries, keys] of attention scores. */
+export function lastTwoDims(shape: readonly number[], kernel: string): [number, number] {
+  const rows = shape[shape.length - 2];
+  const cols = shape[shape.length - 1];
+  if (rows === undefined || cols === undefined) {
+    throw new Error(`${kernel}: expects an input of rank ≥ 2, got shape [${shape.join(', ')}].`);
+  }
+  return [rows, cols];
 }
 

@@ -25,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_KERNELS } from '../fusedKernelNames';
 import { ADAMW_KERNEL_FUNCS } from './adamwPrograms';
-import { f32, i32, ins, launch, program, type FusedProgram, type KernelParams, type WebGPUBackendLike } from './fusedProgram';
+import { f32, i32, ins, lastTwoDims, launch, matrixDims, program, type FusedProgram, type KernelParams, type WebGPUBackendLike } from './fusedProgram';
 
 export { capFusedWorkgroups, lanesFor } from './fusedProgram';
 
@@ -117,7 +117,7 @@ function geluGradProgram(shape: number[], bias: boolean): FusedProgram {
 
 // Row r is query (r mod queries), which sees keys 0 … query; later keys get probability 0, as exp(MASKED) does.
 function causalSoftmaxProgram(shape: number[]): FusedProgram {
-  const cols = shape[shape.length - 1];
+  const [, cols] = lastTwoDims(shape, 'FusedCausalSoftmax');
   const rows = tf.util.sizeFromShape(shape) / cols;
   return program('fusedCausalSoftmax', ['scores'], shape, `
     let K = uniforms.cols;
@@ -137,7 +137,7 @@ function causalSoftmaxProgram(shape: number[]): FusedProgram {
 }
 
 function softmaxGradProgram(shape: number[]): FusedProgram {
-  const cols = shape[shape.length - 1];
+  const [, cols] = lastTwoDims(shape, 'FusedSoftmaxGrad');
   const rows = tf.util.sizeFromShape(shape) / cols;
   return program('fusedSoftmaxGrad', ['p', 'dp'], shape, `
     let K = uniforms.cols;
@@ -183,22 +183,22 @@ function crossEntropyGradProgram(N: number, V: number): FusedProgram {
 const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => tf.TensorInfo> = {
   [FUSED_KERNELS.layerNorm]: (p, b) => {
     const [x, gamma, beta] = ins(p, 'x', 'gamma', 'beta');
-    const [N, C] = x.shape;
+    const [N, C] = matrixDims(x, 'FusedLayerNorm');
     return launch(b, layerNormProgram(N, C), [x, gamma, beta], [i32(C), f32(p.attrs!.eps as number)]);
   },
   [FUSED_KERNELS.layerNormStats]: (p, b) => {
     const [x] = ins(p, 'x');
-    const [N, C] = x.shape;
+    const [N, C] = matrixDims(x, 'FusedLayerNormStats');
     return launch(b, layerNormStatsProgram(N, C), [x], [i32(C), f32(p.attrs!.eps as number)]);
   },
   [FUSED_KERNELS.layerNormGradX]: (p, b) => {
     const [x, stats, gamma, dy] = ins(p, 'x', 'stats', 'gamma', 'dy');
-    const [N, C] = x.shape;
+    const [N, C] = matrixDims(x, 'FusedLayerNormGradX');
     return launch(b, layerNormGradXProgram(N, C), [x, stats, gamma, dy], [i32(C)]);
   },
   [FUSED_KERNELS.layerNormGradParams]: (p, b) => {
     const [x, stats, dy] = ins(p, 'x', 'stats', 'dy');
-    const [N, C] = x.shape;
+    const [N, C] = matrixDims(x, 'FusedLayerNormGradParams');
     const part = p.attrs!.part as 0 | 1;
     return launch(b, layerNormGradParamsProgram(C, part), part === 0 ? [x, stats, dy] : [dy], [i32(C), i32(N)]);
   },
@@ -212,11 +212,13 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   },
   [FUSED_KERNELS.biasGelu]: (p, b) => {
     const [x, bias] = ins(p, 'x', 'bias');
-    return launch(b, geluProgram(x.shape, true), [x, bias], [i32(tf.util.sizeFromShape(x.shape)), i32(x.shape[1])]);
+    const [, C] = matrixDims(x, 'FusedBiasGelu');
+    return launch(b, geluProgram(x.shape, true), [x, bias], [i32(tf.util.sizeFromShape(x.shape)), i32(C)]);
   },
   [FUSED_KERNELS.biasGeluGrad]: (p, b) => {
     const [x, bias, dy] = ins(p, 'x', 'bias', 'dy');
-    return launch(b, geluGradProgram(x.shape, true), [x, bias, dy], [i32(tf.util.sizeFromShape(x.shape)), i32(x.shape[1])]);
+    const [, C] = matrixDims(x, 'FusedBiasGeluGrad');
+    return launch(b, geluGradProgram(x.shape, true), [x, bias, dy], [i32(tf.util.sizeFromShape(x.shape)), i32(C)]);
   },
   [FUSED_KERNELS.linear]: (p) => {
     const matMul = tf.getKernel('_FusedMatMul', 'webgpu');
@@ -231,27 +233,27 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   },
   [FUSED_KERNELS.columnSum]: (p, b) => {
     const [x] = ins(p, 'x');
-    const [N, C] = x.shape;
+    const [N, C] = matrixDims(x, 'FusedColumnSum');
     return launch(b, layerNormGradParamsProgram(C, 1), [x], [i32(C), i32(N)]);
   },
   [FUSED_KERNELS.causalSoftmax]: (p, b) => {
     const [scores] = ins(p, 'scores');
-    const s = scores.shape;
-    return launch(b, causalSoftmaxProgram(s), [scores], [i32(s[s.length - 1]), i32(s[s.length - 2]), f32(p.attrs!.scale as number)]);
+    const [queries, keys] = lastTwoDims(scores.shape, 'FusedCausalSoftmax');
+    return launch(b, causalSoftmaxProgram(scores.shape), [scores], [i32(keys), i32(queries), f32(p.attrs!.scale as number)]);
   },
   [FUSED_KERNELS.softmaxGrad]: (p, b) => {
     const [probs, dp] = ins(p, 'p', 'dp');
-    const s = probs.shape;
-    return launch(b, softmaxGradProgram(s), [probs, dp], [i32(s[s.length - 1]), f32(p.attrs!.scale as number)]);
+    const [, keys] = lastTwoDims(probs.shape, 'FusedSoftmaxGrad');
+    return launch(b, softmaxGradProgram(probs.shape), [probs, dp], [i32(keys), f32(p.attrs!.scale as number)]);
   },
   [FUSED_KERNELS.crossEntropyRows]: (p, b) => {
     const [logits, labels] = ins(p, 'logits', 'labels');
-    const [N, V] = logits.shape;
+    const [N, V] = matrixDims(logits, 'FusedCrossEntropyRows');
     return launch(b, crossEntropyRowsProgram(N, V), [logits, labels], [i32(V)]);
   },
   [FUSED_KERNELS.crossEntropyGrad]: (p, b) => {
     const [logits, labels, scale] = ins(p, 'logits', 'labels', 'scale');
-    const [N, V] = logits.shape;
+    const [N, V] = matrixDims(logits, 'FusedCrossEntropyGrad');
     return launch(b, crossEntropyGradProgram(N, V), [logits, labels, scale], [i32(V)]);
   },
 };
