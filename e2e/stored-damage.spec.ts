@@ -64,8 +64,8 @@ test('a component that throws shows the error boundary, which exports the saved 
   const download = page.waitForEvent('download');
   await failed.getByRole('button', { name: 'Export saved data (JSON)' }).click();
   const saved = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { datasets: { fileName: string; records: unknown[] }[]; phaseSettings: unknown[] };
-  expect(saved.datasets[0].fileName).toBe('demo-suite.json');
-  expect(saved.datasets[0].records.length).toBeGreaterThan(100);
+  expect(saved.datasets[0]!.fileName).toBe('demo-suite.json');
+  expect(saved.datasets[0]!.records.length).toBeGreaterThan(100);
   expect(saved.phaseSettings).toHaveLength(1);
   await expect(failed.getByRole('button', { name: 'Reload' })).toBeVisible();
 });

@@ -46,8 +46,8 @@ async function adamwStep(backend: string) {
     return [value, norm];
   });
   const names = Object.keys(params).sort();
-  const flat = tf.tidy(() => tf.concat(names.map((n) => tf.reshape(params[n], [-1]))));
-  const [loss, norm, weights] = [(await lossT.data())[0], (await normT.data())[0], (await flat.data()) as Float32Array];
+  const flat = tf.tidy(() => tf.concat(names.map((n) => tf.reshape(params[n]!, [-1]))));
+  const [loss, norm, weights] = [(await lossT.data())[0]!, (await normT.data())[0]!, (await flat.data()) as Float32Array];
   const groups = opt.groupNames.length;
   tf.dispose([lossT, normT, flat]);
   opt.dispose();
@@ -60,7 +60,7 @@ async function run(): Promise<RegressionResult> {
   await chooseBackend('webgpu');
   const device = (tf.backend() as unknown as { device: GPUDevice }).device;
   const errors: string[] = [];
-  device.addEventListener('uncapturederror', (e) => errors.push((e as GPUUncapturedErrorEvent).error.message.split('\n')[0]));
+  device.addEventListener('uncapturederror', (e) => errors.push((e as GPUUncapturedErrorEvent).error.message.split('\n')[0]!));
 
   const addN: RegressionResult['addN'] = [];
   for (const k of [2, 7, 8, 9, 16, 30]) {
@@ -76,7 +76,7 @@ async function run(): Promise<RegressionResult> {
   let maxDiff = 0;
   let off = 0;
   for (let i = 0; i < cpu.weights.length; i++) {
-    const d = Math.abs(gpu.weights[i] - cpu.weights[i]) / LR;
+    const d = Math.abs(gpu.weights[i]! - cpu.weights[i]!) / LR;
     if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : Math.max(maxDiff, d);
     if (!(d <= 0.01)) off++;
   }

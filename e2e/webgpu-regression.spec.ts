@@ -33,7 +33,7 @@ async function bundle(): Promise<string> {
       },
     ],
   });
-  return result.outputFiles[0].text;
+  return result.outputFiles[0]!.text;
 }
 
 test('webgpu: tf.addN past the storage-buffer limit and AdamW with many groups agree with the cpu', async ({ page }) => {
@@ -57,7 +57,7 @@ test('webgpu: tf.addN past the storage-buffer limit and AdamW with many groups a
 
   expect(r.errors, 'WebGPU validation errors').toEqual([]);
   for (const { k, got, want } of r.addN) {
-    got.forEach((g, i) => expect(g, `tf.addN of ${k} tensors, element ${i}`).toBeCloseTo(want[i], 4));
+    got.forEach((g, i) => expect(g, `tf.addN of ${k} tensors, element ${i}`).toBeCloseTo(want[i]!, 4));
   }
   // The configuration must really exceed one shader's bindings, or this test proves nothing.
   expect(r.adamw.groups).toBeGreaterThan(r.maxStorageBuffersPerShaderStage);

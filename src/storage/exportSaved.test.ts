@@ -11,7 +11,7 @@ describe('savedDataJson', () => {
       runs: [{ id: 'run-1', points: 'damaged' }],
     });
     const parsed = JSON.parse(json) as { exportedAt: string; datasets: { scoreSets: { scores: unknown }[] }[]; runs: unknown[] };
-    expect(parsed.datasets[0].scoreSets[0].scores).toEqual([1.5, null]);
+    expect(parsed.datasets[0]!.scoreSets[0]!.scores).toEqual([1.5, null]);
     expect(parsed.runs).toEqual([{ id: 'run-1', points: 'damaged' }]);
     expect(Number.isNaN(Date.parse(parsed.exportedAt))).toBe(false);
   });

@@ -41,7 +41,7 @@ describe('checkStoredDataset', () => {
 
   it('names where a damaged dataset goes wrong', () => {
     const damaged = dataset();
-    (damaged.records as Record<string, unknown>[])[1].output = 42;
+    (damaged.records as Record<string, unknown>[])[1]!.output = 42;
     expect(checkStoredDataset(damaged)).toEqual({ ok: false, problem: expect.stringMatching(/^records\.1\.output: /) });
     expect(checkStoredDataset({ ...dataset(), records: 'oops' })).toMatchObject({ ok: false, problem: expect.stringMatching(/^records: /) });
     expect(checkStoredDataset({ ...dataset(), scoreSets: [{ scorerId: 'x', scores: [1], problems: [] }] })).toMatchObject({ ok: false, problem: expect.stringMatching(/^scoreSets\.0\.scores/) });

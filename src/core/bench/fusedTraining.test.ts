@@ -53,7 +53,7 @@ describe('fused training step', () => {
     const fused = await losses();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(fused.fused).toEqual([...STEP_KERNELS].sort());
-    expect(reference.losses[STEPS - 1]).toBeLessThan(reference.losses[0] - 0.5); // it learns, so the comparison covers real updates
-    for (let i = 0; i < STEPS; i++) expect(Math.abs(fused.losses[i] - reference.losses[i]), `step ${i + 1}`).toBeLessThan(LOSS_TOL);
+    expect(reference.losses[STEPS - 1]).toBeLessThan(reference.losses[0]! - 0.5); // it learns, so the comparison covers real updates
+    for (let i = 0; i < STEPS; i++) expect(Math.abs(fused.losses[i]! - reference.losses[i]!), `step ${i + 1}`).toBeLessThan(LOSS_TOL);
   }, 600_000);
 });

@@ -27,7 +27,7 @@ describe('benchInterleaved with a wasm matmul switch', () => {
     expect(seen).toEqual([false, false]);
     expect(r.variants.every((v) => v.runMsPerStep.length === 2 && Number.isFinite(v.lastLoss))).toBe(true);
     // Same model, same batch, same seed: the two kernels train alike.
-    expect(r.variants[1].lastLoss).toBeCloseTo(r.variants[0].lastLoss, 4);
+    expect(r.variants[1]!.lastLoss).toBeCloseTo(r.variants[0]!.lastLoss, 4);
     expect(r.tensorsLeft).toBe(0);
     expect(wasmBatchMatMulInstalled()).toBe(true);
   });

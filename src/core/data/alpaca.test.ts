@@ -55,9 +55,9 @@ describe('Alpaca / WizardLM reader', () => {
     ];
     const parsed = await parseDataset(utf8(JSON.stringify(rows)), 'scored.json');
     expect(parsed.records.map((r) => r.score)).toEqual([4, 2.5, 3, undefined]);
-    expect(parsed.records[1].meta).toEqual({ level: 9 });
-    expect(parsed.records[2].meta).toEqual({ difficulty: 1 });
-    expect(parsed.records[3].meta).toEqual({ level: 'Level 5' });
+    expect(parsed.records[1]!.meta).toEqual({ level: 9 });
+    expect(parsed.records[2]!.meta).toEqual({ difficulty: 1 });
+    expect(parsed.records[3]!.meta).toEqual({ level: 'Level 5' });
     expect(parsed.report.warnings).toEqual([{ index: 3, message: 'score `level` "Level 5" is not a number; record kept unscored' }]);
   });
 

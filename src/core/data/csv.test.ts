@@ -30,7 +30,7 @@ describe('CSV / TSV reader', () => {
       [6, 2, 'empty instruction: column "instruction" is empty'],
       [7, 3, 'wrong number of fields: 3 where the header has 5 — an unquoted "," or quote inside a field?'],
     ]);
-    expect(parsed.report.rejected[1].excerpt).toBe('4,Only three fields,out');
+    expect(parsed.report.rejected[1]!.excerpt).toBe('4,Only three fields,out');
   });
 
   it('reads TSV and guesses prompt/response, score and id columns', async () => {
@@ -69,7 +69,7 @@ describe('CSV / TSV reader', () => {
     expect(parsed.records.map((r) => r.instruction)).toEqual(['ok']);
     expect(parsed.report.rejected).toHaveLength(1);
     expect(parsed.report.rejected[0]).toMatchObject({ line: 3, index: 1 });
-    expect(parsed.report.rejected[0].reason).toMatch(/^malformed CSV: Quoted field unterminated \(MissingQuotes\) \(the row spans lines 3–5\)$/);
+    expect(parsed.report.rejected[0]!.reason).toMatch(/^malformed CSV: Quoted field unterminated \(MissingQuotes\) \(the row spans lines 3–5\)$/);
   });
 
   it('a header with no rows is refused; duplicate and blank header names are made unique', async () => {

@@ -121,8 +121,8 @@ describe('chat content of today', () => {
     expect(parsed.report.rejected).toEqual([]);
     expect(parsed.records.map((r) => r.output)).toEqual(['It is 21 °C.', '[{"type":"function","function":{"name":"now","arguments":"{}"}}]']);
     // The call is the first exchange's answer; the tool's result is the user side of the final exchange.
-    expect(parsed.records[0].history).toEqual([{ user: 'Weather in Paris?', assistant: '{"name": "weather", "arguments": {"city": "Paris"}}' }]);
-    expect(parsed.records[0].instruction).toBe('{"temp": 21}');
+    expect(parsed.records[0]!.history).toEqual([{ user: 'Weather in Paris?', assistant: '{"name": "weather", "arguments": {"city": "Paris"}}' }]);
+    expect(parsed.records[0]!.instruction).toBe('{"temp": 21}');
   });
 });
 

@@ -63,7 +63,7 @@ describe('quoteUnsafeIntegers', () => {
   it('tells two ids that JSON.parse would merge apart', () => {
     const text = '[{"id": 12345678901234567890}, {"id": 12345678901234567891}]';
     const plain = JSON.parse(text) as { id: number }[];
-    expect(plain[0].id).toBe(plain[1].id); // the collapse this guards against
+    expect(plain[0]!.id).toBe(plain[1]!.id); // the collapse this guards against
     const kept = JSON.parse(quoteUnsafeIntegers(text)) as { id: string }[];
     expect(kept.map((r) => r.id)).toEqual(['12345678901234567890', '12345678901234567891']);
   });

@@ -54,7 +54,7 @@ describe('Parquet reader', () => {
       [undefined, 2, 'empty output: column "output" is empty'],
       [undefined, 3, 'missing instruction: column "instruction" is null'],
     ]);
-    expect(parsed.report.rejected[1].excerpt).toBe('{"instruction":null,"input":"","output":"orphan","score":null,"id":"13","category":"x"}');
+    expect(parsed.report.rejected[1]!.excerpt).toBe('{"instruction":null,"input":"","output":"orphan","score":null,"id":"13","category":"x"}');
     expect(parsed.report.warnings).toEqual([{ index: 4, message: 'score 6 (column "score") is outside the 1–5 scale; kept as it is' }]);
     // Progress after each of the three row groups, then done.
     expect(fractions).toEqual([0, 0.4, 0.8, 1]);

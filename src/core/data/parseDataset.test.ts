@@ -14,8 +14,8 @@ describe('parseDataset', () => {
     expect(calls.length).toBeGreaterThanOrEqual(45);
     expect(calls.length).toBeLessThanOrEqual(55);
     for (let i = 1; i < calls.length; i++) {
-      expect(calls[i][0]).toBeGreaterThanOrEqual(calls[i - 1][0]);
-      expect(calls[i][1]).toBeGreaterThanOrEqual(calls[i - 1][1]);
+      expect(calls[i]![0]).toBeGreaterThanOrEqual(calls[i - 1]![0]);
+      expect(calls[i]![1]).toBeGreaterThanOrEqual(calls[i - 1]![1]);
     }
   });
 

@@ -29,7 +29,7 @@ describe('PhasedSFT reader', () => {
     ].join('\n');
     const parsed = await parseDataset(utf8(text), 's.jsonl');
     expect(parsed.records.map((r) => [r.id, r.score])).toEqual([['1', undefined], ['2', undefined], ['3', undefined]]);
-    expect(parsed.records[0].meta).toEqual({ score: 'n/a' });
+    expect(parsed.records[0]!.meta).toEqual({ score: 'n/a' });
     expect(parsed.report.warnings).toEqual([
       { line: 1, index: 0, message: 'score `score` "n/a" is not a number; record kept unscored' },
       { line: 2, index: 1, message: 'score `score` is empty; record kept unscored' },

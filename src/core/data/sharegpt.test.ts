@@ -29,12 +29,12 @@ describe('ShareGPT / OpenAI messages reader', () => {
     ]);
     const parsed = await parseDataset(utf8(text), 'sg.jsonl');
     expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['Hi', 'Hello'], ['Q3', 'A3'], ['Q', 'A']]);
-    expect(parsed.records[1].history).toEqual([
+    expect(parsed.records[1]!.history).toEqual([
       { user: 'Q1', assistant: 'A1' },
       { user: 'Q2', assistant: 'A2' },
     ]);
     // A single exchange has no `history` key at all, so it serialises exactly as before.
-    expect(Object.keys(parsed.records[0])).not.toContain('history');
+    expect(Object.keys(parsed.records[0]!)).not.toContain('history');
     expect(JSON.stringify(parsed.records[0])).toBe('{"id":"0","instruction":"Hi","input":"","output":"Hello","meta":{}}');
     expect(parsed.report.warnings).toEqual([]);
     expect(parsed.report.notes).toEqual([

@@ -48,8 +48,8 @@ describe('validation: every rejection reason, with the row that caused it', () =
     expect(parsed.records.map((r) => r.id)).toEqual(['a', 'o']);
     // Every non-blank line is accounted for.
     expect(parsed.report.accepted + parsed.report.rejected.length).toBe(lines.length);
-    expect(parsed.report.rejected[0].excerpt).toBe('{"id": "b", "instruction": "broken", "output": "x"');
-    expect(parsed.report.rejected[7].excerpt?.length).toBeLessThanOrEqual(120);
+    expect(parsed.report.rejected[0]!.excerpt).toBe('{"id": "b", "instruction": "broken", "output": "x"');
+    expect(parsed.report.rejected[7]!.excerpt?.length).toBeLessThanOrEqual(120);
   });
 
   it('JSON array: rejections carry the index and no line', async () => {
@@ -84,7 +84,7 @@ describe('validation: every rejection reason, with the row that caused it', () =
   it('long metadata strings are not kept, and that is noted', async () => {
     const rows = [{ instruction: 'a', input: '', output: 'b', text: 'x'.repeat(5000), source: 'web' }];
     const parsed = await parseDataset(utf8(JSON.stringify(rows)), 'alpaca.json');
-    expect(parsed.records[0].meta).toEqual({ source: 'web' });
+    expect(parsed.records[0]!.meta).toEqual({ source: 'web' });
     expect(parsed.report.notes).toEqual(['1 row: field `text` longer than 1000 characters not kept as metadata']);
   });
 });

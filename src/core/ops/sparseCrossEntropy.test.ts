@@ -16,7 +16,7 @@ function ours(labels = LABELS, mask = MASK) {
     const m = tf.tensor1d(mask);
     const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => sparseCrossEntropy(x as tf.Tensor2D, y, m))(z);
     // + 0 turns −0 (a masked row's label entry, 0 · negative) into 0 for exact comparisons.
-    return { value: value.dataSync()[0], grad: [...grad.dataSync()].map((g) => g + 0) };
+    return { value: value.dataSync()[0]!, grad: [...grad.dataSync()].map((g) => g + 0) };
   });
 }
 
@@ -29,7 +29,7 @@ function reference(labels = LABELS, mask = MASK) {
     const f = (x: tf.Tensor) =>
       tf.losses.softmaxCrossEntropy(onehot, x, w, 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS) as tf.Scalar;
     const { value, grad } = tf.valueAndGrad(f)(z);
-    return { value: value.dataSync()[0], grad: [...grad.dataSync()] };
+    return { value: value.dataSync()[0]!, grad: [...grad.dataSync()] };
   });
 }
 
@@ -40,7 +40,7 @@ describe('sparseCrossEntropy', () => {
       const a = ours();
       const b = reference();
       expect(a.value).toBeCloseTo(b.value, 5);
-      a.grad.forEach((g, i) => expect(g).toBeCloseTo(b.grad[i], 6));
+      a.grad.forEach((g, i) => expect(g).toBeCloseTo(b.grad[i]!, 6));
       // Masked rows get no gradient at all.
       for (const row of [1, 4]) for (let v = 0; v < V; v++) expect(a.grad[row * V + v]).toBe(0);
     });

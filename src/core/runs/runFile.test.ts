@@ -38,7 +38,7 @@ describe('phasesFromScores', () => {
     const records = [1, 1, 2, 3, 3, 4, 5, 5, 1.4999, 3.5].map((s, i) => rec(`r${i}`, `q${i}`, `a${i}`, '', s));
     records.push(rec('unscored', 'q', 'a'));
     const d = phasesFromScores(records, [1.5, 3.5], { fraction: 0.2, seed: 0, maxPerPhase: 10 });
-    const all = (i: number) => [...d.phases[i], ...d.heldOut.filter((h) => h.bucket === String(i + 1)).map((h) => h.record)].map((r) => r.id).sort();
+    const all = (i: number) => [...d.phases[i]!, ...d.heldOut.filter((h) => h.bucket === String(i + 1)).map((h) => h.record)].map((r) => r.id).sort();
     expect(all(0)).toEqual(['r0', 'r1', 'r8']);
     expect(all(1)).toEqual(['r2', 'r3', 'r4']);
     expect(all(2)).toEqual(['r5', 'r6', 'r7', 'r9']);

@@ -45,7 +45,7 @@ describe('fitToContext', () => {
     expect(stats).toMatchObject({ examples: 3, promptTruncated: 1, responseTruncated: 1 });
     expect(stats.tokensDropped).toBeGreaterThan(0);
     for (const e of examples) expect(e.ids.length).toBeLessThanOrEqual(33);
-    expect(examples[0].truncation).toBe('none');
+    expect(examples[0]!.truncation).toBe('none');
   });
 });
 
@@ -68,7 +68,7 @@ describe('BatchBuilder', () => {
     expect(row(hb.mask, 2)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(hb).toMatchObject({ rows: 2, tokens: 5 + 6, maskTokens: 2 + 5 });
     // Buffers are reused and fully reset.
-    const again = b.build([rows[0]]);
+    const again = b.build([rows[0]!]);
     expect(row(again.mask, 1)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(again.maskTokens).toBe(2);
   });

@@ -32,7 +32,7 @@ function tokensOf(rendered: string): { token: string; at: number }[] {
   const out: { token: string; at: number }[] = [];
   for (let i = 0; i < rendered.length; ) {
     const special = rendered.startsWith('<bos>', i) ? '<bos>' : rendered.startsWith('<eos>', i) ? '<eos>' : undefined;
-    out.push({ token: special ?? rendered[i], at: i });
+    out.push({ token: special ?? rendered[i]!, at: i });
     i += special ? special.length : 1;
   }
   return out;
@@ -106,7 +106,7 @@ describe('the loss covers every trained assistant turn and nothing else', () => 
   }
 
   it('an exchange with trained: false (loss_weight 0) is context only', () => {
-    const r = conversation([threeTurns.history![0], { ...threeTurns.history![1], trained: false }], 'u3 third', 'a3 gamma');
+    const r = conversation([threeTurns.history![0]!, { ...threeTurns.history![1]!, trained: false }], 'u3 third', 'a3 gamma');
     const e = encodeExample('paper', tok, r);
     expect(Array.from(responseMask(e))).toEqual(oracleTrained('paper', r));
     const hb = new BatchBuilder(1, e.ids.length - 1, tok.padId).build([fitToContext(e, e.ids.length - 1)]);

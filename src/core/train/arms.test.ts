@@ -31,15 +31,15 @@ describe('buildArm', () => {
   it('one-off is one shuffled stage of everything; random stages keep the sizes but mix the phases', () => {
     const one = buildArm(phases, { kind: 'one-off' }, o);
     expect(one.stages).toHaveLength(1);
-    expect(one.stages[0].records.map((r) => r.id).sort()).toEqual(phases.flat().map((r) => r.id).sort());
-    expect(one.stages[0].records.map((r) => r.id)).not.toEqual(phases.flat().map((r) => r.id));
+    expect(one.stages[0]!.records.map((r) => r.id).sort()).toEqual(phases.flat().map((r) => r.id).sort());
+    expect(one.stages[0]!.records.map((r) => r.id)).not.toEqual(phases.flat().map((r) => r.id));
     const rnd = buildArm(phases, { kind: 'random-stages' }, o);
     expect(rnd.stages.map((s) => s.records.length)).toEqual([5, 3, 2]);
     expect(rnd.stages.flatMap((s) => s.records.map((r) => r.id)).sort()).toEqual(phases.flat().map((r) => r.id).sort());
     expect(rnd.stages.some((s) => new Set(s.records.map((r) => phaseOf(r.id))).size > 1)).toBe(true);
     // Same seed, same membership; another seed, another.
-    expect(buildArm(phases, { kind: 'random-stages' }, o).stages[0].records).toEqual(rnd.stages[0].records);
-    expect(buildArm(phases, { kind: 'random-stages' }, { ...o, seed: 8 }).stages[0].records).not.toEqual(rnd.stages[0].records);
+    expect(buildArm(phases, { kind: 'random-stages' }, o).stages[0]!.records).toEqual(rnd.stages[0]!.records);
+    expect(buildArm(phases, { kind: 'random-stages' }, { ...o, seed: 8 }).stages[0]!.records).not.toEqual(rnd.stages[0]!.records);
   });
 
   it('gives every arm the same budget (records × epochs) and says when they differ', () => {
@@ -50,21 +50,21 @@ describe('buildArm', () => {
     expect(alone3.budget).toBe(4);
     expect(alone3.notes.join(' ')).toMatch(/leaves out phase\(s\) 1, 2/);
     expect(() => assertEqualBudgets([...arms, alone3])).toThrow(/Custom 3 4/);
-    expect(budgetReport([arms[0], alone3]).equal).toBe(false);
+    expect(budgetReport([arms[0]!, alone3]).equal).toBe(false);
   });
 
   it('replays a fraction of earlier stages by seed, adding to the budget', () => {
     const r = buildArm(phases, { kind: 'easy-to-hard' }, { ...o, replayFraction: 0.5 });
     // Stage 2 gets round(0.5 × 5) = 3 phase-1 records; stage 3 round(0.5 × 8) = 4 from phases 1–2.
     expect(r.stages.map((s) => [s.ownCount, s.replayCount])).toEqual([[5, 0], [3, 3], [2, 4]]);
-    expect(r.stages[1].records.filter((x) => phaseOf(x.id) === 1)).toHaveLength(3);
-    expect(r.stages[2].records.filter((x) => phaseOf(x.id) < 3)).toHaveLength(4);
+    expect(r.stages[1]!.records.filter((x) => phaseOf(x.id) === 1)).toHaveLength(3);
+    expect(r.stages[2]!.records.filter((x) => phaseOf(x.id) < 3)).toHaveLength(4);
     expect(r.budget).toBe(2 * (5 + 6 + 6));
     expect(() => assertEqualBudgets([buildArm(phases, { kind: 'one-off' }, o), r])).toThrow(/different budgets/);
   });
 
   it('skips empty phases with a note and rejects bad orders', () => {
-    const withEmpty = [phases[0], [], phases[2]];
+    const withEmpty = [phases[0]!, [], phases[2]!];
     const a = buildArm(withEmpty, { kind: 'easy-to-hard' }, o);
     expect(a.stages.map((s) => s.sourcePhases[0])).toEqual([1, 3]);
     expect(a.notes[0]).toMatch(/Phase 2 has no records/);
@@ -76,7 +76,7 @@ describe('buildArm', () => {
 
 describe('stageOrder', () => {
   it('visits every record once per epoch, reshuffled each epoch, deterministically', () => {
-    const s = buildArm(phases, { kind: 'one-off' }, { ...o, epochsPerPhase: 3 }).stages[0];
+    const s = buildArm(phases, { kind: 'one-off' }, { ...o, epochsPerPhase: 3 }).stages[0]!;
     const order = stageOrder(s, 7);
     expect(order).toHaveLength(30);
     for (let e = 0; e < 3; e++) expect(Array.from(order.slice(e * 10, e * 10 + 10)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -55,7 +55,7 @@ describe('checkBackendAgreement (Node: cpu reference vs wasm)', () => {
 
     expect(report.reference).toBe('cpu');
     expect(report.results.map((r) => r.backend)).toEqual(['cpu', 'wasm']);
-    const [cpu] = report.results;
+    const cpu = report.results[0]!;
     // A fresh model predicts close to uniformly: loss near ln(64) ≈ 4.16.
     expect(cpu.loss).toBeGreaterThan(3.8);
     expect(cpu.loss).toBeLessThan(4.5);
@@ -69,13 +69,13 @@ describe('checkBackendAgreement (Node: cpu reference vs wasm)', () => {
     }
     // The step really moved the weights by about lr (so "params agree" is not trivially true).
     const init = initGptParams(config, 11);
-    const initial = init['h.0.attn.c_proj.weight'].dataSync();
+    const initial = init['h.0.attn.c_proj.weight']!.dataSync();
     disposeGptParams(init);
-    const moved = cpu.params!['h.0.attn.c_proj.weight'].map((x, i) => Math.abs(x - initial[i]));
+    const moved = cpu.params!['h.0.attn.c_proj.weight']!.map((x, i) => Math.abs(x - initial[i]!));
     expect(Math.max(...moved)).toBeGreaterThan(0.5 * AGREEMENT_HYPER.lr);
 
     expect(report.comparisons).toHaveLength(1);
-    const c = report.comparisons[0];
+    const c = report.comparisons[0]!;
     expect(c.failures).toEqual([]);
     expect(c.pass).toBe(true);
     expect(report.pass).toBe(true);
@@ -97,12 +97,12 @@ describe('checkBackendAgreement (Node: cpu reference vs wasm)', () => {
         hooks: {
           afterInit: (backend, params) => {
             if (backend !== 'wasm') return;
-            tf.tidy(() => params['wte'].assign(tf.mul(params['wte'], 1.05)));
+            tf.tidy(() => params['wte']!.assign(tf.mul(params['wte']!, 1.05)));
           },
         },
       }),
     );
-    const c = report.comparisons[0];
+    const c = report.comparisons[0]!;
     expect(report.pass).toBe(false);
     expect(c.pass).toBe(false);
     expect(c.lossDelta).toBeGreaterThan(AGREEMENT_THRESHOLDS.lossAbs);
@@ -121,12 +121,12 @@ describe('checkBackendAgreement (Node: cpu reference vs wasm)', () => {
           mapGrads: (backend, grads) => {
             if (backend !== 'wasm') return;
             const keep = tf.tensor2d(Array.from({ length: 64 }, (_, i) => (i === row ? 0 : 1)), [64, 1]);
-            return { ...grads, wte: tf.mul(grads['wte'], keep) };
+            return { ...grads, wte: tf.mul(grads['wte']!, keep) };
           },
         },
       }),
     );
-    const c = report.comparisons[0];
+    const c = report.comparisons[0]!;
     expect(c.lossDelta).toBeLessThan(1e-5); // the loss cannot see it …
     expect(c.pass).toBe(false); // … the check does
     expect(c.wteGradRel).toBeGreaterThan(AGREEMENT_THRESHOLDS.wteGradRel);
@@ -148,7 +148,7 @@ describe('checkBackendAgreement (Node: cpu reference vs wasm)', () => {
       }),
     );
     leaked?.dispose();
-    const c = report.comparisons[0];
+    const c = report.comparisons[0]!;
     expect(c.leakedTensors).toBe(1);
     expect(c.pass).toBe(false);
     expect(c.failures).toEqual(['1 tensors leaked on wasm']);

@@ -51,8 +51,8 @@ function reference(
   const m: Record<string, Vec> = {};
   const v: Record<string, Vec> = {};
   for (const k in p) {
-    m[k] = p[k].map(() => 0);
-    v[k] = p[k].map(() => 0);
+    m[k] = p[k]!.map(() => 0);
+    v[k] = p[k]!.map(() => 0);
   }
   const norms: number[] = [];
   gradSeq.forEach((grads, i) => {
@@ -62,13 +62,13 @@ function reference(
     const scale = o.clipNorm > 0 ? o.clipNorm / Math.max(norm, o.clipNorm) : 1;
     for (const k in p) {
       const wd = o.decay && !o.decay(k) ? 0 : o.weightDecay;
-      p[k] = p[k].map((x, j) => {
-        const g = grads[k][j] * scale;
-        m[k][j] = o.beta1 * m[k][j] + (1 - o.beta1) * g;
-        v[k][j] = o.beta2 * v[k][j] + (1 - o.beta2) * g * g;
-        const mh = m[k][j] / (1 - o.beta1 ** t);
-        const vh = v[k][j] / (1 - o.beta2 ** t);
-        return x - lrs[i] * (mh / (Math.sqrt(vh) + o.eps) + wd * x);
+      p[k] = p[k]!.map((x, j) => {
+        const g = grads[k]![j]! * scale;
+        m[k]![j] = o.beta1 * m[k]![j]! + (1 - o.beta1) * g;
+        v[k]![j] = o.beta2 * v[k]![j]! + (1 - o.beta2) * g * g;
+        const mh = m[k]![j] / (1 - o.beta1 ** t);
+        const vh = v[k]![j] / (1 - o.beta2 ** t);
+        return x - lrs[i]! * (mh / (Math.sqrt(vh) + o.eps) + wd * x);
       });
     }
   });
@@ -84,8 +84,10 @@ const gradSeq = [
 const lrs = [0.1, 0.05, 0.02];
 const noDecayOnBias = (name: string) => !name.endsWith('bias');
 
-function makeParams(): Record<string, tf.Variable> {
-  return Object.fromEntries(Object.entries(init).map(([k, x]) => [k, tf.variable(tf.tensor1d(x))]));
+type ParamName = keyof typeof init;
+
+function makeParams(): Record<ParamName, tf.Variable> {
+  return Object.fromEntries(Object.entries(init).map(([k, x]) => [k, tf.variable(tf.tensor1d(x))])) as Record<ParamName, tf.Variable>;
 }
 
 function run(o: AdamWOptions & { maxGroupElements?: number }): { params: Record<string, Vec>; norms: number[] } {
@@ -93,8 +95,8 @@ function run(o: AdamWOptions & { maxGroupElements?: number }): { params: Record<
   const opt = new AdamW(params, o);
   const norms: number[] = [];
   gradSeq.forEach((g, i) => {
-    const norm = tf.tidy(() => opt.apply(Object.fromEntries(Object.entries(g).map(([k, x]) => [k, tf.tensor1d(x)])), lrs[i]));
-    norms.push(norm.dataSync()[0]);
+    const norm = tf.tidy(() => opt.apply(Object.fromEntries(Object.entries(g).map(([k, x]) => [k, tf.tensor1d(x)])), lrs[i]!));
+    norms.push(norm.dataSync()[0]!);
     norm.dispose();
   });
   const out = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, Array.from(p.dataSync())]));
@@ -104,7 +106,7 @@ function run(o: AdamWOptions & { maxGroupElements?: number }): { params: Record<
 }
 
 function expectClose(a: Record<string, Vec>, b: Record<string, Vec>, digits = 5) {
-  for (const k in b) b[k].forEach((x, j) => expect(a[k][j], `${k}[${j}]`).toBeCloseTo(x, digits));
+  for (const k in b) b[k]!.forEach((x, j) => expect(a[k]![j], `${k}[${j}]`).toBeCloseTo(x, digits));
 }
 
 describe('AdamW', () => {
@@ -125,14 +127,14 @@ describe('AdamW', () => {
     expect(opt.step).toBe(1);
     opt.dispose();
     Object.values(params).forEach((p) => p.dispose());
-    expect(r.params['h.0.w'][0]).not.toBeCloseTo(0.395, 3); // three steps moved further
+    expect(r.params['h.0.w']![0]).not.toBeCloseTo(0.395, 3); // three steps moved further
   });
 
   it('matches the float64 reference over 3 steps without clipping, decay masked on biases', () => {
     const got = run(base);
     const ref = reference(init, gradSeq, lrs, base);
     expectClose(got.params, ref.params);
-    got.norms.forEach((n, i) => expect(n).toBeCloseTo(ref.norms[i], 5));
+    got.norms.forEach((n, i) => expect(n).toBeCloseTo(ref.norms[i]!, 5));
     expect(got.norms[0]).toBeCloseTo(Math.sqrt(9 + 16 + 0.01 + 0.04), 5);
   });
 
@@ -144,7 +146,7 @@ describe('AdamW', () => {
     expect(got.norms[0]).toBeCloseTo(5.00500, 4); // √(9 + 16 + 0.05), before clipping
     // Clipping changes steps 2–3 (the moments mix a scaled step 1 with step 2): the result must differ from no-clip.
     const unclipped = reference(init, gradSeq, lrs, base);
-    expect(Math.abs(got.params['h.0.w'][0] - unclipped.params['h.0.w'][0])).toBeGreaterThan(1e-3);
+    expect(Math.abs(got.params['h.0.w']![0]! - unclipped.params['h.0.w']![0]!)).toBeGreaterThan(1e-3);
   });
 
   it('gives the same result however the flat groups are chunked', () => {
@@ -166,7 +168,7 @@ describe('AdamW', () => {
     const ref = reference(init, gradSeq, lrs, o);
     expectClose(got.params, ref.params);
     const masked = reference(init, gradSeq, lrs, base);
-    expect(Math.abs(got.params['h.0.ln.bias'][0] - masked.params['h.0.ln.bias'][0])).toBeGreaterThan(1e-3);
+    expect(Math.abs(got.params['h.0.ln.bias']![0]! - masked.params['h.0.ln.bias']![0]!)).toBeGreaterThan(1e-3);
   });
 
   it('skips a non-finite step on the device, latches the halt, and leaves parameters and moments untouched', async () => {
@@ -181,8 +183,8 @@ describe('AdamW', () => {
     norm.dispose();
     expect(Array.from(params['h.0.w'].dataSync())).toEqual(pBefore);
     const after = await readState(opt);
-    expect(Array.from(after.m['h.0.w'])).toEqual(Array.from(before.m['h.0.w']));
-    expect(Array.from(after.v['h.0.v'])).toEqual(Array.from(before.v['h.0.v']));
+    expect(Array.from(after.m['h.0.w']!)).toEqual(Array.from(before.m['h.0.w']!));
+    expect(Array.from(after.v['h.0.v']!)).toEqual(Array.from(before.v['h.0.v']!));
     // Sticky: a later finite step is blocked too, so the weights stay the state from before the bad step.
     tf.tidy(() => opt.apply(g(0.5), 0.1));
     expect(Array.from(params['h.0.w'].dataSync())).toEqual(pBefore);
@@ -214,7 +216,7 @@ describe('AdamW', () => {
   it('exports, resets and imports its state; numTensors stays constant across steps', async () => {
     const params = makeParams();
     const opt = new AdamW(params, base);
-    const grads = () => Object.fromEntries(Object.entries(gradSeq[1]).map(([k, x]) => [k, tf.tensor1d(x)]));
+    const grads = () => Object.fromEntries(Object.entries(gradSeq[1]!).map(([k, x]) => [k, tf.tensor1d(x)]));
     tf.tidy(() => opt.apply(grads(), 0.1));
     const n0 = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) tf.dispose(tf.tidy(() => opt.apply(grads(), 0.1)));
@@ -224,20 +226,20 @@ describe('AdamW', () => {
     // Per-parameter tensors for checkpoints: shapes of the parameters, whatever the grouping.
     const st = opt.stateTensors();
     expect(Object.keys(st).sort()).toEqual(['m.h.0.ln.bias', 'm.h.0.v', 'm.h.0.w', 'step', 'v.h.0.ln.bias', 'v.h.0.v', 'v.h.0.w']);
-    expect(st['v.h.0.v'].shape).toEqual([3]);
-    expect(Array.from(st['m.h.0.v'].dataSync())).toEqual(Array.from(s.m['h.0.v']));
+    expect(st['v.h.0.v']!.shape).toEqual([3]);
+    expect(Array.from(st['m.h.0.v']!.dataSync())).toEqual(Array.from(s.m['h.0.v']!));
     const regrouped = new AdamW(params, { ...base, maxGroupElements: 1 });
     regrouped.loadStateTensors(st);
     expect(regrouped.step).toBe(6);
-    expect(Array.from((await readState(regrouped)).v['h.0.w'])).toEqual(Array.from(s.v['h.0.w']));
+    expect(Array.from((await readState(regrouped)).v['h.0.w']!)).toEqual(Array.from(s.v['h.0.w']!));
     regrouped.dispose();
     tf.dispose(Object.values(st));
     opt.reset();
     expect(opt.step).toBe(0);
-    expect(Array.from((await readState(opt)).m['h.0.w'])).toEqual([0, 0]);
+    expect(Array.from((await readState(opt)).m['h.0.w']!)).toEqual([0, 0]);
     writeState(opt, s);
     expect(opt.step).toBe(6);
-    expect(Array.from((await readState(opt)).v['h.0.v'])).toEqual(Array.from(s.v['h.0.v']));
+    expect(Array.from((await readState(opt)).v['h.0.v']!)).toEqual(Array.from(s.v['h.0.v']!));
     expect(() => writeState(opt, { step: 1, m: {}, v: {} })).toThrow(/no m for parameter/);
     opt.dispose();
     Object.values(params).forEach((p) => p.dispose());
@@ -268,18 +270,18 @@ describe('lossAndGrads + GradAccumulator', () => {
     const params = { w };
     const xs = [tf.tensor1d([1, 0]), tf.tensor1d([0, 3])];
     // loss_i = sum(w · x_i)²; grad_i = 2·(w·x_i)·x_i
-    const full = tf.tidy(() => lossAndGrads(params, () => tf.mean(tf.stack(xs.map((x) => tf.square(tf.sum(tf.mul(w, x)))))) as tf.Scalar).grads.w.arraySync());
+    const full = tf.tidy(() => lossAndGrads(params, () => tf.mean(tf.stack(xs.map((x) => tf.square(tf.sum(tf.mul(w, x)))))) as tf.Scalar).grads.w!.arraySync());
     const acc = new GradAccumulator(params);
     const mean = tf.tidy(() => {
-      const a = lossAndGrads(params, () => tf.square(tf.sum(tf.mul(w, xs[0]))) as tf.Scalar);
+      const a = lossAndGrads(params, () => tf.square(tf.sum(tf.mul(w, xs[0]!))) as tf.Scalar);
       acc.add(a.grads, a.value);
-      const b = lossAndGrads(params, () => tf.square(tf.sum(tf.mul(w, xs[1]))) as tf.Scalar);
+      const b = lossAndGrads(params, () => tf.square(tf.sum(tf.mul(w, xs[1]!))) as tf.Scalar);
       const r = acc.take({ grads: b.grads, loss: b.value });
       return [r.grads.w, r.loss];
     });
-    expect(mean[0].arraySync()).toEqual(full);
+    expect(mean[0]!.arraySync()).toEqual(full);
     expect(full).toEqual([1, 18]); // (2·1·[1,0] + 2·6·[0,3]) / 2
-    expect(mean[1].dataSync()[0]).toBeCloseTo((1 + 36) / 2, 6);
+    expect(mean[1]!.dataSync()[0]).toBeCloseTo((1 + 36) / 2, 6);
     expect(acc.count).toBe(0);
     tf.dispose([...mean, ...xs, w]);
     acc.dispose();

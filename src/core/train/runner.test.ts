@@ -237,7 +237,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     expect(s2.steps).toBe(8);
     const resumed = [...s1.losses, ...s2.losses];
     expect(resumed).toHaveLength(8);
-    resumed.forEach((l, i) => expect(l, `step ${i + 1}`).toBeCloseTo(all.losses[i], 4));
+    resumed.forEach((l, i) => expect(l, `step ${i + 1}`).toBeCloseTo(all.losses[i]!, 4));
     expect(second.events.find((e) => e.type === 'phaseStart')).toMatchObject({ phase: 0, resumed: true });
     second.runner.dispose();
     disposeGptParams(loaded.model.params);
@@ -265,7 +265,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     let snapshot: Record<string, Float32Array> | null = null;
     // Between steps 6 and 7 (phase 2, its step 3 is next) poison one parameter, as a diverging step would.
     const { params, events, runner, s } = await runPoisonedAtStep6((p) => {
-      p['ln_f.bias'].assign(tf.fill(p['ln_f.bias'].shape, NaN));
+      p['ln_f.bias']!.assign(tf.fill(p['ln_f.bias']!.shape, NaN));
       snapshot = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.dataSync() as Float32Array]));
     });
     expect(s.status).toBe('error');
@@ -282,7 +282,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     // is bit-for-bit what it was before step 7.
     for (const [k, v] of Object.entries(params)) {
       if (k === 'ln_f.bias') continue;
-      expect(Array.from(v.dataSync()), k).toEqual(Array.from(snapshot![k]));
+      expect(Array.from(v.dataSync()), k).toEqual(Array.from(snapshot![k]!));
     }
     const ck = runner.lastCheckpoint;
     expect(ck?.reason).toBe('phase-end');
@@ -293,7 +293,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
 
   it('saves the weights from before a non-finite step as a checkpoint once they are checked finite', async () => {
     // A huge but finite weight: step 7's logits overflow to an infinite loss, the weights stay finite.
-    const { params, events, runner, s } = await runPoisonedAtStep6((p) => p['ln_f.bias'].assign(tf.fill(p['ln_f.bias'].shape, 3e38)));
+    const { params, events, runner, s } = await runPoisonedAtStep6((p) => p['ln_f.bias']!.assign(tf.fill(p['ln_f.bias']!.shape, 3e38)));
     expect(s.status).toBe('error');
     const err = events.find((e) => e.type === 'error');
     if (err?.type !== 'error') throw new Error('no error event');
@@ -339,7 +339,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
       { config: runConfig({ logEvery: 2 }, { batchSize: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] },
       (e) => {
         // After phase 1, scale one weight up by 10⁴: finite, but the loss leaves every healthy range.
-        if (e.type === 'checkpoint' && e.reason === 'phase-end' && e.phase === 0) params['wte'].assign(tf.mul(params['wte'], 1e4));
+        if (e.type === 'checkpoint' && e.reason === 'phase-end' && e.phase === 0) params['wte']!.assign(tf.mul(params['wte']!, 1e4));
       },
     );
     const s = await runner.run();
@@ -373,7 +373,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     let paused = false;
     const { runner, events } = collect({ config: runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] }, (e) => {
       if (e.type !== 'step' || e.step !== 3) return;
-      params['wte'].assign(tf.mul(params['wte'], 1e4));
+      params['wte']!.assign(tf.mul(params['wte']!, 1e4));
       // Two macrotasks on: the pause request lands after step 4, mid-window (of 8 steps in phase 1), so the read
       // before pausing finds the blow-up.
       setImmediate(() =>
@@ -416,7 +416,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
       model: { config: modelConfig, params },
       tokenizer: tok,
       phases: [easy, hard],
-      heldOut: [{ record: easy[0], bucket: '1' }],
+      heldOut: [{ record: easy[0]!, bucket: '1' }],
       checkpoints: false,
     });
     await runner.run();
@@ -470,7 +470,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const acc = await run({ batchSize: 4, gradAccumulation: 2, epochsPerPhase: 2 });
     expect(big).toHaveLength(4);
     expect(acc).toHaveLength(4);
-    acc.forEach((l, i) => expect(l).toBeCloseTo(big[i], 4));
+    acc.forEach((l, i) => expect(l).toBeCloseTo(big[i]!, 4));
   });
 
   it('refuses a context longer than the model and a resume with another config', () => {
@@ -493,7 +493,7 @@ describe('response-only loss at the batch level', () => {
     const hb = new BatchBuilder(4, 32, tok.padId).build(examples);
     const loss = (targets: Int32Array) =>
       tf.tidy(() =>
-        gptLoss(modelConfig, params, tf.tensor2d(hb.ids, [4, 32], 'int32'), tf.tensor2d(targets, [4, 32], 'int32'), tf.tensor2d(hb.mask, [4, 32])).dataSync()[0],
+        gptLoss(modelConfig, params, tf.tensor2d(hb.ids, [4, 32], 'int32'), tf.tensor2d(targets, [4, 32], 'int32'), tf.tensor2d(hb.mask, [4, 32])).dataSync()[0]!,
       );
     const base = loss(hb.targets);
     const promptSide = hb.targets.slice();
@@ -501,14 +501,14 @@ describe('response-only loss at the batch level', () => {
     let changedPrompt = 0;
     for (let i = 0; i < promptSide.length; i++) {
       if (hb.mask[i] === 0) {
-        promptSide[i] = (promptSide[i] + 7) % tok.vocabSize;
+        promptSide[i] = (promptSide[i]! + 7) % tok.vocabSize;
         changedPrompt++;
       }
     }
     expect(changedPrompt).toBeGreaterThan(40);
     expect(loss(promptSide)).toBe(base);
     const firstResponse = hb.mask.indexOf(1);
-    responseSide[firstResponse] = (responseSide[firstResponse] + 7) % tok.vocabSize;
+    responseSide[firstResponse] = (responseSide[firstResponse]! + 7) % tok.vocabSize;
     expect(Math.abs(loss(responseSide) - base)).toBeGreaterThan(1e-4);
     disposeGptParams(params);
   });

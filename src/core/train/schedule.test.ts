@@ -45,20 +45,20 @@ describe('buildSchedule', () => {
   it('restarts warm-up + cosine in every phase when asked (the paper)', () => {
     const s = buildSchedule([10, 5], { ...o, restartPerPhase: true });
     expect(s.map((p) => p.length)).toEqual([10, 5]);
-    expect(s[0][0]).toBe(0);
-    expect(s[0][9]).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((7 * Math.PI) / 8)), 12);
+    expect(s[0]![0]).toBe(0);
+    expect(s[0]![9]).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((7 * Math.PI) / 8)), 12);
     // 5 steps: warm-up ceil(1) = 1 → 0; decay over 4: p = 0, 1/4, 2/4, 3/4.
-    expect(Array.from(s[1])).toEqual([0, 1, ...[1, 2, 3].map((k) => 0.1 + 0.45 * (1 + Math.cos((k * Math.PI) / 4)))].map((x) => expect.closeTo(x, 12)));
+    expect(Array.from(s[1]!)).toEqual([0, 1, ...[1, 2, 3].map((k) => 0.1 + 0.45 * (1 + Math.cos((k * Math.PI) / 4)))].map((x) => expect.closeTo(x, 12)));
   });
 
   it('spans all phases with one schedule when restart is off', () => {
     const s = buildSchedule([10, 5], { ...o, restartPerPhase: false });
     // 15 steps: warm-up ceil(3) = 3 → 0, 1/3, 2/3; decay over 12 (p = k/12); the second phase starts at global step 10.
-    expect(s[0][0]).toBe(0);
-    expect(s[0][2]).toBeCloseTo(2 / 3, 12);
-    expect(s[0][3]).toBe(1);
-    expect(s[1][0]).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((7 * Math.PI) / 12)), 12);
-    expect(s[1][4]).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((11 * Math.PI) / 12)), 12);
+    expect(s[0]![0]).toBe(0);
+    expect(s[0]![2]).toBeCloseTo(2 / 3, 12);
+    expect(s[0]![3]).toBe(1);
+    expect(s[1]![0]).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((7 * Math.PI) / 12)), 12);
+    expect(s[1]![4]).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((11 * Math.PI) / 12)), 12);
   });
 
   it('rejects nonsense hyper-parameters', () => {

@@ -25,7 +25,7 @@ export function filler(seed: number, chars: number): string {
   let n = 0;
   while (n < chars) {
     x = (x * 1103515245 + 12345) % 2147483648;
-    const w = words[x % words.length];
+    const w = words[x % words.length]!;
     out.push(w);
     n += w.length + 1;
   }

@@ -223,7 +223,7 @@ function levels(values: number[], maxLevel: number): Uint8Array {
     let j = i;
     while (j < values.length && values[j] === values[i]) j++;
     sink.varint(BigInt(j - i) << 1n); // RLE run header: count << 1, low bit 0
-    for (let b = 0; b < Math.ceil(width / 8); b++) sink.byte(values[i] >> (8 * b));
+    for (let b = 0; b < Math.ceil(width / 8); b++) sink.byte(values[i]! >> (8 * b));
     i = j;
   }
   const body = sink.toBytes();
@@ -279,7 +279,7 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
     let groupBytes = 0;
     for (const leaf of leaves) {
       const a = leaf.rowStarts[from] ?? 0;
-      const b = to < rows ? leaf.rowStarts[to] : leaf.def.length;
+      const b = to < rows ? leaf.rowStarts[to]! : leaf.def.length;
       const def = leaf.def.slice(a, b);
       const valuesBefore = leaf.def.slice(0, a).filter((d) => d === leaf.maxDef).length;
       const present = def.filter((d) => d === leaf.maxDef).length;

@@ -36,7 +36,7 @@ async function train(backend: 'cpu' | 'webgpu', maxGroupElements?: number): Prom
   else await startDawnWebGPU();
   expect(fusedAdamWAvailable()).toBe(backend === 'webgpu');
   const names = Object.keys(SHAPES);
-  const params = tf.tidy(() => Object.fromEntries(names.map((n, k) => [n, tf.variable(tf.tensor(seeded(tf.util.sizeFromShape(SHAPES[n]), 100 + k), SHAPES[n]))])));
+  const params = tf.tidy(() => Object.fromEntries(names.map((n, k) => [n, tf.variable(tf.tensor(seeded(tf.util.sizeFromShape(SHAPES[n]!), 100 + k), SHAPES[n]))])));
   const opt = new AdamW(params, { ...OPTIONS, maxGroupElements });
   const norms: number[] = [];
   const halted: number[] = [];
@@ -53,21 +53,21 @@ async function train(backend: 'cpu' | 'webgpu', maxGroupElements?: number): Prom
     const grads: Record<string, tf.Tensor> = {};
     names.forEach((n, k) => {
       if (n === step.drop) return;
-      const values = seeded(tf.util.sizeFromShape(SHAPES[n]), 1000 * s + k, step.scale);
+      const values = seeded(tf.util.sizeFromShape(SHAPES[n]!), 1000 * s + k, step.scale);
       if (n === step.nan) values[1] = NaN;
       grads[n] = tf.tensor(values, SHAPES[n]);
     });
     const loss = tf.scalar(2.5);
     const norm = opt.apply(grads, 0.02, { loss, dryRun: step.dryRun });
-    norms.push((await norm.data())[0]);
+    norms.push((await norm.data())[0]!);
     const flag = opt.haltedFlag();
-    halted.push((await flag.data())[0]);
+    halted.push((await flag.data())[0]!);
     tf.dispose([norm, flag, loss, ...Object.values(grads)]);
   }
   const stateTensors = opt.stateTensors();
   const keys = [...names, ...Object.keys(stateTensors).sort()];
   const all = { ...params, ...stateTensors };
-  const state = await Promise.all(keys.map(async (k) => new Float32Array(await all[k].data())));
+  const state = await Promise.all(keys.map(async (k) => new Float32Array(await all[k]!.data())));
   const step = opt.step;
   tf.dispose([...Object.values(params), ...Object.values(stateTensors)]);
   opt.dispose();
@@ -95,13 +95,13 @@ describe('fused AdamW on webgpu against the composite update on cpu', () => {
     expect(want.halted).toEqual([0, 0, 0, 1, 0, 0]); // the NaN step latched, the dry run did not
     expect(Number.isNaN(got.norms[3])).toBe(true);
     got.norms.forEach((n, i) => {
-      if (i !== 3) expect(Math.abs(n - want.norms[i]), `norm ${i}`).toBeLessThan(NORM_TOL * (1 + Math.abs(want.norms[i])));
+      if (i !== 3) expect(Math.abs(n - want.norms[i]!), `norm ${i}`).toBeLessThan(NORM_TOL * (1 + Math.abs(want.norms[i]!)));
     });
     expect(want.norms[1]).toBeGreaterThan(OPTIONS.clipNorm); // step 2 really clips
     expect(got.state.length).toBe(want.state.length);
     got.state.forEach((g, k) => {
       let worst = 0;
-      for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - want.state[k][i]) / (1 + Math.abs(want.state[k][i])));
+      for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - want.state[k]![i]!) / (1 + Math.abs(want.state[k]![i]!)));
       expect(worst, `state ${k}`).toBeLessThan(STATE_TOL);
     });
   });
@@ -109,9 +109,9 @@ describe('fused AdamW on webgpu against the composite update on cpu', () => {
   it('costs one kernel per parameter plus a few per group and per step', async () => {
     await startDawnWebGPU();
     const names = Object.keys(SHAPES);
-    const params = Object.fromEntries(names.map((n) => [n, tf.variable(tf.zeros(SHAPES[n]))]));
+    const params = Object.fromEntries(names.map((n) => [n, tf.variable(tf.zeros(SHAPES[n]!))]));
     const opt = new AdamW(params, OPTIONS);
-    const grads = Object.fromEntries(names.map((n) => [n, tf.ones(SHAPES[n])]));
+    const grads = Object.fromEntries(names.map((n) => [n, tf.ones(SHAPES[n]!)]));
     const info = await tf.profile(async () => {
       const norm = opt.apply(grads, 0.01);
       await norm.data();

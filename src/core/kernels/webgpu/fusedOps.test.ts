@@ -39,9 +39,9 @@ async function on(backend: 'cpu' | 'webgpu', f: () => tf.Tensor[]): Promise<Floa
 function expectClose(got: Float32Array[], want: Float32Array[], tol: number): void {
   expect(got.length).toBe(want.length);
   got.forEach((g, k) => {
-    expect(g.length).toBe(want[k].length);
+    expect(g.length).toBe(want[k]!.length);
     let worst = 0;
-    for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - want[k][i]) / (1 + Math.abs(want[k][i])));
+    for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - want[k]![i]!) / (1 + Math.abs(want[k]![i]!)));
     expect(worst, `output ${k}`).toBeLessThanOrEqual(tol);
   });
 }
@@ -177,7 +177,7 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
       const y = tf.tensor1d(labels, 'int32');
       const loss = f(z, y, m);
       const [dz, dm] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor2D, y, b as tf.Tensor1D))([z, m], tf.scalar(1.5));
-      return [loss, dz, dm];
+      return [loss, dz!, dm!];
     };
     const want = await on('cpu', () => grads(sparseCrossEntropy.composite));
     const got = await on('webgpu', () => grads(sparseCrossEntropy.fused));
