@@ -370,7 +370,7 @@ async function main(): Promise<void> {
   out.totalSeconds = Math.round((Date.now() - started) / 1000);
   log('');
   log(report.join('\n'));
-  log(`\nload average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')} · ${out.totalSeconds} s in all`);
+  log(`\nload average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')} · ${out.totalSeconds as number} s in all`);
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, JSON.stringify(out, (_, v) => (v instanceof Float32Array ? Array.from(v) : v), 2));
   log(`wrote ${outFile}`);

@@ -15,7 +15,7 @@ async function holdConnection(page: Page, version: number): Promise<void> {
           (window as unknown as { held: IDBDatabase }).held = request.result;
           resolve();
         };
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'));
       }),
     [DB_NAME, version],
   );

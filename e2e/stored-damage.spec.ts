@@ -7,7 +7,7 @@ async function putStored(page: Page, store: string, key: string, value: unknown)
     ([storeName, k, v]) =>
       new Promise<void>((resolve, reject) => {
         const request = indexedDB.open('phased-ift-studio');
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'));
         request.onsuccess = () => {
           const db = request.result;
           const tx = db.transaction(storeName as string, 'readwrite');
@@ -16,7 +16,7 @@ async function putStored(page: Page, store: string, key: string, value: unknown)
             db.close();
             resolve();
           };
-          tx.onerror = () => reject(tx.error);
+          tx.onerror = () => reject(tx.error ?? new Error('the transaction failed'));
         };
       }),
     [store, key, value] as const,

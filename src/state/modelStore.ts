@@ -59,6 +59,8 @@ interface ModelState {
   pruneCounts: Record<string, PruneCount>;
   restore(): Promise<void>;
   importFiles(dropped: DroppedFile[]): Promise<void>;
+  /** A drop whose files could not even be listed (an entry vanished, or the browser would not hand it out). */
+  dropUnreadable(error: unknown): void;
   importUrl(url: string): Promise<void>;
   cancel(): void;
   clearPending(): void;
@@ -186,6 +188,9 @@ export const useModelStore = create<ModelState>()((set, get) => {
       const fresh = !pending || 'config.json' in read;
       const files = mergeFileSets(pending?.files, read);
       await checkAndSave(files, 'files', folderOf(dropped.map((d) => d.path)) ?? (fresh ? undefined : pending?.folder));
+    },
+    dropUnreadable(error) {
+      set({ problem: { file: '', message: `The dropped files could not be read (${problemOf(error).message}).` } });
     },
     async importUrl(url) {
       if (get().activity) return;

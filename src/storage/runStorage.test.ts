@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
 import type { StoredCheckpoint, StoredRun } from './records';
 import { deleteRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun, storageUse } from './runStorage';
@@ -94,5 +94,23 @@ describe('deleting a run', () => {
 describe('storageUse', () => {
   it('is unknown where the platform cannot tell (Node has no navigator.storage)', async () => {
     expect(await storageUse()).toBeUndefined();
+  });
+
+  it('is unknown, not a rejection, where the browser refuses the estimate', async () => {
+    vi.stubGlobal('navigator', { storage: { estimate: () => Promise.reject(new DOMException('denied', 'SecurityError')) } });
+    try {
+      expect(await storageUse()).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('is what the browser estimates', async () => {
+    vi.stubGlobal('navigator', { storage: { estimate: () => Promise.resolve({ usage: 5, quota: 100 }) } });
+    try {
+      expect(await storageUse()).toEqual({ usage: 5, quota: 100 });
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -68,6 +68,6 @@ export async function deleteRun(runId: string): Promise<void> {
 /** What the browser says this site uses and may use, in bytes; undefined where the browser cannot tell. */
 export async function storageUse(): Promise<{ usage: number; quota: number } | undefined> {
   if (typeof navigator === 'undefined' || !navigator.storage?.estimate) return undefined;
-  const { usage, quota } = await navigator.storage.estimate();
-  return usage !== undefined && quota !== undefined ? { usage, quota } : undefined;
+  const estimate = await navigator.storage.estimate().catch(() => undefined);
+  return estimate?.usage !== undefined && estimate.quota !== undefined ? { usage: estimate.usage, quota: estimate.quota } : undefined;
 }

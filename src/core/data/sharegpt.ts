@@ -225,7 +225,7 @@ function contentText(content: unknown, key: string, i: number, textKey: string, 
       throw new RowRejection(`wrong type: \`${key}[${i}].${textKey}\` holds a part that is ${typeName(part)}, expected text or {type, text}`);
     }
     const p = part as Record<string, unknown>;
-    const text = typeof p.text === 'string' ? p.text : typeof p.value === 'string' && (p.type === undefined || TEXT_PARTS.has(String(p.type))) ? p.value : undefined;
+    const text = typeof p.text === 'string' ? p.text : typeof p.value === 'string' && (p.type === undefined || (typeof p.type === 'string' && TEXT_PARTS.has(p.type))) ? p.value : undefined;
     if (text !== undefined) parts.push(text);
     else ctx.tally(`dropped a non-text content part (${typeof p.type === 'string' ? p.type : 'without a type'}): the studio trains on text only`);
   }

@@ -67,7 +67,7 @@ export class RecordCollector implements RowContext {
   /** The rows' own ids, with where each was first seen. */
   private readonly ownIds = new Map<string, RowLocation>();
   /** Rows numbered by position (no own id), by index: their line (0 for formats without lines) and record. */
-  private readonly positional: { line: number; record: InstructionRecord }[] = [];
+  private readonly positional = new Map<number, { line: number; record: InstructionRecord }>();
   /** Ids made up to avoid a clash. */
   private readonly madeUp = new Set<string>();
   private index = 0;
@@ -147,7 +147,7 @@ export class RecordCollector implements RowContext {
         id = this.freshId(index);
         this.warn(`row has no id and its position "${taken}" is already another row's id; numbered it "${id}"`);
       } else {
-        this.positional[index] = { line: this.line ?? 0, record };
+        this.positional.set(index, { line: this.line ?? 0, record });
       }
     }
     record.id = id;
@@ -156,7 +156,7 @@ export class RecordCollector implements RowContext {
   }
 
   private taken(id: string): boolean {
-    return this.ownIds.has(id) || this.madeUp.has(id) || (/^(0|[1-9]\d*)$/.test(id) && this.positional[Number(id)] !== undefined);
+    return this.ownIds.has(id) || this.madeUp.has(id) || (/^(0|[1-9]\d*)$/.test(id) && this.positional.has(Number(id)));
   }
 
   private freshId(index: number): string {
@@ -180,9 +180,9 @@ export class RecordCollector implements RowContext {
     }
     if (!/^(0|[1-9]\d*)$/.test(id)) return;
     const at = Number(id);
-    const earlier = this.positional[at];
+    const earlier = this.positional.get(at);
     if (earlier === undefined) return;
-    delete this.positional[at];
+    this.positional.delete(at);
     earlier.record.id = this.freshId(at);
     const loc: RowLocation = earlier.line > 0 ? { line: earlier.line, index: at } : { index: at };
     this.warnAt(loc, `row has no id and its position "${id}" is a later row's own id (${where(this.here())}); numbered it "${earlier.record.id}"`);

@@ -75,7 +75,7 @@ export function gptConfigProblems(config: unknown): string[] {
   const widthOk = positiveInt('width', 'residual width');
   const headsOk = positiveInt('heads', 'attention heads');
   if (widthOk && headsOk && (c.width as number) % (c.heads as number) !== 0) {
-    problems.push(`width ${c.width} is not divisible by heads ${c.heads}: each head needs width / heads channels.`);
+    problems.push(`width ${c.width as number} is not divisible by heads ${c.heads as number}: each head needs width / heads channels.`);
   }
   if (typeof c.mlpRatio !== 'number' || !(c.mlpRatio > 0) || c.mlpRatio > 64 || !Number.isInteger((c.mlpRatio as number) * ((c.width as number) || 1))) {
     problems.push(`mlpRatio must be a positive number giving an integer MLP width (mlpRatio · width), got ${JSON.stringify(c.mlpRatio)}.`);

@@ -51,6 +51,7 @@ export function ModelImportPanel() {
   const ignored = useModelStore((s) => s.ignored);
   const lastImported = useModelStore((s) => s.lastImported);
   const importFiles = useModelStore((s) => s.importFiles);
+  const dropUnreadable = useModelStore((s) => s.dropUnreadable);
   const importUrl = useModelStore((s) => s.importUrl);
   const cancel = useModelStore((s) => s.cancel);
   const clearPending = useModelStore((s) => s.clearPending);
@@ -68,7 +69,7 @@ export function ModelImportPanel() {
     if (files.length > 0) void importFiles(files);
   };
   const onDrop = (event: DragEvent) => {
-    void filesOfDrop(event.dataTransfer).then((files) => importFiles(files));
+    void filesOfDrop(event.dataTransfer).then((files) => importFiles(files), dropUnreadable);
   };
   const busy = Boolean(activity);
 

@@ -275,10 +275,13 @@ export function JudgePanel() {
             title="Every stored judge reply in this browser (all models, prompts and datasets)"
             onClick={() => {
               if (window.confirm(`Forget all ${cacheCount} stored judge replies? The next run asks (and pays) again.`)) {
-                void forgetJudgeReplies().then(() => {
-                  setCacheCount(0);
-                  setCached(undefined);
-                });
+                void forgetJudgeReplies().then(
+                  () => {
+                    setCacheCount(0);
+                    setCached(undefined);
+                  },
+                  (error: unknown) => window.alert(`The stored judge replies could not be forgotten: ${(error as Error).message}`),
+                );
               }
             }}
           >
