@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint';
 
 /** A relative import that climbs into one of these top-level folders of src/ (`../state/x`, `../../ui/y`). */
 const into = (...folders) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)` });
-const layer = (name, below) => `${name} may import only ${below}: keep the import direction ui → state → {storage, worker} → core.`;
+const layer = (name, below) =>
+  `${name} may import only ${below}: keep the import direction ui → state → {storage, worker} → core.`;
 const UI_LIBRARIES = { group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand', 'zustand/*', 'recharts'] };
 
 /** What every file of src/core keeps out: the layers above it, the UI's libraries, the browser's storage. */
@@ -39,7 +40,12 @@ const layerRules = [
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ ...into('ui', 'state', 'worker'), message: layer('storage', 'core') }, { ...UI_LIBRARIES, message: 'storage holds no UI.' }] },
+        {
+          patterns: [
+            { ...into('ui', 'state', 'worker'), message: layer('storage', 'core') },
+            { ...UI_LIBRARIES, message: 'storage holds no UI.' },
+          ],
+        },
       ],
     },
   },
@@ -48,7 +54,12 @@ const layerRules = [
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ ...into('ui', 'state', 'storage'), message: layer('worker', 'core') }, { ...UI_LIBRARIES, message: 'workers hold no UI.' }] },
+        {
+          patterns: [
+            { ...into('ui', 'state', 'storage'), message: layer('worker', 'core') },
+            { ...UI_LIBRARIES, message: 'workers hold no UI.' },
+          ],
+        },
       ],
     },
   },
@@ -61,7 +72,10 @@ const layerRules = [
           patterns: [
             { ...into('ui'), message: layer('state', 'storage, worker and core') },
             // A worker's task modules carry tfjs and the model code; the page talks to a worker through its client.
-            { regex: '^(\\.\\./)+worker/(?!\\w+(Client|Protocol)$)', message: 'state talks to a worker through its *Client (and *Protocol types) only.' },
+            {
+              regex: '^(\\.\\./)+worker/(?!\\w+(Client|Protocol)$)',
+              message: 'state talks to a worker through its *Client (and *Protocol types) only.',
+            },
             // tfjs runs in the workers only; the page chunk is checked for it after a build (scripts/check-page-chunk.mjs).
             { group: ['@tensorflow/*'], message: 'tfjs stays out of the page: ask a worker instead.' },
           ],
@@ -76,7 +90,10 @@ const layerRules = [
         'error',
         {
           patterns: [
-            { ...into('storage', 'worker'), message: layer('ui', 'state and core: read storage and workers through a store') },
+            {
+              ...into('storage', 'worker'),
+              message: layer('ui', 'state and core: read storage and workers through a store'),
+            },
             { group: ['@tensorflow/*'], message: 'tfjs stays out of the page: ask a worker instead.' },
           ],
         },
@@ -96,8 +113,16 @@ const cliRules = [
         'error',
         {
           patterns: [
-            { regex: '^(\\.\\./)+src/(ui|storage|worker)(/|$)', message: 'cli runs src/core in Node: it may import only core (and the bench hooks\' types in state/browserBench).' },
-            { regex: '^(\\.\\./)+src/state/(?!browserBench$)', message: 'cli runs src/core in Node: it may import only core (and the bench hooks\' types in state/browserBench).' },
+            {
+              regex: '^(\\.\\./)+src/(ui|storage|worker)(/|$)',
+              message:
+                "cli runs src/core in Node: it may import only core (and the bench hooks' types in state/browserBench).",
+            },
+            {
+              regex: '^(\\.\\./)+src/state/(?!browserBench$)',
+              message:
+                "cli runs src/core in Node: it may import only core (and the bench hooks' types in state/browserBench).",
+            },
             { ...UI_LIBRARIES, message: 'cli runs in Node: no React, zustand or charts.' },
           ],
         },
@@ -115,12 +140,18 @@ const TEST_FILES = ['**/*.test.ts', '**/testing/**'];
 const TESTING_ONLY = { regex: '(^|/)testing(/|$)', message: 'testing/ holds test support: only tests import it.' };
 const productionLayerRules = layerRules.map(({ files, rules }) => {
   const [level, options] = rules['no-restricted-imports'];
-  return { files, ignores: TEST_FILES, rules: { 'no-restricted-imports': [level, { patterns: [...options.patterns, TESTING_ONLY] }] } };
+  return {
+    files,
+    ignores: TEST_FILES,
+    rules: { 'no-restricted-imports': [level, { patterns: [...options.patterns, TESTING_ONLY] }] },
+  };
 });
 
 const coreFloorRules = CORE_FLOORS.flatMap((floor, level) =>
   floor.map((folder) => {
-    const above = CORE_FLOORS.slice(level).flat().filter((f) => f !== folder);
+    const above = CORE_FLOORS.slice(level)
+      .flat()
+      .filter((f) => f !== folder);
     const below = CORE_FLOORS.slice(0, level).flat();
     return {
       files: [`src/core/${folder}/**/*.ts`],
@@ -132,7 +163,12 @@ const coreFloorRules = CORE_FLOORS.flatMap((floor, level) =>
             patterns: [
               ...CORE_PATTERNS,
               TESTING_ONLY,
-              { regex: `^(\\.\\./)+(${above.join('|')})(/|$)`, message: below.length ? `core/${folder} may import only ${below.join(', ')}: the core's floors (CORE_FLOORS) point down.` : `core/${folder} is on the core's ground floor: it imports nothing else in core.` },
+              {
+                regex: `^(\\.\\./)+(${above.join('|')})(/|$)`,
+                message: below.length
+                  ? `core/${folder} may import only ${below.join(', ')}: the core's floors (CORE_FLOORS) point down.`
+                  : `core/${folder} is on the core's ground floor: it imports nothing else in core.`,
+              },
             ],
           },
         ],
@@ -163,10 +199,21 @@ export default tseslint.config(
       // stays allowed: [51] were textContent() in bench/e2e logs and messages whose branch already rules it out.
       '@typescript-eslint/restrict-template-expressions': [
         'error',
-        { allowNumber: true, allowBoolean: true, allowNullish: true, allowAny: true, allowRegExp: true, allowArray: true, allowNever: true },
+        {
+          allowNumber: true,
+          allowBoolean: true,
+          allowNullish: true,
+          allowAny: true,
+          allowRegExp: true,
+          allowArray: true,
+          allowNever: true,
+        },
       ],
       // An abort rejects with signal.reason, whatever the caller put there (as fetch does).
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
       // Off, measured: [50] every no-unsafe-* report comes from TS narrowing quirks (Array.isArray, instanceof Map
       // give any) and vitest's asymmetric matchers (expect.any is any), not from an untyped value reaching code.
       '@typescript-eslint/no-unsafe-argument': 'off',

@@ -38,7 +38,13 @@ function contentSecurityPolicy(): Plugin {
   return {
     name: 'content-security-policy',
     apply: 'build',
-    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }],
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY },
+        injectTo: 'head-prepend',
+      },
+    ],
   };
 }
 
@@ -58,9 +64,12 @@ function threadedWasmSurvivesMinify(): Plugin {
     name: 'threaded-wasm-survives-minify',
     apply: 'build',
     transform(code, id) {
-      if (!id.replaceAll('\\', '/').endsWith('/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js')) return null;
+      if (!id.replaceAll('\\', '/').endsWith('/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'))
+        return null;
       if (!code.includes(THREADED_WASM_SCRIPT_DIR_GUARD)) {
-        this.error(`${id} no longer contains \`${THREADED_WASM_SCRIPT_DIR_GUARD}\`: check how its threads find their script (see threadedWasmSurvivesMinify in vite.config.ts).`);
+        this.error(
+          `${id} no longer contains \`${THREADED_WASM_SCRIPT_DIR_GUARD}\`: check how its threads find their script (see threadedWasmSurvivesMinify in vite.config.ts).`,
+        );
       }
       return { code: code.replaceAll(THREADED_WASM_SCRIPT_DIR_GUARD, 'false'), map: null };
     },
@@ -76,11 +85,25 @@ export default defineConfig({
   // A test can start a dev server with an empty dependency cache (e2e/first-run.spec.ts) without touching the shared one.
   cacheDir: process.env.VITE_CACHE_DIR ?? 'node_modules/.vite',
   // `vite preview` serves the built page as a host should: the policy, plus frame-ancestors as a header.
-  preview: { headers: { 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`, 'X-Content-Type-Options': 'nosniff', ...CROSS_ORIGIN_ISOLATION } },
+  preview: {
+    headers: {
+      'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
+      'X-Content-Type-Options': 'nosniff',
+      ...CROSS_ORIGIN_ISOLATION,
+    },
+  },
   // `npm start` isolated too, so wasm trains on the same threads in development as when hosted.
   server: { headers: CROSS_ORIGIN_ISOLATION },
   // Two copies of tfjs in one bundle register every kernel twice ("kernel already registered").
-  resolve: { dedupe: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
+  resolve: {
+    dedupe: [
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
+    ],
+  },
   // The workers are where tfjs runs; their bundles get only these plugins.
   worker: { format: 'es', plugins: () => [threadedWasmSurvivesMinify()] },
   // The dependency scan starts at index.html and does not follow `new Worker(new URL(…))`: without these, the first

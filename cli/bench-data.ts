@@ -38,7 +38,22 @@ const WORDS = (
   'café naïve résumé — “quoted” ‘single’ 東京 😀'
 ).split(' ');
 
-const VERBS = ['Explain', 'Describe', 'Write', 'Generate', 'Create', 'Summarize', 'Classify', 'Compare', 'List', 'Suggest', 'Rewrite', 'Translate', 'Identify', 'Find'];
+const VERBS = [
+  'Explain',
+  'Describe',
+  'Write',
+  'Generate',
+  'Create',
+  'Summarize',
+  'Classify',
+  'Compare',
+  'List',
+  'Suggest',
+  'Rewrite',
+  'Translate',
+  'Identify',
+  'Find',
+];
 
 /** A length from a log-normal with the given median, clamped. */
 function lengthAround(rng: Rng, median: number, sigma: number, min: number, max: number): number {
@@ -68,7 +83,10 @@ function makeOutput(rng: Rng): string {
     return Array.from({ length: items }, (_, i) => `${i + 1}. ${sentences(rng, 70)}`).join('\n');
   }
   if (kind < 0.2) {
-    const body = Array.from({ length: Math.max(2, Math.round(chars / 40)) }, (_, i) => `    x${i} = compute("${rng.pick(WORDS)}", ${i})`).join('\n');
+    const body = Array.from(
+      { length: Math.max(2, Math.round(chars / 40)) },
+      (_, i) => `    x${i} = compute("${rng.pick(WORDS)}", ${i})`,
+    ).join('\n');
     return `${sentences(rng, 60)}\n\n\`\`\`python\ndef main():\n${body}\n\`\`\``;
   }
   if (kind < 0.22) return JSON.stringify({ name: rng.pick(WORDS), items: [1, 2, 3].map(() => rng.pick(WORDS)) });
@@ -99,7 +117,9 @@ async function main(): Promise<void> {
   // alpaca_data.json's own layout: a JSON array indented by 4 spaces
   writeFileSync(dataPath, JSON.stringify(makeBenchRecords(RECORDS, SEED), null, 4));
   const bytes = new Uint8Array(readFileSync(dataPath));
-  console.log(`generated ${dataPath}: ${RECORDS} records, ${(bytes.length / 1e6).toFixed(1)} MB in ${(performance.now() - tGen).toFixed(0)} ms`);
+  console.log(
+    `generated ${dataPath}: ${RECORDS} records, ${(bytes.length / 1e6).toFixed(1)} MB in ${(performance.now() - tGen).toFixed(0)} ms`,
+  );
 
   const loadBefore = loadavg()[0]!;
   const times = { parse: [] as number[], score: [] as number[], bucket: [] as number[], total: [] as number[] };
@@ -113,10 +133,13 @@ async function main(): Promise<void> {
     const plan = planByCutoffs(parsed.records, scores, DEFAULT_CUTOFFS, { scorerId: 'heuristic' });
     scoreHistogram(scores);
     const t3 = performance.now();
-    if (parsed.records.length !== RECORDS) throw new Error(`parsed ${parsed.records.length} records, expected ${RECORDS}`);
+    if (parsed.records.length !== RECORDS)
+      throw new Error(`parsed ${parsed.records.length} records, expected ${RECORDS}`);
     phaseCounts = plan.phases.map((p) => p.stats.count);
     const label = run === 0 ? 'warm-up' : `run ${run}`;
-    console.log(`${label.padEnd(8)} parse ${(t1 - t0).toFixed(0)} ms, score ${(t2 - t1).toFixed(0)} ms, bucket ${(t3 - t2).toFixed(0)} ms, total ${(t3 - t0).toFixed(0)} ms`);
+    console.log(
+      `${label.padEnd(8)} parse ${(t1 - t0).toFixed(0)} ms, score ${(t2 - t1).toFixed(0)} ms, bucket ${(t3 - t2).toFixed(0)} ms, total ${(t3 - t0).toFixed(0)} ms`,
+    );
     if (run === 0) continue;
     times.parse.push(t1 - t0);
     times.score.push(t2 - t1);
@@ -124,13 +147,24 @@ async function main(): Promise<void> {
     times.total.push(t3 - t0);
   }
 
-  const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
-  console.log(`\nmedian of ${RUNS} runs (warm-up excluded), ${RECORDS} records, ${(bytes.length / 1e6).toFixed(1)} MB:`);
+  const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<
+    keyof typeof times,
+    number
+  >;
+  console.log(
+    `\nmedian of ${RUNS} runs (warm-up excluded), ${RECORDS} records, ${(bytes.length / 1e6).toFixed(1)} MB:`,
+  );
   for (const [stage, ms] of Object.entries(medians)) {
-    console.log(`  ${stage.padEnd(7)} ${ms.toFixed(1).padStart(8)} ms  ${Math.round((RECORDS / ms) * 1000).toLocaleString('en-US').padStart(12)} records/s`);
+    console.log(
+      `  ${stage.padEnd(7)} ${ms.toFixed(1).padStart(8)} ms  ${Math.round((RECORDS / ms) * 1000)
+        .toLocaleString('en-US')
+        .padStart(12)} records/s`,
+    );
   }
   console.log(`  phases at cut-offs 1.5/3.5: ${phaseCounts.join(' / ')}`);
-  console.log(`  1-minute load average: ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (${cpus().length} cores)`);
+  console.log(
+    `  1-minute load average: ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (${cpus().length} cores)`,
+  );
   console.log(`  target: whole file under 1500 ms → ${medians.total < 1500 ? 'met' : 'NOT met'}`);
 
   const result = {
@@ -145,7 +179,9 @@ async function main(): Promise<void> {
     file: { records: RECORDS, bytes: bytes.length, seed: SEED },
     runs: RUNS,
     medianMs: medians,
-    recordsPerSecond: Object.fromEntries(Object.entries(medians).map(([k, ms]) => [k, Math.round((RECORDS / ms) * 1000)])),
+    recordsPerSecond: Object.fromEntries(
+      Object.entries(medians).map(([k, ms]) => [k, Math.round((RECORDS / ms) * 1000)]),
+    ),
     allRunsMs: times,
     phaseCounts,
     targetTotalMs: 1500,

@@ -17,7 +17,9 @@ import { chromiumArgs, chromiumPath } from '../e2e/chromium';
 import { serveApp } from './bench/browser';
 import { log } from './bench/node';
 
-const { values } = parseArgs({ options: { backend: { type: 'string' }, url: { type: 'string' }, timeout: { type: 'string', default: '1800' } } });
+const { values } = parseArgs({
+  options: { backend: { type: 'string' }, url: { type: 'string' }, timeout: { type: 'string', default: '1800' } },
+});
 const backendQuery = values.backend ? `?backend=${encodeURIComponent(values.backend)}` : '';
 const timeoutMs = Number(values.timeout) * 1000;
 
@@ -25,7 +27,11 @@ const served = values.url ? { url: values.url, stop: () => undefined } : await s
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
 try {
   const page = await browser.newPage();
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ');
   log(`· machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load ${load()} (1/5/15 min)`);
   await page.goto(`${served.url}/${backendQuery}`);
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
@@ -49,7 +55,9 @@ try {
       [i],
       { timeout: timeoutMs, polling: 1000 },
     );
-    log(`· run ${i + 1} (${(await rows.nth(i).textContent())?.slice(0, 40)}…) done at ${((Date.now() - startedAt) / 60_000).toFixed(2)} min`);
+    log(
+      `· run ${i + 1} (${(await rows.nth(i).textContent())?.slice(0, 40)}…) done at ${((Date.now() - startedAt) / 60_000).toFixed(2)} min`,
+    );
   }
   const wallMs = Date.now() - startedAt;
   const backend = await page.getByTestId('backend-name').textContent();
@@ -58,10 +66,14 @@ try {
   const table = page.getByTestId('exact-match-comparison');
   await table.waitFor();
   const head = await table.locator('thead th').allTextContents();
-  const body = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (c) => c.textContent ?? '')));
+  const body = await table
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (c) => c.textContent ?? '')));
   log('');
   log(`backend ${backend}, share ${(share * 100).toFixed(1)} % of each phase`);
-  log(`"Phased vs one-off": estimate ${(estimateMs / 60_000).toFixed(2)} min, wall ${(wallMs / 60_000).toFixed(2)} min (wall / estimate ${(wallMs / estimateMs).toFixed(2)}); load at the end ${load()}`);
+  log(
+    `"Phased vs one-off": estimate ${(estimateMs / 60_000).toFixed(2)} min, wall ${(wallMs / 60_000).toFixed(2)} min (wall / estimate ${(wallMs / estimateMs).toFixed(2)}); load at the end ${load()}`,
+  );
   log(`| ${head.join(' | ')} |`);
   log(`|${head.map(() => '---').join('|')}|`);
   for (const row of body) log(`| ${row.join(' | ')} |`);

@@ -26,7 +26,16 @@ import { setFusedKernels } from '../src/core/ops/dispatch';
 const USAGE = 'usage: npm run bench:gpu -- [--configs reference,gpt2] [--rounds N] [--out FILE]';
 
 const gpt = (layers: number, width: number, heads: number, contextLength: number, vocabSize: number): GptConfig =>
-  validateGptConfig({ vocabSize, contextLength, layers, width, heads, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' });
+  validateGptConfig({
+    vocabSize,
+    contextLength,
+    layers,
+    width,
+    heads,
+    mlpRatio: 4,
+    layerNormEps: 1e-5,
+    attentionScale: 'sqrt',
+  });
 
 const CONFIGS: Record<string, { config: GptConfig; batchSize: number }> = {
   reference: { config: gpt(4, 128, 4, 128, 64), batchSize: 16 },
@@ -56,7 +65,9 @@ const PEAK_FP32: [RegExp, string, number][] = [
   [/M1/i, 'Apple M1', 2.6],
 ];
 
-export function knownPeak(adapter: Pick<DawnAdapterReport, 'vendor' | 'architecture' | 'description' | 'device'>): { name: string; tflops: number } | null {
+export function knownPeak(
+  adapter: Pick<DawnAdapterReport, 'vendor' | 'architecture' | 'description' | 'device'>,
+): { name: string; tflops: number } | null {
   const text = `${adapter.vendor} ${adapter.architecture} ${adapter.description} ${adapter.device}`;
   const hit = PEAK_FP32.find(([re]) => re.test(text));
   return hit ? { name: hit[1], tflops: hit[2] } : null;
@@ -122,7 +133,9 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
       };
       figures.push(vf);
       lanes.push({ variant: v, session: s, figures: vf });
-      log(`  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels, ${dispatches} dispatches`);
+      log(
+        `  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels, ${dispatches} dispatches`,
+      );
     }
     for (let r = 0; r < rounds; r++) {
       for (const lane of lanes) {
@@ -131,7 +144,9 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
         lane.figures.runMsPerStep.push(run.msPerStep);
         lane.figures.lastLoss = run.loss;
       }
-      log(`  round ${r + 1}/${rounds}: ${figures.map((f) => `${f.variant} ${f.runMsPerStep[r]!.toFixed(0)} ms`).join(', ')}`);
+      log(
+        `  round ${r + 1}/${rounds}: ${figures.map((f) => `${f.variant} ${f.runMsPerStep[r]!.toFixed(0)} ms`).join(', ')}`,
+      );
     }
   } finally {
     for (const s of sessions) s.dispose();
@@ -147,13 +162,29 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
   }
   const [fused, stock] = figures as [VariantFigures, VariantFigures]; // one per variant, each with a time per round
   const ratios = fused.runMsPerStep.map((ms, r) => stock.runMsPerStep[r]! / ms);
-  return { name, config, batchSize, parameters: countGptParams(config), flopsPerStep: flops, variants: figures, stockOverFused: median(ratios), roundRatios: ratios, tensorsLeft: tf.memory().numTensors - before };
+  return {
+    name,
+    config,
+    batchSize,
+    parameters: countGptParams(config),
+    flopsPerStep: flops,
+    variants: figures,
+    stockOverFused: median(ratios),
+    roundRatios: ratios,
+    tensorsLeft: tf.memory().numTensors - before,
+  };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { configs: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } } });
-  const names = (values.configs ?? 'reference,gpt2').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!(n in CONFIGS)) fail(`unknown config "${n}" (known: ${Object.keys(CONFIGS).join(', ')})\n${USAGE}`);
+  const { values } = parseArgs({
+    options: { configs: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } },
+  });
+  const names = (values.configs ?? 'reference,gpt2')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(n in CONFIGS)) fail(`unknown config "${n}" (known: ${Object.keys(CONFIGS).join(', ')})\n${USAGE}`);
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds must be a positive integer\n${USAGE}`);
 
@@ -161,7 +192,11 @@ async function main(): Promise<void> {
   const adapter = await startDawnWebGPU();
   const peak = knownPeak(adapter);
   log(`adapter: ${describeAdapter(adapter)}`);
-  log(`limits: ${Object.entries(adapter.limits).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  log(
+    `limits: ${Object.entries(adapter.limits)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
   log(`FP32 peak: ${peak ? `${peak.tflops} TFLOP/s (${peak.name})` : 'unknown for this adapter'}`);
   log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
 
@@ -172,18 +207,29 @@ async function main(): Promise<void> {
   }
   const loadAfter = os.loadavg();
   log('');
-  log('| config | variant | kernels/step (tf.profile) | GPU dispatches/step | ms/step (median) | tokens/s | TFLOP/s | share of FP32 peak | stock/fused (median of rounds) |');
+  log(
+    '| config | variant | kernels/step (tf.profile) | GPU dispatches/step | ms/step (median) | tokens/s | TFLOP/s | share of FP32 peak | stock/fused (median of rounds) |',
+  );
   log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const f of r.variants) {
       const share = f.shareOfPeak === null ? '—' : `${(f.shareOfPeak * 100).toFixed(2)} %`;
-      log(`| ${r.name} (${r.config.layers}×${r.config.width}, T ${r.config.contextLength}, B ${r.batchSize}) | ${f.variant} | ${f.kernelsPerStep ?? '—'} | ${f.dispatchesPerStep ?? '—'} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSec.toFixed(0)} | ${f.tflops.toFixed(4)} | ${share} | ${f.variant === 'fused' ? `${r.stockOverFused.toFixed(2)}×` : ''} |`);
+      log(
+        `| ${r.name} (${r.config.layers}×${r.config.width}, T ${r.config.contextLength}, B ${r.batchSize}) | ${f.variant} | ${f.kernelsPerStep ?? '—'} | ${f.dispatchesPerStep ?? '—'} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSec.toFixed(0)} | ${f.tflops.toFixed(4)} | ${share} | ${f.variant === 'fused' ? `${r.stockOverFused.toFixed(2)}×` : ''} |`,
+      );
     }
   }
   log(`load average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
   const out = resolve(values.out ?? 'bench-results/bench-gpu.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ adapter, peak, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, cpus: os.cpus().length, results }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify(
+      { adapter, peak, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, cpus: os.cpus().length, results },
+      null,
+      2,
+    ),
+  );
   log(`wrote ${out}`);
 }
 

@@ -27,7 +27,16 @@ import { countGptParams, type GptConfig } from '../src/core/model/config';
 import { activeMemoryBudget, assertTrainingFits, MemoryFitError } from '../src/core/model/memoryBudget';
 import { estimateTrainingMemory } from '../src/core/model/memoryEstimate';
 
-const GPT2: GptConfig = { vocabSize: 50257, contextLength: 1024, layers: 12, width: 768, heads: 12, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+const GPT2: GptConfig = {
+  vocabSize: 50257,
+  contextLength: 1024,
+  layers: 12,
+  width: 768,
+  heads: 12,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
 const DISTIL: GptConfig = { ...GPT2, layers: 6 };
 
 interface Shape {
@@ -43,7 +52,12 @@ const SHAPES: Shape[] = [
   { name: 'distilgpt2', config: DISTIL, batchSize: 2, contextLength: 128 },
   { name: 'gpt2', config: GPT2, batchSize: 2, contextLength: 128 },
   // Small enough for WebGPU on a software adapter (SwiftShader): the same code path at a size that finishes.
-  { name: 'tiny', config: { ...GPT2, layers: 2, width: 128, heads: 4, vocabSize: 2048, contextLength: 128 }, batchSize: 2, contextLength: 64 },
+  {
+    name: 'tiny',
+    config: { ...GPT2, layers: 2, width: 128, heads: 4, vocabSize: 2048, contextLength: 128 },
+    batchSize: 2,
+    contextLength: 64,
+  },
 ];
 /** The trainable selectors this bench runs (`--trainable full|lora` picks one). */
 const TRAINABLE: Trainable[] = ['full', 'lora'];
@@ -61,7 +75,17 @@ interface Row {
   batchSize: number;
   contextLength: number;
   measured: StepMemory;
-  estimated: { total: number; weights: number; adam: number; gradients: number; activations: number; logits: number; lora: number; backward: number; update: number };
+  estimated: {
+    total: number;
+    weights: number;
+    adam: number;
+    gradients: number;
+    activations: number;
+    logits: number;
+    lora: number;
+    backward: number;
+    update: number;
+  };
   /** Bytes of the wasm heap after the steps (grows, never shrinks), or the webgpu backend's buffer bytes. */
   backendBytes?: number;
 }
@@ -81,14 +105,19 @@ async function startBackend(backend: Backend): Promise<void> {
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
   await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start webgpu through Dawn (set VK_ICD_FILENAMES to a Vulkan driver, see docs/BENCHMARKS.md).');
+  if (!(await tf.setBackend('webgpu')))
+    throw new Error(
+      'tfjs could not start webgpu through Dawn (set VK_ICD_FILENAMES to a Vulkan driver, see docs/BENCHMARKS.md).',
+    );
   await tf.ready();
 }
 
 function backendBytes(backend: Backend): number | undefined {
-  if (backend === 'wasm') return (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
+  if (backend === 'wasm')
+    return (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
   // Every GPU buffer the backend created and still holds (its pool keeps freed ones for reuse): ~ the peak.
-  if (backend === 'webgpu') return (tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
+  if (backend === 'webgpu')
+    return (tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
   return undefined;
 }
 
@@ -101,11 +130,19 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
   const lora = loraOfTrainable(trainable);
   const trainableParameters = lora === undefined ? undefined : loraParameterCount(asked.config, lora);
   try {
-    assertTrainingFits(asked.config, { batchSize: asked.batchSize, contextLength: asked.contextLength, trainableParameters, lora }, activeMemoryBudget());
+    assertTrainingFits(
+      asked.config,
+      { batchSize: asked.batchSize, contextLength: asked.contextLength, trainableParameters, lora },
+      activeMemoryBudget(),
+    );
   } catch (error) {
     if (!(error instanceof MemoryFitError) || !error.verdict.suggestion) throw error;
     refused = error.message;
-    shape = { ...asked, batchSize: error.verdict.suggestion.batchSize, contextLength: error.verdict.suggestion.contextLength };
+    shape = {
+      ...asked,
+      batchSize: error.verdict.suggestion.batchSize,
+      contextLength: error.verdict.suggestion.contextLength,
+    };
   }
   const measured = await measureStepMemory(shape.config, {
     batchSize: shape.batchSize,
@@ -115,9 +152,16 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
     onStep: (s, ms) => process.stderr.write(`  ${shape.name} step ${s + 1}: ${(ms / 1000).toFixed(1)} s\n`),
   });
   if (trainableParameters !== undefined && measured.trainableParameters !== trainableParameters) {
-    throw new Error(`LoRA trained ${measured.trainableParameters} floats, loraParameterCount says ${trainableParameters}`);
+    throw new Error(
+      `LoRA trained ${measured.trainableParameters} floats, loraParameterCount says ${trainableParameters}`,
+    );
   }
-  const e = estimateTrainingMemory(shape.config, { batchSize: shape.batchSize, contextLength: shape.contextLength, trainableParameters, lora });
+  const e = estimateTrainingMemory(shape.config, {
+    batchSize: shape.batchSize,
+    contextLength: shape.contextLength,
+    trainableParameters,
+    lora,
+  });
   return {
     shape: shape.name,
     trainable,
@@ -127,7 +171,17 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
     batchSize: shape.batchSize,
     contextLength: shape.contextLength,
     measured,
-    estimated: { total: e.total, weights: e.weights, adam: e.adam, gradients: e.gradients, activations: e.activations, logits: e.logits, lora: e.lora, backward: e.backward, update: e.update },
+    estimated: {
+      total: e.total,
+      weights: e.weights,
+      adam: e.adam,
+      gradients: e.gradients,
+      activations: e.activations,
+      logits: e.logits,
+      lora: e.lora,
+      backward: e.backward,
+      update: e.update,
+    },
     backendBytes: backendBytes(backend),
   };
 }
@@ -135,7 +189,8 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
 const backend = (arg('backend') ?? 'wasm') as Backend;
 const only = arg('only');
 const onlyTrainable = arg('trainable') as Trainable | undefined;
-if (onlyTrainable && !TRAINABLE.includes(onlyTrainable)) throw new Error(`--trainable must be one of ${TRAINABLE.join(', ')}`);
+if (onlyTrainable && !TRAINABLE.includes(onlyTrainable))
+  throw new Error(`--trainable must be one of ${TRAINABLE.join(', ')}`);
 const child = process.argv.includes('--child');
 
 if (child) {
@@ -151,20 +206,29 @@ if (child) {
   for (const shape of SHAPES.filter((s) => (only ? s.name === only : s.name !== 'tiny' || backend === 'webgpu'))) {
     for (const trainable of TRAINABLE.filter((t) => !onlyTrainable || t === onlyTrainable)) {
       // One process per shape: the wasm heap only grows, so a shape measured after a bigger one would read its size.
-      const run = spawnSync(process.execPath, [...process.execArgv, here, '--child', '--only', shape.name, '--trainable', trainable, '--backend', backend], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 1 << 26,
-      });
+      const run = spawnSync(
+        process.execPath,
+        [...process.execArgv, here, '--child', '--only', shape.name, '--trainable', trainable, '--backend', backend],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+          maxBuffer: 1 << 26,
+        },
+      );
       const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) {
-        log(`${shape.name} (${trainable}): failed (exit ${run.status}, ${run.signal ?? 'no signal'})\n${run.stdout.slice(-2000)}`);
+        log(
+          `${shape.name} (${trainable}): failed (exit ${run.status}, ${run.signal ?? 'no signal'})\n${run.stdout.slice(-2000)}`,
+        );
         continue;
       }
       const row = JSON.parse(line.slice(7)) as Row;
       rows.push(row);
       const m = row.measured;
-      if (row.asked.refused) log(`${row.shape}: B ${row.asked.batchSize} T ${row.asked.contextLength} refused before allocation — ${row.asked.refused}`);
+      if (row.asked.refused)
+        log(
+          `${row.shape}: B ${row.asked.batchSize} T ${row.asked.contextLength} refused before allocation — ${row.asked.refused}`,
+        );
       const ratio = row.estimated.total / m.peak;
       log(
         `${row.shape} ${row.trainable} ${row.backend}: ${(row.params / 1e6).toFixed(1)}M params, B ${row.batchSize} T ${row.contextLength}; ` +
@@ -177,6 +241,13 @@ if (child) {
   }
   const root = join(dirname(here), '..');
   mkdirSync(join(root, 'bench-results'), { recursive: true });
-  writeFileSync(join(root, 'bench-results', `memory-${backend}${onlyTrainable ? `-${onlyTrainable}` : ''}.json`), JSON.stringify({ load, rows }, null, 2));
-  log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  writeFileSync(
+    join(root, 'bench-results', `memory-${backend}${onlyTrainable ? `-${onlyTrainable}` : ''}.json`),
+    JSON.stringify({ load, rows }, null, 2),
+  );
+  log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }

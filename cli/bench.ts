@@ -67,8 +67,13 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  return [line(head), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+  const line = (r: string[]) =>
+    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  return [
+    line(head),
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }
 
 function shape(c: GptConfig, batch: number): string {
@@ -89,14 +94,47 @@ function stepRow(where: string, name: string, r: StepBenchResult): (string | num
   ];
 }
 
-const STEP_HEAD = ['where', 'config', 'ms/step (median)', 'runs×steps', 'tokens/s', 'kernels/step', 'reads/step (bench loop)', 'tensors before→warm→timed→freed', 'first step ms'];
+const STEP_HEAD = [
+  'where',
+  'config',
+  'ms/step (median)',
+  'runs×steps',
+  'tokens/s',
+  'kernels/step',
+  'reads/step (bench loop)',
+  'tensors before→warm→timed→freed',
+  'first step ms',
+];
 
-const MATMUL_HEAD = ['where', 'config', 'stock ms/step (median)', 'ours ms/step (median)', 'stock / ours (median of rounds)', 'rounds', 'tensors left'];
+const MATMUL_HEAD = [
+  'where',
+  'config',
+  'stock ms/step (median)',
+  'ours ms/step (median)',
+  'stock / ours (median of rounds)',
+  'rounds',
+  'tensors left',
+];
 
-function matmulRow(where: string, name: string, config: GptConfig, batch: number, r: InterleavedBench): (string | number)[] {
+function matmulRow(
+  where: string,
+  name: string,
+  config: GptConfig,
+  batch: number,
+  r: InterleavedBench,
+): (string | number)[] {
   const [ours, stock] = r.variants;
-  if (!ours || !stock) throw new Error(`${name}: the matmul bench needs both variants (ours, stock), got ${r.variants.length}`);
-  return [where, `${name} (${shape(config, batch)})`, f0(stock.msPerStep), f0(ours.msPerStep), `${f2(r.ratioToFirst[1] ?? NaN)}×`, ours.runMsPerStep.length, r.tensorsLeft];
+  if (!ours || !stock)
+    throw new Error(`${name}: the matmul bench needs both variants (ours, stock), got ${r.variants.length}`);
+  return [
+    where,
+    `${name} (${shape(config, batch)})`,
+    f0(stock.msPerStep),
+    f0(ours.msPerStep),
+    `${f2(r.ratioToFirst[1] ?? NaN)}×`,
+    ours.runMsPerStep.length,
+    r.tensorsLeft,
+  ];
 }
 
 /** Ours first, so the ratio to the first variant is the speed-up. */
@@ -139,7 +177,8 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) fail(USAGE);
-  if (values['node-only'] && values['browser-only']) fail(`--node-only and --browser-only exclude each other\n${USAGE}`);
+  if (values['node-only'] && values['browser-only'])
+    fail(`--node-only and --browser-only exclude each other\n${USAGE}`);
   const steps = positiveInt(values.steps, '--steps', 3);
   // Width 256 costs ~10× width 128 per step on 1-thread wasm: fewer timed steps by default keep the bench ~5 min.
   const wideSteps = positiveInt(values['wide-steps'], '--wide-steps', Math.min(steps, 2));
@@ -155,7 +194,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   let commit = '';
   try {
-    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     // not a git checkout
   }
@@ -168,20 +209,35 @@ async function main(): Promise<void> {
     loadAverageBefore: os.loadavg().map((x) => Number(x.toFixed(2))),
     loadAverageAfter: [] as number[],
   };
-  log(`bench ${commit} · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · tfjs ${machine.tfjs} · load ${machine.loadAverageBefore.join(' ')}`);
+  log(
+    `bench ${commit} · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · tfjs ${machine.tfjs} · load ${machine.loadAverageBefore.join(' ')}`,
+  );
   const [load1 = 0] = machine.loadAverageBefore; // os.loadavg(): the 1-, 5- and 15-minute averages
   if (load1 > machine.cpus) {
-    log(`  note: load average ${load1} exceeds the ${machine.cpus} cores: other work shares the CPU, so times come out slower than the machine is.`);
+    log(
+      `  note: load average ${load1} exceeds the ${machine.cpus} cores: other work shares the CPU, so times come out slower than the machine is.`,
+    );
   }
 
-  const out: Record<string, unknown> = { date: new Date().toISOString(), commit, machine, options: { steps, wideSteps, runnerSteps, matmulRounds, threadsRounds, matmulOnly } };
+  const out: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    commit,
+    machine,
+    options: { steps, wideSteps, runnerSteps, matmulRounds, threadsRounds, matmulOnly },
+  };
   const stepRows: (string | number)[][] = [];
   const matmulRows: (string | number)[][] = [];
   const report: string[] = [];
 
   if (!values['browser-only']) {
     // wasm's stock BatchMatMul vs ours on the reference step, alternated
-    const matmulNode = await interleavedSteps('reference step: wasm BatchMatMul ours vs stock', 'wasm', REFERENCE, MATMUL_VARIANTS, matmulRounds);
+    const matmulNode = await interleavedSteps(
+      'reference step: wasm BatchMatMul ours vs stock',
+      'wasm',
+      REFERENCE,
+      MATMUL_VARIANTS,
+      matmulRounds,
+    );
     matmulRows.push(matmulRow('node wasm', REFERENCE.name, REFERENCE.config, REFERENCE.batchSize, matmulNode));
     out.nodeMatMul = matmulNode;
   }
@@ -200,18 +256,36 @@ async function main(): Promise<void> {
     const runner: RunnerFigures = await runnerBench(SMALL, runnerSteps, 10);
 
     // ours vs stock, same process. Full steps of the small config, variants alternated round by round.
-    const ceSteps = await interleavedSteps('full step: sparse CE vs one-hot softmaxCE', 'wasm', SMALL, [
-      { label: 'sparse CE', options: { loss: 'sparse' } },
-      { label: 'one-hot softmaxCE', options: { loss: 'onehot' } },
-    ], 7);
-    const embStepsWasm = await interleavedSteps('full step: embedding gradient scatter vs onehot', 'wasm', SMALL, [
-      { label: 'scatter', options: { embeddingGrad: 'scatter' } },
-      { label: 'onehot', options: { embeddingGrad: 'onehot' } },
-    ], 7);
-    const embStepsCpu = await interleavedSteps('full step: embedding gradient scatter vs onehot', 'cpu', SMALL, [
-      { label: 'scatter', options: { embeddingGrad: 'scatter' } },
-      { label: 'onehot', options: { embeddingGrad: 'onehot' } },
-    ], 3);
+    const ceSteps = await interleavedSteps(
+      'full step: sparse CE vs one-hot softmaxCE',
+      'wasm',
+      SMALL,
+      [
+        { label: 'sparse CE', options: { loss: 'sparse' } },
+        { label: 'one-hot softmaxCE', options: { loss: 'onehot' } },
+      ],
+      7,
+    );
+    const embStepsWasm = await interleavedSteps(
+      'full step: embedding gradient scatter vs onehot',
+      'wasm',
+      SMALL,
+      [
+        { label: 'scatter', options: { embeddingGrad: 'scatter' } },
+        { label: 'onehot', options: { embeddingGrad: 'onehot' } },
+      ],
+      7,
+    );
+    const embStepsCpu = await interleavedSteps(
+      'full step: embedding gradient scatter vs onehot',
+      'cpu',
+      SMALL,
+      [
+        { label: 'scatter', options: { embeddingGrad: 'scatter' } },
+        { label: 'onehot', options: { embeddingGrad: 'onehot' } },
+      ],
+      3,
+    );
 
     // Op level at the reference's shapes (B·T = 2048 rows), ops alternated round by round.
     const N = REFERENCE.batchSize * REFERENCE.config.contextLength;
@@ -248,7 +322,9 @@ async function main(): Promise<void> {
         `tensors after step 10: ${t10}, after step ${runner.steps}: ${tLast}, left after dispose: ${runner.tensorsAfterDispose - runner.tensorsBefore}; loss ${runner.firstLoss.toFixed(3)} → ${runner.lastLoss.toFixed(3)}`,
     );
     report.push('');
-    report.push('Ours vs stock (same run; full steps and ops alternated round by round; ratio = median of per-round ratios for steps, ratio of medians for ops)');
+    report.push(
+      'Ours vs stock (same run; full steps and ops alternated round by round; ratio = median of per-round ratios for steps, ratio of medians for ops)',
+    );
     report.push(
       table(
         ['comparison', 'backend', 'ours ms', 'other ms', 'other / ours'],
@@ -269,13 +345,19 @@ async function main(): Promise<void> {
           ratioRow('linear dW, C=256: our wasm matmul vs stock (transposeA)', mm256[2], mm256[1]),
           ratioRow('linear dX, C=256: our wasm matmul vs stock (transposeB)', mm256[4], mm256[3]),
           ratioRow(`attention q·kᵀ, B=${B} H=${ref.heads} T=${ref.contextLength}: ours vs stock`, att128[1], att128[0]),
-          ratioRow(`attention att·v, B=${B} H=${ref.heads} T=${ref.contextLength}: ours vs stock`, att128[3], att128[2]),
+          ratioRow(
+            `attention att·v, B=${B} H=${ref.heads} T=${ref.contextLength}: ours vs stock`,
+            att128[3],
+            att128[2],
+          ),
         ],
       ),
     );
     report.push(`(forward x·W of the same layer: ${f1(mm128[0].ms)} ms at C=128, ${f1(mm256[0].ms)} ms at C=256)`);
     for (const s of reference) {
-      report.push(`top kernels, ${s.name} (profiled warm-up step): ${s.result.topKernels.map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`).join(', ')}`);
+      report.push(
+        `top kernels, ${s.name} (profiled warm-up step): ${s.result.topKernels.map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`).join(', ')}`,
+      );
     }
     out.node = {
       reference,
@@ -326,15 +408,24 @@ async function main(): Promise<void> {
       );
     }
     const rows = browser.runs.map((r) =>
-      r.answer ? stepRow('chromium', 'small', r.answer.result) : [`chromium ${r.backend}`, `failed: ${r.error}`, '', '', '', '', '', '', ''],
+      r.answer
+        ? stepRow('chromium', 'small', r.answer.result)
+        : [`chromium ${r.backend}`, `failed: ${r.error}`, '', '', '', '', '', '', ''],
     );
     report.push('');
-    report.push(`Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? browser.userAgent}), diagnostics worker`);
+    report.push(
+      `Headless Chromium (${browser.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? browser.userAgent}), diagnostics worker`,
+    );
     if (rows.length > 0) report.push(table(STEP_HEAD, rows));
     for (const r of browser.runs) {
       if (!r.answer) continue;
       const a = r.answer.choice.adapter;
-      report.push(`${r.backend}: ${r.answer.choice.reason}${a ? ` Adapter: ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (fallback/software)' : ''}.` : ''} Top kernels: ${r.answer.result.topKernels.slice(0, 5).map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`).join(', ')}`);
+      report.push(
+        `${r.backend}: ${r.answer.choice.reason}${a ? ` Adapter: ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ' (fallback/software)' : ''}.` : ''} Top kernels: ${r.answer.result.topKernels
+          .slice(0, 5)
+          .map((k) => `${k.name} ${f0(k.ms)} ms ×${k.count}`)
+          .join(', ')}`,
+      );
     }
     for (const w of browser.perWorker) {
       report.push('');
@@ -349,10 +440,28 @@ async function main(): Promise<void> {
       );
       report.push(
         table(
-          ['variant', 'threads that ran', 'BatchMatMul', 'ms/step (median)', 'per round', 'tokens/s', 'time / first (median of rounds)', 'speed-up over the first'],
+          [
+            'variant',
+            'threads that ran',
+            'BatchMatMul',
+            'ms/step (median)',
+            'per round',
+            'tokens/s',
+            'time / first (median of rounds)',
+            'speed-up over the first',
+          ],
           result.variants.map((v, i) => {
             const last = v.last as { threads: number | null; wasmMatMul?: string | null } | undefined;
-            return [v.label, last?.threads ?? '—', last?.wasmMatMul ?? '—', f0(v.msPerStep), v.runMsPerStep.map(f0).join(' '), f0((REFERENCE.batchSize * REFERENCE.config.contextLength * 1000) / v.msPerStep), `${f2(result.ratioToFirst[i]!)}×`, `${f2(1 / result.ratioToFirst[i]!)}×`];
+            return [
+              v.label,
+              last?.threads ?? '—',
+              last?.wasmMatMul ?? '—',
+              f0(v.msPerStep),
+              v.runMsPerStep.map(f0).join(' '),
+              f0((REFERENCE.batchSize * REFERENCE.config.contextLength * 1000) / v.msPerStep),
+              `${f2(result.ratioToFirst[i]!)}×`,
+              `${f2(1 / result.ratioToFirst[i]!)}×`,
+            ];
           }),
         ),
       );
@@ -362,7 +471,9 @@ async function main(): Promise<void> {
 
   if (matmulRows.length > 0) {
     report.push('');
-    report.push(`wasm BatchMatMul, tfjs's stock kernel vs ours, full reference steps alternated round by round (${matmulRounds} rounds after one warm-up step each)`);
+    report.push(
+      `wasm BatchMatMul, tfjs's stock kernel vs ours, full reference steps alternated round by round (${matmulRounds} rounds after one warm-up step each)`,
+    );
     report.push(table(MATMUL_HEAD, matmulRows));
   }
 
@@ -370,9 +481,14 @@ async function main(): Promise<void> {
   out.totalSeconds = Math.round((Date.now() - started) / 1000);
   log('');
   log(report.join('\n'));
-  log(`\nload average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')} · ${out.totalSeconds as number} s in all`);
+  log(
+    `\nload average before ${machine.loadAverageBefore.join(' ')}, after ${machine.loadAverageAfter.join(' ')} · ${out.totalSeconds as number} s in all`,
+  );
   mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, JSON.stringify(out, (_, v) => (v instanceof Float32Array ? Array.from(v) : v), 2));
+  writeFileSync(
+    outFile,
+    JSON.stringify(out, (_, v) => (v instanceof Float32Array ? Array.from(v) : v), 2),
+  );
   log(`wrote ${outFile}`);
 }
 

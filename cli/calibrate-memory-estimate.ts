@@ -56,7 +56,9 @@ const GEN_SHAPES: [number, number, number, number, number, number, number, numbe
 /** Solves (XᵀX) w = Xᵀy by Gaussian elimination with partial pivoting. */
 function leastSquares(X: number[][], y: number[]): number[] {
   const n = X[0]!.length;
-  const A = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => X.reduce((s, r) => s + r[i]! * r[j]!, 0)));
+  const A = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => X.reduce((s, r) => s + r[i]! * r[j]!, 0)),
+  );
   const b = Array.from({ length: n }, (_, i) => X.reduce((s, r, k) => s + r[i]! * y[k]!, 0));
   for (let i = 0; i < n; i++) {
     let p = i;
@@ -90,7 +92,14 @@ function relativeFit(X: number[][], y: number[]): number[] {
 }
 
 const gpt = (V: number, C: number, L: number, H: number, T: number, ratio = 4): GptConfig => ({
-  vocabSize: V, contextLength: T, layers: L, width: C, heads: H, mlpRatio: ratio, layerNormEps: 1e-5, attentionScale: 'sqrt',
+  vocabSize: V,
+  contextLength: T,
+  layers: L,
+  width: C,
+  heads: H,
+  mlpRatio: ratio,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
 });
 const pct = (predicted: number, measured: number) => `${(((predicted - measured) / measured) * 100).toFixed(1)} %`;
 
@@ -106,18 +115,25 @@ for (const [V, C, L, H, B, T, ratio] of STEP_SHAPES) {
   const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1 });
   const P = countGptParams(config);
   const F = mlpWidth(config);
-  const t = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [k, v / 4])) as Record<keyof typeof m.terms, number>;
+  const t = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [k, v / 4])) as Record<
+    keyof typeof m.terms,
+    number
+  >;
   Xa.push([L * B * T * C, L * B * T * F, L * B * H * T * T, B * T * V, B * T * C, L * (4 * C * C + 2 * C * F)]);
   ya.push(t.backward - P - V * C);
   Xu.push([adamwLargestGroup(config)]);
   yu.push(t.update - P);
   const label = `V ${V} C ${C} L ${L} H ${H} B ${B} T ${T} F ${F}`;
   steps.push({ label, config, B, T, peak: m.peak });
-  console.log(`${label}: floats above weights+moments: forward ${t.forward} backward ${t.backward} clip ${t.clip} update ${t.update}`);
+  console.log(
+    `${label}: floats above weights+moments: forward ${t.forward} backward ${t.backward} clip ${t.clip} update ${t.update}`,
+  );
 }
 const wa = relativeFit(Xa, ya);
 const wu = leastSquares(Xu, yu);
-console.log(`activations + logits + weight-gradient temporaries [L·BTC, L·BTF, L·BHT², BTV, BTC, L·(4C²+2CF)] = [${wa.map((v) => v.toFixed(2)).join(', ')}]`);
+console.log(
+  `activations + logits + weight-gradient temporaries [L·BTC, L·BTF, L·BHT², BTV, BTC, L·(4C²+2CF)] = [${wa.map((v) => v.toFixed(2)).join(', ')}]`,
+);
 console.log(`update temporaries [G] = [${wu.map((v) => v.toFixed(2)).join(', ')}]`);
 
 const Xg: number[][] = [];
@@ -143,5 +159,7 @@ for (const s of steps) {
 }
 for (const g of gens) {
   const e = estimateGenerationMemory(g.config, { batchSize: g.B, promptLength: g.p, newTokens: g.n });
-  console.log(`  generation ${g.label}: measured ${g.peak} B above the weights, estimated ${e.total - e.weights} B (${pct(e.total - e.weights, g.peak)})`);
+  console.log(
+    `  generation ${g.label}: measured ${g.peak} B above the weights, estimated ${e.total - e.weights} B (${pct(e.total - e.weights, g.peak)})`,
+  );
 }

@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregate, main, mergeExperiments, parseArmList, renderMarkdown, type ExperimentResult, type RunResult } from './experiment';
+import {
+  aggregate,
+  main,
+  mergeExperiments,
+  parseArmList,
+  renderMarkdown,
+  type ExperimentResult,
+  type RunResult,
+} from './experiment';
 import { makeBaseModel, MICRO_DEFAULTS } from '../src/core/demo/baseModel';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 
@@ -27,13 +35,35 @@ describe('aggregate', () => {
     ({
       arm,
       seed,
-      exactMatch: { buckets: [{ bucket: '1', n: 10, correct: em1 * 10, rate: em1, correctNormalized: em1 * 10, rateNormalized: em1 }], overall: { bucket: 'all', n: 10, correct: em1 * 10, rate: em1, correctNormalized: em1 * 10, rateNormalized: em1 } },
-      ood: { buckets: [], overall: { bucket: 'all', n: 0, correct: 0, rate: NaN, correctNormalized: 0, rateNormalized: NaN } },
+      exactMatch: {
+        buckets: [
+          { bucket: '1', n: 10, correct: em1 * 10, rate: em1, correctNormalized: em1 * 10, rateNormalized: em1 },
+        ],
+        overall: {
+          bucket: 'all',
+          n: 10,
+          correct: em1 * 10,
+          rate: em1,
+          correctNormalized: em1 * 10,
+          rateNormalized: em1,
+        },
+      },
+      ood: {
+        buckets: [],
+        overall: { bucket: 'all', n: 0, correct: 0, rate: NaN, correctNormalized: 0, rateNormalized: NaN },
+      },
       heldOutLoss: { buckets: [{ bucket: '1', loss, records: 10, tokens: 30 }], overall: loss, tokens: 30 },
     }) as unknown as RunResult;
 
   it('summarises each metric over seeds and pairs each arm with one-off by seed', () => {
-    const runs = [run('one-off', 1, 0.1, 2), run('one-off', 2, 0.2, 1.5), run('one-off', 3, 0.3, 1), run('easy-to-hard', 1, 0.3, 1.9), run('easy-to-hard', 2, 0.5, 1.3), run('easy-to-hard', 3, 0.4, 0.95)];
+    const runs = [
+      run('one-off', 1, 0.1, 2),
+      run('one-off', 2, 0.2, 1.5),
+      run('one-off', 3, 0.3, 1),
+      run('easy-to-hard', 1, 0.3, 1.9),
+      run('easy-to-hard', 2, 0.5, 1.3),
+      run('easy-to-hard', 3, 0.4, 0.95),
+    ];
     const { summary, paired } = aggregate(runs);
     expect(summary['em.1']!['one-off']!.mean).toBeCloseTo(0.2, 12);
     expect(summary['em.1']!['one-off']!.halfWidth).toBeCloseTo(0.2484138, 6); // s = 0.1, t(2) · 0.1/√3
@@ -101,7 +131,13 @@ describe('npm run experiment -- --quick', () => {
     }
     const merged = mergeExperiments([saved, other]);
     expect(merged.options.seeds).toEqual([1, 2]);
-    expect(merged.runs.map((r) => `${r.arm}/${r.seed}`).slice(0, 5)).toEqual(['one-off/1', 'easy-to-hard/1', 'hard-to-easy/1', 'random-stages/1', 'one-off/2']);
+    expect(merged.runs.map((r) => `${r.arm}/${r.seed}`).slice(0, 5)).toEqual([
+      'one-off/1',
+      'easy-to-hard/1',
+      'hard-to-easy/1',
+      'random-stages/1',
+      'one-off/2',
+    ]);
     expect(merged.wallMs).toBe(other.wallMs);
     const oneOff = saved.runs[0]!.exactMatch.overall.rate;
     expect(merged.summary['em.all']!['one-off']!.mean).toBeCloseTo(oneOff + 0.05, 12);

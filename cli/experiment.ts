@@ -71,7 +71,6 @@ export interface ExperimentOptions {
   quick: boolean;
 }
 
-
 export const DEFAULT_OPTIONS: ExperimentOptions = {
   arms: [{ kind: 'one-off' }, { kind: 'easy-to-hard' }, { kind: 'hard-to-easy' }, { kind: 'random-stages' }],
   seeds: [1, 2, 3],
@@ -109,7 +108,9 @@ export function parseArmList(text: string): ArmSpec[] {
       if (s === 'one-off' || s === 'easy-to-hard' || s === 'hard-to-easy' || s === 'random-stages') return { kind: s };
       const m = /^(?:custom-)?(\d+(?:-\d+)+)$/.exec(s);
       if (m) return { kind: 'custom', order: m[1]!.split('-').map(Number) };
-      throw new Error(`Unknown arm "${s}": use one-off, easy-to-hard, hard-to-easy, random-stages or an order such as 2-1-3.`);
+      throw new Error(
+        `Unknown arm "${s}": use one-off, easy-to-hard, hard-to-easy, random-stages or an order such as 2-1-3.`,
+      );
     });
 }
 
@@ -136,9 +137,23 @@ export interface ExperimentResult {
   command: string;
   startedAt: string;
   wallMs: number;
-  machine: { cpus: number; cpu: string; node: string; backend: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  machine: {
+    cpus: number;
+    cpu: string;
+    node: string;
+    backend: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+  };
   options: ExperimentOptions;
-  base: { path: string; config: unknown; meta: Record<string, string>; heldOutLoss: HeldOutLossReport; exactMatch: ExactMatchReport; ood: ExactMatchReport };
+  base: {
+    path: string;
+    config: unknown;
+    meta: Record<string, string>;
+    heldOutLoss: HeldOutLossReport;
+    exactMatch: ExactMatchReport;
+    ood: ExactMatchReport;
+  };
   data: {
     phases: { phase: number; range: [number, number]; train: number; heldOut: number }[];
     heldOutPerLevel: Record<string, number>;
@@ -167,7 +182,10 @@ export function runMetrics(r: Pick<RunResult, 'exactMatch' | 'ood' | 'heldOutLos
   return m;
 }
 
-export function aggregate(runs: readonly RunResult[], baseline = 'one-off'): Pick<ExperimentResult, 'summary' | 'paired'> {
+export function aggregate(
+  runs: readonly RunResult[],
+  baseline = 'one-off',
+): Pick<ExperimentResult, 'summary' | 'paired'> {
   const arms = [...new Set(runs.map((r) => r.arm))];
   const metrics = [...new Set(runs.flatMap((r) => Object.keys(runMetrics(r))))];
   const summary: ExperimentResult['summary'] = {};
@@ -176,7 +194,12 @@ export function aggregate(runs: readonly RunResult[], baseline = 'one-off'): Pic
     summary[metric] = {};
     paired[metric] = {};
     const bySeed = (arm: string) =>
-      new Map(runs.filter((r) => r.arm === arm).map((r) => [r.seed, runMetrics(r)[metric]] as [number, number | undefined]).filter((e): e is [number, number] => Number.isFinite(e[1])));
+      new Map(
+        runs
+          .filter((r) => r.arm === arm)
+          .map((r) => [r.seed, runMetrics(r)[metric]] as [number, number | undefined])
+          .filter((e): e is [number, number] => Number.isFinite(e[1])),
+      );
     const base = bySeed(baseline);
     for (const arm of arms) {
       const values = bySeed(arm);
@@ -190,7 +213,11 @@ export function aggregate(runs: readonly RunResult[], baseline = 'one-off'): Pic
 // ───────────────────────────── markdown ─────────────────────────────
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderMarkdown(r: Omit<ExperimentResult, 'markdown'>): string {
@@ -198,11 +225,15 @@ export function renderMarkdown(r: Omit<ExperimentResult, 'markdown'>): string {
   const label = (arm: string) => r.runs.find((x) => x.arm === arm)?.label ?? arm;
   const levels = ['1', '2', '3', '4', '5'];
   const buckets = r.base.heldOutLoss.buckets.map((b) => b.bucket);
-  const pct = (s: Summary | undefined, signed = false) => (s ? formatSummary(s, { scale: 100, digits: 1, signed }) : '–');
+  const pct = (s: Summary | undefined, signed = false) =>
+    s ? formatSummary(s, { scale: 100, digits: 1, signed }) : '–';
   const num = (s: Summary | undefined, signed = false) => (s ? formatSummary(s, { digits: 3, signed }) : '–');
   const baseRow = (prefix: string, keys: string[], fmt: (v: number) => string) => {
     const m = runMetrics(r.base);
-    return ['base model (no IFT)', ...keys.map((k) => (Number.isFinite(m[`${prefix}.${k}`]) ? fmt(m[`${prefix}.${k}`]!) : '–'))];
+    return [
+      'base model (no IFT)',
+      ...keys.map((k) => (Number.isFinite(m[`${prefix}.${k}`]) ? fmt(m[`${prefix}.${k}`]!) : '–')),
+    ];
   };
   const section = (title: string, prefix: string, keys: string[], head: string[], asPct: boolean): string => {
     const f = asPct ? pct : num;
@@ -212,7 +243,8 @@ export function renderMarkdown(r: Omit<ExperimentResult, 'markdown'>): string {
       .filter((a) => a !== 'one-off')
       .map((a) => [`${label(a)} − One-off`, ...keys.map((k) => f(r.paired[`${prefix}.${k}`]?.[a], true))]);
     let out = `### ${title}\n\n${table(['arm', ...head], rows)}\n`;
-    if (pairedRows.length > 0 && arms.includes('one-off')) out += `\nPaired difference vs one-off (same seed; ${asPct ? 'percentage points' : 'nats'}):\n\n${table(['arm', ...head], pairedRows)}\n`;
+    if (pairedRows.length > 0 && arms.includes('one-off'))
+      out += `\nPaired difference vs one-off (same seed; ${asPct ? 'percentage points' : 'nats'}):\n\n${table(['arm', ...head], pairedRows)}\n`;
     return out;
   };
   const n = new Set(r.runs.map((x) => x.seed)).size;
@@ -227,16 +259,38 @@ export function renderMarkdown(r: Omit<ExperimentResult, 'markdown'>): string {
     `## Phased vs one-off on the demo suite (${n} seed${n === 1 ? '' : 's'}: ${[...new Set(r.runs.map((x) => x.seed))].join(', ')})`,
     '',
     `Mean ± 95% t-interval over seeds. Exact match = greedy answer equals the expected output character for character. ` +
-      `Held-out: ${Object.entries(r.data.heldOutPerLevel).map(([l, c]) => `L${l} ${c}`).join(', ')} records; ` +
-      `length-OOD: ${Object.entries(r.data.oodPerLevel).map(([l, c]) => `L${l} ${c}`).join(', ')}. ` +
+      `Held-out: ${Object.entries(r.data.heldOutPerLevel)
+        .map(([l, c]) => `L${l} ${c}`)
+        .join(', ')} records; ` +
+      `length-OOD: ${Object.entries(r.data.oodPerLevel)
+        .map(([l, c]) => `L${l} ${c}`)
+        .join(', ')}. ` +
       `Training: ${r.data.phases.map((p) => `phase ${p.phase} ${p.train}`).join(', ')} records × ${r.options.hyper.epochsPerPhase} epochs, ` +
       `LR ${r.options.hyper.lr}, batch ${r.options.hyper.batchSize}, rows of ${r.data.contextLength} tokens.`,
     '',
     `Budget per arm: ${perArm.join('; ')}. Wall time ${(r.wallMs / 60000).toFixed(1)} min.`,
     '',
-    section('Exact match per level, held-out split (%)', 'em', [...levels, 'all'], [...levels.map((l) => `L${l}`), 'all'], true),
-    section('Exact match per level, length-OOD file (%)', 'ood', [...levels, 'all'], [...levels.map((l) => `L${l}`), 'all'], true),
-    section('Held-out loss per phase bucket (nats per response token)', 'loss', [...buckets, 'all'], [...buckets.map((b) => `phase ${b}`), 'all'], false),
+    section(
+      'Exact match per level, held-out split (%)',
+      'em',
+      [...levels, 'all'],
+      [...levels.map((l) => `L${l}`), 'all'],
+      true,
+    ),
+    section(
+      'Exact match per level, length-OOD file (%)',
+      'ood',
+      [...levels, 'all'],
+      [...levels.map((l) => `L${l}`), 'all'],
+      true,
+    ),
+    section(
+      'Held-out loss per phase bucket (nats per response token)',
+      'loss',
+      [...buckets, 'all'],
+      [...buckets.map((b) => `phase ${b}`), 'all'],
+      false,
+    ),
   ].join('\n');
 }
 
@@ -244,7 +298,10 @@ export function renderMarkdown(r: Omit<ExperimentResult, 'markdown'>): string {
 
 async function readRecords(path: string): Promise<InstructionRecord[]> {
   const parsed = await parseDataset(new Uint8Array(readFileSync(path)), basename(path));
-  if (parsed.report.rejected.length > 0) throw new Error(`${path}: ${parsed.report.rejected.length} records rejected (${parsed.report.rejected[0]!.reason}).`);
+  if (parsed.report.rejected.length > 0)
+    throw new Error(
+      `${path}: ${parsed.report.rejected.length} records rejected (${parsed.report.rejected[0]!.reason}).`,
+    );
   return parsed.records;
 }
 
@@ -284,7 +341,11 @@ async function exactMatchPerLevel(
   return report;
 }
 
-export async function runExperiment(o: ExperimentOptions, command: string, log: (line: string) => void = console.log): Promise<ExperimentResult> {
+export async function runExperiment(
+  o: ExperimentOptions,
+  command: string,
+  log: (line: string) => void = console.log,
+): Promise<ExperimentResult> {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = os.loadavg();
@@ -306,7 +367,12 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
   const oodAll = await readRecords(o.oodPath);
   const oodSet = Object.values(
     oodAll.reduce<Record<string, InstructionRecord[]>>((acc, r) => ((acc[levelOf(r)] ??= []).push(r), acc), {}),
-  ).flatMap((list) => list.sort((a, b) => hashUnit(a.id, 0) - hashUnit(b.id, 0)).slice(0, o.oodPerLevel).map((record) => ({ record, bucket: levelOf(record) })));
+  ).flatMap((list) =>
+    list
+      .sort((a, b) => hashUnit(a.id, 0) - hashUnit(b.id, 0))
+      .slice(0, o.oodPerLevel)
+      .map((record) => ({ record, bucket: levelOf(record) })),
+  );
 
   const baseTok = loadCheckpoint(baseBytes);
   const tokenizer = baseTok.tokenizer;
@@ -314,9 +380,19 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
   // As the studio does: rows as long as the longest training or held-out example needs, within the model's context.
   const contextLength = o.contextLength
     ? Math.min(baseInfo.config.contextLength, o.contextLength)
-    : fittingContextLength('paper', tokenizer, [...phases.flat(), ...lossSet.map((h) => h.record)], baseInfo.config.contextLength);
+    : fittingContextLength(
+        'paper',
+        tokenizer,
+        [...phases.flat(), ...lossSet.map((h) => h.record)],
+        baseInfo.config.contextLength,
+      );
   const data: ExperimentResult['data'] = {
-    phases: plan.plan.phases.map((p, i) => ({ phase: p.index, range: p.range, train: phases[i]!.length, heldOut: p.heldOutIds.length })),
+    phases: plan.plan.phases.map((p, i) => ({
+      phase: p.index,
+      range: p.range,
+      train: phases[i]!.length,
+      heldOut: p.heldOutIds.length,
+    })),
     heldOutPerLevel: countBy(emSet, (x) => x.bucket),
     oodPerLevel: countBy(oodSet, (x) => x.bucket),
     trainFraction: fraction,
@@ -326,15 +402,27 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
     `data: ${data.phases.map((p) => `phase ${p.phase} [${p.range.join(', ')}) ${p.train} train / ${p.heldOut} held out`).join('; ')}; ` +
       `length-OOD ${oodSet.length}; rows of ${contextLength} tokens (longest training example ${longest})`,
   );
-  const built = o.arms.map((a) => buildArm(phases, a, { epochsPerPhase: o.hyper.epochsPerPhase, replayFraction: o.hyper.replayFraction, seed: 1 }));
+  const built = o.arms.map((a) =>
+    buildArm(phases, a, { epochsPerPhase: o.hyper.epochsPerPhase, replayFraction: o.hyper.replayFraction, seed: 1 }),
+  );
   assertEqualBudgets(built);
-  log(`arms: ${built.map((a) => `${a.label} (${a.stages.map((s) => s.records.length).join(' + ')} records × ${o.hyper.epochsPerPhase})`).join(', ')}`);
+  log(
+    `arms: ${built.map((a) => `${a.label} (${a.stages.map((s) => s.records.length).join(' + ')} records × ${o.hyper.epochsPerPhase})`).join(', ')}`,
+  );
 
   // The base model's own scores: the floor every arm starts from.
   log('evaluating the base model …');
-  const baseEval = await evaluate({ config: baseTok.config, params: baseTok.params }, tokenizer, { lossSet, oodSet }, o, contextLength);
+  const baseEval = await evaluate(
+    { config: baseTok.config, params: baseTok.params },
+    tokenizer,
+    { lossSet, oodSet },
+    o,
+    contextLength,
+  );
   disposeGptParams(baseTok.params);
-  log(`  base: held-out loss ${baseEval.heldOutLoss.overall.toFixed(3)}, exact match ${(100 * baseEval.exactMatch.overall.rate).toFixed(1)}%, OOD ${(100 * baseEval.ood.overall.rate).toFixed(1)}%`);
+  log(
+    `  base: held-out loss ${baseEval.heldOutLoss.overall.toFixed(3)}, exact match ${(100 * baseEval.exactMatch.overall.rate).toFixed(1)}%, OOD ${(100 * baseEval.ood.overall.rate).toFixed(1)}%`,
+  );
 
   const runs: RunResult[] = [];
   const partial = (): ExperimentResult => {
@@ -343,7 +431,14 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
       command,
       startedAt,
       wallMs: performance.now() - t0,
-      machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown', node: process.version, backend: tf.getBackend(), loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
+      machine: {
+        cpus: os.cpus().length,
+        cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+        node: process.version,
+        backend: tf.getBackend(),
+        loadAverageAtStart,
+        loadAverageAtEnd: os.loadavg(),
+      },
       options: o,
       base: { path: o.basePath, config: baseInfo.config, meta: baseInfo.meta, ...baseEval },
       data,
@@ -370,7 +465,9 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
         else if (e.type === 'error') log(`  [${slug} seed ${seed}] ERROR ${e.message}`);
       };
       // The studio's phase-end samples, on the weights each stage leaves (the runner waits for them).
-      const sample = phaseSampler({ config: ck.config, params: ck.params }, tokenizer, emSet, { perBucket: o.samplesPerBucket });
+      const sample = phaseSampler({ config: ck.config, params: ck.params }, tokenizer, emSet, {
+        perBucket: o.samplesPerBucket,
+      });
       const afterPhase = async (stage: number, at: PhaseEnd) => {
         const snapshot = await sample(stage, at);
         if (snapshot) samples.push(snapshot);
@@ -386,8 +483,15 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
           afterPhase,
           checkpoints: false,
         });
-        if (summary.status !== 'done') throw new Error(`${slug} seed ${seed} ended ${summary.status}: ${summary.error ?? ''}`);
-        const ev = await evaluate({ config: ck.config, params: ck.params }, tokenizer, { lossSet, oodSet }, o, contextLength);
+        if (summary.status !== 'done')
+          throw new Error(`${slug} seed ${seed} ended ${summary.status}: ${summary.error ?? ''}`);
+        const ev = await evaluate(
+          { config: ck.config, params: ck.params },
+          tokenizer,
+          { lossSet, oodSet },
+          o,
+          contextLength,
+        );
         const run: RunResult = {
           arm: slug,
           label,
@@ -415,7 +519,10 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
     // Equal budgets in tokens, not only in records × epochs.
     const seen = runs.filter((r) => r.seed === seed).map((r) => r.tokensSeen);
     const spread = (Math.max(...seen) - Math.min(...seen)) / (seen.reduce((a, b) => a + b, 0) / seen.length);
-    if (spread > 0.02) throw new Error(`seed ${seed}: arms saw different numbers of tokens (${seen.join(', ')}); the comparison would not be at an equal budget.`);
+    if (spread > 0.02)
+      throw new Error(
+        `seed ${seed}: arms saw different numbers of tokens (${seen.join(', ')}); the comparison would not be at an equal budget.`,
+      );
   }
   const result = partial();
   save(result);
@@ -429,16 +536,25 @@ export async function runExperiment(o: ExperimentOptions, command: string, log: 
  */
 export function mergeExperiments(parts: readonly ExperimentResult[]): ExperimentResult {
   if (parts.length === 0) throw new Error('Nothing to merge.');
-  const setup = (r: ExperimentResult) => JSON.stringify({ options: { ...r.options, seeds: [], out: '' }, base: r.base.meta, data: r.data });
+  const setup = (r: ExperimentResult) =>
+    JSON.stringify({ options: { ...r.options, seeds: [], out: '' }, base: r.base.meta, data: r.data });
   const first = parts[0]!;
   parts.forEach((r, i) => {
-    if (setup(r) !== setup(first)) throw new Error(`Part ${i + 1} ran another experiment (base model, data, arms or hyper-parameters differ from part 1); only seeds may differ.`);
+    if (setup(r) !== setup(first))
+      throw new Error(
+        `Part ${i + 1} ran another experiment (base model, data, arms or hyper-parameters differ from part 1); only seeds may differ.`,
+      );
   });
   const runs = parts.flatMap((r) => r.runs);
   const keys = runs.map((r) => `${r.arm} seed ${r.seed}`);
   const twice = keys.filter((k, i) => keys.indexOf(k) !== i);
   if (twice.length > 0) throw new Error(`Runs appear in more than one part: ${[...new Set(twice)].join(', ')}.`);
-  runs.sort((a, b) => a.seed - b.seed || first.options.arms.findIndex((x) => armSlug(x) === a.arm) - first.options.arms.findIndex((x) => armSlug(x) === b.arm));
+  runs.sort(
+    (a, b) =>
+      a.seed - b.seed ||
+      first.options.arms.findIndex((x) => armSlug(x) === a.arm) -
+        first.options.arms.findIndex((x) => armSlug(x) === b.arm),
+  );
   const merged: Omit<ExperimentResult, 'markdown'> = {
     ...first,
     command: parts.map((r) => r.command).join(' & '),
@@ -475,7 +591,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Expe
     },
   });
   if (values.merge) {
-    const parts = values.merge.split(',').map((f) => JSON.parse(readFileSync(resolve(f.trim()), 'utf8')) as ExperimentResult);
+    const parts = values.merge
+      .split(',')
+      .map((f) => JSON.parse(readFileSync(resolve(f.trim()), 'utf8')) as ExperimentResult);
     const merged = mergeExperiments(parts);
     const out = resolve(values.out ?? DEFAULT_OPTIONS.out);
     mkdirSync(dirname(out), { recursive: true });
@@ -498,7 +616,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Expe
   const num = (v: string | undefined, what: string, int: boolean): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) throw new Error(`--${what} must be a positive ${int ? 'integer' : 'number'}, got "${v}".`);
+    if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
+      throw new Error(`--${what} must be a positive ${int ? 'integer' : 'number'}, got "${v}".`);
     return n;
   };
   if (values.arms) o.arms = parseArmList(values.arms);

@@ -21,7 +21,8 @@ export function readHfFolder(dir: string): HfFolderOnDisk {
   }
   const { read } = planHfFileSet(names);
   const missing = missingParts(read);
-  if (missing.length > 0) throw new Error(`${dir} is not a Hugging Face model folder the studio reads: it lacks ${missing.join(', ')}.`);
+  if (missing.length > 0)
+    throw new Error(`${dir} is not a Hugging Face model folder the studio reads: it lacks ${missing.join(', ')}.`);
   const files: Record<string, ArrayBuffer> = {};
   for (const name of read) {
     const bytes = readFileSync(join(dir, name));

@@ -53,7 +53,21 @@ describe('npm run make:base -- --micro', () => {
     console.log = (...args: unknown[]) => void logs.push(args.join(' '));
     const out = join(dir, 'ops');
     try {
-      await main(['--micro', '--mix', 'ops', '--out', out, '--steps', '4', '--layers', '1', '--width', '16', '--heads', '2']);
+      await main([
+        '--micro',
+        '--mix',
+        'ops',
+        '--out',
+        out,
+        '--steps',
+        '4',
+        '--layers',
+        '1',
+        '--width',
+        '16',
+        '--heads',
+        '2',
+      ]);
       await main(['--evaluate', join(out, 'base.safetensors'), '--probes', '3']);
     } finally {
       console.log = log;
@@ -71,18 +85,42 @@ describe('npm run make:base -- --micro', () => {
     // --evaluate prints one line of scores: every operation, out of the asked number of probes.
     const line = logs.find((l) => l.startsWith(join(out, 'base.safetensors')))!;
     expect(line.match(/ \d\/3/g)?.length).toBe(8);
-    await expect(main(['--micro', '--mix', 'nope', '--out', out])).rejects.toThrow(/--mix must be one of v1, ops, focus/);
+    await expect(main(['--micro', '--mix', 'nope', '--out', out])).rejects.toThrow(
+      /--mix must be one of v1, ops, focus/,
+    );
     // A second stage continues from those weights; a checkpoint of another shape is refused.
     logs.length = 0;
     console.log = (...args: unknown[]) => void logs.push(args.join(' '));
     try {
       // A learning rate of ~0: the written weights must be the ones continued from, not a fresh init.
-      await main(['--micro', '--init', join(out, 'base.safetensors'), '--out', join(dir, 'stage2'), '--steps', '2', '--lr', '1e-12', '--layers', '1', '--width', '16', '--heads', '2']);
-      await expect(main(['--micro', '--init', join(out, 'base.safetensors'), '--out', join(dir, 'stage3'), '--steps', '2'])).rejects.toThrow(/shape or tokenizer differs/);
+      await main([
+        '--micro',
+        '--init',
+        join(out, 'base.safetensors'),
+        '--out',
+        join(dir, 'stage2'),
+        '--steps',
+        '2',
+        '--lr',
+        '1e-12',
+        '--layers',
+        '1',
+        '--width',
+        '16',
+        '--heads',
+        '2',
+      ]);
+      await expect(
+        main(['--micro', '--init', join(out, 'base.safetensors'), '--out', join(dir, 'stage3'), '--steps', '2']),
+      ).rejects.toThrow(/shape or tokenizer differs/);
     } finally {
       console.log = log;
     }
-    expect(logs.some((l) => l.startsWith(`continuing from ${join(out, 'base.safetensors')} (npm run make:base -- --micro --mix ops`))).toBe(true);
+    expect(
+      logs.some((l) =>
+        l.startsWith(`continuing from ${join(out, 'base.safetensors')} (npm run make:base -- --micro --mix ops`),
+      ),
+    ).toBe(true);
     const stage1 = loadCheckpoint(new Uint8Array(readFileSync(join(out, 'base.safetensors'))));
     const stage2 = loadCheckpoint(new Uint8Array(readFileSync(join(dir, 'stage2', 'base.safetensors'))));
     try {
@@ -98,7 +136,7 @@ describe('npm run make:base -- --micro', () => {
     expect(stage2.meta['base.init']).toBe(join(out, 'base.safetensors'));
   }, 30_000);
 
-  it('runs the recipe\'s two stages in one command, the same weights as the two stages run one by one', async () => {
+  it("runs the recipe's two stages in one command, the same weights as the two stages run one by one", async () => {
     const quiet = console.log;
     console.log = () => undefined;
     const whole = join(dir, 'recipe');
@@ -116,7 +154,8 @@ describe('npm run make:base -- --micro', () => {
     const s1 = loadCheckpoint(new Uint8Array(readFileSync(join(one, 'base.safetensors'))));
     try {
       expect(Object.keys(a.params).sort()).toEqual(Object.keys(b.params).sort());
-      for (const name of Object.keys(a.params)) expect(Array.from(a.params[name]!.dataSync()), name).toEqual(Array.from(b.params[name]!.dataSync()));
+      for (const name of Object.keys(a.params))
+        expect(Array.from(a.params[name]!.dataSync()), name).toEqual(Array.from(b.params[name]!.dataSync()));
       // Stage 2 moved the weights (it is not stage 1 written twice).
       expect(Array.from(a.params['wte']!.dataSync())).not.toEqual(Array.from(s1.params['wte']!.dataSync()));
       expect(a.meta['base.mix']).toBe('ops');
@@ -127,7 +166,9 @@ describe('npm run make:base -- --micro', () => {
     }
     const readme = readFileSync(join(whole, 'README.md'), 'utf8');
     expect(readme).toMatch(/\| stage 1 \| mix `v1`, 6 steps of 4 rows/);
-    expect(readme).toMatch(/\| stage 2 \| mix `ops`, 6 steps of 4 rows.*peak LR 0\.002, continuing from the previous stage/);
+    expect(readme).toMatch(
+      /\| stage 2 \| mix `ops`, 6 steps of 4 rows.*peak LR 0\.002, continuing from the previous stage/,
+    );
     expect(readme).toContain('| stage | step | train loss | held-out loss |');
   }, 60_000);
 });

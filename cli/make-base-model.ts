@@ -46,9 +46,10 @@ import { setNodeBackend } from '../src/core/kernels/nodeBackends';
 function stageRows(o: BaseModelOptions, r: BaseModelResult): string {
   const T = r.config.contextLength;
   const short = shortRowSteps(o);
-  const rows = short > 0
-    ? `: the first ${short} on rows of ${Math.min(o.shortLength, T)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, the last ${o.steps - short} on full rows of ${T}`
-    : ` × ${T} tokens`;
+  const rows =
+    short > 0
+      ? `: the first ${short} on rows of ${Math.min(o.shortLength, T)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, the last ${o.steps - short} on full rows of ${T}`
+      : ` × ${T} tokens`;
   return `mix \`${o.mix}\`, ${o.steps} steps of ${o.batchSize} rows${rows} — ${r.tokens.toLocaleString('en-US')} tokens; peak LR ${o.lr}`;
 }
 
@@ -62,9 +63,15 @@ function readme(stages: readonly StageRun[], wallMs: number, command: string, fi
   const many = stages.length > 1;
   const label = (i: number): string => (many ? `stage ${i + 1}` : 'pretraining');
   const curve = stages
-    .flatMap((s, i) => s.r.evals.map((e) => `| ${many ? `${i + 1} | ` : ''}${e.step} | ${windowMean(s.r.losses, e.step).toFixed(3)} | ${e.loss.toFixed(3)} |`))
+    .flatMap((s, i) =>
+      s.r.evals.map(
+        (e) =>
+          `| ${many ? `${i + 1} | ` : ''}${e.step} | ${windowMean(s.r.losses, e.step).toFixed(3)} | ${e.loss.toFixed(3)} |`,
+      ),
+    )
     .join('\n');
-  const startsFrom = first.o.initPath !== undefined ? `continued from \`${first.o.initPath}\`` : `model init ${first.o.seed}`;
+  const startsFrom =
+    first.o.initPath !== undefined ? `continued from \`${first.o.initPath}\`` : `model init ${first.o.seed}`;
   return `# Built-in base model
 
 \`base.safetensors\` is the model the studio fine-tunes by default: a character-level GPT pretrained **from scratch**
@@ -107,7 +114,7 @@ top of stage 1 lifted fine-tuned exact match on level 1 from ~52 % to ~76 % (doc
 also says what did not work: level 2's reverse, sort and addition stay out of reach of this size). Most steps
 train on rows of 128 tokens (a statement is under 100 characters): more updates for the same tokens.
 
-Loss curve (train: mean of the ${o.logEvery} steps up to that point; held-out: ${o.evalRows} rows of unseen corpus text${many ? ' of that stage\'s mix' : ''}):
+Loss curve (train: mean of the ${o.logEvery} steps up to that point; held-out: ${o.evalRows} rows of unseen corpus text${many ? " of that stage's mix" : ''}):
 
 | ${many ? 'stage | ' : ''}step | train loss | held-out loss |
 |${many ? '---|' : ''}---|---|---|
@@ -172,7 +179,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       'usage: npm run make:base -- [--micro] [--out DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--corpus-seed S] [--backend wasm|cpu]\n' +
         '       [--preset tiny|small] [--layers L] [--width W] [--heads H] [--mix v1|ops|focus] [--short-fraction F] [--short-length T]\n' +
         '       [--probes N] [--probe-every-eval] [--init FILE]\n' +
-        '       npm run make:base -- --evaluate FILE [--probes N]   # only probe an existing checkpoint\'s operations',
+        "       npm run make:base -- --evaluate FILE [--probes N]   # only probe an existing checkpoint's operations",
     );
     return;
   }
@@ -180,7 +187,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const num = (v: string | undefined, what: string, int = true): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n <= 0) throw new Error(`--${what} must be a positive ${int ? 'integer' : 'number'}, got ${v}`);
+    if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n <= 0)
+      throw new Error(`--${what} must be a positive ${int ? 'integer' : 'number'}, got ${v}`);
     return n;
   };
   o.steps = num(values.steps, 'steps') ?? o.steps;
@@ -194,7 +202,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   if (values.preset !== undefined) {
     const preset = GPT_PRESETS[values.preset as GptPresetName];
-    if (preset === undefined) throw new Error(`--preset must be one of ${Object.keys(GPT_PRESETS).join(', ')}, got ${values.preset}`);
+    if (preset === undefined)
+      throw new Error(`--preset must be one of ${Object.keys(GPT_PRESETS).join(', ')}, got ${values.preset}`);
     o.shape = { ...preset, contextLength: o.shape.contextLength };
   }
   o.shape = {
@@ -204,7 +213,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     heads: num(values.heads, 'heads') ?? o.shape.heads,
   };
   if (values.mix !== undefined) {
-    if (!(values.mix in PRETRAIN_MIXES)) throw new Error(`--mix must be one of ${Object.keys(PRETRAIN_MIXES).join(', ')}, got ${values.mix}`);
+    if (!(values.mix in PRETRAIN_MIXES))
+      throw new Error(`--mix must be one of ${Object.keys(PRETRAIN_MIXES).join(', ')}, got ${values.mix}`);
     o.mix = values.mix as PretrainMixName;
   }
   if (values['short-fraction'] !== undefined) {
@@ -226,7 +236,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     try {
       const scores = await probeOperations(ck.config, ck.params, ck.tokenizer, o.probesPerOp);
       console.log(`${values.evaluate}: ${formatProbes(scores)}`);
-      for (const sc of scores) console.log(`  ${sc.op}: ${JSON.stringify(sc.example.prompt)} → ${JSON.stringify(sc.example.got)} (expected ${JSON.stringify(sc.example.expected)})`);
+      for (const sc of scores)
+        console.log(
+          `  ${sc.op}: ${JSON.stringify(sc.example.prompt)} → ${JSON.stringify(sc.example.got)} (expected ${JSON.stringify(sc.example.expected)})`,
+        );
     } finally {
       disposeGptParams(ck.params);
     }
@@ -242,7 +255,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'base.safetensors'), bytes);
   writeFileSync(join(outDir, 'README.md'), readme(stages.runs, wallMs, command, bytes.length));
-  console.log(`wrote ${join(outDir, 'base.safetensors')} (${(bytes.length / 1e6).toFixed(2)} MB) and README.md in ${formatDuration(wallMs)}`);
+  console.log(
+    `wrote ${join(outDir, 'base.safetensors')} (${(bytes.length / 1e6).toFixed(2)} MB) and README.md in ${formatDuration(wallMs)}`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -47,7 +47,9 @@ function demoReport(): void {
     const idx = items.flatMap((it, i) => (it.level === l ? [i] : []));
     const s = idx.map((i) => scores[i]!);
     const sig = ids.map((id) => f2(mean(idx.map((i) => signals[i]![id]))));
-    console.log(`| ${l} | ${s.length} | ${f2(mean(s))} | ${f2(sd(s))} | ${f2(Math.min(...s))} | ${f2(Math.max(...s))} | ${sig.join(' | ')} |`);
+    console.log(
+      `| ${l} | ${s.length} | ${f2(mean(s))} | ${f2(sd(s))} | ${f2(Math.min(...s))} | ${f2(Math.max(...s))} | ${sig.join(' | ')} |`,
+    );
   }
 
   console.log('\nPer task (chains grouped by length):\n');
@@ -63,7 +65,15 @@ function demoReport(): void {
   console.log('\nEach signal alone, and length alone (ρ with level):\n');
   console.log('| signal | ρ |');
   console.log('|---|---|');
-  for (const id of ids) console.log(`| ${id} | ${f3(spearman(signals.map((s) => s[id]), levels))} |`);
+  for (const id of ids)
+    console.log(
+      `| ${id} | ${f3(
+        spearman(
+          signals.map((s) => s[id]),
+          levels,
+        ),
+      )} |`,
+    );
   const lengthOnly = signals.map((s) => s.responseLength + s.promptLength);
   console.log(`| responseLength + promptLength | ${f3(spearman(lengthOnly, levels))} |`);
   console.log(`| full heuristic | ${f3(spearman(scores, levels))} |`);
@@ -131,14 +141,20 @@ async function contrastReport(hardPath: string, mixedPath: string, hardShare: nu
   console.log('| | hard | mixed |');
   console.log('|---|---|---|');
   console.log(`| mean heuristic | ${f2(mean(h))} | ${f2(mean(m))} |`);
-  console.log(`| mean response chars | ${Math.round(mean(hard.map((r) => r.output.length)))} | ${Math.round(mean(mixed.map((r) => r.output.length)))} |`);
-  console.log(`| mean prompt chars | ${Math.round(mean(hard.map((r) => r.instruction.length)))} | ${Math.round(mean(mixed.map((r) => r.instruction.length)))} |`);
+  console.log(
+    `| mean response chars | ${Math.round(mean(hard.map((r) => r.output.length)))} | ${Math.round(mean(mixed.map((r) => r.output.length)))} |`,
+  );
+  console.log(
+    `| mean prompt chars | ${Math.round(mean(hard.map((r) => r.instruction.length)))} | ${Math.round(mean(mixed.map((r) => r.instruction.length)))} |`,
+  );
   console.log(`\nAUC(hard > mixed) = **${f3(a)}** (bootstrap 95% interval ${f3(lo)}–${f3(hi)})`);
   console.log(`implied AUC(hard > not hard), hard share ${hardShare}: **${f3(vsRest)}**`);
   console.log(`for comparison, response length alone: AUC = ${f3(lengthAuc)}`);
   const fieldScores = hard.map((r) => r.score ?? Number.NaN);
   if (fieldScores.some((s) => !Number.isNaN(s))) {
-    console.log(`within the hard sample, ρ(heuristic, file score) = ${f3(spearman(h, fieldScores))} (range-restricted)`);
+    console.log(
+      `within the hard sample, ρ(heuristic, file score) = ${f3(spearman(h, fieldScores))} (range-restricted)`,
+    );
   }
 }
 

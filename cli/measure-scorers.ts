@@ -49,7 +49,12 @@ interface LoadedModel {
   random: boolean;
 }
 
-function loadModel(records: readonly InstructionRecord[], path: string | undefined, seed: number, forceRandom: boolean): LoadedModel {
+function loadModel(
+  records: readonly InstructionRecord[],
+  path: string | undefined,
+  seed: number,
+  forceRandom: boolean,
+): LoadedModel {
   const file = forceRandom ? undefined : (path ?? (existsSync(BASE_MODEL) ? BASE_MODEL : undefined));
   if (file !== undefined) {
     const ck = loadCheckpoint(new Uint8Array(readFileSync(file)));
@@ -92,12 +97,20 @@ async function main(): Promise<void> {
   const parsed = await parseDataset(new Uint8Array(readFileSync(DEMO)), basename(DEMO));
   const records = limit === undefined ? parsed.records : parsed.records.slice(0, limit);
   const levels = records.map((r) => r.score ?? Number.NaN);
-  console.log(`## Demo suite: ${DEMO}, ${records.length} records, levels 1–5 (known by construction); backend ${backend}\n`);
+  console.log(
+    `## Demo suite: ${DEMO}, ${records.length} records, levels 1–5 (known by construction); backend ${backend}\n`,
+  );
 
   const rows: Row[] = [];
   let t = performance.now();
   const heuristic = records.map((r) => heuristicScore(r));
-  rows.push({ scorer: 'heuristic', model: '—', rho: spearman(heuristic, levels), scored: records.length, seconds: (performance.now() - t) / 1000 });
+  rows.push({
+    scorer: 'heuristic',
+    model: '—',
+    rho: spearman(heuristic, levels),
+    scored: records.length,
+    seconds: (performance.now() - t) / 1000,
+  });
 
   const { model, label, random } = loadModel(records, arg('--model'), seed, process.argv.includes('--random'));
   const short = random ? 'random init' : basename(arg('--model') ?? BASE_MODEL);
@@ -108,9 +121,21 @@ async function main(): Promise<void> {
   const ifd = losses.ifd!;
   const scoredCount = (xs: Float64Array) => xs.reduce((n, x) => n + (Number.isNaN(x) ? 0 : 1), 0);
   // Response loss needs only the prompted pass; timing both passes together, it is about half of this.
-  rows.push({ scorer: 'response loss s(A|Q)', model: short, rho: spearman(losses.conditional, levels), scored: scoredCount(losses.conditional), seconds: seconds / 2 });
+  rows.push({
+    scorer: 'response loss s(A|Q)',
+    model: short,
+    rho: spearman(losses.conditional, levels),
+    scored: scoredCount(losses.conditional),
+    seconds: seconds / 2,
+  });
   rows.push({ scorer: 'IFD s(A|Q)/s(A)', model: short, rho: spearman(ifd, levels), scored: scoredCount(ifd), seconds });
-  rows.push({ scorer: 's(A) alone (no prompt)', model: short, rho: spearman(losses.unconditional!, levels), scored: scoredCount(losses.unconditional!), seconds: seconds / 2 });
+  rows.push({
+    scorer: 's(A) alone (no prompt)',
+    model: short,
+    rho: spearman(losses.unconditional!, levels),
+    scored: scoredCount(losses.unconditional!),
+    seconds: seconds / 2,
+  });
   // The 1–5 mapping is a rank transform: ρ is unchanged by it (checked here, not assumed).
   const mappedRho = spearman(percentileScale(ifd), levels);
 
@@ -123,18 +148,34 @@ async function main(): Promise<void> {
       apiKey: process.env.JUDGE_API_KEY,
       concurrency: Number(arg('--concurrency') ?? 4),
     });
-    rows.push({ scorer: 'LLM judge', model: arg('--judge-model') ?? '?', rho: spearman(judge.scores, levels), scored: scoredCount(judge.scores), seconds: (performance.now() - t) / 1000 });
-    if (judge.problems.length > 0) console.log(`(judge: ${judge.problems.length} records unscored; first: ${judge.problems[0]!.message})\n`);
+    rows.push({
+      scorer: 'LLM judge',
+      model: arg('--judge-model') ?? '?',
+      rho: spearman(judge.scores, levels),
+      scored: scoredCount(judge.scores),
+      seconds: (performance.now() - t) / 1000,
+    });
+    if (judge.problems.length > 0)
+      console.log(`(judge: ${judge.problems.length} records unscored; first: ${judge.problems[0]!.message})\n`);
   }
 
   console.log('| scorer | model | ρ with level | records scored | seconds |');
   console.log('|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.scorer} | ${r.model} | **${f3(r.rho)}** | ${r.scored} | ${r.seconds.toFixed(1)} |`);
-  console.log(`\nρ of the 1–5 IFD scores (rank mapping) = ${f3(mappedRho)} (the mapping keeps the order, so ρ is that of raw IFD)`);
-  console.log(`Batch shapes ${losses.batchShapes.map((b) => `[${b.join(', ')}]`).join(', ')}; ${losses.readbacks} readbacks; ${losses.truncated} records truncated by the context; ${seconds.toFixed(1)} s for both passes.`);
-  console.log(`ρ(IFD, heuristic) = ${f3(spearman(ifd, heuristic))}, ρ(response loss, heuristic) = ${f3(spearman(losses.conditional, heuristic))}`);
+  for (const r of rows)
+    console.log(`| ${r.scorer} | ${r.model} | **${f3(r.rho)}** | ${r.scored} | ${r.seconds.toFixed(1)} |`);
+  console.log(
+    `\nρ of the 1–5 IFD scores (rank mapping) = ${f3(mappedRho)} (the mapping keeps the order, so ρ is that of raw IFD)`,
+  );
+  console.log(
+    `Batch shapes ${losses.batchShapes.map((b) => `[${b.join(', ')}]`).join(', ')}; ${losses.readbacks} readbacks; ${losses.truncated} records truncated by the context; ${seconds.toFixed(1)} s for both passes.`,
+  );
+  console.log(
+    `ρ(IFD, heuristic) = ${f3(spearman(ifd, heuristic))}, ρ(response loss, heuristic) = ${f3(spearman(losses.conditional, heuristic))}`,
+  );
   const lengths = records.map((r) => r.output.length);
-  console.log(`ρ(IFD, response length) = ${f3(spearman(ifd, lengths))}, ρ(response loss, response length) = ${f3(spearman(losses.conditional, lengths))}\n`);
+  console.log(
+    `ρ(IFD, response length) = ${f3(spearman(ifd, lengths))}, ρ(response loss, response length) = ${f3(spearman(losses.conditional, lengths))}\n`,
+  );
 
   console.log('Per level (means of the raw values):\n');
   console.log('| level | n | s(A|Q) | s(A) | IFD | IFD > 1 | response chars |');
@@ -148,9 +189,14 @@ async function main(): Promise<void> {
     );
   }
   if (judgeUrl === undefined) {
-    console.log('\nLLM judge: not measured. A local stub judge would only echo what it is told; run with --judge-url and --judge-model against a real model to add it.');
+    console.log(
+      '\nLLM judge: not measured. A local stub judge would only echo what it is told; run with --judge-url and --judge-model against a real model to add it.',
+    );
   }
-  if (random) console.log('\nAll model-based rows above come from a RANDOMLY INITIALISED model: they show what a model that knows nothing gives.');
+  if (random)
+    console.log(
+      '\nAll model-based rows above come from a RANDOMLY INITIALISED model: they show what a model that knows nothing gives.',
+    );
   disposeGptParams(model.params);
   tf.disposeVariables();
 }

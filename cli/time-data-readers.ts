@@ -15,11 +15,22 @@ const FILES = ['alpaca_data.json', 'alpaca_data.jsonl', 'alpaca_scored.jsonl', '
 
 function makeFile(name: string): string {
   // Every tenth output carries non-ASCII text, so decoding is not the all-ASCII fast path.
-  const rows = alpacaRecords(N, 1150).map((r, i) => ({ ...r, output: i % 10 === 0 ? `${r.output} — naïve café ✓` : r.output }));
+  const rows = alpacaRecords(N, 1150).map((r, i) => ({
+    ...r,
+    output: i % 10 === 0 ? `${r.output} — naïve café ✓` : r.output,
+  }));
   if (name === 'alpaca_data.json') return JSON.stringify(rows, null, 2);
   if (name === 'alpaca_data.jsonl') return rows.map((r) => JSON.stringify(r)).join('\n');
   if (name === 'alpaca_scored.jsonl') {
-    return rows.map((r, i) => JSON.stringify({ id: String(46229 + i), score: `${(1 + (i % 400) / 100).toFixed(4)}\n\n`, data: [`${r.instruction}\n${r.input}`, r.output] })).join('\n');
+    return rows
+      .map((r, i) =>
+        JSON.stringify({
+          id: String(46229 + i),
+          score: `${(1 + (i % 400) / 100).toFixed(4)}\n\n`,
+          data: [`${r.instruction}\n${r.input}`, r.output],
+        }),
+      )
+      .join('\n');
   }
   return Papa.unparse(rows);
 }

@@ -8,7 +8,12 @@ import { main } from './train';
 
 /** A dataset of scored records: phases at the default cut-offs 1.5 / 3.5 get records of levels 1, 2–3 and 4–5. */
 function records(n: number) {
-  return Array.from({ length: n }, (_, i) => ({ instruction: `add ${i % 7} and ${i % 5}`, input: '', output: String((i % 7) + (i % 5)), level: 1 + (i % 5) }));
+  return Array.from({ length: n }, (_, i) => ({
+    instruction: `add ${i % 7} and ${i % 5}`,
+    input: '',
+    output: String((i % 7) + (i % 5)),
+    level: 1 + (i % 5),
+  }));
 }
 
 describe('npm run train -- --model <Hugging Face folder>', () => {
@@ -33,7 +38,14 @@ describe('npm run train -- --model <Hugging Face folder>', () => {
       backend: 'cpu',
       heldOut: { fraction: 0.1, seed: 0, maxPerPhase: 2 },
       arms: [{ kind: 'one-off' }],
-      run: { seed: 1, logEvery: 1, evalEvery: 0, template: 'paper', contextLength: 48, hyper: { lr: 0.001, epochsPerPhase: 1, batchSize: 4 } },
+      run: {
+        seed: 1,
+        logEvery: 1,
+        evalEvery: 0,
+        template: 'paper',
+        contextLength: 48,
+        hyper: { lr: 0.001, epochsPerPhase: 1, batchSize: 4 },
+      },
     };
     writeFileSync(join(dir, 'run.json'), JSON.stringify(config));
 
@@ -50,11 +62,17 @@ describe('npm run train -- --model <Hugging Face folder>', () => {
     expect(logs.join('\n')).toMatch(/model: tiny-gpt2 .*"width":16.*tokenizer bpe \(277 ids\)/);
     expect(logs.join('\n')).toMatch(/Weights from tiny-gpt2 \(gpt2, 2 layers × 16, vocabulary 277\)/);
     const armDir = join(dir, 'out', 'one-off');
-    const run = JSON.parse(readFileSync(join(armDir, 'run.json'), 'utf8')) as { model: { width: number; vocabSize: number }; hfModel: string };
+    const run = JSON.parse(readFileSync(join(armDir, 'run.json'), 'utf8')) as {
+      model: { width: number; vocabSize: number };
+      hfModel: string;
+    };
     expect(run.model).toMatchObject({ width: 16, vocabSize: 277 });
     expect(run.hfModel).toBe(folder);
 
-    const events = readFileSync(join(armDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
+    const events = readFileSync(join(armDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RunEvent);
     const steps = events.filter((e) => e.type === 'step');
     expect(steps).toHaveLength(1);
     const step = steps[0] as Extract<RunEvent, { type: 'step' }>;
@@ -71,6 +89,8 @@ describe('npm run train -- --model <Hugging Face folder>', () => {
     mkdirSync(folder);
     const fx = tinyHfCheckpoint({ architecture: 'gpt2', noTokenizer: true });
     for (const [name, content] of Object.entries(fx.files)) writeFileSync(join(folder, name), content);
-    await expect(main(['--config', join(dir, 'run.json'), '--model', folder])).rejects.toThrow(/lacks tokenizer\.json \(or vocab\.json \+ merges\.txt\)/);
+    await expect(main(['--config', join(dir, 'run.json'), '--model', folder])).rejects.toThrow(
+      /lacks tokenizer\.json \(or vocab\.json \+ merges\.txt\)/,
+    );
   });
 });

@@ -34,7 +34,8 @@ import { useNodeBackend } from '../src/core/kernels/nodeBackends';
 import { pathToFileURL } from 'node:url';
 import { readHfFolder } from './hfFolder';
 
-const USAGE = 'usage: npm run train -- --config run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N] [--resume CKPT | --model HF_FOLDER]';
+const USAGE =
+  'usage: npm run train -- --config run.json [--backend wasm|cpu] [--out DIR] [--arm KIND] [--max-steps N] [--resume CKPT | --model HF_FOLDER]';
 
 /** A problem with the command line or its files: printed without a stack. */
 class UsageError extends Error {}
@@ -71,8 +72,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const backend = (values.backend ?? file.backend) as 'wasm' | 'cpu';
   if (backend !== 'wasm' && backend !== 'cpu') fail(`--backend must be wasm or cpu, got ${backend}`);
   const maxSteps = values['max-steps'] !== undefined ? Number(values['max-steps']) : undefined;
-  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) fail('--max-steps must be a positive integer');
-  if (values.model && values.resume) fail('--model and --resume exclude each other: a checkpoint carries its own model.');
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0))
+    fail('--max-steps must be a positive integer');
+  if (values.model && values.resume)
+    fail('--model and --resume exclude each other: a checkpoint carries its own model.');
   let hf: ReturnType<typeof readHfFolder> | undefined;
   try {
     hf = values.model ? readHfFolder(resolve(values.model)) : undefined;
@@ -88,10 +91,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const { records, report } = parsed;
   console.log(`${datasetPath}: ${parsed.formatLabel}, ${report.accepted} records (${report.rejected.length} rejected)`);
   const data = phasesFromScores(records, file.cutoffs, file.heldOut, file.limitPerPhase);
-  if (data.plan.unscored.length > 0) console.log(`${data.plan.unscored.length} records have no score and are left out.`);
+  if (data.plan.unscored.length > 0)
+    console.log(`${data.plan.unscored.length} records have no score and are left out.`);
   data.phases.forEach((p, i) => {
     const ph = data.plan.phases[i]!; // one plan entry per phase
-    console.log(`phase ${i + 1} [${ph.range[0]}, ${ph.range[1]}${i === data.phases.length - 1 ? ']' : ')'}: ${p.length} training, ${ph.heldOutIds.length} held out`);
+    console.log(
+      `phase ${i + 1} [${ph.range[0]}, ${ph.range[1]}${i === data.phases.length - 1 ? ']' : ')'}: ${p.length} training, ${ph.heldOutIds.length} held out`,
+    );
   });
 
   // Tokenizer and model: from the config, from the checkpoint when resuming, or from the Hugging Face folder (loaded
@@ -99,17 +105,23 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   let resumed: ReturnType<typeof resumeFromCheckpoint> | null = null;
   if (values.resume) resumed = resumeFromCheckpoint(new Uint8Array(readFileSync(resolve(values.resume))));
   const templateTexts = [renderTemplate(file.run.template, { instruction: '', input: 'x', output: '' })];
-  const tokenizer = resumed?.tokenizer ?? CharTokenizer.fromTexts([...records.flatMap((r) => [r.instruction, r.input, r.output]), ...templateTexts]);
-  const modelConfig = resumed?.model.config ?? gptConfigFromPreset(file.model.preset, tokenizer.vocabSize, file.model.overrides);
+  const tokenizer =
+    resumed?.tokenizer ??
+    CharTokenizer.fromTexts([...records.flatMap((r) => [r.instruction, r.input, r.output]), ...templateTexts]);
+  const modelConfig =
+    resumed?.model.config ?? gptConfigFromPreset(file.model.preset, tokenizer.vocabSize, file.model.overrides);
   const describeModel = (name: string, config: typeof modelConfig, tok: Tokenizer) =>
     console.log(
       `model: ${name} ${JSON.stringify(config)} (${(countGptParams(config) / 1e6).toFixed(2)}M parameters), ` +
         `tokenizer ${tok.kind} (${tok.vocabSize} ids), backend ${tf.getBackend()}`,
     );
   if (!hf) describeModel(file.model.preset, modelConfig, tokenizer);
-  const armModel = async (config: RunConfig): Promise<{ config: RunConfig; model: { config: typeof modelConfig; params: GptParams }; tokenizer: Tokenizer }> => {
+  const armModel = async (
+    config: RunConfig,
+  ): Promise<{ config: RunConfig; model: { config: typeof modelConfig; params: GptParams }; tokenizer: Tokenizer }> => {
     if (resumed) return { config, model: resumed.model, tokenizer: resumed.tokenizer };
-    if (!hf) return { config, model: { config: modelConfig, params: initGptParams(modelConfig, file.model.seed) }, tokenizer };
+    if (!hf)
+      return { config, model: { config: modelConfig, params: initGptParams(modelConfig, file.model.seed) }, tokenizer };
     const start = await startingModel({ kind: 'hf', files: hf.files, prune: false, name: hf.name }, config, data);
     describeModel(hf.name, start.model.config, start.tokenizer);
     for (const note of start.notes) console.log(`  ${note}`);
@@ -118,11 +130,20 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 
   let arms: ArmSpec[] = resumed ? [resumed.config.arm] : file.arms;
   if (values.arm && !resumed) arms = arms.filter((a) => armSlug(a) === values.arm || a.kind === values.arm);
-  if (arms.length === 0) fail(`No arm matches --arm ${values.arm}; the config has ${file.arms.map(armSlug).join(', ')}.`);
+  if (arms.length === 0)
+    fail(`No arm matches --arm ${values.arm}; the config has ${file.arms.map(armSlug).join(', ')}.`);
   const budgets = budgetReport(
-    arms.map((a) => buildArm(data.phases, a, { epochsPerPhase: file.run.hyper.epochsPerPhase, replayFraction: file.run.hyper.replayFraction, seed: file.run.seed })),
+    arms.map((a) =>
+      buildArm(data.phases, a, {
+        epochsPerPhase: file.run.hyper.epochsPerPhase,
+        replayFraction: file.run.hyper.replayFraction,
+        seed: file.run.seed,
+      }),
+    ),
   );
-  console.log(`budgets (records × epochs): ${budgets.budgets.map((b) => `${b.label} ${b.budget}`).join(', ')}${budgets.equal ? '' : '  ← NOT EQUAL'}`);
+  console.log(
+    `budgets (records × epochs): ${budgets.budgets.map((b) => `${b.label} ${b.budget}`).join(', ')}${budgets.equal ? '' : '  ← NOT EQUAL'}`,
+  );
 
   mkdirSync(outDir, { recursive: true });
   let current: PhasedRunner | null = null;
@@ -147,7 +168,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     if (!resumed) writeFileSync(metricsPath, '');
     writeFileSync(
       join(armDir, 'run.json'),
-      JSON.stringify({ config, model: start.model.config, ...(hf ? { hfModel: resolve(values.model!) } : {}), dataset: datasetPath, cutoffs: file.cutoffs }, null, 2),
+      JSON.stringify(
+        {
+          config,
+          model: start.model.config,
+          ...(hf ? { hfModel: resolve(values.model!) } : {}),
+          dataset: datasetPath,
+          cutoffs: file.cutoffs,
+        },
+        null,
+        2,
+      ),
     );
     const onEvent = (e: RunEvent) => {
       let line: unknown = e;
@@ -162,7 +193,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
             `|g| ${e.gradNorm.toFixed(3)} ${Math.round(e.tokensPerSec)} tok/s`,
         );
       } else if (e.type === 'eval') {
-        console.log(`  [${slug}] eval @${e.step}: held-out ${e.heldOutLoss.toFixed(4)} (${e.buckets.map((b) => `${b.bucket}: ${b.loss.toFixed(3)}`).join(', ')})`);
+        console.log(
+          `  [${slug}] eval @${e.step}: held-out ${e.heldOutLoss.toFixed(4)} (${e.buckets.map((b) => `${b.bucket}: ${b.loss.toFixed(3)}`).join(', ')})`,
+        );
       } else if (e.type === 'phaseStart') {
         console.log(
           `[${slug}] phase ${e.phase + 1} (${e.label}): ${e.records} records (+${e.replayed} replayed) × ${e.epochs} epochs = ${e.steps} steps` +

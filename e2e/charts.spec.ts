@@ -11,7 +11,9 @@ async function downloaded(page: Page, button: Locator): Promise<{ name: string; 
   return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }
 
-test('a short run: each exported step has its scheduled LR; progress, chart toggles and downloads; Compare reads the same', async ({ page }) => {
+test('a short run: each exported step has its scheduled LR; progress, chart toggles and downloads; Compare reads the same', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await page.goto('/');
   await loadSmallDemo(page);
@@ -24,14 +26,29 @@ test('a short run: each exported step has its scheduled LR; progress, chart togg
 
   // The LR column follows the schedule step by step (it once repeated each log window's last LR).
   const exports = page.getByTestId('run-exports');
-  const csv = (await downloaded(page, exports.getByRole('button', { name: 'Metrics (CSV)' }))).bytes.toString('utf8').trim().split('\n');
-  const config = JSON.parse((await downloaded(page, exports.getByRole('button', { name: 'Config (JSON)', exact: true }))).bytes.toString('utf8')) as { train: TrainSettings };
+  const csv = (await downloaded(page, exports.getByRole('button', { name: 'Metrics (CSV)' }))).bytes
+    .toString('utf8')
+    .trim()
+    .split('\n');
+  const config = JSON.parse(
+    (await downloaded(page, exports.getByRole('button', { name: 'Config (JSON)', exact: true }))).bytes.toString(
+      'utf8',
+    ),
+  ) as { train: TrainSettings };
   const header = csv[0]!.split(',');
-  const rows = csv.slice(1).map((line) => line.split(',')).filter((cells) => cells[header.indexOf('lr')] !== '');
+  const rows = csv
+    .slice(1)
+    .map((line) => line.split(','))
+    .filter((cells) => cells[header.indexOf('lr')] !== '');
   const stages = rows.map((cells) => Number(cells[header.indexOf('stage')]));
   const stepsPerStage = [...new Set(stages)].map((s) => stages.filter((x) => x === s).length);
   const h = config.train.hyper;
-  const scheduled = buildSchedule(stepsPerStage, { peakLr: h.lr, minLrRatio: h.minLrRatio, warmupRatio: h.warmupRatio, restartPerPhase: h.restartSchedulePerPhase }).flatMap((s) => [...s]);
+  const scheduled = buildSchedule(stepsPerStage, {
+    peakLr: h.lr,
+    minLrRatio: h.minLrRatio,
+    warmupRatio: h.warmupRatio,
+    restartPerPhase: h.restartSchedulePerPhase,
+  }).flatMap((s) => [...s]);
   expect(rows.map((cells) => Number(cells[header.indexOf('step')]))).toEqual(scheduled.map((_, i) => i + 1));
   const logged = rows.map((cells) => Number(cells[header.indexOf('lr')]));
   // Relative to the peak: a warm-up's first step is at LR 0 (Hugging Face's rule).
@@ -68,7 +85,12 @@ test('a short run: each exported step has its scheduled LR; progress, chart togg
   const svg = await downloaded(page, chart.getByRole('button', { name: 'Download the loss chart as SVG' }));
   expect(svg.name).toMatch(/\.loss\.svg$/);
   expect(svg.bytes.toString('utf8')).toMatch(/^<\?xml[^]*<svg[^]*loss \(nats\/token\)[^]*learning rate \(right axis\)/);
-  const chartCsv = (await downloaded(page, chart.getByRole('button', { name: 'Download the data of the loss chart as CSV' }))).bytes.toString('utf8').trim().split('\n');
+  const chartCsv = (
+    await downloaded(page, chart.getByRole('button', { name: 'Download the data of the loss chart as CSV' }))
+  ).bytes
+    .toString('utf8')
+    .trim()
+    .split('\n');
   expect(chartCsv[0]).toBe('step,tokens,training_time_s,stage,train_loss_nats_per_token,smoothed_loss,lr');
   expect(chartCsv.slice(1).map((line) => Number(line.split(',')[6]))).toEqual(logged);
 
@@ -78,9 +100,13 @@ test('a short run: each exported step has its scheduled LR; progress, chart togg
   await expect(overlay).toBeVisible();
   await overlay.getByRole('group', { name: 'x axis' }).getByRole('button', { name: 'steps' }).click();
   await expect(overlay.locator('.recharts-wrapper > svg.recharts-surface')).toContainText('optimizer steps');
-  const overlayCsv = (await downloaded(page, overlay.getByRole('button', { name: 'Download the data of the loss curves as CSV' }))).bytes.toString('utf8');
+  const overlayCsv = (
+    await downloaded(page, overlay.getByRole('button', { name: 'Download the data of the loss curves as CSV' }))
+  ).bytes.toString('utf8');
   expect(overlayCsv.split('\n')[0]).toMatch(/^step,One-off smoothed loss \(mean over seeds\),/);
-  await expect(page.getByTestId('bucket-bars').locator('.recharts-wrapper > svg.recharts-surface')).toContainText('held-out loss (nats/token)');
+  await expect(page.getByTestId('bucket-bars').locator('.recharts-wrapper > svg.recharts-surface')).toContainText(
+    'held-out loss (nats/token)',
+  );
   await page.locator('main').screenshot({ path: 'test-results/compare-screen.png' });
 });
 

@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { loadSmallDemo, microSettings } from './studio';
 
-test('phased vs one-off on WebGPU, then both overlaid on Compare with what changed and the paired difference', async ({ page }) => {
+test('phased vs one-off on WebGPU, then both overlaid on Compare with what changed and the paired difference', async ({
+  page,
+}) => {
   test.setTimeout(400_000);
   await page.goto('/?backend=webgpu');
   await loadSmallDemo(page);
@@ -10,7 +12,9 @@ test('phased vs one-off on WebGPU, then both overlaid on Compare with what chang
 
   // The first run's chart grows while it trains, with a shaded band per phase.
   const chart = page.getByTestId('loss-chart');
-  await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 180_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 180_000 })
+    .toBeGreaterThan(0);
   await expect(chart.locator('.recharts-reference-area').first()).toBeVisible();
 
   const runRows = page.getByTestId('run-row');

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 
-test('a configuration travels as a JSON file and as a link; a bad file is refused with its problems named', async ({ page }) => {
+test('a configuration travels as a JSON file and as a link; a bad file is refused with its problems named', async ({
+  page,
+}) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
@@ -23,7 +25,9 @@ test('a configuration travels as a JSON file and as a link; a bad file is refuse
   const share = page.getByTestId('config-share');
   const download = page.waitForEvent('download');
   await share.getByRole('button', { name: 'Export JSON' }).click();
-  const exported = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { train: { hyper: { lr: number }; arm: { kind: string } } };
+  const exported = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as {
+    train: { hyper: { lr: number }; arm: { kind: string } };
+  };
   expect(exported.train.hyper.lr).toBe(0.0007);
   expect(exported.train.arm.kind).toBe('hard-to-easy');
 
@@ -39,7 +43,13 @@ test('a configuration travels as a JSON file and as a link; a bad file is refuse
 
   // A file with a typo and an impossible value changes nothing and says what is wrong.
   const bad = join(tmpdir(), 'bad-config.json');
-  writeFileSync(bad, JSON.stringify({ ...exported, train: { ...exported.train, lrr: 1, hyper: { ...exported.train.hyper, batchSize: 0 } } }));
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      ...exported,
+      train: { ...exported.train, lrr: 1, hyper: { ...exported.train.hyper, batchSize: 0 } },
+    }),
+  );
   await page.getByTestId('config-input').setInputFiles(bad);
   await expect(page.getByTestId('config-message')).toContainText('train.lrr');
   await expect(page.getByTestId('config-message')).toContainText('batchSize');
@@ -56,11 +66,16 @@ test('a configuration travels as a JSON file and as a link; a bad file is refuse
   await expect(fresh.getByLabel('Arm', { exact: true })).toHaveValue('hard-to-easy');
 });
 
-test('a link carries settings only: a model address or a value the form refuses is named and nothing is applied', async ({ page }) => {
+test('a link carries settings only: a model address or a value the form refuses is named and nothing is applied', async ({
+  page,
+}) => {
   const config = {
     kind: 'phased-ift-studio/config',
     version: 1,
-    train: { model: { kind: 'base', url: 'https://example.com/weights.safetensors', name: 'the demo base model' }, hyper: { lr: 0.0007, batchSize: 1e9, heldOutFractoin: 0.1 } },
+    train: {
+      model: { kind: 'base', url: 'https://example.com/weights.safetensors', name: 'the demo base model' },
+      hyper: { lr: 0.0007, batchSize: 1e9, heldOutFractoin: 0.1 },
+    },
   };
   await page.goto(`/#config=${Buffer.from(JSON.stringify(config)).toString('base64url')}`);
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();

@@ -7,14 +7,17 @@ import { expect, test } from '@playwright/test';
 function baseModel(): { alphabet: Set<string>; contextLength: number } {
   const bytes = readFileSync('public/models/base/base.safetensors');
   const headerLength = Number(bytes.readBigUInt64LE(0));
-  const metadata = (JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as { __metadata__: Record<string, string> }).__metadata__;
+  const metadata = (
+    JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as { __metadata__: Record<string, string> }
+  ).__metadata__;
   const tokenizer = JSON.parse(metadata['studio.tokenizer']!) as { alphabet: string[] };
   const config = JSON.parse(metadata['studio.config']!) as { contextLength: number };
   return { alphabet: new Set(tokenizer.alphabet), contextLength: config.contextLength };
 }
 
 const words = 'the cat sat on a mat and then it ran to see my dog who was out in the sun all day long'.split(' ');
-const sentence = (n: number, seed: number) => Array.from({ length: n }, (_, i) => words[(seed * 7 + i * 3) % words.length]).join(' ');
+const sentence = (n: number, seed: number) =>
+  Array.from({ length: n }, (_, i) => words[(seed * 7 + i * 3) % words.length]).join(' ');
 
 /** 200 records: every fifth starts with a capital the alphabet lacks ("Tell me …", "Name …"), every eighth is long (a 400-character answer). */
 function alpacaRecords(): { instruction: string; input: string; output: string }[] {
@@ -25,11 +28,14 @@ function alpacaRecords(): { instruction: string; input: string; output: string }
   }));
 }
 
-test('before Start, the Train screen says how many records the base model represents and suggests the model that would fit', async ({ page }) => {
+test('before Start, the Train screen says how many records the base model represents and suggests the model that would fit', async ({
+  page,
+}) => {
   const records = alpacaRecords();
   const { alphabet, contextLength } = baseModel();
   // The paper template: <bos> "User: " instruction <eos> "\nAssistant: " output <eos>, one token per character.
-  const tokens = (r: (typeof records)[number]) => 1 + 'User: '.length + r.instruction.length + 1 + '\nAssistant: '.length + r.output.length + 1;
+  const tokens = (r: (typeof records)[number]) =>
+    1 + 'User: '.length + r.instruction.length + 1 + '\nAssistant: '.length + r.output.length + 1;
   const unknown = records.filter((r) => [...r.instruction, ...r.output].some((ch) => !alphabet.has(ch)));
   const tooLong = records.filter((r) => tokens(r) > contextLength + 1);
   const tokensCut = tooLong.reduce((n, r) => n + tokens(r) - (contextLength + 1), 0);
@@ -55,8 +61,12 @@ test('before Start, the Train screen says how many records the base model repres
   await expect(fit).toHaveAttribute('data-tokens-cut', String(tokensCut));
   await expect(fit).toHaveAttribute('data-whole', String(whole));
   await expect(fit).toContainText(`The model represents ${whole} of the 200 records this run uses whole.`);
-  await expect(page.getByTestId('data-fit-unknown')).toContainText(`${unknown.length} records hold characters outside its vocabulary ("N" "T")`);
-  await expect(page.getByTestId('data-fit-too-long')).toContainText(`${tooLong.length} records are longer than its ${contextLength} positions: ${tokensCut.toLocaleString('en')} tokens would be cut`);
+  await expect(page.getByTestId('data-fit-unknown')).toContainText(
+    `${unknown.length} records hold characters outside its vocabulary ("N" "T")`,
+  );
+  await expect(page.getByTestId('data-fit-too-long')).toContainText(
+    `${tooLong.length} records are longer than its ${contextLength} positions: ${tokensCut.toLocaleString('en')} tokens would be cut`,
+  );
   await expect(page.getByTestId('data-fit-suggestions')).toContainText('GPT-2');
   await expect(page.getByTestId('data-fit-suggestions')).toContainText('longer context');
   // Nothing has started: this is the setup, not a run's report.

@@ -68,7 +68,9 @@ test('a file with malformed rows gets a report naming each one', async ({ page }
   for (const line of badLines) expect(csv).toContain(String(line));
 });
 
-test('the demo suite: five levels land in the phases the paper’s cut-offs give, and survive a reload', async ({ page }) => {
+test('the demo suite: five levels land in the phases the paper’s cut-offs give, and survive a reload', async ({
+  page,
+}) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
@@ -160,7 +162,11 @@ test('a storage failure is shown, and the dataset still loads for this session',
   await page.addInitScript(() => {
     // Simulate a browser that refuses IndexedDB (private mode, a full disk, a blocked profile).
     Object.defineProperty(window, 'indexedDB', {
-      value: { open: () => { throw new DOMException('The user denied permission to access the database.', 'SecurityError'); } },
+      value: {
+        open: () => {
+          throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+        },
+      },
     });
   });
   await page.goto('/');
@@ -171,14 +177,20 @@ test('a storage failure is shown, and the dataset still loads for this session',
   await expect(banner).toContainText(/will not survive a reload/);
 });
 
-test('a file with no usable record is refused whole, the dataset and its phases stay; a degenerate plan says so', async ({ page }) => {
+test('a file with no usable record is refused whole, the dataset and its phases stay; a degenerate plan says so', async ({
+  page,
+}) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
   const before = await phaseTotals(page);
 
   // Every row lacks its answer: before, this replaced the demo with an empty dataset.
-  await dropFile(page, 'answers-empty.jsonl', '{"instruction": "a", "output": ""}\n{"instruction": "b", "output": " "}\n{"instruction": "c", "output": ""}\n');
+  await dropFile(
+    page,
+    'answers-empty.jsonl',
+    '{"instruction": "a", "output": ""}\n{"instruction": "b", "output": " "}\n{"instruction": "c", "output": ""}\n',
+  );
   await expect(page.getByTestId('load-error')).toContainText('has no usable record: all 3 rows were rejected');
   await expect(page.getByTestId('load-error')).toContainText('empty output');
   await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
@@ -199,7 +211,9 @@ test('a file with no usable record is refused whole, the dataset and its phases 
   await page.getByRole('button', { name: 'Phase 3 (JSONL)' }).click();
   const file = await download;
   expect(file.suggestedFilename()).toBe('demo-suite.phase-3.jsonl');
-  const lines = readFileSync(await file.path(), 'utf8').trim().split('\n');
+  const lines = readFileSync(await file.path(), 'utf8')
+    .trim()
+    .split('\n');
   expect(lines.every((l) => (JSON.parse(l) as { phase: number }).phase === 3)).toBe(true);
 
   // A held-out share past the limit stays in the field with a message; the plan keeps 5 % (it once became 8 %).

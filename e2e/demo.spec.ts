@@ -5,7 +5,9 @@
 // left (kernel compilation, phase-end samples, exact match) is the behaviour under test.
 import { expect, test } from '@playwright/test';
 
-test('the demo: base model by default, phased and one-off train on WebGPU, exact match per level side by side', async ({ page }) => {
+test('the demo: base model by default, phased and one-off train on WebGPU, exact match per level side by side', async ({
+  page,
+}) => {
   test.setTimeout(1_200_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -32,7 +34,9 @@ test('the demo: base model by default, phased and one-off train on WebGPU, exact
   for (let i = 0; i < 2; i++) {
     const t0 = Date.now();
     await expect(rows.nth(i)).toHaveAttribute('data-status', 'done', { timeout: RUN_ALLOWANCE_MS });
-    console.log(`run ${i + 1} took ${((Date.now() - t0) / 1000).toFixed(0)} s of its ${RUN_ALLOWANCE_MS / 1000} s allowance`);
+    console.log(
+      `run ${i + 1} took ${((Date.now() - t0) / 1000).toFixed(0)} s of its ${RUN_ALLOWANCE_MS / 1000} s allowance`,
+    );
   }
   const backend = await page.getByTestId('backend-name').textContent();
   console.log(`demo backend: ${backend}; ${await page.getByTestId('backend-reason').textContent()}`);
@@ -43,7 +47,15 @@ test('the demo: base model by default, phased and one-off train on WebGPU, exact
 
   await page.getByRole('button', { name: 'Compare' }).click();
   const table = page.getByTestId('exact-match-comparison');
-  await expect(table.locator('thead th')).toHaveText(['arm', 'all', 'level 1', 'level 2', 'level 3', 'level 4', 'level 5']);
+  await expect(table.locator('thead th')).toHaveText([
+    'arm',
+    'all',
+    'level 1',
+    'level 2',
+    'level 3',
+    'level 4',
+    'level 5',
+  ]);
   await expect(table.locator('tbody tr')).toHaveCount(3);
   await expect(table).toContainText('Easy → hard');
   await expect(table).toContainText('One-off');

@@ -4,7 +4,13 @@ import { expect, test, type Page } from '@playwright/test';
 async function dropGenerated(page: Page, fileName: string, rows: number): Promise<void> {
   const dataTransfer = await page.evaluateHandle(
     ([name, n]) => {
-      const lines = Array.from({ length: n as number }, (_, i) => JSON.stringify({ instruction: `Add ${i} and ${i + 1}, then explain each step you took`, input: '', output: `${2 * i + 1}` }));
+      const lines = Array.from({ length: n as number }, (_, i) =>
+        JSON.stringify({
+          instruction: `Add ${i} and ${i + 1}, then explain each step you took`,
+          input: '',
+          output: `${2 * i + 1}`,
+        }),
+      );
       const dt = new DataTransfer();
       dt.items.add(new File([lines.join('\n')], name as string));
       return dt;
@@ -21,7 +27,9 @@ test('a second file dropped while one is read is named, not silently ignored', a
   await dropGenerated(page, 'second.jsonl', 10);
 
   const note = page.getByTestId('ignored-file');
-  await expect(note).toContainText('Still reading "big.jsonl"; "second.jsonl" was not read. Drop "second.jsonl" again when "big.jsonl" is done.');
+  await expect(note).toContainText(
+    'Still reading "big.jsonl"; "second.jsonl" was not read. Drop "second.jsonl" again when "big.jsonl" is done.',
+  );
   await expect(page.getByTestId('phase-table')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByText('big.jsonl').first()).toBeVisible();
   // Dropped again once the first is done, it is read, and the note goes.

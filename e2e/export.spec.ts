@@ -14,7 +14,9 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
   await page.getByText('Outgrow the browser').click();
   await expect(page.getByTestId('scale-out-recipes')).toContainText('TRL + accelerate');
   await expect(page.getByTestId('scale-out-recipes')).toContainText('LLaMA-Factory');
-  await expect(page.getByTestId('scale-out-tested')).toContainText(/Tested end to end with torch [\d.]+, transformers [\d.]+/);
+  await expect(page.getByTestId('scale-out-tested')).toContainText(
+    /Tested end to end with torch [\d.]+, transformers [\d.]+/,
+  );
   const download = page.waitForEvent('download');
   await page.getByTestId('scale-out-download').click();
   const zip = await download;
@@ -29,22 +31,39 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
   }
   const [folder] = readdirSync(dir);
   const root = join(dir, folder!);
-  const info = JSON.parse(readFileSync(join(root, 'data/dataset_info.json'), 'utf8')) as Record<string, { file_name: string }>;
+  const info = JSON.parse(readFileSync(join(root, 'data/dataset_info.json'), 'utf8')) as Record<
+    string,
+    { file_name: string }
+  >;
   for (const entry of Object.values(info)) expect(existsSync(join(root, 'data', entry.file_name))).toBe(true);
-  const configs = readdirSync(join(root, 'configs')).filter((f) => f.startsWith('stage-')).sort();
+  const configs = readdirSync(join(root, 'configs'))
+    .filter((f) => f.startsWith('stage-'))
+    .sort();
   expect(configs).toHaveLength(3);
   // Stage k starts from stage k-1's output.
-  const field = (file: string, key: string) => new RegExp(`^${key}: *"?([^"\\n]+)"?`, 'm').exec(readFileSync(join(root, 'configs', file), 'utf8'))?.[1];
-  for (let k = 1; k < configs.length; k++) expect(field(configs[k]!, 'model_name_or_path')).toBe(field(configs[k - 1]!, 'output_dir'));
+  const field = (file: string, key: string) =>
+    new RegExp(`^${key}: *"?([^"\\n]+)"?`, 'm').exec(readFileSync(join(root, 'configs', file), 'utf8'))?.[1];
+  for (let k = 1; k < configs.length; k++)
+    expect(field(configs[k]!, 'model_name_or_path')).toBe(field(configs[k - 1]!, 'output_dir'));
   execFileSync('bash', ['-n', join(root, 'run_phased.sh')]);
 
   // The TRL recipe: its stages name the same phase files, with the same records as LLaMA-Factory's.
-  const trl = JSON.parse(readFileSync(join(root, 'trl/recipe.json'), 'utf8')) as { stages: { data: string; phase: number }[] };
+  const trl = JSON.parse(readFileSync(join(root, 'trl/recipe.json'), 'utf8')) as {
+    stages: { data: string; phase: number }[];
+  };
   expect(trl.stages.map((s) => s.phase)).toEqual([1, 2, 3]);
-  const ids = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
-  for (const s of trl.stages) expect(ids(join(root, 'trl', s.data))).toEqual(ids(join(root, 'data', s.data.slice('data/'.length))));
+  const ids = (path: string) =>
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+  for (const s of trl.stages)
+    expect(ids(join(root, 'trl', s.data))).toEqual(ids(join(root, 'data', s.data.slice('data/'.length))));
   execFileSync('python3', ['-m', 'py_compile', join(root, 'trl/train_phased.py')]);
-  expect(JSON.parse(readFileSync(join(root, 'trl/recipe.json'), 'utf8'))).toMatchObject({ finetuning: 'full', lora: null });
+  expect(JSON.parse(readFileSync(join(root, 'trl/recipe.json'), 'utf8'))).toMatchObject({
+    finetuning: 'full',
+    lora: null,
+  });
 
   // LoRA: both recipes train adapters, each stage on the previous stage's adapter over the same base model.
   await page.getByLabel('Fine-tuning').selectOption('lora');
@@ -53,7 +72,10 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
   await page.getByTestId('scale-out-download').click();
   const lora = unzipSync(new Uint8Array(readFileSync(await (await loraDownload).path())));
   const text = (name: string) => new TextDecoder().decode(lora[`${folder}/${name}`]);
-  const loraRecipe = JSON.parse(text('trl/recipe.json')) as { finetuning: string; lora: { r: number; by_model_type: { gpt2: { target_modules: string[] } } } };
+  const loraRecipe = JSON.parse(text('trl/recipe.json')) as {
+    finetuning: string;
+    lora: { r: number; by_model_type: { gpt2: { target_modules: string[] } } };
+  };
   expect(loraRecipe.finetuning).toBe('lora');
   expect(loraRecipe.lora.r).toBe(8);
   expect(loraRecipe.lora.by_model_type.gpt2.target_modules).toEqual(['c_attn']);
@@ -74,8 +96,12 @@ test('a finished run exports its metrics as CSV and its checkpoint as safetensor
 
   const csvDownload = page.waitForEvent('download');
   await exports.getByRole('button', { name: 'Metrics (CSV)' }).click();
-  const csv = readFileSync(await (await csvDownload).path(), 'utf8').trim().split('\n');
-  expect(csv[0]).toBe('step,tokens,stage,train_loss,lr,heldout_loss,heldout_loss_phase_1,heldout_loss_phase_2,heldout_loss_phase_3');
+  const csv = readFileSync(await (await csvDownload).path(), 'utf8')
+    .trim()
+    .split('\n');
+  expect(csv[0]).toBe(
+    'step,tokens,stage,train_loss,lr,heldout_loss,heldout_loss_phase_1,heldout_loss_phase_2,heldout_loss_phase_3',
+  );
   expect(csv.length).toBeGreaterThan(3);
   const lastStep = csv.at(-1)!.split(',');
   expect(Number(lastStep[5])).toBeGreaterThan(0); // the final evaluation sits on the last step

@@ -26,7 +26,9 @@ async function waitForServer(server: ChildProcess, output: () => string, timeout
   throw new Error(`The dev server did not answer on ${origin} within ${timeoutMs / 1000} s:\n${output()}`);
 }
 
-test('the first run on a fresh dev server (empty dependency cache) finishes without a page reload', async ({ page }) => {
+test('the first run on a fresh dev server (empty dependency cache) finishes without a page reload', async ({
+  page,
+}) => {
   test.setTimeout(400_000);
   const cacheDir = mkdtempSync(join(tmpdir(), 'phased-ift-vite-cache-'));
   let output = '';

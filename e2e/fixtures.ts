@@ -14,7 +14,10 @@ function wordsFrom(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const vocab = 'the a of to and in is for that with as on be by this it are from or an can which data model write list explain describe give example code function number sentence summarize translate compare reason'.split(' ');
+  const vocab =
+    'the a of to and in is for that with as on be by this it are from or an can which data model write list explain describe give example code function number sentence summarize translate compare reason'.split(
+      ' ',
+    );
   return (n: number) => Array.from({ length: n }, () => vocab[Math.floor(next() * vocab.length)]).join(' ');
 }
 
@@ -62,7 +65,9 @@ export function phasedSftStage3(records = 120): string {
   for (let i = 0; i < records; i++) {
     const score = 3.5 + (1.5 * i) / (records - 1);
     const text = i % 4 === 0 ? `${score}\n\n` : String(score);
-    lines.push(JSON.stringify({ id: String(40000 + i), score: text, data: [`Prove statement ${i}.\nwith care`, `Proof ${i}.`] }));
+    lines.push(
+      JSON.stringify({ id: String(40000 + i), score: text, data: [`Prove statement ${i}.\nwith care`, `Proof ${i}.`] }),
+    );
   }
   return write('stage3.jsonl', lines.join('\n') + '\n');
 }

@@ -19,7 +19,8 @@ function writeFolder(): string {
   return dir;
 }
 
-const asBuffer = (content: Uint8Array | string) => (typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content));
+const asBuffer = (content: Uint8Array | string) =>
+  typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
 
 /** Drop files on the import panel the way a file manager does: one DataTransfer holding several Files. */
 async function dropFiles(page: Page, files: Record<string, Buffer>) {
@@ -41,7 +42,9 @@ async function openImportPanel(page: Page) {
   await expect(page.getByTestId('model-dropzone')).toBeVisible();
 }
 
-test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported back to Hugging Face layout', async ({ page }) => {
+test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported back to Hugging Face layout', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const folder = writeFolder();
   const onDisk = Object.fromEntries(Object.keys(fixture.files).map((name) => [name, readFileSync(join(folder, name))]));
@@ -51,7 +54,11 @@ test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported bac
 
   // Bad input 1: no config.json. The message names the file; the files given are kept.
   const { 'config.json': _config, ...withoutConfig } = onDisk;
-  await page.getByTestId('model-file-input').setInputFiles(Object.entries(withoutConfig).map(([name, buffer]) => ({ name, mimeType: 'application/octet-stream', buffer })));
+  await page
+    .getByTestId('model-file-input')
+    .setInputFiles(
+      Object.entries(withoutConfig).map(([name, buffer]) => ({ name, mimeType: 'application/octet-stream', buffer })),
+    );
   const error = page.getByTestId('model-import-error');
   await expect(error).toHaveAttribute('data-file', 'config.json');
   await expect(error).toContainText('config.json is not provided');
@@ -70,13 +77,19 @@ test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported bac
   await expect(card.getByTestId('imported-model-notes')).toContainText('Skipped 4 attention-mask buffers');
   await expect(card.getByLabel('Prune vocabulary')).toBeChecked();
   await expect(card.getByTestId('model-memory')).toContainText('One training step at batch');
-  console.log(`described: ${(await stats.textContent())?.replace(/\s+/g, ' ')} · ${await card.getByTestId('model-memory').textContent()}`);
+  console.log(
+    `described: ${(await stats.textContent())?.replace(/\s+/g, ' ')} · ${await card.getByTestId('model-memory').textContent()}`,
+  );
 
   // Bad input 2: a truncated model.safetensors. The message names it; the imported model stays.
   const weights = onDisk['model.safetensors']!;
-  await page.getByTestId('model-file-input').setInputFiles(
-    Object.entries({ ...onDisk, 'model.safetensors': weights.subarray(0, weights.length - 1000) }).map(([name, buffer]) => ({ name, mimeType: 'application/octet-stream', buffer })),
-  );
+  await page
+    .getByTestId('model-file-input')
+    .setInputFiles(
+      Object.entries({ ...onDisk, 'model.safetensors': weights.subarray(0, weights.length - 1000) }).map(
+        ([name, buffer]) => ({ name, mimeType: 'application/octet-stream', buffer }),
+      ),
+    );
   await expect(error).toHaveAttribute('data-file', 'model.safetensors');
   await expect(error).toContainText(/truncated/);
   console.log(`bad input message: ${await error.textContent()}`);
@@ -105,7 +118,14 @@ test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported bac
   await expect.poll(() => downloads.length).toBe(6);
   const files: Record<string, Buffer> = {};
   for (const d of downloads) files[d.suggestedFilename()] = readFileSync(await d.path());
-  expect(Object.keys(files).sort()).toEqual(['config.json', 'merges.txt', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'vocab.json']);
+  expect(Object.keys(files).sort()).toEqual([
+    'config.json',
+    'merges.txt',
+    'model.safetensors',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'vocab.json',
+  ]);
 
   const st = parseSafetensors(new Uint8Array(files['model.safetensors']!));
   const names = Object.keys(fixture.tensors).sort();
@@ -123,13 +143,23 @@ test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported bac
   const wte = st.read('transformer.wte.weight').data;
   const original = fixture.tensors['transformer.wte.weight']!.data;
   let sameRows = 0;
-  for (let id = 0; id < V; id++) if (wte.subarray(id * C, (id + 1) * C).every((v, c) => v === original[id * C + c])) sameRows++;
+  for (let id = 0; id < V; id++)
+    if (wte.subarray(id * C, (id + 1) * C).every((v, c) => v === original[id * C + c])) sameRows++;
   expect(sameRows).toBe(V - kept);
-  expect(JSON.parse(files['config.json']!.toString('utf8'))).toMatchObject({ model_type: 'gpt2', vocab_size: V, n_positions: 64, n_embd: C });
-  console.log(`exported ${Object.keys(files).join(', ')}: ${changed}/${names.length} tensors changed by training, ${sameRows} pruned rows restored`);
+  expect(JSON.parse(files['config.json']!.toString('utf8'))).toMatchObject({
+    model_type: 'gpt2',
+    vocab_size: V,
+    n_positions: 64,
+    n_embd: C,
+  });
+  console.log(
+    `exported ${Object.keys(files).join(', ')}: ${changed}/${names.length} tensors changed by training, ${sameRows} pruned rows restored`,
+  );
 });
 
-test('a model folder downloads from a base URL with progress, and a second import comes from the browser cache', async ({ page }) => {
+test('a model folder downloads from a base URL with progress, and a second import comes from the browser cache', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   // Sharded weights and vocab.json + merges.txt (no tokenizer.json): the downloader falls back through both choices.
   const sharded = tinyHfCheckpoint({ architecture: 'gpt2', positions: 32, shards: 2, seed: 3 });
@@ -143,7 +173,11 @@ test('a model folder downloads from a base URL with progress, and a second impor
     else {
       // Slow enough on the shards that the progress bar can be seen.
       if (name.endsWith('.safetensors')) await new Promise((r) => setTimeout(r, 400));
-      await route.fulfill({ status: 200, body: asBuffer(content), headers: { 'content-type': 'application/octet-stream' } });
+      await route.fulfill({
+        status: 200,
+        body: asBuffer(content),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
     }
   });
   await page.goto('/');

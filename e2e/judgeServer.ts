@@ -12,7 +12,8 @@ export interface JudgeRequest {
   authorization?: string;
 }
 
-export type JudgeAnswer = { reply: string; delayMs?: number } | { status: number; delayMs?: number; headers?: Record<string, string> };
+export type JudgeAnswer =
+  { reply: string; delayMs?: number } | { status: number; delayMs?: number; headers?: Record<string, string> };
 
 export interface TestJudge {
   baseUrl: string;
@@ -21,8 +22,16 @@ export interface TestJudge {
   close(): Promise<void>;
 }
 
-export async function startTestJudge(handler: (req: JudgeRequest) => JudgeAnswer, maxRequests = 300): Promise<TestJudge> {
-  const view = (r: { n: number; body: { model?: string }; headers: { authorization?: string }; user: string }): JudgeRequest => ({
+export async function startTestJudge(
+  handler: (req: JudgeRequest) => JudgeAnswer,
+  maxRequests = 300,
+): Promise<TestJudge> {
+  const view = (r: {
+    n: number;
+    body: { model?: string };
+    headers: { authorization?: string };
+    user: string;
+  }): JudgeRequest => ({
     n: r.n,
     model: r.body.model,
     user: r.user,
@@ -31,7 +40,9 @@ export async function startTestJudge(handler: (req: JudgeRequest) => JudgeAnswer
   const stub = await startStubJudge(
     (req) => {
       const answer = handler(view(req));
-      return 'reply' in answer ? { ...answer, usage: { prompt_tokens: 100, completion_tokens: 2, total_tokens: 102 } } : answer;
+      return 'reply' in answer
+        ? { ...answer, usage: { prompt_tokens: 100, completion_tokens: 2, total_tokens: 102 } }
+        : answer;
     },
     maxRequests,
     { cors: true },

@@ -12,7 +12,11 @@ async function importFixture(page: Page) {
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.getByTestId('model-import').locator('summary').click();
   await page.getByTestId('model-file-input').setInputFiles(
-    Object.entries(fixture.files).map(([name, content]) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(content) })),
+    Object.entries(fixture.files).map(([name, content]) => ({
+      name,
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(content),
+    })),
   );
   await expect(page.getByTestId('model-imported')).toBeVisible();
 }
@@ -30,7 +34,9 @@ async function downloadsOf(page: Page, button: string, count: number): Promise<R
   return files;
 }
 
-test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a peft adapter and a merged model', async ({ page }) => {
+test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a peft adapter and a merged model', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await page.goto('/?backend=webgpu');
   await loadSmallDemo(page);
@@ -59,7 +65,14 @@ test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a
   const adapter = await downloadsOf(page, 'peft-export', 2);
   expect(Object.keys(adapter).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
   const config = JSON.parse(adapter['adapter_config.json']!.toString('utf8')) as Record<string, unknown>;
-  expect(config).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 16, fan_in_fan_out: true, task_type: 'CAUSAL_LM', target_modules: ['c_attn', 'mlp.c_proj'] });
+  expect(config).toMatchObject({
+    peft_type: 'LORA',
+    r: 4,
+    lora_alpha: 16,
+    fan_in_fan_out: true,
+    task_type: 'CAUSAL_LM',
+    target_modules: ['c_attn', 'mlp.c_proj'],
+  });
   const st = parseSafetensors(new Uint8Array(adapter['adapter_model.safetensors']!));
   const names = st.entries.map((e) => e.name);
   expect(names).toHaveLength(2 * 2 * 2);
@@ -74,5 +87,7 @@ test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a
   const cAttn = weights.read('transformer.h.0.attn.c_attn.weight').data;
   expect(cAttn.some((v, i) => v !== fixture.tensors['transformer.h.0.attn.c_attn.weight']!.data[i])).toBe(true);
   // Frozen: a projection without an adapter is exported exactly as imported.
-  expect(Array.from(weights.read('transformer.h.0.mlp.c_fc.weight').data)).toEqual(Array.from(fixture.tensors['transformer.h.0.mlp.c_fc.weight']!.data));
+  expect(Array.from(weights.read('transformer.h.0.mlp.c_fc.weight').data)).toEqual(
+    Array.from(fixture.tensors['transformer.h.0.mlp.c_fc.weight']!.data),
+  );
 });

@@ -12,7 +12,9 @@ async function sizeForMachine(page: Page) {
   return { result, share, backend, estimateMs: Number(await result.getAttribute('data-estimate-ms')) };
 }
 
-test('the demo, sized for this machine: the share of each phase is set so "Phased vs one-off" fits 10 minutes (automatic backend)', async ({ page }) => {
+test('the demo, sized for this machine: the share of each phase is set so "Phased vs one-off" fits 10 minutes (automatic backend)', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
@@ -30,9 +32,14 @@ test('the demo, sized for this machine: the share of each phase is set so "Phase
   await expect(result).toContainText(/per training step of 16 × \d+ tokens/);
   await expect(shareField).toHaveValue(String(Math.round(share * 1000) / 10));
   // the evaluation note now says what a phase-end evaluation takes here
-  await expect(page.getByTestId('evaluation-cost-time')).toContainText(/about [\d.]+ s per phase-end evaluation and [\d.]+ s for exact match/);
+  await expect(page.getByTestId('evaluation-cost-time')).toContainText(
+    /about [\d.]+ s per phase-end evaluation and [\d.]+ s for exact match/,
+  );
   // the rest of the screen follows the new share
-  if (share < 1) await expect(page.getByTestId('model-note')).toContainText(`Trains on the first ${(share * 100).toFixed(1)}% of each phase`);
+  if (share < 1)
+    await expect(page.getByTestId('model-note')).toContainText(
+      `Trains on the first ${(share * 100).toFixed(1)}% of each phase`,
+    );
   // a measurement at batch 16 says nothing about batch 8: its times leave the note
   await page.getByLabel('Batch', { exact: true }).fill('8');
   await expect(page.getByTestId('evaluation-cost-time')).toHaveCount(0);
@@ -46,5 +53,7 @@ test('sizing on WebGPU measures on WebGPU and sets the share it found', async ({
   const { result, backend, share } = await sizeForMachine(page);
   expect(backend).toBe('webgpu');
   await expect(result).toContainText(/per training step of 8 × \d+ tokens/);
-  await expect(page.getByLabel('Share of each phase, % (100 = all)')).toHaveValue(String(Math.round(share * 1000) / 10));
+  await expect(page.getByLabel('Share of each phase, % (100 = all)')).toHaveValue(
+    String(Math.round(share * 1000) / 10),
+  );
 });

@@ -27,7 +27,15 @@ test('the recorded results open in Compare with one click, labelled recorded, an
   await expect(page.getByTestId('overlay-chart').locator('.recharts-line')).toHaveCount(arms.size);
   await expect(page.getByTestId('heldout-table')).toContainText('Easy → hard');
   const table = page.getByTestId('exact-match-comparison');
-  await expect(table.locator('thead th')).toHaveText(['arm', 'all', 'level 1', 'level 2', 'level 3', 'level 4', 'level 5']);
+  await expect(table.locator('thead th')).toHaveText([
+    'arm',
+    'all',
+    'level 1',
+    'level 2',
+    'level 3',
+    'level 4',
+    'level 5',
+  ]);
   await expect(table).toContainText('One-off');
   await expect(table).toContainText('− one-off (paired by seed, points)');
   const cells = await table.locator('tbody tr').nth(0).locator('td.num').allTextContents();
@@ -45,7 +53,12 @@ test('the recorded results open in Compare with one click, labelled recorded, an
 });
 
 test('a damaged recorded-results file gives a clear message instead of a broken Compare', async ({ page }) => {
-  await page.route('**/demo/recorded-results.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ format: 'phased-ift-studio.recorded-results', version: 1, recorded: {} }) }));
+  await page.route('**/demo/recorded-results.json', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ format: 'phased-ift-studio.recorded-results', version: 1, recorded: {} }),
+    }),
+  );
   await page.goto('/');
   await page.getByRole('button', { name: 'Compare' }).click();
   await page.getByTestId('open-recorded-results').click();

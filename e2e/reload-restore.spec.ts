@@ -8,7 +8,9 @@ test('a reload keeps the training form and says so', async ({ page }) => {
   await page.getByLabel('Seed', { exact: true }).fill('7');
   await page.reload();
 
-  await expect(page.getByTestId('restored-note')).toContainText('Restored after the reload: the training form as you left it.');
+  await expect(page.getByTestId('restored-note')).toContainText(
+    'Restored after the reload: the training form as you left it.',
+  );
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(page.getByLabel('Model', { exact: true })).toHaveValue('preset:micro');
   await expect(page.getByLabel('Epochs per phase')).toHaveValue('1');
@@ -16,7 +18,9 @@ test('a reload keeps the training form and says so', async ({ page }) => {
   await expect(page.getByLabel('Seed', { exact: true })).toHaveValue('7');
 });
 
-test('a reload mid-run keeps the queued run: it starts by itself after the interrupted one is resumed', async ({ page }) => {
+test('a reload mid-run keeps the queued run: it starts by itself after the interrupted one is resumed', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await page.goto('/?backend=cpu');
   await loadSmallDemo(page);
@@ -33,11 +37,16 @@ test('a reload mid-run keeps the queued run: it starts by itself after the inter
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'queued');
   await page.reload();
 
-  await expect(page.getByTestId('restored-note')).toContainText('1 queued run waits in the queue and starts after the resumed run');
+  await expect(page.getByTestId('restored-note')).toContainText(
+    '1 queued run waits in the queue and starts after the resumed run',
+  );
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'interrupted');
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'queued');
-  await rows.nth(0).getByRole('button', { name: /^(Resume from step \d+|Restart)$/ }).click();
+  await rows
+    .nth(0)
+    .getByRole('button', { name: /^(Resume from step \d+|Restart)$/ })
+    .click();
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   // No second click: the queue went on by itself.
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });

@@ -30,7 +30,9 @@ test(`a run interrupted by a reload resumes from its last checkpoint (${backend}
   await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(3);
 });
 
-test('a finite loss blow-up (LR 1000) stops the run and says how to go on, instead of ending "done"', async ({ page }) => {
+test('a finite loss blow-up (LR 1000) stops the run and says how to go on, instead of ending "done"', async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   await page.goto('/?backend=wasm');
   await loadSmallDemo(page);
@@ -42,7 +44,9 @@ test('a finite loss blow-up (LR 1000) stops the run and says how to go on, inste
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-panel')).toHaveAttribute('data-status', 'error', { timeout: 120_000 });
   // It blows up in phase 1, before any checkpoint: nothing is safe to continue from, and the message says so.
-  await expect(page.getByTestId('run-error')).toContainText(/Training diverged: the mean loss of the \d+ steps up to step \d+ .* is \d\.\d+e\+\d+/);
+  await expect(page.getByTestId('run-error')).toContainText(
+    /Training diverged: the mean loss of the \d+ steps up to step \d+ .* is \d\.\d+e\+\d+/,
+  );
   await expect(page.getByTestId('run-error')).toContainText('No checkpoint of this run is safe to go on from');
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-status', 'error');

@@ -10,7 +10,6 @@ interface DemoRecord {
   level: number;
 }
 
-
 /** `perLevel` demo records of each level (50 by default), each (instruction, input) distinct. */
 function demoSubset(perLevel = 10): DemoRecord[] {
   const demo = JSON.parse(readFileSync('public/demo/demo-suite.json', 'utf8')) as DemoRecord[];
@@ -61,7 +60,11 @@ async function phaseTotals(page: Page): Promise<number[]> {
 }
 
 /** A judge that answers each record with its known level, in a few wordings, and garbage for the `bad` ones. */
-function levelJudge(records: DemoRecord[], bad: Set<string>, extra: (req: JudgeRequest) => JudgeAnswer | undefined = () => undefined) {
+function levelJudge(
+  records: DemoRecord[],
+  bad: Set<string>,
+  extra: (req: JudgeRequest) => JudgeAnswer | undefined = () => undefined,
+) {
   const level = new Map(records.map((r) => [keyOf(r.instruction, r.input), r.level]));
   return (req: JudgeRequest): JudgeAnswer => {
     const special = extra(req);
@@ -80,13 +83,17 @@ test.afterEach(async () => {
   judge = undefined;
 });
 
-test('LLM judge: scores a demo subset from a local endpoint, lists bad replies, the phases use it, and a second run is all cache', async ({ page }) => {
+test('LLM judge: scores a demo subset from a local endpoint, lists bad replies, the phases use it, and a second run is all cache', async ({
+  page,
+}) => {
   const records = demoSubset();
   const bad = new Set(records.filter((_, i) => i % 12 === 5).map((r) => keyOf(r.instruction, r.input)));
   expect(bad.size).toBeGreaterThan(2);
   // The 3rd request gets a 503 and the 5th a 429 with Retry-After: both are retried, never scored as failures.
   judge = await startTestJudge(
-    levelJudge(records, bad, (req) => (req.n === 3 ? { status: 503 } : req.n === 5 ? { status: 429, headers: { 'Retry-After': '1' } } : undefined)),
+    levelJudge(records, bad, (req) =>
+      req.n === 3 ? { status: 503 } : req.n === 5 ? { status: 429, headers: { 'Retry-After': '1' } } : undefined,
+    ),
     records.length * 3,
   );
 
@@ -101,7 +108,9 @@ test('LLM judge: scores a demo subset from a local endpoint, lists bad replies, 
   const host = new URL(judge.baseUrl).host;
   await expect(page.getByTestId('judge-estimate')).toHaveAttribute('data-requests', String(records.length));
   await expect(page.getByTestId('judge-estimate')).toContainText(`${records.length} requests`);
-  await expect(page.getByTestId('judge-destination')).toContainText(`${records.length} records will be sent to ${host}`);
+  await expect(page.getByTestId('judge-destination')).toContainText(
+    `${records.length} records will be sent to ${host}`,
+  );
   await expect(page.getByTestId('judge-prompt')).toContainText('The prompt sent with each record');
   expect(judge.requests).toHaveLength(0);
 
@@ -123,7 +132,11 @@ test('LLM judge: scores a demo subset from a local endpoint, lists bad replies, 
   await page.getByLabel('Scorer', { exact: true }).selectOption('judge');
   await expect(page.getByTestId('scorer-name')).toContainText('LLM judge');
   const good = records.filter((r) => !bad.has(keyOf(r.instruction, r.input)));
-  const expected = [good.filter((r) => r.level === 1).length, good.filter((r) => r.level === 2 || r.level === 3).length, good.filter((r) => r.level >= 4).length];
+  const expected = [
+    good.filter((r) => r.level === 1).length,
+    good.filter((r) => r.level === 2 || r.level === 3).length,
+    good.filter((r) => r.level >= 4).length,
+  ];
   await expect.poll(() => phaseTotals(page)).toEqual(expected);
   await expect(page.getByTestId('scorer-problems')).toContainText(`${bad.size} records with a problem score`);
 
@@ -160,7 +173,9 @@ test('LLM judge: a reload mid-run resumes, skipping the records already answered
   await page.getByLabel('Judge concurrency').fill('2');
   await expect(page.getByTestId('judge-estimate')).toHaveAttribute('data-requests', String(records.length));
   await page.getByRole('button', { name: 'Start the judge' }).click();
-  await expect.poll(async () => Number(await page.getByTestId('judge-run').getAttribute('data-done')), { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+  await expect
+    .poll(async () => Number(await page.getByTestId('judge-run').getAttribute('data-done')), { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(10);
 
   await page.reload();
   await expect(page.getByTestId('phase-table')).toBeVisible();
@@ -174,7 +189,9 @@ test('LLM judge: a reload mid-run resumes, skipping the records already answered
   await expect.poll(async () => Number(await estimate.getAttribute('data-cached'))).toBeGreaterThanOrEqual(10);
   const cached = Number(await estimate.getAttribute('data-cached'));
   expect(Number(await estimate.getAttribute('data-requests'))).toBe(records.length - cached);
-  await expect(page.getByTestId('judge-destination')).toContainText(`${records.length - cached} of ${records.length} records will be sent to`);
+  await expect(page.getByTestId('judge-destination')).toContainText(
+    `${records.length - cached} of ${records.length} records will be sent to`,
+  );
 
   await page.getByRole('button', { name: 'Start the judge' }).click();
   const run = page.getByTestId('judge-run');
@@ -215,14 +232,18 @@ test.describe('IFD', () => {
     await expect(page.getByRole('button', { name: 'Score with IFD' })).toBeDisabled();
   });
 
-  test('a checkpoint file scores in the scoring worker with progress, cancel, and a score set the phases can use', async ({ page }) => {
+  test('a checkpoint file scores in the scoring worker with progress, cancel, and a score set the phases can use', async ({
+    page,
+  }) => {
     // Plumbing, not quality: an untrained tiny checkpoint stands in for a user's trained one.
     await page.goto('/');
     const records = demoSubset(6);
     await dropRecords(page, records);
     await openMoreScorers(page);
     const bytes = tinyCheckpoint(records.map((r) => `${r.instruction}${r.input}${r.output}`));
-    await page.getByLabel('Model file for IFD').setInputFiles({ name: 'tiny.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+    await page
+      .getByLabel('Model file for IFD')
+      .setInputFiles({ name: 'tiny.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
     await expect(page.getByTestId('model-scorer-source')).toContainText('tiny.safetensors');
     await expect(page.getByTestId('model-scorer-refusal')).toHaveCount(0);
 
@@ -234,13 +255,17 @@ test.describe('IFD', () => {
 
     await page.getByRole('button', { name: 'Score with IFD' }).click();
     await expect(page.getByTestId('model-scorer-run')).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
-    await expect(page.getByTestId('model-scorer-message')).toContainText(`${records.length} of ${records.length} records scored`);
+    await expect(page.getByTestId('model-scorer-message')).toContainText(
+      `${records.length} of ${records.length} records scored`,
+    );
     await page.getByRole('button', { name: 'Use these scores for the phases' }).click();
     await expect(page.getByTestId('scorer-name')).toContainText('IFD');
     await expect.poll(async () => (await phaseTotals(page)).reduce((a, b) => a + b, 0)).toBe(records.length);
   });
 
-  test('with the demo base model, IFD scores the demo subset in a worker and the phases can use it', async ({ page }) => {
+  test('with the demo base model, IFD scores the demo subset in a worker and the phases can use it', async ({
+    page,
+  }) => {
     await page.goto('/');
     const records = demoSubset(6);
     await dropRecords(page, records);
@@ -248,14 +273,18 @@ test.describe('IFD', () => {
     await expect(page.getByTestId('model-scorer-source')).toContainText('the demo base model');
     await page.getByRole('button', { name: 'Score with IFD' }).click();
     await expect(page.getByTestId('model-scorer-run')).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
-    await expect(page.getByTestId('model-scorer-message')).toContainText(`${records.length} of ${records.length} records scored`);
+    await expect(page.getByTestId('model-scorer-message')).toContainText(
+      `${records.length} of ${records.length} records scored`,
+    );
     await page.getByLabel('Scorer', { exact: true }).selectOption('ifd');
     await expect(page.getByTestId('scorer-name')).toContainText('IFD');
     await expect.poll(async () => (await phaseTotals(page)).reduce((a, b) => a + b, 0)).toBe(records.length);
   });
 });
 
-test('LLM judge: a key bound for another machine over plain http is warned about before anything is sent', async ({ page }) => {
+test('LLM judge: a key bound for another machine over plain http is warned about before anything is sent', async ({
+  page,
+}) => {
   await page.goto('/');
   await dropRecords(page, demoSubset(4));
   await openMoreScorers(page);
@@ -263,7 +292,9 @@ test('LLM judge: a key bound for another machine over plain http is warned about
   await page.getByLabel('Judge model').fill('m');
   await expect(page.getByTestId('judge-insecure-key')).toHaveCount(0);
   await page.getByLabel('Judge API key').fill('sk-test');
-  await expect(page.getByTestId('judge-insecure-key')).toContainText('The API key would travel unencrypted (http://) to judge.example.org');
+  await expect(page.getByTestId('judge-insecure-key')).toContainText(
+    'The API key would travel unencrypted (http://) to judge.example.org',
+  );
   await page.getByLabel('Judge base URL').fill('https://judge.example.org/v1');
   await expect(page.getByTestId('judge-insecure-key')).toHaveCount(0);
 });

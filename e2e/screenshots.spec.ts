@@ -18,7 +18,9 @@ test('the phases screen on the demo dataset', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test('the train and compare screens after phased vs one-off from the base model (wasm, for speed)', async ({ page }) => {
+test('the train and compare screens after phased vs one-off from the base model (wasm, for speed)', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -52,7 +54,10 @@ test('Compare on the recorded results, labelled as recorded', async ({ page }) =
   await expect(page.getByTestId('recorded-label')).toContainText('Recorded results, not your runs');
   await expect(page.getByTestId('exact-match-comparison')).toBeVisible();
   await page.waitForTimeout(300);
-  const shot = await page.screenshot({ fullPage: false, path: save ? 'docs/screenshots/compare-recorded.png' : undefined });
+  const shot = await page.screenshot({
+    fullPage: false,
+    path: save ? 'docs/screenshots/compare-recorded.png' : undefined,
+  });
   expect(shot.byteLength).toBeGreaterThan(10_000);
   expect(errors).toEqual([]);
 });

@@ -1,18 +1,25 @@
 import { expect, test } from '@playwright/test';
 
-test('the page is served with a Content-Security-Policy, and the studio runs under it without a violation', async ({ page }) => {
+test('the page is served with a Content-Security-Policy, and the studio runs under it without a violation', async ({
+  page,
+}) => {
   const violations: string[] = [];
   await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
-      (window as unknown as { reportViolation: (v: string) => void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
+      (window as unknown as { reportViolation: (v: string) => void }).reportViolation(
+        `${e.violatedDirective} ${e.blockedURI}`,
+      );
     });
   });
   const response = await page.goto('/');
   const header = response!.headers()['content-security-policy'] ?? '';
   expect(header).toContain("frame-ancestors 'none'");
   expect(header).toContain("object-src 'none'");
-  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute('content', /default-src 'self'/);
+  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute(
+    'content',
+    /default-src 'self'/,
+  );
 
   // Load the demo (a worker parses it), look at the phases, and start the backend check: workers, wasm and charts all run.
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();

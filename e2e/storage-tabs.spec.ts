@@ -41,7 +41,9 @@ test('an older tab holding the data open: the studio says to close it, waits, th
   await expect(studio.getByTestId('phase-table')).toBeVisible();
 });
 
-test('a newer build opens the data: this tab lets go and says to reload; an older page then says it is older', async ({ context }) => {
+test('a newer build opens the data: this tab lets go and says to reload; an older page then says it is older', async ({
+  context,
+}) => {
   const studio = await context.newPage();
   await studio.goto('/');
   await studio.getByRole('button', { name: 'Try the demo dataset' }).click();

@@ -45,7 +45,9 @@ test('a damaged saved dataset and run are set aside with a message; the page sti
   await expect(page.getByTestId('phase-table')).toBeVisible();
 });
 
-test('a component that throws shows the error boundary, which exports the saved data and offers a reload', async ({ page }) => {
+test('a component that throws shows the error boundary, which exports the saved data and offers a reload', async ({
+  page,
+}) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
@@ -63,7 +65,10 @@ test('a component that throws shows the error boundary, which exports the saved 
 
   const download = page.waitForEvent('download');
   await failed.getByRole('button', { name: 'Export saved data (JSON)' }).click();
-  const saved = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { datasets: { fileName: string; records: unknown[] }[]; phaseSettings: unknown[] };
+  const saved = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as {
+    datasets: { fileName: string; records: unknown[] }[];
+    phaseSettings: unknown[];
+  };
   expect(saved.datasets[0]!.fileName).toBe('demo-suite.json');
   expect(saved.datasets[0]!.records.length).toBeGreaterThan(100);
   expect(saved.phaseSettings).toHaveLength(1);

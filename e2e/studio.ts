@@ -33,5 +33,8 @@ export async function trainOnWebGpu(page: Page, timeout = 240_000): Promise<{ ba
   await expect(panel).toHaveAttribute('data-status', /done|stopped|error/, { timeout });
   const runError = page.getByTestId('run-error');
   if (await runError.isVisible()) throw new Error(`training failed: ${await runError.textContent()}`);
-  return { backend: (await page.getByTestId('backend-name').textContent()) ?? '', reason: (await page.getByTestId('backend-reason').textContent()) ?? '' };
+  return {
+    backend: (await page.getByTestId('backend-name').textContent()) ?? '',
+    reason: (await page.getByTestId('backend-reason').textContent()) ?? '',
+  };
 }

@@ -19,7 +19,14 @@ test('phased training runs phase by phase on WebGPU and reports held-out loss pe
   // Three phases, each closed by a held-out evaluation over all three buckets.
   const evalRows = page.getByTestId('eval-table').locator('tbody tr');
   await expect(evalRows).toHaveCount(3);
-  await expect(page.getByTestId('eval-table').locator('thead th')).toHaveText(['after', 'tokens', 'all', 'phase 1', 'phase 2', 'phase 3']);
+  await expect(page.getByTestId('eval-table').locator('thead th')).toHaveText([
+    'after',
+    'tokens',
+    'all',
+    'phase 1',
+    'phase 2',
+    'phase 3',
+  ]);
   const points = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
   expect(points).toBeGreaterThan(3);
   const losses = await evalRows.locator('td:nth-child(3)').allTextContents();

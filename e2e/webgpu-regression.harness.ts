@@ -34,7 +34,15 @@ async function adamwStep(backend: string) {
   const config = gptConfigFromPreset('micro', 53);
   const params = initGptParams(config, 1);
   // Small groups: the optimizer's norm is tf.addN over one partial sum per group, so > 7 groups exceed the limit.
-  const opt = new AdamW(params, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1, decay: decayMask, maxGroupElements: 1024 });
+  const opt = new AdamW(params, {
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    clipNorm: 1,
+    decay: decayMask,
+    maxGroupElements: 1024,
+  });
   const batch = syntheticAgreementBatch(config, 4, 1);
   const shape: [number, number] = [batch.batchSize, batch.seqLen];
   const [lossT, normT] = tf.tidy(() => {
@@ -47,7 +55,11 @@ async function adamwStep(backend: string) {
   });
   const names = Object.keys(params).sort();
   const flat = tf.tidy(() => tf.concat(names.map((n) => tf.reshape(params[n]!, [-1]))));
-  const [loss, norm, weights] = [(await lossT.data())[0]!, (await normT.data())[0]!, (await flat.data()) as Float32Array];
+  const [loss, norm, weights] = [
+    (await lossT.data())[0]!,
+    (await normT.data())[0]!,
+    (await flat.data()) as Float32Array,
+  ];
   const groups = opt.groupNames.length;
   tf.dispose([lossT, normT, flat]);
   opt.dispose();
@@ -60,7 +72,9 @@ async function run(): Promise<RegressionResult> {
   await chooseBackend('webgpu');
   const device = (tf.backend() as unknown as { device: GPUDevice }).device;
   const errors: string[] = [];
-  device.addEventListener('uncapturederror', (e) => errors.push((e as GPUUncapturedErrorEvent).error.message.split('\n')[0]!));
+  device.addEventListener('uncapturederror', (e) =>
+    errors.push((e as GPUUncapturedErrorEvent).error.message.split('\n')[0]!),
+  );
 
   const addN: RegressionResult['addN'] = [];
   for (const k of [2, 7, 8, 9, 16, 30]) {

@@ -36,20 +36,27 @@ async function bundle(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-test('webgpu: tf.addN past the storage-buffer limit and AdamW with many groups agree with the cpu', async ({ page }) => {
+test('webgpu: tf.addN past the storage-buffer limit and AdamW with many groups agree with the cpu', async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   const script = await bundle();
   await page.route('**/__webgpu-regression/**', (route) => {
     const url = route.request().url();
     if (url.endsWith('/index.html')) {
-      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module" src="harness.js"></script>' });
+      return route.fulfill({
+        contentType: 'text/html',
+        body: '<!doctype html><script type="module" src="harness.js"></script>',
+      });
     }
     return route.fulfill({ contentType: 'text/javascript', body: script });
   });
   page.on('pageerror', (e) => console.log(`pageerror: ${e.message}`));
   await page.goto(PAGE);
   await page.waitForFunction(() => 'runWebGPURegression' in window);
-  const r = await page.evaluate(() => (window as unknown as { runWebGPURegression: () => Promise<RegressionResult> }).runWebGPURegression());
+  const r = await page.evaluate(() =>
+    (window as unknown as { runWebGPURegression: () => Promise<RegressionResult> }).runWebGPURegression(),
+  );
   console.log(
     `maxStorageBuffersPerShaderStage ${r.maxStorageBuffersPerShaderStage}; AdamW groups ${r.adamw.groups}; ` +
       `norm cpu ${r.adamw.cpu.norm} webgpu ${r.adamw.webgpu.norm}; max |Δparam|/lr ${r.adamw.maxParamDiffRelLr}`,

@@ -8,7 +8,8 @@ test('navigator.gpu.requestAdapter() returns an adapter', async ({ page }) => {
   await page.goto('/');
   const info = await page.evaluate(async () => {
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) return { error: 'navigator.gpu is missing: this Chromium has no WebGPU (is --enable-unsafe-webgpu passed?)' };
+    if (!gpu)
+      return { error: 'navigator.gpu is missing: this Chromium has no WebGPU (is --enable-unsafe-webgpu passed?)' };
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { error: 'requestAdapter() returned null: WebGPU is disabled or no adapter is available' };
     const i = adapter.info;
@@ -27,7 +28,9 @@ test('navigator.gpu.requestAdapter() returns an adapter', async ({ page }) => {
   expect(typeof (info as { vendor: unknown }).vendor).toBe('string');
 });
 
-test('one training step on webgpu agrees with the cpu (loss, embedding gradient, weights after AdamW)', async ({ page }) => {
+test('one training step on webgpu agrees with the cpu (loss, embedding gradient, weights after AdamW)', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await page.goto('/?backend=webgpu');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
@@ -63,7 +66,7 @@ test('one training step on webgpu agrees with the cpu (loss, embedding gradient,
 
   expect(numbers.backend).toBe('webgpu');
   expect(numbers.adapter).not.toBe('');
-  expect(numbers.pass, await result.textContent() ?? '').toBe('true');
+  expect(numbers.pass, (await result.textContent()) ?? '').toBe('true');
   expect(numbers.dLoss).toBeLessThan(1e-3);
   expect(numbers.dGradRel).toBeLessThan(1e-3);
   expect(numbers.dParam).toBeLessThan(2.5e-3); // 2.5 · lr: no weight took a wrong step

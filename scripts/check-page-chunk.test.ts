@@ -43,6 +43,8 @@ describe('check-page-chunk', () => {
 
   it('finds tfjs in any page chunk, naming the chunk and the marker', () => {
     const chunks: Chunk[] = checkBuild(fakeBuild('globalThis._tfengine ??= new Engine();', ''));
-    expect(chunks.filter((c) => c.tfjs.length > 0).map((c) => [c.file, c.tfjs])).toEqual([['lazy-l1.js', ['_tfengine']]]);
+    expect(chunks.filter((c) => c.tfjs.length > 0).map((c) => [c.file, c.tfjs])).toEqual([
+      ['lazy-l1.js', ['_tfengine']],
+    ]);
   });
 });

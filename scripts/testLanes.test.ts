@@ -82,23 +82,53 @@ describe('laneOf', () => {
   }
 
   it('follows relative imports transitively to the slowest package reached', () => {
-    expect(laneOfProject({ 'x.test.ts': "import { a } from './a';\n", 'a.ts': "export * from './deep/b';\n", 'deep/b.ts': "import * as tf from '@tensorflow/tfjs-core';\n" })).toBe('numerics');
-    expect(laneOfProject({ 'x.test.ts': "import { a } from './a';\nimport { g } from './g';\n", 'a.ts': "import '@tensorflow/tfjs-backend-cpu';\n", 'g/index.ts': `export const g = () => ${DYNAMIC_WEBGPU};\n` })).toBe('gpu');
-    expect(laneOfProject({ 'x.test.ts': "import {\n  a,\n  b,\n} from './a.js';\n", 'a.ts': "import { x } from '@tensorflow/tfjs-core';\n" })).toBe('numerics');
+    expect(
+      laneOfProject({
+        'x.test.ts': "import { a } from './a';\n",
+        'a.ts': "export * from './deep/b';\n",
+        'deep/b.ts': "import * as tf from '@tensorflow/tfjs-core';\n",
+      }),
+    ).toBe('numerics');
+    expect(
+      laneOfProject({
+        'x.test.ts': "import { a } from './a';\nimport { g } from './g';\n",
+        'a.ts': "import '@tensorflow/tfjs-backend-cpu';\n",
+        'g/index.ts': `export const g = () => ${DYNAMIC_WEBGPU};\n`,
+      }),
+    ).toBe('gpu');
+    expect(
+      laneOfProject({
+        'x.test.ts': "import {\n  a,\n  b,\n} from './a.js';\n",
+        'a.ts': "import { x } from '@tensorflow/tfjs-core';\n",
+      }),
+    ).toBe('numerics');
   });
 
   it('skips what does not run: type-only imports, import lines inside strings, other packages', () => {
-    expect(laneOfProject({ 'x.test.ts': "import type { Tensor } from '@tensorflow/tfjs-core';\nimport { describe } from 'vitest';\n" })).toBe('pure');
-    expect(laneOfProject({ 'x.test.ts': "const code = \"import * as tf from '@tensorflow/tfjs-core'\";\n" })).toBe('pure');
-    expect(laneOfProject({ 'x.test.ts': "export type { Tensor } from '@tensorflow/tfjs-core';\nimport { a } from './missing';\n" })).toBe('pure');
+    expect(
+      laneOfProject({
+        'x.test.ts': "import type { Tensor } from '@tensorflow/tfjs-core';\nimport { describe } from 'vitest';\n",
+      }),
+    ).toBe('pure');
+    expect(laneOfProject({ 'x.test.ts': 'const code = "import * as tf from \'@tensorflow/tfjs-core\'";\n' })).toBe(
+      'pure',
+    );
+    expect(
+      laneOfProject({
+        'x.test.ts': "export type { Tensor } from '@tensorflow/tfjs-core';\nimport { a } from './missing';\n",
+      }),
+    ).toBe('pure');
   });
 
   it('interop goes by name, whatever the file imports', () => {
-    expect(laneOfProject({ 'x.interop.test.ts': "import * as tf from '@tensorflow/tfjs-core';\n" }, 'x.interop.test.ts')).toBe('interop');
+    expect(
+      laneOfProject({ 'x.interop.test.ts': "import * as tf from '@tensorflow/tfjs-core';\n" }, 'x.interop.test.ts'),
+    ).toBe('interop');
   });
 
   it('reads static, re-export, side-effect and dynamic specifiers', () => {
-    const source = "import a from './a';\nimport { b, type C } from \"./b\";\nexport { d } from './d';\nimport './e';\nconst f = await import('./f');\n";
+    const source =
+      "import a from './a';\nimport { b, type C } from \"./b\";\nexport { d } from './d';\nimport './e';\nconst f = await import('./f');\n";
     expect(importSpecifiers(source).sort()).toEqual(['./a', './b', './d', './e', './f']);
   });
 });

@@ -31,7 +31,8 @@ const LANE_OF_PACKAGE: [RegExp, TestLane][] = [
  * The specifiers a module loads when it runs: `import … from`, `export … from`, `import '…'` at the start of a line
  * (so import lines quoted inside a test's strings do not count), and `import('…')` anywhere.
  */
-const STATIC_IMPORT = /^[ \t]*(?:import|export)(?![ \t]+type[ \t{*])[^'";]*?\bfrom[ \t]*['"]([^'"]+)['"]|^[ \t]*import[ \t]*['"]([^'"]+)['"]/gm;
+const STATIC_IMPORT =
+  /^[ \t]*(?:import|export)(?![ \t]+type[ \t{*])[^'";]*?\bfrom[ \t]*['"]([^'"]+)['"]|^[ \t]*import[ \t]*['"]([^'"]+)['"]/gm;
 const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 export function importSpecifiers(source: string): string[] {
@@ -58,7 +59,10 @@ function resolveRelative(fromFile: string, specifier: string): string | undefine
 const SLOWNESS: Record<TestLane, number> = { pure: 0, numerics: 1, gpu: 2, interop: 3 };
 
 /** Follows one test file's imports; the lane of the slowest package it reaches. Interop goes by name. */
-export function laneOf(testFile: string, readSource: (file: string) => string = (f) => readFileSync(f, 'utf8')): TestLane {
+export function laneOf(
+  testFile: string,
+  readSource: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): TestLane {
   if (INTEROP_FILE.test(testFile)) return 'interop';
   let lane: TestLane = 'pure';
   const seen = new Set<string>();
@@ -124,7 +128,10 @@ export function testLanes(root: string = process.cwd()): Record<TestLane, string
 }
 
 /** The pure lane in two parts: the files that may share one module graph, and those that each need their own. */
-export function splitPure(pure: readonly string[], root: string = process.cwd()): { shared: string[]; isolated: string[] } {
+export function splitPure(
+  pure: readonly string[],
+  root: string = process.cwd(),
+): { shared: string[]; isolated: string[] } {
   const isolated = pure.filter((file) => needsIsolation(file, readFileSync(join(root, file), 'utf8')));
   return { shared: pure.filter((file) => !isolated.includes(file)), isolated };
 }

@@ -5,7 +5,8 @@ import './ui/styles.css';
 import { App } from './ui/App';
 
 // cli/bench.ts drives the page through this hook; a normal visit never loads it.
-if (new URLSearchParams(location.search).has('bench')) void import('./state/browserBench').then((m) => m.registerBrowserBench());
+if (new URLSearchParams(location.search).has('bench'))
+  void import('./state/browserBench').then((m) => m.registerBrowserBench());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -9,7 +9,14 @@ import { chromium } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { chromiumArgs, chromiumPath } from '../../e2e/chromium';
-import type { BrowserBenchAnswer, BrowserBenchRequest, BrowserInterleavedAnswer, BrowserInterleavedRequest, BrowserWorkersAnswer, BrowserWorkersRequest } from '../../src/state/browserBench';
+import type {
+  BrowserBenchAnswer,
+  BrowserBenchRequest,
+  BrowserInterleavedAnswer,
+  BrowserInterleavedRequest,
+  BrowserWorkersAnswer,
+  BrowserWorkersRequest,
+} from '../../src/state/browserBench';
 import { log } from './node';
 
 export interface BrowserBackendRun {
@@ -49,7 +56,9 @@ function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -73,15 +82,22 @@ export function freePort(): Promise<number> {
 export async function serveApp(requestedPort?: number): Promise<{ url: string; stop: () => void }> {
   const port = requestedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  if (await reachable(url)) throw new Error(`Something already answers on ${url}; pass --url ${url} to benchmark that server, or another --port.`);
+  if (await reachable(url))
+    throw new Error(
+      `Something already answers on ${url}; pass --url ${url} to benchmark that server, or another --port.`,
+    );
   const outDir = 'bench-results/dist';
   log(`· building the app into ${outDir}…`);
   await run('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn']);
   log(`· serving it on ${url}…`);
-  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    detached: true, // its own process group, so stop() ends npx and the vite process under it together
-  });
+  const server: ChildProcess = spawn(
+    'npx',
+    ['vite', 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      detached: true, // its own process group, so stop() ends npx and the vite process under it together
+    },
+  );
   const stop = () => {
     if (server.pid !== undefined && server.exitCode === null) {
       try {
@@ -93,7 +109,8 @@ export async function serveApp(requestedPort?: number): Promise<{ url: string; s
   };
   const deadline = Date.now() + 60_000;
   while (!(await reachable(url))) {
-    if (server.exitCode !== null) throw new Error(`vite preview exited with ${server.exitCode} (is port ${port} taken? pass --port)`);
+    if (server.exitCode !== null)
+      throw new Error(`vite preview exited with ${server.exitCode} (is port ${port} taken? pass --port)`);
     if (Date.now() > deadline) {
       stop();
       throw new Error(`vite preview did not answer on ${url} within 60 s`);
@@ -112,7 +129,13 @@ export async function browserBench(
   requests: BrowserBenchRequest[],
   interleaved: { title: string; request: BrowserInterleavedRequest }[] = [],
   perWorker: { title: string; request: BrowserWorkersRequest }[] = [],
-): Promise<{ userAgent: string; crossOriginIsolated: boolean; runs: BrowserBackendRun[]; interleaved: BrowserInterleavedRun[]; perWorker: BrowserWorkersRun[] }> {
+): Promise<{
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  runs: BrowserBackendRun[];
+  interleaved: BrowserInterleavedRun[];
+  perWorker: BrowserWorkersRun[];
+}> {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   try {
     const page = await browser.newPage();
@@ -127,7 +150,9 @@ export async function browserBench(
     const crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated === true);
     const runs: BrowserBackendRun[] = [];
     for (const request of requests) {
-      log(`· browser, ${request.backend}: ${request.warmupSteps} warm-up + ${request.runs} runs × ${request.stepsPerRun} steps…`);
+      log(
+        `· browser, ${request.backend}: ${request.warmupSteps} warm-up + ${request.runs} runs × ${request.stepsPerRun} steps…`,
+      );
       const t0 = Date.now();
       try {
         const answer = await page.evaluate((r) => window.__studioBench!(r), request);

@@ -31,7 +31,16 @@ export const log = (message: string) => process.stdout.write(`${message}\n`);
 
 /** A char-level GPT of the given shape; vocabulary 64 (a character tokenizer's size on English text). */
 export function gpt(layers: number, width: number, heads: number, contextLength: number, vocabSize = 64): GptConfig {
-  return validateGptConfig({ vocabSize, contextLength, layers, width, heads, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' });
+  return validateGptConfig({
+    vocabSize,
+    contextLength,
+    layers,
+    width,
+    heads,
+    mlpRatio: 4,
+    layerNormEps: 1e-5,
+    attentionScale: 'sqrt',
+  });
 }
 
 export const REFERENCE = { name: 'ref-w128', config: gpt(4, 128, 4, 128), batchSize: 16 };
@@ -48,7 +57,13 @@ export async function stepBench(
   name: string,
   backend: 'wasm' | 'cpu',
   spec: { config: GptConfig; batchSize: number },
-  o: { warmupSteps: number; runs: number; loss?: 'sparse' | 'onehot'; embeddingGrad?: 'onehot' | 'scatter'; profile?: boolean },
+  o: {
+    warmupSteps: number;
+    runs: number;
+    loss?: 'sparse' | 'onehot';
+    embeddingGrad?: 'onehot' | 'scatter';
+    profile?: boolean;
+  },
 ): Promise<StepFigures> {
   await setNodeBackend(backend);
   log(`· ${name} on ${backend}: ${o.warmupSteps} warm-up + ${o.runs} timed steps…`);
@@ -98,18 +113,31 @@ function syntheticRecords(n: number, length: number, seed: number): InstructionR
   const alphabet = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,?';
   const text = (k: number) => Array.from({ length: k }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
   const body = Math.max(8, length - 22); // "User: " + "\nAssistant: " + specials
-  return Array.from({ length: n }, (_, i) => ({ id: `r${i}`, instruction: text(Math.floor(body / 3)), input: '', output: text(body - Math.floor(body / 3)), meta: {} }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `r${i}`,
+    instruction: text(Math.floor(body / 3)),
+    input: '',
+    output: text(body - Math.floor(body / 3)),
+    meta: {},
+  }));
 }
 
 /**
  * Trains `steps` optimizer steps through PhasedRunner (one phase, logEvery as given, no checkpoints or evaluation)
  * and reports its readbacks, host reads, tensor count at each log window, and speed.
  */
-export async function runnerBench(spec: { config: GptConfig; batchSize: number }, steps: number, logEvery: number): Promise<RunnerFigures> {
+export async function runnerBench(
+  spec: { config: GptConfig; batchSize: number },
+  steps: number,
+  logEvery: number,
+): Promise<RunnerFigures> {
   await setNodeBackend('wasm');
   const { config: shape, batchSize } = spec;
   const records = syntheticRecords(Math.max(64, batchSize * 16), shape.contextLength, 7);
-  const tokenizer = CharTokenizer.fromTexts(records.flatMap((r) => [r.instruction, r.output]), { alwaysInclude: 'User: \nAssistant' });
+  const tokenizer = CharTokenizer.fromTexts(
+    records.flatMap((r) => [r.instruction, r.output]),
+    { alwaysInclude: 'User: \nAssistant' },
+  );
   const config = { ...shape, vocabSize: tokenizer.vocabSize };
   disposeGptCaches();
   const tensorsBefore = tf.memory().numTensors;
@@ -124,7 +152,8 @@ export async function runnerBench(spec: { config: GptConfig; batchSize: number }
     windows.push({ step: e.step, elapsedMs: e.elapsedMs });
     if (Number.isNaN(firstLoss)) firstLoss = e.losses[0] ?? NaN;
     lastLoss = e.losses.at(-1)!;
-    if (e.step % (logEvery * 5) === 0) log(`    step ${e.step}: loss ${e.loss.toFixed(3)}, ${tf.memory().numTensors} tensors`);
+    if (e.step % (logEvery * 5) === 0)
+      log(`    step ${e.step}: loss ${e.loss.toFixed(3)}, ${tf.memory().numTensors} tensors`);
   };
   const epochs = Math.ceil((steps * batchSize) / records.length) + 1;
   const runner = new PhasedRunner({
@@ -144,7 +173,9 @@ export async function runnerBench(spec: { config: GptConfig; batchSize: number }
     checkpoints: false,
     onEvent,
   });
-  log(`· runner: ${steps} steps of ${config.layers} layers × width ${config.width}, context ${config.contextLength}, batch ${batchSize}, logEvery ${logEvery} (vocab ${config.vocabSize})…`);
+  log(
+    `· runner: ${steps} steps of ${config.layers} layers × width ${config.width}, context ${config.contextLength}, batch ${batchSize}, logEvery ${logEvery} (vocab ${config.vocabSize})…`,
+  );
   let figures: Omit<RunnerFigures, 'tensorsAfterDispose'>;
   try {
     const { result: summary, reads } = await countReads(() => runner.run());
@@ -203,12 +234,24 @@ export async function crossEntropyOps(n: number, vocab: number, runs: number): P
   try {
     return await timeOpsInterleaved(
       [
-        { name: `sparse CE fwd+bwd [${n}, ${vocab}]`, f: () => tf.tidy(() => tf.grad((z: tf.Tensor) => sparseCrossEntropy(z as tf.Tensor2D, labels, mask))(logits)) },
+        {
+          name: `sparse CE fwd+bwd [${n}, ${vocab}]`,
+          f: () => tf.tidy(() => tf.grad((z: tf.Tensor) => sparseCrossEntropy(z as tf.Tensor2D, labels, mask))(logits)),
+        },
         {
           name: `one-hot softmaxCE fwd+bwd [${n}, ${vocab}]`,
           f: () =>
             tf.tidy(() =>
-              tf.grad((z: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, vocab), z, mask, 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS) as tf.Scalar)(logits),
+              tf.grad(
+                (z: tf.Tensor) =>
+                  tf.losses.softmaxCrossEntropy(
+                    tf.oneHot(labels, vocab),
+                    z,
+                    mask,
+                    0,
+                    tf.Reduction.SUM_BY_NONZERO_WEIGHTS,
+                  ) as tf.Scalar,
+              )(logits),
             ),
         },
       ],
@@ -223,17 +266,29 @@ export async function crossEntropyOps(n: number, vocab: number, runs: number): P
  * Embedding lookup, forward + gradient w.r.t. the table: our two routes and, with `gatherRuns` > 0, tf.gather's own
  * gradient (unsortedSegmentSum: missing on wasm; on cpu one equal·mul·sum pass per vocabulary row, O(V·n·C)).
  */
-export async function embeddingOps(n: number, vocab: number, width: number, runs: number, gatherRuns: number): Promise<OpTiming[]> {
+export async function embeddingOps(
+  n: number,
+  vocab: number,
+  width: number,
+  runs: number,
+  gatherRuns: number,
+): Promise<OpTiming[]> {
   const table = tf.tensor2d(values(vocab * width, 3, 0.02), [vocab, width]);
   const ids = tf.tensor1d(ints(n, vocab, 4), 'int32');
   const dy = tf.tensor2d(values(n * width, 5), [n, width]);
-  const grad = (lookup: (t: tf.Tensor2D) => tf.Tensor) => () => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lookup(t as tf.Tensor2D), dy)))(table));
+  const grad = (lookup: (t: tf.Tensor2D) => tf.Tensor) => () =>
+    tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lookup(t as tf.Tensor2D), dy)))(table));
   const what = `fwd+bwd n=${n} V=${vocab} C=${width}`;
   const ops = [
     { name: `embedding scatter ${what}`, f: grad((t) => embeddingLookup(t, ids, 'scatter')) },
     { name: `embedding onehot ${what}`, f: grad((t) => embeddingLookup(t, ids, 'onehot')) },
   ];
-  if (gatherRuns > 0) ops.push({ name: `tf.gather ${what}`, f: grad((t) => tf.gather(t, ids)), runs: gatherRuns } as (typeof ops)[number]);
+  if (gatherRuns > 0)
+    ops.push({
+      name: `tf.gather ${what}`,
+      f: grad((t) => tf.gather(t, ids)),
+      runs: gatherRuns,
+    } as (typeof ops)[number]);
   try {
     return await timeOpsInterleaved(ops, runs);
   } finally {
@@ -333,6 +388,8 @@ export async function interleavedSteps(
 ) {
   await setNodeBackend(backend);
   log(`· ${title} on ${backend}, ${rounds} alternating rounds after a warm-up…`);
-  const r = await benchInterleaved({ config: spec.config, batchSize: spec.batchSize }, variants, rounds, (m) => log(`    ${m}`));
+  const r = await benchInterleaved({ config: spec.config, batchSize: spec.batchSize }, variants, rounds, (m) =>
+    log(`    ${m}`),
+  );
   return { title, backend, ...r };
 }

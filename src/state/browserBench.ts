@@ -47,17 +47,39 @@ export function registerBrowserBench(): void {
     console.log(`[bench] ${message}`);
   };
   window.__studioBench = (request) => runDiagnostics<'bench'>({ type: 'bench', ...request }, progress);
-  window.__studioBenchInterleaved = (request) => runDiagnostics<'benchInterleaved'>({ type: 'benchInterleaved', ...request }, progress);
+  window.__studioBenchInterleaved = (request) =>
+    runDiagnostics<'benchInterleaved'>({ type: 'benchInterleaved', ...request }, progress);
   window.__studioBenchWorkers = async ({ model, batchSize, variants, rounds }) => {
     const result = await alternateRounds(
       variants,
       rounds,
       async (variant) => {
-        const { choice, result: step } = await runDiagnostics<'bench'>({ type: 'bench', ...variant, model, batchSize, warmupSteps: 1, runs: 1, stepsPerRun: 1, profile: false });
-        return { msPerStep: step.msPerStep, detail: { threads: choice.wasmThreads?.count ?? null, wasmMatMul: step.wasmMatMul, note: choice.wasmThreads?.note ?? choice.reason, lastLoss: step.lastLoss } };
+        const { choice, result: step } = await runDiagnostics<'bench'>({
+          type: 'bench',
+          ...variant,
+          model,
+          batchSize,
+          warmupSteps: 1,
+          runs: 1,
+          stepsPerRun: 1,
+          profile: false,
+        });
+        return {
+          msPerStep: step.msPerStep,
+          detail: {
+            threads: choice.wasmThreads?.count ?? null,
+            wasmMatMul: step.wasmMatMul,
+            note: choice.wasmThreads?.note ?? choice.reason,
+            lastLoss: step.lastLoss,
+          },
+        };
       },
       progress,
     );
-    return { crossOriginIsolated: self.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency, result };
+    return {
+      crossOriginIsolated: self.crossOriginIsolated === true,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      result,
+    };
   };
 }

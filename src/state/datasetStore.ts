@@ -1,7 +1,12 @@
 import { create } from 'zustand';
 import type { CsvMapping } from '../core/data/csv';
 import { dataClient, WorkerParseError, type WorkerProgress } from '../worker/dataClient';
-import { clearCurrentDataset, loadCurrentDataset, saveCurrentDataset, type StoredDataset } from '../storage/storedDataset';
+import {
+  clearCurrentDataset,
+  loadCurrentDataset,
+  saveCurrentDataset,
+  type StoredDataset,
+} from '../storage/storedDataset';
 import { usePhasesStore } from './phasesStore';
 import type { ScoreSet } from '../core/data/scoreSet';
 
@@ -53,7 +58,13 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
   async loadFile(file) {
     if (refuseWhileLoading(file.name)) return;
     if (file.size === 0) {
-      set({ problem: { fileName: file.name, message: `"${file.name}" is empty.`, hint: 'Choose a file that holds records.' } });
+      set({
+        problem: {
+          fileName: file.name,
+          message: `"${file.name}" is empty.`,
+          hint: 'Choose a file that holds records.',
+        },
+      });
       return;
     }
     if (file.size > MAX_FILE_BYTES) {
@@ -70,7 +81,13 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
     try {
       bytes = await file.arrayBuffer();
     } catch (error) {
-      set({ problem: { fileName: file.name, message: `The browser could not read "${file.name}" (${String(error)}).`, hint: 'Check that the file is still there and readable.' } });
+      set({
+        problem: {
+          fileName: file.name,
+          message: `The browser could not read "${file.name}" (${String(error)}).`,
+          hint: 'Check that the file is still there and readable.',
+        },
+      });
       return;
     }
     await get().loadBytes(bytes, file.name);
@@ -101,7 +118,10 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
       set({
         dataset,
         loading: undefined,
-        tabular: tabular && parsed.columns ? { bytes: tabular, fileName, columns: parsed.columns.names, mapping: parsed.columns.mapping } : undefined,
+        tabular:
+          tabular && parsed.columns
+            ? { bytes: tabular, fileName, columns: parsed.columns.names, mapping: parsed.columns.mapping }
+            : undefined,
       });
       usePhasesStore.getState().datasetChanged(dataset);
       try {
@@ -128,7 +148,13 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       await get().loadBytes(await response.arrayBuffer(), fileName);
     } catch (error) {
-      set({ problem: { fileName, message: `Could not fetch the demo dataset (${(error as Error).message}).`, hint: 'Is the studio server still running?' } });
+      set({
+        problem: {
+          fileName,
+          message: `Could not fetch the demo dataset (${(error as Error).message}).`,
+          hint: 'Is the studio server still running?',
+        },
+      });
     }
   },
 
@@ -179,16 +205,23 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
     const current = get().dataset;
     if (!current) return;
     if (scoreSet.scores.length !== current.records.length) {
-      throw new Error(`The "${scoreSet.scorerId}" scores cover ${scoreSet.scores.length} records, but the dataset has ${current.records.length}.`);
+      throw new Error(
+        `The "${scoreSet.scorerId}" scores cover ${scoreSet.scores.length} records, but the dataset has ${current.records.length}.`,
+      );
     }
-    const dataset: StoredDataset = { ...current, scoreSets: [...current.scoreSets.filter((s) => s.scorerId !== scoreSet.scorerId), scoreSet] };
+    const dataset: StoredDataset = {
+      ...current,
+      scoreSets: [...current.scoreSets.filter((s) => s.scorerId !== scoreSet.scorerId), scoreSet],
+    };
     set({ dataset });
     usePhasesStore.getState().datasetChanged(dataset, usePhasesStore.getState().settings);
     try {
       await saveCurrentDataset(dataset);
       set({ storageProblem: undefined });
     } catch (error) {
-      set({ storageProblem: `${(error as Error).message} The new scores are on screen, but will not survive a reload.` });
+      set({
+        storageProblem: `${(error as Error).message} The new scores are on screen, but will not survive a reload.`,
+      });
     }
   },
 }));

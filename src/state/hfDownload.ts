@@ -29,7 +29,11 @@ async function openCache(): Promise<Cache | undefined> {
 
 class NotFound extends Error {}
 
-async function readBody(response: Response, onChunk: (loaded: number) => void, signal?: AbortSignal): Promise<ArrayBuffer> {
+async function readBody(
+  response: Response,
+  onChunk: (loaded: number) => void,
+  signal?: AbortSignal,
+): Promise<ArrayBuffer> {
   const reader = response.body?.getReader();
   if (!reader) return response.arrayBuffer();
   const chunks: Uint8Array[] = [];
@@ -81,19 +85,33 @@ export async function downloadHfFolder(
       response = await fetch(url, { signal });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
-      throw new HfImportError(name, `could not be downloaded from ${url} (${(error as Error).message}): offline, or the server does not allow this page to read it (CORS).`);
+      throw new HfImportError(
+        name,
+        `could not be downloaded from ${url} (${(error as Error).message}): offline, or the server does not allow this page to read it (CORS).`,
+      );
     }
     // A single-page app's fallback (or a login page) answers 200 with HTML for a file that is not there.
-    if (response.status === 404 || (response.headers.get('content-type') ?? '').includes('text/html')) throw new NotFound(name);
-    if (!response.ok) throw new HfImportError(name, `could not be downloaded from ${url}: HTTP ${response.status}${response.status === 401 || response.status === 403 ? ' (a gated or private model needs a download by hand)' : ''}.`);
+    if (response.status === 404 || (response.headers.get('content-type') ?? '').includes('text/html'))
+      throw new NotFound(name);
+    if (!response.ok)
+      throw new HfImportError(
+        name,
+        `could not be downloaded from ${url}: HTTP ${response.status}${response.status === 401 || response.status === 403 ? ' (a gated or private model needs a download by hand)' : ''}.`,
+      );
     const header = Number(response.headers.get('content-length'));
     const total = Number.isFinite(header) && header > 0 ? header : undefined;
-    const buf = await readBody(response, (loaded) => onProgress({ file: name, loaded, total, doneBytes, fromCache: false }), signal);
+    const buf = await readBody(
+      response,
+      (loaded) => onProgress({ file: name, loaded, total, doneBytes, fromCache: false }),
+      signal,
+    );
     if (total !== undefined && buf.byteLength !== total) {
       throw new HfImportError(name, `the download stopped after ${buf.byteLength} of ${total} bytes; try again.`);
     }
     doneBytes += buf.byteLength;
-    await cache?.put(url, new Response(buf.slice(0), { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);
+    await cache
+      ?.put(url, new Response(buf.slice(0), { headers: { 'content-type': 'application/octet-stream' } }))
+      .catch(() => undefined);
     return buf;
   };
 
@@ -108,17 +126,30 @@ export async function downloadHfFolder(
       } catch (error) {
         if (!(error instanceof NotFound)) throw error;
         if (choice.length > 1 && error.message !== choice[0]) {
-          throw new HfImportError(error.message, `not found at ${new URL(error.message, baseUrl).href}, but ${choice[0]} is there; they go together.`);
+          throw new HfImportError(
+            error.message,
+            `not found at ${new URL(error.message, baseUrl).href}, but ${choice[0]} is there; they go together.`,
+          );
         }
       }
     }
-    throw new HfImportError(choices[0]![0]!, `not found at ${baseUrl} (HTTP 404), nor ${choices.slice(1).map((c) => c.join(' + ')).join(' or ')}. ${hint}`);
+    throw new HfImportError(
+      choices[0]![0]!,
+      `not found at ${baseUrl} (HTTP 404), nor ${choices
+        .slice(1)
+        .map((c) => c.join(' + '))
+        .join(' or ')}. ${hint}`,
+    );
   };
 
   try {
     files['config.json'] = await get(HF_FILE_CHOICES.config[0]);
   } catch (error) {
-    if (error instanceof NotFound) throw new HfImportError('config.json', `not found at ${new URL('config.json', baseUrl).href} (HTTP 404): is this the model folder's address (…/resolve/main/)?`);
+    if (error instanceof NotFound)
+      throw new HfImportError(
+        'config.json',
+        `not found at ${new URL('config.json', baseUrl).href} (HTTP 404): is this the model folder's address (…/resolve/main/)?`,
+      );
     throw error;
   }
   const weights = await firstOf(
@@ -130,7 +161,11 @@ export async function downloadHfFolder(
       try {
         files[shard] = await get(shard);
       } catch (error) {
-        if (error instanceof NotFound) throw new HfImportError(shard, `named in model.safetensors.index.json but not found at ${new URL(shard, baseUrl).href}.`);
+        if (error instanceof NotFound)
+          throw new HfImportError(
+            shard,
+            `named in model.safetensors.index.json but not found at ${new URL(shard, baseUrl).href}.`,
+          );
         throw error;
       }
     }

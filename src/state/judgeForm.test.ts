@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_JUDGE_PROMPT, estimateJudgeRun, judgeCacheKey, MemoryJudgeCache, runJudge, type JudgeRunResult } from '../core/difficulty/judge';
+import {
+  DEFAULT_JUDGE_PROMPT,
+  estimateJudgeRun,
+  judgeCacheKey,
+  MemoryJudgeCache,
+  runJudge,
+  type JudgeRunResult,
+} from '../core/difficulty/judge';
 import { makeRecord } from '../core/phases/testing/records';
 import {
   API_KEY_STORAGE_KEY,
@@ -37,7 +44,12 @@ class FakeStorage {
   }
 }
 
-const form = (patch: Partial<JudgeForm> = {}): JudgeForm => ({ ...DEFAULT_JUDGE_FORM, baseUrl: 'http://127.0.0.1:9/v1', model: 'm', ...patch });
+const form = (patch: Partial<JudgeForm> = {}): JudgeForm => ({
+  ...DEFAULT_JUDGE_FORM,
+  baseUrl: 'http://127.0.0.1:9/v1',
+  model: 'm',
+  ...patch,
+});
 
 describe('the judge form in storage', () => {
   it('keeps the API key out of storage unless "remember" is ticked', () => {
@@ -86,8 +98,12 @@ describe('what the panel says', () => {
     expect(endpointHost('not a url')).toBeUndefined();
     expect(destinationSummary(50, 50, 'https://api.openai.com/v1')).toBe('50 records will be sent to api.openai.com.');
     expect(destinationSummary(1, 1, 'http://localhost:11434/v1')).toBe('1 record will be sent to localhost:11434.');
-    expect(destinationSummary(5000, 1200, 'http://h:1/v1')).toBe('1,200 of 5,000 records will be sent to h:1 (the other 3,800 are cached and are not sent again).');
-    expect(destinationSummary(50, 0, 'http://h:1/v1')).toMatch(/^All 50 records are already answered \(cached\): nothing will be sent to h:1/);
+    expect(destinationSummary(5000, 1200, 'http://h:1/v1')).toBe(
+      '1,200 of 5,000 records will be sent to h:1 (the other 3,800 are cached and are not sent again).',
+    );
+    expect(destinationSummary(50, 0, 'http://h:1/v1')).toMatch(
+      /^All 50 records are already answered \(cached\): nothing will be sent to h:1/,
+    );
   });
 
   it('formats durations and token counts', () => {
@@ -103,8 +119,13 @@ describe('what the panel says', () => {
 
   it('summarises an estimate, cached records included', () => {
     const records = Array.from({ length: 10 }, (_, i) => makeRecord(String(i), `instruction ${i}`, '', `output ${i}`));
-    const e = estimateJudgeRun(records, DEFAULT_JUDGE_PROMPT, { concurrency: 2, cached: [1, 1, 0, 0, 0, 0, 0, 0, 0, 0] });
-    expect(estimateSummary(e)).toMatch(/^8 requests \(2 cached, skipped\), ≈ .* tokens \(.* prompt \+ 64 completion\), ≈ 8 s at 2 in parallel\.$/);
+    const e = estimateJudgeRun(records, DEFAULT_JUDGE_PROMPT, {
+      concurrency: 2,
+      cached: [1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+    });
+    expect(estimateSummary(e)).toMatch(
+      /^8 requests \(2 cached, skipped\), ≈ .* tokens \(.* prompt \+ 64 completion\), ≈ 8 s at 2 in parallel\.$/,
+    );
     const all = estimateJudgeRun(records, DEFAULT_JUDGE_PROMPT, { concurrency: 2, cached: new Array(10).fill(1) });
     expect(estimateSummary(all)).toBe('10 records, all cached: no request, no tokens, no cost.');
   });
@@ -115,7 +136,9 @@ describe('a judge run as a score set', () => {
     const records = [makeRecord('a', 'one', '', 'x'), makeRecord('b', 'two', '', 'y')];
     const settings = formToSettings(form());
     const keys = judgeCacheKeys(records, settings);
-    expect(keys[0]).toBe(judgeCacheKey(records[0]!, { baseUrl: settings.baseUrl, model: 'm', prompt: DEFAULT_JUDGE_PROMPT }));
+    expect(keys[0]).toBe(
+      judgeCacheKey(records[0]!, { baseUrl: settings.baseUrl, model: 'm', prompt: DEFAULT_JUDGE_PROMPT }),
+    );
     const cache = new MemoryJudgeCache();
     cache.set(keys[0]!, { reply: '4', model: 'm', at: 0 });
     cache.set(keys[1]!, { reply: 'no idea', model: 'm', at: 0 });

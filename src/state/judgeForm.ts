@@ -96,7 +96,11 @@ export function loadJudgeForm(storage: StorageLike): JudgeForm {
 }
 
 export function promptIsDefault(prompt: JudgePrompt): boolean {
-  return prompt.system === DEFAULT_JUDGE_PROMPT.system && prompt.user === DEFAULT_JUDGE_PROMPT.user && prompt.maxFieldChars === DEFAULT_JUDGE_PROMPT.maxFieldChars;
+  return (
+    prompt.system === DEFAULT_JUDGE_PROMPT.system &&
+    prompt.user === DEFAULT_JUDGE_PROMPT.user &&
+    prompt.maxFieldChars === DEFAULT_JUDGE_PROMPT.maxFieldChars
+  );
 }
 
 /** "host:port" of the endpoint, or undefined when the URL is not usable. */
@@ -154,7 +158,10 @@ export function estimateSummary(e: JudgeEstimate): string {
 }
 
 /** Cache keys of every record under these settings, in record order (what the IndexedDB cache is asked about). */
-export function judgeCacheKeys(records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[], settings: JudgeSettings): string[] {
+export function judgeCacheKeys(
+  records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[],
+  settings: JudgeSettings,
+): string[] {
   const prefix = judgeKeyPrefix({
     baseUrl: settings.baseUrl,
     model: settings.model,

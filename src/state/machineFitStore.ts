@@ -42,7 +42,11 @@ export type MachineFitState =
 interface MachineFitStore {
   fit: MachineFitState;
   /** Measures and returns the result; the caller sets the share. */
-  measure(plan: PhasePlan, records: readonly InstructionRecord[], settings: TrainSettings): Promise<MachineFitResult | undefined>;
+  measure(
+    plan: PhasePlan,
+    records: readonly InstructionRecord[],
+    settings: TrainSettings,
+  ): Promise<MachineFitResult | undefined>;
 }
 
 export const useMachineFitStore = create<MachineFitStore>()((set, get) => ({
@@ -54,12 +58,19 @@ export const useMachineFitStore = create<MachineFitStore>()((set, get) => ({
       const vocabulary = await modelVocabulary(settings, records);
       if (!vocabulary) throw new Error('an imported model is timed when its run starts');
       const rowTokens = fittingContextLength('paper', vocabulary.tokenizer, records, vocabulary.contextLength);
-      const { choice, speed } = await measureRunSpeed({ backend: settings.backend, config: vocabulary.config, batchSize: settings.hyper.batchSize, seqLen: rowTokens }, (progress) =>
-        set({ fit: { status: 'measuring', progress } }),
+      const { choice, speed } = await measureRunSpeed(
+        {
+          backend: settings.backend,
+          config: vocabulary.config,
+          batchSize: settings.hyper.batchSize,
+          seqLen: rowTokens,
+        },
+        (progress) => set({ fit: { status: 'measuring', progress } }),
       );
       const byId = new Map(records.map((r) => [r.id, r]));
       let answerTokens = 1;
-      for (const id of plan.phases.flatMap((p) => p.heldOutIds)) answerTokens = Math.max(answerTokens, vocabulary.tokenizer.encode(byId.get(id)?.output ?? '').length);
+      for (const id of plan.phases.flatMap((p) => p.heldOutIds))
+        answerTokens = Math.max(answerTokens, vocabulary.tokenizer.encode(byId.get(id)?.output ?? '').length);
       const estimate = shareForBudget(
         {
           plan,
@@ -75,7 +86,16 @@ export const useMachineFitStore = create<MachineFitStore>()((set, get) => ({
         speed,
         PAIR_BUDGET_MIN * 60_000,
       );
-      const result: MachineFitResult = { key: machineFitKey(settings), backend: choice.name, threads: choice.wasmThreads?.note, speed, batch: settings.hyper.batchSize, rowTokens, estimate, answerTokens };
+      const result: MachineFitResult = {
+        key: machineFitKey(settings),
+        backend: choice.name,
+        threads: choice.wasmThreads?.note,
+        speed,
+        batch: settings.hyper.batchSize,
+        rowTokens,
+        estimate,
+        answerTokens,
+      };
       set({ fit: { status: 'done', ...result } });
       return result;
     } catch (error) {

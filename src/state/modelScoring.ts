@@ -5,7 +5,6 @@
 import { IFD_SCORER_NAME, RESPONSE_LOSS_SCORER_NAME, type ModelScorerId } from '../core/difficulty/ifdEntry';
 import type { ScoreSet } from '../core/data/scoreSet';
 
-
 /** Why the panel refuses to run without a pretrained model. */
 export const PRETRAINED_MODEL_NEEDED =
   'IFD and response loss need a pretrained model, and none is available: the demo base model is not on this server (it is made by `npm run make:base`), and no checkpoint file was chosen. ' +

@@ -10,16 +10,23 @@ export async function modelSourceFor(settings: TrainSettings): Promise<ModelSour
   if (ref.kind === 'base') {
     // Only the studio's own base model: settings restored from an older version (or edited storage) may name another address.
     const own = baseModelRef(import.meta.env.BASE_URL).url;
-    if (ref.url !== own) throw new Error(`The base model must be the studio's own (${own}); these settings name ${ref.url}. Pick the model again on the Train screen.`);
+    if (ref.url !== own)
+      throw new Error(
+        `The base model must be the studio's own (${own}); these settings name ${ref.url}. Pick the model again on the Train screen.`,
+      );
     const response = await fetch(ref.url).catch((error: Error) => {
       throw new Error(`Could not fetch the base model ${ref.name} (${error.message}).`);
     });
-    if (!response.ok) throw new Error(`Could not fetch the base model ${ref.name} (HTTP ${response.status} for ${ref.url}).`);
+    if (!response.ok)
+      throw new Error(`Could not fetch the base model ${ref.name} (HTTP ${response.status} for ${ref.url}).`);
     return { kind: 'checkpoint', bytes: await response.arrayBuffer(), resume: false, name: ref.name };
   }
   if (ref.kind === 'hf') {
     const stored = await loadModelFiles(ref.id);
-    if (!stored) throw new Error(`The imported model ${ref.name} is no longer in this browser: import its files again on the Train screen.`);
+    if (!stored)
+      throw new Error(
+        `The imported model ${ref.name} is no longer in this browser: import its files again on the Train screen.`,
+      );
     return { kind: 'hf', files: stored.files, prune: ref.prune, name: ref.name, maxContext: stored.meta.maxContext };
   }
   throw new Error(`Models of kind "${(ref as { kind: string }).kind}" cannot be loaded by this version of the studio.`);

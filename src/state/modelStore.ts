@@ -75,7 +75,12 @@ interface ModelState {
 }
 
 const problemOf = (error: unknown): HfProblem =>
-  error instanceof HfModelError ? error.problem : { file: (error as { file?: string }).file ?? '', message: error instanceof Error ? error.message : String(error) };
+  error instanceof HfModelError
+    ? error.problem
+    : {
+        file: (error as { file?: string }).file ?? '',
+        message: error instanceof Error ? error.message : String(error),
+      };
 
 export const useModelStore = create<ModelState>()((set, get) => {
   let abort: AbortController | undefined;
@@ -103,13 +108,22 @@ export const useModelStore = create<ModelState>()((set, get) => {
       });
       return;
     }
-    set({ activity: { stage: 'checking', detail: `Checking ${Object.keys(files).length} files (config, every tensor's name and shape, tokenizer)…` } });
+    set({
+      activity: {
+        stage: 'checking',
+        detail: `Checking ${Object.keys(files).length} files (config, every tensor's name and shape, tokenizer)…`,
+      },
+    });
     let checked;
     try {
       checked = await hfModelClient.inspect(files);
     } catch (error) {
       const returned = error instanceof HfModelError ? error.files : undefined;
-      set({ pending: returned ? { files: returned, folder } : undefined, activity: undefined, problem: problemOf(error) });
+      set({
+        pending: returned ? { files: returned, folder } : undefined,
+        activity: undefined,
+        problem: problemOf(error),
+      });
       return;
     }
     const { description, fingerprint } = checked;
@@ -175,13 +189,22 @@ export const useModelStore = create<ModelState>()((set, get) => {
       let done = 0;
       try {
         for (const d of wanted) {
-          set({ activity: { stage: 'reading', detail: `Reading ${baseName(d.path)}…`, fraction: total ? done / total : undefined } });
+          set({
+            activity: {
+              stage: 'reading',
+              detail: `Reading ${baseName(d.path)}…`,
+              fraction: total ? done / total : undefined,
+            },
+          });
           read[baseName(d.path)] = await d.file.arrayBuffer();
           done += d.file.size;
         }
       } catch (error) {
         const d = wanted.find((w) => !(baseName(w.path) in read));
-        set({ activity: undefined, problem: { file: d ? baseName(d.path) : '', message: `could not be read (${(error as Error).message}).` } });
+        set({
+          activity: undefined,
+          problem: { file: d ? baseName(d.path) : '', message: `could not be read (${(error as Error).message}).` },
+        });
         return;
       }
       const pending = get().pending;
@@ -202,7 +225,12 @@ export const useModelStore = create<ModelState>()((set, get) => {
         return;
       }
       abort = new AbortController();
-      set({ problem: undefined, ignored: [], lastImported: undefined, activity: { stage: 'downloading', detail: `Connecting to ${base}…` } });
+      set({
+        problem: undefined,
+        ignored: [],
+        lastImported: undefined,
+        activity: { stage: 'downloading', detail: `Connecting to ${base}…` },
+      });
       let files: HfFileBytes;
       try {
         files = await downloadHfFolder(
@@ -224,7 +252,12 @@ export const useModelStore = create<ModelState>()((set, get) => {
       } finally {
         abort = undefined;
       }
-      const folder = base.replace(/\/resolve\/[^/]+\/$/, '').replace(/\/$/, '').split('/').slice(-2).join('/');
+      const folder = base
+        .replace(/\/resolve\/[^/]+\/$/, '')
+        .replace(/\/$/, '')
+        .split('/')
+        .slice(-2)
+        .join('/');
       await checkAndSave(files, base, folder.replace(/^https?:$/, '') || undefined);
     },
     cancel() {
@@ -242,7 +275,10 @@ export const useModelStore = create<ModelState>()((set, get) => {
       await updateModelMeta(next).catch((error: unknown) => set({ problem: problemOf(error) }));
     },
     async removeModel(id) {
-      set((s) => ({ models: s.models.filter((m) => m.id !== id), lastImported: s.lastImported?.id === id ? undefined : s.lastImported }));
+      set((s) => ({
+        models: s.models.filter((m) => m.id !== id),
+        lastImported: s.lastImported?.id === id ? undefined : s.lastImported,
+      }));
       syncSelection(undefined, id);
       await deleteModel(id).catch((error: unknown) => set({ problem: problemOf(error) }));
     },
@@ -271,7 +307,10 @@ export const useModelStore = create<ModelState>()((set, get) => {
       const bytes = await useTrainStore.getState().checkpointBytes(run);
       if (!bytes) throw new Error('this run has no checkpoint yet (one is saved at every phase end and on stop).');
       const stored = await loadModelFiles(ref.id);
-      if (!stored) throw new Error(`the imported model ${ref.name} is no longer in this browser; import it again to export this run.`);
+      if (!stored)
+        throw new Error(
+          `the imported model ${ref.name} is no longer in this browser; import it again to export this run.`,
+        );
       return hfModelClient.exportRun(stored.files, bytes, as, ref.name);
     },
   };

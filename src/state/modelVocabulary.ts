@@ -37,7 +37,10 @@ function baseModelVocabulary(url: string): Promise<ModelVocabulary> {
  * built from the data (as the worker builds it) and its preset's context. An imported model is checked when the
  * run starts (its byte-level vocabulary has no unknown characters): undefined here.
  */
-export async function modelVocabulary(settings: Pick<TrainSettings, 'model' | 'preset'>, records: readonly InstructionRecord[]): Promise<ModelVocabulary | undefined> {
+export async function modelVocabulary(
+  settings: Pick<TrainSettings, 'model' | 'preset'>,
+  records: readonly InstructionRecord[],
+): Promise<ModelVocabulary | undefined> {
   if (settings.model?.kind === 'base') return baseModelVocabulary(settings.model.url);
   if (settings.model) return undefined;
   const tokenizer = CharTokenizer.fromTexts([...records.map(recordText), 'User: Assistant:\n']);

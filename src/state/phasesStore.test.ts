@@ -68,7 +68,14 @@ describe('phases store', () => {
   });
 
   it('saved settings for a scorer the dataset lacks give way to the defaults', () => {
-    usePhasesStore.getState().datasetChanged(dataset, { scorerId: 'judge', mode: 'cutoffs', cutoffs: [2], phaseCount: 2, heldOutFraction: 0.1, seed: 1 });
+    usePhasesStore.getState().datasetChanged(dataset, {
+      scorerId: 'judge',
+      mode: 'cutoffs',
+      cutoffs: [2],
+      phaseCount: 2,
+      heldOutFraction: 0.1,
+      seed: 1,
+    });
     expect(usePhasesStore.getState().settings!.scorerId).toBe('field');
     expect(usePhasesStore.getState().scoreSet()!.scorerId).toBe('field');
   });

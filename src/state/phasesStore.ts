@@ -41,7 +41,8 @@ interface PhasesState {
 /** The scorer a dataset starts with: its own difficulty field when every record has one, else the heuristic. */
 export function defaultScorerId(scoreSets: readonly ScoreSet[]): string {
   const field = scoreSets.find((s) => s.scorerId === 'field');
-  if (field && field.scores.some((v) => !Number.isNaN(v)) && field.problems.length < field.scores.length / 2) return 'field';
+  if (field && field.scores.some((v) => !Number.isNaN(v)) && field.problems.length < field.scores.length / 2)
+    return 'field';
   return scoreSets.find((s) => s.scorerId === 'heuristic')?.scorerId ?? scoreSets[0]?.scorerId ?? 'heuristic';
 }
 

@@ -1,6 +1,11 @@
 import { create } from 'zustand';
 import type { Run } from '../core/runs/run';
-import { parseRecordedResults, recordedRuns, RECORDED_RESULTS_FILE, type RecordedResults } from '../core/runs/recordedResults';
+import {
+  parseRecordedResults,
+  recordedRuns,
+  RECORDED_RESULTS_FILE,
+  type RecordedResults,
+} from '../core/runs/recordedResults';
 import { BASE_MODEL } from './baseModelStore';
 
 /**
@@ -30,9 +35,16 @@ export const useRecordedResultsStore = create<RecordedResultsState>((set, get) =
     set({ status: 'loading', error: undefined });
     try {
       const response = await fetch(RECORDED_RESULTS_URL);
-      if (!response.ok) throw new Error(`Could not fetch the recorded results (HTTP ${response.status} for ${RECORDED_RESULTS_URL}).`);
+      if (!response.ok)
+        throw new Error(`Could not fetch the recorded results (HTTP ${response.status} for ${RECORDED_RESULTS_URL}).`);
       const file = parseRecordedResults(await response.text(), RECORDED_RESULTS_FILE);
-      set({ status: 'open', label: file.recorded, setup: file.setup, runs: recordedRuns(file, BASE_MODEL), openedAt: Date.now() });
+      set({
+        status: 'open',
+        label: file.recorded,
+        setup: file.setup,
+        runs: recordedRuns(file, BASE_MODEL),
+        openedAt: Date.now(),
+      });
     } catch (error) {
       set({ status: 'error', runs: [], label: undefined, setup: undefined, error: (error as Error).message });
     }

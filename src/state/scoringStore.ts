@@ -18,9 +18,22 @@ import {
 import type { InstructionRecord } from '../core/data/record';
 import type { StoredDataset } from '../core/data/storedDataset';
 import { judgeCache } from '../storage/judgeCache';
-import { endpointHost, formatCount, judgeCacheKeys, judgeScoreSet, RUN_MARKER_STORAGE_KEY, scoredCount } from './judgeForm';
+import {
+  endpointHost,
+  formatCount,
+  judgeCacheKeys,
+  judgeScoreSet,
+  RUN_MARKER_STORAGE_KEY,
+  scoredCount,
+} from './judgeForm';
 import { isModelFile, MODEL_SCORER_NAMES, modelScoreSet, PRETRAINED_MODEL_NEEDED } from './modelScoring';
-import { startModelScoring as runInScoringWorker, ScoringCancelled, type ModelScorerId, type ModelScoringSummary, type ScoringJob } from '../worker/scoringClient';
+import {
+  startModelScoring as runInScoringWorker,
+  ScoringCancelled,
+  type ModelScorerId,
+  type ModelScoringSummary,
+  type ScoringJob,
+} from '../worker/scoringClient';
 import { useDatasetStore } from './datasetStore';
 
 export type RunStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -75,7 +88,8 @@ interface ScoringState {
   forgetJudgeReplies(): Promise<void>;
 }
 
-const datasetKey = (d: StoredDataset | undefined): string | undefined => d && `${d.fileName}|${d.loadedAt}|${d.records.length}`;
+const datasetKey = (d: StoredDataset | undefined): string | undefined =>
+  d && `${d.fileName}|${d.loadedAt}|${d.records.length}`;
 const CHANGED = 'The dataset changed while scoring ran, so these scores were not added.';
 
 function readMarker(): InterruptedJudgeRun | undefined {
@@ -83,7 +97,9 @@ function readMarker(): InterruptedJudgeRun | undefined {
     const text = globalThis.localStorage?.getItem(RUN_MARKER_STORAGE_KEY);
     if (!text) return undefined;
     const m = JSON.parse(text) as Partial<InterruptedJudgeRun>;
-    return typeof m.fileName === 'string' && typeof m.total === 'number' && typeof m.startedAt === 'number' ? (m as InterruptedJudgeRun) : undefined;
+    return typeof m.fileName === 'string' && typeof m.total === 'number' && typeof m.startedAt === 'number'
+      ? (m as InterruptedJudgeRun)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -132,7 +148,8 @@ export const useScoringStore = create<ScoringState>()((set, get) => ({
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flush = () => {
       timer = undefined;
-      if (get().judge.status === 'running') set({ judge: { ...get().judge, progress: latest, problems: live.slice() } });
+      if (get().judge.status === 'running')
+        set({ judge: { ...get().judge, progress: latest, problems: live.slice() } });
     };
     try {
       await judgeCache.warm(judgeCacheKeys(records, settings));
@@ -158,9 +175,21 @@ export const useScoringStore = create<ScoringState>()((set, get) => ({
         ').';
       const base = { total, progress: stats, problems: result.problems, endpoint, scored };
       if (datasetKey(useDatasetStore.getState().dataset) !== key) {
-        set({ judge: { ...base, status: 'failed', message: `${CHANGED} ${counts} The replies are cached: run the judge again on this dataset.` } });
+        set({
+          judge: {
+            ...base,
+            status: 'failed',
+            message: `${CHANGED} ${counts} The replies are cached: run the judge again on this dataset.`,
+          },
+        });
       } else if (scored === 0) {
-        set({ judge: { ...base, status: 'failed', message: `No record got a score, so no score set was added. ${counts} Read the replies below, and check the model and prompt.` } });
+        set({
+          judge: {
+            ...base,
+            status: 'failed',
+            message: `No record got a score, so no score set was added. ${counts} Read the replies below, and check the model and prompt.`,
+          },
+        });
       } else {
         await useDatasetStore.getState().addScoreSet(judgeScoreSet(result));
         set({ judge: { ...base, status: 'done', message: `LLM judge scores added to the dataset: ${counts}` } });
@@ -237,7 +266,13 @@ export const useScoringStore = create<ScoringState>()((set, get) => ({
       if (datasetKey(useDatasetStore.getState().dataset) !== key) {
         set({ model: { ...base, status: 'failed', message: CHANGED } });
       } else if (scored === 0) {
-        set({ model: { ...base, status: 'failed', message: `${name}: the model could not score any record; no score set was added.` } });
+        set({
+          model: {
+            ...base,
+            status: 'failed',
+            message: `${name}: the model could not score any record; no score set was added.`,
+          },
+        });
       } else {
         await useDatasetStore.getState().addScoreSet(modelScoreSet(scorer, done.scores, done.problems));
         set({
@@ -249,7 +284,8 @@ export const useScoringStore = create<ScoringState>()((set, get) => ({
         });
       }
     } catch (error) {
-      if (error instanceof ScoringCancelled) setModel({ status: 'cancelled', message: 'Cancelled; nothing was added.' });
+      if (error instanceof ScoringCancelled)
+        setModel({ status: 'cancelled', message: 'Cancelled; nothing was added.' });
       else setModel({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
     } finally {
       modelJob = undefined;

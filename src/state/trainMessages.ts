@@ -21,7 +21,10 @@ function applyMessage(run: Run, message: TrainResponse): Run {
     case 'event':
       return applyRunEvent(run, message.event);
     case 'samples':
-      return { ...run, samples: [...(run.samples ?? []).filter((x) => x.phase !== message.snapshot.phase), message.snapshot] };
+      return {
+        ...run,
+        samples: [...(run.samples ?? []).filter((x) => x.phase !== message.snapshot.phase), message.snapshot],
+      };
     case 'exactMatch':
       return { ...run, exactMatch: message.outcome };
     case 'finished':
@@ -29,7 +32,12 @@ function applyMessage(run: Run, message: TrainResponse): Run {
         ...run,
         summary: message.summary,
         leftoverTensors: message.memory.numTensors,
-        status: run.status === 'error' || message.summary.status === 'error' ? 'error' : message.summary.status === 'stopped' ? 'stopped' : 'done',
+        status:
+          run.status === 'error' || message.summary.status === 'error'
+            ? 'error'
+            : message.summary.status === 'stopped'
+              ? 'stopped'
+              : 'done',
         error: run.error ?? message.summary.error,
       };
     case 'failed':
@@ -40,5 +48,10 @@ function applyMessage(run: Run, message: TrainResponse): Run {
 /** Messages after which the run is saved at once (the rest are throttled). */
 export function savesAtOnce(message: TrainResponse): boolean {
   if (message.type === 'event') return eventSavesAtOnce(message.event);
-  return message.type === 'samples' || message.type === 'exactMatch' || message.type === 'finished' || message.type === 'failed';
+  return (
+    message.type === 'samples' ||
+    message.type === 'exactMatch' ||
+    message.type === 'finished' ||
+    message.type === 'failed'
+  );
 }

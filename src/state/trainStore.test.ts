@@ -11,18 +11,26 @@ const worker = vi.hoisted(() => ({
   starts: [] as { request: Extract<TrainRequest, { type: 'start' }>; reply: (m: TrainResponse) => void }[],
   sent: [] as Exclude<TrainRequest, { type: 'start' }>[],
 }));
-const saved = vi.hoisted(() => ({ runs: [] as Run[], checkpoints: [] as { runId: string; slot: string; step: number }[], deleted: [] as string[], stored: [] as Run[], setAside: [] as string[] }));
+const saved = vi.hoisted(() => ({
+  runs: [] as Run[],
+  checkpoints: [] as { runId: string; slot: string; step: number }[],
+  deleted: [] as string[],
+  stored: [] as Run[],
+  setAside: [] as string[],
+}));
 
 vi.mock('../worker/trainClient', () => ({
   trainClient: {
-    start: (request: Extract<TrainRequest, { type: 'start' }>, reply: (m: TrainResponse) => void) => worker.starts.push({ request, reply }),
+    start: (request: Extract<TrainRequest, { type: 'start' }>, reply: (m: TrainResponse) => void) =>
+      worker.starts.push({ request, reply }),
     send: (request: Exclude<TrainRequest, { type: 'start' }>) => worker.sent.push(request),
   },
 }));
 vi.mock('../storage/runStorage', () => ({
   saveRun: async (run: Run) => void saved.runs.push(run),
   loadRuns: async () => ({ runs: saved.stored, setAside: saved.setAside }),
-  saveCheckpointBytes: async (c: { runId: string; slot: string; step: number }) => void saved.checkpoints.push({ runId: c.runId, slot: c.slot, step: c.step }),
+  saveCheckpointBytes: async (c: { runId: string; slot: string; step: number }) =>
+    void saved.checkpoints.push({ runId: c.runId, slot: c.slot, step: c.step }),
   loadCheckpointBytes: async () => undefined,
   deleteRun: async (id: string) => void saved.deleted.push(id),
   storageUse: async () => undefined,
@@ -43,7 +51,12 @@ const dataset: StoredDataset = {
   report: { total: 40, valid: 40, issues: [] } as unknown as StoredDataset['report'],
   scoreSets: [],
 };
-const plan = planByCutoffs(records, Float64Array.from(records, (r) => r.score!), [2.5], { scorerId: 'field', heldOut: { fraction: 0.1, seed: 1 } });
+const plan = planByCutoffs(
+  records,
+  Float64Array.from(records, (r) => r.score!),
+  [2.5],
+  { scorerId: 'field', heldOut: { fraction: 0.1, seed: 1 } },
+);
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const run = (i = 0) => useTrainStore.getState().runs[i]!;
 
@@ -63,7 +76,10 @@ describe('train store settings', () => {
     const s = useTrainStore.getState();
     s.update({ seed: 7 });
     s.updateHyper({ lr: 5e-4 });
-    expect(useTrainStore.getState().settings).toMatchObject({ seed: 7, hyper: { ...DEFAULT_TRAIN_SETTINGS.hyper, lr: 5e-4 } });
+    expect(useTrainStore.getState().settings).toMatchObject({
+      seed: 7,
+      hyper: { ...DEFAULT_TRAIN_SETTINGS.hyper, lr: 5e-4 },
+    });
     expect(useTrainStore.getState().modelChosen).toBe(false);
     s.chooseModel({ preset: 'tiny' });
     expect(useTrainStore.getState()).toMatchObject({ modelChosen: true, settings: { preset: 'tiny' } });
@@ -87,12 +103,18 @@ describe('train store settings', () => {
   it('keeps a typed learning rate even when it is the from-scratch default, and lets other settings leave it to the model', () => {
     useTrainStore.getState().updateHyper({ lr: DEFAULT_TRAIN_SETTINGS.hyper.lr });
     useTrainStore.getState().adoptBaseModel();
-    expect(useTrainStore.getState()).toMatchObject({ lrChosen: true, settings: { model: { kind: 'base' }, hyper: { lr: DEFAULT_TRAIN_SETTINGS.hyper.lr } } });
+    expect(useTrainStore.getState()).toMatchObject({
+      lrChosen: true,
+      settings: { model: { kind: 'base' }, hyper: { lr: DEFAULT_TRAIN_SETTINGS.hyper.lr } },
+    });
 
     useTrainStore.setState(initial, true);
     useTrainStore.getState().updateHyper({ batchSize: 8 });
     useTrainStore.getState().adoptBaseModel();
-    expect(useTrainStore.getState()).toMatchObject({ lrChosen: false, settings: { hyper: { lr: DEMO_HYPER.lr, batchSize: 8 } } });
+    expect(useTrainStore.getState()).toMatchObject({
+      lrChosen: false,
+      settings: { hyper: { lr: DEMO_HYPER.lr, batchSize: 8 } },
+    });
   });
 
   it('replaces every setting at once from a shared configuration', () => {
@@ -118,9 +140,18 @@ describe('train store queue', () => {
     expect(useTrainStore.getState().activeRunId).toBe(runs[0]!.id);
     expect(worker.starts).toHaveLength(1);
     const { request } = worker.starts[0]!;
-    expect(request).toMatchObject({ runId: runs[0]!.id, model: { kind: 'random' }, config: { seed: 1, arm: { kind: 'easy-to-hard' } } });
+    expect(request).toMatchObject({
+      runId: runs[0]!.id,
+      model: { kind: 'random' },
+      config: { seed: 1, arm: { kind: 'easy-to-hard' } },
+    });
     expect(request.phases.flat().length + request.heldOut.length).toBe(40);
-    expect(runs[0]!.dataKey).toMatchObject({ fileName: 'demo.json', contentHash: 'h', scorerId: 'field', cutoffs: [2.5] });
+    expect(runs[0]!.dataKey).toMatchObject({
+      fileName: 'demo.json',
+      contentHash: 'h',
+      scorerId: 'field',
+      cutoffs: [2.5],
+    });
     expect(new Set(saved.runs.map((r) => r.id))).toEqual(new Set(runs.map((r) => r.id)));
     expect(saved.runs.some((r) => 'lastCheckpoint' in r)).toBe(false);
   });
@@ -134,14 +165,32 @@ describe('train store queue', () => {
     reply({
       type: 'event',
       runId: id,
-      event: { type: 'step', phase: 0, step: 2, stepInPhase: 2, loss: 2, losses: [2.5, 1.5], lr: 1e-3, lrs: [1e-3, 1e-3], gradNorm: 1, tokensSeen: 64, tokensPerSec: 100, elapsedMs: 50, windowMs: 50 },
+      event: {
+        type: 'step',
+        phase: 0,
+        step: 2,
+        stepInPhase: 2,
+        loss: 2,
+        losses: [2.5, 1.5],
+        lr: 1e-3,
+        lrs: [1e-3, 1e-3],
+        gradNorm: 1,
+        tokensSeen: 64,
+        tokensPerSec: 100,
+        elapsedMs: 50,
+        windowMs: 50,
+      },
     });
     expect(run()).toMatchObject({ status: 'running', backend: { name: 'cpu' }, tokensPerSec: 100 });
     expect(run().points.map((p) => p.loss)).toEqual([2.5, 1.5]);
 
     const bytes = new Uint8Array([9]);
     const cursor = { stage: 1, stepInStage: 0, position: 0, globalStep: 2 } as never;
-    reply({ type: 'event', runId: id, event: { type: 'checkpoint', reason: 'phase-end', phase: 0, step: 2, cursor, bytes } });
+    reply({
+      type: 'event',
+      runId: id,
+      event: { type: 'checkpoint', reason: 'phase-end', phase: 0, step: 2, cursor, bytes },
+    });
     await flush();
     expect(saved.checkpoints).toEqual([
       { runId: id, slot: 'latest', step: 2 },
@@ -173,7 +222,23 @@ describe('train store queue', () => {
 
 describe('train store history', () => {
   it('restores saved runs, marking the ones that were still going as interrupted', async () => {
-    const base = { label: 'x', settings: DEFAULT_TRAIN_SETTINGS, dataKey: { fileName: 'd', scorerId: 'field', cutoffs: [], heldOutFraction: 0.1, heldOutSeed: 1, trainRecords: 1, heldOutRecords: 1 }, points: [], evals: [], phases: [], totalSteps: 0 };
+    const base = {
+      label: 'x',
+      settings: DEFAULT_TRAIN_SETTINGS,
+      dataKey: {
+        fileName: 'd',
+        scorerId: 'field',
+        cutoffs: [],
+        heldOutFraction: 0.1,
+        heldOutSeed: 1,
+        trainRecords: 1,
+        heldOutRecords: 1,
+      },
+      points: [],
+      evals: [],
+      phases: [],
+      totalSteps: 0,
+    };
     saved.stored = [
       { ...base, id: 'b', status: 'running', startedAt: 2 },
       { ...base, id: 'a', status: 'done', startedAt: 1 },
@@ -208,7 +273,14 @@ describe('train store: continue from a checkpoint with new settings', () => {
     const failed = await queuedRun();
     const bytes = new Uint8Array([1, 2, 3]);
     useTrainStore.setState({
-      runs: [{ ...failed, status: 'error', error: 'Training diverged', lastCheckpoint: { bytes, step: 6, reason: 'before-error' } }],
+      runs: [
+        {
+          ...failed,
+          status: 'error',
+          error: 'Training diverged',
+          lastCheckpoint: { bytes, step: 6, reason: 'before-error' },
+        },
+      ],
       activeRunId: undefined,
     });
     worker.starts.length = 0;
@@ -217,13 +289,25 @@ describe('train store: continue from a checkpoint with new settings', () => {
     await useTrainStore.getState().continueWithNewSettings(failed.id, plan, dataset);
     await flush();
     const [old, next] = useTrainStore.getState().runs;
-    expect(old).toMatchObject({ id: failed.id, status: 'error', settings: { hyper: { lr: DEFAULT_TRAIN_SETTINGS.hyper.lr } } });
-    expect(next).toMatchObject({ status: 'starting', label: `Easy → hard · from ${failed.label} step 6`, settings: { seed: 3, hyper: { lr: 1e-4 } } });
+    expect(old).toMatchObject({
+      id: failed.id,
+      status: 'error',
+      settings: { hyper: { lr: DEFAULT_TRAIN_SETTINGS.hyper.lr } },
+    });
+    expect(next).toMatchObject({
+      status: 'starting',
+      label: `Easy → hard · from ${failed.label} step 6`,
+      settings: { seed: 3, hyper: { lr: 1e-4 } },
+    });
     expect(next!.id).not.toBe(failed.id);
     expect(worker.starts).toHaveLength(1);
     const { request } = worker.starts[0]!;
     // A new run (not a resume) from those weights, trained with the new settings, its rows fitted to the data.
-    expect(request).toMatchObject({ runId: next!.id, model: { kind: 'checkpoint', resume: false }, config: { seed: 3, hyper: { lr: 1e-4 }, contextLength: 0 } });
+    expect(request).toMatchObject({
+      runId: next!.id,
+      model: { kind: 'checkpoint', resume: false },
+      config: { seed: 3, hyper: { lr: 1e-4 }, contextLength: 0 },
+    });
     expect(Array.from(new Uint8Array((request.model as { bytes: ArrayBuffer }).bytes))).toEqual([1, 2, 3]);
     expect(request.phases.flat().length + request.heldOut.length).toBe(40);
     expect(saved.runs.some((r) => r.id === next!.id)).toBe(true);
@@ -270,7 +354,12 @@ describe('train store after a reload', () => {
     await useTrainStore.getState().resumeRun('q1', plan, dataset);
     await flush();
     expect(worker.starts.map((s) => s.request.runId)).toEqual(['q1']);
-    worker.starts[0]!.reply({ type: 'finished', runId: 'q1', summary: { status: 'done' }, memory: { numTensors: 0, numBytes: 0 } } as unknown as TrainResponse);
+    worker.starts[0]!.reply({
+      type: 'finished',
+      runId: 'q1',
+      summary: { status: 'done' },
+      memory: { numTensors: 0, numBytes: 0 },
+    } as unknown as TrainResponse);
     await flush();
     expect(worker.starts.map((s) => s.request.runId)).toEqual(['q1', 'q2']);
     useTrainStore.getState().dismissRestoredNote();
@@ -287,7 +376,9 @@ describe('train store after a reload', () => {
   it('sets a damaged saved run aside with the message storage gave', async () => {
     saved.setAside = ['The saved run r9 is damaged (points: expected array) and was set aside.'];
     await useTrainStore.getState().restoreRuns();
-    expect(useTrainStore.getState().notice).toBe('The saved run r9 is damaged (points: expected array) and was set aside.');
+    expect(useTrainStore.getState().notice).toBe(
+      'The saved run r9 is damaged (points: expected array) and was set aside.',
+    );
   });
 });
 

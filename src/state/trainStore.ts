@@ -18,7 +18,14 @@ import type { Hyper } from '../core/train/hyper';
 import type { RunConfig } from '../core/train/runConfig';
 import type { RunEvent } from '../core/train/events';
 import { loadTrainForm, saveTrainForm } from '../storage/trainForm';
-import { deleteRun as deleteStoredRun, loadCheckpointBytes, loadRuns, saveCheckpointBytes, saveRun, storageUse } from '../storage/runStorage';
+import {
+  deleteRun as deleteStoredRun,
+  loadCheckpointBytes,
+  loadRuns,
+  saveCheckpointBytes,
+  saveRun,
+  storageUse,
+} from '../storage/runStorage';
 import { trainClient } from '../worker/trainClient';
 import type { ModelSource, TrainResponse } from '../worker/trainProtocol';
 import { BASE_MODEL } from './baseModelStore';
@@ -75,7 +82,9 @@ interface TrainState {
 function backendFromUrl(): BackendPreference | undefined {
   if (typeof location === 'undefined') return undefined;
   const value = new URLSearchParams(location.search).get('backend');
-  return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' || value === 'auto' ? value : undefined;
+  return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' || value === 'auto'
+    ? value
+    : undefined;
 }
 
 /** The form as the person left it before a reload (localStorage), else the defaults; the URL's backend still wins. */
@@ -85,11 +94,17 @@ const savedForm = loadTrainForm(DEFAULT_TRAIN_SETTINGS);
  * Whether the saved form's learning rate was typed. A form saved before this was kept says nothing: its rate counts
  * as typed when it is not the default of its model.
  */
-const savedLrChosen = savedForm !== undefined && (savedForm.lrChosen ?? savedForm.settings.hyper.lr !== defaultLearningRate(savedForm.settings.model));
+const savedLrChosen =
+  savedForm !== undefined &&
+  (savedForm.lrChosen ?? savedForm.settings.hyper.lr !== defaultLearningRate(savedForm.settings.model));
 
 function initialForm(): Pick<TrainState, 'settings' | 'modelChosen' | 'lrChosen'> {
   const settings = savedForm?.settings ?? DEFAULT_TRAIN_SETTINGS;
-  return { settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: savedForm?.modelChosen ?? false, lrChosen: savedLrChosen };
+  return {
+    settings: { ...settings, backend: backendFromUrl() ?? settings.backend },
+    modelChosen: savedForm?.modelChosen ?? false,
+    lrChosen: savedLrChosen,
+  };
 }
 
 /** Whether the restored form is worth mentioning: the person changed something, not just reloaded a default page. */
@@ -142,7 +157,10 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     if (event.reason === 'phase-end') saves.push(saveCheckpointBytes({ ...base, slot: `phase-${event.phase + 1}` }));
     Promise.all(saves).then(
       () => patchRun(id, (r) => ({ checkpointStep: Math.max(r.checkpointStep ?? 0, event.step) }), true),
-      (error: Error) => set({ notice: `${error.message} The run goes on, but a reload now would lose it back to its last saved checkpoint.` }),
+      (error: Error) =>
+        set({
+          notice: `${error.message} The run goes on, but a reload now would lose it back to its last saved checkpoint.`,
+        }),
     );
   };
 
@@ -157,10 +175,16 @@ export const useTrainStore = create<TrainState>()((set, get) => {
   const launch = async (run: Run, inputs: TrainingInputs, checkpoint?: Uint8Array, resume = true) => {
     const { settings } = run;
     set({ activeRunId: run.id });
-    patchRun(run.id, (r) => ({ status: 'starting', error: undefined, timing: startTiming(r.timing, Date.now()) }), true);
+    patchRun(
+      run.id,
+      (r) => ({ status: 'starting', error: undefined, timing: startTiming(r.timing, Date.now()) }),
+      true,
+    );
     let model: ModelSource;
     try {
-      model = checkpoint ? { kind: 'checkpoint', bytes: checkpoint.slice().buffer, resume } : await modelSourceFor(settings);
+      model = checkpoint
+        ? { kind: 'checkpoint', bytes: checkpoint.slice().buffer, resume }
+        : await modelSourceFor(settings);
     } catch (error) {
       patchRun(run.id, () => ({ status: 'error', error: (error as Error).message }), true);
       finish(run.id);
@@ -228,8 +252,16 @@ export const useTrainStore = create<TrainState>()((set, get) => {
     });
     set((s) => ({ runs: [...restored, ...s.runs].sort((a, b) => a.startedAt - b.startedAt) }));
     for (const r of restored) if (r.status === 'interrupted') persist(r, true);
-    const interrupted = restored.filter((r) => r.status === 'interrupted' && stored.find((o) => o.id === r.id)?.status !== 'interrupted');
-    set({ restoredNote: restoredNote({ form: formWasChanged(), interrupted: interrupted.map((r) => r.label), queued: waitingAfterReload.size }) });
+    const interrupted = restored.filter(
+      (r) => r.status === 'interrupted' && stored.find((o) => o.id === r.id)?.status !== 'interrupted',
+    );
+    set({
+      restoredNote: restoredNote({
+        form: formWasChanged(),
+        interrupted: interrupted.map((r) => r.label),
+        queued: waitingAfterReload.size,
+      }),
+    });
   };
 
   const pump = () => {
@@ -255,10 +287,17 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       set({ settings: { ...settings, model: BASE_MODEL, hyper: { ...settings.hyper, lr } } });
     },
     replaceSettings(settings) {
-      set({ settings: { ...settings, backend: backendFromUrl() ?? settings.backend }, modelChosen: true, lrChosen: true });
+      set({
+        settings: { ...settings, backend: backendFromUrl() ?? settings.backend },
+        modelChosen: true,
+        lrChosen: true,
+      });
     },
     updateHyper(change) {
-      set((s) => ({ settings: { ...s.settings, hyper: { ...s.settings.hyper, ...change } }, lrChosen: s.lrChosen || change.lr !== undefined }));
+      set((s) => ({
+        settings: { ...s.settings, hyper: { ...s.settings.hyper, ...change } },
+        lrChosen: s.lrChosen || change.lr !== undefined,
+      }));
     },
     queue(arms, seeds, plan, dataset) {
       const inputs = trainingInputs(plan, dataset.records, get().settings.trainShare);
@@ -269,7 +308,18 @@ export const useTrainStore = create<TrainState>()((set, get) => {
           const settings = { ...get().settings, arm, seed };
           const id = newRunId();
           const label = seeds.length > 1 ? `${armLabel(arm)} · seed ${seed}` : armLabel(arm);
-          created.push({ id, label, settings, dataKey, status: 'queued', startedAt: Date.now(), points: [], evals: [], phases: [], totalSteps: 0 });
+          created.push({
+            id,
+            label,
+            settings,
+            dataKey,
+            status: 'queued',
+            startedAt: Date.now(),
+            points: [],
+            evals: [],
+            phases: [],
+            totalSteps: 0,
+          });
           pending.set(id, inputs);
         }
       }
@@ -299,7 +349,9 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       const run = get().runs.find((r) => r.id === runId);
       if (!run || get().activeRunId) return;
       if (!sameData(run.dataKey, dataKeyOf(plan, dataset))) {
-        set({ notice: `Run ${run.label} trained on ${run.dataKey.fileName} with other phases or another held-out set; load that dataset with the same phase settings to resume it.` });
+        set({
+          notice: `Run ${run.label} trained on ${run.dataKey.fileName} with other phases or another held-out set; load that dataset with the same phase settings to resume it.`,
+        });
         return;
       }
       let bytes = run.lastCheckpoint?.bytes;
@@ -314,12 +366,23 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       if (!bytes) {
         // Nothing saved yet (interrupted before its first phase ended): start it again from the beginning.
         patchRun(runId, () => ({ points: [], evals: [], phases: [], totalSteps: 0, timing: undefined }), true);
-        void launch(get().runs.find((r) => r.id === runId)!, inputs);
+        void launch(
+          get().runs.find((r) => r.id === runId)!,
+          inputs,
+        );
         return;
       }
       const from = run.checkpointStep ?? Infinity;
-      patchRun(runId, (r) => ({ points: r.points.filter((p) => p.step <= from), evals: r.evals.filter((e) => e.step <= from) }), true);
-      void launch(get().runs.find((r) => r.id === runId)!, inputs, bytes);
+      patchRun(
+        runId,
+        (r) => ({ points: r.points.filter((p) => p.step <= from), evals: r.evals.filter((e) => e.step <= from) }),
+        true,
+      );
+      void launch(
+        get().runs.find((r) => r.id === runId)!,
+        inputs,
+        bytes,
+      );
     },
     async deleteRun(runId) {
       if (get().activeRunId === runId) return;
@@ -386,7 +449,11 @@ export const useTrainStore = create<TrainState>()((set, get) => {
 
 // The form survives a reload: every change to the settings is written through (localStorage, a few hundred bytes).
 useTrainStore.subscribe((state, previous) => {
-  if (state.settings !== previous.settings || state.modelChosen !== previous.modelChosen || state.lrChosen !== previous.lrChosen) {
+  if (
+    state.settings !== previous.settings ||
+    state.modelChosen !== previous.modelChosen ||
+    state.lrChosen !== previous.lrChosen
+  ) {
     saveTrainForm({ settings: state.settings, modelChosen: state.modelChosen, lrChosen: state.lrChosen });
   }
 });

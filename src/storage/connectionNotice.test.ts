@@ -9,9 +9,13 @@ function domError(name: string, message = ''): Error {
 
 describe('connection notices', () => {
   it('maps a VersionError (data saved by a newer studio) to "reload to get the new version"', () => {
-    const notice = noticeForOpenFailure(domError('VersionError', 'The requested version (5) is less than the existing version (6).'));
+    const notice = noticeForOpenFailure(
+      domError('VersionError', 'The requested version (5) is less than the existing version (6).'),
+    );
     expect(notice).toBe(NEWER_DATA_NOTICE);
-    expect(notice?.message).toMatch(/older than the data saved by a newer version of the studio: reload to get the new version/);
+    expect(notice?.message).toMatch(
+      /older than the data saved by a newer version of the studio: reload to get the new version/,
+    );
   });
 
   it('leaves other failures to the generic storage error', () => {

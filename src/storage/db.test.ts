@@ -2,7 +2,12 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BLOCKED_NOTICE, CLOSED_FOR_UPGRADE_NOTICE, NEWER_DATA_NOTICE, type ConnectionNotice } from './connectionNotice';
+import {
+  BLOCKED_NOTICE,
+  CLOSED_FOR_UPGRADE_NOTICE,
+  NEWER_DATA_NOTICE,
+  type ConnectionNotice,
+} from './connectionNotice';
 import type { CachedJudgement } from '../core/difficulty/judge/cache';
 
 const DB_NAME = 'phased-ift-studio';
@@ -46,7 +51,14 @@ describe('openStudioDB', () => {
 
     const { openStudioDB, notices } = await thisTab();
     const db = await openStudioDB();
-    expect([...db.objectStoreNames].sort()).toEqual(['checkpoints', 'datasets', 'judgeReplies', 'models', 'phaseSettings', 'runs']);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'checkpoints',
+      'datasets',
+      'judgeReplies',
+      'models',
+      'phaseSettings',
+      'runs',
+    ]);
     expect(db.version).toBe(5);
     expect(await db.get('runs', 'run-1')).toEqual({ id: 'run-1' });
     expect(notices).toEqual([undefined]);
@@ -97,9 +109,13 @@ describe('openStudioDB', () => {
 describe('StorageError', () => {
   it('says what failed with the browser’s words, and what to do when the quota is full', async () => {
     const { StorageError } = await import('./db');
-    expect(new StorageError('Could not save run r1', new DOMException('disk on fire', 'UnknownError')).message).toBe('Could not save run r1 (UnknownError: disk on fire).');
+    expect(new StorageError('Could not save run r1', new DOMException('disk on fire', 'UnknownError')).message).toBe(
+      'Could not save run r1 (UnknownError: disk on fire).',
+    );
     const quota = new StorageError('Could not save run r1', new DOMException('full', 'QuotaExceededError'));
-    expect(quota.message).toBe("Could not save run r1: the browser's storage quota is full. Free space (delete old runs or datasets) or allow more storage for this site.");
+    expect(quota.message).toBe(
+      "Could not save run r1: the browser's storage quota is full. Free space (delete old runs or datasets) or allow more storage for this site.",
+    );
     expect(quota.cause).toBeInstanceOf(DOMException);
   });
 });

@@ -1,7 +1,12 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CachedJudgement } from '../core/difficulty/judge/cache';
 import type { PhaseSettings, StoredCheckpoint, StoredDataset, StoredModelEntry, StoredRun } from './records';
-import { BLOCKED_NOTICE, CLOSED_FOR_UPGRADE_NOTICE, noticeForOpenFailure, type ConnectionNotice } from './connectionNotice';
+import {
+  BLOCKED_NOTICE,
+  CLOSED_FOR_UPGRADE_NOTICE,
+  noticeForOpenFailure,
+  type ConnectionNotice,
+} from './connectionNotice';
 
 interface StudioDB extends DBSchema {
   /** The dataset on screen, under the key 'current': records, scores and the phase settings. */
@@ -48,7 +53,8 @@ export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
       if (!db.objectStoreNames.contains('datasets')) db.createObjectStore('datasets');
       if (!db.objectStoreNames.contains('phaseSettings')) db.createObjectStore('phaseSettings');
       if (!db.objectStoreNames.contains('runs')) db.createObjectStore('runs');
-      if (!db.objectStoreNames.contains('checkpoints')) db.createObjectStore('checkpoints').createIndex('byRun', 'runId');
+      if (!db.objectStoreNames.contains('checkpoints'))
+        db.createObjectStore('checkpoints').createIndex('byRun', 'runId');
       if (!db.objectStoreNames.contains('judgeReplies')) db.createObjectStore('judgeReplies');
       if (!db.objectStoreNames.contains('models')) db.createObjectStore('models');
     },
@@ -59,7 +65,9 @@ export function openStudioDB(): Promise<IDBPDatabase<StudioDB>> {
     // A newer page wants to upgrade: holding on would block it forever, so let go, and refuse further use here.
     blocking(_current, _wanted, event) {
       (event.target as IDBDatabase).close();
-      dbPromise = Promise.reject(new StorageError(CLOSED_FOR_UPGRADE_NOTICE.message, 'connection closed for another tab'));
+      dbPromise = Promise.reject(
+        new StorageError(CLOSED_FOR_UPGRADE_NOTICE.message, 'connection closed for another tab'),
+      );
       dbPromise.catch(() => undefined);
       announce(CLOSED_FOR_UPGRADE_NOTICE);
     },

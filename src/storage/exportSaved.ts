@@ -24,7 +24,10 @@ export async function exportSavedData(): Promise<string> {
 export function savedDataJson(saved: Record<string, unknown[]>): string {
   return JSON.stringify(
     { exportedAt: new Date().toISOString(), ...saved },
-    (_key, value: unknown) => (ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value),
+    (_key, value: unknown) =>
+      ArrayBuffer.isView(value) && !(value instanceof DataView)
+        ? Array.from(value as unknown as ArrayLike<number>)
+        : value,
     1,
   );
 }

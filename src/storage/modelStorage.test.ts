@@ -40,7 +40,11 @@ describe('modelStorage helpers', () => {
     const big = new Uint8Array(100);
     const view = big.subarray(10, 20);
     view.fill(7);
-    const stored = toStoredFiles({ 'gpt2/config.json': '{"a":"é"}', 'gpt2/model.safetensors': view, 'merges.txt': new Uint8Array([1, 2]).buffer });
+    const stored = toStoredFiles({
+      'gpt2/config.json': '{"a":"é"}',
+      'gpt2/model.safetensors': view,
+      'merges.txt': new Uint8Array([1, 2]).buffer,
+    });
     expect(Object.keys(stored).sort()).toEqual(['config.json', 'merges.txt', 'model.safetensors']);
     expect(new TextDecoder().decode(stored['config.json'])).toBe('{"a":"é"}');
     expect(stored['model.safetensors']!.byteLength).toBe(10);
@@ -84,7 +88,8 @@ describe('imported models in IndexedDB', () => {
     fingerprint: `fp-${id}`,
     prune: true,
   });
-  const bytesOf = (folder: Record<string, ArrayBuffer>) => Object.fromEntries(Object.entries(folder).map(([name, bytes]) => [name, [...new Uint8Array(bytes)]]));
+  const bytesOf = (folder: Record<string, ArrayBuffer>) =>
+    Object.fromEntries(Object.entries(folder).map(([name, bytes]) => [name, [...new Uint8Array(bytes)]]));
 
   beforeEach(emptyStudioDB);
 

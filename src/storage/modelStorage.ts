@@ -15,7 +15,10 @@ export const modelKeys = (id: string) => ({ meta: `meta/${id}`, files: `files/${
 const TOKENIZER_FILES = new Set(['tokenizer.json', 'vocab.json', 'merges.txt']);
 
 /** The folder's files in two parts: the tokenizer's (small) and the rest (config and weights). */
-export function splitModelFiles(files: Readonly<Record<string, ArrayBuffer>>): { tokenizer: Record<string, ArrayBuffer>; rest: Record<string, ArrayBuffer> } {
+export function splitModelFiles(files: Readonly<Record<string, ArrayBuffer>>): {
+  tokenizer: Record<string, ArrayBuffer>;
+  rest: Record<string, ArrayBuffer>;
+} {
   const tokenizer: Record<string, ArrayBuffer> = {};
   const rest: Record<string, ArrayBuffer> = {};
   for (const [name, bytes] of Object.entries(files)) (TOKENIZER_FILES.has(name) ? tokenizer : rest)[name] = bytes;
@@ -27,7 +30,9 @@ export const DEFAULT_MAX_CONTEXT = 256;
 
 /** A fresh id for an imported model. */
 export function newModelId(now = Date.now(), random = Math.random()): string {
-  return `hf-${now.toString(36)}-${Math.floor(random * 36 ** 4).toString(36).padStart(4, '0')}`;
+  return `hf-${now.toString(36)}-${Math.floor(random * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
 }
 
 function baseName(path: string): string {
@@ -38,7 +43,9 @@ function baseName(path: string): string {
  * Files as stored: base names (a folder's path is dropped), text encoded as UTF-8, views copied to their own
  * exact-length ArrayBuffer (a Uint8Array over a larger buffer would store the whole buffer).
  */
-export function toStoredFiles(files: Readonly<Record<string, ArrayBuffer | Uint8Array | string>>): Record<string, ArrayBuffer> {
+export function toStoredFiles(
+  files: Readonly<Record<string, ArrayBuffer | Uint8Array | string>>,
+): Record<string, ArrayBuffer> {
   const out: Record<string, ArrayBuffer> = {};
   for (const [path, content] of Object.entries(files)) {
     const name = baseName(path);
@@ -89,12 +96,18 @@ export async function listModels(): Promise<StoredModelMeta[]> {
   }
 }
 
-export async function loadModelFiles(id: string): Promise<{ meta: StoredModelMeta; files: Record<string, ArrayBuffer> } | undefined> {
+export async function loadModelFiles(
+  id: string,
+): Promise<{ meta: StoredModelMeta; files: Record<string, ArrayBuffer> } | undefined> {
   const db = await openStudioDB();
   const keys = modelKeys(id);
   try {
     const tx = db.transaction('models', 'readonly');
-    const [meta, files, tokenizer] = await Promise.all([tx.store.get(keys.meta), tx.store.get(keys.files), tx.store.get(keys.tokenizer)]);
+    const [meta, files, tokenizer] = await Promise.all([
+      tx.store.get(keys.meta),
+      tx.store.get(keys.files),
+      tx.store.get(keys.tokenizer),
+    ]);
     await tx.done;
     if (meta?.kind !== 'meta' || files?.kind !== 'files' || tokenizer?.kind !== 'files') return undefined;
     return { meta, files: { ...files.files, ...tokenizer.files } };

@@ -10,7 +10,15 @@ function run(id: string, startedAt: number): StoredRun {
     id,
     label: 'Phased',
     settings: DEFAULT_TRAIN_SETTINGS,
-    dataKey: { fileName: 'a.json', scorerId: 'heuristic', cutoffs: [1.5, 3.5], heldOutFraction: 0.05, heldOutSeed: 1, trainRecords: 9, heldOutRecords: 1 },
+    dataKey: {
+      fileName: 'a.json',
+      scorerId: 'heuristic',
+      cutoffs: [1.5, 3.5],
+      heldOutFraction: 0.05,
+      heldOutSeed: 1,
+      trainRecords: 9,
+      heldOutRecords: 1,
+    },
     status: 'done',
     startedAt,
     // A diverged run's loss is NaN: it is kept as it is.
@@ -22,7 +30,14 @@ function run(id: string, startedAt: number): StoredRun {
   };
 }
 
-const checkpoint = (runId: string, slot: string, step: number): StoredCheckpoint => ({ runId, slot, step, reason: 'phase end', savedAt: 5, bytes: new Uint8Array([step, 2, 3]) });
+const checkpoint = (runId: string, slot: string, step: number): StoredCheckpoint => ({
+  runId,
+  slot,
+  step,
+  reason: 'phase end',
+  savedAt: 5,
+  bytes: new Uint8Array([step, 2, 3]),
+});
 
 beforeEach(emptyStudioDB);
 
@@ -50,8 +65,12 @@ describe('saved runs', () => {
     const { runs, setAside } = await loadRuns();
     expect(runs.map((r) => r.id)).toEqual(['run-a']);
     expect(setAside).toHaveLength(2);
-    expect(setAside[0]).toMatch(/^The saved run run-b is damaged \(status: Invalid type: Expected \("queued" \| .*\) but received "exploded"\) and was set aside; "Export saved data" keeps a copy\.$/);
-    expect(setAside[1]).toBe('The saved run run-c is damaged (points: Invalid type: Expected Array but received "none") and was set aside; "Export saved data" keeps a copy.');
+    expect(setAside[0]).toMatch(
+      /^The saved run run-b is damaged \(status: Invalid type: Expected \("queued" \| .*\) but received "exploded"\) and was set aside; "Export saved data" keeps a copy\.$/,
+    );
+    expect(setAside[1]).toBe(
+      'The saved run run-c is damaged (points: Invalid type: Expected Array but received "none") and was set aside; "Export saved data" keeps a copy.',
+    );
   });
 });
 
@@ -97,7 +116,9 @@ describe('storageUse', () => {
   });
 
   it('is unknown, not a rejection, where the browser refuses the estimate', async () => {
-    vi.stubGlobal('navigator', { storage: { estimate: () => Promise.reject(new DOMException('denied', 'SecurityError')) } });
+    vi.stubGlobal('navigator', {
+      storage: { estimate: () => Promise.reject(new DOMException('denied', 'SecurityError')) },
+    });
     try {
       expect(await storageUse()).toBeUndefined();
     } finally {

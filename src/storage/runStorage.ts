@@ -29,7 +29,10 @@ export async function loadRuns(): Promise<{ runs: StoredRun[]; setAside: string[
   for (const { key, value } of stored) {
     const run = checkStoredRun(value);
     if (run.ok) runs.push(run.value);
-    else setAside.push(`The saved run ${key} is damaged (${run.problem}) and was set aside; "Export saved data" keeps a copy.`);
+    else
+      setAside.push(
+        `The saved run ${key} is damaged (${run.problem}) and was set aside; "Export saved data" keeps a copy.`,
+      );
   }
   return { runs: runs.sort((a, b) => a.startedAt - b.startedAt), setAside };
 }
@@ -69,5 +72,7 @@ export async function deleteRun(runId: string): Promise<void> {
 export async function storageUse(): Promise<{ usage: number; quota: number } | undefined> {
   if (typeof navigator === 'undefined' || !navigator.storage?.estimate) return undefined;
   const estimate = await navigator.storage.estimate().catch(() => undefined);
-  return estimate?.usage !== undefined && estimate.quota !== undefined ? { usage: estimate.usage, quota: estimate.quota } : undefined;
+  return estimate?.usage !== undefined && estimate.quota !== undefined
+    ? { usage: estimate.usage, quota: estimate.quota }
+    : undefined;
 }

@@ -1,7 +1,13 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PhaseSettings, StoredDataset } from './records';
-import { clearCurrentDataset, damagedDatasetMessage, loadCurrentDataset, saveCurrentDataset, savePhaseSettings } from './storedDataset';
+import {
+  clearCurrentDataset,
+  damagedDatasetMessage,
+  loadCurrentDataset,
+  saveCurrentDataset,
+  savePhaseSettings,
+} from './storedDataset';
 import { emptyStudioDB, putRaw } from './testing/studioDB';
 
 function dataset(): StoredDataset {
@@ -14,14 +20,28 @@ function dataset(): StoredDataset {
     loadedAt: 1,
     records: [
       { id: '0', instruction: 'Add 2 and 2', input: '', output: '4', meta: { level: 1 } },
-      { id: '1', instruction: 'Hi', input: '', output: 'Hello', history: [{ user: 'a', assistant: 'b', trained: false }], meta: {} },
+      {
+        id: '1',
+        instruction: 'Hi',
+        input: '',
+        output: 'Hello',
+        history: [{ user: 'a', assistant: 'b', trained: false }],
+        meta: {},
+      },
     ],
     report: { accepted: 2, rejected: [], warnings: [] },
     scoreSets: [{ scorerId: 'heuristic', scores: new Float64Array([1.5, Number.NaN]), problems: [] }],
   };
 }
 
-const settings: PhaseSettings = { scorerId: 'heuristic', mode: 'cutoffs', cutoffs: [1.5, 3.5], phaseCount: 3, heldOutFraction: 0.05, seed: 7 };
+const settings: PhaseSettings = {
+  scorerId: 'heuristic',
+  mode: 'cutoffs',
+  cutoffs: [1.5, 3.5],
+  phaseCount: 3,
+  heldOutFraction: 0.05,
+  seed: 7,
+};
 
 beforeEach(emptyStudioDB);
 
@@ -50,7 +70,9 @@ describe('the saved dataset', () => {
     await putRaw('datasets', damaged, 'current');
     await savePhaseSettings(settings);
     const loaded = await loadCurrentDataset();
-    expect(loaded).toEqual({ problem: damagedDatasetMessage('records.0.output: Invalid type: Expected string but received 4') });
+    expect(loaded).toEqual({
+      problem: damagedDatasetMessage('records.0.output: Invalid type: Expected string but received 4'),
+    });
     expect(loaded?.problem).toBe(
       'The dataset saved in this browser is damaged (records.0.output: Invalid type: Expected string but received 4) and was set aside. Load the file again; until then "Export saved data" keeps a copy of what is stored.',
     );

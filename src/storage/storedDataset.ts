@@ -30,7 +30,9 @@ export async function savePhaseSettings(settings: PhaseSettings): Promise<void> 
  * set aside (left in storage, where an export still finds it, until a new file replaces it) and `problem` says so;
  * damaged phase settings are dropped quietly: the defaults take their place.
  */
-export async function loadCurrentDataset(): Promise<{ dataset?: StoredDataset; settings?: PhaseSettings; problem?: string } | undefined> {
+export async function loadCurrentDataset(): Promise<
+  { dataset?: StoredDataset; settings?: PhaseSettings; problem?: string } | undefined
+> {
   const db = await openStudioDB();
   let stored: unknown;
   let storedSettings: unknown;

@@ -6,7 +6,14 @@ const defaults = DEFAULT_TRAIN_SETTINGS;
 
 describe('trainFormFrom', () => {
   it('gives back a form as it was saved', () => {
-    const settings = { ...defaults, arm: { kind: 'custom' as const, order: [3, 1, 2] }, preset: 'tiny' as const, seed: 9, hyper: { ...defaults.hyper, lr: 2e-4, restartSchedulePerPhase: false }, maxSteps: 40 };
+    const settings = {
+      ...defaults,
+      arm: { kind: 'custom' as const, order: [3, 1, 2] },
+      preset: 'tiny' as const,
+      seed: 9,
+      hyper: { ...defaults.hyper, lr: 2e-4, restartSchedulePerPhase: false },
+      maxSteps: 40,
+    };
     const saved = JSON.parse(JSON.stringify({ settings, modelChosen: true })) as unknown;
     expect(trainFormFrom(saved, defaults)).toEqual({ settings, modelChosen: true });
   });
@@ -21,13 +28,26 @@ describe('trainFormFrom', () => {
   it('keeps a saved base or imported model, and drops one of an unknown kind', () => {
     const base = { kind: 'base', url: '/models/base.safetensors', name: 'base' };
     expect(trainFormFrom({ settings: { model: base } }, defaults)?.settings.model).toEqual(base);
-    expect(trainFormFrom({ settings: { model: { kind: 'hf', id: 'x', name: 'x', prune: true } } }, defaults)?.settings.model).toEqual({ kind: 'hf', id: 'x', name: 'x', prune: true });
-    expect(trainFormFrom({ settings: { model: { kind: 'url', url: 'https://evil', name: 'x' } } }, defaults)?.settings.model).toBeUndefined();
+    expect(
+      trainFormFrom({ settings: { model: { kind: 'hf', id: 'x', name: 'x', prune: true } } }, defaults)?.settings.model,
+    ).toEqual({ kind: 'hf', id: 'x', name: 'x', prune: true });
+    expect(
+      trainFormFrom({ settings: { model: { kind: 'url', url: 'https://evil', name: 'x' } } }, defaults)?.settings.model,
+    ).toBeUndefined();
   });
 
   it('falls back to the default, field by field, where the saved value has the wrong type', () => {
     const form = trainFormFrom(
-      { settings: { seed: 'seven', preset: 'toString', backend: 'gpu', arm: { kind: 'sideways' }, hyper: { lr: null, batchSize: 4, resetOptimizerPerPhase: 'yes' }, logEvery: Number.NaN } },
+      {
+        settings: {
+          seed: 'seven',
+          preset: 'toString',
+          backend: 'gpu',
+          arm: { kind: 'sideways' },
+          hyper: { lr: null, batchSize: 4, resetOptimizerPerPhase: 'yes' },
+          logEvery: Number.NaN,
+        },
+      },
       defaults,
     );
     expect(form?.settings).toEqual({ ...defaults, model: undefined, hyper: { ...defaults.hyper, batchSize: 4 } });
@@ -75,7 +95,10 @@ describe('the saved training form (localStorage)', () => {
 
   it('a damaged field falls back to its default when read back', () => {
     const items = stubLocalStorage();
-    items.set('phased-ift-studio/train-form', JSON.stringify({ settings: { ...defaults, seed: 'seven' }, modelChosen: true }));
+    items.set(
+      'phased-ift-studio/train-form',
+      JSON.stringify({ settings: { ...defaults, seed: 'seven' }, modelChosen: true }),
+    );
     expect(loadTrainForm(defaults)).toEqual({ settings: { ...defaults, model: undefined }, modelChosen: true });
   });
 

@@ -51,14 +51,18 @@ export function trainFormFrom(saved: unknown, defaults: TrainSettings): SavedTra
   const hyper: Record<string, unknown> = { ...defaults.hyper };
   for (const [key, fallback] of Object.entries(defaults.hyper)) {
     const value = hyperIn[key];
-    hyper[key] = typeof fallback === 'number' ? number(value, fallback) : typeof value === typeof fallback ? value : fallback;
+    hyper[key] =
+      typeof fallback === 'number' ? number(value, fallback) : typeof value === typeof fallback ? value : fallback;
   }
   return {
     modelChosen: saved.modelChosen === true,
     ...(typeof saved.lrChosen === 'boolean' ? { lrChosen: saved.lrChosen } : {}),
     settings: {
       arm: armFrom(s.arm) ?? defaults.arm,
-      preset: typeof s.preset === 'string' && Object.hasOwn(GPT_PRESETS, s.preset) ? (s.preset as TrainSettings['preset']) : defaults.preset,
+      preset:
+        typeof s.preset === 'string' && Object.hasOwn(GPT_PRESETS, s.preset)
+          ? (s.preset as TrainSettings['preset'])
+          : defaults.preset,
       model: modelFrom(s.model),
       backend: BACKEND_PREFERENCES.find((b) => b === s.backend) ?? defaults.backend,
       seed: number(s.seed, defaults.seed),
@@ -74,12 +78,15 @@ export function trainFormFrom(saved: unknown, defaults: TrainSettings): SavedTra
 function armFrom(x: unknown): TrainSettings['arm'] | undefined {
   if (!isObject(x) || typeof x.kind !== 'string' || !ARM_KINDS.includes(x.kind)) return undefined;
   if (x.kind !== 'custom') return { kind: x.kind } as TrainSettings['arm'];
-  return Array.isArray(x.order) && x.order.every((n) => Number.isInteger(n)) ? { kind: 'custom', order: x.order as number[] } : undefined;
+  return Array.isArray(x.order) && x.order.every((n) => Number.isInteger(n))
+    ? { kind: 'custom', order: x.order as number[] }
+    : undefined;
 }
 
 function modelFrom(x: unknown): TrainSettings['model'] {
   if (!isObject(x) || typeof x.name !== 'string') return undefined;
   if (x.kind === 'base' && typeof x.url === 'string') return { kind: 'base', url: x.url, name: x.name };
-  if (x.kind === 'hf' && typeof x.id === 'string') return { kind: 'hf', id: x.id, name: x.name, prune: x.prune === true };
+  if (x.kind === 'hf' && typeof x.id === 'string')
+    return { kind: 'hf', id: x.id, name: x.name, prune: x.prune === true };
   return undefined;
 }

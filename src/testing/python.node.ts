@@ -20,7 +20,11 @@ export function pythonPath(): string {
 }
 
 /** Runs `python <script> ...args` (script relative to the repo root), returning stdout; throws with stderr on failure. */
-export function runPython(script: string, args: string[] = [], options: { timeoutMs?: number; env?: Record<string, string> } = {}): string {
+export function runPython(
+  script: string,
+  args: string[] = [],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): string {
   const result = spawnSync(pythonPath(), [join(REPO_ROOT, script), ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',

@@ -47,7 +47,12 @@ function Studio() {
           <button aria-current={screen === 'data' ? 'page' : undefined} onClick={() => setScreen('data')}>
             Data &amp; phases
           </button>
-          <button aria-current={screen === 'train' ? 'page' : undefined} onClick={() => setScreen('train')} disabled={!hasPlan} title={hasPlan ? undefined : 'Load a dataset first'}>
+          <button
+            aria-current={screen === 'train' ? 'page' : undefined}
+            onClick={() => setScreen('train')}
+            disabled={!hasPlan}
+            title={hasPlan ? undefined : 'Load a dataset first'}
+          >
             Train
           </button>
           <button aria-current={screen === 'compare' ? 'page' : undefined} onClick={() => setScreen('compare')}>
@@ -57,7 +62,11 @@ function Studio() {
       </header>
       <main>
         {connection && (
-          <Banner kind={connection.kind === 'blocked' ? 'warn' : 'error'} title="Saved data" testId="storage-connection">
+          <Banner
+            kind={connection.kind === 'blocked' ? 'warn' : 'error'}
+            title="Saved data"
+            testId="storage-connection"
+          >
             <div>{connection.message}</div>
           </Banner>
         )}
@@ -68,8 +77,8 @@ function Studio() {
         )}
         {screen === 'data' && !hasPlan && (
           <p className={`small muted ${styles.recordedInvite}`} data-testid="recorded-invite">
-            See the comparison first: phased vs one-off on the demo, measured with <code>npm run experiment</code> and shipped with the studio.{' '}
-            <OpenRecordedResultsButton onOpened={() => setScreen('compare')} />
+            See the comparison first: phased vs one-off on the demo, measured with <code>npm run experiment</code> and
+            shipped with the studio. <OpenRecordedResultsButton onOpened={() => setScreen('compare')} />
           </p>
         )}
         {/* Both screens stay mounted so a run keeps its chart and the data screen keeps its scroll and search. */}

@@ -39,7 +39,10 @@ let wasmThreadPlan: WasmThreadPlan | undefined;
 
 function configureWasmThreads(requested?: number): WasmThreadPlan {
   if (wasmThreadPlan) return wasmThreadPlan;
-  wasmThreadPlan = planWasmThreads({ crossOriginIsolated: self.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency }, requested);
+  wasmThreadPlan = planWasmThreads(
+    { crossOriginIsolated: self.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency },
+    requested,
+  );
   if (wasmThreadPlan.threads > 1) {
     setThreadsCount(wasmThreadPlan.threads);
     const shown = hardwareConcurrencyForTfjs(wasmThreadPlan.threads, navigator.hardwareConcurrency);
@@ -52,7 +55,8 @@ function configureWasmThreads(requested?: number): WasmThreadPlan {
 }
 
 function restoreHardwareConcurrency(): void {
-  if (Object.hasOwn(navigator, 'hardwareConcurrency')) delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  if (Object.hasOwn(navigator, 'hardwareConcurrency'))
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
 }
 
 function withWasmThreads(choice: BackendChoice, plan: WasmThreadPlan): BackendChoice {
@@ -73,7 +77,10 @@ async function probeWebGPU(): Promise<{ adapter?: AdapterSummary; why?: string }
         vendor: info?.vendor ?? '',
         architecture: info?.architecture ?? '',
         description: info?.description ?? '',
-        isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
+        isFallbackAdapter: Boolean(
+          (info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter ??
+          (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter,
+        ),
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
         maxBufferSize: adapter.limits.maxBufferSize,
       },
@@ -99,7 +106,10 @@ async function trySet(name: BackendName): Promise<string | undefined> {
  * many times slower than wasm. A named backend is used if it works at all (the browser tests force `webgpu`).
  * On wasm, `options.wasmThreads` overrides the thread count (see wasmThreads.ts); the choice says how many ran.
  */
-export async function chooseBackend(preference: BackendPreference, options: { wasmThreads?: number } = {}): Promise<BackendChoice> {
+export async function chooseBackend(
+  preference: BackendPreference,
+  options: { wasmThreads?: number } = {},
+): Promise<BackendChoice> {
   const plan = configureWasmThreads(options.wasmThreads);
   try {
     return withWasmThreads(await pickBackend(preference), plan);
@@ -116,8 +126,16 @@ async function pickBackend(preference: BackendPreference): Promise<BackendChoice
     if (preference === 'webgpu' && !probe.adapter) throw new Error(`WebGPU was requested, but ${probe.why}.`);
     const failure = await trySet(preference);
     if (failure) throw new Error(`The ${preference} backend was requested, but it failed: ${failure}`);
-    const softwareNote = preference === 'webgpu' && probe.adapter?.isFallbackAdapter ? ' The adapter is a software fallback, so expect it to be slow.' : '';
-    return { name: preference, reason: `You chose ${preference}.${softwareNote}`, adapter: preference === 'webgpu' ? probe.adapter : undefined, skipped };
+    const softwareNote =
+      preference === 'webgpu' && probe.adapter?.isFallbackAdapter
+        ? ' The adapter is a software fallback, so expect it to be slow.'
+        : '';
+    return {
+      name: preference,
+      reason: `You chose ${preference}.${softwareNote}`,
+      adapter: preference === 'webgpu' ? probe.adapter : undefined,
+      skipped,
+    };
   }
 
   if (!probe.adapter) skipped.push({ name: 'webgpu', why: probe.why! });
@@ -181,9 +199,14 @@ export function watchWebGPUDevice(onProblem: (message: string) => void): void {
     onProblem(message);
   };
   device.addEventListener('uncapturederror', (event) => {
-    report(`The GPU rejected a computation (${(event as GPUUncapturedErrorEvent).error.message.split('\n')[0]}); the results of this step cannot be trusted, so the run stopped. Try the wasm backend, or report this with your browser and GPU.`);
+    report(
+      `The GPU rejected a computation (${(event as GPUUncapturedErrorEvent).error.message.split('\n')[0]}); the results of this step cannot be trusted, so the run stopped. Try the wasm backend, or report this with your browser and GPU.`,
+    );
   });
   void device.lost.then((info) => {
-    if (info.reason !== 'destroyed') report(`The GPU device was lost (${info.message || info.reason}). Reload the page and resume the run from its last checkpoint.`);
+    if (info.reason !== 'destroyed')
+      report(
+        `The GPU device was lost (${info.message || info.reason}). Reload the page and resume the run from its last checkpoint.`,
+      );
   });
 }

@@ -71,7 +71,13 @@ export class DataClient {
       this.cancelCurrent = () => stop(new WorkerParseError('Loading cancelled.', '', true));
       worker.addEventListener('message', onMessage);
       worker.addEventListener('error', onError);
-      const request: DataRequest = { id, type: 'parse', bytes: file.bytes, fileName: file.fileName, csvMapping: options.csvMapping };
+      const request: DataRequest = {
+        id,
+        type: 'parse',
+        bytes: file.bytes,
+        fileName: file.fileName,
+        csvMapping: options.csvMapping,
+      };
       worker.postMessage(request, [file.bytes]);
     });
   }

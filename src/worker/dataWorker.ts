@@ -7,7 +7,8 @@ import { hashBytesHex } from '../core/util/hash';
 import type { ScoreSet } from '../core/data/scoreSet';
 import { RECORD_CHUNK, type DataRequest, type DataResponse } from './dataProtocol';
 
-const post = (message: DataResponse, transfer: Transferable[] = []) => (self as DedicatedWorkerGlobalScope).postMessage(message, transfer);
+const post = (message: DataResponse, transfer: Transferable[] = []) =>
+  (self as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 
 async function handleParse(request: DataRequest): Promise<void> {
   const { id } = request;
@@ -22,14 +23,24 @@ async function handleParse(request: DataRequest): Promise<void> {
   const available = scorers.list(parsed.records).filter((option) => option.available);
   for (const scorer of available.map((option) => scorers.create(option.id))) {
     const result = await scorer.score(parsed.records, {
-      onProgress: (fraction) => post({ id, type: 'progress', stage: 'scoring', fraction, records: parsed.records.length }),
+      onProgress: (fraction) =>
+        post({ id, type: 'progress', stage: 'scoring', fraction, records: parsed.records.length }),
     });
     scoreSets.push({ scorerId: scorer.id, scores: result.scores, problems: result.problems });
   }
 
   sendRecords(id, parsed.records);
   post(
-    { id, type: 'done', contentHash, format: parsed.format, formatLabel: parsed.formatLabel, report: parsed.report, scoreSets, columns: parsed.columns },
+    {
+      id,
+      type: 'done',
+      contentHash,
+      format: parsed.format,
+      formatLabel: parsed.formatLabel,
+      report: parsed.report,
+      scoreSets,
+      columns: parsed.columns,
+    },
     scoreSets.map((s) => s.scores.buffer as ArrayBuffer),
   );
 }
@@ -43,7 +54,14 @@ function sendRecords(id: number, records: InstructionRecord[]) {
 self.onmessage = (event: MessageEvent<DataRequest>) => {
   const request = event.data;
   handleParse(request).catch((error: unknown) => {
-    if (error instanceof DatasetError) post({ id: request.id, type: 'error', message: error.message, hint: error.hint });
-    else post({ id: request.id, type: 'error', message: `Could not read "${request.fileName}": ${String(error)}`, hint: 'If the file looks right to you, please report this as a bug.' });
+    if (error instanceof DatasetError)
+      post({ id: request.id, type: 'error', message: error.message, hint: error.hint });
+    else
+      post({
+        id: request.id,
+        type: 'error',
+        message: `Could not read "${request.fileName}": ${String(error)}`,
+        hint: 'If the file looks right to you, please report this as a bug.',
+      });
   });
 };

@@ -17,7 +17,10 @@ export function runDiagnostics<T extends DiagnosticsRequest['type']>(
   onProgress?: (message: string) => void,
 ): Promise<Answer<T>> {
   const id = nextId++;
-  const worker = new Worker(new URL('./diagnosticsWorker.ts', import.meta.url), { type: 'module', name: 'diagnostics' });
+  const worker = new Worker(new URL('./diagnosticsWorker.ts', import.meta.url), {
+    type: 'module',
+    name: 'diagnostics',
+  });
   return new Promise<Answer<T>>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<DiagnosticsResponse>) => {
       const message = event.data;
@@ -40,11 +43,17 @@ export function runDiagnostics<T extends DiagnosticsRequest['type']>(
 }
 
 /** Checks `backend` against cpu with one training step of the micro model (batch 4). */
-export function checkAgainstCpu(backend: Ask<'agreement'>['backend'], onProgress?: (message: string) => void): Promise<Answer<'agreement'>> {
+export function checkAgainstCpu(
+  backend: Ask<'agreement'>['backend'],
+  onProgress?: (message: string) => void,
+): Promise<Answer<'agreement'>> {
   return runDiagnostics<'agreement'>({ type: 'agreement', backend, preset: 'micro', batchSize: 4 }, onProgress);
 }
 
 /** Times a training step, a forward pass and a generated token on `backend` at a run's shape (a few seconds). */
-export function measureRunSpeed(ask: Omit<Ask<'speed'>, 'type'>, onProgress?: (message: string) => void): Promise<Answer<'speed'>> {
+export function measureRunSpeed(
+  ask: Omit<Ask<'speed'>, 'type'>,
+  onProgress?: (message: string) => void,
+): Promise<Answer<'speed'>> {
   return runDiagnostics<'speed'>({ type: 'speed', ...ask }, onProgress);
 }

@@ -1,6 +1,12 @@
 import type { GptConfig, GptPresetName, GptShape } from '../core/model/config';
 import type { AgreementSummary } from '../core/train/backendAgreement';
-import type { BenchLoss, InterleavedBench, SerializableVariant, StepBenchResult, WasmMatMulKind } from '../core/bench/stepBench';
+import type {
+  BenchLoss,
+  InterleavedBench,
+  SerializableVariant,
+  StepBenchResult,
+  WasmMatMulKind,
+} from '../core/bench/stepBench';
 import type { BackendChoice } from '../core/runs/backendChoice';
 import type { MeasuredSpeed } from '../core/runs/runDuration';
 import type { BackendPreference } from '../core/runs/settings';
@@ -58,7 +64,14 @@ export type DiagnosticsRequest =
 
 export type DiagnosticsResponse =
   | { type: 'progress'; id: number; message: string }
-  | { type: 'agreement'; id: number; choice: BackendChoice; config: GptConfig; batchSize: number; summary: AgreementSummary }
+  | {
+      type: 'agreement';
+      id: number;
+      choice: BackendChoice;
+      config: GptConfig;
+      batchSize: number;
+      summary: AgreementSummary;
+    }
   | { type: 'bench'; id: number; choice: BackendChoice; result: StepBenchResult }
   | { type: 'benchInterleaved'; id: number; choice: BackendChoice; result: InterleavedBench }
   | { type: 'speed'; id: number; choice: BackendChoice; speed: MeasuredSpeed }

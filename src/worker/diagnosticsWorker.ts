@@ -14,13 +14,16 @@ const post = (message: DiagnosticsResponse) => scope.postMessage(message);
 
 /** chooseBackend registered every backend (webgpu, wasm with its binaries); switching is then plain tfjs. */
 async function setBackend(name: string): Promise<void> {
-  if (!(await tf.setBackend(name))) throw new Error(`tfjs could not switch to the ${name} backend in the diagnostics worker.`);
+  if (!(await tf.setBackend(name)))
+    throw new Error(`tfjs could not switch to the ${name} backend in the diagnostics worker.`);
   await tf.ready();
 }
 
 async function handle(request: DiagnosticsRequest): Promise<void> {
   const { id } = request;
-  const choice = await chooseBackend(request.backend, { wasmThreads: request.type === 'bench' ? request.wasmThreads : undefined });
+  const choice = await chooseBackend(request.backend, {
+    wasmThreads: request.type === 'bench' ? request.wasmThreads : undefined,
+  });
   if (request.type === 'agreement') {
     const config = gptConfigFromPreset(request.preset ?? 'micro', request.vocabSize ?? 64);
     const batchSize = request.batchSize ?? 4;
@@ -48,7 +51,12 @@ async function handle(request: DiagnosticsRequest): Promise<void> {
   const config = validateGptConfig(request.model);
   const progress = (message: string) => post({ type: 'progress', id, message: `${choice.name}: ${message}` });
   if (request.type === 'benchInterleaved') {
-    const result = await benchInterleaved({ config, batchSize: request.batchSize }, request.variants, request.rounds, progress);
+    const result = await benchInterleaved(
+      { config, batchSize: request.batchSize },
+      request.variants,
+      request.rounds,
+      progress,
+    );
     post({ type: 'benchInterleaved', id, choice, result });
     return;
   }

@@ -34,7 +34,10 @@ export class HfModelClient {
     };
     worker.onerror = (event) => {
       // Out of memory on a huge file, most likely: every request in flight fails, the next one starts a fresh worker.
-      const error = new HfModelError({ file: '', message: `The model worker crashed (${event.message || 'out of memory?'}).` });
+      const error = new HfModelError({
+        file: '',
+        message: `The model worker crashed (${event.message || 'out of memory?'}).`,
+      });
       for (const waiter of this.waiting.values()) waiter.reject(error);
       this.waiting.clear();
       worker.terminate();
@@ -53,14 +56,19 @@ export class HfModelClient {
   }
 
   /** Checks a folder; its buffers are transferred and handed back (in the result or in the HfModelError). */
-  async inspect(files: HfFileBytes): Promise<{ description: HfModelDescription; fingerprint: string; files: HfFileBytes }> {
+  async inspect(
+    files: HfFileBytes,
+  ): Promise<{ description: HfModelDescription; fingerprint: string; files: HfFileBytes }> {
     const reply = await this.call<'inspect'>({ type: 'inspect', files }, Object.values(files));
     if (reply.type !== 'inspected') throw new Error(`Unexpected reply ${reply.type}`);
     return reply;
   }
 
   /** The worker cuts the records into the strings a run encodes (with the paper's template) and counts the ids kept. */
-  async pruneCount(tokenizerFiles: HfFileBytes, records: readonly RecordText[]): Promise<{ keptTokens: number; originalTokens: number }> {
+  async pruneCount(
+    tokenizerFiles: HfFileBytes,
+    records: readonly RecordText[],
+  ): Promise<{ keptTokens: number; originalTokens: number }> {
     const texts = records.map(({ instruction, input, output }) => ({ instruction, input, output }));
     const reply = await this.call<'pruneCount'>({ type: 'pruneCount', files: tokenizerFiles, records: texts }, []);
     if (reply.type !== 'pruneCount') throw new Error(`Unexpected reply ${reply.type}`);
@@ -68,9 +76,17 @@ export class HfModelClient {
   }
 
   /** The files are copied (they stay stored); the checkpoint bytes are copied too. */
-  async exportRun(files: HfFileBytes, checkpoint: Uint8Array, as: 'merged' | 'peft' = 'merged', baseModel?: string): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }> {
+  async exportRun(
+    files: HfFileBytes,
+    checkpoint: Uint8Array,
+    as: 'merged' | 'peft' = 'merged',
+    baseModel?: string,
+  ): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }> {
     const bytes = checkpoint.slice().buffer;
-    const reply = await this.call<'export'>({ type: 'export', files, checkpoint: bytes, as, ...(baseModel ? { baseModel } : {}) }, [bytes]);
+    const reply = await this.call<'export'>(
+      { type: 'export', files, checkpoint: bytes, as, ...(baseModel ? { baseModel } : {}) },
+      [bytes],
+    );
     if (reply.type !== 'exported') throw new Error(`Unexpected reply ${reply.type}`);
     return reply;
   }

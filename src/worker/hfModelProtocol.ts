@@ -14,7 +14,14 @@ export type HfModelRequest =
   /** How many token ids vocabulary pruning keeps for these records' training texts (only the tokenizer files are needed). */
   | { id: number; type: 'pruneCount'; files: HfFileBytes; records: RecordText[] }
   /** A run's checkpoint back into the imported model's Hugging Face layout (merged), or a LoRA run's peft adapter. */
-  | { id: number; type: 'export'; files: HfFileBytes; checkpoint: ArrayBuffer; as?: 'merged' | 'peft'; baseModel?: string };
+  | {
+      id: number;
+      type: 'export';
+      files: HfFileBytes;
+      checkpoint: ArrayBuffer;
+      as?: 'merged' | 'peft';
+      baseModel?: string;
+    };
 
 export type HfModelResponse =
   | { id: number; type: 'inspected'; description: HfModelDescription; fingerprint: string; files: HfFileBytes }

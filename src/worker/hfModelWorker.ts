@@ -18,22 +18,33 @@ scope.onmessage = (event: MessageEvent<HfModelRequest>) => {
     switch (request.type) {
       case 'inspect': {
         const description = describeHfFolder(request.files);
-        post({ id, type: 'inspected', description, fingerprint: fingerprintFiles(request.files), files: request.files }, buffersOf(request.files));
+        post(
+          { id, type: 'inspected', description, fingerprint: fingerprintFiles(request.files), files: request.files },
+          buffersOf(request.files),
+        );
         break;
       }
       case 'pruneCount':
-        post({ id, type: 'pruneCount', ...countPrunedVocabulary(request.files, trainingTexts(request.records, 'paper')) });
+        post({
+          id,
+          type: 'pruneCount',
+          ...countPrunedVocabulary(request.files, trainingTexts(request.records, 'paper')),
+        });
         break;
       case 'export': {
         const checkpoint = new Uint8Array(request.checkpoint);
-        const out = request.as === 'peft' ? exportRunAsPeft(request.files, checkpoint, request.baseModel) : exportRunAsHf(request.files, checkpoint);
+        const out =
+          request.as === 'peft'
+            ? exportRunAsPeft(request.files, checkpoint, request.baseModel)
+            : exportRunAsHf(request.files, checkpoint);
         const transfer = Object.values(out.files).flatMap((f) => (typeof f === 'string' ? [] : [f.buffer]));
         post({ id, type: 'exported', files: out.files, notes: out.notes }, transfer);
         break;
       }
     }
   } catch (error) {
-    if (request.type === 'inspect') post({ id, type: 'error', problem: problemOf(error), files: request.files }, buffersOf(request.files));
+    if (request.type === 'inspect')
+      post({ id, type: 'error', problem: problemOf(error), files: request.files }, buffersOf(request.files));
     else post({ id, type: 'error', problem: problemOf(error) });
   }
 };

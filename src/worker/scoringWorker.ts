@@ -22,7 +22,11 @@ async function handle(request: ScoringRequest): Promise<void> {
   const c = ck.config;
   const modelText = `${c.layers} layers, width ${c.width}, context ${c.contextLength}, ${ck.tokenizer.kind} tokenizer`;
   try {
-    post({ type: 'status', id, message: `Scoring ${request.records.length.toLocaleString('en-US')} records with ${request.modelName} (${modelText}) on ${choice.name}…` });
+    post({
+      type: 'status',
+      id,
+      message: `Scoring ${request.records.length.toLocaleString('en-US')} records with ${request.modelName} (${modelText}) on ${choice.name}…`,
+    });
     const model = { config: c, params: ck.params, tokenizer: ck.tokenizer };
     let lastPost = 0;
     const onProgress = (fraction: number) => {
@@ -34,7 +38,9 @@ async function handle(request: ScoringRequest): Promise<void> {
     const started = performance.now();
     const options = { onProgress, ...(request.batchSize ? { batchSize: request.batchSize } : {}) };
     const result: ModelScoreResult =
-      request.scorer === 'ifd' ? await scoreIfd(request.records, model, options) : await scoreResponseLoss(request.records, model, options);
+      request.scorer === 'ifd'
+        ? await scoreIfd(request.records, model, options)
+        : await scoreResponseLoss(request.records, model, options);
     const d = result.details;
     post(
       {

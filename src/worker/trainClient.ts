@@ -17,7 +17,9 @@ export class TrainClient {
     };
     worker.onerror = (event) => {
       // A worker that fails to load (e.g. the studio was updated while this tab stayed open) reports no message.
-      const why = event.message || 'it could not start, or stopped without a word from the browser; if the studio was updated, reload the page';
+      const why =
+        event.message ||
+        'it could not start, or stopped without a word from the browser; if the studio was updated, reload the page';
       onMessage({ type: 'failed', runId: request.runId, message: `The training worker crashed: ${why}.` });
       this.terminate(worker);
     };

@@ -36,5 +36,10 @@ export type TrainResponse =
   | { type: 'event'; runId: string; event: RunEvent }
   | { type: 'samples'; runId: string; snapshot: SampleSnapshot }
   | { type: 'exactMatch'; runId: string; outcome: ExactMatchOutcome }
-  | { type: 'finished'; runId: string; summary: Omit<RunSummary, 'losses'>; memory: { numTensors: number; numBytes: number } }
+  | {
+      type: 'finished';
+      runId: string;
+      summary: Omit<RunSummary, 'losses'>;
+      memory: { numTensors: number; numBytes: number };
+    }
   | { type: 'failed'; runId: string; message: string };

@@ -33,8 +33,17 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     init = { ...restored, phases: request.phases, heldOut: request.heldOut };
     notes = [`Resumed from step ${restored.resume.cursor.globalStep}.`];
   } else {
-    const start = await startingModel(request.model as Parameters<typeof startingModel>[0], request.config, request, { tokenizerTexts: request.tokenizerTexts, adapter: choice.adapter });
-    init = { config: start.config, model: start.model, tokenizer: start.tokenizer, phases: request.phases, heldOut: request.heldOut };
+    const start = await startingModel(request.model as Parameters<typeof startingModel>[0], request.config, request, {
+      tokenizerTexts: request.tokenizerTexts,
+      adapter: choice.adapter,
+    });
+    init = {
+      config: start.config,
+      model: start.model,
+      tokenizer: start.tokenizer,
+      phases: request.phases,
+      heldOut: request.heldOut,
+    };
     notes = start.notes;
   }
   post({
@@ -66,7 +75,8 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
   try {
     const { losses: _losses, ...summary } = await runner.run();
     runner.dispose();
-    if (summary.status === 'done') post({ type: 'exactMatch', runId, outcome: await heldOutExactMatch(model, init.tokenizer, request.heldOut) });
+    if (summary.status === 'done')
+      post({ type: 'exactMatch', runId, outcome: await heldOutExactMatch(model, init.tokenizer, request.heldOut) });
     for (const p of Object.values(init.model.params)) p.dispose();
     disposeGptCaches();
     const memory = tf.memory();
@@ -81,7 +91,11 @@ scope.onmessage = (event: MessageEvent<TrainRequest>) => {
   switch (request.type) {
     case 'start':
       if (runner) {
-        post({ type: 'failed', runId: request.runId, message: 'A run is already training in this tab; stop it first.' });
+        post({
+          type: 'failed',
+          runId: request.runId,
+          message: 'A run is already training in this tab; stop it first.',
+        });
         return;
       }
       start(request).catch((error: unknown) => {

@@ -32,7 +32,12 @@ describe('alternateRounds', () => {
 
   it('reports each round as it ends', async () => {
     const lines: string[] = [];
-    await alternateRounds([{ label: 'only', variant: 5 }], 2, async (ms) => ({ msPerStep: ms }), (m) => lines.push(m));
+    await alternateRounds(
+      [{ label: 'only', variant: 5 }],
+      2,
+      async (ms) => ({ msPerStep: ms }),
+      (m) => lines.push(m),
+    );
     expect(lines).toEqual(['round 1/2: only 5 ms', 'round 2/2: only 5 ms']);
   });
 });

@@ -15,11 +15,23 @@ import { describeAdapter, startDawnWebGPU } from '../kernels/webgpu/dawnNode';
 // check what 50 did (the reference loss falls from 4.13 to 3.35 by step 20, so the comparison covers real updates).
 const LOSS_TOL = 5e-6; // measured 4.8e-7
 
-const CONFIG = validateGptConfig({ vocabSize: 64, contextLength: 16, layers: 1, width: 32, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' });
+const CONFIG = validateGptConfig({
+  vocabSize: 64,
+  contextLength: 16,
+  layers: 1,
+  width: 32,
+  heads: 2,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+});
 const STEPS = 20;
 
 // Every fused kernel the model's training step runs (all but plain GELU: the MLP's is bias + GELU) and the optimizer's.
-const STEP_KERNELS = [...Object.values(FUSED_KERNELS).filter((k) => k !== FUSED_KERNELS.gelu && k !== FUSED_KERNELS.geluGrad), ...Object.values(ADAMW_KERNELS)];
+const STEP_KERNELS = [
+  ...Object.values(FUSED_KERNELS).filter((k) => k !== FUSED_KERNELS.gelu && k !== FUSED_KERNELS.geluGrad),
+  ...Object.values(ADAMW_KERNELS),
+];
 const FUSED_NAMES = new Set<string>([...Object.values(FUSED_KERNELS), ...Object.values(ADAMW_KERNELS)]);
 
 /** Each step's loss, and the fused kernels the first step ran (tf.profile). */
@@ -32,7 +44,10 @@ async function losses(): Promise<{ losses: number[]; fused: string[] }> {
       out.push((await session.timedRun(1)).loss);
     });
     for (let i = 1; i < STEPS; i++) out.push((await session.timedRun(1)).loss);
-    return { losses: out, fused: [...new Set(profile.kernels.map((k) => k.name).filter((n) => FUSED_NAMES.has(n)))].sort() };
+    return {
+      losses: out,
+      fused: [...new Set(profile.kernels.map((k) => k.name).filter((n) => FUSED_NAMES.has(n)))].sort(),
+    };
   } finally {
     session.dispose();
     disposeGptCaches();
@@ -54,6 +69,7 @@ describe('fused training step', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(fused.fused).toEqual([...STEP_KERNELS].sort());
     expect(reference.losses[STEPS - 1]).toBeLessThan(reference.losses[0]! - 0.5); // it learns, so the comparison covers real updates
-    for (let i = 0; i < STEPS; i++) expect(Math.abs(fused.losses[i]! - reference.losses[i]!), `step ${i + 1}`).toBeLessThan(LOSS_TOL);
+    for (let i = 0; i < STEPS; i++)
+      expect(Math.abs(fused.losses[i]! - reference.losses[i]!), `step ${i + 1}`).toBeLessThan(LOSS_TOL);
   }, 600_000);
 });

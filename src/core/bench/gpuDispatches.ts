@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 type Runner = { runWebGPUProgram?: (...args: unknown[]) => unknown };
 
-export async function countWebGPUDispatches<T>(fn: () => Promise<T>): Promise<{ result: T; dispatches: number | null }> {
+export async function countWebGPUDispatches<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; dispatches: number | null }> {
   const backend = tf.backend() as unknown as Runner;
   const original = backend.runWebGPUProgram;
   if (tf.getBackend() !== 'webgpu' || typeof original !== 'function') return { result: await fn(), dispatches: null };

@@ -27,7 +27,7 @@ describe('the speed probe', () => {
 });
 
 describe('ms per generated token', () => {
-  it('is the extra tokens\' share of the difference when the longer generation took longer', () => {
+  it("is the extra tokens' share of the difference when the longer generation took longer", () => {
     expect(perTokenMs(10, 26, 8)).toBe(2);
   });
 

@@ -41,7 +41,14 @@ export async function measureSpeed(o: SpeedProbeOptions): Promise<MeasuredSpeed>
   o.onProgress?.('timing a training step…');
   // Two untimed steps, three timed (the median): with one untimed step, the probe's step in Chromium's wasm came out
   // ~2.5× the steady step of the run it sized (npm run bench:demo).
-  const step = await benchTrainingStepAndFree({ config, batchSize: o.batchSize, warmupSteps: 2, runs: 3, stepsPerRun: 1, profile: false });
+  const step = await benchTrainingStepAndFree({
+    config,
+    batchSize: o.batchSize,
+    warmupSteps: 2,
+    runs: 3,
+    stepsPerRun: 1,
+    profile: false,
+  });
   const params = initGptParams(o.config, 1);
   try {
     o.onProgress?.('timing a forward pass and generation…');
@@ -49,7 +56,9 @@ export async function measureSpeed(o: SpeedProbeOptions): Promise<MeasuredSpeed>
     const mask = tf.ones([o.batchSize, T]);
     const forward = async () => {
       const at = now();
-      const loss = tf.tidy(() => gptLoss(o.config, params, ids as tf.Tensor2D, ids as tf.Tensor2D, mask as tf.Tensor2D));
+      const loss = tf.tidy(() =>
+        gptLoss(o.config, params, ids as tf.Tensor2D, ids as tf.Tensor2D, mask as tf.Tensor2D),
+      );
       await loss.data();
       loss.dispose();
       return now() - at;
@@ -59,17 +68,28 @@ export async function measureSpeed(o: SpeedProbeOptions): Promise<MeasuredSpeed>
     ids.dispose();
     mask.dispose();
     const promptLength = Math.max(1, Math.min(T - PROBE_TOKENS - 1, Math.floor(T / 2)));
-    const prompts = Array.from({ length: PROBE_PROMPTS }, (_, i) => Array.from({ length: promptLength }, (_, t) => (i * 7 + t * 3) % o.config.vocabSize));
+    const prompts = Array.from({ length: PROBE_PROMPTS }, (_, i) =>
+      Array.from({ length: promptLength }, (_, t) => (i * 7 + t * 3) % o.config.vocabSize),
+    );
     // eosId outside the vocabulary: every prompt generates all its tokens
     const generate = async (tokens: number) => {
       const at = now();
-      await greedyGenerate({ config: o.config, params }, prompts, { maxNewTokens: tokens, eosId: -1, batchSize: PROBE_PROMPTS });
+      await greedyGenerate({ config: o.config, params }, prompts, {
+        maxNewTokens: tokens,
+        eosId: -1,
+        batchSize: PROBE_PROMPTS,
+      });
       return now() - at;
     };
     await generate(2); // compiles
     const one = await generate(1);
     const many = await generate(1 + PROBE_TOKENS);
-    return { stepMs: step.msPerStep, forwardMs, tokenMs: perTokenMs(one, many, PROBE_TOKENS), warmupMs: step.warmupMs[0] ?? step.msPerStep };
+    return {
+      stepMs: step.msPerStep,
+      forwardMs,
+      tokenMs: perTokenMs(one, many, PROBE_TOKENS),
+      warmupMs: step.warmupMs[0] ?? step.msPerStep,
+    };
   } finally {
     disposeGptParams(params);
   }

@@ -22,7 +22,10 @@ describe('benchInterleaved with a wasm matmul switch', () => {
       2,
       () => seen.push(wasmBatchMatMulInstalled()),
     );
-    expect(r.variants.map((v) => [v.label, v.wasmMatMul])).toEqual([['ours', 'fast'], ['stock', 'stock']]);
+    expect(r.variants.map((v) => [v.label, v.wasmMatMul])).toEqual([
+      ['ours', 'fast'],
+      ['stock', 'stock'],
+    ]);
     // Progress comes after each round, whose last step ran on the stock kernel.
     expect(seen).toEqual([false, false]);
     expect(r.variants.every((v) => v.runMsPerStep.length === 2 && Number.isFinite(v.lastLoss))).toBe(true);

@@ -132,7 +132,13 @@ function onehotLoss({ config, params }: StepModel, { ids, targets, mask }: StepB
   const [B, T] = ids.shape;
   const logits = tf.reshape(gptLogits(config, params, ids), [B * T, config.vocabSize]);
   const labels = tf.oneHot(tf.reshape(targets, [B * T]) as tf.Tensor1D, config.vocabSize);
-  return tf.losses.softmaxCrossEntropy(labels, logits, tf.reshape(mask, [B * T]), 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS) as tf.Scalar;
+  return tf.losses.softmaxCrossEntropy(
+    labels,
+    logits,
+    tf.reshape(mask, [B * T]),
+    0,
+    tf.Reduction.SUM_BY_NONZERO_WEIGHTS,
+  ) as tf.Scalar;
 }
 
 /** One model + optimizer + batch on the active backend, ready to run timed steps; `dispose()` frees all of it. */
@@ -158,7 +164,8 @@ export function openStepSession(o: StepBenchOptions): StepSession {
   const seqLen = config.contextLength;
   const backend = tf.getBackend();
   const requested = o.embeddingGrad ?? 'auto';
-  const embeddingGradPath = requested === 'auto' ? chooseEmbeddingGradPath(batchSize * seqLen, config.vocabSize, backend) : requested;
+  const embeddingGradPath =
+    requested === 'auto' ? chooseEmbeddingGradPath(batchSize * seqLen, config.vocabSize, backend) : requested;
   const tensorsBefore = tf.memory().numTensors;
   const batch = syntheticAgreementBatch(config, batchSize, o.seed ?? 1, seqLen);
   const params = initGptParams(config, o.seed ?? 1);
@@ -200,7 +207,11 @@ export function openStepSession(o: StepBenchOptions): StepSession {
         share.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
         byName.set(k.name, share);
       }
-      return { ms: now() - t0, kernels: info.kernels.length, top: [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8) };
+      return {
+        ms: now() - t0,
+        kernels: info.kernels.length,
+        top: [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8),
+      };
     },
     async timedRun(steps) {
       const t0 = now();
@@ -331,7 +342,13 @@ export async function benchInterleaved(
   try {
     for (const s of sessions) await s.warmupStep(false);
     // One lane per variant: its session, its times per round, its last loss, its time over the first's per round.
-    const lanes = sessions.map((session, i) => ({ session, label: variants[i]!.label, runs: [] as number[], lastLoss: NaN, ratios: [] as number[] }));
+    const lanes = sessions.map((session, i) => ({
+      session,
+      label: variants[i]!.label,
+      runs: [] as number[],
+      lastLoss: NaN,
+      ratios: [] as number[],
+    }));
     for (let r = 0; r < rounds; r++) {
       const times: number[] = [];
       for (const lane of lanes) {
@@ -341,7 +358,9 @@ export async function benchInterleaved(
         times.push(run.msPerStep);
       }
       for (const [i, lane] of lanes.entries()) lane.ratios.push(times[i]! / times[0]!);
-      onProgress(`round ${r + 1}/${rounds}: ${lanes.map((l, i) => `${l.label} ${times[i]!.toFixed(0)} ms`).join(', ')}`);
+      onProgress(
+        `round ${r + 1}/${rounds}: ${lanes.map((l, i) => `${l.label} ${times[i]!.toFixed(0)} ms`).join(', ')}`,
+      );
     }
     result = {
       variants: lanes.map(({ session: s, label, runs, lastLoss }) => ({
@@ -391,7 +410,11 @@ export interface OpTiming {
  * Several ops timed in alternation (round r runs op 0, op 1, … once each), after `warmup` untimed rounds, so load
  * drift hits them alike. An op that throws is reported with its error and left out of later rounds.
  */
-export async function timeOpsInterleaved<const Ops extends readonly TimedOp[]>(ops: Ops, runs = 5, warmup = 1): Promise<{ [I in keyof Ops]: OpTiming }> {
+export async function timeOpsInterleaved<const Ops extends readonly TimedOp[]>(
+  ops: Ops,
+  runs = 5,
+  warmup = 1,
+): Promise<{ [I in keyof Ops]: OpTiming }> {
   const backend = tf.getBackend();
   const out: OpTiming[] = ops.map((op) => ({ name: op.name, backend, ms: NaN, runs: [] }));
   const maxRounds = Math.max(...ops.map((op) => op.runs ?? runs));
@@ -413,4 +436,3 @@ export async function timeOpsInterleaved<const Ops extends readonly TimedOp[]>(o
   for (const o of out) o.ms = o.error ? NaN : median(o.runs);
   return out as { [I in keyof Ops]: OpTiming }; // one timing per op, in order
 }
-

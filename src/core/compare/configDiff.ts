@@ -1,7 +1,8 @@
 /** Flattens a plain object to dotted paths: { hyper: { lr: 1 } } → { 'hyper.lr': 1 }. Arrays become one value. */
 export function flatten(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) flatten(inner, prefix ? `${prefix}.${key}` : key, out);
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>))
+      flatten(inner, prefix ? `${prefix}.${key}` : key, out);
   } else {
     out[prefix] = Array.isArray(value) ? value.join(', ') : String(value);
   }

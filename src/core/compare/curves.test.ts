@@ -19,10 +19,24 @@ describe('interpolate', () => {
 
 describe('commonGrid', () => {
   it('spans only the tokens every curve has seen', () => {
-    const grid = commonGrid([{ x: [100, 200, 900], y: [1, 1, 1] }, { x: [0, 500], y: [1, 1] }], 5);
+    const grid = commonGrid(
+      [
+        { x: [100, 200, 900], y: [1, 1, 1] },
+        { x: [0, 500], y: [1, 1] },
+      ],
+      5,
+    );
     expect(grid).toEqual([100, 200, 300, 400, 500]);
   });
   it('is empty when the curves do not overlap', () => {
-    expect(commonGrid([{ x: [0, 10], y: [1, 1] }, { x: [20, 30], y: [1, 1] }], 3)).toEqual([]);
+    expect(
+      commonGrid(
+        [
+          { x: [0, 10], y: [1, 1] },
+          { x: [20, 30], y: [1, 1] },
+        ],
+        3,
+      ),
+    ).toEqual([]);
   });
 });

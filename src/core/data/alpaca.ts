@@ -51,7 +51,10 @@ export const readAlpacaRow: RowReader = (row, ctx) => {
 
 function readHistory(value: unknown): Exchange[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new RowRejection(`wrong type: \`history\` is ${typeName(value)}, expected a list of [instruction, response] pairs`);
+  if (!Array.isArray(value))
+    throw new RowRejection(
+      `wrong type: \`history\` is ${typeName(value)}, expected a list of [instruction, response] pairs`,
+    );
   return value.map((pair: unknown, i) => {
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new RowRejection(

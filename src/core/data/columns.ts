@@ -53,11 +53,17 @@ export function resolveMapping(columns: string[], fileName: string, chosen?: Par
   for (const field of ORDER) {
     const column = mapping[field];
     if (column !== undefined && column !== '' && !columns.includes(column)) {
-      throw new DatasetError(`The column "${column}" chosen for the ${field} is not in "${fileName}". Columns found: ${found}.`, 'Choose one of the columns found.');
+      throw new DatasetError(
+        `The column "${column}" chosen for the ${field} is not in "${fileName}". Columns found: ${found}.`,
+        'Choose one of the columns found.',
+      );
     }
   }
   if (mapping.instruction === mapping.output) {
-    throw new DatasetError(`The column "${mapping.instruction}" is chosen for both the instruction and the output.`, 'Choose a different column for each.');
+    throw new DatasetError(
+      `The column "${mapping.instruction}" is chosen for both the instruction and the output.`,
+      'Choose a different column for each.',
+    );
   }
   const clean: ColumnMapping = { instruction: mapping.instruction as string, output: mapping.output as string };
   if (mapping.input) clean.input = mapping.input;

@@ -36,7 +36,8 @@ export function parseDelimited(text: string, delimiter: string, fileName: string
   const result = Papa.parse<string[]>(text, { delimiter, header: false, skipEmptyLines: false, quoteChar: '"' });
   const errors = new Map<number, string>();
   for (const error of result.errors) {
-    if (error.row !== undefined && error.row !== null && !errors.has(error.row)) errors.set(error.row, `${error.message} (${error.code})`);
+    if (error.row !== undefined && error.row !== null && !errors.has(error.row))
+      errors.set(error.row, `${error.message} (${error.code})`);
   }
   const data = result.data;
   let line = 1;
@@ -78,7 +79,11 @@ function headerNames(cells: string[]): string[] {
 }
 
 /** The columns of a CSV/TSV file and the mapping guessed from their names, for the UI to show and change. */
-export function listCsvColumns(text: string, fileName: string, delimiter?: string): { columns: string[]; delimiter: string; guessed: Partial<CsvMapping> } {
+export function listCsvColumns(
+  text: string,
+  fileName: string,
+  delimiter?: string,
+): { columns: string[]; delimiter: string; guessed: Partial<CsvMapping> } {
   const sep = delimiter ?? sniffText(text, fileName).delimiter ?? ',';
   // The header row only (papaparse stops after `preview` rows, quoted newlines included).
   const result = Papa.parse<string[]>(text, { delimiter: sep, header: false, preview: 1 });

@@ -41,12 +41,18 @@ describe('decodeText', () => {
   });
 
   it('refuses binary files: NUL bytes, control characters, archives', () => {
-    const nul = errorOf(() => decodeText(new Uint8Array([0x7b, 0x22, 0x00, 0x01, 0x02, 0x41, 0x42, 0x43, 0x44, 0x45]), 'b.json'));
+    const nul = errorOf(() =>
+      decodeText(new Uint8Array([0x7b, 0x22, 0x00, 0x01, 0x02, 0x41, 0x42, 0x43, 0x44, 0x45]), 'b.json'),
+    );
     expect(nul.message).toMatch(/binary file \(it contains NUL bytes\)/);
     expect(nul.hint).toMatch(/UTF-8/);
     const controls = new Uint8Array(200).map((_, i) => (i % 3 === 0 ? 0x01 : 0x41));
-    expect(errorOf(() => decodeText(controls, 'c.txt')).message).toMatch(/looks binary: 34% of its first 200 bytes are control characters/);
-    expect(errorOf(() => decodeText(new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2]), 'd.jsonl.gz')).message).toMatch(/gzip archive/);
+    expect(errorOf(() => decodeText(controls, 'c.txt')).message).toMatch(
+      /looks binary: 34% of its first 200 bytes are control characters/,
+    );
+    expect(errorOf(() => decodeText(new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2]), 'd.jsonl.gz')).message).toMatch(
+      /gzip archive/,
+    );
     expect(errorOf(() => decodeText(new Uint8Array([0x50, 0x4b, 3, 4, 1, 2]), 'd.xlsx')).hint).toMatch(/CSV UTF-8/);
   });
 
@@ -54,7 +60,9 @@ describe('decodeText', () => {
     // "caf\xE9" as Latin-1 on the third line.
     const bytes = new Uint8Array([...utf8('a,b\nx,y\ncaf'), 0xe9, ...utf8(',z\n')]);
     const error = errorOf(() => decodeText(bytes, 'latin1.csv'));
-    expect(error.message).toBe('"latin1.csv" is not valid UTF-8: byte 0xE9 at line 3 (byte offset 11) cannot start or continue a UTF-8 character.');
+    expect(error.message).toBe(
+      '"latin1.csv" is not valid UTF-8: byte 0xE9 at line 3 (byte offset 11) cannot start or continue a UTF-8 character.',
+    );
     expect(error.hint).toMatch(/Save it as UTF-8/);
   });
 

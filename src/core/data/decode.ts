@@ -42,7 +42,11 @@ export function decodeText(bytes: Uint8Array, fileName = 'the file'): DecodedTex
     const body = hadBom ? bytes.subarray(3) : bytes;
     try {
       // ignoreBOM: the BOM, if any, is already cut off above; a second one would be content.
-      decoded = { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body), encoding: 'utf-8', hadBom };
+      decoded = {
+        text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body),
+        encoding: 'utf-8',
+        hadBom,
+      };
     } catch (error) {
       if (error instanceof RangeError) throw tooBig(bytes, fileName);
       throw invalidUtf8(body, fileName);
@@ -87,7 +91,10 @@ function utf16Order(bytes: Uint8Array): { encoding: 'utf-16le' | 'utf-16be'; had
 function refuseBinary(bytes: Uint8Array, fileName: string): void {
   const starts = (...magic: number[]) => magic.every((b, i) => bytes[i] === b);
   if (starts(0x1f, 0x8b)) {
-    throw new DatasetError(`"${fileName}" is a gzip archive, not a dataset file.`, 'Unpack it first (gunzip) and drop the file inside.');
+    throw new DatasetError(
+      `"${fileName}" is a gzip archive, not a dataset file.`,
+      'Unpack it first (gunzip) and drop the file inside.',
+    );
   }
   if (starts(0x50, 0x4b, 0x03, 0x04)) {
     throw new DatasetError(

@@ -5,7 +5,12 @@ import { jsonl, utf8 } from './testing/fixtures';
 describe('Dolly reader', () => {
   it('maps context to input and response to output, keeping category in meta', async () => {
     const text = jsonl([
-      { instruction: 'When did Virgin Australia start operating?', context: 'Virgin Australia commenced services on 31 August 2000.', response: '31 August 2000.', category: 'closed_qa' },
+      {
+        instruction: 'When did Virgin Australia start operating?',
+        context: 'Virgin Australia commenced services on 31 August 2000.',
+        response: '31 August 2000.',
+        category: 'closed_qa',
+      },
       { instruction: 'Which is a species of fish?', context: '', response: 'Tope', category: 'classification' },
     ]);
     const parsed = await parseDataset(utf8(text), 'databricks-dolly-15k.jsonl');
@@ -19,12 +24,21 @@ describe('Dolly reader', () => {
         output: '31 August 2000.',
         meta: { category: 'closed_qa' },
       },
-      { id: '1', instruction: 'Which is a species of fish?', input: '', output: 'Tope', meta: { category: 'classification' } },
+      {
+        id: '1',
+        instruction: 'Which is a species of fish?',
+        input: '',
+        output: 'Tope',
+        meta: { category: 'classification' },
+      },
     ]);
   });
 
   it('names the Dolly field in a rejection', async () => {
-    const text = jsonl([{ instruction: 'x', context: '', response: 'y', category: 'qa' }, { instruction: 'x', context: 'c', category: 'qa' }]);
+    const text = jsonl([
+      { instruction: 'x', context: '', response: 'y', category: 'qa' },
+      { instruction: 'x', context: 'c', category: 'qa' },
+    ]);
     const parsed = await parseDataset(utf8(text), 'd.jsonl');
     expect(parsed.report.rejected).toEqual([
       expect.objectContaining({ line: 2, index: 1, reason: 'missing output: no `response` field' }),

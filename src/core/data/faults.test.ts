@@ -26,7 +26,10 @@ describe('a file with no usable record is refused whole, saying why', () => {
 describe('line endings', () => {
   it('a CRLF header over LF rows reads every row', async () => {
     const parsed = await parseDataset(utf8('instruction,output\r\nq1,a1\nq2,a2\n'), 'mixed.csv');
-    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['q1', 'a1'], ['q2', 'a2']]);
+    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([
+      ['q1', 'a1'],
+      ['q2', 'a2'],
+    ]);
   });
 
   it('an LF header over CRLF rows leaves no \\r in the last field', async () => {
@@ -35,7 +38,11 @@ describe('line endings', () => {
   });
 
   it('lone CR line ends in JSONL separate the rows', async () => {
-    const text = JSON.stringify({ instruction: 'q1', output: 'a1' }) + '\r' + JSON.stringify({ instruction: 'q2', output: 'a2' }) + '\r';
+    const text =
+      JSON.stringify({ instruction: 'q1', output: 'a1' }) +
+      '\r' +
+      JSON.stringify({ instruction: 'q2', output: 'a2' }) +
+      '\r';
     const parsed = await parseDataset(utf8(text), 'old-mac.jsonl');
     expect(parsed.records.map((r) => r.output)).toEqual(['a1', 'a2']);
     expect(parsed.report.rejected).toEqual([]);
@@ -44,7 +51,10 @@ describe('line endings', () => {
 
 describe('JSON syntax errors say where, also where V8 does not', () => {
   it.each([
-    ['[\n  {"instruction": "a", "output": NaN}\n]', "at line 2, column 34: NaN is not JSON (Python's json.dump writes it for a missing number; use null)"],
+    [
+      '[\n  {"instruction": "a", "output": NaN}\n]',
+      "at line 2, column 34: NaN is not JSON (Python's json.dump writes it for a missing number; use null)",
+    ],
     ["[\n  {'instruction': 'a', 'output': 'b'}\n]", 'at line 2, column 4: single quotes are not JSON'],
     ['[\n  {"instruction": "a", "output": None}\n]', 'at line 2, column 34: None is Python, not JSON (use null)'],
     ['[\n  {"instruction": "a", "output": "b"},\n]', 'at line 3, column 1: a trailing comma before "]"'],
@@ -64,25 +74,37 @@ describe('JSON syntax errors say where, also where V8 does not', () => {
   it('two objects on one JSONL line are two records', async () => {
     const text = `${JSON.stringify({ instruction: 'q1', output: 'a1' })} ${JSON.stringify({ instruction: 'q2', output: 'a2' })}\n`;
     const parsed = await parseDataset(utf8(text), 'two.jsonl');
-    expect(parsed.records.map((r) => [r.id, r.output])).toEqual([['0', 'a1'], ['0#2', 'a2']]);
-    expect(parsed.report.notes).toEqual(['1 row: held several JSON objects on one line; each was read as its own record']);
+    expect(parsed.records.map((r) => [r.id, r.output])).toEqual([
+      ['0', 'a1'],
+      ['0#2', 'a2'],
+    ]);
+    expect(parsed.report.notes).toEqual([
+      '1 row: held several JSON objects on one line; each was read as its own record',
+    ]);
   });
 });
 
 describe('ids and values kept as the file wrote them', () => {
   it('integer ids above 2^53 stay distinct, as their source digits', async () => {
-    const text = '[{"id": 12345678901234567890, "instruction": "a", "output": "b"}, {"id": 12345678901234567891, "instruction": "c", "output": "d"}]';
+    const text =
+      '[{"id": 12345678901234567890, "instruction": "a", "output": "b"}, {"id": 12345678901234567891, "instruction": "c", "output": "d"}]';
     const parsed = await parseDataset(utf8(text), 'big.json');
     expect(parsed.records.map((r) => r.id)).toEqual(['12345678901234567890', '12345678901234567891']);
     expect(parsed.report.rejected).toEqual([]);
-    const lines = '{"id": 98765432109876543210, "instruction": "a", "output": "b"}\n{"id": 98765432109876543211, "instruction": "c", "output": "d"}\n';
-    expect((await parseDataset(utf8(lines), 'big.jsonl')).records.map((r) => r.id)).toEqual(['98765432109876543210', '98765432109876543211']);
+    const lines =
+      '{"id": 98765432109876543210, "instruction": "a", "output": "b"}\n{"id": 98765432109876543211, "instruction": "c", "output": "d"}\n';
+    expect((await parseDataset(utf8(lines), 'big.jsonl')).records.map((r) => r.id)).toEqual([
+      '98765432109876543210',
+      '98765432109876543211',
+    ]);
   });
 
   it('a score "1e309" is a warning, never Infinity', async () => {
     const parsed = await parseDataset(utf8(jsonl([{ instruction: 'a', output: 'b', score: '1e309' }])), 's.jsonl');
     expect(parsed.records[0]?.score).toBeUndefined();
-    expect(parsed.report.warnings.map((w) => w.message)).toEqual(['score `score` "1e309" is too large to be a score; record kept unscored']);
+    expect(parsed.report.warnings.map((w) => w.message)).toEqual([
+      'score `score` "1e309" is too large to be a score; record kept unscored',
+    ]);
   });
 
   it('field names that are also Object.prototype names are fields like any other', async () => {
@@ -92,7 +114,25 @@ describe('ids and values kept as the file wrote them', () => {
     expect(Object.getPrototypeOf(parsed.records[0]?.meta)).toBe(Object.prototype);
     const csv = await parseDataset(utf8('instruction,output,constructor\nq,a,c\n'), 'proto.csv');
     expect(csv.records[0]?.meta).toEqual({ constructor: 'c' });
-    const speaker = await parseDataset(utf8(jsonl([{ conversations: [{ from: 'constructor', value: 'q' }, { from: 'gpt', value: 'a' }] }, { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }] }])), 's.jsonl');
+    const speaker = await parseDataset(
+      utf8(
+        jsonl([
+          {
+            conversations: [
+              { from: 'constructor', value: 'q' },
+              { from: 'gpt', value: 'a' },
+            ],
+          },
+          {
+            conversations: [
+              { from: 'human', value: 'q' },
+              { from: 'gpt', value: 'a' },
+            ],
+          },
+        ]),
+      ),
+      's.jsonl',
+    );
     expect(speaker.report.rejected.map((r) => r.reason)[0]).toMatch(/^unknown speaker "constructor"/);
   });
 });
@@ -112,7 +152,9 @@ describe('robust to odd rows', () => {
     const text = pad + JSON.stringify({ instruction: 'bad\u0000row', output: 'a' }) + '\n';
     const parsed = await parseDataset(utf8(text), 'nul.jsonl');
     expect(parsed.records).toHaveLength(800);
-    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([[801, 'binary data: `instruction` holds a NUL character, which no text has (bytes pasted into the file?)']]);
+    expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
+      [801, 'binary data: `instruction` holds a NUL character, which no text has (bytes pasted into the file?)'],
+    ]);
   });
 
   it('a byte-order mark inside a CSV field is removed', async () => {
@@ -121,18 +163,25 @@ describe('robust to odd rows', () => {
     expect(parsed.report.notes).toEqual(['1 row: held a byte-order mark (U+FEFF) inside a field; removed']);
   });
 
-  it("a Parquet footer whose row counts the pages do not hold is refused, not trusted", async () => {
-    const bytes = writeParquet([
-      { name: 'instruction', type: 'string', values: ['a', 'b'] },
-      { name: 'output', type: 'string', values: ['c', 'd'] },
-    ], { footerRows: 5 });
+  it('a Parquet footer whose row counts the pages do not hold is refused, not trusted', async () => {
+    const bytes = writeParquet(
+      [
+        { name: 'instruction', type: 'string', values: ['a', 'b'] },
+        { name: 'output', type: 'string', values: ['c', 'd'] },
+      ],
+      { footerRows: 5 },
+    );
     const error = await errorOf(parseDataset(bytes, 'lies.parquet'));
-    expect(error.message).toMatch(/^"lies.parquet" is damaged: its footer promises rows 0–4 in a row group, but the pages hold 2 rows\.$/);
+    expect(error.message).toMatch(
+      /^"lies.parquet" is damaged: its footer promises rows 0–4 in a row group, but the pages hold 2 rows\.$/,
+    );
     // A true row of nulls is a row, rejected by name, not a sign of damage.
     const nulls = writeParquet([
       { name: 'instruction', type: 'string', values: ['a', null] },
       { name: 'output', type: 'string', values: ['c', null] },
     ]);
-    expect((await parseDataset(nulls, 'nulls.parquet')).report.rejected.map((r) => r.reason)).toEqual(['missing instruction: column "instruction" is null']);
+    expect((await parseDataset(nulls, 'nulls.parquet')).report.rejected.map((r) => r.reason)).toEqual([
+      'missing instruction: column "instruction" is null',
+    ]);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDataset } from './parseDataset';
 import { jsonl, sharegptTurns, utf8 } from './testing/fixtures';
 
-const pick = (records: { instruction: string; input: string; output: string }[]) => records.map((r) => [r.instruction, r.input, r.output]);
+const pick = (records: { instruction: string; input: string; output: string }[]) =>
+  records.map((r) => [r.instruction, r.input, r.output]);
 
 describe('preference pairs (DPO): trained on the chosen answer only', () => {
   it("LLaMA-Factory's ShareGPT form: conversations + chosen/rejected turns", async () => {
@@ -17,15 +18,30 @@ describe('preference pairs (DPO): trained on the chosen answer only', () => {
     expect(parsed.format).toBe('preference');
     expect(pick(parsed.records)).toEqual([['Name a prime.', '', '7 is prime.']]);
     expect(JSON.stringify(parsed.records)).not.toContain('8 is prime');
-    expect(parsed.report.notes).toEqual(['1 row: preference pair (chosen/rejected): trained on the chosen answer; the rejected one was dropped']);
+    expect(parsed.report.notes).toEqual([
+      '1 row: preference pair (chosen/rejected): trained on the chosen answer; the rejected one was dropped',
+    ]);
   });
 
   it("LLaMA-Factory's Alpaca form, TRL's text and conversational forms, and Anthropic HH transcripts", async () => {
     const text = jsonl([
       { instruction: 'Add', input: '2 and 3', chosen: '5', rejected: '6' },
       { prompt: 'Capital of France?', chosen: 'Paris', rejected: 'Lyon' },
-      { prompt: [{ role: 'user', content: 'Say hi' }], chosen: [{ role: 'assistant', content: 'Hi!' }], rejected: [{ role: 'assistant', content: 'No.' }] },
-      { chosen: [{ role: 'user', content: 'Colour of grass?' }, { role: 'assistant', content: 'Green' }], rejected: [{ role: 'user', content: 'Colour of grass?' }, { role: 'assistant', content: 'Blue' }] },
+      {
+        prompt: [{ role: 'user', content: 'Say hi' }],
+        chosen: [{ role: 'assistant', content: 'Hi!' }],
+        rejected: [{ role: 'assistant', content: 'No.' }],
+      },
+      {
+        chosen: [
+          { role: 'user', content: 'Colour of grass?' },
+          { role: 'assistant', content: 'Green' },
+        ],
+        rejected: [
+          { role: 'user', content: 'Colour of grass?' },
+          { role: 'assistant', content: 'Blue' },
+        ],
+      },
       { chosen: '\n\nHuman: Is ice cold?\n\nAssistant: Yes.', rejected: '\n\nHuman: Is ice cold?\n\nAssistant: No.' },
     ]);
     const parsed = await parseDataset(utf8(text), 'pairs.jsonl');
@@ -56,14 +72,29 @@ describe('preference pairs (DPO): trained on the chosen answer only', () => {
 describe('KTO feedback: label false is never a target', () => {
   it('keeps desirable answers and rejects undesirable ones by name', async () => {
     const text = jsonl([
-      { messages: [{ role: 'user', content: 'Q1' }, { role: 'assistant', content: 'good answer' }], label: true },
-      { messages: [{ role: 'user', content: 'Q2' }, { role: 'assistant', content: 'bad answer' }], label: false },
+      {
+        messages: [
+          { role: 'user', content: 'Q1' },
+          { role: 'assistant', content: 'good answer' },
+        ],
+        label: true,
+      },
+      {
+        messages: [
+          { role: 'user', content: 'Q2' },
+          { role: 'assistant', content: 'bad answer' },
+        ],
+        label: false,
+      },
       { prompt: 'Q3', completion: 'fine', label: true },
       { prompt: 'Q4', completion: 'wrong', label: false },
     ]);
     const parsed = await parseDataset(utf8(text), 'kto_en_demo.jsonl');
     expect(parsed.format).toBe('kto');
-    expect(pick(parsed.records)).toEqual([['Q1', '', 'good answer'], ['Q3', '', 'fine']]);
+    expect(pick(parsed.records)).toEqual([
+      ['Q1', '', 'good answer'],
+      ['Q3', '', 'fine'],
+    ]);
     expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
       [2, 'undesirable answer (KTO `label: false`): not a training target'],
       [4, 'undesirable answer (KTO `label: false`): not a training target'],
@@ -80,7 +111,10 @@ describe('TRL prompt–completion rows', () => {
     ]);
     const parsed = await parseDataset(utf8(text), 'pc.jsonl');
     expect(parsed.format).toBe('prompt-completion');
-    expect(pick(parsed.records)).toEqual([['The sky is', '', ' blue.'], ['Sky colour?', '', 'Blue.']]);
+    expect(pick(parsed.records)).toEqual([
+      ['The sky is', '', ' blue.'],
+      ['Sky colour?', '', 'Blue.'],
+    ]);
   });
 });
 
@@ -89,14 +123,22 @@ describe('chat content of today', () => {
     const text = jsonl([
       {
         messages: [
-          { role: 'user', content: [{ type: 'text', value: 'Describe' }, { type: 'image_url', image_url: { url: 'x.png' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', value: 'Describe' },
+              { type: 'image_url', image_url: { url: 'x.png' } },
+            ],
+          },
           { role: 'assistant', content: [{ type: 'text', text: 'A cat.' }] },
         ],
       },
     ]);
     const parsed = await parseDataset(utf8(text), 'parts.jsonl');
     expect(pick(parsed.records)).toEqual([['Describe', '', 'A cat.']]);
-    expect(parsed.report.notes).toEqual(['1 row: dropped a non-text content part (image_url): the studio trains on text only']);
+    expect(parsed.report.notes).toEqual([
+      '1 row: dropped a non-text content part (image_url): the studio trains on text only',
+    ]);
   });
 
   it("keeps tool-use turns as text: LLaMA-Factory's function_call / observation, OpenAI's tool_calls", async () => {
@@ -113,15 +155,24 @@ describe('chat content of today', () => {
       {
         messages: [
           { role: 'user', content: 'Time?' },
-          { role: 'assistant', content: null, tool_calls: [{ type: 'function', function: { name: 'now', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ type: 'function', function: { name: 'now', arguments: '{}' } }],
+          },
         ],
       },
     ]);
     const parsed = await parseDataset(utf8(text), 'tools.jsonl');
     expect(parsed.report.rejected).toEqual([]);
-    expect(parsed.records.map((r) => r.output)).toEqual(['It is 21 °C.', '[{"type":"function","function":{"name":"now","arguments":"{}"}}]']);
+    expect(parsed.records.map((r) => r.output)).toEqual([
+      'It is 21 °C.',
+      '[{"type":"function","function":{"name":"now","arguments":"{}"}}]',
+    ]);
     // The call is the first exchange's answer; the tool's result is the user side of the final exchange.
-    expect(parsed.records[0]!.history).toEqual([{ user: 'Weather in Paris?', assistant: '{"name": "weather", "arguments": {"city": "Paris"}}' }]);
+    expect(parsed.records[0]!.history).toEqual([
+      { user: 'Weather in Paris?', assistant: '{"name": "weather", "arguments": {"city": "Paris"}}' },
+    ]);
     expect(parsed.records[0]!.instruction).toBe('{"temp": 21}');
   });
 });
@@ -131,14 +182,28 @@ describe('LLaMA-Factory v1 content parts', () => {
     const text = jsonl([
       {
         messages: [
-          { role: 'user', content: [{ type: 'text', value: 'Weather?' }, { type: 'image', value: 'sky.png' }] },
-          { role: 'assistant', content: [{ type: 'reasoning', value: 'Need the tool.' }, { type: 'tool_call', value: '{"name": "weather"}' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', value: 'Weather?' },
+              { type: 'image', value: 'sky.png' },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'reasoning', value: 'Need the tool.' },
+              { type: 'tool_call', value: '{"name": "weather"}' },
+            ],
+          },
         ],
       },
     ]);
     const parsed = await parseDataset(utf8(text), 'v1.jsonl');
     expect(parsed.report.rejected).toEqual([]);
     expect(pick(parsed.records)).toEqual([['Weather?', '', 'Need the tool.\n{"name": "weather"}']]);
-    expect(parsed.report.notes).toEqual(['1 row: dropped a non-text content part (image): the studio trains on text only']);
+    expect(parsed.report.notes).toEqual([
+      '1 row: dropped a non-text content part (image): the studio trains on text only',
+    ]);
   });
 });

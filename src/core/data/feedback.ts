@@ -59,12 +59,16 @@ function promptTurns(row: Row): unknown[] | undefined {
  * exchange (the trained output), and earlier exchanges of the context become the record's history.
  */
 function readExchange(row: Row, prompt: unknown[], answer: unknown[], ctx: RowContext): RowDraft {
-  return readConversationRow({ ...without(row, [...PAIR_FIELDS, 'conversations', 'messages']), messages: [...prompt, ...answer] }, ctx);
+  return readConversationRow(
+    { ...without(row, [...PAIR_FIELDS, 'conversations', 'messages']), messages: [...prompt, ...answer] },
+    ctx,
+  );
 }
 
 /** Preference pairs: the chosen answer is the target; the rejected one is dropped (and counted once, in a note). */
 export const readPreferenceRow: RowReader = (row, ctx) => {
-  if (row.chosen === undefined || row.chosen === null) throw new RowRejection('missing output: no `chosen` answer in a preference pair');
+  if (row.chosen === undefined || row.chosen === null)
+    throw new RowRejection('missing output: no `chosen` answer in a preference pair');
   ctx.tally('preference pair (chosen/rejected): trained on the chosen answer; the rejected one was dropped');
   if (typeof row.instruction === 'string' && typeof row.chosen === 'string') {
     return readAlpacaRow({ ...without(row, PAIR_FIELDS), output: row.chosen }, ctx);
@@ -72,9 +76,12 @@ export const readPreferenceRow: RowReader = (row, ctx) => {
   const prompt = promptTurns(row);
   if (prompt) return readExchange(row, prompt, answerTurns(row.chosen, 'chosen'), ctx);
   // No prompt field: the chosen side holds the whole conversation (TRL's implicit prompt, Anthropic HH).
-  const whole = typeof row.chosen === 'string' ? transcriptTurns(row.chosen) : isTurnList(row.chosen) ? row.chosen : undefined;
+  const whole =
+    typeof row.chosen === 'string' ? transcriptTurns(row.chosen) : isTurnList(row.chosen) ? row.chosen : undefined;
   if (!whole) {
-    throw new RowRejection('missing instruction: a preference pair with no `prompt`, `instruction`, `conversations` or `messages`, and a `chosen` that is not a conversation');
+    throw new RowRejection(
+      'missing instruction: a preference pair with no `prompt`, `instruction`, `conversations` or `messages`, and a `chosen` that is not a conversation',
+    );
   }
   return readExchange(row, [], whole, ctx);
 };
@@ -86,7 +93,8 @@ export const readFeedbackRow: RowReader = (row, ctx) => {
   if (label !== true) throw new RowRejection(`wrong type: \`label\` is ${typeName(label)}, expected true or false`);
   ctx.tally('KTO feedback marked desirable (`label: true`): trained on');
   if (row.completion !== undefined) return readPromptCompletionRow(without(row, ['label', 'kto_tag']), ctx);
-  if (Array.isArray(row.conversations) || Array.isArray(row.messages)) return readConversationRow(without(row, ['label', 'kto_tag']), ctx);
+  if (Array.isArray(row.conversations) || Array.isArray(row.messages))
+    return readConversationRow(without(row, ['label', 'kto_tag']), ctx);
   return readAlpacaRow(without(row, ['label', 'kto_tag']), ctx);
 };
 
@@ -96,7 +104,9 @@ export const readPromptCompletionRow: RowReader = (row, ctx) => {
     return readAlpacaRow({ ...without(row, PAIR_FIELDS), instruction: row.prompt, output: row.completion }, ctx);
   }
   const prompt = promptTurns(row);
-  if (!prompt) throw new RowRejection(`wrong type: \`prompt\` is ${typeName(row.prompt)}, expected text or a list of turns`);
-  if (row.completion === undefined || row.completion === null) throw new RowRejection('missing output: no `completion`');
+  if (!prompt)
+    throw new RowRejection(`wrong type: \`prompt\` is ${typeName(row.prompt)}, expected text or a list of turns`);
+  if (row.completion === undefined || row.completion === null)
+    throw new RowRejection('missing output: no `completion`');
   return readExchange(row, prompt, answerTurns(row.completion, 'completion'), ctx);
 };

@@ -60,7 +60,10 @@ export function shapeToFormat(shape: RecordShape, container: Container): Dataset
 }
 
 /** A human label: "Alpaca JSON array", "PhasedSFT scored JSONL", "Dolly JSON array", "Parquet (ShareGPT conversations)". */
-export function formatLabel(format: DatasetFormat, detail: { container?: Container; shape?: RecordShape; delimiter?: string } = {}): string {
+export function formatLabel(
+  format: DatasetFormat,
+  detail: { container?: Container; shape?: RecordShape; delimiter?: string } = {},
+): string {
   const { container, shape, delimiter } = detail;
   if (format === 'parquet') return shape ? `Parquet (${SHAPE_NAMES[shape]})` : FORMAT_LABELS.parquet;
   if (format === 'csv') return delimiter && delimiter !== ',' ? `CSV (separated by "${delimiter}")` : FORMAT_LABELS.csv;

@@ -8,7 +8,13 @@ import { unwrapRecords } from './wrappers';
  * A JSON array of records: one `JSON.parse` (the fastest way through a big array), then each element through
  * `read`. A syntax error anywhere fails the whole file, with the line and column where it sits.
  */
-export function readJsonArray(text: string, fileName: string, read: RowReader, collector: RecordCollector, progress: ProgressTicker): void {
+export function readJsonArray(
+  text: string,
+  fileName: string,
+  read: RowReader,
+  collector: RecordCollector,
+  progress: ProgressTicker,
+): void {
   let value: unknown;
   try {
     value = JSON.parse(quoteUnsafeIntegers(text));
@@ -40,7 +46,12 @@ export function readJsonArray(text: string, fileName: string, read: RowReader, c
  * JSON lines: one record per line, parsed line by line from the text (no array of lines is built). Blank lines are
  * not rows; every other line is accepted or rejected with its 1-based line number.
  */
-export function readJsonLines(text: string, read: RowReader, collector: RecordCollector, progress: ProgressTicker): void {
+export function readJsonLines(
+  text: string,
+  read: RowReader,
+  collector: RecordCollector,
+  progress: ProgressTicker,
+): void {
   const n = text.length;
   let pos = 0;
   let lineNumber = 0;
@@ -61,7 +72,11 @@ export function readJsonLines(text: string, read: RowReader, collector: RecordCo
         collector.tally('held several JSON objects on one line; each was read as its own record');
         for (const value of values) readLineValue(JSON.parse(value), lineNumber, line, read, collector);
       } else {
-        collector.reject({ line: lineNumber, index: lineNumber - 1 }, `malformed JSON: ${describeProblem(line, (error as Error).message)}`, line);
+        collector.reject(
+          { line: lineNumber, index: lineNumber - 1 },
+          `malformed JSON: ${describeProblem(line, (error as Error).message)}`,
+          line,
+        );
       }
       continue;
     }
@@ -70,9 +85,19 @@ export function readJsonLines(text: string, read: RowReader, collector: RecordCo
   }
 }
 
-function readLineValue(row: unknown, lineNumber: number, line: string, read: RowReader, collector: RecordCollector): void {
+function readLineValue(
+  row: unknown,
+  lineNumber: number,
+  line: string,
+  read: RowReader,
+  collector: RecordCollector,
+): void {
   if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-    collector.reject({ line: lineNumber, index: lineNumber - 1 }, `not an object: the line holds ${typeName(row)}`, line);
+    collector.reject(
+      { line: lineNumber, index: lineNumber - 1 },
+      `not an object: the line holds ${typeName(row)}`,
+      line,
+    );
   } else {
     collector.add(lineNumber - 1, lineNumber, row as Record<string, unknown>, read, line);
   }

@@ -12,9 +12,31 @@ function at(text: string): string {
 describe('findJsonProblem', () => {
   it('agrees with JSON.parse on which texts are valid', () => {
     const texts = [
-      '{}', '[]', '[1, -2.5e3, "a\\u00e9\\n", true, false, null, {"k": [{}]}]', ' {"a" : 1 } ', '"x"', '0',
-      '[1,]', '{"a":1,}', '[01]', '{"a" 1}', "['a']", '[NaN]', '{"a": None}', '[1 2]', '["a\nb"]', '"\\x"', '[', '{"a":',
-      '[1] 2', '-', '1.', '.5', '[True]', '"\\u12"', '{a: 1}',
+      '{}',
+      '[]',
+      '[1, -2.5e3, "a\\u00e9\\n", true, false, null, {"k": [{}]}]',
+      ' {"a" : 1 } ',
+      '"x"',
+      '0',
+      '[1,]',
+      '{"a":1,}',
+      '[01]',
+      '{"a" 1}',
+      "['a']",
+      '[NaN]',
+      '{"a": None}',
+      '[1 2]',
+      '["a\nb"]',
+      '"\\x"',
+      '[',
+      '{"a":',
+      '[1] 2',
+      '-',
+      '1.',
+      '.5',
+      '[True]',
+      '"\\u12"',
+      '{a: 1}',
     ];
     for (const text of texts) {
       let valid = true;
@@ -28,7 +50,9 @@ describe('findJsonProblem', () => {
   });
 
   it('names the place and the usual cause of errors V8 gives no position for', () => {
-    expect(at('[\n  {"a": 1},\n  {"b": NaN}\n]')).toBe("3:9 NaN is not JSON (Python's json.dump writes it for a missing number; use null)");
+    expect(at('[\n  {"a": 1},\n  {"b": NaN}\n]')).toBe(
+      "3:9 NaN is not JSON (Python's json.dump writes it for a missing number; use null)",
+    );
     expect(at("[{'instruction': 'x'}]")).toBe('1:3 single quotes are not JSON (keys take double quotes)');
     expect(at('{"a": None}')).toBe('1:7 None is Python, not JSON (use null)');
     expect(at('[\n1,\n2,\n]')).toBe('4:1 a trailing comma before "]"');
@@ -54,9 +78,16 @@ describe('splitConcatenatedValues', () => {
 
 describe('quoteUnsafeIntegers', () => {
   it('keeps integers beyond 2^53 as their own digits and leaves everything else alone', () => {
-    const text = '[{"id": 12345678901234567890, "n": 9007199254740991, "s": "12345678901234567890", "f": 1.2345678901234567e30, "m": -98765432109876543210}]';
+    const text =
+      '[{"id": 12345678901234567890, "n": 9007199254740991, "s": "12345678901234567890", "f": 1.2345678901234567e30, "m": -98765432109876543210}]';
     const rows = JSON.parse(quoteUnsafeIntegers(text)) as Record<string, unknown>[];
-    expect(rows[0]).toEqual({ id: '12345678901234567890', n: 9007199254740991, s: '12345678901234567890', f: 1.2345678901234567e30, m: '-98765432109876543210' });
+    expect(rows[0]).toEqual({
+      id: '12345678901234567890',
+      n: 9007199254740991,
+      s: '12345678901234567890',
+      f: 1.2345678901234567e30,
+      m: '-98765432109876543210',
+    });
     expect(quoteUnsafeIntegers('{"id": 7}')).toBe('{"id": 7}');
   });
 

@@ -17,10 +17,11 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 function badValueStart(text: string, i: number): string {
   if (i >= text.length) return 'the text ends where a value should be (cut off?)';
   const rest = text.slice(i, i + 9);
-  if (/^NaN\b/.test(rest)) return 'NaN is not JSON (Python\'s json.dump writes it for a missing number; use null)';
+  if (/^NaN\b/.test(rest)) return "NaN is not JSON (Python's json.dump writes it for a missing number; use null)";
   if (/^-?Infinity\b/.test(rest)) return 'Infinity is not JSON (use null or a large number)';
   if (/^None\b/.test(rest)) return 'None is Python, not JSON (use null)';
-  if (/^(True|False)\b/.test(rest)) return `${rest.startsWith('T') ? 'True' : 'False'} is Python, not JSON (use ${rest.startsWith('T') ? 'true' : 'false'})`;
+  if (/^(True|False)\b/.test(rest))
+    return `${rest.startsWith('T') ? 'True' : 'False'} is Python, not JSON (use ${rest.startsWith('T') ? 'true' : 'false'})`;
   if (/^undefined\b/.test(rest)) return 'undefined is not JSON (use null)';
   const c = text[i];
   if (c === "'") return 'single quotes are not JSON (strings take double quotes)';
@@ -39,7 +40,8 @@ function scanString(text: string, i: number): number | JsonSyntaxProblem {
     if (c === 0x5c) {
       const e = text[j + 1];
       if (e === 'u') {
-        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6))) return { offset: j, reason: 'a \\u escape without four hex digits' };
+        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6)))
+          return { offset: j, reason: 'a \\u escape without four hex digits' };
         j += 6;
       } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
         j += 2;
@@ -48,7 +50,8 @@ function scanString(text: string, i: number): number | JsonSyntaxProblem {
       }
       continue;
     }
-    if (c < 0x20) return { offset: j, reason: 'a raw line break or control character inside a string (write it as \\n)' };
+    if (c < 0x20)
+      return { offset: j, reason: 'a raw line break or control character inside a string (write it as \\n)' };
     j++;
   }
 }
@@ -116,8 +119,12 @@ export function scanValue(text: string, start: number): { end: number } | JsonSy
         continue;
       }
       if (text[i] !== ',') {
-        if (i >= text.length) return { offset: i, reason: `the text ends inside ${top === '{' ? 'an object' : 'an array'} (cut off?)` };
-        return { offset: i, reason: `expected "," or "${close}" but found ${JSON.stringify(text[i])} (a missing comma?)` };
+        if (i >= text.length)
+          return { offset: i, reason: `the text ends inside ${top === '{' ? 'an object' : 'an array'} (cut off?)` };
+        return {
+          offset: i,
+          reason: `expected "," or "${close}" but found ${JSON.stringify(text[i])} (a missing comma?)`,
+        };
       }
       i = skipWs(text, i + 1);
       if (top === '{') {

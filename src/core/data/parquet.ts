@@ -16,7 +16,8 @@ export interface ParquetColumns {
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer)
+    return bytes.buffer;
   return bytes.slice().buffer;
 }
 
@@ -38,14 +39,22 @@ function topLevelColumns(metadata: FileMetaData): string[] {
 /** Feedback, conversation and PhasedSFT tables are read by their shape; everything else through a column mapping. */
 function shapeOfColumns(columns: string[]): RecordShape | undefined {
   if (columns.includes('chosen') && columns.includes('rejected')) return 'preference';
-  if (columns.includes('label') && (columns.includes('messages') || columns.includes('conversations') || columns.includes('completion'))) return 'kto';
+  if (
+    columns.includes('label') &&
+    (columns.includes('messages') || columns.includes('conversations') || columns.includes('completion'))
+  )
+    return 'kto';
   if (columns.includes('conversations')) return 'sharegpt';
   if (columns.includes('messages')) return 'openai-messages';
-  if (columns.includes('data') && (columns.includes('score') || columns.includes('id')) && !columns.includes('instruction')) return 'phasedsft';
+  if (
+    columns.includes('data') &&
+    (columns.includes('score') || columns.includes('id')) &&
+    !columns.includes('instruction')
+  )
+    return 'phasedsft';
   if (columns.includes('prompt') && columns.includes('completion')) return 'prompt-completion';
   return undefined;
 }
-
 
 /** The columns of a Parquet file and the mapping guessed from their names, for the UI to show and change. */
 export function listParquetColumns(bytes: Uint8Array, fileName: string): ParquetColumns {

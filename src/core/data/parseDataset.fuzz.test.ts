@@ -18,13 +18,41 @@ const fieldValue = fc.oneof(
 
 /** Rows of the shapes the studio reads, with fields missing, mistyped or extra. */
 const row = fc.oneof(
-  fc.record({ instruction: fieldValue, input: fieldValue, output: fieldValue, score: fieldValue, id: fieldValue }, { requiredKeys: [] }),
-  fc.record({ instruction: fieldValue, context: fieldValue, response: fieldValue, category: fieldValue }, { requiredKeys: ['instruction'] }),
-  fc.record({ id: fieldValue, score: fieldValue, data: fc.array(fieldValue, { maxLength: 3 }) }, { requiredKeys: ['data'] }),
-  fc.record({ conversations: fc.array(fc.record({ from: fc.constantFrom('human', 'gpt', 'system', 'alien', 'constructor'), value: fieldValue }), { maxLength: 4 }) }),
-  fc.record({ messages: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant', 'tool'), content: fc.oneof(fieldValue, fc.array(fc.record({ type: fc.constantFrom('text', 'image_url'), text: fieldValue }))) }), { maxLength: 4 }) }),
+  fc.record(
+    { instruction: fieldValue, input: fieldValue, output: fieldValue, score: fieldValue, id: fieldValue },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    { instruction: fieldValue, context: fieldValue, response: fieldValue, category: fieldValue },
+    { requiredKeys: ['instruction'] },
+  ),
+  fc.record(
+    { id: fieldValue, score: fieldValue, data: fc.array(fieldValue, { maxLength: 3 }) },
+    { requiredKeys: ['data'] },
+  ),
+  fc.record({
+    conversations: fc.array(
+      fc.record({ from: fc.constantFrom('human', 'gpt', 'system', 'alien', 'constructor'), value: fieldValue }),
+      { maxLength: 4 },
+    ),
+  }),
+  fc.record({
+    messages: fc.array(
+      fc.record({
+        role: fc.constantFrom('user', 'assistant', 'tool'),
+        content: fc.oneof(
+          fieldValue,
+          fc.array(fc.record({ type: fc.constantFrom('text', 'image_url'), text: fieldValue })),
+        ),
+      }),
+      { maxLength: 4 },
+    ),
+  }),
   fc.record({ prompt: fieldValue, chosen: fieldValue, rejected: fieldValue }, { requiredKeys: ['chosen', 'rejected'] }),
-  fc.record({ prompt: fieldValue, completion: fieldValue, label: fc.oneof(fc.boolean(), fieldValue) }, { requiredKeys: ['completion', 'label'] }),
+  fc.record(
+    { prompt: fieldValue, completion: fieldValue, label: fc.oneof(fc.boolean(), fieldValue) },
+    { requiredKeys: ['completion', 'label'] },
+  ),
   fc.dictionary(fc.string({ maxLength: 8 }), fieldValue, { maxKeys: 4 }),
 );
 
@@ -45,10 +73,19 @@ function rowsSeen(parsed: ParsedDataset): number {
 describe('fuzz: parseDataset', () => {
   it('JSONL: every non-blank line is a record or a rejection (lines that are not JSON objects included)', async () => {
     // Plain-text lines avoid "{", so none of them can be several objects standing on one line.
-    const line = fc.oneof({ weight: 5, arbitrary: row.map((r) => JSON.stringify(r)) }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !/[{\n\r]/.test(s) && s.trim() !== '') });
+    const line = fc.oneof(
+      { weight: 5, arbitrary: row.map((r) => JSON.stringify(r)) },
+      {
+        weight: 1,
+        arbitrary: fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !/[{\n\r]/.test(s) && s.trim() !== ''),
+      },
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 25 }), async (lines) => {
-        const result = await outcome(utf8(`${JSON.stringify({ instruction: 'sniff me', output: 'ok' })}\n${lines.join('\n')}\n`), 'f.jsonl');
+        const result = await outcome(
+          utf8(`${JSON.stringify({ instruction: 'sniff me', output: 'ok' })}\n${lines.join('\n')}\n`),
+          'f.jsonl',
+        );
         if (result instanceof DatasetError) return;
         expect(rowsSeen(result)).toBe(lines.length + 1);
       }),
@@ -58,11 +95,17 @@ describe('fuzz: parseDataset', () => {
 
   it('JSON array: every element is a record or a rejection', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof({ weight: 6, arbitrary: row }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }), { minLength: 1, maxLength: 25 }), async (rows) => {
-        const result = await outcome(utf8(JSON.stringify(rows)), 'f.json');
-        if (result instanceof DatasetError) return;
-        expect(rowsSeen(result)).toBe(rows.length);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof({ weight: 6, arbitrary: row }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }), {
+          minLength: 1,
+          maxLength: 25,
+        }),
+        async (rows) => {
+          const result = await outcome(utf8(JSON.stringify(rows)), 'f.json');
+          if (result instanceof DatasetError) return;
+          expect(rowsSeen(result)).toBe(rows.length);
+        },
+      ),
       RUNS,
     );
   });
@@ -70,26 +113,45 @@ describe('fuzz: parseDataset', () => {
   it('CSV: every data row is a record or a rejection, quoted newlines and odd characters included', async () => {
     const cell = fc.string({ maxLength: 20 });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(cell, cell, cell), { minLength: 1, maxLength: 25 }), fc.constantFrom('\n', '\r\n'), async (rows, newline) => {
-        const text = Papa.unparse([['instruction', 'output', 'score'], ...rows], { newline });
-        const result = await outcome(utf8(text), 'f.csv');
-        if (result instanceof DatasetError) return;
-        // A row whose every cell is empty except a lone first cell is a blank line, not a row.
-        const blank = rows.filter(([a, b, c]) => b === '' && c === '' && a.trim() === '' && !/[",\n\r]/.test(a)).length;
-        expect(rowsSeen(result)).toBe(rows.length - blank);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(cell, cell, cell), { minLength: 1, maxLength: 25 }),
+        fc.constantFrom('\n', '\r\n'),
+        async (rows, newline) => {
+          const text = Papa.unparse([['instruction', 'output', 'score'], ...rows], { newline });
+          const result = await outcome(utf8(text), 'f.csv');
+          if (result instanceof DatasetError) return;
+          // A row whose every cell is empty except a lone first cell is a blank line, not a row.
+          const blank = rows.filter(
+            ([a, b, c]) => b === '' && c === '' && a.trim() === '' && !/[",\n\r]/.test(a),
+          ).length;
+          expect(rowsSeen(result)).toBe(rows.length - blank);
+        },
+      ),
       RUNS,
     );
   });
 
   it('arbitrary bytes and mutated files end in records or a DatasetError, never another error', async () => {
-    const valid = JSON.stringify([{ instruction: 'a', input: '', output: 'b' }, { instruction: 'c', output: 'd' }], null, 1);
-    const mutated = fc.tuple(fc.nat(valid.length), fc.nat(8), fc.string({ maxLength: 4 })).map(([at, cut, insert]) => valid.slice(0, at) + insert + valid.slice(at + cut));
+    const valid = JSON.stringify(
+      [
+        { instruction: 'a', input: '', output: 'b' },
+        { instruction: 'c', output: 'd' },
+      ],
+      null,
+      1,
+    );
+    const mutated = fc
+      .tuple(fc.nat(valid.length), fc.nat(8), fc.string({ maxLength: 4 }))
+      .map(([at, cut, insert]) => valid.slice(0, at) + insert + valid.slice(at + cut));
     const names = fc.constantFrom('x.json', 'x.jsonl', 'x.csv', 'x.tsv', 'x.parquet', 'x.txt');
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated.map(utf8), fc.string({ maxLength: 200 }).map(utf8)), names, async (bytes, name) => {
-        await outcome(bytes, name);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated.map(utf8), fc.string({ maxLength: 200 }).map(utf8)),
+        names,
+        async (bytes, name) => {
+          await outcome(bytes, name);
+        },
+      ),
       { ...RUNS, numRuns: 400 },
     );
   });

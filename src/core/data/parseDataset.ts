@@ -19,13 +19,16 @@ export interface ParseOptions {
   onProgress?: ParseProgress;
 }
 
-
 /**
  * Read any supported instruction dataset: sniff the format, decode, read every row, validate.
  * Rows that cannot be used are in `report.rejected` with their line (or index) and the reason; a file that cannot be
  * read at all throws `DatasetError` with a hint.
  */
-export async function parseDataset(bytes: Uint8Array, fileName: string, options: ParseOptions = {}): Promise<ParsedDataset> {
+export async function parseDataset(
+  bytes: Uint8Array,
+  fileName: string,
+  options: ParseOptions = {},
+): Promise<ParsedDataset> {
   const collector = new RecordCollector();
   const progress = new ProgressTicker(options.onProgress);
   progress.update(0, 0);

@@ -28,7 +28,11 @@ describe('PhasedSFT reader', () => {
       JSON.stringify({ id: '3', data: ['p', 'r'] }),
     ].join('\n');
     const parsed = await parseDataset(utf8(text), 's.jsonl');
-    expect(parsed.records.map((r) => [r.id, r.score])).toEqual([['1', undefined], ['2', undefined], ['3', undefined]]);
+    expect(parsed.records.map((r) => [r.id, r.score])).toEqual([
+      ['1', undefined],
+      ['2', undefined],
+      ['3', undefined],
+    ]);
     expect(parsed.records[0]!.meta).toEqual({ score: 'n/a' });
     expect(parsed.report.warnings).toEqual([
       { line: 1, index: 0, message: 'score `score` "n/a" is not a number; record kept unscored' },
@@ -66,7 +70,9 @@ describe('PhasedSFT reader', () => {
       [4, 'missing instruction and output: no `data` field (expected [prompt, response])'],
     ]);
     expect(parsed.records.map((r) => r.id)).toEqual(['5']);
-    expect(parsed.report.warnings).toEqual([{ line: 5, index: 4, message: '`data` has 3 elements; used the first two as [prompt, response]' }]);
+    expect(parsed.report.warnings).toEqual([
+      { line: 5, index: 4, message: '`data` has 3 elements; used the first two as [prompt, response]' },
+    ]);
   });
 
   it('reads a PhasedSFT JSON array too', async () => {

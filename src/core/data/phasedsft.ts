@@ -1,4 +1,13 @@
-import { applyScore, checkText, collectMeta, ownId, RowRejection, typeName, type RowDraft, type RowReader } from './validate';
+import {
+  applyScore,
+  checkText,
+  collectMeta,
+  ownId,
+  RowRejection,
+  typeName,
+  type RowDraft,
+  type RowReader,
+} from './validate';
 
 const OWN_FIELDS: ReadonlySet<string> = new Set(['id', 'score', 'data']);
 
@@ -17,7 +26,9 @@ export const readPhasedSftRow: RowReader = (row, ctx) => {
   }
   const instruction = checkText(data[0], 'instruction', '`data[0]` (prompt)') as string;
   if (data.length < 2) {
-    throw new RowRejection(`missing output: \`data\` has ${data.length} element${data.length === 1 ? '' : 's'}, expected [prompt, response]`);
+    throw new RowRejection(
+      `missing output: \`data\` has ${data.length} element${data.length === 1 ? '' : 's'}, expected [prompt, response]`,
+    );
   }
   const output = checkText(data[1], 'output', '`data[1]` (response)') as string;
   if (data.length > 2) ctx.warn(`\`data\` has ${data.length} elements; used the first two as [prompt, response]`);

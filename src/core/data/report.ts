@@ -11,8 +11,10 @@ function cell(value: string | number | undefined): string {
 /** The whole report as CSV (`kind,line,index,message,excerpt`): every rejection, then every warning, then notes. */
 export function reportToCsv(report: ValidationReport): string {
   const lines = ['kind,line,index,message,excerpt'];
-  for (const r of report.rejected) lines.push([cell('rejected'), cell(r.line), cell(r.index), cell(r.reason), cell(r.excerpt)].join(','));
-  for (const w of report.warnings) lines.push([cell('warning'), cell(w.line), cell(w.index), cell(w.message), ''].join(','));
+  for (const r of report.rejected)
+    lines.push([cell('rejected'), cell(r.line), cell(r.index), cell(r.reason), cell(r.excerpt)].join(','));
+  for (const w of report.warnings)
+    lines.push([cell('warning'), cell(w.line), cell(w.index), cell(w.message), ''].join(','));
   for (const note of report.notes ?? []) lines.push([cell('note'), '', '', cell(note), ''].join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -22,11 +24,19 @@ export function reportToJson(report: ValidationReport): string {
 }
 
 /** A plain-text summary for reading or pasting into an issue. */
-export function reportToText(report: ValidationReport, about: { fileName?: string; formatLabel?: string } = {}): string {
-  const at = (loc: { line?: number; index: number }) => (loc.line !== undefined ? `line ${loc.line}` : `record ${loc.index}`);
+export function reportToText(
+  report: ValidationReport,
+  about: { fileName?: string; formatLabel?: string } = {},
+): string {
+  const at = (loc: { line?: number; index: number }) =>
+    loc.line !== undefined ? `line ${loc.line}` : `record ${loc.index}`;
   const out: string[] = [];
   if (about.fileName) out.push(`File: ${about.fileName}${about.formatLabel ? ` (${about.formatLabel})` : ''}`);
-  out.push(`Accepted: ${report.accepted}`, `Rejected: ${report.rejected.length}`, `Warnings: ${report.warnings.length}`);
+  out.push(
+    `Accepted: ${report.accepted}`,
+    `Rejected: ${report.rejected.length}`,
+    `Warnings: ${report.warnings.length}`,
+  );
   if (report.rejected.length > 0) {
     out.push('', 'Rejected rows:');
     for (const r of report.rejected) out.push(`  ${at(r)}: ${r.reason}${r.excerpt ? `  [${r.excerpt}]` : ''}`);

@@ -17,25 +17,44 @@ describe('ShareGPT / OpenAI messages reader', () => {
     const parsed = await parseDataset(utf8(JSON.stringify(rows)), 'sharegpt.json');
     expect(parsed.format).toBe('sharegpt');
     expect(parsed.formatLabel).toBe('ShareGPT conversations JSON array');
-    expect(parsed.records).toEqual([{ id: 'conv-1', instruction: 'What is 2+2?', input: '', output: '4', meta: { system: 'You are terse.' } }]);
+    expect(parsed.records).toEqual([
+      { id: 'conv-1', instruction: 'What is 2+2?', input: '', output: '4', meta: { system: 'You are terse.' } },
+    ]);
     expect(parsed.report.warnings).toEqual([]);
   });
 
   it('keeps every exchange of a multi-turn conversation: the last is instruction → output, earlier ones history', async () => {
     const text = jsonl([
-      { conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }] },
+      {
+        conversations: [
+          { from: 'human', value: 'Hi' },
+          { from: 'gpt', value: 'Hello' },
+        ],
+      },
       { conversations: sharegptTurns('human: Q1', 'gpt: A1', 'human: Q2', 'gpt: A2', 'human: Q3', 'gpt: A3') },
-      { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }, { from: 'human', value: 'Thanks!' }] },
+      {
+        conversations: [
+          { from: 'human', value: 'Q' },
+          { from: 'gpt', value: 'A' },
+          { from: 'human', value: 'Thanks!' },
+        ],
+      },
     ]);
     const parsed = await parseDataset(utf8(text), 'sg.jsonl');
-    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([['Hi', 'Hello'], ['Q3', 'A3'], ['Q', 'A']]);
+    expect(parsed.records.map((r) => [r.instruction, r.output])).toEqual([
+      ['Hi', 'Hello'],
+      ['Q3', 'A3'],
+      ['Q', 'A'],
+    ]);
     expect(parsed.records[1]!.history).toEqual([
       { user: 'Q1', assistant: 'A1' },
       { user: 'Q2', assistant: 'A2' },
     ]);
     // A single exchange has no `history` key at all, so it serialises exactly as before.
     expect(Object.keys(parsed.records[0]!)).not.toContain('history');
-    expect(JSON.stringify(parsed.records[0])).toBe('{"id":"0","instruction":"Hi","input":"","output":"Hello","meta":{}}');
+    expect(JSON.stringify(parsed.records[0])).toBe(
+      '{"id":"0","instruction":"Hi","input":"","output":"Hello","meta":{}}',
+    );
     expect(parsed.report.warnings).toEqual([]);
     expect(parsed.report.notes).toEqual([
       '1 row: multi-turn conversation, every assistant turn trained',
@@ -89,12 +108,29 @@ describe('ShareGPT / OpenAI messages reader', () => {
           { from: 'gpt', value: 'A2', loss_weight: 0 },
         ],
       },
-      { messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'A', weight: 0 }] },
-      { messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'A', weight: 0.5 }] },
+      {
+        messages: [
+          { role: 'user', content: 'Q' },
+          { role: 'assistant', content: 'A', weight: 0 },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'Q' },
+          { role: 'assistant', content: 'A', weight: 0.5 },
+        ],
+      },
     ]);
     const parsed = await parseDataset(utf8(text), 'weights.jsonl');
     expect(parsed.records).toEqual([
-      { id: '0', instruction: 'Q2', input: '', output: 'A2', history: [{ user: 'Q1', assistant: 'A1', trained: false }], meta: {} },
+      {
+        id: '0',
+        instruction: 'Q2',
+        input: '',
+        output: 'A2',
+        history: [{ user: 'Q1', assistant: 'A1', trained: false }],
+        meta: {},
+      },
       { id: '1', instruction: 'Q1', input: '', output: 'A1', meta: {} },
     ]);
     expect(parsed.report.rejected.map((r) => [r.line, r.reason])).toEqual([
@@ -109,14 +145,38 @@ describe('ShareGPT / OpenAI messages reader', () => {
 
   it('reads OpenAI {messages: [{role, content}]} including content parts', async () => {
     const text = jsonl([
-      { messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Name a colour.' }, { role: 'assistant', content: 'Blue.' }], source: 'synthetic' },
-      { messages: [{ role: 'user', content: [{ type: 'text', text: 'Part one.' }, { type: 'text', text: 'Part two.' }] }, { role: 'assistant', content: 'Done.' }] },
+      {
+        messages: [
+          { role: 'system', content: 'Be kind.' },
+          { role: 'user', content: 'Name a colour.' },
+          { role: 'assistant', content: 'Blue.' },
+        ],
+        source: 'synthetic',
+      },
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Part one.' },
+              { type: 'text', text: 'Part two.' },
+            ],
+          },
+          { role: 'assistant', content: 'Done.' },
+        ],
+      },
     ]);
     const parsed = await parseDataset(utf8(text), 'chat.jsonl');
     expect(parsed.format).toBe('openai-messages');
     expect(parsed.formatLabel).toBe('OpenAI messages JSONL');
     expect(parsed.records).toEqual([
-      { id: '0', instruction: 'Name a colour.', input: '', output: 'Blue.', meta: { system: 'Be kind.', source: 'synthetic' } },
+      {
+        id: '0',
+        instruction: 'Name a colour.',
+        input: '',
+        output: 'Blue.',
+        meta: { system: 'Be kind.', source: 'synthetic' },
+      },
       { id: '1', instruction: 'Part one.\nPart two.', input: '', output: 'Done.', meta: {} },
     ]);
   });
@@ -124,13 +184,38 @@ describe('ShareGPT / OpenAI messages reader', () => {
   it('rejects conversations it cannot use, naming the turn', async () => {
     const text = jsonl([
       { conversations: [{ from: 'human', value: 'Only a question' }] },
-      { conversations: [{ from: 'human', value: 'Q' }, { from: 'human', value: 'Q again' }] },
+      {
+        conversations: [
+          { from: 'human', value: 'Q' },
+          { from: 'human', value: 'Q again' },
+        ],
+      },
       { conversations: [{ from: 'gpt', value: 'Hello!' }] },
-      { conversations: [{ from: 'alien', value: 'Q' }, { from: 'gpt', value: 'A' }] },
-      { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 7 }] },
+      {
+        conversations: [
+          { from: 'alien', value: 'Q' },
+          { from: 'gpt', value: 'A' },
+        ],
+      },
+      {
+        conversations: [
+          { from: 'human', value: 'Q' },
+          { from: 'gpt', value: 7 },
+        ],
+      },
       { conversations: 'Q: hi A: hello' },
-      { conversations: [{ from: 'human', value: '   ' }, { from: 'gpt', value: 'A' }] },
-      { conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: 'the one usable row' }] },
+      {
+        conversations: [
+          { from: 'human', value: '   ' },
+          { from: 'gpt', value: 'A' },
+        ],
+      },
+      {
+        conversations: [
+          { from: 'human', value: 'Q' },
+          { from: 'gpt', value: 'the one usable row' },
+        ],
+      },
     ]);
     const parsed = await parseDataset(utf8(text), 'bad.jsonl');
     expect(parsed.records.map((r) => r.output)).toEqual(['the one usable row']);
@@ -138,7 +223,10 @@ describe('ShareGPT / OpenAI messages reader', () => {
       [1, 'missing output: no assistant turn after the first user turn (`conversations[0]`)'],
       [2, 'missing output: `conversations[1]` after the first user turn is from "human", not the assistant'],
       [3, 'missing instruction: no user turn in `conversations` (1 turn)'],
-      [4, 'unknown speaker "alien" in `conversations[0].from` (known: human, user, gpt, assistant, system, function_call, observation, tool)'],
+      [
+        4,
+        'unknown speaker "alien" in `conversations[0].from` (known: human, user, gpt, assistant, system, function_call, observation, tool)',
+      ],
       [5, 'wrong type: `conversations[1].value` is a number, expected text'],
       [6, 'wrong type: `conversations` is text, expected a list of turns'],
       [7, 'empty instruction: `conversations[0].value` holds only whitespace'],
@@ -146,9 +234,19 @@ describe('ShareGPT / OpenAI messages reader', () => {
   });
 
   it('skips an opening assistant greeting with a warning', async () => {
-    const text = jsonl([{ conversations: [{ from: 'gpt', value: 'How can I help?' }, { from: 'human', value: 'Q' }, { from: 'gpt', value: 'A' }] }]);
+    const text = jsonl([
+      {
+        conversations: [
+          { from: 'gpt', value: 'How can I help?' },
+          { from: 'human', value: 'Q' },
+          { from: 'gpt', value: 'A' },
+        ],
+      },
+    ]);
     const parsed = await parseDataset(utf8(text), 'greet.jsonl');
     expect(parsed.records[0]).toMatchObject({ instruction: 'Q', output: 'A' });
-    expect(parsed.report.warnings.map((w) => w.message)).toEqual(['conversation opens with 1 assistant turn(s) before the first user turn; skipped']);
+    expect(parsed.report.warnings.map((w) => w.message)).toEqual([
+      'conversation opens with 1 assistant turn(s) before the first user turn; skipped',
+    ]);
   });
 });

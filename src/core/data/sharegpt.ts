@@ -67,7 +67,8 @@ export const readConversationRow: RowReader = (row, ctx) => {
   if (turns === undefined || turns === null) {
     throw new RowRejection(`missing instruction and output: no \`conversations\` or \`messages\` field`);
   }
-  if (!Array.isArray(turns)) throw new RowRejection(`wrong type: \`${key}\` is ${typeName(turns)}, expected a list of turns`);
+  if (!Array.isArray(turns))
+    throw new RowRejection(`wrong type: \`${key}\` is ${typeName(turns)}, expected a list of turns`);
 
   const system: string[] = [];
   if (typeof row.system === 'string' && row.system.trim() !== '') system.push(row.system);
@@ -94,7 +95,8 @@ export const readConversationRow: RowReader = (row, ctx) => {
       continue;
     }
     // LLaMA-Factory writes `loss_weight: 0` on every user turn, which says what the studio does anyway.
-    if (turn.weight === 1) ctx.tally('`loss_weight` 1 on a user or tool turn ignored: only assistant turns are trained');
+    if (turn.weight === 1)
+      ctx.tally('`loss_weight` 1 on a user or tool turn ignored: only assistant turns are trained');
     // A user turn is an instruction (never blank); a tool's result may be empty.
     const userText = checkText(text, turn.role === 'user' ? 'instruction' : 'input', label) ?? '';
     if (open === undefined || open.assistant.length > 0) {
@@ -104,34 +106,57 @@ export const readConversationRow: RowReader = (row, ctx) => {
     open.user.push(userText);
   }
 
-  if (firstUser < 0) throw new RowRejection(`missing instruction: no user turn in \`${key}\` (${turns.length} turn${turns.length === 1 ? '' : 's'})`);
+  if (firstUser < 0)
+    throw new RowRejection(
+      `missing instruction: no user turn in \`${key}\` (${turns.length} turn${turns.length === 1 ? '' : 's'})`,
+    );
   const unanswered = open !== undefined && open.assistant.length === 0;
   if (unanswered) exchanges.pop();
   if (exchanges.length === 0) {
     const a = firstUser + 1;
-    if (a >= turns.length) throw new RowRejection(`missing output: no assistant turn after the first user turn (\`${key}[${firstUser}]\`)`);
-    throw new RowRejection(`missing output: \`${key}[${a}]\` after the first user turn is from "${readTurn(turns[a], key, a).speaker}", not the assistant`);
+    if (a >= turns.length)
+      throw new RowRejection(`missing output: no assistant turn after the first user turn (\`${key}[${firstUser}]\`)`);
+    throw new RowRejection(
+      `missing output: \`${key}[${a}]\` after the first user turn is from "${readTurn(turns[a], key, a).speaker}", not the assistant`,
+    );
   }
   if (unanswered) ctx.tally('user turn(s) after the last answer dropped: nothing answers them');
 
   const last = exchanges.findLastIndex((x) => x.trained.some(Boolean));
-  if (last < 0) throw new RowRejection(`no trained answer: every assistant turn in \`${key}\` has \`loss_weight\` (or \`weight\`) 0`);
-  if (last < exchanges.length - 1) ctx.tally('exchanges after the last trained answer (`loss_weight` 0) dropped: they train nothing');
+  if (last < 0)
+    throw new RowRejection(
+      `no trained answer: every assistant turn in \`${key}\` has \`loss_weight\` (or \`weight\`) 0`,
+    );
+  if (last < exchanges.length - 1)
+    ctx.tally('exchanges after the last trained answer (`loss_weight` 0) dropped: they train nothing');
 
   const final = exchanges[last]!;
-  const draft: RowDraft = { id: ownId(row.id), instruction: joined(final.user, 'user turns'), input: '', output: joined(final.assistant, 'assistant turns'), meta: {} };
+  const draft: RowDraft = {
+    id: ownId(row.id),
+    instruction: joined(final.user, 'user turns'),
+    input: '',
+    output: joined(final.assistant, 'assistant turns'),
+    meta: {},
+  };
   const history: Exchange[] = exchanges.slice(0, last).map((x) => {
-    const exchange: Exchange = { user: joined(x.user, 'user turns'), assistant: joined(x.assistant, 'assistant turns') };
+    const exchange: Exchange = {
+      user: joined(x.user, 'user turns'),
+      assistant: joined(x.assistant, 'assistant turns'),
+    };
     if (!x.trained.some(Boolean)) exchange.trained = false;
     return exchange;
   });
   if (history.length > 0) draft.history = history;
   noteHistory(history, ctx);
 
-  if (skippedAssistant > 0) ctx.warn(`conversation opens with ${skippedAssistant} assistant turn(s) before the first user turn; skipped`);
+  if (skippedAssistant > 0)
+    ctx.warn(`conversation opens with ${skippedAssistant} assistant turn(s) before the first user turn; skipped`);
   if (system.length > 0) {
     const joinedSystem = system.join('\n\n');
-    if (joinedSystem.length > MAX_FIELD_CHARS) throw new RowRejection(`oversize field: system message is ${joinedSystem.length} characters (limit ${MAX_FIELD_CHARS})`);
+    if (joinedSystem.length > MAX_FIELD_CHARS)
+      throw new RowRejection(
+        `oversize field: system message is ${joinedSystem.length} characters (limit ${MAX_FIELD_CHARS})`,
+      );
     draft.meta.system = joinedSystem;
   }
   const scoreKey = applyScoreFields(draft, row, ctx);
@@ -152,7 +177,10 @@ export function noteHistory(history: readonly Exchange[], ctx: RowContext): void
 /** Consecutive turns of one side as one text, within the field limit. */
 function joined(parts: readonly string[], what: string): string {
   const text = parts.join(TURN_JOIN);
-  if (text.length > MAX_FIELD_CHARS) throw new RowRejection(`oversize field: consecutive ${what} are ${text.length} characters together (limit ${MAX_FIELD_CHARS})`);
+  if (text.length > MAX_FIELD_CHARS)
+    throw new RowRejection(
+      `oversize field: consecutive ${what} are ${text.length} characters together (limit ${MAX_FIELD_CHARS})`,
+    );
   return text;
 }
 
@@ -167,7 +195,9 @@ interface Turn {
 
 function readTurn(turn: unknown, key: string, i: number): Turn {
   if (typeof turn !== 'object' || turn === null || Array.isArray(turn)) {
-    throw new RowRejection(`wrong type: \`${key}[${i}]\` is ${typeName(turn)}, expected {from, value} or {role, content}`);
+    throw new RowRejection(
+      `wrong type: \`${key}[${i}]\` is ${typeName(turn)}, expected {from, value} or {role, content}`,
+    );
   }
   const t = turn as Record<string, unknown>;
   const speakerKey = t.from !== undefined ? 'from' : 'role';
@@ -199,7 +229,9 @@ function readWeight(t: Record<string, unknown>, key: string, i: number): 0 | 1 |
   const w = t[weightKey];
   if (w === undefined || w === null) return undefined;
   if (w === 0 || w === 1) return w;
-  throw new RowRejection(`wrong type: \`${key}[${i}].${weightKey}\` is ${typeof w === 'number' ? w : typeName(w)}, expected 0 or 1`);
+  throw new RowRejection(
+    `wrong type: \`${key}[${i}].${weightKey}\` is ${typeof w === 'number' ? w : typeName(w)}, expected 0 or 1`,
+  );
 }
 
 /**
@@ -222,12 +254,23 @@ function contentText(content: unknown, key: string, i: number, textKey: string, 
       continue;
     }
     if (typeof part !== 'object' || part === null || Array.isArray(part)) {
-      throw new RowRejection(`wrong type: \`${key}[${i}].${textKey}\` holds a part that is ${typeName(part)}, expected text or {type, text}`);
+      throw new RowRejection(
+        `wrong type: \`${key}[${i}].${textKey}\` holds a part that is ${typeName(part)}, expected text or {type, text}`,
+      );
     }
     const p = part as Record<string, unknown>;
-    const text = typeof p.text === 'string' ? p.text : typeof p.value === 'string' && (p.type === undefined || (typeof p.type === 'string' && TEXT_PARTS.has(p.type))) ? p.value : undefined;
+    const text =
+      typeof p.text === 'string'
+        ? p.text
+        : typeof p.value === 'string' &&
+            (p.type === undefined || (typeof p.type === 'string' && TEXT_PARTS.has(p.type)))
+          ? p.value
+          : undefined;
     if (text !== undefined) parts.push(text);
-    else ctx.tally(`dropped a non-text content part (${typeof p.type === 'string' ? p.type : 'without a type'}): the studio trains on text only`);
+    else
+      ctx.tally(
+        `dropped a non-text content part (${typeof p.type === 'string' ? p.type : 'without a type'}): the studio trains on text only`,
+      );
   }
   return parts.join('\n');
 }

@@ -25,7 +25,12 @@ describe('sniffText', () => {
   it('reads JSONL by content, whatever the extension', () => {
     const text = jsonl([{ id: '46229', score: '3.5625\n\n', data: ['p', 'r'] }]);
     expect(pick(sniffText(text, 'scored.json'))).toEqual(['phasedsft', 'jsonl', 'phasedsft', 'PhasedSFT scored JSONL']);
-    expect(pick(sniffText(jsonl([{ instruction: 'a', input: '', output: 'b' }]), 'data.txt'))).toEqual(['alpaca-jsonl', 'jsonl', 'alpaca', 'Alpaca JSONL']);
+    expect(pick(sniffText(jsonl([{ instruction: 'a', input: '', output: 'b' }]), 'data.txt'))).toEqual([
+      'alpaca-jsonl',
+      'jsonl',
+      'alpaca',
+      'Alpaca JSONL',
+    ]);
   });
 
   it('JSONL whose first line is broken is still JSONL when later lines parse', () => {
@@ -34,14 +39,22 @@ describe('sniffText', () => {
   });
 
   it('one Alpaca row with input makes WizardLM-looking rows Alpaca', () => {
-    const rows = [{ instruction: 'a', output: 'b' }, { instruction: 'a', input: 'i', output: 'b' }];
+    const rows = [
+      { instruction: 'a', output: 'b' },
+      { instruction: 'a', input: 'i', output: 'b' },
+    ];
     expect(sniffText(JSON.stringify(rows), 'x.json').label).toBe('Alpaca JSON array');
   });
 
   it('CSV and TSV by extension, or by the delimiter of the header line', () => {
     expect(pick(sniffText('instruction,output\na,b\n', 'd.csv'))).toEqual(['csv', 'delimited', undefined, 'CSV']);
     expect(sniffText('instruction;output\na;b\n', 'd.csv').delimiter).toBe(';');
-    expect(pick(sniffText('instruction\toutput\na\tb\n', 'd.tsv'))).toEqual(['tsv', 'delimited', undefined, 'TSV (tab-separated)']);
+    expect(pick(sniffText('instruction\toutput\na\tb\n', 'd.tsv'))).toEqual([
+      'tsv',
+      'delimited',
+      undefined,
+      'TSV (tab-separated)',
+    ]);
     expect(sniffText('instruction\toutput\na\tb\n', 'export.txt').format).toBe('tsv');
     expect(sniffText('prompt,response\na,b\n', 'export').format).toBe('csv');
   });
@@ -49,23 +62,41 @@ describe('sniffText', () => {
   it('an unknown shape names the keys it saw and the formats it knows', () => {
     let error: unknown;
     try {
-      sniffText(jsonl([{ question: 'q', answer: 'a' }, { question: 'q', answer: 'a', topic: 't' }]), 'qa.jsonl');
+      sniffText(
+        jsonl([
+          { question: 'q', answer: 'a' },
+          { question: 'q', answer: 'a', topic: 't' },
+        ]),
+        'qa.jsonl',
+      );
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(DatasetError);
     const e = error as DatasetError;
-    expect(e.message).toMatch(/^Could not recognise the records in "qa.jsonl": their fields are "question", "answer", "topic"\. Known shapes: Alpaca \{instruction, input, output\}/);
-    expect(e.message).toMatch(/ShareGPT \{conversations: \[\{from, value\}\]\}; OpenAI \{messages: \[\{role, content\}\]\}/);
+    expect(e.message).toMatch(
+      /^Could not recognise the records in "qa.jsonl": their fields are "question", "answer", "topic"\. Known shapes: Alpaca \{instruction, input, output\}/,
+    );
+    expect(e.message).toMatch(
+      /ShareGPT \{conversations: \[\{from, value\}\]\}; OpenAI \{messages: \[\{role, content\}\]\}/,
+    );
     expect(e.hint).toMatch(/save the file as CSV/);
   });
 
   it('refuses arrays of non-objects, empty arrays and text that is neither JSON nor a table', () => {
-    expect(() => sniffText('["a", "b"]', 'strings.json')).toThrow('"strings.json" holds no records (JSON objects): its first rows are text.');
+    expect(() => sniffText('["a", "b"]', 'strings.json')).toThrow(
+      '"strings.json" holds no records (JSON objects): its first rows are text.',
+    );
     expect(() => sniffText('[ ]', 'empty.json')).toThrow(/empty JSON array/);
-    expect(() => sniffText('hello world\nsecond line', 'notes.txt')).toThrow(/Could not tell the format of "notes.txt"/);
-    expect(() => sniffText('{"a": 1,\n"b": [1,\n2]}', 'one.json')).toThrow(/Could not recognise the records in "one.json": their fields are "a", "b"/);
-    expect(() => sniffText('{"instruction": "a",\n"output": ', 'cut.json')).toThrow(/none of its first 20 lines is a whole JSON object/);
+    expect(() => sniffText('hello world\nsecond line', 'notes.txt')).toThrow(
+      /Could not tell the format of "notes.txt"/,
+    );
+    expect(() => sniffText('{"a": 1,\n"b": [1,\n2]}', 'one.json')).toThrow(
+      /Could not recognise the records in "one.json": their fields are "a", "b"/,
+    );
+    expect(() => sniffText('{"instruction": "a",\n"output": ', 'cut.json')).toThrow(
+      /none of its first 20 lines is a whole JSON object/,
+    );
   });
 });
 

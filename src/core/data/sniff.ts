@@ -26,7 +26,8 @@ const KNOWN_FILES =
 /** Parquet files start and end with the magic bytes "PAR1". */
 export function isParquet(bytes: Uint8Array): boolean {
   const n = bytes.length;
-  const par1 = (at: number) => bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
+  const par1 = (at: number) =>
+    bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
   return n >= 12 && par1(0) && par1(n - 4);
 }
 
@@ -67,7 +68,10 @@ export function sniffText(text: string, fileName: string): SniffResult {
     const samples = firstArrayElements(text, start, SAMPLE_ROWS);
     if (samples.length === 0) {
       if (/^\[\s*\]\s*$/.test(text.slice(start))) {
-        throw new DatasetError(`"${fileName}" holds an empty JSON array: there are no records in it.`, 'Choose a file that holds records.');
+        throw new DatasetError(
+          `"${fileName}" holds an empty JSON array: there are no records in it.`,
+          'Choose a file that holds records.',
+        );
       }
       // None of the first elements parses: the syntax error is the news, not "no records".
       if (findJsonProblem(text) !== undefined) throw jsonSyntaxError(text, fileName, 'invalid JSON');
@@ -119,7 +123,11 @@ export function shapeOf(row: Record<string, unknown>): RecordShape | undefined {
   const has = (key: string) => Object.hasOwn(row, key);
   // Feedback shapes first: they also carry the fields of the shapes below, and must not be read as plain SFT.
   if (has('chosen') && has('rejected')) return 'preference';
-  if ((typeof row.label === 'boolean' || typeof row.kto_tag === 'boolean') && (has('messages') || has('conversations') || has('completion') || has('output'))) return 'kto';
+  if (
+    (typeof row.label === 'boolean' || typeof row.kto_tag === 'boolean') &&
+    (has('messages') || has('conversations') || has('completion') || has('output'))
+  )
+    return 'kto';
   // PhasedSFT's data is [prompt, response]; a list of objects under `data` is a wrapper, unwrapped elsewhere.
   if (Array.isArray(row.data) && (has('score') || has('id')) && typeof row.data[0] !== 'object') return 'phasedsft';
   if (Array.isArray(row.conversations)) return 'sharegpt';
@@ -152,9 +160,15 @@ export function detectShape(samples: unknown[], fileName: string): RecordShape {
   if (shape) return shape;
   if (keys.size === 0) {
     const seen = others.length > 0 ? `its first rows are ${[...new Set(others)].join(', ')}` : 'no rows could be read';
-    throw new DatasetError(`"${fileName}" holds no records (JSON objects): ${seen}.`, `Each record must be a JSON object. Known shapes: ${KNOWN_SHAPES}.`);
+    throw new DatasetError(
+      `"${fileName}" holds no records (JSON objects): ${seen}.`,
+      `Each record must be a JSON object. Known shapes: ${KNOWN_SHAPES}.`,
+    );
   }
-  const list = [...keys].slice(0, 15).map((k) => `"${k}"`).join(', ');
+  const list = [...keys]
+    .slice(0, 15)
+    .map((k) => `"${k}"`)
+    .join(', ');
   throw new DatasetError(
     `Could not recognise the records in "${fileName}": their fields are ${list}${keys.size > 15 ? ', …' : ''}. ` +
       `Known shapes: ${KNOWN_SHAPES}.`,
@@ -175,7 +189,12 @@ function firstLine(text: string): string {
 
 /** The separator of a header line: the most frequent of tab, comma, semicolon, pipe outside quotes (comma on ties). */
 export function sniffDelimiter(header: string): string | undefined {
-  const counts = new Map<string, number>([[',', 0], ['\t', 0], [';', 0], ['|', 0]]);
+  const counts = new Map<string, number>([
+    [',', 0],
+    ['\t', 0],
+    [';', 0],
+    ['|', 0],
+  ]);
   let quoted = false;
   for (const ch of header) {
     if (ch === '"') quoted = !quoted;

@@ -62,23 +62,50 @@ describe('validation: every rejection reason, with the row that caused it', () =
     expect(parsed.records.map((r) => r.id)).toEqual(['0', '3']);
   });
 
-  it('an own id equal to an earlier row\'s position keeps both rows, renumbering the positional one; a clash with a positional id is renumbered', async () => {
-    const rows = [{ instruction: 'a', output: 'b' }, { id: '0', instruction: 'c', output: 'd' }, { id: 2, instruction: 'e', output: 'f' }, { instruction: 'g', output: 'h' }];
+  it("an own id equal to an earlier row's position keeps both rows, renumbering the positional one; a clash with a positional id is renumbered", async () => {
+    const rows = [
+      { instruction: 'a', output: 'b' },
+      { id: '0', instruction: 'c', output: 'd' },
+      { id: 2, instruction: 'e', output: 'f' },
+      { instruction: 'g', output: 'h' },
+    ];
     const parsed = await parseDataset(utf8(JSON.stringify(rows)), 'ids.json');
     expect(parsed.report.rejected).toEqual([]);
-    expect(parsed.records.map((r) => [r.id, r.instruction])).toEqual([['0#2', 'a'], ['0', 'c'], ['2', 'e'], ['3', 'g']]);
-    expect(parsed.report.warnings).toEqual([{ index: 0, message: 'row has no id and its position "0" is a later row\'s own id (record 1); numbered it "0#2"' }]);
-    const dup = [{ id: 'x', instruction: 'a', output: 'b' }, { id: 'x', instruction: 'c', output: 'd' }];
-    expect((await parseDataset(utf8(JSON.stringify(dup)), 'dup.json')).report.rejected.map((r) => r.reason)).toEqual(['duplicate id "x": first seen at record 0']);
-    const rows2 = [{ id: '1', instruction: 'a', output: 'b' }, { instruction: 'c', output: 'd' }];
+    expect(parsed.records.map((r) => [r.id, r.instruction])).toEqual([
+      ['0#2', 'a'],
+      ['0', 'c'],
+      ['2', 'e'],
+      ['3', 'g'],
+    ]);
+    expect(parsed.report.warnings).toEqual([
+      {
+        index: 0,
+        message: 'row has no id and its position "0" is a later row\'s own id (record 1); numbered it "0#2"',
+      },
+    ]);
+    const dup = [
+      { id: 'x', instruction: 'a', output: 'b' },
+      { id: 'x', instruction: 'c', output: 'd' },
+    ];
+    expect((await parseDataset(utf8(JSON.stringify(dup)), 'dup.json')).report.rejected.map((r) => r.reason)).toEqual([
+      'duplicate id "x": first seen at record 0',
+    ]);
+    const rows2 = [
+      { id: '1', instruction: 'a', output: 'b' },
+      { instruction: 'c', output: 'd' },
+    ];
     const parsed2 = await parseDataset(utf8(JSON.stringify(rows2)), 'ids2.json');
     expect(parsed2.records.map((r) => r.id)).toEqual(['1', '1#2']);
-    expect(parsed2.report.warnings).toEqual([{ index: 1, message: 'row has no id and its position "1" is already another row\'s id; numbered it "1#2"' }]);
+    expect(parsed2.report.warnings).toEqual([
+      { index: 1, message: 'row has no id and its position "1" is already another row\'s id; numbered it "1#2"' },
+    ]);
   });
 
   it('a malformed JSON array fails as a whole, with line and column', async () => {
     const text = '[\n  {"instruction": "a", "output": "b"},\n  {"instruction": "c", "output": "d",}\n]';
-    await expect(parseDataset(utf8(text), 'trailing-comma.json')).rejects.toThrow(/not valid JSON at line 3, column 38/);
+    await expect(parseDataset(utf8(text), 'trailing-comma.json')).rejects.toThrow(
+      /not valid JSON at line 3, column 38/,
+    );
   });
 
   it('long metadata strings are not kept, and that is noted', async () => {
@@ -111,13 +138,29 @@ describe('RecordCollector', () => {
   it('rethrows errors that are not rejections (bugs must not hide as bad rows)', () => {
     const collector = new RecordCollector();
     expect(() =>
-      collector.add(0, undefined, {}, () => {
-        throw new TypeError('bug');
-      }, ''),
+      collector.add(
+        0,
+        undefined,
+        {},
+        () => {
+          throw new TypeError('bug');
+        },
+        '',
+      ),
     ).toThrow(TypeError);
-    collector.add(1, undefined, {}, () => {
-      throw new RowRejection('nope');
-    }, 'row');
-    expect(collector.report()).toEqual({ accepted: 0, rejected: [{ index: 1, reason: 'nope', excerpt: 'row' }], warnings: [] });
+    collector.add(
+      1,
+      undefined,
+      {},
+      () => {
+        throw new RowRejection('nope');
+      },
+      'row',
+    );
+    expect(collector.report()).toEqual({
+      accepted: 0,
+      rejected: [{ index: 1, reason: 'nope', excerpt: 'row' }],
+      warnings: [],
+    });
   });
 });

@@ -45,7 +45,10 @@ export function excerpt(text: string): string {
 export function excerptSource(source: unknown): string {
   if (typeof source === 'string') return source;
   try {
-    return JSON.stringify(source, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) ?? String(source);
+    return (
+      JSON.stringify(source, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) ??
+      String(source)
+    );
   } catch {
     // Nested deeper than JSON.stringify's stack allows: the excerpt is not worth failing the whole file for.
     return `(${typeName(source)} nested too deeply to show)`;
@@ -117,7 +120,11 @@ export class RecordCollector implements RowContext {
   report(): ValidationReport {
     const notes = [...this.notes];
     for (const [note, count] of this.tallies) notes.push(`${count} row${count === 1 ? '' : 's'}: ${note}`);
-    const report: ValidationReport = { accepted: this.records.length, rejected: this.rejected, warnings: this.warnings };
+    const report: ValidationReport = {
+      accepted: this.records.length,
+      rejected: this.rejected,
+      warnings: this.warnings,
+    };
     if (notes.length > 0) report.notes = notes;
     return report;
   }
@@ -129,7 +136,13 @@ export class RecordCollector implements RowContext {
   private accept(draft: RowDraft, source: unknown): void {
     const index = this.index;
     let id = draft.id;
-    const record: InstructionRecord = { id: '', instruction: draft.instruction, input: draft.input, output: draft.output, meta: draft.meta };
+    const record: InstructionRecord = {
+      id: '',
+      instruction: draft.instruction,
+      input: draft.input,
+      output: draft.output,
+      meta: draft.meta,
+    };
     if (draft.history !== undefined && draft.history.length > 0) record.history = draft.history;
     if (id !== undefined) {
       const first = this.ownIds.get(id);
@@ -185,7 +198,10 @@ export class RecordCollector implements RowContext {
     this.positional.delete(at);
     earlier.record.id = this.freshId(at);
     const loc: RowLocation = earlier.line > 0 ? { line: earlier.line, index: at } : { index: at };
-    this.warnAt(loc, `row has no id and its position "${id}" is a later row's own id (${where(this.here())}); numbered it "${earlier.record.id}"`);
+    this.warnAt(
+      loc,
+      `row has no id and its position "${id}" is a later row's own id (${where(this.here())}); numbered it "${earlier.record.id}"`,
+    );
   }
 }
 
@@ -227,7 +243,9 @@ export function checkText(value: unknown, role: 'instruction' | 'input' | 'outpu
     throw new RowRejection(`oversize field: ${label} is ${value.length} characters (limit ${MAX_FIELD_CHARS})`);
   }
   if (value.includes('\0')) {
-    throw new RowRejection(`binary data: ${label} holds a NUL character, which no text has (bytes pasted into the file?)`);
+    throw new RowRejection(
+      `binary data: ${label} holds a NUL character, which no text has (bytes pasted into the file?)`,
+    );
   }
   if (required && isBlank(value)) {
     throw new RowRejection(`empty ${role}: ${label} ${value.length === 0 ? 'is empty' : 'holds only whitespace'}`);
@@ -235,7 +253,12 @@ export function checkText(value: unknown, role: 'instruction' | 'input' | 'outpu
   return value;
 }
 
-export function requiredText(row: Record<string, unknown>, key: string, role: 'instruction' | 'output', label = `\`${key}\``): string {
+export function requiredText(
+  row: Record<string, unknown>,
+  key: string,
+  role: 'instruction' | 'output',
+  label = `\`${key}\``,
+): string {
   return checkText(row[key], role, label) as string;
 }
 
@@ -273,11 +296,15 @@ export interface ParsedScore {
 export function parseScore(value: unknown): ParsedScore {
   if (value === undefined) return {};
   if (typeof value === 'number') return Number.isFinite(value) ? { score: value } : { problem: `is ${value}` };
-  if (typeof value === 'bigint') return Number.isFinite(Number(value)) ? { score: Number(value) } : { problem: 'is too large to be a score' };
+  if (typeof value === 'bigint')
+    return Number.isFinite(Number(value)) ? { score: Number(value) } : { problem: 'is too large to be a score' };
   if (typeof value === 'string') {
     const trimmed = value.trim();
     if (trimmed === '') return { problem: 'is empty' };
-    if (!DECIMAL.test(trimmed)) return { problem: `${JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed)} is not a number` };
+    if (!DECIMAL.test(trimmed))
+      return {
+        problem: `${JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed)} is not a number`,
+      };
     const score = Number(trimmed);
     if (!Number.isFinite(score)) return { problem: `${JSON.stringify(trimmed)} is too large to be a score` };
     return { score, trimmed: trimmed.length !== value.length };
@@ -299,7 +326,9 @@ export function applyScore(draft: RowDraft, value: unknown, key: string, ctx: Ro
   if (parsed.score === undefined) return;
   if (parsed.trimmed) ctx.tally(`score ${label} had whitespace around the number, trimmed`);
   if (parsed.score < SCORE_RANGE.min || parsed.score > SCORE_RANGE.max) {
-    ctx.warn(`score ${parsed.score} (${label}) is outside the ${SCORE_RANGE.min}–${SCORE_RANGE.max} scale; kept as it is`);
+    ctx.warn(
+      `score ${parsed.score} (${label}) is outside the ${SCORE_RANGE.min}–${SCORE_RANGE.max} scale; kept as it is`,
+    );
   }
   draft.score = parsed.score;
 }
@@ -329,7 +358,8 @@ export function collectMeta(
     const value = row[key];
     if (typeof value === 'string') {
       if (value === '') continue;
-      if (value.length > MAX_META_CHARS) ctx.tally(`field \`${key}\` longer than ${MAX_META_CHARS} characters not kept as metadata`);
+      if (value.length > MAX_META_CHARS)
+        ctx.tally(`field \`${key}\` longer than ${MAX_META_CHARS} characters not kept as metadata`);
       else meta[key] = value;
     } else if (typeof value === 'number') {
       if (Number.isFinite(value)) meta[key] = value;

@@ -14,15 +14,26 @@ describe('records wrapped as dataset hubs hand them out', () => {
   it('{"train": [...], "test": [...]} reads the train split and says the test split was left out', async () => {
     const parsed = await parseDataset(utf8(JSON.stringify({ train: [alpaca(0)], test: [alpaca(9)] })), 'splits.json');
     expect(parsed.records.map((r) => r.output)).toEqual(['a0']);
-    expect(parsed.report.notes?.[0]).toBe('The records sit in the file\'s "train" list (1); they were read from there. The "test" split was left out; save it as a file of its own to use it.');
+    expect(parsed.report.notes?.[0]).toBe(
+      'The records sit in the file\'s "train" list (1); they were read from there. The "test" split was left out; save it as a file of its own to use it.',
+    );
   });
 
   it("a dataset viewer's download {rows: [{row_idx, row}]} is unwrapped", async () => {
-    const viewer = { features: [{ name: 'instruction' }], rows: [{ row_idx: 0, row: alpaca(0), truncated_cells: [] }, { row_idx: 1, row: alpaca(1), truncated_cells: [] }], num_rows_total: 2 };
+    const viewer = {
+      features: [{ name: 'instruction' }],
+      rows: [
+        { row_idx: 0, row: alpaca(0), truncated_cells: [] },
+        { row_idx: 1, row: alpaca(1), truncated_cells: [] },
+      ],
+      num_rows_total: 2,
+    };
     const parsed = await parseDataset(utf8(JSON.stringify(viewer)), 'rows.json');
     expect(parsed.format).toBe('alpaca-json');
     expect(parsed.records.map((r) => r.instruction)).toEqual(['q0', 'q1']);
-    expect(parsed.report.notes).toEqual(['The file is a dataset-viewer download ({"rows": [{"row": …}]}); the 2 rows inside were read.']);
+    expect(parsed.report.notes).toEqual([
+      'The file is a dataset-viewer download ({"rows": [{"row": …}]}); the 2 rows inside were read.',
+    ]);
   });
 
   it('{"id", "data": [records]} is a wrapper, not one PhasedSFT row', async () => {

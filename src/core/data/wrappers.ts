@@ -14,7 +14,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An array whose first element is an object (a list of records rather than PhasedSFT's [prompt, response]). */
-const isRecordList = (value: unknown): value is unknown[] => Array.isArray(value) && value.length > 0 && isObject(value[0]);
+const isRecordList = (value: unknown): value is unknown[] =>
+  Array.isArray(value) && value.length > 0 && isObject(value[0]);
 
 /** Keys that hold the records, in the order they are looked for; `train` wins over the other splits. */
 const RECORD_KEYS = ['data', 'train', 'rows', 'records', 'examples', 'instances'] as const;
@@ -33,8 +34,14 @@ export function unwrapRecords(document: unknown): Unwrapped | undefined {
       };
     }
     const others = OTHER_SPLITS.filter((k) => k !== key && isRecordList(document[k]));
-    const left = others.length > 0 ? ` The ${others.map((k) => `"${k}"`).join(', ')} split${others.length > 1 ? 's were' : ' was'} left out; save ${others.length > 1 ? 'them' : 'it'} as a file of its own to use ${others.length > 1 ? 'them' : 'it'}.` : '';
-    return { rows: list, note: `The records sit in the file's "${key}" list (${list.length}); they were read from there.${left}` };
+    const left =
+      others.length > 0
+        ? ` The ${others.map((k) => `"${k}"`).join(', ')} split${others.length > 1 ? 's were' : ' was'} left out; save ${others.length > 1 ? 'them' : 'it'} as a file of its own to use ${others.length > 1 ? 'them' : 'it'}.`
+        : '';
+    return {
+      rows: list,
+      note: `The records sit in the file's "${key}" list (${list.length}); they were read from there.${left}`,
+    };
   }
   return undefined;
 }

@@ -13,7 +13,15 @@ import { countGptParams, GPT_PRESETS, validateGptConfig, type GptConfig, type Gp
 import { disposeGptParams, initGptParams, type GptParams } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { pretrain, rowLengthAt, shortRowSteps, type PretrainSettings } from '../train/pretrain';
-import { createBaseTokenizer, DEFAULT_PRETRAIN_MIX, DEFAULT_PRETRAIN_SEED, operationProbes, PackedStream, PRETRAIN_MIXES, type PretrainMixName } from './pretrainCorpus';
+import {
+  createBaseTokenizer,
+  DEFAULT_PRETRAIN_MIX,
+  DEFAULT_PRETRAIN_SEED,
+  operationProbes,
+  PackedStream,
+  PRETRAIN_MIXES,
+  type PretrainMixName,
+} from './pretrainCorpus';
 
 /** The pretraining settings (`PretrainSettings`: steps, batch, schedule, decay, short rows) and the model's. */
 export interface BaseModelOptions extends PretrainSettings {
@@ -113,7 +121,12 @@ export interface OperationScore {
  * Does the model know the operations? Greedy continuation of held-out statement openings (`the reverse of "kavo" is "`)
  * compared with the right answer and the character after it, per operation of the demo suite's levels 1–3.
  */
-export async function probeOperations(config: GptConfig, params: GptParams, tokenizer: Tokenizer, perOp: number): Promise<OperationScore[]> {
+export async function probeOperations(
+  config: GptConfig,
+  params: GptParams,
+  tokenizer: Tokenizer,
+  perOp: number,
+): Promise<OperationScore[]> {
   const probes = operationProbes(perOp);
   const gens = await greedyGenerate(
     { config, params },
@@ -123,7 +136,12 @@ export async function probeOperations(config: GptConfig, params: GptParams, toke
   const scores = new Map<string, OperationScore>();
   probes.forEach((p, i) => {
     const got = tokenizer.decode(gens[i]!.ids);
-    const s = scores.get(p.op) ?? { op: p.op, correct: 0, total: 0, example: { prompt: p.prompt, expected: p.expected, got } };
+    const s = scores.get(p.op) ?? {
+      op: p.op,
+      correct: 0,
+      total: 0,
+      example: { prompt: p.prompt, expected: p.expected, got },
+    };
     s.total++;
     if (got === p.expected) s.correct++;
     scores.set(p.op, s);
@@ -145,25 +163,37 @@ export const PROBES = [
   'the first letter of "zebu" is ',
 ];
 
-
 /** The weights of a checkpoint to continue from; its shape and tokenizer must be the ones this run would make. */
-function loadInit(bytes: Uint8Array, path: string, config: GptConfig, tokenizer: Tokenizer, log: (line: string) => void): GptParams {
+function loadInit(
+  bytes: Uint8Array,
+  path: string,
+  config: GptConfig,
+  tokenizer: Tokenizer,
+  log: (line: string) => void,
+): GptParams {
   const ck = loadCheckpoint(bytes);
   const key = (c: GptConfig) => JSON.stringify([c.layers, c.width, c.heads, c.mlpRatio, c.contextLength, c.vocabSize]);
   if (key(ck.config) !== key(config) || JSON.stringify(ck.tokenizer.toJSON()) !== JSON.stringify(tokenizer.toJSON())) {
     disposeGptParams(ck.params);
-    throw new Error(`--init ${path}: its shape or tokenizer differs from this run's (${key(ck.config)} vs ${key(config)}); pass the same --layers/--width/--heads.`);
+    throw new Error(
+      `--init ${path}: its shape or tokenizer differs from this run's (${key(ck.config)} vs ${key(config)}); pass the same --layers/--width/--heads.`,
+    );
   }
-  log(`continuing from ${path} (${ck.meta['base.command'] ?? 'no command recorded'}; held-out loss ${ck.meta['base.heldOutLoss'] ?? '?'})`);
+  log(
+    `continuing from ${path} (${ck.meta['base.command'] ?? 'no command recorded'}; held-out loss ${ck.meta['base.heldOutLoss'] ?? '?'})`,
+  );
   return ck.params;
 }
-
 
 /** The held-out statement whose greedy continuation shows whether the model can copy yet (what every demo task needs first). */
 const COPY_PROBE = '"mirat" again is "';
 
 /** Pretrains from scratch (or from `initBytes`) and returns the checkpoint bytes (weights, config, tokenizer; no optimizer state). */
-export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => void = console.log, extraMeta: Record<string, string> = {}): Promise<BaseModelResult> {
+export async function makeBaseModel(
+  o: BaseModelOptions,
+  log: (line: string) => void = console.log,
+  extraMeta: Record<string, string> = {},
+): Promise<BaseModelResult> {
   const tokenizer = createBaseTokenizer();
   const config = validateGptConfig({ ...o.shape, vocabSize: tokenizer.vocabSize });
   const T = config.contextLength;
@@ -172,13 +202,18 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
     `model: ${config.layers} layers × ${config.width} wide, ${config.heads} heads, context ${T}, vocab ${config.vocabSize} ` +
       `(${(countGptParams(config) / 1e6).toFixed(3)}M parameters); ${o.steps} steps of ${B} × ${T} tokens; backend ${tf.getBackend()}`,
   );
-  const params = o.initBytes !== undefined ? loadInit(o.initBytes, o.initPath ?? 'the previous stage', config, tokenizer, log) : initGptParams(config, o.seed);
+  const params =
+    o.initBytes !== undefined
+      ? loadInit(o.initBytes, o.initPath ?? 'the previous stage', config, tokenizer, log)
+      : initGptParams(config, o.seed);
   const mix = PRETRAIN_MIXES[o.mix];
   const evalStream = new PackedStream(tokenizer, o.corpusSeed + 1, mix);
   const heldOut = Array.from({ length: o.evalRows }, () => evalStream.next(T + 1));
   const shortSteps = shortRowSteps(o);
   if (shortSteps > 0) {
-    log(`steps 1–${shortSteps} on rows of ${rowLengthAt(o, 0, T)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, then full rows of ${T}`);
+    log(
+      `steps 1–${shortSteps} on rows of ${rowLengthAt(o, 0, T)} tokens${o.longEvery > 0 ? ` (every ${o.longEvery}th on full rows)` : ''}, then full rows of ${T}`,
+    );
   }
   const model = { config, params };
   try {
@@ -195,9 +230,17 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
           );
           return;
         }
-        const [g] = await greedyGenerate(model, [[tokenizer.bosId, ...tokenizer.encode(COPY_PROBE)]], { maxNewTokens: 7, eosId: tokenizer.eosId });
-        log(`  held-out corpus loss @${e.step}: ${e.loss.toFixed(4)}   ${COPY_PROBE}→ ${JSON.stringify(tokenizer.decode(g!.ids))}`);
-        if (o.probeEveryEval && !e.last) log(`  operations @${e.step}: ${formatProbes(await probeOperations(config, params, tokenizer, o.probesPerOp))}`);
+        const [g] = await greedyGenerate(model, [[tokenizer.bosId, ...tokenizer.encode(COPY_PROBE)]], {
+          maxNewTokens: 7,
+          eosId: tokenizer.eosId,
+        });
+        log(
+          `  held-out corpus loss @${e.step}: ${e.loss.toFixed(4)}   ${COPY_PROBE}→ ${JSON.stringify(tokenizer.decode(g!.ids))}`,
+        );
+        if (o.probeEveryEval && !e.last)
+          log(
+            `  operations @${e.step}: ${formatProbes(await probeOperations(config, params, tokenizer, o.probesPerOp))}`,
+          );
       },
     });
     const { losses, evals, tokens, trainMs } = trained;
@@ -206,7 +249,10 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
       PROBES.map((p) => [tokenizer.bosId, ...tokenizer.encode(p)]),
       { maxNewTokens: 16, eosId: tokenizer.eosId },
     );
-    const samples = PROBES.map((prompt, i) => ({ prompt, continuation: tokenizer.decode(gens[i]!.ids).split('\n')[0]! }));
+    const samples = PROBES.map((prompt, i) => ({
+      prompt,
+      continuation: tokenizer.decode(gens[i]!.ids).split('\n')[0]!,
+    }));
     for (const s of samples) log(`  ${JSON.stringify(s.prompt)} → ${JSON.stringify(s.continuation)}`);
     const probes = await probeOperations(config, params, tokenizer, o.probesPerOp);
     log(`  operations (greedy exact match on held-out statements): ${formatProbes(probes)}`);
@@ -224,7 +270,10 @@ export async function makeBaseModel(o: BaseModelOptions, log: (line: string) => 
         'base.mix': o.mix,
         ...(o.initPath !== undefined ? { 'base.init': o.initPath } : {}),
         'base.tokens': String(tokens),
-        'base.finalTrainLoss': losses.slice(-o.logEvery).reduce((a, b, _, xs) => a + b / xs.length, 0).toFixed(4),
+        'base.finalTrainLoss': losses
+          .slice(-o.logEvery)
+          .reduce((a, b, _, xs) => a + b / xs.length, 0)
+          .toFixed(4),
         'base.heldOutLoss': evals[evals.length - 1]!.loss.toFixed(4),
         ...extraMeta,
       },
@@ -257,9 +306,11 @@ export async function runStages(
       o.initBytes = bytes;
       o.initPath = `stage ${i} of this command`;
     }
-    if (recipe.length > 1) log(`── stage ${i + 1} of ${recipe.length}: mix ${o.mix}, ${o.steps} steps, peak LR ${o.lr}`);
+    if (recipe.length > 1)
+      log(`── stage ${i + 1} of ${recipe.length}: mix ${o.mix}, ${o.steps} steps, peak LR ${o.lr}`);
     const meta: Record<string, string> = { 'base.command': command };
-    if (recipe.length > 1) meta['base.stages'] = recipe.map((_, j) => `${j + 1}: ${describeStage({ ...base, ...recipe[j] })}`).join('; ');
+    if (recipe.length > 1)
+      meta['base.stages'] = recipe.map((_, j) => `${j + 1}: ${describeStage({ ...base, ...recipe[j] })}`).join('; ');
     const r = await makeBaseModel(o, log, meta);
     bytes = r.bytes;
     runs.push({ o, r });

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { baseAlphabetTexts, createBaseTokenizer, operationProbes, PackedStream, pretrainCorpus, PRETRAIN_MIXES } from './pretrainCorpus';
+import {
+  baseAlphabetTexts,
+  createBaseTokenizer,
+  operationProbes,
+  PackedStream,
+  pretrainCorpus,
+  PRETRAIN_MIXES,
+} from './pretrainCorpus';
 import { DEMO_CHARSET, QUERIES, TRANSFORMS } from './tasks';
 
 const publicFile = (name: string): string => fileURLToPath(new URL(`../../../public/demo/${name}`, import.meta.url));
@@ -14,9 +21,14 @@ describe('the base tokenizer', () => {
     const chars = new Set(tok.characters());
     for (const ch of DEMO_CHARSET) expect(chars.has(ch), JSON.stringify(ch)).toBe(true);
     for (const ch of 'User: \nAssistant: ') expect(chars.has(ch), JSON.stringify(ch)).toBe(true);
-    for (const ch of '### Instruction:\n### Input:\n### Response:\nBelow is an instruction') expect(chars.has(ch), JSON.stringify(ch)).toBe(true);
+    for (const ch of '### Instruction:\n### Input:\n### Response:\nBelow is an instruction')
+      expect(chars.has(ch), JSON.stringify(ch)).toBe(true);
     for (const file of ['demo-suite.json', 'demo-length-ood.json']) {
-      const records = JSON.parse(readFileSync(publicFile(file), 'utf8')) as { instruction: string; input: string; output: string }[];
+      const records = JSON.parse(readFileSync(publicFile(file), 'utf8')) as {
+        instruction: string;
+        input: string;
+        output: string;
+      }[];
       for (const r of records) expect(tok.encode(r.instruction + r.input + r.output)).not.toContain(tok.unkId);
     }
     // The special-token markers of renderTemplate are not characters of the alphabet.
@@ -84,7 +96,9 @@ describe('pretrainCorpus', () => {
     expect(text).toMatch(/ is spelled | comes /);
     const longest = Math.max(...[...text.matchAll(/["']([a-z]+)["']/g)].map((m) => m[1]!.length));
     expect(longest).toBeLessThanOrEqual(28); // a doubled 14-letter word
-    const longestPlain = Math.max(...[...text.matchAll(/ (\d+) \+ (\d+) =/g)].map((m) => Math.max(m[1]!.length, m[2]!.length)));
+    const longestPlain = Math.max(
+      ...[...text.matchAll(/ (\d+) \+ (\d+) =/g)].map((m) => Math.max(m[1]!.length, m[2]!.length)),
+    );
     expect(longestPlain).toBeLessThanOrEqual(5);
   });
 });
@@ -108,10 +122,12 @@ describe('PackedStream', () => {
 });
 
 describe('corpus mixes', () => {
-  it('keeps the shipped model\'s corpus (v1, the default) byte for byte', () => {
+  it("keeps the shipped model's corpus (v1, the default) byte for byte", () => {
     expect(pretrainCorpus(300, 9, PRETRAIN_MIXES.v1)).toEqual(pretrainCorpus(300, 9));
     // The text public/models/base was trained on (seed 20240611): a change here changes `npm run make:base`.
-    expect(createHash('sha256').update(pretrainCorpus(3000).join('\n')).digest('hex')).toBe('7efaffe0f03f45cdb1f5e897adde2f09bd2708fb2ff5130ffcdfd22b9c7f3e27');
+    expect(createHash('sha256').update(pretrainCorpus(3000).join('\n')).digest('hex')).toBe(
+      '7efaffe0f03f45cdb1f5e897adde2f09bd2708fb2ff5130ffcdfd22b9c7f3e27',
+    );
   });
 
   it('has weights that sum to 1', () => {
@@ -126,7 +142,7 @@ describe('corpus mixes', () => {
     const v1 = pretrainCorpus(600, 7).join('\n');
     const count = (t: string, re: RegExp) => [...t.matchAll(re)].length;
 
-    it('is deterministic, plain statements, and in the tokenizer\'s alphabet', () => {
+    it("is deterministic, plain statements, and in the tokenizer's alphabet", () => {
       expect(pretrainCorpus(600, 7, PRETRAIN_MIXES.ops).join('\n')).toBe(ops);
       expect(ops).not.toMatch(/User:|Assistant:|###|the word below|the following word/);
       const tok = createBaseTokenizer();
@@ -174,9 +190,12 @@ describe('the focus mix', () => {
   it('is mostly the level-2 tasks, and states them correctly', () => {
     const adds = [...focus.matchAll(/(\d+) \+ (\d+) = (\d+)\./g)];
     for (const m of adds) expect(Number(m[1]) + Number(m[2])).toBe(Number(m[3]));
-    const twoOrThree = adds.filter((m) => m[1]!.length >= 2 && m[1]!.length <= 3 && m[2]!.length === m[1]!.length).length;
+    const twoOrThree = adds.filter(
+      (m) => m[1]!.length >= 2 && m[1]!.length <= 3 && m[2]!.length === m[1]!.length,
+    ).length;
     expect(twoOrThree / adds.length).toBeGreaterThan(0.55);
-    for (const m of focus.matchAll(/"([a-z]+)" reversed is "([a-z]+)"/g)) expect(TRANSFORMS.reverse.apply(m[1]!)).toBe(m[2]);
+    for (const m of focus.matchAll(/"([a-z]+)" reversed is "([a-z]+)"/g))
+      expect(TRANSFORMS.reverse.apply(m[1]!)).toBe(m[2]);
     const ops = pretrainCorpus(600, 7, PRETRAIN_MIXES.ops).join('\n');
     const rev = / reversed is | backwards is | the reverse of | spelled in reverse is /g;
     expect([...focus.matchAll(rev)].length).toBeGreaterThan([...ops.matchAll(rev)].length);
@@ -192,7 +211,8 @@ describe('operationProbes', () => {
     const ops = [...new Set(probes.map((p) => p.op))];
     expect(ops.length).toBe(8);
     for (const op of ops) expect(probes.filter((p) => p.op === op).length).toBe(25);
-    for (const t of ['copy', 'first letter', 'length', 'reverse 5-6', 'sort', 'count letter', 'add']) expect(ops.some((o) => o.startsWith(t))).toBe(true);
+    for (const t of ['copy', 'first letter', 'length', 'reverse 5-6', 'sort', 'count letter', 'add'])
+      expect(ops.some((o) => o.startsWith(t))).toBe(true);
   });
 
   it('expects the right answers (recomputed here from the prompt)', () => {

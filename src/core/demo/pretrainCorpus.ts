@@ -27,9 +27,10 @@ export const DEFAULT_PRETRAIN_SEED = 20240611;
  */
 export function baseAlphabetTexts(): string[] {
   const templates = TEMPLATE_NAMES.flatMap((t) =>
-    [{ instruction: '', input: '', output: '' }, { instruction: '', input: 'x', output: '' }].map((r) =>
-      renderTemplate(t, r).replaceAll('<bos>', '').replaceAll('<eos>', ''),
-    ),
+    [
+      { instruction: '', input: '', output: '' },
+      { instruction: '', input: 'x', output: '' },
+    ].map((r) => renderTemplate(t, r).replaceAll('<bos>', '').replaceAll('<eos>', '')),
   );
   return [DEMO_CHARSET, ...templates];
 }
@@ -47,10 +48,23 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
 /** How a transform's result is stated: {w} the word, {r} the result. */
 const TRANSFORM_STATEMENTS: Record<TransformId, readonly string[]> = {
   copy: ['{w} written again is {r}', '{w} copied is {r}', '{w} repeated is {r}'],
-  reverse: ['{w} reversed is {r}', 'the reverse of {w} is {r}', '{w} backwards is {r}', '{w} spelled in reverse is {r}'],
+  reverse: [
+    '{w} reversed is {r}',
+    'the reverse of {w} is {r}',
+    '{w} backwards is {r}',
+    '{w} spelled in reverse is {r}',
+  ],
   sort: ['the letters of {w} sorted are {r}', '{w} in alphabetical order is {r}', '{w} sorted from a to z is {r}'],
-  'remove-vowels': ['{w} without vowels is {r}', 'removing the vowels from {w} leaves {r}', '{w} with no vowels is {r}'],
-  shift: ['{w} with each letter moved to the next one is {r}', 'shifting {w} forward by one letter gives {r}', 'the next letters after {w} are {r}'],
+  'remove-vowels': [
+    '{w} without vowels is {r}',
+    'removing the vowels from {w} leaves {r}',
+    '{w} with no vowels is {r}',
+  ],
+  shift: [
+    '{w} with each letter moved to the next one is {r}',
+    'shifting {w} forward by one letter gives {r}',
+    'the next letters after {w} are {r}',
+  ],
   dedupe: ['{w} without repeated letters is {r}', 'keeping the first of each letter in {w} gives {r}'],
   double: ['{w} with every letter doubled is {r}', 'doubling each letter of {w} gives {r}'],
   'swap-ends': ['{w} with its first and last letters swapped is {r}', 'swapping the ends of {w} gives {r}'],
@@ -62,7 +76,11 @@ const QUERY_STATEMENTS: Record<QueryId, readonly string[]> = {
   'first-letter': ['the first letter of {w} is {a}', '{w} starts with {a}', '{w} begins with the letter {a}'],
   'last-letter': ['the last letter of {w} is {a}', '{w} ends with {a}', '{w} ends in the letter {a}'],
   length: ['{w} has {a} letters', 'the length of {w} is {a}', 'there are {a} letters in {w}'],
-  'count-letter': ["the letter '{l}' appears {a} times in {w}", "{w} has {a} of the letter '{l}'", "'{l}' occurs {a} times in {w}"],
+  'count-letter': [
+    "the letter '{l}' appears {a} times in {w}",
+    "{w} has {a} of the letter '{l}'",
+    "'{l}' occurs {a} times in {w}",
+  ],
 };
 
 /**
@@ -73,10 +91,23 @@ const QUERY_STATEMENTS_ANSWER_LAST: Record<QueryId, readonly string[]> = {
   'first-letter': QUERY_STATEMENTS['first-letter'],
   'last-letter': QUERY_STATEMENTS['last-letter'],
   length: ['{w} has {a} letters', 'the length of {w} is {a}', 'counting the letters of {w} gives {a}'],
-  'count-letter': ["in {w}, the letter '{l}' appears {a} times", "{w} contains the letter '{l}' {a} times", "counting the letter '{l}' in {w} gives {a}"],
+  'count-letter': [
+    "in {w}, the letter '{l}' appears {a} times",
+    "{w} contains the letter '{l}' {a} times",
+    "counting the letter '{l}' in {w} gives {a}",
+  ],
 };
 
-const CHAIN_TRANSFORMS: readonly TransformId[] = ['reverse', 'sort', 'remove-vowels', 'shift', 'dedupe', 'double', 'swap-ends', 'rotate'];
+const CHAIN_TRANSFORMS: readonly TransformId[] = [
+  'reverse',
+  'sort',
+  'remove-vowels',
+  'shift',
+  'dedupe',
+  'double',
+  'swap-ends',
+  'rotate',
+];
 
 function randomWord(rng: Rng, length: number): string {
   let w = '';
@@ -113,7 +144,11 @@ function transformStatement(rng: Rng, q: Quote, id: TransformId, word: string): 
 function queryStatement(rng: Rng, q: Quote, id: QueryId, word: string, answerLast = false): string {
   const letter = id === 'count-letter' ? (rng.chance(0.8) ? rng.pick([...word]) : rng.pick([...ALPHABET])) : undefined;
   const answer = QUERIES[id].apply(word, letter);
-  let text = fill(rng.pick((answerLast ? QUERY_STATEMENTS_ANSWER_LAST : QUERY_STATEMENTS)[id]), { w: q(word), a: answer, l: letter ?? '' });
+  let text = fill(rng.pick((answerLast ? QUERY_STATEMENTS_ANSWER_LAST : QUERY_STATEMENTS)[id]), {
+    w: q(word),
+    a: answer,
+    l: letter ?? '',
+  });
   if (id === 'count-letter' && answer === '1') text = text.replace('1 times', 'once');
   return text;
 }
@@ -150,7 +185,9 @@ function chain(rng: Rng, mix: PretrainMix): string {
   const used: TransformId[] = [];
   for (let i = 0; i < steps; i++) {
     // As in the suite: no step undoes the one before, and a word is doubled at most once.
-    const options = CHAIN_TRANSFORMS.filter((t) => (prev === undefined || canFollow(prev, t)) && !(t === 'double' && used.includes('double')));
+    const options = CHAIN_TRANSFORMS.filter(
+      (t) => (prev === undefined || canFollow(prev, t)) && !(t === 'double' && used.includes('double')),
+    );
     const id = rng.pick(options);
     used.push(id);
     const { text, result } = transformStatement(rng, q, id, word);
@@ -159,7 +196,10 @@ function chain(rng: Rng, mix: PretrainMix): string {
     prev = id;
     if (word.length < 2) break;
   }
-  if (rng.chance(0.3) && word.length > 0) parts.push(queryStatement(rng, q, rng.pick(['first-letter', 'last-letter', 'length'] as QueryId[]), word, mix.answerLast));
+  if (rng.chance(0.3) && word.length > 0)
+    parts.push(
+      queryStatement(rng, q, rng.pick(['first-letter', 'last-letter', 'length'] as QueryId[]), word, mix.answerLast),
+    );
   const joiner = rng.pick([', and ', ', then ', '; ', '. then ']);
   return parts.join(joiner) + '.';
 }
@@ -181,17 +221,27 @@ function addition(rng: Rng, mix: PretrainMix): string {
     const d = String(a).length;
     b = rng.intBetween(d === 1 ? 0 : 10 ** (d - 1), 10 ** d - 1);
   } else b = number(rng);
-  return fill(rng.pick(['{a} + {b} = {c}.', '{a} plus {b} is {c}.', 'the sum of {a} and {b} is {c}.', '{a} and {b} add up to {c}.']), {
-    a: String(a),
-    b: String(b),
-    c: String(a + b),
-  });
+  return fill(
+    rng.pick([
+      '{a} + {b} = {c}.',
+      '{a} plus {b} is {c}.',
+      'the sum of {a} and {b} is {c}.',
+      '{a} and {b} add up to {c}.',
+    ]),
+    {
+      a: String(a),
+      b: String(b),
+      c: String(a + b),
+    },
+  );
 }
 
 function spelling(rng: Rng): string {
   const q = pickQuote(rng);
   const w = randomWord(rng, wordLength(rng));
-  return rng.chance(0.5) ? `${q(w)} is spelled ${[...w].join('-')}.` : `the letters of ${q(w)} are ${[...w].join(', ')}.`;
+  return rng.chance(0.5)
+    ? `${q(w)} is spelled ${[...w].join('-')}.`
+    : `the letters of ${q(w)} are ${[...w].join(', ')}.`;
 }
 
 /**
@@ -206,7 +256,10 @@ function repeat(rng: Rng): string {
     const n = rng.intBetween(3, 6);
     return `${Array.from({ length: n }, () => q(w)).join(rng.pick([' ', ', ']))}.`;
   }
-  return fill(rng.pick(['{w} again is {w}.', 'the word {w} is written {w}.', '{w} said twice is {w} {w}.', '{w} is {w}.']), { w: q(w) });
+  return fill(
+    rng.pick(['{w} again is {w}.', 'the word {w} is written {w}.', '{w} said twice is {w} {w}.', '{w} is {w}.']),
+    { w: q(w) },
+  );
 }
 
 function counting(rng: Rng): string {
@@ -226,7 +279,9 @@ function alphabetFact(rng: Rng): string {
   return rng.pick([
     `after ${a} comes ${b}.`,
     `the letter before ${b} is ${a}.`,
-    `the alphabet goes ${ALPHABET.slice(i, Math.min(26, i + rng.intBetween(3, 7))).split('').join(', ')}.`,
+    `the alphabet goes ${ALPHABET.slice(i, Math.min(26, i + rng.intBetween(3, 7)))
+      .split('')
+      .join(', ')}.`,
     `${a} is a ${VOWELS.includes(a) ? 'vowel' : 'consonant'}.`,
   ]);
 }
@@ -235,22 +290,64 @@ function comparison(rng: Rng): string {
   const a = number(rng, 3);
   let b = number(rng, 3);
   if (a === b) b++;
-  return rng.chance(0.5) ? `${a} is ${a > b ? 'more' : 'less'} than ${b}.` : `${Math.max(a, b)} is the larger of ${a} and ${b}.`;
+  return rng.chance(0.5)
+    ? `${a} is ${a > b ? 'more' : 'less'} than ${b}.`
+    : `${Math.max(a, b)} is the larger of ${a} and ${b}.`;
 }
 
-const NOUNS = ['cat', 'dog', 'bird', 'fox', 'child', 'farmer', 'robot', 'teacher', 'ball', 'book', 'tree', 'river', 'box', 'song', 'word', 'letter', 'number', 'garden', 'house', 'boat'];
+const NOUNS = [
+  'cat',
+  'dog',
+  'bird',
+  'fox',
+  'child',
+  'farmer',
+  'robot',
+  'teacher',
+  'ball',
+  'book',
+  'tree',
+  'river',
+  'box',
+  'song',
+  'word',
+  'letter',
+  'number',
+  'garden',
+  'house',
+  'boat',
+];
 const ADJECTIVES = ['small', 'big', 'red', 'green', 'old', 'new', 'quiet', 'happy', 'long', 'short', 'bright', 'slow'];
 const VERBS = ['sees', 'finds', 'likes', 'reads', 'writes', 'carries', 'counts', 'follows', 'opens', 'draws'];
-const PLACES = ['in the park', 'near the river', 'at home', 'on the hill', 'by the sea', 'after lunch', 'every morning'];
+const PLACES = [
+  'in the park',
+  'near the river',
+  'at home',
+  'on the hill',
+  'by the sea',
+  'after lunch',
+  'every morning',
+];
 
 function sentence(rng: Rng): string {
-  const np = () => `${rng.pick(['the', 'a', 'one'])} ${rng.chance(0.5) ? `${rng.pick(ADJECTIVES)} ` : ''}${rng.pick(NOUNS)}`;
+  const np = () =>
+    `${rng.pick(['the', 'a', 'one'])} ${rng.chance(0.5) ? `${rng.pick(ADJECTIVES)} ` : ''}${rng.pick(NOUNS)}`;
   const tail = rng.chance(0.4) ? ` ${rng.pick(PLACES)}` : '';
   const s = `${np()} ${rng.pick(VERBS)} ${np()}${tail}`;
   return rng.chance(0.15) ? `${s}, and ${np()} ${rng.pick(VERBS)} it too.` : `${s}.`;
 }
 
-export type PretrainKind = 'transform' | 'query' | 'chain' | 'addition' | 'repeat' | 'spelling' | 'counting' | 'alphabet' | 'comparison' | 'sentence';
+export type PretrainKind =
+  | 'transform'
+  | 'query'
+  | 'chain'
+  | 'addition'
+  | 'repeat'
+  | 'spelling'
+  | 'counting'
+  | 'alphabet'
+  | 'comparison'
+  | 'sentence';
 
 /** What the corpus is made of: how often each kind of statement comes, and optionally which operations. */
 export interface PretrainMix {
@@ -279,18 +376,71 @@ export type PretrainMixName = 'v1' | 'ops' | 'focus';
  */
 export const PRETRAIN_MIXES: Record<PretrainMixName, PretrainMix> = {
   v1: {
-    kinds: { transform: 0.2, query: 0.1, chain: 0.12, addition: 0.1, repeat: 0.3, spelling: 0.08, counting: 0.03, alphabet: 0.03, comparison: 0.02, sentence: 0.02 },
+    kinds: {
+      transform: 0.2,
+      query: 0.1,
+      chain: 0.12,
+      addition: 0.1,
+      repeat: 0.3,
+      spelling: 0.08,
+      counting: 0.03,
+      alphabet: 0.03,
+      comparison: 0.02,
+      sentence: 0.02,
+    },
   },
   ops: {
-    kinds: { transform: 0.3, query: 0.18, chain: 0.1, addition: 0.14, repeat: 0.15, spelling: 0.08, counting: 0.02, alphabet: 0.02, comparison: 0.005, sentence: 0.005 },
-    transforms: { copy: 0.06, reverse: 0.25, sort: 0.25, 'remove-vowels': 0.1, shift: 0.1, dedupe: 0.06, double: 0.06, 'swap-ends': 0.06, rotate: 0.06 },
+    kinds: {
+      transform: 0.3,
+      query: 0.18,
+      chain: 0.1,
+      addition: 0.14,
+      repeat: 0.15,
+      spelling: 0.08,
+      counting: 0.02,
+      alphabet: 0.02,
+      comparison: 0.005,
+      sentence: 0.005,
+    },
+    transforms: {
+      copy: 0.06,
+      reverse: 0.25,
+      sort: 0.25,
+      'remove-vowels': 0.1,
+      shift: 0.1,
+      dedupe: 0.06,
+      double: 0.06,
+      'swap-ends': 0.06,
+      rotate: 0.06,
+    },
     queries: { 'first-letter': 0.2, 'last-letter': 0.1, length: 0.35, 'count-letter': 0.35 },
     sameDigits: 0.7,
     answerLast: true,
   },
   focus: {
-    kinds: { transform: 0.35, query: 0.15, chain: 0.05, addition: 0.25, repeat: 0.1, spelling: 0.06, counting: 0.02, alphabet: 0.02, comparison: 0, sentence: 0 },
-    transforms: { copy: 0.05, reverse: 0.35, sort: 0.35, 'remove-vowels': 0.1, shift: 0.1, dedupe: 0.0125, double: 0.0125, 'swap-ends': 0.0125, rotate: 0.0125 },
+    kinds: {
+      transform: 0.35,
+      query: 0.15,
+      chain: 0.05,
+      addition: 0.25,
+      repeat: 0.1,
+      spelling: 0.06,
+      counting: 0.02,
+      alphabet: 0.02,
+      comparison: 0,
+      sentence: 0,
+    },
+    transforms: {
+      copy: 0.05,
+      reverse: 0.35,
+      sort: 0.35,
+      'remove-vowels': 0.1,
+      shift: 0.1,
+      dedupe: 0.0125,
+      double: 0.0125,
+      'swap-ends': 0.0125,
+      rotate: 0.0125,
+    },
     queries: { 'first-letter': 0.15, 'last-letter': 0.05, length: 0.3, 'count-letter': 0.5 },
     addDigits: { '1': 0.05, '2': 0.5, '3': 0.3, '4': 0.1, '5': 0.05 },
     sameDigits: 0.9,
@@ -331,14 +481,22 @@ export function pretrainDocument(rng: Rng, mix: PretrainMix = PRETRAIN_MIXES[DEF
 }
 
 /** An endless, seeded stream of documents. */
-export function* pretrainDocuments(seed: number = DEFAULT_PRETRAIN_SEED, mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX]): Generator<string, never, void> {
+export function* pretrainDocuments(
+  seed: number = DEFAULT_PRETRAIN_SEED,
+  mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX],
+): Generator<string, never, void> {
   const rng = createRng(deriveSeed(seed, 'pretrain-corpus'));
   for (;;) yield pretrainDocument(rng, mix);
 }
 
 /** The first `count` documents of the stream for `seed`. */
-export function pretrainCorpus(count: number, seed: number = DEFAULT_PRETRAIN_SEED, mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX]): string[] {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`document count must be an integer ≥ 0, got ${count}`);
+export function pretrainCorpus(
+  count: number,
+  seed: number = DEFAULT_PRETRAIN_SEED,
+  mix: PretrainMix = PRETRAIN_MIXES[DEFAULT_PRETRAIN_MIX],
+): string[] {
+  if (!Number.isInteger(count) || count < 0)
+    throw new RangeError(`document count must be an integer ≥ 0, got ${count}`);
   const docs: string[] = [];
   const it = pretrainDocuments(seed, mix);
   for (let i = 0; i < count; i++) docs.push(it.next().value);
@@ -364,7 +522,8 @@ export class PackedStream {
 
   /** The next row of `length` tokens. */
   next(length: number): Int32Array {
-    while (this.buffer.length < length) this.buffer.push(this.tok.bosId, ...this.tok.encode(this.docs.next().value), this.tok.eosId);
+    while (this.buffer.length < length)
+      this.buffer.push(this.tok.bosId, ...this.tok.encode(this.docs.next().value), this.tok.eosId);
     const row = Int32Array.from(this.buffer.slice(0, length));
     this.buffer = this.buffer.slice(length);
     return row;
@@ -384,10 +543,19 @@ export interface OperationProbe {
 /** The demo suite's level-1 to level-3 tasks as statements of the corpus (level in brackets). */
 const PROBE_OPS: readonly { op: string; make: (rng: Rng) => [prompt: string, expected: string] }[] = [
   { op: 'copy 3-5 [L1]', make: (rng) => word(rng, 3, 5, (w) => [`"${w}" copied is "`, `${w}"`]) },
-  { op: 'first letter 3-5 [L1]', make: (rng) => word(rng, 3, 5, (w) => [`the first letter of "${w}" is `, `${w[0]!}.`]) },
+  {
+    op: 'first letter 3-5 [L1]',
+    make: (rng) => word(rng, 3, 5, (w) => [`the first letter of "${w}" is `, `${w[0]!}.`]),
+  },
   { op: 'length 3-5 [L1]', make: (rng) => word(rng, 3, 5, (w) => [`the length of "${w}" is `, `${w.length}.`]) },
-  { op: 'reverse 5-6 [L2]', make: (rng) => word(rng, 5, 6, (w) => [`the reverse of "${w}" is "`, `${TRANSFORMS.reverse.apply(w)}"`]) },
-  { op: 'sort 5-6 [L2]', make: (rng) => word(rng, 5, 6, (w) => [`the letters of "${w}" sorted are "`, `${TRANSFORMS.sort.apply(w)}"`]) },
+  {
+    op: 'reverse 5-6 [L2]',
+    make: (rng) => word(rng, 5, 6, (w) => [`the reverse of "${w}" is "`, `${TRANSFORMS.reverse.apply(w)}"`]),
+  },
+  {
+    op: 'sort 5-6 [L2]',
+    make: (rng) => word(rng, 5, 6, (w) => [`the letters of "${w}" sorted are "`, `${TRANSFORMS.sort.apply(w)}"`]),
+  },
   {
     op: 'count letter 6-8 [L2]',
     make: (rng) =>
@@ -408,7 +576,10 @@ const PROBE_OPS: readonly { op: string; make: (rng: Rng) => [prompt: string, exp
       return [`${a} + ${b} = `, `${a + b}.`];
     },
   },
-  { op: 'reverse 9-12 [L3]', make: (rng) => word(rng, 9, 12, (w) => [`the reverse of "${w}" is "`, `${TRANSFORMS.reverse.apply(w)}"`]) },
+  {
+    op: 'reverse 9-12 [L3]',
+    make: (rng) => word(rng, 9, 12, (w) => [`the reverse of "${w}" is "`, `${TRANSFORMS.reverse.apply(w)}"`]),
+  },
 ];
 
 function word(rng: Rng, lo: number, hi: number, f: (w: string) => [string, string]): [string, string] {

@@ -99,7 +99,8 @@ describe('demo suite', () => {
   });
 
   it('gives the right answer for every record (recomputed by separate code)', () => {
-    for (const it of suite) expect(it.output, `${it.task}: ${it.instruction} ${it.input}`).toBe(expectedAnswer(it.spec));
+    for (const it of suite)
+      expect(it.output, `${it.task}: ${it.instruction} ${it.input}`).toBe(expectedAnswer(it.spec));
   });
 
   it('states the data and names the steps, in order, in the prose', () => {

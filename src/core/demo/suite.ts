@@ -15,7 +15,16 @@
  */
 import type { InstructionRecord } from '../data/record';
 import { createRng, deriveSeed, shuffleInPlace, type Rng } from '../util/random';
-import { addWithCarries, canFollow, queryCanFollow, QUERIES, TRANSFORMS, VOWELS, type QueryId, type TransformId } from './tasks';
+import {
+  addWithCarries,
+  canFollow,
+  queryCanFollow,
+  QUERIES,
+  TRANSFORMS,
+  VOWELS,
+  type QueryId,
+  type TransformId,
+} from './tasks';
 
 export type DemoLevel = 1 | 2 | 3 | 4 | 5;
 export const DEMO_LEVELS: readonly DemoLevel[] = [1, 2, 3, 4, 5];
@@ -191,7 +200,9 @@ function makeItem(rng: Rng, level: DemoLevel, task: TaskKind, lengths: Lengths):
       const spec: DemoSpec = { kind: 'word', word, transforms: [], query: task.id };
       if (task.id === 'count-letter') {
         // Mostly a letter that occurs (sometimes twice or more); now and then one that does not (answer 0).
-        spec.letter = rng.chance(0.8) ? rng.pick([...word]) : rng.pick([...'abcdefghijklmnopqrstuvwxyz'].filter((c) => !word.includes(c)));
+        spec.letter = rng.chance(0.8)
+          ? rng.pick([...word])
+          : rng.pick([...'abcdefghijklmnopqrstuvwxyz'].filter((c) => !word.includes(c)));
       }
       return wordItem(rng, level, spec);
     }
@@ -249,7 +260,11 @@ function everyStepMatters(spec: Extract<DemoSpec, { kind: 'word' }>): boolean {
     const without = { ...spec, transforms: spec.transforms.filter((_, k) => k !== i) };
     if (solveWord(without) === full) return false;
   }
-  if (spec.query !== undefined && spec.transforms.length > 0 && QUERIES[spec.query].apply(spec.word, spec.letter) === full) {
+  if (
+    spec.query !== undefined &&
+    spec.transforms.length > 0 &&
+    QUERIES[spec.query].apply(spec.word, spec.letter) === full
+  ) {
     return false;
   }
   return true;
@@ -259,7 +274,9 @@ function wordItem(rng: Rng, level: DemoLevel, spec: Extract<DemoSpec, { kind: 'w
   const inline = rng.chance(0.35);
   const first = inline ? `'${spec.word}'` : rng.pick(BELOW);
   const fill = (phrase: string, x: string): string => phrase.replace('{x}', x).replace('{l}', spec.letter ?? '');
-  const steps: string[] = spec.transforms.map((t, i) => fill(rng.pick(TRANSFORMS[t].phrasings), i === 0 ? first : LATER));
+  const steps: string[] = spec.transforms.map((t, i) =>
+    fill(rng.pick(TRANSFORMS[t].phrasings), i === 0 ? first : LATER),
+  );
   let instruction: string;
   if (steps.length === 0) {
     instruction = fill(rng.pick(QUERIES[spec.query!].phrasings), first);
@@ -300,7 +317,13 @@ function joinSteps(rng: Rng, steps: string[]): string {
   ]);
 }
 
-function makeAddition(rng: Rng, level: DemoLevel, digits: Range, minCarries: number, maxCarries: number): DemoItem | undefined {
+function makeAddition(
+  rng: Rng,
+  level: DemoLevel,
+  digits: Range,
+  minCarries: number,
+  maxCarries: number,
+): DemoItem | undefined {
   const number = (): number => {
     const d = rng.intBetween(...digits);
     return rng.intBetween(10 ** (d - 1), 10 ** d - 1);
@@ -313,9 +336,18 @@ function makeAddition(rng: Rng, level: DemoLevel, digits: Range, minCarries: num
   let instruction: string;
   let input = '';
   if (inline) {
-    instruction = rng.pick([`what is ${a} + ${b}?`, `add ${a} and ${b}.`, `compute the sum of ${a} and ${b}.`, `${a} + ${b} = ?`]);
+    instruction = rng.pick([
+      `what is ${a} + ${b}?`,
+      `add ${a} and ${b}.`,
+      `compute the sum of ${a} and ${b}.`,
+      `${a} + ${b} = ?`,
+    ]);
   } else {
-    instruction = rng.pick(['add the two numbers below.', 'find the sum of these numbers.', 'what do the following numbers add up to?']);
+    instruction = rng.pick([
+      'add the two numbers below.',
+      'find the sum of these numbers.',
+      'what do the following numbers add up to?',
+    ]);
     input = rng.pick([`${a} + ${b}`, `${a}\n${b}`, `${a}, ${b}`]);
   }
   const dataLen = String(a).length + String(b).length;

@@ -5,22 +5,14 @@
  */
 
 /** Every character the demo suite may contain (the test checks each record against it). */
-export const DEMO_CHARSET = "abcdefghijklmnopqrstuvwxyz0123456789 \n.,:;?!'\"-+=()";
+export const DEMO_CHARSET = 'abcdefghijklmnopqrstuvwxyz0123456789 \n.,:;?!\'"-+=()';
 
 export const VOWELS = 'aeiou';
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
 
 /** A transform reads a word and writes a word. */
 export type TransformId =
-  | 'copy'
-  | 'reverse'
-  | 'sort'
-  | 'remove-vowels'
-  | 'shift'
-  | 'dedupe'
-  | 'double'
-  | 'swap-ends'
-  | 'rotate';
+  'copy' | 'reverse' | 'sort' | 'remove-vowels' | 'shift' | 'dedupe' | 'double' | 'swap-ends' | 'rotate';
 
 /** A query reads a word and answers a letter or a number. */
 export type QueryId = 'first-letter' | 'last-letter' | 'length' | 'count-letter';
@@ -120,7 +112,11 @@ export const QUERIES: Record<QueryId, Query> = {
     id: 'first-letter',
     apply: (w) => w.slice(0, 1),
     stepPhrasings: ['give the first letter of {x}', 'name the first letter of {x}'],
-    phrasings: ['what is the first letter of {x}?', 'give the first letter of {x}.', 'which letter does {x} start with?'],
+    phrasings: [
+      'what is the first letter of {x}?',
+      'give the first letter of {x}.',
+      'which letter does {x} start with?',
+    ],
   },
   'last-letter': {
     id: 'last-letter',

@@ -66,12 +66,15 @@ function phasesOf(scores: ArrayLike<number>, cutoffs: readonly number[]): Int8Ar
 export function compareScorers(a: ComparedSide, b: ComparedSide, options: CompareOptions = {}): ScorerComparison {
   const n = a.scores.length;
   if (b.scores.length !== n) {
-    throw new RangeError(`"${a.id}" has ${n} scores but "${b.id}" has ${b.scores.length}; both must score the same dataset.`);
+    throw new RangeError(
+      `"${a.id}" has ${n} scores but "${b.id}" has ${b.scores.length}; both must score the same dataset.`,
+    );
   }
   validateCutoffs(a.cutoffs);
   validateCutoffs(b.cutoffs);
   const maxPoints = options.maxPoints ?? 2000;
-  if (!Number.isInteger(maxPoints) || maxPoints < 0) throw new RangeError(`maxPoints must be a whole number ≥ 0, got ${maxPoints}`);
+  if (!Number.isInteger(maxPoints) || maxPoints < 0)
+    throw new RangeError(`maxPoints must be a whole number ≥ 0, got ${maxPoints}`);
 
   const phasesA = phasesOf(a.scores, a.cutoffs);
   const phasesB = phasesOf(b.scores, b.cutoffs);

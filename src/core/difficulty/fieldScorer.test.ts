@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { InstructionRecord } from '../data/record';
 import { countFieldScores, createFieldScorer } from './fieldScorer';
 
-const rec = (id: string, score?: number): InstructionRecord => ({ id, instruction: 'x', input: '', output: 'y', score, meta: {} });
+const rec = (id: string, score?: number): InstructionRecord => ({
+  id,
+  instruction: 'x',
+  input: '',
+  output: 'y',
+  score,
+  meta: {},
+});
 
 describe('field scorer', () => {
   it('passes scores through untouched, including fractional ones', async () => {

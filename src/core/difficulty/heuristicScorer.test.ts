@@ -4,7 +4,13 @@ import { demoToRecords, generateDemoSuite } from '../demo/suite';
 import { createHeuristicScorer, HEURISTIC_FORMULA, heuristicScore, heuristicSignals } from './heuristicScorer';
 import { spearman } from './spearman';
 
-const r = (instruction: string, output: string, input = ''): InstructionRecord => ({ id: 'x', instruction, input, output, meta: {} });
+const r = (instruction: string, output: string, input = ''): InstructionRecord => ({
+  id: 'x',
+  instruction,
+  input,
+  output,
+  meta: {},
+});
 
 describe('heuristic signals', () => {
   it('are all zero for a tiny record, which scores exactly 1', () => {
@@ -32,7 +38,10 @@ describe('heuristic signals', () => {
   });
 
   it("count a conversation's earlier user turns as prompt and its earlier answers as response", () => {
-    const conv: InstructionRecord = { ...r('b'.repeat(40), 'a'.repeat(30)), history: [{ user: 'b'.repeat(60), assistant: 'a'.repeat(32) }] };
+    const conv: InstructionRecord = {
+      ...r('b'.repeat(40), 'a'.repeat(30)),
+      history: [{ user: 'b'.repeat(60), assistant: 'a'.repeat(32) }],
+    };
     const s = heuristicSignals(conv);
     // 100 prompt characters and 62 response characters, as one exchange of those sizes would have.
     expect(s.promptLength).toBeCloseTo(Math.log(101 / 11) / Math.log(1001 / 11), 12);
@@ -112,7 +121,12 @@ describe('heuristic score', () => {
     const records = demoToRecords(generateDemoSuite({ perLevel: 200 }));
     const { scores, problems } = await createHeuristicScorer().score(records);
     expect(problems).toEqual([]);
-    expect(spearman(scores, records.map((x) => x.score!))).toBeGreaterThan(0.5);
+    expect(
+      spearman(
+        scores,
+        records.map((x) => x.score!),
+      ),
+    ).toBeGreaterThan(0.5);
   });
 
   it('scores 20 000 Alpaca-sized records well under a second', async () => {

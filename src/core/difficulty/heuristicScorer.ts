@@ -14,7 +14,8 @@ import type { Scorer, ScoreOptions, ScoreResult } from './scorer';
 
 export const HEURISTIC_SCORER_ID = 'heuristic';
 
-export type HeuristicSignalId = 'responseLength' | 'promptLength' | 'hasInput' | 'multiStep' | 'constraints' | 'structure';
+export type HeuristicSignalId =
+  'responseLength' | 'promptLength' | 'hasInput' | 'multiStep' | 'constraints' | 'structure';
 
 export interface HeuristicTerm {
   id: HeuristicSignalId;
@@ -44,7 +45,8 @@ export const HEURISTIC_FORMULA: {
   caveat: string;
 } = {
   version: 1,
-  summary: 'score = 1 + 4 × Σ weight × signal; every signal is in [0, 1], the weights sum to 1, so scores lie in [1, 5].',
+  summary:
+    'score = 1 + 4 × Σ weight × signal; every signal is in [0, 1], the weights sum to 1, so scores lie in [1, 5].',
   terms: [
     {
       id: 'responseLength',
@@ -80,8 +82,7 @@ export const HEURISTIC_FORMULA: {
       id: 'structure',
       label: 'Structured output',
       weight: 0.1,
-      signal:
-        `sum capped at 1, over the first ${STRUCTURE_SCAN_CHARS} characters of the output: a code fence (1), the output is a JSON object/array (1), 2+ table rows with pipes (1), list lines starting with -, *, • or "1." (0.2 each, at most 0.8), 4+ lines (0.2); plus 0.3 when the instruction asks for a list/table/JSON/code/steps/format`,
+      signal: `sum capped at 1, over the first ${STRUCTURE_SCAN_CHARS} characters of the output: a code fence (1), the output is a JSON object/array (1), 2+ table rows with pipes (1), list lines starting with -, *, • or "1." (0.2 each, at most 0.8), 4+ lines (0.2); plus 0.3 when the instruction asks for a list/table/JSON/code/steps/format`,
     },
   ],
   caveat:
@@ -90,7 +91,9 @@ export const HEURISTIC_FORMULA: {
 
 export type HeuristicSignals = Record<HeuristicSignalId, number>;
 
-const WEIGHTS: HeuristicSignals = Object.fromEntries(HEURISTIC_FORMULA.terms.map((t) => [t.id, t.weight])) as HeuristicSignals;
+const WEIGHTS: HeuristicSignals = Object.fromEntries(
+  HEURISTIC_FORMULA.terms.map((t) => [t.id, t.weight]),
+) as HeuristicSignals;
 
 // Cue patterns run over the lowercased instruction; each match counts once. Step words, constraints and requests
 // for structure share one pass (group 1, 2 or 3): three separate scans cost about three times as much.
@@ -114,14 +117,19 @@ function countMatches(re: RegExp, text: string): number {
 }
 
 /** The six signals of one record, each in [0, 1] (shown in the UI as "why this score"). */
-export function heuristicSignals(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>): HeuristicSignals {
+export function heuristicSignals(
+  record: Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>,
+): HeuristicSignals {
   // Lengths see the whole conversation; cues are read off the final exchange (what the record is scored for).
   const { instruction, input, output } = record;
   const promptChars = promptCharsOf(record);
-  const asked = (instruction.length > CUE_SCAN_CHARS ? instruction.slice(0, CUE_SCAN_CHARS) : instruction).toLowerCase();
+  const asked = (
+    instruction.length > CUE_SCAN_CHARS ? instruction.slice(0, CUE_SCAN_CHARS) : instruction
+  ).toLowerCase();
   const response = output.length > STRUCTURE_SCAN_CHARS ? output.slice(0, STRUCTURE_SCAN_CHARS) : output;
 
-  let steps = countMatches(STEP_START_RE, asked) + (STEP_START_AT_0_RE.test(asked) ? 1 : 0) + countListLines(asked, false);
+  let steps =
+    countMatches(STEP_START_RE, asked) + (STEP_START_AT_0_RE.test(asked) ? 1 : 0) + countListLines(asked, false);
   let constraints = 0;
   let asksStructure = false;
   CUE_RE.lastIndex = 0;
@@ -158,7 +166,7 @@ export function heuristicSignals(record: Pick<InstructionRecord, 'instruction' |
  */
 function countListLines(text: string, bullets: boolean): number {
   let n = 0;
-  for (let start = 0; start !== -1 && start < text.length; ) {
+  for (let start = 0; start !== -1 && start < text.length;) {
     let i = start;
     while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
     const c = text.charCodeAt(i);
@@ -198,7 +206,9 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
 /** The heuristic score of one record, in [1, 5]. */
-export function heuristicScore(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>): number {
+export function heuristicScore(
+  record: Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>,
+): number {
   const s = heuristicSignals(record);
   let sum = 0;
   for (const id in WEIGHTS) sum += WEIGHTS[id as HeuristicSignalId] * s[id as HeuristicSignalId];

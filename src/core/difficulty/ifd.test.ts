@@ -6,10 +6,26 @@ import { disposeGptCaches, disposeGptParams, gptLoss, initGptParams, type GptPar
 import { encodeExample } from '../text/template';
 import { rec, ToyTokenizer } from '../text/testing/toyData';
 import { mulberry32 } from '../util/random';
-import { measureResponseLosses, percentileScale, createIfdScorer, createResponseLossScorer, scoreIfd, type ScoringModel } from './ifd';
+import {
+  measureResponseLosses,
+  percentileScale,
+  createIfdScorer,
+  createResponseLossScorer,
+  scoreIfd,
+  type ScoringModel,
+} from './ifd';
 
 const tok = new ToyTokenizer();
-const CONFIG: GptConfig = { vocabSize: tok.vocabSize, contextLength: 48, layers: 2, width: 16, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+const CONFIG: GptConfig = {
+  vocabSize: tok.vocabSize,
+  contextLength: 48,
+  layers: 2,
+  width: 16,
+  heads: 2,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
 
 let params: GptParams;
 let model: ScoringModel;
@@ -43,8 +59,15 @@ function manualLoss(promptIds: number[], responseIds: number[]): number {
   const ids = s.slice(0, T);
   const targets = s.slice(1);
   const mask = targets.map((_, t) => (t >= promptIds.length - 1 ? 1 : 0));
-  return tf.tidy(() =>
-    gptLoss(CONFIG, params, tf.tensor2d([ids], [1, T], 'int32'), tf.tensor2d([targets], [1, T], 'int32'), tf.tensor2d([mask], [1, T], 'float32')).dataSync()[0]!,
+  return tf.tidy(
+    () =>
+      gptLoss(
+        CONFIG,
+        params,
+        tf.tensor2d([ids], [1, T], 'int32'),
+        tf.tensor2d([targets], [1, T], 'int32'),
+        tf.tensor2d([mask], [1, T], 'float32'),
+      ).dataSync()[0]!,
   );
 }
 
@@ -97,7 +120,13 @@ describe('IFD on a tiny random model (cpu)', () => {
   });
 
   it('maps to 1–5 by rank: lowest 1, highest 5, ties averaged, NaN kept, a single value 3', () => {
-    expect(Array.from(percentileScale([0.9, 0.5, 1.2, Number.NaN, 0.7]))).toEqual([1 + 8 / 3, 1, 5, Number.NaN, 1 + 4 / 3]);
+    expect(Array.from(percentileScale([0.9, 0.5, 1.2, Number.NaN, 0.7]))).toEqual([
+      1 + 8 / 3,
+      1,
+      5,
+      Number.NaN,
+      1 + 4 / 3,
+    ]);
     expect(Array.from(percentileScale([2, 2, 1]))).toEqual([4, 4, 1]);
     expect(Array.from(percentileScale([0.8]))).toEqual([3]);
   });
@@ -154,6 +183,8 @@ describe('IFD on a tiny random model (cpu)', () => {
 
     const pre = new AbortController();
     pre.abort();
-    await expect(measureResponseLosses(records, model, { withoutPrompt: true, signal: pre.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(
+      measureResponseLosses(records, model, { withoutPrompt: true, signal: pre.signal }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

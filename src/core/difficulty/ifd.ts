@@ -139,7 +139,9 @@ export async function measureResponseLosses(
   const roundUp = (t: number) => Math.min(ctx, Math.max(ROW_MULTIPLE, Math.ceil(t / ROW_MULTIPLE) * ROW_MULTIPLE));
   const longestT = roundUp(longest - 1);
   const buckets = Math.max(1, Math.min(4, Math.floor(options.lengthBuckets ?? 3)));
-  const ladder = [...new Set(Array.from({ length: buckets }, (_, k) => roundUp(longestT / 2 ** k)))].sort((a, b) => a - b);
+  const ladder = [...new Set(Array.from({ length: buckets }, (_, k) => roundUp(longestT / 2 ** k)))].sort(
+    (a, b) => a - b,
+  );
   const fit = Math.max(1, Math.floor(MAX_LOGIT_FLOATS / (longestT * config.vocabSize)));
   const B = Math.max(1, Math.min(options.batchSize ?? 16, fit));
   const builders = new Map<number, [BatchBuilder, BatchBuilder]>();
@@ -195,14 +197,27 @@ export async function measureResponseLosses(
   for (let i = 0; i < n; i++) {
     const bad = !Number.isFinite(conditional[i]!) || (ifd !== undefined && !Number.isFinite(ifd[i]!));
     if (bad && tokens[i]! > 0) {
-      problems.push({ index: i, id: records[i]!.id, message: 'the model gave a non-finite loss for this record; left unscored' });
+      problems.push({
+        index: i,
+        id: records[i]!.id,
+        message: 'the model gave a non-finite loss for this record; left unscored',
+      });
       conditional[i] = Number.NaN;
       if (ifd !== undefined) ifd[i] = Number.NaN;
     }
   }
   problems.sort((a, b) => a.index - b.index);
   onProgress?.(1);
-  return { conditional, unconditional, ifd, tokens, truncated, problems, batchShapes: [...shapesUsed].sort((a, b) => a - b).map((t) => [B, t] as [number, number]), readbacks };
+  return {
+    conditional,
+    unconditional,
+    ifd,
+    tokens,
+    truncated,
+    problems,
+    batchShapes: [...shapesUsed].sort((a, b) => a - b).map((t) => [B, t] as [number, number]),
+    readbacks,
+  };
 }
 
 /**
@@ -222,21 +237,32 @@ export function percentileScale(values: ArrayLike<number>): Float64Array {
 }
 
 /** IFD per record, ranked onto 1–5; `raw` holds the IFD values themselves. */
-export async function scoreIfd(records: readonly InstructionRecord[], model: ScoringModel, options: ModelScoreOptions = {}): Promise<ModelScoreResult> {
+export async function scoreIfd(
+  records: readonly InstructionRecord[],
+  model: ScoringModel,
+  options: ModelScoreOptions = {},
+): Promise<ModelScoreResult> {
   const details = await measureResponseLosses(records, model, { ...options, withoutPrompt: true });
   const raw = details.ifd!;
   return { scores: percentileScale(raw), problems: details.problems, raw, details };
 }
 
 /** s(A|Q) per record, ranked onto 1–5; `raw` holds the mean losses (nats per token). */
-export async function scoreResponseLoss(records: readonly InstructionRecord[], model: ScoringModel, options: ModelScoreOptions = {}): Promise<ModelScoreResult> {
+export async function scoreResponseLoss(
+  records: readonly InstructionRecord[],
+  model: ScoringModel,
+  options: ModelScoreOptions = {},
+): Promise<ModelScoreResult> {
   const details = await measureResponseLosses(records, model, { ...options, withoutPrompt: false });
   const raw = details.conditional;
   return { scores: percentileScale(raw), problems: details.problems, raw, details };
 }
 
 /** IFD as a {@link Scorer} on a loaded model (the model is read, never changed or disposed). */
-export function createIfdScorer(model: ScoringModel, defaults: Omit<ModelScoreOptions, 'signal' | 'onProgress'> = {}): Scorer {
+export function createIfdScorer(
+  model: ScoringModel,
+  defaults: Omit<ModelScoreOptions, 'signal' | 'onProgress'> = {},
+): Scorer {
   return {
     id: IFD_SCORER_ID,
     name: IFD_SCORER_NAME,
@@ -246,7 +272,10 @@ export function createIfdScorer(model: ScoringModel, defaults: Omit<ModelScoreOp
 }
 
 /** Response loss as a {@link Scorer} on a loaded model. */
-export function createResponseLossScorer(model: ScoringModel, defaults: Omit<ModelScoreOptions, 'signal' | 'onProgress'> = {}): Scorer {
+export function createResponseLossScorer(
+  model: ScoringModel,
+  defaults: Omit<ModelScoreOptions, 'signal' | 'onProgress'> = {},
+): Scorer {
   return {
     id: RESPONSE_LOSS_SCORER_ID,
     name: RESPONSE_LOSS_SCORER_NAME,

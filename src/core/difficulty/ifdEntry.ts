@@ -32,7 +32,8 @@ export const RESPONSE_LOSS_SCORER_NAME = 'Response loss (perplexity)';
 export const RESPONSE_LOSS_SCORER_DESCRIPTION =
   'From the loaded model: the mean loss of the response given the instruction; a higher loss = harder for this model. Ranked onto 1–5. Simpler than IFD, but it also rates responses that are merely unusual text as hard.';
 
-export const MODEL_ON_DEMAND_NOTE = 'Runs on demand on the loaded model (in the training worker, on the GPU); not run automatically when a file is loaded.';
+export const MODEL_ON_DEMAND_NOTE =
+  'Runs on demand on the loaded model (in the training worker, on the GPU); not run automatically when a file is loaded.';
 
 export const IFD_ON_DEMAND_SCORER: OnDemandScorer = {
   id: IFD_SCORER_ID,

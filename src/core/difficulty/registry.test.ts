@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { InstructionRecord } from '../data/record';
 import { createDefaultRegistry } from './registry';
 
-const rec = (id: string, score?: number): InstructionRecord => ({ id, instruction: 'x', input: '', output: 'y', score, meta: {} });
+const rec = (id: string, score?: number): InstructionRecord => ({
+  id,
+  instruction: 'x',
+  input: '',
+  output: 'y',
+  score,
+  meta: {},
+});
 
 describe('scorer registry', () => {
   it('offers only the heuristic when the data has no scores', () => {
@@ -55,13 +62,23 @@ describe('scorer registry', () => {
 
   it('lists an on-demand scorer after the built-in ones, never available, and says how to start it instead', () => {
     const reg = createDefaultRegistry();
-    reg.registerOnDemand({ id: 'judge', name: 'LLM judge', description: 'asks a model', note: 'runs on demand', howTo: 'create it with createJudgeScorer(settings).' });
+    reg.registerOnDemand({
+      id: 'judge',
+      name: 'LLM judge',
+      description: 'asks a model',
+      note: 'runs on demand',
+      howTo: 'create it with createJudgeScorer(settings).',
+    });
     expect(reg.list([rec('a', 2)]).map((o) => [o.id, o.available, o.note])).toEqual([
       ['field', true, undefined],
       ['heuristic', true, 'A length-and-cue proxy, not a judgement.'],
       ['judge', false, 'runs on demand'],
     ]);
-    expect(() => reg.create('judge')).toThrow(/LLM judge scorer runs on demand only: create it with createJudgeScorer\(settings\)/);
-    expect(() => reg.registerOnDemand({ id: 'field', name: 'x', description: 'x', note: 'x', howTo: 'x' })).toThrow(/already registered/);
+    expect(() => reg.create('judge')).toThrow(
+      /LLM judge scorer runs on demand only: create it with createJudgeScorer\(settings\)/,
+    );
+    expect(() => reg.registerOnDemand({ id: 'field', name: 'x', description: 'x', note: 'x', howTo: 'x' })).toThrow(
+      /already registered/,
+    );
   });
 });

@@ -46,13 +46,25 @@ export class ScorerRegistry {
   }
 
   private checkFree(id: string): void {
-    if (this.entries.has(id) || this.onDemand.has(id)) throw new Error(`A scorer with id "${id}" is already registered.`);
+    if (this.entries.has(id) || this.onDemand.has(id))
+      throw new Error(`A scorer with id "${id}" is already registered.`);
   }
 
   /** Every registered scorer, in registration order (the on-demand ones last), with whether it can score these records. */
   list(records: readonly InstructionRecord[]): ScorerOption[] {
-    const runnable = [...this.entries.values()].map((e) => ({ id: e.id, name: e.name, description: e.description, ...e.availability(records) }));
-    const listed = [...this.onDemand.values()].map((s) => ({ id: s.id, name: s.name, description: s.description, available: false, note: s.note }));
+    const runnable = [...this.entries.values()].map((e) => ({
+      id: e.id,
+      name: e.name,
+      description: e.description,
+      ...e.availability(records),
+    }));
+    const listed = [...this.onDemand.values()].map((s) => ({
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      available: false,
+      note: s.note,
+    }));
     return [...runnable, ...listed];
   }
 
@@ -107,7 +119,11 @@ export function createDefaultRegistry(): ScorerRegistry {
 }
 
 /** Scorers that run on demand, listed after the built-in ones: the judge, then IFD and response loss. */
-export const ON_DEMAND_SCORERS: readonly OnDemandScorer[] = [JUDGE_ON_DEMAND_SCORER, IFD_ON_DEMAND_SCORER, RESPONSE_LOSS_ON_DEMAND_SCORER];
+export const ON_DEMAND_SCORERS: readonly OnDemandScorer[] = [
+  JUDGE_ON_DEMAND_SCORER,
+  IFD_ON_DEMAND_SCORER,
+  RESPONSE_LOSS_ON_DEMAND_SCORER,
+];
 
 /** The app-wide registry: the built-in scorers, then the on-demand ones. */
 export const scorers = createDefaultRegistry();

@@ -17,7 +17,8 @@ export function evaluationSubset<T extends { record: { id: string }; bucket: str
   share: number,
   minPerBucket = EVAL_SUBSET_MIN_PER_BUCKET,
 ): T[] {
-  if (!(share > 0 && share <= 1)) throw new RangeError(`The evaluation share must be above 0 and at most 1, got ${share}.`);
+  if (!(share > 0 && share <= 1))
+    throw new RangeError(`The evaluation share must be above 0 and at most 1, got ${share}.`);
   if (share === 1) return [...heldOut];
   const byBucket = new Map<string, T[]>();
   for (const h of heldOut) {
@@ -28,7 +29,9 @@ export function evaluationSubset<T extends { record: { id: string }; bucket: str
   const kept = new Set<T>();
   for (const list of byBucket.values()) {
     const n = Math.min(list.length, Math.max(minPerBucket, Math.ceil(share * list.length)));
-    const ranked = list.map((h) => ({ h, key: hashUnit(h.record.id, SUBSET_SEED) })).sort((a, b) => a.key - b.key || (a.h.record.id < b.h.record.id ? -1 : 1));
+    const ranked = list
+      .map((h) => ({ h, key: hashUnit(h.record.id, SUBSET_SEED) }))
+      .sort((a, b) => a.key - b.key || (a.h.record.id < b.h.record.id ? -1 : 1));
     for (const { h } of ranked.slice(0, n)) kept.add(h);
   }
   // In the held-out split's own order, so batches and sample prompts are drawn as they would be from the whole set.

@@ -7,7 +7,13 @@ import { disposeGptParams, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { encodePrompt } from '../text/template';
 import { mulberry32 } from '../util/random';
-import { answerFromCompletion, evaluateExactMatch, generateAnswers, normalizeWhitespace, scoreExactMatch } from './exactMatch';
+import {
+  answerFromCompletion,
+  evaluateExactMatch,
+  generateAnswers,
+  normalizeWhitespace,
+  scoreExactMatch,
+} from './exactMatch';
 import { greedyGenerate } from './generate';
 
 describe('scoreExactMatch (hand-made)', () => {
@@ -24,10 +30,31 @@ describe('scoreExactMatch (hand-made)', () => {
   it('counts per bucket, strict and whitespace-normalised', () => {
     const r = scoreExactMatch(items);
     expect(r.buckets.map((b) => b.bucket)).toEqual(['1', '2', '10']);
-    expect(r.buckets[0]).toEqual({ bucket: '1', n: 3, correct: 1, rate: 1 / 3, correctNormalized: 2, rateNormalized: 2 / 3 });
-    expect(r.buckets[1]).toEqual({ bucket: '2', n: 3, correct: 0, rate: 0, correctNormalized: 1, rateNormalized: 1 / 3 });
+    expect(r.buckets[0]).toEqual({
+      bucket: '1',
+      n: 3,
+      correct: 1,
+      rate: 1 / 3,
+      correctNormalized: 2,
+      rateNormalized: 2 / 3,
+    });
+    expect(r.buckets[1]).toEqual({
+      bucket: '2',
+      n: 3,
+      correct: 0,
+      rate: 0,
+      correctNormalized: 1,
+      rateNormalized: 1 / 3,
+    });
     expect(r.buckets[2]).toEqual({ bucket: '10', n: 1, correct: 1, rate: 1, correctNormalized: 1, rateNormalized: 1 });
-    expect(r.overall).toEqual({ bucket: 'all', n: 7, correct: 2, rate: 2 / 7, correctNormalized: 4, rateNormalized: 4 / 7 });
+    expect(r.overall).toEqual({
+      bucket: 'all',
+      n: 7,
+      correct: 2,
+      rate: 2 / 7,
+      correctNormalized: 4,
+      rateNormalized: 4 / 7,
+    });
   });
 
   it('normalises whitespace and finds the answer in a rendered completion', () => {
@@ -43,14 +70,30 @@ describe('generateAnswers / evaluateExactMatch on a model', () => {
   const tok = CharTokenizer.fromTexts(['abcdefghij xyz.', 'User: ', '\nAssistant: ']);
   const config = gptConfigFromPreset('micro', tok.vocabSize, { contextLength: 48 });
   let params: GptParams;
-  const rec = (id: string, instruction: string, output: string): InstructionRecord => ({ id, instruction, input: '', output, meta: {} });
+  const rec = (id: string, instruction: string, output: string): InstructionRecord => ({
+    id,
+    instruction,
+    input: '',
+    output,
+    meta: {},
+  });
 
   beforeAll(async () => {
     await setNodeBackend('cpu');
     params = initGptParams(config, 3);
     const next = mulberry32(5);
     for (const v of Object.values(params)) {
-      tf.tidy(() => v.assign(tf.add(v, tf.tensor(Float32Array.from({ length: v.size }, () => 0.5 * (next() - 0.5)), v.shape))));
+      tf.tidy(() =>
+        v.assign(
+          tf.add(
+            v,
+            tf.tensor(
+              Float32Array.from({ length: v.size }, () => 0.5 * (next() - 0.5)),
+              v.shape,
+            ),
+          ),
+        ),
+      );
     }
   });
   afterAll(() => disposeGptParams(params));
@@ -66,7 +109,12 @@ describe('generateAnswers / evaluateExactMatch on a model', () => {
     const said = raw.map((g) => tok.decode(g.ids));
     expect(said.every((s) => s.length > 0)).toBe(true);
     // With slack 0 a record gets exactly as many tokens as its expected output has.
-    const answers = await generateAnswers({ config, params }, tok, prompts.map((r, i) => ({ ...r, output: said[i]! })), { slack: 0 });
+    const answers = await generateAnswers(
+      { config, params },
+      tok,
+      prompts.map((r, i) => ({ ...r, output: said[i]! })),
+      { slack: 0 },
+    );
     expect(answers.map((a) => a.answer)).toEqual(said);
 
     const wrong = (s: string) => (s[0] === 'a' ? 'b' : 'a') + s.slice(1);

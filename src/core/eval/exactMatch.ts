@@ -64,7 +64,14 @@ function tally(bucket: string, items: readonly ScoredAnswer[]): BucketExactMatch
     if (normalizeWhitespace(it.answer) === normalizeWhitespace(it.expected)) correctNormalized++;
   }
   const n = items.length;
-  return { bucket, n, correct, rate: n > 0 ? correct / n : NaN, correctNormalized, rateNormalized: n > 0 ? correctNormalized / n : NaN };
+  return {
+    bucket,
+    n,
+    correct,
+    rate: n > 0 ? correct / n : NaN,
+    correctNormalized,
+    rateNormalized: n > 0 ? correctNormalized / n : NaN,
+  };
 }
 
 /** Exact match per bucket and overall, strict and whitespace-normalised. */
@@ -108,12 +115,16 @@ export async function generateAnswers(
   const slack = options.slack ?? 4;
   const prompts = records.map((r) => generationPrompt(template, tokenizer, r));
   const caps = records.map((r) => options.maxNewTokens ?? tokenizer.encode(r.output).length + slack);
-  const gens = await greedyGenerate(model, prompts.map((p) => p.ids), {
-    maxNewTokens: caps,
-    eosId: tokenizer.eosId,
-    batchSize: options.batchSize,
-    onProgress: options.onProgress,
-  });
+  const gens = await greedyGenerate(
+    model,
+    prompts.map((p) => p.ids),
+    {
+      maxNewTokens: caps,
+      eosId: tokenizer.eosId,
+      batchSize: options.batchSize,
+      onProgress: options.onProgress,
+    },
+  );
   // The answer starts after the prompt's text: a prompt end the model generates again (GPT-2's space before the
   // first word) is not part of it.
   const answer = (ids: number[], heldBack: number[]) => {
@@ -121,7 +132,12 @@ export async function generateAnswers(
     const held = heldBack.length > 0 ? tokenizer.decode(heldBack) : '';
     return held && text.startsWith(held) ? text.slice(held.length) : text;
   };
-  return gens.map((g, i) => ({ id: records[i]!.id, answer: answer(g.ids, prompts[i]!.heldBack), stop: g.stop, promptTruncated: g.promptTruncated }));
+  return gens.map((g, i) => ({
+    id: records[i]!.id,
+    answer: answer(g.ids, prompts[i]!.heldBack),
+    stop: g.stop,
+    promptTruncated: g.promptTruncated,
+  }));
 }
 
 export interface ExactMatchResult {

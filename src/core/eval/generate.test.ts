@@ -57,7 +57,11 @@ describe('greedyGenerate', () => {
   afterAll(() => disposeGptParams(params));
 
   it('equals the argmax of gptLogits recomputed on the full sequence, for prompts of different lengths batched together', async () => {
-    const gens = await greedyGenerate({ config: CONFIG, params }, PROMPTS, { maxNewTokens: 8, eosId: -1, batchSize: 8 });
+    const gens = await greedyGenerate({ config: CONFIG, params }, PROMPTS, {
+      maxNewTokens: 8,
+      eosId: -1,
+      batchSize: 8,
+    });
     gens.forEach((g, i) => {
       expect(g.stop).toBe('max');
       expect(g.ids).toHaveLength(8);
@@ -71,8 +75,16 @@ describe('greedyGenerate', () => {
   });
 
   it('gives the same tokens one prompt at a time as batched (padding does not leak into a row)', async () => {
-    const batched = await greedyGenerate({ config: CONFIG, params }, PROMPTS, { maxNewTokens: 6, eosId: -1, batchSize: 6 });
-    const single = await greedyGenerate({ config: CONFIG, params }, PROMPTS, { maxNewTokens: 6, eosId: -1, batchSize: 1 });
+    const batched = await greedyGenerate({ config: CONFIG, params }, PROMPTS, {
+      maxNewTokens: 6,
+      eosId: -1,
+      batchSize: 6,
+    });
+    const single = await greedyGenerate({ config: CONFIG, params }, PROMPTS, {
+      maxNewTokens: 6,
+      eosId: -1,
+      batchSize: 1,
+    });
     expect(batched.map((g) => g.ids)).toEqual(single.map((g) => g.ids));
   });
 
@@ -93,7 +105,10 @@ describe('greedyGenerate', () => {
 
   it('honours a per-prompt maxNewTokens and the context length', async () => {
     const long = Array.from({ length: 21 }, (_, i) => 1 + (i % 20));
-    const gens = await greedyGenerate({ config: CONFIG, params }, [PROMPTS[0]!, PROMPTS[1]!, long], { maxNewTokens: [2, 0, 10], eosId: -1 });
+    const gens = await greedyGenerate({ config: CONFIG, params }, [PROMPTS[0]!, PROMPTS[1]!, long], {
+      maxNewTokens: [2, 0, 10],
+      eosId: -1,
+    });
     expect(gens[0]!.ids).toHaveLength(2);
     expect(gens[1]!.ids).toHaveLength(0);
     // 21 prompt tokens + 3 new = the context of 24.
@@ -122,7 +137,10 @@ describe('greedyGenerate', () => {
     const wasmParams = initGptParams(CONFIG, 7);
     randomize(wasmParams, 11);
     try {
-      const gens = await greedyGenerate({ config: CONFIG, params: wasmParams }, PROMPTS, { maxNewTokens: 8, eosId: -1 });
+      const gens = await greedyGenerate({ config: CONFIG, params: wasmParams }, PROMPTS, {
+        maxNewTokens: 8,
+        eosId: -1,
+      });
       gens.forEach((g, i) => expectAgreement(wasmParams, PROMPTS[i]!, g, -1));
     } finally {
       disposeGptParams(wasmParams);

@@ -78,7 +78,11 @@ async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId
   const P = Math.max(...rows.map((r) => r.prompt.length));
   const pads = rows.map((r) => P - r.prompt.length);
   const steps = Math.max(...rows.map((r) => r.maxNew));
-  const out: Generation[] = rows.map((r) => ({ ids: [], stop: r.maxNew > 0 ? 'max' : 'context', promptTruncated: r.truncated }));
+  const out: Generation[] = rows.map((r) => ({
+    ids: [],
+    stop: r.maxNew > 0 ? 'max' : 'context',
+    promptTruncated: r.truncated,
+  }));
   const live = rows.map((r) => r.maxNew > 0);
   if (steps === 0) return out;
 
@@ -99,7 +103,10 @@ async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId
       const ids = tf.tensor2d(idsHost, [B, P], 'int32');
       const positions = tf.tensor2d(posHost, [B, P], 'int32');
       const r = gptForwardCached(config, params, ids, positions, keyPadding, null);
-      const last = tf.reshape(tf.slice(tf.reshape(r.hidden, [B, P, C]), [0, P - 1, 0], [B, 1, C]), [B, C]) as tf.Tensor2D;
+      const last = tf.reshape(tf.slice(tf.reshape(r.hidden, [B, P, C]), [0, P - 1, 0], [B, 1, C]), [
+        B,
+        C,
+      ]) as tf.Tensor2D;
       return { cache: r.cache, ids: tf.reshape(greedyIds(params, last), [B, 1]) as tf.Tensor2D };
     });
     cache = first.cache;
@@ -159,25 +166,35 @@ async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId
  * included in the result), after its `maxNewTokens`, or when the model's context is full. A prompt too long for the
  * context is cut from the left after its first token (reported in `promptTruncated`).
  */
-export async function greedyGenerate(model: GenerationModel, prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<Generation[]> {
+export async function greedyGenerate(
+  model: GenerationModel,
+  prompts: readonly (readonly number[])[],
+  options: GenerateOptions,
+): Promise<Generation[]> {
   const ctx = model.config.contextLength;
   const maxOf = (i: number): number => {
     const m = typeof options.maxNewTokens === 'number' ? options.maxNewTokens : options.maxNewTokens[i];
-    if (m === undefined || !Number.isInteger(m) || m < 0) throw new RangeError(`generate: maxNewTokens for prompt ${i} must be an integer ≥ 0, got ${m}.`);
+    if (m === undefined || !Number.isInteger(m) || m < 0)
+      throw new RangeError(`generate: maxNewTokens for prompt ${i} must be an integer ≥ 0, got ${m}.`);
     return m;
   };
   if (typeof options.maxNewTokens !== 'number' && options.maxNewTokens.length !== prompts.length) {
     throw new RangeError(`generate: ${options.maxNewTokens.length} maxNewTokens values for ${prompts.length} prompts.`);
   }
   const batchSize = options.batchSize ?? 32;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`generate: batchSize must be a positive integer, got ${batchSize}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`generate: batchSize must be a positive integer, got ${batchSize}.`);
   const rows = prompts.map((pr, i) => fitPrompt(pr, maxOf(i), ctx));
   // Group similar lengths so a batch pads little; the sort is stable, results go back in input order.
   const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.prompt.length - rows[b]!.prompt.length);
   const results: Generation[] = new Array(prompts.length);
   for (let at = 0; at < order.length; at += batchSize) {
     const idx = order.slice(at, at + batchSize);
-    const gens = await generateBatch(model, idx.map((i) => rows[i]!), options.eosId);
+    const gens = await generateBatch(
+      model,
+      idx.map((i) => rows[i]!),
+      options.eosId,
+    );
     idx.forEach((i, k) => (results[i] = gens[k]!));
     options.onProgress?.(Math.min(order.length, at + batchSize), order.length);
   }

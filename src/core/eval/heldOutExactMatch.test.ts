@@ -16,7 +16,14 @@ afterAll(() => disposeGptCaches());
 function heldOut(perPhase: number, output = (i: number) => String(i % 10)) {
   return [0, 1, 2].flatMap((phase) =>
     Array.from({ length: perPhase }, (_, i) => {
-      const record: InstructionRecord = { id: `p${phase}-${i}`, instruction: 'copy', input: String(i), output: output(i), score: 1 + 2 * phase, meta: {} };
+      const record: InstructionRecord = {
+        id: `p${phase}-${i}`,
+        instruction: 'copy',
+        input: String(i),
+        output: output(i),
+        score: 1 + 2 * phase,
+        meta: {},
+      };
       return { record, bucket: String(phase) };
     }),
   );
@@ -53,7 +60,12 @@ describe('heldOutExactMatch', () => {
   it('scores per bucket and per whole-number level, and says when it scored only part of the records', async () => {
     const records = heldOut(110);
     const tokenizer = CharTokenizer.fromTexts(['abcdefghij0123456789 copy', ...records.map((h) => h.record.input)]);
-    const config = gptConfigFromPreset('micro', tokenizer.vocabSize, { layers: 1, width: 16, heads: 2, contextLength: 32 });
+    const config = gptConfigFromPreset('micro', tokenizer.vocabSize, {
+      layers: 1,
+      width: 16,
+      heads: 2,
+      contextLength: 32,
+    });
     const params = initGptParams(config, 3);
     try {
       const outcome = await heldOutExactMatch({ config, params }, tokenizer, records);

@@ -46,7 +46,10 @@ function median(values: number[]): number {
 }
 
 /** At most `max` records: all of them, or those with the smallest id hash, in their own order. */
-export function exactMatchRecords<T extends ExactMatchRecord>(records: readonly T[], max = EXACT_MATCH_MAX_RECORDS): T[] {
+export function exactMatchRecords<T extends ExactMatchRecord>(
+  records: readonly T[],
+  max = EXACT_MATCH_MAX_RECORDS,
+): T[] {
   if (records.length <= max) return [...records];
   const kept = new Set(
     records
@@ -68,7 +71,10 @@ export async function heldOutExactMatch(
   if (heldOut.length === 0) return { skipped: 'no held-out records', examples: [] };
   const answerTokens = median(heldOut.map((h) => tokenizer.encode(h.record.output).length));
   if (answerTokens > EXACT_MATCH_MAX_ANSWER_TOKENS) {
-    return { skipped: `answers are long (median ${answerTokens} tokens): exact match would measure nothing useful here`, examples: [] };
+    return {
+      skipped: `answers are long (median ${answerTokens} tokens): exact match would measure nothing useful here`,
+      examples: [],
+    };
   }
   const records = exactMatchRecords(heldOut);
   const { report, items } = await evaluateExactMatch(model, tokenizer, records, { batchSize: options.batchSize });
@@ -79,7 +85,18 @@ export async function heldOutExactMatch(
   const examples = items
     .filter((_, i) => i % Math.max(1, Math.floor(items.length / 12)) === 0)
     .slice(0, 12)
-    .map((it) => ({ id: it.id, bucket: it.bucket, expected: it.expected, answer: it.answer, correct: it.answer === it.expected }));
-  const capped = records.length < heldOut.length ? { skipped: `scored ${records.length} of ${heldOut.length} held-out records (chosen by id, the same in every run)` } : {};
+    .map((it) => ({
+      id: it.id,
+      bucket: it.bucket,
+      expected: it.expected,
+      answer: it.answer,
+      correct: it.answer === it.expected,
+    }));
+  const capped =
+    records.length < heldOut.length
+      ? {
+          skipped: `scored ${records.length} of ${heldOut.length} held-out records (chosen by id, the same in every run)`,
+        }
+      : {};
   return { report, ...(byLevel ? { byLevel } : {}), examples, ...capped };
 }

@@ -6,17 +6,34 @@ import { gptConfigFromPreset } from '../model/config';
 import { disposeGptParams, gptLogits, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { encodeExample } from '../text/template';
-import { bucketLosses, evaluateHeldOut, firstHeldOutBatch, heldOutLossByBucket, heldOutSets, measureHeldOutRows } from './heldOutLoss';
+import {
+  bucketLosses,
+  evaluateHeldOut,
+  firstHeldOutBatch,
+  heldOutLossByBucket,
+  heldOutSets,
+  measureHeldOutRows,
+} from './heldOutLoss';
 
 const tok = CharTokenizer.fromTexts(['abcdefghij xyz.0123456789', 'User: ', '\nAssistant: ']);
 const config = gptConfigFromPreset('micro', tok.vocabSize, { contextLength: 64 });
-const rec = (id: string, instruction: string, output: string): InstructionRecord => ({ id, instruction, input: '', output, meta: {} });
+const rec = (id: string, instruction: string, output: string): InstructionRecord => ({
+  id,
+  instruction,
+  input: '',
+  output,
+  meta: {},
+});
 
 /** −log p(response tokens + <eos>) summed by hand from full-sequence logits, one record at a time. */
 function handLoss(params: GptParams, r: InstructionRecord): { sum: number; tokens: number } {
   const { ids, promptLength } = encodeExample('paper', tok, r);
   return tf.tidy(() => {
-    const logits = gptLogits(config, params, tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32')).arraySync()[0]!;
+    const logits = gptLogits(
+      config,
+      params,
+      tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32'),
+    ).arraySync()[0]!;
     let sum = 0;
     for (let t = promptLength - 1; t < ids.length - 1; t++) {
       const row = logits[t]!;
@@ -67,17 +84,28 @@ describe('heldOutLossByBucket', () => {
   });
 
   it('does not depend on the batch size', async () => {
-    const records = Array.from({ length: 7 }, (_, i) => ({ record: rec(String(i), 'abc'.repeat(i + 1), 'x'.repeat(7 - i)), bucket: String(i % 2) }));
+    const records = Array.from({ length: 7 }, (_, i) => ({
+      record: rec(String(i), 'abc'.repeat(i + 1), 'x'.repeat(7 - i)),
+      bucket: String(i % 2),
+    }));
     const a = await heldOutLossByBucket({ config, params }, tok, records, { batchSize: 1 });
     const b = await heldOutLossByBucket({ config, params }, tok, records, { batchSize: 5 });
     expect(b.overall).toBeCloseTo(a.overall, 5);
   });
 
   it('gives each record its own row sum, in the set’s order, whichever batching', async () => {
-    const records = Array.from({ length: 5 }, (_, i) => ({ record: rec(String(i), 'ab'.repeat(5 - i), 'xyz'.slice(0, 1 + (i % 3))), bucket: '1' }));
+    const records = Array.from({ length: 5 }, (_, i) => ({
+      record: rec(String(i), 'ab'.repeat(5 - i), 'xyz'.slice(0, 1 + (i % 3))),
+      bucket: '1',
+    }));
     const sets = heldOutSets(records, 'paper', tok, 64);
     for (const shape of ['fixed', 'fit'] as const) {
-      const [rows] = await measureHeldOutRows({ config, params }, sets, { batchSize: 2, contextLength: 64, padId: tok.padId, shape });
+      const [rows] = await measureHeldOutRows({ config, params }, sets, {
+        batchSize: 2,
+        contextLength: 64,
+        padId: tok.padId,
+        shape,
+      });
       records.forEach((r, i) => {
         const hand = handLoss(params, r.record);
         expect(rows!.tokens[i], `${shape} ${i}`).toBe(hand.tokens);
@@ -87,11 +115,26 @@ describe('heldOutLossByBucket', () => {
   });
 
   it('fixed [B, T] batches (the runner’s) and length-fitted ones give the same report', async () => {
-    const records = Array.from({ length: 7 }, (_, i) => ({ record: rec(String(i), 'j'.repeat(i + 1), 'e'.repeat(7 - i)), bucket: String(1 + (i % 3)) }));
+    const records = Array.from({ length: 7 }, (_, i) => ({
+      record: rec(String(i), 'j'.repeat(i + 1), 'e'.repeat(7 - i)),
+      bucket: String(1 + (i % 3)),
+    }));
     const sets = heldOutSets(records, 'paper', tok, 64);
-    const fixed = await evaluateHeldOut({ config, params }, sets, { batchSize: 3, contextLength: 64, padId: tok.padId, shape: 'fixed' });
-    const fit = await evaluateHeldOut({ config, params }, sets, { batchSize: 3, contextLength: 64, padId: tok.padId, shape: 'fit' });
-    expect(fit.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(fixed.buckets.map((b) => [b.bucket, b.records, b.tokens]));
+    const fixed = await evaluateHeldOut({ config, params }, sets, {
+      batchSize: 3,
+      contextLength: 64,
+      padId: tok.padId,
+      shape: 'fixed',
+    });
+    const fit = await evaluateHeldOut({ config, params }, sets, {
+      batchSize: 3,
+      contextLength: 64,
+      padId: tok.padId,
+      shape: 'fit',
+    });
+    expect(fit.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(
+      fixed.buckets.map((b) => [b.bucket, b.records, b.tokens]),
+    );
     fit.buckets.forEach((b, i) => expect(b.loss).toBeCloseTo(fixed.buckets[i]!.loss, 5));
     expect(fit.overall).toBeCloseTo(fixed.overall, 5);
   });

@@ -66,10 +66,20 @@ export interface HeldOutRows {
 }
 
 /** Groups held-out records by bucket (numeric-aware order) and encodes each once. */
-export function heldOutSets(records: readonly HeldOutRecord[], template: TemplateName, tokenizer: Tokenizer, contextLength: number): HeldOutSet[] {
+export function heldOutSets(
+  records: readonly HeldOutRecord[],
+  template: TemplateName,
+  tokenizer: Tokenizer,
+  contextLength: number,
+): HeldOutSet[] {
   return groupByBucket(records, (r) => r.bucket).map(({ bucket, items }) => ({
     bucket,
-    examples: pretokenize(items.map((h) => h.record), template, tokenizer, contextLength).examples,
+    examples: pretokenize(
+      items.map((h) => h.record),
+      template,
+      tokenizer,
+      contextLength,
+    ).examples,
   }));
 }
 
@@ -91,14 +101,23 @@ function planBatches(examples: readonly PackedExample[], b: HeldOutBatching): Pl
       out.push({ rows, deviceRows: b.batchSize, width: b.contextLength });
     } else {
       const longest = Math.max(...rows.map((i) => examples[i]!.ids.length)) - 1;
-      out.push({ rows, deviceRows: rows.length, width: Math.min(b.contextLength, Math.max(2, Math.ceil(longest / 16) * 16)) });
+      out.push({
+        rows,
+        deviceRows: rows.length,
+        width: Math.min(b.contextLength, Math.max(2, Math.ceil(longest / 16) * 16)),
+      });
     }
   }
   return out;
 }
 
 /** `'fixed'` batches share one [B, T] buffer; a `'fit'` batch gets a builder of its own shape. */
-function hostBatch(examples: readonly PackedExample[], p: PlannedBatch, b: HeldOutBatching, shared: BatchBuilder | null): HostBatch {
+function hostBatch(
+  examples: readonly PackedExample[],
+  p: PlannedBatch,
+  b: HeldOutBatching,
+  shared: BatchBuilder | null,
+): HostBatch {
   return (shared ?? new BatchBuilder(p.deviceRows, p.width, b.padId)).build(p.rows.map((i) => examples[i]!));
 }
 
@@ -107,7 +126,11 @@ function sharedBuilder(b: HeldOutBatching): BatchBuilder | null {
 }
 
 /** Row sums of every set, batched as `batching` says, with one GPU → CPU read in all (none when there is no row). */
-export async function measureHeldOutRows(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): Promise<HeldOutRows[]> {
+export async function measureHeldOutRows(
+  model: LossModel,
+  sets: readonly HeldOutSet[],
+  batching: HeldOutBatching,
+): Promise<HeldOutRows[]> {
   const shared = sharedBuilder(batching);
   const parts: tf.Tensor1D[] = [];
   const placed: { set: number; batch: PlannedBatch }[] = [];
@@ -119,7 +142,11 @@ export async function measureHeldOutRows(model: LossModel, sets: readonly HeldOu
         placed.push({ set: s, batch });
       }
     });
-    const out = sets.map((set) => ({ bucket: set.bucket, sums: new Float64Array(set.examples.length), tokens: Int32Array.from(set.examples, scoredTokens) }));
+    const out = sets.map((set) => ({
+      bucket: set.bucket,
+      sums: new Float64Array(set.examples.length),
+      tokens: Int32Array.from(set.examples, scoredTokens),
+    }));
     if (parts.length === 0) return out;
     const all = tf.concat(parts);
     let values: Float32Array;
@@ -154,7 +181,11 @@ export function bucketLosses(rows: readonly HeldOutRows[]): HeldOutLossReport {
 }
 
 /** Held-out loss of encoded sets: {@link measureHeldOutRows}, then {@link bucketLosses}. */
-export async function evaluateHeldOut(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): Promise<HeldOutLossReport> {
+export async function evaluateHeldOut(
+  model: LossModel,
+  sets: readonly HeldOutSet[],
+  batching: HeldOutBatching,
+): Promise<HeldOutLossReport> {
   return bucketLosses(await measureHeldOutRows(model, sets, batching));
 }
 
@@ -162,7 +193,11 @@ export async function evaluateHeldOut(model: LossModel, sets: readonly HeldOutSe
  * The row sums of the first batch `evaluateHeldOut` would run, or null when there is none: reading it compiles
  * an evaluation's kernels ahead of time (the runner's warm-up). Allocation only; the caller reads and disposes it.
  */
-export function firstHeldOutBatch(model: LossModel, sets: readonly HeldOutSet[], batching: HeldOutBatching): tf.Tensor1D | null {
+export function firstHeldOutBatch(
+  model: LossModel,
+  sets: readonly HeldOutSet[],
+  batching: HeldOutBatching,
+): tf.Tensor1D | null {
   const set = sets.find((s) => s.examples.length > 0);
   if (set === undefined) return null;
   const batch = planBatches(set.examples, batching)[0]!;
@@ -183,5 +218,10 @@ export async function heldOutLossByBucket(
 ): Promise<HeldOutLossReport> {
   const T = Math.min(options.contextLength ?? model.config.contextLength, model.config.contextLength);
   const sets = heldOutSets(records, options.template ?? 'paper', tokenizer, T);
-  return evaluateHeldOut(model, sets, { batchSize: options.batchSize ?? 16, contextLength: T, padId: tokenizer.padId, shape: 'fit' });
+  return evaluateHeldOut(model, sets, {
+    batchSize: options.batchSize ?? 16,
+    contextLength: T,
+    padId: tokenizer.padId,
+    shape: 'fit',
+  });
 }

@@ -7,7 +7,13 @@ import { CharTokenizer } from '../tokenizer/charTokenizer';
 import type { HeldOutRecord } from './heldOutLoss';
 import { phaseSampler } from './phaseSampler';
 
-const rec = (id: string, output: string): InstructionRecord => ({ id, instruction: `task ${id}`, input: '', output, meta: {} });
+const rec = (id: string, output: string): InstructionRecord => ({
+  id,
+  instruction: `task ${id}`,
+  input: '',
+  output,
+  meta: {},
+});
 
 /** Ten records in each of buckets 1 and 2; the expected answers are `answer(i)`. */
 function heldOut(answer: (i: number) => string): HeldOutRecord[] {
@@ -25,7 +31,11 @@ describe('phaseSampler', () => {
   afterAll(() => disposeGptParams(params));
 
   it('answers four prompts per bucket after each stage, with up to the longest expected answer + 8 new tokens', async () => {
-    const sample = phaseSampler({ config, params }, tok, heldOut((i) => 'x'.repeat(1 + (i % 4))));
+    const sample = phaseSampler(
+      { config, params },
+      tok,
+      heldOut((i) => 'x'.repeat(1 + (i % 4))),
+    );
     const snapshot = (await sample(1, { step: 30, tokensSeen: 900 }))!;
     expect(snapshot).toMatchObject({ phase: 1, label: 'after stage 2', step: 30, tokensSeen: 900 });
     expect(snapshot.samples.map((s) => s.bucket)).toEqual(['1', '1', '1', '1', '2', '2', '2', '2']);
@@ -37,7 +47,12 @@ describe('phaseSampler', () => {
   });
 
   it('never more than 48 new tokens, however long the answers; as many per bucket as asked; none without prompts', async () => {
-    const sample = phaseSampler({ config, params }, tok, heldOut(() => 'x'.repeat(50)), { perBucket: 1 });
+    const sample = phaseSampler(
+      { config, params },
+      tok,
+      heldOut(() => 'x'.repeat(50)),
+      { perBucket: 1 },
+    );
     const snapshot = (await sample(0, { step: 1, tokensSeen: 2 }))!;
     expect(snapshot.samples.map((s) => s.bucket)).toEqual(['1', '2']);
     for (const s of snapshot.samples.filter((x) => x.stop === 'max')) expect([...s.generated].length).toBe(48);

@@ -22,7 +22,12 @@ export interface PhaseEnd {
 }
 
 /** The phase-end sampler: after stage `stage` (0-based), the generations for the fixed prompts; none without prompts. */
-export function phaseSampler(model: GenerationModel, tokenizer: Tokenizer, heldOut: readonly HeldOutRecord[], options: PhaseSamplerOptions = {}) {
+export function phaseSampler(
+  model: GenerationModel,
+  tokenizer: Tokenizer,
+  heldOut: readonly HeldOutRecord[],
+  options: PhaseSamplerOptions = {},
+) {
   const prompts = pickSamplePrompts(heldOut, { perBucket: options.perBucket ?? SAMPLE_PROMPTS_PER_BUCKET });
   // Long enough for the longest expected answer and a little more, never more than 48 tokens: generating is slow on
   // a weak GPU, and a sample is for reading, not for scoring (an answer that runs past that is wrong already).

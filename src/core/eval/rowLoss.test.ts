@@ -56,7 +56,8 @@ describe('rowLossSums', () => {
     const got = tf.tidy(() => Array.from(rowLossSums({ config, params }, b, B, T).dataSync()));
     expect(tf.memory().numTensors).toBe(before);
     expect(got).toHaveLength(B);
-    for (let r = 0; r < B; r++) expect(Math.abs(got[r]! - want[r]!), `row ${r}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[r]!)));
+    for (let r = 0; r < B; r++)
+      expect(Math.abs(got[r]! - want[r]!), `row ${r}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[r]!)));
     expect(got[2]).toBe(0);
     expect(want[0]).toBeGreaterThan(0);
   });
@@ -65,7 +66,14 @@ describe('rowLossSums', () => {
     const b = batch(8);
     const sums = tf.tidy(() => Array.from(rowLossSums({ config, params }, b, B, T).dataSync()));
     const mean = tf.tidy(
-      () => gptLoss(config, params, tf.tensor2d(b.ids, [B, T], 'int32'), tf.tensor2d(b.targets, [B, T], 'int32'), tf.tensor2d(b.mask, [B, T])).dataSync()[0]!,
+      () =>
+        gptLoss(
+          config,
+          params,
+          tf.tensor2d(b.ids, [B, T], 'int32'),
+          tf.tensor2d(b.targets, [B, T], 'int32'),
+          tf.tensor2d(b.mask, [B, T]),
+        ).dataSync()[0]!,
     );
     const count = b.mask.reduce((a, m) => a + m, 0);
     expect(sums.reduce((a, s) => a + s, 0) / count).toBeCloseTo(mean, 5);

@@ -29,7 +29,10 @@ export interface RowBatch {
 export function rowLossSums(model: LossModel, batch: RowBatch, rows: number, width: number): tf.Tensor1D {
   const V = model.config.vocabSize;
   const N = rows * width;
-  const logits = tf.reshape(gptLogits(model.config, model.params, tf.tensor2d(batch.ids, [rows, width], 'int32')), [N, V]) as tf.Tensor2D;
+  const logits = tf.reshape(gptLogits(model.config, model.params, tf.tensor2d(batch.ids, [rows, width], 'int32')), [
+    N,
+    V,
+  ]) as tf.Tensor2D;
   const ce = tokenCrossEntropy(logits, tf.tensor1d(batch.targets, 'int32'));
   return tf.sum(tf.reshape(tf.mul(ce, tf.tensor1d(batch.mask, 'float32')), [rows, width]), 1) as tf.Tensor1D;
 }

@@ -7,7 +7,13 @@ import { disposeGptParams, initGptParams, type GptParams } from '../model/gpt';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { generateSamples, pickSamplePrompts } from './samples';
 
-const rec = (id: string, output = 'x'): InstructionRecord => ({ id, instruction: `task ${id}`, input: '', output, meta: {} });
+const rec = (id: string, output = 'x'): InstructionRecord => ({
+  id,
+  instruction: `task ${id}`,
+  input: '',
+  output,
+  meta: {},
+});
 
 function heldOut(): { record: InstructionRecord; bucket: string }[] {
   const out: { record: InstructionRecord; bucket: string }[] = [];

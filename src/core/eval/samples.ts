@@ -46,10 +46,14 @@ export interface SamplePickOptions {
 }
 
 /** `perBucket` prompts from each bucket (smallest seeded hash of the id first), buckets in numeric order. */
-export function pickSamplePrompts(heldOut: readonly { record: InstructionRecord; bucket: string }[], options: SamplePickOptions = {}): SamplePrompt[] {
+export function pickSamplePrompts(
+  heldOut: readonly { record: InstructionRecord; bucket: string }[],
+  options: SamplePickOptions = {},
+): SamplePrompt[] {
   const perBucket = options.perBucket ?? 3;
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(perBucket) || perBucket < 0) throw new RangeError(`perBucket must be an integer ≥ 0, got ${perBucket}`);
+  if (!Number.isInteger(perBucket) || perBucket < 0)
+    throw new RangeError(`perBucket must be an integer ≥ 0, got ${perBucket}`);
   const byBucket = new Map<string, { record: InstructionRecord; key: number }[]>();
   for (const { record, bucket } of heldOut) {
     const list = byBucket.get(bucket) ?? [];
@@ -63,7 +67,13 @@ export function pickSamplePrompts(heldOut: readonly { record: InstructionRecord;
       .sort((a, b) => a.key - b.key || (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0))
       .slice(0, perBucket);
     for (const { record } of chosen) {
-      out.push({ id: record.id, bucket, instruction: record.instruction, input: record.input, expected: record.output });
+      out.push({
+        id: record.id,
+        bucket,
+        instruction: record.instruction,
+        input: record.input,
+        expected: record.output,
+      });
     }
   }
   return out;
@@ -82,5 +92,10 @@ export async function generateSamples(
     prompts.map((p) => ({ id: p.id, instruction: p.instruction, input: p.input, output: p.expected })),
     { template: options.template, maxNewTokens: options.maxNewTokens ?? 64, batchSize: options.batchSize },
   );
-  return prompts.map((p, i) => ({ ...p, generated: answers[i]!.answer, correct: answers[i]!.answer === p.expected, stop: answers[i]!.stop }));
+  return prompts.map((p, i) => ({
+    ...p,
+    generated: answers[i]!.answer,
+    correct: answers[i]!.answer === p.expected,
+    stop: answers[i]!.stop,
+  }));
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatSummary, incompleteBeta, lnGamma, pairedDifference, studentTCdf, studentTQuantile, summarize } from './stats';
+import {
+  formatSummary,
+  incompleteBeta,
+  lnGamma,
+  pairedDifference,
+  studentTCdf,
+  studentTQuantile,
+  summarize,
+} from './stats';
 
 describe('Student t', () => {
   it('has the textbook 97.5% quantiles', () => {
@@ -73,7 +81,18 @@ describe('summarize', () => {
 describe('pairedDifference', () => {
   it('subtracts the baseline seed by seed, then takes the t-interval of the differences', () => {
     // Differences [2, 3, 1] → mean 2, half-width 2.484138 (as [1, 2, 3] above).
-    const d = pairedDifference(new Map([[1, 3], [2, 5], [3, 4]]), new Map([[1, 1], [2, 2], [3, 3]]));
+    const d = pairedDifference(
+      new Map([
+        [1, 3],
+        [2, 5],
+        [3, 4],
+      ]),
+      new Map([
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]),
+    );
     expect(d.seeds).toEqual([1, 2, 3]);
     expect(d.diffs).toEqual([2, 3, 1]);
     expect(d.mean).toBe(2);

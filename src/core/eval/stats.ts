@@ -28,8 +28,8 @@ export function lnGamma(x: number): number {
   if (!(x > 0)) throw new RangeError(`lnGamma needs x > 0, got ${x}`);
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   const z = x - 1;
   let a = c[0]!;
@@ -74,7 +74,9 @@ export function incompleteBeta(a: number, b: number, x: number): number {
   if (x === 0 || x === 1) return x;
   const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
   // The continued fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry otherwise.
-  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(a, b, x)) / a : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
+  return x < (a + 1) / (a + b + 2)
+    ? (front * betaContinuedFraction(a, b, x)) / a
+    : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
 }
 
 /** P(T ≤ t) for Student's t with `df` degrees of freedom (df > 0, not necessarily an integer). */
@@ -105,7 +107,8 @@ export function studentTQuantile(p: number, df: number): number {
 export function summarize(values: readonly number[], level = 0.95): Summary {
   if (!(level > 0 && level < 1)) throw new RangeError(`confidence level must be in (0, 1), got ${level}`);
   const n = values.length;
-  if (values.some((v) => !Number.isFinite(v))) throw new RangeError(`summarize: every value must be a finite number, got [${values.join(', ')}]`);
+  if (values.some((v) => !Number.isFinite(v)))
+    throw new RangeError(`summarize: every value must be a finite number, got [${values.join(', ')}]`);
   if (n === 0) return { n, mean: NaN, sd: NaN, se: NaN, halfWidth: NaN, lo: NaN, hi: NaN, level };
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n < 2) return { n, mean, sd: NaN, se: NaN, halfWidth: NaN, lo: NaN, hi: NaN, level };
@@ -125,7 +128,8 @@ export function pairedDifference(
   level = 0.95,
 ): Summary & { seeds: number[]; diffs: number[] } {
   const a = arm instanceof Map ? arm : new Map(Object.entries(arm).map(([k, v]) => [Number(k), v as number]));
-  const b = baseline instanceof Map ? baseline : new Map(Object.entries(baseline).map(([k, v]) => [Number(k), v as number]));
+  const b =
+    baseline instanceof Map ? baseline : new Map(Object.entries(baseline).map(([k, v]) => [Number(k), v as number]));
   const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
   const diffs = seeds.map((s) => a.get(s)! - b.get(s)!);
   return { ...summarize(diffs, level), seeds, diffs };

@@ -7,7 +7,17 @@
 
 /** The keys every config shares: one machine, `gpus` processes; `extra` keys go in alphabetical place. */
 function oneNode(gpus: number, extra: string[] = []): string[] {
-  return ['machine_rank: 0', 'main_training_function: main', ...extra, 'num_machines: 1', `num_processes: ${gpus}`, 'rdzv_backend: static', 'same_network: true', 'use_cpu: false', ''];
+  return [
+    'machine_rank: 0',
+    'main_training_function: main',
+    ...extra,
+    'num_machines: 1',
+    `num_processes: ${gpus}`,
+    'rdzv_backend: static',
+    'same_network: true',
+    'use_cpu: false',
+    '',
+  ];
 }
 
 /** One node, `gpus` processes, DDP; bf16 mixed precision when the recipe trains in bf16. */

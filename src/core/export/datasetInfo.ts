@@ -16,7 +16,8 @@ function datasetEntry(fileName: string, withHistory: ReadonlySet<string>) {
  */
 export function datasetInfoJson(r: ResolvedScaleOut, withHistory: ReadonlySet<string> = new Set()): string {
   const info: Record<string, ReturnType<typeof datasetEntry>> = {};
-  for (const st of [...r.stages].sort((a, b) => a.phase - b.phase)) info[st.datasetName] = datasetEntry(st.dataFile, withHistory);
+  for (const st of [...r.stages].sort((a, b) => a.phase - b.phase))
+    info[st.datasetName] = datasetEntry(st.dataFile, withHistory);
   if (r.oneOff) info[r.oneOff.datasetName] = datasetEntry(r.oneOff.dataFile, withHistory);
   if (r.heldOut.records > 0) info[r.heldOut.datasetName] = datasetEntry(r.heldOut.dataFile, withHistory);
   return `${JSON.stringify(info, null, 2)}\n`;

@@ -8,7 +8,14 @@ export function deepspeedConfigJson(stage: DeepSpeedStage): string {
     gradient_accumulation_steps: 'auto',
     gradient_clipping: 'auto',
     zero_allow_untested_optimizer: true,
-    fp16: { enabled: 'auto', loss_scale: 0, loss_scale_window: 1000, initial_scale_power: 16, hysteresis: 2, min_loss_scale: 1 },
+    fp16: {
+      enabled: 'auto',
+      loss_scale: 0,
+      loss_scale_window: 1000,
+      initial_scale_power: 16,
+      hysteresis: 2,
+      min_loss_scale: 1,
+    },
     bf16: { enabled: 'auto' },
   };
   const zero =

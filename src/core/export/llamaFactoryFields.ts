@@ -28,7 +28,8 @@
 export const LLAMA_FACTORY_COMMIT = 'ff6d4d12eeb035d6ce06805a5733dd7b29f2ac30';
 
 /** Where a training key is defined at {@link LLAMA_FACTORY_COMMIT}. */
-export type HparamsSource = 'ModelArguments' | 'DataArguments' | 'FinetuningArguments' | 'TrainingArguments' | 'Seq2SeqTrainingArguments';
+export type HparamsSource =
+  'ModelArguments' | 'DataArguments' | 'FinetuningArguments' | 'TrainingArguments' | 'Seq2SeqTrainingArguments';
 
 /**
  * The dataclass that defines each key of {@link LLAMA_FACTORY_TRAIN_KEYS}, read from LLaMA-Factory's hparams sources
@@ -91,7 +92,8 @@ const HF_ARGS = 'transformers TrainingArguments (huggingface.co/docs/transformer
 export const LLAMA_FACTORY_TRAIN_KEYS: Readonly<Record<string, string>> = {
   // model
   model_name_or_path: SFT_DOC,
-  adapter_name_or_path: 'LLaMA-Factory src/llamafactory/hparams/model_args.py, ModelArguments (one adapter: trained on when create_new_adapter is false, model/adapter.py)',
+  adapter_name_or_path:
+    'LLaMA-Factory src/llamafactory/hparams/model_args.py, ModelArguments (one adapter: trained on when create_new_adapter is false, model/adapter.py)',
   // method
   stage: SFT_DOC,
   do_train: SFT_DOC,
@@ -150,7 +152,8 @@ export const DATASET_INFO_COLUMN_KEYS: Readonly<Record<string, string>> = {
   history: `${DATA_README}: the history column, a list of [instruction, response] pairs of the earlier turns (default None)`,
 };
 
-const DS_EXAMPLES = 'LLaMA-Factory examples/deepspeed/ds_z2_config.json, ds_z3_config.json; deepspeed.ai/docs/config-json';
+const DS_EXAMPLES =
+  'LLaMA-Factory examples/deepspeed/ds_z2_config.json, ds_z3_config.json; deepspeed.ai/docs/config-json';
 
 /** Keys of the DeepSpeed JSON, at any depth (top level, `fp16`, `bf16`, `zero_optimization`). */
 export const DEEPSPEED_KEYS: Readonly<Record<string, string>> = Object.fromEntries(

@@ -30,7 +30,11 @@ const LLAMA_STYLE = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2'] as
 /** `model_type` → module names, for the model types the recipe knows. */
 export function loraModuleNamesByModelType(targets: readonly LoraTarget[]): Record<string, LoraModuleNames> {
   const ordered = LORA_TARGETS.filter((t) => targets.includes(t));
-  const llama: LoraModuleNames = { targetModules: ordered.flatMap((t) => LLAMA_MODULES[t]), layerNorms: LLAMA_NORMS, fanInFanOut: false };
+  const llama: LoraModuleNames = {
+    targetModules: ordered.flatMap((t) => LLAMA_MODULES[t]),
+    layerNorms: LLAMA_NORMS,
+    fanInFanOut: false,
+  };
   return {
     gpt2: { targetModules: peftTargetModules(ordered), layerNorms: ['ln_1', 'ln_2', 'ln_f'], fanInFanOut: true },
     gpt_neo: { targetModules: neoTargetModules(ordered), layerNorms: ['ln_1', 'ln_2', 'ln_f'], fanInFanOut: false },
@@ -62,21 +66,40 @@ export function trlLoraJson(lora: LoraSettings) {
     by_model_type: Object.fromEntries(
       Object.entries(byType).map(([type, m]) => [
         type,
-        { target_modules: m.targetModules, modules_to_save: lora.layerNorms ? m.layerNorms : null, fan_in_fan_out: m.fanInFanOut },
+        {
+          target_modules: m.targetModules,
+          modules_to_save: lora.layerNorms ? m.layerNorms : null,
+          fan_in_fan_out: m.fanInFanOut,
+        },
       ]),
     ),
   };
 }
 
 /** LLaMA-Factory's LoRA keys for a stage, for the family `guessModelType` finds. */
-export function llamaFactoryLoraKeys(lora: LoraSettings, baseModel: string): { key: string; value: string | number; comment?: string }[] {
+export function llamaFactoryLoraKeys(
+  lora: LoraSettings,
+  baseModel: string,
+): { key: string; value: string | number; comment?: string }[] {
   const type = guessModelType(baseModel);
   const names = loraModuleNamesByModelType(lora.targets)[type]!;
   return [
     { key: 'lora_rank', value: lora.rank },
-    { key: 'lora_alpha', value: lora.alpha, ...(Number.isInteger(lora.alpha) ? {} : { comment: 'LLaMA-Factory reads a whole number here: round it, or use the TRL recipe' }) },
+    {
+      key: 'lora_alpha',
+      value: lora.alpha,
+      ...(Number.isInteger(lora.alpha)
+        ? {}
+        : { comment: 'LLaMA-Factory reads a whole number here: round it, or use the TRL recipe' }),
+    },
     { key: 'lora_dropout', value: 0 },
-    { key: 'lora_target', value: names.targetModules.join(','), comment: `${type}-style module names (the studio's ${lora.targets.join(', ')})` },
-    ...(lora.layerNorms ? [{ key: 'additional_target', value: names.layerNorms.join(','), comment: 'the LayerNorms train too' }] : []),
+    {
+      key: 'lora_target',
+      value: names.targetModules.join(','),
+      comment: `${type}-style module names (the studio's ${lora.targets.join(', ')})`,
+    },
+    ...(lora.layerNorms
+      ? [{ key: 'additional_target', value: names.layerNorms.join(','), comment: 'the LayerNorms train too' }]
+      : []),
   ];
 }

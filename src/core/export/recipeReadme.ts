@@ -12,7 +12,8 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
   const n = r.stages.length;
   const last = (phase: number) => phase === n;
   const effective = h.perDeviceTrainBatchSize * h.gradientAccumulationSteps;
-  const row = (name: string, key: string, paper: string, ours: string) => `| ${name} | \`${key}\` | ${paper} | ${ours} |`;
+  const row = (name: string, key: string, paper: string, ours: string) =>
+    `| ${name} | \`${key}\` | ${paper} | ${ours} |`;
   const num = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
   const orderText = r.order.join(' → ');
   const easyToHard = r.order.every((v, i) => v === i + 1);
@@ -23,9 +24,11 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     '',
     `- **TRL + accelerate** (\`${TRL_DIR}/\`, start with \`${TRL_DIR}/README.md\`): one Python script, \`${TRL_DIR}/${TRL_SCRIPT}\`, on one GPU,`,
     '  several (DDP or DeepSpeed ZeRO-2) or the CPU. **Tested end to end** by the studio (export, train, import the model',
-    `  back, compare first-step and held-out losses) with ${Object.entries(TRL_TESTED_VERSIONS).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `  back, compare first-step and held-out losses) with ${Object.entries(TRL_TESTED_VERSIONS)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
     '  It carries every setting of the run, including a spanning schedule, a carried optimizer and a minimum LR.',
-    '- **LLaMA-Factory** (this folder: `data/`, `configs/`, `run_phased.sh`): its keys are checked against LLaMA-Factory\'s',
+    "- **LLaMA-Factory** (this folder: `data/`, `configs/`, `run_phased.sh`): its keys are checked against LLaMA-Factory's",
     '  argument definitions (hiyouga/LLaMA-Factory `src/llamafactory/hparams/`, see the note under Versions), but no run of',
     "  LLaMA-Factory itself is part of the studio's tests. Each stage is a fresh launch, so it always restarts the schedule",
     '  and the optimizer and decays to 0.',
@@ -34,7 +37,7 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     'Findings of ACL 2024, arXiv 2406.04371) on a multi-GPU machine with [LLaMA-Factory](https://github.com/hiyouga/LLaMA-Factory)',
     'and DeepSpeed. The phases were made in Phased IFT Studio; this folder trains them at full scale.',
     '',
-    `Base model: \`${r.baseModel}\` · template: \`${r.template}\` · ${n} stages in the order ${orderText}${easyToHard ? ' (easy → hard, the paper\'s best order)' : ''} ·`,
+    `Base model: \`${r.baseModel}\` · template: \`${r.template}\` · ${n} stages in the order ${orderText}${easyToHard ? " (easy → hard, the paper's best order)" : ''} ·`,
     `DeepSpeed ZeRO-${r.deepspeed === 'z3' ? 3 : 2} · ${r.gpus} GPUs per node by default.`,
     '',
     '## Run it',
@@ -51,9 +54,13 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     '```',
     '',
     'Each stage is `FORCE_TORCHRUN=1 llamafactory-cli train configs/<stage>.yaml`, run from this folder (all paths in the',
-    'configs are relative to it). `NPROC_PER_NODE` sets the GPUs per node (default ' + String(r.gpus) + '); for several nodes set `NNODES`,',
-    '`NODE_RANK`, `MASTER_ADDR` and `MASTER_PORT` as in LLaMA-Factory\'s distributed-training docs and run the script on every',
-    'node, with `saves/` on a shared file system. A finished stage leaves `' + DONE_MARKER + '` (a checksum of its config, data and',
+    'configs are relative to it). `NPROC_PER_NODE` sets the GPUs per node (default ' +
+      String(r.gpus) +
+      '); for several nodes set `NNODES`,',
+    "`NODE_RANK`, `MASTER_ADDR` and `MASTER_PORT` as in LLaMA-Factory's distributed-training docs and run the script on every",
+    'node, with `saves/` on a shared file system. A finished stage leaves `' +
+      DONE_MARKER +
+      '` (a checksum of its config, data and',
     'starting model) in its output folder and is skipped on a re-run while those are unchanged; if they changed, the script',
     'stops rather than overwrite a trained model. Delete the folder to train it again.',
     '',
@@ -62,10 +69,13 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     '| stage | phase | difficulty | training records | config | starts from | output |',
     '|---|---|---|---|---|---|---|',
     ...r.stages.map(
-      (s) => `| ${s.stage} | ${s.phase} | ${rangeText(s.range, last(s.phase))} | ${s.records} | \`${s.config}\` | \`${s.modelFrom}\` | \`${s.outputDir}\` |`,
+      (s) =>
+        `| ${s.stage} | ${s.phase} | ${rangeText(s.range, last(s.phase))} | ${s.records} | \`${s.config}\` | \`${s.modelFrom}\` | \`${s.outputDir}\` |`,
     ),
     ...(r.oneOff
-      ? [`| one-off | all | [1, 5] | ${r.oneOff.records} | \`${r.oneOff.config}\` | \`${r.baseModel}\` | \`${r.oneOff.outputDir}\` |`]
+      ? [
+          `| one-off | all | [1, 5] | ${r.oneOff.records} | \`${r.oneOff.config}\` | \`${r.baseModel}\` | \`${r.oneOff.outputDir}\` |`,
+        ]
       : []),
     '',
     r.lora
@@ -77,7 +87,7 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
       ? [
           '',
           `The one-off baseline trains once on all ${r.oneOff.records} training records, shuffled, for the same ${h.epochsPerStage} epochs, so every`,
-          'record is seen as often as in the phased run — the paper\'s comparison. (The trainer also reshuffles every epoch.)',
+          "record is seen as often as in the phased run — the paper's comparison. (The trainer also reshuffles every epoch.)",
         ]
       : []),
     '',
@@ -112,9 +122,21 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     row('weight decay', 'weight_decay', String(p.weightDecay), String(h.weightDecay)),
     row('AdamW β', 'adam_beta1, adam_beta2', `(${p.adamBeta1}, ${p.adamBeta2})`, `(${h.adamBeta1}, ${h.adamBeta2})`),
     row('gradient clip', 'max_grad_norm', String(p.maxGradNorm), String(h.maxGradNorm)),
-    row('batch per device', 'per_device_train_batch_size × gradient_accumulation_steps', String(p.perDeviceTrainBatchSize), `${h.perDeviceTrainBatchSize} × ${h.gradientAccumulationSteps}`),
+    row(
+      'batch per device',
+      'per_device_train_batch_size × gradient_accumulation_steps',
+      String(p.perDeviceTrainBatchSize),
+      `${h.perDeviceTrainBatchSize} × ${h.gradientAccumulationSteps}`,
+    ),
     row('max length', 'cutoff_len', String(p.cutoffLen), String(h.cutoffLen)),
-    row('fine-tuning', 'finetuning_type', 'full', r.lora ? `lora (r ${r.lora.rank}, alpha ${r.lora.alpha}; \`lora_target\` in ${guessModelType(r.baseModel)}-style names${r.lora.biases ? '; biases not trained here, the TRL recipe trains them' : ''})` : 'full'),
+    row(
+      'fine-tuning',
+      'finetuning_type',
+      'full',
+      r.lora
+        ? `lora (r ${r.lora.rank}, alpha ${r.lora.alpha}; \`lora_target\` in ${guessModelType(r.baseModel)}-style names${r.lora.biases ? '; biases not trained here, the TRL recipe trains them' : ''})`
+        : 'full',
+    ),
     row('precision', 'bf16', 'not stated', String(h.bf16)),
     '',
     `**LR ${num(p.learningRate)} is the paper's value for full fine-tuning of 7B–70B models** (Llama-2 7B/13B/70B, Llama-3 8B/70B,`,
@@ -127,7 +149,7 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     '',
     `Template \`${r.template}\`: LLaMA-Factory's README says base models take \`default\`, \`alpaca\`, \`vicuna\`, …, and chat models their`,
     'own template (`llama2`, `llama3`, …). `default` writes `Human: {prompt}</s>\\nAssistant:{response}</s>`, the closest to',
-    'the paper\'s `User: …<eos>\\nAssistant: …<eos>`. Use the same template when you generate with the trained models.',
+    "the paper's `User: …<eos>\\nAssistant: …<eos>`. Use the same template when you generate with the trained models.",
     '',
     `Versions: every key of these configs was checked against LLaMA-Factory's argument definitions (\`src/llamafactory/hparams/\`)`,
     `at commit ${LLAMA_FACTORY_COMMIT.slice(0, 7)} (2026-08-18), which takes transformers 4.55 to 5.8.0 and defines \`overwrite_output_dir\` itself.`,
@@ -148,16 +170,21 @@ function describeFile(r: ResolvedScaleOut, path: string): string {
   if (path === 'README.md') return 'this file';
   if (path === `${TRL_DIR}/README.md`) return 'the TRL recipe: how to run it on the CPU, one GPU or several';
   if (path.startsWith(`${TRL_DIR}/`)) return `part of the TRL recipe (${TRL_DIR}/README.md says what)`;
-  if (path === `${DATA_DIR}/dataset_info.json`) return 'LLaMA-Factory\'s dataset registry (`dataset_dir: data`): one Alpaca-format entry per file below';
-  if (path === r.deepspeedConfig) return `DeepSpeed ZeRO-${r.deepspeed === 'z3' ? 3 : 2} config (LLaMA-Factory's example)`;
+  if (path === `${DATA_DIR}/dataset_info.json`)
+    return "LLaMA-Factory's dataset registry (`dataset_dir: data`): one Alpaca-format entry per file below";
+  if (path === r.deepspeedConfig)
+    return `DeepSpeed ZeRO-${r.deepspeed === 'z3' ? 3 : 2} config (LLaMA-Factory's example)`;
   if (path === 'run_phased.sh') return 'runs the stages in order, checking each saved model before the next starts';
   if (path === 'run_oneoff.sh') return 'runs the one-off baseline';
   const st = r.stages.find((s) => s.config === path);
   if (st) return `training config of stage ${st.stage} (phase ${st.phase})`;
   if (r.oneOff && path === r.oneOff.config) return 'training config of the one-off baseline';
   const data = r.stages.find((s) => path === `${DATA_DIR}/${s.dataFile}`);
-  if (data) return `phase ${data.phase} training records (Alpaca fields + score, phase, id), dataset \`${data.datasetName}\``;
-  if (r.oneOff && path === `${DATA_DIR}/${r.oneOff.dataFile}`) return `all phases' training records, shuffled, dataset \`${r.oneOff.datasetName}\``;
-  if (path === `${DATA_DIR}/${r.heldOut.dataFile}`) return `held-out records of every phase, dataset \`${r.heldOut.datasetName}\``;
+  if (data)
+    return `phase ${data.phase} training records (Alpaca fields + score, phase, id), dataset \`${data.datasetName}\``;
+  if (r.oneOff && path === `${DATA_DIR}/${r.oneOff.dataFile}`)
+    return `all phases' training records, shuffled, dataset \`${r.oneOff.datasetName}\``;
+  if (path === `${DATA_DIR}/${r.heldOut.dataFile}`)
+    return `held-out records of every phase, dataset \`${r.heldOut.datasetName}\``;
   return '';
 }

@@ -16,12 +16,21 @@ describe('scale-out run scripts: text', () => {
     const script = map.get('run_phased.sh')!;
     const calls = [...script.matchAll(/^run_stage (\d+) (\S+) (\S+) (\S+) (\S+)$/gm)].map((m) => m.slice(1));
     expect(calls).toEqual(
-      r.stages.map((s) => [String(s.stage), s.config, `data/${s.dataFile}`, s.stage === 1 ? '-' : s.modelFrom, s.outputDir]),
+      r.stages.map((s) => [
+        String(s.stage),
+        s.config,
+        `data/${s.dataFile}`,
+        s.stage === 1 ? '-' : s.modelFrom,
+        s.outputDir,
+      ]),
     );
     for (const name of ['run_phased.sh', 'run_oneoff.sh']) {
-      for (const m of map.get(name)!.matchAll(/\b(?:data|configs)\/[A-Za-z0-9._/-]+/g)) expect(map.has(m[0]), `${name}: ${m[0]}`).toBe(true);
+      for (const m of map.get(name)!.matchAll(/\b(?:data|configs)\/[A-Za-z0-9._/-]+/g))
+        expect(map.has(m[0]), `${name}: ${m[0]}`).toBe(true);
     }
-    expect(map.get('run_oneoff.sh')).toMatch(/^run_stage 1 configs\/one-off\.yaml data\/alpaca_data\.one-off\.jsonl - saves\/one-off$/m);
+    expect(map.get('run_oneoff.sh')).toMatch(
+      /^run_stage 1 configs\/one-off\.yaml data\/alpaca_data\.one-off\.jsonl - saves\/one-off$/m,
+    );
     expect(script).toContain('set -euo pipefail');
     expect(script).toContain('export NPROC_PER_NODE="${NPROC_PER_NODE:-8}"');
   });
@@ -59,7 +68,12 @@ describe('scale-out recipe: the scripts under bash', () => {
     '',
   ].join('\n');
 
-  function setup(): { dir: string; log: string; run: (script: string, extraEnv?: Record<string, string>) => SpawnSyncReturns<string>; calls: () => string[] } {
+  function setup(): {
+    dir: string;
+    log: string;
+    run: (script: string, extraEnv?: Record<string, string>) => SpawnSyncReturns<string>;
+    calls: () => string[];
+  } {
     const root = tempDir();
     const dir = join(root, 'recipe');
     writeTree(dir, files);
@@ -70,10 +84,15 @@ describe('scale-out recipe: the scripts under bash', () => {
     const log = join(root, 'calls.log');
     writeFileSync(log, '');
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_TORCHRUN' && k !== 'NPROC_PER_NODE') env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && k !== 'FORCE_TORCHRUN' && k !== 'NPROC_PER_NODE') env[k] = v;
     const run = (script: string, extraEnv: Record<string, string> = {}) =>
       // from another directory: the script must find its files itself
-      spawnSync('bash', [join(dir, script)], { cwd: root, encoding: 'utf8', env: { ...env, PATH: `${bin}:${env.PATH ?? ''}`, STUB_LOG: log, ...extraEnv } });
+      spawnSync('bash', [join(dir, script)], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...env, PATH: `${bin}:${env.PATH ?? ''}`, STUB_LOG: log, ...extraEnv },
+      });
     return { dir, log, run, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
   }
 
@@ -106,7 +125,11 @@ describe('scale-out recipe: the scripts under bash', () => {
     rmSync(join(dir, 'saves/stage-3_phase-3'), { recursive: true });
     const retrain = run('run_phased.sh');
     expect(retrain.status, retrain.stderr).toBe(0);
-    expect(calls().slice(3).map((c) => c.split('|')[0])).toEqual(['configs/stage-2_phase-2.yaml', 'configs/stage-3_phase-3.yaml']);
+    expect(
+      calls()
+        .slice(3)
+        .map((c) => c.split('|')[0]),
+    ).toEqual(['configs/stage-2_phase-2.yaml', 'configs/stage-3_phase-3.yaml']);
   });
 
   it('run_phased.sh stops when a stage saves no model, and names the missing pieces', () => {
@@ -134,7 +157,4 @@ describe('scale-out recipe: the scripts under bash', () => {
     expect(res.status, res.stderr).toBe(0);
     expect(calls()).toEqual([`configs/one-off.yaml|${DEFAULT_BASE_MODEL}|saves/one-off|1|2`]);
   });
-
-
-
 });

@@ -15,7 +15,10 @@ interface ScriptRun {
   outputDir: string;
 }
 
-function runScript(r: ResolvedScaleOut, what: { title: string; summary: string[]; runs: ScriptRun[]; needs: string[]; finalOutput: string }): string {
+function runScript(
+  r: ResolvedScaleOut,
+  what: { title: string; summary: string[]; runs: ScriptRun[]; needs: string[]; finalOutput: string },
+): string {
   // what a finished stage leaves: a model, or under LoRA an adapter
   const saved = r.lora ? 'adapter_config.json' : 'config.json';
   const lines = [
@@ -82,7 +85,8 @@ function runScript(r: ResolvedScaleOut, what: { title: string; summary: string[]
     '}',
     '',
     ...what.runs.map(
-      (run) => `run_stage ${run.stage} ${shellWord(run.config)} ${shellWord(run.data)} ${run.modelFrom === null ? '-' : shellWord(run.modelFrom)} ${shellWord(run.outputDir)}`,
+      (run) =>
+        `run_stage ${run.stage} ${shellWord(run.config)} ${shellWord(run.data)} ${run.modelFrom === null ? '-' : shellWord(run.modelFrom)} ${shellWord(run.outputDir)}`,
     ),
     '',
     `echo "Done: the final ${r.lora ? 'adapter' : 'model'} is in ${what.finalOutput}"`,
@@ -99,8 +103,17 @@ function commonNeeds(r: ResolvedScaleOut): string[] {
 export function phasedScript(r: ResolvedScaleOut): string {
   return runScript(r, {
     title: `Phased IFT with LLaMA-Factory: ${r.stages.length} stages, phases in the order ${r.order.join(', ')}.`,
-    summary: ['Each stage is a fresh `llamafactory-cli train` (new optimizer, warm-up + cosine restart) starting from the', `previous stage's output_dir${r.lora ? ' (its LoRA adapter, trained on)' : ''}.`],
-    runs: r.stages.map((s) => ({ stage: s.stage, config: s.config, data: `${DATA_DIR}/${s.dataFile}`, modelFrom: s.stage === 1 ? null : s.modelFrom, outputDir: s.outputDir })),
+    summary: [
+      'Each stage is a fresh `llamafactory-cli train` (new optimizer, warm-up + cosine restart) starting from the',
+      `previous stage's output_dir${r.lora ? ' (its LoRA adapter, trained on)' : ''}.`,
+    ],
+    runs: r.stages.map((s) => ({
+      stage: s.stage,
+      config: s.config,
+      data: `${DATA_DIR}/${s.dataFile}`,
+      modelFrom: s.stage === 1 ? null : s.modelFrom,
+      outputDir: s.outputDir,
+    })),
     needs: [...commonNeeds(r), ...r.stages.map((s) => `${DATA_DIR}/${s.dataFile}`), ...r.stages.map((s) => s.config)],
     finalOutput: r.stages[r.stages.length - 1]!.outputDir,
   });
@@ -111,7 +124,15 @@ export function oneOffScript(r: ResolvedScaleOut, oneOff: ScaleOutRun): string {
   return runScript(r, {
     title: 'One-off IFT baseline with LLaMA-Factory: all phases shuffled, trained once.',
     summary: ['Same settings and epochs as each phased stage, so every record is seen as often as in run_phased.sh.'],
-    runs: [{ stage: 1, config: oneOff.config, data: `${DATA_DIR}/${oneOff.dataFile}`, modelFrom: null, outputDir: oneOff.outputDir }],
+    runs: [
+      {
+        stage: 1,
+        config: oneOff.config,
+        data: `${DATA_DIR}/${oneOff.dataFile}`,
+        modelFrom: null,
+        outputDir: oneOff.outputDir,
+      },
+    ],
     needs: [...commonNeeds(r), `${DATA_DIR}/${oneOff.dataFile}`, oneOff.config],
     finalOutput: oneOff.outputDir,
   });

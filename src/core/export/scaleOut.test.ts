@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { phaseJsonlFiles } from '../phases/export';
-import { DATASET_INFO_COLUMN_KEYS, DATASET_INFO_KEYS, DEEPSPEED_KEYS, LLAMA_FACTORY_TRAIN_KEYS } from './llamaFactoryFields';
+import {
+  DATASET_INFO_COLUMN_KEYS,
+  DATASET_INFO_KEYS,
+  DEEPSPEED_KEYS,
+  LLAMA_FACTORY_TRAIN_KEYS,
+} from './llamaFactoryFields';
 import { planByCutoffs } from '../phases/plan';
 import { makeRecords } from '../phases/testing/records';
 import { DEFAULT_BASE_MODEL, PAPER_RECIPE_HYPER, resolveScaleOut, scaleOutRecipe } from './scaleOut';
-import { byName, parseYamlBothVersions, plan, pyyamlLoad, recipe, records, scores, yamlOf, type DatasetInfo } from './testing/recipe';
+import {
+  byName,
+  parseYamlBothVersions,
+  plan,
+  pyyamlLoad,
+  recipe,
+  records,
+  scores,
+  yamlOf,
+  type DatasetInfo,
+} from './testing/recipe';
 
 /** The LLaMA-Factory recipe's files: everything but the TRL recipe in trl/ (trlRecipe.test.ts). */
 const llamaFactoryFiles = (all: ReturnType<typeof recipe>) => all.filter((f) => !f.fileName.startsWith('trl/'));
@@ -51,7 +66,12 @@ describe('scale-out recipe: files and values', () => {
   });
 
   it("sets the paper's hyper-parameters, full fine-tuning, SFT and the DeepSpeed config in every training YAML", () => {
-    for (const path of ['configs/stage-1_phase-1.yaml', 'configs/stage-2_phase-2.yaml', 'configs/stage-3_phase-3.yaml', 'configs/one-off.yaml']) {
+    for (const path of [
+      'configs/stage-1_phase-1.yaml',
+      'configs/stage-2_phase-2.yaml',
+      'configs/stage-3_phase-3.yaml',
+      'configs/one-off.yaml',
+    ]) {
       expect(yamlOf(map, path)).toMatchObject({
         stage: 'sft',
         do_train: true,
@@ -81,21 +101,34 @@ describe('scale-out recipe: files and values', () => {
   });
 
   it('uses only documented LLaMA-Factory / transformers keys, each with its reference', () => {
-    for (const ref of Object.values({ ...LLAMA_FACTORY_TRAIN_KEYS, ...DATASET_INFO_KEYS, ...DATASET_INFO_COLUMN_KEYS, ...DEEPSPEED_KEYS })) {
+    for (const ref of Object.values({
+      ...LLAMA_FACTORY_TRAIN_KEYS,
+      ...DATASET_INFO_KEYS,
+      ...DATASET_INFO_COLUMN_KEYS,
+      ...DEEPSPEED_KEYS,
+    })) {
       expect(ref.length).toBeGreaterThan(10);
     }
     for (const f of files.filter((x) => x.fileName.endsWith('.yaml'))) {
-      for (const key of Object.keys(parseYamlBothVersions(f.text))) expect(LLAMA_FACTORY_TRAIN_KEYS, `${f.fileName}: ${key}`).toHaveProperty([key]);
+      for (const key of Object.keys(parseYamlBothVersions(f.text)))
+        expect(LLAMA_FACTORY_TRAIN_KEYS, `${f.fileName}: ${key}`).toHaveProperty([key]);
     }
     const info = JSON.parse(map.get('data/dataset_info.json')!) as DatasetInfo;
     for (const entry of Object.values(info)) {
       for (const key of Object.keys(entry)) expect(DATASET_INFO_KEYS).toHaveProperty([key]);
       for (const key of Object.keys(entry.columns)) expect(DATASET_INFO_COLUMN_KEYS).toHaveProperty([key]);
-      expect(entry).toEqual({ file_name: entry.file_name, formatting: 'alpaca', columns: { prompt: 'instruction', query: 'input', response: 'output' } });
+      expect(entry).toEqual({
+        file_name: entry.file_name,
+        formatting: 'alpaca',
+        columns: { prompt: 'instruction', query: 'input', response: 'output' },
+      });
     }
     const walk = (o: unknown): string[] =>
       o !== null && typeof o === 'object' ? Object.entries(o).flatMap(([k, v]) => [k, ...walk(v)]) : [];
-    const ds = JSON.parse(map.get('configs/ds_z3_config.json')!) as { zero_optimization: { stage: number }; gradient_clipping: string };
+    const ds = JSON.parse(map.get('configs/ds_z3_config.json')!) as {
+      zero_optimization: { stage: number };
+      gradient_clipping: string;
+    };
     for (const key of walk(ds)) expect(DEEPSPEED_KEYS).toHaveProperty([key]);
     expect(ds.zero_optimization.stage).toBe(3);
     expect(ds.gradient_clipping).toBe('auto');
@@ -106,7 +139,10 @@ describe('scale-out recipe: files and values', () => {
     expect(stages[0]!.model_name_or_path).toBe(DEFAULT_BASE_MODEL);
     for (let k = 1; k < stages.length; k++) expect(stages[k]!.model_name_or_path).toBe(stages[k - 1]!.output_dir);
     expect(new Set(stages.map((s) => s.output_dir)).size).toBe(3);
-    expect(yamlOf(map, 'configs/one-off.yaml')).toMatchObject({ model_name_or_path: DEFAULT_BASE_MODEL, output_dir: 'saves/one-off' });
+    expect(yamlOf(map, 'configs/one-off.yaml')).toMatchObject({
+      model_name_or_path: DEFAULT_BASE_MODEL,
+      output_dir: 'saves/one-off',
+    });
     expect(r.stages.map((s) => [s.modelFrom, s.outputDir])).toEqual([
       [DEFAULT_BASE_MODEL, 'saves/stage-1_phase-1'],
       ['saves/stage-1_phase-1', 'saves/stage-2_phase-2'],
@@ -120,8 +156,13 @@ describe('scale-out recipe: files and values', () => {
       const y = parseYamlBothVersions(f.text);
       for (const name of String(y.dataset).split(',')) expect(info, `${f.fileName}: ${name}`).toHaveProperty([name]);
     }
-    const registered = Object.values(info).map((e) => `data/${e.file_name}`).sort();
-    const jsonl = files.filter((f) => f.fileName.endsWith('.jsonl')).map((f) => f.fileName).sort();
+    const registered = Object.values(info)
+      .map((e) => `data/${e.file_name}`)
+      .sort();
+    const jsonl = files
+      .filter((f) => f.fileName.endsWith('.jsonl'))
+      .map((f) => f.fileName)
+      .sort();
     expect(registered).toEqual(jsonl);
   });
 
@@ -143,16 +184,17 @@ describe('scale-out recipe: files and values', () => {
     expect(heldIds.size).toBe(plan.heldOut.recordIds.length);
     for (const l of oneOff) expect(heldIds.has((JSON.parse(l) as { id: string }).id)).toBe(false);
     expect(byName(recipe()).get('data/alpaca_data.one-off.jsonl')).toBe(map.get('data/alpaca_data.one-off.jsonl'));
-    expect(yamlOf(map, 'configs/one-off.yaml')).toMatchObject({ dataset: 'alpaca_data_one_off', num_train_epochs: PAPER_RECIPE_HYPER.epochsPerStage });
+    expect(yamlOf(map, 'configs/one-off.yaml')).toMatchObject({
+      dataset: 'alpaca_data_one_off',
+      num_train_epochs: PAPER_RECIPE_HYPER.epochsPerStage,
+    });
   });
-
 
   it('PyYAML, which LLaMA-Factory uses, reads every config as YAML 1.1 and 1.2 do', () => {
     for (const f of files.filter((x) => x.fileName.endsWith('.yaml'))) {
       expect(pyyamlLoad(f.text), f.fileName).toEqual(parseYamlBothVersions(f.text));
     }
   });
-
 });
 
 describe('scale-out recipe: options', () => {
@@ -166,11 +208,19 @@ describe('scale-out recipe: options', () => {
     const s1 = yamlOf(map, 'configs/stage-1_phase-2.yaml');
     const s2 = yamlOf(map, 'configs/stage-2_phase-1.yaml');
     const s3 = yamlOf(map, 'configs/stage-3_phase-3.yaml');
-    expect(s1).toMatchObject({ model_name_or_path: DEFAULT_BASE_MODEL, dataset: 'alpaca_data_phase_2', output_dir: 'saves/stage-1_phase-2' });
+    expect(s1).toMatchObject({
+      model_name_or_path: DEFAULT_BASE_MODEL,
+      dataset: 'alpaca_data_phase_2',
+      output_dir: 'saves/stage-1_phase-2',
+    });
     expect(s2).toMatchObject({ model_name_or_path: 'saves/stage-1_phase-2', dataset: 'alpaca_data_phase_1' });
     expect(s3).toMatchObject({ model_name_or_path: s2.output_dir, dataset: 'alpaca_data_phase_3' });
     const order = [...map.get('run_phased.sh')!.matchAll(/^run_stage \d+ (\S+)/gm)].map((m) => m[1]);
-    expect(order).toEqual(['configs/stage-1_phase-2.yaml', 'configs/stage-2_phase-1.yaml', 'configs/stage-3_phase-3.yaml']);
+    expect(order).toEqual([
+      'configs/stage-1_phase-2.yaml',
+      'configs/stage-2_phase-1.yaml',
+      'configs/stage-3_phase-3.yaml',
+    ]);
     // the one-off baseline still covers every phase
     const oneOff = map.get('data/alpaca_data.one-off.jsonl')!.split('\n').filter(Boolean);
     expect(oneOff).toHaveLength(plan.phases.reduce((s, p) => s + p.recordIds.length, 0));
@@ -178,7 +228,13 @@ describe('scale-out recipe: options', () => {
 
   it('carries base model, template, GPUs, ZeRO-2 and hyper-parameter overrides into the files', () => {
     const map = byName(
-      recipe({ baseModel: 'meta-llama/Meta-Llama-3-8B', template: 'llama3', gpus: 4, deepspeed: 'z2', hyper: { learningRate: 1e-5, perDeviceTrainBatchSize: 4, gradientAccumulationSteps: 4 } }),
+      recipe({
+        baseModel: 'meta-llama/Meta-Llama-3-8B',
+        template: 'llama3',
+        gpus: 4,
+        deepspeed: 'z2',
+        hyper: { learningRate: 1e-5, perDeviceTrainBatchSize: 4, gradientAccumulationSteps: 4 },
+      }),
     );
     const s1 = yamlOf(map, 'configs/stage-1_phase-1.yaml');
     expect(s1).toMatchObject({
@@ -192,7 +248,10 @@ describe('scale-out recipe: options', () => {
     });
     expect(map.get('configs/stage-1_phase-1.yaml')).toContain('learning_rate: 1.0e-5\n');
     expect(map.has('configs/ds_z3_config.json')).toBe(false);
-    expect((JSON.parse(map.get('configs/ds_z2_config.json')!) as { zero_optimization: { stage: number } }).zero_optimization.stage).toBe(2);
+    expect(
+      (JSON.parse(map.get('configs/ds_z2_config.json')!) as { zero_optimization: { stage: number } }).zero_optimization
+        .stage,
+    ).toBe(2);
     expect(map.get('run_phased.sh')).toContain('export NPROC_PER_NODE="${NPROC_PER_NODE:-4}"');
     expect(map.get('README.md')).toContain('(64 on 4 GPUs)');
   });
@@ -202,13 +261,14 @@ describe('scale-out recipe: options', () => {
     const names = files.map((f) => f.fileName);
     expect(names.some((n) => n.includes('one-off') || n === 'run_oneoff.sh')).toBe(false);
     const info = JSON.parse(byName(files).get('data/dataset_info.json')!) as DatasetInfo;
-    expect(Object.keys(info)).toEqual(['alpaca_data_phase_1', 'alpaca_data_phase_2', 'alpaca_data_phase_3', 'alpaca_data_held_out']);
+    expect(Object.keys(info)).toEqual([
+      'alpaca_data_phase_1',
+      'alpaca_data_phase_2',
+      'alpaca_data_phase_3',
+      'alpaca_data_held_out',
+    ]);
     expect(byName(files).get('README.md')).not.toContain('run_oneoff.sh');
   });
-
-
-
-
 });
 
 describe('scale-out recipe with nothing held out', () => {
@@ -218,9 +278,19 @@ describe('scale-out recipe with nothing held out', () => {
     const plan = planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0 } });
     const files = scaleOutRecipe(plan, records, scores);
     expect(files.map((f) => f.fileName).filter((n) => n.includes('held-out'))).toEqual([]);
-    expect(JSON.parse(files.find((f) => f.fileName === 'data/dataset_info.json')!.text)).not.toHaveProperty('dataset_held_out');
-    expect(files.find((f) => f.fileName === 'README.md')!.text).toContain('Nothing is held out (the held-out share was 0)');
-    const withHeldOut = scaleOutRecipe(planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0.25 } }), records, scores);
-    expect(JSON.parse(withHeldOut.find((f) => f.fileName === 'data/dataset_info.json')!.text)).toHaveProperty('dataset_held_out');
+    expect(JSON.parse(files.find((f) => f.fileName === 'data/dataset_info.json')!.text)).not.toHaveProperty(
+      'dataset_held_out',
+    );
+    expect(files.find((f) => f.fileName === 'README.md')!.text).toContain(
+      'Nothing is held out (the held-out share was 0)',
+    );
+    const withHeldOut = scaleOutRecipe(
+      planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0.25 } }),
+      records,
+      scores,
+    );
+    expect(JSON.parse(withHeldOut.find((f) => f.fileName === 'data/dataset_info.json')!.text)).toHaveProperty(
+      'dataset_held_out',
+    );
   });
 });

@@ -62,7 +62,8 @@ export function scaleOutRecipe(
   const phaseFiles = jsonl.slice(0, plan.phases.length);
   const heldOutFile = jsonl[plan.phases.length];
   plan.phases.forEach((ph, i) => {
-    if (phaseFiles[i]!.fileName !== `${r.base}.phase-${ph.index}.jsonl`) throw new Error(`Unexpected phase file name ${phaseFiles[i]!.fileName}.`);
+    if (phaseFiles[i]!.fileName !== `${r.base}.phase-${ph.index}.jsonl`)
+      throw new Error(`Unexpected phase file name ${phaseFiles[i]!.fileName}.`);
   });
 
   const files: ExportFile[] = [];

@@ -128,7 +128,10 @@ function resolveHyper(overrides: Partial<ScaleOutHyper> = {}): ScaleOutHyper {
   const num = (name: keyof ScaleOutHyper, ok: (v: number) => boolean, what: string) => {
     const v = h[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-      fail(`${name} is ${String(v)}; it must be ${what}.`, `Set ${name} to ${what} (the paper uses ${String(PAPER_RECIPE_HYPER[name])}).`);
+      fail(
+        `${name} is ${String(v)}; it must be ${what}.`,
+        `Set ${name} to ${what} (the paper uses ${String(PAPER_RECIPE_HYPER[name])}).`,
+      );
     }
   };
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
@@ -147,10 +150,14 @@ function resolveHyper(overrides: Partial<ScaleOutHyper> = {}): ScaleOutHyper {
   num('seed', (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
   num('loggingSteps', positiveInt, 'a positive integer');
   for (const flag of ['bf16', 'restartSchedulePerPhase', 'resetOptimizerPerPhase'] as const) {
-    if (typeof h[flag] !== 'boolean') fail(`${flag} is ${String(h[flag])}, not true or false.`, `Set ${flag} to true or false.`);
+    if (typeof h[flag] !== 'boolean')
+      fail(`${flag} is ${String(h[flag])}, not true or false.`, `Set ${flag} to true or false.`);
   }
   if (!LR_SCHEDULER_TYPES.includes(h.lrSchedulerType)) {
-    fail(`lr_scheduler_type "${h.lrSchedulerType}" is not one the recipe knows.`, `Use one of ${LR_SCHEDULER_TYPES.join(', ')} (the paper: cosine).`);
+    fail(
+      `lr_scheduler_type "${h.lrSchedulerType}" is not one the recipe knows.`,
+      `Use one of ${LR_SCHEDULER_TYPES.join(', ')} (the paper: cosine).`,
+    );
   }
   return h;
 }
@@ -162,23 +169,38 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
   const baseModel = (options.baseModel ?? DEFAULT_BASE_MODEL).trim();
   // eslint-disable-next-line no-control-regex
   if (baseModel === '' || /[\u0000-\u001f\u007f]/.test(baseModel)) {
-    fail(`The base model "${baseModel}" is empty or holds control characters.`, `Give a Hugging Face model id such as ${DEFAULT_BASE_MODEL}, or a local path.`);
+    fail(
+      `The base model "${baseModel}" is empty or holds control characters.`,
+      `Give a Hugging Face model id such as ${DEFAULT_BASE_MODEL}, or a local path.`,
+    );
   }
   const template = (options.template ?? DEFAULT_TEMPLATE).trim();
   if (!/^[A-Za-z0-9_.-]+$/.test(template)) {
-    fail(`"${template}" is not a LLaMA-Factory template name.`, 'Use a template name from LLaMA-Factory\'s list, e.g. default (base models), llama2 or llama3 (chat models).');
+    fail(
+      `"${template}" is not a LLaMA-Factory template name.`,
+      "Use a template name from LLaMA-Factory's list, e.g. default (base models), llama2 or llama3 (chat models).",
+    );
   }
   const promptTemplate = options.promptTemplate ?? 'paper';
   if (!TEMPLATE_NAMES.includes(promptTemplate)) {
-    fail(`"${String(promptTemplate)}" is not one of the studio's prompt templates.`, `Use one of ${TEMPLATE_NAMES.join(', ')}.`);
+    fail(
+      `"${String(promptTemplate)}" is not one of the studio's prompt templates.`,
+      `Use one of ${TEMPLATE_NAMES.join(', ')}.`,
+    );
   }
   const gpus = options.gpus ?? DEFAULT_GPUS;
-  if (!Number.isInteger(gpus) || gpus < 1 || gpus > 1024) fail(`${String(gpus)} GPUs per node is not possible.`, 'Give the number of GPUs on one node, e.g. 8.');
+  if (!Number.isInteger(gpus) || gpus < 1 || gpus > 1024)
+    fail(`${String(gpus)} GPUs per node is not possible.`, 'Give the number of GPUs on one node, e.g. 8.');
   const deepspeed = options.deepspeed ?? 'z3';
-  if (deepspeed !== 'z2' && deepspeed !== 'z3') fail(`DeepSpeed "${String(deepspeed)}" is not z2 or z3.`, 'Choose ZeRO-3 (z3) unless ZeRO-2 fits your GPUs.');
+  if (deepspeed !== 'z2' && deepspeed !== 'z3')
+    fail(`DeepSpeed "${String(deepspeed)}" is not z2 or z3.`, 'Choose ZeRO-3 (z3) unless ZeRO-2 fits your GPUs.');
   const hyper = resolveHyper(options.hyper);
   const problems = options.lora === undefined ? [] : loraProblems(options.lora);
-  if (problems.length > 0) fail(`The LoRA settings cannot be exported: ${problems.join(' ')}`, 'Fix them in the training form (LoRA), or export full fine-tuning.');
+  if (problems.length > 0)
+    fail(
+      `The LoRA settings cannot be exported: ${problems.join(' ')}`,
+      'Fix them in the training form (LoRA), or export full fine-tuning.',
+    );
 
   const order = [...(options.order ?? plan.phases.map((p) => p.index))];
   const sorted = [...order].sort((a, b) => a - b);
@@ -231,8 +253,18 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
     oneOff:
       options.includeOneOff === false
         ? null
-        : { datasetName: `${base}_one_off`, dataFile: `${base}.one-off.jsonl`, config: `${CONFIG_DIR}/one-off.yaml`, outputDir: `${SAVES_DIR}/one-off`, records: total },
-    heldOut: { datasetName: `${base}_held_out`, dataFile: `${base}.held-out.jsonl`, records: plan.heldOut.recordIds.length },
+        : {
+            datasetName: `${base}_one_off`,
+            dataFile: `${base}.one-off.jsonl`,
+            config: `${CONFIG_DIR}/one-off.yaml`,
+            outputDir: `${SAVES_DIR}/one-off`,
+            records: total,
+          },
+    heldOut: {
+      datasetName: `${base}_held_out`,
+      dataFile: `${base}.held-out.jsonl`,
+      records: plan.heldOut.recordIds.length,
+    },
   };
 }
 

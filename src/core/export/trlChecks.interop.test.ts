@@ -24,7 +24,13 @@ const tempDir = tempDirsRemovedAfterAll();
 const records = [
   makeRecord('a', 'reverse the word', 'stone', 'enots'),
   makeRecord('b', 'what is 2 + 3?', '', '5'),
-  { ...makeRecord('c', 'and the last?', 'abc', 'c'), history: [{ user: 'first letter of dog', assistant: 'd', trained: false as const }, { user: 'and of cat', assistant: 'c' }] },
+  {
+    ...makeRecord('c', 'and the last?', 'abc', 'c'),
+    history: [
+      { user: 'first letter of dog', assistant: 'd', trained: false as const },
+      { user: 'and of cat', assistant: 'c' },
+    ],
+  },
   makeRecord('d', 'say "hi"\nthen stop', '', 'hi\n'),
   // " the" (a merge of the tiny BPE) takes in the paper prompt's last space: the seam token
   makeRecord('e', 'name a pet', '', 'the cat'),
@@ -43,16 +49,30 @@ describe('the TRL recipe against transformers, TRL and accelerate', () => {
       mkdirSync(tokDir);
       const tokFiles = tinyTokenizerFiles().files;
       for (const [name, text] of Object.entries(tokFiles)) writeFileSync(join(tokDir, name), text);
-      writeFileSync(join(tokDir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'GPT2Tokenizer', bos_token: END_OF_TEXT, eos_token: END_OF_TEXT, unk_token: END_OF_TEXT }));
+      writeFileSync(
+        join(tokDir, 'tokenizer_config.json'),
+        JSON.stringify({
+          tokenizer_class: 'GPT2Tokenizer',
+          bos_token: END_OF_TEXT,
+          eos_token: END_OF_TEXT,
+          unk_token: END_OF_TEXT,
+        }),
+      );
       const rows = ['trl/data/x.phase-1.jsonl', 'trl/data/x.phase-2.jsonl'].flatMap((p) =>
-        files.find((f) => f.fileName === p)!.text.trim().split('\n').map((l) => JSON.parse(l) as { id: string; prompt?: unknown }),
+        files
+          .find((f) => f.fileName === p)!
+          .text.trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { id: string; prompt?: unknown }),
       );
       const job = {
         tokenizer: tokDir,
         template,
         rows,
         accelerate_configs: [join(dir, 'trl/accelerate_multi_gpu.yaml'), join(dir, 'trl/accelerate_zero2.yaml')],
-        training_keys: Object.keys(LLAMA_FACTORY_HPARAMS).filter((k) => LLAMA_FACTORY_HPARAMS[k] === 'Seq2SeqTrainingArguments'),
+        training_keys: Object.keys(LLAMA_FACTORY_HPARAMS).filter(
+          (k) => LLAMA_FACTORY_HPARAMS[k] === 'Seq2SeqTrainingArguments',
+        ),
       };
       writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
       const out = JSON.parse(runPython('python/trl_recipe/check_recipe.py', [join(dir, 'job.json')])) as {
@@ -66,17 +86,29 @@ describe('the TRL recipe against transformers, TRL and accelerate', () => {
       const byId = new Map(records.map((r) => [r.id, r]));
       expect(out.rendered).toEqual(rows.map((r) => special(renderTemplate(template, byId.get(r.id)!))));
       const single = rows.filter((r) => r.prompt !== undefined);
-      expect(out.prompts).toEqual(single.map((r) => { const full = special(renderTemplate(template, byId.get(r.id)!)); return full.slice(0, full.length - byId.get(r.id)!.output.length - END_OF_TEXT.length); }));
+      expect(out.prompts).toEqual(
+        single.map((r) => {
+          const full = special(renderTemplate(template, byId.get(r.id)!));
+          return full.slice(0, full.length - byId.get(r.id)!.output.length - END_OF_TEXT.length);
+        }),
+      );
       const tokenizer = bpeFromTokenizerJson(tokFiles['tokenizer.json']);
       const studio = rows.map((r) => encodeExample(template, tokenizer, byId.get(r.id)!));
-      expect(out.tokenized).toEqual(studio.map((e) => ({ input_ids: e.ids, completion_mask: Array.from(responseMask(e)) })));
+      expect(out.tokenized).toEqual(
+        studio.map((e) => ({ input_ids: e.ids, completion_mask: Array.from(responseMask(e)) })),
+      );
       if (template === 'paper') {
         // TRL's own rule would start the mask after the prompt's tokens (its last one the lone space)
-        const promptAlone = 1 + tokenizer.encode('User: name a pet').length + 1 + tokenizer.encode('\nAssistant: ').length;
+        const promptAlone =
+          1 + tokenizer.encode('User: name a pet').length + 1 + tokenizer.encode('\nAssistant: ').length;
         expect(studio[rows.findIndex((r) => r.id === 'e')]!.promptLength).toBe(promptAlone - 1);
       }
       expect(out.accelerate[0]).toMatchObject({ distributed_type: 'MULTI_GPU', num_processes: 2 });
-      expect(out.accelerate[1]).toMatchObject({ distributed_type: 'DEEPSPEED', num_processes: 2, deepspeed_config: { deepspeed_config_file: 'ds_zero2.json' } });
+      expect(out.accelerate[1]).toMatchObject({
+        distributed_type: 'DEEPSPEED',
+        num_processes: 2,
+        deepspeed_config: { deepspeed_config_file: 'ds_zero2.json' },
+      });
       // transformers 5 dropped warmup_ratio (LLaMA-Factory at ff6d4d1 caps transformers at 5.8.0); README says what to write instead
       expect(out.missing_training_keys).toEqual(['warmup_ratio']);
     });

@@ -26,14 +26,15 @@ interface AssistantMessage {
 type Message = UserMessage | AssistantMessage;
 
 export type TrlRow = { id: string; phase: number; score: number } & (
-  | { prompt: Message[]; completion: AssistantMessage[] }
-  | { messages: Message[] }
+  { prompt: Message[]; completion: AssistantMessage[] } | { messages: Message[] }
 );
 
 function earlierTurns(r: InstructionRecord): Message[] {
   return (r.history ?? []).flatMap((x): Message[] => [
     { role: 'user', content: x.user, input: '' },
-    x.trained === false ? { role: 'assistant', content: x.assistant, trained: false } : { role: 'assistant', content: x.assistant },
+    x.trained === false
+      ? { role: 'assistant', content: x.assistant, trained: false }
+      : { role: 'assistant', content: x.assistant },
   ]);
 }
 
@@ -46,7 +47,12 @@ export function trlRow(r: InstructionRecord, phase: number, score: number, asMes
 }
 
 /** The rows of `ids` (all in `records`), as one JSONL file; messages for all rows when any has a history. */
-export function trlJsonl(ids: readonly string[], phaseOf: (id: string) => number, records: readonly InstructionRecord[], scores: ArrayLike<number>): string {
+export function trlJsonl(
+  ids: readonly string[],
+  phaseOf: (id: string) => number,
+  records: readonly InstructionRecord[],
+  scores: ArrayLike<number>,
+): string {
   const at = new Map(records.map((r, i) => [r.id, i]));
   const index = (id: string) => {
     const i = at.get(id);
@@ -54,5 +60,7 @@ export function trlJsonl(ids: readonly string[], phaseOf: (id: string) => number
     return i;
   };
   const asMessages = ids.some((id) => (records[index(id)]!.history?.length ?? 0) > 0);
-  return ids.map((id) => `${JSON.stringify(trlRow(records[index(id)]!, phaseOf(id), scores[index(id)]!, asMessages))}\n`).join('');
+  return ids
+    .map((id) => `${JSON.stringify(trlRow(records[index(id)]!, phaseOf(id), scores[index(id)]!, asMessages))}\n`)
+    .join('');
 }

@@ -41,7 +41,13 @@ import {
 import { TRL_DIR, TRL_EVAL_FILE } from './trlFiles';
 
 const tempDir = tempDirsRemovedAfterAll();
-const LORA: LoraSettings = { rank: 4, alpha: 8, targets: ['attn.c_attn', 'mlp.c_proj'], biases: true, layerNorms: true };
+const LORA: LoraSettings = {
+  rank: 4,
+  alpha: 8,
+  targets: ['attn.c_attn', 'mlp.c_proj'],
+  biases: true,
+  layerNorms: true,
+};
 
 let model: TinyModel;
 let baseArrays: Record<string, Float32Array>;
@@ -55,7 +61,8 @@ function withAdapter(dir: string): { params: GptParams; adapter: Record<string, 
   });
   expect(lora).toEqual(LORA);
   const params = paramsFromArrays(model.config, { ...baseArrays, ...adapter });
-  for (const [name, shape] of loraParamShapes(model.config, lora)) params[name] = tf.variable(tf.tensor(adapter[name]!, shape, 'float32'), true);
+  for (const [name, shape] of loraParamShapes(model.config, lora))
+    params[name] = tf.variable(tf.tensor(adapter[name]!, shape, 'float32'), true);
   registerLora(params, lora);
   return { params, adapter };
 }
@@ -65,7 +72,8 @@ beforeAll(async () => {
   baseArrays = await readParams(model.params);
   recipeDir = tempDir();
   await writeRecipe(recipeDir, model, { lora: LORA });
-  const seconds = runTrlScript(recipeDir, ['--arm', 'phased', '--cpu']) + runTrlScript(recipeDir, ['--arm', 'one-off', '--cpu']);
+  const seconds =
+    runTrlScript(recipeDir, ['--arm', 'phased', '--cpu']) + runTrlScript(recipeDir, ['--arm', 'one-off', '--cpu']);
   console.log(`TRL recipe, LoRA, both arms on CPU: ${seconds.toFixed(1)} s`);
 }, 900_000);
 
@@ -74,23 +82,44 @@ afterAll(() => {
   disposeGptCaches();
 });
 
-describe('the TRL recipe trains the studio\'s LoRA run', () => {
-  it('writes the adapter settings into recipe.json in peft\'s terms', () => {
-    const recipe = JSON.parse(readFileSync(join(recipeDir, TRL_DIR, 'recipe.json'), 'utf8')) as { finetuning: string; lora: Record<string, unknown> };
+describe("the TRL recipe trains the studio's LoRA run", () => {
+  it("writes the adapter settings into recipe.json in peft's terms", () => {
+    const recipe = JSON.parse(readFileSync(join(recipeDir, TRL_DIR, 'recipe.json'), 'utf8')) as {
+      finetuning: string;
+      lora: Record<string, unknown>;
+    };
     expect(recipe.finetuning).toBe('lora');
-    expect(recipe.lora).toMatchObject({ r: 4, lora_alpha: 8, bias: 'all', by_model_type: { gpt2: { target_modules: ['c_attn', 'mlp.c_proj'], modules_to_save: ['ln_1', 'ln_2', 'ln_f'], fan_in_fan_out: true } } });
+    expect(recipe.lora).toMatchObject({
+      r: 4,
+      lora_alpha: 8,
+      bias: 'all',
+      by_model_type: {
+        gpt2: {
+          target_modules: ['c_attn', 'mlp.c_proj'],
+          modules_to_save: ['ln_1', 'ln_2', 'ln_f'],
+          fan_in_fan_out: true,
+        },
+      },
+    });
   });
 
   it("1. TRL's first-step loss is the studio's: stage 1 on the base model, stage 2 with stage 1's adapter imported back", () => {
     const cases = [
       { label: 'stage 1 (new adapter: the base model)', dir: stageDir(recipeDir, 'phased', stages[0]), from: null },
-      { label: 'stage 2 (stage 1 adapter imported back)', dir: stageDir(recipeDir, 'phased', stages[1]), from: stageDir(recipeDir, 'phased', stages[0]) },
+      {
+        label: 'stage 2 (stage 1 adapter imported back)',
+        dir: stageDir(recipeDir, 'phased', stages[1]),
+        from: stageDir(recipeDir, 'phased', stages[0]),
+      },
     ];
     for (const c of cases) {
       const log = readLog(c.dir);
       const firstIds = log.micro_batches.filter((m) => m.step === 1).flatMap((m) => m.ids);
       const trlRows = firstStepRows(log);
-      expect(studioRows(model, firstIds).map((r) => r.ids), `${c.label}: token ids`).toEqual(trlRows.map((r) => r.ids));
+      expect(
+        studioRows(model, firstIds).map((r) => r.ids),
+        `${c.label}: token ids`,
+      ).toEqual(trlRows.map((r) => r.ids));
       const loaded = c.from === null ? null : withAdapter(c.from);
       const loss = studioLossOn(model, loaded?.params ?? model.params, trlRows);
       if (loaded) disposeGptParams(loaded.params);
@@ -106,7 +135,9 @@ describe('the TRL recipe trains the studio\'s LoRA run', () => {
       const log = readLog(dir);
       const phase = plan.phases[s.phase - 1]!;
       expect(log.phase).toBe(s.phase);
-      expect(log.model_from).toBe(s.stage === 1 ? join(recipeDir, 'base-model') : stageDir(recipeDir, 'phased', stages[s.stage - 2]));
+      expect(log.model_from).toBe(
+        s.stage === 1 ? join(recipeDir, 'base-model') : stageDir(recipeDir, 'phased', stages[s.stage - 2]),
+      );
       expect([...log.record_ids].sort()).toEqual([...phase.recordIds].sort());
       const expected = Array.from({ length: hyper.epochsPerStage }, () => phase.recordIds).flat();
       expect([...log.micro_batches.flatMap((m) => m.ids)].sort()).toEqual([...expected].sort());
@@ -116,20 +147,32 @@ describe('the TRL recipe trains the studio\'s LoRA run', () => {
       // the adapter moved away from the one it started from (stage 1: B = 0; later: the previous stage's)
       const B = adapter['h.0.attn.c_attn.lora_B.weight']!;
       const startB = previous?.['h.0.attn.c_attn.lora_B.weight'] ?? new Float32Array(B.length);
-      expect(B.some((v, i) => Math.abs(v - startB[i]!) > 1e-6), `stage ${s.stage} trained its adapter`).toBe(true);
+      expect(
+        B.some((v, i) => Math.abs(v - startB[i]!) > 1e-6),
+        `stage ${s.stage} trained its adapter`,
+      ).toBe(true);
       previous = adapter;
     }
   });
 
   it("3. the final adapters (phased, one-off) import back and the studio's held-out loss per bucket is the recipe's own report", async () => {
-    for (const [arm, dir] of [['phased', stageDir(recipeDir, 'phased', stages[stages.length - 1])], ['one-off', stageDir(recipeDir, 'one-off')]] as const) {
+    for (const [arm, dir] of [
+      ['phased', stageDir(recipeDir, 'phased', stages[stages.length - 1])],
+      ['one-off', stageDir(recipeDir, 'one-off')],
+    ] as const) {
       const { params } = withAdapter(dir);
-      const studio = await heldOutLossByBucket({ config: model.config, params }, model.tokenizer, heldOutByBucket(), { template: 'paper' });
+      const studio = await heldOutLossByBucket({ config: model.config, params }, model.tokenizer, heldOutByBucket(), {
+        template: 'paper',
+      });
       disposeGptParams(params);
       const recipe = JSON.parse(readFileSync(join(dir, TRL_EVAL_FILE), 'utf8')) as EvalReport;
-      expect(recipe.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(studio.buckets.map((b) => [b.bucket, b.records, b.tokens]));
+      expect(recipe.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(
+        studio.buckets.map((b) => [b.bucket, b.records, b.tokens]),
+      );
       recipe.buckets.forEach((b, i) => {
-        console.log(`LoRA ${arm} adapter: bucket ${b.bucket} held-out loss recipe ${b.loss.toFixed(6)}, studio ${studio.buckets[i]!.loss.toFixed(6)}`);
+        console.log(
+          `LoRA ${arm} adapter: bucket ${b.bucket} held-out loss recipe ${b.loss.toFixed(6)}, studio ${studio.buckets[i]!.loss.toFixed(6)}`,
+        );
         expect(Math.abs(b.loss - studio.buckets[i]!.loss), `${arm}, bucket ${b.bucket}`).toBeLessThanOrEqual(1e-3);
       });
     }

@@ -17,7 +17,9 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
   const h = r.hyper;
   const n = r.stages.length;
   const num = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
-  const versions = Object.entries(TRL_TESTED_VERSIONS).map(([k, v]) => `${k} ${v}`).join(', ');
+  const versions = Object.entries(TRL_TESTED_VERSIONS)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const lines = [
     `# Phased IFT with TRL: ${r.base}`,
     '',
@@ -55,23 +57,36 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
     '',
     '| stage | phase | difficulty | records | data | output |',
     '|---|---|---|---|---|---|',
-    ...r.stages.map((s) => `| ${s.stage} | ${s.phase} | ${rangeText(s.range, s.phase === n)} | ${s.records} | \`data/${s.dataFile}\` | \`saves/phased/stage-${s.stage}_phase-${s.phase}\` |`),
-    ...(r.oneOff ? [`| one-off | all | [1, 5] | ${r.oneOff.records} | \`data/${r.oneOff.dataFile}\` | \`saves/one-off\` |`] : []),
+    ...r.stages.map(
+      (s) =>
+        `| ${s.stage} | ${s.phase} | ${rangeText(s.range, s.phase === n)} | ${s.records} | \`data/${s.dataFile}\` | \`saves/phased/stage-${s.stage}_phase-${s.phase}\` |`,
+    ),
+    ...(r.oneOff
+      ? [`| one-off | all | [1, 5] | ${r.oneOff.records} | \`data/${r.oneOff.dataFile}\` | \`saves/one-off\` |`]
+      : []),
     '',
-    ...(r.lora ? loraLines(r.lora) : ['- Full fine-tuning: stage k loads the model stage k−1 saved and trains every weight, on its own phase only.']),
+    ...(r.lora
+      ? loraLines(r.lora)
+      : [
+          '- Full fine-tuning: stage k loads the model stage k−1 saved and trains every weight, on its own phase only.',
+        ]),
     `- Template \`${r.promptTemplate}\`: the studio's prompt template, set as the tokenizer's chat template (saved with every model,`,
     '  so `tokenizer.apply_chat_template(messages, add_generation_prompt=True)` prompts the trained model the same way).',
-    '- Loss on the answers only, by the studio\'s rule: the script tokenizes each row as one text and trains every answer',
-    '  (the template\'s `{% generation %}` marks; earlier answers of a conversation too, except those the studio keeps as',
+    "- Loss on the answers only, by the studio's rule: the script tokenizes each row as one text and trains every answer",
+    "  (the template's `{% generation %}` marks; earlier answers of a conversation too, except those the studio keeps as",
     '  context) from the first token the text before it, tokenized alone, does not share: a token straddling the seam',
     '  (GPT-2\'s " Paris" holds the prompt\'s last space) is trained, as in the studio. TRL gets the rows pre-tokenized.',
     '- The loss is averaged over all response tokens of the accumulated batch (transformers ≥ 4.46), AdamW decays every',
-    '  weight but biases and LayerNorm weights (the Trainer\'s rule).',
+    "  weight but biases and LayerNorm weights (the Trainer's rule).",
     `- LR ${num(h.learningRate)}, warm-up ${h.warmupRatio} of the steps from 0, then cosine to ${h.minLrRatio} × the peak, ${h.restartSchedulePerPhase ? 'restarted in every stage (the paper)' : 'spanning the whole arm (one schedule)'};`,
     `  ${h.resetOptimizerPerPhase ? 'a fresh AdamW in every stage (the paper)' : `AdamW's moments carried from stage to stage (saved as \`optimizer_state.pt\`; not under DeepSpeed)`}.`,
     `- AdamW β (${h.adamBeta1}, ${h.adamBeta2}), ε ${num(h.adamEpsilon)}, weight decay ${h.weightDecay}, gradient clip ${h.maxGradNorm === 0 ? 'off' : h.maxGradNorm}, ${h.epochsPerStage} epoch(s) per stage,`,
     `  batch ${h.perDeviceTrainBatchSize} per device × ${h.gradientAccumulationSteps} accumulation (× GPUs), seed ${h.seed}, at most ${h.cutoffLen} tokens per example, bf16 ${h.bf16 ? 'on GPUs that have it' : 'off'}.`,
-    ...(r.oneOff ? [`- The one-off baseline trains on all ${r.oneOff.records} records (the LLaMA-Factory file's order) for the same epochs.`] : []),
+    ...(r.oneOff
+      ? [
+          `- The one-off baseline trains on all ${r.oneOff.records} records (the LLaMA-Factory file's order) for the same epochs.`,
+        ]
+      : []),
     '',
     '## What it writes',
     '',
@@ -91,15 +106,19 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
 
 function describe(r: ResolvedScaleOut, f: string): string {
   if (f === 'README.md') return 'this file';
-  if (f === TRL_SCRIPT) return 'trains an arm stage by stage (`--arm phased` or `--arm one-off`); `--help` lists its options';
+  if (f === TRL_SCRIPT)
+    return 'trains an arm stage by stage (`--arm phased` or `--arm one-off`); `--help` lists its options';
   if (f === TRL_RECIPE_JSON) return 'the stages, the template and the hyper-parameters the script reads';
   if (f === 'requirements.txt') return 'the versions the recipe was tested with';
   if (f === TRL_ACCELERATE_MULTI_GPU) return `accelerate config: one node, ${r.gpus} GPUs, data-parallel`;
-  if (f === TRL_ACCELERATE_ZERO2) return `accelerate config: one node, ${r.gpus} GPUs, DeepSpeed ZeRO-2 from \`${TRL_DS_CONFIG}\``;
+  if (f === TRL_ACCELERATE_ZERO2)
+    return `accelerate config: one node, ${r.gpus} GPUs, DeepSpeed ZeRO-2 from \`${TRL_DS_CONFIG}\``;
   if (f === TRL_DS_CONFIG) return 'DeepSpeed ZeRO-2 config ("auto" values filled by the Trainer)';
   const st = r.stages.find((s) => f === `data/${s.dataFile}`);
-  if (st) return `phase ${st.phase}: its ${st.records} training records (TRL rows: prompt/completion or messages, + id, phase, score)`;
-  if (r.oneOff && f === `data/${r.oneOff.dataFile}`) return "every phase's training records, shuffled, for the one-off baseline";
+  if (st)
+    return `phase ${st.phase}: its ${st.records} training records (TRL rows: prompt/completion or messages, + id, phase, score)`;
+  if (r.oneOff && f === `data/${r.oneOff.dataFile}`)
+    return "every phase's training records, shuffled, for the one-off baseline";
   if (f === `data/${r.heldOut.dataFile}`) return 'the held-out records of every phase, for the evaluation';
   return '';
 }
@@ -107,7 +126,7 @@ function describe(r: ResolvedScaleOut, f: string): string {
 function loraLines(lora: LoraSettings): string[] {
   return [
     `- LoRA (peft): rank ${lora.rank}, alpha ${lora.alpha}, on the studio's ${lora.targets.join(', ')}${lora.biases ? ', every bias trained too (`bias: "all"`)' : ''}${lora.layerNorms ? ', the LayerNorms trained too (`modules_to_save`)' : ''}.`,
-    '  Stage 1 puts a new LoRA adapter on the base model (A random, B zero, so its first step is the base model\'s);',
+    "  Stage 1 puts a new LoRA adapter on the base model (A random, B zero, so its first step is the base model's);",
     '  stage k loads the adapter stage k−1 saved, trainable (`PeftModel.from_pretrained(base, folder, is_trainable=True)`),',
     `  and trains it on its own phase only. The base model's weights never change${lora.biases || lora.layerNorms ? ' (but for the biases and LayerNorms named above, saved in the adapter)' : ''}.`,
     `- \`${TRL_RECIPE_JSON}\` names the modules per \`model_type\` (gpt2, gpt_neo, llama, mistral, qwen2, …: \`lora.by_model_type\`); for another`,

@@ -44,7 +44,8 @@ let model: TinyModel;
 let recipeDir: string;
 let runSeconds = 0;
 
-const stageDir = (arm: 'phased' | 'one-off', stage?: { stage: number; phase: number }, saves = 'saves') => stageIn(recipeDir, arm, stage, saves);
+const stageDir = (arm: 'phased' | 'one-off', stage?: { stage: number; phase: number }, saves = 'saves') =>
+  stageIn(recipeDir, arm, stage, saves);
 
 /** The second phased run: one schedule over the arm, AdamW carried, LR floor 0.1, two steps per stage. */
 const SPAN = { saves: 'saves-span', recipe: 'recipe-span.json', minLrRatio: 0.1, maxSteps: 2 };
@@ -59,10 +60,26 @@ beforeAll(async () => {
   await writeRecipe(recipeDir, model);
   python(['--arm', 'phased', '--cpu']);
   python(['--arm', 'one-off', '--cpu']);
-  const recipeJson = JSON.parse(readFileSync(join(recipeDir, TRL_DIR, 'recipe.json'), 'utf8')) as { hyper: Record<string, unknown> };
-  Object.assign(recipeJson.hyper, { restart_schedule_per_phase: false, reset_optimizer_per_phase: false, min_lr_ratio: SPAN.minLrRatio });
+  const recipeJson = JSON.parse(readFileSync(join(recipeDir, TRL_DIR, 'recipe.json'), 'utf8')) as {
+    hyper: Record<string, unknown>;
+  };
+  Object.assign(recipeJson.hyper, {
+    restart_schedule_per_phase: false,
+    reset_optimizer_per_phase: false,
+    min_lr_ratio: SPAN.minLrRatio,
+  });
   writeFileSync(join(recipeDir, TRL_DIR, SPAN.recipe), JSON.stringify(recipeJson));
-  python(['--arm', 'phased', '--cpu', '--recipe', join(recipeDir, TRL_DIR, SPAN.recipe), '--output-root', join(recipeDir, TRL_DIR, SPAN.saves), '--max-steps-per-stage', String(SPAN.maxSteps)]);
+  python([
+    '--arm',
+    'phased',
+    '--cpu',
+    '--recipe',
+    join(recipeDir, TRL_DIR, SPAN.recipe),
+    '--output-root',
+    join(recipeDir, TRL_DIR, SPAN.saves),
+    '--max-steps-per-stage',
+    String(SPAN.maxSteps),
+  ]);
   console.log(`TRL recipe, both arms on CPU: ${runSeconds.toFixed(1)} s`);
 }, 900_000);
 
@@ -74,7 +91,12 @@ afterAll(() => {
 describe('the TRL recipe runs the studio experiment', () => {
   it("1. TRL's first-step loss is the studio's on the same weights, batch and template, and both tokenize alike", () => {
     const cases: { label: string; dir: string; params: () => GptParams; dispose: boolean }[] = [
-      { label: 'stage 1 (exported base model)', dir: stageDir('phased', stages[0]), params: () => model.params, dispose: false },
+      {
+        label: 'stage 1 (exported base model)',
+        dir: stageDir('phased', stages[0]),
+        params: () => model.params,
+        dispose: false,
+      },
       {
         label: 'stage 2 (stage 1 imported back)',
         dir: stageDir('phased', stages[1]),
@@ -100,8 +122,14 @@ describe('the TRL recipe runs the studio experiment', () => {
       // the loss code (weights, forward, masked mean over the accumulated batch) on the very same tokens
       expect(Math.abs(log.first_step_loss - onTrlBatch), `${c.label}: loss on TRL's batch`).toBeLessThanOrEqual(1e-4);
       // and the studio's template + tokenizer + mask give those tokens
-      expect(ours.map((r) => r.ids), `${c.label}: token ids`).toEqual(trlRows.map((r) => r.ids));
-      expect(ours.map((r) => r.trained), `${c.label}: trained tokens`).toEqual(trlRows.map((r) => r.trained));
+      expect(
+        ours.map((r) => r.ids),
+        `${c.label}: token ids`,
+      ).toEqual(trlRows.map((r) => r.ids));
+      expect(
+        ours.map((r) => r.trained),
+        `${c.label}: trained tokens`,
+      ).toEqual(trlRows.map((r) => r.trained));
       expect(Math.abs(log.first_step_loss - onOwnBatch), c.label).toBeLessThanOrEqual(1e-4);
     }
   });
@@ -128,12 +156,18 @@ describe('the TRL recipe runs the studio experiment', () => {
       const imported = importHfFolder(readFolder(dir));
       expect(imported.config).toEqual(model.config);
       const params = paramsFromArrays(imported.config, imported.params);
-      const studio = await heldOutLossByBucket({ config: imported.config, params }, imported.tokenizer, heldOut, { template: 'paper' });
+      const studio = await heldOutLossByBucket({ config: imported.config, params }, imported.tokenizer, heldOut, {
+        template: 'paper',
+      });
       disposeGptParams(params);
       const recipe = JSON.parse(readFileSync(join(dir, TRL_EVAL_FILE), 'utf8')) as EvalReport;
-      expect(recipe.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(studio.buckets.map((b) => [b.bucket, b.records, b.tokens]));
+      expect(recipe.buckets.map((b) => [b.bucket, b.records, b.tokens])).toEqual(
+        studio.buckets.map((b) => [b.bucket, b.records, b.tokens]),
+      );
       recipe.buckets.forEach((b, i) => {
-        console.log(`${dir.slice(recipeDir.length)}: bucket ${b.bucket} held-out loss recipe ${b.loss.toFixed(6)}, studio ${studio.buckets[i]!.loss.toFixed(6)}`);
+        console.log(
+          `${dir.slice(recipeDir.length)}: bucket ${b.bucket} held-out loss recipe ${b.loss.toFixed(6)}, studio ${studio.buckets[i]!.loss.toFixed(6)}`,
+        );
         expect(Math.abs(b.loss - studio.buckets[i]!.loss), `bucket ${b.bucket}`).toBeLessThanOrEqual(1e-3);
       });
     }
@@ -154,7 +188,13 @@ describe('the TRL recipe runs the studio experiment', () => {
         const entries = log.log_history.filter((e) => e.learning_rate !== undefined && e.loss !== undefined);
         const span = run.restart ? log.planned_steps : total;
         const start = run.restart ? 0 : offset;
-        schedules.push({ lr: hyper.learningRate, total: span, warmup: Math.ceil(span * hyper.warmupRatio), min_ratio: run.minRatio, steps: entries.map((e) => start + e.step - 1) });
+        schedules.push({
+          lr: hyper.learningRate,
+          total: span,
+          warmup: Math.ceil(span * hyper.warmupRatio),
+          min_ratio: run.minRatio,
+          steps: entries.map((e) => start + e.step - 1),
+        });
         logged.push(entries.map((e) => e.learning_rate!));
         offset += log.planned_steps;
         expect(log.optimizer).toBe(!run.restart && log.stage > 1 ? 'carried' : 'fresh');
@@ -162,10 +202,18 @@ describe('the TRL recipe runs the studio experiment', () => {
     }
     const dir = tempDir();
     const spanDirs = stages.map((s) => stageDir('phased', s, SPAN.saves));
-    writeFileSync(join(dir, 'job.json'), JSON.stringify({ schedules, optimizer_states: spanDirs.map((d) => join(d, 'optimizer_state.pt')) }));
-    const out = JSON.parse(runPython('python/trl_recipe/check_recipe.py', [join(dir, 'job.json')])) as { lrs: number[][]; adam_steps: number[] };
+    writeFileSync(
+      join(dir, 'job.json'),
+      JSON.stringify({ schedules, optimizer_states: spanDirs.map((d) => join(d, 'optimizer_state.pt')) }),
+    );
+    const out = JSON.parse(runPython('python/trl_recipe/check_recipe.py', [join(dir, 'job.json')])) as {
+      lrs: number[][];
+      adam_steps: number[];
+    };
     expect(logged.map((l) => l.length)).toEqual(out.lrs.map((l) => l.length));
-    logged.forEach((lrs, i) => lrs.forEach((lr, j) => expect(lr, `schedule ${i}, entry ${j}`).toBeCloseTo(out.lrs[i]![j]!, 12)));
+    logged.forEach((lrs, i) =>
+      lrs.forEach((lr, j) => expect(lr, `schedule ${i}, entry ${j}`).toBeCloseTo(out.lrs[i]![j]!, 12)),
+    );
     // spanning: stage 2 starts where stage 1 stopped, not at a fresh warm-up
     expect(logged[4]![0]).toBeGreaterThan(0);
     // AdamW's step count runs on through the stages: 2, 4, 6

@@ -21,7 +21,11 @@ interface RecipeJson {
   hyper: Record<string, number | boolean>;
 }
 
-const ids = (text: string) => text.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+const ids = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { id: string }).id);
 const recipeJson = (map: Map<string, string>) => JSON.parse(map.get('trl/recipe.json')!) as RecipeJson;
 
 describe('the TRL recipe and the LLaMA-Factory recipe run the same experiment', () => {
@@ -65,21 +69,38 @@ describe('the TRL recipe and the LLaMA-Factory recipe run the same experiment', 
     }
     expect(yamlOf(map, 'configs/stage-1_phase-2.yaml').model_name_or_path).toBe(trl.base_model);
     // what LLaMA-Factory's fresh launches do, and the paper
-    expect(trl.hyper).toMatchObject({ restart_schedule_per_phase: true, reset_optimizer_per_phase: true, min_lr_ratio: 0 });
+    expect(trl.hyper).toMatchObject({
+      restart_schedule_per_phase: true,
+      reset_optimizer_per_phase: true,
+      min_lr_ratio: 0,
+    });
   });
 
   // Checked against hiyouga/LLaMA-Factory at ff6d4d1 (src/llamafactory/hparams/*.py, 2026-08-18).
   it(`writes only keys LLaMA-Factory's hparams define (checked at ${LLAMA_FACTORY_COMMIT.slice(0, 7)})`, () => {
     expect(Object.keys(LLAMA_FACTORY_HPARAMS).sort()).toEqual(Object.keys(LLAMA_FACTORY_TRAIN_KEYS).sort());
     for (const path of [...map.keys()].filter((k) => /^configs\/.*\.yaml$/.test(k))) {
-      for (const key of Object.keys(yamlOf(map, path))) expect(LLAMA_FACTORY_HPARAMS, `${path}: ${key}`).toHaveProperty([key]);
+      for (const key of Object.keys(yamlOf(map, path)))
+        expect(LLAMA_FACTORY_HPARAMS, `${path}: ${key}`).toHaveProperty([key]);
     }
   });
 });
 
 describe('the TRL recipe carries the run', () => {
-  it("takes every setting of a studio run: spanning schedule, carried optimizer, min-LR floor, betas, eps, clip, batch, seed", () => {
-    const run = { ...PAPER_HYPER, lr: 2e-3, minLrRatio: 0.1, restartSchedulePerPhase: false, resetOptimizerPerPhase: false, batchSize: 8, gradAccumulation: 4, clipNorm: 0, eps: 1e-6, beta2: 0.99, epochsPerPhase: 3 };
+  it('takes every setting of a studio run: spanning schedule, carried optimizer, min-LR floor, betas, eps, clip, batch, seed', () => {
+    const run = {
+      ...PAPER_HYPER,
+      lr: 2e-3,
+      minLrRatio: 0.1,
+      restartSchedulePerPhase: false,
+      resetOptimizerPerPhase: false,
+      batchSize: 8,
+      gradAccumulation: 4,
+      clipNorm: 0,
+      eps: 1e-6,
+      beta2: 0.99,
+      epochsPerPhase: 3,
+    };
     const trl = recipeJson(byName(recipe({ hyper: scaleOutHyperFromRun(run, 5), promptTemplate: 'alpaca' })));
     expect(trl.template).toBe('alpaca');
     expect(trl.hyper).toEqual({
@@ -106,16 +127,39 @@ describe('the TRL recipe carries the run', () => {
     const records = [
       makeRecord('a', 'say hi', 'x', 'hi'),
       makeRecord('b', 'say bye', '', 'bye'),
-      { ...makeRecord('c', 'and now?', '', 'done'), history: [{ user: 'first', assistant: 'one', trained: false as const }, { user: 'second', assistant: 'two' }] },
+      {
+        ...makeRecord('c', 'and now?', '', 'done'),
+        history: [
+          { user: 'first', assistant: 'one', trained: false as const },
+          { user: 'second', assistant: 'two' },
+        ],
+      },
       makeRecord('d', 'four', '', '4'),
     ];
     const scores = [1, 1, 4, 4];
     const plan = planByCutoffs(records, scores, [2], { scorerId: 'field', heldOut: { fraction: 0 } });
     const map = byName(scaleOutRecipe(plan, records, scores, { baseName: 'chat' }));
-    const rows = (p: string) => map.get(p)!.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (p: string) =>
+      map
+        .get(p)!
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows('trl/data/chat.phase-1.jsonl')).toEqual([
-      { id: 'a', phase: 1, score: 1, prompt: [{ role: 'user', content: 'say hi', input: 'x' }], completion: [{ role: 'assistant', content: 'hi' }] },
-      { id: 'b', phase: 1, score: 1, prompt: [{ role: 'user', content: 'say bye', input: '' }], completion: [{ role: 'assistant', content: 'bye' }] },
+      {
+        id: 'a',
+        phase: 1,
+        score: 1,
+        prompt: [{ role: 'user', content: 'say hi', input: 'x' }],
+        completion: [{ role: 'assistant', content: 'hi' }],
+      },
+      {
+        id: 'b',
+        phase: 1,
+        score: 1,
+        prompt: [{ role: 'user', content: 'say bye', input: '' }],
+        completion: [{ role: 'assistant', content: 'bye' }],
+      },
     ]);
     expect(rows('trl/data/chat.phase-2.jsonl')).toEqual([
       {
@@ -131,7 +175,15 @@ describe('the TRL recipe carries the run', () => {
           { role: 'assistant', content: 'done' },
         ],
       },
-      { id: 'd', phase: 2, score: 4, messages: [{ role: 'user', content: 'four', input: '' }, { role: 'assistant', content: '4' }] },
+      {
+        id: 'd',
+        phase: 2,
+        score: 4,
+        messages: [
+          { role: 'user', content: 'four', input: '' },
+          { role: 'assistant', content: '4' },
+        ],
+      },
     ]);
   });
 
@@ -142,13 +194,20 @@ describe('the TRL recipe carries the run', () => {
     writeTree(dir, files);
     const res = spawnSync('python3', ['-m', 'py_compile', join(dir, 'trl/train_phased.py')], { encoding: 'utf8' });
     expect(res.status, res.stderr).toBe(0);
-    expect(pyyamlLoad(map.get('trl/accelerate_multi_gpu.yaml')!)).toMatchObject({ distributed_type: 'MULTI_GPU', num_processes: 4, mixed_precision: 'bf16', downcast_bf16: 'no' });
+    expect(pyyamlLoad(map.get('trl/accelerate_multi_gpu.yaml')!)).toMatchObject({
+      distributed_type: 'MULTI_GPU',
+      num_processes: 4,
+      mixed_precision: 'bf16',
+      downcast_bf16: 'no',
+    });
     expect(pyyamlLoad(map.get('trl/accelerate_zero2.yaml')!)).toMatchObject({
       distributed_type: 'DEEPSPEED',
       num_processes: 4,
       deepspeed_config: { deepspeed_config_file: 'ds_zero2.json', zero3_init_flag: false },
     });
-    expect((JSON.parse(map.get('trl/ds_zero2.json')!) as { zero_optimization: { stage: number } }).zero_optimization.stage).toBe(2);
+    expect(
+      (JSON.parse(map.get('trl/ds_zero2.json')!) as { zero_optimization: { stage: number } }).zero_optimization.stage,
+    ).toBe(2);
     expect(map.get('trl/requirements.txt')).toMatch(/^trl==\d/m);
   });
 });

@@ -15,7 +15,14 @@ import { deepspeedConfigJson } from './deepspeedConfig';
 import { trlLoraJson } from './loraRecipe';
 import type { ResolvedScaleOut } from './scaleOutOptions';
 import { trlJsonl } from './trlData';
-import { TRL_ACCELERATE_MULTI_GPU, TRL_ACCELERATE_ZERO2, TRL_DIR, TRL_DS_CONFIG, TRL_RECIPE_JSON, TRL_SCRIPT } from './trlFiles';
+import {
+  TRL_ACCELERATE_MULTI_GPU,
+  TRL_ACCELERATE_ZERO2,
+  TRL_DIR,
+  TRL_DS_CONFIG,
+  TRL_RECIPE_JSON,
+  TRL_SCRIPT,
+} from './trlFiles';
 import { trlReadme } from './trlReadme';
 import type { ExportFile } from '../phases/export';
 
@@ -38,8 +45,16 @@ export function trlRecipeJson(r: ResolvedScaleOut): string {
     lora: r.lora ? trlLoraJson(r.lora) : null,
     max_length: h.cutoffLen,
     output_root: 'saves',
-    stages: r.stages.map((s) => ({ stage: s.stage, phase: s.phase, data: data(s.dataFile), records: s.records, output_dir: `phased/stage-${s.stage}_phase-${s.phase}` })),
-    one_off: r.oneOff ? { stage: 1, phase: null, data: data(r.oneOff.dataFile), records: r.oneOff.records, output_dir: 'one-off' } : null,
+    stages: r.stages.map((s) => ({
+      stage: s.stage,
+      phase: s.phase,
+      data: data(s.dataFile),
+      records: s.records,
+      output_dir: `phased/stage-${s.stage}_phase-${s.phase}`,
+    })),
+    one_off: r.oneOff
+      ? { stage: 1, phase: null, data: data(r.oneOff.dataFile), records: r.oneOff.records, output_dir: 'one-off' }
+      : null,
     held_out: r.heldOut.records > 0 ? { data: data(r.heldOut.dataFile), records: r.heldOut.records } : null,
     hyper: {
       learning_rate: h.learningRate,
@@ -64,15 +79,33 @@ export function trlRecipeJson(r: ResolvedScaleOut): string {
 }
 
 /** Every file of the TRL recipe, paths inside the export (trl/…). */
-export function trlRecipeFiles(r: ResolvedScaleOut, plan: PhasePlan, records: readonly InstructionRecord[], scores: ArrayLike<number>): ExportFile[] {
+export function trlRecipeFiles(
+  r: ResolvedScaleOut,
+  plan: PhasePlan,
+  records: readonly InstructionRecord[],
+  scores: ArrayLike<number>,
+): ExportFile[] {
   const phaseOfId = new Map<string, number>();
   for (const ph of plan.phases) for (const id of [...ph.recordIds, ...ph.heldOutIds]) phaseOfId.set(id, ph.index);
   const phaseOf = (id: string) => phaseOfId.get(id)!;
   const files: ExportFile[] = [];
   const add = (name: string, text: string) => files.push({ fileName: `${TRL_DIR}/${name}`, text });
-  for (const ph of plan.phases) add(`data/${r.stages.find((s) => s.phase === ph.index)!.dataFile}`, trlJsonl(ph.recordIds, phaseOf, records, scores));
+  for (const ph of plan.phases)
+    add(
+      `data/${r.stages.find((s) => s.phase === ph.index)!.dataFile}`,
+      trlJsonl(ph.recordIds, phaseOf, records, scores),
+    );
   if (r.oneOff) add(`data/${r.oneOff.dataFile}`, trlJsonl(oneOffIds(plan, r.hyper.seed), phaseOf, records, scores));
-  if (r.heldOut.records > 0) add(`data/${r.heldOut.dataFile}`, trlJsonl(plan.phases.flatMap((p) => p.heldOutIds), phaseOf, records, scores));
+  if (r.heldOut.records > 0)
+    add(
+      `data/${r.heldOut.dataFile}`,
+      trlJsonl(
+        plan.phases.flatMap((p) => p.heldOutIds),
+        phaseOf,
+        records,
+        scores,
+      ),
+    );
   add(TRL_RECIPE_JSON, trlRecipeJson(r));
   add(TRL_SCRIPT, trainPhasedPy);
   add('requirements.txt', requirementsTxt);

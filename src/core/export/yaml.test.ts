@@ -68,7 +68,21 @@ const MUST_QUOTE = [
   'bell\u0007',
 ];
 
-const PLAIN_OK = ['cosine', 'sft', 'full', 'default', 'llama2', 'none', 'adamw_torch', 'meta-llama/Llama-2-7b-hf', 'saves/stage-1_phase-1', 'configs/ds_z3_config.json', 'alpaca_phase_1', 'héllo wörld', '日本語'];
+const PLAIN_OK = [
+  'cosine',
+  'sft',
+  'full',
+  'default',
+  'llama2',
+  'none',
+  'adamw_torch',
+  'meta-llama/Llama-2-7b-hf',
+  'saves/stage-1_phase-1',
+  'configs/ds_z3_config.json',
+  'alpaca_phase_1',
+  'héllo wörld',
+  '日本語',
+];
 
 describe('yaml emitter: quoting', () => {
   it.each(MUST_QUOTE.map((s) => [JSON.stringify(s), s]))('quotes %s', (_label, s) => {
@@ -143,13 +157,20 @@ describe('yaml emitter: numbers, booleans, null, lists', () => {
       { section: 'train' },
       { key: 'learning_rate', value: 5e-6 },
     ]);
-    expect(text).toBe('# header\n\n### model\nmodel_name_or_path: x/y  # the base model\n\n### train\nlearning_rate: 5.0e-6\n');
+    expect(text).toBe(
+      '# header\n\n### model\nmodel_name_or_path: x/y  # the base model\n\n### train\nlearning_rate: 5.0e-6\n',
+    );
     expect(parseYamlBothVersions(text)).toEqual({ model_name_or_path: 'x/y', learning_rate: 5e-6 });
   });
 
   it('refuses keys it cannot write plainly, duplicate keys and multi-line comments', () => {
     expect(() => emitYaml([{ key: 'a b', value: 1 }])).toThrow(/plain key/);
-    expect(() => emitYaml([{ key: 'a', value: 1 }, { key: 'a', value: 2 }])).toThrow(/twice/);
+    expect(() =>
+      emitYaml([
+        { key: 'a', value: 1 },
+        { key: 'a', value: 2 },
+      ]),
+    ).toThrow(/twice/);
     expect(() => emitYaml([{ comment: 'a\nb' }])).toThrow(/span lines/);
   });
 });

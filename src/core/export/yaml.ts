@@ -57,7 +57,14 @@ export function doubleQuote(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
     else if (ch === '\r') out += '\\r';
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff || (code >= 0xd800 && code <= 0xdfff)) {
+    else if (
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff ||
+      (code >= 0xd800 && code <= 0xdfff)
+    ) {
       out += `\\u${code.toString(16).padStart(4, '0')}`;
     } else out += ch;
   }
@@ -69,10 +76,16 @@ export function doubleQuote(s: string): string {
  * round-trips, with exponent forms given a mantissa dot and a signed exponent (`5.0e-6`), which PyYAML requires.
  */
 export function formatNumber(n: number): string {
-  if (!Number.isFinite(n)) throw new RangeError(`YAML: ${n} is not a finite number; configuration values must be finite.`);
+  if (!Number.isFinite(n))
+    throw new RangeError(`YAML: ${n} is not a finite number; configuration values must be finite.`);
   if (Object.is(n, -0)) return '0';
   const abs = Math.abs(n);
-  const plain = Number.isInteger(n) && abs < 1e15 ? String(n) : abs !== 0 && (abs < 1e-3 || abs >= 1e15) ? n.toExponential() : String(n);
+  const plain =
+    Number.isInteger(n) && abs < 1e15
+      ? String(n)
+      : abs !== 0 && (abs < 1e-3 || abs >= 1e15)
+        ? n.toExponential()
+        : String(n);
   const m = /^(-?)(\d+)(?:\.(\d+))?e([-+]?)(\d+)$/.exec(plain);
   if (!m) return plain;
   const [, sign, int, frac, expSign, exp] = m;

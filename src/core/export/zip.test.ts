@@ -45,6 +45,14 @@ describe('the recipe as one zip', () => {
   it('refuses unsafe paths and a file written twice', () => {
     expect(() => zipRecipe([{ fileName: '../x', text: '' }], 'out')).toThrow(/safe relative path/);
     expect(() => zipRecipe([{ fileName: 'a', text: '' }], 'a/b')).toThrow(/safe folder/);
-    expect(() => zipRecipe([{ fileName: 'a', text: '' }, { fileName: 'a', text: '' }], 'out')).toThrow(/twice/);
+    expect(() =>
+      zipRecipe(
+        [
+          { fileName: 'a', text: '' },
+          { fileName: 'a', text: '' },
+        ],
+        'out',
+      ),
+    ).toThrow(/twice/);
   });
 });

@@ -29,10 +29,14 @@ export interface HfImportOptions {
 const TANH_GELU = new Set(['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast']);
 
 /** Reads config.json into our config. */
-export function hfModelInfo(configJson: HfFileContent | Record<string, unknown>, options: HfImportOptions = {}): HfModelInfo {
-  const cfg = typeof configJson === 'object' && !(configJson instanceof Uint8Array) && !(configJson instanceof ArrayBuffer)
-    ? configJson
-    : parseJSONFile(CONFIG_FILE, configJson);
+export function hfModelInfo(
+  configJson: HfFileContent | Record<string, unknown>,
+  options: HfImportOptions = {},
+): HfModelInfo {
+  const cfg =
+    typeof configJson === 'object' && !(configJson instanceof Uint8Array) && !(configJson instanceof ArrayBuffer)
+      ? configJson
+      : parseJSONFile(CONFIG_FILE, configJson);
   const architecture = detectArchitecture(cfg);
   const family = HF_FAMILIES[architecture];
   const notes: string[] = [];
@@ -43,7 +47,10 @@ export function hfModelInfo(configJson: HfFileContent | Record<string, unknown>,
       notes.push(`${CONFIG_FILE} has no ${key} (${what}); using transformers' default ${JSON.stringify(v)}.`);
     }
     if (typeof v !== 'number' || !(v > 0) || (integer && !Number.isInteger(v))) {
-      throw new HfImportError(CONFIG_FILE, `${key} (${what}) must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(v)}.`);
+      throw new HfImportError(
+        CONFIG_FILE,
+        `${key} (${what}) must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(v)}.`,
+      );
     }
     return v;
   };
@@ -57,7 +64,7 @@ export function hfModelInfo(configJson: HfFileContent | Record<string, unknown>,
   if (cfg.tie_word_embeddings === false) {
     throw new HfImportError(
       CONFIG_FILE,
-      'tie_word_embeddings is false: a separate output head is not supported. The studio\'s GPT ties the head to the token table ' +
+      "tie_word_embeddings is false: a separate output head is not supported. The studio's GPT ties the head to the token table " +
         '(as GPT-2, distilgpt2 and the TinyStories models are); an untied head would be a different model.',
     );
   }
@@ -68,11 +75,14 @@ export function hfModelInfo(configJson: HfFileContent | Record<string, unknown>,
       throw new HfImportError('import options', `maxContext must be a positive integer, got ${options.maxContext}.`);
     }
     if (options.maxContext < config.contextLength) {
-      notes.push(`Context capped at ${options.maxContext} of the checkpoint's ${positions} positions, as asked; the rest are kept for export.`);
+      notes.push(
+        `Context capped at ${options.maxContext} of the checkpoint's ${positions} positions, as asked; the rest are kept for export.`,
+      );
       config.contextLength = options.maxContext;
     }
   }
   const problems = gptConfigProblems(config);
-  if (problems.length > 0) throw new HfImportError(CONFIG_FILE, `does not describe a usable model: ${problems.join(' ')}`);
+  if (problems.length > 0)
+    throw new HfImportError(CONFIG_FILE, `does not describe a usable model: ${problems.join(' ')}`);
   return { architecture, config, positions, notes };
 }

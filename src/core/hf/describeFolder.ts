@@ -23,14 +23,20 @@ export function problemOf(error: unknown): HfProblem {
 export function describeHfFolder(files: HfFiles): HfModelDescription {
   const imported = importHfFolder(files);
   const { source, config } = imported;
-  const tokenizerFile = Object.keys(files).some((n) => n.split(/[\\/]/).pop() === 'tokenizer.json') ? 'tokenizer.json' : 'vocab.json + merges.txt';
+  const tokenizerFile = Object.keys(files).some((n) => n.split(/[\\/]/).pop() === 'tokenizer.json')
+    ? 'tokenizer.json'
+    : 'vocab.json + merges.txt';
   const nameOrPath = source.configJson._name_or_path;
   return {
     architecture: source.architecture,
     config,
     positions: source.positions,
     parameters: countGptParams(config),
-    tokenizer: { file: tokenizerFile, vocabSize: imported.tokenizer.vocabSize, endOfText: imported.tokenizer.endOfText },
+    tokenizer: {
+      file: tokenizerFile,
+      vocabSize: imported.tokenizer.vocabSize,
+      endOfText: imported.tokenizer.endOfText,
+    },
     weightFiles: source.weightFiles,
     storedDtypes: source.storedDtypes,
     notes: imported.notes,
@@ -39,7 +45,10 @@ export function describeHfFolder(files: HfFiles): HfModelDescription {
 }
 
 /** How many ids vocabulary pruning keeps for these texts (plus specials and the byte tokens), of how many. */
-export function countPrunedVocabulary(tokenizerFiles: HfFiles, texts: readonly string[]): { keptTokens: number; originalTokens: number } {
+export function countPrunedVocabulary(
+  tokenizerFiles: HfFiles,
+  texts: readonly string[],
+): { keptTokens: number; originalTokens: number } {
   const { tokenizer } = importHfTokenizer(tokenizerFiles);
   const plan = planVocabPruning(tokenizer, texts);
   return { keptTokens: plan.keep.length, originalTokens: plan.originalVocabSize };

@@ -35,7 +35,14 @@ describe('transformers loads the studio exports', () => {
       const imported = importHfModel(goldenFolder(architecture));
       const { config } = imported;
       const vars = paramsFromArrays(config, imported.params);
-      const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1, decay: decayMask });
+      const opt = new AdamW(vars, {
+        beta1: 0.9,
+        beta2: 0.95,
+        eps: 1e-8,
+        weightDecay: 0.1,
+        clipNorm: 1,
+        decay: decayMask,
+      });
       const next = mulberry32(4);
       const [B, T] = [4, config.contextLength];
       const batch = () => Int32Array.from({ length: B * T }, () => Math.floor(next() * config.vocabSize));
@@ -45,12 +52,25 @@ describe('transformers loads the studio exports', () => {
       for (let step = 0; step < 10; step++) {
         tf.tidy(() => {
           const { grads } = lossAndGrads(vars, () =>
-            gptLoss(config, vars, tf.tensor2d(ids, [B, T], 'int32'), tf.tensor2d(targets, [B, T], 'int32'), tf.tensor2d(mask, [B, T])),
+            gptLoss(
+              config,
+              vars,
+              tf.tensor2d(ids, [B, T], 'int32'),
+              tf.tensor2d(targets, [B, T], 'int32'),
+              tf.tensor2d(mask, [B, T]),
+            ),
           );
           opt.apply(grads, 1e-2);
         });
       }
-      const studio = tf.tidy(() => gptLogits(config, vars, tf.tensor2d(IDS.flat(), [IDS.length, IDS[0]!.length], 'int32')).dataSync() as Float32Array);
+      const studio = tf.tidy(
+        () =>
+          gptLogits(
+            config,
+            vars,
+            tf.tensor2d(IDS.flat(), [IDS.length, IDS[0]!.length], 'int32'),
+          ).dataSync() as Float32Array,
+      );
       const trained = await readParams(vars);
       opt.dispose();
       disposeGptParams(vars);
@@ -59,7 +79,10 @@ describe('transformers loads the studio exports', () => {
       const dir = mkdtempSync(join(tmpdir(), `studio-export-${architecture}-`));
       try {
         for (const [name, content] of Object.entries(out.files)) writeFileSync(join(dir, name), content);
-        const hf = JSON.parse(runPython('python/hf_logits.py', [dir, JSON.stringify(IDS)])) as { architecture: string; logits: number[] };
+        const hf = JSON.parse(runPython('python/hf_logits.py', [dir, JSON.stringify(IDS)])) as {
+          architecture: string;
+          logits: number[];
+        };
         expect(hf.architecture).toBe(architecture);
         expect(maxAbsDiff(studio, hf.logits)).toBeLessThanOrEqual(1e-4);
         // Training moved the model away from the golden one, so this compares the trained weights.
@@ -75,7 +98,14 @@ function importedGoldenLogits(architecture: 'gpt2' | 'gpt_neo'): Float32Array {
   const imported = importHfModel(goldenFolder(architecture));
   const vars = paramsFromArrays(imported.config, imported.params);
   try {
-    return tf.tidy(() => gptLogits(imported.config, vars, tf.tensor2d(IDS.flat(), [IDS.length, IDS[0]!.length], 'int32')).dataSync() as Float32Array);
+    return tf.tidy(
+      () =>
+        gptLogits(
+          imported.config,
+          vars,
+          tf.tensor2d(IDS.flat(), [IDS.length, IDS[0]!.length], 'int32'),
+        ).dataSync() as Float32Array,
+    );
   } finally {
     disposeGptParams(vars);
   }

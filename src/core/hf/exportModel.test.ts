@@ -24,7 +24,6 @@ function readAll(bytes: Uint8Array): Record<string, HfTensor> {
   return Object.fromEntries(st.entries.map((e) => [e.name, { shape: e.shape, data: st.read(e.name).data }]));
 }
 
-
 describe('load → export → load', () => {
   const specs: [string, TinyHfSpec][] = [
     ['GPT-2 with prefix, buffers and lm_head', { architecture: 'gpt2', lmHead: true }],
@@ -37,8 +36,20 @@ describe('load → export → load', () => {
   it.each(specs)('%s: identical tensors, original names and layout, same config but torch_dtype', (label, spec) => {
     const fx = tinyHfCheckpoint(spec);
     const first = importHfFolder(fx.files, label.includes('capped') ? { maxContext: 9 } : {});
-    const out = exportHfModel({ config: first.config, params: first.params, source: first.source, tokenizer: first.tokenizer });
-    expect(Object.keys(out.files).sort()).toEqual(['config.json', 'merges.txt', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'vocab.json']);
+    const out = exportHfModel({
+      config: first.config,
+      params: first.params,
+      source: first.source,
+      tokenizer: first.tokenizer,
+    });
+    expect(Object.keys(out.files).sort()).toEqual([
+      'config.json',
+      'merges.txt',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.json',
+    ]);
 
     // The exported file holds exactly the checkpoint's weights (buffers left out), same names, shapes and values.
     const exported = readAll(out.files['model.safetensors'] as Uint8Array);
@@ -63,11 +74,23 @@ describe('load → export → load', () => {
   it('the exported tokenizer files load as tokenizer.json and as vocab.json + merges.txt', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt2' });
     const first = importHfFolder(fx.files);
-    const out = exportHfModel({ config: first.config, params: first.params, source: first.source, tokenizer: first.tokenizer });
+    const out = exportHfModel({
+      config: first.config,
+      params: first.params,
+      source: first.source,
+      tokenizer: first.tokenizer,
+    });
     const text = ' the cat and the dog<|endoftext|>wat';
-    expect(bpeFromTokenizerJson(out.files['tokenizer.json'] as string).encode(text)).toEqual(first.tokenizer.encode(text));
-    expect(bpeFromVocabMerges(out.files['vocab.json'] as string, out.files['merges.txt'] as string).encode(text)).toEqual(first.tokenizer.encode(text));
-    expect(JSON.parse(out.files['tokenizer_config.json'] as string)).toMatchObject({ eos_token: '<|endoftext|>', model_max_length: 16 });
+    expect(bpeFromTokenizerJson(out.files['tokenizer.json'] as string).encode(text)).toEqual(
+      first.tokenizer.encode(text),
+    );
+    expect(
+      bpeFromVocabMerges(out.files['vocab.json'] as string, out.files['merges.txt'] as string).encode(text),
+    ).toEqual(first.tokenizer.encode(text));
+    expect(JSON.parse(out.files['tokenizer_config.json'] as string)).toMatchObject({
+      eos_token: '<|endoftext|>',
+      model_max_length: 16,
+    });
   });
 });
 
@@ -81,13 +104,19 @@ describe('exporting trained parameters', () => {
     const params = { ...imported.params };
     for (const i of [0, 1]) {
       // q part stays 0; k and v parts get a trained-looking bias.
-      params[`h.${i}.attn.c_attn.bias`] = Float32Array.from({ length: 48 }, (_, j) => (j < 16 ? 0 : (next() - 0.5) * 0.6));
+      params[`h.${i}.attn.c_attn.bias`] = Float32Array.from({ length: 48 }, (_, j) =>
+        j < 16 ? 0 : (next() - 0.5) * 0.6,
+      );
     }
     const trained = { config: oldConfig, params };
     const out = exportHfModel({ ...trained, source: imported.source });
     expect(out.notes.join(' ')).not.toMatch(/query bias/);
     const ids = [259, 5, 270, 71, 200, 12, 276, 3];
-    const reference = hfLogits(JSON.parse(out.files['config.json'] as string), readAll(out.files['model.safetensors'] as Uint8Array), ids);
+    const reference = hfLogits(
+      JSON.parse(out.files['config.json'] as string),
+      readAll(out.files['model.safetensors'] as Uint8Array),
+      ids,
+    );
     expect(maxAbsDiff(importedLogits(trained, ids), reference)).toBeLessThan(1e-4);
     // Before folding the outputs did differ from the untrained model, so the fold did something.
     expect(maxAbsDiff(importedLogits(imported, ids), reference)).toBeGreaterThan(1e-3);
@@ -99,7 +128,11 @@ describe('exporting trained parameters', () => {
     const bias = new Float32Array(48);
     bias[3] = 0.25;
     const { qkvBias: _none, ...oldConfig } = imported.config;
-    const out = exportHfModel({ config: oldConfig, params: { ...imported.params, 'h.0.attn.c_attn.bias': bias, 'h.1.attn.c_attn.bias': new Float32Array(48) }, source: imported.source });
+    const out = exportHfModel({
+      config: oldConfig,
+      params: { ...imported.params, 'h.0.attn.c_attn.bias': bias, 'h.1.attn.c_attn.bias': new Float32Array(48) },
+      source: imported.source,
+    });
     expect(out.notes.join(' ')).toMatch(/no query bias: the trained one \(max \|b_q\| 2\.50e-1\) is dropped/);
   });
 
@@ -112,7 +145,15 @@ describe('exporting trained parameters', () => {
     const out = exportHfModel({ config, params, tokenizer });
     expect(out.notes.join(' ')).toMatch(/char tokenizer has no Hugging Face format/);
     const cfg = JSON.parse(out.files['config.json'] as string);
-    expect(cfg).toMatchObject({ model_type: 'gpt2', n_embd: 32, n_layer: 2, n_head: 2, n_positions: 32, vocab_size: 40, eos_token_id: 2 });
+    expect(cfg).toMatchObject({
+      model_type: 'gpt2',
+      n_embd: 32,
+      n_layer: 2,
+      n_head: 2,
+      n_positions: 32,
+      vocab_size: 40,
+      eos_token_id: 2,
+    });
     const back = importHfModel(out.files);
     expect(back.config).toEqual(config);
     const ids = [1, 5, 9, 30, 2, 17];
@@ -129,6 +170,8 @@ describe('exporting trained parameters', () => {
     expect(() => exportHfModel({ config: pruned, params, source: imported.source })).toThrow(/unpruneParams/);
     const missing = { ...imported.params };
     delete missing['h.1.ln_2.bias'];
-    expect(() => exportHfModel({ config: imported.config, params: missing, source: imported.source })).toThrow(/"h\.1\.ln_2\.bias" is missing/);
+    expect(() => exportHfModel({ config: imported.config, params: missing, source: imported.source })).toThrow(
+      /"h\.1\.ln_2\.bias" is missing/,
+    );
   });
 });

@@ -50,8 +50,12 @@ export function exportHfModel(input: HfExportInput): HfExport {
   for (const [name, shape] of gptParamShapes(config)) {
     const data = params[name];
     const size = shape.reduce((a, b) => a * b, 1);
-    if (data === undefined) throw new HfExportError(`Parameter "${name}" is missing: the parameters do not match the ${config.layers}-layer config.`);
-    if (data.length !== size) throw new HfExportError(`Parameter "${name}" has ${data.length} values; [${shape.join(', ')}] needs ${size}.`);
+    if (data === undefined)
+      throw new HfExportError(
+        `Parameter "${name}" is missing: the parameters do not match the ${config.layers}-layer config.`,
+      );
+    if (data.length !== size)
+      throw new HfExportError(`Parameter "${name}" has ${data.length} values; [${shape.join(', ')}] needs ${size}.`);
   }
   const C = config.width;
   const V = config.vocabSize;
@@ -77,7 +81,9 @@ export function exportHfModel(input: HfExportInput): HfExport {
     }
     configJson = { ...source.configJson };
     if (configJson.torch_dtype !== undefined && configJson.torch_dtype !== 'float32') {
-      notes.push(`config.json torch_dtype ${JSON.stringify(configJson.torch_dtype)} → "float32": the weights are written as float32.`);
+      notes.push(
+        `config.json torch_dtype ${JSON.stringify(configJson.torch_dtype)} → "float32": the weights are written as float32.`,
+      );
     }
     configJson.torch_dtype = 'float32';
   } else {
@@ -85,7 +91,13 @@ export function exportHfModel(input: HfExportInput): HfExport {
   }
 
   const checkpoint = family.toCheckpoint?.(config, params, notes) ?? { config, params };
-  const tensors: Record<string, TensorToWrite> = writeWeightMap(family.weights, checkpoint.config, checkpoint.params, wpeTail, source?.prefix ?? 'transformer.');
+  const tensors: Record<string, TensorToWrite> = writeWeightMap(
+    family.weights,
+    checkpoint.config,
+    checkpoint.params,
+    wpeTail,
+    source?.prefix ?? 'transformer.',
+  );
   if (source?.hadLmHead) tensors['lm_head.weight'] = { dtype: 'F32', shape: [V, C], data: params.wte! };
 
   const files: Record<string, Uint8Array | string> = {
@@ -99,11 +111,19 @@ export function exportHfModel(input: HfExportInput): HfExport {
     const eot = baseTokenizer.endOfText;
     files['tokenizer_config.json'] =
       JSON.stringify(
-        { tokenizer_class: 'GPT2Tokenizer', model_max_length: positions, bos_token: eot, eos_token: eot, unk_token: eot, add_prefix_space: false },
+        {
+          tokenizer_class: 'GPT2Tokenizer',
+          model_max_length: positions,
+          bos_token: eot,
+          eos_token: eot,
+          unk_token: eot,
+          add_prefix_space: false,
+        },
         null,
         2,
       ) + '\n';
-    if (baseTokenizer.vocabSize !== V) notes.push(`The tokenizer has ${baseTokenizer.vocabSize} ids for the model's ${V} rows.`);
+    if (baseTokenizer.vocabSize !== V)
+      notes.push(`The tokenizer has ${baseTokenizer.vocabSize} ids for the model's ${V} rows.`);
   } else if (input.tokenizer !== undefined) {
     notes.push(`The ${input.tokenizer.kind} tokenizer has no Hugging Face format; no tokenizer files were written.`);
   }

@@ -30,7 +30,9 @@ export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array):
   const ck = info.config;
   const imported = importHfModel(modelFiles, { maxContext: ck.contextLength });
   const original = imported.config;
-  const same = (['layers', 'width', 'heads', 'mlpRatio', 'contextLength', 'attentionScale'] as const).filter((k) => ck[k] !== original[k]);
+  const same = (['layers', 'width', 'heads', 'mlpRatio', 'contextLength', 'attentionScale'] as const).filter(
+    (k) => ck[k] !== original[k],
+  );
   if (same.length > 0) {
     throw new HfExportError(
       `The checkpoint does not come from this model: ${same.map((k) => `${k} ${String(ck[k])} vs ${String(original[k])}`).join(', ')}.`,
@@ -41,7 +43,9 @@ export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array):
   for (const [name, shape] of gptParamShapes(ck)) {
     const t = file.read(name);
     if (t.dtype !== 'float32' || t.shape.join(',') !== shape.join(',')) {
-      throw new HfExportError(`Checkpoint parameter "${name}" is [${t.shape.join(', ')}] ${t.storedAs}; expected float [${shape.join(', ')}].`);
+      throw new HfExportError(
+        `Checkpoint parameter "${name}" is [${t.shape.join(', ')}] ${t.storedAs}; expected float [${shape.join(', ')}].`,
+      );
     }
     params[name] = t.data as Float32Array;
   }
@@ -51,24 +55,45 @@ export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array):
   const notes: string[] = [];
   if (tokenizer instanceof PrunedTokenizer) {
     if (tokenizer.base.vocabSize !== original.vocabSize) {
-      throw new HfExportError(`The run's tokenizer was pruned from ${tokenizer.base.vocabSize} ids, but the model has ${original.vocabSize} rows.`);
+      throw new HfExportError(
+        `The run's tokenizer was pruned from ${tokenizer.base.vocabSize} ids, but the model has ${original.vocabSize} rows.`,
+      );
     }
     const keep = tokenizer.keep();
-    ({ config, params } = unpruneParams(ck, params, { keep, originalVocabSize: original.vocabSize, counts: [] }, imported.params.wte!));
-    notes.push(`The ${keep.length} trained token rows were written back into the full ${original.vocabSize}-token table; the other rows are the original ones.`);
+    ({ config, params } = unpruneParams(
+      ck,
+      params,
+      { keep, originalVocabSize: original.vocabSize, counts: [] },
+      imported.params.wte!,
+    ));
+    notes.push(
+      `The ${keep.length} trained token rows were written back into the full ${original.vocabSize}-token table; the other rows are the original ones.`,
+    );
   } else if (ck.vocabSize !== original.vocabSize) {
-    throw new HfExportError(`The checkpoint has ${ck.vocabSize} token rows but the model ${original.vocabSize}, and no pruning record to map them back.`);
+    throw new HfExportError(
+      `The checkpoint has ${ck.vocabSize} token rows but the model ${original.vocabSize}, and no pruning record to map them back.`,
+    );
   }
   const out = exportHfModel({ config, params, source: imported.source, tokenizer });
-  if (info.lora) notes.push(`The LoRA adapters (rank ${info.lora.rank}, alpha ${info.lora.alpha}) are merged into the weights: W + (alpha/r)·(B·A)ᵀ.`);
+  if (info.lora)
+    notes.push(
+      `The LoRA adapters (rank ${info.lora.rank}, alpha ${info.lora.alpha}) are merged into the weights: W + (alpha/r)·(B·A)ᵀ.`,
+    );
   return { files: out.files, notes: [...notes, ...out.notes] };
 }
 
-function readAdapters(file: ReturnType<typeof parseSafetensors>, config: Parameters<typeof loraParamShapes>[0], lora: Parameters<typeof loraParamShapes>[1]): Record<string, Float32Array> {
+function readAdapters(
+  file: ReturnType<typeof parseSafetensors>,
+  config: Parameters<typeof loraParamShapes>[0],
+  lora: Parameters<typeof loraParamShapes>[1],
+): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   for (const [name, shape] of loraParamShapes(config, lora)) {
     const t = file.read(name);
-    if (t.dtype !== 'float32' || t.shape.join(',') !== shape.join(',')) throw new HfExportError(`Checkpoint adapter "${name}" is [${t.shape.join(', ')}]; expected [${shape.join(', ')}].`);
+    if (t.dtype !== 'float32' || t.shape.join(',') !== shape.join(','))
+      throw new HfExportError(
+        `Checkpoint adapter "${name}" is [${t.shape.join(', ')}]; expected [${shape.join(', ')}].`,
+      );
     out[name] = t.data as Float32Array;
   }
   return out;
@@ -81,20 +106,36 @@ function readAdapters(file: ReturnType<typeof parseSafetensors>, config: Paramet
  */
 export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array, baseModel?: string): HfExport {
   const info = readCheckpointInfo(checkpointBytes);
-  if (!info.lora) throw new HfExportError('This run trained every weight (no LoRA adapters): export it as a Hugging Face folder instead.');
+  if (!info.lora)
+    throw new HfExportError(
+      'This run trained every weight (no LoRA adapters): export it as a Hugging Face folder instead.',
+    );
   const config = info.config;
   const configFile = modelFiles['config.json'];
-  if (configFile === undefined) throw new HfExportError('The imported model has no config.json to check the adapters against.');
+  if (configFile === undefined)
+    throw new HfExportError('The imported model has no config.json to check the adapters against.');
   const model = hfModelInfo(configFile);
   const differ = (['layers', 'width', 'heads', 'mlpRatio'] as const).filter((k) => config[k] !== model.config[k]);
-  if (differ.length > 0) throw new HfExportError(`The checkpoint does not come from this model: ${differ.map((k) => `${k} ${config[k]} vs ${model.config[k]}`).join(', ')}.`);
+  if (differ.length > 0)
+    throw new HfExportError(
+      `The checkpoint does not come from this model: ${differ.map((k) => `${k} ${config[k]} vs ${model.config[k]}`).join(', ')}.`,
+    );
   const file = parseSafetensors(checkpointBytes);
   const params: Record<string, Float32Array> = readAdapters(file, config, info.lora);
   // Only the trained extras: decoding the frozen weights of a 124M model would cost seconds for nothing.
-  for (const [name] of gptParamShapes(config)) if (trainsWithLora(name, info.lora)) params[name] = file.read(name).data as Float32Array;
-  const files = exportPeftAdapter({ config, params, lora: info.lora, architecture: model.architecture, baseModel: baseModel ?? null });
+  for (const [name] of gptParamShapes(config))
+    if (trainsWithLora(name, info.lora)) params[name] = file.read(name).data as Float32Array;
+  const files = exportPeftAdapter({
+    config,
+    params,
+    lora: info.lora,
+    architecture: model.architecture,
+    baseModel: baseModel ?? null,
+  });
   return {
     files,
-    notes: [`Load it with PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(<${baseModel ?? 'the base model'}>), <this folder>).`],
+    notes: [
+      `Load it with PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(<${baseModel ?? 'the base model'}>), <this folder>).`,
+    ],
   };
 }

@@ -35,7 +35,11 @@ export function planHfFileSet(paths: readonly string[]): HfFileSetPlan {
   for (const path of paths) {
     const role = fileRole(path);
     if (path.split(/[\\/]/).some((part) => part.startsWith('.'))) continue;
-    if (role === 'unreadable') ignored.push({ path, why: 'PyTorch pickle / TF / Flax / ONNX weights cannot be read in the browser; the safetensors file is used' });
+    if (role === 'unreadable')
+      ignored.push({
+        path,
+        why: 'PyTorch pickle / TF / Flax / ONNX weights cannot be read in the browser; the safetensors file is used',
+      });
     else if (role === 'other') ignored.push({ path, why: 'not needed' });
     else read.push(path);
   }
@@ -50,7 +54,8 @@ export function missingParts(names: readonly string[]): string[] {
   const has = new Set(names.map(baseName));
   const missing: string[] = [];
   if (!has.has(CONFIG_FILE)) missing.push(CONFIG_FILE);
-  if (![...has].some((n) => n.endsWith('.safetensors'))) missing.push(has.has(WEIGHTS_INDEX_FILE) ? 'the shards named in model.safetensors.index.json' : WEIGHTS_FILE);
+  if (![...has].some((n) => n.endsWith('.safetensors')))
+    missing.push(has.has(WEIGHTS_INDEX_FILE) ? 'the shards named in model.safetensors.index.json' : WEIGHTS_FILE);
   if (!has.has('tokenizer.json')) {
     if (has.has('vocab.json') && !has.has('merges.txt')) missing.push('merges.txt');
     else if (has.has('merges.txt') && !has.has('vocab.json')) missing.push('vocab.json');
@@ -64,11 +69,15 @@ export function missingParts(names: readonly string[]): string[] {
  * config.json starts a new folder; one without adds to (or replaces files of) the one in progress, so a forgotten
  * tokenizer.json can simply be dropped after the rest.
  */
-export function mergeFileSets<T>(pending: Readonly<Record<string, T>> | undefined, dropped: Readonly<Record<string, T>>): Record<string, T> {
+export function mergeFileSets<T>(
+  pending: Readonly<Record<string, T>> | undefined,
+  dropped: Readonly<Record<string, T>>,
+): Record<string, T> {
   const droppedNames = Object.keys(dropped).map(baseName);
   if (!pending || droppedNames.includes(CONFIG_FILE)) return { ...dropped };
   const out: Record<string, T> = {};
-  for (const [path, content] of Object.entries(pending)) if (!droppedNames.includes(baseName(path))) out[path] = content;
+  for (const [path, content] of Object.entries(pending))
+    if (!droppedNames.includes(baseName(path))) out[path] = content;
   return { ...out, ...dropped };
 }
 
@@ -87,10 +96,14 @@ export function folderOf(paths: readonly string[]): string | undefined {
 export function normalizeBaseUrl(url: string): string {
   const trimmed = url.trim();
   if (!/^https?:\/\//i.test(trimmed) && !trimmed.startsWith('/')) {
-    throw new Error(`"${trimmed}" is not a URL: give the folder's address, e.g. https://huggingface.co/gpt2/resolve/main/`);
+    throw new Error(
+      `"${trimmed}" is not a URL: give the folder's address, e.g. https://huggingface.co/gpt2/resolve/main/`,
+    );
   }
   // A Hub page (…/tree/main or /blob/main/…) instead of the file server: use resolve/.
-  const hub = /^(https?:\/\/(?:www\.)?huggingface\.co\/[^/]+(?:\/[^/]+)?)\/(?:tree|blob)\/([^/]+)(?:\/.*)?$/i.exec(trimmed);
+  const hub = /^(https?:\/\/(?:www\.)?huggingface\.co\/[^/]+(?:\/[^/]+)?)\/(?:tree|blob)\/([^/]+)(?:\/.*)?$/i.exec(
+    trimmed,
+  );
   const fixed = hub ? `${hub[1]}/resolve/${hub[2]}/` : trimmed;
   return fixed.endsWith('/') ? fixed : `${fixed}/`;
 }

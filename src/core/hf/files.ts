@@ -74,6 +74,7 @@ export function parseJSONFile(name: string, content: HfFileContent): Record<stri
   } catch (e) {
     throw new HfImportError(name, `is not valid JSON (${(e as Error).message}); is the download complete?`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HfImportError(name, 'must hold a JSON object.');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new HfImportError(name, 'must hold a JSON object.');
   return v as Record<string, unknown>;
 }

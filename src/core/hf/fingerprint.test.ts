@@ -4,7 +4,12 @@ import { fingerprintFiles } from './fingerprint';
 
 /** The fixture's files as the bytes a drop gives (text as UTF-8). */
 const toStoredFiles = (files: Record<string, Uint8Array | string>): Record<string, ArrayBuffer> =>
-  Object.fromEntries(Object.entries(files).map(([name, c]) => [name, (typeof c === 'string' ? new TextEncoder().encode(c) : c.slice()).buffer as ArrayBuffer]));
+  Object.fromEntries(
+    Object.entries(files).map(([name, c]) => [
+      name,
+      (typeof c === 'string' ? new TextEncoder().encode(c) : c.slice()).buffer as ArrayBuffer,
+    ]),
+  );
 
 describe('fingerprintFiles', () => {
   it('fingerprints a folder by names, sizes and bytes: the same folder matches, a changed weight does not', () => {

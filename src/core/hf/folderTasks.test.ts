@@ -73,14 +73,23 @@ describe('describeHfFolder', () => {
     });
 
     const llama = JSON.stringify({ ...fx.configJson, model_type: 'llama', architectures: ['LlamaForCausalLM'] });
-    expect(problem({ ...fx.files, 'config.json': llama })).toMatchObject({ file: 'config.json', message: expect.stringMatching(/not supported/) });
+    expect(problem({ ...fx.files, 'config.json': llama })).toMatchObject({
+      file: 'config.json',
+      message: expect.stringMatching(/not supported/),
+    });
 
     const wider = JSON.stringify({ ...fx.configJson, n_embd: 32 });
-    expect(problem({ ...fx.files, 'config.json': wider })).toMatchObject({ file: 'model.safetensors', message: expect.stringMatching(/shape/) });
+    expect(problem({ ...fx.files, 'config.json': wider })).toMatchObject({
+      file: 'model.safetensors',
+      message: expect.stringMatching(/shape/),
+    });
 
     // A tokenizer with more ids than the model has rows does not belong to it.
     const small = tinyHfCheckpoint({ architecture: 'gpt2', vocabSize: 270, noTokenizer: true });
-    expect(problem({ ...small.files, ...tinyTokenizerFiles().files })).toMatchObject({ file: 'tokenizer.json', message: expect.stringMatching(/does not belong/) });
+    expect(problem({ ...small.files, ...tinyTokenizerFiles().files })).toMatchObject({
+      file: 'tokenizer.json',
+      message: expect.stringMatching(/does not belong/),
+    });
 
     const { 'merges.txt': _merges, 'tokenizer.json': _tok, ...halfTokenizer } = fx.files;
     expect(problem(halfTokenizer)).toMatchObject({ file: 'merges.txt' });
@@ -101,7 +110,10 @@ describe('trainingTexts and pruning counts', () => {
 
   it('counts the ids pruning keeps: the bytes, the specials and the merged tokens the texts use', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt2' });
-    const count = countPrunedVocabulary({ 'tokenizer.json': fx.files['tokenizer.json']! }, trainingTexts(records, 'paper'));
+    const count = countPrunedVocabulary(
+      { 'tokenizer.json': fx.files['tokenizer.json']! },
+      trainingTexts(records, 'paper'),
+    );
     expect(count.originalTokens).toBe(277);
     expect(count.keptTokens).toBeGreaterThan(257);
     expect(count.keptTokens).toBeLessThan(277);
@@ -112,8 +124,16 @@ describe('exportRunAsHf', () => {
   /** Load as a run would (pruned), move some weights as training would, and checkpoint. */
   async function trainedCheckpoint(spec: TinyHfSpec, prune: boolean) {
     const fx = tinyHfCheckpoint(spec);
-    const files = Object.fromEntries(Object.entries(fx.files).map(([n, c]) => [n, (typeof c === 'string' ? new TextEncoder().encode(c) : c).slice().buffer]));
-    const loaded = await loadModelSource({ kind: 'hf', files, prune, name: 'tiny' }, [], { records: records as never, run: { hyper: { batchSize: 2, gradAccumulation: 1 } as never, contextLength: 0, template: 'paper' } });
+    const files = Object.fromEntries(
+      Object.entries(fx.files).map(([n, c]) => [
+        n,
+        (typeof c === 'string' ? new TextEncoder().encode(c) : c).slice().buffer,
+      ]),
+    );
+    const loaded = await loadModelSource({ kind: 'hf', files, prune, name: 'tiny' }, [], {
+      records: records as never,
+      run: { hyper: { batchSize: 2, gradAccumulation: 1 } as never, contextLength: 0, template: 'paper' },
+    });
     tf.tidy(() => {
       loaded.params.wte!.assign(tf.add(loaded.params.wte!, 0.25));
       loaded.params['h.0.mlp.c_fc.weight']!.assign(tf.mul(loaded.params['h.0.mlp.c_fc.weight']!, 2));
@@ -130,7 +150,14 @@ describe('exportRunAsHf', () => {
     expect(loaded.notes.join(' ')).toMatch(/Vocabulary pruned to the \d+ of 277 tokens/);
 
     const out = exportRunAsHf(files, new Uint8Array(bytes));
-    expect(Object.keys(out.files).sort()).toEqual(['config.json', 'merges.txt', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'vocab.json']);
+    expect(Object.keys(out.files).sort()).toEqual([
+      'config.json',
+      'merges.txt',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.json',
+    ]);
     const st = parseSafetensors(out.files['model.safetensors'] as Uint8Array);
     const weights = Object.keys(fx.tensors).sort();
     expect(st.entries.map((e) => e.name).sort()).toEqual(weights);
@@ -147,17 +174,31 @@ describe('exportRunAsHf', () => {
     }
     const fc = st.read('transformer.h.0.mlp.c_fc.weight').data;
     fc.forEach((v, i) => expect(v).toBeCloseTo(2 * fx.tensors['transformer.h.0.mlp.c_fc.weight']!.data[i]!, 5));
-    expect(st.read('transformer.h.1.attn.c_attn.weight').data).toEqual(fx.tensors['transformer.h.1.attn.c_attn.weight']!.data);
-    expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({ model_type: 'gpt2', vocab_size: 277, n_positions: 32 });
+    expect(st.read('transformer.h.1.attn.c_attn.weight').data).toEqual(
+      fx.tensors['transformer.h.1.attn.c_attn.weight']!.data,
+    );
+    expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+      model_type: 'gpt2',
+      vocab_size: 277,
+      n_positions: 32,
+    });
     expect(out.notes.join(' ')).toMatch(/written back into the full 277-token table/);
   });
 
   it('GPT-Neo, not pruned: q/k/v and [out, in] layout back exactly, the positions past the window kept', async () => {
-    const { fx, files, bytes, loaded } = await trainedCheckpoint({ architecture: 'gpt_neo', positions: 32, windowSize: 8, prefix: false }, false);
+    const { fx, files, bytes, loaded } = await trainedCheckpoint(
+      { architecture: 'gpt_neo', positions: 32, windowSize: 8, prefix: false },
+      false,
+    );
     expect(loaded.config).toMatchObject({ vocabSize: 277, contextLength: 8, attentionScale: 'none' });
     const st = parseSafetensors(exportRunAsHf(files, new Uint8Array(bytes)).files['model.safetensors'] as Uint8Array);
     expect(st.entries.map((e) => e.name).sort()).toEqual(Object.keys(fx.tensors).sort());
-    for (const name of ['h.1.attn.attention.q_proj.weight', 'h.0.attn.attention.out_proj.weight', 'wpe.weight', 'h.1.mlp.c_proj.weight']) {
+    for (const name of [
+      'h.1.attn.attention.q_proj.weight',
+      'h.0.attn.attention.out_proj.weight',
+      'wpe.weight',
+      'h.1.mlp.c_proj.weight',
+    ]) {
       expect(st.read(name).data).toEqual(fx.tensors[name]!.data);
     }
     const fc = st.read('h.0.mlp.c_fc.weight');

@@ -32,15 +32,24 @@ describe('GPT-2 checkpoints', () => {
     ['one layer', { architecture: 'gpt2', layers: 1, heads: 4, seed: 6 }],
   ];
 
-  it.each(variants)(`%s: logits match an independent Float64 forward over the HF tensors within ${LOGITS_TOLERANCE}`, (_, spec) => {
-    const fx = tinyHfCheckpoint(spec);
-    const imported = importHfModel(fx.files);
-    expect(imported.source.architecture).toBe('gpt2');
-    expect(imported.config).toMatchObject({ vocabSize: 277, contextLength: 16, width: 16, attentionScale: 'sqrt', mlpRatio: 4 });
-    const ids = IDS.slice(0, 12);
-    const diff = maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids));
-    expect(diff).toBeLessThan(LOGITS_TOLERANCE);
-  });
+  it.each(variants)(
+    `%s: logits match an independent Float64 forward over the HF tensors within ${LOGITS_TOLERANCE}`,
+    (_, spec) => {
+      const fx = tinyHfCheckpoint(spec);
+      const imported = importHfModel(fx.files);
+      expect(imported.source.architecture).toBe('gpt2');
+      expect(imported.config).toMatchObject({
+        vocabSize: 277,
+        contextLength: 16,
+        width: 16,
+        attentionScale: 'sqrt',
+        mlpRatio: 4,
+      });
+      const ids = IDS.slice(0, 12);
+      const diff = maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids));
+      expect(diff).toBeLessThan(LOGITS_TOLERANCE);
+    },
+  );
 
   it('maps names exactly (Conv1D already [in, out]) and reports what it skipped and widened', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt2', dtype: 'F16', lmHead: true });
@@ -50,7 +59,12 @@ describe('GPT-2 checkpoints', () => {
     expect(imported.source.names['h.0.mlp.c_fc.weight']).toEqual(['transformer.h.0.mlp.c_fc.weight']);
     expect(imported.source.prefix).toBe('transformer.');
     expect(imported.source.hadLmHead).toBe(true);
-    expect(imported.source.skipped.sort()).toEqual(['transformer.h.0.attn.bias', 'transformer.h.0.attn.masked_bias', 'transformer.h.1.attn.bias', 'transformer.h.1.attn.masked_bias']);
+    expect(imported.source.skipped.sort()).toEqual([
+      'transformer.h.0.attn.bias',
+      'transformer.h.0.attn.masked_bias',
+      'transformer.h.1.attn.bias',
+      'transformer.h.1.attn.masked_bias',
+    ]);
     expect(imported.source.storedDtypes).toEqual({ F16: 2 + 12 * 2 + 2 + 1 });
     expect(imported.notes.join(' ')).toMatch(/Skipped 4 attention-mask buffers/);
     expect(imported.notes.join(' ')).toMatch(/F16 were widened to float32/);
@@ -76,7 +90,9 @@ describe('GPT-2 checkpoints', () => {
     expect(imported.source.wpeTail).toEqual(fx.tensors['transformer.wpe.weight']!.data.slice(10 * 16));
     expect(imported.notes.join(' ')).toMatch(/Context capped at 10 of the checkpoint's 16 positions/);
     const ids = IDS.slice(0, 10);
-    expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(LOGITS_TOLERANCE);
+    expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(
+      LOGITS_TOLERANCE,
+    );
   });
 });
 
@@ -102,7 +118,9 @@ describe('GPT-Neo checkpoints', () => {
       expect(imported.config.qkvBias).toBe(false);
       expect(imported.params).not.toHaveProperty('h.0.attn.c_attn.bias');
       const ids = IDS.slice(0, window);
-      expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(LOGITS_TOLERANCE);
+      expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(
+        LOGITS_TOLERANCE,
+      );
     }
   });
 
@@ -112,7 +130,9 @@ describe('GPT-Neo checkpoints', () => {
     const long = IDS.slice(0, 10);
     const short = IDS.slice(0, 4);
     expect(maxAbsDiff(hfLogits(fx.configJson, fx.tensors, short), hfLogits(global, fx.tensors, short))).toBe(0);
-    expect(maxAbsDiff(hfLogits(fx.configJson, fx.tensors, long), hfLogits(global, fx.tensors, long))).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(hfLogits(fx.configJson, fx.tensors, long), hfLogits(global, fx.tensors, long))).toBeGreaterThan(
+      1e-3,
+    );
   });
 
   it('catches a wrong transpose: q_proj fused without transposing moves the logits far off', () => {
@@ -133,12 +153,17 @@ describe('GPT-Neo checkpoints', () => {
     expect(imported.config.contextLength).toBe(16);
     expect(imported.notes.join(' ')).not.toMatch(/capped/);
     const ids = IDS.slice(0, 16);
-    expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(LOGITS_TOLERANCE);
+    expect(maxAbsDiff(importedLogits(imported, ids), hfLogits(fx.configJson, fx.tensors, ids))).toBeLessThan(
+      LOGITS_TOLERANCE,
+    );
   });
 });
 
 /** The fixture's weights (buffers dropped) re-written with `edit` applied. */
-function rewrite(spec: TinyHfSpec, edit: (raw: Record<string, RawTensor>) => void): Record<string, Uint8Array | string> {
+function rewrite(
+  spec: TinyHfSpec,
+  edit: (raw: Record<string, RawTensor>) => void,
+): Record<string, Uint8Array | string> {
   const fx = tinyHfCheckpoint({ ...spec, buffers: false });
   const raw: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(fx.tensors)) raw[name] = { dtype: 'F32', shape: t.shape, data: t.data };
@@ -164,13 +189,18 @@ describe('bad input: every error names the file and the problem', () => {
     const noConfig = { ...fx.files };
     delete noConfig['config.json'];
     expect(errorOf(() => importHfModel(noConfig)).message).toMatch(/^config\.json: not provided/);
-    const llama = { ...fx.files, 'config.json': JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }) };
+    const llama = {
+      ...fx.files,
+      'config.json': JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }),
+    };
     const e = errorOf(() => importHfModel(llama));
     expect(e.file).toBe('config.json');
     expect(e.message).toMatch(/model_type "llama", architectures LlamaForCausalLM: this architecture is not supported/);
     const relu = { ...fx.files, 'config.json': JSON.stringify({ ...fx.configJson, activation_function: 'relu' }) };
     expect(errorOf(() => importHfModel(relu)).message).toMatch(/activation_function "relu" is not supported/);
-    expect(errorOf(() => importHfModel({ ...fx.files, 'config.json': '{"model_type": "gpt2",' })).message).toMatch(/config\.json: is not valid JSON/);
+    expect(errorOf(() => importHfModel({ ...fx.files, 'config.json': '{"model_type": "gpt2",' })).message).toMatch(
+      /config\.json: is not valid JSON/,
+    );
   });
 
   it('NaN or Infinity in the weights is refused, naming the tensor and the element', () => {
@@ -186,7 +216,9 @@ describe('bad input: every error names the file and the problem', () => {
 
   it('a missing tensor is named', () => {
     const files = rewrite(gpt2, (raw) => delete raw['transformer.h.1.mlp.c_fc.bias']);
-    expect(errorOf(() => importHfModel(files)).message).toBe('model.safetensors: missing tensor "transformer.h.1.mlp.c_fc.bias" (expected shape [64]).');
+    expect(errorOf(() => importHfModel(files)).message).toBe(
+      'model.safetensors: missing tensor "transformer.h.1.mlp.c_fc.bias" (expected shape [64]).',
+    );
   });
 
   it('a shape mismatch says expected and got', () => {
@@ -198,7 +230,9 @@ describe('bad input: every error names the file and the problem', () => {
     const transposedFc = rewrite(gpt2, (raw) => {
       raw['transformer.h.0.mlp.c_fc.weight'] = { ...raw['transformer.h.0.mlp.c_fc.weight']!, shape: [64, 16] };
     });
-    expect(errorOf(() => importHfModel(transposedFc)).message).toMatch(/"transformer\.h\.0\.mlp\.c_fc\.weight" has shape \[64, 16\] .* implies \[16, 64\]/);
+    expect(errorOf(() => importHfModel(transposedFc)).message).toMatch(
+      /"transformer\.h\.0\.mlp\.c_fc\.weight" has shape \[64, 16\] .* implies \[16, 64\]/,
+    );
   });
 
   it('a truncated download is reported by the reader, with the file name', () => {
@@ -207,7 +241,9 @@ describe('bad input: every error names the file and the problem', () => {
     const e = errorOf(() => importHfModel({ ...fx.files, 'model.safetensors': bytes.subarray(0, bytes.length - 100) }));
     expect(e.file).toBe('model.safetensors');
     expect(e.message).toMatch(/truncated/);
-    expect(errorOf(() => importHfModel({ ...fx.files, 'model.safetensors': bytes.subarray(0, 5) })).message).toMatch(/^model\.safetensors: Truncated/);
+    expect(errorOf(() => importHfModel({ ...fx.files, 'model.safetensors': bytes.subarray(0, 5) })).message).toMatch(
+      /^model\.safetensors: Truncated/,
+    );
   });
 
   it('a shard listed in the index but not provided is named, with a tensor it holds', () => {
@@ -221,13 +257,20 @@ describe('bad input: every error names the file and the problem', () => {
     delete files['model-00002-of-00003.safetensors'];
     const e = errorOf(() => importHfModel(files));
     expect(e.file).toBe('model-00002-of-00003.safetensors');
-    expect(e.message).toMatch(/listed in model\.safetensors\.index\.json \(e\.g\. for "transformer\.h\.\d\..*"\) but not provided/);
+    expect(e.message).toMatch(
+      /listed in model\.safetensors\.index\.json \(e\.g\. for "transformer\.h\.\d\..*"\) but not provided/,
+    );
   });
 
   it('pickled weights alone are refused with where to find safetensors', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt_neo' });
-    const files: Record<string, Uint8Array | string> = { 'config.json': fx.files['config.json']!, 'pytorch_model.bin': new Uint8Array(10) };
-    expect(errorOf(() => importHfModel(files)).message).toMatch(/model\.safetensors: not provided; pytorch_model\.bin cannot be read .*refs%2Fpr%2F1/);
+    const files: Record<string, Uint8Array | string> = {
+      'config.json': fx.files['config.json']!,
+      'pytorch_model.bin': new Uint8Array(10),
+    };
+    expect(errorOf(() => importHfModel(files)).message).toMatch(
+      /model\.safetensors: not provided; pytorch_model\.bin cannot be read .*refs%2Fpr%2F1/,
+    );
   });
 
   it('folder paths are accepted; two different files with one name are refused', () => {
@@ -235,7 +278,9 @@ describe('bad input: every error names the file and the problem', () => {
     const inFolder = Object.fromEntries(Object.entries(fx.files).map(([k, v]) => [`gpt2-tiny/${k}`, v]));
     expect(importHfModel(inFolder).config.layers).toBe(2);
     const other = tinyHfCheckpoint({ architecture: 'gpt_neo' });
-    expect(errorOf(() => importHfModel({ ...inFolder, 'neo/config.json': other.files['config.json']! })).message).toMatch(/config\.json: given twice/);
+    expect(
+      errorOf(() => importHfModel({ ...inFolder, 'neo/config.json': other.files['config.json']! })).message,
+    ).toMatch(/config\.json: given twice/);
   });
 
   it('nothing partial comes back: a failure after some tensors were read throws, returns nothing', () => {
@@ -250,20 +295,30 @@ describe('tokenizer with the model', () => {
     const folder = importHfFolder(fx.files);
     expect(folder.tokenizer.vocabSize).toBe(277);
     expect(folder.tokenizer.eosId).toBe(276);
-    expect(folder.tokenizer.encode(' the cat<|endoftext|>')).toEqual([folder.tokenizer.tokenId('Ġthe'), folder.tokenizer.tokenId('Ġcat'), 276]);
+    expect(folder.tokenizer.encode(' the cat<|endoftext|>')).toEqual([
+      folder.tokenizer.tokenId('Ġthe'),
+      folder.tokenizer.tokenId('Ġcat'),
+      276,
+    ]);
     const files = { ...fx.files };
     delete files['tokenizer.json'];
     expect(importHfFolder(files).tokenizer.encode(' the dog')).toEqual(folder.tokenizer.encode(' the dog'));
     delete files['merges.txt'];
-    expect(errorOf(() => importHfFolder(files)).message).toMatch(/^merges\.txt: not provided; vocab\.json and merges\.txt go together/);
+    expect(errorOf(() => importHfFolder(files)).message).toMatch(
+      /^merges\.txt: not provided; vocab\.json and merges\.txt go together/,
+    );
   });
 
   it('refuses a tokenizer that does not belong to the model; pads for a model with spare rows', () => {
     const small = tinyHfCheckpoint({ architecture: 'gpt2', vocabSize: 270 });
-    expect(errorOf(() => importHfFolder(small.files)).message).toMatch(/^tokenizer\.json: has 277 token ids but the model's token table has 270 rows/);
+    expect(errorOf(() => importHfFolder(small.files)).message).toMatch(
+      /^tokenizer\.json: has 277 token ids but the model's token table has 270 rows/,
+    );
     const fx = tinyHfCheckpoint({ architecture: 'gpt2' });
     const wrongEos = { ...fx.files, 'config.json': JSON.stringify({ ...fx.configJson, eos_token_id: 5 }) };
-    expect(errorOf(() => importHfFolder(wrongEos)).message).toMatch(/says eos_token_id 5: the tokenizer does not belong to this model/);
+    expect(errorOf(() => importHfFolder(wrongEos)).message).toMatch(
+      /says eos_token_id 5: the tokenizer does not belong to this model/,
+    );
     const padded = tinyHfCheckpoint({ architecture: 'gpt2', vocabSize: 320 });
     const folder = importHfFolder(padded.files);
     expect(folder.tokenizer.vocabSize).toBe(320);

@@ -52,7 +52,10 @@ export interface HfImport {
 export function importHfModel(files: HfFiles, options: HfImportOptions = {}): HfImport {
   const byName = filesByBaseName(files);
   if (!byName.has(CONFIG_FILE)) {
-    throw new HfImportError(CONFIG_FILE, `not provided; it says which architecture and sizes the weights have. Add the model folder's ${CONFIG_FILE}.`);
+    throw new HfImportError(
+      CONFIG_FILE,
+      `not provided; it says which architecture and sizes the weights have. Add the model folder's ${CONFIG_FILE}.`,
+    );
   }
   const configJson = parseJSONFile(CONFIG_FILE, byName.get(CONFIG_FILE)!);
   const info = hfModelInfo(configJson, options);
@@ -86,7 +89,7 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
       throw new HfImportError(
         weightsLabel,
         `lm_head.weight differs from the token table (max |Δ| ${maxDiff.toExponential(2)}): this checkpoint has an untied output head, ` +
-          'which transformers keeps apart from wte. The studio\'s GPT ties the head to the token table (as GPT-2, distilgpt2 and the ' +
+          "which transformers keeps apart from wte. The studio's GPT ties the head to the token table (as GPT-2, distilgpt2 and the " +
           'TinyStories models are), so it would train and export a different model. Use a checkpoint with a tied head.',
       );
     }
@@ -95,16 +98,36 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
   const skipped = [...tensors.keys()].filter((n) => !used.has(n));
   const buffers = skipped.filter((n) => MASK_BUFFER.test(n));
   const others = skipped.filter((n) => !MASK_BUFFER.test(n));
-  if (buffers.length > 0) notes.push(`Skipped ${buffers.length} attention-mask buffer${buffers.length > 1 ? 's' : ''} (attn.bias / masked_bias): not weights.`);
-  if (others.length > 0) notes.push(`Ignored ${others.length} tensor${others.length > 1 ? 's' : ''} that are not part of a ${architecture} language model: ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}.`);
+  if (buffers.length > 0)
+    notes.push(
+      `Skipped ${buffers.length} attention-mask buffer${buffers.length > 1 ? 's' : ''} (attn.bias / masked_bias): not weights.`,
+    );
+  if (others.length > 0)
+    notes.push(
+      `Ignored ${others.length} tensor${others.length > 1 ? 's' : ''} that are not part of a ${architecture} language model: ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}.`,
+    );
   const narrow = Object.keys(storedDtypes).filter((d) => d !== 'F32');
-  if (narrow.length > 0) notes.push(`Weights stored as ${narrow.join(' / ')} were widened to float32 (tfjs trains in float32); the export writes float32.`);
+  if (narrow.length > 0)
+    notes.push(
+      `Weights stored as ${narrow.join(' / ')} were widened to float32 (tfjs trains in float32); the export writes float32.`,
+    );
 
   return {
     config,
     params,
     notes,
-    source: { architecture, configJson, prefix, names, hadLmHead, storedDtypes, positions, wpeTail, weightFiles, skipped },
+    source: {
+      architecture,
+      configJson,
+      prefix,
+      names,
+      hadLmHead,
+      storedDtypes,
+      positions,
+      wpeTail,
+      weightFiles,
+      skipped,
+    },
   };
 }
 

@@ -74,15 +74,46 @@ async function trainLora(files: Record<string, Uint8Array | string>, lora: LoraS
 }
 
 describe.each<[string, 'gpt2' | 'gpt_neo', LoraSettings]>([
-  ['GPT-2, every projection, adapters only', 'gpt2', { rank: 4, alpha: 8, targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'], biases: false, layerNorms: false }],
-  ['GPT-2, c_attn and the MLP c_proj, with biases and LayerNorms', 'gpt2', { rank: 2, alpha: 3, targets: ['attn.c_attn', 'mlp.c_proj'], biases: true, layerNorms: true }],
-  ['GPT-Neo, every projection, with LayerNorms', 'gpt_neo', { rank: 3, alpha: 6, targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'], biases: false, layerNorms: true }],
+  [
+    'GPT-2, every projection, adapters only',
+    'gpt2',
+    {
+      rank: 4,
+      alpha: 8,
+      targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'],
+      biases: false,
+      layerNorms: false,
+    },
+  ],
+  [
+    'GPT-2, c_attn and the MLP c_proj, with biases and LayerNorms',
+    'gpt2',
+    { rank: 2, alpha: 3, targets: ['attn.c_attn', 'mlp.c_proj'], biases: true, layerNorms: true },
+  ],
+  [
+    'GPT-Neo, every projection, with LayerNorms',
+    'gpt_neo',
+    {
+      rank: 3,
+      alpha: 6,
+      targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'],
+      biases: false,
+      layerNorms: true,
+    },
+  ],
 ])('LoRA exports in transformers/peft: %s', (label, architecture, lora) => {
   it('merged folder and peft adapter give the studio’s logits within 1e-4', async () => {
     const fixture = tinyHfCheckpoint({ architecture, buffers: false, seed: 11, windowSize: 16 });
     const bytes = await trainLora(fixture.files, lora);
     const ck = loadCheckpoint(bytes);
-    const ours = tf.tidy(() => gptLogits(ck.config, ck.params, tf.tensor2d(IDS, [IDS.length, IDS[0]!.length], 'int32')).dataSync() as Float32Array);
+    const ours = tf.tidy(
+      () =>
+        gptLogits(
+          ck.config,
+          ck.params,
+          tf.tensor2d(IDS, [IDS.length, IDS[0]!.length], 'int32'),
+        ).dataSync() as Float32Array,
+    );
     // Trained adapters, not the base: the run moved the model.
     const B = ck.params['h.0.attn.c_attn.lora_B.weight']!.dataSync();
     expect(Math.max(...Array.from(B).map(Math.abs))).toBeGreaterThan(1e-3);
@@ -93,7 +124,14 @@ describe.each<[string, 'gpt2' | 'gpt_neo', LoraSettings]>([
     writeFolder(join(root, 'base'), fixture.files);
     writeFolder(join(root, 'merged'), exportRunAsHf(fixture.files, bytes).files);
     writeFolder(join(root, 'adapter'), exportRunAsPeft(fixture.files, bytes, 'tiny-gpt2').files);
-    const out = JSON.parse(runPython('python/lora_logits.py', [join(root, 'base'), join(root, 'merged'), join(root, 'adapter'), JSON.stringify(IDS)])) as {
+    const out = JSON.parse(
+      runPython('python/lora_logits.py', [
+        join(root, 'base'),
+        join(root, 'merged'),
+        join(root, 'adapter'),
+        JSON.stringify(IDS),
+      ]),
+    ) as {
       base: number[];
       merged: number[];
       peft: number[];

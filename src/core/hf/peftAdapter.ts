@@ -19,7 +19,13 @@
  * adapters, ./peftImport.ts reads a folder back.
  */
 import type { GptConfig } from '../model/config';
-import { LORA_TARGETS, loraParamShapes, trainsWithLora, type LoraSettings, type LoraTarget } from '../model/loraSettings';
+import {
+  LORA_TARGETS,
+  loraParamShapes,
+  trainsWithLora,
+  type LoraSettings,
+  type LoraTarget,
+} from '../model/loraSettings';
 
 export const PEFT_CONFIG_FILE = 'adapter_config.json';
 export const PEFT_WEIGHTS_FILE = 'adapter_model.safetensors';

@@ -2,7 +2,16 @@
 import { mlpWidth, type GptConfig } from '../model/config';
 import { loraParamShapes, validateLora, type LoraSettings } from '../model/loraSettings';
 import { writeSafetensors, type TensorToWrite } from '../model/safetensors';
-import { adapterNames, LAYER_NORM_MODULES, neoTargetModules, PEFT_CONFIG_FILE, PEFT_PREFIX, PEFT_WEIGHTS_FILE, PeftAdapterError, peftTargetModules } from './peftAdapter';
+import {
+  adapterNames,
+  LAYER_NORM_MODULES,
+  neoTargetModules,
+  PEFT_CONFIG_FILE,
+  PEFT_PREFIX,
+  PEFT_WEIGHTS_FILE,
+  PeftAdapterError,
+  peftTargetModules,
+} from './peftAdapter';
 
 export interface PeftAdapterInput {
   config: GptConfig;
@@ -20,7 +29,10 @@ export function exportPeftAdapter(input: PeftAdapterInput): Record<string, Uint8
   const lora = validateLora(input.lora);
   const neo = input.architecture === 'gpt_neo';
   if (neo && lora.biases) {
-    throw new PeftAdapterError(PEFT_CONFIG_FILE, 'GPT-Neo has no q/k/v bias for the trained attention bias to go to in a peft adapter; export this run merged instead.');
+    throw new PeftAdapterError(
+      PEFT_CONFIG_FILE,
+      'GPT-Neo has no q/k/v bias for the trained attention bias to go to in a peft adapter; export this run merged instead.',
+    );
   }
   const tensors: Record<string, TensorToWrite> = {};
   const shapes = new Map(loraParamShapes(config, lora));
@@ -31,7 +43,10 @@ export function exportPeftAdapter(input: PeftAdapterInput): Record<string, Uint8
     const data = params[ours];
     const shape = shapes.get(ours) ?? [biasSize(ours)];
     if (data === undefined || data.length !== shape.reduce((a, b) => a * b, 1)) {
-      throw new PeftAdapterError(PEFT_WEIGHTS_FILE, `parameter "${ours}" is missing or not [${shape.join(', ')}]: these are not this run's adapters.`);
+      throw new PeftAdapterError(
+        PEFT_WEIGHTS_FILE,
+        `parameter "${ours}" is missing or not [${shape.join(', ')}]: these are not this run's adapters.`,
+      );
     }
     if (!neo) tensors[peft] = { dtype: 'F32', shape, data };
     else Object.assign(tensors, neoTensors(ours, shape, data, C));
@@ -64,7 +79,11 @@ export function exportPeftAdapter(input: PeftAdapterInput): Record<string, Uint8
   };
 }
 
-const NEO_MODULE: Record<string, string> = { 'attn.c_proj': 'attn.attention.out_proj', 'mlp.c_fc': 'mlp.c_fc', 'mlp.c_proj': 'mlp.c_proj' };
+const NEO_MODULE: Record<string, string> = {
+  'attn.c_proj': 'attn.attention.out_proj',
+  'mlp.c_fc': 'mlp.c_fc',
+  'mlp.c_proj': 'mlp.c_proj',
+};
 
 /** One of our tensors (our names, GPT-2 layout of adapters) as GPT-Neo's peft tensors. */
 function neoTensors(ours: string, shape: number[], data: Float32Array, C: number): Record<string, TensorToWrite> {
@@ -77,7 +96,10 @@ function neoTensors(ours: string, shape: number[], data: Float32Array, C: number
   ['q_proj', 'k_proj', 'v_proj'].forEach((proj, j) => {
     const name = `${at}attn.attention.${proj}.${which}`;
     // A is shared; B's rows j·C … (j+1)·C are this projection's outputs.
-    out[name] = which === 'lora_A.weight' ? { dtype: 'F32', shape, data } : { dtype: 'F32', shape: [C, shape[1]!], data: data.slice(j * C * shape[1]!, (j + 1) * C * shape[1]!) };
+    out[name] =
+      which === 'lora_A.weight'
+        ? { dtype: 'F32', shape, data }
+        : { dtype: 'F32', shape: [C, shape[1]!], data: data.slice(j * C * shape[1]!, (j + 1) * C * shape[1]!) };
   });
   return out;
 }

@@ -13,7 +13,8 @@ export function shardFileNames(indexJson: HfFileContent): string[] {
     throw new HfImportError(WEIGHTS_INDEX_FILE, 'has no "weight_map" object (tensor name → shard file).');
   }
   const names = Object.values(map as Record<string, unknown>);
-  if (!names.every((n) => typeof n === 'string')) throw new HfImportError(WEIGHTS_INDEX_FILE, 'weight_map values must be file names.');
+  if (!names.every((n) => typeof n === 'string'))
+    throw new HfImportError(WEIGHTS_INDEX_FILE, 'weight_map values must be file names.');
   return [...new Set(names as string[])];
 }
 
@@ -23,7 +24,10 @@ export interface LocatedTensor {
 }
 
 /** Every tensor of the checkpoint by name, from one file, an index and its shards, or (without an index) all shards. */
-export function openWeights(files: Map<string, HfFileContent>, notes: string[]): { tensors: Map<string, LocatedTensor>; weightFiles: string[] } {
+export function openWeights(
+  files: Map<string, HfFileContent>,
+  notes: string[],
+): { tensors: Map<string, LocatedTensor>; weightFiles: string[] } {
   const open = (name: string): SafetensorsFile => {
     try {
       return parseSafetensors(asBytes(files.get(name)!));
@@ -36,7 +40,8 @@ export function openWeights(files: Map<string, HfFileContent>, notes: string[]):
     for (const e of st.entries) {
       if (only !== undefined && !only.has(e.name)) continue;
       const prev = tensors.get(e.name);
-      if (prev !== undefined) throw new HfImportError(name, `tensor "${e.name}" is also in ${prev.file}; a tensor may be stored only once.`);
+      if (prev !== undefined)
+        throw new HfImportError(name, `tensor "${e.name}" is also in ${prev.file}; a tensor may be stored only once.`);
       tensors.set(e.name, { file: name, st });
     }
   };
@@ -57,7 +62,11 @@ export function openWeights(files: Map<string, HfFileContent>, notes: string[]):
     }
     for (const shard of shards) {
       const st = open(shard);
-      const expected = new Set(Object.entries(map).filter(([, f]) => f === shard).map(([t]) => t));
+      const expected = new Set(
+        Object.entries(map)
+          .filter(([, f]) => f === shard)
+          .map(([t]) => t),
+      );
       for (const t of expected) {
         if (!st.has(t)) throw new HfImportError(shard, `${WEIGHTS_INDEX_FILE} says it holds "${t}", but it does not.`);
       }

@@ -14,7 +14,11 @@ import { asText, CONFIG_FILE, filesByBaseName, HfImportError, type HfFiles } fro
  * must fit the model: no id past the embedding table, and the same end-of-text id as config.json says. A model with
  * spare rows gets a tokenizer reporting the model's vocabulary size.
  */
-export function importHfTokenizer(files: HfFiles, config?: GptConfig, configJson?: Record<string, unknown>): { tokenizer: BpeTokenizer; notes: string[] } {
+export function importHfTokenizer(
+  files: HfFiles,
+  config?: GptConfig,
+  configJson?: Record<string, unknown>,
+): { tokenizer: BpeTokenizer; notes: string[] } {
   const byName = filesByBaseName(files);
   const notes: string[] = [];
   let tokenizer: BpeTokenizer;
@@ -32,12 +36,16 @@ export function importHfTokenizer(files: HfFiles, config?: GptConfig, configJson
     tokenizer = wrap(file, () => bpeFromTokenizerJson(asText(byName.get('tokenizer.json')!)));
   } else if (byName.has('vocab.json') && byName.has('merges.txt')) {
     file = 'vocab.json + merges.txt';
-    tokenizer = wrap(file, () => bpeFromVocabMerges(asText(byName.get('vocab.json')!), asText(byName.get('merges.txt')!)));
+    tokenizer = wrap(file, () =>
+      bpeFromVocabMerges(asText(byName.get('vocab.json')!), asText(byName.get('merges.txt')!)),
+    );
   } else {
     const half = byName.has('vocab.json') ? 'merges.txt' : byName.has('merges.txt') ? 'vocab.json' : undefined;
     throw new HfImportError(
       half ?? 'tokenizer.json',
-      half !== undefined ? `not provided; vocab.json and merges.txt go together.` : 'not provided: add tokenizer.json, or vocab.json and merges.txt.',
+      half !== undefined
+        ? `not provided; vocab.json and merges.txt go together.`
+        : 'not provided: add tokenizer.json, or vocab.json and merges.txt.',
     );
   }
   if (config === undefined) return { tokenizer, notes };
@@ -58,11 +66,15 @@ export function importHfTokenizer(files: HfFiles, config?: GptConfig, configJson
     }
   }
   if (tokenizer.vocabSize < config.vocabSize) {
-    notes.push(`The model has ${config.vocabSize - tokenizer.vocabSize} token rows the tokenizer never produces (vocab padded to ${config.vocabSize}).`);
+    notes.push(
+      `The model has ${config.vocabSize - tokenizer.vocabSize} token rows the tokenizer never produces (vocab padded to ${config.vocabSize}).`,
+    );
     tokenizer = wrap(file, () =>
       file === 'tokenizer.json'
         ? bpeFromTokenizerJson(asText(byName.get('tokenizer.json')!), { vocabSize: config.vocabSize })
-        : bpeFromVocabMerges(asText(byName.get('vocab.json')!), asText(byName.get('merges.txt')!), { vocabSize: config.vocabSize }),
+        : bpeFromVocabMerges(asText(byName.get('vocab.json')!), asText(byName.get('merges.txt')!), {
+            vocabSize: config.vocabSize,
+          }),
     );
   }
   return { tokenizer, notes };

@@ -41,7 +41,13 @@ async function trainImported(spec: TinyHfSpec, steps: number, lr: number) {
   for (let s = 0; s < steps; s++) {
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() =>
-        gptLoss(config, vars, tf.tensor2d(ids, [B, T], 'int32'), tf.tensor2d(targets, [B, T], 'int32'), tf.tensor2d(mask, [B, T])),
+        gptLoss(
+          config,
+          vars,
+          tf.tensor2d(ids, [B, T], 'int32'),
+          tf.tensor2d(targets, [B, T], 'int32'),
+          tf.tensor2d(mask, [B, T]),
+        ),
       );
       for (const v of Object.values(vars)) v.assign(tf.sub(v, tf.mul(grads[v.name]!, lr)));
     });
@@ -60,7 +66,11 @@ describe('import → train → export', () => {
       const { imported, trained } = await trainImported(spec, 20, 0.05);
       const out = exportHfModel({ ...trained, source: imported.source });
       const ids = [259, 5, 270, 71, 200, 12, 276, 3];
-      const exported = hfLogits(JSON.parse(out.files['config.json'] as string), readAll(out.files['model.safetensors'] as Uint8Array), ids);
+      const exported = hfLogits(
+        JSON.parse(out.files['config.json'] as string),
+        readAll(out.files['model.safetensors'] as Uint8Array),
+        ids,
+      );
       const studio = importedLogits(trained, ids);
       expect(maxAbsDiff(studio, exported)).toBeLessThan(1e-4);
       expect(out.notes.join(' ')).not.toMatch(/query bias/);
@@ -78,7 +88,10 @@ describe('an untied output head', () => {
     const tensors: Record<string, TensorToWrite> = {};
     for (const e of st.entries) {
       const t = st.read(e.name);
-      const data = e.name === 'lm_head.weight' ? (t.data as Float32Array).map((x, i) => x + (i % 7 === 0 ? 0.01 : 0)) : (t.data as Float32Array);
+      const data =
+        e.name === 'lm_head.weight'
+          ? (t.data as Float32Array).map((x, i) => x + (i % 7 === 0 ? 0.01 : 0))
+          : (t.data as Float32Array);
       tensors[e.name] = { dtype: 'F32', shape: e.shape, data };
     }
     return { ...fx.files, 'model.safetensors': writeSafetensors(tensors, { format: 'pt' }) };
@@ -98,6 +111,8 @@ describe('an untied output head', () => {
   it('tie_word_embeddings: false is refused with the reason', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt2' });
     const config = JSON.stringify({ ...fx.configJson, tie_word_embeddings: false });
-    expect(() => importHfModel({ ...fx.files, 'config.json': config })).toThrow(/tie_word_embeddings is false.*ties the head to the token table/);
+    expect(() => importHfModel({ ...fx.files, 'config.json': config })).toThrow(
+      /tie_word_embeddings is false.*ties the head to the token table/,
+    );
   });
 });

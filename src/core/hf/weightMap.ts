@@ -32,9 +32,18 @@ export interface HfWeightMap {
 }
 
 export const same = (name: string): WeightRule => ({ ours: name, from: name });
-export const linear = (name: string, from: WeightRule['from'] = name): WeightRule => ({ ours: name, from, transpose: true });
-export const BLOCK_LAYER_NORMS: readonly WeightRule[] = ['ln_1.weight', 'ln_1.bias', 'ln_2.weight', 'ln_2.bias'].map(same);
-export const EMBEDDINGS: readonly WeightRule[] = [{ ours: 'wte', from: 'wte.weight' }, { ours: 'wpe', from: 'wpe.weight', positionRows: true }];
+export const linear = (name: string, from: WeightRule['from'] = name): WeightRule => ({
+  ours: name,
+  from,
+  transpose: true,
+});
+export const BLOCK_LAYER_NORMS: readonly WeightRule[] = ['ln_1.weight', 'ln_1.bias', 'ln_2.weight', 'ln_2.bias'].map(
+  same,
+);
+export const EMBEDDINGS: readonly WeightRule[] = [
+  { ours: 'wte', from: 'wte.weight' },
+  { ours: 'wpe', from: 'wpe.weight', positionRows: true },
+];
 export const FINAL_LAYER_NORM: readonly WeightRule[] = [same('ln_f.weight'), same('ln_f.bias')];
 
 /** GPT-2's and GPT-Neo's causal-mask buffers: saved with the weights by older transformers, never trained. */
@@ -56,7 +65,8 @@ function columnBlock(data: Float32Array, rows: number, cols: number, j: number, 
 /** Matrices [rows, cols] side by side: row r of the result is row r of each piece in turn. */
 function sideBySide(pieces: readonly Float32Array[], rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols * pieces.length);
-  for (let r = 0; r < rows; r++) pieces.forEach((piece, j) => out.set(piece.subarray(r * cols, (r + 1) * cols), (r * pieces.length + j) * cols));
+  for (let r = 0; r < rows; r++)
+    pieces.forEach((piece, j) => out.set(piece.subarray(r * cols, (r + 1) * cols), (r * pieces.length + j) * cols));
   return out;
 }
 
@@ -73,7 +83,8 @@ export function tensorReader(tensors: Map<string, LocatedTensor>, weightsLabel: 
   const storedDtypes: Record<string, number> = {};
   const take: TakeTensor = (name, shape) => {
     const at = tensors.get(name);
-    if (at === undefined) throw new HfImportError(weightsLabel, `missing tensor "${name}" (expected shape [${shape.join(', ')}]).`);
+    if (at === undefined)
+      throw new HfImportError(weightsLabel, `missing tensor "${name}" (expected shape [${shape.join(', ')}]).`);
     const entry = at.st.entry(name);
     if (entry.shape.join(',') !== shape.join(',')) {
       throw new HfImportError(
@@ -87,11 +98,15 @@ export function tensorReader(tensors: Map<string, LocatedTensor>, weightsLabel: 
     } catch (e) {
       throw new HfImportError(at.file, (e as Error).message);
     }
-    if (t.dtype !== 'float32') throw new HfImportError(at.file, `tensor "${name}" is stored as ${t.storedAs}; weights must be floats.`);
+    if (t.dtype !== 'float32')
+      throw new HfImportError(at.file, `tensor "${name}" is stored as ${t.storedAs}; weights must be floats.`);
     const bad = firstNonFinite(t.data as Float32Array);
     if (bad >= 0) {
       // Training would turn NaN at the first step and be blamed on the learning rate: say where it really comes from.
-      throw new HfImportError(at.file, `tensor "${name}" holds ${t.data[bad]} at element ${bad}: these weights are damaged (or were saved from a diverged run) and cannot be fine-tuned.`);
+      throw new HfImportError(
+        at.file,
+        `tensor "${name}" holds ${t.data[bad]} at element ${bad}: these weights are damaged (or were saved from a diverged run) and cannot be fine-tuned.`,
+      );
     }
     used.add(name);
     storedDtypes[t.storedAs] = (storedDtypes[t.storedAs] ?? 0) + 1;
@@ -101,7 +116,13 @@ export function tensorReader(tensors: Map<string, LocatedTensor>, weightsLabel: 
 }
 
 /** Our parameters, in gptParamShapes order, built from the checkpoint by the architecture's table. */
-export function applyWeightMap(map: HfWeightMap, config: GptConfig, positions: number, prefix: string, take: TakeTensor) {
+export function applyWeightMap(
+  map: HfWeightMap,
+  config: GptConfig,
+  positions: number,
+  prefix: string,
+  take: TakeTensor,
+) {
   const shapes = new Map(gptParamShapes(config));
   const built: Record<string, Float32Array> = {};
   const names: Record<string, string[]> = {};
@@ -119,19 +140,23 @@ export function applyWeightMap(map: HfWeightMap, config: GptConfig, positions: n
     } else {
       // Fused pieces sit side by side in our [in, out] layout: columns [q | k | v].
       const [rows, cols] = [shape[0]!, shape[1]! / from.length];
-      const pieces = from.map((n) => (rule.transpose ? transpose(take(n, [cols, rows]), cols, rows) : take(n, [rows, cols])));
+      const pieces = from.map((n) =>
+        rule.transpose ? transpose(take(n, [cols, rows]), cols, rows) : take(n, [rows, cols]),
+      );
       built[ours] = pieces.length === 1 ? pieces[0]! : sideBySide(pieces, rows, cols);
     }
   };
   for (const rule of map.embeddings) apply(rule, rule.ours, (n) => `${prefix}${n}`);
-  for (let i = 0; i < config.layers; i++) for (const rule of map.block) apply(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
+  for (let i = 0; i < config.layers; i++)
+    for (const rule of map.block) apply(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
   for (const rule of map.final) apply(rule, rule.ours, (n) => `${prefix}${n}`);
 
   // Same order as gptParamShapes, so the map iterates like one from initGptParams.
   const params: Record<string, Float32Array> = {};
   for (const [name, shape] of shapes) {
     const data = built[name];
-    if (data?.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`hfImport: internal size mismatch for ${name}.`);
+    if (data?.length !== shape.reduce((a, b) => a * b, 1))
+      throw new Error(`hfImport: internal size mismatch for ${name}.`);
     params[name] = data;
   }
   return { params, names, wpeTail };
@@ -155,7 +180,8 @@ export function writeWeightMap(
   const write = (rule: WeightRule, ours: string, theirs: (name: string) => string) => {
     const shape = shapes.get(ours);
     const data = params[ours];
-    if (shape === undefined || data === undefined) throw new Error(`hfExport: the weight map names "${ours}", which the config has not.`);
+    if (shape === undefined || data === undefined)
+      throw new Error(`hfExport: the weight map names "${ours}", which the config has not.`);
     written.add(ours);
     const from = (typeof rule.from === 'string' ? [rule.from] : rule.from).map(theirs);
     const put = (name: string, shape: number[], data: Float32Array) => (tensors[name] = { dtype: 'F32', shape, data });
@@ -176,7 +202,8 @@ export function writeWeightMap(
     }
   };
   for (const rule of map.embeddings) write(rule, rule.ours, (n) => `${prefix}${n}`);
-  for (let i = 0; i < config.layers; i++) for (const rule of map.block) write(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
+  for (let i = 0; i < config.layers; i++)
+    for (const rule of map.block) write(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
   for (const rule of map.final) write(rule, rule.ours, (n) => `${prefix}${n}`);
   const unwritten = [...shapes.keys()].filter((name) => !written.has(name));
   if (unwritten.length > 0) throw new Error(`hfExport: the weight map does not write ${unwritten.join(', ')}.`);

@@ -45,11 +45,36 @@ describe('attention masks', () => {
       const chunk = cachedMask(3, 2, pad); // columns 2, 3, 4 after 0, 1
       expect(chunk.shape).toEqual([2, 1, 3, 5]);
       expect(chunk.arraySync()).toEqual([
-        [[[M, 0, 0, M, M], [M, 0, 0, 0, M], [M, 0, 0, 0, 0]]],
-        [[[0, 0, 0, M, M], [0, 0, 0, 0, M], [0, 0, 0, 0, 0]]],
+        [
+          [
+            [M, 0, 0, M, M],
+            [M, 0, 0, 0, M],
+            [M, 0, 0, 0, 0],
+          ],
+        ],
+        [
+          [
+            [0, 0, 0, M, M],
+            [0, 0, 0, 0, M],
+            [0, 0, 0, 0, 0],
+          ],
+        ],
       ]);
       // A prefill has no past; one new column sees every key and needs only the padding.
-      expect(cachedMask(2, 0, pad).arraySync()).toEqual([[[[M, M], [M, 0]]], [[[0, M], [0, 0]]]]);
+      expect(cachedMask(2, 0, pad).arraySync()).toEqual([
+        [
+          [
+            [M, M],
+            [M, 0],
+          ],
+        ],
+        [
+          [
+            [0, M],
+            [0, 0],
+          ],
+        ],
+      ]);
       expect(cachedMask(1, 5, pad).arraySync()).toEqual([[[[M, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0]]]]);
       expect(() => cachedMask(2, 5, pad)).toThrow(/7 columns but the key padding covers 6/);
     });

@@ -23,7 +23,11 @@ const T = 6;
 const C = CONFIG.width;
 
 /** Block `layer` run the training way: all T columns at once, causal mask, no cache. */
-function uncached(params: ReturnType<typeof initGptParams>, layer: number, x: tf.Tensor2D): { x: Float32Array; cache: LayerCache } {
+function uncached(
+  params: ReturnType<typeof initGptParams>,
+  layer: number,
+  x: tf.Tensor2D,
+): { x: Float32Array; cache: LayerCache } {
   const out = block(CONFIG, params, layer, x, { B, T, mask: causalMask(T) }, null);
   return { x: out.x.dataSync() as Float32Array, cache: out.cache };
 }
@@ -32,7 +36,12 @@ function uncached(params: ReturnType<typeof initGptParams>, layer: number, x: tf
  * The same block run the generation way: the columns in chunks (`chunks` sums to T), each chunk attending to the
  * cache the earlier ones left. Returns the outputs of every column, in order, as [B·T, C], and the final cache.
  */
-function cached(params: ReturnType<typeof initGptParams>, layer: number, x: tf.Tensor2D, chunks: number[]): { x: Float32Array; cache: LayerCache } {
+function cached(
+  params: ReturnType<typeof initGptParams>,
+  layer: number,
+  x: tf.Tensor2D,
+  chunks: number[],
+): { x: Float32Array; cache: LayerCache } {
   const x3 = tf.reshape(x, [B, T, C]);
   const noPadding = keyPaddingMask(new Array<number>(B).fill(0), T);
   let cache: LayerCache | null = null;
@@ -65,7 +74,10 @@ describe('block with a key/value cache', () => {
       randomizeGptParams(params, 4, { embeddings: 0.5, weights: 0.35 });
       const next = mulberry32(5);
       tf.tidy(() => {
-        const x = tf.tensor2d(Float32Array.from({ length: B * T * C }, () => 2 * next() - 1), [B * T, C]);
+        const x = tf.tensor2d(
+          Float32Array.from({ length: B * T * C }, () => 2 * next() - 1),
+          [B * T, C],
+        );
         for (const layer of [0, 1]) {
           const full = uncached(params, layer, x);
           // The outputs must differ from the inputs by much more than the tolerance, or the check proves nothing.

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
-import { loadCheckpoint, readCheckpointInfo, saveCheckpoint, saveCheckpointAsync, type CheckpointInput } from './checkpoint';
+import {
+  loadCheckpoint,
+  readCheckpointInfo,
+  saveCheckpoint,
+  saveCheckpointAsync,
+  type CheckpointInput,
+} from './checkpoint';
 import { gptConfigFromPreset } from './config';
 import { disposeGptParams, gptLoss, initGptParams } from './gpt';
 import { parseSafetensors, writeSafetensors } from './safetensors';
@@ -28,7 +34,9 @@ function input(overrides: Partial<CheckpointInput> = {}): CheckpointInput {
 }
 
 /** A valid checkpoint's tensors and metadata, edited, written back. */
-function tampered(edit: (tensors: Record<string, ReturnType<typeof toWrite>>, meta: Record<string, string>) => void): Uint8Array {
+function tampered(
+  edit: (tensors: Record<string, ReturnType<typeof toWrite>>, meta: Record<string, string>) => void,
+): Uint8Array {
   const file = parseSafetensors(saveCheckpoint(input()));
   const tensors = Object.fromEntries(file.entries.map((e) => [e.name, toWrite(file.read(e.name))]));
   const meta = { ...file.metadata };
@@ -106,7 +114,9 @@ describe('checkpoint', () => {
   });
 
   it('saves without optimizer state or cursor', () => {
-    const loaded = loadCheckpoint(saveCheckpoint(input({ optimizerState: undefined, cursor: undefined, extraMeta: undefined })));
+    const loaded = loadCheckpoint(
+      saveCheckpoint(input({ optimizerState: undefined, cursor: undefined, extraMeta: undefined })),
+    );
     expect(loaded.optimizerState).toBeUndefined();
     expect(loaded.cursor).toBeUndefined();
     expect(loaded.meta).toEqual({});
@@ -130,8 +140,12 @@ describe('checkpoint', () => {
       const params = initGptParams(config, 1);
       const { 'h.1.ln_2.bias': _dropped, ...rest } = params;
       expect(() => saveCheckpoint(input({ params: rest }))).toThrow(/missing: h.1.ln_2.bias/);
-      expect(() => saveCheckpoint(input({ params: { ...params, extra: tf.zeros([1]) } }))).toThrow(/not in the config: extra/);
-      expect(() => saveCheckpoint(input({ params: { ...params, wpe: tf.zeros([3, 3]) } }))).toThrow(/"wpe" has shape \[3,3\]/);
+      expect(() => saveCheckpoint(input({ params: { ...params, extra: tf.zeros([1]) } }))).toThrow(
+        /not in the config: extra/,
+      );
+      expect(() => saveCheckpoint(input({ params: { ...params, wpe: tf.zeros([3, 3]) } }))).toThrow(
+        /"wpe" has shape \[3,3\]/,
+      );
     });
 
     it('reserved metadata keys and bool optimizer tensors', () => {
@@ -140,16 +154,23 @@ describe('checkpoint', () => {
     });
 
     it('a safetensors file that is not a checkpoint', () => {
-      const plain = writeSafetensors({ 'wte.weight': { dtype: 'F32', shape: [1], data: Float32Array.of(1) } }, { format: 'pt' });
+      const plain = writeSafetensors(
+        { 'wte.weight': { dtype: 'F32', shape: [1], data: Float32Array.of(1) } },
+        { format: 'pt' },
+      );
       expect(() => loadCheckpoint(plain)).toThrow(/not a studio checkpoint.*import them as a pretrained model/);
     });
 
     it('another format version', () => {
-      expect(() => loadCheckpoint(tampered((_, m) => (m['studio.checkpoint'] = '9')))).toThrow(/version 9; this build reads version 1/);
+      expect(() => loadCheckpoint(tampered((_, m) => (m['studio.checkpoint'] = '9')))).toThrow(
+        /version 9; this build reads version 1/,
+      );
     });
 
     it('a broken config or tokenizer', () => {
-      expect(() => loadCheckpoint(tampered((_, m) => (m['studio.config'] = '{"layers": 2')))).toThrow(/model config .* not valid JSON/);
+      expect(() => loadCheckpoint(tampered((_, m) => (m['studio.config'] = '{"layers": 2')))).toThrow(
+        /model config .* not valid JSON/,
+      );
       expect(() =>
         loadCheckpoint(tampered((_, m) => (m['studio.config'] = JSON.stringify({ ...config, heads: 5 })))),
       ).toThrow(/model config is invalid: .*not divisible by heads 5/);
@@ -186,7 +207,9 @@ describe('checkpoint: non-finite values', () => {
       (tensors['optimizer.m.wte']!.data as Float32Array)[0] = Number.POSITIVE_INFINITY;
     });
     const before = tf.memory().numTensors;
-    expect(() => loadCheckpoint(nanWeight)).toThrow(/^Parameter "h\.1\.mlp\.c_fc\.weight" holds NaN at element 5: the checkpoint was saved from a diverged run/);
+    expect(() => loadCheckpoint(nanWeight)).toThrow(
+      /^Parameter "h\.1\.mlp\.c_fc\.weight" holds NaN at element 5: the checkpoint was saved from a diverged run/,
+    );
     expect(() => loadCheckpoint(infMoment)).toThrow(/^Parameter "optimizer\.m\.wte" holds Infinity at element 0/);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -116,7 +116,8 @@ function plan(input: CheckpointInput): Plan {
 
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.extraMeta ?? {})) {
-    if (k.startsWith(RESERVED_PREFIX)) throw new CheckpointError(`Metadata key "${k}" is reserved (keys starting "${RESERVED_PREFIX}").`);
+    if (k.startsWith(RESERVED_PREFIX))
+      throw new CheckpointError(`Metadata key "${k}" is reserved (keys starting "${RESERVED_PREFIX}").`);
     if (typeof v !== 'string') throw new CheckpointError(`Metadata "${k}" must be a string, got ${typeof v}.`);
     metadata[k] = v;
   }
@@ -180,7 +181,9 @@ function openCheckpoint(bytes: Uint8Array): { file: SafetensorsFile; info: Check
     );
   }
   if (version !== String(CHECKPOINT_FORMAT_VERSION)) {
-    throw new CheckpointError(`Checkpoint format version ${version}; this build reads version ${CHECKPOINT_FORMAT_VERSION}.`);
+    throw new CheckpointError(
+      `Checkpoint format version ${version}; this build reads version ${CHECKPOINT_FORMAT_VERSION}.`,
+    );
   }
   const configJSON = parseJSONMeta(file, KEY.config, 'model config');
   if (configJSON === undefined) throw new CheckpointError('The checkpoint has no model config (studio.config).');
@@ -227,7 +230,9 @@ export function readCheckpointInfo(bytes: Uint8Array): CheckpointInfo {
 function refuseNonFinite(name: string, data: ArrayLike<number>): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) {
-      throw new CheckpointError(`Parameter "${name}" holds ${data[i]} at element ${i}: the checkpoint was saved from a diverged run and cannot be trained on. Start from an earlier checkpoint.`);
+      throw new CheckpointError(
+        `Parameter "${name}" holds ${data[i]} at element ${i}: the checkpoint was saved from a diverged run and cannot be trained on. Start from an earlier checkpoint.`,
+      );
     }
   }
 }
@@ -241,13 +246,17 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   const { config } = info;
   const tokenizer = tokenizerFromJSON(info.tokenizerJSON);
   if (tokenizer.vocabSize !== config.vocabSize) {
-    throw new CheckpointError(`The tokenizer has ${tokenizer.vocabSize} tokens but the model config says vocabSize ${config.vocabSize}.`);
+    throw new CheckpointError(
+      `The tokenizer has ${tokenizer.vocabSize} tokens but the model config says vocabSize ${config.vocabSize}.`,
+    );
   }
 
   const expected = expectedShapes(config, info.lora);
   const expectedNames = new Set(expected.map(([n]) => n));
   const missing = expected.map(([n]) => n).filter((n) => !file.has(n));
-  const unexpected = file.entries.map((e) => e.name).filter((n) => !n.startsWith(OPTIMIZER_PREFIX) && !expectedNames.has(n));
+  const unexpected = file.entries
+    .map((e) => e.name)
+    .filter((n) => !n.startsWith(OPTIMIZER_PREFIX) && !expectedNames.has(n));
   if (missing.length > 0 || unexpected.length > 0) {
     throw new CheckpointError(
       `The checkpoint's tensors do not match its config (${config.layers} layers)` +
@@ -259,7 +268,8 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   // Decode and check everything before creating any variable, so a bad file leaves no tensors behind.
   const decoded = expected.map(([name, shape]) => {
     const t = file.read(name);
-    if (t.dtype !== 'float32') throw new CheckpointError(`Parameter "${name}" is stored as ${t.storedAs}; parameters must be floats.`);
+    if (t.dtype !== 'float32')
+      throw new CheckpointError(`Parameter "${name}" is stored as ${t.storedAs}; parameters must be floats.`);
     if (t.shape.join(',') !== shape.join(',')) {
       throw new CheckpointError(`Parameter "${name}" has shape [${t.shape}] but the config says [${shape}].`);
     }
@@ -269,15 +279,25 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   const optimizerDecoded = file.entries
     .filter((e) => e.name.startsWith(OPTIMIZER_PREFIX))
     .map((e) => [e.name.slice(OPTIMIZER_PREFIX.length), file.read(e.name)] as const);
-  for (const [name, t] of optimizerDecoded) if (t.dtype === 'float32') refuseNonFinite(`${OPTIMIZER_PREFIX}${name}`, t.data);
+  for (const [name, t] of optimizerDecoded)
+    if (t.dtype === 'float32') refuseNonFinite(`${OPTIMIZER_PREFIX}${name}`, t.data);
 
   const params: Record<string, tf.Variable> = {};
-  for (const [name, t] of decoded) params[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, 'float32'), true));
+  for (const [name, t] of decoded)
+    params[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, 'float32'), true));
   if (info.lora) registerLora(params, info.lora);
   let optimizerState: Record<string, tf.Tensor> | undefined;
   if (optimizerDecoded.length > 0) {
     optimizerState = {};
     for (const [key, t] of optimizerDecoded) optimizerState[key] = tf.tensor(t.data, t.shape, t.dtype);
   }
-  return { config, tokenizer, params, optimizerState, cursor: info.cursor, meta: info.meta, ...(info.lora ? { lora: info.lora } : {}) };
+  return {
+    config,
+    tokenizer,
+    params,
+    optimizerState,
+    cursor: info.cursor,
+    meta: info.meta,
+    ...(info.lora ? { lora: info.lora } : {}),
+  };
 }

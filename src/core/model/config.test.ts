@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { countGptParams, GPT_PRESETS, gptConfigFromPreset, GptConfigError, gptConfigProblems, gptParamShapes, validateGptConfig } from './config';
+import {
+  countGptParams,
+  GPT_PRESETS,
+  gptConfigFromPreset,
+  GptConfigError,
+  gptConfigProblems,
+  gptParamShapes,
+  validateGptConfig,
+} from './config';
 
 describe('GptConfig', () => {
   it('builds every preset with the tokenizer vocabulary', () => {
@@ -14,14 +22,28 @@ describe('GptConfig', () => {
 
   it('counts parameters like GPT-2 (124M for the GPT-2 small shape)', () => {
     const gpt2 = validateGptConfig({
-      vocabSize: 50257, contextLength: 1024, layers: 12, width: 768, heads: 12, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt',
+      vocabSize: 50257,
+      contextLength: 1024,
+      layers: 12,
+      width: 768,
+      heads: 12,
+      mlpRatio: 4,
+      layerNormEps: 1e-5,
+      attentionScale: 'sqrt',
     });
     expect(countGptParams(gpt2)).toBe(124_439_808);
   });
 
   it('lists every problem with a clear message', () => {
     const problems = gptConfigProblems({
-      vocabSize: 0, contextLength: 1.5, layers: 2, width: 30, heads: 4, mlpRatio: -1, layerNormEps: 0, attentionScale: 'cube',
+      vocabSize: 0,
+      contextLength: 1.5,
+      layers: 2,
+      width: 30,
+      heads: 4,
+      mlpRatio: -1,
+      layerNormEps: 0,
+      attentionScale: 'cube',
     });
     expect(problems).toHaveLength(6);
     expect(problems.join('\n')).toMatch(/vocabSize .* must be a positive integer, got 0/);
@@ -37,10 +59,23 @@ describe('GptConfig', () => {
 
 describe('GptConfig from a file', () => {
   it('refuses sizes no browser model has before anything is sized from them', () => {
-    const base = { vocabSize: 96, contextLength: 64, layers: 2, width: 64, heads: 4, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+    const base = {
+      vocabSize: 96,
+      contextLength: 64,
+      layers: 2,
+      width: 64,
+      heads: 4,
+      mlpRatio: 4,
+      layerNormEps: 1e-5,
+      attentionScale: 'sqrt',
+    };
     expect(gptConfigProblems(base)).toEqual([]);
-    expect(gptConfigProblems({ ...base, layers: 1e9 })).toEqual(['layers (number of transformer blocks) must be at most 256, got 1000000000.']);
-    expect(gptConfigProblems({ ...base, vocabSize: 2 ** 31 })).toEqual(['vocabSize (number of token ids) must be at most 1048576, got 2147483648.']);
+    expect(gptConfigProblems({ ...base, layers: 1e9 })).toEqual([
+      'layers (number of transformer blocks) must be at most 256, got 1000000000.',
+    ]);
+    expect(gptConfigProblems({ ...base, vocabSize: 2 ** 31 })).toEqual([
+      'vocabSize (number of token ids) must be at most 1048576, got 2147483648.',
+    ]);
     expect(gptConfigProblems({ ...base, mlpRatio: 1e6 })).toHaveLength(1);
   });
 });
@@ -56,6 +91,8 @@ describe('qkvBias', () => {
   it('absent or true keeps GPT-2’s bias; anything but a boolean is a problem', () => {
     expect(gptParamShapes(base).map(([n]) => n)).toContain('h.1.attn.c_attn.bias');
     expect(gptParamShapes({ ...base, qkvBias: true })).toEqual(gptParamShapes(base));
-    expect(gptConfigProblems({ ...base, qkvBias: 'no' })).toEqual(['qkvBias must be true (GPT-2) or false (GPT-Neo: no q/k/v bias), got "no".']);
+    expect(gptConfigProblems({ ...base, qkvBias: 'no' })).toEqual([
+      'qkvBias must be true (GPT-2) or false (GPT-Neo: no q/k/v bias), got "no".',
+    ]);
   });
 });

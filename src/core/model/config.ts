@@ -34,7 +34,15 @@ export const GPT_PRESETS: Readonly<Record<GptPresetName, Readonly<GptShape>>> = 
   micro: { contextLength: 32, layers: 2, width: 32, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' },
   /** The configuration measured in ENVIRONMENT.md (~0.1M parameters without the embeddings). */
   tiny: { contextLength: 64, layers: 2, width: 64, heads: 4, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' },
-  small: { contextLength: 128, layers: 4, width: 128, heads: 4, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' },
+  small: {
+    contextLength: 128,
+    layers: 4,
+    width: 128,
+    heads: 4,
+    mlpRatio: 4,
+    layerNormEps: 1e-5,
+    attentionScale: 'sqrt',
+  },
 };
 
 export class GptConfigError extends Error {
@@ -48,7 +56,13 @@ export class GptConfigError extends Error {
 }
 
 /** Upper bounds for a config read from a file: generous for every real small model (GPT-2 XL is 48 × 1 600). */
-export const MAX_CONFIG = { vocabSize: 1 << 20, contextLength: 1 << 17, layers: 256, width: 1 << 14, heads: 1 << 10 } as const;
+export const MAX_CONFIG = {
+  vocabSize: 1 << 20,
+  contextLength: 1 << 17,
+  layers: 256,
+  width: 1 << 14,
+  heads: 1 << 10,
+} as const;
 
 /** Every problem with `config`, each a sentence saying which field and what would be valid; [] when usable. */
 export function gptConfigProblems(config: unknown): string[] {
@@ -75,16 +89,29 @@ export function gptConfigProblems(config: unknown): string[] {
   const widthOk = positiveInt('width', 'residual width');
   const headsOk = positiveInt('heads', 'attention heads');
   if (widthOk && headsOk && (c.width as number) % (c.heads as number) !== 0) {
-    problems.push(`width ${c.width as number} is not divisible by heads ${c.heads as number}: each head needs width / heads channels.`);
+    problems.push(
+      `width ${c.width as number} is not divisible by heads ${c.heads as number}: each head needs width / heads channels.`,
+    );
   }
-  if (typeof c.mlpRatio !== 'number' || !(c.mlpRatio > 0) || c.mlpRatio > 64 || !Number.isInteger((c.mlpRatio as number) * ((c.width as number) || 1))) {
-    problems.push(`mlpRatio must be a positive number giving an integer MLP width (mlpRatio · width), got ${JSON.stringify(c.mlpRatio)}.`);
+  if (
+    typeof c.mlpRatio !== 'number' ||
+    !(c.mlpRatio > 0) ||
+    c.mlpRatio > 64 ||
+    !Number.isInteger((c.mlpRatio as number) * ((c.width as number) || 1))
+  ) {
+    problems.push(
+      `mlpRatio must be a positive number giving an integer MLP width (mlpRatio · width), got ${JSON.stringify(c.mlpRatio)}.`,
+    );
   }
   if (typeof c.layerNormEps !== 'number' || !(c.layerNormEps > 0) || !Number.isFinite(c.layerNormEps)) {
-    problems.push(`layerNormEps must be a small positive number (GPT-2 uses 1e-5), got ${JSON.stringify(c.layerNormEps)}.`);
+    problems.push(
+      `layerNormEps must be a small positive number (GPT-2 uses 1e-5), got ${JSON.stringify(c.layerNormEps)}.`,
+    );
   }
   if (c.attentionScale !== 'sqrt' && c.attentionScale !== 'none') {
-    problems.push(`attentionScale must be "sqrt" (GPT-2) or "none" (GPT-Neo), got ${JSON.stringify(c.attentionScale)}.`);
+    problems.push(
+      `attentionScale must be "sqrt" (GPT-2) or "none" (GPT-Neo), got ${JSON.stringify(c.attentionScale)}.`,
+    );
   }
   if (c.qkvBias !== undefined && typeof c.qkvBias !== 'boolean') {
     problems.push(`qkvBias must be true (GPT-2) or false (GPT-Neo: no q/k/v bias), got ${JSON.stringify(c.qkvBias)}.`);
@@ -107,10 +134,17 @@ export function validateGptConfig(config: unknown): GptConfig {
 }
 
 /** A validated config from a preset and the tokenizer's vocabulary size, with optional overrides. */
-export function gptConfigFromPreset(name: GptPresetName, vocabSize: number, overrides: Partial<GptShape> = {}): GptConfig {
+export function gptConfigFromPreset(
+  name: GptPresetName,
+  vocabSize: number,
+  overrides: Partial<GptShape> = {},
+): GptConfig {
   const preset = GPT_PRESETS[name];
   if (preset === undefined) {
-    throw new GptConfigError(`Unknown model preset ${JSON.stringify(name)}; choose one of ${Object.keys(GPT_PRESETS).join(', ')}.`, []);
+    throw new GptConfigError(
+      `Unknown model preset ${JSON.stringify(name)}; choose one of ${Object.keys(GPT_PRESETS).join(', ')}.`,
+      [],
+    );
   }
   return validateGptConfig({ ...preset, ...overrides, vocabSize });
 }

@@ -35,7 +35,13 @@ describe('golden logits and losses from transformers', () => {
           const ids = tf.tensor2d(ref.ids.flat(), [B, T], 'int32');
           return {
             logits: gptLogits(imported.config, vars, ids).dataSync() as Float32Array,
-            loss: gptLoss(imported.config, vars, ids, tf.tensor2d(ref.targets.flat(), [B, T], 'int32'), tf.tensor2d(ref.mask.flat(), [B, T])).dataSync()[0]!,
+            loss: gptLoss(
+              imported.config,
+              vars,
+              ids,
+              tf.tensor2d(ref.targets.flat(), [B, T], 'int32'),
+              tf.tensor2d(ref.mask.flat(), [B, T]),
+            ).dataSync()[0]!,
           };
         });
         expect(maxAbsDiff(logits, ref.logits)).toBeLessThanOrEqual(LOGITS_TOLERANCE);

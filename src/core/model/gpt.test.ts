@@ -47,12 +47,25 @@ function plain(params: GptParams): PlainParams {
 }
 
 function lossOf(config: GptConfig, params: GptParams, targets = TARGETS, mask = MASK): number {
-  return tf.tidy(() =>
-    gptLoss(config, params, tf.tensor2d(IDS, undefined, 'int32'), tf.tensor2d(targets, undefined, 'int32'), tf.tensor2d(mask)).dataSync()[0]!,
+  return tf.tidy(
+    () =>
+      gptLoss(
+        config,
+        params,
+        tf.tensor2d(IDS, undefined, 'int32'),
+        tf.tensor2d(targets, undefined, 'int32'),
+        tf.tensor2d(mask),
+      ).dataSync()[0]!,
   );
 }
 
-function lossAndGrads(config: GptConfig, params: GptParams, targets = TARGETS, mask = MASK, options: GptForwardOptions = {}) {
+function lossAndGrads(
+  config: GptConfig,
+  params: GptParams,
+  targets = TARGETS,
+  mask = MASK,
+  options: GptForwardOptions = {},
+) {
   return tf.tidy(() => {
     const ids = tf.tensor2d(IDS, undefined, 'int32');
     const y = tf.tensor2d(targets, undefined, 'int32');
@@ -189,7 +202,10 @@ describe('gptLogits', () => {
     const cpu = lossAndGrads(TINY, params);
     await setNodeBackend('wasm');
     const wasmParams: GptParams = Object.fromEntries(
-      Object.entries(ref).map(([k, v]) => [k, tf.tidy(() => tf.variable(tf.tensor(v.data as Float32Array, v.shape as number[])))]),
+      Object.entries(ref).map(([k, v]) => [
+        k,
+        tf.tidy(() => tf.variable(tf.tensor(v.data as Float32Array, v.shape as number[]))),
+      ]),
     );
     const wasmLogits = tf.tidy(() => gptLogits(TINY, wasmParams, tf.tensor2d(IDS, undefined, 'int32')).dataSync());
     cpuLogits.forEach((x, i) => expect(Math.abs(x - wasmLogits[i]!)).toBeLessThan(1e-5));
@@ -233,9 +249,10 @@ describe('gptLoss', () => {
           return lossOf(TINY, params);
         };
         const numeric = (at(eps) - at(-eps)) / (2 * eps);
-        expect(Math.abs(numeric - analytic[k]!), `${name}[${k}]: analytic ${analytic[k]} vs numeric ${numeric}`).toBeLessThan(
-          2e-3 + 2e-2 * Math.abs(numeric),
-        );
+        expect(
+          Math.abs(numeric - analytic[k]!),
+          `${name}[${k}]: analytic ${analytic[k]} vs numeric ${numeric}`,
+        ).toBeLessThan(2e-3 + 2e-2 * Math.abs(numeric));
         checked++;
       }
       tf.tidy(() => v.assign(tf.tensor(original, v.shape)));
@@ -284,7 +301,8 @@ describe('gptLoss', () => {
     const changed = TARGETS.map((row, b) => row.map((y, t) => (MASK[b]![t] === 0 ? (y + 3) % TINY.vocabSize : y)));
     const b = lossAndGrads(TINY, params, changed);
     expect(b.loss).toBe(a.loss);
-    for (const name of Object.keys(a.grads)) expect([...b.grads[name]!].map((x) => x + 0)).toEqual([...a.grads[name]!].map((x) => x + 0));
+    for (const name of Object.keys(a.grads))
+      expect([...b.grads[name]!].map((x) => x + 0)).toEqual([...a.grads[name]!].map((x) => x + 0));
     // …while changing a counted target does change it.
     const counted = TARGETS.map((row, bi) => row.map((y, t) => (bi === 0 && t === 4 ? (y + 1) % TINY.vocabSize : y)));
     expect(lossOf(TINY, params, counted)).not.toBe(a.loss);
@@ -294,12 +312,37 @@ describe('gptLoss', () => {
     await setNodeBackend('cpu');
     // Blocks with zero weights add nothing, so logits = LN(wte[id] + wpe[0]) · wteᵀ, which is (k, −k)·wteᵀ with
     // k = 1/√(1 + eps/0.25) for wte[0] = (1, 0).
-    const config: GptConfig = { vocabSize: 3, contextLength: 1, layers: 1, width: 2, heads: 1, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+    const config: GptConfig = {
+      vocabSize: 3,
+      contextLength: 1,
+      layers: 1,
+      width: 2,
+      heads: 1,
+      mlpRatio: 4,
+      layerNormEps: 1e-5,
+      attentionScale: 'sqrt',
+    };
     const p = initGptParams(config, 0);
-    for (const [name, v] of Object.entries(p)) if (!/ln_(\d|f)\.weight$/.test(name)) tf.tidy(() => v.assign(tf.zerosLike(v)));
-    tf.tidy(() => p.wte!.assign(tf.tensor2d([[1, 0], [0, 1], [2, -1]])));
-    const loss = tf.tidy(() =>
-      gptLoss(config, p, tf.tensor2d([[0]], [1, 1], 'int32'), tf.tensor2d([[2]], [1, 1], 'int32'), tf.tensor2d([[1]])).dataSync()[0]!,
+    for (const [name, v] of Object.entries(p))
+      if (!/ln_(\d|f)\.weight$/.test(name)) tf.tidy(() => v.assign(tf.zerosLike(v)));
+    tf.tidy(() =>
+      p.wte!.assign(
+        tf.tensor2d([
+          [1, 0],
+          [0, 1],
+          [2, -1],
+        ]),
+      ),
+    );
+    const loss = tf.tidy(
+      () =>
+        gptLoss(
+          config,
+          p,
+          tf.tensor2d([[0]], [1, 1], 'int32'),
+          tf.tensor2d([[2]], [1, 1], 'int32'),
+          tf.tensor2d([[1]]),
+        ).dataSync()[0]!,
     );
     const k = 1 / Math.sqrt(1 + 1e-5 / 0.25);
     const expected = Math.log(Math.exp(k) + Math.exp(-k) + Math.exp(3 * k)) - 3 * k;
@@ -309,7 +352,14 @@ describe('gptLoss', () => {
 
   it('is 0 when nothing counts', async () => {
     await setNodeBackend('cpu');
-    expect(lossOf(TINY, params, TARGETS, MASK.map((r) => r.map(() => 0)))).toBe(0);
+    expect(
+      lossOf(
+        TINY,
+        params,
+        TARGETS,
+        MASK.map((r) => r.map(() => 0)),
+      ),
+    ).toBe(0);
   });
 
   it('leaks no tensors inside tf.tidy, forward or with gradients', async () => {
@@ -329,15 +379,15 @@ describe('gptLoss', () => {
   it('explains mismatched targets and mask', async () => {
     await setNodeBackend('cpu');
     const ids = tf.tensor2d(IDS, undefined, 'int32');
-    expect(() => gptLoss(TINY, params, ids, tf.zeros([2, 4], 'int32') as tf.Tensor2D, tf.ones([2, 5]) as tf.Tensor2D)).toThrow(
-      /targets must have the shape/,
-    );
-    expect(() => gptLoss(TINY, params, ids, tf.zeros([2, 5], 'int32') as tf.Tensor2D, tf.ones([2, 4]) as tf.Tensor2D)).toThrow(
-      /mask must have the shape/,
-    );
-    expect(() => gptLoss(TINY, { ...params, 'h.1.ln_2.bias': undefined! }, ids, ids, tf.ones([2, 5]) as tf.Tensor2D)).toThrow(
-      /"h.1.ln_2.bias" is missing/,
-    );
+    expect(() =>
+      gptLoss(TINY, params, ids, tf.zeros([2, 4], 'int32') as tf.Tensor2D, tf.ones([2, 5]) as tf.Tensor2D),
+    ).toThrow(/targets must have the shape/);
+    expect(() =>
+      gptLoss(TINY, params, ids, tf.zeros([2, 5], 'int32') as tf.Tensor2D, tf.ones([2, 4]) as tf.Tensor2D),
+    ).toThrow(/mask must have the shape/);
+    expect(() =>
+      gptLoss(TINY, { ...params, 'h.1.ln_2.bias': undefined! }, ids, ids, tf.ones([2, 5]) as tf.Tensor2D),
+    ).toThrow(/"h.1.ln_2.bias" is missing/);
   });
 });
 
@@ -356,8 +406,16 @@ describe('gptForwardCached', () => {
       const out: tf.Tensor[] = [];
       let at = 0;
       for (const n of chunks) {
-        const ids = tf.tensor2d(rows.map((r) => r.slice(at, at + n)), [B, n], 'int32');
-        const pos = tf.tensor2d(positions.map((r) => r.slice(at, at + n)), [B, n], 'int32');
+        const ids = tf.tensor2d(
+          rows.map((r) => r.slice(at, at + n)),
+          [B, n],
+          'int32',
+        );
+        const pos = tf.tensor2d(
+          positions.map((r) => r.slice(at, at + n)),
+          [B, n],
+          'int32',
+        );
         const r = gptForwardCached(TINY, p, ids, pos, keyPadding, cache);
         out.push(tf.reshape(gptHead(p, r.hidden), [B, n, TINY.vocabSize]));
         cache = r.cache;
@@ -368,7 +426,9 @@ describe('gptForwardCached', () => {
   }
 
   function uncachedLogits(p: GptParams, rows: number[][]): number[][] {
-    return tf.tidy(() => (gptLogits(TINY, p, tf.tensor2d(rows, undefined, 'int32')).arraySync() as number[][][]).flatMap((row) => row));
+    return tf.tidy(() =>
+      (gptLogits(TINY, p, tf.tensor2d(rows, undefined, 'int32')).arraySync() as number[][][]).flatMap((row) => row),
+    );
   }
 
   function maxDiff(a: number[][], b: number[][]): number {
@@ -380,11 +440,16 @@ describe('gptForwardCached', () => {
     const ref = plain(params);
     const V = TINY.vocabSize;
     const expected = referenceForward(TINY, ref, IDS);
-    const refRows = IDS.flatMap((r, b) => r.map((_, t) => [...expected.slice((b * r.length + t) * V, (b * r.length + t + 1) * V)]));
+    const refRows = IDS.flatMap((r, b) =>
+      r.map((_, t) => [...expected.slice((b * r.length + t) * V, (b * r.length + t + 1) * V)]),
+    );
     for (const backend of ['cpu', 'wasm'] as const) {
       await setNodeBackend(backend);
       const p: GptParams = Object.fromEntries(
-        Object.entries(ref).map(([k, v]) => [k, tf.tidy(() => tf.variable(tf.tensor(v.data as Float32Array, v.shape as number[])))]),
+        Object.entries(ref).map(([k, v]) => [
+          k,
+          tf.tidy(() => tf.variable(tf.tensor(v.data as Float32Array, v.shape as number[]))),
+        ]),
       );
       const full = uncachedLogits(p, IDS);
       for (const chunks of [[5], [1, 1, 1, 1, 1], [2, 1, 2]]) {
@@ -418,11 +483,25 @@ describe('gptForwardCached', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.tidy(() => {
       const ids = tf.tensor2d([[1], [2]], [2, 1], 'int32');
-      const first = gptForwardCached(TINY, params, ids, tf.zeros([2, 1], 'int32') as tf.Tensor2D, keyPaddingMask([0, 0], 3), null);
-      expect(first.cache).toHaveLength(TINY.layers);
-      expect(() => gptForwardCached(TINY, params, ids, tf.ones([2, 1], 'int32') as tf.Tensor2D, keyPaddingMask([0, 0], 3), first.cache.slice(1))).toThrow(
-        /cache has 1 layers but the model has 2/,
+      const first = gptForwardCached(
+        TINY,
+        params,
+        ids,
+        tf.zeros([2, 1], 'int32') as tf.Tensor2D,
+        keyPaddingMask([0, 0], 3),
+        null,
       );
+      expect(first.cache).toHaveLength(TINY.layers);
+      expect(() =>
+        gptForwardCached(
+          TINY,
+          params,
+          ids,
+          tf.ones([2, 1], 'int32') as tf.Tensor2D,
+          keyPaddingMask([0, 0], 3),
+          first.cache.slice(1),
+        ),
+      ).toThrow(/cache has 1 layers but the model has 2/);
     });
   });
 });

@@ -35,7 +35,9 @@ function checkIds(config: GptConfig, ids: tf.Tensor, what: string): [number, num
   if (ids.dtype !== 'int32') throw new Error(`${what} must be int32, got ${ids.dtype}.`);
   const [B, T] = ids.shape as [number, number];
   if (T > config.contextLength) {
-    throw new Error(`${what} has ${T} positions but the model's context is ${config.contextLength}; truncate or use a longer context.`);
+    throw new Error(
+      `${what} has ${T} positions but the model's context is ${config.contextLength}; truncate or use a longer context.`,
+    );
   }
   return [B, T];
 }
@@ -44,7 +46,13 @@ function checkIds(config: GptConfig, ids: tf.Tensor, what: string): [number, num
  * Token plus position embeddings of ids [B, T], as [B·T, C]. Positions are 0 … T−1 in every row when `positions`
  * is null (training), else given per row, [B, T] int32 (left-padded rows of generation start later).
  */
-function embed(config: GptConfig, params: GptParams, ids: tf.Tensor2D, positions: tf.Tensor2D | null, grad?: EmbeddingGradPath): tf.Tensor2D {
+function embed(
+  config: GptConfig,
+  params: GptParams,
+  ids: tf.Tensor2D,
+  positions: tf.Tensor2D | null,
+  grad?: EmbeddingGradPath,
+): tf.Tensor2D {
   const [B, T] = ids.shape;
   const C = config.width;
   const tokens = embeddingLookup(param(params, 'wte') as tf.Tensor2D, ids, grad); // [B, T, C]
@@ -88,7 +96,12 @@ function gptHidden(config: GptConfig, params: GptParams, ids: tf.Tensor2D, optio
 }
 
 /** Next-token logits [B, T, V] for int32 ids [B, T]. */
-export function gptLogits(config: GptConfig, params: GptParams, ids: tf.Tensor2D, options: GptForwardOptions = {}): tf.Tensor3D {
+export function gptLogits(
+  config: GptConfig,
+  params: GptParams,
+  ids: tf.Tensor2D,
+  options: GptForwardOptions = {},
+): tf.Tensor3D {
   const [B, T] = ids.shape;
   return tf.reshape(gptHead(params, gptHidden(config, params, ids, options)), [B, T, config.vocabSize]);
 }

@@ -27,7 +27,9 @@ afterAll(() => disposeGptCaches());
 const MERGE_LOGITS_TOLERANCE = 1e-5;
 
 function logitsOf(config: Parameters<typeof gptLogits>[0], params: GptParams, ids: number[][]): Float32Array {
-  return tf.tidy(() => gptLogits(config, params, tf.tensor2d(ids, [ids.length, ids[0]!.length], 'int32')).dataSync() as Float32Array);
+  return tf.tidy(
+    () => gptLogits(config, params, tf.tensor2d(ids, [ids.length, ids[0]!.length], 'int32')).dataSync() as Float32Array,
+  );
 }
 
 function readArrays(params: GptParams): Record<string, Float32Array> {
@@ -37,7 +39,13 @@ function readArrays(params: GptParams): Record<string, Float32Array> {
 describe('adapters on a built-in model', () => {
   const config = gptConfigFromPreset('micro', 30);
   const ids = [[1, 2, 3, 4, 5, 6, 7, 8]];
-  const lora: LoraSettings = { rank: 4, alpha: 8, targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'], biases: false, layerNorms: false };
+  const lora: LoraSettings = {
+    rank: 4,
+    alpha: 8,
+    targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'],
+    biases: false,
+    layerNorms: false,
+  };
 
   it('step 0 is exactly the base model (B starts at zero); A is seeded and bounded by 1/√in', () => {
     const params = initGptParams(config, 7);

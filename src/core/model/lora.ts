@@ -48,7 +48,9 @@ export function loraDelta(params: GptParams, name: string, x: tf.Tensor2D): tf.T
   const A = params[`${name}.lora_A.weight`];
   const lora = settingsOfB.get(B);
   if (A === undefined || lora === undefined) {
-    throw new Error(`The LoRA adapter of ${name} is incomplete (no lora_A or no scaling): create adapters with addLoraAdapters or registerLora.`);
+    throw new Error(
+      `The LoRA adapter of ${name} is incomplete (no lora_A or no scaling): create adapters with addLoraAdapters or registerLora.`,
+    );
   }
   const down = tf.matMul(x, A, false, true); // [N, r]
   return tf.mul(tf.matMul(down, B, false, true), lora.alpha / lora.rank) as tf.Tensor2D;
@@ -76,7 +78,9 @@ export function addLoraAdapters(config: GptConfig, params: GptParams, lora: Lora
   const base = mergeLoraVariables(params);
   const out: GptParams = { ...base };
   for (const [name, shape] of loraParamShapes(config, lora)) {
-    const values = name.endsWith('lora_A.weight') ? kaimingUniform(shape[0]!, shape[1]!, deriveSeed(seed, name)) : new Float32Array(shape[0]! * shape[1]!);
+    const values = name.endsWith('lora_A.weight')
+      ? kaimingUniform(shape[0]!, shape[1]!, deriveSeed(seed, name))
+      : new Float32Array(shape[0]! * shape[1]!);
     out[name] = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true));
   }
   registerLora(out, lora);
@@ -91,14 +95,22 @@ export function mergeLoraVariables(params: GptParams): GptParams {
   const lora = loraSettingsOf(params);
   const adapters = Object.keys(params).filter((n) => n.includes('.lora_'));
   if (adapters.length === 0) return params;
-  if (lora === undefined) throw new Error('These parameters hold LoRA adapters without their settings: load them with registerLora first.');
+  if (lora === undefined)
+    throw new Error('These parameters hold LoRA adapters without their settings: load them with registerLora first.');
   const out: GptParams = {};
   for (const [name, v] of Object.entries(params)) if (!name.includes('.lora_')) out[name] = v;
   for (const name of adapters) {
     if (!name.endsWith('.lora_B.weight')) continue;
     const target = name.slice(0, -'.lora_B.weight'.length);
     const W = out[`${target}.weight`]!;
-    tf.tidy(() => W.assign(tf.add(W, tf.mul(tf.transpose(tf.matMul(params[name]!, params[`${target}.lora_A.weight`]!)), lora.alpha / lora.rank))));
+    tf.tidy(() =>
+      W.assign(
+        tf.add(
+          W,
+          tf.mul(tf.transpose(tf.matMul(params[name]!, params[`${target}.lora_A.weight`]!)), lora.alpha / lora.rank),
+        ),
+      ),
+    );
   }
   for (const name of adapters) params[name]!.dispose();
   return out;
@@ -108,7 +120,11 @@ export function mergeLoraVariables(params: GptParams): GptParams {
  * Host arrays with the adapters folded into their weights and left out: what a plain Hugging Face folder holds.
  * `params` uses our names and layouts (a checkpoint read as arrays); the input is not changed.
  */
-export function mergeLoraArrays(config: GptConfig, params: Readonly<Record<string, Float32Array>>, lora: LoraSettings): Record<string, Float32Array> {
+export function mergeLoraArrays(
+  config: GptConfig,
+  params: Readonly<Record<string, Float32Array>>,
+  lora: LoraSettings,
+): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   for (const [name, data] of Object.entries(params)) if (!name.includes('.lora_')) out[name] = data;
   const scale = lora.alpha / lora.rank;
@@ -140,6 +156,11 @@ export function mergeLoraArrays(config: GptConfig, params: Readonly<Record<strin
  * The parameters a new run trains from `params`: with fresh adapters under `lora`, or without (any adapters the
  * weights came with merged in) for full fine-tuning.
  */
-export function paramsForRun(config: GptConfig, params: GptParams, lora: LoraSettings | undefined, seed: number): GptParams {
+export function paramsForRun(
+  config: GptConfig,
+  params: GptParams,
+  lora: LoraSettings | undefined,
+  seed: number,
+): GptParams {
   return lora === undefined ? mergeLoraVariables(params) : addLoraAdapters(config, params, lora, seed);
 }

@@ -20,7 +20,13 @@ export interface LoraSettings {
   layerNorms: boolean;
 }
 
-export const DEFAULT_LORA: Readonly<LoraSettings> = { rank: 8, alpha: 16, targets: ['attn.c_attn'], biases: false, layerNorms: false };
+export const DEFAULT_LORA: Readonly<LoraSettings> = {
+  rank: 8,
+  alpha: 16,
+  targets: ['attn.c_attn'],
+  biases: false,
+  layerNorms: false,
+};
 
 /** The largest rank the form and files accept: beyond it LoRA stops saving anything on the studio's models. */
 export const MAX_LORA_RANK = 256;
@@ -43,19 +49,29 @@ export function targetShape(config: GptConfig, target: LoraTarget): [number, num
 
 /** Every problem with `lora`, one sentence each; [] when usable. */
 export function loraProblems(lora: unknown): string[] {
-  if (typeof lora !== 'object' || lora === null) return ['lora must be an object {rank, alpha, targets, biases, layerNorms}.'];
+  if (typeof lora !== 'object' || lora === null)
+    return ['lora must be an object {rank, alpha, targets, biases, layerNorms}.'];
   const l = lora as Record<string, unknown>;
   const out: string[] = [];
   if (typeof l.rank !== 'number' || !Number.isInteger(l.rank) || l.rank < 1 || l.rank > MAX_LORA_RANK) {
     out.push(`lora.rank must be a whole number from 1 to ${MAX_LORA_RANK}, got ${JSON.stringify(l.rank)}.`);
   }
-  if (typeof l.alpha !== 'number' || !(l.alpha > 0) || !Number.isFinite(l.alpha)) out.push(`lora.alpha must be a number above 0, got ${JSON.stringify(l.alpha)}.`);
+  if (typeof l.alpha !== 'number' || !(l.alpha > 0) || !Number.isFinite(l.alpha))
+    out.push(`lora.alpha must be a number above 0, got ${JSON.stringify(l.alpha)}.`);
   const targets = l.targets;
-  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => (LORA_TARGETS as readonly unknown[]).includes(t)) || new Set(targets).size !== targets.length) {
-    out.push(`lora.targets must list one or more of ${LORA_TARGETS.join(', ')} once each, got ${JSON.stringify(targets)}.`);
+  if (
+    !Array.isArray(targets) ||
+    targets.length === 0 ||
+    !targets.every((t) => (LORA_TARGETS as readonly unknown[]).includes(t)) ||
+    new Set(targets).size !== targets.length
+  ) {
+    out.push(
+      `lora.targets must list one or more of ${LORA_TARGETS.join(', ')} once each, got ${JSON.stringify(targets)}.`,
+    );
   }
   if (typeof l.biases !== 'boolean') out.push(`lora.biases must be true or false, got ${JSON.stringify(l.biases)}.`);
-  if (typeof l.layerNorms !== 'boolean') out.push(`lora.layerNorms must be true or false, got ${JSON.stringify(l.layerNorms)}.`);
+  if (typeof l.layerNorms !== 'boolean')
+    out.push(`lora.layerNorms must be true or false, got ${JSON.stringify(l.layerNorms)}.`);
   return out;
 }
 
@@ -72,7 +88,10 @@ export function loraParamShapes(config: GptConfig, lora: LoraSettings): [name: s
     for (const target of LORA_TARGETS) {
       if (!lora.targets.includes(target)) continue;
       const [inputs, outputs] = targetShape(config, target);
-      out.push([`h.${i}.${target}.lora_A.weight`, [lora.rank, inputs]], [`h.${i}.${target}.lora_B.weight`, [outputs, lora.rank]]);
+      out.push(
+        [`h.${i}.${target}.lora_A.weight`, [lora.rank, inputs]],
+        [`h.${i}.${target}.lora_B.weight`, [outputs, lora.rank]],
+      );
     }
   }
   return out;
@@ -105,5 +124,11 @@ export function loraParameterCount(config: GptConfig, lora: LoraSettings): numbe
 export function sameLora(a: LoraSettings | undefined, b: LoraSettings | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   const targets = (l: LoraSettings) => [...l.targets].sort().join(',');
-  return a.rank === b.rank && a.alpha === b.alpha && targets(a) === targets(b) && a.biases === b.biases && a.layerNorms === b.layerNorms;
+  return (
+    a.rank === b.rank &&
+    a.alpha === b.alpha &&
+    targets(a) === targets(b) &&
+    a.biases === b.biases &&
+    a.layerNorms === b.layerNorms
+  );
 }

@@ -1,12 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import type { GptConfig } from './config';
-import { assertTrainingFits, HOST_BUDGET, memoryBudget, MemoryFitError, WASM_HEAP_MAX, WASM_USABLE_FRACTION } from './memoryBudget';
+import {
+  assertTrainingFits,
+  HOST_BUDGET,
+  memoryBudget,
+  MemoryFitError,
+  WASM_HEAP_MAX,
+  WASM_USABLE_FRACTION,
+} from './memoryBudget';
 import { estimateTrainingMemory } from './memoryEstimate';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const MICRO: GptConfig = { vocabSize: 96, contextLength: 64, layers: 2, width: 32, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
-const GPT2: GptConfig = { vocabSize: 50257, contextLength: 1024, layers: 12, width: 768, heads: 12, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+const MICRO: GptConfig = {
+  vocabSize: 96,
+  contextLength: 64,
+  layers: 2,
+  width: 32,
+  heads: 2,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
+const GPT2: GptConfig = {
+  vocabSize: 50257,
+  contextLength: 1024,
+  layers: 12,
+  width: 768,
+  heads: 12,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
 
 describe('memoryBudget per backend', () => {
   it('wasm: 85 % of the 4 GiB heap, less what is in use', () => {
@@ -18,7 +43,11 @@ describe('memoryBudget per backend', () => {
 
   it('webgpu: the device limits, no total budget; cpu and webgl: the host cap', () => {
     const limits = { maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 256 * MiB };
-    expect(memoryBudget('webgpu', 0, limits)).toEqual({ backend: 'webgpu', limits, source: "this GPU's buffer limits" });
+    expect(memoryBudget('webgpu', 0, limits)).toEqual({
+      backend: 'webgpu',
+      limits,
+      source: "this GPU's buffer limits",
+    });
     expect(() => memoryBudget('webgpu', 0)).toThrow(/device limits/);
     const cpu = memoryBudget('cpu', 0);
     expect(cpu.budgetBytes).toBe(HOST_BUDGET.total);
@@ -40,10 +69,18 @@ describe('assertTrainingFits', () => {
     expect(error).toBeInstanceOf(MemoryFitError);
     const best = error!.verdict.suggestion!.batchSize;
     // The largest: it fits, one more does not.
-    expect(estimateTrainingMemory(MICRO, { batchSize: best, contextLength: 64 }).total).toBeLessThanOrEqual(budget.budgetBytes!);
-    expect(estimateTrainingMemory(MICRO, { batchSize: best + 1, contextLength: 64 }).total).toBeGreaterThan(budget.budgetBytes!);
-    expect(error!.message).toContain(`The largest batch that fits at context 64 is ${best}; raise gradient accumulation to keep the effective batch.`);
-    expect(error!.message).toMatch(/^A training step at batch 100000, context 64 does not fit on wasm \(wasm's 4\.00 GiB heap \(85 % usable\)\): A step needs about [\d.]+ GiB in all/);
+    expect(estimateTrainingMemory(MICRO, { batchSize: best, contextLength: 64 }).total).toBeLessThanOrEqual(
+      budget.budgetBytes!,
+    );
+    expect(estimateTrainingMemory(MICRO, { batchSize: best + 1, contextLength: 64 }).total).toBeGreaterThan(
+      budget.budgetBytes!,
+    );
+    expect(error!.message).toContain(
+      `The largest batch that fits at context 64 is ${best}; raise gradient accumulation to keep the effective batch.`,
+    );
+    expect(error!.message).toMatch(
+      /^A training step at batch 100000, context 64 does not fit on wasm \(wasm's 4\.00 GiB heap \(85 % usable\)\): A step needs about [\d.]+ GiB in all/,
+    );
   });
 
   it('GPT-2 124M full fine-tuning on wasm: even batch 1 at context 16 is too much when the heap is mostly used', () => {

@@ -14,7 +14,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from './config';
-import { checkTrainingMemory, formatBytes, type AdapterLimits, type MemoryVerdict, type TrainingShape } from './memoryEstimate';
+import {
+  checkTrainingMemory,
+  formatBytes,
+  type AdapterLimits,
+  type MemoryVerdict,
+  type TrainingShape,
+} from './memoryEstimate';
 
 const GiB = 1024 ** 3;
 /** tfjs-backend-wasm 4.22's `getHeapMax()`: 4 GiB less one 64 KiB page. */
@@ -69,7 +75,11 @@ export function activeMemoryBudget(countedBytes = 0): MemoryBudget {
   const inUse = tf.memory().numBytes - countedBytes;
   if (backend === 'webgpu') {
     const limits = (tf.backend() as unknown as { device?: { limits: AdapterLimits } }).device?.limits;
-    if (limits) return memoryBudget(backend, inUse, { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize });
+    if (limits)
+      return memoryBudget(backend, inUse, {
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxBufferSize: limits.maxBufferSize,
+      });
     return memoryBudget('cpu', inUse);
   }
   return memoryBudget(backend, inUse);
@@ -95,7 +105,8 @@ export function fitAdvice(verdict: MemoryVerdict, shape: TrainingShape): string 
     }
     return `It fits at batch ${s.batchSize} with a context of at most ${s.contextLength} tokens.`;
   }
-  if (verdict.maxVocabRows !== undefined) return `The token table alone is too large: prune the vocabulary to at most ${verdict.maxVocabRows.toLocaleString('en')} rows.`;
+  if (verdict.maxVocabRows !== undefined)
+    return `The token table alone is too large: prune the vocabulary to at most ${verdict.maxVocabRows.toLocaleString('en')} rows.`;
   return 'No smaller batch or context fits either: the weights and AdamW state alone are too large here.';
 }
 

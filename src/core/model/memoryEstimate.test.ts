@@ -5,11 +5,36 @@ import { BENCH_LORA, measureGenerationMemory, measureStepMemory } from '../train
 import { countGptParams, type GptConfig } from './config';
 import { loraParameterCount } from './lora';
 import { disposeGptCaches } from './gpt';
-import { ADAMW_GROUP_ELEMENTS, adamwLargestGroup, checkTrainingMemory, estimateGenerationMemory, estimateTrainingMemory, trainingFlops } from './memoryEstimate';
+import {
+  ADAMW_GROUP_ELEMENTS,
+  adamwLargestGroup,
+  checkTrainingMemory,
+  estimateGenerationMemory,
+  estimateTrainingMemory,
+  trainingFlops,
+} from './memoryEstimate';
 
 /** V 100, 8 positions, 1 layer, C 8, 2 heads, F 32. */
-const TINY: GptConfig = { vocabSize: 100, contextLength: 8, layers: 1, width: 8, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
-const GPT2: GptConfig = { vocabSize: 50257, contextLength: 1024, layers: 12, width: 768, heads: 12, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+const TINY: GptConfig = {
+  vocabSize: 100,
+  contextLength: 8,
+  layers: 1,
+  width: 8,
+  heads: 2,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
+const GPT2: GptConfig = {
+  vocabSize: 50257,
+  contextLength: 1024,
+  layers: 12,
+  width: 768,
+  heads: 12,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
 const MiB = 1024 * 1024;
 
 describe('estimateTrainingMemory: the documented formula, by hand', () => {
@@ -45,11 +70,18 @@ describe('estimateTrainingMemory: the documented formula, by hand', () => {
     // Not under half: the backward still copies the frozen table and weights (measured, LoRA test below).
     expect(lora.lora).toBeGreaterThan(0);
     expect(lora.total).toBeLessThan(full.total * 0.6);
-    expect(() => estimateTrainingMemory(TINY, { batchSize: 1, contextLength: 4, trainableParameters: 1753 })).toThrow(/trainableParameters/);
+    expect(() => estimateTrainingMemory(TINY, { batchSize: 1, contextLength: 4, trainableParameters: 1753 })).toThrow(
+      /trainableParameters/,
+    );
   });
 
-  it('LoRA: the adapters join the weights; the frozen base\'s copies and the adapters\' activations join the backward', () => {
-    const e = estimateTrainingMemory(TINY, { batchSize: 2, contextLength: 4, trainableParameters: 100, lora: { rank: 2, targets: ['attn.c_attn', 'mlp.c_fc'] } });
+  it("LoRA: the adapters join the weights; the frozen base's copies and the adapters' activations join the backward", () => {
+    const e = estimateTrainingMemory(TINY, {
+      batchSize: 2,
+      contextLength: 4,
+      trainableParameters: 100,
+      lora: { rank: 2, targets: ['attn.c_attn', 'mlp.c_fc'] },
+    });
     // adapters: c_attn A [2, 8] + B [24, 2], c_fc A [2, 8] + B [32, 2] = 16 + 48 + 16 + 64 = 144 floats
     expect(e.weights).toBe((1752 + 144) * 4);
     // 1.2·V·C + 2.7·L·(4C² + 2CF) + 4.1·L·B·T·((8 + 24) + (8 + 32)) = 960 + 2073.6 + 2361.6 = 5395.2 → 5395
@@ -88,41 +120,76 @@ describe('estimateGenerationMemory: by hand', () => {
 
 describe('checkTrainingMemory: verdict, reasons, suggestion', () => {
   it('GPT-2 at the default 128 MiB binding: the token table alone is too large — prune to 43690 rows', () => {
-    const v = checkTrainingMemory(GPT2, { batchSize: 8, contextLength: 256 }, { maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 256 * MiB });
+    const v = checkTrainingMemory(
+      GPT2,
+      { batchSize: 8, contextLength: 256 },
+      { maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 256 * MiB },
+    );
     expect(v.fits).toBe(false);
-    expect(v.reasons[0]).toBe('The token table wte [50257, 768] (and its gradient and Adam moments) takes 147.2 MiB, more than this GPU\'s maxStorageBufferBindingSize of 128.0 MiB.');
+    expect(v.reasons[0]).toBe(
+      "The token table wte [50257, 768] (and its gradient and Adam moments) takes 147.2 MiB, more than this GPU's maxStorageBufferBindingSize of 128.0 MiB.",
+    );
     expect(v.reasons[1]).toMatch(/logits \[2048, 50257\] takes 392\.6 MiB/);
     expect(v.suggestion).toBeUndefined();
     expect(v.maxVocabRows).toBe(43690); // floor(134217728 / (768 · 4))
   });
 
   it('GPT-2 with a 256 MiB limit: batch 5 is the largest whose logits fit (245.4 MiB)', () => {
-    const v = checkTrainingMemory(GPT2, { batchSize: 8, contextLength: 256 }, { maxStorageBufferBindingSize: 1024 * MiB, maxBufferSize: 256 * MiB });
+    const v = checkTrainingMemory(
+      GPT2,
+      { batchSize: 8, contextLength: 256 },
+      { maxStorageBufferBindingSize: 1024 * MiB, maxBufferSize: 256 * MiB },
+    );
     expect(v.fits).toBe(false);
-    expect(v.reasons).toEqual(["The logits [2048, 50257] takes 392.6 MiB, more than this GPU's maxBufferSize of 256.0 MiB."]);
+    expect(v.reasons).toEqual([
+      "The logits [2048, 50257] takes 392.6 MiB, more than this GPU's maxBufferSize of 256.0 MiB.",
+    ]);
     // 5 · 256 · 50257 · 4 = 257 315 840 ≤ 256 MiB; 6 rows would be 308 779 008.
     expect(v.suggestion).toMatchObject({ batchSize: 5, contextLength: 256 });
     expect(v.suggestion!.estimate.largestBuffer.bytes).toBe(257_315_840);
   });
 
   it('a total budget: the tiny model needs 113632 bytes at B 2; with 100000, B 1 fits', () => {
-    const v = checkTrainingMemory(TINY, { batchSize: 2, contextLength: 4 }, { maxStorageBufferBindingSize: MiB, maxBufferSize: MiB }, { budgetBytes: 100_000 });
+    const v = checkTrainingMemory(
+      TINY,
+      { batchSize: 2, contextLength: 4 },
+      { maxStorageBufferBindingSize: MiB, maxBufferSize: MiB },
+      { budgetBytes: 100_000 },
+    );
     expect(v.fits).toBe(false);
     expect(v.reasons).toEqual(['A step needs about 111.0 KiB in all, more than the 97.7 KiB budget.']);
     expect(v.suggestion).toMatchObject({ batchSize: 1, contextLength: 4 });
     expect(v.suggestion!.estimate.total).toBeLessThanOrEqual(100_000);
-    expect(checkTrainingMemory(TINY, { batchSize: 2, contextLength: 4 }, { maxStorageBufferBindingSize: MiB, maxBufferSize: MiB }).fits).toBe(true);
+    expect(
+      checkTrainingMemory(
+        TINY,
+        { batchSize: 2, contextLength: 4 },
+        { maxStorageBufferBindingSize: MiB, maxBufferSize: MiB },
+      ).fits,
+    ).toBe(true);
   });
 
   it('shortens the context once the batch is 1', () => {
     const config = { ...GPT2, vocabSize: 1000 };
     // Scores [1, 12, T, T]: 12·T²·4 bytes ≤ 4 MiB → T ≤ 295; halving 1024 → 512 → 256.
-    const v = checkTrainingMemory(config, { batchSize: 2, contextLength: 1024 }, { maxStorageBufferBindingSize: 4 * MiB, maxBufferSize: 1024 * MiB });
+    const v = checkTrainingMemory(
+      config,
+      { batchSize: 2, contextLength: 1024 },
+      { maxStorageBufferBindingSize: 4 * MiB, maxBufferSize: 1024 * MiB },
+    );
     expect(v.suggestion).toBeUndefined(); // wte 1000·768·4 = 2.9 MiB fits, but the AdamW group is 16 MiB: no shape helps
-    const v2 = checkTrainingMemory(config, { batchSize: 2, contextLength: 1024 }, { maxStorageBufferBindingSize: 48 * MiB, maxBufferSize: 1024 * MiB });
+    const v2 = checkTrainingMemory(
+      config,
+      { batchSize: 2, contextLength: 1024 },
+      { maxStorageBufferBindingSize: 48 * MiB, maxBufferSize: 1024 * MiB },
+    );
     // B 2 T 1024: scores 96 MiB; B 1: 48 MiB fits exactly? 12·1024²·4 = 48 MiB ≤ 48 MiB, and MLP 1024·3072·4 = 12 MiB.
     expect(v2.suggestion).toMatchObject({ batchSize: 1, contextLength: 1024 });
-    const v3 = checkTrainingMemory(config, { batchSize: 2, contextLength: 1024 }, { maxStorageBufferBindingSize: 40 * MiB, maxBufferSize: 1024 * MiB });
+    const v3 = checkTrainingMemory(
+      config,
+      { batchSize: 2, contextLength: 1024 },
+      { maxStorageBufferBindingSize: 40 * MiB, maxBufferSize: 1024 * MiB },
+    );
     // The longest context whose scores fit: 12·T²·4 ≤ 40 MiB → T ≤ 934.
     expect(v3.suggestion).toMatchObject({ batchSize: 1, contextLength: 934 });
   });
@@ -143,30 +210,56 @@ describe('the coefficients still match what tfjs holds at the peak (cpu, tf.prof
 
   it.each([
     ['V 500, 2 layers, C 32, B 4, T 32', { ...TINY, vocabSize: 500, contextLength: 32, layers: 2, width: 32 }, 4, 32],
-    ['V 3000, 1 layer, C 32, 4 heads, B 3, T 48', { ...TINY, vocabSize: 3000, contextLength: 48, layers: 1, width: 32, heads: 4 }, 3, 48],
-    ['V 2000, 1 layer, C 128, F 8C, B 1, T 16 (parameters dominate)', { ...TINY, vocabSize: 2000, contextLength: 16, layers: 1, width: 128, heads: 4, mlpRatio: 8 }, 1, 16],
-  ] as [string, GptConfig, number, number][])('whole step %s: within −5% … +15% of the measured peak', async (_, config, B, T) => {
-    const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1 });
-    const e = estimateTrainingMemory(config, { batchSize: B, contextLength: T });
-    expect(e.total / m.peak).toBeGreaterThan(0.95);
-    expect(e.total / m.peak).toBeLessThan(1.15);
-    // The optimizer's temporaries are no longer the largest term.
-    expect(m.terms.update).toBeLessThan(m.terms.backward);
-  });
+    [
+      'V 3000, 1 layer, C 32, 4 heads, B 3, T 48',
+      { ...TINY, vocabSize: 3000, contextLength: 48, layers: 1, width: 32, heads: 4 },
+      3,
+      48,
+    ],
+    [
+      'V 2000, 1 layer, C 128, F 8C, B 1, T 16 (parameters dominate)',
+      { ...TINY, vocabSize: 2000, contextLength: 16, layers: 1, width: 128, heads: 4, mlpRatio: 8 },
+      1,
+      16,
+    ],
+  ] as [string, GptConfig, number, number][])(
+    'whole step %s: within −5% … +15% of the measured peak',
+    async (_, config, B, T) => {
+      const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1 });
+      const e = estimateTrainingMemory(config, { batchSize: B, contextLength: T });
+      expect(e.total / m.peak).toBeGreaterThan(0.95);
+      expect(e.total / m.peak).toBeLessThan(1.15);
+      // The optimizer's temporaries are no longer the largest term.
+      expect(m.terms.update).toBeLessThan(m.terms.backward);
+    },
+  );
 
   it.each([
     ['V 500, 2 layers, C 32, B 4, T 32', { ...TINY, vocabSize: 500, contextLength: 32, layers: 2, width: 32 }, 4, 32],
-    ['V 2000, 2 layers, C 128, 4 heads, B 2, T 64', { ...TINY, vocabSize: 2000, contextLength: 64, layers: 2, width: 128, heads: 4 }, 2, 64],
-  ] as [string, GptConfig, number, number][])('whole LoRA step (rank 8 on all four projections) %s: within −5% … +15% of the measured peak', async (_, config, B, T) => {
-    const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1, trainable: 'lora' });
-    const trainableParameters = loraParameterCount(config, BENCH_LORA);
-    expect(m.trainableParameters).toBe(trainableParameters);
-    const e = estimateTrainingMemory(config, { batchSize: B, contextLength: T, trainableParameters, lora: BENCH_LORA });
-    expect(e.total / m.peak).toBeGreaterThan(0.95);
-    expect(e.total / m.peak).toBeLessThan(1.15);
-    // Without the frozen base's copies and the adapters' activations the estimate fell ~25 % short.
-    expect((e.total - e.lora) / m.peak).toBeLessThan(0.85);
-  });
+    [
+      'V 2000, 2 layers, C 128, 4 heads, B 2, T 64',
+      { ...TINY, vocabSize: 2000, contextLength: 64, layers: 2, width: 128, heads: 4 },
+      2,
+      64,
+    ],
+  ] as [string, GptConfig, number, number][])(
+    'whole LoRA step (rank 8 on all four projections) %s: within −5% … +15% of the measured peak',
+    async (_, config, B, T) => {
+      const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1, trainable: 'lora' });
+      const trainableParameters = loraParameterCount(config, BENCH_LORA);
+      expect(m.trainableParameters).toBe(trainableParameters);
+      const e = estimateTrainingMemory(config, {
+        batchSize: B,
+        contextLength: T,
+        trainableParameters,
+        lora: BENCH_LORA,
+      });
+      expect(e.total / m.peak).toBeGreaterThan(0.95);
+      expect(e.total / m.peak).toBeLessThan(1.15);
+      // Without the frozen base's copies and the adapters' activations the estimate fell ~25 % short.
+      expect((e.total - e.lora) / m.peak).toBeLessThan(0.85);
+    },
+  );
 
   it('cached generation, 4 prompts of 24 tokens, 16 new: within −15% … +15%', async () => {
     const config = { ...TINY, vocabSize: 500, contextLength: 48, layers: 2, width: 32 };

@@ -111,7 +111,12 @@ function positiveInt(v: number, what: string): void {
 export function adamwLargestGroup(config: GptConfig, trainable = countGptParams(config)): number {
   const P = countGptParams(config);
   if (trainable < P) return Math.min(trainable, ADAMW_GROUP_ELEMENTS);
-  const largest = Math.max(config.vocabSize * config.width, config.contextLength * config.width, config.width * mlpWidth(config), 3 * config.width * config.width);
+  const largest = Math.max(
+    config.vocabSize * config.width,
+    config.contextLength * config.width,
+    config.width * mlpWidth(config),
+    3 * config.width * config.width,
+  );
   return largest > ADAMW_GROUP_ELEMENTS ? largest : Math.min(P, ADAMW_GROUP_ELEMENTS);
 }
 
@@ -120,21 +125,30 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
   const { batchSize: B, contextLength: T } = shape;
   positiveInt(B, 'batchSize');
   positiveInt(T, 'contextLength');
-  if (T > config.contextLength) throw new Error(`contextLength ${T} is longer than the model's ${config.contextLength} positions.`);
+  if (T > config.contextLength)
+    throw new Error(`contextLength ${T} is longer than the model's ${config.contextLength} positions.`);
   const { width: C, heads: H, layers: L, vocabSize: V } = config;
   const F = mlpWidth(config);
   const P = countGptParams(config);
   const Pt = shape.trainableParameters ?? P;
-  if (!Number.isInteger(Pt) || Pt < 0 || Pt > P) throw new Error(`trainableParameters must be an integer in [0, ${P}], got ${Pt}.`);
+  if (!Number.isInteger(Pt) || Pt < 0 || Pt > P)
+    throw new Error(`trainableParameters must be an integer in [0, ${P}], got ${Pt}.`);
   const { A1, A2, A3, A4, A5, E, W, K } = STEP_COEFFICIENTS;
   const activations = Math.round(L * (A1 * B * T * C + A2 * B * T * F + A3 * B * H * T * T) + A5 * B * T * C) * F32;
   const logits = Math.round(A4 * B * T * V) * F32;
-  const adapterFloats = shape.lora ? loraParamShapes(config, { ...shape.lora, alpha: 1, biases: false, layerNorms: false }).reduce((n, [, s]) => n + s[0]! * s[1]!, 0) : 0;
+  const adapterFloats = shape.lora
+    ? loraParamShapes(config, { ...shape.lora, alpha: 1, biases: false, layerNorms: false }).reduce(
+        (n, [, s]) => n + s[0]! * s[1]!,
+        0,
+      )
+    : 0;
   const weights = (P + adapterFloats) * F32;
   const adam = (shape.accumulation ? 3 : 2) * Pt * F32;
   const gradients = Math.round(Pt + (Pt === P ? E * V * C + W * L * (4 * C * C + 2 * C * F) : 0)) * F32;
   const { D, Ef, Wf } = LORA_STEP_COEFFICIENTS;
-  const adapted = shape.lora ? shape.lora.targets.reduce((n, t) => n + targetShape(config, t)[0] + targetShape(config, t)[1], 0) : 0;
+  const adapted = shape.lora
+    ? shape.lora.targets.reduce((n, t) => n + targetShape(config, t)[0] + targetShape(config, t)[1], 0)
+    : 0;
   const lora = Pt === P ? 0 : Math.round(Ef * V * C + Wf * L * (4 * C * C + 2 * C * F) + D * L * B * T * adapted) * F32;
   const backward = gradients + activations + logits + lora;
   const update = Math.round(Pt + (Pt > 0 ? K * adamwLargestGroup(config, Pt) : 0)) * F32;
@@ -212,17 +226,27 @@ export interface MemoryVerdict {
 const MiB = 1024 * 1024;
 /** Bytes as "1.23 GiB" / "45.6 MiB" / "7.8 KiB". */
 export const formatBytes = (bytes: number): string =>
-  bytes >= 1024 * MiB ? `${(bytes / 1024 / MiB).toFixed(2)} GiB` : bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+  bytes >= 1024 * MiB
+    ? `${(bytes / 1024 / MiB).toFixed(2)} GiB`
+    : bytes >= MiB
+      ? `${(bytes / MiB).toFixed(1)} MiB`
+      : `${(bytes / 1024).toFixed(1)} KiB`;
 
 function problems(e: MemoryEstimate, limits: AdapterLimits, options: MemoryCheckOptions): string[] {
   const out: string[] = [];
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const which = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+  const which =
+    limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
   for (const b of e.buffers) {
-    if (b.bytes > binding) out.push(`The ${b.what} takes ${formatBytes(b.bytes)}, more than this GPU's ${which} of ${formatBytes(binding)}.`);
+    if (b.bytes > binding)
+      out.push(
+        `The ${b.what} takes ${formatBytes(b.bytes)}, more than this GPU's ${which} of ${formatBytes(binding)}.`,
+      );
   }
   if (options.budgetBytes !== undefined && e.total > options.budgetBytes) {
-    out.push(`A step needs about ${formatBytes(e.total)} in all, more than the ${formatBytes(options.budgetBytes)} budget.`);
+    out.push(
+      `A step needs about ${formatBytes(e.total)} in all, more than the ${formatBytes(options.budgetBytes)} budget.`,
+    );
   }
   return out;
 }
@@ -247,12 +271,19 @@ function largestFitting(lo: number, hi: number, fits: (x: number) => boolean): n
  * (down to 16). The token table does not shrink with either: when it alone is too large, `maxVocabRows` says how
  * far a vocabulary pruning must go.
  */
-export function checkTrainingMemory(config: GptConfig, shape: TrainingShape, limits: AdapterLimits, options: MemoryCheckOptions = {}): MemoryVerdict {
+export function checkTrainingMemory(
+  config: GptConfig,
+  shape: TrainingShape,
+  limits: AdapterLimits,
+  options: MemoryCheckOptions = {},
+): MemoryVerdict {
   const estimate = estimateTrainingMemory(config, shape);
   const reasons = problems(estimate, limits, options);
   if (reasons.length === 0) return { fits: true, estimate, reasons };
   const T = shape.contextLength;
-  const fitsAt = (B: number, t: number) => problems(estimateTrainingMemory(config, { ...shape, batchSize: B, contextLength: t }), limits, options).length === 0;
+  const fitsAt = (B: number, t: number) =>
+    problems(estimateTrainingMemory(config, { ...shape, batchSize: B, contextLength: t }), limits, options).length ===
+    0;
   const B = largestFitting(1, shape.batchSize - 1, (b) => fitsAt(b, T));
   const t = B === undefined ? largestFitting(Math.min(MIN_CONTEXT, T), T - 1, (x) => fitsAt(1, x)) : T;
   if (t !== undefined) {

@@ -25,13 +25,25 @@ function withHeader(header: unknown, dataBytes: number): Uint8Array {
 const dim = fc.oneof(fc.nat(8), fc.constantFrom(0, 2 ** 31, 2 ** 53 - 1, -1, 1.5));
 const entry = fc.record(
   {
-    dtype: fc.oneof(fc.constantFrom('F32', 'F16', 'BF16', 'I32', 'I64', 'U8', 'BOOL', 'F64'), fc.string({ maxLength: 6 }), fc.constantFrom('constructor', '__proto__', 'toString')),
+    dtype: fc.oneof(
+      fc.constantFrom('F32', 'F16', 'BF16', 'I32', 'I64', 'U8', 'BOOL', 'F64'),
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom('constructor', '__proto__', 'toString'),
+    ),
     shape: fc.oneof(fc.array(dim, { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })),
-    data_offsets: fc.oneof(fc.tuple(fc.nat(64), fc.nat(64)), fc.tuple(fc.constant(0), fc.constantFrom(2 ** 40, 2 ** 53 - 1)), fc.jsonValue({ maxDepth: 1 })),
+    data_offsets: fc.oneof(
+      fc.tuple(fc.nat(64), fc.nat(64)),
+      fc.tuple(fc.constant(0), fc.constantFrom(2 ** 40, 2 ** 53 - 1)),
+      fc.jsonValue({ maxDepth: 1 }),
+    ),
   },
   { requiredKeys: [] },
 );
-const header = fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__metadata__', 'wte', 'constructor')), fc.oneof(entry, fc.jsonValue({ maxDepth: 1 })), { maxKeys: 5 });
+const header = fc.dictionary(
+  fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__metadata__', 'wte', 'constructor')),
+  fc.oneof(entry, fc.jsonValue({ maxDepth: 1 })),
+  { maxKeys: 5 },
+);
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -84,7 +96,8 @@ describe('fuzz: model files', () => {
           const loaded = loadCheckpoint(bytes);
           disposeGptParams(loaded.params);
         } catch (error) {
-          const named = error instanceof CheckpointError || error instanceof SafetensorsError || error instanceof GptConfigError;
+          const named =
+            error instanceof CheckpointError || error instanceof SafetensorsError || error instanceof GptConfigError;
           if (!named) throw error;
           expect((error as Error).message.length).toBeGreaterThan(10);
         }
@@ -94,28 +107,63 @@ describe('fuzz: model files', () => {
   });
 
   it('model configs: any JSON is a valid config or a GptConfigError listing problems', () => {
-    const field = fc.oneof(fc.integer({ min: -2, max: 2 ** 33 }), fc.double(), fc.string({ maxLength: 4 }), fc.constant(null));
+    const field = fc.oneof(
+      fc.integer({ min: -2, max: 2 ** 33 }),
+      fc.double(),
+      fc.string({ maxLength: 4 }),
+      fc.constant(null),
+    );
     fc.assert(
-      fc.property(fc.record({ vocabSize: field, contextLength: field, layers: field, width: field, heads: field, mlpRatio: field, layerNormEps: field, attentionScale: fc.constantFrom('sqrt', 'none', 'x') }, { requiredKeys: [] }), (c) => {
-        try {
-          const valid = validateGptConfig(c);
-          expect(valid.layers * valid.width).toBeLessThan(2 ** 23);
-        } catch (error) {
-          if (!(error instanceof GptConfigError)) throw error;
-          expect(error.problems.length).toBeGreaterThan(0);
-        }
-      }),
+      fc.property(
+        fc.record(
+          {
+            vocabSize: field,
+            contextLength: field,
+            layers: field,
+            width: field,
+            heads: field,
+            mlpRatio: field,
+            layerNormEps: field,
+            attentionScale: fc.constantFrom('sqrt', 'none', 'x'),
+          },
+          { requiredKeys: [] },
+        ),
+        (c) => {
+          try {
+            const valid = validateGptConfig(c);
+            expect(valid.layers * valid.width).toBeLessThan(2 ** 23);
+          } catch (error) {
+            if (!(error instanceof GptConfigError)) throw error;
+            expect(error.problems.length).toBeGreaterThan(0);
+          }
+        },
+      ),
       RUNS,
     );
   });
 
-  it("Hugging Face folders: any config.json is imported or refused with an HfImportError naming the file", () => {
-    const value = fc.oneof(fc.integer({ min: -1, max: 2 ** 40 }), fc.double(), fc.string({ maxLength: 8 }), fc.constant(null), fc.boolean());
+  it('Hugging Face folders: any config.json is imported or refused with an HfImportError naming the file', () => {
+    const value = fc.oneof(
+      fc.integer({ min: -1, max: 2 ** 40 }),
+      fc.double(),
+      fc.string({ maxLength: 8 }),
+      fc.constant(null),
+      fc.boolean(),
+    );
     const config = fc.record(
       {
         model_type: fc.constantFrom('gpt2', 'gpt_neo', 'llama', 'constructor'),
-        vocab_size: value, n_positions: value, n_embd: value, n_layer: value, n_head: value, layer_norm_epsilon: value,
-        hidden_size: value, num_layers: value, num_heads: value, max_position_embeddings: value, attention_types: fc.jsonValue({ maxDepth: 2 }),
+        vocab_size: value,
+        n_positions: value,
+        n_embd: value,
+        n_layer: value,
+        n_head: value,
+        layer_norm_epsilon: value,
+        hidden_size: value,
+        num_layers: value,
+        num_heads: value,
+        max_position_embeddings: value,
+        attention_types: fc.jsonValue({ maxDepth: 2 }),
       },
       { requiredKeys: ['model_type'] },
     );

@@ -9,12 +9,26 @@ beforeAll(async () => {
   await setNodeBackend('cpu');
 });
 
-const config: GptConfig = { vocabSize: 11, contextLength: 4, layers: 1, width: 8, heads: 2, mlpRatio: 4, layerNormEps: 1e-5, attentionScale: 'sqrt' };
+const config: GptConfig = {
+  vocabSize: 11,
+  contextLength: 4,
+  layers: 1,
+  width: 8,
+  heads: 2,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
 
 /** Every parameter filled with its own running index, so a wrong copy or shape shows. */
 function params(): Record<string, Float32Array> {
   let at = 0;
-  return Object.fromEntries(gptParamShapes(config).map(([name, shape]) => [name, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => at++)]));
+  return Object.fromEntries(
+    gptParamShapes(config).map(([name, shape]) => [
+      name,
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => at++),
+    ]),
+  );
 }
 
 describe('paramsFromArrays', () => {

@@ -13,10 +13,12 @@ export function paramsFromArrays(config: GptConfig, params: Record<string, Float
     const data = params[name];
     const size = shape.reduce((a, b) => a * b, 1);
     if (data === undefined) throw new Error(`Parameter "${name}" is missing for a ${config.layers}-layer model.`);
-    if (data.length !== size) throw new Error(`Parameter "${name}" has ${data.length} values; shape [${shape.join(', ')}] needs ${size}.`);
+    if (data.length !== size)
+      throw new Error(`Parameter "${name}" has ${data.length} values; shape [${shape.join(', ')}] needs ${size}.`);
   }
   const out: GptParams = {};
-  for (const [name, shape] of expected) out[name] = tf.tidy(() => tf.variable(tf.tensor(params[name]!, shape, 'float32'), true));
+  for (const [name, shape] of expected)
+    out[name] = tf.tidy(() => tf.variable(tf.tensor(params[name]!, shape, 'float32'), true));
   return out;
 }
 

@@ -25,7 +25,17 @@ describe('decayMask', () => {
   }
 
   it('keeps biases and LayerNorm weights out, and decays the embeddings', () => {
-    expect(['h.0.attn.c_attn.bias', 'h.3.ln_1.weight', 'ln_f.weight', 'ln_f.bias'].map(decayMask)).toEqual([false, false, false, false]);
-    expect(['wte', 'wpe', 'h.0.attn.c_attn.weight', 'h.0.mlp.c_proj.weight'].map(decayMask)).toEqual([true, true, true, true]);
+    expect(['h.0.attn.c_attn.bias', 'h.3.ln_1.weight', 'ln_f.weight', 'ln_f.bias'].map(decayMask)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['wte', 'wpe', 'h.0.attn.c_attn.weight', 'h.0.mlp.c_proj.weight'].map(decayMask)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });

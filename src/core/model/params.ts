@@ -13,7 +13,9 @@ export type GptParams = Record<string, tf.Variable>;
 export function param(params: GptParams, name: string): tf.Variable {
   const p = params[name];
   if (p === undefined) {
-    throw new Error(`GPT parameter "${name}" is missing; the parameters do not match the config (wrong number of layers?).`);
+    throw new Error(
+      `GPT parameter "${name}" is missing; the parameters do not match the config (wrong number of layers?).`,
+    );
   }
   return p;
 }

@@ -62,7 +62,9 @@ describe('safetensors round trip', () => {
 
 describe('safetensors from hand-made bytes', () => {
   it('reads F32 from an unpadded header', () => {
-    const file = parseSafetensors(handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, le([0.5, -2], 4, true)));
+    const file = parseSafetensors(
+      handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, le([0.5, -2], 4, true)),
+    );
     expect([...file.read('w').data]).toEqual([0.5, -2]);
   });
 
@@ -80,7 +82,9 @@ describe('safetensors from hand-made bytes', () => {
   });
 
   it('widens BF16 to F32', () => {
-    const file = parseSafetensors(handMade({ b: { dtype: 'BF16', shape: [3], data_offsets: [0, 6] } }, le([0x3f80, 0xc040, 0x4049], 2)));
+    const file = parseSafetensors(
+      handMade({ b: { dtype: 'BF16', shape: [3], data_offsets: [0, 6] } }, le([0x3f80, 0xc040, 0x4049], 2)),
+    );
     const v = file.read('b');
     expect(v.data[0]).toBe(1);
     expect(v.data[1]).toBe(-3);
@@ -107,7 +111,12 @@ describe('safetensors from hand-made bytes', () => {
       ),
     );
     expect([...file.read('a').data]).toEqual([7, -8]);
-    expect(file.read('b')).toMatchObject({ dtype: 'int32', storedAs: 'I64', shape: [2, 1], data: Int32Array.of(-5, 2147483647) });
+    expect(file.read('b')).toMatchObject({
+      dtype: 'int32',
+      storedAs: 'I64',
+      shape: [2, 1],
+      data: Int32Array.of(-5, 2147483647),
+    });
     expect(file.read('c').data[0]).toBeCloseTo(Math.PI, 6);
     expect([...file.read('d').data]).toEqual([200]);
   });
@@ -115,7 +124,10 @@ describe('safetensors from hand-made bytes', () => {
   it('ignores the order of entries in the header', () => {
     const file = parseSafetensors(
       handMade(
-        { b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } },
+        {
+          b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+          a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+        },
         le([1, 2], 4, true),
       ),
     );
@@ -125,29 +137,54 @@ describe('safetensors from hand-made bytes', () => {
 });
 
 describe('safetensors errors', () => {
-  const entry = (over: Record<string, unknown> = {}) => ({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8], ...over } });
+  const entry = (over: Record<string, unknown> = {}) => ({
+    w: { dtype: 'F32', shape: [2], data_offsets: [0, 8], ...over },
+  });
   const data8 = le([1, 2], 4, true);
   const cases: [string, () => Uint8Array, RegExp][] = [
     ['a file shorter than 8 bytes', () => new Uint8Array(5), /Truncated.*5 bytes/],
-    ['a header length beyond the file', () => handMade(entry(), data8, 10_000), /Header length says 10000 bytes but only \d+ follow/],
+    [
+      'a header length beyond the file',
+      () => handMade(entry(), data8, 10_000),
+      /Header length says 10000 bytes but only \d+ follow/,
+    ],
     ['a header that is not JSON', () => handMade('{"w": nope', []), /not valid UTF-8 JSON/],
     ['a header that is not an object', () => handMade('[1, 2]', []), /must be a JSON object/],
     ['an unknown dtype', () => handMade(entry({ dtype: 'F12' }), data8), /Tensor "w": unknown dtype "F12"/],
-    ['a bad shape', () => handMade(entry({ shape: [2, -1] }), data8), /shape must be an array of non-negative integers/],
+    [
+      'a bad shape',
+      () => handMade(entry({ shape: [2, -1] }), data8),
+      /shape must be an array of non-negative integers/,
+    ],
     ['malformed offsets', () => handMade(entry({ data_offsets: [0] }), data8), /data_offsets must be \[begin, end\]/],
-    ['offsets that end before they begin', () => handMade(entry({ data_offsets: [8, 0] }), data8), /end before they begin/],
+    [
+      'offsets that end before they begin',
+      () => handMade(entry({ data_offsets: [8, 0] }), data8),
+      /end before they begin/,
+    ],
     ['offsets beyond the data', () => handMade(entry({ data_offsets: [4, 12] }), data8), /reach past the 8 data bytes/],
-    ['a shape that does not match the bytes', () => handMade(entry({ shape: [3] }), data8), /shape \[3\] of F32 needs 12 bytes but data_offsets \[0, 8\] hold 8/],
+    [
+      'a shape that does not match the bytes',
+      () => handMade(entry({ shape: [3] }), data8),
+      /shape \[3\] of F32 needs 12 bytes but data_offsets \[0, 8\] hold 8/,
+    ],
     [
       'overlapping tensors',
       () =>
         handMade(
-          { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } },
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+          },
           data8,
         ),
       /"a" \[0,8\] and "b" \[4,8\] overlap/,
     ],
-    ['non-string metadata', () => handMade({ __metadata__: { step: 3 }, ...entry() }, data8), /__metadata__.step must be a string/],
+    [
+      'non-string metadata',
+      () => handMade({ __metadata__: { step: 3 }, ...entry() }, data8),
+      /__metadata__.step must be a string/,
+    ],
   ];
   for (const [what, make, message] of cases) {
     it(`explains ${what}`, () => {
@@ -162,7 +199,10 @@ describe('safetensors errors', () => {
     big.setBigInt64(0, 1n << 40n, true);
     const file = parseSafetensors(
       handMade(
-        { f8: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] }, big: { dtype: 'I64', shape: [1], data_offsets: [1, 9] } },
+        {
+          f8: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] },
+          big: { dtype: 'I64', shape: [1], data_offsets: [1, 9] },
+        },
         [0, ...new Uint8Array(big.buffer)],
       ),
     );
@@ -172,8 +212,14 @@ describe('safetensors errors', () => {
   });
 
   it('refuses to write inconsistent tensors', () => {
-    expect(() => writeSafetensors({ x: { dtype: 'F32', shape: [3], data: new Float32Array(2) } })).toThrow(/shape \[3\] has 3 elements but the data has 2/);
-    expect(() => writeSafetensors({ x: { dtype: 'F32', shape: [2], data: new Int32Array(2) } })).toThrow(/needs a Float32Array/);
-    expect(() => writeSafetensors({ __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } })).toThrow(/reserved/);
+    expect(() => writeSafetensors({ x: { dtype: 'F32', shape: [3], data: new Float32Array(2) } })).toThrow(
+      /shape \[3\] has 3 elements but the data has 2/,
+    );
+    expect(() => writeSafetensors({ x: { dtype: 'F32', shape: [2], data: new Int32Array(2) } })).toThrow(
+      /needs a Float32Array/,
+    );
+    expect(() => writeSafetensors({ __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } })).toThrow(
+      /reserved/,
+    );
   });
 });

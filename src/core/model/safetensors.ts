@@ -104,7 +104,9 @@ function describeShape(shape: readonly number[]): string {
 /** Parses and validates the header; tensor bytes are decoded lazily by `read`. `bytes` is not copied. */
 export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8) {
-    throw new SafetensorsError(`Truncated safetensors file: ${bytes.length} bytes, but the header length alone takes 8.`);
+    throw new SafetensorsError(
+      `Truncated safetensors file: ${bytes.length} bytes, but the header length alone takes 8.`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -114,7 +116,8 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     );
   }
   const n = Number(headerLength);
-  if (n > MAX_HEADER_BYTES) throw new SafetensorsError(`Header of ${n} bytes is larger than the 100 MB safetensors allows.`);
+  if (n > MAX_HEADER_BYTES)
+    throw new SafetensorsError(`Header of ${n} bytes is larger than the 100 MB safetensors allows.`);
   if (n < 2) throw new SafetensorsError(`Header of ${n} bytes cannot hold a JSON object.`);
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
@@ -146,7 +149,9 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
 
   // No two tensors may share bytes.
-  const byStart = entries.filter((e) => e.dataOffsets[1] > e.dataOffsets[0]).sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
+  const byStart = entries
+    .filter((e) => e.dataOffsets[1] > e.dataOffsets[0])
+    .sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
   for (let i = 1; i < byStart.length; i++) {
     const prev = byStart[i - 1]!;
     const cur = byStart[i]!;
@@ -179,16 +184,26 @@ function validateEntry(name: string, raw: unknown, dataLength: number): Safetens
   }
   const r = raw as Record<string, unknown>;
   if (typeof r.dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, r.dtype)) {
-    throw new SafetensorsError(`${where}: unknown dtype ${JSON.stringify(r.dtype)}; expected one of ${Object.keys(ITEM_SIZE).join(', ')}.`);
+    throw new SafetensorsError(
+      `${where}: unknown dtype ${JSON.stringify(r.dtype)}; expected one of ${Object.keys(ITEM_SIZE).join(', ')}.`,
+    );
   }
   const dtype = r.dtype as SafetensorsDtype;
   if (!Array.isArray(r.shape) || !r.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-    throw new SafetensorsError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(r.shape)}.`);
+    throw new SafetensorsError(
+      `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(r.shape)}.`,
+    );
   }
   const shape = r.shape as number[];
   const offsets = r.data_offsets;
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
-    throw new SafetensorsError(`${where}: data_offsets must be [begin, end] byte offsets, got ${JSON.stringify(offsets)}.`);
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
+  ) {
+    throw new SafetensorsError(
+      `${where}: data_offsets must be [begin, end] byte offsets, got ${JSON.stringify(offsets)}.`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] end before they begin.`);
@@ -251,7 +266,9 @@ function decode(e: SafetensorsEntry, data: Uint8Array): DecodedTensor {
     let out: Float32Array;
     if (e.dtype === 'F32') {
       // A byte copy is far faster than 124M DataView reads; DataView only where the host is big-endian.
-      out = LITTLE_ENDIAN_HOST ? new Float32Array(slice.slice().buffer) : Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
+      out = LITTLE_ENDIAN_HOST
+        ? new Float32Array(slice.slice().buffer)
+        : Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
     } else {
       out = new Float32Array(n);
       if (e.dtype === 'F16') for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
@@ -275,7 +292,9 @@ function decode(e: SafetensorsEntry, data: Uint8Array): DecodedTensor {
     }
     return { dtype: 'int32', storedAs: e.dtype, shape, data: out };
   }
-  throw new SafetensorsError(`Tensor "${e.name}": reading ${e.dtype} is not supported (floats are read from F16, BF16, F32, F64).`);
+  throw new SafetensorsError(
+    `Tensor "${e.name}": reading ${e.dtype} is not supported (floats are read from F16, BF16, F32, F64).`,
+  );
 }
 
 // ───────────────────────────── writing ─────────────────────────────
@@ -284,7 +303,10 @@ function decode(e: SafetensorsEntry, data: Uint8Array): DecodedTensor {
  * Serialises `tensors` in the given order. The header is padded with spaces to a multiple of 8 bytes (as the
  * reference writer does) so every tensor's data stays aligned for zero-copy readers.
  */
-export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+export function writeSafetensors(
+  tensors: Record<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -297,15 +319,22 @@ export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadat
   for (const [name, t] of Object.entries(tensors)) {
     if (name === '__metadata__') throw new SafetensorsError('"__metadata__" is reserved and cannot name a tensor.');
     const expectedType = t.dtype === 'F32' ? Float32Array : t.dtype === 'I32' ? Int32Array : undefined;
-    if (expectedType === undefined) throw new SafetensorsError(`Tensor "${name}": writing dtype ${String(t.dtype)} is not supported (F32, I32).`);
+    if (expectedType === undefined)
+      throw new SafetensorsError(`Tensor "${name}": writing dtype ${String(t.dtype)} is not supported (F32, I32).`);
     if (!(t.data instanceof expectedType)) {
-      throw new SafetensorsError(`Tensor "${name}": dtype ${t.dtype} needs a ${expectedType.name}, got ${t.data.constructor.name}.`);
+      throw new SafetensorsError(
+        `Tensor "${name}": dtype ${t.dtype} needs a ${expectedType.name}, got ${t.data.constructor.name}.`,
+      );
     }
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new SafetensorsError(`Tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(t.shape)}.`);
+      throw new SafetensorsError(
+        `Tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(t.shape)}.`,
+      );
     }
     if (sizeOf(t.shape) !== t.data.length) {
-      throw new SafetensorsError(`Tensor "${name}": shape ${describeShape(t.shape)} has ${sizeOf(t.shape)} elements but the data has ${t.data.length}.`);
+      throw new SafetensorsError(
+        `Tensor "${name}": shape ${describeShape(t.shape)} has ${sizeOf(t.shape)} elements but the data has ${t.data.length}.`,
+      );
     }
     const bytes = new Uint8Array(t.data.length * 4);
     if (LITTLE_ENDIAN_HOST) bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes.length));

@@ -33,7 +33,11 @@ function batch(rows: number[][], pad: number): { ids: number[][]; targets: numbe
   return { ids, targets, mask };
 }
 
-function lossAndLogits(config: Parameters<typeof gptLoss>[0], params: Record<string, Float32Array>, b: ReturnType<typeof batch>) {
+function lossAndLogits(
+  config: Parameters<typeof gptLoss>[0],
+  params: Record<string, Float32Array>,
+  b: ReturnType<typeof batch>,
+) {
   const vars = paramsFromArrays(config, params);
   try {
     return tf.tidy(() => {
@@ -67,14 +71,22 @@ describe('vocabulary pruning on a tiny random GPT-2', () => {
     expect(pruned.params['h.0.attn.c_attn.weight']).toBe(model.params['h.0.attn.c_attn.weight']); // shared, not copied
 
     const fullRows = TEXTS.map((t) => [model.tokenizer.bosId, ...model.tokenizer.encode(t), model.tokenizer.eosId]);
-    const prunedRows = TEXTS.map((t) => [pruned.tokenizer.bosId, ...pruned.tokenizer.encode(t), pruned.tokenizer.eosId]);
+    const prunedRows = TEXTS.map((t) => [
+      pruned.tokenizer.bosId,
+      ...pruned.tokenizer.encode(t),
+      pruned.tokenizer.eosId,
+    ]);
     expect(prunedRows.map((r) => r.map((id) => pruned.tokenizer.toOriginal(id)))).toEqual(fullRows);
     const full = lossAndLogits(model.config, model.params, batch(fullRows, model.tokenizer.padId));
     const small = lossAndLogits(pruned.config, pruned.params, batch(prunedRows, pruned.tokenizer.padId));
 
     let maxDiff = 0;
     full.logits.forEach((row, b) =>
-      row.forEach((logits, t) => pruned.plan.keep.forEach((id, j) => (maxDiff = Math.max(maxDiff, Math.abs(logits[id]! - small.logits[b]![t]![j]!))))),
+      row.forEach((logits, t) =>
+        pruned.plan.keep.forEach(
+          (id, j) => (maxDiff = Math.max(maxDiff, Math.abs(logits[id]! - small.logits[b]![t]![j]!))),
+        ),
+      ),
     );
     expect(maxDiff).toBeLessThan(1e-5);
 
@@ -108,7 +120,11 @@ describe('vocabulary pruning on a tiny random GPT-2', () => {
     const plan = planVocabPruning(model.tokenizer, TEXTS, { keepByteTokens: false });
     const kept = new Set(plan.keep);
     const C = 16;
-    const params: Record<string, Float32Array> = { ...model.params, 'ln_f.weight': new Float32Array(C).fill(1e-3), 'ln_f.bias': new Float32Array(C).fill(1) };
+    const params: Record<string, Float32Array> = {
+      ...model.params,
+      'ln_f.weight': new Float32Array(C).fill(1e-3),
+      'ln_f.bias': new Float32Array(C).fill(1),
+    };
     const wte = Float32Array.from(model.params.wte!);
     for (let id = 0; id < model.config.vocabSize; id++) if (!kept.has(id)) wte.fill(-1000 / C, id * C, (id + 1) * C);
     params.wte = wte;
@@ -131,10 +147,14 @@ describe('vocabulary pruning on a tiny random GPT-2', () => {
     for (let id = 0; id < model.config.vocabSize; id++) {
       const row = back.params.wte!.subarray(id * C, (id + 1) * C);
       const i = kept.get(id);
-      expect(row).toEqual(i === undefined ? model.params.wte!.subarray(id * C, (id + 1) * C) : trainedWte.subarray(i * C, (i + 1) * C));
+      expect(row).toEqual(
+        i === undefined ? model.params.wte!.subarray(id * C, (id + 1) * C) : trainedWte.subarray(i * C, (i + 1) * C),
+      );
     }
     // Untouched training → the exact original table; and it exports with the full vocabulary.
-    expect(unpruneParams(pruned.config, pruned.params, pruned.plan, model.params.wte!).params.wte).toEqual(model.params.wte);
+    expect(unpruneParams(pruned.config, pruned.params, pruned.plan, model.params.wte!).params.wte).toEqual(
+      model.params.wte,
+    );
     const out = exportHfModel({ ...back, source: model.source, tokenizer: pruned.tokenizer });
     expect(importHfFolder(out.files).tokenizer.vocabSize).toBe(277);
     expect(() => unpruneParams(model.config, model.params, pruned.plan, model.params.wte!)).toThrow(/kept/);

@@ -31,12 +31,19 @@ export interface VocabPruningPlan {
 }
 
 /** The ids `texts` encode to (with `tokenizer.encode`), plus its specials and the options' extras. */
-export function planVocabPruning(tokenizer: PrunableTokenizer, texts: Iterable<string>, options: PruneOptions = {}): VocabPruningPlan {
+export function planVocabPruning(
+  tokenizer: PrunableTokenizer,
+  texts: Iterable<string>,
+  options: PruneOptions = {},
+): VocabPruningPlan {
   const seen = new Map<number, number>();
   const add = (id: number, count = 0) => seen.set(id, (seen.get(id) ?? 0) + count);
   for (const text of texts) for (const id of tokenizer.encode(text)) add(id, 1);
   for (const id of [tokenizer.bosId, tokenizer.eosId, tokenizer.padId]) add(id);
-  const withBytes = tokenizer as PrunableTokenizer & { byteTokenIds?(): number[]; addedTokens?(): { id: number; special: boolean }[] };
+  const withBytes = tokenizer as PrunableTokenizer & {
+    byteTokenIds?(): number[];
+    addedTokens?(): { id: number; special: boolean }[];
+  };
   for (const a of withBytes.addedTokens?.() ?? []) if (a.special) add(a.id);
   if (options.keepByteTokens !== false) for (const id of withBytes.byteTokenIds?.() ?? []) add(id);
   for (const id of options.alsoKeep ?? []) add(id);
@@ -46,10 +53,13 @@ export function planVocabPruning(tokenizer: PrunableTokenizer, texts: Iterable<s
 
 function checkPlan(config: GptConfig, plan: VocabPruningPlan): void {
   if (plan.originalVocabSize !== config.vocabSize) {
-    throw new Error(`The pruning plan is for a ${plan.originalVocabSize}-token vocabulary but the model has ${config.vocabSize} rows.`);
+    throw new Error(
+      `The pruning plan is for a ${plan.originalVocabSize}-token vocabulary but the model has ${config.vocabSize} rows.`,
+    );
   }
   const last = plan.keep[plan.keep.length - 1];
-  if (last !== undefined && last >= config.vocabSize) throw new Error(`The pruning plan keeps id ${last}, past the model's ${config.vocabSize} rows.`);
+  if (last !== undefined && last >= config.vocabSize)
+    throw new Error(`The pruning plan keeps id ${last}, past the model's ${config.vocabSize} rows.`);
 }
 
 /** `wte` rows of the kept ids; every other parameter is shared, not copied. */
@@ -61,7 +71,8 @@ export function pruneParams(
   checkPlan(config, plan);
   const C = config.width;
   const wte = params.wte;
-  if (wte === undefined || wte.length !== config.vocabSize * C) throw new Error(`wte must be [${config.vocabSize}, ${C}].`);
+  if (wte === undefined || wte.length !== config.vocabSize * C)
+    throw new Error(`wte must be [${config.vocabSize}, ${C}].`);
   const pruned = new Float32Array(plan.keep.length * C);
   plan.keep.forEach((id, i) => pruned.set(wte.subarray(id * C, (id + 1) * C), i * C));
   return { config: { ...config, vocabSize: plan.keep.length }, params: { ...params, wte: pruned } };
@@ -79,9 +90,12 @@ export function unpruneParams(
 ): { config: GptConfig; params: Record<string, Float32Array> } {
   const C = prunedConfig.width;
   if (prunedConfig.vocabSize !== plan.keep.length) {
-    throw new Error(`The model has ${prunedConfig.vocabSize} token rows but the pruning plan kept ${plan.keep.length}.`);
+    throw new Error(
+      `The model has ${prunedConfig.vocabSize} token rows but the pruning plan kept ${plan.keep.length}.`,
+    );
   }
-  if (originalWte.length !== plan.originalVocabSize * C) throw new Error(`The original wte must be [${plan.originalVocabSize}, ${C}].`);
+  if (originalWte.length !== plan.originalVocabSize * C)
+    throw new Error(`The original wte must be [${plan.originalVocabSize}, ${C}].`);
   const wte = Float32Array.from(originalWte);
   const trained = prunedParams.wte!;
   plan.keep.forEach((id, i) => wte.set(trained.subarray(i * C, (i + 1) * C), id * C));
@@ -125,7 +139,9 @@ export function pruneVocabulary(
 ): { plan: VocabPruningPlan; config: GptConfig; params: Record<string, Float32Array>; tokenizer: PrunedTokenizer } {
   const plan = planVocabPruning(model.tokenizer, texts, options);
   if (plan.originalVocabSize !== model.config.vocabSize) {
-    throw new Error(`The tokenizer has ${plan.originalVocabSize} ids but the model ${model.config.vocabSize} rows; import them together.`);
+    throw new Error(
+      `The tokenizer has ${plan.originalVocabSize} ids but the model ${model.config.vocabSize} rows; import them together.`,
+    );
   }
   const { config, params } = pruneParams(model.config, model.params, plan);
   return { plan, config, params, tokenizer: new PrunedTokenizer(model.tokenizer, plan.keep) };

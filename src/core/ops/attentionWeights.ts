@@ -34,7 +34,8 @@ export function causalSoftmaxKernel(scores: tf.Tensor, scale = 1): tf.Tensor {
 
 /** The weights under the causal mask of T columns with no past. */
 export const causalAttentionWeights = fusableOp([K.causalSoftmax, K.softmaxGrad], {
-  composite: (q: tf.Tensor4D, k: tf.Tensor4D, scale: number): tf.Tensor4D => maskedWeights(q, k, scale, causalMask(q.shape[2])),
+  composite: (q: tf.Tensor4D, k: tf.Tensor4D, scale: number): tf.Tensor4D =>
+    maskedWeights(q, k, scale, causalMask(q.shape[2])),
   fused: (q: tf.Tensor4D, k: tf.Tensor4D, scale: number): tf.Tensor4D =>
     causalSoftmaxKernel(tf.matMul(q, k, false, true), scale) as tf.Tensor4D,
 });

@@ -42,8 +42,14 @@ export function fusableOp<A extends unknown[], R>(
 }
 
 /** Runs the kernel `name` of the current backend on named (or listed) inputs with numeric attributes. */
-export function runKernel(name: string, inputs: tf.NamedTensorMap | tf.Tensor[], attrs: Record<string, number> = {}): tf.Tensor {
-  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+export function runKernel(
+  name: string,
+  inputs: tf.NamedTensorMap | tf.Tensor[],
+  attrs: Record<string, number> = {},
+): tf.Tensor {
+  return tf
+    .engine()
+    .runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 /**
@@ -54,14 +60,19 @@ export function runKernel(name: string, inputs: tf.NamedTensorMap | tf.Tensor[],
 export function registerKernelGradient<const Inputs extends readonly string[] = [], Output extends boolean = false>(
   kernelName: string,
   save: { inputs?: Inputs; output?: Output },
-  gradFunc: (dy: tf.Tensor, saved: SavedTensors<Inputs, Output>, attrs: Record<string, number>) => Record<string, () => tf.Tensor>,
+  gradFunc: (
+    dy: tf.Tensor,
+    saved: SavedTensors<Inputs, Output>,
+    attrs: Record<string, number>,
+  ) => Record<string, () => tf.Tensor>,
 ): void {
   tf.registerGradient({
     kernelName,
     inputsToSave: save.inputs ? [...save.inputs] : undefined,
     outputsToSave: save.output ? [true] : undefined,
     // The engine hands back exactly what was asked to be saved: the named inputs in order, then the output.
-    gradFunc: (dy, saved, attrs) => gradFunc(dy as tf.Tensor, saved as SavedTensors<Inputs, Output>, attrs as unknown as Record<string, number>),
+    gradFunc: (dy, saved, attrs) =>
+      gradFunc(dy as tf.Tensor, saved as SavedTensors<Inputs, Output>, attrs as unknown as Record<string, number>),
   });
 }
 

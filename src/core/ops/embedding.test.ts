@@ -6,7 +6,10 @@ import { chooseEmbeddingGradPath, embeddingLookup, ONEHOT_GRAD_MAX_ELEMENTS } fr
 const V = 7;
 const C = 3;
 // Repeated ids on purpose: their gradients must add up.
-const IDS = [[1, 4, 1, 6], [0, 1, 4, 4]];
+const IDS = [
+  [1, 4, 1, 6],
+  [0, 1, 4, 4],
+];
 const TABLE = Array.from({ length: V * C }, (_, i) => Math.sin(i * 1.7) * 0.5);
 const WEIGHTS = Array.from({ length: 8 * C }, (_, i) => Math.cos(i * 0.9));
 
@@ -47,7 +50,12 @@ describe('embeddingLookup', () => {
     const ids = tf.tensor2d(IDS, [2, 4], 'int32');
     expect(embeddingLookup(tf.tensor2d(TABLE, [V, C]), ids).shape).toEqual([2, 4, C]);
     const f = (table: number[]) =>
-      tf.tidy(() => tf.sum(tf.mul(embeddingLookup(tf.tensor2d(table, [V, C]), ids), tf.tensor3d(WEIGHTS, [2, 4, C]))).dataSync()[0]!);
+      tf.tidy(
+        () =>
+          tf
+            .sum(tf.mul(embeddingLookup(tf.tensor2d(table, [V, C]), ids), tf.tensor3d(WEIGHTS, [2, 4, C])))
+            .dataSync()[0]!,
+      );
     const { grad } = tableGrad((t, i) => embeddingLookup(t, i));
     const eps = 1e-2;
     for (const k of [1 * C, 4 * C + 2, 6 * C + 1, 0]) {

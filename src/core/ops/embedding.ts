@@ -19,7 +19,11 @@ export type EmbeddingGradPath = 'auto' | 'onehot' | 'scatter';
 export const ONEHOT_GRAD_MAX_ELEMENTS = 1 << 22;
 
 /** Which route `'auto'` takes for `n` looked-up ids into a `vocab`-row table on `backend`. */
-export function chooseEmbeddingGradPath(n: number, vocab: number, backend: string = tf.getBackend()): 'onehot' | 'scatter' {
+export function chooseEmbeddingGradPath(
+  n: number,
+  vocab: number,
+  backend: string = tf.getBackend(),
+): 'onehot' | 'scatter' {
   if (backend === 'cpu' || backend === 'wasm') return 'scatter';
   return n * vocab <= ONEHOT_GRAD_MAX_ELEMENTS ? 'onehot' : 'scatter';
 }
@@ -43,16 +47,17 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor, gradPath: Em
     return {
       value: tf.reshape(tf.gather(t, flatIds), outShape),
       // In a tidy, so the one-hot [n, vocab] is freed at once rather than at the end of the whole backward pass.
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const ids1d = saved[0] as tf.Tensor1D;
-        const dy2d = tf.reshape(dy, [n, width]) as tf.Tensor2D;
-        const dTable =
-          route === 'onehot'
-            ? // int32 one-hot then cast: wasm's OneHot kernel ignores dtype 'float32' and writes int32 bits.
-              tf.matMul(tf.cast(tf.oneHot(ids1d, vocab), 'float32'), dy2d, true, false)
-            : tf.scatterND(tf.reshape(ids1d, [n, 1]), dy2d, [vocab, width]);
-        return [dTable, tf.zeros(ids.shape, 'float32')];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const ids1d = saved[0] as tf.Tensor1D;
+          const dy2d = tf.reshape(dy, [n, width]) as tf.Tensor2D;
+          const dTable =
+            route === 'onehot'
+              ? // int32 one-hot then cast: wasm's OneHot kernel ignores dtype 'float32' and writes int32 bits.
+                tf.matMul(tf.cast(tf.oneHot(ids1d, vocab), 'float32'), dy2d, true, false)
+              : tf.scatterND(tf.reshape(ids1d, [n, 1]), dy2d, [vocab, width]);
+          return [dTable, tf.zeros(ids.shape, 'float32')];
+        }),
     };
   });
   return op(table, ids);

@@ -29,11 +29,20 @@ export interface FusedScalarOptions {
  * global norm; 1 when the step may change the state (not a dry run and, with the guard, norm and loss finite and not
  * halted); clipNorm / max(norm, clipNorm), or 1 without clipping; the halt flag after this step.
  */
-export function fusedAdamWScalars(flats: tf.Tensor1D[], loss: tf.Scalar | undefined, halted: tf.Scalar, o: FusedScalarOptions): tf.Tensor1D {
+export function fusedAdamWScalars(
+  flats: tf.Tensor1D[],
+  loss: tf.Scalar | undefined,
+  halted: tf.Scalar,
+  o: FusedScalarOptions,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const sumSquares = flats.length === 0 ? tf.zeros([1]) : runKernel(K.sumSquares, flats);
     const clip = o.clipNorm > 0 && Number.isFinite(o.clipNorm) ? o.clipNorm : 0;
-    return runKernel(K.scalars, { sumSquares, loss: loss ?? halted, halted }, { clipNorm: clip, guard: o.guard ? 1 : 0, hasLoss: loss ? 1 : 0, dryRun: o.dryRun ? 1 : 0 }) as tf.Tensor1D;
+    return runKernel(
+      K.scalars,
+      { sumSquares, loss: loss ?? halted, halted },
+      { clipNorm: clip, guard: o.guard ? 1 : 0, hasLoss: loss ? 1 : 0, dryRun: o.dryRun ? 1 : 0 },
+    ) as tf.Tensor1D;
   });
 }
 
@@ -43,7 +52,13 @@ export function pickScalar(scalars: tf.Tensor1D, which: keyof typeof SCALAR): tf
 }
 
 /** m + (1 − β)·(g' − m) with g' = scale·g (`square`: its square, for v); m itself where the step is not ok. */
-export function fusedAdamWMoment(g: tf.Tensor1D, m: tf.Tensor1D, scalars: tf.Tensor1D, beta: number, square: boolean): tf.Tensor1D {
+export function fusedAdamWMoment(
+  g: tf.Tensor1D,
+  m: tf.Tensor1D,
+  scalars: tf.Tensor1D,
+  beta: number,
+  square: boolean,
+): tf.Tensor1D {
   return runKernel(K.moment, { g, m, scalars }, { oneMinusBeta: 1 - beta, square: square ? 1 : 0 }) as tf.Tensor1D;
 }
 
@@ -59,6 +74,12 @@ export interface FusedParamStep {
 }
 
 /** p − lr·(m/bc1)/(√(v/bc2) + ε) − lrWd·p over p's slice of the flat moments; p itself where the step is not ok. */
-export function fusedAdamWParam(p: tf.Tensor, m: tf.Tensor1D, v: tf.Tensor1D, scalars: tf.Tensor1D, s: FusedParamStep): tf.Tensor {
+export function fusedAdamWParam(
+  p: tf.Tensor,
+  m: tf.Tensor1D,
+  v: tf.Tensor1D,
+  scalars: tf.Tensor1D,
+  s: FusedParamStep,
+): tf.Tensor {
   return runKernel(K.param, { p, m, v, scalars }, { ...s });
 }

@@ -48,8 +48,8 @@ describe('sparseCrossEntropy', () => {
 
   it('computes a one-position example by hand', async () => {
     await setNodeBackend('cpu');
-    const loss = tf.tidy(() =>
-      sparseCrossEntropy(tf.tensor2d([[1, 2, 3]]), tf.tensor1d([1], 'int32'), tf.tensor1d([1])).dataSync()[0],
+    const loss = tf.tidy(
+      () => sparseCrossEntropy(tf.tensor2d([[1, 2, 3]]), tf.tensor1d([1], 'int32'), tf.tensor1d([1])).dataSync()[0],
     );
     const expected = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 2;
     expect(loss).toBeCloseTo(expected, 6);
@@ -72,8 +72,9 @@ describe('sparseCrossEntropy', () => {
 
   it('is stable for large logits', async () => {
     await setNodeBackend('cpu');
-    const loss = tf.tidy(() =>
-      sparseCrossEntropy(tf.tensor2d([[1000, 0, -1000]]), tf.tensor1d([1], 'int32'), tf.tensor1d([1])).dataSync()[0],
+    const loss = tf.tidy(
+      () =>
+        sparseCrossEntropy(tf.tensor2d([[1000, 0, -1000]]), tf.tensor1d([1], 'int32'), tf.tensor1d([1])).dataSync()[0],
     );
     expect(loss).toBeCloseTo(1000, 3);
   });
@@ -91,7 +92,11 @@ describe('sparseCrossEntropy', () => {
     await setNodeBackend('cpu');
     const z = tf.zeros([2, 3]) as tf.Tensor2D;
     expect(() => sparseCrossEntropy(z, tf.tensor1d([0, 1]), tf.ones([2]) as tf.Tensor1D)).toThrow(/int32/);
-    expect(() => sparseCrossEntropy(z, tf.tensor1d([0], 'int32'), tf.ones([2]) as tf.Tensor1D)).toThrow(/labels must be \[2\]/);
-    expect(() => sparseCrossEntropy(z, tf.tensor1d([0, 1], 'int32'), tf.ones([3]) as tf.Tensor1D)).toThrow(/mask must be \[2\]/);
+    expect(() => sparseCrossEntropy(z, tf.tensor1d([0], 'int32'), tf.ones([2]) as tf.Tensor1D)).toThrow(
+      /labels must be \[2\]/,
+    );
+    expect(() => sparseCrossEntropy(z, tf.tensor1d([0, 1], 'int32'), tf.ones([3]) as tf.Tensor1D)).toThrow(
+      /mask must be \[2\]/,
+    );
   });
 });

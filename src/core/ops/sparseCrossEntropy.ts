@@ -38,7 +38,9 @@ function checkShapes(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D
   const [n, vocab] = logits.shape;
   if (labels.dtype !== 'int32') throw new Error(`sparseCrossEntropy: labels must be int32, got ${labels.dtype}.`);
   if (labels.rank !== 1 || labels.shape[0] !== n) {
-    throw new Error(`sparseCrossEntropy: labels must be [${n}] to match logits [${n}, ${vocab}], got [${labels.shape}].`);
+    throw new Error(
+      `sparseCrossEntropy: labels must be [${n}] to match logits [${n}, ${vocab}], got [${labels.shape}].`,
+    );
   }
   if (mask.rank !== 1 || mask.shape[0] !== n) {
     throw new Error(`sparseCrossEntropy: mask must be [${n}] to match logits [${n}, ${vocab}], got [${mask.shape}].`);
@@ -61,21 +63,28 @@ function composite(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D):
       value: loss,
       // In a tidy: tfjs keeps whatever a gradient function leaves in scope until the whole backward pass ends, and
       // here that would be three more [N, vocab] tensors besides the gradient.
-      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [zs, ys, ms, lses, ces, dens, losss] = saved as [
-          tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Scalar, tf.Scalar,
-        ];
-        const probs = tf.exp(tf.sub(zs, tf.expandDims(lses, 1)));
-        // softmax at the label is exp(−ce): subtract the one-hot there without building it.
-        const atLabel = tf.sub(tf.exp(tf.neg(ces)), 1);
-        const indices = tf.stack([tf.range(0, n, 1, 'int32'), ys], 1) as tf.Tensor2D;
-        const diff = tf.tensorScatterUpdate(probs, indices, atLabel);
-        const scale = tf.div(tf.mul(ms, dy), dens); // [N]
-        const dLogits = tf.mul(diff, tf.expandDims(scale, 1));
-        // ∂loss/∂mask_i = (ce_i − loss) / Σ mask, for completeness (masks are data, rarely differentiated).
-        const dMask = tf.div(tf.mul(tf.sub(ces, losss), dy), dens);
-        return [dLogits, tf.zeros([n], 'float32'), dMask];
-      }),
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [zs, ys, ms, lses, ces, dens, losss] = saved as [
+            tf.Tensor2D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+            tf.Scalar,
+            tf.Scalar,
+          ];
+          const probs = tf.exp(tf.sub(zs, tf.expandDims(lses, 1)));
+          // softmax at the label is exp(−ce): subtract the one-hot there without building it.
+          const atLabel = tf.sub(tf.exp(tf.neg(ces)), 1);
+          const indices = tf.stack([tf.range(0, n, 1, 'int32'), ys], 1) as tf.Tensor2D;
+          const diff = tf.tensorScatterUpdate(probs, indices, atLabel);
+          const scale = tf.div(tf.mul(ms, dy), dens); // [N]
+          const dLogits = tf.mul(diff, tf.expandDims(scale, 1));
+          // ∂loss/∂mask_i = (ce_i − loss) / Σ mask, for completeness (masks are data, rarely differentiated).
+          const dMask = tf.div(tf.mul(tf.sub(ces, losss), dy), dens);
+          return [dLogits, tf.zeros([n], 'float32'), dMask];
+        }),
     };
   });
   return op(logits, labels, mask) as tf.Scalar;
@@ -94,7 +103,14 @@ function fused(logits: tf.Tensor2D, labels: tf.Tensor1D, mask: tf.Tensor1D): tf.
     return {
       value: loss,
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const [zs, ys, ms, ces, dens, losss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]; // the six saved above
+        const [zs, ys, ms, ces, dens, losss] = saved as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ]; // the six saved above
         const scale = tf.div(tf.mul(ms, dy), dens);
         const dLogits = runKernel(K.crossEntropyGrad, { logits: zs, labels: ys, scale });
         const dMask = tf.div(tf.mul(tf.sub(ces, losss), dy), dens);

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../util/random';
-import { balancedCutoffs, gaussianKde, phaseSizes, silvermanBandwidth, suggestCutoffs, valleyCutoffs } from './autoCutoffs';
+import {
+  balancedCutoffs,
+  gaussianKde,
+  phaseSizes,
+  silvermanBandwidth,
+  suggestCutoffs,
+  valleyCutoffs,
+} from './autoCutoffs';
 import { planByCutoffs } from './plan';
 
 /** n draws of N(mean, sd²), seeded (Box–Muller). */
 function normal(n: number, mean: number, sd: number, seed: number): number[] {
   const rng = createRng(seed);
-  return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()));
+  return Array.from(
+    { length: n },
+    () => mean + sd * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()),
+  );
 }
 
 /** The minimum of a known mixture density between two points, by a fine scan: the "true" valley. */
@@ -40,7 +50,8 @@ describe('automatic cut-offs', () => {
     const { x, y } = gaussianKde(v, h, 512);
     const step = x[1]! - x[0]!;
     expect(y.reduce((s, d) => s + d * step, 0)).toBeCloseTo(1, 3);
-    const at = (p: number) => v.reduce((s, xi) => s + Math.exp(-0.5 * ((p - xi) / h) ** 2), 0) / (v.length * h * Math.sqrt(2 * Math.PI));
+    const at = (p: number) =>
+      v.reduce((s, xi) => s + Math.exp(-0.5 * ((p - xi) / h) ** 2), 0) / (v.length * h * Math.sqrt(2 * Math.PI));
     for (const g of [100, 256, 400]) expect(y[g]!).toBeCloseTo(at(x[g]!), 2);
   });
 
@@ -87,7 +98,9 @@ describe('automatic cut-offs', () => {
     // Four phases from three modes: says it can only suggest three.
     const four = valleyCutoffs(scores, 4);
     expect(four.cutoffs).toHaveLength(2);
-    expect(four.reason).toMatch(/Only 2 valleys are deep enough .* suggests 3 phases instead of 4; use balanced sizes for exactly 4/);
+    expect(four.reason).toMatch(
+      /Only 2 valleys are deep enough .* suggests 3 phases instead of 4; use balanced sizes for exactly 4/,
+    );
   });
 
   it('says there is no natural cut in a single-peaked distribution', () => {
@@ -100,7 +113,15 @@ describe('automatic cut-offs', () => {
   });
 
   it('handles integer scores (a judge that answers 1…5) and clamps out-of-range ones', () => {
-    const scores = [...Array(300).fill(1), ...Array(40).fill(2), ...Array(30).fill(3), ...Array(200).fill(4), ...Array(250).fill(5), 7, -1];
+    const scores = [
+      ...Array(300).fill(1),
+      ...Array(40).fill(2),
+      ...Array(30).fill(3),
+      ...Array(200).fill(4),
+      ...Array(250).fill(5),
+      7,
+      -1,
+    ];
     const s = valleyCutoffs(scores, 2, { bandwidthScale: 0.5 });
     expect(s.usable).toBe(true);
     expect(s.cutoffs[0]).toBeGreaterThan(2);

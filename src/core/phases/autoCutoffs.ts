@@ -225,7 +225,14 @@ export function balancedCutoffs(scores: ArrayLike<number>, k: number): CutoffSug
     cutoffs = quantileCutoffs(scores, k);
   } catch (error) {
     const e = error as Error & { hint?: string };
-    return { method: 'balanced', label, usable: false, cutoffs: [], sizes: [], reason: `${e.message}${e.hint ? ` ${e.hint}` : ''}` };
+    return {
+      method: 'balanced',
+      label,
+      usable: false,
+      cutoffs: [],
+      sizes: [],
+      reason: `${e.message}${e.hint ? ` ${e.hint}` : ''}`,
+    };
   }
   const sizes = phaseSizes(scores, cutoffs);
   const target = n / k;
@@ -262,7 +269,13 @@ export function valleyCutoffs(scores: ArrayLike<number>, k: number, options: Val
     .filter((e) => e.kind === 'min')
     .map((e) => {
       const { depth, side } = valleyDepth(y, e.index);
-      return { at: refine(x, y, e.index), density: y[e.index]!, depth, relativeDepth: side > 0 ? depth / side : 0, chosen: false };
+      return {
+        at: refine(x, y, e.index),
+        density: y[e.index]!,
+        depth,
+        relativeDepth: side > 0 ? depth / side : 0,
+        chosen: false,
+      };
     })
     .filter((v) => v.at > SCORE_MIN && v.at < SCORE_MAX)
     .sort((a, b) => b.depth - a.depth);
@@ -292,7 +305,10 @@ export function valleyCutoffs(scores: ArrayLike<number>, k: number, options: Val
     (minor > 0 ? ` and ${minor} minor bump${minor === 1 ? '' : 's'}` : '');
   const lead = `A Gaussian kernel density estimate of the ${count(n)} scored records (${hText}) has ${peakText}`;
   if (chosen.length === 0) {
-    const shallow = valleys.length > 0 ? `; its valleys are all shallower than ${Math.round(minRel * 100)} % of the peaks beside them (noise)` : '';
+    const shallow =
+      valleys.length > 0
+        ? `; its valleys are all shallower than ${Math.round(minRel * 100)} % of the peaks beside them (noise)`
+        : '';
     return {
       ...base,
       usable: false,
@@ -314,7 +330,9 @@ export function valleyCutoffs(scores: ArrayLike<number>, k: number, options: Val
   }
   cutoffs.forEach((c, i) => (chosen[i]!.at = c));
   const sizes = phaseSizes(scores, cutoffs);
-  const each = chosen.map((v) => `${fmt(v.at)} (density ${Math.round((1 - v.relativeDepth) * 100)} % of the lower peak beside it)`).join(' and ');
+  const each = chosen
+    .map((v) => `${fmt(v.at)} (density ${Math.round((1 - v.relativeDepth) * 100)} % of the lower peak beside it)`)
+    .join(' and ');
   const fewer =
     chosen.length < k - 1
       ? ` Only ${chosen.length} valley${chosen.length === 1 ? ' is' : 's are'} deep enough (at least ${Math.round(minRel * 100)} % below the lower peak beside ${chosen.length === 1 ? 'it' : 'them'}), so this suggests ${chosen.length + 1} phases instead of ${k}; use balanced sizes for exactly ${k}.`

@@ -25,7 +25,10 @@ export function safeBaseName(name: string): string {
 }
 
 function line(record: InstructionRecord, score: number, phase: number): string {
-  const history = record.history !== undefined && record.history.length > 0 ? { history: record.history.map((x) => [x.user, x.assistant]) } : {};
+  const history =
+    record.history !== undefined && record.history.length > 0
+      ? { history: record.history.map((x) => [x.user, x.assistant]) }
+      : {};
   return JSON.stringify({
     instruction: record.instruction,
     input: record.input,
@@ -100,9 +103,11 @@ export function phaseJsonlFiles(
 export function planJsonFile(plan: PhasePlan, options: ExportOptions = {}): ExportFile {
   const base = safeBaseName(options.baseName ?? 'dataset');
   // NaN (an empty phase's mean) is not JSON; write null rather than let JSON.stringify do it silently.
-  const text = JSON.stringify({ kind: 'phased-ift-studio/phase-plan', version: 1, ...plan }, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v) ? null : v,
-  2);
+  const text = JSON.stringify(
+    { kind: 'phased-ift-studio/phase-plan', version: 1, ...plan },
+    (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+    2,
+  );
   return { fileName: `${base}.phase-plan.json`, text: `${text}\n` };
 }
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CUTOFFS, phaseOf, phaseRanges, PhasePlanError, planByCutoffs, planByQuantiles, quantileCutoffs, validateCutoffs } from './plan';
+import {
+  DEFAULT_CUTOFFS,
+  phaseOf,
+  phaseRanges,
+  PhasePlanError,
+  planByCutoffs,
+  planByQuantiles,
+  quantileCutoffs,
+  validateCutoffs,
+} from './plan';
 import { makeRecord, makeRecords } from './testing/records';
 
 const opts = { scorerId: 'field', heldOut: { fraction: 0 } };
@@ -88,7 +97,9 @@ describe('phase assignment', () => {
 
   it('refuses mismatched lengths and duplicate ids', () => {
     expect(() => planByCutoffs(makeRecords(2), [1], DEFAULT_CUTOFFS, opts)).toThrow(/2 records but 1 scores/);
-    expect(() => planByCutoffs([makeRecord('a'), makeRecord('a')], [1, 2], DEFAULT_CUTOFFS, opts)).toThrow(/share the id "a"/);
+    expect(() => planByCutoffs([makeRecord('a'), makeRecord('a')], [1, 2], DEFAULT_CUTOFFS, opts)).toThrow(
+      /share the id "a"/,
+    );
   });
 });
 

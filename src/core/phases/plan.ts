@@ -79,7 +79,10 @@ export function validateCutoffs(cutoffs: readonly number[]): void {
   }
   cutoffs.forEach((c, i) => {
     if (typeof c !== 'number' || !Number.isFinite(c)) {
-      throw new PhasePlanError(`Cut-off ${i + 1} is ${String(c)}, not a number.`, 'Every cut-off must be a number between 1 and 5.');
+      throw new PhasePlanError(
+        `Cut-off ${i + 1} is ${String(c)}, not a number.`,
+        'Every cut-off must be a number between 1 and 5.',
+      );
     }
     if (c <= SCORE_MIN || c >= SCORE_MAX) {
       throw new PhasePlanError(
@@ -99,7 +102,9 @@ export function validateCutoffs(cutoffs: readonly number[]): void {
 /** The phases' ranges: [[1, c1], [c1, c2], …, [c_last, 5]] (each lower-inclusive; the last also upper-inclusive). */
 export function phaseRanges(cutoffs: readonly number[]): [number, number][] {
   const edges = [SCORE_MIN, ...cutoffs, SCORE_MAX];
-  return cutoffs.map((_, i) => [edges[i]!, edges[i + 1]!] as [number, number]).concat([[edges[cutoffs.length]!, SCORE_MAX]]);
+  return cutoffs
+    .map((_, i) => [edges[i]!, edges[i + 1]!] as [number, number])
+    .concat([[edges[cutoffs.length]!, SCORE_MAX]]);
 }
 
 /** 0-based phase of a (non-NaN) score: the number of cut-offs ≤ score. Below 1 → 0; above 5 → the last. */
@@ -224,7 +229,9 @@ export function quantileCutoffs(scores: ArrayLike<number>, k: number): number[] 
   if (m < k) {
     throw new PhasePlanError(
       `The scores take only ${m} distinct value${m === 1 ? '' : 's'} (of ${n} scored records), so ${k} non-empty phases are impossible.`,
-      m >= MIN_PHASES ? `Ask for at most ${m} phases, or set cut-offs by hand.` : 'Use a scorer that tells the records apart.',
+      m >= MIN_PHASES
+        ? `Ask for at most ${m} phases, or set cut-offs by hand.`
+        : 'Use a scorer that tells the records apart.',
     );
   }
   const cutoffs: number[] = [];

@@ -11,9 +11,12 @@ describe('promptChars', () => {
 });
 
 describe('phase stats of conversations', () => {
-  it("count every user turn as prompt and every answer as response", () => {
+  it('count every user turn as prompt and every answer as response', () => {
     const conv = { ...makeRecord('c', 'q3', '', 'a3'), history: [{ user: 'q1q1', assistant: 'a1a1a1' }] };
-    const plan = planByCutoffs([conv, makeRecord('s', 'xx', '', 'yyyy')], [1, 1], [3], { scorerId: 'field', heldOut: { fraction: 0 } });
+    const plan = planByCutoffs([conv, makeRecord('s', 'xx', '', 'yyyy')], [1, 1], [3], {
+      scorerId: 'field',
+      heldOut: { fraction: 0 },
+    });
     expect(plan.phases[0]!.stats).toMatchObject({ meanPromptChars: (6 + 2) / 2, meanResponseChars: (8 + 4) / 2 });
   });
 });
@@ -33,7 +36,14 @@ describe('phase stats', () => {
 
   it('match a hand computation of Table 1 columns', () => {
     const [p1, p2, p3] = plan.phases.map((p) => p.stats);
-    expect(p1).toMatchObject({ count: 2, share: 2 / 5, meanPromptChars: 4.5, meanResponseChars: 2, minScore: 1, maxScore: 1.2 });
+    expect(p1).toMatchObject({
+      count: 2,
+      share: 2 / 5,
+      meanPromptChars: 4.5,
+      meanResponseChars: 2,
+      minScore: 1,
+      maxScore: 1.2,
+    });
     expect(p1!.meanScore).toBeCloseTo(1.1, 12);
     expect(p2).toMatchObject({ count: 2, share: 0.4, meanScore: 2.5, meanPromptChars: 25, meanResponseChars: 30 });
     expect(p3).toMatchObject({ count: 1, share: 0.2, meanScore: 4.5, meanPromptChars: 100, meanResponseChars: 200 });

@@ -20,14 +20,21 @@ describe('planWarnings', () => {
       'Phase 2 holds 99.8 % of the scored records: phased training would barely differ from one-off. Equal-size (quantile) phases or another scorer separate the data better.',
     ]);
     const names = exportPhasePlan(plan, records, scores, { baseName: 'alpaca' }).map((f) => f.fileName);
-    expect(names).toEqual(['alpaca.phase-1.jsonl', 'alpaca.phase-2.jsonl', 'alpaca.held-out.jsonl', 'alpaca.phase-plan.json']);
+    expect(names).toEqual([
+      'alpaca.phase-1.jsonl',
+      'alpaca.phase-2.jsonl',
+      'alpaca.held-out.jsonl',
+      'alpaca.phase-plan.json',
+    ]);
   });
 
   it('says when nothing is held out, and leaves out the empty held-out file', () => {
     const records = makeRecords(20);
     const scores = records.map((_, i) => 1 + (i % 3) * 1.5);
     const plan = planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0 } });
-    expect(planWarnings(plan)).toEqual(['No record is held out, so arms cannot be compared on held-out loss. Raise the held-out share above 0.']);
+    expect(planWarnings(plan)).toEqual([
+      'No record is held out, so arms cannot be compared on held-out loss. Raise the held-out share above 0.',
+    ]);
     expect(exportPhasePlan(plan, records, scores).map((f) => f.fileName)).not.toContain('dataset.held-out.jsonl');
   });
 });

@@ -11,7 +11,8 @@ export const DOMINANT_SHARE = 0.9;
 export function planWarnings(plan: PhasePlan): string[] {
   const warnings: string[] = [];
   const scored = plan.scoredRecords;
-  if (scored === 0) return ['No record has a score, so every phase is empty. Choose a scorer that scores this dataset.'];
+  if (scored === 0)
+    return ['No record has a score, so every phase is empty. Choose a scorer that scores this dataset.'];
   const size = (i: number) => plan.phases[i]!.recordIds.length + plan.phases[i]!.heldOutIds.length;
   const empty = plan.phases.filter((_, i) => size(i) === 0).map((ph) => ph.index);
   if (empty.length > 0) {
@@ -30,7 +31,9 @@ export function planWarnings(plan: PhasePlan): string[] {
     }
   });
   if (plan.heldOut.recordIds.length === 0) {
-    warnings.push('No record is held out, so arms cannot be compared on held-out loss. Raise the held-out share above 0.');
+    warnings.push(
+      'No record is held out, so arms cannot be compared on held-out loss. Raise the held-out share above 0.',
+    );
   }
   return warnings;
 }

@@ -6,7 +6,15 @@ import { DEFAULT_TRAIN_SETTINGS } from './settings';
 
 type EventOf<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
 
-const dataKey = { fileName: 'd.json', scorerId: 'field', cutoffs: [2, 3.5], heldOutFraction: 0.1, heldOutSeed: 1, trainRecords: 9, heldOutRecords: 1 };
+const dataKey = {
+  fileName: 'd.json',
+  scorerId: 'field',
+  cutoffs: [2, 3.5],
+  heldOutFraction: 0.1,
+  heldOutSeed: 1,
+  trainRecords: 9,
+  heldOutRecords: 1,
+};
 const newRun = (patch: Partial<Run> = {}): Run => ({
   id: 'run-1',
   label: 'easy → hard',
@@ -33,7 +41,12 @@ const phaseStart = (phase: number, steps: number, tokensSeen = 0, stageSteps = [
   stageSteps,
   globalStep: 0,
   tokensSeen,
-  truncation: { examples: 0, truncated: 0, promptTruncated: 0, responseTruncated: 0 } as unknown as EventOf<'phaseStart'>['truncation'],
+  truncation: {
+    examples: 0,
+    truncated: 0,
+    promptTruncated: 0,
+    responseTruncated: 0,
+  } as unknown as EventOf<'phaseStart'>['truncation'],
   resumed: false,
 });
 
@@ -94,13 +107,26 @@ describe('applyRunEvent', () => {
   });
 
   it('step: every point keeps the LR its own step trained with', () => {
-    const run = applyRunEvent(newRun(), { ...step(4, [3, 2.8, 2.6, 2.4], 100), lr: 1e-4, lrs: [1e-3, 7e-4, 3e-4, 1e-4] });
+    const run = applyRunEvent(newRun(), {
+      ...step(4, [3, 2.8, 2.6, 2.4], 100),
+      lr: 1e-4,
+      lrs: [1e-3, 7e-4, 3e-4, 1e-4],
+    });
     expect(run.points.map((p) => p.lr)).toEqual([1e-3, 7e-4, 3e-4, 1e-4]);
   });
 
   it('eval: appends the held-out losses', () => {
     const buckets = [{ bucket: '1', loss: 1.5, tokens: 10 }] as unknown as EventOf<'eval'>['buckets'];
-    const run = applyRunEvent(newRun(), { type: 'eval', phase: 0, step: 4, tokensSeen: 200, atPhaseEnd: true, heldOutLoss: 1.7, buckets, ms: 3 });
+    const run = applyRunEvent(newRun(), {
+      type: 'eval',
+      phase: 0,
+      step: 4,
+      tokensSeen: 200,
+      atPhaseEnd: true,
+      heldOutLoss: 1.7,
+      buckets,
+      ms: 3,
+    });
     expect(run.evals).toEqual([{ step: 4, tokens: 200, phase: 0, atPhaseEnd: true, heldOutLoss: 1.7, buckets }]);
   });
 
@@ -118,13 +144,31 @@ describe('applyRunEvent', () => {
   });
 
   it('error: the run fails with the message', () => {
-    const run = applyRunEvent(newRun({ status: 'running' }), { type: 'error', message: 'NaN loss', phase: 0, step: 3, stepInPhase: 3, lastGoodCheckpoint: null });
+    const run = applyRunEvent(newRun({ status: 'running' }), {
+      type: 'error',
+      message: 'NaN loss',
+      phase: 0,
+      step: 3,
+      stepInPhase: 3,
+      lastGoodCheckpoint: null,
+    });
     expect(run).toMatchObject({ status: 'error', error: 'NaN loss' });
   });
 
   it('done: evaluating after a full run, stopped after a stop, and an error stays an error', () => {
-    const done = (stopped: boolean): EventOf<'done'> => ({ type: 'done', stopped, step: 9, tokensSeen: 300, elapsedMs: 4321, warmupMs: 5, readbacks: 2 });
-    expect(applyRunEvent(newRun({ status: 'running' }), done(false))).toMatchObject({ status: 'evaluating', elapsedMs: 4321 });
+    const done = (stopped: boolean): EventOf<'done'> => ({
+      type: 'done',
+      stopped,
+      step: 9,
+      tokensSeen: 300,
+      elapsedMs: 4321,
+      warmupMs: 5,
+      readbacks: 2,
+    });
+    expect(applyRunEvent(newRun({ status: 'running' }), done(false))).toMatchObject({
+      status: 'evaluating',
+      elapsedMs: 4321,
+    });
     expect(applyRunEvent(newRun({ status: 'running' }), done(true)).status).toBe('stopped');
     expect(applyRunEvent(newRun({ status: 'error' }), done(false)).status).toBe('error');
   });

@@ -15,7 +15,16 @@ export function applyRunEvent(run: Run, event: RunEvent): Run {
       return {
         ...run,
         status: running(run),
-        phases: [...others, { phase: event.phase, label: event.label, sourcePhases: event.sourcePhases, startTokens: event.tokensSeen, steps: event.steps }],
+        phases: [
+          ...others,
+          {
+            phase: event.phase,
+            label: event.label,
+            sourcePhases: event.sourcePhases,
+            startTokens: event.tokensSeen,
+            steps: event.steps,
+          },
+        ],
         totalSteps: event.stageSteps.reduce((n, steps) => n + steps, 0),
       };
     }
@@ -34,21 +43,44 @@ export function applyRunEvent(run: Run, event: RunEvent): Run {
         phase: event.phase,
         trainMs: msBefore + (event.windowMs * (i + 1)) / n,
       }));
-      return { ...run, status: running(run), points: [...run.points, ...points], tokensPerSec: event.tokensPerSec, elapsedMs: event.elapsedMs };
+      return {
+        ...run,
+        status: running(run),
+        points: [...run.points, ...points],
+        tokensPerSec: event.tokensPerSec,
+        elapsedMs: event.elapsedMs,
+      };
     }
     case 'eval':
       return {
         ...run,
-        evals: [...run.evals, { step: event.step, tokens: event.tokensSeen, phase: event.phase, atPhaseEnd: event.atPhaseEnd, heldOutLoss: event.heldOutLoss, buckets: event.buckets }],
+        evals: [
+          ...run.evals,
+          {
+            step: event.step,
+            tokens: event.tokensSeen,
+            phase: event.phase,
+            atPhaseEnd: event.atPhaseEnd,
+            heldOutLoss: event.heldOutLoss,
+            buckets: event.buckets,
+          },
+        ],
       };
     case 'phaseEnd':
-      return { ...run, phases: run.phases.map((p) => (p.phase === event.phase ? { ...p, endTokens: event.tokensSeen } : p)) };
+      return {
+        ...run,
+        phases: run.phases.map((p) => (p.phase === event.phase ? { ...p, endTokens: event.tokensSeen } : p)),
+      };
     case 'checkpoint':
       return { ...run, lastCheckpoint: { bytes: event.bytes, step: event.step, reason: event.reason } };
     case 'error':
       return { ...run, status: 'error', error: event.message };
     case 'done':
-      return { ...run, status: run.status === 'error' ? 'error' : event.stopped ? 'stopped' : 'evaluating', elapsedMs: event.elapsedMs };
+      return {
+        ...run,
+        status: run.status === 'error' ? 'error' : event.stopped ? 'stopped' : 'evaluating',
+        elapsedMs: event.elapsedMs,
+      };
   }
 }
 

@@ -11,7 +11,7 @@ describe('defaultLearningRate', () => {
     expect(defaultLearningRate(imported)).toBe(1e-3);
   });
 
-  it('is where the form\'s default and the demo experiment take their rates from', () => {
+  it("is where the form's default and the demo experiment take their rates from", () => {
     expect(DEFAULT_TRAIN_SETTINGS.model).toBeUndefined();
     expect(DEFAULT_TRAIN_SETTINGS.hyper.lr).toBe(defaultLearningRate(DEFAULT_TRAIN_SETTINGS.model));
     expect(DEMO_HYPER.lr).toBe(defaultLearningRate(baseModelRef()));

@@ -9,7 +9,16 @@ describe('metricsToCsv', () => {
         { step: 2, tokens: 200, loss: 4, lr: 0.002, phase: 0 },
       ],
       evals: [
-        { step: 2, tokens: 200, phase: 0, heldOutLoss: 3.9, buckets: [{ bucket: '2', loss: 4.1 }, { bucket: '1', loss: 3.7 }] },
+        {
+          step: 2,
+          tokens: 200,
+          phase: 0,
+          heldOutLoss: 3.9,
+          buckets: [
+            { bucket: '2', loss: 4.1 },
+            { bucket: '1', loss: 3.7 },
+          ],
+        },
         { step: 3, tokens: 300, phase: 1, heldOutLoss: 3.5, buckets: [{ bucket: '1', loss: 3.2 }] },
       ],
     });

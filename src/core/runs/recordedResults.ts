@@ -20,7 +20,14 @@ export const RECORDED_RESULTS_FILE = 'demo/recorded-results.json';
 
 /** A rate over no records is NaN, which JSON writes as null. */
 const rate = v.nullable(v.number());
-const bucketExactMatch = v.object({ bucket: v.string(), n: v.number(), correct: v.number(), rate, correctNormalized: v.number(), rateNormalized: rate });
+const bucketExactMatch = v.object({
+  bucket: v.string(),
+  n: v.number(),
+  correct: v.number(),
+  rate,
+  correctNormalized: v.number(),
+  rateNormalized: rate,
+});
 const exactMatchReport = v.object({ buckets: v.array(bucketExactMatch), overall: bucketExactMatch });
 const bucketLoss = v.object({ bucket: v.string(), loss: v.number(), records: v.number(), tokens: v.number() });
 const sample = v.object({
@@ -33,7 +40,13 @@ const sample = v.object({
   correct: v.boolean(),
   stop: v.picklist(['eos', 'max', 'context']),
 });
-const snapshot = v.object({ phase: v.number(), label: v.string(), step: v.number(), tokensSeen: v.number(), samples: v.array(sample) });
+const snapshot = v.object({
+  phase: v.number(),
+  label: v.string(),
+  step: v.number(),
+  tokensSeen: v.number(),
+  samples: v.array(sample),
+});
 
 const recordedRun = v.object({
   arm: armSchema,
@@ -42,7 +55,10 @@ const recordedRun = v.object({
   tokensSeen: v.number(),
   wallMs: v.number(),
   /** Mean training loss per logged window; `tokens` = tokens seen at that step. */
-  lossCurve: v.pipe(v.array(v.object({ step: v.number(), tokens: v.number(), loss: v.number() })), v.minLength(1, 'needs at least one logged loss')),
+  lossCurve: v.pipe(
+    v.array(v.object({ step: v.number(), tokens: v.number(), loss: v.number() })),
+    v.minLength(1, 'needs at least one logged loss'),
+  ),
   heldOutLoss: v.object({ overall: v.number(), buckets: v.array(bucketLoss) }),
   /** Exact match per level on the held-out split. */
   exactMatch: exactMatchReport,
@@ -53,7 +69,10 @@ const recordedRun = v.object({
 
 export const recordedResultsSchema = v.object({
   format: v.literal(RECORDED_RESULTS_FORMAT, `must be "${RECORDED_RESULTS_FORMAT}"`),
-  version: v.literal(RECORDED_RESULTS_VERSION, `must be ${RECORDED_RESULTS_VERSION} (this studio reads version ${RECORDED_RESULTS_VERSION})`),
+  version: v.literal(
+    RECORDED_RESULTS_VERSION,
+    `must be ${RECORDED_RESULTS_VERSION} (this studio reads version ${RECORDED_RESULTS_VERSION})`,
+  ),
   recorded: v.object({
     machine: v.string(),
     date: v.string(),
@@ -94,19 +113,27 @@ export function parseRecordedResults(text: string, source: string): RecordedResu
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new RecordedResultsError(`${source} is not JSON (${(error as Error).message}). Regenerate it with npm run record:results.`);
+    throw new RecordedResultsError(
+      `${source} is not JSON (${(error as Error).message}). Regenerate it with npm run record:results.`,
+    );
   }
   const result = v.safeParse(recordedResultsSchema, json);
   if (!result.success) {
     const issue = result.issues[0]!;
     const path = v.getDotPath(issue) ?? '(top level)';
-    throw new RecordedResultsError(`${source} is not a recorded-results file this studio can read: ${path} ${issue.message}. Regenerate it with npm run record:results.`);
+    throw new RecordedResultsError(
+      `${source} is not a recorded-results file this studio can read: ${path} ${issue.message}. Regenerate it with npm run record:results.`,
+    );
   }
   return result.output;
 }
 
 const nanForNull = (report: v.InferOutput<typeof exactMatchReport>): ExactMatchReport => {
-  const fix = (b: v.InferOutput<typeof bucketExactMatch>) => ({ ...b, rate: b.rate ?? Number.NaN, rateNormalized: b.rateNormalized ?? Number.NaN });
+  const fix = (b: v.InferOutput<typeof bucketExactMatch>) => ({
+    ...b,
+    rate: b.rate ?? Number.NaN,
+    rateNormalized: b.rateNormalized ?? Number.NaN,
+  });
   return { buckets: report.buckets.map(fix), overall: fix(report.overall) };
 };
 
@@ -152,9 +179,31 @@ export function recordedRuns(file: RecordedResults, baseModel: ModelRef & { kind
       status: 'done',
       startedAt: Number.isFinite(startedAt) ? startedAt : 0,
       backend: { name: 'wasm', reason: `Recorded on ${file.recorded.machine}.`, skipped: [] },
-      points: r.lossCurve.map((p) => ({ step: p.step, tokens: p.tokens, loss: p.loss, lr: Number.NaN, phase: samples.find((s) => p.step <= s.step)?.phase ?? lastPhase })),
-      evals: [{ step: r.steps, tokens: r.tokensSeen, phase: lastPhase, atPhaseEnd: true, heldOutLoss: r.heldOutLoss.overall, buckets: r.heldOutLoss.buckets }],
-      phases: samples.map((s, i) => ({ phase: s.phase, label: s.label, sourcePhases: [], startTokens: i === 0 ? 0 : samples[i - 1]!.tokensSeen, endTokens: s.tokensSeen, steps: s.step - (i === 0 ? 0 : samples[i - 1]!.step) })),
+      points: r.lossCurve.map((p) => ({
+        step: p.step,
+        tokens: p.tokens,
+        loss: p.loss,
+        lr: Number.NaN,
+        phase: samples.find((s) => p.step <= s.step)?.phase ?? lastPhase,
+      })),
+      evals: [
+        {
+          step: r.steps,
+          tokens: r.tokensSeen,
+          phase: lastPhase,
+          atPhaseEnd: true,
+          heldOutLoss: r.heldOutLoss.overall,
+          buckets: r.heldOutLoss.buckets,
+        },
+      ],
+      phases: samples.map((s, i) => ({
+        phase: s.phase,
+        label: s.label,
+        sourcePhases: [],
+        startTokens: i === 0 ? 0 : samples[i - 1]!.tokensSeen,
+        endTokens: s.tokensSeen,
+        steps: s.step - (i === 0 ? 0 : samples[i - 1]!.step),
+      })),
       totalSteps: r.steps,
       elapsedMs: r.wallMs,
       samples,

@@ -18,7 +18,16 @@ const records = ['a', 'b', 'c', 'd', 'e', 'f', 'x', 'y'].map(record);
 describe('run data', () => {
   it('keys a run by its file, scorer, cut-offs and held-out split', () => {
     const key = dataKeyOf(plan, { fileName: 'd.json', contentHash: 'h1' });
-    expect(key).toEqual({ fileName: 'd.json', contentHash: 'h1', scorerId: 'field', cutoffs: [3], heldOutFraction: 0.2, heldOutSeed: 7, trainRecords: 6, heldOutRecords: 2 });
+    expect(key).toEqual({
+      fileName: 'd.json',
+      contentHash: 'h1',
+      scorerId: 'field',
+      cutoffs: [3],
+      heldOutFraction: 0.2,
+      heldOutSeed: 7,
+      trainRecords: 6,
+      heldOutRecords: 2,
+    });
     expect(sameData(key, { ...key, trainRecords: 5 })).toBe(true);
     expect(sameData(key, { ...key, contentHash: 'h2' })).toBe(false);
     expect(sameData(key, { ...key, cutoffs: [2.5] })).toBe(false);
@@ -27,7 +36,10 @@ describe('run data', () => {
 
   it('feeds each phase its records (a share of them) and holds out the same records whatever the share', () => {
     const all = trainingInputs(plan, records);
-    expect(all.phases.map((p) => p.map((r) => r.id))).toEqual([['a', 'b', 'c', 'd'], ['e', 'f']]);
+    expect(all.phases.map((p) => p.map((r) => r.id))).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['e', 'f'],
+    ]);
     expect(all.heldOut.map((h) => [h.record.id, h.bucket])).toEqual([
       ['x', '1'],
       ['y', '2'],

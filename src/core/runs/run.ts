@@ -42,7 +42,8 @@ export interface PhaseSpan {
 }
 
 /** `evaluating`: training is over and the worker is scoring the held-out answers; `done` comes after that. */
-export type RunStatus = 'queued' | 'starting' | 'running' | 'paused' | 'evaluating' | 'done' | 'stopped' | 'error' | 'interrupted';
+export type RunStatus =
+  'queued' | 'starting' | 'running' | 'paused' | 'evaluating' | 'done' | 'stopped' | 'error' | 'interrupted';
 
 /** Statuses of a run that was still going: after a reload such a run did not finish. */
 export const UNFINISHED_STATUSES: readonly RunStatus[] = ['queued', 'starting', 'running', 'paused', 'evaluating'];

@@ -8,7 +8,16 @@ const records = Array.from({ length: 1500 }, (_, i) => makeRecord(`r${i}`, `task
 const scores = records.map((_, i) => [1, 2.5, 4.25][i % 3]!);
 const plan = planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0.1 } });
 const speed: MeasuredSpeed = { stepMs: 100, forwardMs: 30, tokenMs: 5, warmupMs: 2000 };
-const shape: RunShape = { plan, records, stagesPerRun: [1, 3], epochsPerPhase: 2, batchSize: 8, gradAccumulation: 1, evalEvery: 0, answerTokens: 10 };
+const shape: RunShape = {
+  plan,
+  records,
+  stagesPerRun: [1, 3],
+  epochsPerPhase: 2,
+  batchSize: 8,
+  gradAccumulation: 1,
+  evalEvery: 0,
+  answerTokens: 10,
+};
 
 describe('the time of a set of runs, from measured timings', () => {
   it('adds training micro-batches, phase-end evaluations and exact match as the runner does them', () => {
@@ -43,7 +52,9 @@ describe('the time of a set of runs, from measured timings', () => {
     const shares = [0.01, 0.05, 0.2, 0.5, 1];
     const totals = shares.map((s) => estimateRuns(shape, speed, s).totalMs);
     for (let i = 1; i < totals.length; i++) expect(totals[i]!).toBeGreaterThan(totals[i - 1]!);
-    expect(estimateRuns(shape, speed, 0.05).runs[0]!.evalMs).toBeLessThan(estimateRuns(shape, speed, 1).runs[0]!.evalMs);
+    expect(estimateRuns(shape, speed, 0.05).runs[0]!.evalMs).toBeLessThan(
+      estimateRuns(shape, speed, 1).runs[0]!.evalMs,
+    );
   });
 
   it('picks the largest share, to a tenth of a percent, whose estimate fits the budget', () => {

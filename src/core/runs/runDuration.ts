@@ -55,9 +55,15 @@ export interface RunsEstimate {
  * a phase-end evaluation (that loss and the fixed prompts answered, up to 8 tokens past the longest answer), and the
  * final exact match (one greedy answer per record).
  */
-export function evaluationMs(heldOut: readonly { bucket: string }[], batchSize: number, answerTokens: number, speed: MeasuredSpeed) {
+export function evaluationMs(
+  heldOut: readonly { bucket: string }[],
+  batchSize: number,
+  answerTokens: number,
+  speed: MeasuredSpeed,
+) {
   const cost = evaluationCost(heldOut, batchSize);
-  const generate = (prompts: number, tokens: number) => Math.ceil(prompts / GENERATION_BATCH) * (speed.forwardMs + tokens * speed.tokenMs);
+  const generate = (prompts: number, tokens: number) =>
+    Math.ceil(prompts / GENERATION_BATCH) * (speed.forwardMs + tokens * speed.tokenMs);
   const heldOutLossMs = cost.lossBatches * speed.forwardMs;
   return {
     heldOutLossMs,
@@ -70,8 +76,16 @@ export function evaluationMs(heldOut: readonly { bucket: string }[], batchSize: 
 export function estimateRuns(shape: RunShape, speed: MeasuredSpeed, share: number): RunsEstimate {
   const inputs = trainingInputs(shape.plan, shape.records, share);
   const rows = inputs.phases.reduce((n, p) => n + p.length, 0) * shape.epochsPerPhase;
-  const microBatches = inputs.phases.reduce((n, p) => n + Math.ceil((p.length * shape.epochsPerPhase) / shape.batchSize), 0);
-  const { heldOutLossMs, phaseEndMs, exactMatchMs } = evaluationMs(inputs.heldOut, shape.batchSize, shape.answerTokens, speed);
+  const microBatches = inputs.phases.reduce(
+    (n, p) => n + Math.ceil((p.length * shape.epochsPerPhase) / shape.batchSize),
+    0,
+  );
+  const { heldOutLossMs, phaseEndMs, exactMatchMs } = evaluationMs(
+    inputs.heldOut,
+    shape.batchSize,
+    shape.answerTokens,
+    speed,
+  );
   const runs = shape.stagesPerRun.map((stages) => {
     // one-off trains every phase's rows in one stage; a phased arm the same rows over `stages` stages
     const steps = Math.ceil(rows / (shape.batchSize * shape.gradAccumulation));
@@ -83,12 +97,15 @@ export function estimateRuns(shape: RunShape, speed: MeasuredSpeed, share: numbe
   return { share, runs, totalMs: runs.reduce((t, r) => t + r.totalMs, 0), phaseEndMs, exactMatchMs };
 }
 
-
 /**
  * The largest share (at most 1, to a tenth of a percent) whose estimate fits `budgetMs`, with its estimate; the
  * smallest share, marked `fits: false`, when even that does not fit.
  */
-export function shareForBudget(shape: RunShape, speed: MeasuredSpeed, budgetMs: number): RunsEstimate & { fits: boolean } {
+export function shareForBudget(
+  shape: RunShape,
+  speed: MeasuredSpeed,
+  budgetMs: number,
+): RunsEstimate & { fits: boolean } {
   const full = estimateRuns(shape, speed, 1);
   if (full.totalMs <= budgetMs) return { ...full, fits: true };
   // The estimate grows with the share (more rows, a larger evaluation subset): bisect on tenths of a percent.

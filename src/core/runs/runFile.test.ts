@@ -12,12 +12,18 @@ describe('parseTrainFile', () => {
     expect(f.run.hyper).toEqual({ ...PAPER_HYPER, lr: 0.01 });
     expect(f.run).toMatchObject({ template: 'paper', logEvery: 10 });
     expect(f.backend).toBe('wasm');
-    expect(parseTrainFile({ dataset: 'd', arm: { kind: 'custom', order: [2, 1, 3] } }).arms).toEqual([{ kind: 'custom', order: [2, 1, 3] }]);
+    expect(parseTrainFile({ dataset: 'd', arm: { kind: 'custom', order: [2, 1, 3] } }).arms).toEqual([
+      { kind: 'custom', order: [2, 1, 3] },
+    ]);
   });
 
   it('lists every problem, each naming its field', () => {
     try {
-      parseTrainFile({ arms: [{ kind: 'sideways' }], run: { template: 'chatml', steps: 3, hyper: { lr: '1e-3', momentum: 0.9 } }, colour: 'red' });
+      parseTrainFile({
+        arms: [{ kind: 'sideways' }],
+        run: { template: 'chatml', steps: 3, hyper: { lr: '1e-3', momentum: 0.9 } },
+        colour: 'red',
+      });
       throw new Error('should have thrown');
     } catch (e) {
       expect(e).toBeInstanceOf(TrainFileError);
@@ -38,7 +44,10 @@ describe('phasesFromScores', () => {
     const records = [1, 1, 2, 3, 3, 4, 5, 5, 1.4999, 3.5].map((s, i) => rec(`r${i}`, `q${i}`, `a${i}`, '', s));
     records.push(rec('unscored', 'q', 'a'));
     const d = phasesFromScores(records, [1.5, 3.5], { fraction: 0.2, seed: 0, maxPerPhase: 10 });
-    const all = (i: number) => [...d.phases[i]!, ...d.heldOut.filter((h) => h.bucket === String(i + 1)).map((h) => h.record)].map((r) => r.id).sort();
+    const all = (i: number) =>
+      [...d.phases[i]!, ...d.heldOut.filter((h) => h.bucket === String(i + 1)).map((h) => h.record)]
+        .map((r) => r.id)
+        .sort();
     expect(all(0)).toEqual(['r0', 'r1', 'r8']);
     expect(all(1)).toEqual(['r2', 'r3', 'r4']);
     expect(all(2)).toEqual(['r5', 'r6', 'r7', 'r9']);
@@ -82,7 +91,12 @@ describe('parseTrainFile: the same limits as the Train form', () => {
   });
 
   it('names unknown keys anywhere, with a guess', () => {
-    const problems = problemsOf({ dataset: 'd', heldOut: { fractoin: 0.1 }, model: { overrides: { layer: 2 } }, run: { arm: { kind: 'one-off' } } });
+    const problems = problemsOf({
+      dataset: 'd',
+      heldOut: { fractoin: 0.1 },
+      model: { overrides: { layer: 2 } },
+      run: { arm: { kind: 'one-off' } },
+    });
     expect(problems).toEqual([
       'Unknown field "heldOut.fractoin" — did you mean fraction?',
       'Unknown field "model.overrides.layer" — did you mean layers?',
@@ -91,7 +105,9 @@ describe('parseTrainFile: the same limits as the Train form', () => {
   });
 
   it('reads the example run.json as it is', () => {
-    const example = JSON.parse(readFileSync(new URL('../../../cli/examples/run.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const example = JSON.parse(
+      readFileSync(new URL('../../../cli/examples/run.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
     const f = parseTrainFile(example);
     expect(f.run.hyper).toEqual({ ...PAPER_HYPER, lr: 0.002, minLrRatio: 0.1 });
     expect(f.heldOut).toEqual({ fraction: 0.05, seed: 0, maxPerPhase: 60 });

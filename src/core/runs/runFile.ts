@@ -43,56 +43,90 @@ export interface TrainFile {
   run: Omit<RunConfig, 'arm'>;
 }
 
-export const DEFAULT_RUN: Omit<RunConfig, 'arm' | 'hyper'> = { seed: 1, logEvery: 10, evalEvery: 0, template: 'paper', contextLength: 128 };
+export const DEFAULT_RUN: Omit<RunConfig, 'arm' | 'hyper'> = {
+  seed: 1,
+  logEvery: 10,
+  evalEvery: 0,
+  template: 'paper',
+  contextLength: 128,
+};
 
 /** Thrown with every problem of a training file, each naming its field. */
 export class TrainFileError extends Error {
   constructor(readonly problems: string[]) {
-    super(`The training config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n- ${problems.join('\n- ')}`);
+    super(
+      `The training config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n- ${problems.join('\n- ')}`,
+    );
     this.name = 'TrainFileError';
   }
 }
 
-const shapeKeys: readonly (keyof GptShape)[] = ['contextLength', 'layers', 'width', 'heads', 'mlpRatio', 'layerNormEps', 'attentionScale'];
+const shapeKeys: readonly (keyof GptShape)[] = [
+  'contextLength',
+  'layers',
+  'width',
+  'heads',
+  'mlpRatio',
+  'layerNormEps',
+  'attentionScale',
+];
 
 const trainFileSchema = v.object(
   {
-    dataset: v.pipe(v.string('must be the path of a dataset file (relative to this config)'), v.minLength(1, 'must be the path of a dataset file (relative to this config)')),
+    dataset: v.pipe(
+      v.string('must be the path of a dataset file (relative to this config)'),
+      v.minLength(1, 'must be the path of a dataset file (relative to this config)'),
+    ),
     outDir: v.optional(v.string('must be a path'), 'runs'),
     backend: v.optional(v.picklist(['wasm', 'cpu'], 'must be "wasm" or "cpu"'), 'wasm'),
     model: v.optional(
-      v.object({
-        preset: v.optional(presetSchema, 'tiny'),
-        seed: v.optional(numberSetting(RUN_LIMITS.seed), 1),
-        // Sizes are checked with the model itself (gptConfigFromPreset), which knows how they constrain each other.
-        overrides: v.optional(
-          v.object(Object.fromEntries(shapeKeys.map((k) => [k, v.optional(v.unknown())])), 'must be an object of model sizes (contextLength, layers, width, heads, …)'),
-          {},
-        ),
-      }, 'must be an object: {"preset", "seed", "overrides"}'),
+      v.object(
+        {
+          preset: v.optional(presetSchema, 'tiny'),
+          seed: v.optional(numberSetting(RUN_LIMITS.seed), 1),
+          // Sizes are checked with the model itself (gptConfigFromPreset), which knows how they constrain each other.
+          overrides: v.optional(
+            v.object(
+              Object.fromEntries(shapeKeys.map((k) => [k, v.optional(v.unknown())])),
+              'must be an object of model sizes (contextLength, layers, width, heads, …)',
+            ),
+            {},
+          ),
+        },
+        'must be an object: {"preset", "seed", "overrides"}',
+      ),
       {},
     ),
     cutoffs: v.optional(cutoffsSchema, () => [...DEFAULT_CUTOFFS]),
     heldOut: v.optional(
-      v.object({
-        fraction: v.optional(numberSetting(PHASE_LIMITS.heldOutFraction), 0.05),
-        seed: v.optional(numberSetting(PHASE_LIMITS.seed), 0),
-        maxPerPhase: v.optional(numberSetting(PHASE_LIMITS.maxPerPhase), 100),
-      }, 'must be an object: {"fraction", "seed", "maxPerPhase"}'),
+      v.object(
+        {
+          fraction: v.optional(numberSetting(PHASE_LIMITS.heldOutFraction), 0.05),
+          seed: v.optional(numberSetting(PHASE_LIMITS.seed), 0),
+          maxPerPhase: v.optional(numberSetting(PHASE_LIMITS.maxPerPhase), 100),
+        },
+        'must be an object: {"fraction", "seed", "maxPerPhase"}',
+      ),
       {},
     ),
     limitPerPhase: v.optional(numberSetting({ integer: true, min: 0 }), 0),
     arms: v.optional(v.pipe(v.array(armSchema, ARMS_EXAMPLE), v.minLength(1, ARMS_EXAMPLE))),
     arm: v.optional(armSchema),
     run: v.optional(
-      v.object({
-        seed: v.optional(numberSetting(RUN_LIMITS.seed), DEFAULT_RUN.seed),
-        logEvery: v.optional(numberSetting(RUN_LIMITS.logEvery), DEFAULT_RUN.logEvery),
-        evalEvery: v.optional(numberSetting(RUN_LIMITS.evalEvery), DEFAULT_RUN.evalEvery),
-        template: v.optional(v.picklist(TEMPLATE_NAMES, `must be one of ${TEMPLATE_NAMES.join(', ')}`), DEFAULT_RUN.template),
-        contextLength: v.optional(numberSetting(RUN_LIMITS.contextLength), DEFAULT_RUN.contextLength),
-        hyper: v.optional(hyperSchema(PAPER_HYPER), {}),
-      }, 'must be an object of run settings'),
+      v.object(
+        {
+          seed: v.optional(numberSetting(RUN_LIMITS.seed), DEFAULT_RUN.seed),
+          logEvery: v.optional(numberSetting(RUN_LIMITS.logEvery), DEFAULT_RUN.logEvery),
+          evalEvery: v.optional(numberSetting(RUN_LIMITS.evalEvery), DEFAULT_RUN.evalEvery),
+          template: v.optional(
+            v.picklist(TEMPLATE_NAMES, `must be one of ${TEMPLATE_NAMES.join(', ')}`),
+            DEFAULT_RUN.template,
+          ),
+          contextLength: v.optional(numberSetting(RUN_LIMITS.contextLength), DEFAULT_RUN.contextLength),
+          hyper: v.optional(hyperSchema(PAPER_HYPER), {}),
+        },
+        'must be an object of run settings',
+      ),
       {},
     ),
   },
@@ -101,12 +135,15 @@ const trainFileSchema = v.object(
 
 const wording = {
   unknownKey: (path: readonly (string | number)[]) =>
-    path[path.length - 2] === 'hyper' ? `Unknown hyper-parameter "${pathText(path)}"` : `Unknown field "${pathText(path)}"${path.join('.') === 'run.arm' ? ': the arm goes in "arms"' : ''}`,
+    path[path.length - 2] === 'hyper'
+      ? `Unknown hyper-parameter "${pathText(path)}"`
+      : `Unknown field "${pathText(path)}"${path.join('.') === 'run.arm' ? ': the arm goes in "arms"' : ''}`,
 };
 
 /** Validates a parsed training file and fills in defaults (the same schema and limits as the studio's Train form). */
 export function parseTrainFile(json: unknown): TrainFile {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TrainFileError(['The file must hold one JSON object.']);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new TrainFileError(['The file must hold one JSON object.']);
   const result = checkAgainst(trainFileSchema, json, wording);
   if (!result.ok) throw new TrainFileError(result.problems);
   const { arm, arms, model, run, ...rest } = result.value;
@@ -142,7 +179,9 @@ export function phasesFromScores(
     const ids = limitPerPhase > 0 ? p.recordIds.slice(0, limitPerPhase) : p.recordIds;
     return ids.map((id) => byId.get(id)!);
   });
-  const held = plan.phases.flatMap((p) => p.heldOutIds.map((id) => ({ record: byId.get(id)!, bucket: String(p.index) })));
+  const held = plan.phases.flatMap((p) =>
+    p.heldOutIds.map((id) => ({ record: byId.get(id)!, bucket: String(p.index) })),
+  );
   return { phases, heldOut: held, plan };
 }
 

@@ -38,14 +38,18 @@ export interface RunTiming {
 
 /** The timing of a session launched at `at`; a resumed run's earlier sessions count on in its elapsed time. */
 export function startTiming(previous: RunTiming | undefined, at: number): RunTiming {
-  const earlierMs = previous ? previous.earlierMs + ((previous.finishedAt ?? previous.lastAt) - previous.launchedAt) : 0;
+  const earlierMs = previous
+    ? previous.earlierMs + ((previous.finishedAt ?? previous.lastAt) - previous.launchedAt)
+    : 0;
   return { launchedAt: at, earlierMs, lastAt: at, trainMs: 0, trainSteps: 0, phaseEndMs: [], evalMs: [] };
 }
 
 /** What the page knows of a worker message for timing: its kind, and the loop event it carries. */
-export type TimedMessage = { type: 'backend' | 'model' | 'samples' | 'exactMatch' | 'finished' | 'failed' } | { type: 'event'; event: RunEvent };
+export type TimedMessage =
+  { type: 'backend' | 'model' | 'samples' | 'exactMatch' | 'finished' | 'failed' } | { type: 'event'; event: RunEvent };
 
-const withPart = (t: RunTiming, part: PhaseEndPart): RunTiming['phaseEnd'] => (t.phaseEnd ? { ...t.phaseEnd, done: [...t.phaseEnd.done, part] } : undefined);
+const withPart = (t: RunTiming, part: PhaseEndPart): RunTiming['phaseEnd'] =>
+  t.phaseEnd ? { ...t.phaseEnd, done: [...t.phaseEnd.done, part] } : undefined;
 
 /** The timing after a message that arrived at `at`. */
 export function recordTiming(timing: RunTiming, message: TimedMessage, at: number): RunTiming {
@@ -145,16 +149,26 @@ export function runProgress(input: ProgressInput, now: number): RunProgress {
   const live = LIVE.has(input.status);
   const end = t.finishedAt ?? (live ? now : t.lastAt);
   const elapsedMs = t.earlierMs + Math.max(0, end - t.launchedAt);
-  const startup = t.trainingAt === undefined ? undefined : {
-    backendMs: t.backendAt === undefined ? undefined : t.backendAt - t.launchedAt,
-    weightsMs: t.backendAt === undefined || t.modelAt === undefined ? undefined : t.modelAt - t.backendAt,
-    compileMs: t.modelAt === undefined ? undefined : t.trainingAt - t.modelAt,
-  };
+  const startup =
+    t.trainingAt === undefined
+      ? undefined
+      : {
+          backendMs: t.backendAt === undefined ? undefined : t.backendAt - t.launchedAt,
+          weightsMs: t.backendAt === undefined || t.modelAt === undefined ? undefined : t.modelAt - t.backendAt,
+          compileMs: t.modelAt === undefined ? undefined : t.trainingAt - t.modelAt,
+        };
 
   let stage: RunStage;
   if (!live || t.finishedAt !== undefined) stage = { kind: 'over' };
   else if (t.finalSince !== undefined) stage = { kind: 'exactMatch', sinceMs: now - t.finalSince };
-  else if (t.phaseEnd) stage = { kind: 'evaluating', phase: t.phaseEnd.phase, done: t.phaseEnd.done, sinceMs: now - t.phaseEnd.since, expectedMs: mean(t.phaseEndMs) };
+  else if (t.phaseEnd)
+    stage = {
+      kind: 'evaluating',
+      phase: t.phaseEnd.phase,
+      done: t.phaseEnd.done,
+      sinceMs: now - t.phaseEnd.since,
+      expectedMs: mean(t.phaseEndMs),
+    };
   else if (t.trainingAt === undefined) {
     const part = t.modelAt !== undefined ? 'compile' : t.backendAt !== undefined ? 'weights' : 'backend';
     stage = { kind: 'starting', part, sinceMs: now - (t.modelAt ?? t.backendAt ?? t.launchedAt) };

@@ -25,7 +25,12 @@ export function pathText(path: readonly (string | number)[]): string {
 }
 
 /** Keys of `input` that the (object, optional, array or variant) schema at this place has no entry for. */
-function unknownKeys(schema: AnySchema, input: unknown, path: (string | number)[], out: { path: (string | number)[]; known: string[] }[]): void {
+function unknownKeys(
+  schema: AnySchema,
+  input: unknown,
+  path: (string | number)[],
+  out: { path: (string | number)[]; known: string[] }[],
+): void {
   if (schema.wrapped) return unknownKeys(schema.wrapped, input, path, out);
   if (schema.options && schema.key !== undefined) {
     const key = schema.key;
@@ -33,7 +38,8 @@ function unknownKeys(schema: AnySchema, input: unknown, path: (string | number)[
     if (option) unknownKeys(option, input, path, out);
     return;
   }
-  if (schema.item && Array.isArray(input)) return input.forEach((x, i) => unknownKeys(schema.item!, x, [...path, i], out));
+  if (schema.item && Array.isArray(input))
+    return input.forEach((x, i) => unknownKeys(schema.item!, x, [...path, i], out));
   if (!schema.entries || !isRecord(input)) return;
   const known = Object.keys(schema.entries);
   for (const key of Object.keys(input)) {
@@ -44,12 +50,15 @@ function unknownKeys(schema: AnySchema, input: unknown, path: (string | number)[
 
 /** Edit distance counting a swap of two neighbours as one edit (the commonest typo), for "did you mean". */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const row = d[i]!;
       row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -107,10 +116,15 @@ export function checkAgainst<S extends v.GenericSchema>(
       const path = (issue.path ?? []).map((p) => (p as { key: string | number }).key);
       const missing = issue.input === undefined && issue.path?.[issue.path.length - 1]?.origin === 'key';
       const where = path.length ? `"${pathText(path)}"` : 'The configuration';
-      const need = missing ? (entryAt(schema as AnySchema, path) as { message?: unknown } | undefined)?.message : undefined;
-      if (missing) problems.push(typeof need === 'string' ? `${where} ${need}; it is missing.` : `${where} is missing.`);
+      const need = missing
+        ? (entryAt(schema as AnySchema, path) as { message?: unknown } | undefined)?.message
+        : undefined;
+      if (missing)
+        problems.push(typeof need === 'string' ? `${where} ${need}; it is missing.` : `${where} is missing.`);
       else problems.push(`${where} ${issue.message} (got ${valueText(issue.input)}).`);
     }
   }
-  return problems.length ? { ok: false, problems } : { ok: true, value: (result as { output: v.InferOutput<S> }).output };
+  return problems.length
+    ? { ok: false, problems }
+    : { ok: true, value: (result as { output: v.InferOutput<S> }).output };
 }

@@ -23,8 +23,10 @@ describe('setting limits', () => {
   });
 
   it('hold the defaults', () => {
-    for (const [k, limit] of Object.entries(HYPER_LIMITS)) expect(limitProblem(DEFAULT_TRAIN_SETTINGS.hyper[k as keyof typeof HYPER_LIMITS], limit), k).toBeUndefined();
-    for (const k of ['seed', 'maxSteps', 'logEvery', 'evalEvery', 'trainShare'] as const) expect(limitProblem(DEFAULT_TRAIN_SETTINGS[k], RUN_LIMITS[k]), k).toBeUndefined();
+    for (const [k, limit] of Object.entries(HYPER_LIMITS))
+      expect(limitProblem(DEFAULT_TRAIN_SETTINGS.hyper[k as keyof typeof HYPER_LIMITS], limit), k).toBeUndefined();
+    for (const k of ['seed', 'maxSteps', 'logEvery', 'evalEvery', 'trainShare'] as const)
+      expect(limitProblem(DEFAULT_TRAIN_SETTINGS[k], RUN_LIMITS[k]), k).toBeUndefined();
   });
 
   it('guess the key a typo meant, and only a near one', () => {

@@ -11,7 +11,8 @@ export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgp
  * Where a run's weights start, when not from random initialisation of `preset`: the shipped base model (a studio
  * checkpoint served with the app) or a model the user imported (kept in this browser under `id`).
  */
-export type ModelRef = { kind: 'base'; url: string; name: string } | { kind: 'hf'; id: string; name: string; prune: boolean };
+export type ModelRef =
+  { kind: 'base'; url: string; name: string } | { kind: 'hf'; id: string; name: string; prune: boolean };
 
 /** The studio's own base model, made by `npm run make:base` and served with the app under `baseUrl`. */
 export const BASE_MODEL_FILE = 'models/base/base.safetensors';

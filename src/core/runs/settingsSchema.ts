@@ -4,8 +4,22 @@ import { LORA_TARGETS, type LoraSettings } from '../model/loraSettings';
 import { validateCutoffs } from '../phases/plan';
 import { ARM_KINDS, type ArmSpec } from '../train/arms';
 import type { Hyper } from '../train/hyper';
-import { describeLimit, HYPER_LIMITS, limitProblem, LORA_LIMITS, PHASE_LIMITS, RUN_LIMITS, type NumberLimit } from './settingLimits';
-import { BACKEND_PREFERENCES, DEFAULT_TRAIN_SETTINGS, type ModelRef, type PhaseSettings, type TrainSettings } from './settings';
+import {
+  describeLimit,
+  HYPER_LIMITS,
+  limitProblem,
+  LORA_LIMITS,
+  PHASE_LIMITS,
+  RUN_LIMITS,
+  type NumberLimit,
+} from './settingLimits';
+import {
+  BACKEND_PREFERENCES,
+  DEFAULT_TRAIN_SETTINGS,
+  type ModelRef,
+  type PhaseSettings,
+  type TrainSettings,
+} from './settings';
 
 // The one schema of run settings: the Train form's limits (settingLimits), read by the shared link, the JSON file
 // (shareConfig) and the CLI's run.json (train/runFile). Messages complete a sentence that starts with the field.
@@ -25,7 +39,10 @@ const flag = v.boolean('must be true or false');
 /** The hyper-parameters, each optional with its default from `defaults`. */
 export function hyperSchema(defaults: Readonly<Hyper>) {
   const entries = Object.fromEntries(
-    (Object.keys(defaults) as (keyof Hyper)[]).map((k) => [k, v.optional(k in HYPER_LIMITS ? numberSetting(HYPER_LIMITS[k as keyof typeof HYPER_LIMITS]) : flag, defaults[k])]),
+    (Object.keys(defaults) as (keyof Hyper)[]).map((k) => [
+      k,
+      v.optional(k in HYPER_LIMITS ? numberSetting(HYPER_LIMITS[k as keyof typeof HYPER_LIMITS]) : flag, defaults[k]),
+    ]),
   );
   return v.object(entries, 'must be an object of hyper-parameters') as unknown as v.GenericSchema<unknown, Hyper>;
 }
@@ -36,7 +53,10 @@ export const armSchema = v.variant(
   'kind',
   [
     v.object({ kind: v.picklist(ARM_KINDS.filter((k) => k !== 'custom') as Exclude<ArmSpec['kind'], 'custom'>[]) }),
-    v.object({ kind: v.literal('custom'), order: v.pipe(v.array(numberSetting({ integer: true, min: 1 }), phaseOrder), v.minLength(1, phaseOrder)) }),
+    v.object({
+      kind: v.literal('custom'),
+      order: v.pipe(v.array(numberSetting({ integer: true, min: 1 }), phaseOrder), v.minLength(1, phaseOrder)),
+    }),
   ],
   oneOf(ARM_KINDS),
 ) as v.GenericSchema<unknown, ArmSpec>;
@@ -56,14 +76,26 @@ export function modelRefSchema(baseModel: ModelRef & { kind: 'base' }) {
       v.pipe(
         v.object({
           kind: v.literal('base'),
-          url: v.optional(v.pipe(v.string(notElsewhere), v.check((url) => url === baseModel.url, notElsewhere)), baseModel.url),
+          url: v.optional(
+            v.pipe(
+              v.string(notElsewhere),
+              v.check((url) => url === baseModel.url, notElsewhere),
+            ),
+            baseModel.url,
+          ),
           name: v.optional(v.string('must be the model’s name')),
         }),
         v.transform((): ModelRef => ({ ...baseModel })),
       ),
       v.object({
         kind: v.literal('hf'),
-        id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be the id of a model imported into this browser (e.g. "hf-…"), not an address')),
+        id: v.pipe(
+          v.string(),
+          v.regex(
+            /^[A-Za-z0-9_-]{1,100}$/,
+            'must be the id of a model imported into this browser (e.g. "hf-…"), not an address',
+          ),
+        ),
         name: v.string('must be the model’s name'),
         prune: flag,
       }),

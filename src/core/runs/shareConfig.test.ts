@@ -2,19 +2,37 @@ import { describe, expect, it } from 'vitest';
 import { baseModelRef, DEFAULT_TRAIN_SETTINGS, type PhaseSettings } from './settings';
 import { ConfigError, configFromJson, configFromUrlValue, configToJson, configToUrlValue } from './shareConfig';
 
-const phases: PhaseSettings = { scorerId: 'field', mode: 'cutoffs', cutoffs: [1.5, 3.5], phaseCount: 3, heldOutFraction: 0.05, seed: 7 };
-const train = { ...DEFAULT_TRAIN_SETTINGS, arm: { kind: 'custom' as const, order: [2, 1, 3] }, hyper: { ...DEFAULT_TRAIN_SETTINGS.hyper, lr: 0.001 } };
+const phases: PhaseSettings = {
+  scorerId: 'field',
+  mode: 'cutoffs',
+  cutoffs: [1.5, 3.5],
+  phaseCount: 3,
+  heldOutFraction: 0.05,
+  seed: 7,
+};
+const train = {
+  ...DEFAULT_TRAIN_SETTINGS,
+  arm: { kind: 'custom' as const, order: [2, 1, 3] },
+  hyper: { ...DEFAULT_TRAIN_SETTINGS.hyper, lr: 0.001 },
+};
 
 describe('shared configuration', () => {
   it('round-trips through JSON and through a URL value', () => {
-    expect(configFromJson(configToJson(train, phases))).toEqual({ kind: 'phased-ift-studio/config', version: 1, train, phases });
+    expect(configFromJson(configToJson(train, phases))).toEqual({
+      kind: 'phased-ift-studio/config',
+      version: 1,
+      train,
+      phases,
+    });
     const value = configToUrlValue(train, phases);
     expect(value).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(configFromUrlValue(value).train).toEqual(train);
   });
 
   it('fills what a file leaves out with the defaults', () => {
-    const read = configFromJson(JSON.stringify({ kind: 'phased-ift-studio/config', version: 1, train: { hyper: { lr: 0.01 } } }));
+    const read = configFromJson(
+      JSON.stringify({ kind: 'phased-ift-studio/config', version: 1, train: { hyper: { lr: 0.01 } } }),
+    );
     expect(read.train.hyper.lr).toBe(0.01);
     expect(read.train.hyper.batchSize).toBe(DEFAULT_TRAIN_SETTINGS.hyper.batchSize);
     expect(read.train.arm).toEqual(DEFAULT_TRAIN_SETTINGS.arm);
@@ -51,7 +69,8 @@ describe('shared configuration', () => {
 });
 
 describe('shared configuration: one schema with the form’s limits', () => {
-  const file = (trainPart: object, extra: object = {}) => JSON.stringify({ kind: 'phased-ift-studio/config', version: 1, train: trainPart, ...extra });
+  const file = (trainPart: object, extra: object = {}) =>
+    JSON.stringify({ kind: 'phased-ift-studio/config', version: 1, train: trainPart, ...extra });
   const link = (trainPart: object) => btoa(file(trainPart)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   const problemsOf = (read: () => unknown): string[] => {
     try {
@@ -72,7 +91,10 @@ describe('shared configuration: one schema with the form’s limits', () => {
     ['train.preset', { preset: 'toString' }],
   ];
   it.each(bad)('refuses %s out of the form’s range, by file and by link', (field, trainPart) => {
-    for (const problems of [problemsOf(() => configFromJson(file(trainPart))), problemsOf(() => configFromUrlValue(link(trainPart)))]) {
+    for (const problems of [
+      problemsOf(() => configFromJson(file(trainPart))),
+      problemsOf(() => configFromUrlValue(link(trainPart))),
+    ]) {
       expect(problems).toHaveLength(1);
       expect(problems[0]).toContain(`"${field}"`);
     }
@@ -84,26 +106,50 @@ describe('shared configuration: one schema with the form’s limits', () => {
   });
 
   it('names unknown keys, with a guess at the one meant', () => {
-    const problems = problemsOf(() => configFromJson(file({ hyper: { heldOutFractoin: 0.1, bathSize: 8 } }, { phases: { ...phases, heldOutFractoin: 0.1 }, colour: 1 })));
+    const problems = problemsOf(() =>
+      configFromJson(
+        file(
+          { hyper: { heldOutFractoin: 0.1, bathSize: 8 } },
+          { phases: { ...phases, heldOutFractoin: 0.1 }, colour: 1 },
+        ),
+      ),
+    );
     expect(problems).toContain('Unknown hyper-parameter "train.hyper.bathSize" — did you mean batchSize?');
     expect(problems).toContain('Unknown setting "phases.heldOutFractoin" — did you mean heldOutFraction?');
-    expect(problems.some((p) => p.startsWith('Unknown hyper-parameter "train.hyper.heldOutFractoin" (known: lr,'))).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith('Unknown hyper-parameter "train.hyper.heldOutFractoin" (known: lr,')),
+    ).toBe(true);
     expect(problems.some((p) => p.startsWith('Unknown setting "colour"'))).toBe(true);
-    expect(problemsOf(() => configFromJson(file({ arm: { kind: 'custom', order: [1], odrer: [2] } })))[0]).toContain('"train.arm.odrer" — did you mean order?');
+    expect(problemsOf(() => configFromJson(file({ arm: { kind: 'custom', order: [1], odrer: [2] } })))[0]).toContain(
+      '"train.arm.odrer" — did you mean order?',
+    );
   });
 
   it('takes a model only from the studio itself: its base model or an imported model', () => {
     const base = baseModelRef('/studio/');
     const elsewhere = { kind: 'base', url: 'https://example.com/evil.safetensors', name: 'the demo base model' };
-    for (const problems of [problemsOf(() => configFromJson(file({ model: elsewhere }), { baseModel: base })), problemsOf(() => configFromUrlValue(link({ model: elsewhere }), { baseModel: base }))]) {
+    for (const problems of [
+      problemsOf(() => configFromJson(file({ model: elsewhere }), { baseModel: base })),
+      problemsOf(() => configFromUrlValue(link({ model: elsewhere }), { baseModel: base })),
+    ]) {
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatch(/^"train\.model\.url" must be the studio’s own base model \(\/studio\/models\/base\/base\.safetensors\)/);
+      expect(problems[0]).toMatch(
+        /^"train\.model\.url" must be the studio’s own base model \(\/studio\/models\/base\/base\.safetensors\)/,
+      );
     }
-    expect(problemsOf(() => configFromJson(file({ model: { kind: 'url', url: 'https://example.com/m' } })))[0]).toContain('"train.model.kind"');
-    expect(problemsOf(() => configFromJson(file({ model: { kind: 'hf', id: 'https://example.com/m', name: 'm', prune: false } })))[0]).toContain('"train.model.id"');
+    expect(
+      problemsOf(() => configFromJson(file({ model: { kind: 'url', url: 'https://example.com/m' } })))[0],
+    ).toContain('"train.model.kind"');
+    expect(
+      problemsOf(() =>
+        configFromJson(file({ model: { kind: 'hf', id: 'https://example.com/m', name: 'm', prune: false } })),
+      )[0],
+    ).toContain('"train.model.id"');
 
     // The base model comes back as the studio's own reference, whatever name the file gave it.
-    expect(configFromJson(file({ model: { ...base, name: 'something else' } }), { baseModel: base }).train.model).toEqual(base);
+    expect(
+      configFromJson(file({ model: { ...base, name: 'something else' } }), { baseModel: base }).train.model,
+    ).toEqual(base);
     expect(configFromJson(configToJson({ ...train, model: base }), { baseModel: base }).train.model).toEqual(base);
     const imported = { kind: 'hf' as const, id: 'hf-m4x2k1-0a9z', name: 'gpt2-small', prune: true };
     expect(configFromUrlValue(configToUrlValue({ ...train, model: imported })).train.model).toEqual(imported);

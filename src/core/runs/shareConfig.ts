@@ -40,7 +40,8 @@ function sharedConfigSchema(baseModel: ModelRef & { kind: 'base' }) {
 }
 
 const wording = {
-  unknownKey: (path: readonly (string | number)[]) => `Unknown ${path[path.length - 2] === 'hyper' ? 'hyper-parameter' : 'setting'} "${pathText(path)}"`,
+  unknownKey: (path: readonly (string | number)[]) =>
+    `Unknown ${path[path.length - 2] === 'hyper' ? 'hyper-parameter' : 'setting'} "${pathText(path)}"`,
 };
 
 /**
@@ -58,7 +59,8 @@ export function configFromJson(text: string, { baseModel = baseModelRef() }: Con
   if (!isObj(json) || json.kind !== 'phased-ift-studio/config') {
     throw new ConfigError(['It is not a Phased IFT Studio configuration (no "kind": "phased-ift-studio/config").']);
   }
-  if (json.version !== 1) throw new ConfigError([`Version ${String(json.version)} is not supported (this studio reads version 1).`]);
+  if (json.version !== 1)
+    throw new ConfigError([`Version ${String(json.version)} is not supported (this studio reads version 1).`]);
   const result = checkAgainst(sharedConfigSchema(baseModel), json, wording);
   if (!result.ok) throw new ConfigError(result.problems);
   const { train, phases } = result.value;

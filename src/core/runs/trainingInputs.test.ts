@@ -17,7 +17,8 @@ const plan = {
   heldOut: { fraction: 0.1, seed: 0, recordIds: [...ids('h1-', 60), ...ids('h2-', 120), ...ids('h3-', 120)] },
 } as unknown as PhasePlan;
 const records = plan.phases.flatMap((p) => [...p.recordIds, ...p.heldOutIds]).map(record);
-const perBucket = (inputs: ReturnType<typeof trainingInputs>) => ['1', '2', '3'].map((b) => inputs.heldOut.filter((h) => h.bucket === b).length);
+const perBucket = (inputs: ReturnType<typeof trainingInputs>) =>
+  ['1', '2', '3'].map((b) => inputs.heldOut.filter((h) => h.bucket === b).length);
 
 describe('trainingInputs: the evaluation shrinks with the share', () => {
   it('evaluates on the whole held-out split at share 1, on the share s of each bucket (at least the minimum) below', () => {

@@ -18,8 +18,13 @@ export interface TrainingInputs {
 export function trainingInputs(plan: PhasePlan, records: readonly InstructionRecord[], share = 1): TrainingInputs {
   const byId = new Map(records.map((r) => [r.id, r]));
   const pick = (ids: readonly string[]) => ids.map((id) => byId.get(id)!).filter(Boolean);
-  const phases = shareOfEachPhase(plan.phases.map((p) => pick(p.recordIds)), share);
-  const allHeldOut: HeldOutRecord[] = plan.phases.flatMap((p) => pick(p.heldOutIds).map((record) => ({ record, bucket: String(p.index) })));
+  const phases = shareOfEachPhase(
+    plan.phases.map((p) => pick(p.recordIds)),
+    share,
+  );
+  const allHeldOut: HeldOutRecord[] = plan.phases.flatMap((p) =>
+    pick(p.heldOutIds).map((record) => ({ record, bucket: String(p.index) })),
+  );
   const heldOut = evaluationSubset(allHeldOut, share);
   return { phases, heldOut };
 }

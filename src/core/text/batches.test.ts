@@ -5,7 +5,10 @@ import type { EncodedExample } from './template';
 import { rec, ToyTokenizer } from './testing/toyData';
 
 const tok = new ToyTokenizer();
-const ex = (prompt: number[], response: number[]): EncodedExample => ({ ids: [...prompt, ...response], promptLength: prompt.length });
+const ex = (prompt: number[], response: number[]): EncodedExample => ({
+  ids: [...prompt, ...response],
+  promptLength: prompt.length,
+});
 
 describe('fitToContext', () => {
   it('keeps short examples whole', () => {
@@ -40,7 +43,11 @@ describe('fitToContext', () => {
   });
 
   it('counts truncated records in pretokenize', () => {
-    const recs = [rec('a', 'Hi', 'Yo'), rec('b', 'A much longer instruction that will not fit', 'ok'), rec('c', 'x', 'y'.repeat(100))];
+    const recs = [
+      rec('a', 'Hi', 'Yo'),
+      rec('b', 'A much longer instruction that will not fit', 'ok'),
+      rec('c', 'x', 'y'.repeat(100)),
+    ];
     const { examples, stats } = pretokenize(recs, 'paper', tok, 32);
     expect(stats).toMatchObject({ examples: 3, promptTruncated: 1, responseTruncated: 1 });
     expect(stats.tokensDropped).toBeGreaterThan(0);
@@ -81,7 +88,9 @@ describe('BatchBuilder', () => {
   });
 
   it('rejects too many rows', () => {
-    expect(() => new BatchBuilder(1, 4, 0).build([fitToContext(ex([1], [2]), 4), fitToContext(ex([1], [2]), 4)])).toThrow(/at most 1/);
+    expect(() =>
+      new BatchBuilder(1, 4, 0).build([fitToContext(ex([1], [2]), 4), fitToContext(ex([1], [2]), 4)]),
+    ).toThrow(/at most 1/);
   });
 });
 

@@ -60,9 +60,11 @@ export function fitToContext(e: EncodedExample, T: number): PackedExample {
   if (!Number.isInteger(T) || T < 2) throw new RangeError(`context length must be an integer ≥ 2, got ${T}`);
   const P = e.promptLength;
   const R = e.ids.length - P;
-  if (P < 1 || R < 1) throw new Error(`an encoded example needs at least one prompt and one response token (got P=${P}, R=${R})`);
+  if (P < 1 || R < 1)
+    throw new Error(`an encoded example needs at least one prompt and one response token (got P=${P}, R=${R})`);
   const cap = T + 1;
-  if (P + R <= cap) return withSpans({ ids: Int32Array.from(e.ids), promptLength: P, truncation: 'none', dropped: 0 }, e.trainedSpans);
+  if (P + R <= cap)
+    return withSpans({ ids: Int32Array.from(e.ids), promptLength: P, truncation: 'none', dropped: 0 }, e.trainedSpans);
   const keepPrompt = R <= T ? cap - R : Math.min(P, Math.max(1, Math.floor(T / 2)));
   const keepsBos = keepPrompt >= 2;
   // The prompt's tail kept: old positions [from, P) move to [from - shift, P - shift).
@@ -117,7 +119,13 @@ export function pretokenize(
 }
 
 export function truncationStats(examples: readonly PackedExample[]): TruncationStats {
-  const stats: TruncationStats = { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0, trainedTokensDropped: 0 };
+  const stats: TruncationStats = {
+    examples: 0,
+    promptTruncated: 0,
+    responseTruncated: 0,
+    tokensDropped: 0,
+    trainedTokensDropped: 0,
+  };
   for (const e of examples) {
     stats.examples++;
     if (e.truncation === 'prompt') stats.promptTruncated++;
@@ -152,9 +160,17 @@ export class BatchBuilder {
     readonly contextLength: number,
     readonly padId: number,
   ) {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
     const n = batchSize * contextLength;
-    this.buf = { ids: new Int32Array(n), targets: new Int32Array(n), mask: new Float32Array(n), rows: 0, tokens: 0, maskTokens: 0 };
+    this.buf = {
+      ids: new Int32Array(n),
+      targets: new Int32Array(n),
+      mask: new Float32Array(n),
+      rows: 0,
+      tokens: 0,
+      maskTokens: 0,
+    };
   }
 
   /** Fills the batch with `rows` (at most B examples, in order); missing rows are all-pad with mask 0. */

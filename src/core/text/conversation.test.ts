@@ -30,7 +30,7 @@ const threeTurns = conversation(
 /** The rendered string as toy tokens: `<bos>`/`<eos>` one token each, every other character one token. */
 function tokensOf(rendered: string): { token: string; at: number }[] {
   const out: { token: string; at: number }[] = [];
-  for (let i = 0; i < rendered.length; ) {
+  for (let i = 0; i < rendered.length;) {
     const special = rendered.startsWith('<bos>', i) ? '<bos>' : rendered.startsWith('<eos>', i) ? '<eos>' : undefined;
     out.push({ token: special ?? rendered[i]!, at: i });
     i += special ? special.length : 1;
@@ -43,7 +43,10 @@ function oracleTrained(name: TemplateName, r: InstructionRecord): number[] {
   const rendered = renderTemplate(name, r);
   const ranges: [number, number][] = [];
   let from = 0;
-  const answers = [...(r.history ?? []).map((x) => ({ text: x.assistant, trained: x.trained !== false })), { text: r.output, trained: true }];
+  const answers = [
+    ...(r.history ?? []).map((x) => ({ text: x.assistant, trained: x.trained !== false })),
+    { text: r.output, trained: true },
+  ];
   for (const a of answers) {
     const at = rendered.indexOf(`${a.text}<eos>`, from);
     if (at < 0) throw new Error(`answer "${a.text}" not found in the rendered string`);
@@ -101,12 +104,18 @@ describe('the loss covers every trained assistant turn and nothing else', () => 
       // mask[t] scores target t + 1.
       expect(Array.from(hb.mask)).toEqual(oracle.slice(1));
       expect(hb.maskTokens).toBe(oracle.reduce((a, b) => a + b, 0));
-      expect(tok.decode(Array.from(hb.targets).filter((_, t) => hb.mask[t] === 1))).toBe('a1 alpha<eos>a2 beta<eos>a3 gamma<eos>');
+      expect(tok.decode(Array.from(hb.targets).filter((_, t) => hb.mask[t] === 1))).toBe(
+        'a1 alpha<eos>a2 beta<eos>a3 gamma<eos>',
+      );
     });
   }
 
   it('an exchange with trained: false (loss_weight 0) is context only', () => {
-    const r = conversation([threeTurns.history![0]!, { ...threeTurns.history![1]!, trained: false }], 'u3 third', 'a3 gamma');
+    const r = conversation(
+      [threeTurns.history![0]!, { ...threeTurns.history![1]!, trained: false }],
+      'u3 third',
+      'a3 gamma',
+    );
     const e = encodeExample('paper', tok, r);
     expect(Array.from(responseMask(e))).toEqual(oracleTrained('paper', r));
     const hb = new BatchBuilder(1, e.ids.length - 1, tok.padId).build([fitToContext(e, e.ids.length - 1)]);
@@ -156,7 +165,11 @@ describe('truncation keeps the trained spans right', () => {
       expect(Array.from(row.ids)).toEqual([e.ids[0], ...e.ids.slice(from)]);
       // The oracle: the full mask, cut the same way.
       const expected = [0, ...full.slice(from)];
-      expect(Array.from(responseMask({ ids: Array.from(row.ids), promptLength: row.promptLength, trainedSpans: row.trainedSpans }))).toEqual(expected);
+      expect(
+        Array.from(
+          responseMask({ ids: Array.from(row.ids), promptLength: row.promptLength, trainedSpans: row.trainedSpans }),
+        ),
+      ).toEqual(expected);
       const lost = full.slice(1, from).reduce((a, b) => a + b, 0);
       expect(row.trainedDropped ?? 0).toBe(lost);
       lostBy.push(lost);
@@ -189,7 +202,9 @@ describe('truncation keeps the trained spans right', () => {
 });
 
 function full(e: ReturnType<typeof encodeExample>): number {
-  return Array.from(responseMask(e)).slice(0, e.promptLength).reduce((a, b) => a + b, 0);
+  return Array.from(responseMask(e))
+    .slice(0, e.promptLength)
+    .reduce((a, b) => a + b, 0);
 }
 
 describe('from file to loss mask', () => {
@@ -212,7 +227,9 @@ describe('from file to loss mask', () => {
     const { examples } = pretokenize(parsed.records, 'paper', tok, 128);
     const hb = new BatchBuilder(2, 128, tok.padId).build(examples);
     const trained = (row: number) =>
-      tok.decode(Array.from(hb.targets.subarray(row * 128, row * 128 + 128)).filter((_, t) => hb.mask[row * 128 + t] === 1));
+      tok.decode(
+        Array.from(hb.targets.subarray(row * 128, row * 128 + 128)).filter((_, t) => hb.mask[row * 128 + t] === 1),
+      );
     expect(trained(0)).toBe('a1<eos>a2<eos>a3<eos>');
     expect(trained(1)).toBe('a1<eos>a3<eos>');
   });

@@ -26,7 +26,25 @@ function bytesOf(id: number): number {
   return tokenBytes[id]!;
 }
 
-const WORDS = ['Paris', 'the', '3', '42.5', "'s", 'émigré', '日本語', '😀', '-', '...', 'x', 'Hello,', 'world!', '(a)', '"quoted"', 'don\'t', 'tab\there'];
+const WORDS = [
+  'Paris',
+  'the',
+  '3',
+  '42.5',
+  "'s",
+  'émigré',
+  '日本語',
+  '😀',
+  '-',
+  '...',
+  'x',
+  'Hello,',
+  'world!',
+  '(a)',
+  '"quoted"',
+  "don't",
+  'tab\there',
+];
 const STARTS = ['', ' ', '  ', '\n', '\n\n', '\t', ' \n'];
 
 function phrase(rand: () => number, maxWords: number): string {
@@ -61,7 +79,10 @@ function records(count: number, seed: number): InstructionRecord[] {
  */
 function oracle(name: TemplateName, r: InstructionRecord): { ids: number[]; mask: number[] } {
   const rendered = renderTemplate(name, r);
-  const answers = [...(r.history ?? []).map((x) => ({ text: x.assistant, trained: x.trained !== false })), { text: r.output, trained: true }];
+  const answers = [
+    ...(r.history ?? []).map((x) => ({ text: x.assistant, trained: x.trained !== false })),
+    { text: r.output, trained: true },
+  ];
   // Byte ranges [start, end) of each trained answer and the `<eos>` after it, in the rendered string.
   const trained: [number, number][] = [];
   // Each answer follows its template's answer lead, so an empty answer is found at its own place.
@@ -71,7 +92,8 @@ function oracle(name: TemplateName, r: InstructionRecord): { ids: number[]; mask
     const at = rendered.indexOf(`${lead}${a.text}<eos>`, from) + lead.length;
     if (at < lead.length) throw new Error(`answer ${JSON.stringify(a.text)} not in the rendered string`);
     from = at + a.text.length + '<eos>'.length;
-    if (a.trained) trained.push([utf8.encode(rendered.slice(0, at)).length, utf8.encode(rendered.slice(0, from)).length]);
+    if (a.trained)
+      trained.push([utf8.encode(rendered.slice(0, at)).length, utf8.encode(rendered.slice(0, from)).length]);
   }
   const isTrained = (from: number, to: number) => trained.some(([s, e]) => from < e && to > s);
   const ids: number[] = [];
@@ -96,10 +118,21 @@ function oracle(name: TemplateName, r: InstructionRecord): { ids: number[]; mask
 
 describe('the prompt/response seam under GPT-2 byte-level BPE', () => {
   it('"\\nAssistant: " + "Paris" is ":" " Paris" (25, 6342), not ":" " " "Paris" (25, 220, 40313)', () => {
-    const e = encodeExample('paper', tok, { instruction: 'Capital of France?', input: '', output: 'Paris', history: undefined });
+    const e = encodeExample('paper', tok, {
+      instruction: 'Capital of France?',
+      input: '',
+      output: 'Paris',
+      history: undefined,
+    });
     expect(e.ids.slice(-3)).toEqual([25, 6342, EOT]);
     expect(e.ids).not.toContain(220);
-    expect(e.ids).toEqual([EOT, ...tiktoken.encode('User: Capital of France?'), EOT, ...tiktoken.encode('\nAssistant: Paris'), EOT]);
+    expect(e.ids).toEqual([
+      EOT,
+      ...tiktoken.encode('User: Capital of France?'),
+      EOT,
+      ...tiktoken.encode('\nAssistant: Paris'),
+      EOT,
+    ]);
     // " Paris" straddles the seam (it holds the prompt's last space): it is the response's first token, trained.
     expect(e.promptLength).toBe(e.ids.length - 2);
     // Generation is given the row up to there; the space is generated with the first word, as trained.
@@ -116,7 +149,8 @@ describe('the prompt/response seam under GPT-2 byte-level BPE', () => {
         expect(e.ids, r.id).toEqual(want.ids);
         expect(Array.from(responseMask(e)), r.id).toEqual(want.mask);
         // An answer that starts with a word, a digit or a sign: generation starts exactly where training's response does.
-        if (/^\S/.test(r.output)) expect(generationPrompt(name, tok, r).ids, r.id).toEqual(e.ids.slice(0, e.promptLength));
+        if (/^\S/.test(r.output))
+          expect(generationPrompt(name, tok, r).ids, r.id).toEqual(e.ids.slice(0, e.promptLength));
       }
     });
   }

@@ -84,7 +84,8 @@ function promptPieces(name: TemplateName, r: TemplateInput): Piece[] {
   const out: Piece[] = [];
   for (const p of def(name).prompt(r)) {
     const last = out[out.length - 1];
-    if ('text' in p && !p.trained && last && 'text' in last && !last.trained) out[out.length - 1] = { text: last.text + p.text };
+    if ('text' in p && !p.trained && last && 'text' in last && !last.trained)
+      out[out.length - 1] = { text: last.text + p.text };
     else out.push(p);
   }
   return out;
@@ -114,7 +115,10 @@ export interface TokenSpan {
  * TRL's prompt–completion tokenization counts `len(encode(prompt))` instead, which makes that token context; the
  * two agree wherever nothing straddles (see docs/TRAINING_RULES.md for how a `transformers` run reproduces this).
  */
-function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: number[]; spans: TokenSpan[]; starts: number[] } {
+function encodePieces(
+  tok: TokenizerLike,
+  pieces: readonly Piece[],
+): { ids: number[]; spans: TokenSpan[]; starts: number[] } {
   const ids = [tok.bosId];
   const spans: TokenSpan[] = [];
   const starts: number[] = [];
@@ -126,7 +130,7 @@ function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: numb
     if (last && last.end === start) last.end = ids.length;
     else spans.push({ start, end: ids.length });
   };
-  for (let i = 0; i < pieces.length; ) {
+  for (let i = 0; i < pieces.length;) {
     const p = pieces[i]!;
     if ('eos' in p) {
       ids.push(tok.eosId);
@@ -146,7 +150,8 @@ function encodePieces(tok: TokenizerLike, pieces: readonly Piece[]): { ids: numb
     for (let k = 0; k < run.length; k++) {
       const x = run[k]!;
       before += x.text;
-      const end = k === run.length - 1 ? runIds.length : Math.max(at, before ? sharedPrefix(tok.encode(before), runIds) : 0);
+      const end =
+        k === run.length - 1 ? runIds.length : Math.max(at, before ? sharedPrefix(tok.encode(before), runIds) : 0);
       ids.push(...runIds.slice(at, end));
       mark(x.trained, runStart + at);
       at = end;
@@ -191,7 +196,9 @@ export function generationPrompt(name: TemplateName, tok: TokenizerLike, r: Temp
   const alone = tok.encode(last.text);
   const kept = sharedPrefix(alone, tok.encode(last.text + ANSWER_PROBE));
   const cut = alone.length - kept;
-  return cut === 0 ? { ids, heldBack: [] } : { ids: ids.slice(0, ids.length - cut), heldBack: ids.slice(ids.length - cut) };
+  return cut === 0
+    ? { ids, heldBack: [] }
+    : { ids: ids.slice(0, ids.length - cut), heldBack: ids.slice(ids.length - cut) };
 }
 
 /** The generation prompt's ids (`generationPrompt(…).ids`). */

@@ -6,7 +6,10 @@ import { encodeExample, type TemplateName } from './template';
  * between two `<eos>` joined, and the prompt parts it counts tokens of): pruning on these keeps every id the run
  * will meet.
  */
-export function trainingTexts(records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[], template: TemplateName): string[] {
+export function trainingTexts(
+  records: readonly Pick<InstructionRecord, 'instruction' | 'input' | 'output'>[],
+  template: TemplateName,
+): string[] {
   const texts: string[] = [];
   const recorder = {
     bosId: 0,

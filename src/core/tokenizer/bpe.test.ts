@@ -26,7 +26,7 @@ const FIXED = [
   '    indented code\n        more indented\n',
   'function f(x) { return x * 2 + arr[i] ?? null; } // comment',
   'def main():\n    print("hi", end="")\n    return {"a": [1, 2, 3]}\n',
-  'SELECT * FROM users WHERE id = 42 AND name LIKE \'%smith%\';',
+  "SELECT * FROM users WHERE id = 42 AND name LIKE '%smith%';",
   '<div class="a">&nbsp;&amp;</div>',
   'https://example.com/path?query=1&b=two#frag',
   'a\u00a0b\u2003c\u3000d',
@@ -52,7 +52,32 @@ function variedStrings(n: number, seed: number): string[] {
     ['日本', '語', '中文', '한국어', 'русский', 'ελληνικά', 'עברית', 'العربية', 'हिन्दी', 'ไทย', 'Ünï', 'ñ', 'ç'],
     ['😀', '👩‍💻', '🇫🇷', '❤️', '🧑🏽‍🚀', '✨', '🐍', '👍🏿', '🏳️‍🌈'],
     [' ', '  ', '   ', '\t', '\n', '\n\n', '\r\n', ' \n ', '\t \t', '\u00a0', '\u2009', '\u3000', '        '],
-    ['{', '}', '(', ')', '=>', '===', '!=', '&&', '||', '::', '->', '/*', '*/', '//', '#', '@', '$', '%', '...', '—', '“', '”', '«', '»'],
+    [
+      '{',
+      '}',
+      '(',
+      ')',
+      '=>',
+      '===',
+      '!=',
+      '&&',
+      '||',
+      '::',
+      '->',
+      '/*',
+      '*/',
+      '//',
+      '#',
+      '@',
+      '$',
+      '%',
+      '...',
+      '—',
+      '“',
+      '”',
+      '«',
+      '»',
+    ],
     ['const x = 1;', 'if (a) {\n  b();\n}', 'for i in range(10):', 'return null;', '<br/>', 'SELECT 1;', 'x += y ** 2'],
   ];
   const out: string[] = [];
@@ -93,15 +118,22 @@ describe('GPT-2 byte-level BPE', () => {
     const tk = tiktokenGpt2();
     const strings = [...FIXED, ...variedStrings(400, 7)];
     // Mid-text specials, on both sides.
-    strings.push('before<|endoftext|>after', '<|endoftext|> leading', 'trailing <|endoftext|>', 'a <|endoftext|>\n<|endoftext|>b');
+    strings.push(
+      'before<|endoftext|>after',
+      '<|endoftext|> leading',
+      'trailing <|endoftext|>',
+      'a <|endoftext|>\n<|endoftext|>b',
+    );
     const mismatches: string[] = [];
     for (const s of strings) {
       const ours = gpt2.encode(s);
       const theirs = tk.encode(s, 'all');
-      if (ours.join(',') !== theirs.join(',')) mismatches.push(`${JSON.stringify(s)}: ours ${ours} vs tiktoken ${theirs}`);
+      if (ours.join(',') !== theirs.join(','))
+        mismatches.push(`${JSON.stringify(s)}: ours ${ours} vs tiktoken ${theirs}`);
       const back = gpt2.decode(ours, { specials: 'show' });
       if (back !== s) mismatches.push(`${JSON.stringify(s)} decodes to ${JSON.stringify(back)}`);
-      if (!s.includes('<|endoftext|>') && gpt2.decode(ours) !== s) mismatches.push(`${JSON.stringify(s)}: decode(encode) differs`);
+      if (!s.includes('<|endoftext|>') && gpt2.decode(ours) !== s)
+        mismatches.push(`${JSON.stringify(s)}: decode(encode) differs`);
     }
     expect(strings.length).toBeGreaterThan(400);
     expect(mismatches).toEqual([]);
@@ -179,16 +211,26 @@ describe('BPE loaders: bad input names the file and the problem', () => {
 
   it('refuses broken files with the file name', () => {
     expect(() => bpeFromTokenizerJson('{not json')).toThrow(/tokenizer\.json is not valid JSON/);
-    expect(() => bpeFromTokenizerJson({ model: { type: 'WordPiece' } })).toThrow(/tokenizer\.json: model\.type is "WordPiece"/);
-    const base = { normalizer: null, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false }, added_tokens: [] };
-    expect(() => bpeFromTokenizerJson({ ...base, pre_tokenizer: { type: 'Whitespace' }, model: { type: 'BPE', vocab: small.vocab, merges: [] } })).toThrow(
-      /pre-tokenizer/,
+    expect(() => bpeFromTokenizerJson({ model: { type: 'WordPiece' } })).toThrow(
+      /tokenizer\.json: model\.type is "WordPiece"/,
     );
+    const base = { normalizer: null, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false }, added_tokens: [] };
+    expect(() =>
+      bpeFromTokenizerJson({
+        ...base,
+        pre_tokenizer: { type: 'Whitespace' },
+        model: { type: 'BPE', vocab: small.vocab, merges: [] },
+      }),
+    ).toThrow(/pre-tokenizer/);
     expect(() => bpeFromTokenizerJson({ ...base, model: { type: 'BPE', vocab: { a: 0 }, merges: [] } })).toThrow(
       /tokenizer\.json: the vocabulary has no token for byte/,
     );
-    expect(() => bpeFromVocabMerges(JSON.stringify(small.vocab), '#version: 0.2\nĠ t\nx y z\n')).toThrow(/merges\.txt line 3/);
-    expect(() => bpeFromVocabMerges(JSON.stringify(small.vocab), '#version: 0.2\nq q\n')).toThrow(/"qq", which is not in the vocabulary/);
+    expect(() => bpeFromVocabMerges(JSON.stringify(small.vocab), '#version: 0.2\nĠ t\nx y z\n')).toThrow(
+      /merges\.txt line 3/,
+    );
+    expect(() => bpeFromVocabMerges(JSON.stringify(small.vocab), '#version: 0.2\nq q\n')).toThrow(
+      /"qq", which is not in the vocabulary/,
+    );
     const noEot = { ...small.vocab };
     delete noEot['<|endoftext|>'];
     expect(() => bpeFromVocabMerges(JSON.stringify(noEot), '')).toThrow(TokenizerError);

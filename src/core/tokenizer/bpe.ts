@@ -154,8 +154,12 @@ export class BpeTokenizer implements Tokenizer {
     this.idToToken = [];
     this.idToBytes = [];
     for (const [token, id] of entries) {
-      if (!Number.isInteger(id) || id < 0) fail(`vocab entry ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be non-negative integers.`);
-      if (this.idToToken[id] !== undefined) fail(`ids must be unique, but ${JSON.stringify(this.idToToken[id])} and ${JSON.stringify(token)} both have id ${id}.`);
+      if (!Number.isInteger(id) || id < 0)
+        fail(`vocab entry ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be non-negative integers.`);
+      if (this.idToToken[id] !== undefined)
+        fail(
+          `ids must be unique, but ${JSON.stringify(this.idToToken[id])} and ${JSON.stringify(token)} both have id ${id}.`,
+        );
       this.tokenToId.set(token, id);
       this.idToToken[id] = token;
     }
@@ -176,13 +180,18 @@ export class BpeTokenizer implements Tokenizer {
         fail(`added token ${JSON.stringify(a)} needs a non-negative integer id and non-empty content.`);
       }
       const inVocab = this.tokenToId.get(a.content);
-      if (inVocab !== undefined && inVocab !== a.id) fail(`added token ${JSON.stringify(a.content)} has id ${a.id} but the vocab gives it ${inVocab}.`);
+      if (inVocab !== undefined && inVocab !== a.id)
+        fail(`added token ${JSON.stringify(a.content)} has id ${a.id} but the vocab gives it ${inVocab}.`);
       const clash = this.idToToken[a.id];
-      if (clash !== undefined && clash !== a.content) fail(`added token ${JSON.stringify(a.content)} has id ${a.id}, which the vocab gives to ${JSON.stringify(clash)}.`);
+      if (clash !== undefined && clash !== a.content)
+        fail(
+          `added token ${JSON.stringify(a.content)} has id ${a.id}, which the vocab gives to ${JSON.stringify(clash)}.`,
+        );
       added.set(a.id, { id: a.id, content: a.content, special: a.special === true });
     }
     const eotInVocab = this.tokenToId.get(this.endOfText);
-    if (eotInVocab !== undefined && !added.has(eotInVocab)) added.set(eotInVocab, { id: eotInVocab, content: this.endOfText, special: true });
+    if (eotInVocab !== undefined && !added.has(eotInVocab))
+      added.set(eotInVocab, { id: eotInVocab, content: this.endOfText, special: true });
     this.added = [...added.values()].sort((a, b) => a.id - b.id);
     this.addedById = new Map(this.added.map((a) => [a.id, a]));
     this.addedByContent = new Map(this.added.map((a) => [a.content, a.id]));
@@ -199,7 +208,10 @@ export class BpeTokenizer implements Tokenizer {
       const bytes: number[] = [];
       for (const ch of token) {
         const b = CHAR_TO_BYTE.get(ch);
-        if (b === undefined) fail(`vocab token ${JSON.stringify(token)} (id ${id}) contains ${JSON.stringify(ch)}, which is not a byte-level character.`);
+        if (b === undefined)
+          fail(
+            `vocab token ${JSON.stringify(token)} (id ${id}) contains ${JSON.stringify(ch)}, which is not a byte-level character.`,
+          );
         bytes.push(b!);
       }
       this.idToBytes[id] = Uint8Array.from(bytes);
@@ -280,7 +292,7 @@ export class BpeTokenizer implements Tokenizer {
       }
       if (best === Infinity) break;
       const merged: string[] = [];
-      for (let i = 0; i < word.length; ) {
+      for (let i = 0; i < word.length;) {
         if (i + 1 < word.length && word[i] === left && word[i + 1] === right) {
           merged.push(left + right);
           i += 2;
@@ -356,7 +368,8 @@ export class BpeTokenizer implements Tokenizer {
 
   toJSON(): BpeTokenizerJSON {
     const vocab: (string | null)[] = [];
-    for (let id = 0; id < this.idToToken.length; id++) vocab.push(this.addedById.has(id) ? null : (this.idToToken[id] ?? null));
+    for (let id = 0; id < this.idToToken.length; id++)
+      vocab.push(this.addedById.has(id) ? null : (this.idToToken[id] ?? null));
     return {
       kind: 'bpe',
       version: 1,
@@ -373,7 +386,8 @@ export class BpeTokenizer implements Tokenizer {
     if (typeof json !== 'object' || json === null) throw new TokenizerError(`${where} must be an object.`);
     const o = json as Record<string, unknown>;
     if (o.kind !== 'bpe') throw new TokenizerError(`${where} has kind ${JSON.stringify(o.kind)}, expected "bpe".`);
-    if (o.version !== 1) throw new TokenizerError(`${where} has version ${JSON.stringify(o.version)}; this build reads version 1.`);
+    if (o.version !== 1)
+      throw new TokenizerError(`${where} has version ${JSON.stringify(o.version)}; this build reads version 1.`);
     if (!Array.isArray(o.vocab) || !Array.isArray(o.merges) || !Array.isArray(o.added)) {
       throw new TokenizerError(`${where} needs "vocab", "merges" and "added" arrays.`);
     }
@@ -398,7 +412,9 @@ export function parseMergeLine(m: unknown, index: number, file: string): [string
   if (typeof m === 'string') {
     const parts = m.split(' ');
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
-      throw new TokenizerError(`${file}: merge ${index + 1} is ${JSON.stringify(m)}; expected two tokens separated by one space.`);
+      throw new TokenizerError(
+        `${file}: merge ${index + 1} is ${JSON.stringify(m)}; expected two tokens separated by one space.`,
+      );
     }
     return [parts[0]!, parts[1]!];
   }

@@ -14,7 +14,8 @@ function parseJSONFile(text: string | object, file: string): Record<string, unkn
       throw new TokenizerError(`${file} is not valid JSON (${(e as Error).message}).`);
     }
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TokenizerError(`${file} must hold a JSON object.`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new TokenizerError(`${file} must hold a JSON object.`);
   return v as Record<string, unknown>;
 }
 
@@ -29,7 +30,8 @@ function isByteLevel(step: unknown): boolean {
   if (typeof step !== 'object' || step === null) return false;
   const s = step as Record<string, unknown>;
   if (s.type === 'ByteLevel') return s.add_prefix_space !== true && s.use_regex !== false;
-  if (s.type === 'Sequence' && Array.isArray(s.pretokenizers)) return s.pretokenizers.length === 1 && isByteLevel(s.pretokenizers[0]);
+  if (s.type === 'Sequence' && Array.isArray(s.pretokenizers))
+    return s.pretokenizers.length === 1 && isByteLevel(s.pretokenizers[0]);
   return false;
 }
 
@@ -44,10 +46,14 @@ export function bpeFromTokenizerJson(json: string | object, options: BpeLoadOpti
   const model = o.model as Record<string, unknown> | undefined;
   if (typeof model !== 'object' || model === null) throw new TokenizerError(`${file} has no "model" object.`);
   if (model.type !== 'BPE') {
-    throw new TokenizerError(`${file}: model.type is ${JSON.stringify(model.type)}; only GPT-2's byte-level BPE ("BPE") is supported.`);
+    throw new TokenizerError(
+      `${file}: model.type is ${JSON.stringify(model.type)}; only GPT-2's byte-level BPE ("BPE") is supported.`,
+    );
   }
   if (o.normalizer !== null && o.normalizer !== undefined) {
-    throw new TokenizerError(`${file} has a normalizer (${JSON.stringify((o.normalizer as { type?: unknown }).type)}); GPT-2's tokenizer has none.`);
+    throw new TokenizerError(
+      `${file} has a normalizer (${JSON.stringify((o.normalizer as { type?: unknown }).type)}); GPT-2's tokenizer has none.`,
+    );
   }
   if (!isByteLevel(o.pre_tokenizer)) {
     throw new TokenizerError(
@@ -56,7 +62,8 @@ export function bpeFromTokenizerJson(json: string | object, options: BpeLoadOpti
   }
   for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
     const v = model[key];
-    if (v !== null && v !== undefined && v !== '') throw new TokenizerError(`${file}: model.${key} is ${JSON.stringify(v)}; GPT-2's BPE uses none.`);
+    if (v !== null && v !== undefined && v !== '')
+      throw new TokenizerError(`${file}: model.${key} is ${JSON.stringify(v)}; GPT-2's BPE uses none.`);
   }
   if (typeof model.vocab !== 'object' || model.vocab === null || Array.isArray(model.vocab)) {
     throw new TokenizerError(`${file}: model.vocab must be an object of token → id.`);
@@ -82,10 +89,17 @@ export function bpeFromTokenizerJson(json: string | object, options: BpeLoadOpti
 }
 
 /** GPT-2's original pair of files: `vocab.json` (token → id) and `merges.txt` (`#version` line, then "a b" per line). */
-export function bpeFromVocabMerges(vocabJson: string | object, mergesTxt: string, options: BpeLoadOptions = {}): BpeTokenizer {
+export function bpeFromVocabMerges(
+  vocabJson: string | object,
+  mergesTxt: string,
+  options: BpeLoadOptions = {},
+): BpeTokenizer {
   const vocab = parseJSONFile(vocabJson, 'vocab.json');
   for (const [token, id] of Object.entries(vocab)) {
-    if (typeof id !== 'number') throw new TokenizerError(`vocab.json: ${JSON.stringify(token)} maps to ${JSON.stringify(id)}; ids must be numbers.`);
+    if (typeof id !== 'number')
+      throw new TokenizerError(
+        `vocab.json: ${JSON.stringify(token)} maps to ${JSON.stringify(id)}; ids must be numbers.`,
+      );
   }
   const merges: [string, string][] = [];
   mergesTxt.split(/\r?\n/).forEach((line, i) => {
@@ -93,7 +107,9 @@ export function bpeFromVocabMerges(vocabJson: string | object, mergesTxt: string
     try {
       merges.push(parseMergeLine(line, merges.length, 'merges.txt'));
     } catch {
-      throw new TokenizerError(`merges.txt line ${i + 1} is ${JSON.stringify(line)}; expected two tokens separated by one space.`);
+      throw new TokenizerError(
+        `merges.txt line ${i + 1} is ${JSON.stringify(line)}; expected two tokens separated by one space.`,
+      );
     }
   });
   return new BpeTokenizer({

@@ -36,7 +36,9 @@ export class PrunedTokenizer implements Tokenizer {
     const ids = [...new Set(keep)].sort((a, b) => a - b);
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= base.vocabSize) {
-        throw new TokenizerError(`Pruned vocabulary lists id ${id}, outside the base tokenizer's [0, ${base.vocabSize}).`);
+        throw new TokenizerError(
+          `Pruned vocabulary lists id ${id}, outside the base tokenizer's [0, ${base.vocabSize}).`,
+        );
       }
     }
     this.base = base;
@@ -67,7 +69,8 @@ export class PrunedTokenizer implements Tokenizer {
 
   toOriginal(prunedId: number): number {
     const id = this.keepIds[prunedId];
-    if (id === undefined) throw new TokenizerError(`Token id ${prunedId} is outside this pruned vocabulary [0, ${this.vocabSize}).`);
+    if (id === undefined)
+      throw new TokenizerError(`Token id ${prunedId} is outside this pruned vocabulary [0, ${this.vocabSize}).`);
     return id;
   }
 
@@ -110,8 +113,12 @@ export class PrunedTokenizer implements Tokenizer {
   static fromJSON(json: unknown, restoreBase: (json: unknown) => Tokenizer): PrunedTokenizer {
     if (typeof json !== 'object' || json === null) throw new TokenizerError('Pruned tokenizer JSON must be an object.');
     const o = json as Record<string, unknown>;
-    if (o.kind !== 'pruned') throw new TokenizerError(`Pruned tokenizer JSON has kind ${JSON.stringify(o.kind)}, expected "pruned".`);
-    if (o.version !== 1) throw new TokenizerError(`Pruned tokenizer JSON has version ${JSON.stringify(o.version)}; this build reads version 1.`);
+    if (o.kind !== 'pruned')
+      throw new TokenizerError(`Pruned tokenizer JSON has kind ${JSON.stringify(o.kind)}, expected "pruned".`);
+    if (o.version !== 1)
+      throw new TokenizerError(
+        `Pruned tokenizer JSON has version ${JSON.stringify(o.version)}; this build reads version 1.`,
+      );
     if (!Array.isArray(o.keep) || !o.keep.every((k) => Number.isInteger(k))) {
       throw new TokenizerError('Pruned tokenizer JSON needs "keep", an array of integer ids.');
     }

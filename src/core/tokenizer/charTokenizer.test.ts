@@ -72,7 +72,9 @@ describe('CharTokenizer', () => {
     expect(() => CharTokenizer.fromJSON({ kind: 'char', version: 2, alphabet: [] })).toThrow(/version 1/);
     expect(() => CharTokenizer.fromJSON({ kind: 'char', version: 1 })).toThrow(/alphabet/);
     expect(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, alphabet: ['a', 'a'] })).toThrow(/twice/);
-    expect(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, alphabet: ['ab'] })).toThrow(/exactly one character/);
+    expect(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, alphabet: ['ab'] })).toThrow(
+      /exactly one character/,
+    );
     expect(() => tokenizerFromJSON({ kind: 'sentencepiece' })).toThrow(/Unknown tokenizer kind "sentencepiece"/);
   });
 });

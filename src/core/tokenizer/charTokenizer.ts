@@ -39,7 +39,9 @@ export class CharTokenizer implements Tokenizer {
         );
       }
       if (idOf.has(ch)) {
-        throw new TokenizerError(`Char tokenizer alphabet lists ${JSON.stringify(ch)} twice (entries ${idOf.get(ch)! - FIRST_CHAR_ID} and ${i}).`);
+        throw new TokenizerError(
+          `Char tokenizer alphabet lists ${JSON.stringify(ch)} twice (entries ${idOf.get(ch)! - FIRST_CHAR_ID} and ${i}).`,
+        );
       }
       idOf.set(ch, FIRST_CHAR_ID + i);
     });
@@ -65,9 +67,12 @@ export class CharTokenizer implements Tokenizer {
       throw new TokenizerError(`Char tokenizer JSON must be an object, got ${json === null ? 'null' : typeof json}.`);
     }
     const o = json as Record<string, unknown>;
-    if (o.kind !== 'char') throw new TokenizerError(`Char tokenizer JSON has kind ${JSON.stringify(o.kind)}, expected "char".`);
+    if (o.kind !== 'char')
+      throw new TokenizerError(`Char tokenizer JSON has kind ${JSON.stringify(o.kind)}, expected "char".`);
     if (o.version !== 1) {
-      throw new TokenizerError(`Char tokenizer JSON has version ${JSON.stringify(o.version)}; this build reads version 1.`);
+      throw new TokenizerError(
+        `Char tokenizer JSON has version ${JSON.stringify(o.version)}; this build reads version 1.`,
+      );
     }
     if (!Array.isArray(o.alphabet)) throw new TokenizerError('Char tokenizer JSON has no "alphabet" array.');
     return new CharTokenizer(o.alphabet as string[]);
@@ -86,7 +91,8 @@ export class CharTokenizer implements Tokenizer {
       if (id >= FIRST_CHAR_ID && id < this.vocabSize) out += this.alphabet[id - FIRST_CHAR_ID];
       else if (id === UNK) out += show ? CHAR_SPECIALS[UNK] : '\uFFFD';
       else if (id >= 0 && id < FIRST_CHAR_ID) out += show ? CHAR_SPECIALS[id] : '';
-      else throw new TokenizerError(`Token id ${id} is outside this char tokenizer's vocabulary [0, ${this.vocabSize}).`);
+      else
+        throw new TokenizerError(`Token id ${id} is outside this char tokenizer's vocabulary [0, ${this.vocabSize}).`);
     }
     return out;
   }

@@ -78,7 +78,8 @@ export function buildArm(phases: readonly (readonly InstructionRecord[])[], spec
   if (!Number.isInteger(o.epochsPerPhase) || o.epochsPerPhase < 1) {
     throw new RangeError(`epochsPerPhase must be a positive integer, got ${o.epochsPerPhase}`);
   }
-  if (!(o.replayFraction >= 0 && o.replayFraction <= 1)) throw new RangeError(`replayFraction must be in [0, 1], got ${o.replayFraction}`);
+  if (!(o.replayFraction >= 0 && o.replayFraction <= 1))
+    throw new RangeError(`replayFraction must be in [0, 1], got ${o.replayFraction}`);
   const notes: string[] = [];
 
   // Stages before shuffling: [label, sourcePhases, records].
@@ -91,11 +92,17 @@ export function buildArm(phases: readonly (readonly InstructionRecord[])[], spec
     case 'hard-to-easy':
     case 'custom': {
       const order =
-        spec.kind === 'easy-to-hard' ? phases.map((_, i) => i + 1) : spec.kind === 'hard-to-easy' ? phases.map((_, i) => n - i) : spec.order;
+        spec.kind === 'easy-to-hard'
+          ? phases.map((_, i) => i + 1)
+          : spec.kind === 'hard-to-easy'
+            ? phases.map((_, i) => n - i)
+            : spec.order;
       validateOrder(order, n);
       raw = order.map((p) => ({ label: `Phase ${p}`, sourcePhases: [p], records: [...phases[p - 1]!] })); // validateOrder: 1 ≤ p ≤ n
       if (spec.kind === 'custom' && order.length < n) {
-        notes.push(`Custom order ${order.join('-')} leaves out phase(s) ${missing(order, n).join(', ')}: its budget is smaller than one-off's.`);
+        notes.push(
+          `Custom order ${order.join('-')} leaves out phase(s) ${missing(order, n).join(', ')}: its budget is smaller than one-off's.`,
+        );
       }
       break;
     }
@@ -110,7 +117,9 @@ export function buildArm(phases: readonly (readonly InstructionRecord[])[], spec
       break;
     }
     default:
-      throw new Error(`Unknown arm kind ${JSON.stringify((spec as { kind: unknown }).kind)}; use one of ${ARM_KINDS.join(', ')}.`);
+      throw new Error(
+        `Unknown arm kind ${JSON.stringify((spec as { kind: unknown }).kind)}; use one of ${ARM_KINDS.join(', ')}.`,
+      );
   }
 
   for (const r of raw) if (r.records.length === 0) notes.push(`${r.label} has no records and is skipped.`);
@@ -136,17 +145,21 @@ export function buildArm(phases: readonly (readonly InstructionRecord[])[], spec
       epochs: o.epochsPerPhase,
     });
   });
-  if (o.replayFraction > 0 && spec.kind !== 'one-off') notes.push(`Replay ${o.replayFraction} adds earlier records: the budget is larger than one-off's.`);
+  if (o.replayFraction > 0 && spec.kind !== 'one-off')
+    notes.push(`Replay ${o.replayFraction} adds earlier records: the budget is larger than one-off's.`);
   const budget = stages.reduce((a, s) => a + s.records.length * s.epochs, 0);
   return { spec, label: armLabel(spec), stages, budget, notes };
 }
 
 function validateOrder(order: readonly number[], n: number): void {
-  if (!Array.isArray(order) || order.length === 0) throw new Error('A custom arm needs a non-empty order of phase numbers, e.g. [2, 1, 3].');
+  if (!Array.isArray(order) || order.length === 0)
+    throw new Error('A custom arm needs a non-empty order of phase numbers, e.g. [2, 1, 3].');
   const seen = new Set<number>();
   for (const p of order) {
-    if (!Number.isInteger(p) || p < 1 || p > n) throw new RangeError(`Phase number ${p} is out of range: phases are numbered 1 to ${n}.`);
-    if (seen.has(p)) throw new Error(`Phase ${p} appears twice in the order ${order.join('-')}; each phase may appear once.`);
+    if (!Number.isInteger(p) || p < 1 || p > n)
+      throw new RangeError(`Phase number ${p} is out of range: phases are numbered 1 to ${n}.`);
+    if (seen.has(p))
+      throw new Error(`Phase ${p} appears twice in the order ${order.join('-')}; each phase may appear once.`);
     seen.add(p);
   }
 }
@@ -169,7 +182,9 @@ export function budgetReport(arms: readonly Arm[]): BudgetReport {
 export function assertEqualBudgets(arms: readonly Arm[]): void {
   const r = budgetReport(arms);
   if (!r.equal) {
-    throw new Error(`Arms have different budgets (records × epochs): ${r.budgets.map((b) => `${b.label} ${b.budget}`).join(', ')}.`);
+    throw new Error(
+      `Arms have different budgets (records × epochs): ${r.budgets.map((b) => `${b.label} ${b.budget}`).join(', ')}.`,
+    );
   }
 }
 
@@ -192,6 +207,7 @@ export function stageOrder(stage: Stage, seed: number): Int32Array {
  * budgets, since every arm is built from the same shortened phases. `share` is in (0, 1]; 1 keeps everything.
  */
 export function shareOfEachPhase<T>(phases: readonly (readonly T[])[], share: number): T[][] {
-  if (!(share > 0 && share <= 1)) throw new RangeError(`The share of each phase must be above 0 and at most 1, got ${share}.`);
+  if (!(share > 0 && share <= 1))
+    throw new RangeError(`The share of each phase must be above 0 and at most 1, got ${share}.`);
   return phases.map((p) => p.slice(0, p.length === 0 ? 0 : Math.max(1, Math.round(share * p.length))));
 }

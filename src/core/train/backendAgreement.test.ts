@@ -19,7 +19,14 @@ let config: GptConfig;
 const setBackend = (name: string) => setNodeBackend(name as 'cpu' | 'wasm');
 
 function options(over: Partial<AgreementOptions> = {}): AgreementOptions {
-  return { backends: ['cpu', 'wasm'], setBackend, config, seed: 11, batch: syntheticAgreementBatch(config, 4, 5), ...over };
+  return {
+    backends: ['cpu', 'wasm'],
+    setBackend,
+    config,
+    seed: 11,
+    batch: syntheticAgreementBatch(config, 4, 5),
+    ...over,
+  };
 }
 
 beforeAll(async () => {
@@ -120,7 +127,10 @@ describe('checkBackendAgreement (Node: cpu reference vs wasm)', () => {
         hooks: {
           mapGrads: (backend, grads) => {
             if (backend !== 'wasm') return;
-            const keep = tf.tensor2d(Array.from({ length: 64 }, (_, i) => (i === row ? 0 : 1)), [64, 1]);
+            const keep = tf.tensor2d(
+              Array.from({ length: 64 }, (_, i) => (i === row ? 0 : 1)),
+              [64, 1],
+            );
             return { ...grads, wte: tf.mul(grads['wte']!, keep) };
           },
         },
@@ -178,7 +188,13 @@ describe('compareSteps', () => {
   });
 
   it('treats NaN as a failure, never as "no difference"', () => {
-    const c = compareSteps(base({ backend: 'cpu' }), base({ loss: NaN, wteGrad: new Float32Array([NaN, -0.25, 0, 0]) }), AGREEMENT_HYPER, AGREEMENT_THRESHOLDS, 2);
+    const c = compareSteps(
+      base({ backend: 'cpu' }),
+      base({ loss: NaN, wteGrad: new Float32Array([NaN, -0.25, 0, 0]) }),
+      AGREEMENT_HYPER,
+      AGREEMENT_THRESHOLDS,
+      2,
+    );
     expect(c.pass).toBe(false);
     expect(c.failures.some((f) => f.startsWith('|Δloss|'))).toBe(true);
     expect(c.wteGradMaxAbs).toBe(Infinity);
@@ -196,6 +212,8 @@ describe('compareSteps', () => {
     expect(c.paramsOff).toBe(100);
     const big = new Float32Array(100);
     big[0] = 10 * lr;
-    expect(compareSteps(ref, base({ params: { a: big } }), AGREEMENT_HYPER, AGREEMENT_THRESHOLDS, 2).failures.join()).toMatch(/2\.5 · lr/);
+    expect(
+      compareSteps(ref, base({ params: { a: big } }), AGREEMENT_HYPER, AGREEMENT_THRESHOLDS, 2).failures.join(),
+    ).toMatch(/2\.5 · lr/);
   });
 });

@@ -174,8 +174,14 @@ export interface AgreementReport {
  * A reproducible batch over the whole vocabulary: random ids with many repeats (so the embedding gradient has to add
  * rows up), next-token targets, and a mask that leaves the first quarter of each row out, like a prompt.
  */
-export function syntheticAgreementBatch(config: GptConfig, batchSize: number, seed: number, seqLen = config.contextLength): AgreementBatch {
-  if (seqLen > config.contextLength) throw new RangeError(`seqLen ${seqLen} exceeds the model's context ${config.contextLength}.`);
+export function syntheticAgreementBatch(
+  config: GptConfig,
+  batchSize: number,
+  seed: number,
+  seqLen = config.contextLength,
+): AgreementBatch {
+  if (seqLen > config.contextLength)
+    throw new RangeError(`seqLen ${seqLen} exceeds the model's context ${config.contextLength}.`);
   const next = mulberry32(seed ^ 0x5bd1e995);
   const n = batchSize * seqLen;
   const stream = new Int32Array(batchSize * (seqLen + 1));
@@ -201,7 +207,8 @@ function validateBatch(config: GptConfig, batch: AgreementBatch): void {
   }
   for (const arr of [batch.ids, batch.targets]) {
     for (const id of arr) {
-      if (id < 0 || id >= config.vocabSize) throw new RangeError(`Agreement batch: id ${id} is outside the vocabulary [0, ${config.vocabSize}).`);
+      if (id < 0 || id >= config.vocabSize)
+        throw new RangeError(`Agreement batch: id ${id} is outside the vocabulary [0, ${config.vocabSize}).`);
     }
   }
 }
@@ -221,7 +228,10 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
   const { config, batch } = o;
   const shape: [number, number] = [batch.batchSize, batch.seqLen];
   const requested = o.embeddingGrad ?? 'auto';
-  const path = requested === 'auto' ? chooseEmbeddingGradPath(batch.batchSize * batch.seqLen, config.vocabSize, backend) : requested;
+  const path =
+    requested === 'auto'
+      ? chooseEmbeddingGradPath(batch.batchSize * batch.seqLen, config.vocabSize, backend)
+      : requested;
   const cross = o.crossCheckEmbeddingPaths !== false;
 
   const params = initGptParams(config, o.seed);
@@ -241,7 +251,11 @@ async function stepOn(backend: string, o: AgreementOptions, hyper: AgreementHype
     // The other route first, on the untouched parameters: gradient of wte only, nothing applied.
     let otherGrad: tf.Tensor | undefined;
     if (cross) {
-      otherGrad = tf.tidy(() => mapGrads(lossAndGrads(params, batchLoss(trainee.model, onDevice, { embeddingGrad: otherRoute(path) })).grads).wte);
+      otherGrad = tf.tidy(
+        () =>
+          mapGrads(lossAndGrads(params, batchLoss(trainee.model, onDevice, { embeddingGrad: otherRoute(path) })).grads)
+            .wte,
+      );
       if (!otherGrad) throw new Error(`The loss has no gradient for wte on the ${otherRoute(path)} route.`);
       owned.push(otherGrad);
     }
@@ -321,11 +335,13 @@ export function compareSteps(
   const fmt = (x: number) => x.toExponential(2);
 
   const lossDelta = Math.abs(r.loss - ref.loss);
-  if (!(lossDelta < thresholds.lossAbs)) failures.push(`|Δloss| ${fmt(lossDelta)} ≥ ${fmt(thresholds.lossAbs)} (loss ${r.loss} vs ${ref.loss})`);
+  if (!(lossDelta < thresholds.lossAbs))
+    failures.push(`|Δloss| ${fmt(lossDelta)} ≥ ${fmt(thresholds.lossAbs)} (loss ${r.loss} vs ${ref.loss})`);
 
   const gradNormDelta = Math.abs(r.gradNorm - ref.gradNorm);
   const gradNormRel = gradNormDelta / Math.max(ref.gradNorm, 1e-30);
-  if (!(gradNormRel < thresholds.gradNormRel)) failures.push(`gradient norm differs by ${fmt(gradNormRel)} relative (${r.gradNorm} vs ${ref.gradNorm})`);
+  if (!(gradNormRel < thresholds.gradNormRel))
+    failures.push(`gradient norm differs by ${fmt(gradNormRel)} relative (${r.gradNorm} vs ${ref.gradNorm})`);
 
   const scale = Math.max(maxAbs(ref.wteGrad), 1e-30);
   const wd = maxAbsDiff(r.wteGrad, ref.wteGrad);
@@ -341,7 +357,8 @@ export function compareSteps(
     const od = maxAbsDiff(r.otherPath.wteGrad, ref.wteGrad);
     const rel = od.max / scale;
     otherPath = { path: r.otherPath.path, wteGradMaxAbs: od.max, wteGradRel: rel, pass: rel < thresholds.wteGradRel };
-    if (!otherPath.pass) failures.push(`wte gradient via the ${r.otherPath.path} route differs by ${fmt(rel)} of its largest entry`);
+    if (!otherPath.pass)
+      failures.push(`wte gradient via the ${r.otherPath.path} route differs by ${fmt(rel)} of its largest entry`);
   }
 
   let paramMaxAbs = 0;
@@ -365,10 +382,13 @@ export function compareSteps(
   }
   const paramMaxRelToLr = hyper.lr > 0 ? paramMaxAbs / hyper.lr : paramMaxAbs;
   if (paramsOff > thresholds.maxNoiseFlips) {
-    failures.push(`${paramsOff} weights moved differently by more than ${fmt(offLimit)} (worst ${paramWorst}: ${fmt(paramMaxAbs)})`);
+    failures.push(
+      `${paramsOff} weights moved differently by more than ${fmt(offLimit)} (worst ${paramWorst}: ${fmt(paramMaxAbs)})`,
+    );
   }
   // A noise flip moves a weight by at most ~2·lr (+ weight decay); more than that is a wrong update, not rounding.
-  if (paramMaxAbs > 2.5 * hyper.lr) failures.push(`${paramWorst} differs by ${fmt(paramMaxAbs)} after the step, more than 2.5 · lr`);
+  if (paramMaxAbs > 2.5 * hyper.lr)
+    failures.push(`${paramWorst} differs by ${fmt(paramMaxAbs)} after the step, more than 2.5 · lr`);
 
   const leakedTensors = r.numTensorsAfter - r.numTensorsBefore;
   if (leakedTensors !== 0) failures.push(`${leakedTensors} tensors leaked on ${r.backend}`);
@@ -402,7 +422,8 @@ export function compareSteps(
  * Leaves tfjs on the last backend; leaves no tensor behind (each result says how many were alive before and after).
  */
 export async function checkBackendAgreement(o: AgreementOptions): Promise<AgreementReport> {
-  if (o.backends.length < 1) throw new Error('checkBackendAgreement needs at least one backend (the first is the reference).');
+  if (o.backends.length < 1)
+    throw new Error('checkBackendAgreement needs at least one backend (the first is the reference).');
   validateBatch(o.config, o.batch);
   const hyper = { ...(o.hyper ?? AGREEMENT_HYPER) };
   const thresholds = { ...AGREEMENT_THRESHOLDS, ...o.thresholds };
@@ -416,7 +437,14 @@ export async function checkBackendAgreement(o: AgreementOptions): Promise<Agreem
   const comparisons = rest.map((r) => compareSteps(ref, r, hyper, thresholds, o.config.width));
   const refLeak = ref.numTensorsAfter - ref.numTensorsBefore;
   if (!o.keepParams) for (const r of results) delete r.params;
-  return { reference: ref.backend, hyper, thresholds, results, comparisons, pass: refLeak === 0 && comparisons.every((c) => c.pass) };
+  return {
+    reference: ref.backend,
+    hyper,
+    thresholds,
+    results,
+    comparisons,
+    pass: refLeak === 0 && comparisons.every((c) => c.pass),
+  };
 }
 
 /** The numbers a UI or a log line needs, without the arrays (cheap to post between threads). */
@@ -446,7 +474,8 @@ export interface AgreementSummary {
 /** The comparison of `backend` (default: the last one checked) as plain numbers. */
 export function summarizeAgreement(report: AgreementReport, backend?: string): AgreementSummary {
   const c = backend ? report.comparisons.find((x) => x.backend === backend) : report.comparisons.at(-1);
-  if (!c) throw new Error(`The report has no comparison${backend ? ` for ${backend}` : ''} (only one backend was checked?).`);
+  if (!c)
+    throw new Error(`The report has no comparison${backend ? ` for ${backend}` : ''} (only one backend was checked?).`);
   const r = report.results.find((x) => x.backend === c.backend)!;
   const ref = report.results[0]!; // the reference: a comparison exists, so a result does
   return {

@@ -42,6 +42,10 @@ describe('firstNonFinite', () => {
     const nan = tamper(good, 'h.1.mlp.c_fc.weight', 17, NaN);
     expect(firstNonFinite(nan)).toEqual({ tensor: 'h.1.mlp.c_fc.weight', index: 17, value: NaN });
     expect(() => loadCheckpoint(nan)).toThrow(/"h.1.mlp.c_fc.weight" holds NaN at element 17/);
-    expect(firstNonFinite(tamper(good, 'ln_f.bias', 0, -Infinity))).toEqual({ tensor: 'ln_f.bias', index: 0, value: -Infinity });
+    expect(firstNonFinite(tamper(good, 'ln_f.bias', 0, -Infinity))).toEqual({
+      tensor: 'ln_f.bias',
+      index: 0,
+      value: -Infinity,
+    });
   });
 });

@@ -21,7 +21,8 @@ function where(s: PendingStep, stage: { label: string; steps: number }): string 
  * step: the way on is a new run from the checkpoint's weights, with the settings changed first.
  */
 function goOn(lastGood: LastGood): string {
-  if (!lastGood) return 'No checkpoint of this run is safe to go on from: change the settings (a lower learning rate, gradient clipping) and start a new run.';
+  if (!lastGood)
+    return 'No checkpoint of this run is safe to go on from: change the settings (a lower learning rate, gradient clipping) and start a new run.';
   return (
     `To go on, change the settings (a lower learning rate, gradient clipping), then "Continue from step ${lastGood.step} with new settings" ` +
     '(in the run list): a new run starts from that checkpoint’s weights. Resuming this run would repeat its settings and diverge again at the same step.'
@@ -29,20 +30,30 @@ function goOn(lastGood: LastGood): string {
 }
 
 function lastGoodText(lastGood: LastGood): string {
-  return lastGood ? `the last good checkpoint is the ${lastGood.reason} one of step ${lastGood.step}` : 'no earlier checkpoint of this run was saved';
+  return lastGood
+    ? `the last good checkpoint is the ${lastGood.reason} one of step ${lastGood.step}`
+    : 'no earlier checkpoint of this run was saved';
 }
 
 /**
  * What the user reads when a step's loss or gradient norm was not finite. The optimizer's on-device guard skipped
  * that step and every one after it, so the weights are the state from before it, unless they already held a NaN.
  */
-export function divergenceMessage(read: WindowRead, stage: { label: string; steps: number }, before: BeforeError): string {
+export function divergenceMessage(
+  read: WindowRead,
+  stage: { label: string; steps: number },
+  before: BeforeError,
+): string {
   const i = read.firstBad;
   const s = read.steps[i]!;
   const what = !Number.isFinite(read.losses[i]!) ? `loss ${read.losses[i]}` : `gradient norm ${read.norms[i]}`;
   const head = `Training diverged: ${what} at ${where(s, stage)}. The run stopped. `;
   if (before.saved) {
-    return head + 'The weights from before that step were checked finite and saved as a checkpoint. ' + goOn({ step: s.globalStep - 1, reason: 'before-error' });
+    return (
+      head +
+      'The weights from before that step were checked finite and saved as a checkpoint. ' +
+      goOn({ step: s.globalStep - 1, reason: 'before-error' })
+    );
   }
   if (before.nonFinite) {
     const v = before.nonFinite;
@@ -53,14 +64,23 @@ export function divergenceMessage(read: WindowRead, stage: { label: string; step
       goOn(before.lastGood)
     );
   }
-  return head + 'The weights are those from before that step (checkpoints are off, so nothing was saved). ' + goOn(before.lastGood);
+  return (
+    head +
+    'The weights are those from before that step (checkpoints are off, so nothing was saved). ' +
+    goOn(before.lastGood)
+  );
 }
 
 /**
  * What the user reads when a logged window's loss blew up while staying finite (`lossSpike.ts`). Every step of the
  * window was applied, so the weights are wrecked and are not saved; the last good checkpoint is an earlier one.
  */
-export function spikeMessage(read: WindowRead, spike: LossSpike, stage: { label: string; steps: number }, lastGood: LastGood): string {
+export function spikeMessage(
+  read: WindowRead,
+  spike: LossSpike,
+  stage: { label: string; steps: number },
+  lastGood: LastGood,
+): string {
   const s = read.steps.at(-1)!;
   return (
     `Training diverged: the mean loss of the ${read.steps.length === 1 ? 'step' : `${read.steps.length} steps`} up to ${where(s, stage)} is ` +

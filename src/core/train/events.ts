@@ -69,7 +69,14 @@ export type RunEvent =
       /** A safetensors file (core/model/checkpoint): weights, AdamW moments, config, tokenizer and cursor. */
       bytes: Uint8Array;
     }
-  | { type: 'error'; message: string; phase: number; step: number; stepInPhase: number; lastGoodCheckpoint: { step: number; reason: CheckpointReason } | null }
+  | {
+      type: 'error';
+      message: string;
+      phase: number;
+      step: number;
+      stepInPhase: number;
+      lastGoodCheckpoint: { step: number; reason: CheckpointReason } | null;
+    }
   | {
       type: 'done';
       stopped: boolean;

@@ -4,7 +4,13 @@ import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { dataFit, fitSuggestions } from './fit';
 import { renderTemplate } from '../text/template';
 
-const record = (id: string, instruction: string, output: string, input = ''): InstructionRecord => ({ id, instruction, input, output, meta: {} });
+const record = (id: string, instruction: string, output: string, input = ''): InstructionRecord => ({
+  id,
+  instruction,
+  input,
+  output,
+  meta: {},
+});
 
 /** Independent of the encoder: a character tokenizer's training string is the rendered template, with `<bos>` and `<eos>` one token each. */
 function tokenCount(r: InstructionRecord): number {
@@ -29,7 +35,12 @@ describe('dataFit', () => {
 
   it('counts records longer than the context and exactly the tokens the cut removes', () => {
     const long = (n: number) => 'ab '.repeat(n).trim();
-    const records = [record('0', 'short', 'ok'), record('1', long(30), 'yes'), record('2', 'why', long(40)), record('3', long(20), long(20))];
+    const records = [
+      record('0', 'short', 'ok'),
+      record('1', long(30), 'yes'),
+      record('2', 'why', long(40)),
+      record('3', long(20), long(20)),
+    ];
     const T = 64;
     const lengths = records.map(tokenCount);
     const fit = dataFit(records, tok, 'paper', T);
@@ -52,7 +63,12 @@ describe('dataFit', () => {
   });
 
   it('a tokenizer without <unk> (byte-level) reports no unknown characters', () => {
-    const bytes = { bosId: 0, eosId: 1, padId: 2, encode: (t: string) => [...new TextEncoder().encode(t)].map((b) => b + 3) };
+    const bytes = {
+      bosId: 0,
+      eosId: 1,
+      padId: 2,
+      encode: (t: string) => [...new TextEncoder().encode(t)].map((b) => b + 3),
+    };
     const fit = dataFit([record('0', 'Ünïcödé', 'ß')], bytes, 'paper', 1000);
     expect(fit.unknown).toEqual({ records: 0, tokens: 0, characters: [] });
     expect(fit.whole).toBe(1);

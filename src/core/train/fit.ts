@@ -35,10 +35,21 @@ function recordTexts(r: InstructionRecord): string[] {
   return [r.instruction, r.input, r.output, ...(r.history ?? []).flatMap((e) => [e.user, e.assistant])];
 }
 
-export function dataFit(records: readonly InstructionRecord[], tokenizer: FitTokenizer, template: TemplateName, contextLength: number): DataFit {
+export function dataFit(
+  records: readonly InstructionRecord[],
+  tokenizer: FitTokenizer,
+  template: TemplateName,
+  contextLength: number,
+): DataFit {
   const alphabet = tokenizer.characters ? new Set(tokenizer.characters()) : undefined;
   const missing = new Set<string>();
-  const fit: DataFit = { records: records.length, contextLength, unknown: { records: 0, tokens: 0, characters: [] }, tooLong: { records: 0, tokensCut: 0, longest: 0 }, whole: 0 };
+  const fit: DataFit = {
+    records: records.length,
+    contextLength,
+    unknown: { records: 0, tokens: 0, characters: [] },
+    tooLong: { records: 0, tokensCut: 0, longest: 0 },
+    whole: 0,
+  };
   for (const r of records) {
     const encoded = encodeExample(template, tokenizer, r);
     let unknown = 0;
@@ -57,7 +68,9 @@ export function dataFit(records: readonly InstructionRecord[], tokenizer: FitTok
     }
     if (unknown === 0 && cut === 0) fit.whole++;
   }
-  fit.unknown.characters = [...missing].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!).slice(0, NAMED_CHARACTERS);
+  fit.unknown.characters = [...missing]
+    .sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
+    .slice(0, NAMED_CHARACTERS);
   return fit;
 }
 
@@ -65,7 +78,9 @@ export function dataFit(records: readonly InstructionRecord[], tokenizer: FitTok
 export function fitSuggestions(fit: DataFit): string[] {
   const out: string[] = [];
   if (fit.unknown.records > 0) {
-    out.push('A model with a byte-level vocabulary has no unknown characters: import a GPT-2 (e.g. distilgpt2) below, with vocabulary pruning on to keep only the tokens this data uses.');
+    out.push(
+      'A model with a byte-level vocabulary has no unknown characters: import a GPT-2 (e.g. distilgpt2) below, with vocabulary pruning on to keep only the tokens this data uses.',
+    );
   }
   if (fit.tooLong.records > 0) {
     out.push(

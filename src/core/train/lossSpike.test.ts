@@ -11,7 +11,7 @@ function firstSpike(losses: number[], size: number, vocabSize = 40): number {
 /** A deterministic pseudo-random stream in [0, 1) (an LCG: the test needs noise, not quality). */
 function noise(seed: number): () => number {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('LossSpikeDetector', () => {

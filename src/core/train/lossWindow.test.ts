@@ -61,10 +61,19 @@ describe('LossWindow', () => {
 });
 
 describe('windowStepEvent', () => {
-  const read = (firstBad: number): WindowRead => ({ steps: [step(1, 10), step(2, 30), step(3, 50)], losses: [3, 1, NaN], norms: [4, 2, 1], firstBad });
+  const read = (firstBad: number): WindowRead => ({
+    steps: [step(1, 10), step(2, 30), step(3, 50)],
+    losses: [3, 1, NaN],
+    norms: [4, 2, 1],
+    firstBad,
+  });
 
   it('stamps each step with the LR it trained with, not the window’s last', () => {
-    const e = windowStepEvent({ steps: [step(1), step(2), step(3), step(4)], losses: [4, 3, 2, 1], norms: [1, 1, 1, 1], firstBad: -1 }, 10, 10)!;
+    const e = windowStepEvent(
+      { steps: [step(1), step(2), step(3), step(4)], losses: [4, 3, 2, 1], norms: [1, 1, 1, 1], firstBad: -1 },
+      10,
+      10,
+    )!;
     expect(e.lrs).toEqual([1e-3, 2e-3, 3e-3, 4e-3]);
     expect(e.lr).toBe(4e-3);
   });
@@ -86,6 +95,11 @@ describe('windowStepEvent', () => {
       windowMs: 2000,
     });
     expect(windowStepEvent(read(0), 10, 10)).toBeNull();
-    expect(windowStepEvent({ ...read(-1), losses: [1, 2, 3] }, 0, 0)).toMatchObject({ step: 3, loss: 2, tokensSeen: 150, tokensPerSec: 0 });
+    expect(windowStepEvent({ ...read(-1), losses: [1, 2, 3] }, 0, 0)).toMatchObject({
+      step: 3,
+      loss: 2,
+      tokensSeen: 150,
+      tokensPerSec: 0,
+    });
   });
 });

@@ -92,7 +92,11 @@ export class LossWindow {
  * The `step` event for a read's finite steps (those before `firstBad`), or null when there is none: their mean loss
  * and gradient norm, each loss and each LR, and tokens per second over `ms` of training.
  */
-export function windowStepEvent(read: WindowRead, ms: number, elapsedMs: number): Extract<RunEvent, { type: 'step' }> | null {
+export function windowStepEvent(
+  read: WindowRead,
+  ms: number,
+  elapsedMs: number,
+): Extract<RunEvent, { type: 'step' }> | null {
   const good = read.firstBad < 0 ? read.steps.length : read.firstBad;
   if (good === 0) return null;
   const last = read.steps[good - 1]!;

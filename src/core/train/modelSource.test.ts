@@ -19,7 +19,12 @@ const records = [
 
 function hfSource(spec: TinyHfSpec, prune: boolean, maxContext?: number) {
   const fx = tinyHfCheckpoint(spec);
-  const files = Object.fromEntries(Object.entries(fx.files).map(([n, c]) => [n, (typeof c === 'string' ? new TextEncoder().encode(c) : c).slice().buffer]));
+  const files = Object.fromEntries(
+    Object.entries(fx.files).map(([n, c]) => [
+      n,
+      (typeof c === 'string' ? new TextEncoder().encode(c) : c).slice().buffer,
+    ]),
+  );
   return { kind: 'hf' as const, files, prune, name: 'tiny-model', maxContext };
 }
 
@@ -75,10 +80,14 @@ describe('loadModelSource: imported Hugging Face folders', () => {
   it('refuses what does not fit the adapter, with a smaller batch that does', async () => {
     // Logits [B·T, V] at B = 8, T = 32 and the full 277 ids: 283 KiB; the table, 17 KiB. A 64 KiB limit fits B = 1.
     const limits = { maxStorageBufferBindingSize: 64 * 1024, maxBufferSize: 1 << 30 };
-    await expect(loadModelSource(hfSource({ architecture: 'gpt2', positions: 32 }, false), [], context(8, limits))).rejects.toThrow(
-      /tiny-model does not fit this GPU at batch 8, context 32: .*logits .* It would fit at batch 1/,
+    await expect(
+      loadModelSource(hfSource({ architecture: 'gpt2', positions: 32 }, false), [], context(8, limits)),
+    ).rejects.toThrow(/tiny-model does not fit this GPU at batch 8, context 32: .*logits .* It would fit at batch 1/);
+    const roomy = await loadModelSource(
+      hfSource({ architecture: 'gpt2', positions: 32 }, false),
+      [],
+      context(1, limits),
     );
-    const roomy = await loadModelSource(hfSource({ architecture: 'gpt2', positions: 32 }, false), [], context(1, limits));
     expect(roomy.notes.join(' ')).toMatch(/fits the adapter's limits/);
     disposeGptParams(roomy.params);
   });
@@ -86,6 +95,8 @@ describe('loadModelSource: imported Hugging Face folders', () => {
   it('says which file is wrong, under the model name', async () => {
     const source = hfSource({ architecture: 'gpt2' }, true);
     delete source.files['config.json'];
-    await expect(loadModelSource(source, [], context(4))).rejects.toThrow(/Could not load tiny-model: config.json: not provided/);
+    await expect(loadModelSource(source, [], context(4))).rejects.toThrow(
+      /Could not load tiny-model: config.json: not provided/,
+    );
   });
 });

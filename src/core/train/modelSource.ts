@@ -65,7 +65,12 @@ export async function loadModelSource(
     case 'random': {
       const tokenizer = CharTokenizer.fromTexts(tokenizerTexts);
       const config = { ...source.config, vocabSize: tokenizer.vocabSize };
-      return { config, params: initGptParams(config, source.seed), tokenizer, notes: [`Random initialisation (seed ${source.seed}).`] };
+      return {
+        config,
+        params: initGptParams(config, source.seed),
+        tokenizer,
+        notes: [`Random initialisation (seed ${source.seed}).`],
+      };
     }
     case 'checkpoint': {
       const ck = loadCheckpoint(new Uint8Array(source.bytes));
@@ -73,7 +78,9 @@ export async function loadModelSource(
       const notes = [`Weights from ${source.name ?? 'a checkpoint'}.`];
       const unknown = unknownCharacters(ck.tokenizer, tokenizerTexts);
       if (unknown.length > 0) {
-        notes.push(`The model's alphabet lacks ${unknown.length} character${unknown.length === 1 ? '' : 's'} of this dataset (${unknown.slice(0, 12).join(' ')}); they train as <unk>.`);
+        notes.push(
+          `The model's alphabet lacks ${unknown.length} character${unknown.length === 1 ? '' : 's'} of this dataset (${unknown.slice(0, 12).join(' ')}); they train as <unk>.`,
+        );
       }
       return { config: ck.config, params: ck.params, tokenizer: ck.tokenizer, notes };
     }
@@ -83,7 +90,12 @@ export async function loadModelSource(
 }
 
 const MiB = 2 ** 20;
-const bytes = (n: number) => (n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(2)} GiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+const bytes = (n: number) =>
+  n >= 1024 * MiB
+    ? `${(n / 1024 / MiB).toFixed(2)} GiB`
+    : n >= MiB
+      ? `${(n / MiB).toFixed(1)} MiB`
+      : `${(n / 1024).toFixed(1)} KiB`;
 
 /**
  * An imported Hugging Face folder: import (every problem names its file), prune the vocabulary to the run's data
@@ -91,7 +103,11 @@ const bytes = (n: number) => (n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(2)} 
  * variables. The export goes back through the stored files and the run's checkpoint (`hfModelTasks.exportRunAsHf`):
  * the pruning record travels in the checkpoint's tokenizer, the original table and layout in the files.
  */
-function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerTexts: readonly string[], context: LoadContext): LoadedModel {
+function loadHfModel(
+  source: Extract<ModelSource, { kind: 'hf' }>,
+  tokenizerTexts: readonly string[],
+  context: LoadContext,
+): LoadedModel {
   let imported;
   try {
     imported = importHfFolder(source.files, { maxContext: source.maxContext });
@@ -99,7 +115,10 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
     throw new Error(`Could not load ${source.name}: ${(error as Error).message}`);
   }
   const full = imported.config;
-  const notes = [`Weights from ${source.name} (${imported.source.architecture}, ${full.layers} layers × ${full.width}, vocabulary ${full.vocabSize}).`, ...imported.notes];
+  const notes = [
+    `Weights from ${source.name} (${imported.source.architecture}, ${full.layers} layers × ${full.width}, vocabulary ${full.vocabSize}).`,
+    ...imported.notes,
+  ];
   const hyper = context.run?.hyper;
   const batch = hyper?.batchSize ?? 1;
   // The memory check is for the rows the run will use: fitted to the data when the run leaves the context to the model.
@@ -126,7 +145,12 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
   }
 
   const lora = context.run?.lora;
-  const shape = { batchSize: batch, contextLength: T, accumulation: (hyper?.gradAccumulation ?? 1) > 1, ...(lora ? { trainableParameters: loraParameterCount(config, lora), lora } : {}) };
+  const shape = {
+    batchSize: batch,
+    contextLength: T,
+    accumulation: (hyper?.gradAccumulation ?? 1) > 1,
+    ...(lora ? { trainableParameters: loraParameterCount(config, lora), lora } : {}),
+  };
   if (context.adapter) {
     const verdict = checkTrainingMemory(config, shape, context.adapter);
     if (!verdict.fits) {
@@ -136,16 +160,27 @@ function loadHfModel(source: Extract<ModelSource, { kind: 'hf' }>, tokenizerText
           ? `The token table alone is too large: ${source.prune ? 'the data uses too many tokens' : 'turn on vocabulary pruning'} (at most ${verdict.maxVocabRows.toLocaleString('en')} rows fit).`
           : 'No smaller batch or context fits either.';
       const loraShape = { ...shape, trainableParameters: loraParameterCount(config, DEFAULT_LORA), lora: DEFAULT_LORA };
-      const loraAdvice = !lora && checkTrainingMemory(config, loraShape, context.adapter).fits
-        ? ` Or train with LoRA (the run form's LoRA switch): the base stays frozen and a step needs about ${bytes(estimateTrainingMemory(config, loraShape).total)}, which fits.`
-        : '';
-      throw new Error(`${source.name} does not fit this GPU at batch ${batch}, context ${T}${lora ? ' even with LoRA' : ''}: ${verdict.reasons.join(' ')} ${advice}${loraAdvice}`);
+      const loraAdvice =
+        !lora && checkTrainingMemory(config, loraShape, context.adapter).fits
+          ? ` Or train with LoRA (the run form's LoRA switch): the base stays frozen and a step needs about ${bytes(estimateTrainingMemory(config, loraShape).total)}, which fits.`
+          : '';
+      throw new Error(
+        `${source.name} does not fit this GPU at batch ${batch}, context ${T}${lora ? ' even with LoRA' : ''}: ${verdict.reasons.join(' ')} ${advice}${loraAdvice}`,
+      );
     }
-    notes.push(`A training step needs about ${bytes(verdict.estimate.total)}; its largest buffer (${verdict.estimate.largestBuffer.what}) fits the adapter's limits.`);
+    notes.push(
+      `A training step needs about ${bytes(verdict.estimate.total)}; its largest buffer (${verdict.estimate.largestBuffer.what}) fits the adapter's limits.`,
+    );
   } else {
     notes.push(`A training step needs about ${bytes(estimateTrainingMemory(config, shape).total)}.`);
   }
-  return { config, params: paramsFromArrays(config, params), tokenizer, notes, ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}) };
+  return {
+    config,
+    params: paramsFromArrays(config, params),
+    tokenizer,
+    notes,
+    ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}),
+  };
 }
 
 /** Characters of the texts a character tokenizer cannot encode (they would all become <unk>). */
@@ -178,7 +213,11 @@ export async function startingModel(
   options: { tokenizerTexts?: readonly string[]; adapter?: AdapterLimits } = {},
 ): Promise<StartingModel> {
   const records = [...data.phases.flat(), ...data.heldOut.map((h) => h.record)];
-  const loaded = await loadModelSource(source, options.tokenizerTexts ?? [], { adapter: options.adapter, run, records });
+  const loaded = await loadModelSource(source, options.tokenizerTexts ?? [], {
+    adapter: options.adapter,
+    run,
+    records,
+  });
   // contextLength 0 means "as long as the data needs": the longest example, never more than the model's positions.
   const contextLength = run.contextLength
     ? Math.min(run.contextLength, loaded.config.contextLength)
@@ -193,7 +232,14 @@ export async function startingModel(
           : `Rows of ${contextLength} tokens, all the model's positions: longer examples are cut (counted at each phase start).`,
       ];
   const lora = run.lora;
-  if (lora) notes.push(`LoRA: rank ${lora.rank}, alpha ${lora.alpha} on ${lora.targets.join(', ')}; ${loraParameterCount(loaded.config, lora).toLocaleString('en')} of ${countGptParams(loaded.config).toLocaleString('en')} parameters train, the rest are frozen.`);
-  return { config: { ...run, contextLength }, model: { config: loaded.config, params }, tokenizer: loaded.tokenizer, notes };
+  if (lora)
+    notes.push(
+      `LoRA: rank ${lora.rank}, alpha ${lora.alpha} on ${lora.targets.join(', ')}; ${loraParameterCount(loaded.config, lora).toLocaleString('en')} of ${countGptParams(loaded.config).toLocaleString('en')} parameters train, the rest are frozen.`,
+    );
+  return {
+    config: { ...run, contextLength },
+    model: { config: loaded.config, params },
+    tokenizer: loaded.tokenizer,
+    notes,
+  };
 }
-

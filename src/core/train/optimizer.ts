@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamWAvailable, fusedAdamWMoment, fusedAdamWParam, fusedAdamWScalars, fusedFlatten, pickScalar } from '../ops/fusedAdamW';
+import {
+  fusedAdamWAvailable,
+  fusedAdamWMoment,
+  fusedAdamWParam,
+  fusedAdamWScalars,
+  fusedFlatten,
+  pickScalar,
+} from '../ops/fusedAdamW';
 
 /**
  * AdamW with decoupled weight decay and global-norm gradient clipping — tfjs core has neither.
@@ -39,7 +46,6 @@ export interface AdamWOptions {
   /** Skip non-finite updates on the device and latch `halted` (default true). */
   guardNonFinite?: boolean;
 }
-
 
 /** Host copy of the optimizer state, for checkpoints. */
 export interface AdamWState {
@@ -123,7 +129,9 @@ function disposing<T extends tf.Tensor>(prev: tf.Tensor, next: T): T {
  * The same Select kernel, so the same values.
  */
 function select(condition: tf.Scalar, t: tf.Tensor, e: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.engine().runKernel('Select', { condition: tf.broadcastTo(condition, t.shape), t, e }) as tf.Tensor);
+  return tf.tidy(
+    () => tf.engine().runKernel('Select', { condition: tf.broadcastTo(condition, t.shape), t, e }) as tf.Tensor,
+  );
 }
 
 /** `v.assign(t)`, then frees the handle `t` (its data now belongs to `v`). */
@@ -156,11 +164,19 @@ export class AdamW {
       const close = () => {
         const g = open;
         // Inside a tidy: tf.variable keeps the initial tensor's data, and the tidy frees the initial handle.
-        if (g) this.groups.push(tf.tidy(() => ({ ...g, m: tf.variable(tf.zeros([g.size]), false), v: tf.variable(tf.zeros([g.size]), false) })));
+        if (g)
+          this.groups.push(
+            tf.tidy(() => ({
+              ...g,
+              m: tf.variable(tf.zeros([g.size]), false),
+              v: tf.variable(tf.zeros([g.size]), false),
+            })),
+          );
         open = null;
       };
       for (const [n, p] of Object.entries(params)) {
-        if (p.dtype !== 'float32') throw new Error(`AdamW: parameter "${n}" is ${p.dtype}; only float32 parameters can be trained`);
+        if (p.dtype !== 'float32')
+          throw new Error(`AdamW: parameter "${n}" is ${p.dtype}; only float32 parameters can be trained`);
         if ((options.decay ? options.decay(n) : true) !== decay) continue;
         if (open && (open as Omit<Group, 'm' | 'v'>).size + p.size > cap) close();
         open ??= { members: [], size: 0, decay };
@@ -217,7 +233,11 @@ export class AdamW {
       step.norm.dispose();
       throw error;
     } finally {
-      tf.dispose([step.ok, step.okBool, step.finite, step.scale, step.c1, step.c2, step.lrEff, step.lrWd].filter((x): x is tf.Tensor => x !== null));
+      tf.dispose(
+        [step.ok, step.okBool, step.finite, step.scale, step.c1, step.c2, step.lrEff, step.lrWd].filter(
+          (x): x is tf.Tensor => x !== null,
+        ),
+      );
     }
     if (!step.dryRun) this.step = step.t;
     return step.norm;
@@ -261,13 +281,23 @@ export class AdamW {
         lrWd: tf.mul(lrEff, o.weightDecay),
       };
     });
-    return { kind: 'composite', ...scalars, finite: scalars.finite ?? null, scale: scalars.scale ?? null, dryRun, t, bc1: 1 - Math.pow(o.beta1, t), bc2: 1 - Math.pow(o.beta2, t) } as CompositeStep;
+    return {
+      kind: 'composite',
+      ...scalars,
+      finite: scalars.finite ?? null,
+      scale: scalars.scale ?? null,
+      dryRun,
+      t,
+      bc1: 1 - Math.pow(o.beta1, t),
+      bc2: 1 - Math.pow(o.beta2, t),
+    } as CompositeStep;
   }
 
   /** Checks the call; the step's t (a dry run reuses the current one). */
   private begin(lr: number, opts: ApplyOptions): { dryRun: boolean; t: number } {
     if (this.disposed) throw new Error('AdamW: used after dispose()');
-    if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW: learning rate must be a finite number ≥ 0, got ${lr}`);
+    if (!Number.isFinite(lr) || lr < 0)
+      throw new RangeError(`AdamW: learning rate must be a finite number ≥ 0, got ${lr}`);
     const dryRun = opts.dryRun === true;
     return { dryRun, t: dryRun ? Math.max(1, this.step) : this.step + 1 };
   }
@@ -276,9 +306,25 @@ export class AdamW {
   private prepareFused(grads: Record<string, tf.Tensor>, lr: number, opts: ApplyOptions): FusedStep {
     const { dryRun, t } = this.begin(lr, opts);
     const o = this.options;
-    const flats = this.groups.map((gr) => tf.tidy(() => fusedFlatten(gr.members.map(({ name, param }) => grads[name] ?? tf.zeros(param.shape)))));
-    const scalars = fusedAdamWScalars(flats, opts.loss, this.halted, { clipNorm: o.clipNorm, guard: o.guardNonFinite !== false, dryRun });
-    return { kind: 'fused', norm: pickScalar(scalars, 'norm'), scalars, flats, dryRun, t, lr, bc1: 1 - Math.pow(o.beta1, t), bc2: 1 - Math.pow(o.beta2, t) };
+    const flats = this.groups.map((gr) =>
+      tf.tidy(() => fusedFlatten(gr.members.map(({ name, param }) => grads[name] ?? tf.zeros(param.shape)))),
+    );
+    const scalars = fusedAdamWScalars(flats, opts.loss, this.halted, {
+      clipNorm: o.clipNorm,
+      guard: o.guardNonFinite !== false,
+      dryRun,
+    });
+    return {
+      kind: 'fused',
+      norm: pickScalar(scalars, 'norm'),
+      scalars,
+      flats,
+      dryRun,
+      t,
+      lr,
+      bc1: 1 - Math.pow(o.beta1, t),
+      bc2: 1 - Math.pow(o.beta2, t),
+    };
   }
 
   /** The fused `update`: per group m and v, then each parameter from its slice of them; frees the step's tensors. */
@@ -292,7 +338,17 @@ export class AdamW {
         const lrWd = gr.decay ? s.lr * o.weightDecay : 0;
         let offset = 0;
         for (const { param: p } of gr.members) {
-          replace(p, fusedAdamWParam(p, gr.m as tf.Tensor1D, gr.v as tf.Tensor1D, s.scalars, { offset, lr: s.lr, bc1: s.bc1, bc2: s.bc2, eps: o.eps, lrWd }));
+          replace(
+            p,
+            fusedAdamWParam(p, gr.m as tf.Tensor1D, gr.v as tf.Tensor1D, s.scalars, {
+              offset,
+              lr: s.lr,
+              bc1: s.bc1,
+              bc2: s.bc2,
+              eps: o.eps,
+              lrWd,
+            }),
+          );
           offset += p.size;
         }
       });
@@ -316,22 +372,56 @@ export class AdamW {
     let g: tf.Tensor = this.flatGrad(gr, grads);
     if (s.scale) g = disposing(g, tf.mul(g, s.scale));
     // A skipped step must not touch the moments even when g holds NaN (0 · NaN = NaN), hence the select.
-    if (s.finite) g = disposing(g, tf.tidy(() => select(s.okBool, g, tf.zerosLike(g))));
+    if (s.finite)
+      g = disposing(
+        g,
+        tf.tidy(() => select(s.okBool, g, tf.zerosLike(g))),
+      );
     // Each moment replaces its variable as soon as it exists (the old one is freed by `assign`): nothing later
     // reads the old m or v.
-    replace(gr.m, tf.tidy(() => tf.add(gr.m, tf.tidy(() => tf.mul(s.c1, tf.sub(g, gr.m))))));
+    replace(
+      gr.m,
+      tf.tidy(() =>
+        tf.add(
+          gr.m,
+          tf.tidy(() => tf.mul(s.c1, tf.sub(g, gr.m))),
+        ),
+      ),
+    );
     const g2 = disposing(g, tf.square(g));
-    replace(gr.v, tf.tidy(() => tf.add(gr.v, tf.tidy(() => tf.mul(s.c2, tf.sub(g2, gr.v))))));
+    replace(
+      gr.v,
+      tf.tidy(() =>
+        tf.add(
+          gr.v,
+          tf.tidy(() => tf.mul(s.c2, tf.sub(g2, gr.v))),
+        ),
+      ),
+    );
     g2.dispose();
-    const denom = tf.tidy(() => tf.add(tf.tidy(() => tf.sqrt(tf.div(gr.v, s.bc2))), o.eps));
-    const ratio = disposing(denom, tf.tidy(() => tf.div(tf.div(gr.m, s.bc1), denom)));
+    const denom = tf.tidy(() =>
+      tf.add(
+        tf.tidy(() => tf.sqrt(tf.div(gr.v, s.bc2))),
+        o.eps,
+      ),
+    );
+    const ratio = disposing(
+      denom,
+      tf.tidy(() => tf.div(tf.div(gr.m, s.bc1), denom)),
+    );
     const delta = disposing(ratio, tf.mul(ratio, s.lrEff));
     let offset = 0;
     for (const { param: p } of gr.members) {
-      const piece = tf.tidy(() => tf.reshape(gr.members.length === 1 ? delta : tf.slice(delta, offset, p.size), p.shape));
+      const piece = tf.tidy(() =>
+        tf.reshape(gr.members.length === 1 ? delta : tf.slice(delta, offset, p.size), p.shape),
+      );
       // p − lr·(m̂/(√v̂+ε)) − lr·wd·p, with p the value before this step.
       let next = disposing(piece, tf.sub(p, piece));
-      if (gr.decay && o.weightDecay !== 0) next = disposing(next, tf.tidy(() => tf.sub(next, tf.mul(p, s.lrWd))));
+      if (gr.decay && o.weightDecay !== 0)
+        next = disposing(
+          next,
+          tf.tidy(() => tf.sub(next, tf.mul(p, s.lrWd))),
+        );
       replace(p, next);
       offset += p.size;
     }
@@ -368,7 +458,13 @@ export class AdamW {
     for (const g of this.groups) {
       for (const which of ['m', 'v'] as const) {
         const flat = g[which];
-        const pieces = g.members.length === 1 ? [flat.clone()] : tf.split(flat, g.members.map((m) => m.param.size));
+        const pieces =
+          g.members.length === 1
+            ? [flat.clone()]
+            : tf.split(
+                flat,
+                g.members.map((m) => m.param.size),
+              );
         pieces.forEach((piece, i) => {
           const { name, param } = g.members[i]!; // tf.split gives one piece per member
           out[`${which}.${name}`] = tf.tidy(() => tf.reshape(piece, param.shape));
@@ -393,7 +489,14 @@ export class AdamW {
           }
           return src;
         });
-        tf.tidy(() => g[which].assign(tf.cast(parts.length === 1 ? tf.reshape(parts[0]!, [-1]) : tf.concat(parts.map((x) => tf.reshape(x, [-1]))), 'float32')));
+        tf.tidy(() =>
+          g[which].assign(
+            tf.cast(
+              parts.length === 1 ? tf.reshape(parts[0]!, [-1]) : tf.concat(parts.map((x) => tf.reshape(x, [-1]))),
+              'float32',
+            ),
+          ),
+        );
       }
     }
     this.step = step.dataSync()[0]!; // size 1, checked above
@@ -415,7 +518,8 @@ export function validateAdamW(o: AdamWOptions): void {
   if (!(o.beta1 >= 0 && o.beta1 < 1)) bad.push(`beta1 must be in [0, 1), got ${o.beta1}`);
   if (!(o.beta2 >= 0 && o.beta2 < 1)) bad.push(`beta2 must be in [0, 1), got ${o.beta2}`);
   if (!(o.eps > 0) || !Number.isFinite(o.eps)) bad.push(`eps must be > 0, got ${o.eps}`);
-  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) bad.push(`weightDecay must be ≥ 0, got ${o.weightDecay}`);
+  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay))
+    bad.push(`weightDecay must be ≥ 0, got ${o.weightDecay}`);
   if (!(o.clipNorm >= 0)) bad.push(`clipNorm must be ≥ 0 (0 = off), got ${o.clipNorm}`);
   if (bad.length) throw new RangeError(`AdamW: ${bad.join('; ')}`);
 }
@@ -429,7 +533,10 @@ export function lossAndGrads(
   f: () => tf.Scalar,
 ): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
   const entries = Object.entries(params);
-  const { value, grads } = tf.variableGrads(f, entries.map(([, p]) => p));
+  const { value, grads } = tf.variableGrads(
+    f,
+    entries.map(([, p]) => p),
+  );
   const out: Record<string, tf.Tensor> = {};
   for (const [k, p] of entries) {
     const g = grads[p.name];
@@ -462,7 +569,8 @@ export class GradAccumulator {
   add(grads: Record<string, tf.Tensor>, loss: tf.Scalar): void {
     for (const [k, g] of Object.entries(grads)) {
       const sum = this.sums[k];
-      if (!sum) throw new Error(`GradAccumulator.add: gradient for "${k}", which is not one of the parameters it was made for`);
+      if (!sum)
+        throw new Error(`GradAccumulator.add: gradient for "${k}", which is not one of the parameters it was made for`);
       sum.assign(tf.add(sum, g));
       this.seen.add(k);
     }
@@ -471,7 +579,10 @@ export class GradAccumulator {
   }
 
   /** Means over the micro-batches added so far plus `last` (the final micro-batch, not stored), then resets. */
-  take(last?: { grads: Record<string, tf.Tensor>; loss: tf.Scalar }): { grads: Record<string, tf.Tensor>; loss: tf.Scalar } {
+  take(last?: { grads: Record<string, tf.Tensor>; loss: tf.Scalar }): {
+    grads: Record<string, tf.Tensor>;
+    loss: tf.Scalar;
+  } {
     const n = this.count + (last ? 1 : 0);
     if (n === 0) throw new Error('GradAccumulator.take: nothing accumulated');
     const grads: Record<string, tf.Tensor> = {};

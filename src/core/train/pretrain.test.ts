@@ -3,7 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { gptConfigFromPreset } from '../model/config';
 import { disposeGptCaches, disposeGptParams, initGptParams } from '../model/gpt';
-import { pretrain, rowLengthAt, shortRowSteps, type PretrainCorpus, type PretrainEvent, type PretrainSettings } from './pretrain';
+import {
+  pretrain,
+  rowLengthAt,
+  shortRowSteps,
+  type PretrainCorpus,
+  type PretrainEvent,
+  type PretrainSettings,
+} from './pretrain';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -44,13 +51,23 @@ describe('pretrain', () => {
     disposeGptCaches();
     const before = tf.memory().numTensors;
     try {
-      const r = await pretrain({ model: { config, params }, settings: SETTINGS, corpus: countingCorpus(), heldOut, onEvent: (e) => void events.push(e) });
+      const r = await pretrain({
+        model: { config, params },
+        settings: SETTINGS,
+        corpus: countingCorpus(),
+        heldOut,
+        onEvent: (e) => void events.push(e),
+      });
       expect(tf.memory().numTensors - before).toBeLessThanOrEqual(1); // at most the model's cached causal mask
       expect(r.losses).toHaveLength(30);
       expect(r.tokens).toBe(30 * 4 * 16);
       const steps = events.filter((e) => e.type === 'step');
       expect(steps.map((e) => e.step)).toEqual([5, 10, 15, 20, 25, 30]);
-      expect(events.filter((e) => e.type === 'eval').map((e) => [e.step, e.last])).toEqual([[10, false], [20, false], [30, true]]);
+      expect(events.filter((e) => e.type === 'eval').map((e) => [e.step, e.last])).toEqual([
+        [10, false],
+        [20, false],
+        [30, true],
+      ]);
       expect(r.evals.map((e) => e.step)).toEqual([10, 20, 30]);
       // From about ln 8 ≈ 2.08 to well under half of it (measured: windows 1.87 → 0.12, held-out 0.70 → 0.11).
       expect(r.losses[0]!).toBeGreaterThan(1.8);

@@ -77,9 +77,17 @@ export function rowLengthAt(s: PretrainSettings, step: number, T: number): numbe
 }
 
 /** Mean next-token loss over held-out rows of T + 1 tokens: every target counts (a one-token "prompt"). */
-export async function corpusLoss(model: { config: GptConfig; params: GptParams }, rows: readonly Int32Array[]): Promise<number> {
+export async function corpusLoss(
+  model: { config: GptConfig; params: GptParams },
+  rows: readonly Int32Array[],
+): Promise<number> {
   const examples = rows.map((ids) => ({ ids, promptLength: 1, truncation: 'none' as const, dropped: 0 }));
-  const batching = { batchSize: rows.length, contextLength: model.config.contextLength, padId: 0, shape: 'fixed' as const };
+  const batching = {
+    batchSize: rows.length,
+    contextLength: model.config.contextLength,
+    padId: 0,
+    shape: 'fixed' as const,
+  };
   return (await evaluateHeldOut(model, [{ bucket: 'corpus', examples }], batching)).overall;
 }
 
@@ -90,7 +98,10 @@ export async function pretrain(init: PretrainInit): Promise<PretrainResult> {
   const T = model.config.contextLength;
   const B = s.batchSize;
   const { beta1, beta2, eps, clipNorm } = PAPER_HYPER;
-  const trainee = { model, opt: createAdamW(model.params, { beta1, beta2, eps, clipNorm, weightDecay: s.weightDecay }) };
+  const trainee = {
+    model,
+    opt: createAdamW(model.params, { beta1, beta2, eps, clipNorm, weightDecay: s.weightDecay }),
+  };
   const masks = new Map<number, tf.Tensor2D>();
   const losses: number[] = [];
   const evals: { step: number; loss: number }[] = [];
@@ -113,7 +124,11 @@ export async function pretrain(init: PretrainInit): Promise<PretrainResult> {
       const mask = masks.get(L)!;
       const lr = lrAt(step, s.steps, { peakLr: s.lr, minLrRatio: s.minLrRatio, warmupRatio: s.warmupRatio });
       // The all-ones mask of each row length is made once; the rows are uploaded every step, as the runner does.
-      const batch = () => ({ ids: tf.tensor2d(ids, [B, L], 'int32'), targets: tf.tensor2d(targets, [B, L], 'int32'), mask });
+      const batch = () => ({
+        ids: tf.tensor2d(ids, [B, L], 'int32'),
+        targets: tf.tensor2d(targets, [B, L], 'int32'),
+        mask,
+      });
       pending.push(tf.tidy(() => trainOnBatch(trainee, batch(), lr)!.loss));
       const last = step === s.steps - 1;
       if (pending.length >= s.logEvery || last) {
@@ -121,12 +136,23 @@ export async function pretrain(init: PretrainInit): Promise<PretrainResult> {
         tf.dispose(pending);
         pending.length = 0;
         const window = values.map((v) => v[0]!);
-        if (window.some((v) => !Number.isFinite(v))) throw new Error(`pretraining diverged at step ${step + 1} (loss ${window.join(', ')}); lower the learning rate.`);
+        if (window.some((v) => !Number.isFinite(v)))
+          throw new Error(
+            `pretraining diverged at step ${step + 1} (loss ${window.join(', ')}); lower the learning rate.`,
+          );
         losses.push(...window);
         const now = performance.now();
         trainMs += now - clock;
         clock = now;
-        await emit({ type: 'step', step: step + 1, losses: window, meanLoss: window.reduce((a, b) => a + b, 0) / window.length, lr, tokens, trainMs });
+        await emit({
+          type: 'step',
+          step: step + 1,
+          losses: window,
+          meanLoss: window.reduce((a, b) => a + b, 0) / window.length,
+          lr,
+          tokens,
+          trainMs,
+        });
       }
       if ((step + 1) % s.evalEvery === 0 || last) {
         const loss = await corpusLoss(model, init.heldOut);

@@ -5,8 +5,21 @@ import type { RunCursor } from './runCursor';
 import { asRunCursor, checkResumable, runCursor } from './resume';
 import type { StagePlan } from './stagePlan';
 
-const config: RunConfig = { arm: { kind: 'easy-to-hard' }, hyper: { ...PAPER_HYPER, batchSize: 2, gradAccumulation: 2 }, seed: 3, logEvery: 5, evalEvery: 0, template: 'paper', contextLength: 32 };
-const plan = (rows: number): StagePlan => ({ examples: [], order: new Int32Array(rows), steps: Math.ceil(rows / 4), truncation: { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0, trainedTokensDropped: 0 } });
+const config: RunConfig = {
+  arm: { kind: 'easy-to-hard' },
+  hyper: { ...PAPER_HYPER, batchSize: 2, gradAccumulation: 2 },
+  seed: 3,
+  logEvery: 5,
+  evalEvery: 0,
+  template: 'paper',
+  contextLength: 32,
+};
+const plan = (rows: number): StagePlan => ({
+  examples: [],
+  order: new Int32Array(rows),
+  steps: Math.ceil(rows / 4),
+  truncation: { examples: 0, promptTruncated: 0, responseTruncated: 0, tokensDropped: 0, trainedTokensDropped: 0 },
+});
 const plans = [plan(10), plan(8)];
 
 describe('runCursor', () => {
@@ -26,7 +39,10 @@ describe('runCursor', () => {
 });
 
 describe('checkResumable', () => {
-  const cursor = (over: Partial<RunCursor>): RunCursor => ({ ...runCursor(config, plans, { stage: 1, stepInStage: 1, globalStep: 4, tokensSeen: 9 }), ...over });
+  const cursor = (over: Partial<RunCursor>): RunCursor => ({
+    ...runCursor(config, plans, { stage: 1, stepInStage: 1, globalStep: 4, tokensSeen: 9 }),
+    ...over,
+  });
 
   it('accepts a cursor of the same trajectory inside the plan, including the end of the run', () => {
     expect(() => checkResumable(cursor({}), config, plans)).not.toThrow();
@@ -36,8 +52,12 @@ describe('checkResumable', () => {
   });
 
   it('refuses another seed, hyper-parameter or context length, and a cursor outside the plan', () => {
-    expect(() => checkResumable(cursor({}), { ...config, seed: 4 }, plans)).toThrow(/different arm, hyper-parameters, seed/);
-    expect(() => checkResumable(cursor({}), { ...config, hyper: { ...config.hyper, lr: 1 } }, plans)).toThrow(/different arm/);
+    expect(() => checkResumable(cursor({}), { ...config, seed: 4 }, plans)).toThrow(
+      /different arm, hyper-parameters, seed/,
+    );
+    expect(() => checkResumable(cursor({}), { ...config, hyper: { ...config.hyper, lr: 1 } }, plans)).toThrow(
+      /different arm/,
+    );
     expect(() => checkResumable(cursor({}), { ...config, contextLength: 64 }, plans)).toThrow(/context length/);
     expect(() => checkResumable(cursor({ stepInStage: 3 }), config, plans)).toThrow(/stage 1, step 3\) lies outside/);
     expect(() => checkResumable(cursor({ stage: 3, stepInStage: 0 }), config, plans)).toThrow(/lies outside/);

@@ -33,7 +33,14 @@ export function runCursor(
 
 /** The parts of a config that change the data order, schedule or updates: a resume must match them. */
 function trajectoryKey(c: RunConfig): string {
-  return JSON.stringify({ arm: c.arm, hyper: c.hyper, seed: c.seed, template: c.template, contextLength: c.contextLength, lora: c.lora ?? null });
+  return JSON.stringify({
+    arm: c.arm,
+    hyper: c.hyper,
+    seed: c.seed,
+    template: c.template,
+    contextLength: c.contextLength,
+    lora: c.lora ?? null,
+  });
 }
 
 /** Throws unless `cursor` was written by a run with this trajectory and points inside its plan. */
@@ -45,7 +52,9 @@ export function checkResumable(cursor: RunCursor, c: RunConfig, plans: readonly 
     );
   }
   if (cursor.stage > plans.length || (cursor.stage < plans.length && cursor.stepInStage > plans[cursor.stage]!.steps)) {
-    throw new Error(`The checkpoint's cursor (stage ${cursor.stage}, step ${cursor.stepInStage}) lies outside this run's plan.`);
+    throw new Error(
+      `The checkpoint's cursor (stage ${cursor.stage}, step ${cursor.stepInStage}) lies outside this run's plan.`,
+    );
   }
 }
 
@@ -58,7 +67,10 @@ export function asRunCursor(x: unknown): RunCursor {
     [c.stage, c.stepInStage, c.position, c.globalStep, c.tokensSeen, c.seed].every((v) => typeof v === 'number') &&
     !!c.config &&
     typeof c.config === 'object';
-  if (!ok) throw new Error('This checkpoint has no training cursor (it was not saved by a training run), so the run cannot resume from it.');
+  if (!ok)
+    throw new Error(
+      'This checkpoint has no training cursor (it was not saved by a training run), so the run cannot resume from it.',
+    );
   return c as RunCursor;
 }
 

@@ -17,7 +17,10 @@ const easy = Array.from({ length: 8 }, (_, i) => rec(`e${i}`, `say ${i}`, `ok ${
 const hard = Array.from({ length: 8 }, (_, i) => rec(`h${i}`, `twice ${i}`, `${'abcdefgh'[i]}${i}${i}`, '', 4));
 // Each answer depends on the instruction's digit, so overfitting needs attention to the prompt, not just a prior.
 const overfitSet = Array.from({ length: 8 }, (_, i) => rec(`o${i}`, `Say ${i}`, `Number ${'abcdefgh'[i]}${i}`));
-const tok = CharTokenizer.fromTexts([...easy, ...hard, ...overfitSet].flatMap((r) => [r.instruction, r.output]), { alwaysInclude: 'User: \nAssistant' });
+const tok = CharTokenizer.fromTexts(
+  [...easy, ...hard, ...overfitSet].flatMap((r) => [r.instruction, r.output]),
+  { alwaysInclude: 'User: \nAssistant' },
+);
 let modelConfig: GptConfig;
 
 const hyper: Hyper = {
@@ -30,10 +33,22 @@ const hyper: Hyper = {
   epochsPerPhase: 1,
 };
 function runConfig(over: Partial<RunConfig> = {}, h: Partial<Hyper> = {}): RunConfig {
-  return { arm: { kind: 'easy-to-hard' }, hyper: { ...hyper, ...h }, seed: 5, logEvery: 5, evalEvery: 0, template: 'paper', contextLength: 32, ...over };
+  return {
+    arm: { kind: 'easy-to-hard' },
+    hyper: { ...hyper, ...h },
+    seed: 5,
+    logEvery: 5,
+    evalEvery: 0,
+    template: 'paper',
+    contextLength: 32,
+    ...over,
+  };
 }
 
-function collect(init: Omit<RunnerInit, 'onEvent'>, hook?: (e: RunEvent) => void): { runner: PhasedRunner; events: RunEvent[] } {
+function collect(
+  init: Omit<RunnerInit, 'onEvent'>,
+  hook?: (e: RunEvent) => void,
+): { runner: PhasedRunner; events: RunEvent[] } {
   const events: RunEvent[] = [];
   const runner = new PhasedRunner({
     ...init,
@@ -99,7 +114,13 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('is deterministic from the seed, and a different seed changes the data order', async () => {
     const run = async (seed: number) => {
       const params = freshParams();
-      const { runner } = collect({ config: runConfig({ seed, arm: { kind: 'one-off' } }, { batchSize: 4, epochsPerPhase: 1 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+      const { runner } = collect({
+        config: runConfig({ seed, arm: { kind: 'one-off' } }, { batchSize: 4, epochsPerPhase: 1 }),
+        model: { config: modelConfig, params },
+        tokenizer: tok,
+        phases: [easy, hard],
+        checkpoints: false,
+      });
       const s = await runner.run();
       runner.dispose();
       disposeGptParams(params);
@@ -116,7 +137,13 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('resets or carries AdamW state and restarts or spans the LR schedule per phase, as configured', async () => {
     const run = async (h: Partial<Hyper>) => {
       const params = freshParams();
-      const { runner, events } = collect({ config: runConfig({ logEvery: 1 }, { batchSize: 2, ...h }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+      const { runner, events } = collect({
+        config: runConfig({ logEvery: 1 }, { batchSize: 2, ...h }),
+        model: { config: modelConfig, params },
+        tokenizer: tok,
+        phases: [easy, hard],
+        checkpoints: false,
+      });
       const s = await runner.run();
       runner.dispose();
       disposeGptParams(params);
@@ -141,14 +168,25 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('logs every step with the LR the schedule gave it, whole windows included, and announces every stage’s steps', async () => {
     const params = freshParams();
     // 4 steps per phase, one window of 4: before, every step of a window carried the window's last LR.
-    const { runner, events } = collect({ config: runConfig({ logEvery: 4 }, { batchSize: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+    const { runner, events } = collect({
+      config: runConfig({ logEvery: 4 }, { batchSize: 2 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy, hard],
+      checkpoints: false,
+    });
     await runner.run();
-    const logged = events.flatMap((e) => (e.type === 'step' ? e.lrs.map((lr, i) => ({ step: e.step - e.lrs.length + 1 + i, lr })) : []));
+    const logged = events.flatMap((e) =>
+      e.type === 'step' ? e.lrs.map((lr, i) => ({ step: e.step - e.lrs.length + 1 + i, lr })) : [],
+    );
     const scheduled = runner.schedule.flatMap((stage) => [...stage]);
     expect(logged.map((l) => l.step)).toEqual(scheduled.map((_, i) => i + 1));
     expect(logged.map((l) => l.lr)).toEqual(scheduled);
     expect(new Set(scheduled.slice(0, 4)).size).toBeGreaterThan(1);
-    expect(events.flatMap((e) => (e.type === 'phaseStart' ? [e.stageSteps] : []))).toEqual([[4, 4], [4, 4]]);
+    expect(events.flatMap((e) => (e.type === 'phaseStart' ? [e.stageSteps] : []))).toEqual([
+      [4, 4],
+      [4, 4],
+    ]);
     runner.dispose();
     disposeGptParams(params);
   });
@@ -160,20 +198,47 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
       model: { config: modelConfig, params },
       tokenizer: tok,
       phases: [easy, hard],
-      heldOut: [...easy.slice(0, 2).map((record) => ({ record, bucket: '1' })), ...hard.slice(0, 3).map((record) => ({ record, bucket: '2' }))],
+      heldOut: [
+        ...easy.slice(0, 2).map((record) => ({ record, bucket: '1' })),
+        ...hard.slice(0, 3).map((record) => ({ record, bucket: '2' })),
+      ],
     });
     const s = await runner.run();
     expect(s.status).toBe('done');
-    const kinds = events.map((e) => (e.type === 'phaseStart' || e.type === 'phaseEnd' ? `${e.type}:${e.phase}` : e.type)).filter((k) => k !== 'step');
-    expect(kinds).toEqual(['phaseStart:0', 'phaseEnd:0', 'eval', 'checkpoint', 'phaseStart:1', 'phaseEnd:1', 'eval', 'checkpoint', 'done']);
-    const cks = events.flatMap((e) => (e.type === 'checkpoint' ? [[e.reason, e.phase, e.cursor.stage, e.cursor.stepInStage]] : []));
-    expect(cks).toEqual([['phase-end', 0, 1, 0], ['phase-end', 1, 2, 0]]);
+    const kinds = events
+      .map((e) => (e.type === 'phaseStart' || e.type === 'phaseEnd' ? `${e.type}:${e.phase}` : e.type))
+      .filter((k) => k !== 'step');
+    expect(kinds).toEqual([
+      'phaseStart:0',
+      'phaseEnd:0',
+      'eval',
+      'checkpoint',
+      'phaseStart:1',
+      'phaseEnd:1',
+      'eval',
+      'checkpoint',
+      'done',
+    ]);
+    const cks = events.flatMap((e) =>
+      e.type === 'checkpoint' ? [[e.reason, e.phase, e.cursor.stage, e.cursor.stepInStage]] : [],
+    );
+    expect(cks).toEqual([
+      ['phase-end', 0, 1, 0],
+      ['phase-end', 1, 2, 0],
+    ]);
     const starts = events.filter((e) => e.type === 'phaseStart');
-    expect(starts.map((e) => e.type === 'phaseStart' && [e.label, e.records, e.steps])).toEqual([['Phase 2', 8, 2], ['Phase 1', 8, 2]]);
+    expect(starts.map((e) => e.type === 'phaseStart' && [e.label, e.records, e.steps])).toEqual([
+      ['Phase 2', 8, 2],
+      ['Phase 1', 8, 2],
+    ]);
     const ev = events.find((e) => e.type === 'eval');
     if (ev?.type !== 'eval') throw new Error('no eval');
-    expect(ev.buckets.map((b) => [b.bucket, b.records])).toEqual([['1', 2], ['2', 3]]);
-    const weighted = ev.buckets.reduce((a, b) => a + b.loss * b.tokens, 0) / ev.buckets.reduce((a, b) => a + b.tokens, 0);
+    expect(ev.buckets.map((b) => [b.bucket, b.records])).toEqual([
+      ['1', 2],
+      ['2', 3],
+    ]);
+    const weighted =
+      ev.buckets.reduce((a, b) => a + b.loss * b.tokens, 0) / ev.buckets.reduce((a, b) => a + b.tokens, 0);
     expect(ev.heldOutLoss).toBeCloseTo(weighted, 5);
     runner.dispose();
     disposeGptParams(params);
@@ -201,16 +266,34 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     );
     const s = await runner.run();
     expect(s.status).toBe('done');
-    expect(order).toEqual(['eval', 'afterPhase:0@2', 'afterPhase:0:done', 'checkpoint', 'eval', 'afterPhase:1@4', 'afterPhase:1:done', 'checkpoint']);
+    expect(order).toEqual([
+      'eval',
+      'afterPhase:0@2',
+      'afterPhase:0:done',
+      'checkpoint',
+      'eval',
+      'afterPhase:1@4',
+      'afterPhase:1:done',
+      'checkpoint',
+    ]);
     runner.dispose();
     disposeGptParams(params);
   });
 
   it('resumes from a checkpoint: N steps, save, load, N steps ≈ 2N straight (across a phase boundary)', async () => {
-    const cfg = runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 1, resetOptimizerPerPhase: false, restartSchedulePerPhase: false });
+    const cfg = runConfig(
+      { logEvery: 3 },
+      { batchSize: 2, epochsPerPhase: 1, resetOptimizerPerPhase: false, restartSchedulePerPhase: false },
+    );
     // Straight: 2 phases × 4 steps = 8 steps.
     const p1 = freshParams();
-    const straight = collect({ config: cfg, model: { config: modelConfig, params: p1 }, tokenizer: tok, phases: [easy, hard], checkpoints: false });
+    const straight = collect({
+      config: cfg,
+      model: { config: modelConfig, params: p1 },
+      tokenizer: tok,
+      phases: [easy, hard],
+      checkpoints: false,
+    });
     const all = await straight.runner.run();
     straight.runner.dispose();
     disposeGptParams(p1);
@@ -218,7 +301,13 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
 
     // First half: stop after 3 steps (mid phase 1) → checkpoint.
     const p2 = freshParams();
-    const first = collect({ config: cfg, model: { config: modelConfig, params: p2 }, tokenizer: tok, phases: [easy, hard], maxSteps: 3 });
+    const first = collect({
+      config: cfg,
+      model: { config: modelConfig, params: p2 },
+      tokenizer: tok,
+      phases: [easy, hard],
+      maxSteps: 3,
+    });
     const s1 = await first.runner.run();
     expect(s1.status).toBe('stopped');
     const ck = first.events.find((e) => e.type === 'checkpoint');
@@ -273,8 +362,15 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     if (err?.type !== 'error') throw new Error('no error event');
     expect(err.message).toMatch(/loss NaN at step 7 \(phase 2 "Phase 2", step 3 of 4/);
     // The weights from before step 7 already hold the NaN: they are not offered; the phase-1 checkpoint is.
-    expect(err.message).toMatch(/already hold NaN \(tensor "ln_f.bias", element 0\), so they were not saved; the last good checkpoint is the phase-end one of step 4/);
-    expect(err).toMatchObject({ step: 7, phase: 1, stepInPhase: 3, lastGoodCheckpoint: { step: 4, reason: 'phase-end' } });
+    expect(err.message).toMatch(
+      /already hold NaN \(tensor "ln_f.bias", element 0\), so they were not saved; the last good checkpoint is the phase-end one of step 4/,
+    );
+    expect(err).toMatchObject({
+      step: 7,
+      phase: 1,
+      stepInPhase: 3,
+      lastGoodCheckpoint: { step: 4, reason: 'phase-end' },
+    });
     expect(events.some((e) => e.type === 'done')).toBe(false);
     expect(events.some((e) => e.type === 'checkpoint' && e.reason === 'before-error')).toBe(false);
     expect(s.steps).toBe(6);
@@ -293,13 +389,22 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
 
   it('saves the weights from before a non-finite step as a checkpoint once they are checked finite', async () => {
     // A huge but finite weight: step 7's logits overflow to an infinite loss, the weights stay finite.
-    const { params, events, runner, s } = await runPoisonedAtStep6((p) => p['ln_f.bias']!.assign(tf.fill(p['ln_f.bias']!.shape, 3e38)));
+    const { params, events, runner, s } = await runPoisonedAtStep6((p) =>
+      p['ln_f.bias']!.assign(tf.fill(p['ln_f.bias']!.shape, 3e38)),
+    );
     expect(s.status).toBe('error');
     const err = events.find((e) => e.type === 'error');
     if (err?.type !== 'error') throw new Error('no error event');
     expect(err.message).toMatch(/loss Infinity at step 7 \(phase 2 "Phase 2", step 3 of 4/);
-    expect(err.message).toMatch(/checked finite and saved as a checkpoint\. .*then "Continue from step 6 with new settings" \(in the run list\): a new run starts from that checkpoint’s weights\. Resuming this run would repeat its settings/);
-    expect(err).toMatchObject({ step: 7, phase: 1, stepInPhase: 3, lastGoodCheckpoint: { step: 6, reason: 'before-error' } });
+    expect(err.message).toMatch(
+      /checked finite and saved as a checkpoint\. .*then "Continue from step 6 with new settings" \(in the run list\): a new run starts from that checkpoint’s weights\. Resuming this run would repeat its settings/,
+    );
+    expect(err).toMatchObject({
+      step: 7,
+      phase: 1,
+      stepInPhase: 3,
+      lastGoodCheckpoint: { step: 6, reason: 'before-error' },
+    });
     const ck = runner.lastCheckpoint;
     expect(ck?.reason).toBe('before-error');
     expect(ck?.cursor).toMatchObject({ stage: 1, stepInStage: 2, globalStep: 6 });
@@ -315,7 +420,12 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('stops a finite blow-up at LR 1e3 at its first logged window, saving nothing of the blown-up weights', async () => {
     const params = freshParams();
     // No warm-up: the first update already runs at LR 1e3 (a warm-up's first step is at LR 0).
-    const { runner, events } = collect({ config: runConfig({ logEvery: 2 }, { batchSize: 2, lr: 1e3, warmupRatio: 0 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] });
+    const { runner, events } = collect({
+      config: runConfig({ logEvery: 2 }, { batchSize: 2, lr: 1e3, warmupRatio: 0 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy, hard],
+    });
     const s = await runner.run();
     expect(s.status).toBe('error');
     expect(s.error).toBe('loss spike');
@@ -326,8 +436,12 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const err = events.find((e) => e.type === 'error');
     if (err?.type !== 'error') throw new Error('no error event');
     expect(err).toMatchObject({ step: 2, phase: 0, stepInPhase: 2, lastGoodCheckpoint: null });
-    expect(err.message).toMatch(/the mean loss of the 2 steps up to step 2 .* is \d\.\d+e\+\d, over \d+× 3\.\d\d, the higher of its first loss/);
-    expect(err.message).toMatch(/no earlier checkpoint of this run was saved\. No checkpoint of this run is safe to go on from: change the settings .* and start a new run/);
+    expect(err.message).toMatch(
+      /the mean loss of the 2 steps up to step 2 .* is \d\.\d+e\+\d, over \d+× 3\.\d\d, the higher of its first loss/,
+    );
+    expect(err.message).toMatch(
+      /no earlier checkpoint of this run was saved\. No checkpoint of this run is safe to go on from: change the settings .* and start a new run/,
+    );
     expect(events.some((e) => e.type === 'done' || e.type === 'checkpoint')).toBe(false);
     runner.dispose();
     disposeGptParams(params);
@@ -336,17 +450,25 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('stops a blow-up in a later phase with the phase-end checkpoint as the last good one', async () => {
     const params = freshParams();
     const { runner, events } = collect(
-      { config: runConfig({ logEvery: 2 }, { batchSize: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] },
+      {
+        config: runConfig({ logEvery: 2 }, { batchSize: 2 }),
+        model: { config: modelConfig, params },
+        tokenizer: tok,
+        phases: [easy, hard],
+      },
       (e) => {
         // After phase 1, scale one weight up by 10⁴: finite, but the loss leaves every healthy range.
-        if (e.type === 'checkpoint' && e.reason === 'phase-end' && e.phase === 0) params['wte']!.assign(tf.mul(params['wte']!, 1e4));
+        if (e.type === 'checkpoint' && e.reason === 'phase-end' && e.phase === 0)
+          params['wte']!.assign(tf.mul(params['wte']!, 1e4));
       },
     );
     const s = await runner.run();
     expect(s.error).toBe('loss spike');
     const err = events.find((e) => e.type === 'error');
     expect(err).toMatchObject({ phase: 1, step: 6, lastGoodCheckpoint: { step: 4, reason: 'phase-end' } });
-    expect(err?.type === 'error' && err.message).toMatch(/the last good checkpoint is the phase-end one of step 4\. To go on, change the settings .*"Continue from step 4 with new settings"/);
+    expect(err?.type === 'error' && err.message).toMatch(
+      /the last good checkpoint is the phase-end one of step 4\. To go on, change the settings .*"Continue from step 4 with new settings"/,
+    );
     runner.dispose();
     disposeGptParams(params);
 
@@ -355,11 +477,19 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const bytes = runner.lastCheckpoint!.bytes;
     const loaded = resumeFromCheckpoint(bytes);
     const changed = runConfig({ arm: { kind: 'one-off' } }, { batchSize: 2, lr: 1e-3 });
-    expect(() => new PhasedRunner({ ...loaded, config: changed, phases: [easy, hard] })).toThrow(/different arm, hyper-parameters/);
+    expect(() => new PhasedRunner({ ...loaded, config: changed, phases: [easy, hard] })).toThrow(
+      /different arm, hyper-parameters/,
+    );
     tf.dispose(Object.values(loaded.resume.optimizerState ?? {}));
     const fresh = loadCheckpoint(bytes);
     tf.dispose(Object.values(fresh.optimizerState ?? {}));
-    const next = collect({ config: changed, model: { config: fresh.config, params: fresh.params }, tokenizer: fresh.tokenizer, phases: [easy, hard], checkpoints: false });
+    const next = collect({
+      config: changed,
+      model: { config: fresh.config, params: fresh.params },
+      tokenizer: fresh.tokenizer,
+      phases: [easy, hard],
+      checkpoints: false,
+    });
     const s2 = await next.runner.run();
     expect(s2.status).toBe('done');
     expect(s2.losses[0]).toBeCloseTo(s.losses[3]!, 0); // it starts about where phase 1 left the loss
@@ -371,24 +501,34 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('a blow-up found by the read before a pause ends the run in error, saving no checkpoint of the blown-up weights', async () => {
     const params = freshParams();
     let paused = false;
-    const { runner, events } = collect({ config: runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 2 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy, hard] }, (e) => {
-      if (e.type !== 'step' || e.step !== 3) return;
-      params['wte']!.assign(tf.mul(params['wte']!, 1e4));
-      // Two macrotasks on: the pause request lands after step 4, mid-window (of 8 steps in phase 1), so the read
-      // before pausing finds the blow-up.
-      setImmediate(() =>
-        setImmediate(() => {
-          paused = true;
-          runner.pause();
-        }),
-      );
-      setTimeout(() => runner.resume(), 2000);
-    });
+    const { runner, events } = collect(
+      {
+        config: runConfig({ logEvery: 3 }, { batchSize: 2, epochsPerPhase: 2 }),
+        model: { config: modelConfig, params },
+        tokenizer: tok,
+        phases: [easy, hard],
+      },
+      (e) => {
+        if (e.type !== 'step' || e.step !== 3) return;
+        params['wte']!.assign(tf.mul(params['wte']!, 1e4));
+        // Two macrotasks on: the pause request lands after step 4, mid-window (of 8 steps in phase 1), so the read
+        // before pausing finds the blow-up.
+        setImmediate(() =>
+          setImmediate(() => {
+            paused = true;
+            runner.pause();
+          }),
+        );
+        setTimeout(() => runner.resume(), 2000);
+      },
+    );
     const s = await runner.run();
     expect(paused).toBe(true);
     expect(s).toMatchObject({ status: 'error', error: 'loss spike', steps: 4 });
     expect(events.find((e) => e.type === 'error')).toMatchObject({ step: 4, lastGoodCheckpoint: null });
-    expect(events.find((e) => e.type === 'error' && e.message.includes('the mean loss of the step up to step 4'))).toBeDefined();
+    expect(
+      events.find((e) => e.type === 'error' && e.message.includes('the mean loss of the step up to step 4')),
+    ).toBeDefined();
     expect(events.some((e) => e.type === 'done' || e.type === 'checkpoint')).toBe(false);
     expect(runner.state).toBe('error');
     runner.dispose();
@@ -398,7 +538,14 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
   it('warms up (compiles) on a real batch without changing any weight, outside the timed steps', async () => {
     const params = freshParams();
     const before = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.from(v.dataSync())]));
-    const { runner } = collect({ config: runConfig(), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy], maxSteps: 0, checkpoints: false });
+    const { runner } = collect({
+      config: runConfig(),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy],
+      maxSteps: 0,
+      checkpoints: false,
+    });
     const s = await runner.run();
     expect(s.status).toBe('stopped');
     expect(s.steps).toBe(0);
@@ -421,7 +568,12 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     });
     await runner.run();
     const evals = events.flatMap((e) => (e.type === 'eval' ? [[e.step, e.atPhaseEnd]] : []));
-    expect(evals).toEqual([[3, false], [4, true], [6, false], [8, true]]);
+    expect(evals).toEqual([
+      [3, false],
+      [4, true],
+      [6, false],
+      [8, true],
+    ]);
     // Each evaluation flushes the loss window first, so step events line up with them.
     expect(events.filter((e) => e.type === 'step').map((e) => e.type === 'step' && e.step)).toEqual([3, 4, 6, 8]);
     runner.dispose();
@@ -460,7 +612,13 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const same = Array.from({ length: 16 }, (_, i) => rec(`s${i}`, `say ${i % 8}`, `ok ${'abcdefgh'[i % 8]}`));
     const run = async (h: Partial<Hyper>) => {
       const params = freshParams();
-      const { runner } = collect({ config: runConfig({ arm: { kind: 'one-off' }, logEvery: 4 }, h), model: { config: modelConfig, params }, tokenizer: tok, phases: [same], checkpoints: false });
+      const { runner } = collect({
+        config: runConfig({ arm: { kind: 'one-off' }, logEvery: 4 }, h),
+        model: { config: modelConfig, params },
+        tokenizer: tok,
+        phases: [same],
+        checkpoints: false,
+      });
       const s = await runner.run();
       runner.dispose();
       disposeGptParams(params);
@@ -475,13 +633,34 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
 
   it('refuses a context longer than the model and a resume with another config', () => {
     const params = freshParams();
-    expect(() => new PhasedRunner({ config: runConfig({ contextLength: 64 }), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy] })).toThrow(
-      /contextLength 64 exceeds the model's context \(32/,
-    );
-    const cursor = { stage: 0, stepInStage: 1, position: 8, globalStep: 1, tokensSeen: 10, seed: 5, config: runConfig({ seed: 9 }) };
-    expect(() => new PhasedRunner({ config: runConfig(), model: { config: modelConfig, params }, tokenizer: tok, phases: [easy], resume: { cursor } })).toThrow(
-      /different arm, hyper-parameters, seed/,
-    );
+    expect(
+      () =>
+        new PhasedRunner({
+          config: runConfig({ contextLength: 64 }),
+          model: { config: modelConfig, params },
+          tokenizer: tok,
+          phases: [easy],
+        }),
+    ).toThrow(/contextLength 64 exceeds the model's context \(32/);
+    const cursor = {
+      stage: 0,
+      stepInStage: 1,
+      position: 8,
+      globalStep: 1,
+      tokensSeen: 10,
+      seed: 5,
+      config: runConfig({ seed: 9 }),
+    };
+    expect(
+      () =>
+        new PhasedRunner({
+          config: runConfig(),
+          model: { config: modelConfig, params },
+          tokenizer: tok,
+          phases: [easy],
+          resume: { cursor },
+        }),
+    ).toThrow(/different arm, hyper-parameters, seed/);
     disposeGptParams(params);
   });
 });
@@ -492,8 +671,15 @@ describe('response-only loss at the batch level', () => {
     const { examples } = pretokenize(easy.slice(0, 4), 'paper', tok, 32);
     const hb = new BatchBuilder(4, 32, tok.padId).build(examples);
     const loss = (targets: Int32Array) =>
-      tf.tidy(() =>
-        gptLoss(modelConfig, params, tf.tensor2d(hb.ids, [4, 32], 'int32'), tf.tensor2d(targets, [4, 32], 'int32'), tf.tensor2d(hb.mask, [4, 32])).dataSync()[0]!,
+      tf.tidy(
+        () =>
+          gptLoss(
+            modelConfig,
+            params,
+            tf.tensor2d(hb.ids, [4, 32], 'int32'),
+            tf.tensor2d(targets, [4, 32], 'int32'),
+            tf.tensor2d(hb.mask, [4, 32]),
+          ).dataSync()[0]!,
       );
     const base = loss(hb.targets);
     const promptSide = hb.targets.slice();

@@ -1,5 +1,12 @@
 import type { InstructionRecord } from '../data/record';
-import { evaluateHeldOut, firstHeldOutBatch, heldOutSets, type HeldOutBatching, type HeldOutRecord, type HeldOutSet } from '../eval/heldOutLoss';
+import {
+  evaluateHeldOut,
+  firstHeldOutBatch,
+  heldOutSets,
+  type HeldOutBatching,
+  type HeldOutRecord,
+  type HeldOutSet,
+} from '../eval/heldOutLoss';
 import type { GptConfig } from '../model/config';
 import { activeMemoryBudget, assertTrainingFits } from '../model/memoryBudget';
 import type { GptParams } from '../model/gpt';
@@ -113,34 +120,72 @@ export class PhasedRunner {
     // Before the optimizer, the batches or any step exists: an oversized step is refused here, with what would fit,
     // instead of aborting the backend. The model's weights (and a resumed optimizer state) are already allocated
     // and counted by the estimate, so they are not "in use" on top of it.
-    const counted = [...Object.values(init.model.params), ...Object.values(init.resume?.optimizerState ?? {})].reduce((n, t) => n + t.size * 4, 0);
-    const trainableParameters = c.lora === undefined ? undefined : Object.values(trainableParams(init.model.params, c.lora)).reduce((n, t) => n + t.size, 0);
-    assertTrainingFits(init.model.config, { batchSize: c.hyper.batchSize, contextLength: c.contextLength, accumulation: c.hyper.gradAccumulation > 1, trainableParameters, lora: c.lora }, activeMemoryBudget(counted));
+    const counted = [...Object.values(init.model.params), ...Object.values(init.resume?.optimizerState ?? {})].reduce(
+      (n, t) => n + t.size * 4,
+      0,
+    );
+    const trainableParameters =
+      c.lora === undefined
+        ? undefined
+        : Object.values(trainableParams(init.model.params, c.lora)).reduce((n, t) => n + t.size, 0);
+    assertTrainingFits(
+      init.model.config,
+      {
+        batchSize: c.hyper.batchSize,
+        contextLength: c.contextLength,
+        accumulation: c.hyper.gradAccumulation > 1,
+        trainableParameters,
+        lora: c.lora,
+      },
+      activeMemoryBudget(counted),
+    );
     this.config = c;
     this.hyper = c.hyper;
     this.model = init.model;
     this.emit = init.onEvent ?? (() => {});
     const h = c.hyper;
-    this.arm = buildArm(init.phases, c.arm, { epochsPerPhase: h.epochsPerPhase, replayFraction: h.replayFraction, seed: c.seed });
+    this.arm = buildArm(init.phases, c.arm, {
+      epochsPerPhase: h.epochsPerPhase,
+      replayFraction: h.replayFraction,
+      seed: c.seed,
+    });
     if (this.arm.stages.length === 0) throw new Error('The arm has no records to train on.');
     this.plans = planStages(this.arm, c, init.tokenizer);
     this.schedule = buildSchedule(
       this.plans.map((p) => p.steps),
-      { peakLr: h.lr, minLrRatio: h.minLrRatio, warmupRatio: h.warmupRatio, restartPerPhase: h.restartSchedulePerPhase },
+      {
+        peakLr: h.lr,
+        minLrRatio: h.minLrRatio,
+        warmupRatio: h.warmupRatio,
+        restartPerPhase: h.restartSchedulePerPhase,
+      },
     );
     if (init.resume) checkResumable(init.resume.cursor, c, this.plans);
     this.heldOut = heldOutSets(init.heldOut ?? [], c.template, init.tokenizer, c.contextLength);
-    this.evalBatching = { batchSize: h.batchSize, contextLength: c.contextLength, padId: init.tokenizer.padId, shape: 'fixed' };
+    this.evalBatching = {
+      batchSize: h.batchSize,
+      contextLength: c.contextLength,
+      padId: init.tokenizer.padId,
+      shape: 'fixed',
+    };
 
     const lora = c.lora;
     if (lora !== undefined && !sameLora(loraSettingsOf(init.model.params), lora)) {
-      throw new Error('The run config asks for LoRA but the model holds no adapters with those settings: add them with addLoraAdapters first.');
+      throw new Error(
+        'The run config asks for LoRA but the model holds no adapters with those settings: add them with addLoraAdapters first.',
+      );
     }
     // Under LoRA only the adapters (and chosen extras) get gradients, moments and accumulators; the base is frozen.
     const trainable = trainableParams(init.model.params, lora);
     this.opt = createAdamW(trainable, h);
     this.acc = h.gradAccumulation > 1 ? new GradAccumulator(trainable) : null;
-    this.parts = { model: init.model, trainable, opt: this.opt, acc: this.acc, builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId) };
+    this.parts = {
+      model: init.model,
+      trainable,
+      opt: this.opt,
+      acc: this.acc,
+      builder: new BatchBuilder(h.batchSize, c.contextLength, init.tokenizer.padId),
+    };
     this.window = new LossWindow(c.logEvery);
     this.spikes = new LossSpikeDetector(init.model.config.vocabSize);
 
@@ -210,7 +255,14 @@ export class PhasedRunner {
     } catch (err) {
       this._state = 'error';
       const message = err instanceof Error ? err.message : String(err);
-      this.emit({ type: 'error', message, phase: -1, step: this.globalStep, stepInPhase: -1, lastGoodCheckpoint: this.lastCheckpointInfo });
+      this.emit({
+        type: 'error',
+        message,
+        phase: -1,
+        step: this.globalStep,
+        stepInPhase: -1,
+        lastGoodCheckpoint: this.lastCheckpointInfo,
+      });
       return this.summary('error', message);
     }
   }
@@ -272,13 +324,27 @@ export class PhasedRunner {
       }
 
       if (!(await this.flush())) return this.failed();
-      this.emit({ type: 'phaseEnd', phase: s, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs });
+      this.emit({
+        type: 'phaseEnd',
+        phase: s,
+        step: this.globalStep,
+        tokensSeen: this.tokensSeen,
+        elapsedMs: this.clock.elapsedMs,
+      });
       await this.evaluate(s, true);
       if (this.init.afterPhase) await this.init.afterPhase(s, { step: this.globalStep, tokensSeen: this.tokensSeen });
       await this.checkpoint('phase-end', s, this.cursorAt(s + 1, 0));
     }
     this._state = 'done';
-    this.emit({ type: 'done', stopped: false, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
+    this.emit({
+      type: 'done',
+      stopped: false,
+      step: this.globalStep,
+      tokensSeen: this.tokensSeen,
+      elapsedMs: this.clock.elapsedMs,
+      warmupMs: this.warmupMs,
+      readbacks: this._readbacks,
+    });
     return this.summary('done');
   }
 
@@ -286,7 +352,15 @@ export class PhasedRunner {
     if (!(await this.flush())) return this.failed();
     await this.checkpoint('stop', stage, this.cursorAt(stage, stepInStage));
     this._state = 'stopped';
-    this.emit({ type: 'done', stopped: true, step: this.globalStep, tokensSeen: this.tokensSeen, elapsedMs: this.clock.elapsedMs, warmupMs: this.warmupMs, readbacks: this._readbacks });
+    this.emit({
+      type: 'done',
+      stopped: true,
+      step: this.globalStep,
+      tokensSeen: this.tokensSeen,
+      elapsedMs: this.clock.elapsedMs,
+      warmupMs: this.warmupMs,
+      readbacks: this._readbacks,
+    });
     return this.summary('stopped');
   }
 
@@ -315,7 +389,12 @@ export class PhasedRunner {
 
   /** The cursor of the run as it stands, placed at `stage`, `stepInStage`. */
   private cursorAt(stage: number, stepInStage: number): RunCursor {
-    return runCursor(this.config, this.plans, { stage, stepInStage, globalStep: this.globalStep, tokensSeen: this.tokensSeen });
+    return runCursor(this.config, this.plans, {
+      stage,
+      stepInStage,
+      globalStep: this.globalStep,
+      tokensSeen: this.tokensSeen,
+    });
   }
 
   /** One optimizer step (synchronous, nothing read back); its loss waits in the window. */
@@ -326,7 +405,15 @@ export class PhasedRunner {
     const { tokens } = trainStep(this.parts, plan, stepRows(plan, j, this.config), lr, this.window);
     this.globalStep++;
     this.tokensSeen += tokens;
-    this.window.note({ stage, stepInStage: j, globalStep: this.globalStep, lr, tokens, optStepBefore, tokensBefore: this.tokensSeen - tokens });
+    this.window.note({
+      stage,
+      stepInStage: j,
+      globalStep: this.globalStep,
+      lr,
+      tokens,
+      optStepBefore,
+      tokensBefore: this.tokensSeen - tokens,
+    });
   }
 
   /**
@@ -367,7 +454,8 @@ export class PhasedRunner {
     const plan = this.plans[s];
     const stage = this.arm.stages[s];
     const lrs = this.schedule[s];
-    if (!plan || !stage || !lrs) throw new RangeError(`stage ${s} does not exist: this run has ${this.plans.length} stage(s)`);
+    if (!plan || !stage || !lrs)
+      throw new RangeError(`stage ${s} does not exist: this run has ${this.plans.length} stage(s)`);
     return { plan, stage, lrs };
   }
 
@@ -446,7 +534,12 @@ export class PhasedRunner {
   }
 
   private async checkpointBytes(reason: CheckpointReason, phase: number, cursor: RunCursor): Promise<Uint8Array> {
-    const bytes = await runCheckpointBytes({ model: this.model, tokenizer: this.init.tokenizer, opt: this.opt, armLabel: this.arm.label }, reason, phase, cursor);
+    const bytes = await runCheckpointBytes(
+      { model: this.model, tokenizer: this.init.tokenizer, opt: this.opt, armLabel: this.arm.label },
+      reason,
+      phase,
+      cursor,
+    );
     this._readbacks++;
     this.clock.restart();
     return bytes;

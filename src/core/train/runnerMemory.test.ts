@@ -11,7 +11,10 @@ import { PhasedRunner } from './runner';
 import { rec } from '../text/testing/toyData';
 
 const records = Array.from({ length: 8 }, (_, i) => rec(`r${i}`, `say ${i}`, `ok ${'abcdefgh'[i]}`));
-const tok = CharTokenizer.fromTexts(records.flatMap((r) => [r.instruction, r.output]), { alwaysInclude: 'User: \nAssistant' });
+const tok = CharTokenizer.fromTexts(
+  records.flatMap((r) => [r.instruction, r.output]),
+  { alwaysInclude: 'User: \nAssistant' },
+);
 let config: GptConfig;
 
 const run = (batchSize: number): RunConfig => ({
@@ -37,13 +40,21 @@ describe('a step that cannot fit is refused before anything is allocated (wasm)'
       const before = tf.memory();
       let error: unknown;
       try {
-        new PhasedRunner({ config: run(100_000), model: { config, params }, tokenizer: tok, phases: [records], checkpoints: false });
+        new PhasedRunner({
+          config: run(100_000),
+          model: { config, params },
+          tokenizer: tok,
+          phases: [records],
+          checkpoints: false,
+        });
       } catch (e) {
         error = e;
       }
       expect(error).toBeInstanceOf(MemoryFitError);
       const message = (error as Error).message;
-      expect(message).toMatch(/^A training step at batch 100000, context 32 does not fit on wasm \(wasm's 4\.00 GiB heap/);
+      expect(message).toMatch(
+        /^A training step at batch 100000, context 32 does not fit on wasm \(wasm's 4\.00 GiB heap/,
+      );
       expect(message).toMatch(/The largest batch that fits at context 32 is \d+; raise gradient accumulation/);
       const suggested = (error as MemoryFitError).verdict.suggestion!.batchSize;
       expect(suggested).toBeGreaterThan(1);
@@ -53,7 +64,14 @@ describe('a step that cannot fit is refused before anything is allocated (wasm)'
       expect(tf.memory().numBytes).toBe(before.numBytes);
 
       // The backend is intact: the same model trains at batch 8.
-      const runner = new PhasedRunner({ config: run(8), model: { config, params }, tokenizer: tok, phases: [records], checkpoints: false, maxSteps: 2 });
+      const runner = new PhasedRunner({
+        config: run(8),
+        model: { config, params },
+        tokenizer: tok,
+        phases: [records],
+        checkpoints: false,
+        maxSteps: 2,
+      });
       const summary = await runner.run();
       runner.dispose();
       expect(summary.steps).toBe(1);

@@ -7,7 +7,14 @@ const o = { peakLr: 1, minLrRatio: 0.1, warmupRatio: 0.2 };
 /** The LRs the Trainer's own scheduler gives (python/make_golden.py). */
 const golden = JSON.parse(readFileSync(new URL('../golden/schedule.json', import.meta.url), 'utf8')) as {
   transformers: string;
-  cases: { steps: number; warmupRatio: number; minLrRatio: number; peakLr: number; warmupSteps: number; lrs: number[] }[];
+  cases: {
+    steps: number;
+    warmupRatio: number;
+    minLrRatio: number;
+    peakLr: number;
+    warmupSteps: number;
+    lrs: number[];
+  }[];
 };
 
 describe('lrAt', () => {
@@ -18,7 +25,9 @@ describe('lrAt', () => {
       expect(warmupSteps(c.steps, c.warmupRatio), label).toBe(c.warmupSteps);
       const ours = buildSchedule([c.steps], { ...c, restartPerPhase: true })[0]!;
       expect(ours.length).toBe(c.lrs.length);
-      c.lrs.forEach((lr, s) => expect(ours[s], `${label}, step ${s}`).toBeCloseTo(lr, 12 - Math.max(0, Math.round(Math.log10(c.peakLr)))));
+      c.lrs.forEach((lr, s) =>
+        expect(ours[s], `${label}, step ${s}`).toBeCloseTo(lr, 12 - Math.max(0, Math.round(Math.log10(c.peakLr)))),
+      );
     }
   });
 
@@ -35,7 +44,10 @@ describe('lrAt', () => {
     expect(lrAt(0, 1, { peakLr: 3, minLrRatio: 0, warmupRatio: 0 })).toBe(3);
     expect(lrAt(0, 1, { peakLr: 3, minLrRatio: 0, warmupRatio: 0.1 })).toBe(0); // ceil(0.1) = 1 warm-up step, at LR 0
     expect(lrAt(0, 4, { peakLr: 1, minLrRatio: 0, warmupRatio: 0 })).toBe(1);
-    expect(lrAt(3, 4, { peakLr: 1, minLrRatio: 0, warmupRatio: 0 })).toBeCloseTo(0.5 * (1 + Math.cos((3 * Math.PI) / 4)), 15);
+    expect(lrAt(3, 4, { peakLr: 1, minLrRatio: 0, warmupRatio: 0 })).toBeCloseTo(
+      0.5 * (1 + Math.cos((3 * Math.PI) / 4)),
+      15,
+    );
     expect(() => lrAt(4, 4, o)).toThrow(/outside/);
     expect(() => lrAt(-1, 4, o)).toThrow(/outside/);
   });
@@ -48,7 +60,9 @@ describe('buildSchedule', () => {
     expect(s[0]![0]).toBe(0);
     expect(s[0]![9]).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((7 * Math.PI) / 8)), 12);
     // 5 steps: warm-up ceil(1) = 1 → 0; decay over 4: p = 0, 1/4, 2/4, 3/4.
-    expect(Array.from(s[1]!)).toEqual([0, 1, ...[1, 2, 3].map((k) => 0.1 + 0.45 * (1 + Math.cos((k * Math.PI) / 4)))].map((x) => expect.closeTo(x, 12)));
+    expect(Array.from(s[1]!)).toEqual(
+      [0, 1, ...[1, 2, 3].map((k) => 0.1 + 0.45 * (1 + Math.cos((k * Math.PI) / 4)))].map((x) => expect.closeTo(x, 12)),
+    );
   });
 
   it('spans all phases with one schedule when restart is off', () => {
@@ -62,8 +76,14 @@ describe('buildSchedule', () => {
   });
 
   it('rejects nonsense hyper-parameters', () => {
-    expect(() => buildSchedule([3], { peakLr: 0, minLrRatio: 0, warmupRatio: 0, restartPerPhase: true })).toThrow(/peak/);
-    expect(() => buildSchedule([3], { peakLr: 1, minLrRatio: 2, warmupRatio: 0, restartPerPhase: true })).toThrow(/minLrRatio/);
-    expect(() => buildSchedule([3], { peakLr: 1, minLrRatio: 0, warmupRatio: 1, restartPerPhase: true })).toThrow(/warmupRatio/);
+    expect(() => buildSchedule([3], { peakLr: 0, minLrRatio: 0, warmupRatio: 0, restartPerPhase: true })).toThrow(
+      /peak/,
+    );
+    expect(() => buildSchedule([3], { peakLr: 1, minLrRatio: 2, warmupRatio: 0, restartPerPhase: true })).toThrow(
+      /minLrRatio/,
+    );
+    expect(() => buildSchedule([3], { peakLr: 1, minLrRatio: 0, warmupRatio: 1, restartPerPhase: true })).toThrow(
+      /warmupRatio/,
+    );
   });
 });

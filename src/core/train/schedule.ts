@@ -40,8 +40,10 @@ export function lrAt(step: number, totalSteps: number, o: ScheduleOptions): numb
 
 export function validateSchedule(o: ScheduleOptions): void {
   if (!(o.peakLr > 0) || !Number.isFinite(o.peakLr)) throw new RangeError(`peak LR must be > 0, got ${o.peakLr}`);
-  if (!(o.minLrRatio >= 0 && o.minLrRatio <= 1)) throw new RangeError(`minLrRatio must be in [0, 1], got ${o.minLrRatio}`);
-  if (!(o.warmupRatio >= 0 && o.warmupRatio < 1)) throw new RangeError(`warmupRatio must be in [0, 1), got ${o.warmupRatio}`);
+  if (!(o.minLrRatio >= 0 && o.minLrRatio <= 1))
+    throw new RangeError(`minLrRatio must be in [0, 1], got ${o.minLrRatio}`);
+  if (!(o.warmupRatio >= 0 && o.warmupRatio < 1))
+    throw new RangeError(`warmupRatio must be in [0, 1), got ${o.warmupRatio}`);
 }
 
 /**

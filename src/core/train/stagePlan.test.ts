@@ -6,8 +6,19 @@ import { planStages, stepRows } from './stagePlan';
 import { rec, ToyTokenizer } from '../text/testing/toyData';
 
 const tok = new ToyTokenizer();
-const phases = [Array.from({ length: 5 }, (_, i) => rec(`a${i}`, `a${i}`, 'x')), Array.from({ length: 3 }, (_, i) => rec(`b${i}`, `b${i}`, 'yy'))];
-const config: RunConfig = { arm: { kind: 'easy-to-hard' }, hyper: { ...PAPER_HYPER, batchSize: 2, gradAccumulation: 1, epochsPerPhase: 2, replayFraction: 0.5 }, seed: 1, logEvery: 5, evalEvery: 0, template: 'paper', contextLength: 32 };
+const phases = [
+  Array.from({ length: 5 }, (_, i) => rec(`a${i}`, `a${i}`, 'x')),
+  Array.from({ length: 3 }, (_, i) => rec(`b${i}`, `b${i}`, 'yy')),
+];
+const config: RunConfig = {
+  arm: { kind: 'easy-to-hard' },
+  hyper: { ...PAPER_HYPER, batchSize: 2, gradAccumulation: 1, epochsPerPhase: 2, replayFraction: 0.5 },
+  seed: 1,
+  logEvery: 5,
+  evalEvery: 0,
+  template: 'paper',
+  contextLength: 32,
+};
 
 describe('planStages', () => {
   const arm = buildArm(phases, config.arm, { epochsPerPhase: 2, replayFraction: 0.5, seed: 1 });

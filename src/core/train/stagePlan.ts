@@ -35,7 +35,10 @@ export function stepRows(plan: StagePlan, j: number, c: RunConfig): [number, num
 }
 
 /** Encodes records, each once over all calls: a record replayed in several stages is not tokenized again. */
-function encodeOnce(c: RunConfig, tokenizer: TokenizerLike): (records: readonly InstructionRecord[]) => PackedExample[] {
+function encodeOnce(
+  c: RunConfig,
+  tokenizer: TokenizerLike,
+): (records: readonly InstructionRecord[]) => PackedExample[] {
   const cache = new Map<InstructionRecord, PackedExample>();
   return (records) => {
     const fresh = records.filter((r) => !cache.has(r));

@@ -32,7 +32,8 @@ export const BENCH_LORA: Readonly<LoraSettings> = {
 };
 
 /** The LoRA settings a selector trains with; undefined for full fine-tuning. */
-export const loraOfTrainable = (trainable: Trainable): LoraSettings | undefined => (trainable === 'lora' ? { ...BENCH_LORA, targets: [...BENCH_LORA.targets] } : undefined);
+export const loraOfTrainable = (trainable: Trainable): LoraSettings | undefined =>
+  trainable === 'lora' ? { ...BENCH_LORA, targets: [...BENCH_LORA.targets] } : undefined;
 
 export interface StepMemoryOptions {
   batchSize: number;
@@ -88,7 +89,8 @@ const MEASURED_HYPER: Readonly<AdamWHyper> = { beta1: 0.9, beta2: 0.999, eps: 1e
 export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions): Promise<StepMemory> {
   const { batchSize: B, contextLength: T } = o;
   const selector = o.trainable ?? 'full';
-  if (selector !== 'full' && selector !== 'lora') throw new Error(`measureStepMemory: unknown trainable selector ${String(selector)}`);
+  if (selector !== 'full' && selector !== 'lora')
+    throw new Error(`measureStepMemory: unknown trainable selector ${String(selector)}`);
   const lora = loraOfTrainable(selector);
   const base = initGptParams(config, o.seed ?? 1);
   const params = lora === undefined ? base : addLoraAdapters(config, base, lora, o.seed ?? 1);
@@ -147,13 +149,22 @@ export interface GenerationMemory {
 }
 
 /** Greedy cached generation of `newTokens` tokens after a `promptLength`-token prompt, for `batchSize` prompts. */
-export async function measureGenerationMemory(config: GptConfig, o: { batchSize: number; promptLength: number; newTokens: number; seed?: number }): Promise<GenerationMemory> {
+export async function measureGenerationMemory(
+  config: GptConfig,
+  o: { batchSize: number; promptLength: number; newTokens: number; seed?: number },
+): Promise<GenerationMemory> {
   const params = initGptParams(config, o.seed ?? 1);
   try {
     const resident = tf.memory().numBytes;
-    const prompts = Array.from({ length: o.batchSize }, (_, r) => Array.from({ length: o.promptLength }, (_, i) => (r * 31 + i * 7) % config.vocabSize));
+    const prompts = Array.from({ length: o.batchSize }, (_, r) =>
+      Array.from({ length: o.promptLength }, (_, i) => (r * 31 + i * 7) % config.vocabSize),
+    );
     const { peak } = await peakOf(async () => {
-      await greedyGenerate({ config, params }, prompts, { maxNewTokens: o.newTokens, eosId: -1, batchSize: o.batchSize });
+      await greedyGenerate({ config, params }, prompts, {
+        maxNewTokens: o.newTokens,
+        eosId: -1,
+        batchSize: o.batchSize,
+      });
       return [] as tf.Tensor[];
     });
     return { resident, peak: peak - resident };

@@ -20,8 +20,19 @@ const config = gptConfigFromPreset('micro', tok.vocabSize, { contextLength: 48 }
 
 /** Responses of very different lengths, so per-micro-batch means differ from the token-weighted mean. */
 const plan: StagePlan = (() => {
-  const outputs = ['a', 'a much longer answer here', 'bc', 'twelve chars', 'x', 'a medium one', 'yz', 'the longest answer of them'];
-  const examples = outputs.map((o, i) => fitToContext(encodeExample('paper', tok, rec(`r${i}`, `q${i}`, o)), config.contextLength));
+  const outputs = [
+    'a',
+    'a much longer answer here',
+    'bc',
+    'twelve chars',
+    'x',
+    'a medium one',
+    'yz',
+    'the longest answer of them',
+  ];
+  const examples = outputs.map((o, i) =>
+    fitToContext(encodeExample('paper', tok, rec(`r${i}`, `q${i}`, o)), config.contextLength),
+  );
   return { examples, order: Int32Array.from(examples.keys()), steps: 1, truncation: truncationStats(examples) };
 })();
 
@@ -43,7 +54,12 @@ function stepWith(batchSize: number, accumulate: boolean) {
   randomizeGptParams(params, 5, { embeddings: 0.5, weights: 0.3 });
   const { opt, seen } = capturingOptimizer();
   const acc = accumulate ? new GradAccumulator(params) : null;
-  const parts: StepParts = { model: { config, params }, opt, acc, builder: new BatchBuilder(batchSize, config.contextLength, tok.padId) };
+  const parts: StepParts = {
+    model: { config, params },
+    opt,
+    acc,
+    builder: new BatchBuilder(batchSize, config.contextLength, tok.padId),
+  };
   const { norm } = trainStep(parts, plan, [0, plan.examples.length], 1e-3, null);
   norm?.dispose();
   acc?.dispose();
@@ -54,7 +70,11 @@ function stepWith(batchSize: number, accumulate: boolean) {
 describe('trainStep with gradient accumulation', () => {
   it('B × k micro-batches on rows of unequal length equal one batch of B·k: loss and every gradient', () => {
     const one = stepWith(8, false);
-    for (const [B, label] of [[4, '4 × 2'], [2, '2 × 4'], [3, '3 × 3 (a short last micro-batch)']] as const) {
+    for (const [B, label] of [
+      [4, '4 × 2'],
+      [2, '2 × 4'],
+      [3, '3 × 3 (a short last micro-batch)'],
+    ] as const) {
       const acc = stepWith(B, true);
       expect(acc.loss, label).toBeCloseTo(one.loss!, 5);
       expect(Object.keys(acc.grads!).sort(), label).toEqual(Object.keys(one.grads!).sort());
@@ -79,7 +99,14 @@ describe('createAdamW and trainOnBatch', () => {
     const opt = createAdamW(params, { beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.05, clipNorm: 2 });
     try {
       expect(tf.memory().numTensors - before).toBe(opt.tensorCount);
-      expect(opt.options).toMatchObject({ beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.05, clipNorm: 2, guardNonFinite: true });
+      expect(opt.options).toMatchObject({
+        beta1: 0.8,
+        beta2: 0.99,
+        eps: 1e-6,
+        weightDecay: 0.05,
+        clipNorm: 2,
+        guardNonFinite: true,
+      });
       const decayed = opt.groupNames.flat().filter((n) => opt.options.decay!(n));
       expect(decayed).toContain('h.0.attn.c_attn.weight');
       expect(decayed).toContain('wte');
@@ -96,9 +123,18 @@ describe('createAdamW and trainOnBatch', () => {
     const hb = new BatchBuilder(2, config.contextLength, tok.padId).build(plan.examples.slice(0, 2));
     const wteBefore = params.wte!.dataSync().slice();
     try {
-      expect(() => tf.tidy(() => void trainOnBatch({ model: { config, params }, opt }, uploadBatch(hb, 2, config.contextLength), 1e-3, { update: false }))).toThrow(/accumulator/);
+      expect(() =>
+        tf.tidy(
+          () =>
+            void trainOnBatch({ model: { config, params }, opt }, uploadBatch(hb, 2, config.contextLength), 1e-3, {
+              update: false,
+            }),
+        ),
+      ).toThrow(/accumulator/);
       expect(opt.step).toBe(0);
-      const loss = tf.tidy(() => trainOnBatch({ model: { config, params }, opt }, uploadBatch(hb, 2, config.contextLength), 1e-3)!.loss);
+      const loss = tf.tidy(
+        () => trainOnBatch({ model: { config, params }, opt }, uploadBatch(hb, 2, config.contextLength), 1e-3)!.loss,
+      );
       expect(opt.step).toBe(1);
       expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
       loss.dispose();

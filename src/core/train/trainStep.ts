@@ -71,7 +71,8 @@ export interface BatchLossOptions {
 export function batchLoss(model: StepModel, batch: StepBatch, o: BatchLossOptions = {}): () => tf.Scalar {
   const loss = o.lossOf
     ? () => o.lossOf!(model, batch)
-    : () => gptLoss(model.config, model.params, batch.ids, batch.targets, batch.mask, { embeddingGrad: o.embeddingGrad });
+    : () =>
+        gptLoss(model.config, model.params, batch.ids, batch.targets, batch.mask, { embeddingGrad: o.embeddingGrad });
   const weight = o.weight ?? 1;
   return weight === 1 ? loss : () => tf.mul(loss(), weight) as tf.Scalar;
 }
@@ -107,7 +108,12 @@ export interface BatchStepResult {
  * accumulated gradients. Synchronous, no readback; call it inside a `tf.tidy` and return what is kept.
  * Returns null for a micro-batch that only accumulated.
  */
-export function trainOnBatch(t: Trainee, batch: StepBatch, lr: number, o: BatchStepOptions = {}): BatchStepResult | null {
+export function trainOnBatch(
+  t: Trainee,
+  batch: StepBatch,
+  lr: number,
+  o: BatchStepOptions = {},
+): BatchStepResult | null {
   const { value, grads } = lossAndGrads(t.trainable ?? t.model.params, batchLoss(t.model, batch, o));
   if (o.update === false) {
     if (!t.acc) throw new Error('trainOnBatch: a micro-batch without an update needs a gradient accumulator.');
@@ -136,7 +142,13 @@ export interface StepParts extends Trainee {
  * With accumulation, micro-batches are weighted by their masked tokens (`accumulationWeights`): the step's loss and
  * gradients are those of one batch holding all its rows.
  */
-export function trainStep(parts: StepParts, plan: StagePlan, [from, to]: [number, number], lr: number, window: LossWindow | null): { tokens: number; norm: tf.Scalar | null } {
+export function trainStep(
+  parts: StepParts,
+  plan: StagePlan,
+  [from, to]: [number, number],
+  lr: number,
+  window: LossWindow | null,
+): { tokens: number; norm: tf.Scalar | null } {
   const { batchSize: B, contextLength: T } = parts.builder;
   const dryRun = window === null;
   let tokens = 0;

@@ -13,8 +13,10 @@ export function validateRunConfig(c: RunConfig, model?: GptConfig): void {
   posInt(h.gradAccumulation, 'hyper.gradAccumulation');
   posInt(h.epochsPerPhase, 'hyper.epochsPerPhase');
   posInt(c.logEvery, 'logEvery');
-  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0) bad.push(`evalEvery must be an integer ≥ 0 (0 = phase ends only), got ${c.evalEvery}`);
-  if (!Number.isInteger(c.contextLength) || c.contextLength < 2) bad.push(`contextLength must be an integer ≥ 2, got ${c.contextLength}`);
+  if (!Number.isInteger(c.evalEvery) || c.evalEvery < 0)
+    bad.push(`evalEvery must be an integer ≥ 0 (0 = phase ends only), got ${c.evalEvery}`);
+  if (!Number.isInteger(c.contextLength) || c.contextLength < 2)
+    bad.push(`contextLength must be an integer ≥ 2, got ${c.contextLength}`);
   if (model && c.contextLength > model.contextLength) {
     bad.push(`contextLength ${c.contextLength} exceeds the model's context (${model.contextLength} positions)`);
   }

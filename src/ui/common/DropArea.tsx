@@ -1,7 +1,12 @@
 import { useState, type DragEvent, type ReactNode } from 'react';
 
 /** A drop target that highlights while something is dragged over it and hands the drop to `onDrop`. */
-export function DropArea(props: { testId: string; onDrop: (event: DragEvent) => void; className?: string; children: ReactNode }) {
+export function DropArea(props: {
+  testId: string;
+  onDrop: (event: DragEvent) => void;
+  className?: string;
+  children: ReactNode;
+}) {
   const [over, setOver] = useState(false);
   return (
     <div

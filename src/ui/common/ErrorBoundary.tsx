@@ -28,7 +28,8 @@ function StudioFailed({ error }: { error: Error }) {
   const [exportProblem, setExportProblem] = useState<string>();
   const exportData = () => {
     exportSavedData().then(
-      (json) => downloadText(`phased-ift-studio-saved-${new Date().toISOString().slice(0, 10)}.json`, json, 'application/json'),
+      (json) =>
+        downloadText(`phased-ift-studio-saved-${new Date().toISOString().slice(0, 10)}.json`, json, 'application/json'),
       (problem: Error) => setExportProblem(problem.message),
     );
   };

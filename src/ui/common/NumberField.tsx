@@ -26,7 +26,8 @@ export function NumberField(props: {
   const text = draft && draft.value === props.value ? draft.text : undefined;
   const problem = text === undefined ? undefined : numberProblem(text, props.limit);
   // Keep the typed text while it is unusable or still means the current value ("0." while typing).
-  const shown = text !== undefined && (problem !== undefined || Number(text) === props.value) ? text : String(props.value);
+  const shown =
+    text !== undefined && (problem !== undefined || Number(text) === props.value) ? text : String(props.value);
   const messageId = useId();
   const stepBy = (direction: 1 | -1) => {
     const next = Number((props.value + direction * (props.step ?? 1)).toPrecision(12));
@@ -73,4 +74,3 @@ export function NumberField(props: {
     </span>
   );
 }
-

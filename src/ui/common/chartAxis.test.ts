@@ -26,25 +26,31 @@ describe('linearAxis', () => {
 
   it('covers every value with evenly spaced 1-2-5 ticks ending on the domain (any values)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 20 }), (values) => {
-        const { domain, ticks } = linearAxis(values);
-        const step = ticks[1]! - ticks[0]!;
-        expect(domain).toEqual([ticks[0], ticks.at(-1)]);
-        // Within a billionth of a tick step of a tick counts as on it.
-        expect(Math.min(...values)).toBeGreaterThanOrEqual(domain[0] - 1e-8 * step);
-        expect(Math.max(...values)).toBeLessThanOrEqual(domain[1] + 1e-8 * step);
-        expect(isNiceStep(step)).toBe(true);
-        for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBeCloseTo(step, 6);
-        expect(ticks.length).toBeGreaterThanOrEqual(2);
-        expect(ticks.length).toBeLessThanOrEqual(11);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 20 }),
+        (values) => {
+          const { domain, ticks } = linearAxis(values);
+          const step = ticks[1]! - ticks[0]!;
+          expect(domain).toEqual([ticks[0], ticks.at(-1)]);
+          // Within a billionth of a tick step of a tick counts as on it.
+          expect(Math.min(...values)).toBeGreaterThanOrEqual(domain[0] - 1e-8 * step);
+          expect(Math.max(...values)).toBeLessThanOrEqual(domain[1] + 1e-8 * step);
+          expect(isNiceStep(step)).toBe(true);
+          for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBeCloseTo(step, 6);
+          expect(ticks.length).toBeGreaterThanOrEqual(2);
+          expect(ticks.length).toBeLessThanOrEqual(11);
+        },
+      ),
     );
   });
 });
 
 describe('dataEndAxis', () => {
   it('ends at the last value with round ticks up to it, and falls back to a padded axis for one value', () => {
-    expect(dataEndAxis([0, 252, 1504], { zero: true, ticks: 6 })).toEqual({ domain: [0, 1504], ticks: [0, 500, 1000, 1500] });
+    expect(dataEndAxis([0, 252, 1504], { zero: true, ticks: 6 })).toEqual({
+      domain: [0, 1504],
+      ticks: [0, 500, 1000, 1500],
+    });
     expect(dataEndAxis([3, 7])).toEqual({ domain: [3, 7], ticks: [3, 4, 5, 6, 7] });
     expect(dataEndAxis([5])).toEqual(linearAxis([5]));
   });

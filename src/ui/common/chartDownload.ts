@@ -31,9 +31,13 @@ export function chartSvgText(container: HTMLElement, legend: readonly LegendEntr
   let x = 12;
   for (const entry of legend) {
     const swatch = document.createElementNS(SVG_NS, 'rect');
-    Object.entries({ x, y: height + 8, width: 12, height: 4, fill: entry.color }).forEach(([k, v]) => swatch.setAttribute(k, String(v)));
+    Object.entries({ x, y: height + 8, width: 12, height: 4, fill: entry.color }).forEach(([k, v]) =>
+      swatch.setAttribute(k, String(v)),
+    );
     const text = document.createElementNS(SVG_NS, 'text');
-    Object.entries({ x: x + 16, y: height + 14, fill: '#333333', 'font-size': 12 }).forEach(([k, v]) => text.setAttribute(k, String(v)));
+    Object.entries({ x: x + 16, y: height + 14, fill: '#333333', 'font-size': 12 }).forEach(([k, v]) =>
+      text.setAttribute(k, String(v)),
+    );
     text.textContent = entry.label;
     clone.append(swatch, text);
     x += 28 + entry.label.length * 7;
@@ -55,7 +59,9 @@ export async function svgToPng(svgText: string, scale = 2): Promise<Blob> {
     if (!context) throw new Error('This browser cannot draw on a canvas.');
     context.scale(scale, scale);
     context.drawImage(image, 0, 0);
-    return await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The PNG could not be made.'))), 'image/png'));
+    return await new Promise<Blob>((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The PNG could not be made.'))), 'image/png'),
+    );
   } finally {
     URL.revokeObjectURL(url);
   }
@@ -65,6 +71,10 @@ export function downloadChartSvg(container: HTMLElement, fileBase: string, legen
   downloadText(`${fileBase}.svg`, chartSvgText(container, legend), 'image/svg+xml');
 }
 
-export async function downloadChartPng(container: HTMLElement, fileBase: string, legend?: readonly LegendEntry[]): Promise<void> {
+export async function downloadChartPng(
+  container: HTMLElement,
+  fileBase: string,
+  legend?: readonly LegendEntry[],
+): Promise<void> {
   downloadBlob(`${fileBase}.png`, await svgToPng(chartSvgText(container, legend)));
 }

@@ -19,6 +19,8 @@ describe('seriesCsv', () => {
   });
 
   it('quotes text with commas, quotes or line breaks', () => {
-    expect(seriesCsv([{ key: 'arm', label: 'arm, seed' }], [{ arm: 'easy "→" hard' }, { arm: 'a\nb' }])).toBe('"arm, seed"\n"easy ""→"" hard"\n"a\nb"\n');
+    expect(seriesCsv([{ key: 'arm', label: 'arm, seed' }], [{ arm: 'easy "→" hard' }, { arm: 'a\nb' }])).toBe(
+      '"arm, seed"\n"easy ""→"" hard"\n"a\nb"\n',
+    );
   });
 });

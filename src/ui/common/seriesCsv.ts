@@ -6,7 +6,10 @@ function csvCell(v: number | string | undefined | null): string {
 }
 
 /** A chart's data as CSV: one column per key of `columns` (its header the column's label, units included), one row per row. */
-export function seriesCsv<Row extends Record<string, unknown>>(columns: readonly { key: keyof Row & string; label: string }[], rows: readonly Row[]): string {
+export function seriesCsv<Row extends Record<string, unknown>>(
+  columns: readonly { key: keyof Row & string; label: string }[],
+  rows: readonly Row[],
+): string {
   const lines = [columns.map((c) => csvCell(c.label)).join(',')];
   for (const row of rows) {
     lines.push(

@@ -55,13 +55,16 @@ export function BlindVote({ runs }: { runs: Run[] }) {
     <section className="panel" aria-label="Blind comparison" data-testid="blind-vote">
       <div className="panel-head">
         <h2>Blind A/B</h2>
-        <span className="muted small">Which answer is better? Sides are shuffled per prompt; the runs are revealed only when you ask.</span>
+        <span className="muted small">
+          Which answer is better? Sides are shuffled per prompt; the runs are revealed only when you ask.
+        </span>
       </div>
       <div className="row small">
         <RunPicker side="A" runs={withSamples} value={aId} onChange={setAId} />
         <RunPicker side="B" runs={withSamples} value={bId} onChange={setBId} />
         <label className="field">
-          <input type="checkbox" checked={reveal} onChange={(e) => setReveal(e.target.checked)} /> reveal which side is which
+          <input type="checkbox" checked={reveal} onChange={(e) => setReveal(e.target.checked)} /> reveal which side is
+          which
         </label>
       </div>
       {a && b && a.id === b.id && <p className={`small ${styles.samePick}`}>Pick two different runs.</p>}
@@ -86,7 +89,10 @@ export function BlindVote({ runs }: { runs: Run[] }) {
                 return (
                   <tr key={id} data-testid="vote-row">
                     <td>
-                      <span className="clip">{l.instruction}{l.input ? `\n${l.input}` : ''}</span>
+                      <span className="clip">
+                        {l.instruction}
+                        {l.input ? `\n${l.input}` : ''}
+                      </span>
                       <div className="muted mono">expected: {l.expected}</div>
                     </td>
                     <td className="mono">
@@ -121,8 +127,10 @@ export function BlindVote({ runs }: { runs: Run[] }) {
             ) : (
               <>
                 Win rate of A ({a.label}) over B ({b.label}): <strong>{(result.winRate * 100).toFixed(1)}</strong>
-                {Number.isFinite(result.interval.halfWidth) && ` ± ${(result.interval.halfWidth * 100).toFixed(1)}`} (×100, the paper’s scale; 0 = parity) from{' '}
-                {result.n} vote{result.n === 1 ? '' : 's'}: {result.wins} A, {result.ties} ties, {result.losses} B.
+                {Number.isFinite(result.interval.halfWidth) &&
+                  ` ± ${(result.interval.halfWidth * 100).toFixed(1)}`}{' '}
+                (×100, the paper’s scale; 0 = parity) from {result.n} vote{result.n === 1 ? '' : 's'}: {result.wins} A,{' '}
+                {result.ties} ties, {result.losses} B.
               </>
             )}
           </p>
@@ -132,7 +140,12 @@ export function BlindVote({ runs }: { runs: Run[] }) {
   );
 }
 
-function RunPicker(props: { side: 'A' | 'B'; runs: readonly Run[]; value: string | undefined; onChange: (id: string) => void }) {
+function RunPicker(props: {
+  side: 'A' | 'B';
+  runs: readonly Run[];
+  value: string | undefined;
+  onChange: (id: string) => void;
+}) {
   return (
     <label className="field">
       {props.side}

@@ -1,5 +1,18 @@
 import { useMemo, useRef, useState } from 'react';
-import { Area, Bar, BarChart, CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  ErrorBar,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { configDiff } from '../../core/compare/configDiff';
 import { commonGrid, interpolate, type Curve } from '../../core/compare/curves';
 import { pairedDifference, summarize } from '../../core/eval/stats';
@@ -29,7 +42,11 @@ const meanCI = (values: readonly number[]) => {
 const pm = (half: number) => (Number.isFinite(half) ? ` ± ${half.toFixed(3)}` : '');
 
 function finishedRuns(runs: readonly Run[]): Run[] {
-  return runs.filter((r) => r.points.length > 0 && (r.status === 'done' || r.status === 'stopped' || r.status === 'interrupted' || r.status === 'error'));
+  return runs.filter(
+    (r) =>
+      r.points.length > 0 &&
+      (r.status === 'done' || r.status === 'stopped' || r.status === 'interrupted' || r.status === 'error'),
+  );
 }
 
 /** Pick runs; see their curves on tokens seen, what separates them, and held-out loss per bucket with CIs. */
@@ -42,14 +59,17 @@ export function CompareScreen() {
   const [pick, setPicked] = useState<{ ids: Set<string>; openedAt: number } | undefined>();
   const picked = pick && pick.openedAt === openedAt ? pick.ids : undefined;
   const recordedIds = new Set(recorded.map((r) => r.id));
-  const selection = candidates.filter((r) => (picked ? picked.has(r.id) : recordedIds.size > 0 ? recordedIds.has(r.id) : r.status === 'done'));
+  const selection = candidates.filter((r) =>
+    picked ? picked.has(r.id) : recordedIds.size > 0 ? recordedIds.has(r.id) : r.status === 'done',
+  );
   const groups = useMemo(() => groupRuns(selection), [selection]);
 
   if (candidates.length === 0) {
     return (
       <>
         <Banner kind="warn" title="Nothing to compare yet">
-          Train at least one run (try “Phased vs one-off” on the Train screen); finished runs appear here. Or open a comparison measured before: <OpenRecordedResultsButton />
+          Train at least one run (try “Phased vs one-off” on the Train screen); finished runs appear here. Or open a
+          comparison measured before: <OpenRecordedResultsButton />
         </Banner>
         <RecordedResultsLabel />
       </>
@@ -61,14 +81,20 @@ export function CompareScreen() {
     else next.add(id);
     setPicked({ ids: next, openedAt });
   };
-  const datasets = new Set(selection.map((r) => `${r.dataKey.fileName}|${r.dataKey.contentHash}|${r.dataKey.cutoffs.join()}|${r.dataKey.heldOutSeed}`));
+  const datasets = new Set(
+    selection.map(
+      (r) => `${r.dataKey.fileName}|${r.dataKey.contentHash}|${r.dataKey.cutoffs.join()}|${r.dataKey.heldOutSeed}`,
+    ),
+  );
 
   return (
     <>
       <section className="panel" aria-label="Runs to compare">
         <div className="panel-head">
           <h2>Compare</h2>
-          <span className="muted small">Runs of the same settings that differ only in seed are grouped: mean and 95% interval over seeds.</span>
+          <span className="muted small">
+            Runs of the same settings that differ only in seed are grouped: mean and 95% interval over seeds.
+          </span>
           <span className="spacer" />
           {recorded.length === 0 && <OpenRecordedResultsButton />}
         </div>
@@ -76,7 +102,12 @@ export function CompareScreen() {
         <div className="row" data-testid="compare-picker">
           {candidates.map((r) => (
             <label key={r.id} className={`field small ${styles.candidate}`}>
-              <input type="checkbox" checked={selection.includes(r)} onChange={() => toggle(r.id)} aria-label={`Compare ${r.label} ${r.id}`} />
+              <input
+                type="checkbox"
+                checked={selection.includes(r)}
+                onChange={() => toggle(r.id)}
+                aria-label={`Compare ${r.label} ${r.id}`}
+              />
               {r.label} <span className="muted mono">{r.status !== 'done' ? r.status : ''}</span>
             </label>
           ))}
@@ -116,32 +147,31 @@ function WhatChanged({ runs }: { runs: Run[] }) {
         <p className="small muted">Nothing: these runs share every setting.</p>
       ) : (
         <div className={styles.scrolls}>
-        <table className="data small">
-          <thead>
-            <tr>
-              <th>setting</th>
-              {runs.map((r) => (
-                <th key={r.id}>{r.label}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {diffs.map((d) => (
-              <tr key={d.path}>
-                <td className="mono">{d.path}</td>
-                {d.values.map((v, i) => (
-                  <td key={i}>{v}</td>
+          <table className="data small">
+            <thead>
+              <tr>
+                <th>setting</th>
+                {runs.map((r) => (
+                  <th key={r.id}>{r.label}</th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {diffs.map((d) => (
+                <tr key={d.path}>
+                  <td className="mono">{d.path}</td>
+                  {d.values.map((v, i) => (
+                    <td key={i}>{v}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </div>
   );
 }
-
 
 function OverlayChart({ groups }: { groups: RunGroup[] }) {
   const [mode, setMode] = useState<XAxisMode>('tokens');
@@ -155,7 +185,13 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
           const x = xOf(p, mode);
           return x === undefined ? [] : [{ x, loss: p.loss }];
         });
-        curves.set(r.id, { x: placed.map((p) => p.x), y: ema(placed.map((p) => p.loss), 0.8) });
+        curves.set(r.id, {
+          x: placed.map((p) => p.x),
+          y: ema(
+            placed.map((p) => p.loss),
+            0.8,
+          ),
+        });
       }
     }
     const grid = commonGrid([...curves.values()], GRID_POINTS);
@@ -170,13 +206,18 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
       return row;
     });
   }, [groups, mode]);
-  const values = data.flatMap((row) => groups.flatMap((g) => [row[`${g.key}:mean`], row[`${g.key}:band`]].flat())).filter((v): v is number => typeof v === 'number');
+  const values = data
+    .flatMap((row) => groups.flatMap((g) => [row[`${g.key}:mean`], row[`${g.key}:band`]].flat()))
+    .filter((v): v is number => typeof v === 'number');
   const yAxis = scale === 'log' ? logAxis(values) : linearAxis(values);
   const xs = data.map((row) => row.x as number);
   const xAxis = dataEndAxis(xs, { ticks: 6 });
   const xSpacing = (xAxis.ticks[1] ?? 1) - (xAxis.ticks[0] ?? 0);
   const xLabel = (v: number) => (mode === 'time' ? durationTick(v) : compactNumber(v, xSpacing));
-  const legend = groups.map((g) => ({ label: `${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`, color: g.color }));
+  const legend = groups.map((g) => ({
+    label: `${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`,
+    color: g.color,
+  }));
   const csv = () =>
     seriesCsv(
       [
@@ -188,7 +229,9 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
         ]),
       ],
       data.map((row) => {
-        const flat: Record<string, number | undefined> = { x: mode === 'time' ? (row.x as number) / 1000 : (row.x as number) };
+        const flat: Record<string, number | undefined> = {
+          x: mode === 'time' ? (row.x as number) / 1000 : (row.x as number),
+        };
         for (const g of groups) {
           flat[`${g.key}:mean`] = row[`${g.key}:mean`] as number;
           const band = row[`${g.key}:band`] as [number, number] | undefined;
@@ -206,11 +249,18 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
         <span className="spacer" />
         <Segmented label="x axis" options={X_AXIS_MODES} value={mode} onChange={setMode} />
         <Segmented label="loss scale" options={['linear', 'log'] as const} value={scale} onChange={setScale} />
-        <ChartDownloads chartRef={chartRef} fileBase="compare.loss-curves" title="the loss curves" legend={legend} csv={csv} />
+        <ChartDownloads
+          chartRef={chartRef}
+          fileBase="compare.loss-curves"
+          title="the loss curves"
+          legend={legend}
+          csv={csv}
+        />
       </div>
       {mode === 'time' && groups.some((g) => g.runs.some((r) => r.points.some((p) => p.trainMs === undefined))) && (
         <p className="small muted" data-testid="overlay-no-time">
-          Some of these runs were recorded without training time per step, so they cannot be placed on a time axis; pick tokens or steps.
+          Some of these runs were recorded without training time per step, so they cannot be placed on a time axis; pick
+          tokens or steps.
         </p>
       )}
       <div ref={chartRef}>
@@ -235,19 +285,51 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
               tick={{ fontSize: 11 }}
               width={56}
               tickFormatter={(v: number) => String(Number(v.toPrecision(4)))}
-              label={{ value: 'loss (nats/token)', angle: -90, position: 'insideLeft', offset: 4, fontSize: 11, style: { textAnchor: 'middle' } }}
+              label={{
+                value: 'loss (nats/token)',
+                angle: -90,
+                position: 'insideLeft',
+                offset: 4,
+                fontSize: 11,
+                style: { textAnchor: 'middle' },
+              }}
             />
             <Tooltip
               isAnimationActive={false}
-              formatter={(v) => (Array.isArray(v) ? v.map((x) => Number(x).toPrecision(5)).join(' – ') : Number(v).toPrecision(5))}
-              labelFormatter={(t) => (mode === 'time' ? `${(Number(t) / 1000).toFixed(1)} s of training` : mode === 'steps' ? `step ${Number(t).toFixed(1)}` : `${Math.round(Number(t)).toLocaleString()} tokens seen`)}
+              formatter={(v) =>
+                Array.isArray(v) ? v.map((x) => Number(x).toPrecision(5)).join(' – ') : Number(v).toPrecision(5)
+              }
+              labelFormatter={(t) =>
+                mode === 'time'
+                  ? `${(Number(t) / 1000).toFixed(1)} s of training`
+                  : mode === 'steps'
+                    ? `step ${Number(t).toFixed(1)}`
+                    : `${Math.round(Number(t)).toLocaleString()} tokens seen`
+              }
             />
             <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
             {groups.map((g) => (
-              <Area key={`${g.key}:band`} dataKey={`${g.key}:band`} stroke="none" fill={g.color} fillOpacity={0.15} isAnimationActive={false} legendType="none" name={`${g.label} 95% CI`} />
+              <Area
+                key={`${g.key}:band`}
+                dataKey={`${g.key}:band`}
+                stroke="none"
+                fill={g.color}
+                fillOpacity={0.15}
+                isAnimationActive={false}
+                legendType="none"
+                name={`${g.label} 95% CI`}
+              />
             ))}
             {groups.map((g) => (
-              <Line key={`${g.key}:mean`} dataKey={`${g.key}:mean`} stroke={g.color} dot={data.length < 30} strokeWidth={2} isAnimationActive={false} name={`${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`} />
+              <Line
+                key={`${g.key}:mean`}
+                dataKey={`${g.key}:mean`}
+                stroke={g.color}
+                dot={data.length < 30}
+                strokeWidth={2}
+                isAnimationActive={false}
+                name={`${g.label} (${g.runs.length} seed${g.runs.length > 1 ? 's' : ''})`}
+              />
             ))}
           </ComposedChart>
         </ResponsiveContainer>
@@ -259,10 +341,15 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
 /** Final held-out loss per bucket: per group mean ± CI, and paired differences against one-off (same seeds). */
 function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
   // Each run's last evaluation, aligned with group.runs (undefined where a run never evaluated).
-  const finals = groups.map((g) => ({ group: g, last: g.runs.map((r) => r.evals.at(-1)), evals: g.runs.map((r) => r.evals.at(-1)).filter((e) => e !== undefined) }));
+  const finals = groups.map((g) => ({
+    group: g,
+    last: g.runs.map((r) => r.evals.at(-1)),
+    evals: g.runs.map((r) => r.evals.at(-1)).filter((e) => e !== undefined),
+  }));
   const buckets = [...new Set(finals.flatMap((f) => f.evals.flatMap((e) => e.buckets.map((b) => b.bucket))))].sort();
   const columns = ['all', ...buckets];
-  const valueOf = (e: (typeof finals)[number]['evals'][number], column: string) => (column === 'all' ? e.heldOutLoss : e.buckets.find((b) => b.bucket === column)?.loss ?? Number.NaN);
+  const valueOf = (e: (typeof finals)[number]['evals'][number], column: string) =>
+    column === 'all' ? e.heldOutLoss : (e.buckets.find((b) => b.bucket === column)?.loss ?? Number.NaN);
   const chartData = columns.map((column) => {
     const row: Record<string, unknown> = { bucket: column === 'all' ? 'all' : `phase ${column}` };
     for (const f of finals) {
@@ -293,20 +380,42 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
       <div className="row chart-controls">
         <h3>Held-out loss per difficulty bucket at the end of each run (lower is better)</h3>
         <span className="spacer" />
-        <ChartDownloads chartRef={barsRef} fileBase="compare.heldout-buckets" title="the held-out loss bars" legend={groups.map((g) => ({ label: g.label, color: g.color }))} csv={barsCsv} />
+        <ChartDownloads
+          chartRef={barsRef}
+          fileBase="compare.heldout-buckets"
+          title="the held-out loss bars"
+          legend={groups.map((g) => ({ label: g.label, color: g.color }))}
+          csv={barsCsv}
+        />
       </div>
       <div data-testid="bucket-bars" ref={barsRef}>
         <ResponsiveContainer width="100%" height={260}>
           <BarChart data={chartData} margin={{ top: 8, right: 12, bottom: 18, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="bucket" tick={{ fontSize: 12 }} label={{ value: 'difficulty bucket of the held-out records', position: 'insideBottom', offset: -12, fontSize: 11 }} />
+            <XAxis
+              dataKey="bucket"
+              tick={{ fontSize: 12 }}
+              label={{
+                value: 'difficulty bucket of the held-out records',
+                position: 'insideBottom',
+                offset: -12,
+                fontSize: 11,
+              }}
+            />
             <YAxis
               tick={{ fontSize: 11 }}
               width={56}
               domain={yAxis.domain}
               ticks={yAxis.ticks}
               tickFormatter={(v: number) => String(Number(v.toPrecision(4)))}
-              label={{ value: 'held-out loss (nats/token)', angle: -90, position: 'insideLeft', offset: 4, fontSize: 11, style: { textAnchor: 'middle' } }}
+              label={{
+                value: 'held-out loss (nats/token)',
+                angle: -90,
+                position: 'insideLeft',
+                offset: 4,
+                fontSize: 11,
+                style: { textAnchor: 'middle' },
+              }}
             />
             <Tooltip isAnimationActive={false} formatter={(v) => `${Number(v).toPrecision(5)} nats/token`} />
             <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
@@ -372,7 +481,12 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
                     <td />
                     {columns.map((c) => {
                       const d = pairedDifference(bySeed(f, c), bySeed(base, c));
-                      if (d.n === 0) return <td key={c} className="num">—</td>;
+                      if (d.n === 0)
+                        return (
+                          <td key={c} className="num">
+                            —
+                          </td>
+                        );
                       const better = d.hi < 0;
                       const worse = d.lo > 0;
                       return (
@@ -389,8 +503,9 @@ function HeldOutComparison({ groups }: { groups: RunGroup[] }) {
         </tbody>
       </table>
       <p className="small muted">
-        Every arm is evaluated on the same held-out records. A paired difference below zero means lower loss than one-off; it is
-        coloured only when its 95% interval excludes zero. With fewer than two seeds there is no interval, and no claim.
+        Every arm is evaluated on the same held-out records. A paired difference below zero means lower loss than
+        one-off; it is coloured only when its 95% interval excludes zero. With fewer than two seeds there is no
+        interval, and no claim.
       </p>
     </>
   );

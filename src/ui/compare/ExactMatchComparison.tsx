@@ -13,16 +13,17 @@ export function ExactMatchComparison({ groups }: { groups: RunGroup[] }) {
   if (withEm.length === 0) return null;
   const byLevel = withEm.every((g) => g.runs.every((r) => !r.exactMatch?.report || r.exactMatch.byLevel));
   const reportOf = (r: RunGroup['runs'][number]) => (byLevel ? r.exactMatch?.byLevel : r.exactMatch?.report);
-  const buckets = [...new Set(withEm.flatMap((g) => g.runs.flatMap((r) => reportOf(r)?.buckets.map((b) => b.bucket) ?? [])))].sort((a, b) =>
-    a.localeCompare(b, undefined, { numeric: true }),
-  );
+  const buckets = [
+    ...new Set(withEm.flatMap((g) => g.runs.flatMap((r) => reportOf(r)?.buckets.map((b) => b.bucket) ?? []))),
+  ].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   const columns = ['all', ...buckets];
   const rate = (g: RunGroup, column: string) =>
     new Map(
       g.runs
         .map((r) => {
           const report = reportOf(r);
-          const value = column === 'all' ? report?.overall.rate : report?.buckets.find((b) => b.bucket === column)?.rate;
+          const value =
+            column === 'all' ? report?.overall.rate : report?.buckets.find((b) => b.bucket === column)?.rate;
           return [r.settings.seed, value ?? Number.NaN] as const;
         })
         .filter(([, v]) => Number.isFinite(v)),
@@ -68,7 +69,12 @@ export function ExactMatchComparison({ groups }: { groups: RunGroup[] }) {
                   <td>{g.label} − one-off (paired by seed, points)</td>
                   {columns.map((c) => {
                     const d = pairedDifference(rate(g, c), rate(baseline, c));
-                    if (d.n === 0) return <td key={c} className="num">—</td>;
+                    if (d.n === 0)
+                      return (
+                        <td key={c} className="num">
+                          —
+                        </td>
+                      );
                     const sign = d.lo > 0 ? ` ${styles.better}` : d.hi < 0 ? ` ${styles.worse}` : '';
                     return (
                       <td key={c} className={`num${sign}`}>

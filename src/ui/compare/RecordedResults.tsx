@@ -35,12 +35,14 @@ export function RecordedResultsLabel() {
       <div className="grow">
         <strong>Recorded results, not your runs: {runs.length} runs measured before you opened the studio</strong>
         <div>
-          Machine: {label.machine}. Date: {label.date.slice(0, 10)}. Command: <code>{label.command}</code>. Seeds: {label.seeds.join(', ')}. Commit:{' '}
-          <span className="mono">{label.commit}</span>.
+          Machine: {label.machine}. Date: {label.date.slice(0, 10)}. Command: <code>{label.command}</code>. Seeds:{' '}
+          {label.seeds.join(', ')}. Commit: <span className="mono">{label.commit}</span>.
         </div>
         <div className="muted">
-          {setup.dataset} from {setup.baseModel}: {(setup.trainFraction * 100).toFixed(0)}% of each phase ({setup.trainRecords.toLocaleString('en')} training records), {setup.heldOutRecords.toLocaleString('en')} held out,
-          rows of {setup.contextLength} tokens. They stay in this tab only: never stored with your runs.{label.note ? ` ${label.note}` : ''}
+          {setup.dataset} from {setup.baseModel}: {(setup.trainFraction * 100).toFixed(0)}% of each phase (
+          {setup.trainRecords.toLocaleString('en')} training records), {setup.heldOutRecords.toLocaleString('en')} held
+          out, rows of {setup.contextLength} tokens. They stay in this tab only: never stored with your runs.
+          {label.note ? ` ${label.note}` : ''}
         </div>
       </div>
       <button className="btn" data-testid="remove-recorded-results" onClick={remove}>

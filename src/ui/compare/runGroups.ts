@@ -2,7 +2,18 @@ import { configDiff } from '../../core/compare/configDiff';
 import { armLabel } from '../../core/train/arms';
 import type { Run } from '../../core/runs/run';
 
-const PALETTE = ['#2f6fdf', '#8892a0', '#d64545', '#34a874', '#8e5bd6', '#e0a526', '#1aa3a3', '#c2569b', '#6b8e23', '#b5651d'];
+const PALETTE = [
+  '#2f6fdf',
+  '#8892a0',
+  '#d64545',
+  '#34a874',
+  '#8e5bd6',
+  '#e0a526',
+  '#1aa3a3',
+  '#c2569b',
+  '#6b8e23',
+  '#b5651d',
+];
 
 /** A colour that belongs to a key for good: the same run or arm keeps its colour across reloads and selections. */
 export function stableColor(key: string): string {
@@ -40,7 +51,10 @@ export function groupRuns(runs: readonly Run[]): RunGroup[] {
     const key = groupKey(run);
     byKey.set(key, [...(byKey.get(key) ?? []), run]);
   }
-  const groups = [...byKey.entries()].map(([key, members]) => ({ key, runs: members.sort((a, b) => a.settings.seed - b.settings.seed) }));
+  const groups = [...byKey.entries()].map(([key, members]) => ({
+    key,
+    runs: members.sort((a, b) => a.settings.seed - b.settings.seed),
+  }));
   // Name each group by its arm, plus whatever else differs between groups (LR, epochs, …).
   const diffs = configDiff(groups.map((g) => ({ ...g.runs[0]!.settings, seed: undefined, arm: undefined })));
   return groups.map((g, i) => {

@@ -22,7 +22,10 @@ export function ColumnMappingEditor({ source }: { source: { columns: string[]; m
   return (
     <details className={`small ${styles.editor}`} data-testid="column-mapping" open={changed || undefined}>
       <summary>
-        Column mapping: {FIELDS.filter((f) => source.mapping[f.key]).map((f) => `${f.label.toLowerCase()} ← "${source.mapping[f.key]}"`).join(', ')}
+        Column mapping:{' '}
+        {FIELDS.filter((f) => source.mapping[f.key])
+          .map((f) => `${f.label.toLowerCase()} ← "${source.mapping[f.key]}"`)
+          .join(', ')}
       </summary>
       <div className={`row ${styles.fields}`}>
         {FIELDS.map((field) => (
@@ -42,7 +45,11 @@ export function ColumnMappingEditor({ source }: { source: { columns: string[]; m
             </select>
           </label>
         ))}
-        <button className="btn primary" disabled={!changed || !complete || !!loading} onClick={() => void remap(draft as CsvMapping)}>
+        <button
+          className="btn primary"
+          disabled={!changed || !complete || !!loading}
+          onClick={() => void remap(draft as CsvMapping)}
+        >
           Re-read with this mapping
         </button>
       </div>

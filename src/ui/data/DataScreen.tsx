@@ -26,7 +26,8 @@ export function DataScreen() {
           <h2>Start with a dataset</h2>
           <p className="muted">
             Every record gets a difficulty from 1 to 5 and lands in a phase. The paper trains phase 1 (easy) first, then
-            continues on phase 2 and phase 3; the studio lets you check whether that beats training on everything at once.
+            continues on phase 2 and phase 3; the studio lets you check whether that beats training on everything at
+            once.
           </p>
         </div>
       )}
@@ -36,8 +37,8 @@ export function DataScreen() {
           {problem.hint && <div>{problem.hint}</div>}
           {dataset && (
             <div className={`small ${styles.stillLoaded}`}>
-              Still loaded: <strong>{dataset.fileName}</strong> (
-              {dataset.records.length.toLocaleString()} records) — nothing was lost.
+              Still loaded: <strong>{dataset.fileName}</strong> ({dataset.records.length.toLocaleString()} records) —
+              nothing was lost.
             </div>
           )}
         </Banner>

@@ -30,7 +30,10 @@ export function DatasetSummary({ dataset }: { dataset: StoredDataset }) {
           <div className="label">records accepted</div>
         </div>
         <div className="stat">
-          <div className={dataset.report.rejected.length ? `value ${styles.rejected}` : 'value'} data-testid="rejected-count">
+          <div
+            className={dataset.report.rejected.length ? `value ${styles.rejected}` : 'value'}
+            data-testid="rejected-count"
+          >
             {dataset.report.rejected.length.toLocaleString()}
           </div>
           <div className="label">rows rejected</div>

@@ -45,16 +45,44 @@ export function DropZone() {
         }}
       />
       <details className="formats muted small" data-testid="formats-help">
-        <summary>Alpaca · PhasedSFT · Dolly · ShareGPT · OpenAI messages · CSV/TSV · Parquet — everything stays in this browser</summary>
+        <summary>
+          Alpaca · PhasedSFT · Dolly · ShareGPT · OpenAI messages · CSV/TSV · Parquet — everything stays in this browser
+        </summary>
         <table className={`data small ${styles.formatTable}`}>
           <tbody>
-            <tr><td>Alpaca JSON array or JSONL</td><td className="mono">{'{"instruction", "input", "output"}'}</td></tr>
-            <tr><td>PhasedSFT scored lines</td><td className="mono">{'{"id", "score": "3.5625", "data": [prompt, response]}'}</td></tr>
-            <tr><td>Dolly</td><td className="mono">{'{"instruction", "context", "response", "category"}'}</td></tr>
-            <tr><td>ShareGPT</td><td className="mono">{'{"conversations": [{"from": "human", "value"}, {"from": "gpt", "value"}]}'}</td></tr>
-            <tr><td>OpenAI chat</td><td className="mono">{'{"messages": [{"role": "user", "content"}, {"role": "assistant", "content"}]}'}</td></tr>
-            <tr><td>CSV / TSV / Parquet</td><td>a header row; you map the columns to instruction, input, output, score</td></tr>
-            <tr><td>difficulty</td><td>a <code>score</code>, <code>difficulty</code> or <code>level</code> field (1–5) is used as is; otherwise a heuristic scores</td></tr>
+            <tr>
+              <td>Alpaca JSON array or JSONL</td>
+              <td className="mono">{'{"instruction", "input", "output"}'}</td>
+            </tr>
+            <tr>
+              <td>PhasedSFT scored lines</td>
+              <td className="mono">{'{"id", "score": "3.5625", "data": [prompt, response]}'}</td>
+            </tr>
+            <tr>
+              <td>Dolly</td>
+              <td className="mono">{'{"instruction", "context", "response", "category"}'}</td>
+            </tr>
+            <tr>
+              <td>ShareGPT</td>
+              <td className="mono">{'{"conversations": [{"from": "human", "value"}, {"from": "gpt", "value"}]}'}</td>
+            </tr>
+            <tr>
+              <td>OpenAI chat</td>
+              <td className="mono">
+                {'{"messages": [{"role": "user", "content"}, {"role": "assistant", "content"}]}'}
+              </td>
+            </tr>
+            <tr>
+              <td>CSV / TSV / Parquet</td>
+              <td>a header row; you map the columns to instruction, input, output, score</td>
+            </tr>
+            <tr>
+              <td>difficulty</td>
+              <td>
+                a <code>score</code>, <code>difficulty</code> or <code>level</code> field (1–5) is used as is; otherwise
+                a heuristic scores
+              </td>
+            </tr>
           </tbody>
         </table>
       </details>

@@ -37,7 +37,9 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
         </strong>
         <button
           className="btn"
-          onClick={() => downloadText(`${fileName.replace(/\.[^.]+$/, '')}.validation-report.csv`, reportToCsv(report), 'text/csv')}
+          onClick={() =>
+            downloadText(`${fileName.replace(/\.[^.]+$/, '')}.validation-report.csv`, reportToCsv(report), 'text/csv')
+          }
         >
           Download report (CSV)
         </button>
@@ -76,10 +78,13 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
           <ul className="small">
             {warnings.slice(0, 200).map((w, i) => (
               <li key={i}>
-                <span className="mono">{w.line !== undefined ? `line ${w.line}` : `record ${w.index}`}</span>: {w.message}
+                <span className="mono">{w.line !== undefined ? `line ${w.line}` : `record ${w.index}`}</span>:{' '}
+                {w.message}
               </li>
             ))}
-            {warnings.length > 200 && <li className="muted">… and {warnings.length - 200} more in the downloadable report</li>}
+            {warnings.length > 200 && (
+              <li className="muted">… and {warnings.length - 200} more in the downloadable report</li>
+            )}
           </ul>
         </details>
       )}

@@ -80,7 +80,19 @@ export function ScaleOutExport({
       hyper: settingsSource === 'form' ? scaleOutHyperFromRun(trainSettings.hyper, trainSettings.seed) : undefined,
       ...(finetuning === 'lora' ? { lora } : {}),
     }),
-    [baseModel, template, gpus, deepspeed, orderText, includeOneOff, fileName, settingsSource, trainSettings, finetuning, lora],
+    [
+      baseModel,
+      template,
+      gpus,
+      deepspeed,
+      orderText,
+      includeOneOff,
+      fileName,
+      settingsSource,
+      trainSettings,
+      finetuning,
+      lora,
+    ],
   );
   const resolved = useMemo(() => {
     try {
@@ -117,26 +129,38 @@ export function ScaleOutExport({
         </div>
         <ul className={`small muted ${styles.recipes}`} data-testid="scale-out-recipes">
           <li>
-            <strong>TRL + accelerate</strong> — one Python script for one GPU, several (DDP or DeepSpeed ZeRO-2) or a CPU
-            smoke test. <span data-testid="scale-out-tested">Tested end to end with {TESTED}</span>: the studio exports,
-            trains on CPU, imports the model (or the LoRA adapter) back and checks the first-step and held-out losses match
-            its own.
+            <strong>TRL + accelerate</strong> — one Python script for one GPU, several (DDP or DeepSpeed ZeRO-2) or a
+            CPU smoke test. <span data-testid="scale-out-tested">Tested end to end with {TESTED}</span>: the studio
+            exports, trains on CPU, imports the model (or the LoRA adapter) back and checks the first-step and held-out
+            losses match its own.
           </li>
           <li>
-            <strong>LLaMA-Factory</strong> — per-phase JSONL, dataset_info.json, one YAML per stage, DeepSpeed ZeRO-2/3 and
-            run scripts. Its keys are checked against LLaMA-Factory&apos;s argument definitions; it is not run by the
-            studio&apos;s tests. It always restarts the schedule and optimizer per stage.
+            <strong>LLaMA-Factory</strong> — per-phase JSONL, dataset_info.json, one YAML per stage, DeepSpeed ZeRO-2/3
+            and run scripts. Its keys are checked against LLaMA-Factory&apos;s argument definitions; it is not run by
+            the studio&apos;s tests. It always restarts the schedule and optimizer per stage.
           </li>
         </ul>
       </div>
       <div className="row">
         <label className="field">
           <span>Base model</span>
-          <input type="text" aria-label="Base model" value={baseModel} onChange={(e) => setBaseModel(e.target.value)} placeholder={DEFAULT_BASE_MODEL} />
+          <input
+            type="text"
+            aria-label="Base model"
+            value={baseModel}
+            onChange={(e) => setBaseModel(e.target.value)}
+            placeholder={DEFAULT_BASE_MODEL}
+          />
         </label>
         <label className="field">
           <span>Template</span>
-          <input type="text" aria-label="Template" value={template} onChange={(e) => setTemplate(e.target.value)} placeholder={DEFAULT_TEMPLATE} />
+          <input
+            type="text"
+            aria-label="Template"
+            value={template}
+            onChange={(e) => setTemplate(e.target.value)}
+            placeholder={DEFAULT_TEMPLATE}
+          />
         </label>
         <label className="field">
           <span>GPUs per node</span>
@@ -154,25 +178,45 @@ export function ScaleOutExport({
         </label>
         <label className="field">
           <span>DeepSpeed</span>
-          <select aria-label="DeepSpeed" value={deepspeed} onChange={(e) => setDeepspeed(e.target.value as DeepSpeedStage)}>
+          <select
+            aria-label="DeepSpeed"
+            value={deepspeed}
+            onChange={(e) => setDeepspeed(e.target.value as DeepSpeedStage)}
+          >
             <option value="z3">ZeRO-3 (shards weights; 13B+)</option>
             <option value="z2">ZeRO-2 (faster when it fits)</option>
           </select>
         </label>
         <label className="field">
           <span>Phase order</span>
-          <input type="text" aria-label="Phase order" value={orderText} onChange={(e) => setOrderText(e.target.value)} placeholder={`e.g. ${plan.phases.map((p) => p.index).join(', ')}`} />
+          <input
+            type="text"
+            aria-label="Phase order"
+            value={orderText}
+            onChange={(e) => setOrderText(e.target.value)}
+            placeholder={`e.g. ${plan.phases.map((p) => p.index).join(', ')}`}
+          />
         </label>
         <label className="field">
           <span>Settings</span>
-          <select aria-label="Settings" value={settingsSource} onChange={(e) => setSettingsSource(e.target.value as SettingsSource)}>
+          <select
+            aria-label="Settings"
+            value={settingsSource}
+            onChange={(e) => setSettingsSource(e.target.value as SettingsSource)}
+          >
             <option value="paper">The paper&apos;s (LR 5e-6, 7B full fine-tuning)</option>
-            <option value="form">This studio&apos;s training form (LR {trainSettings.hyper.lr}, batch {trainSettings.hyper.batchSize})</option>
+            <option value="form">
+              This studio&apos;s training form (LR {trainSettings.hyper.lr}, batch {trainSettings.hyper.batchSize})
+            </option>
           </select>
         </label>
         <label className="field">
           <span>Fine-tuning</span>
-          <select aria-label="Fine-tuning" value={finetuning} onChange={(e) => setFinetuning(e.target.value as 'full' | 'lora')}>
+          <select
+            aria-label="Fine-tuning"
+            value={finetuning}
+            onChange={(e) => setFinetuning(e.target.value as 'full' | 'lora')}
+          >
             <option value="full">Full (every weight, as the paper)</option>
             <option value="lora">
               LoRA (r {lora.rank}, alpha {lora.alpha}, {lora.targets.join(' + ')}
@@ -182,29 +226,41 @@ export function ScaleOutExport({
         </label>
         <label className="field">
           <span>
-            <input type="checkbox" aria-label="Include one-off baseline" checked={includeOneOff} onChange={(e) => setIncludeOneOff(e.target.checked)} /> One-off
-            baseline too
+            <input
+              type="checkbox"
+              aria-label="Include one-off baseline"
+              checked={includeOneOff}
+              onChange={(e) => setIncludeOneOff(e.target.checked)}
+            />{' '}
+            One-off baseline too
           </span>
         </label>
       </div>
       {resolved.ok ? (
         <div className="small muted" data-testid="scale-out-summary">
           {phaseCount} stages: {resolved.value.stages.map((s) => `phase ${s.phase} (${s.records})`).join(' → ')}
-          {resolved.value.oneOff ? `; one-off: ${resolved.value.oneOff.records} records` : ''}. Folder {resolved.value.folder}/.
+          {resolved.value.oneOff ? `; one-off: ${resolved.value.oneOff.records} records` : ''}. Folder{' '}
+          {resolved.value.folder}/.
         </div>
       ) : (
         <div className="small" role="alert" data-testid="scale-out-error">
           {resolved.error}
         </div>
       )}
-      {!scores && <div className="small muted">Score the dataset first; the recipe carries each record&apos;s score.</div>}
+      {!scores && (
+        <div className="small muted">Score the dataset first; the recipe carries each record&apos;s score.</div>
+      )}
       <div className="row">
         <button className="btn primary" data-testid="scale-out-download" disabled={disabled} onClick={downloadZip}>
           Download {resolved.ok ? zipFileName(resolved.value.folder) : 'recipe.zip'}
         </button>
       </div>
       {status && (
-        <div className={status.kind === 'error' ? 'small' : 'small muted'} role={status.kind === 'error' ? 'alert' : 'status'} data-testid="scale-out-status">
+        <div
+          className={status.kind === 'error' ? 'small' : 'small muted'}
+          role={status.kind === 'error' ? 'alert' : 'status'}
+          data-testid="scale-out-status"
+        >
           {status.text}
         </div>
       )}

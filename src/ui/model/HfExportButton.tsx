@@ -7,7 +7,11 @@ import styles from './HfExportButton.module.css';
 /** Browsers drop downloads fired in the same tick; a short gap lets each one start. */
 const GAP_MS = 200;
 
-const MIME: Record<string, string> = { '.json': 'application/json', '.txt': 'text/plain', '.safetensors': 'application/octet-stream' };
+const MIME: Record<string, string> = {
+  '.json': 'application/json',
+  '.txt': 'text/plain',
+  '.safetensors': 'application/octet-stream',
+};
 
 /**
  * For a run that started from an imported model: its newest checkpoint as that model's Hugging Face folder
@@ -49,7 +53,9 @@ export function HfExportButton({ run }: { run: Run }) {
         title={`The run's newest checkpoint in ${ref.name}'s own layout, loadable by transformers; save the files into one folder`}
         onClick={() => void exportFolder('merged')}
       >
-        {state.busy ? 'Writing the Hugging Face folder…' : `Hugging Face folder${lora ? ', LoRA merged' : ''} (step ${step})`}
+        {state.busy
+          ? 'Writing the Hugging Face folder…'
+          : `Hugging Face folder${lora ? ', LoRA merged' : ''} (step ${step})`}
       </button>
       {lora && (
         <button
@@ -64,7 +70,8 @@ export function HfExportButton({ run }: { run: Run }) {
       )}
       {state.files && (
         <span className="muted" data-testid="hf-export-done">
-          Downloaded {state.files.join(', ')}: save them into one folder for <code>from_pretrained</code>. {state.notes?.join(' ')}
+          Downloaded {state.files.join(', ')}: save them into one folder for <code>from_pretrained</code>.{' '}
+          {state.notes?.join(' ')}
         </span>
       )}
       {state.error && (

@@ -12,7 +12,11 @@ import styles from './ModelImportPanel.module.css';
 
 const MiB = 2 ** 20;
 export function formatBytes(n: number): string {
-  return n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(2)} GiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+  return n >= 1024 * MiB
+    ? `${(n / 1024 / MiB).toFixed(2)} GiB`
+    : n >= MiB
+      ? `${(n / MiB).toFixed(1)} MiB`
+      : `${(n / 1024).toFixed(1)} KiB`;
 }
 
 function formatParams(n: number): string {
@@ -27,7 +31,16 @@ function useAdapterLimits(): AdapterLimits | null | undefined {
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
     const ask = gpu ? gpu.requestAdapter({ powerPreference: 'high-performance' }) : Promise.resolve(null);
     ask.then(
-      (adapter) => live && setLimits(adapter ? { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } : null),
+      (adapter) =>
+        live &&
+        setLimits(
+          adapter
+            ? {
+                maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+                maxBufferSize: adapter.limits.maxBufferSize,
+              }
+            : null,
+        ),
       () => live && setLimits(null),
     );
     return () => {
@@ -77,12 +90,17 @@ export function ModelImportPanel() {
     <details className={`model-import ${styles.panel}`} data-testid="model-import">
       <summary className="small">
         <strong>Import a pretrained model</strong>{' '}
-        <span className="muted">GPT-2, distilgpt2, TinyStories (GPT-Neo) from a Hugging Face folder{models.length > 0 ? ` · ${models.length} imported` : ''}</span>
+        <span className="muted">
+          GPT-2, distilgpt2, TinyStories (GPT-Neo) from a Hugging Face folder
+          {models.length > 0 ? ` · ${models.length} imported` : ''}
+        </span>
       </summary>
       <DropArea testId="model-dropzone" onDrop={onDrop} className={styles.dropArea}>
         <div className={`row ${styles.centered}`}>
           <strong>Drop a model folder or its files here</strong>
-          <span className="muted small">config.json · model.safetensors (or shards + index) · tokenizer.json (or vocab.json + merges.txt)</span>
+          <span className="muted small">
+            config.json · model.safetensors (or shards + index) · tokenizer.json (or vocab.json + merges.txt)
+          </span>
         </div>
         <div className={`row small ${styles.sources}`}>
           <button className="btn" disabled={busy} onClick={() => filesInput.current?.click()}>
@@ -104,18 +122,16 @@ export function ModelImportPanel() {
               if (e.key === 'Enter' && url.trim() && !busy) void importUrl(url);
             }}
           />
-          <button className="btn" data-testid="model-url-download" disabled={busy || !url.trim()} onClick={() => void importUrl(url)}>
+          <button
+            className="btn"
+            data-testid="model-url-download"
+            disabled={busy || !url.trim()}
+            onClick={() => void importUrl(url)}
+          >
             Download
           </button>
         </div>
-        <input
-          ref={filesInput}
-          type="file"
-          multiple
-          hidden
-          data-testid="model-file-input"
-          onChange={onPicked}
-        />
+        <input ref={filesInput} type="file" multiple hidden data-testid="model-file-input" onChange={onPicked} />
         <input
           ref={(el) => {
             folderInput.current = el;
@@ -128,7 +144,13 @@ export function ModelImportPanel() {
           onChange={onPicked}
         />
         {activity && (
-          <div className={styles.status} role="status" aria-live="polite" data-testid="model-import-status" data-stage={activity.stage}>
+          <div
+            className={styles.status}
+            role="status"
+            aria-live="polite"
+            data-testid="model-import-status"
+            data-stage={activity.stage}
+          >
             <div className={`row small muted ${styles.statusLine}`}>
               <span>{activity.detail}</span>
               {activity.stage === 'downloading' && (
@@ -138,7 +160,11 @@ export function ModelImportPanel() {
               )}
             </div>
             <div className="progress">
-              <div style={{ width: `${Math.round((activity.fraction ?? (activity.stage === 'checking' ? 0.5 : 0)) * 100)}%` }} />
+              <div
+                style={{
+                  width: `${Math.round((activity.fraction ?? (activity.stage === 'checking' ? 0.5 : 0)) * 100)}%`,
+                }}
+              />
             </div>
           </div>
         )}
@@ -166,7 +192,9 @@ export function ModelImportPanel() {
       )}
       {lastImported && (
         <p className="small" role="status" data-testid="model-imported">
-          {lastImported.replaced ? 'The same model was imported again: its entry was refreshed.' : 'Imported: it is now in the Model menu.'}
+          {lastImported.replaced
+            ? 'The same model was imported again: its entry was refreshed.'
+            : 'Imported: it is now in the Model menu.'}
         </p>
       )}
       <div className={styles.models}>
@@ -192,11 +220,10 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
   return (
     <div className="example" data-testid="imported-model" data-model-id={model.id} data-selected={selected}>
       <div className="row">
-        <strong data-testid="imported-model-name">
-          {model.name}
-        </strong>
+        <strong data-testid="imported-model-name">{model.name}</strong>
         <span className="small muted">
-          {d.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'} · {formatBytes(totalBytes(model))} · {model.origin === 'files' ? 'dropped files' : model.origin}
+          {d.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'} · {formatBytes(totalBytes(model))} ·{' '}
+          {model.origin === 'files' ? 'dropped files' : model.origin}
         </span>
         <span className={styles.spacer} />
         {selected ? (
@@ -208,7 +235,11 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
             Use for training
           </button>
         )}
-        <button className="btn link" aria-label={`Delete model ${model.name}`} onClick={() => void removeModel(model.id)}>
+        <button
+          className="btn link"
+          aria-label={`Delete model ${model.name}`}
+          onClick={() => void removeModel(model.id)}
+        >
           delete
         </button>
       </div>
@@ -222,7 +253,8 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
         <Stat label="parameters" value={formatParams(d.parameters)} />
       </div>
       <p className={`small muted ${styles.files}`}>
-        Weights: {d.weightFiles.join(', ')} ({dtypes}) · tokenizer: {d.tokenizer.file} ({d.tokenizer.vocabSize.toLocaleString('en')} ids, end of text {d.tokenizer.endOfText})
+        Weights: {d.weightFiles.join(', ')} ({dtypes}) · tokenizer: {d.tokenizer.file} (
+        {d.tokenizer.vocabSize.toLocaleString('en')} ids, end of text {d.tokenizer.endOfText})
         {c.attentionScale === 'none' ? ' · attention not scaled by 1/√d (GPT-Neo)' : ''}
       </p>
       {d.notes.length > 0 && (
@@ -234,7 +266,12 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
       )}
       <div className={`row small ${styles.settings}`}>
         <label className="field">
-          <input type="checkbox" aria-label="Prune vocabulary" checked={model.prune} onChange={(e) => void updateModel(model.id, { prune: e.target.checked })} />
+          <input
+            type="checkbox"
+            aria-label="Prune vocabulary"
+            checked={model.prune}
+            onChange={(e) => void updateModel(model.id, { prune: e.target.checked })}
+          />
           Prune the vocabulary to the dataset's tokens (export restores the full one)
         </label>
         <label className="field">
@@ -249,7 +286,8 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
             className={styles.maxContext}
             onChange={(e) => {
               const v = Math.round(Number(e.target.value));
-              if (Number.isFinite(v) && v >= 2) void updateModel(model.id, { maxContext: v >= c.contextLength ? undefined : v });
+              if (Number.isFinite(v) && v >= 2)
+                void updateModel(model.id, { maxContext: v >= c.contextLength ? undefined : v });
             }}
           />
         </label>
@@ -262,9 +300,7 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
 function Stat({ label, value }: { label: string; value: string | number }) {
   return (
     <div className="stat">
-      <div className={`value ${styles.value}`}>
-        {value}
-      </div>
+      <div className={`value ${styles.value}`}>{value}</div>
       <div className="label">{label}</div>
     </div>
   );
@@ -308,33 +344,67 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
   }
   // The verdict of what the run will do: LoRA when chosen, else full fine-tuning.
   const active = chosenLora ? loraVerdict : verdict;
-  const stats = counted && model.prune ? pruningStats(full, { keep: Array.from({ length: counted.keptTokens }, (_, i) => i), originalVocabSize: full.vocabSize, counts: [] }, B, T) : undefined;
+  const stats =
+    counted && model.prune
+      ? pruningStats(
+          full,
+          {
+            keep: Array.from({ length: counted.keptTokens }, (_, i) => i),
+            originalVocabSize: full.vocabSize,
+            counts: [],
+          },
+          B,
+          T,
+        )
+      : undefined;
   return (
-    <div className={`small ${styles.memory}`} data-testid="model-memory" data-fits={verdict ? String(verdict.fits) : 'unknown'} data-lora-fits={loraVerdict ? String(loraVerdict.fits) : 'unknown'}>
+    <div
+      className={`small ${styles.memory}`}
+      data-testid="model-memory"
+      data-fits={verdict ? String(verdict.fits) : 'unknown'}
+      data-lora-fits={loraVerdict ? String(loraVerdict.fits) : 'unknown'}
+    >
       <div>
         One training step at batch {B}, context {T}
-        {model.prune ? (counted ? `, ${counted.keptTokens.toLocaleString('en')} tokens kept` : ', vocabulary pruned (counting…)') : ''}: about{' '}
-        <strong>{formatBytes(estimate.total)}</strong> (weights {formatBytes(estimate.weights)}, gradients {formatBytes(estimate.gradients)}, Adam{' '}
-        {formatBytes(estimate.adam)}, activations {formatBytes(estimate.activations)}, logits {formatBytes(estimate.logits)}). Largest buffer: {estimate.largestBuffer.what},{' '}
-        {formatBytes(estimate.largestBuffer.bytes)}
-        {limits ? ` of the adapter's ${formatBytes(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize))} limit.` : limits === null ? ' (no WebGPU here: no buffer limit to check).' : '.'}
+        {model.prune
+          ? counted
+            ? `, ${counted.keptTokens.toLocaleString('en')} tokens kept`
+            : ', vocabulary pruned (counting…)'
+          : ''}
+        : about <strong>{formatBytes(estimate.total)}</strong> (weights {formatBytes(estimate.weights)}, gradients{' '}
+        {formatBytes(estimate.gradients)}, Adam {formatBytes(estimate.adam)}, activations{' '}
+        {formatBytes(estimate.activations)}, logits {formatBytes(estimate.logits)}). Largest buffer:{' '}
+        {estimate.largestBuffer.what}, {formatBytes(estimate.largestBuffer.bytes)}
+        {limits
+          ? ` of the adapter's ${formatBytes(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize))} limit.`
+          : limits === null
+            ? ' (no WebGPU here: no buffer limit to check).'
+            : '.'}
       </div>
       <div data-testid="model-memory-lora">
-        With LoRA (rank {lora.rank} on {lora.targets.join(', ')}{chosenLora ? ', as chosen' : ''}: {loraShape.trainableParameters.toLocaleString('en')} trainable parameters): about{' '}
-        <strong>{formatBytes(loraEstimate.total)}</strong> (gradients {formatBytes(loraEstimate.gradients)}, Adam {formatBytes(loraEstimate.adam)}).
+        With LoRA (rank {lora.rank} on {lora.targets.join(', ')}
+        {chosenLora ? ', as chosen' : ''}: {loraShape.trainableParameters.toLocaleString('en')} trainable parameters):
+        about <strong>{formatBytes(loraEstimate.total)}</strong> (gradients {formatBytes(loraEstimate.gradients)}, Adam{' '}
+        {formatBytes(loraEstimate.adam)}).
       </div>
       {verdict && !verdict.fits && loraVerdict?.fits && !chosenLora && (
         <div data-testid="model-memory-offer-lora">
-          Full fine-tuning does not fit this GPU, but LoRA does: the base weights stay frozen, so only the adapters need gradients and Adam moments.{' '}
-          <button className="btn" onClick={() => updateTrain({ lora: { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } })}>
+          Full fine-tuning does not fit this GPU, but LoRA does: the base weights stay frozen, so only the adapters need
+          gradients and Adam moments.{' '}
+          <button
+            className="btn"
+            onClick={() => updateTrain({ lora: { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } })}
+          >
             Train with LoRA
           </button>
         </div>
       )}
       {stats && (
         <div data-testid="model-pruning">
-          Pruning on {dataset?.fileName}: {stats.keptTokens.toLocaleString('en')} of {stats.originalTokens.toLocaleString('en')} tokens kept, {formatBytes(stats.trainingBytesSaved)} less for
-          weights, gradients and Adam, {formatBytes(stats.logitBytesSaved)} less logits per step, about {stats.estimatedSpeedup.toFixed(1)}× faster per step.
+          Pruning on {dataset?.fileName}: {stats.keptTokens.toLocaleString('en')} of{' '}
+          {stats.originalTokens.toLocaleString('en')} tokens kept, {formatBytes(stats.trainingBytesSaved)} less for
+          weights, gradients and Adam, {formatBytes(stats.logitBytesSaved)} less logits per step, about{' '}
+          {stats.estimatedSpeedup.toFixed(1)}× faster per step.
         </div>
       )}
       {active && !active.fits && (

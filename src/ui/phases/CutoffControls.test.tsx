@@ -23,7 +23,13 @@ function dataset(): StoredDataset {
     format: 'alpaca-json',
     formatLabel: 'Alpaca',
     loadedAt: 1,
-    records: scores.map((_, i) => ({ id: String(i), instruction: `Question ${i}`, input: '', output: `Answer ${i}`, meta: {} })),
+    records: scores.map((_, i) => ({
+      id: String(i),
+      instruction: `Question ${i}`,
+      input: '',
+      output: `Answer ${i}`,
+      meta: {},
+    })),
     report: { accepted: 40, rejected: [], warnings: [] },
     scoreSets: [{ scorerId: 'field', scores: Float64Array.from(scores), problems: [] }],
   };
@@ -68,7 +74,9 @@ describe('CutoffControls', () => {
   it('refuses cut-offs out of order with a message, and keeps the last good plan', async () => {
     render(<PhasesPanel />);
     await typeCutoff(2, '1.2');
-    expect(problem()?.textContent).toContain('Cut-offs must strictly increase, but cut-off 2 (1.2) is not above cut-off 1 (1.5).');
+    expect(problem()?.textContent).toContain(
+      'Cut-offs must strictly increase, but cut-off 2 (1.2) is not above cut-off 1 (1.5).',
+    );
     expect(problem()?.getAttribute('role')).toBe('alert');
     expect(cutoffs()).toEqual([1.5, 3.5]);
     expect(usePhasesStore.getState().settings?.cutoffs).toEqual([1.5, 3.5]);
@@ -77,7 +85,9 @@ describe('CutoffControls', () => {
   it('refuses a cut-off outside (1, 5) with a message; a good value then clears it', async () => {
     render(<PhasesPanel />);
     await typeCutoff(2, '5');
-    expect(problem()?.textContent).toContain('Cut-off 2 is 5, outside the open range (1, 5): it would leave a phase with no possible scores.');
+    expect(problem()?.textContent).toContain(
+      'Cut-off 2 is 5, outside the open range (1, 5): it would leave a phase with no possible scores.',
+    );
     expect(cutoffs()).toEqual([1.5, 3.5]);
     await typeCutoff(2, '4');
     expect(problem()).toBeNull();

@@ -11,7 +11,10 @@ export function CutoffControls() {
   const plan = usePhasesStore((s) => s.plan);
   const update = usePhasesStore((s) => s.update);
   const cutoffs = plan?.cutoffs ?? settings.cutoffs;
-  const isPaper = settings.mode === 'cutoffs' && settings.cutoffs.length === 2 && settings.cutoffs.every((c, i) => c === PAPER_CUTOFFS[i]);
+  const isPaper =
+    settings.mode === 'cutoffs' &&
+    settings.cutoffs.length === 2 &&
+    settings.cutoffs.every((c, i) => c === PAPER_CUTOFFS[i]);
 
   return (
     <div className={styles.controls}>
@@ -26,7 +29,11 @@ export function CutoffControls() {
         </div>
         <label className="field">
           Phases
-          <select aria-label="Number of phases" value={settings.phaseCount} onChange={(e) => update({ phaseCount: Number(e.target.value) })}>
+          <select
+            aria-label="Number of phases"
+            value={settings.phaseCount}
+            onChange={(e) => update({ phaseCount: Number(e.target.value) })}
+          >
             {Array.from({ length: MAX_PHASES - MIN_PHASES + 1 }, (_, i) => MIN_PHASES + i).map((n) => (
               <option key={n} value={n}>
                 {n}

@@ -12,7 +12,11 @@ const MAX_POINTS = 1500;
  * Difficulty against length, one dot per record (a seeded sample on big datasets), with their rank correlation:
  * the paper's harder stages are also longer, so a curriculum by difficulty is partly a curriculum by length.
  */
-export function LengthConfound(props: { records: readonly InstructionRecord[]; scores: ArrayLike<number>; cutoffs: readonly number[] }) {
+export function LengthConfound(props: {
+  records: readonly InstructionRecord[];
+  scores: ArrayLike<number>;
+  cutoffs: readonly number[];
+}) {
   const { records, scores, cutoffs } = props;
   const { series, rho } = useMemo(() => {
     const lengths = records.map((r) => r.instruction.length + r.input.length + r.output.length);
@@ -40,11 +44,27 @@ export function LengthConfound(props: { records: readonly InstructionRecord[]; s
         <ScatterChart margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis type="number" dataKey="score" name="difficulty" domain={[1, 5]} tick={{ fontSize: 11 }} />
-          <YAxis type="number" dataKey="length" name="characters" scale="log" domain={['auto', 'auto']} allowDataOverflow tick={{ fontSize: 11 }} width={52} />
+          <YAxis
+            type="number"
+            dataKey="length"
+            name="characters"
+            scale="log"
+            domain={['auto', 'auto']}
+            allowDataOverflow
+            tick={{ fontSize: 11 }}
+            width={52}
+          />
           <ZAxis range={[12, 12]} />
           <Tooltip isAnimationActive={false} cursor={{ strokeDasharray: '3 3' }} />
           {series.map((points, i) => (
-            <Scatter key={i} name={`phase ${i + 1}`} data={points} fill={phaseHex(i, series.length)} fillOpacity={0.5} isAnimationActive={false} />
+            <Scatter
+              key={i}
+              name={`phase ${i + 1}`}
+              data={points}
+              fill={phaseHex(i, series.length)}
+              fillOpacity={0.5}
+              isAnimationActive={false}
+            />
           ))}
         </ScatterChart>
       </ResponsiveContainer>

@@ -22,7 +22,9 @@ export function PhaseExports({ plan, dataset }: { plan: PhasePlan; dataset: Stor
             title={empty ? 'This phase holds no training record: there is nothing to export.' : undefined}
             onClick={() => {
               // Empty phases get no file, so find this phase's by name rather than by position.
-              const file = phaseJsonlFiles(plan, dataset.records, scoreSet!.scores, { baseName }).find((f) => f.fileName.endsWith(`.phase-${phase.index}.jsonl`))!;
+              const file = phaseJsonlFiles(plan, dataset.records, scoreSet!.scores, { baseName }).find((f) =>
+                f.fileName.endsWith(`.phase-${phase.index}.jsonl`),
+              )!;
               downloadText(file.fileName, file.text, 'application/jsonl');
             }}
           >

@@ -58,12 +58,13 @@ export function PhaseTable({ plan, records }: { plan: PhasePlan; records: readon
         {plan.outOfRange.length > 0 && (
           <>
             {' '}
-            · <span className={styles.outOfRange}>{plan.outOfRange.length.toLocaleString()} scores outside 1–5</span>, kept as given in the first or last phase
+            · <span className={styles.outOfRange}>{plan.outOfRange.length.toLocaleString()} scores outside 1–5</span>,
+            kept as given in the first or last phase
           </>
-        )}
-        {' '}· held out: {plan.heldOut.recordIds.length.toLocaleString()} ({(plan.heldOut.fraction * 100).toFixed(1)}% of every phase, seed{' '}
-        {plan.heldOut.seed}) — the fixed set every training arm is evaluated on. Longer prompts and responses in harder
-        phases are the paper’s length confound.
+        )}{' '}
+        · held out: {plan.heldOut.recordIds.length.toLocaleString()} ({(plan.heldOut.fraction * 100).toFixed(1)}% of
+        every phase, seed {plan.heldOut.seed}) — the fixed set every training arm is evaluated on. Longer prompts and
+        responses in harder phases are the paper’s length confound.
       </p>
       <details>
         <summary className="small">Example records per phase</summary>
@@ -80,7 +81,10 @@ export function PhaseTable({ plan, records }: { plan: PhasePlan; records: readon
                 if (!r) return null;
                 return (
                   <div className="example small" key={id}>
-                    <span className="muted mono">#{id}{r.score !== undefined ? ` · score ${r.score}` : ''}</span>
+                    <span className="muted mono">
+                      #{id}
+                      {r.score !== undefined ? ` · score ${r.score}` : ''}
+                    </span>
                     <pre>
                       {r.instruction}
                       {r.input ? `\n${r.input}` : ''}

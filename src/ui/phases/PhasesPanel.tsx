@@ -75,7 +75,9 @@ export function PhasesPanel() {
           <PhaseExports plan={plan} dataset={dataset} />
           {scores && (
             <details className={styles.section}>
-              <summary className="small">Outgrow the browser: TRL and LLaMA-Factory recipes that train these phases on a GPU cluster</summary>
+              <summary className="small">
+                Outgrow the browser: TRL and LLaMA-Factory recipes that train these phases on a GPU cluster
+              </summary>
               <ScaleOutExport plan={plan} records={dataset.records} scores={scores} fileName={dataset.fileName} />
             </details>
           )}

@@ -60,18 +60,40 @@ export function ScoreHistogram(props: {
   };
 
   const onKey = (i: number) => (event: KeyboardEvent) => {
-    const delta = event.key === 'ArrowLeft' || event.key === 'ArrowDown' ? -STEP : event.key === 'ArrowRight' || event.key === 'ArrowUp' ? STEP : 0;
+    const delta =
+      event.key === 'ArrowLeft' || event.key === 'ArrowDown'
+        ? -STEP
+        : event.key === 'ArrowRight' || event.key === 'ArrowUp'
+          ? STEP
+          : 0;
     if (delta === 0) return;
     event.preventDefault();
     move(i, cutoffs[i]! + delta * (event.shiftKey ? 5 : 1));
   };
 
-  const data = bins.map((b) => ({ center: (b.lo + b.hi) / 2, count: b.count, range: `${b.lo.toFixed(2)}–${b.hi.toFixed(2)}` }));
+  const data = bins.map((b) => ({
+    center: (b.lo + b.hi) / 2,
+    count: b.count,
+    range: `${b.lo.toFixed(2)}–${b.hi.toFixed(2)}`,
+  }));
 
   return (
-    <div className="histogram-wrap" ref={wrap} onPointerMove={onPointerMove} onPointerUp={() => (dragging.current = null)} data-testid="score-histogram">
+    <div
+      className="histogram-wrap"
+      ref={wrap}
+      onPointerMove={onPointerMove}
+      onPointerUp={() => (dragging.current = null)}
+      data-testid="score-histogram"
+    >
       {width > 0 && (
-        <BarChart width={width} height={HEIGHT} data={data} margin={MARGIN} barCategoryGap={1} barSize={Math.max(1, plotWidth / data.length - 2)}>
+        <BarChart
+          width={width}
+          height={HEIGHT}
+          data={data}
+          margin={MARGIN}
+          barCategoryGap={1}
+          barSize={Math.max(1, plotWidth / data.length - 2)}
+        >
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis
             dataKey="center"

@@ -50,7 +50,8 @@ export function ScorerPicker() {
         {current && current.problems.length > 0 && (
           <details className={`small ${styles.problems}`} data-testid="scorer-problems">
             <summary>
-              {current.problems.length.toLocaleString()} record{current.problems.length === 1 ? '' : 's'} with a problem score
+              {current.problems.length.toLocaleString()} record{current.problems.length === 1 ? '' : 's'} with a problem
+              score
             </summary>
             <ul>
               {current.problems.slice(0, 100).map((p) => (

@@ -10,7 +10,10 @@ function mix(t: number): string {
   const i = Math.min(Math.floor(scaled), STOPS.length - 2);
   const f = scaled - i;
   const [a, b] = [STOPS[i]!, STOPS[i + 1]!];
-  const channel = (k: number) => Math.round(a[k]! + (b[k]! - a[k]!) * f).toString(16).padStart(2, '0');
+  const channel = (k: number) =>
+    Math.round(a[k]! + (b[k]! - a[k]!) * f)
+      .toString(16)
+      .padStart(2, '0');
   return `#${channel(0)}${channel(1)}${channel(2)}`;
 }
 

@@ -14,11 +14,31 @@ function DensityChart(props: { density: DensityCurve; cutoffs: readonly number[]
     <ResponsiveContainer width="100%" height={110}>
       <AreaChart data={data} margin={{ top: 16, right: 8, bottom: 0, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} ticks={[1, 2, 3, 4, 5]} tick={{ fontSize: 10 }} />
+        <XAxis
+          dataKey="x"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          ticks={[1, 2, 3, 4, 5]}
+          tick={{ fontSize: 10 }}
+        />
         <YAxis hide />
-        <Area type="monotone" dataKey="y" stroke="#2f6fdf" fill="#2f6fdf" fillOpacity={0.15} isAnimationActive={false} dot={false} />
+        <Area
+          type="monotone"
+          dataKey="y"
+          stroke="#2f6fdf"
+          fill="#2f6fdf"
+          fillOpacity={0.15}
+          isAnimationActive={false}
+          dot={false}
+        />
         {props.cutoffs.map((c) => (
-          <ReferenceLine key={c} x={c} stroke="#333" strokeDasharray="4 2" label={{ value: String(c), fontSize: 10, position: 'top' }} />
+          <ReferenceLine
+            key={c}
+            x={c}
+            stroke="#333"
+            strokeDasharray="4 2"
+            label={{ value: String(c), fontSize: 10, position: 'top' }}
+          />
         ))}
       </AreaChart>
     </ResponsiveContainer>
@@ -28,7 +48,12 @@ function DensityChart(props: { density: DensityCurve; cutoffs: readonly number[]
 function SuggestionCard(props: { s: CutoffSuggestion; applied: boolean; onApply: () => void }) {
   const { s, applied } = props;
   return (
-    <div className="example" data-testid={`cutoff-suggestion-${s.method}`} data-cutoffs={s.cutoffs.join(',')} data-usable={s.usable}>
+    <div
+      className="example"
+      data-testid={`cutoff-suggestion-${s.method}`}
+      data-cutoffs={s.cutoffs.join(',')}
+      data-usable={s.usable}
+    >
       <div className={`row ${styles.heading}`}>
         <strong>
           {s.label}
@@ -41,9 +66,7 @@ function SuggestionCard(props: { s: CutoffSuggestion; applied: boolean; onApply:
         )}
       </div>
       {s.usable && <div className="small">Phase sizes: {s.sizes.map(formatCount).join(' / ')}</div>}
-      <p className={`small muted ${styles.reason}`}>
-        {s.reason}
-      </p>
+      <p className={`small muted ${styles.reason}`}>{s.reason}</p>
       {s.density && <DensityChart density={s.density} cutoffs={s.cutoffs} />}
     </div>
   );

@@ -51,7 +51,9 @@ export function JudgePanel() {
   const updatePhases = usePhasesStore((s) => s.update);
   const [form, setForm] = useState<JudgeForm>(() => {
     const s = storage();
-    return s ? loadJudgeForm(s) : loadJudgeForm({ getItem: () => null, setItem: () => undefined, removeItem: () => undefined });
+    return s
+      ? loadJudgeForm(s)
+      : loadJudgeForm({ getItem: () => null, setItem: () => undefined, removeItem: () => undefined });
   });
   const [cached, setCached] = useState<{ key: string; flags: Uint8Array } | undefined>();
   const [cacheCount, setCacheCount] = useState<number | undefined>();
@@ -74,7 +76,10 @@ export function JudgePanel() {
   const problems = useMemo(() => judgeSettingsProblems(settings), [settings]);
   const records = dataset.records;
   // What is already answered under these settings: asked again after every run and whenever the set-up changes.
-  const setupKey = problems.length === 0 ? JSON.stringify([settings.baseUrl, settings.model, settings.prompt, records.length, dataset.loadedAt]) : undefined;
+  const setupKey =
+    problems.length === 0
+      ? JSON.stringify([settings.baseUrl, settings.model, settings.prompt, records.length, dataset.loadedAt])
+      : undefined;
   useEffect(() => {
     if (setupKey === undefined || running) return;
     let live = true;
@@ -98,7 +103,10 @@ export function JudgePanel() {
   const estimate: JudgeEstimate | undefined = useMemo(() => {
     if (problems.length > 0) return undefined;
     try {
-      return estimateJudgeRun(records, settings.prompt ?? DEFAULT_JUDGE_PROMPT, { concurrency: settings.concurrency ?? 4, cached: flags });
+      return estimateJudgeRun(records, settings.prompt ?? DEFAULT_JUDGE_PROMPT, {
+        concurrency: settings.concurrency ?? 4,
+        cached: flags,
+      });
     } catch {
       return undefined;
     }
@@ -112,14 +120,21 @@ export function JudgePanel() {
     <section aria-label="LLM judge" data-testid="judge-panel" className={styles.panel}>
       <h3 className={styles.title}>LLM judge</h3>
       <p className={`small muted ${styles.about}`}>
-        {JUDGE_SCORER_DESCRIPTION} Any OpenAI-compatible chat-completions endpoint: OpenAI, or a local llama.cpp, vLLM or Ollama server (it must allow this page&apos;s origin — CORS).
+        {JUDGE_SCORER_DESCRIPTION} Any OpenAI-compatible chat-completions endpoint: OpenAI, or a local llama.cpp, vLLM
+        or Ollama server (it must allow this page&apos;s origin — CORS).
       </p>
       {interrupted && !running && (
-        <Banner kind="warn" title="A judge run was interrupted (the page was reloaded or closed)." testId="judge-interrupted" onDismiss={dismissInterrupted}>
+        <Banner
+          kind="warn"
+          title="A judge run was interrupted (the page was reloaded or closed)."
+          testId="judge-interrupted"
+          onDismiss={dismissInterrupted}
+        >
           <span className="small">
             {' '}
-            It was scoring {formatCount(interrupted.total)} records of {interrupted.fileName}. Every reply received before that is cached: press Start with the same
-            endpoint, model and prompt to resume — cached records are skipped and cost nothing.
+            It was scoring {formatCount(interrupted.total)} records of {interrupted.fileName}. Every reply received
+            before that is cached: press Start with the same endpoint, model and prompt to resume — cached records are
+            skipped and cost nothing.
           </span>
         </Banner>
       )}
@@ -138,7 +153,14 @@ export function JudgePanel() {
         </label>
         <label className="field">
           Model
-          <input type="text" aria-label="Judge model" value={form.model} placeholder="gpt-4o-mini" disabled={running} onChange={(e) => change({ model: e.target.value })} />
+          <input
+            type="text"
+            aria-label="Judge model"
+            value={form.model}
+            placeholder="gpt-4o-mini"
+            disabled={running}
+            onChange={(e) => change({ model: e.target.value })}
+          />
         </label>
         <label className="field">
           Concurrency
@@ -168,7 +190,13 @@ export function JudgePanel() {
           />
         </label>
         <label className="field small">
-          <input type="checkbox" aria-label="Remember the key in this browser" checked={form.rememberKey} disabled={running} onChange={(e) => change({ rememberKey: e.target.checked })} />
+          <input
+            type="checkbox"
+            aria-label="Remember the key in this browser"
+            checked={form.rememberKey}
+            disabled={running}
+            onChange={(e) => change({ rememberKey: e.target.checked })}
+          />
           Remember the key in this browser
         </label>
         <span className="small muted">{form.rememberKey ? '' : 'Kept in memory only: gone after a reload.'}</span>
@@ -181,7 +209,8 @@ export function JudgePanel() {
 
       <details className={styles.prompt} data-testid="judge-prompt">
         <summary className="small">
-          The prompt sent with each record {promptIsDefault(form.prompt) ? '(the studio’s default)' : '(edited)'} — shown in full, editable
+          The prompt sent with each record {promptIsDefault(form.prompt) ? '(the studio’s default)' : '(edited)'} —
+          shown in full, editable
         </summary>
         <label className={`small ${styles.message}`}>
           System message
@@ -215,14 +244,22 @@ export function JudgePanel() {
               step={100}
               value={form.prompt.maxFieldChars}
               disabled={running}
-              onChange={(e) => e.target.value !== '' && change({ prompt: { ...form.prompt, maxFieldChars: Number(e.target.value) } })}
+              onChange={(e) =>
+                e.target.value !== '' && change({ prompt: { ...form.prompt, maxFieldChars: Number(e.target.value) } })
+              }
             />
             characters
           </label>
-          <button className="btn" disabled={running || promptIsDefault(form.prompt)} onClick={() => change({ prompt: { ...DEFAULT_JUDGE_PROMPT } })}>
+          <button
+            className="btn"
+            disabled={running || promptIsDefault(form.prompt)}
+            onClick={() => change({ prompt: { ...DEFAULT_JUDGE_PROMPT } })}
+          >
             Restore the default prompt
           </button>
-          <span className="muted">The prompt, model and URL are part of the cache key: a changed prompt asks again.</span>
+          <span className="muted">
+            The prompt, model and URL are part of the cache key: a changed prompt asks again.
+          </span>
         </div>
       </details>
 
@@ -248,17 +285,30 @@ export function JudgePanel() {
             </div>
           )}
           <p data-testid="judge-destination" className={styles.destination}>
-            <strong>{destinationSummary(records.length, estimate?.requests ?? records.length, settings.baseUrl)}</strong>{' '}
-            {judgeDestination(settings)} {settings.apiKey ? 'The key goes only in the Authorization header of those requests.' : 'No API key is sent.'}
+            <strong>
+              {destinationSummary(records.length, estimate?.requests ?? records.length, settings.baseUrl)}
+            </strong>{' '}
+            {judgeDestination(settings)}{' '}
+            {settings.apiKey
+              ? 'The key goes only in the Authorization header of those requests.'
+              : 'No API key is sent.'}
           </p>
           {insecureKeyWarning(settings.baseUrl, settings.apiKey) && (
-            <Banner kind="warn" title={insecureKeyWarning(settings.baseUrl, settings.apiKey)!} testId="judge-insecure-key" />
+            <Banner
+              kind="warn"
+              title={insecureKeyWarning(settings.baseUrl, settings.apiKey)!}
+              testId="judge-insecure-key"
+            />
           )}
         </div>
       )}
 
       <div className={`row ${styles.fields}`}>
-        <button className="btn primary" disabled={running || problems.length > 0} onClick={() => void startJudge(settings)}>
+        <button
+          className="btn primary"
+          disabled={running || problems.length > 0}
+          onClick={() => void startJudge(settings)}
+        >
           {estimate && estimate.requests === 0 ? 'Start (everything cached: nothing is sent)' : 'Start the judge'}
         </button>
         <button className="btn" disabled={!running} onClick={cancelJudge}>
@@ -274,13 +324,16 @@ export function JudgePanel() {
             className="btn link small"
             title="Every stored judge reply in this browser (all models, prompts and datasets)"
             onClick={() => {
-              if (window.confirm(`Forget all ${cacheCount} stored judge replies? The next run asks (and pays) again.`)) {
+              if (
+                window.confirm(`Forget all ${cacheCount} stored judge replies? The next run asks (and pays) again.`)
+              ) {
                 void forgetJudgeReplies().then(
                   () => {
                     setCacheCount(0);
                     setCached(undefined);
                   },
-                  (error: unknown) => window.alert(`The stored judge replies could not be forgotten: ${(error as Error).message}`),
+                  (error: unknown) =>
+                    window.alert(`The stored judge replies could not be forgotten: ${(error as Error).message}`),
                 );
               }
             }}
@@ -291,14 +344,29 @@ export function JudgePanel() {
       </div>
 
       {run.status !== 'idle' && (
-        <div className={styles.run} data-testid="judge-run" data-status={run.status} data-done={p?.done ?? 0} data-from-cache={p?.fromCache ?? 0} data-requested={p?.requested ?? 0}>
+        <div
+          className={styles.run}
+          data-testid="judge-run"
+          data-status={run.status}
+          data-done={p?.done ?? 0}
+          data-from-cache={p?.fromCache ?? 0}
+          data-requested={p?.requested ?? 0}
+        >
           {(running || p) && (
             <>
-              <div className="progress" role="progressbar" aria-label="Judge progress" aria-valuenow={Math.round(doneFraction * 100)} aria-valuemin={0} aria-valuemax={100}>
+              <div
+                className="progress"
+                role="progressbar"
+                aria-label="Judge progress"
+                aria-valuenow={Math.round(doneFraction * 100)}
+                aria-valuemin={0}
+                aria-valuemax={100}
+              >
                 <div style={{ width: `${(doneFraction * 100).toFixed(1)}%` }} />
               </div>
               <p className={`small ${styles.progress}`} data-testid="judge-progress">
-                {formatCount(p?.done ?? 0)} / {formatCount(run.total)} records — {formatCount(p?.fromCache ?? 0)} from the cache, {formatCount(p?.requested ?? 0)} new replies
+                {formatCount(p?.done ?? 0)} / {formatCount(run.total)} records — {formatCount(p?.fromCache ?? 0)} from
+                the cache, {formatCount(p?.requested ?? 0)} new replies
                 {p && p.unparseable > 0 && `, ${formatCount(p.unparseable)} unparseable`}
                 {p && p.failed > 0 && `, ${formatCount(p.failed)} failed`}
                 {p && p.retries > 0 && `, ${formatCount(p.retries)} retries`}
@@ -320,8 +388,9 @@ export function JudgePanel() {
             <details className="small" open={!running} data-testid="judge-problems" data-count={run.problems.length}>
               <summary className={styles.warning}>
                 {formatCount(run.problems.length)} record{run.problems.length === 1 ? '' : 's'} without a score (
-                {run.problems.filter((x) => x.kind === 'unparseable').length} unparseable replies, {run.problems.filter((x) => x.kind === 'request-failed').length}{' '}
-                failed requests) — listed, never guessed
+                {run.problems.filter((x) => x.kind === 'unparseable').length} unparseable replies,{' '}
+                {run.problems.filter((x) => x.kind === 'request-failed').length} failed requests) — listed, never
+                guessed
               </summary>
               <ul>
                 {run.problems.slice(0, 200).map((x) => (
@@ -330,7 +399,9 @@ export function JudgePanel() {
                   </li>
                 ))}
               </ul>
-              {run.problems.length > 200 && <p className="muted">… and {formatCount(run.problems.length - 200)} more.</p>}
+              {run.problems.length > 200 && (
+                <p className="muted">… and {formatCount(run.problems.length - 200)} more.</p>
+              )}
             </details>
           )}
         </div>

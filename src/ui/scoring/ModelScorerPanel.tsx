@@ -1,5 +1,9 @@
 import { useState } from 'react';
-import { IFD_SCORER_DESCRIPTION, MODEL_SCORE_MAPPING, RESPONSE_LOSS_SCORER_DESCRIPTION } from '../../core/difficulty/ifdEntry';
+import {
+  IFD_SCORER_DESCRIPTION,
+  MODEL_SCORE_MAPPING,
+  RESPONSE_LOSS_SCORER_DESCRIPTION,
+} from '../../core/difficulty/ifdEntry';
 import { usePhasesStore } from '../../state/phasesStore';
 import { useScoringStore, type ModelSource } from '../../state/scoringStore';
 import { useDatasetStore } from '../../state/datasetStore';
@@ -28,7 +32,8 @@ export function ModelScorerPanel() {
       ? { kind: 'url', url: BASE_MODEL.url, name: BASE_MODEL.name }
       : undefined;
   const canRun = source !== undefined && !running;
-  const finished = run.status === 'done' && dataset.scoreSets.some((s) => s.scorerId === run.scorer) ? run.scorer : undefined;
+  const finished =
+    run.status === 'done' && dataset.scoreSets.some((s) => s.scorerId === run.scorer) ? run.scorer : undefined;
 
   const button = (id: ModelScorerId) => (
     <button className="btn primary" disabled={!canRun} onClick={() => void start(id, source)}>
@@ -102,7 +107,14 @@ export function ModelScorerPanel() {
       {run.status !== 'idle' && (
         <div className={styles.part} data-testid="model-scorer-run" data-status={run.status}>
           {running && (
-            <div className="progress" role="progressbar" aria-label="Model scoring progress" aria-valuenow={Math.round(run.fraction * 100)} aria-valuemin={0} aria-valuemax={100}>
+            <div
+              className="progress"
+              role="progressbar"
+              aria-label="Model scoring progress"
+              aria-valuenow={Math.round(run.fraction * 100)}
+              aria-valuemin={0}
+              aria-valuemax={100}
+            >
               <div style={{ width: `${(run.fraction * 100).toFixed(1)}%` }} />
             </div>
           )}
@@ -117,8 +129,11 @@ export function ModelScorerPanel() {
             ))}
           {run.summary && (
             <p className="small muted">
-              {run.summary.model}; {run.summary.backendReason} Batch shapes {run.summary.batchShapes.map((s) => `[${s.join('×')}]`).join(', ')}, {run.summary.readbacks} GPU reads
-              {run.summary.truncated > 0 && `; ${formatCount(run.summary.truncated)} records cut by the model's context length`}.
+              {run.summary.model}; {run.summary.backendReason} Batch shapes{' '}
+              {run.summary.batchShapes.map((s) => `[${s.join('×')}]`).join(', ')}, {run.summary.readbacks} GPU reads
+              {run.summary.truncated > 0 &&
+                `; ${formatCount(run.summary.truncated)} records cut by the model's context length`}
+              .
             </p>
           )}
           {run.problems.length > 0 && (

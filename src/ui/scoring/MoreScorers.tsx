@@ -7,7 +7,10 @@ import styles from './MoreScorers.module.css';
 export function MoreScorers() {
   return (
     <details className={styles.more} data-testid="more-scorers">
-      <summary className="small">More scorers: an LLM judge as in the paper, IFD and response loss from a pretrained model — and how two scorers agree</summary>
+      <summary className="small">
+        More scorers: an LLM judge as in the paper, IFD and response loss from a pretrained model — and how two scorers
+        agree
+      </summary>
       <JudgePanel />
       <ModelScorerPanel />
       <ScorerComparison />

@@ -35,7 +35,14 @@ export function ScorerComparison() {
     if (!ca.ok) return { error: `${nameOf(a)}: ${ca.message}` };
     if (!cb.ok) return { error: `${nameOf(b)}: ${cb.message}` };
     try {
-      return { comparison: compareScorers({ id: a, scores: sa, cutoffs: ca.cutoffs }, { id: b, scores: sb, cutoffs: cb.cutoffs }), ca: ca.cutoffs, cb: cb.cutoffs };
+      return {
+        comparison: compareScorers(
+          { id: a, scores: sa, cutoffs: ca.cutoffs },
+          { id: b, scores: sb, cutoffs: cb.cutoffs },
+        ),
+        ca: ca.cutoffs,
+        cb: cb.cutoffs,
+      };
     } catch (error) {
       return { error: (error as Error).message };
     }
@@ -73,7 +80,11 @@ export function ScorerComparison() {
         {select(1, b)}
         <label className="field">
           Phases from
-          <select aria-label="Comparison cut-offs" value={rule} onChange={(e) => setRule(e.target.value as ComparisonCutoffRule)}>
+          <select
+            aria-label="Comparison cut-offs"
+            value={rule}
+            onChange={(e) => setRule(e.target.value as ComparisonCutoffRule)}
+          >
             <option value="phases">the current cut-offs ({cutoffs.join(', ')}) on both</option>
             <option value="balanced">balanced sizes, each scorer its own</option>
           </select>
@@ -82,9 +93,13 @@ export function ScorerComparison() {
       {outcome?.error && <p className={`small ${styles.problem}`}>{outcome.error}</p>}
       {c && a && b && (
         <>
-          <p className="small" data-testid="comparison-summary" data-spearman={Number.isNaN(c.spearman) ? '' : c.spearman.toFixed(4)}>
-            Spearman ρ = <strong>{Number.isNaN(c.spearman) ? '—' : c.spearman.toFixed(3)}</strong> over the {formatCount(c.both)} records both
-            rated (1 = same order, 0 = unrelated, −1 = reversed)
+          <p
+            className="small"
+            data-testid="comparison-summary"
+            data-spearman={Number.isNaN(c.spearman) ? '' : c.spearman.toFixed(4)}
+          >
+            Spearman ρ = <strong>{Number.isNaN(c.spearman) ? '—' : c.spearman.toFixed(3)}</strong> over the{' '}
+            {formatCount(c.both)} records both rated (1 = same order, 0 = unrelated, −1 = reversed)
             {(c.onlyA > 0 || c.onlyB > 0 || c.neither > 0) &&
               `; ${formatCount(c.onlyA)} rated only by ${nameOf(a)}, ${formatCount(c.onlyB)} only by ${nameOf(b)}, ${formatCount(c.neither)} by neither`}
             . Same phase either way: {pct(c.samePhase)}; at most one phase apart: {pct(c.withinOnePhase)}.
@@ -93,8 +108,23 @@ export function ScorerComparison() {
             <ResponsiveContainer width="100%" height={260}>
               <ScatterChart margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" />
-                <XAxis type="number" dataKey="a" name={nameOf(a)} domain={['auto', 'auto']} tick={{ fontSize: 11 }} label={{ value: a, position: 'insideBottom', offset: -8, fontSize: 11 }} />
-                <YAxis type="number" dataKey="b" name={nameOf(b)} domain={['auto', 'auto']} tick={{ fontSize: 11 }} width={40} label={{ value: b, angle: -90, position: 'insideLeft', fontSize: 11 }} />
+                <XAxis
+                  type="number"
+                  dataKey="a"
+                  name={nameOf(a)}
+                  domain={['auto', 'auto']}
+                  tick={{ fontSize: 11 }}
+                  label={{ value: a, position: 'insideBottom', offset: -8, fontSize: 11 }}
+                />
+                <YAxis
+                  type="number"
+                  dataKey="b"
+                  name={nameOf(b)}
+                  domain={['auto', 'auto']}
+                  tick={{ fontSize: 11 }}
+                  width={40}
+                  label={{ value: b, angle: -90, position: 'insideLeft', fontSize: 11 }}
+                />
                 <ZAxis range={[12, 12]} />
                 <Tooltip isAnimationActive={false} cursor={{ strokeDasharray: '3 3' }} />
                 <Scatter data={c.scatter} fill="#2f6fdf" fillOpacity={0.45} isAnimationActive={false} />
@@ -103,7 +133,8 @@ export function ScorerComparison() {
             <div>
               <table className="data small" data-testid="comparison-confusion">
                 <caption className={`muted ${styles.caption}`}>
-                  Records per phase: rows {nameOf(a)} (cut-offs {outcome.ca!.map((x) => Number(x.toFixed(3))).join(', ')}), columns {nameOf(b)} (
+                  Records per phase: rows {nameOf(a)} (cut-offs{' '}
+                  {outcome.ca!.map((x) => Number(x.toFixed(3))).join(', ')}), columns {nameOf(b)} (
                   {outcome.cb!.map((x) => Number(x.toFixed(3))).join(', ')})
                 </caption>
                 <thead>
@@ -135,7 +166,11 @@ export function ScorerComparison() {
                   ))}
                 </tbody>
               </table>
-              {c.scatterSampled && <p className="small muted">The scatter shows a fixed random sample of {formatCount(c.scatter.length)} records.</p>}
+              {c.scatterSampled && (
+                <p className="small muted">
+                  The scatter shows a fixed random sample of {formatCount(c.scatter.length)} records.
+                </p>
+              )}
             </div>
           </div>
         </>

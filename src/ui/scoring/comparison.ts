@@ -14,7 +14,11 @@ export type ComparisonCutoffRule = 'phases' | 'balanced';
 
 export type SideCutoffs = { ok: true; cutoffs: number[] } | { ok: false; message: string };
 
-export function sideCutoffs(scores: ArrayLike<number>, rule: ComparisonCutoffRule, phaseCutoffs: readonly number[]): SideCutoffs {
+export function sideCutoffs(
+  scores: ArrayLike<number>,
+  rule: ComparisonCutoffRule,
+  phaseCutoffs: readonly number[],
+): SideCutoffs {
   if (rule === 'phases') return { ok: true, cutoffs: [...phaseCutoffs] };
   try {
     return { ok: true, cutoffs: quantileCutoffs(scores, phaseCutoffs.length + 1) };
@@ -27,7 +31,10 @@ export function sideCutoffs(scores: ArrayLike<number>, rule: ComparisonCutoffRul
  * The pair shown first: the scorer the phases use, against (in this order of preference) the judge, IFD, response
  * loss, the file's own scores, the heuristic, else the first other scorer. Undefined with fewer than two scorers.
  */
-export function defaultPair(scorerIds: readonly string[], phaseScorer: string | undefined): [string, string] | undefined {
+export function defaultPair(
+  scorerIds: readonly string[],
+  phaseScorer: string | undefined,
+): [string, string] | undefined {
   if (scorerIds.length < 2) return undefined;
   const a = phaseScorer !== undefined && scorerIds.includes(phaseScorer) ? phaseScorer : scorerIds[0]!;
   const others = scorerIds.filter((id) => id !== a);

@@ -7,7 +7,8 @@ const e = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
 
 function adapterLabel(adapter: AdapterSummary | undefined): string {
   if (!adapter) return '';
-  const name = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  const name =
+    [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ') || 'unnamed adapter';
   return adapter.isFallbackAdapter ? `${name} (software fallback)` : name;
 }
 
@@ -25,7 +26,12 @@ export function BackendCheck() {
 
   return (
     <div className={`row small ${styles.check}`} data-testid="backend-check">
-      <button className="btn" onClick={run} disabled={running} title="One training step of a tiny model on the CPU and on this backend, compared number by number">
+      <button
+        className="btn"
+        onClick={run}
+        disabled={running}
+        title="One training step of a tiny model on the CPU and on this backend, compared number by number"
+      >
         Check {label} against CPU
       </button>
       {state.status === 'running' && <span className="muted">{state.progress}</span>}
@@ -58,9 +64,10 @@ function CheckResult({ answer }: { answer: AgreementAnswer }) {
       className="mono"
     >
       <strong className={s.pass ? styles.passed : styles.failed}>{s.pass ? 'pass' : 'FAIL'}</strong> {s.backend}
-      {adapter && ` (${adapter})`} vs {s.reference}: |Δloss| {e(s.lossDelta)} · max |Δgrad wte| {e(s.wteGradMaxAbs)} (rel {e(s.wteGradRel)}) · max |Δparam|{' '}
-      {e(s.paramMaxAbs)} · embedding grad: {s.embeddingGradPath}
-      {s.otherPath && ` (${s.otherPath.path} route ${s.otherPath.pass ? 'agrees' : 'DISAGREES'}, rel ${e(s.otherPath.wteGradRel)})`}
+      {adapter && ` (${adapter})`} vs {s.reference}: |Δloss| {e(s.lossDelta)} · max |Δgrad wte| {e(s.wteGradMaxAbs)}{' '}
+      (rel {e(s.wteGradRel)}) · max |Δparam| {e(s.paramMaxAbs)} · embedding grad: {s.embeddingGradPath}
+      {s.otherPath &&
+        ` (${s.otherPath.path} route ${s.otherPath.pass ? 'agrees' : 'DISAGREES'}, rel ${e(s.otherPath.wteGradRel)})`}
       {s.failures.length > 0 && <span className="muted"> — {s.failures.join('; ')}</span>}
     </span>
   );

@@ -1,5 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { ConfigError, configFromJson, configFromUrlValue, configToJson, configToUrlValue } from '../../core/runs/shareConfig';
+import {
+  ConfigError,
+  configFromJson,
+  configFromUrlValue,
+  configToJson,
+  configToUrlValue,
+} from '../../core/runs/shareConfig';
 import { BASE_MODEL } from '../../state/baseModelStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { applySharedConfig } from '../../state/sharedConfig';
@@ -41,14 +47,21 @@ export function ConfigShare() {
       applySharedConfig(configFromJson(await file.text(), { baseModel: BASE_MODEL }));
       setMessage({ kind: 'ok', text: `Applied ${file.name}.` });
     } catch (error) {
-      setMessage({ kind: 'error', text: error instanceof ConfigError ? `${file.name}: ${error.problems.join(' ')}` : `${file.name}: ${String(error)}` });
+      setMessage({
+        kind: 'error',
+        text:
+          error instanceof ConfigError ? `${file.name}: ${error.problems.join(' ')}` : `${file.name}: ${String(error)}`,
+      });
     }
   };
 
   return (
     <div className="row small" data-testid="config-share">
       <span className="muted">Configuration:</span>
-      <button className="btn" onClick={() => downloadText('phased-ift-config.json', configToJson(settings, phases), 'application/json')}>
+      <button
+        className="btn"
+        onClick={() => downloadText('phased-ift-config.json', configToJson(settings, phases), 'application/json')}
+      >
         Export JSON
       </button>
       <button className="btn" onClick={() => input.current?.click()}>
@@ -59,9 +72,13 @@ export function ConfigShare() {
         onClick={() => {
           const url = `${location.origin}${location.pathname}${location.search}#${HASH_KEY}${configToUrlValue(settings, phases)}`;
           history.replaceState(null, '', url);
-          const inBar = () => setMessage({ kind: 'ok', text: 'The address bar now holds a link with these settings (no data).' });
+          const inBar = () =>
+            setMessage({ kind: 'ok', text: 'The address bar now holds a link with these settings (no data).' });
           if (!navigator.clipboard) inBar();
-          else navigator.clipboard.writeText(url).then(() => setMessage({ kind: 'ok', text: 'Link copied: it carries these settings (no data).' }), inBar);
+          else
+            navigator.clipboard
+              .writeText(url)
+              .then(() => setMessage({ kind: 'ok', text: 'Link copied: it carries these settings (no data).' }), inBar);
         }}
       >
         Copy link
@@ -79,7 +96,11 @@ export function ConfigShare() {
         }}
       />
       {message && (
-        <span role={message.kind === 'error' ? 'alert' : 'status'} data-testid="config-message" className={message.kind === 'error' ? styles.error : styles.status}>
+        <span
+          role={message.kind === 'error' ? 'alert' : 'status'}
+          data-testid="config-message"
+          className={message.kind === 'error' ? styles.error : styles.status}
+        >
           {message.text}
         </span>
       )}

@@ -22,13 +22,31 @@ export function LoraSettingsFields() {
   return (
     <div className={styles.fields} data-testid="lora-settings">
       <label className="field">
-        <input type="checkbox" aria-label="Train LoRA adapters" checked={lora !== undefined} onChange={(e) => update({ lora: e.target.checked ? { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } : undefined })} />
+        <input
+          type="checkbox"
+          aria-label="Train LoRA adapters"
+          checked={lora !== undefined}
+          onChange={(e) =>
+            update({ lora: e.target.checked ? { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } : undefined })
+          }
+        />
         LoRA: train low-rank adapters, base weights frozen (much less memory for gradients and Adam)
       </label>
       {lora && (
         <div className="row">
-          <NumberField label="LoRA rank r" value={lora.rank} limit={LORA_LIMITS.rank} step={1} onChange={(v) => update({ lora: { ...lora, rank: Math.round(v) } })} />
-          <NumberField label="LoRA alpha" value={lora.alpha} limit={LORA_LIMITS.alpha} onChange={(v) => update({ lora: { ...lora, alpha: v } })} />
+          <NumberField
+            label="LoRA rank r"
+            value={lora.rank}
+            limit={LORA_LIMITS.rank}
+            step={1}
+            onChange={(v) => update({ lora: { ...lora, rank: Math.round(v) } })}
+          />
+          <NumberField
+            label="LoRA alpha"
+            value={lora.alpha}
+            limit={LORA_LIMITS.alpha}
+            onChange={(v) => update({ lora: { ...lora, alpha: v } })}
+          />
           {LORA_TARGETS.map((t) => (
             <label className="field" key={t}>
               <input
@@ -36,20 +54,39 @@ export function LoraSettingsFields() {
                 aria-label={`LoRA on ${t}`}
                 checked={lora.targets.includes(t)}
                 disabled={lora.targets.length === 1 && lora.targets.includes(t)}
-                onChange={(e) => update({ lora: { ...lora, targets: e.target.checked ? LORA_TARGETS.filter((x) => x === t || lora.targets.includes(x)) : lora.targets.filter((x) => x !== t) } })}
+                onChange={(e) =>
+                  update({
+                    lora: {
+                      ...lora,
+                      targets: e.target.checked
+                        ? LORA_TARGETS.filter((x) => x === t || lora.targets.includes(x))
+                        : lora.targets.filter((x) => x !== t),
+                    },
+                  })
+                }
               />
               {TARGET_LABELS[t]}
             </label>
           ))}
           <label className="field">
-            <input type="checkbox" checked={lora.biases} onChange={(e) => update({ lora: { ...lora, biases: e.target.checked } })} />
+            <input
+              type="checkbox"
+              checked={lora.biases}
+              onChange={(e) => update({ lora: { ...lora, biases: e.target.checked } })}
+            />
             Train every bias too (peft bias “all”)
           </label>
           <label className="field">
-            <input type="checkbox" checked={lora.layerNorms} onChange={(e) => update({ lora: { ...lora, layerNorms: e.target.checked } })} />
+            <input
+              type="checkbox"
+              checked={lora.layerNorms}
+              onChange={(e) => update({ lora: { ...lora, layerNorms: e.target.checked } })}
+            />
             Train the LayerNorms too
           </label>
-          <span className="small muted">Scale alpha / r = {(lora.alpha / lora.rank).toPrecision(3)}; no adapter dropout (lora_dropout 0).</span>
+          <span className="small muted">
+            Scale alpha / r = {(lora.alpha / lora.rank).toPrecision(3)}; no adapter dropout (lora_dropout 0).
+          </span>
         </div>
       )}
     </div>

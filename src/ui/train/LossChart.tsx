@@ -1,7 +1,25 @@
 import { useMemo, useRef, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceArea,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { Run } from '../../core/runs/run';
-import { compactNumber, dataEndAxis, durationTick, linearAxis, logAxis, lrTick, type AxisScale } from '../common/chartAxis';
+import {
+  compactNumber,
+  dataEndAxis,
+  durationTick,
+  linearAxis,
+  logAxis,
+  lrTick,
+  type AxisScale,
+} from '../common/chartAxis';
 import { Segmented } from '../common/Segmented';
 import { ChartDownloads } from '../common/ChartDownloads';
 import { seriesCsv } from '../common/seriesCsv';
@@ -23,7 +41,8 @@ const LEGEND = [
 ];
 
 function xTick(mode: XAxisMode, spacing: number) {
-  return (v: number) => (mode === 'time' ? durationTick(v) : mode === 'steps' ? compactNumber(v, spacing) : compactNumber(v, spacing));
+  return (v: number) =>
+    mode === 'time' ? durationTick(v) : mode === 'steps' ? compactNumber(v, spacing) : compactNumber(v, spacing);
 }
 
 const CSV_COLUMNS = [
@@ -37,7 +56,15 @@ const CSV_COLUMNS = [
 ] as const;
 
 /** Exact values at the hovered step, each with its unit. */
-function LossTooltip({ active, payload, phaseLabel }: { active?: boolean; payload?: readonly { payload?: unknown }[]; phaseLabel: (phase: number) => string }) {
+function LossTooltip({
+  active,
+  payload,
+  phaseLabel,
+}: {
+  active?: boolean;
+  payload?: readonly { payload?: unknown }[];
+  phaseLabel: (phase: number) => string;
+}) {
   const row = payload?.[0]?.payload as LossRow | undefined;
   if (!active || !row) return null;
   return (
@@ -76,7 +103,11 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
   const csv = () =>
     seriesCsv(
       CSV_COLUMNS,
-      lossRows(run.points, 'steps', smoothing, Infinity).map((r) => ({ ...r, trainSeconds: r.trainMs === undefined ? undefined : r.trainMs / 1000, stage: r.phase + 1 })),
+      lossRows(run.points, 'steps', smoothing, Infinity).map((r) => ({
+        ...r,
+        trainSeconds: r.trainMs === undefined ? undefined : r.trainMs / 1000,
+        stage: r.phase + 1,
+      })),
     );
 
   return (
@@ -88,12 +119,30 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
         <Segmented label="loss scale" options={['linear', 'log'] as const} value={scale} onChange={setScale} />
         <label className="field">
           smoothing
-          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="Smoothing" />
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(Number(e.target.value))}
+            aria-label="Smoothing"
+          />
           <span className="mono">{smoothing.toFixed(2)}</span>
         </label>
-        <ChartDownloads chartRef={chartRef} fileBase={`${run.id}.loss`} title="the loss chart" legend={LEGEND} csv={csv} />
+        <ChartDownloads
+          chartRef={chartRef}
+          fileBase={`${run.id}.loss`}
+          title="the loss chart"
+          legend={LEGEND}
+          csv={csv}
+        />
       </div>
-      {mode === 'time' && rows.length === 0 && run.points.length > 0 && <p className="small muted">This run was recorded before training time was kept per step; pick tokens or steps.</p>}
+      {mode === 'time' && rows.length === 0 && run.points.length > 0 && (
+        <p className="small muted">
+          This run was recorded before training time was kept per step; pick tokens or steps.
+        </p>
+      )}
       {run.points.length === 0 && (
         <p className="small muted" data-testid="loss-chart-empty">
           The curve appears with the first logged steps (the loss is read back every {run.settings.logEvery} steps).
@@ -134,7 +183,14 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
               tick={{ fontSize: 11 }}
               width={56}
               tickFormatter={(v: number) => String(Number(v.toPrecision(4)))}
-              label={{ value: 'loss (nats/token)', angle: -90, position: 'insideLeft', offset: 4, fontSize: 11, style: { textAnchor: 'middle' } }}
+              label={{
+                value: 'loss (nats/token)',
+                angle: -90,
+                position: 'insideLeft',
+                offset: 4,
+                fontSize: 11,
+                style: { textAnchor: 'middle' },
+              }}
             />
             <YAxis
               yAxisId="lr"
@@ -145,13 +201,49 @@ export function LossChart({ run, phaseCount }: { run: Run; phaseCount: number })
               tick={{ fontSize: 10, fill: LR }}
               width={58}
               tickFormatter={lrTick}
-              label={{ value: 'learning rate', angle: 90, position: 'insideRight', offset: 4, fontSize: 11, fill: LR, style: { textAnchor: 'middle' } }}
+              label={{
+                value: 'learning rate',
+                angle: 90,
+                position: 'insideRight',
+                offset: 4,
+                fontSize: 11,
+                fill: LR,
+                style: { textAnchor: 'middle' },
+              }}
             />
-            <Tooltip isAnimationActive={false} content={(p) => <LossTooltip active={p.active} payload={p.payload} phaseLabel={phaseLabel} />} />
+            <Tooltip
+              isAnimationActive={false}
+              content={(p) => <LossTooltip active={p.active} payload={p.payload} phaseLabel={phaseLabel} />}
+            />
             <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
-            <Line yAxisId="loss" dataKey="loss" name="loss" stroke={RAW} dot={rows.length < DOTS_UNDER} isAnimationActive={false} strokeWidth={1} />
-            <Line yAxisId="loss" dataKey="smoothed" name="smoothed" stroke={SMOOTHED} dot={rows.length < DOTS_UNDER} isAnimationActive={false} strokeWidth={2} />
-            <Line yAxisId="lr" dataKey="lr" name="learning rate (right axis)" stroke={LR} dot={rows.length < DOTS_UNDER} isAnimationActive={false} strokeWidth={1.5} strokeDasharray="5 3" />
+            <Line
+              yAxisId="loss"
+              dataKey="loss"
+              name="loss"
+              stroke={RAW}
+              dot={rows.length < DOTS_UNDER}
+              isAnimationActive={false}
+              strokeWidth={1}
+            />
+            <Line
+              yAxisId="loss"
+              dataKey="smoothed"
+              name="smoothed"
+              stroke={SMOOTHED}
+              dot={rows.length < DOTS_UNDER}
+              isAnimationActive={false}
+              strokeWidth={2}
+            />
+            <Line
+              yAxisId="lr"
+              dataKey="lr"
+              name="learning rate (right axis)"
+              stroke={LR}
+              dot={rows.length < DOTS_UNDER}
+              isAnimationActive={false}
+              strokeWidth={1.5}
+              strokeDasharray="5 3"
+            />
           </LineChart>
         </ResponsiveContainer>
       </div>

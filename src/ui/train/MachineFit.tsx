@@ -12,7 +12,17 @@ const minutes = (v: number) => `${(v / 60_000).toFixed(1)} min`;
  * each phase that makes "Phased vs one-off" (both arms, their phase-end evaluations and exact match) fit
  * {@link PAIR_BUDGET_MIN} minutes.
  */
-export function MachineFit({ plan, records, settings, onShare }: { plan: PhasePlan; records: readonly InstructionRecord[]; settings: TrainSettings; onShare: (share: number) => void }) {
+export function MachineFit({
+  plan,
+  records,
+  settings,
+  onShare,
+}: {
+  plan: PhasePlan;
+  records: readonly InstructionRecord[];
+  settings: TrainSettings;
+  onShare: (share: number) => void;
+}) {
   const fit = useMachineFitStore((s) => s.fit);
   const measure = useMachineFitStore((s) => s.measure);
   const supported = settings.model === undefined || settings.model.kind === 'base';
@@ -24,11 +34,18 @@ export function MachineFit({ plan, records, settings, onShare }: { plan: PhasePl
 
   return (
     <div className={`small muted ${styles.fit}`} data-testid="machine-fit" data-status={fit.status}>
-      <button className="btn" data-testid="machine-fit-measure" disabled={!supported || fit.status === 'measuring'} onClick={() => void run()}>
+      <button
+        className="btn"
+        data-testid="machine-fit-measure"
+        disabled={!supported || fit.status === 'measuring'}
+        onClick={() => void run()}
+      >
         Size for this machine
       </button>{' '}
       {!supported && 'Sizing measures the base model or a preset; an imported model is timed when its run starts.'}
-      {supported && fit.status === 'idle' && `Times a training step here (a few seconds), then sets the share of each phase so "Phased vs one-off" takes at most ${PAIR_BUDGET_MIN} minutes.`}
+      {supported &&
+        fit.status === 'idle' &&
+        `Times a training step here (a few seconds), then sets the share of each phase so "Phased vs one-off" takes at most ${PAIR_BUDGET_MIN} minutes.`}
       {fit.status === 'measuring' && <span data-testid="machine-fit-progress">Measuring — {fit.progress}</span>}
       {fit.status === 'error' && (
         <span role="alert" data-testid="machine-fit-error">
@@ -36,16 +53,23 @@ export function MachineFit({ plan, records, settings, onShare }: { plan: PhasePl
         </span>
       )}
       {fit.status === 'done' && (
-        <span data-testid="machine-fit-result" data-share={fit.estimate.share} data-estimate-ms={Math.round(fit.estimate.totalMs)} data-backend={fit.backend}>
-          Measured on {fit.threads ? fit.threads.replace(/\.$/, '') : fit.backend}: {ms(fit.speed.stepMs)} per training step of {fit.batch} × {fit.rowTokens} tokens, {ms(fit.speed.forwardMs)} per forward pass,{' '}
+        <span
+          data-testid="machine-fit-result"
+          data-share={fit.estimate.share}
+          data-estimate-ms={Math.round(fit.estimate.totalMs)}
+          data-backend={fit.backend}
+        >
+          Measured on {fit.threads ? fit.threads.replace(/\.$/, '') : fit.backend}: {ms(fit.speed.stepMs)} per training
+          step of {fit.batch} × {fit.rowTokens} tokens, {ms(fit.speed.forwardMs)} per forward pass,{' '}
           {ms(fit.speed.tokenMs)} per generated token, {ms(fit.speed.warmupMs)} to start.{' '}
           <strong>
             {fit.estimate.fits
               ? `Share set to ${(fit.estimate.share * 100).toFixed(1)}%: "Phased vs one-off" ≈ ${minutes(fit.estimate.totalMs)}`
               : `Even ${(fit.estimate.share * 100).toFixed(1)}% of each phase takes ≈ ${minutes(fit.estimate.totalMs)} here`}
           </strong>{' '}
-          (phased {minutes(fit.estimate.runs[0]!.totalMs)}, one-off {minutes(fit.estimate.runs[1]!.totalMs)}; of it evaluation{' '}
-          {minutes(fit.estimate.runs[0]!.evalMs + fit.estimate.runs[1]!.evalMs)}). An estimate from a few steps: a busy machine runs slower.
+          (phased {minutes(fit.estimate.runs[0]!.totalMs)}, one-off {minutes(fit.estimate.runs[1]!.totalMs)}; of it
+          evaluation {minutes(fit.estimate.runs[0]!.evalMs + fit.estimate.runs[1]!.evalMs)}). An estimate from a few
+          steps: a busy machine runs slower.
         </span>
       )}
     </div>

@@ -29,11 +29,17 @@ export function RunGenerations({ run }: { run: Run }) {
               <tr>
                 <td>exact</td>
                 <td className="num">
-                  {pct(em.report.overall.rate)} <span className="muted">({em.report.overall.correct}/{em.report.overall.n})</span>
+                  {pct(em.report.overall.rate)}{' '}
+                  <span className="muted">
+                    ({em.report.overall.correct}/{em.report.overall.n})
+                  </span>
                 </td>
                 {em.report.buckets.map((b) => (
                   <td key={b.bucket} className="num">
-                    {pct(b.rate)} <span className="muted">({b.correct}/{b.n})</span>
+                    {pct(b.rate)}{' '}
+                    <span className="muted">
+                      ({b.correct}/{b.n})
+                    </span>
                   </td>
                 ))}
               </tr>
@@ -55,7 +61,10 @@ export function RunGenerations({ run }: { run: Run }) {
           Per level:{' '}
           {em.byLevel.buckets.map((b) => (
             <span key={b.bucket} className={styles.level}>
-              level {b.bucket} <strong>{pct(b.rate)}</strong> <span className="muted">({b.correct}/{b.n})</span>
+              level {b.bucket} <strong>{pct(b.rate)}</strong>{' '}
+              <span className="muted">
+                ({b.correct}/{b.n})
+              </span>
             </span>
           ))}
         </p>
@@ -65,7 +74,11 @@ export function RunGenerations({ run }: { run: Run }) {
         <div data-testid="samples">
           <div className="row">
             <h3>Answers to fixed held-out prompts</h3>
-            <select aria-label="Samples after" value={snapshot.phase} onChange={(e) => setPicked(Number(e.target.value))}>
+            <select
+              aria-label="Samples after"
+              value={snapshot.phase}
+              onChange={(e) => setPicked(Number(e.target.value))}
+            >
               {snapshots.map((s) => (
                 <option key={s.phase} value={s.phase}>
                   {s.label} (step {s.step})
@@ -87,7 +100,10 @@ export function RunGenerations({ run }: { run: Run }) {
                 <tr key={s.id}>
                   <td>{s.bucket}</td>
                   <td>
-                    <span className="clip">{s.instruction}{s.input ? `\n${s.input}` : ''}</span>
+                    <span className="clip">
+                      {s.instruction}
+                      {s.input ? `\n${s.input}` : ''}
+                    </span>
                   </td>
                   <td className="mono">{s.expected}</td>
                   <td className={s.correct ? `mono ${styles.correct}` : 'mono'}>

@@ -41,11 +41,21 @@ export function TrainScreen() {
   const active = runs.find((r) => r.id === activeRunId);
   const shown = active ?? runs.at(-1);
   // The records a run with these settings trains and is evaluated on: what the fit and cost notes describe.
-  const inputs = useMemo(() => (dataset && plan ? trainingInputs(plan, dataset.records, settings.trainShare) : undefined), [dataset, plan, settings.trainShare]);
-  const runRecords = useMemo(() => (inputs ? [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)] : []), [inputs]);
+  const inputs = useMemo(
+    () => (dataset && plan ? trainingInputs(plan, dataset.records, settings.trainShare) : undefined),
+    [dataset, plan, settings.trainShare],
+  );
+  const runRecords = useMemo(
+    () => (inputs ? [...inputs.phases.flat(), ...inputs.heldOut.map((h) => h.record)] : []),
+    [inputs],
+  );
 
   if (!dataset || !plan || !inputs) {
-    return <Banner kind="warn" title="Load a dataset first">Training needs a dataset split into phases: go to Data, drop a file or try the demo.</Banner>;
+    return (
+      <Banner kind="warn" title="Load a dataset first">
+        Training needs a dataset split into phases: go to Data, drop a file or try the demo.
+      </Banner>
+    );
   }
   const trainRecords = plan.phases.reduce((n, p) => n + p.recordIds.length, 0);
   const seeds = Array.from({ length: seedCount }, (_, i) => settings.seed + i);
@@ -57,7 +67,8 @@ export function TrainScreen() {
         <div className="panel-head">
           <h2>Train</h2>
           <span className="muted small">
-            {dataset.fileName}: {trainRecords.toLocaleString()} training records in {plan.phases.length} phases, {plan.heldOut.recordIds.length.toLocaleString()} held out
+            {dataset.fileName}: {trainRecords.toLocaleString()} training records in {plan.phases.length} phases,{' '}
+            {plan.heldOut.recordIds.length.toLocaleString()} held out
           </span>
         </div>
         <TrainSettingsForm phaseCount={plan.phases.length} disabled={false} />
@@ -67,11 +78,23 @@ export function TrainScreen() {
             : settings.model?.kind === 'hf'
               ? `Starts from ${settings.model.name}, an imported pretrained model.`
               : `Starts from random initialisation (the ${settings.preset} size, not pretrained): it learns the data's characters from nothing, so expect high losses and few exact answers.`}
-          {settings.trainShare < 1 && ` Trains on the first ${(settings.trainShare * 100).toFixed(1)}% of each phase (every arm the same records).`}
+          {settings.trainShare < 1 &&
+            ` Trains on the first ${(settings.trainShare * 100).toFixed(1)}% of each phase (every arm the same records).`}
         </p>
         <DataFitNote model={settings.model} preset={settings.preset} records={runRecords} />
-        <EvaluationCostNote heldOut={inputs.heldOut} allHeldOut={plan.heldOut.recordIds.length} batchSize={settings.hyper.batchSize} share={settings.trainShare} settingsKey={machineFitKey(settings)} />
-        <MachineFit plan={plan} records={dataset.records} settings={settings} onShare={(trainShare) => update({ trainShare })} />
+        <EvaluationCostNote
+          heldOut={inputs.heldOut}
+          allHeldOut={plan.heldOut.recordIds.length}
+          batchSize={settings.hyper.batchSize}
+          share={settings.trainShare}
+          settingsKey={machineFitKey(settings)}
+        />
+        <MachineFit
+          plan={plan}
+          records={dataset.records}
+          settings={settings}
+          onShare={(trainShare) => update({ trainShare })}
+        />
         <ModelImportPanel />
         <div className={styles.configShare}>
           <ConfigShare />
@@ -79,9 +102,21 @@ export function TrainScreen() {
         <div className={`row ${styles.startRow}`}>
           <label className="field small">
             seeds
-            <input type="number" min={1} max={10} step={1} aria-label="Seeds per arm" value={seedCount} onChange={(e) => setSeedCount(Math.min(10, Math.max(1, Math.round(Number(e.target.value) || 1))))} />
+            <input
+              type="number"
+              min={1}
+              max={10}
+              step={1}
+              aria-label="Seeds per arm"
+              value={seedCount}
+              onChange={(e) => setSeedCount(Math.min(10, Math.max(1, Math.round(Number(e.target.value) || 1))))}
+            />
           </label>
-          <button className="btn primary" data-testid="train-start" onClick={() => queue([settings.arm], seeds, plan, dataset)}>
+          <button
+            className="btn primary"
+            data-testid="train-start"
+            onClick={() => queue([settings.arm], seeds, plan, dataset)}
+          >
             {active ? 'Queue this run' : seedCount > 1 ? `Train ${seedCount} seeds` : 'Start training'}
           </button>
           <button
@@ -140,11 +175,21 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
           {run.status}
         </span>
       </div>
-      {run.error && <Banner kind="error" title="Training stopped" testId="run-error">{run.error}</Banner>}
+      {run.error && (
+        <Banner kind="error" title="Training stopped" testId="run-error">
+          {run.error}
+        </Banner>
+      )}
       <div className={`stats ${styles.stats}`}>
         <div className="stat">
-          <div className="value" data-testid="backend-name" data-threads={run.backend?.wasmThreads?.count}>{run.backend?.name ?? '…'}</div>
-          <div className="label">{run.backend?.wasmThreads ? `backend · ${run.backend.wasmThreads.count} thread${run.backend.wasmThreads.count === 1 ? '' : 's'}` : 'backend'}</div>
+          <div className="value" data-testid="backend-name" data-threads={run.backend?.wasmThreads?.count}>
+            {run.backend?.name ?? '…'}
+          </div>
+          <div className="label">
+            {run.backend?.wasmThreads
+              ? `backend · ${run.backend.wasmThreads.count} thread${run.backend.wasmThreads.count === 1 ? '' : 's'}`
+              : 'backend'}
+          </div>
         </div>
         <div className="stat">
           <div className="value">{run.model ? `${(run.model.parameters / 1e6).toFixed(2)}M` : '…'}</div>
@@ -164,8 +209,13 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
           <div className="value">{run.tokensPerSec ? Math.round(run.tokensPerSec).toLocaleString() : '…'}</div>
           <div className="label">tokens / s</div>
         </div>
-        <div className="stat" title="Wall-clock time since the run was launched (start-up, training, evaluations and pauses included)">
-          <div className="value" data-testid="run-elapsed">{duration(progress?.elapsedMs ?? run.elapsedMs)}</div>
+        <div
+          className="stat"
+          title="Wall-clock time since the run was launched (start-up, training, evaluations and pauses included)"
+        >
+          <div className="value" data-testid="run-elapsed">
+            {duration(progress?.elapsedMs ?? run.elapsedMs)}
+          </div>
           <div className="label">elapsed{progress ? '' : ' (training time)'}</div>
         </div>
         {progress && progress.stage.kind !== 'over' && (
@@ -173,7 +223,9 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
             className="stat"
             title="From the measured time of a training step and of each evaluation; '+ …' means parts still ahead have not been timed yet (the first phase-end evaluation, the exact-match evaluation)"
           >
-            <div className="value" data-testid="run-eta">{etaText(progress)}</div>
+            <div className="value" data-testid="run-eta">
+              {etaText(progress)}
+            </div>
             <div className="label">time left</div>
           </div>
         )}
@@ -185,9 +237,11 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
       {progress && <RunStageLine run={run} progress={progress} />}
       {run.backend && (
         <p className="small muted" data-testid="backend-reason">
-          {run.backend.reason} {run.backend.wasmThreads && <span data-testid="backend-threads">{run.backend.wasmThreads.note} </span>}
+          {run.backend.reason}{' '}
+          {run.backend.wasmThreads && <span data-testid="backend-threads">{run.backend.wasmThreads.note} </span>}
           {run.model?.notes.join(' ')}
-          {run.backend.adapter && ` Adapter: ${[run.backend.adapter.vendor, run.backend.adapter.architecture].filter(Boolean).join(' ') || 'unnamed'}${run.backend.adapter.isFallbackAdapter ? ' (software fallback)' : ''}.`}
+          {run.backend.adapter &&
+            ` Adapter: ${[run.backend.adapter.vendor, run.backend.adapter.architecture].filter(Boolean).join(' ') || 'unnamed'}${run.backend.adapter.isFallbackAdapter ? ' (software fallback)' : ''}.`}
         </p>
       )}
       <LossChart run={run} phaseCount={phaseCount} />
@@ -206,7 +260,11 @@ function RunPanel({ run, phaseCount }: { run: Run; phaseCount: number }) {
             <tbody>
               {run.evals.map((e, i) => (
                 <tr key={i}>
-                  <td>{e.atPhaseEnd ? `end of ${run.phases.find((p) => p.phase === e.phase)?.label ?? `stage ${e.phase + 1}`}` : `step ${e.step}`}</td>
+                  <td>
+                    {e.atPhaseEnd
+                      ? `end of ${run.phases.find((p) => p.phase === e.phase)?.label ?? `stage ${e.phase + 1}`}`
+                      : `step ${e.step}`}
+                  </td>
                   <td className="num">{e.tokens.toLocaleString()}</td>
                   <td className="num">{e.heldOutLoss.toFixed(3)}</td>
                   {e.buckets.map((b) => (
@@ -236,7 +294,10 @@ function RunExports({ run }: { run: Run }) {
       const bytes = await checkpointBytes(run);
       if (!bytes) throw new Error('this run has no checkpoint yet (one is saved at every phase end)');
       const step = run.lastCheckpoint?.step ?? run.checkpointStep;
-      downloadBlob(`${run.id}-step${step}.safetensors`, new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+      downloadBlob(
+        `${run.id}-step${step}.safetensors`,
+        new Blob([bytes as BlobPart], { type: 'application/octet-stream' }),
+      );
     } catch (error) {
       setProblem(`Could not export the checkpoint: ${(error as Error).message}`);
     }
@@ -247,10 +308,16 @@ function RunExports({ run }: { run: Run }) {
       <button className="btn" onClick={() => downloadText(`${run.id}.metrics.csv`, metricsToCsv(run), 'text/csv')}>
         Metrics (CSV)
       </button>
-      <button className="btn" onClick={() => downloadText(`${run.id}.run.json`, `${JSON.stringify(record, null, 2)}\n`, 'application/json')}>
+      <button
+        className="btn"
+        onClick={() => downloadText(`${run.id}.run.json`, `${JSON.stringify(record, null, 2)}\n`, 'application/json')}
+      >
         Metrics + config (JSON)
       </button>
-      <button className="btn" onClick={() => downloadText(`${run.id}.config.json`, configToJson(run.settings), 'application/json')}>
+      <button
+        className="btn"
+        onClick={() => downloadText(`${run.id}.config.json`, configToJson(run.settings), 'application/json')}
+      >
         Config (JSON)
       </button>
       {(run.lastCheckpoint || run.checkpointStep !== undefined) && (
@@ -259,8 +326,14 @@ function RunExports({ run }: { run: Run }) {
         </button>
       )}
       <HfExportButton run={run} />
-      {run.leftoverTensors !== undefined && <span className="muted">tensors left in the worker after the run: {run.leftoverTensors}</span>}
-      {problem && <span role="alert" className={styles.problem}>{problem}</span>}
+      {run.leftoverTensors !== undefined && (
+        <span className="muted">tensors left in the worker after the run: {run.leftoverTensors}</span>
+      )}
+      {problem && (
+        <span role="alert" className={styles.problem}>
+          {problem}
+        </span>
+      )}
     </div>
   );
 }
@@ -275,7 +348,9 @@ function RunList({ runs }: { runs: Run[] }) {
   const storageUse = useTrainStore((s) => s.storageUse);
   const [use, setUse] = useState<string>();
   useEffect(() => {
-    void storageUse().then((u) => u && setUse(`${(u.usage / 2 ** 20).toFixed(1)} MB used of ${(u.quota / 2 ** 30).toFixed(1)} GB allowed`));
+    void storageUse().then(
+      (u) => u && setUse(`${(u.usage / 2 ** 20).toFixed(1)} MB used of ${(u.quota / 2 ** 30).toFixed(1)} GB allowed`),
+    );
   }, [runs.length, storageUse]);
   return (
     <section className="panel" aria-label="Runs">
@@ -298,7 +373,11 @@ function RunList({ runs }: { runs: Run[] }) {
         </thead>
         <tbody>
           {runs.map((r) => {
-            const resumable = (r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && !activeRunId && dataset && plan;
+            const resumable =
+              (r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') &&
+              !activeRunId &&
+              dataset &&
+              plan;
             // A failed run's resume repeats its settings (and its divergence): go on as a new run with the form's settings.
             const checkpointStep = r.lastCheckpoint?.step ?? r.checkpointStep;
             const continuable = resumable && r.status === 'error' && checkpointStep !== undefined;

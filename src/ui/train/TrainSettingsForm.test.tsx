@@ -51,7 +51,9 @@ describe('TrainSettingsForm', () => {
     const rank = screen.getByLabelText('LoRA rank r');
     await userEvent.clear(rank);
     await userEvent.paste('300');
-    expect(within(rank.closest('.number-field') as HTMLElement).getByRole('alert').textContent).toBe('At most 256. Still using 8.');
+    expect(within(rank.closest('.number-field') as HTMLElement).getByRole('alert').textContent).toBe(
+      'At most 256. Still using 8.',
+    );
     expect(settings().lora?.rank).toBe(8);
   });
 

@@ -33,8 +33,13 @@ function ModelSelect() {
   const baseAvailable = useBaseModelStore((s) => s.status === 'available');
   const imported = useModelStore((s) => s.models);
   const selectImported = useModelStore((s) => s.selectForTraining);
-  const missing = settings.model?.kind === 'hf' && !imported.some((m) => settings.model?.kind === 'hf' && m.id === settings.model.id) ? settings.model : undefined;
-  const value = settings.model ? `${settings.model.kind}:${settings.model.kind === 'hf' ? settings.model.id : ''}` : `preset:${settings.preset}`;
+  const missing =
+    settings.model?.kind === 'hf' && !imported.some((m) => settings.model?.kind === 'hf' && m.id === settings.model.id)
+      ? settings.model
+      : undefined;
+  const value = settings.model
+    ? `${settings.model.kind}:${settings.model.kind === 'hf' ? settings.model.id : ''}`
+    : `preset:${settings.preset}`;
   return (
     <label className="field">
       Model
@@ -53,7 +58,8 @@ function ModelSelect() {
           const c = m.description.config;
           return (
             <option key={m.id} value={`hf:${m.id}`}>
-              {m.name}: imported {m.description.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'}, {c.layers} layers × {c.width}, vocabulary {c.vocabSize}
+              {m.name}: imported {m.description.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'}, {c.layers} layers ×{' '}
+              {c.width}, vocabulary {c.vocabSize}
             </option>
           );
         })}
@@ -77,7 +83,10 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
   const update = useTrainStore((s) => s.update);
   const updateHyper = useTrainStore((s) => s.updateHyper);
   const h = settings.hyper;
-  const customOrder = settings.arm.kind === 'custom' ? settings.arm.order.join(', ') : Array.from({ length: phaseCount }, (_, i) => i + 1).join(', ');
+  const customOrder =
+    settings.arm.kind === 'custom'
+      ? settings.arm.order.join(', ')
+      : Array.from({ length: phaseCount }, (_, i) => i + 1).join(', ');
 
   return (
     <fieldset disabled={disabled} className={styles.form}>
@@ -89,7 +98,10 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
             value={settings.arm.kind}
             onChange={(e) => {
               const kind = e.target.value as ArmSpec['kind'];
-              update({ arm: kind === 'custom' ? { kind, order: Array.from({ length: phaseCount }, (_, i) => i + 1) } : { kind } });
+              update({
+                arm:
+                  kind === 'custom' ? { kind, order: Array.from({ length: phaseCount }, (_, i) => i + 1) } : { kind },
+              });
             }}
           >
             {ARMS.map((a) => (
@@ -109,8 +121,12 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
               defaultValue={customOrder}
               placeholder="e.g. 2, 1, 3"
               onBlur={(e) => {
-                const order = e.target.value.split(/[\s,]+/).filter(Boolean).map(Number);
-                if (order.every((n) => Number.isInteger(n) && n >= 1 && n <= phaseCount)) update({ arm: { kind: 'custom', order } });
+                const order = e.target.value
+                  .split(/[\s,]+/)
+                  .filter(Boolean)
+                  .map(Number);
+                if (order.every((n) => Number.isInteger(n) && n >= 1 && n <= phaseCount))
+                  update({ arm: { kind: 'custom', order } });
               }}
             />
           </label>
@@ -120,7 +136,11 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
         <ModelSelect />
         <label className="field">
           Backend
-          <select aria-label="Backend" value={settings.backend} onChange={(e) => update({ backend: e.target.value as BackendPreference })}>
+          <select
+            aria-label="Backend"
+            value={settings.backend}
+            onChange={(e) => update({ backend: e.target.value as BackendPreference })}
+          >
             {BACKENDS.map((b) => (
               <option key={b.value} value={b.value}>
                 {b.label}
@@ -130,10 +150,33 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
         </label>
       </div>
       <div className="row">
-        <NumberField label="Epochs per phase" value={h.epochsPerPhase} limit={HYPER_LIMITS.epochsPerPhase} step={1} onChange={(v) => updateHyper({ epochsPerPhase: Math.max(1, Math.round(v)) })} />
-        <NumberField label="Learning rate" value={h.lr} limit={HYPER_LIMITS.lr} onChange={(v) => updateHyper({ lr: v })} />
-        <NumberField label="Batch" value={h.batchSize} limit={HYPER_LIMITS.batchSize} step={1} onChange={(v) => updateHyper({ batchSize: Math.max(1, Math.round(v)) })} />
-        <NumberField label="Seed" value={settings.seed} limit={RUN_LIMITS.seed} step={1} onChange={(v) => update({ seed: Math.round(v) })} />
+        <NumberField
+          label="Epochs per phase"
+          value={h.epochsPerPhase}
+          limit={HYPER_LIMITS.epochsPerPhase}
+          step={1}
+          onChange={(v) => updateHyper({ epochsPerPhase: Math.max(1, Math.round(v)) })}
+        />
+        <NumberField
+          label="Learning rate"
+          value={h.lr}
+          limit={HYPER_LIMITS.lr}
+          onChange={(v) => updateHyper({ lr: v })}
+        />
+        <NumberField
+          label="Batch"
+          value={h.batchSize}
+          limit={HYPER_LIMITS.batchSize}
+          step={1}
+          onChange={(v) => updateHyper({ batchSize: Math.max(1, Math.round(v)) })}
+        />
+        <NumberField
+          label="Seed"
+          value={settings.seed}
+          limit={RUN_LIMITS.seed}
+          step={1}
+          onChange={(v) => update({ seed: Math.round(v) })}
+        />
         <NumberField
           label="Share of each phase, % (100 = all)"
           value={Math.round(settings.trainShare * 1000) / 10}
@@ -145,21 +188,78 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
       <details>
         <summary className="small">More settings</summary>
         <div className={`row ${styles.moreSettings}`}>
-          <NumberField label="Warm-up ratio" value={h.warmupRatio} limit={HYPER_LIMITS.warmupRatio} onChange={(v) => updateHyper({ warmupRatio: v })} />
-          <NumberField label="Weight decay" value={h.weightDecay} limit={HYPER_LIMITS.weightDecay} onChange={(v) => updateHyper({ weightDecay: v })} />
-          <NumberField label="Grad clip" value={h.clipNorm} limit={HYPER_LIMITS.clipNorm} onChange={(v) => updateHyper({ clipNorm: v })} />
-          <NumberField label="Min LR ratio" value={h.minLrRatio} limit={HYPER_LIMITS.minLrRatio} onChange={(v) => updateHyper({ minLrRatio: v })} />
-          <NumberField label="Grad accumulation" value={h.gradAccumulation} limit={HYPER_LIMITS.gradAccumulation} step={1} onChange={(v) => updateHyper({ gradAccumulation: Math.max(1, Math.round(v)) })} />
-          <NumberField label="Replay fraction" value={h.replayFraction} limit={HYPER_LIMITS.replayFraction} onChange={(v) => updateHyper({ replayFraction: v })} />
-          <NumberField label="Max steps (0 = all)" value={settings.maxSteps} limit={RUN_LIMITS.maxSteps} step={1} onChange={(v) => update({ maxSteps: Math.max(0, Math.round(v)) })} />
-          <NumberField label="Log every" value={settings.logEvery} limit={RUN_LIMITS.logEvery} step={1} onChange={(v) => update({ logEvery: Math.max(1, Math.round(v)) })} />
-          <NumberField label="Eval every (0 = phase ends)" value={settings.evalEvery} limit={RUN_LIMITS.evalEvery} step={1} onChange={(v) => update({ evalEvery: Math.max(0, Math.round(v)) })} />
+          <NumberField
+            label="Warm-up ratio"
+            value={h.warmupRatio}
+            limit={HYPER_LIMITS.warmupRatio}
+            onChange={(v) => updateHyper({ warmupRatio: v })}
+          />
+          <NumberField
+            label="Weight decay"
+            value={h.weightDecay}
+            limit={HYPER_LIMITS.weightDecay}
+            onChange={(v) => updateHyper({ weightDecay: v })}
+          />
+          <NumberField
+            label="Grad clip"
+            value={h.clipNorm}
+            limit={HYPER_LIMITS.clipNorm}
+            onChange={(v) => updateHyper({ clipNorm: v })}
+          />
+          <NumberField
+            label="Min LR ratio"
+            value={h.minLrRatio}
+            limit={HYPER_LIMITS.minLrRatio}
+            onChange={(v) => updateHyper({ minLrRatio: v })}
+          />
+          <NumberField
+            label="Grad accumulation"
+            value={h.gradAccumulation}
+            limit={HYPER_LIMITS.gradAccumulation}
+            step={1}
+            onChange={(v) => updateHyper({ gradAccumulation: Math.max(1, Math.round(v)) })}
+          />
+          <NumberField
+            label="Replay fraction"
+            value={h.replayFraction}
+            limit={HYPER_LIMITS.replayFraction}
+            onChange={(v) => updateHyper({ replayFraction: v })}
+          />
+          <NumberField
+            label="Max steps (0 = all)"
+            value={settings.maxSteps}
+            limit={RUN_LIMITS.maxSteps}
+            step={1}
+            onChange={(v) => update({ maxSteps: Math.max(0, Math.round(v)) })}
+          />
+          <NumberField
+            label="Log every"
+            value={settings.logEvery}
+            limit={RUN_LIMITS.logEvery}
+            step={1}
+            onChange={(v) => update({ logEvery: Math.max(1, Math.round(v)) })}
+          />
+          <NumberField
+            label="Eval every (0 = phase ends)"
+            value={settings.evalEvery}
+            limit={RUN_LIMITS.evalEvery}
+            step={1}
+            onChange={(v) => update({ evalEvery: Math.max(0, Math.round(v)) })}
+          />
           <label className="field">
-            <input type="checkbox" checked={h.restartSchedulePerPhase} onChange={(e) => updateHyper({ restartSchedulePerPhase: e.target.checked })} />
+            <input
+              type="checkbox"
+              checked={h.restartSchedulePerPhase}
+              onChange={(e) => updateHyper({ restartSchedulePerPhase: e.target.checked })}
+            />
             Restart warm-up + cosine each phase
           </label>
           <label className="field">
-            <input type="checkbox" checked={h.resetOptimizerPerPhase} onChange={(e) => updateHyper({ resetOptimizerPerPhase: e.target.checked })} />
+            <input
+              type="checkbox"
+              checked={h.resetOptimizerPerPhase}
+              onChange={(e) => updateHyper({ resetOptimizerPerPhase: e.target.checked })}
+            />
             Reset optimizer each phase
           </label>
         </div>

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { LossPoint } from '../../core/runs/run';
 import { lossRows, phaseBands, xOf } from './lossChartData';
 
-const point = (step: number, phase: number, trainMs?: number): LossPoint => ({ step, tokens: step * 100, loss: 3 - step * 0.1, lr: 1e-3 / step, phase, trainMs });
+const point = (step: number, phase: number, trainMs?: number): LossPoint => ({
+  step,
+  tokens: step * 100,
+  loss: 3 - step * 0.1,
+  lr: 1e-3 / step,
+  phase,
+  trainMs,
+});
 
 describe('lossRows', () => {
   it('places each point on the chosen axis, keeping its own LR', () => {
@@ -30,7 +37,9 @@ describe('phaseBands', () => {
   ];
 
   it('shows the first phase from its first point: one point gives a band from the axis start to it', () => {
-    expect(phaseBands([{ x: 400, phase: 0 }], phases)).toEqual([{ phase: 0, label: 'Phase 1', sourcePhases: [1], x1: 0, x2: 400 }]);
+    expect(phaseBands([{ x: 400, phase: 0 }], phases)).toEqual([
+      { phase: 0, label: 'Phase 1', sourcePhases: [1], x1: 0, x2: 400 },
+    ]);
   });
 
   it('makes bands meet, each from the previous one’s end to its last point; a stage with no points yet has none', () => {

@@ -34,7 +34,10 @@ export function xOf(p: Pick<LossPoint, 'step' | 'tokens' | 'trainMs'>, mode: XAx
  * loss and its x on the chosen axis. Points without that x (time on an older run) are left out.
  */
 export function lossRows(points: readonly LossPoint[], mode: XAxisMode, smoothing: number, maxRows = 600): LossRow[] {
-  const smooth = ema(points.map((p) => p.loss), smoothing);
+  const smooth = ema(
+    points.map((p) => p.loss),
+    smoothing,
+  );
   const stride = Math.max(1, Math.ceil(points.length / maxRows));
   const rows: LossRow[] = [];
   for (let i = 0; i < points.length; i += stride) {
@@ -42,7 +45,16 @@ export function lossRows(points: readonly LossPoint[], mode: XAxisMode, smoothin
     const p = points[at]!;
     const x = xOf(p, mode);
     if (x === undefined) continue;
-    rows.push({ x, step: p.step, tokens: p.tokens, trainMs: p.trainMs, loss: p.loss, smoothed: smooth[at]!, lr: p.lr, phase: p.phase });
+    rows.push({
+      x,
+      step: p.step,
+      tokens: p.tokens,
+      trainMs: p.trainMs,
+      loss: p.loss,
+      smoothed: smooth[at]!,
+      lr: p.lr,
+      phase: p.phase,
+    });
   }
   return rows;
 }
@@ -59,7 +71,11 @@ export interface PhaseBand {
  * One shaded band per stage that has points, from where the stage before it ended (the axis start for the first)
  * to its last point, so a stage shows from its first point on and bands meet without gaps.
  */
-export function phaseBands(rows: readonly Pick<LossRow, 'x' | 'phase'>[], phases: readonly Pick<PhaseSpan, 'phase' | 'label' | 'sourcePhases'>[], axisStart = 0): PhaseBand[] {
+export function phaseBands(
+  rows: readonly Pick<LossRow, 'x' | 'phase'>[],
+  phases: readonly Pick<PhaseSpan, 'phase' | 'label' | 'sourcePhases'>[],
+  axisStart = 0,
+): PhaseBand[] {
   const lastX = new Map<number, number>();
   for (const r of rows) lastX.set(r.phase, Math.max(lastX.get(r.phase) ?? -Infinity, r.x));
   const bands: PhaseBand[] = [];

@@ -2,7 +2,8 @@
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-export const jsonl = (rows: unknown[]): string => rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
+export const jsonl = (rows: unknown[]): string =>
+  rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
 
 /** UTF-16 bytes of `text`, with or without a byte-order mark. */
 export function utf16(text: string, order: 'le' | 'be', bom = true): Uint8Array {
@@ -19,7 +20,20 @@ export function utf16(text: string, order: 'le' | 'be', bom = true): Uint8Array 
 
 /** A deterministic pseudo-random text of about `chars` characters, so big fixtures do not compress to nothing. */
 export function filler(seed: number, chars: number): string {
-  const words = ['the', 'model', 'learns', 'instruction', 'answer', 'data', 'phase', 'difficulty', 'token', 'gradient', 'curriculum', 'explain'];
+  const words = [
+    'the',
+    'model',
+    'learns',
+    'instruction',
+    'answer',
+    'data',
+    'phase',
+    'difficulty',
+    'token',
+    'gradient',
+    'curriculum',
+    'explain',
+  ];
   let x = seed * 2654435761 + 1;
   const out: string[] = [];
   let n = 0;

@@ -83,7 +83,7 @@ class ByteSink {
   }
 
   zigzag(n: bigint): void {
-    this.varint(n >= 0n ? n << 1n : ((-n) << 1n) - 1n);
+    this.varint(n >= 0n ? n << 1n : (-n << 1n) - 1n);
   }
 
   bytes(b: Uint8Array): void {
@@ -158,7 +158,16 @@ interface Leaf {
 }
 
 function leavesOf(column: ParquetTestColumn): Leaf[] {
-  const leaf = (path: string[], type: Leaf['type'], maxRep: number, maxDef: number): Leaf => ({ path, type, maxRep, maxDef, rep: [], def: [], values: [], rowStarts: [] });
+  const leaf = (path: string[], type: Leaf['type'], maxRep: number, maxDef: number): Leaf => ({
+    path,
+    type,
+    maxRep,
+    maxDef,
+    rep: [],
+    def: [],
+    values: [],
+    rowStarts: [],
+  });
   if (column.type === 'string' || column.type === 'double' || column.type === 'int64') {
     const l = leaf([column.name], column.type, 0, 1);
     for (const v of column.values) {
@@ -173,7 +182,12 @@ function leavesOf(column: ParquetTestColumn): Leaf[] {
   const fields = column.type === 'string-list' ? [undefined] : column.fields;
   const maxDef = column.type === 'string-list' ? 3 : 4;
   return fields.map((field) => {
-    const l = leaf(field === undefined ? [column.name, 'list', 'element'] : [column.name, 'list', 'element', field], 'string', 1, maxDef);
+    const l = leaf(
+      field === undefined ? [column.name, 'list', 'element'] : [column.name, 'list', 'element', field],
+      'string',
+      1,
+      maxDef,
+    );
     for (const row of column.values) {
       l.rowStarts.push(l.def.length);
       if (row === null || row.length === 0) {
@@ -183,7 +197,8 @@ function leavesOf(column: ParquetTestColumn): Leaf[] {
       }
       row.forEach((item, i) => {
         l.rep.push(i === 0 ? 0 : 1);
-        const value = field === undefined ? (item as unknown as string | null) : (item as Record<string, string>)[field];
+        const value =
+          field === undefined ? (item as unknown as string | null) : (item as Record<string, string>)[field];
         if (value === null || value === undefined) l.def.push(maxDef - 1);
         else {
           l.def.push(maxDef);
@@ -196,18 +211,27 @@ function leavesOf(column: ParquetTestColumn): Leaf[] {
 }
 
 function schemaOf(column: ParquetTestColumn): TValue[] {
-  if (column.type === 'string' || column.type === 'double' || column.type === 'int64') return [leafSchema(column.name, column.type)];
+  if (column.type === 'string' || column.type === 'double' || column.type === 'int64')
+    return [leafSchema(column.name, column.type)];
   const out = [
     struct([3, i32(OPTIONAL)], [4, str(column.name)], [5, i32(1)], [6, i32(CONVERTED_LIST)]),
     struct([3, i32(REPEATED)], [4, str('list')], [5, i32(1)]),
   ];
   if (column.type === 'string-list') out.push(leafSchema('element', 'string'));
-  else out.push(struct([3, i32(OPTIONAL)], [4, str('element')], [5, i32(column.fields.length)]), ...column.fields.map((f) => leafSchema(f, 'string')));
+  else
+    out.push(
+      struct([3, i32(OPTIONAL)], [4, str('element')], [5, i32(column.fields.length)]),
+      ...column.fields.map((f) => leafSchema(f, 'string')),
+    );
   return out;
 }
 
 function leafSchema(name: string, type: keyof typeof PARQUET_TYPE): TValue {
-  const fields: TField[] = [[1, i32(PARQUET_TYPE[type])], [3, i32(OPTIONAL)], [4, str(name)]];
+  const fields: TField[] = [
+    [1, i32(PARQUET_TYPE[type])],
+    [3, i32(OPTIONAL)],
+    [4, str(name)],
+  ];
   if (type === 'string') fields.push([6, i32(CONVERTED_UTF8)]);
   return struct(...fields);
 }
@@ -265,7 +289,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** Write the columns (all the same number of rows) as a Parquet file. */
 export function writeParquet(columns: ParquetTestColumn[], options: WriteParquetOptions = {}): Uint8Array {
   const rows = columns[0]?.values.length ?? 0;
-  for (const c of columns) if (c.values.length !== rows) throw new Error(`column ${c.name} has ${c.values.length} rows, expected ${rows}`);
+  for (const c of columns)
+    if (c.values.length !== rows) throw new Error(`column ${c.name} has ${c.values.length} rows, expected ${rows}`);
   const leaves = columns.flatMap(leavesOf);
   const groupSize = Math.max(1, options.rowGroupSize ?? rows);
   const codecName = options.codec ?? 'UNCOMPRESSED';
@@ -285,7 +310,10 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
       const present = def.filter((d) => d === leaf.maxDef).length;
       const pageParts = [];
       if (leaf.maxRep > 0) pageParts.push(levels(leaf.rep.slice(a, b), leaf.maxRep));
-      pageParts.push(levels(def, leaf.maxDef), plainValues(leaf.type, leaf.values.slice(valuesBefore, valuesBefore + present)));
+      pageParts.push(
+        levels(def, leaf.maxDef),
+        plainValues(leaf.type, leaf.values.slice(valuesBefore, valuesBefore + present)),
+      );
       const raw = concat(pageParts);
       const page = compress(codecName, raw);
       const header = thrift(
@@ -320,12 +348,20 @@ export function writeParquet(columns: ParquetTestColumn[], options: WriteParquet
         ),
       );
     }
-    rowGroups.push(struct([1, list('struct', chunks)], [2, i64(groupBytes)], [3, i64(options.footerRows ?? to - from)]));
+    rowGroups.push(
+      struct([1, list('struct', chunks)], [2, i64(groupBytes)], [3, i64(options.footerRows ?? to - from)]),
+    );
     if (rows === 0) break;
   }
   const schema: TValue[] = [struct([4, str('schema')], [5, i32(columns.length)]), ...columns.flatMap(schemaOf)];
   const footer = thrift(
-    struct([1, i32(1)], [2, list('struct', schema)], [3, i64(options.footerRows ?? rows)], [4, list('struct', rowGroups)], [6, str('phased-ift-studio test writer')]),
+    struct(
+      [1, i32(1)],
+      [2, list('struct', schema)],
+      [3, i64(options.footerRows ?? rows)],
+      [4, list('struct', rowGroups)],
+      [6, str('phased-ift-studio test writer')],
+    ),
   );
   const tail = new Uint8Array(8);
   new DataView(tail.buffer).setUint32(0, footer.length, true);

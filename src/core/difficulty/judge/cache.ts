@@ -71,7 +71,10 @@ export interface JudgeKeyParts {
  * collision-free (about 2^-100 for a pair). The API key is not part of it: the same question to the same model
  * gets the same answer whoever pays.
  */
-export function judgeCacheKey(record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>, parts: JudgeKeyParts): string {
+export function judgeCacheKey(
+  record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>,
+  parts: JudgeKeyParts,
+): string {
   return judgeKeyFor(judgeKeyPrefix(parts), record);
 }
 
@@ -80,10 +83,22 @@ export function judgeKeyPrefix(parts: JudgeKeyParts): string {
   const p = parts.prompt;
   const temperature = parts.temperature === undefined ? DEFAULT_TEMPERATURE : parts.temperature;
   const maxTokens = parts.maxTokens === undefined ? DEFAULT_MAX_TOKENS : parts.maxTokens;
-  return JSON.stringify([JUDGE_CACHE_VERSION, chatCompletionsUrl(parts.baseUrl), parts.model.trim(), p.system, p.user, p.maxFieldChars, temperature, maxTokens]);
+  return JSON.stringify([
+    JUDGE_CACHE_VERSION,
+    chatCompletionsUrl(parts.baseUrl),
+    parts.model.trim(),
+    p.system,
+    p.user,
+    p.maxFieldChars,
+    temperature,
+    maxTokens,
+  ]);
 }
 
-export function judgeKeyFor(prefix: string, record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): string {
+export function judgeKeyFor(
+  prefix: string,
+  record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>,
+): string {
   const text = `${prefix}\u0000${JSON.stringify([record.instruction, record.input, record.output])}`;
   const a = cyrb53(text, 0x9e3779b1).toString(16).padStart(14, '0');
   const b = cyrb53(text, 0x85ebca77).toString(16).padStart(14, '0');

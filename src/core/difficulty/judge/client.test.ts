@@ -1,16 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, ChatClient, chatCompletionsUrl, DEFAULT_RETRY, displayUrl, insecureKeyWarning, MAX_REPLY_BYTES, parseRetryAfter, readCapped, runPool } from './client';
+import {
+  backoffDelay,
+  ChatClient,
+  chatCompletionsUrl,
+  DEFAULT_RETRY,
+  displayUrl,
+  insecureKeyWarning,
+  MAX_REPLY_BYTES,
+  parseRetryAfter,
+  readCapped,
+  runPool,
+} from './client';
 
 describe('chat client helpers', () => {
   it('builds the chat-completions URL from a base URL and refuses what it cannot use', () => {
     expect(chatCompletionsUrl('https://api.openai.com/v1')).toBe('https://api.openai.com/v1/chat/completions');
     expect(chatCompletionsUrl(' http://localhost:11434/v1/ ')).toBe('http://localhost:11434/v1/chat/completions');
-    expect(chatCompletionsUrl('http://127.0.0.1:8080/v1/chat/completions')).toBe('http://127.0.0.1:8080/v1/chat/completions');
+    expect(chatCompletionsUrl('http://127.0.0.1:8080/v1/chat/completions')).toBe(
+      'http://127.0.0.1:8080/v1/chat/completions',
+    );
     expect(chatCompletionsUrl('http://localhost:8080')).toBe('http://localhost:8080/chat/completions');
     expect(() => chatCompletionsUrl('localhost:8080')).toThrow(/http:\/\/ or https:\/\//);
     expect(() => chatCompletionsUrl('not a url')).toThrow(/not a URL/);
     expect(() => chatCompletionsUrl('https://user:sk-secret@example.com/v1')).toThrow(/not in the URL/);
-    expect(displayUrl('https://example.com/v1/chat/completions?key=secret')).toBe('https://example.com/v1/chat/completions');
+    expect(displayUrl('https://example.com/v1/chat/completions?key=secret')).toBe(
+      'https://example.com/v1/chat/completions',
+    );
   });
 
   it('reads Retry-After as seconds or as a date', () => {
@@ -98,8 +113,13 @@ describe('ChatClient and an oversized reply', () => {
       calls++;
       return Promise.resolve(new Response(new Uint8Array(MAX_REPLY_BYTES + 10), { status: 200 }));
     };
-    const client = new ChatClient({ baseUrl: 'http://localhost:9/v1', model: 'm' }, { transport: { fetch: huge as typeof fetch, sleep: () => Promise.resolve() } });
-    await expect(client.complete([{ role: 'user', content: 'x' }])).rejects.toThrow(/answered with more than 1 MiB, which no score needs/);
+    const client = new ChatClient(
+      { baseUrl: 'http://localhost:9/v1', model: 'm' },
+      { transport: { fetch: huge as typeof fetch, sleep: () => Promise.resolve() } },
+    );
+    await expect(client.complete([{ role: 'user', content: 'x' }])).rejects.toThrow(
+      /answered with more than 1 MiB, which no score needs/,
+    );
     expect(calls).toBe(1);
   });
 });

@@ -122,10 +122,20 @@ export function chatCompletionsUrl(baseUrl: string): string {
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ChatRequestError(`The endpoint must be an http:// or https:// URL, got ${url.protocol}//….`, 'config', true, 0);
+    throw new ChatRequestError(
+      `The endpoint must be an http:// or https:// URL, got ${url.protocol}//….`,
+      'config',
+      true,
+      0,
+    );
   }
   if (url.username !== '' || url.password !== '') {
-    throw new ChatRequestError('Put the API key in the key field, not in the URL (user:password@ is not allowed).', 'config', true, 0);
+    throw new ChatRequestError(
+      'Put the API key in the key field, not in the URL (user:password@ is not allowed).',
+      'config',
+      true,
+      0,
+    );
   }
   url.hash = '';
   const path = url.pathname.replace(/\/+$/, '');
@@ -263,7 +273,12 @@ export class ChatClient {
   constructor(endpoint: ChatEndpoint, options: ChatClientOptions = {}) {
     this.url = chatCompletionsUrl(endpoint.baseUrl);
     if (typeof endpoint.model !== 'string' || endpoint.model.trim() === '') {
-      throw new ChatRequestError('No model name: give the model the endpoint serves (e.g. gpt-4o-mini, llama3.1:8b).', 'config', true, 0);
+      throw new ChatRequestError(
+        'No model name: give the model the endpoint serves (e.g. gpt-4o-mini, llama3.1:8b).',
+        'config',
+        true,
+        0,
+      );
     }
     this.model = endpoint.model.trim();
     this.apiKey = endpoint.apiKey?.trim() || undefined;
@@ -280,7 +295,11 @@ export class ChatClient {
   }
 
   /** One chat completion, retried as the policy allows. Rejects with a ChatRequestError, or the signal's reason. */
-  async complete(messages: readonly ChatMessage[], signal?: AbortSignal, onRetry?: (failure: string) => void): Promise<ChatReply> {
+  async complete(
+    messages: readonly ChatMessage[],
+    signal?: AbortSignal,
+    onRetry?: (failure: string) => void,
+  ): Promise<ChatReply> {
     const body = JSON.stringify({
       model: this.model,
       messages,
@@ -323,24 +342,42 @@ export class ChatClient {
     return this.apiKey === undefined ? text : text.split(this.apiKey).join('[API key]');
   }
 
-  private async attempt(body: string, signal: AbortSignal | undefined): Promise<Omit<ChatReply, 'attempts'> | AttemptFailure> {
+  private async attempt(
+    body: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Omit<ChatReply, 'attempts'> | AttemptFailure> {
     const ctl = new AbortController();
     const onAbort = () => ctl.abort(abortReason(signal!));
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => ctl.abort(TIMEOUT), this.timeoutMs);
     const where = displayUrl(this.url);
     try {
-      const response = await this.transport.fetch(this.url, { method: 'POST', headers: this.headers(), body, signal: ctl.signal });
+      const response = await this.transport.fetch(this.url, {
+        method: 'POST',
+        headers: this.headers(),
+        body,
+        signal: ctl.signal,
+      });
       const text = await readCapped(response, MAX_REPLY_BYTES);
       if (text === undefined) {
-        return { message: `${where} answered with more than ${MAX_REPLY_BYTES / 2 ** 20} MiB, which no score needs; the rest was not read`, kind: 'protocol', retryable: false, fatal: true };
+        return {
+          message: `${where} answered with more than ${MAX_REPLY_BYTES / 2 ** 20} MiB, which no score needs; the rest was not read`,
+          kind: 'protocol',
+          retryable: false,
+          fatal: true,
+        };
       }
       if (!response.ok) return this.httpFailure(response, text, where);
       return this.readReply(text, where);
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
       if (ctl.signal.aborted && ctl.signal.reason === TIMEOUT) {
-        return { message: `no reply from ${where} within ${this.timeoutMs} ms`, kind: 'timeout', retryable: true, fatal: false };
+        return {
+          message: `no reply from ${where} within ${this.timeoutMs} ms`,
+          kind: 'timeout',
+          retryable: true,
+          fatal: false,
+        };
       }
       const detail = error instanceof Error ? error.message : String(error);
       return {
@@ -363,7 +400,13 @@ export class ChatClient {
       return { message: `${base} — check the API key`, kind: 'http', retryable: false, fatal: true, status };
     }
     if (status === 404) {
-      return { message: `${base} — check the base URL and that the model "${this.model}" exists there`, kind: 'http', retryable: false, fatal: true, status };
+      return {
+        message: `${base} — check the base URL and that the model "${this.model}" exists there`,
+        kind: 'http',
+        retryable: false,
+        fatal: true,
+        status,
+      };
     }
     if (status === 429 || status === 408 || status >= 500) {
       return {
@@ -383,11 +426,21 @@ export class ChatClient {
     try {
       json = JSON.parse(text);
     } catch {
-      return { message: `${where} did not answer with JSON (starts ${JSON.stringify(text.slice(0, 60))}); is this a chat-completions endpoint?`, kind: 'protocol', retryable: false, fatal: false };
+      return {
+        message: `${where} did not answer with JSON (starts ${JSON.stringify(text.slice(0, 60))}); is this a chat-completions endpoint?`,
+        kind: 'protocol',
+        retryable: false,
+        fatal: false,
+      };
     }
     const content = messageContent(json);
     if (content === undefined) {
-      return { message: `${where} answered without choices[0].message.content (${this.scrub(text.slice(0, 120))})`, kind: 'protocol', retryable: false, fatal: false };
+      return {
+        message: `${where} answered without choices[0].message.content (${this.scrub(text.slice(0, 120))})`,
+        kind: 'protocol',
+        retryable: false,
+        fatal: false,
+      };
     }
     return { content, usage: readUsage(json) };
   }
@@ -399,7 +452,9 @@ function messageContent(json: unknown): string | undefined {
   const content = choice?.message?.content;
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    const parts = content.flatMap((p: unknown) => (typeof (p as { text?: unknown })?.text === 'string' ? [(p as { text: string }).text] : []));
+    const parts = content.flatMap((p: unknown) =>
+      typeof (p as { text?: unknown })?.text === 'string' ? [(p as { text: string }).text] : [],
+    );
     return parts.length > 0 ? parts.join('') : undefined;
   }
   return undefined;
@@ -421,7 +476,8 @@ function serverMessage(text: string): string {
   try {
     const json = JSON.parse(text) as { error?: unknown; message?: unknown };
     if (typeof json.error === 'string') msg = json.error;
-    else if (typeof (json.error as { message?: unknown })?.message === 'string') msg = (json.error as { message: string }).message;
+    else if (typeof (json.error as { message?: unknown })?.message === 'string')
+      msg = (json.error as { message: string }).message;
     else if (typeof json.message === 'string') msg = json.message;
   } catch {
     // not JSON: show the start of the text
@@ -440,7 +496,8 @@ export async function runPool(
   task: (index: number, signal: AbortSignal) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   signal?.throwIfAborted();
   const inner = new AbortController();
   const onAbort = () => inner.abort(abortReason(signal!));

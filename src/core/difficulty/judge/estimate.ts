@@ -56,7 +56,8 @@ export function estimateJudgeRun(
   options: EstimateOptions,
 ): JudgeEstimate {
   const { concurrency } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   const secondsPerRequest = options.secondsPerRequest ?? 2;
   const completionPer = options.completionTokensPerRequest ?? 8;
   let cached = 0;
@@ -68,7 +69,8 @@ export function estimateJudgeRun(
       continue;
     }
     requests++;
-    for (const m of renderJudgeMessages(prompt, records[i]!)) promptTokens += estimateTokens(m.content) + TOKENS_PER_MESSAGE;
+    for (const m of renderJudgeMessages(prompt, records[i]!))
+      promptTokens += estimateTokens(m.content) + TOKENS_PER_MESSAGE;
   }
   const completionTokens = requests * completionPer;
   const seconds = Math.ceil(requests / concurrency) * secondsPerRequest;

@@ -19,11 +19,20 @@ import {
 import { markerOf, startStubJudge, type StubAnswer, type StubRequest, type StubServer } from './testing/server';
 
 const records = (n: number): InstructionRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `r${i}`, instruction: `Do task rec#${i}.`, input: i % 2 ? `data ${i}` : '', output: `answer ${i}`, meta: {} }));
+  Array.from({ length: n }, (_, i) => ({
+    id: `r${i}`,
+    instruction: `Do task rec#${i}.`,
+    input: i % 2 ? `data ${i}` : '',
+    output: `answer ${i}`,
+    meta: {},
+  }));
 
 /** Each record's "true" score: 1 + (i mod 5) / 2 → 1, 1.5, 2, 2.5, 3, 1, … */
 const truth = (i: number) => 1 + (i % 5) / 2;
-const normal = (req: StubRequest): StubAnswer => ({ reply: String(truth(markerOf(req.user))), usage: { prompt_tokens: 100, completion_tokens: 2, total_tokens: 102 } });
+const normal = (req: StubRequest): StubAnswer => ({
+  reply: String(truth(markerOf(req.user))),
+  usage: { prompt_tokens: 100, completion_tokens: 2, total_tokens: 102 },
+});
 
 let server: StubServer | undefined;
 afterEach(async () => {
@@ -50,10 +59,21 @@ describe('judge scorer against a local chat-completions server', () => {
     server = await startStubJudge(normal);
     const progress: JudgeProgress[] = [];
     const fractions: number[] = [];
-    const result = await runJudge(records(7), fast(server.baseUrl), { onJudgeProgress: (p) => progress.push(p), onProgress: (f) => fractions.push(f) });
+    const result = await runJudge(records(7), fast(server.baseUrl), {
+      onJudgeProgress: (p) => progress.push(p),
+      onProgress: (f) => fractions.push(f),
+    });
     expect(Array.from(result.scores)).toEqual([0, 1, 2, 3, 4, 5, 6].map(truth));
     expect(result.problems).toEqual([]);
-    expect(result.stats).toMatchObject({ total: 7, done: 7, requested: 7, fromCache: 0, failed: 0, unparseable: 0, retries: 0 });
+    expect(result.stats).toMatchObject({
+      total: 7,
+      done: 7,
+      requested: 7,
+      fromCache: 0,
+      failed: 0,
+      unparseable: 0,
+      retries: 0,
+    });
     expect(result.stats.usage).toEqual({ promptTokens: 700, completionTokens: 14, totalTokens: 714 });
     expect(result.replies[2]).toBe('2');
     expect(server.requests).toHaveLength(7);
@@ -71,14 +91,20 @@ describe('judge scorer against a local chat-completions server', () => {
     server = await startStubJudge((req) => (markerOf(req.user) === 2 ? { reply: 'no idea' } : normal(req)));
     const settings = fast(server.baseUrl, { apiKey: key });
     const events: unknown[] = [];
-    const scorer = createJudgeScorer(settings, { onJudgeProgress: (p) => events.push(p), onRecord: (...a) => events.push(a) });
+    const scorer = createJudgeScorer(settings, {
+      onJudgeProgress: (p) => events.push(p),
+      onRecord: (...a) => events.push(a),
+    });
     const result = await scorer.score(records(4));
     expect(server.requests.every((r) => r.headers.authorization === `Bearer ${key}`)).toBe(true);
     expect(server.requests.every((r) => !JSON.stringify(r.body).includes(key))).toBe(true);
-    for (const thing of [result, scorer, events, publicJudgeSettings(settings)]) expect(JSON.stringify(thing)).not.toContain(key);
+    for (const thing of [result, scorer, events, publicJudgeSettings(settings)])
+      expect(JSON.stringify(thing)).not.toContain(key);
     expect(Object.keys(scorer).sort()).toEqual(['description', 'id', 'name', 'score']);
     expect(publicJudgeSettings(settings)).toMatchObject({ hasApiKey: true, model: 'stub-model' });
-    expect(judgeDestination(settings)).toBe(`Each record's instruction, input and output will be sent to ${server.baseUrl}/chat/completions (model "stub-model"), and nowhere else.`);
+    expect(judgeDestination(settings)).toBe(
+      `Each record's instruction, input and output will be sent to ${server.baseUrl}/chat/completions (model "stub-model"), and nowhere else.`,
+    );
   });
 
   it('waits as Retry-After asks on a 429, then succeeds', async () => {
@@ -91,7 +117,9 @@ describe('judge scorer against a local chat-completions server', () => {
       return normal(req);
     });
     const waits: number[] = [];
-    const result = await runJudge(records(3), fast(server.baseUrl, { concurrency: 1 }), { transport: quickSleep(waits) });
+    const result = await runJudge(records(3), fast(server.baseUrl, { concurrency: 1 }), {
+      transport: quickSleep(waits),
+    });
     expect(limited).toBe(1);
     expect(Array.from(result.scores)).toEqual([truth(0), truth(1), truth(2)]);
     expect(result.stats.retries).toBe(1);
@@ -100,8 +128,13 @@ describe('judge scorer against a local chat-completions server', () => {
   });
 
   it('gives up on a Retry-After longer than allowed, for that record only', async () => {
-    server = await startStubJudge((req) => (markerOf(req.user) === 0 ? { status: 429, headers: { 'Retry-After': '3600' } } : normal(req)));
-    const result = await runJudge(records(2), fast(server.baseUrl, { concurrency: 1, retry: { maxRetryAfterMs: 1000, baseDelayMs: 1 } }));
+    server = await startStubJudge((req) =>
+      markerOf(req.user) === 0 ? { status: 429, headers: { 'Retry-After': '3600' } } : normal(req),
+    );
+    const result = await runJudge(
+      records(2),
+      fast(server.baseUrl, { concurrency: 1, retry: { maxRetryAfterMs: 1000, baseDelayMs: 1 } }),
+    );
     expect(result.scores[0]).toBeNaN();
     expect(result.scores[1]).toBe(truth(1));
     expect(result.problems[0]).toMatchObject({ index: 0, kind: 'request-failed' });
@@ -109,11 +142,17 @@ describe('judge scorer against a local chat-completions server', () => {
   });
 
   it('retries a 500 and a 503 with backoff, then succeeds', async () => {
-    server = await startStubJudge((req) => (req.n === 1 ? { status: 500 } : req.n === 2 ? { status: 503 } : normal(req)));
+    server = await startStubJudge((req) =>
+      req.n === 1 ? { status: 500 } : req.n === 2 ? { status: 503 } : normal(req),
+    );
     const waits: number[] = [];
-    const result = await runJudge(records(2), fast(server.baseUrl, { concurrency: 1, retry: { baseDelayMs: 40, maxDelayMs: 1000 } }), {
-      transport: { ...quickSleep(waits), random: () => 0.5 },
-    });
+    const result = await runJudge(
+      records(2),
+      fast(server.baseUrl, { concurrency: 1, retry: { baseDelayMs: 40, maxDelayMs: 1000 } }),
+      {
+        transport: { ...quickSleep(waits), random: () => 0.5 },
+      },
+    );
     expect(Array.from(result.scores)).toEqual([truth(0), truth(1)]);
     expect(result.stats.retries).toBe(2);
     expect(waits).toEqual([30, 60]); // 40·2^(k−1), half fixed + half × 0.5 jitter
@@ -131,11 +170,19 @@ describe('judge scorer against a local chat-completions server', () => {
     });
     const seenOnce = new Set<number>();
     const t0 = Date.now();
-    const result = await runJudge(records(3), fast(server.baseUrl, { timeoutMs: 100, retry: { maxRetries: 1, baseDelayMs: 1 } }));
+    const result = await runJudge(
+      records(3),
+      fast(server.baseUrl, { timeoutMs: 100, retry: { maxRetries: 1, baseDelayMs: 1 } }),
+    );
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(result.scores[0]).toBeNaN();
     expect(result.problems).toEqual([
-      { index: 0, id: 'r0', kind: 'request-failed', message: `no score: no reply from ${server.baseUrl}/chat/completions within 100 ms (gave up after 2 attempts)` },
+      {
+        index: 0,
+        id: 'r0',
+        kind: 'request-failed',
+        message: `no score: no reply from ${server.baseUrl}/chat/completions within 100 ms (gave up after 2 attempts)`,
+      },
     ]);
     expect(result.scores[1]).toBe(truth(1));
     expect(result.scores[2]).toBe(truth(2));
@@ -143,7 +190,16 @@ describe('judge scorer against a local chat-completions server', () => {
   });
 
   it('lists garbage and ambiguous replies with the reply and why, and never guesses', async () => {
-    const replies: Record<number, string> = { 0: 'Score: 3.5', 1: '**4**', 2: '4/5', 3: 'I am not sure.', 4: '3 or 4', 5: '7', 6: '8/10', 7: '' };
+    const replies: Record<number, string> = {
+      0: 'Score: 3.5',
+      1: '**4**',
+      2: '4/5',
+      3: 'I am not sure.',
+      4: '3 or 4',
+      5: '7',
+      6: '8/10',
+      7: '',
+    };
     server = await startStubJudge((req) => ({ reply: replies[markerOf(req.user)]! }));
     const onRecord: [number, number][] = [];
     const result = await runJudge(records(8), fast(server.baseUrl), { onRecord: (i, s) => onRecord.push([i, s]) });
@@ -156,7 +212,9 @@ describe('judge scorer against a local chat-completions server', () => {
       [6, 'unparseable', '8/10'],
       [7, 'unparseable', ''],
     ]);
-    expect(result.problems[1]!.message).toBe('the judge replied "3 or 4": the reply holds several numbers (3, 4); not guessed');
+    expect(result.problems[1]!.message).toBe(
+      'the judge replied "3 or 4": the reply holds several numbers (3, 4); not guessed',
+    );
     expect(result.problems[2]!.message).toMatch(/outside the 1–5 scale/);
     expect(result.stats.unparseable).toBe(5);
     expect(onRecord).toHaveLength(8);
@@ -171,7 +229,10 @@ describe('judge scorer against a local chat-completions server', () => {
 
   it('stops the whole run on 401 without echoing the key, even when the server does', async () => {
     const key = 'sk-wrong-key-abcdef';
-    server = await startStubJudge(() => ({ status: 401, body: JSON.stringify({ error: { message: `Incorrect API key provided: ${key}` } }) }));
+    server = await startStubJudge(() => ({
+      status: 401,
+      body: JSON.stringify({ error: { message: `Incorrect API key provided: ${key}` } }),
+    }));
     const run = runJudge(records(20), fast(server.baseUrl, { apiKey: key }));
     await expect(run).rejects.toBeInstanceOf(JudgeRunError);
     const error = (await run.catch((e: unknown) => e)) as Error;
@@ -182,7 +243,10 @@ describe('judge scorer against a local chat-completions server', () => {
 
   it('stops after too many failed records in a row (the endpoint is down)', async () => {
     server = await startStubJudge(() => ({ status: 502 }));
-    const run = runJudge(records(50), fast(server.baseUrl, { concurrency: 1, retry: { maxRetries: 1, baseDelayMs: 1 }, maxConsecutiveFailures: 3 }));
+    const run = runJudge(
+      records(50),
+      fast(server.baseUrl, { concurrency: 1, retry: { maxRetries: 1, baseDelayMs: 1 }, maxConsecutiveFailures: 3 }),
+    );
     await expect(run).rejects.toThrow(/stopped after 3 records in a row failed; the last: .*HTTP 502/);
     expect(server.requests).toHaveLength(6);
   });

@@ -66,7 +66,11 @@ export type PublicJudgeSettings = Omit<JudgeSettings, 'apiKey'> & { hasApiKey: b
 
 export function publicJudgeSettings(settings: JudgeSettings): PublicJudgeSettings {
   const { apiKey, ...rest } = settings;
-  return { ...rest, baseUrl: displayUrl(safeUrl(rest.baseUrl)), hasApiKey: apiKey !== undefined && apiKey.trim() !== '' };
+  return {
+    ...rest,
+    baseUrl: displayUrl(safeUrl(rest.baseUrl)),
+    hasApiKey: apiKey !== undefined && apiKey.trim() !== '',
+  };
 }
 
 function safeUrl(baseUrl: string): string {
@@ -85,9 +89,11 @@ export function judgeSettingsProblems(settings: JudgeSettings): string[] {
   } catch (error) {
     problems.push((error as Error).message);
   }
-  if (typeof settings.model !== 'string' || settings.model.trim() === '') problems.push('Give the model name the endpoint serves.');
+  if (typeof settings.model !== 'string' || settings.model.trim() === '')
+    problems.push('Give the model name the endpoint serves.');
   const c = settings.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(c) || c < 1 || c > 64) problems.push(`Concurrency must be a whole number from 1 to 64, got ${c}.`);
+  if (!Number.isInteger(c) || c < 1 || c > 64)
+    problems.push(`Concurrency must be a whole number from 1 to 64, got ${c}.`);
   const t = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(t > 0)) problems.push(`The timeout must be positive, got ${t} ms.`);
   problems.push(...judgePromptProblems(settings.prompt ?? DEFAULT_JUDGE_PROMPT));
@@ -155,9 +161,14 @@ export class JudgeRunError extends Error {
 }
 
 /** Scores records with the judge. See the module comment for what happens to failures. */
-export async function runJudge(records: readonly InstructionRecord[], settings: JudgeSettings, options: JudgeRunOptions = {}): Promise<JudgeRunResult> {
+export async function runJudge(
+  records: readonly InstructionRecord[],
+  settings: JudgeSettings,
+  options: JudgeRunOptions = {},
+): Promise<JudgeRunResult> {
   const problemsInSettings = judgeSettingsProblems(settings);
-  if (problemsInSettings.length > 0) throw new JudgeRunError(`The judge cannot start: ${problemsInSettings.join(' ')}`, emptyProgress(records.length));
+  if (problemsInSettings.length > 0)
+    throw new JudgeRunError(`The judge cannot start: ${problemsInSettings.join(' ')}`, emptyProgress(records.length));
   const prompt = settings.prompt ?? DEFAULT_JUDGE_PROMPT;
   const client = new ChatClient(
     { baseUrl: settings.baseUrl, model: settings.model, apiKey: settings.apiKey },
@@ -172,7 +183,13 @@ export async function runJudge(records: readonly InstructionRecord[], settings: 
   const now = options.transport?.now ?? (() => Date.now());
   const started = now();
   const cache = options.cache;
-  const prefix = judgeKeyPrefix({ baseUrl: settings.baseUrl, model: settings.model, prompt, temperature: settings.temperature, maxTokens: settings.maxTokens });
+  const prefix = judgeKeyPrefix({
+    baseUrl: settings.baseUrl,
+    model: settings.model,
+    prompt,
+    temperature: settings.temperature,
+    maxTokens: settings.maxTokens,
+  });
   const maxFailures = settings.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
 
   const n = records.length;
@@ -217,7 +234,12 @@ export async function runJudge(records: readonly InstructionRecord[], settings: 
     });
     stats.requested++;
     addUsage(usage, reply.usage);
-    const value: CachedJudgement = { reply: reply.content, model: client.model, at: now(), ...(reply.usage ? { usage: reply.usage } : {}) };
+    const value: CachedJudgement = {
+      reply: reply.content,
+      model: client.model,
+      at: now(),
+      ...(reply.usage ? { usage: reply.usage } : {}),
+    };
     try {
       await cache?.set(key, value);
     } catch {
@@ -250,9 +272,18 @@ export async function runJudge(records: readonly InstructionRecord[], settings: 
         decide(i, value.reply);
       } catch (error) {
         if (!(error instanceof ChatRequestError)) throw error;
-        if (error.fatal) throw new JudgeRunError(`The judge stopped at record "${record.id}": ${error.message}.`, { ...stats, usage: { ...usage } });
+        if (error.fatal)
+          throw new JudgeRunError(`The judge stopped at record "${record.id}": ${error.message}.`, {
+            ...stats,
+            usage: { ...usage },
+          });
         stats.failed++;
-        const problem: JudgeProblem = { index: i, id: record.id, kind: 'request-failed', message: `no score: ${error.message}` };
+        const problem: JudgeProblem = {
+          index: i,
+          id: record.id,
+          kind: 'request-failed',
+          message: `no score: ${error.message}`,
+        };
         problems.push(problem);
         options.onRecord?.(i, Number.NaN, problem);
         if (++failuresInRow >= maxFailures) {
@@ -276,14 +307,27 @@ export async function runJudge(records: readonly InstructionRecord[], settings: 
 }
 
 function emptyProgress(total: number): JudgeProgress {
-  return { total, done: 0, fromCache: 0, requested: 0, unparseable: 0, failed: 0, retries: 0, usage: emptyUsage(), elapsedMs: 0 };
+  return {
+    total,
+    done: 0,
+    fromCache: 0,
+    requested: 0,
+    unparseable: 0,
+    failed: 0,
+    retries: 0,
+    usage: emptyUsage(),
+    elapsedMs: 0,
+  };
 }
 
 /**
  * The judge as a {@link Scorer}. The settings (and the key in them) stay in this closure; the returned object has
  * only `id`, `name`, `description` and `score`.
  */
-export function createJudgeScorer(settings: JudgeSettings, runOptions: Omit<JudgeRunOptions, 'signal' | 'onProgress'> = {}): Scorer {
+export function createJudgeScorer(
+  settings: JudgeSettings,
+  runOptions: Omit<JudgeRunOptions, 'signal' | 'onProgress'> = {},
+): Scorer {
   const frozen: JudgeSettings = { ...settings };
   return {
     id: JUDGE_SCORER_ID,

@@ -57,7 +57,10 @@ describe('parseJudgeReply', () => {
     ['80%', /outside/],
     ['Score: 6/5', /outside/],
     ['<think>it is clearly a 3 because', /inside its reasoning/],
-    [`${'This task asks for a summary of a long passage, which takes some care. '.repeat(3)}Overall 3.`, /long reply .* no labelled score/],
+    [
+      `${'This task asks for a summary of a long passage, which takes some care. '.repeat(3)}Overall 3.`,
+      /long reply .* no labelled score/,
+    ],
     ['This one is moderate.', /no number/],
     [42, /not text/],
     [null, /not text/],

@@ -79,7 +79,8 @@ export function parseJudgeReply(reply: unknown, options: ParseReplyOptions = {})
   if (typeof reply !== 'string') return { ok: false, reason: 'the reply is not text' };
 
   let text = reply.replace(/<think>[\s\S]*?<\/think>/gi, ' ');
-  if (/<think>/i.test(text)) return { ok: false, reason: 'the reply stops inside its reasoning (<think> without </think>); no score was given' };
+  if (/<think>/i.test(text))
+    return { ok: false, reason: 'the reply stops inside its reasoning (<think> without </think>); no score was given' };
   // Markdown emphasis, code and heading marks carry no meaning for a score.
   text = text.replace(/[*_`#]/g, ' ').trim();
   if (text === '') return { ok: false, reason: 'the reply is empty' };
@@ -102,7 +103,8 @@ export function parseJudgeReply(reply: unknown, options: ParseReplyOptions = {})
   }
   if (explicit.length > 0) {
     const values = distinct(explicit);
-    if (values.length > 1) return { ok: false, reason: `the reply gives several scores (${list(values)}); not guessed` };
+    if (values.length > 1)
+      return { ok: false, reason: `the reply gives several scores (${list(values)}); not guessed` };
     return inRange(values[0]!, how, min, max);
   }
 

@@ -25,30 +25,44 @@ describe('judge prompt', () => {
   it('renders the record into the user message, after the system message', () => {
     const messages = renderJudgeMessages(DEFAULT_JUDGE_PROMPT, rec);
     expect(messages.map((m) => m.role)).toEqual(['system', 'user']);
-    expect(messages[1]!.content).toContain('### Instruction\nReverse the word.\n\n### Input\nstressed\n\n### Expected output\ndesserts');
+    expect(messages[1]!.content).toContain(
+      '### Instruction\nReverse the word.\n\n### Input\nstressed\n\n### Expected output\ndesserts',
+    );
     expect(renderJudgeMessages({ ...DEFAULT_JUDGE_PROMPT, system: '  ' }, rec).map((m) => m.role)).toEqual(['user']);
   });
 
   it('shows an empty input as such, and substitutes in one pass (record text that looks like a placeholder stays)', () => {
     const p: JudgePrompt = { system: '', user: 'I={instruction} N={input} O={output}', maxFieldChars: 1000 };
-    expect(renderJudgeUser(p, { instruction: 'say {output}', input: ' ', output: '{input}' })).toBe(`I=say {output} N=${EMPTY_INPUT_TEXT} O={input}`);
+    expect(renderJudgeUser(p, { instruction: 'say {output}', input: ' ', output: '{input}' })).toBe(
+      `I=say {output} N=${EMPTY_INPUT_TEXT} O={input}`,
+    );
   });
 
   it('leaves other braces alone (JSON in the template)', () => {
-    const p: JudgePrompt = { system: '', user: 'Reply as {"score": n}. {instruction}|{input}|{output}', maxFieldChars: 1000 };
+    const p: JudgePrompt = {
+      system: '',
+      user: 'Reply as {"score": n}. {instruction}|{input}|{output}',
+      maxFieldChars: 1000,
+    };
     expect(judgePromptProblems(p)).toEqual([]);
     expect(renderJudgeUser(p, rec)).toBe('Reply as {"score": n}. Reverse the word.|stressed|desserts');
   });
 
   it('lists every problem: missing and misspelt placeholders, placeholders in the system message, a bad clip length', () => {
-    const problems = judgePromptProblems({ system: 'About {instruction}', user: 'Rate {instuction} given {input}', maxFieldChars: 10 });
+    const problems = judgePromptProblems({
+      system: 'About {instruction}',
+      user: 'Rate {instuction} given {input}',
+      maxFieldChars: 10,
+    });
     expect(problems.join('\n')).toMatch(/no \{instruction\}/);
     expect(problems.join('\n')).toMatch(/no \{output\}/);
     expect(problems.join('\n')).toMatch(/\{instuction\}, which is not a placeholder/);
     expect(problems.join('\n')).toMatch(/system message contains \{instruction\}/);
     expect(problems.join('\n')).toMatch(/maxFieldChars/);
     expect(judgePromptProblems({ system: '', user: ' ', maxFieldChars: 1000 })).toHaveLength(1);
-    expect(() => validateJudgePrompt({ system: '', user: '{instruction}', maxFieldChars: 1000 })).toThrow(/no \{input\}.*no \{output\}/);
+    expect(() => validateJudgePrompt({ system: '', user: '{instruction}', maxFieldChars: 1000 })).toThrow(
+      /no \{input\}.*no \{output\}/,
+    );
   });
 
   it('clips long fields with a marker, never inside a surrogate pair', () => {

@@ -72,7 +72,9 @@ const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 export function judgePromptProblems(prompt: JudgePrompt): string[] {
   const problems: string[] = [];
   if (typeof prompt.user !== 'string' || prompt.user.trim() === '') {
-    return ['The user message is empty; it must show the judge the record through {instruction}, {input} and {output}.'];
+    return [
+      'The user message is empty; it must show the judge the record through {instruction}, {input} and {output}.',
+    ];
   }
   if (typeof prompt.system !== 'string') problems.push('The system message must be text (it may be empty).');
   const seen = new Set<string>();
@@ -83,15 +85,22 @@ export function judgePromptProblems(prompt: JudgePrompt): string[] {
     else unknown.add(name);
   }
   for (const name of JUDGE_PLACEHOLDERS) {
-    if (!seen.has(name)) problems.push(`The user message has no {${name}}: the judge would not see the record's ${name}. Add {${name}} where it belongs.`);
+    if (!seen.has(name))
+      problems.push(
+        `The user message has no {${name}}: the judge would not see the record's ${name}. Add {${name}} where it belongs.`,
+      );
   }
   for (const name of unknown) {
-    problems.push(`The user message names {${name}}, which is not a placeholder; use {instruction}, {input} or {output} (check the spelling).`);
+    problems.push(
+      `The user message names {${name}}, which is not a placeholder; use {instruction}, {input} or {output} (check the spelling).`,
+    );
   }
   if (typeof prompt.system === 'string') {
     const inSystem = [...prompt.system.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!);
     if (inSystem.length > 0) {
-      problems.push(`The system message contains {${inSystem[0]}}; placeholders are filled only in the user message. Move it there.`);
+      problems.push(
+        `The system message contains {${inSystem[0]}}; placeholders are filled only in the user message. Move it there.`,
+      );
     }
   }
   if (!Number.isInteger(prompt.maxFieldChars) || prompt.maxFieldChars < 100) {
@@ -128,7 +137,10 @@ export interface ChatMessage {
 }
 
 /** The user message for one record (fields clipped, empty input shown as {@link EMPTY_INPUT_TEXT}). */
-export function renderJudgeUser(prompt: JudgePrompt, record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): string {
+export function renderJudgeUser(
+  prompt: JudgePrompt,
+  record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>,
+): string {
   const values: Record<JudgePlaceholder, string> = {
     instruction: clipField(record.instruction, prompt.maxFieldChars),
     input: record.input.trim() === '' ? EMPTY_INPUT_TEXT : clipField(record.input, prompt.maxFieldChars),
@@ -140,7 +152,10 @@ export function renderJudgeUser(prompt: JudgePrompt, record: Pick<InstructionRec
 }
 
 /** The chat messages sent for one record: the system message (when not empty), then the user message. */
-export function renderJudgeMessages(prompt: JudgePrompt, record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>): ChatMessage[] {
+export function renderJudgeMessages(
+  prompt: JudgePrompt,
+  record: Pick<InstructionRecord, 'instruction' | 'input' | 'output'>,
+): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (prompt.system.trim() !== '') messages.push({ role: 'system', content: prompt.system });
   messages.push({ role: 'user', content: renderJudgeUser(prompt, record) });

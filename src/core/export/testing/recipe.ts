@@ -27,7 +27,8 @@ export function parseYamlBothVersions(text: string): Record<string, YamlValue> {
     throw new Error(`YAML 1.1 reads ${JSON.stringify(v11)} but YAML 1.2 reads ${JSON.stringify(v12)}:\n${text}`);
   }
   const isScalar = (v: unknown): v is YamlScalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
-  if (v12 === null || typeof v12 !== 'object' || Array.isArray(v12)) throw new Error(`Not a mapping: ${JSON.stringify(v12)}`);
+  if (v12 === null || typeof v12 !== 'object' || Array.isArray(v12))
+    throw new Error(`Not a mapping: ${JSON.stringify(v12)}`);
   for (const [key, value] of Object.entries(v12)) {
     if (!isScalar(value) && !(Array.isArray(value) && value.every(isScalar))) {
       throw new Error(`"${key}" is not a scalar or a list of scalars, so not a flat config: ${JSON.stringify(value)}`);
@@ -38,7 +39,12 @@ export function parseYamlBothVersions(text: string): Record<string, YamlValue> {
 
 // 30 records, 10 per phase, with awkward text (quotes, newlines, a YAML-ish "no: yes") to carry through unchanged.
 export const records = Array.from({ length: 30 }, (_, i) =>
-  makeRecord(`r${i}`, i === 4 ? 'say "no: yes" # twice' : `task ${i}`, i % 3 === 0 ? `input\nline ${i}` : '', `answer ${i}`),
+  makeRecord(
+    `r${i}`,
+    i === 4 ? 'say "no: yes" # twice' : `task ${i}`,
+    i % 3 === 0 ? `input\nline ${i}` : '',
+    `answer ${i}`,
+  ),
 );
 export const scores = records.map((_, i) => [1, 2.5, 4.25][i % 3]!);
 export const plan = planByCutoffs(records, scores, [1.5, 3.5], { scorerId: 'field', heldOut: { fraction: 0.2 } });
@@ -86,7 +92,10 @@ export function writeTree(root: string, files: readonly ExportFile[]): void {
  */
 export function pyyamlLoad(text: string): unknown {
   const python = pythonWithYaml();
-  const r = spawnSync(python, ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text, encoding: 'utf8' });
+  const r = spawnSync(python, ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], {
+    input: text,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`PyYAML could not read the YAML: ${r.stderr}`);
   return JSON.parse(r.stdout) as unknown;
 }

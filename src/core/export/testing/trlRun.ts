@@ -81,7 +81,11 @@ export async function tinyModel(): Promise<TinyModel> {
 
 /** Exports `model` into `dir/base-model` and the recipe (with `options`) into `dir`. */
 export async function writeRecipe(dir: string, model: TinyModel, options: ScaleOutOptions = {}): Promise<void> {
-  const exported = exportHfModel({ config: model.config, params: await readParams(model.params), tokenizer: model.tokenizer });
+  const exported = exportHfModel({
+    config: model.config,
+    params: await readParams(model.params),
+    tokenizer: model.tokenizer,
+  });
   const modelDir = join(dir, 'base-model');
   mkdirSync(modelDir);
   for (const [name, content] of Object.entries(exported.files)) writeFileSync(join(modelDir, name), content);
@@ -96,15 +100,32 @@ export function runTrlScript(dir: string, args: string[]): number {
     encoding: 'utf8',
     timeout: 600_000,
     maxBuffer: 64 << 20,
-    env: { ...process.env, PYTHONHASHSEED: '0', TOKENIZERS_PARALLELISM: 'false', OMP_NUM_THREADS: '2', HF_HUB_OFFLINE: '1' },
+    env: {
+      ...process.env,
+      PYTHONHASHSEED: '0',
+      TOKENIZERS_PARALLELISM: 'false',
+      OMP_NUM_THREADS: '2',
+      HF_HUB_OFFLINE: '1',
+    },
   });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`train_phased.py ${args.join(' ')} exited with ${r.status}:\n${r.stderr.slice(-6000)}`);
-  console.log(r.stdout.split('\n').filter((l) => l.startsWith('==')).join('\n'));
+  if (r.status !== 0)
+    throw new Error(`train_phased.py ${args.join(' ')} exited with ${r.status}:\n${r.stderr.slice(-6000)}`);
+  console.log(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('=='))
+      .join('\n'),
+  );
   return (Date.now() - started) / 1000;
 }
 
-export function stageDir(dir: string, arm: 'phased' | 'one-off', stage?: { stage: number; phase: number }, saves = 'saves'): string {
+export function stageDir(
+  dir: string,
+  arm: 'phased' | 'one-off',
+  stage?: { stage: number; phase: number },
+  saves = 'saves',
+): string {
   return join(dir, TRL_DIR, saves, arm === 'phased' ? `phased/stage-${stage!.stage}_phase-${stage!.phase}` : 'one-off');
 }
 
@@ -129,11 +150,18 @@ export interface TrainedRow {
 
 /** The rows TRL trained on in its first step, from the stage log. */
 export function firstStepRows(log: StageLog): TrainedRow[] {
-  return log.first_step_batch.input_ids.map((ids, b) => ({ ids, trained: log.first_step_batch.labels[b]!.map((l) => l !== -100) }));
+  return log.first_step_batch.input_ids.map((ids, b) => ({
+    ids,
+    trained: log.first_step_batch.labels[b]!.map((l) => l !== -100),
+  }));
 }
 
 /** The studio's loss (gptLoss) on rows given as ids + a per-token trained mask: the mean over all trained tokens. */
-export function studioLossOn(model: Pick<TinyModel, 'config' | 'tokenizer'>, params: GptParams, rows: TrainedRow[]): number {
+export function studioLossOn(
+  model: Pick<TinyModel, 'config' | 'tokenizer'>,
+  params: GptParams,
+  rows: TrainedRow[],
+): number {
   const { config, tokenizer } = model;
   const T = Math.max(...rows.map((r) => r.ids.length)) - 1;
   const ids = new Int32Array(rows.length * T).fill(tokenizer.padId);
@@ -147,13 +175,25 @@ export function studioLossOn(model: Pick<TinyModel, 'config' | 'tokenizer'>, par
     }
   });
   return tf.tidy(
-    () => gptLoss(config, params, tf.tensor2d(ids, [rows.length, T], 'int32'), tf.tensor2d(targets, [rows.length, T], 'int32'), tf.tensor2d(mask, [rows.length, T])).dataSync()[0]!,
+    () =>
+      gptLoss(
+        config,
+        params,
+        tf.tensor2d(ids, [rows.length, T], 'int32'),
+        tf.tensor2d(targets, [rows.length, T], 'int32'),
+        tf.tensor2d(mask, [rows.length, T]),
+      ).dataSync()[0]!,
   );
 }
 
 /** The studio's own rows for records: its template, tokenizer and loss mask (text/batches.ts, text/masks.ts). */
 export function studioRows(model: Pick<TinyModel, 'config' | 'tokenizer'>, ids: string[]): TrainedRow[] {
-  return pretokenize(ids.map((id) => byId.get(id)!), 'paper', model.tokenizer, model.config.contextLength).examples.map((e) => {
+  return pretokenize(
+    ids.map((id) => byId.get(id)!),
+    'paper',
+    model.tokenizer,
+    model.config.contextLength,
+  ).examples.map((e) => {
     const trained = Array.from(e.ids, () => false);
     for (const [start, end] of scoredRanges(e)) for (let t = start; t < end; t++) trained[t + 1] = true;
     return { ids: Array.from(e.ids), trained };

@@ -25,7 +25,11 @@ export interface HfFamily {
    * config.json → our config, before any context cap the user asks for. `positions` is the checkpoint's number of
    * position embeddings; the family may cap `config.contextLength` below it (and say so in `notes`).
    */
-  readConfig(cfg: Record<string, unknown>, num: ConfigNumber, notes: string[]): { config: GptConfig; positions: number };
+  readConfig(
+    cfg: Record<string, unknown>,
+    num: ConfigNumber,
+    notes: string[],
+  ): { config: GptConfig; positions: number };
   /** Checkpoint names onto ours (the import), and ours back onto them (the export). */
   weights: HfWeightMap;
   /**

@@ -17,10 +17,14 @@ export const GPT2: OwnModelFamily = {
 
   readConfig(cfg, num, notes) {
     for (const key of ['scale_attn_by_inverse_layer_idx', 'add_cross_attention'] as const) {
-      if (cfg[key] === true) throw new HfImportError(CONFIG_FILE, `${key} is true; this GPT-2 variant is not supported.`);
+      if (cfg[key] === true)
+        throw new HfImportError(CONFIG_FILE, `${key} is true; this GPT-2 variant is not supported.`);
     }
     const width = num('n_embd', 'residual width');
-    const positions = cfg.n_positions === undefined && typeof cfg.n_ctx === 'number' ? num('n_ctx', 'context') : num('n_positions', 'context');
+    const positions =
+      cfg.n_positions === undefined && typeof cfg.n_ctx === 'number'
+        ? num('n_ctx', 'context')
+        : num('n_positions', 'context');
     const inner = cfg.n_inner === undefined || cfg.n_inner === null ? 4 * width : num('n_inner', 'MLP width');
     const config: GptConfig = {
       vocabSize: num('vocab_size', 'vocabulary'),
@@ -32,7 +36,8 @@ export const GPT2: OwnModelFamily = {
       layerNormEps: num('layer_norm_epsilon', 'LayerNorm epsilon', false),
       attentionScale: cfg.scale_attn_weights === false ? 'none' : 'sqrt',
     };
-    if (config.attentionScale === 'none') notes.push('scale_attn_weights is false: attention scores are not divided by √(head width).');
+    if (config.attentionScale === 'none')
+      notes.push('scale_attn_weights is false: attention scores are not divided by √(head width).');
     return { config, positions };
   },
 

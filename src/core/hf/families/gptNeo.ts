@@ -38,7 +38,10 @@ export const GPT_NEO: HfFamily = {
     const width = num('hidden_size', 'residual width');
     const layers = num('num_layers', 'layers');
     const positions = num('max_position_embeddings', 'context');
-    const inner = cfg.intermediate_size === undefined || cfg.intermediate_size === null ? 4 * width : num('intermediate_size', 'MLP width');
+    const inner =
+      cfg.intermediate_size === undefined || cfg.intermediate_size === null
+        ? 4 * width
+        : num('intermediate_size', 'MLP width');
     const kinds = neoAttentionLayers(cfg, layers);
     const config: GptConfig = {
       vocabSize: num('vocab_size', 'vocabulary'),
@@ -71,7 +74,10 @@ export const GPT_NEO: HfFamily = {
     embeddings: EMBEDDINGS,
     block: [
       ...BLOCK_LAYER_NORMS,
-      linear('attn.c_attn.weight', ['q_proj', 'k_proj', 'v_proj'].map((n) => `attn.attention.${n}.weight`)),
+      linear(
+        'attn.c_attn.weight',
+        ['q_proj', 'k_proj', 'v_proj'].map((n) => `attn.attention.${n}.weight`),
+      ),
       linear('attn.c_proj.weight', 'attn.attention.out_proj.weight'),
       { ours: 'attn.c_proj.bias', from: 'attn.attention.out_proj.bias' },
       linear('mlp.c_fc.weight'),
@@ -118,11 +124,15 @@ function neoAttentionLayers(cfg: Record<string, unknown>, layers: number): ('glo
   if (Array.isArray(cfg.attention_layers)) kinds = cfg.attention_layers;
   else {
     const types = cfg.attention_types ?? DEFAULTS.attention_types;
-    if (!Array.isArray(types)) throw new HfImportError(CONFIG_FILE, `attention_types must be a list like [[["global", "local"], 12]].`);
+    if (!Array.isArray(types))
+      throw new HfImportError(CONFIG_FILE, `attention_types must be a list like [[["global", "local"], 12]].`);
     kinds = [];
     for (const item of types as unknown[]) {
       if (!Array.isArray(item) || !Array.isArray(item[0]) || typeof item[1] !== 'number') {
-        throw new HfImportError(CONFIG_FILE, `attention_types entry ${JSON.stringify(item)} must be [[kinds…], repeat].`);
+        throw new HfImportError(
+          CONFIG_FILE,
+          `attention_types entry ${JSON.stringify(item)} must be [[kinds…], repeat].`,
+        );
       }
       for (let r = 0; r < item[1]; r++) kinds.push(...(item[0] as unknown[]));
     }
@@ -131,7 +141,8 @@ function neoAttentionLayers(cfg: Record<string, unknown>, layers: number): ('glo
     throw new HfImportError(CONFIG_FILE, `attention layers list ${kinds.length} kinds but num_layers is ${layers}.`);
   }
   for (const k of kinds) {
-    if (k !== 'global' && k !== 'local') throw new HfImportError(CONFIG_FILE, `attention kind ${JSON.stringify(k)} is neither "global" nor "local".`);
+    if (k !== 'global' && k !== 'local')
+      throw new HfImportError(CONFIG_FILE, `attention kind ${JSON.stringify(k)} is neither "global" nor "local".`);
   }
   return kinds as ('global' | 'local')[];
 }

@@ -18,9 +18,13 @@ export function detectArchitecture(cfg: Record<string, unknown>): HfArchitecture
   const type = cfg.model_type;
   const archs = Array.isArray(cfg.architectures) ? (cfg.architectures as unknown[]).map(String) : [];
   for (const [name, family] of FAMILIES) {
-    if (type === family.modelType || (type === undefined && archs.some((a) => a.startsWith(family.architecturePrefix)))) return name;
+    if (type === family.modelType || (type === undefined && archs.some((a) => a.startsWith(family.architecturePrefix))))
+      return name;
   }
-  const described = [type !== undefined ? `model_type ${JSON.stringify(type)}` : 'no model_type', archs.length > 0 ? `architectures ${archs.join(', ')}` : '']
+  const described = [
+    type !== undefined ? `model_type ${JSON.stringify(type)}` : 'no model_type',
+    archs.length > 0 ? `architectures ${archs.join(', ')}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const supported = FAMILIES.map(([, f]) => f.supported);

@@ -89,7 +89,10 @@ export function roundTo(dtype: FixtureDtype, v: number): number {
 const ITEM: Record<RawTensor['dtype'], number> = { F32: 4, F16: 2, BF16: 2, BOOL: 1 };
 
 /** A safetensors file with F32 / F16 / BF16 / BOOL tensors (our library writer does F32 and I32 only). */
-export function writeRawSafetensors(tensors: Record<string, RawTensor>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+export function writeRawSafetensors(
+  tensors: Record<string, RawTensor>,
+  metadata: Record<string, string> = { format: 'pt' },
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   const plan: [string, RawTensor, number][] = [];
@@ -166,7 +169,17 @@ export function tinyTokenizerFiles(merges: readonly [string, string][] = TINY_ME
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [{ id: eot, content: END_OF_TEXT, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
+    added_tokens: [
+      {
+        id: eot,
+        content: END_OF_TEXT,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: true,
+        special: true,
+      },
+    ],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
@@ -321,7 +334,10 @@ export function tinyHfCheckpoint(spec: TinyHfSpec): TinyHfCheckpoint {
         architectures: ['GPTNeoForCausalLM'],
         attention_dropout: 0,
         attention_layers: kinds,
-        attention_types: kinds.every((k, i) => k === (i % 2 === 0 ? 'global' : 'local')) && L % 2 === 0 ? [[['global', 'local'], L / 2]] : kinds.map((k) => [[k], 1]),
+        attention_types:
+          kinds.every((k, i) => k === (i % 2 === 0 ? 'global' : 'local')) && L % 2 === 0
+            ? [[['global', 'local'], L / 2]]
+            : kinds.map((k) => [[k], 1]),
         bos_token_id: eot,
         embed_dropout: 0,
         eos_token_id: eot,
@@ -375,14 +391,20 @@ export function tinyHfCheckpoint(spec: TinyHfSpec): TinyHfCheckpoint {
       const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
       const part: Record<string, RawTensor> = {};
       // Contiguous runs of names, as transformers fills one shard after another.
-      names.slice(Math.floor((s * names.length) / shards), Math.floor(((s + 1) * names.length) / shards)).forEach((n) => {
-        part[n] = raw[n]!;
-        weightMap[n] = file;
-        total += raw[n]!.data.length * ITEM[raw[n]!.dtype];
-      });
+      names
+        .slice(Math.floor((s * names.length) / shards), Math.floor(((s + 1) * names.length) / shards))
+        .forEach((n) => {
+          part[n] = raw[n]!;
+          weightMap[n] = file;
+          total += raw[n]!.data.length * ITEM[raw[n]!.dtype];
+        });
       files[file] = writeRawSafetensors(part);
     }
-    files['model.safetensors.index.json'] = JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2);
+    files['model.safetensors.index.json'] = JSON.stringify(
+      { metadata: { total_size: total }, weight_map: weightMap },
+      null,
+      2,
+    );
   }
   return { files, configJson, tensors, written: names };
 }

@@ -32,7 +32,8 @@ class Weights {
   get(name: string, shape: number[]): Float64Array {
     const t = this.tensors[name];
     if (t === undefined) throw new Error(`hfReference: tensor ${name} missing`);
-    if (t.shape.join(',') !== shape.join(',')) throw new Error(`hfReference: ${name} is [${t.shape}], expected [${shape}]`);
+    if (t.shape.join(',') !== shape.join(','))
+      throw new Error(`hfReference: ${name} is [${t.shape}], expected [${shape}]`);
     return Float64Array.from(t.data);
   }
 }
@@ -65,7 +66,14 @@ function conv1d(x: Float64Array, T: number, nIn: number, W: Float64Array, b: Flo
 }
 
 /** torch.nn.Linear: W is [nOut, nIn]; y = x · Wᵀ + b (b optional). */
-function nnLinear(x: Float64Array, T: number, nIn: number, W: Float64Array, b: Float64Array | undefined, nOut: number): Float64Array {
+function nnLinear(
+  x: Float64Array,
+  T: number,
+  nIn: number,
+  W: Float64Array,
+  b: Float64Array | undefined,
+  nOut: number,
+): Float64Array {
   const y = new Float64Array(T * nOut);
   for (let t = 0; t < T; t++) {
     for (let o = 0; o < nOut; o++) {
@@ -83,7 +91,16 @@ const geluNew = (v: number): number => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Ma
  * Multi-head attention over separate q, k, v [T, C] (heads = contiguous D-column blocks). `visible(query, key)`
  * is the mask; `scale` multiplies the scores.
  */
-function attention(q: Float64Array, k: Float64Array, v: Float64Array, T: number, C: number, H: number, scale: number, visible: (tq: number, tk: number) => boolean): Float64Array {
+function attention(
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  T: number,
+  C: number,
+  H: number,
+  scale: number,
+  visible: (tq: number, tk: number) => boolean,
+): Float64Array {
   const D = C / H;
   const y = new Float64Array(T * C);
   for (let h = 0; h < H; h++) {
@@ -164,7 +181,14 @@ export function hfGpt2Logits(configJson: Cfg, tensors: Record<string, HfTensor>,
     for (let l = 0; l < L; l++) {
       const h = `${p}h.${l}.`;
       const a = layerNorm(x, T, C, w.get(`${h}ln_1.weight`, [C]), w.get(`${h}ln_1.bias`, [C]), eps);
-      const qkv = conv1d(a, T, C, w.get(`${h}attn.c_attn.weight`, [C, 3 * C]), w.get(`${h}attn.c_attn.bias`, [3 * C]), 3 * C);
+      const qkv = conv1d(
+        a,
+        T,
+        C,
+        w.get(`${h}attn.c_attn.weight`, [C, 3 * C]),
+        w.get(`${h}attn.c_attn.bias`, [3 * C]),
+        3 * C,
+      );
       // qkv.split(n_embd, dim=2)
       const part = (j: number) => {
         const out = new Float64Array(T * C);
@@ -175,7 +199,9 @@ export function hfGpt2Logits(configJson: Cfg, tensors: Record<string, HfTensor>,
       const o = conv1d(y, T, C, w.get(`${h}attn.c_proj.weight`, [C, C]), w.get(`${h}attn.c_proj.bias`, [C]), C);
       x = x.map((v, i) => v + o[i]!);
       const m = layerNorm(x, T, C, w.get(`${h}ln_2.weight`, [C]), w.get(`${h}ln_2.bias`, [C]), eps);
-      const hidden = conv1d(m, T, C, w.get(`${h}mlp.c_fc.weight`, [C, F]), w.get(`${h}mlp.c_fc.bias`, [F]), F).map(geluNew);
+      const hidden = conv1d(m, T, C, w.get(`${h}mlp.c_fc.weight`, [C, F]), w.get(`${h}mlp.c_fc.bias`, [F]), F).map(
+        geluNew,
+      );
       const mo = conv1d(hidden, T, F, w.get(`${h}mlp.c_proj.weight`, [F, C]), w.get(`${h}mlp.c_proj.bias`, [C]), C);
       x = x.map((v, i) => v + mo[i]!);
     }
@@ -187,13 +213,18 @@ export function hfGpt2Logits(configJson: Cfg, tensors: Record<string, HfTensor>,
 function neoKinds(cfg: Cfg, L: number): string[] {
   if (Array.isArray(cfg.attention_layers)) return cfg.attention_layers as string[];
   const out: string[] = [];
-  for (const [kinds, repeat] of cfg.attention_types as [string[], number][]) for (let r = 0; r < repeat; r++) out.push(...kinds);
+  for (const [kinds, repeat] of cfg.attention_types as [string[], number][])
+    for (let r = 0; r < repeat; r++) out.push(...kinds);
   if (out.length !== L) throw new Error('hfReference: attention_types do not cover num_layers');
   return out;
 }
 
 /** Logits [T, V] of HF GPT-Neo for one sequence (T may exceed window_size: local layers then mask far keys). */
-export function hfGptNeoLogits(configJson: Cfg, tensors: Record<string, HfTensor>, ids: readonly number[]): Float64Array {
+export function hfGptNeoLogits(
+  configJson: Cfg,
+  tensors: Record<string, HfTensor>,
+  ids: readonly number[],
+): Float64Array {
   const C = n(configJson, 'hidden_size');
   const H = n(configJson, 'num_heads');
   const L = n(configJson, 'num_layers');
@@ -220,7 +251,9 @@ export function hfGptNeoLogits(configJson: Cfg, tensors: Record<string, HfTensor
       const o = nnLinear(y, T, C, w.get(`${at}out_proj.weight`, [C, C]), w.get(`${at}out_proj.bias`, [C]), C);
       x = x.map((val, i) => val + o[i]!);
       const m = layerNorm(x, T, C, w.get(`${h}ln_2.weight`, [C]), w.get(`${h}ln_2.bias`, [C]), eps);
-      const hidden = nnLinear(m, T, C, w.get(`${h}mlp.c_fc.weight`, [F, C]), w.get(`${h}mlp.c_fc.bias`, [F]), F).map(geluNew);
+      const hidden = nnLinear(m, T, C, w.get(`${h}mlp.c_fc.weight`, [F, C]), w.get(`${h}mlp.c_fc.bias`, [F]), F).map(
+        geluNew,
+      );
       const mo = nnLinear(hidden, T, F, w.get(`${h}mlp.c_proj.weight`, [C, F]), w.get(`${h}mlp.c_proj.bias`, [C]), C);
       x = x.map((val, i) => val + mo[i]!);
     }
@@ -230,5 +263,7 @@ export function hfGptNeoLogits(configJson: Cfg, tensors: Record<string, HfTensor
 
 /** The reference for whichever architecture config.json names. */
 export function hfLogits(configJson: Cfg, tensors: Record<string, HfTensor>, ids: readonly number[]): Float64Array {
-  return configJson.model_type === 'gpt_neo' ? hfGptNeoLogits(configJson, tensors, ids) : hfGpt2Logits(configJson, tensors, ids);
+  return configJson.model_type === 'gpt_neo'
+    ? hfGptNeoLogits(configJson, tensors, ids)
+    : hfGpt2Logits(configJson, tensors, ids);
 }

@@ -7,7 +7,9 @@ import { paramsFromArrays } from '../../model/paramArrays';
 export function importedLogits(imported: Pick<HfImport, 'config' | 'params'>, ids: number[]): Float32Array {
   const vars = paramsFromArrays(imported.config, imported.params);
   try {
-    return tf.tidy(() => gptLogits(imported.config, vars, tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync() as Float32Array);
+    return tf.tidy(
+      () => gptLogits(imported.config, vars, tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync() as Float32Array,
+    );
   } finally {
     disposeGptParams(vars);
   }

@@ -19,18 +19,35 @@ beforeAll(async () => {
 afterAll(() => installWasmBatchMatMul());
 
 /** `f` under tfjs's stock kernel and under ours, read back and freed. */
-function stockAndOurs(f: () => tf.Tensor): { stock: Float32Array; ours: Float32Array; stockShape: number[]; oursShape: number[] } {
+function stockAndOurs(f: () => tf.Tensor): {
+  stock: Float32Array;
+  ours: Float32Array;
+  stockShape: number[];
+  oursShape: number[];
+} {
   uninstallWasmBatchMatMul();
   const r0 = f();
   installWasmBatchMatMul();
   const r1 = f();
-  const out = { stock: r0.dataSync() as Float32Array, ours: r1.dataSync() as Float32Array, stockShape: r0.shape, oursShape: r1.shape };
+  const out = {
+    stock: r0.dataSync() as Float32Array,
+    ours: r1.dataSync() as Float32Array,
+    stockShape: r0.shape,
+    oursShape: r1.shape,
+  };
   tf.dispose([r0, r1]);
   return out;
 }
 
 /** float64 (…batch, m, n) = op(a) · op(b) by the definition, with numpy-style batch broadcasting. */
-function referenceMatMul(a: Float32Array, sa: number[], b: Float32Array, sb: number[], ta: boolean, tb: boolean): Float64Array {
+function referenceMatMul(
+  a: Float32Array,
+  sa: number[],
+  b: Float32Array,
+  sb: number[],
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
   const rank = Math.max(sa.length, sb.length) - 2;
   const pad = (s: number[]) => [...Array<number>(rank - (s.length - 2)).fill(1), ...s.slice(0, -2)];
   const oa = pad(sa);
@@ -43,7 +60,8 @@ function referenceMatMul(a: Float32Array, sa: number[], b: Float32Array, sb: num
   const n = tb ? rb : cb;
   const batch = outer.reduce((x, y) => x * y, 1);
   const out = new Float64Array(batch * m * n);
-  const offset = (dims: number[], index: number[]) => dims.reduce((acc, d, i) => acc * d + (d === 1 ? 0 : index[i]!), 0);
+  const offset = (dims: number[], index: number[]) =>
+    dims.reduce((acc, d, i) => acc * d + (d === 1 ? 0 : index[i]!), 0);
   for (let bi = 0; bi < batch; bi++) {
     const index: number[] = [];
     for (let i = outer.length - 1, r = bi; i >= 0; i--) {
@@ -55,7 +73,8 @@ function referenceMatMul(a: Float32Array, sa: number[], b: Float32Array, sb: num
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let p = 0; p < k; p++) s += a[baseA + (ta ? p * ca + i : i * ca + p)]! * b[baseB + (tb ? j * cb + p : p * cb + j)]!;
+        for (let p = 0; p < k; p++)
+          s += a[baseA + (ta ? p * ca + i : i * ca + p)]! * b[baseB + (tb ? j * cb + p : p * cb + j)]!;
         out[bi * m * n + i * n + j] = s;
       }
     }
@@ -94,7 +113,12 @@ describe('the wasm BatchMatMul kernel', () => {
     ['a partial broadcast, left to the stock kernel', [2, 1, 5, 7], [2, 3, 7, 4], false],
   ];
   for (const [what, sa, sb, stockIsRight] of shapes) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       it(`gives tfjs’s own product${stockIsRight ? ' and the float64 one' : ''}: ${what}, transposeA=${ta}, transposeB=${tb}`, () => {
         const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s.at(-1)!, s.at(-2)!] : s);
         const shapeA = swap(sa, ta);
@@ -108,7 +132,14 @@ describe('the wasm BatchMatMul kernel', () => {
         expect(tf.memory().numTensors).toBe(before);
         expect(tf.engine().backend.numDataIds()).toBe(dataIds);
         expect(r.oursShape).toEqual(r.stockShape);
-        const want = referenceMatMul(a.dataSync() as Float32Array, shapeA, b.dataSync() as Float32Array, shapeB, ta, tb);
+        const want = referenceMatMul(
+          a.dataSync() as Float32Array,
+          shapeA,
+          b.dataSync() as Float32Array,
+          shapeB,
+          ta,
+          tb,
+        );
         expect(r.ours.length).toBe(want.length);
         for (let i = 0; i < want.length; i++) {
           expect(Math.abs(r.ours[i]! - r.stock[i]!)).toBeLessThan(1e-4);
@@ -139,7 +170,10 @@ describe('the wasm BatchMatMul kernel', () => {
       expect(calls).toHaveLength(3);
       for (const c of calls) {
         expect(c).toMatchObject({ transposeA: false, transposeB: false });
-        expect(c.shapes).toEqual([[5, 7], [7, 4]]);
+        expect(c.shapes).toEqual([
+          [5, 7],
+          [7, 4],
+        ]);
       }
       tf.dispose([a, b]);
     } finally {
@@ -152,7 +186,11 @@ describe('the wasm BatchMatMul kernel', () => {
   it('gives the same GPT loss and gradients as the stock kernel, and leaks nothing', () => {
     const config = { ...GPT_PRESETS.micro, vocabSize: 40 };
     const params = initGptParams(config, 3);
-    const ids = tf.tensor2d(Array.from({ length: 2 * 32 }, (_, i) => (i * 7) % 40), [2, 32], 'int32');
+    const ids = tf.tensor2d(
+      Array.from({ length: 2 * 32 }, (_, i) => (i * 7) % 40),
+      [2, 32],
+      'int32',
+    );
     const mask = tf.ones([2, 32]) as tf.Tensor2D;
     const lossAndAllGrads = () =>
       tf.tidy(() => {
@@ -164,7 +202,8 @@ describe('the wasm BatchMatMul kernel', () => {
     const { stock, ours } = stockAndOurs(lossAndAllGrads);
     expect(tf.memory().numTensors).toBe(before);
     let worst = 0;
-    for (let i = 0; i < stock.length; i++) worst = Math.max(worst, Math.abs(stock[i]! - ours[i]!) / (1e-3 + Math.abs(stock[i]!)));
+    for (let i = 0; i < stock.length; i++)
+      worst = Math.max(worst, Math.abs(stock[i]! - ours[i]!) / (1e-3 + Math.abs(stock[i]!)));
     expect(worst).toBeLessThan(1e-3);
     expect(ours[0]).toBeCloseTo(stock[0]!, 5);
     tf.dispose([ids, mask]);

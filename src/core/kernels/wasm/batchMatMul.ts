@@ -56,7 +56,11 @@ export function perMatrixBatchShape(aShape: readonly number[], bShape: readonly 
  */
 export function perMatrixBatchMatMul(stock: KernelFunc, transpose: KernelFunc): KernelFunc {
   const plainProduct = (a: tf.TensorInfo, b: tf.TensorInfo, backend: unknown): tf.TensorInfo =>
-    stock({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } } as unknown as KernelParams) as tf.TensorInfo;
+    stock({
+      inputs: { a, b },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    } as unknown as KernelParams) as tf.TensorInfo;
   const swapLastTwo = (x: tf.TensorInfo, backend: unknown): tf.TensorInfo => {
     const r = x.shape.length;
     const perm = Array.from({ length: r }, (_, i) => i);
@@ -71,7 +75,8 @@ export function perMatrixBatchMatMul(stock: KernelFunc, transpose: KernelFunc): 
     const batchB = product(b.shape.slice(0, -2));
     const alreadyFast = !transposeA && !transposeB && batchA === 1 && batchB === 1;
     const outer = perMatrixBatchShape(a.shape, b.shape);
-    if (alreadyFast || outer === null || a.dtype !== 'float32' || b.dtype !== 'float32') return stock(params) as tf.TensorInfo;
+    if (alreadyFast || outer === null || a.dtype !== 'float32' || b.dtype !== 'float32')
+      return stock(params) as tf.TensorInfo;
 
     const backend = params.backend as WasmBackendLike;
     const a2 = transposeA ? swapLastTwo(a, backend) : a;

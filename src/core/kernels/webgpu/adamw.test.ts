@@ -21,7 +21,14 @@ const SHAPES: Record<string, number[]> = Object.fromEntries([
   ...Array.from({ length: 10 }, (_, i) => [`w${i}`, i % 2 ? [3 + i, 5] : [7 + i]]),
   ...Array.from({ length: 3 }, (_, i) => [`b${i}`, [4 + 3 * i]]),
 ]);
-const OPTIONS: AdamWOptions = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: 1, decay: (n) => n.startsWith('w') };
+const OPTIONS: AdamWOptions = {
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  weightDecay: 0.1,
+  clipNorm: 1,
+  decay: (n) => n.startsWith('w'),
+};
 
 interface Outcome {
   state: Float32Array[];
@@ -36,7 +43,11 @@ async function train(backend: 'cpu' | 'webgpu', maxGroupElements?: number): Prom
   else await startDawnWebGPU();
   expect(fusedAdamWAvailable()).toBe(backend === 'webgpu');
   const names = Object.keys(SHAPES);
-  const params = tf.tidy(() => Object.fromEntries(names.map((n, k) => [n, tf.variable(tf.tensor(seeded(tf.util.sizeFromShape(SHAPES[n]!), 100 + k), SHAPES[n]))])));
+  const params = tf.tidy(() =>
+    Object.fromEntries(
+      names.map((n, k) => [n, tf.variable(tf.tensor(seeded(tf.util.sizeFromShape(SHAPES[n]!), 100 + k), SHAPES[n]))]),
+    ),
+  );
   const opt = new AdamW(params, { ...OPTIONS, maxGroupElements });
   const norms: number[] = [];
   const halted: number[] = [];
@@ -95,13 +106,15 @@ describe('fused AdamW on webgpu against the composite update on cpu', () => {
     expect(want.halted).toEqual([0, 0, 0, 1, 0, 0]); // the NaN step latched, the dry run did not
     expect(Number.isNaN(got.norms[3])).toBe(true);
     got.norms.forEach((n, i) => {
-      if (i !== 3) expect(Math.abs(n - want.norms[i]!), `norm ${i}`).toBeLessThan(NORM_TOL * (1 + Math.abs(want.norms[i]!)));
+      if (i !== 3)
+        expect(Math.abs(n - want.norms[i]!), `norm ${i}`).toBeLessThan(NORM_TOL * (1 + Math.abs(want.norms[i]!)));
     });
     expect(want.norms[1]).toBeGreaterThan(OPTIONS.clipNorm); // step 2 really clips
     expect(got.state.length).toBe(want.state.length);
     got.state.forEach((g, k) => {
       let worst = 0;
-      for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - want.state[k]![i]!) / (1 + Math.abs(want.state[k]![i]!)));
+      for (let i = 0; i < g.length; i++)
+        worst = Math.max(worst, Math.abs(g[i]! - want.state[k]![i]!) / (1 + Math.abs(want.state[k]![i]!)));
       expect(worst, `state ${k}`).toBeLessThan(STATE_TOL);
     });
   });

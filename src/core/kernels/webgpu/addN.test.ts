@@ -14,7 +14,9 @@ beforeAll(async () => {
 
 function operands(n: number): { tensors: tf.Tensor[]; want: number[] } {
   const tensors = Array.from({ length: n }, (_, i) => tf.tensor2d([i, -2 * i, 0.5 * i, 1, i * i, -1], [2, 3]));
-  const want = [0, 1, 2, 3, 4, 5].map((j) => tensors.reduce((s, _, i) => s + [i, -2 * i, 0.5 * i, 1, i * i, -1][j]!, 0));
+  const want = [0, 1, 2, 3, 4, 5].map((j) =>
+    tensors.reduce((s, _, i) => s + [i, -2 * i, 0.5 * i, 1, i * i, -1][j]!, 0),
+  );
   return { tensors, want };
 }
 

@@ -30,13 +30,27 @@ export interface DawnAdapterReport {
 
 function gpuDeviceNodes(): string[] {
   const nodes: string[] = [];
-  if (existsSync('/dev')) nodes.push(...readdirSync('/dev').filter((n) => /^nvidia\d+$/.test(n)).map((n) => `/dev/${n}`));
-  if (existsSync('/dev/dri')) nodes.push(...readdirSync('/dev/dri').filter((n) => n.startsWith('renderD')).map((n) => `/dev/dri/${n}`));
+  if (existsSync('/dev'))
+    nodes.push(
+      ...readdirSync('/dev')
+        .filter((n) => /^nvidia\d+$/.test(n))
+        .map((n) => `/dev/${n}`),
+    );
+  if (existsSync('/dev/dri'))
+    nodes.push(
+      ...readdirSync('/dev/dri')
+        .filter((n) => n.startsWith('renderD'))
+        .map((n) => `/dev/dri/${n}`),
+    );
   return nodes;
 }
 
 function systemIcds(): string[] {
-  return SYSTEM_ICD_DIRS.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => `${d}/${f}`));
+  return SYSTEM_ICD_DIRS.filter(existsSync).flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => `${d}/${f}`),
+  );
 }
 
 /** Chooses the Vulkan driver (see the module comment), sets `VK_ICD_FILENAMES` where needed, and says which. */
@@ -68,7 +82,8 @@ async function start(): Promise<DawnAdapterReport> {
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
   const gpu = create([]);
-  if (typeof navigator === 'undefined') Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  if (typeof navigator === 'undefined')
+    Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
   Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
@@ -103,7 +118,8 @@ async function start(): Promise<DawnAdapterReport> {
 export async function useDawnWebGPU(): Promise<DawnAdapterReport> {
   started ??= start();
   const report = await started;
-  if (!(await tf.setBackend('webgpu'))) throw new Error(`tfjs could not start its webgpu backend on Dawn (Vulkan: ${report.icd}).`);
+  if (!(await tf.setBackend('webgpu')))
+    throw new Error(`tfjs could not start its webgpu backend on Dawn (Vulkan: ${report.icd}).`);
   await tf.ready();
   return report;
 }

@@ -41,7 +41,8 @@ function expectClose(got: Float32Array[], want: Float32Array[], tol: number): vo
   got.forEach((g, k) => {
     expect(g.length).toBe(want[k]!.length);
     let worst = 0;
-    for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - want[k]![i]!) / (1 + Math.abs(want[k]![i]!)));
+    for (let i = 0; i < g.length; i++)
+      worst = Math.max(worst, Math.abs(g[i]! - want[k]![i]!) / (1 + Math.abs(want[k]![i]!)));
     expect(worst, `output ${k}`).toBeLessThanOrEqual(tol);
   });
 }
@@ -78,7 +79,14 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
     capFusedWorkgroups(8);
     try {
       // 600 columns: 64 threads per row, so 8 workgroups sweep the 37 rows five times.
-      const make = () => ({ z: tf.tensor2d(seeded(N * 600, 12, 4), [N, 600]), y: tf.tensor1d(Int32Array.from({ length: N }, (_, i) => (i * 17) % 600), 'int32'), m: tf.ones([N]) as tf.Tensor1D });
+      const make = () => ({
+        z: tf.tensor2d(seeded(N * 600, 12, 4), [N, 600]),
+        y: tf.tensor1d(
+          Int32Array.from({ length: N }, (_, i) => (i * 17) % 600),
+          'int32',
+        ),
+        m: tf.ones([N]) as tf.Tensor1D,
+      });
       const f = (ce: typeof sparseCrossEntropy.fused) => {
         const { z, y, m } = make();
         return [ce(z, y, m), tf.grad((a: tf.Tensor) => ce(a as tf.Tensor2D, y, m))(z)];
@@ -106,7 +114,11 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
   });
 
   it('bias + GELU: y, dx and dbias against gelu(x + bias)', async () => {
-    const make = () => ({ x: tf.tensor2d(seeded(N * C, 13, 4), [N, C]), b: tf.tensor1d(seeded(C, 14, 2)), dy: tf.tensor2d(seeded(N * C, 15), [N, C]) });
+    const make = () => ({
+      x: tf.tensor2d(seeded(N * C, 13, 4), [N, C]),
+      b: tf.tensor1d(seeded(C, 14, 2)),
+      dy: tf.tensor2d(seeded(N * C, 15), [N, C]),
+    });
     const run = (g: typeof biasGelu.fused) => {
       const { x, b, dy } = make();
       const f = (xx: tf.Tensor, bb: tf.Tensor) => g(xx as tf.Tensor2D, bb);
@@ -119,7 +131,12 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
 
   it('linear: x·W + bias and its gradients for x, W and bias, against matMul + add', async () => {
     const M = 70;
-    const make = () => ({ x: tf.tensor2d(seeded(N * C, 16), [N, C]), w: tf.tensor2d(seeded(C * M, 17), [C, M]), b: tf.tensor1d(seeded(M, 18)), dy: tf.tensor2d(seeded(N * M, 19), [N, M]) });
+    const make = () => ({
+      x: tf.tensor2d(seeded(N * C, 16), [N, C]),
+      w: tf.tensor2d(seeded(C * M, 17), [C, M]),
+      b: tf.tensor1d(seeded(M, 18)),
+      dy: tf.tensor2d(seeded(N * M, 19), [N, M]),
+    });
     const want = await on('cpu', () => {
       const { x, w, b, dy } = make();
       const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(xx, ww), bb);
@@ -134,7 +151,11 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
   });
 
   it('residual add: value and gradients where its output and inputs feed other ops (gradients accumulate)', async () => {
-    const make = () => ({ x: tf.tensor2d(seeded(N * C, 20), [N, C]), y: tf.tensor2d(seeded(N * C, 21), [N, C]), dy: tf.tensor2d(seeded(N * C, 22), [N, C]) });
+    const make = () => ({
+      x: tf.tensor2d(seeded(N * C, 20), [N, C]),
+      y: tf.tensor2d(seeded(N * C, 21), [N, C]),
+      dy: tf.tensor2d(seeded(N * C, 22), [N, C]),
+    });
     const f = (add: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor, y: tf.Tensor) => {
       const s = add(x as tf.Tensor2D, y as tf.Tensor2D);
       return add(tf.mul(s, x) as tf.Tensor2D, s);
@@ -153,7 +174,10 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
     const scale = 0.125;
     const mask = new Float32Array(T * T);
     for (let q = 0; q < T; q++) mask.fill(-1e9, q * T + q + 1, (q + 1) * T);
-    const make = () => ({ s: tf.tensor4d(seeded(B * H * T * T, 7, 8), [B, H, T, T]), dy: tf.tensor4d(seeded(B * H * T * T, 8), [B, H, T, T]) });
+    const make = () => ({
+      s: tf.tensor4d(seeded(B * H * T * T, 7, 8), [B, H, T, T]),
+      dy: tf.tensor4d(seeded(B * H * T * T, 8), [B, H, T, T]),
+    });
     const composite = (s: tf.Tensor) => tf.softmax(tf.add(tf.mul(s, scale), tf.tensor2d(mask, [T, T])));
     const want = await on('cpu', () => {
       const { s, dy } = make();
@@ -176,7 +200,10 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
       const { z, m } = make();
       const y = tf.tensor1d(labels, 'int32');
       const loss = f(z, y, m);
-      const [dz, dm] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor2D, y, b as tf.Tensor1D))([z, m], tf.scalar(1.5));
+      const [dz, dm] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor2D, y, b as tf.Tensor1D))(
+        [z, m],
+        tf.scalar(1.5),
+      );
       return [loss, dz!, dm!];
     };
     const want = await on('cpu', () => grads(sparseCrossEntropy.composite));
@@ -185,7 +212,16 @@ describe('fused kernels on webgpu against the composite on cpu', () => {
   });
 
   // Every op the model calls, and the optimizer's step.
-  const ops = { layerNorm, linear, gelu, biasGelu, linearGelu, residualAdd, causalAttentionWeights, sparseCrossEntropy };
+  const ops = {
+    layerNorm,
+    linear,
+    gelu,
+    biasGelu,
+    linearGelu,
+    residualAdd,
+    causalAttentionWeights,
+    sparseCrossEntropy,
+  };
   const fusedNow = () => [...Object.values(ops).map((op) => op.fusedNow()), fusedAdamWAvailable()];
 
   it('dispatch: every op fused on webgpu with the kernels registered unless switched off, never on cpu', async () => {

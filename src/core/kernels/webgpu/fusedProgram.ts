@@ -42,7 +42,8 @@ export function rowHelpers(lanes: number): string {
     return sign(u) * (1.0 - e) / (1.0 + e);
   }
   const LANES = ${lanes};`;
-  if (lanes === 1) return `${tanh}\n  fn rowSum(v : f32, tid : i32) -> f32 { return v; }\n  fn rowMax(v : f32, tid : i32) -> f32 { return v; }`;
+  if (lanes === 1)
+    return `${tanh}\n  fn rowSum(v : f32, tid : i32) -> f32 { return v; }\n  fn rowMax(v : f32, tid : i32) -> f32 { return v; }`;
   return `${tanh}
   var<workgroup> partial : array<f32, ${WG}>;
   var<workgroup> partialMax : array<f32, ${WG}>;
@@ -78,11 +79,20 @@ export type FusedProgram = WebGPUProgram & { rowCount?: number; rowPasses?: numb
  * A program over `outputShape`: a row kernel (`rows` set) runs one 64-thread workgroup per row, looping when there are
  * more rows than one dispatch may hold; an elementwise kernel runs a grid-stride loop over every element.
  */
-export function program(key: string, variableNames: string[], outputShape: number[], body: string, opts: { rows?: number; cols?: number; uniforms?: string }): FusedProgram {
+export function program(
+  key: string,
+  variableNames: string[],
+  outputShape: number[],
+  body: string,
+  opts: { rows?: number; cols?: number; uniforms?: string },
+): FusedProgram {
   const size = tf.util.sizeFromShape(outputShape);
   const rows = opts.rows;
   const lanes = rows === undefined ? 1 : lanesFor(opts.cols ?? 0);
-  const groups = Math.max(1, Math.min(maxGroups, rows === undefined ? Math.ceil(size / WG) : lanes === 1 ? Math.ceil(rows / WG) : rows));
+  const groups = Math.max(
+    1,
+    Math.min(maxGroups, rows === undefined ? Math.ceil(size / WG) : lanes === 1 ? Math.ceil(rows / WG) : rows),
+  );
   let code = body;
   if (rows !== undefined && lanes === 1) {
     code = `for (var row = index; row < uniforms.rowCount; row = row + stride) {\n${body}\n }`;
@@ -110,18 +120,30 @@ export function program(key: string, variableNames: string[], outputShape: numbe
   };
 }
 
-
 export type KernelParams = Parameters<tf.KernelConfig['kernelFunc']>[0];
 
-export function launch(b: WebGPUBackendLike, prog: FusedProgram, inputs: tf.TensorInfo[], uniforms: { type: string; data: number[] }[]): tf.TensorInfo {
-  return b.runWebGPUProgram(prog, inputs, 'float32', prog.rowCount === undefined ? uniforms : [...uniforms, i32(prog.rowCount), i32(prog.rowPasses!)]);
+export function launch(
+  b: WebGPUBackendLike,
+  prog: FusedProgram,
+  inputs: tf.TensorInfo[],
+  uniforms: { type: string; data: number[] }[],
+): tf.TensorInfo {
+  return b.runWebGPUProgram(
+    prog,
+    inputs,
+    'float32',
+    prog.rowCount === undefined ? uniforms : [...uniforms, i32(prog.rowCount), i32(prog.rowPasses!)],
+  );
 }
 // One entry per scalar field: tfjs packs an entry of two values as a vec2 (8-byte aligned), not as two i32 fields.
 export const i32 = (value: number) => ({ type: 'int32', data: [value] });
 export const f32 = (value: number) => ({ type: 'float32', data: [value] });
 
 /** The named inputs, in order, one tensor per name (so `const [x, dy] = ins(p, 'x', 'dy')` needs no checks). */
-export function ins<const Names extends readonly string[]>(params: KernelParams, ...names: Names): { [I in keyof Names]: tf.TensorInfo } {
+export function ins<const Names extends readonly string[]>(
+  params: KernelParams,
+  ...names: Names
+): { [I in keyof Names]: tf.TensorInfo } {
   return names.map((n) => {
     const t = (params.inputs as tf.NamedTensorInfoMap)[n];
     if (!t) throw new Error(`fused kernel: input "${n}" missing.`);
@@ -133,7 +155,9 @@ export function ins<const Names extends readonly string[]>(params: KernelParams,
 export function matrixDims(t: tf.TensorInfo, kernel: string): [number, number] {
   const [rows, cols] = t.shape;
   if (t.shape.length !== 2 || rows === undefined || cols === undefined) {
-    throw new Error(`${kernel}: expects a 2-D input, got shape [${t.shape.join(', ')}]; reshape to [rows, cols] first.`);
+    throw new Error(
+      `${kernel}: expects a 2-D input, got shape [${t.shape.join(', ')}]; reshape to [rows, cols] first.`,
+    );
   }
   return [rows, cols];
 }
@@ -147,4 +171,3 @@ export function lastTwoDims(shape: readonly number[], kernel: string): [number, 
   }
   return [rows, cols];
 }
-

@@ -25,7 +25,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_KERNELS } from '../fusedKernelNames';
 import { ADAMW_KERNEL_FUNCS } from './adamwPrograms';
-import { f32, i32, ins, lastTwoDims, launch, matrixDims, program, type FusedProgram, type KernelParams, type WebGPUBackendLike } from './fusedProgram';
+import {
+  f32,
+  i32,
+  ins,
+  lastTwoDims,
+  launch,
+  matrixDims,
+  program,
+  type FusedProgram,
+  type KernelParams,
+  type WebGPUBackendLike,
+} from './fusedProgram';
 
 export { capFusedWorkgroups, lanesFor } from './fusedProgram';
 
@@ -42,18 +53,34 @@ const LN_STATS = `
     let rstd = 1.0 / sqrt(rowSum(q, tid) / f32(C) + uniforms.eps);`;
 
 function layerNormProgram(N: number, C: number): FusedProgram {
-  return program('fusedLayerNorm', ['x', 'gamma', 'beta'], [N, C], `${LN_STATS}
-    for (var c = tid; c < C; c = c + LANES) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`, { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' });
+  return program(
+    'fusedLayerNorm',
+    ['x', 'gamma', 'beta'],
+    [N, C],
+    `${LN_STATS}
+    for (var c = tid; c < C; c = c + LANES) { result[base + c] = (x[base + c] - mean) * rstd * gamma[c] + beta[c]; }`,
+    { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' },
+  );
 }
 
 function layerNormStatsProgram(N: number, C: number): FusedProgram {
-  return program('fusedLayerNormStats', ['x'], [N, 2], `${LN_STATS}
-    if (tid == 0) { result[row * 2] = mean; result[row * 2 + 1] = rstd; }`, { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' });
+  return program(
+    'fusedLayerNormStats',
+    ['x'],
+    [N, 2],
+    `${LN_STATS}
+    if (tid == 0) { result[row * 2] = mean; result[row * 2 + 1] = rstd; }`,
+    { rows: N, cols: C, uniforms: 'cols : i32, eps : f32,' },
+  );
 }
 
 // dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ, x̂ = (x − mean)·rstd.
 function layerNormGradXProgram(N: number, C: number): FusedProgram {
-  return program('fusedLayerNormGradX', ['x', 'stats', 'gamma', 'dy'], [N, C], `
+  return program(
+    'fusedLayerNormGradX',
+    ['x', 'stats', 'gamma', 'dy'],
+    [N, C],
+    `
     let C = uniforms.cols;
     let base = row * C;
     let mean = stats[row * 2];
@@ -70,21 +97,29 @@ function layerNormGradXProgram(N: number, C: number): FusedProgram {
     for (var c = tid; c < C; c = c + LANES) {
       let xhat = (x[base + c] - mean) * rstd;
       result[base + c] = rstd * (dy[base + c] * gamma[c] - meanG - xhat * meanGX);
-    }`, { rows: N, cols: C, uniforms: 'cols : i32,' });
+    }`,
+    { rows: N, cols: C, uniforms: 'cols : i32,' },
+  );
 }
 
 // One thread per column, summing over the rows: dγ = Σ dy·x̂ (part 0), dβ = Σ dy (part 1).
 function layerNormGradParamsProgram(C: number, part: 0 | 1): FusedProgram {
   // dβ binds dy alone: WebGPU's automatic layout drops unused bindings, and tfjs would still bind them (invalid).
   const term = part === 0 ? 'dy[i] * (x[i] - stats[n * 2]) * stats[n * 2 + 1]' : 'dy[i]';
-  return program(`fusedLayerNormGradParams${part}`, part === 0 ? ['x', 'stats', 'dy'] : ['dy'], [C], `
+  return program(
+    `fusedLayerNormGradParams${part}`,
+    part === 0 ? ['x', 'stats', 'dy'] : ['dy'],
+    [C],
+    `
     let C = uniforms.cols;
     let N = uniforms.rows;
     for (var c = index; c < C; c = c + stride) {
       var s = 0.0;
       for (var n = 0; n < N; n = n + 1) { let i = n * C + c; s = s + ${term}; }
       result[c] = s;
-    }`, { uniforms: 'cols : i32, rows : i32,' });
+    }`,
+    { uniforms: 'cols : i32, rows : i32,' },
+  );
 }
 
 // ───────────────────────────── GELU ─────────────────────────────
@@ -96,21 +131,33 @@ const geluInput = (bias: boolean) => (bias ? 'x[i] + bias[i % uniforms.cols]' : 
 const geluUniforms = (bias: boolean) => (bias ? 'count : i32, cols : i32,' : 'count : i32,');
 
 function geluProgram(shape: number[], bias: boolean): FusedProgram {
-  return program(bias ? 'fusedBiasGelu' : 'fusedGelu', bias ? ['x', 'bias'] : ['x'], shape, `
+  return program(
+    bias ? 'fusedBiasGelu' : 'fusedGelu',
+    bias ? ['x', 'bias'] : ['x'],
+    shape,
+    `
     for (var i = index; i < uniforms.count; i = i + stride) {
       let v = ${geluInput(bias)};
       result[i] = 0.5 * v * (1.0 + safeTanh(${GELU_C} * (v + 0.044715 * v * v * v)));
-    }`, { uniforms: geluUniforms(bias) });
+    }`,
+    { uniforms: geluUniforms(bias) },
+  );
 }
 
 function geluGradProgram(shape: number[], bias: boolean): FusedProgram {
-  return program(bias ? 'fusedBiasGeluGrad' : 'fusedGeluGrad', bias ? ['x', 'bias', 'dy'] : ['x', 'dy'], shape, `
+  return program(
+    bias ? 'fusedBiasGeluGrad' : 'fusedGeluGrad',
+    bias ? ['x', 'bias', 'dy'] : ['x', 'dy'],
+    shape,
+    `
     for (var i = index; i < uniforms.count; i = i + stride) {
       let v = ${geluInput(bias)};
       let t = safeTanh(${GELU_C} * (v + 0.044715 * v * v * v));
       let dInner = ${GELU_C} * (1.0 + 3.0 * 0.044715 * v * v);
       result[i] = dy[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * dInner);
-    }`, { uniforms: geluUniforms(bias) });
+    }`,
+    { uniforms: geluUniforms(bias) },
+  );
 }
 
 // ───────────────────────────── causal softmax ─────────────────────────────
@@ -119,7 +166,11 @@ function geluGradProgram(shape: number[], bias: boolean): FusedProgram {
 function causalSoftmaxProgram(shape: number[]): FusedProgram {
   const [, cols] = lastTwoDims(shape, 'FusedCausalSoftmax');
   const rows = tf.util.sizeFromShape(shape) / cols;
-  return program('fusedCausalSoftmax', ['scores'], shape, `
+  return program(
+    'fusedCausalSoftmax',
+    ['scores'],
+    shape,
+    `
     let K = uniforms.cols;
     let base = row * K;
     let last = row % uniforms.queries;
@@ -133,23 +184,31 @@ function causalSoftmaxProgram(shape: number[]): FusedProgram {
       var p = 0.0;
       if (c <= last) { p = exp(scores[base + c] * uniforms.scale - rowMaxValue) / total; }
       result[base + c] = p;
-    }`, { rows, cols, uniforms: 'cols : i32, queries : i32, scale : f32,' });
+    }`,
+    { rows, cols, uniforms: 'cols : i32, queries : i32, scale : f32,' },
+  );
 }
 
 function softmaxGradProgram(shape: number[]): FusedProgram {
   const [, cols] = lastTwoDims(shape, 'FusedSoftmaxGrad');
   const rows = tf.util.sizeFromShape(shape) / cols;
-  return program('fusedSoftmaxGrad', ['p', 'dp'], shape, `
+  return program(
+    'fusedSoftmaxGrad',
+    ['p', 'dp'],
+    shape,
+    `
     let K = uniforms.cols;
     let base = row * K;
     var s = 0.0;
     for (var c = tid; c < K; c = c + LANES) { s = s + p[base + c] * dp[base + c]; }
     let pdp = rowSum(s, tid);
-    for (var c = tid; c < K; c = c + LANES) { result[base + c] = uniforms.scale * p[base + c] * (dp[base + c] - pdp); }`, {
-    rows,
-    cols,
-    uniforms: 'cols : i32, scale : f32,',
-  });
+    for (var c = tid; c < K; c = c + LANES) { result[base + c] = uniforms.scale * p[base + c] * (dp[base + c] - pdp); }`,
+    {
+      rows,
+      cols,
+      uniforms: 'cols : i32, scale : f32,',
+    },
+  );
 }
 
 // ───────────────────────────── sparse cross-entropy ─────────────────────────────
@@ -165,19 +224,31 @@ const CE_STATS = `
     let total = rowSum(s, tid);`;
 
 function crossEntropyRowsProgram(N: number, V: number): FusedProgram {
-  return program('fusedCrossEntropyRows', ['logits', 'labels'], [N], `${CE_STATS}
-    if (tid == 0) { result[row] = log(total) + rowMaxValue - logits[base + labels[row]]; }`, { rows: N, cols: V, uniforms: 'cols : i32,' });
+  return program(
+    'fusedCrossEntropyRows',
+    ['logits', 'labels'],
+    [N],
+    `${CE_STATS}
+    if (tid == 0) { result[row] = log(total) + rowMaxValue - logits[base + labels[row]]; }`,
+    { rows: N, cols: V, uniforms: 'cols : i32,' },
+  );
 }
 
 function crossEntropyGradProgram(N: number, V: number): FusedProgram {
-  return program('fusedCrossEntropyGrad', ['logits', 'labels', 'scale'], [N, V], `${CE_STATS}
+  return program(
+    'fusedCrossEntropyGrad',
+    ['logits', 'labels', 'scale'],
+    [N, V],
+    `${CE_STATS}
     let label = labels[row];
     let k = scale[row];
     for (var c = tid; c < V; c = c + LANES) {
       var d = exp(logits[base + c] - rowMaxValue) / total;
       if (c == label) { d = d - 1.0; }
       result[base + c] = d * k;
-    }`, { rows: N, cols: V, uniforms: 'cols : i32,' });
+    }`,
+    { rows: N, cols: V, uniforms: 'cols : i32,' },
+  );
 }
 
 const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => tf.TensorInfo> = {
@@ -239,7 +310,12 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
   [FUSED_KERNELS.causalSoftmax]: (p, b) => {
     const [scores] = ins(p, 'scores');
     const [queries, keys] = lastTwoDims(scores.shape, 'FusedCausalSoftmax');
-    return launch(b, causalSoftmaxProgram(scores.shape), [scores], [i32(keys), i32(queries), f32(p.attrs!.scale as number)]);
+    return launch(
+      b,
+      causalSoftmaxProgram(scores.shape),
+      [scores],
+      [i32(keys), i32(queries), f32(p.attrs!.scale as number)],
+    );
   },
   [FUSED_KERNELS.softmaxGrad]: (p, b) => {
     const [probs, dp] = ins(p, 'p', 'dp');
@@ -265,6 +341,10 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
 export function registerFusedKernels(backendName = 'webgpu'): void {
   for (const [kernelName, run] of Object.entries({ ...KERNELS, ...ADAMW_KERNEL_FUNCS })) {
     if (tf.getKernel(kernelName, backendName)) continue;
-    tf.registerKernel({ kernelName, backendName, kernelFunc: (params) => run(params, params.backend as unknown as WebGPUBackendLike) });
+    tf.registerKernel({
+      kernelName,
+      backendName,
+      kernelFunc: (params) => run(params, params.backend as unknown as WebGPUBackendLike),
+    });
   }
 }

@@ -24,7 +24,14 @@ function get(params: PlainParams, name: string, shape: readonly number[]): Float
 }
 
 /** rows × cols row-major, per row: (x − mean) / √(var + eps) · w + b. */
-function layerNorm(x: Float64Array, rows: number, C: number, w: Float64Array, b: Float64Array, eps: number): Float64Array {
+function layerNorm(
+  x: Float64Array,
+  rows: number,
+  C: number,
+  w: Float64Array,
+  b: Float64Array,
+  eps: number,
+): Float64Array {
   const out = new Float64Array(rows * C);
   for (let r = 0; r < rows; r++) {
     let mean = 0;
@@ -40,7 +47,14 @@ function layerNorm(x: Float64Array, rows: number, C: number, w: Float64Array, b:
 }
 
 /** x [rows, nIn] · W [nIn, nOut] + b. */
-function linear(x: Float64Array, rows: number, nIn: number, W: Float64Array, b: Float64Array, nOut: number): Float64Array {
+function linear(
+  x: Float64Array,
+  rows: number,
+  nIn: number,
+  W: Float64Array,
+  b: Float64Array,
+  nOut: number,
+): Float64Array {
   const out = new Float64Array(rows * nOut);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < nOut; o++) {
@@ -60,7 +74,11 @@ function geluTanh(v: number): number {
  * Logits for one sequence at a time; returns a Float64Array laid out [B, T, V].
  * @param ids B sequences of equal length T ≤ contextLength
  */
-export function referenceForward(config: GptConfig, params: PlainParams, ids: readonly (readonly number[])[]): Float64Array {
+export function referenceForward(
+  config: GptConfig,
+  params: PlainParams,
+  ids: readonly (readonly number[])[],
+): Float64Array {
   const { vocabSize: V, width: C, heads: H, layerNormEps: eps, contextLength } = config;
   const D = C / H;
   const F = Math.round(config.mlpRatio * C);
@@ -83,7 +101,14 @@ export function referenceForward(config: GptConfig, params: PlainParams, ids: re
       const p = `h.${l}.`;
       // Attention.
       const a = layerNorm(x, T, C, get(params, `${p}ln_1.weight`, [C]), get(params, `${p}ln_1.bias`, [C]), eps);
-      const qkv = linear(a, T, C, get(params, `${p}attn.c_attn.weight`, [C, 3 * C]), config.qkvBias === false ? new Float64Array(3 * C) : get(params, `${p}attn.c_attn.bias`, [3 * C]), 3 * C);
+      const qkv = linear(
+        a,
+        T,
+        C,
+        get(params, `${p}attn.c_attn.weight`, [C, 3 * C]),
+        config.qkvBias === false ? new Float64Array(3 * C) : get(params, `${p}attn.c_attn.bias`, [3 * C]),
+        3 * C,
+      );
       const y = new Float64Array(T * C);
       const scale = config.attentionScale === 'sqrt' ? 1 / Math.sqrt(D) : 1;
       for (let h = 0; h < H; h++) {
@@ -109,12 +134,33 @@ export function referenceForward(config: GptConfig, params: PlainParams, ids: re
           }
         }
       }
-      const attnOut = linear(y, T, C, get(params, `${p}attn.c_proj.weight`, [C, C]), get(params, `${p}attn.c_proj.bias`, [C]), C);
+      const attnOut = linear(
+        y,
+        T,
+        C,
+        get(params, `${p}attn.c_proj.weight`, [C, C]),
+        get(params, `${p}attn.c_proj.bias`, [C]),
+        C,
+      );
       x = x.map((v, i) => v + attnOut[i]!);
       // MLP.
       const m = layerNorm(x, T, C, get(params, `${p}ln_2.weight`, [C]), get(params, `${p}ln_2.bias`, [C]), eps);
-      const hidden = linear(m, T, C, get(params, `${p}mlp.c_fc.weight`, [C, F]), get(params, `${p}mlp.c_fc.bias`, [F]), F).map(geluTanh);
-      const mlpOut = linear(hidden, T, F, get(params, `${p}mlp.c_proj.weight`, [F, C]), get(params, `${p}mlp.c_proj.bias`, [C]), C);
+      const hidden = linear(
+        m,
+        T,
+        C,
+        get(params, `${p}mlp.c_fc.weight`, [C, F]),
+        get(params, `${p}mlp.c_fc.bias`, [F]),
+        F,
+      ).map(geluTanh);
+      const mlpOut = linear(
+        hidden,
+        T,
+        F,
+        get(params, `${p}mlp.c_proj.weight`, [F, C]),
+        get(params, `${p}mlp.c_proj.bias`, [C]),
+        C,
+      );
       x = x.map((v, i) => v + mlpOut[i]!);
     }
 

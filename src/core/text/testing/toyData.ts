@@ -16,7 +16,15 @@ export class ToyTokenizer implements TokenizerLike {
   }
   decode(ids: number[]): string {
     return ids
-      .map((i) => (i === this.bosId ? '<bos>' : i === this.eosId ? '<eos>' : i === this.padId ? '<pad>' : String.fromCharCode(i - 3)))
+      .map((i) =>
+        i === this.bosId
+          ? '<bos>'
+          : i === this.eosId
+            ? '<eos>'
+            : i === this.padId
+              ? '<pad>'
+              : String.fromCharCode(i - 3),
+      )
       .join('');
   }
 }

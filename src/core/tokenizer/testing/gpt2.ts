@@ -66,7 +66,8 @@ export function gpt2Files(): Gpt2Files {
     vocab[toChars(bytes)] = rank;
     if (bytes.length < 2) return;
     const parts = mergeBelow(bytes, rank, byKey);
-    if (parts.length !== 2) throw new Error(`GPT-2 rank ${rank} does not come from a single merge (${parts.length} parts).`);
+    if (parts.length !== 2)
+      throw new Error(`GPT-2 rank ${rank} does not come from a single merge (${parts.length} parts).`);
     merges.push([toChars(parts[0]!), toChars(parts[1]!)]);
   });
   for (const [content, id] of Object.entries(gpt2Ranks.special_tokens)) vocab[content] = id;

@@ -17,7 +17,11 @@ export interface StubRequest {
 }
 
 export type StubAnswer =
-  | { reply: string; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number } }
+  | {
+      reply: string;
+      delayMs?: number;
+      usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number };
+    }
   | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
   | { raw: string; delayMs?: number };
 
