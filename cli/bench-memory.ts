@@ -23,20 +23,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loraParameterCount } from '../src/core/model/lora';
 import { loraOfTrainable, measureStepMemory, type StepMemory, type Trainable } from '../src/core/train/stepMemory';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
-import { countGptParams, type GptConfig } from '../src/core/model/config';
+import { countGptParams, GPT2_SMALL, type GptConfig } from '../src/core/model/config';
 import { activeMemoryBudget, assertTrainingFits, MemoryFitError } from '../src/core/model/memoryBudget';
 import { estimateTrainingMemory } from '../src/core/model/memoryEstimate';
 
-const GPT2: GptConfig = {
-  vocabSize: 50257,
-  contextLength: 1024,
-  layers: 12,
-  width: 768,
-  heads: 12,
-  mlpRatio: 4,
-  layerNormEps: 1e-5,
-  attentionScale: 'sqrt',
-};
+const GPT2 = GPT2_SMALL;
 const DISTIL: GptConfig = { ...GPT2, layers: 6 };
 
 interface Shape {

@@ -133,6 +133,17 @@ export function validateGptConfig(config: unknown): GptConfig {
   return config as GptConfig;
 }
 
+/** GPT-2 124M's shape (distilgpt2 is it with 6 layers): what the memory estimate is checked and benchmarked at. */
+export const GPT2_SMALL: Readonly<GptConfig> = {
+  vocabSize: 50257,
+  contextLength: 1024,
+  layers: 12,
+  width: 768,
+  heads: 12,
+  mlpRatio: 4,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+};
 /** A validated config from a preset and the tokenizer's vocabulary size, with optional overrides. */
 export function gptConfigFromPreset(
   name: GptPresetName,

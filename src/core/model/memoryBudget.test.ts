@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GptConfig } from './config';
+import { GPT2_SMALL, type GptConfig } from './config';
 import {
   assertTrainingFits,
   HOST_BUDGET,
@@ -22,16 +22,7 @@ const MICRO: GptConfig = {
   layerNormEps: 1e-5,
   attentionScale: 'sqrt',
 };
-const GPT2: GptConfig = {
-  vocabSize: 50257,
-  contextLength: 1024,
-  layers: 12,
-  width: 768,
-  heads: 12,
-  mlpRatio: 4,
-  layerNormEps: 1e-5,
-  attentionScale: 'sqrt',
-};
+const GPT2 = GPT2_SMALL;
 
 describe('memoryBudget per backend', () => {
   it('wasm: 85 % of the 4 GiB heap, less what is in use', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNodeBackend } from '../kernels/nodeBackends';
 import { MAX_GROUP_ELEMENTS } from '../train/optimizer';
 import { BENCH_LORA, measureGenerationMemory, measureStepMemory } from '../train/stepMemory';
-import { countGptParams, type GptConfig } from './config';
+import { countGptParams, GPT2_SMALL, type GptConfig } from './config';
 import { loraParameterCount } from './lora';
 import { disposeGptCaches } from './gpt';
 import {
@@ -25,16 +25,7 @@ const TINY: GptConfig = {
   layerNormEps: 1e-5,
   attentionScale: 'sqrt',
 };
-const GPT2: GptConfig = {
-  vocabSize: 50257,
-  contextLength: 1024,
-  layers: 12,
-  width: 768,
-  heads: 12,
-  mlpRatio: 4,
-  layerNormEps: 1e-5,
-  attentionScale: 'sqrt',
-};
+const GPT2 = GPT2_SMALL;
 const MiB = 1024 * 1024;
 
 describe('estimateTrainingMemory: the documented formula, by hand', () => {
