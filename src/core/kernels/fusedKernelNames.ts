@@ -20,6 +20,12 @@ export const FUSED_KERNELS = {
   softmaxGrad: 'FusedSoftmaxGrad',
   crossEntropyRows: 'FusedCrossEntropyRows',
   crossEntropyGrad: 'FusedCrossEntropyGrad',
+  rmsNorm: 'FusedRmsNorm',
+  rmsNormGradX: 'FusedRmsNormGradX',
+  rmsNormGradWeight: 'FusedRmsNormGradWeight',
+  rope: 'FusedRope',
+  swiglu: 'FusedSwiglu',
+  swigluGrad: 'FusedSwigluGrad',
 } as const;
 
 export const ADAMW_KERNELS = {
