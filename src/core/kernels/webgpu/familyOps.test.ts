@@ -137,6 +137,22 @@ describe('RoPE: fused on webgpu against the composite on cpu', () => {
     runKernel(FUSED_KERNELS.rope, { x, cos, sin }, { inverse: 1 }) as tf.Tensor4D;
   const inverseComposite: Rotate = (x, cos, sin) => rope.composite(x, cos, tf.neg(sin));
 
+  const compare = async (shape: [number, number, number, number], perRow: boolean) => {
+    const what = `rope [${shape}] ${perRow ? 'per-row' : 'shared'}`;
+    expectClose(
+      await on('webgpu', () => run(shape, perRow, rope.fused)),
+      await on('cpu', () => run(shape, perRow, rope.composite)),
+      ROPE_TOL,
+      `${what} y, dx`,
+    );
+    expectClose(
+      await on('webgpu', () => run(shape, perRow, inverseKernel)),
+      await on('cpu', () => run(shape, perRow, inverseComposite)),
+      ROPE_TOL,
+      `${what} inverse y, dx`,
+    );
+  };
+
   it.each([
     [[2, 3, 7, 64], false],
     [[2, 3, 7, 64], true],
@@ -146,21 +162,18 @@ describe('RoPE: fused on webgpu against the composite on cpu', () => {
   ] as [[number, number, number, number], boolean][])(
     'y and dx for x [%j], per-row tables %s; the inverse rotation and its dx',
     async (shape, perRow) => {
-      const what = `rope [${shape}] ${perRow ? 'per-row' : 'shared'}`;
-      expectClose(
-        await on('webgpu', () => run(shape, perRow, rope.fused)),
-        await on('cpu', () => run(shape, perRow, rope.composite)),
-        ROPE_TOL,
-        `${what} y, dx`,
-      );
-      expectClose(
-        await on('webgpu', () => run(shape, perRow, inverseKernel)),
-        await on('cpu', () => run(shape, perRow, inverseComposite)),
-        ROPE_TOL,
-        `${what} inverse y, dx`,
-      );
+      await compare(shape, perRow);
     },
   );
+
+  it('loops when x has more elements than one dispatch has threads', async () => {
+    capFusedWorkgroups(2); // 128 threads sweep the 2 688 elements 21 times
+    try {
+      await compare([2, 3, 7, 64], true);
+    } finally {
+      capFusedWorkgroups();
+    }
+  });
 
   it('the kernel refuses tables that do not match x, saying which shapes it needs', async () => {
     await startDawnWebGPU();
@@ -202,16 +215,31 @@ describe('SwiGLU: fused on webgpu against the composite on cpu', () => {
     return [f(gate, up), ...tf.grads(f)([gate, up], dy)];
   };
 
-  it.each([
-    [37, 96],
-    [23, 1536],
-  ])('y, dgate and dup for [%i, %i]', async (N, F) => {
+  const compare = async (N: number, F: number) =>
     expectClose(
       await on('webgpu', () => run(N, F, swiglu.fused)),
       await on('cpu', () => run(N, F, swiglu.composite)),
       SWIGLU_TOL,
       `swiglu [${N}, ${F}] y, dgate, dup`,
     );
+
+  // Sizes that are multiples of 4 run four elements per thread; 7 × 45 one.
+  it.each([
+    [37, 96],
+    [23, 1536],
+    [7, 45],
+  ])('y, dgate and dup for [%i, %i]', async (N, F) => {
+    await compare(N, F);
+  });
+
+  it('loops when there are more elements than one dispatch has threads', async () => {
+    capFusedWorkgroups(2); // 128 threads: 7 sweeps over 3 552 / 4 groups of four, 3 over 315 elements
+    try {
+      await compare(37, 96);
+      await compare(7, 45);
+    } finally {
+      capFusedWorkgroups();
+    }
   });
 });
 

@@ -201,39 +201,48 @@ function rope(p: KernelParams, b: WebGPUBackendLike): tf.TensorInfo {
 
 // ───────────────────────────── SwiGLU ─────────────────────────────
 
-// σ(g) from exp(−|g|), which never overflows.
-const SIGMOID = `
+// σ(g) with one exp, its argument capped at 88 (e^88 ≈ 1.7e38 < f32's maximum): where g < −88 the true σ < 6e-39,
+// and this one is 6e-39, not an overflow. `T` is the element type: f32, or vec4<f32> four at a time.
+const sigmoid = (T: string) => `
       let g = gate[i];
-      let e = exp(-abs(g));
-      let sg = select(e / (1.0 + e), 1.0 / (1.0 + e), g >= 0.0);`;
+      let sg = 1.0 / (1.0 + exp(min(-g, ${T}(88.0))));`;
 
-function swigluProgram(shape: number[]): FusedProgram {
-  return program(
-    'fusedSwiglu',
-    ['gate', 'up'],
-    shape,
+/**
+ * An elementwise SwiGLU program over `shape`, four elements per thread where the size allows (tfjs then binds every
+ * buffer as vec4<f32>): as tfjs's own elementwise kernels do, which a CPU implementation such as SwiftShader runs
+ * markedly faster. The shader key names the width, which tfjs's key leaves out.
+ */
+function swigluElementwise(key: string, variableNames: string[], shape: number[], value: string): FusedProgram {
+  const width = tf.util.sizeFromShape(shape) % 4 === 0 ? 4 : 1;
+  const T = width === 4 ? 'vec4<f32>' : 'f32';
+  const prog = program(
+    `${key}_x${width}`,
+    variableNames,
+    width === 4 ? [tf.util.sizeFromShape(shape) / 4] : shape,
     `
-    for (var i = index; i < uniforms.count; i = i + stride) {${SIGMOID}
-      result[i] = g * sg * up[i];
+    for (var i = index; i < uniforms.count; i = i + stride) {${sigmoid(T)}
+      result[i] = ${value};
     }`,
     { uniforms: 'count : i32,' },
   );
+  return width === 4
+    ? { ...prog, outputShape: shape, dispatchLayout: { x: shape.map((_, i) => i) }, outputComponent: 4 }
+    : prog;
 }
+
+const swigluProgram = (shape: number[]) => swigluElementwise('fusedSwiglu', ['gate', 'up'], shape, 'g * sg * up[i]');
 
 // dup binds gate and dy alone: WebGPU's automatic layout drops unused bindings, and tfjs would still bind them.
-function swigluGradProgram(shape: number[], part: 0 | 1): FusedProgram {
-  const term = part === 0 ? 'dy[i] * up[i] * sg * (1.0 + g * (1.0 - sg))' : 'dy[i] * g * sg';
-  return program(
-    `fusedSwigluGrad${part}`,
-    part === 0 ? ['gate', 'up', 'dy'] : ['gate', 'dy'],
-    shape,
-    `
-    for (var i = index; i < uniforms.count; i = i + stride) {${SIGMOID}
-      result[i] = ${term};
-    }`,
-    { uniforms: 'count : i32,' },
-  );
-}
+const swigluGradProgram = (shape: number[], part: 0 | 1) =>
+  part === 0
+    ? swigluElementwise('fusedSwigluGrad0', ['gate', 'up', 'dy'], shape, 'dy[i] * up[i] * sg * (1.0 + g * (1.0 - sg))')
+    : swigluElementwise('fusedSwigluGrad1', ['gate', 'dy'], shape, 'dy[i] * g * sg');
+
+/** The count the SwiGLU programs loop to: elements, or groups of four. */
+const swigluCount = (shape: number[]) => {
+  const size = tf.util.sizeFromShape(shape);
+  return i32(size % 4 === 0 ? size / 4 : size);
+};
 
 function sameShape(kernel: string, ...ts: tf.TensorInfo[]): number[] {
   const shape = ts[0]!.shape;
@@ -261,14 +270,12 @@ export const FAMILY_KERNEL_FUNCS: Record<string, (p: KernelParams, backend: WebG
   [FUSED_KERNELS.swiglu]: (p, b) => {
     const [gate, up] = ins(p, 'gate', 'up');
     const shape = sameShape('FusedSwiglu', gate, up);
-    return launch(b, swigluProgram(shape), [gate, up], [i32(tf.util.sizeFromShape(shape))]);
+    return launch(b, swigluProgram(shape), [gate, up], [swigluCount(shape)]);
   },
   [FUSED_KERNELS.swigluGrad]: (p, b) => {
     const [gate, up, dy] = ins(p, 'gate', 'up', 'dy');
     const shape = sameShape('FusedSwigluGrad', gate, up, dy);
     const part = p.attrs!.part as 0 | 1;
-    return launch(b, swigluGradProgram(shape, part), part === 0 ? [gate, up, dy] : [gate, dy], [
-      i32(tf.util.sizeFromShape(shape)),
-    ]);
+    return launch(b, swigluGradProgram(shape, part), part === 0 ? [gate, up, dy] : [gate, dy], [swigluCount(shape)]);
   },
 };
