@@ -4,14 +4,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runPython } from '../../testing/python.node';
+import { HfTokenizer } from '../tokenizer/hfTokenizer';
 import type { BuiltinChatTemplateName } from './builtinChatTemplates';
 import {
   builtinForModel,
   chatGenerationPrompt,
   chatTokens,
+  compileChatTemplate,
   modelChatTemplate,
   renderChat,
   type ChatTemplate,
@@ -29,8 +30,8 @@ const config = (m: Model) =>
   JSON.parse(readFileSync(join(folder(m), 'tokenizer_config.json'), 'utf8')) as TokenizerConfigLike;
 
 function tokenizer(m: Model): ChatTokenizer {
-  const t = new Tokenizer(JSON.parse(readFileSync(join(folder(m), 'tokenizer.json'), 'utf8')), config(m));
-  return { encodeWithSpecialTokens: (text) => t.encode(text, { add_special_tokens: false }).ids };
+  const read = (file: string) => readFileSync(join(folder(m), file), 'utf8');
+  return new HfTokenizer({ tokenizerJson: read('tokenizer.json'), tokenizerConfig: read('tokenizer_config.json') });
 }
 
 interface Case {
@@ -117,6 +118,20 @@ describe.each(CASES.map((c, k) => [c.label, k] as const))('%s', (_label, k) => {
       expect(mask.some((x) => x === 1)).toBe(true);
     }
   });
+
+  if (c.marked)
+    it('gives the same mask by the documented rule once its generation marks are taken out', () => {
+      const unmarked = compileChatTemplate(
+        `${c.label} unmarked`,
+        c.template.source.replace(/{%-?\s*(end)?generation\s*-?%}/g, ''),
+        config(c.model),
+      );
+      expect(unmarked.marksGeneration).toBe(false);
+      for (const [n, conv] of convs.entries()) {
+        expect(renderChat(unmarked, conv)).toBe(ref.results[n]!.text);
+        expect(Array.from(chatTokens(unmarked, tok, conv).mask), `conversation ${n}`).toEqual(ref.results[n]!.mask);
+      }
+    });
 
   it('gives each assistant turn the generation prompt transformers gives', () => {
     for (const [n, conv] of convs.entries()) {
