@@ -11,6 +11,8 @@ import {
   assistantSpans,
   builtinForModel,
   chatSegments,
+  chatTemplateFor,
+  chatTemplateOptions,
   chatTokens,
   ChatTemplateError,
   compileChatTemplate,
@@ -124,6 +126,16 @@ describe('the trained spans', () => {
     expect(scored).toEqual(trained);
   });
 
+  it("are Qwen3's as its template renders them: an empty thinking block in the last turn only, trained", () => {
+    const qwen3 = modelChatTemplate({ tokenizerConfig: fixture('qwen3') })!;
+    const { text, spans } = assistantSpans(qwen3, recordConversation(conversationRecord));
+    expect(spans.map((s) => text.slice(s.start, s.end))).toEqual([
+      'a1 alpha<|im_end|>',
+      'a2 beta<|im_end|>',
+      '<think>\n\n</think>\n\na3 gamma<|im_end|>',
+    ]);
+  });
+
   it('give the old formats unchanged through encodeRecord', () => {
     expect(encodeRecord('alpaca', tok, single)).toEqual(encodeExample('alpaca', tok, single));
   });
@@ -157,6 +169,22 @@ describe('loading', () => {
   it("strips as Python does: strip('\\n') keeps spaces (@huggingface/jinja alone trims them)", () => {
     const t = compileChatTemplate('strip', "{{ messages[0].content.strip('\\n') }}|{{ messages[0].content.strip() }}");
     expect(renderChat(t, { messages: [{ role: 'user', content: '\n  a  \n' }] })).toBe('  a  |a');
+  });
+});
+
+describe('the picker', () => {
+  it("offers the model's own template and the built-ins its tokenizer has the tokens for", () => {
+    const options = chatTemplateOptions({ tokenizerConfig: fixture('llama3') });
+    expect(options.map((o) => [o.choice, o.unavailable === undefined])).toEqual([
+      ['model', true],
+      ['chatml', false],
+      ['llama3', true],
+      ['paper', true],
+    ]);
+    expect(chatTemplateFor('llama3', { tokenizerConfig: fixture('llama3') }).name).toBe('built-in llama3');
+    expect(chatTemplateOptions({ tokenizerConfig: TOY_CONFIG })[0]!.unavailable).toBe(
+      'this model ships no chat template',
+    );
   });
 });
 

@@ -19,7 +19,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import type { Exchange } from '../data/record';
-import { builtinChatTemplate, type BuiltinChatTemplateName } from './builtinChatTemplates';
+import { BUILTIN_CHAT_TEMPLATES, builtinChatTemplate, type BuiltinChatTemplateName } from './builtinChatTemplates';
 import type { EncodedExample, TemplateRecord, TokenSpan } from './template';
 
 export interface ToolCall {
@@ -213,6 +213,44 @@ export function builtinForModel(name: BuiltinChatTemplateName, config: Tokenizer
   return t;
 }
 
+export type ChatTemplateChoice = 'model' | BuiltinChatTemplateName;
+
+export interface ChatTemplateOption {
+  choice: ChatTemplateChoice;
+  label: string;
+  /** Why it cannot be picked for this model (no template of its own, a token the tokenizer lacks); absent when it can. */
+  unavailable?: string;
+}
+
+/** What the template picker offers for a model: its own template first when it has one, then the built-ins. */
+export function chatTemplateOptions(files: ChatTemplateFiles): ChatTemplateOption[] {
+  const own: ChatTemplateOption = { choice: 'model', label: "The model's own" };
+  try {
+    if (!modelChatTemplate(files)) own.unavailable = 'this model ships no chat template';
+  } catch (e) {
+    own.unavailable = (e as Error).message;
+  }
+  return [
+    own,
+    ...BUILTIN_CHAT_TEMPLATES.map((b): ChatTemplateOption => {
+      try {
+        builtinForModel(b.name, files.tokenizerConfig);
+        return { choice: b.name, label: b.label };
+      } catch (e) {
+        return { choice: b.name, label: b.label, unavailable: (e as Error).message };
+      }
+    }),
+  ];
+}
+
+/** The template a picker's choice names, for this model's files. */
+export function chatTemplateFor(choice: ChatTemplateChoice, files: ChatTemplateFiles): ChatTemplate {
+  if (choice !== 'model') return builtinForModel(choice, files.tokenizerConfig);
+  const t = modelChatTemplate(files);
+  if (!t) throw new ChatTemplateError('This model ships no chat template; pick one of the built-ins.');
+  return t;
+}
+
 /** The conversation a record is: system, every earlier exchange, then the final instruction and its answer. */
 export function recordConversation(r: ChatRecord): Conversation {
   const messages: ChatMessage[] = [];
@@ -249,6 +287,11 @@ function renderMarked(t: ChatTemplate, c: Conversation, options: RenderOptions):
     add_generation_prompt: options.addGenerationPrompt ?? false,
   };
   if (c.tools) context.tools = c.tools;
+  if (t.marksGeneration && c.messages.some((m) => m.content.includes(GEN_START) || m.content.includes(GEN_END)))
+    throw new ChatTemplateError(
+      `A message holds the private-use character U+E000 or U+E001, which marks generation spans; remove it` +
+        (options.recordId !== undefined ? ` (record ${options.recordId})` : ''),
+    );
   try {
     return t.compiled.render(context);
   } catch (e) {
