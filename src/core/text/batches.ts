@@ -1,6 +1,6 @@
 import { scoredRanges, scoredTokens } from './masks';
-import { encodeExample, type EncodedExample, type TemplateName, type TemplateRecord, type TokenSpan } from './template';
-import type { TokenizerLike } from './tokenizerLike';
+import { encodeRecord, type FormatTokenizer, type RecordFormat } from './recordFormat';
+import type { EncodedExample, TemplateRecord, TokenSpan } from './template';
 
 /**
  * Fixed-shape batches for a causal LM with a response-only loss.
@@ -110,11 +110,11 @@ export interface Pretokenized {
 /** Encodes and fits every record once; batches are then assembled from these rows without touching text again. */
 export function pretokenize(
   records: readonly TemplateRecord[],
-  template: TemplateName,
-  tok: TokenizerLike,
+  template: RecordFormat,
+  tok: FormatTokenizer,
   contextLength: number,
 ): Pretokenized {
-  const examples = records.map((r) => fitToContext(encodeExample(template, tok, r), contextLength));
+  const examples = records.map((r) => fitToContext(encodeRecord(template, tok, r), contextLength));
   return { examples, stats: truncationStats(examples) };
 }
 
