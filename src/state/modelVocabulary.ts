@@ -6,10 +6,12 @@ import type { TrainSettings } from '../core/runs/settings';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
 import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
 import type { FitTokenizer } from '../core/train/fit';
+import type { Tokenizer } from '../core/tokenizer/tokenizer';
 
 /** The tokenizer, positions and shape of the model a run would start from, known before Start (data-fit note, speed probe). */
 export interface ModelVocabulary {
-  tokenizer: FitTokenizer;
+  /** A whole tokenizer (the record view decodes with it too). */
+  tokenizer: FitTokenizer & Tokenizer;
   contextLength: number;
   config: GptConfig;
 }
@@ -26,7 +28,7 @@ function baseModelVocabulary(url: string): Promise<ModelVocabulary> {
     const tokenizer = tokenizerFromJSON(JSON.parse(metadata['studio.tokenizer'] ?? 'null'));
     if (!stored) throw new Error(`${url} has no model config`);
     const config = validateGptConfig(stored);
-    return { tokenizer: tokenizer as FitTokenizer, contextLength: config.contextLength, config };
+    return { tokenizer: tokenizer as FitTokenizer & Tokenizer, contextLength: config.contextLength, config };
   })();
   baseModel.catch(() => (baseModel = undefined));
   return baseModel;
