@@ -117,7 +117,7 @@ export function RecordTable({
                       aria-pressed={viewing === index}
                       onClick={() => onView(index)}
                     >
-                      As the model sees it
+                      Model&apos;s view
                     </button>
                   </td>
                 )}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { InstructionRecord } from '../../core/data/record';
 import type { TemplateChoice, TrainSettings } from '../../core/runs/settings';
 import { renderStudioRecord, type RenderedRecord } from '../../state/recordRendering';
@@ -51,6 +51,12 @@ export function RecordView({
   const from = [model, preset, records];
   const tokenizer = read && read.from.every((x, i) => x === from[i]) ? read.value : undefined;
 
+  // Opened from a row far up the table: brought into sight, not left below the pager.
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    section.current?.scrollIntoView?.({ block: 'nearest', behavior: 'smooth' });
+  }, [record.id]);
+
   useEffect(() => {
     let current = true;
     const from = [model, preset, records];
@@ -69,7 +75,7 @@ export function RecordView({
   );
 
   return (
-    <section className="panel" aria-label="How the model sees it" data-testid="record-view">
+    <section ref={section} className="panel" aria-label="How the model sees it" data-testid="record-view">
       <div className="panel-head">
         <h2>
           How the model sees it: record <span className="mono">{record.id}</span>
