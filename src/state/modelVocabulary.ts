@@ -4,7 +4,6 @@ import { gptConfigFromPreset, validateGptConfig, type GptConfig } from '../core/
 import { parseSafetensors } from '../core/model/safetensors';
 import type { TrainSettings } from '../core/runs/settings';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
-import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
 import type { FitTokenizer } from '../core/train/fit';
 import type { Tokenizer } from '../core/tokenizer/tokenizer';
 
@@ -25,6 +24,8 @@ function baseModelVocabulary(url: string): Promise<ModelVocabulary> {
     if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
     const { metadata } = parseSafetensors(new Uint8Array(await response.arrayBuffer()));
     const stored = JSON.parse(metadata['studio.config'] ?? 'null') as unknown;
+    // Loaded on demand: the restorer knows every tokenizer kind, `hf` with its library, which stays out of the page.
+    const { tokenizerFromJSON } = await import('../core/tokenizer/fromJSON');
     const tokenizer = tokenizerFromJSON(JSON.parse(metadata['studio.tokenizer'] ?? 'null'));
     if (!stored) throw new Error(`${url} has no model config`);
     const config = validateGptConfig(stored);

@@ -17,10 +17,10 @@ export interface RenderedSegment {
 
 export interface RenderedRecord {
   segments: RenderedSegment[];
-  /** Tokens in the row, special ones included. */
-  tokens: number;
+  /** Tokens in the training row, special ones included; absent where the tokenizer cannot count them. */
+  tokens?: number;
   /** Of them, the ones the loss is taken on. */
-  trainedTokens: number;
+  trainedTokens?: number;
 }
 
 /** What rendering reads of a tokenizer: encoding, its special ids, and decoding with the specials written out. */
@@ -35,7 +35,11 @@ type RecordText = Pick<InstructionRecord, 'instruction' | 'input' | 'output' | '
  * so a byte-level BPE's multi-byte characters come back whole; a token straddling the prompt/response seam shows
  * inside the trained run, as it is trained.
  */
-export function renderStudioRecord(tok: RenderingTokenizer, template: TemplateName, r: RecordText): RenderedRecord {
+export function renderStudioRecord(
+  tok: RenderingTokenizer,
+  template: TemplateName,
+  r: RecordText,
+): Required<RenderedRecord> {
   const example = encodeExample(template, tok, r);
   const mask = responseMask(example);
   const specials = new Set([tok.bosId, tok.eosId, tok.padId]);

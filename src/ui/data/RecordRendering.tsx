@@ -55,13 +55,22 @@ export function RecordRendering({ rendered, contextLength }: { rendered: Rendere
         )}
       </pre>
       <p className="small" data-testid="token-count">
-        {tokens.toLocaleString('en')} tokens, {trainedTokens.toLocaleString('en')} of them trained on
-        {contextLength !== undefined && tokens - 1 > contextLength && (
-          <strong className={styles.over}>
-            {' '}
-            · longer than the model&apos;s {contextLength.toLocaleString('en')} positions: training cuts it to fit (the
-            prompt's start first)
-          </strong>
+        {tokens === undefined || trainedTokens === undefined ? (
+          <span className="muted">
+            Not counted in tokens: this model&apos;s tokenizer does not read special tokens written in text (only a
+            tokenizer.json one does).
+          </span>
+        ) : (
+          <>
+            {tokens.toLocaleString('en')} tokens, {trainedTokens.toLocaleString('en')} of them trained on
+            {contextLength !== undefined && tokens - 1 > contextLength && (
+              <strong className={styles.over}>
+                {' '}
+                · longer than the model&apos;s {contextLength.toLocaleString('en')} positions: training cuts it to fit
+                (the prompt&apos;s start first)
+              </strong>
+            )}
+          </>
         )}
       </p>
     </div>

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { InstructionRecord } from '../../core/data/record';
-import type { TemplateChoice, TrainSettings } from '../../core/runs/settings';
-import { renderStudioRecord, type RenderedRecord } from '../../state/recordRendering';
-import { chosenTemplate, TEMPLATE_LABELS } from '../../state/templateChoice';
+import type { TrainSettings } from '../../core/runs/settings';
+import type { RenderedRecord } from '../../state/recordRendering';
+import { renderForView } from '../../state/recordView';
+import { chosenTemplate } from '../../state/templateChoice';
 import { useTrainStore } from '../../state/trainStore';
 import { viewTokenizer, type ViewTokenizer } from '../../state/viewTokenizer';
 import { TemplateSelect, useOwnChatTemplate } from '../train/TemplateSelect';
@@ -15,18 +16,6 @@ function modelLabel(settings: Pick<TrainSettings, 'model' | 'preset'>): string {
   if (ref?.kind === 'hf') return ref.name;
   if (ref?.kind === 'base') return ref.name;
   return `a random ${settings.preset} model (its characters are the dataset's)`;
-}
-
-/** The record's row under the chosen template, or why it cannot be shown yet. */
-function rendering(
-  tokenizer: ViewTokenizer,
-  template: TemplateChoice,
-  record: InstructionRecord,
-): RenderedRecord | { unavailable: string } {
-  if (template === 'paper') return renderStudioRecord(tokenizer.tokenizer, 'paper', record);
-  return {
-    unavailable: `${TEMPLATE_LABELS[template]}: the view of chat templates comes with their renderer (in progress). Pick the studio's own template to see this record's tokens.`,
-  };
 }
 
 /**
@@ -69,10 +58,24 @@ export function RecordView({
     };
   }, [model, preset, records]);
 
-  const shown = useMemo(
-    () => (tokenizer && !('error' in tokenizer) ? rendering(tokenizer, template, record) : undefined),
-    [tokenizer, template, record],
-  );
+  // The row, with what it was rendered from, as the tokenizer above.
+  const [rendered, setRendered] = useState<{ from: unknown[]; value: RenderedRecord | { error: string } }>();
+  const renderFrom = [tokenizer, template, record];
+  const shown = rendered && rendered.from.every((x, i) => x === renderFrom[i]) ? rendered.value : undefined;
+  useEffect(() => {
+    if (!tokenizer || 'error' in tokenizer) return;
+    let current = true;
+    const from = [tokenizer, template, record];
+    renderForView(tokenizer, template, record).then(
+      (value) => current && setRendered({ from, value }),
+      (error: Error) => current && setRendered({ from, value: { error: error.message } }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [tokenizer, template, record]);
+  const problem =
+    tokenizer && 'error' in tokenizer ? tokenizer.error : shown && 'error' in shown ? shown.error : undefined;
 
   return (
     <section ref={section} className="panel" aria-label="How the model sees it" data-testid="record-view">
@@ -91,19 +94,17 @@ export function RecordView({
           Tokens of {modelLabel({ model, preset })}, the model the Train form starts from (change it there).
         </p>
       </div>
-      {tokenizer === undefined && <p className="small muted">Reading the model&apos;s tokenizer…</p>}
-      {tokenizer && 'error' in tokenizer && (
-        <p className="small field-error" role="alert">
-          This record cannot be shown as the model sees it: {tokenizer.error}
+      {!problem && !shown && <p className="small muted">Reading the model&apos;s tokenizer…</p>}
+      {problem && (
+        <p className="small field-error" role="alert" data-testid="record-view-problem">
+          This record cannot be shown as the model sees it: {problem}
         </p>
       )}
-      {shown && 'unavailable' in shown && (
-        <p className="small muted" data-testid="record-view-unavailable">
-          {shown.unavailable}
-        </p>
-      )}
-      {shown && !('unavailable' in shown) && tokenizer && !('error' in tokenizer) && (
-        <RecordRendering rendered={shown} contextLength={tokenizer.contextLength} />
+      {shown && !('error' in shown) && (
+        <RecordRendering
+          rendered={shown}
+          contextLength={tokenizer && !('error' in tokenizer) ? tokenizer.contextLength : undefined}
+        />
       )}
     </section>
   );
