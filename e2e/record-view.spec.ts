@@ -33,6 +33,13 @@ test('the demo: a record opens as the model sees it, with its trained span highl
   );
   await expect(row).toHaveAttribute('aria-current', 'true');
 
+  // ChatML writes special tokens the demo model's character tokenizer does not have: the view says so (the Jinja
+  // renderer is loaded on demand to find out), and the choice is the Train form's too.
+  await page.getByLabel('Template shown').selectOption('chatml');
+  await expect(view.getByTestId('record-view-problem')).toContainText('no special token for');
+  await page.getByLabel('Template shown').selectOption('paper');
+  await expect(trained).toHaveText(`[trained: ${output}<eos>]`);
+
   await view.getByRole('button', { name: 'Close' }).click();
   await expect(view).toHaveCount(0);
   expect(errors).toEqual([]);
