@@ -1,3 +1,4 @@
+import { architectureLabel } from '../../core/hf/families';
 import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
@@ -59,8 +60,8 @@ function ModelSelect() {
           const c = m.description.config;
           return (
             <option key={m.id} value={`hf:${m.id}`}>
-              {m.name}: imported {m.description.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'}, {c.layers} layers ×{' '}
-              {c.width}, vocabulary {c.vocabSize}
+              {m.name}: imported {architectureLabel(m.description.architecture)}, {c.layers} layers × {c.width},
+              vocabulary {c.vocabSize}
             </option>
           );
         })}
