@@ -4,7 +4,7 @@
  * dataset) and a `files/<id>` entry with the rest of the folder's bytes, read only when a run starts or an export
  * is written. The pure helpers (keys, file split, normalisation, fingerprint, names) are tested in Node.
  */
-import { architectureLabel } from '../core/hf/families';
+import { architectureLabel } from '../core/hf/familyLabel';
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { openStudioDB, StorageError } from './db';
 import type { StoredModelMeta } from './records';

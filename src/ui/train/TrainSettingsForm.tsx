@@ -1,4 +1,4 @@
-import { architectureLabel } from '../../core/hf/families';
+import { architectureLabel } from '../../core/hf/familyLabel';
 import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';

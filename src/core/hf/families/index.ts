@@ -42,8 +42,3 @@ export function detectArchitecture(cfg: Record<string, unknown>): HfArchitecture
     `${described}: this architecture is not supported. The studio imports ${supported.slice(0, -1).join(', ')} and ${supported.at(-1)}.`,
   );
 }
-
-/** The family's name for people ("GPT-2", "Llama", "Qwen3"); a name stored by a newer build shows as it is. */
-export function architectureLabel(architecture: string): string {
-  return Object.hasOwn(HF_FAMILIES, architecture) ? HF_FAMILIES[architecture as HfArchitecture].label : architecture;
-}
