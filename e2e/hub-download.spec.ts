@@ -86,3 +86,20 @@ test('a model by Hub id downloads with progress, resumes after a reload, and a g
   await downloadById(page, 'test-org/no-such-model');
   await expect(error).toContainText('No such repository');
 });
+
+test('a dataset by Hub id loads its Parquet file like a dropped one; an unknown id says so', async ({ page }) => {
+  await page.goto(`/?hub=${encodeURIComponent(server.url)}`);
+  await page.getByTestId('hub-dataset-id').fill('test-org/no-such-data');
+  await page.getByTestId('hub-dataset-download').click();
+  await expect(page.getByText(/No such repository/).first()).toBeVisible();
+  server.requests.length = 0;
+  await page.getByTestId('hub-dataset-id').fill('test-org/tiny-alpaca');
+  await page.getByTestId('hub-dataset-download').click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  await expect(page.getByText('train-00000-of-00001.parquet').first()).toBeVisible();
+  expect(server.requests.map((r) => r.path)).toEqual([
+    '/api/datasets/test-org/tiny-alpaca/tree/main?recursive=true',
+    '/datasets/test-org/tiny-alpaca/resolve/main/data/train-00000-of-00001.parquet',
+    expect.stringMatching(/^\/cdn\//),
+  ]);
+});

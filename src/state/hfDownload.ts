@@ -422,7 +422,7 @@ export async function downloadHubDataset(
   hub: string,
   repo: HubRepo,
   onProgress: (p: DownloadProgress) => void,
-  options: DownloadOptions = {},
+  options: DownloadOptions & { maxFiles?: number } = {},
 ): Promise<{ path: string; bytes: ArrayBuffer }[]> {
   const store = 'store' in options ? options.store : await cacheStorageStore();
   const ctx: FileContext = {
@@ -464,7 +464,7 @@ export async function downloadHubDataset(
     );
   const out: { path: string; bytes: ArrayBuffer }[] = [];
   let doneBytes = 0;
-  for (const { path } of parquet) {
+  for (const { path } of parquet.slice(0, options.maxFiles)) {
     const url = hubFileUrl(hub, repo, path);
     let bytes = await store?.getFile(url);
     if (bytes) {
