@@ -7,6 +7,7 @@ import { totalBytes, useModelStore, type StoredModelMeta } from '../../state/mod
 import { useTrainStore } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { DropArea } from '../common/DropArea';
+import { HubAccessFields } from './HubAccessFields';
 import { filesOfDrop, filesOfList } from './readDrop';
 import styles from './ModelImportPanel.module.css';
 
@@ -109,12 +110,12 @@ export function ModelImportPanel() {
           <button className="btn" disabled={busy} onClick={() => folderInput.current?.click()}>
             Choose a folder…
           </button>
-          <span className="muted">or from a URL</span>
+          <span className="muted">or from the Hub</span>
           <input
-            type="url"
-            aria-label="Model base URL"
+            type="text"
+            aria-label="Model id or base URL"
             data-testid="model-url"
-            placeholder="https://huggingface.co/gpt2/resolve/main/"
+            placeholder="HuggingFaceTB/SmolLM2-135M-Instruct, owner/name@revision, or …/resolve/main/"
             value={url}
             className={styles.url}
             onChange={(e) => setUrl(e.target.value)}
@@ -131,6 +132,7 @@ export function ModelImportPanel() {
             Download
           </button>
         </div>
+        <HubAccessFields />
         <input ref={filesInput} type="file" multiple hidden data-testid="model-file-input" onChange={onPicked} />
         <input
           ref={(el) => {
@@ -150,6 +152,8 @@ export function ModelImportPanel() {
             aria-live="polite"
             data-testid="model-import-status"
             data-stage={activity.stage}
+            data-file={activity.file}
+            data-kept={activity.keptBytes}
           >
             <div className={`row small muted ${styles.statusLine}`}>
               <span>{activity.detail}</span>
