@@ -89,6 +89,25 @@ describe('HfTokenizer', () => {
     expect(t.encodeWithSpecialTokens('<think>hi')).toEqual([THINK, 256]);
   });
 
+  it('treats an added token as special when tokenizer_config.json names it (as transformers does)', () => {
+    const named = (config: Record<string, unknown>): HfTokenizer =>
+      new HfTokenizer({
+        tokenizerJson: tokenizerJson(),
+        tokenizerConfig: JSON.stringify({ eos_token: '<|end|>', ...config }),
+      });
+    for (const t of [
+      named({ additional_special_tokens: ['<think>'] }),
+      named({ extra_special_tokens: { reasoning: '<think>' } }),
+      named({ mask_token: '<think>' }),
+    ]) {
+      expect(t.isSpecial(THINK)).toBe(true);
+      expect(t.encode('<think>')).toEqual([...bytes('<t'), 256, ...bytes('nk>')]); // 256 = "hi"
+      expect(t.encodeWithSpecialTokens('<think>')).toEqual([THINK]);
+      expect(t.decode([THINK, 256])).toBe('hi');
+    }
+    expect(named({}).isSpecial(THINK)).toBe(false);
+  });
+
   it("adds the post-processor's tokens only when asked", () => {
     expect(tok().encodeWithSpecialTokens('hi', { addSpecialTokens: true })).toEqual([START, 256]);
     expect(tok().encodeWithSpecialTokens('hi')).toEqual([256]);

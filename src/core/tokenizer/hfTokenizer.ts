@@ -64,6 +64,18 @@ const SUPPORTED_MODELS = ['BPE', 'Unigram', 'WordPiece'];
 
 const EOS_NAMES = ['<|endoftext|>', '<|end_of_text|>', '</s>', '<eos>'];
 
+/** The tokenizer_config.json keys whose tokens transformers treats as special, whatever tokenizer.json says. */
+const SPECIAL_ROLES = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
+
+/**
+ * Roles a transformers tokenizer class fills by default when tokenizer_config.json is silent (transformers 5.18):
+ * GemmaTokenizer's `mask_token="<mask>"` (models/gemma/tokenization_gemma.py), which Gemma 3's tokenizer.json
+ * lists as a plain added token.
+ */
+const CLASS_DEFAULT_SPECIALS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  GemmaTokenizer: { mask_token: '<mask>' },
+};
+
 /** The components a tokenizer.json may leave out; the library wants each key present (null = none). */
 const OPTIONAL_COMPONENTS = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const;
 
@@ -113,6 +125,8 @@ export class HfTokenizer implements Tokenizer {
   private readonly specialIds: ReadonlySet<number>;
   /** One past the largest id the tokenizer itself knows (vocabSize may be larger). */
   private readonly ownSize: number;
+  /** transformers 5 cleans up spaces before punctuation only where the config asks and the model is not a BPE. */
+  private readonly cleanUpSpaces: boolean;
   private full: LibraryTokenizer | undefined;
   private plain: LibraryTokenizer | undefined;
 
@@ -141,6 +155,11 @@ export class HfTokenizer implements Tokenizer {
     for (const key of OPTIONAL_COMPONENTS) if (!(key in this.json)) this.json[key] = null;
     this.config = init.tokenizerConfig === undefined ? {} : parseObject(init.tokenizerConfig, 'tokenizer_config.json');
 
+    this.cleanUpSpaces =
+      this.config.clean_up_tokenization_spaces === true &&
+      (modelType !== 'BPE' ||
+        this.config.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output === true);
+
     // Built now, so a tokenizer.json the library cannot read fails here, with the reason, not at the first encode.
     const full = this.library();
     let ownSize = 0;
@@ -151,7 +170,7 @@ export class HfTokenizer implements Tokenizer {
       throw new TokenizerError(
         `tokenizer.json has ids up to ${ownSize - 1}; vocabSize ${this.vocabSize} is too small.`,
       );
-    this.specialIds = new Set(this.added.filter((a) => a.special).map((a) => a.id));
+    this.specialIds = this.findSpecialIds(full);
 
     const resolve = (
       key: 'bos_token' | 'eos_token' | 'pad_token',
@@ -197,12 +216,44 @@ export class HfTokenizer implements Tokenizer {
     this.specialsFrom = { bos: bos.from, eos: eos.from, pad: pad.from };
   }
 
+  /**
+   * The special ids as transformers has them: added tokens marked special, and every added token that
+   * tokenizer_config.json (or the tokenizer class's defaults) names as bos, eos, unk, sep, pad, cls or mask token or
+   * lists in `additional_special_tokens` / `extra_special_tokens`.
+   */
+  private findSpecialIds(full: LibraryTokenizer): Set<number> {
+    const ids = new Set(this.added.filter((a) => a.special).map((a) => a.id));
+    const cls = this.config.tokenizer_class;
+    const defaults = (typeof cls === 'string' ? CLASS_DEFAULT_SPECIALS[cls] : undefined) ?? {};
+    const named: string[] = [];
+    for (const key of SPECIAL_ROLES) {
+      const content = key in this.config ? tokenContent(this.config[key], key) : defaults[key];
+      if (content !== undefined) named.push(content);
+    }
+    const extra = this.config.extra_special_tokens;
+    const lists = [
+      this.config.additional_special_tokens,
+      Array.isArray(extra) ? extra : typeof extra === 'object' && extra !== null ? Object.values(extra) : [],
+    ];
+    for (const list of lists)
+      if (Array.isArray(list)) for (const v of list) named.push(tokenContent(v, 'additional_special_tokens') ?? '');
+    const addedIds = new Set(this.added.map((a) => a.id));
+    for (const content of named) {
+      const id = full.token_to_id(content);
+      if (id !== undefined && addedIds.has(id)) ids.add(id);
+    }
+    return ids;
+  }
+
   /** The library's tokenizer: with every added token, or (`plain`) without the special ones. */
   private library(plain = false): LibraryTokenizer {
     const cached = plain ? this.plain : this.full;
     if (cached !== undefined) return cached;
     const json = plain
-      ? { ...this.json, added_tokens: (this.json.added_tokens as JsonObject[]).filter((a) => a.special !== true) }
+      ? {
+          ...this.json,
+          added_tokens: (this.json.added_tokens as JsonObject[]).filter((a) => !this.specialIds.has(a.id as number)),
+        }
       : this.json;
     let built: LibraryTokenizer;
     try {
@@ -232,7 +283,11 @@ export class HfTokenizer implements Tokenizer {
     let out = '';
     let run: number[] = [];
     const flush = (): void => {
-      if (run.length > 0) out += this.library().decode(run, { skip_special_tokens: skip });
+      if (run.length > 0)
+        out += this.library().decode(run, {
+          skip_special_tokens: skip,
+          clean_up_tokenization_spaces: this.cleanUpSpaces,
+        });
       run = [];
     };
     for (const id of ids) {
