@@ -94,6 +94,10 @@ describe.each(MODELS)('HfTokenizer on $name', ({ name, seed }) => {
     ).toBe('none');
   });
 
+  it('has a token for each of the 256 bytes (byte-level or byte-fallback), so any text can be spelt', () => {
+    expect(new Set(tokenizer.byteTokenIds()).size).toBe(256);
+  });
+
   it('encode: special tokens in the text stay text, as transformers with split_special_tokens=True', () => {
     expect(
       compare(

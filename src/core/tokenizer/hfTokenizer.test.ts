@@ -166,6 +166,17 @@ describe('HfTokenizer', () => {
     );
   });
 
+  it('pads its vocabulary without rebuilding, and lists its 256 byte tokens', () => {
+    const t = tok();
+    const padded = t.withVocabSize(300);
+    expect([padded.vocabSize, t.vocabSize]).toEqual([300, 265]);
+    expect(padded).toBeInstanceOf(HfTokenizer);
+    expect(padded.encode('hi yo')).toEqual(t.encode('hi yo'));
+    expect(padded.toJSON()).toEqual({ ...t.toJSON(), vocabSize: 300 });
+    expect(() => t.withVocabSize(100)).toThrow(/vocabSize 100 is too small/);
+    expect(t.byteTokenIds()).toEqual(Array.from({ length: 256 }, (_, b) => b));
+  });
+
   it('restores from its JSON (through JSON text, as a checkpoint stores it) with the same ids and encoding', () => {
     const t = new HfTokenizer({ tokenizerJson: tokenizerJson(), tokenizerConfig: CONFIG, vocabSize: 300 });
     const back = tokenizerFromJSON(JSON.parse(JSON.stringify(t.toJSON())));

@@ -24,6 +24,7 @@
  * which rule gave each.
  */
 import { Tokenizer as LibraryTokenizer } from '@huggingface/tokenizers';
+import { BYTE_TO_CHAR } from './bpe';
 import { TokenizerError, type DecodeOptions, type Tokenizer, type TokenizerJSON } from './tokenizer';
 
 export interface HfTokenizerInit {
@@ -311,9 +312,53 @@ export class HfTokenizer implements Tokenizer {
     return this.library().token_to_id(token);
   }
 
+  /** `tokenToId` under BpeTokenizer's name, so code written for either reads both. */
+  tokenId(token: string): number | undefined {
+    return this.tokenToId(token);
+  }
+
+  /**
+   * The ids of the 256 single-byte tokens, by which any text can be spelt (vocabulary pruning keeps them): byte-level
+   * BPE's printable stand-ins (Qwen, Llama 3), else byte-fallback's `<0x00>`…`<0xFF>` (Gemma); empty if neither.
+   */
+  byteTokenIds(): number[] {
+    for (const name of [
+      (b: number) => BYTE_TO_CHAR[b]!,
+      (b: number) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`,
+    ]) {
+      const ids = Array.from({ length: 256 }, (_, b) => this.tokenToId(name(b)));
+      if (ids.every((id) => id !== undefined)) return ids as number[];
+    }
+    return [];
+  }
+
   /** The token string of an id, or undefined for an id the tokenizer does not have. */
   idToToken(id: number): string | undefined {
     return id >= 0 && id < this.ownSize ? this.library().id_to_token(id) : undefined;
+  }
+
+  /** The end-of-text token's string (`<|im_end|>`, `<eos>`), as the vocabulary spells it. */
+  get endOfText(): string {
+    return this.library().id_to_token(this.eosId) ?? `<id ${this.eosId}>`;
+  }
+
+  /** The files it was read from, to write back into an exported model folder unchanged. */
+  sourceFiles(): { 'tokenizer.json': string; 'tokenizer_config.json'?: string } {
+    return this.tokenizerConfig === undefined
+      ? { 'tokenizer.json': this.tokenizerJson }
+      : { 'tokenizer.json': this.tokenizerJson, 'tokenizer_config.json': this.tokenizerConfig };
+  }
+
+  /**
+   * The same tokenizer reporting `vocabSize` ids (a model with spare embedding rows), sharing what is already built:
+   * building Qwen's tokenizer again would cost a second or two.
+   */
+  withVocabSize(vocabSize: number): HfTokenizer {
+    if (!Number.isInteger(vocabSize) || vocabSize < this.ownSize)
+      throw new TokenizerError(
+        `tokenizer.json has ids up to ${this.ownSize - 1}; vocabSize ${vocabSize} is too small.`,
+      );
+    return Object.assign(Object.create(HfTokenizer.prototype) as HfTokenizer, this, { vocabSize });
   }
 
   /** Whether `id` is a special added token (dropped by `decode` unless `specials: 'show'`). */
