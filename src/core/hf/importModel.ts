@@ -9,12 +9,11 @@
  * a truncated or invalid safetensors file, a shard listed in the index but not given).
  */
 import { architecture as specOf, type GptConfig } from '../model/config';
-import type { BpeTokenizer } from '../tokenizer/bpe';
 import { hfModelInfo, type HfImportOptions } from './config';
 import { HF_FAMILIES, type HfArchitecture } from './families';
 import { CONFIG_FILE, filesByBaseName, HfImportError, parseJSONFile, WEIGHTS_FILE, type HfFiles } from './files';
 import { openWeights } from './shards';
-import { importHfTokenizer } from './tokenizerFiles';
+import { importHfTokenizer, type FolderTokenizer } from './tokenizerFiles';
 import { applyWeightMap, MASK_BUFFER, tensorReader } from './weightMap';
 
 export interface HfSource {
@@ -139,7 +138,10 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
 }
 
 /** Model and tokenizer of a dropped folder, checked against each other. */
-export function importHfFolder(files: HfFiles, options: HfImportOptions = {}): HfImport & { tokenizer: BpeTokenizer } {
+export function importHfFolder(
+  files: HfFiles,
+  options: HfImportOptions = {},
+): HfImport & { tokenizer: FolderTokenizer } {
   const model = importHfModel(files, options);
   const { tokenizer, notes } = importHfTokenizer(files, model.config, model.source.configJson);
   return { ...model, notes: [...model.notes, ...notes], tokenizer };
