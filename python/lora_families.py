@@ -3,6 +3,7 @@
     python python/lora_families.py make DIR FAMILY
     python python/lora_families.py train DIR FAMILY JOB_JSON
     python python/lora_families.py merged DIR
+    python python/lora_families.py hf DIR OUT_DIR EOS_ID
 
 make: a tiny random FAMILY model (llama, qwen2, qwen3) saved by transformers in DIR/base, and the same weights in the
 studio's names and layout (projections [in, out], names of src/core/model/config.ts gptParamShapes) in
@@ -186,6 +187,31 @@ def merged_folder(out_dir: str) -> None:
     model.save_pretrained(f"{out_dir}/merged")
 
 
+def hf_folder(out_dir: str, folder: str, eos_id: str) -> None:
+    """A Llama folder (OUT_DIR) from one of the studio's models, DIR/ours.json + DIR/ours.safetensors: the base model
+    the TRL recipe's Llama check trains, until the studio's Hugging Face export writes the Llama family itself."""
+    from safetensors.torch import load_file
+    from transformers import LlamaConfig
+    with open(f"{out_dir}/ours.json") as f:
+        c = json.load(f)
+    if c.get("qkvBias") or c.get("qkNorm") or c.get("head") == "untied":
+        raise SystemExit("hf: only a Llama (no q/k/v bias, no q/k norms, tied head) is written here")
+    eos = int(eos_id)
+    config = LlamaConfig(vocab_size=c["vocabSize"], hidden_size=c["width"], intermediate_size=c["mlpHidden"],
+                         num_hidden_layers=c["layers"], num_attention_heads=c["heads"],
+                         num_key_value_heads=c["kvHeads"], head_dim=c["headDim"],
+                         max_position_embeddings=c["contextLength"], rms_norm_eps=c["layerNormEps"],
+                         rope_parameters={"rope_type": "default", "rope_theta": c["rope"]["theta"]},
+                         tie_word_embeddings=True, attention_bias=False,
+                         mlp_bias=False, bos_token_id=eos, eos_token_id=eos)
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    state = hf_from_ours(load_file(f"{out_dir}/ours.safetensors"), True)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if [m for m in missing if m != "lm_head.weight"] or unexpected:
+        raise SystemExit(f"hf: the weights do not fit: missing {missing}, unexpected {unexpected}")
+    model.save_pretrained(folder)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"make": make, "train": train, "merged": merged_folder}[command](*args)
+    {"make": make, "train": train, "merged": merged_folder, "hf": hf_folder}[command](*args)
