@@ -1,3 +1,4 @@
+import { architectureLabel } from '../../core/hf/familyLabel';
 import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
@@ -8,6 +9,7 @@ import { HYPER_LIMITS, RUN_LIMITS } from '../../core/runs/settingLimits';
 import { NumberField } from '../common/NumberField';
 import { inPercent } from '../common/numberInput';
 import { LoraSettingsFields } from './LoraSettingsFields';
+import { TemplateSelect } from './TemplateSelect';
 import styles from './TrainSettingsForm.module.css';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
@@ -58,8 +60,8 @@ function ModelSelect() {
           const c = m.description.config;
           return (
             <option key={m.id} value={`hf:${m.id}`}>
-              {m.name}: imported {m.description.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'}, {c.layers} layers ×{' '}
-              {c.width}, vocabulary {c.vocabSize}
+              {m.name}: imported {architectureLabel(m.description.architecture)}, {c.layers} layers × {c.width},
+              vocabulary {c.vocabSize}
             </option>
           );
         })}
@@ -134,6 +136,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
       </div>
       <div className="row">
         <ModelSelect />
+        <TemplateSelect />
         <label className="field">
           Backend
           <select
