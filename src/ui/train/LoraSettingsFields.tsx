@@ -1,5 +1,8 @@
+import type { GptConfig } from '../../core/model/config';
 import {
   DEFAULT_LORA,
+  defaultLora,
+  modelLoraTargets,
   FUSED_ATTENTION_TARGETS,
   GELU_MLP_TARGETS,
   LORA_TARGETS,
@@ -32,11 +35,13 @@ const GPT2_TARGETS: readonly LoraTarget[] = [...FUSED_ATTENTION_TARGETS, ...GELU
  * (peft's lora_dropout 0).
  */
 export function LoraSettingsFields({
-  targets = GPT2_TARGETS,
+  config,
 }: {
-  /** The model's projections (`modelLoraTargets(config)`); GPT-2's when not given. */
-  targets?: readonly LoraTarget[];
+  /** The imported model's config: its projections and its family's default targets; GPT-2's when not given. */
+  config?: GptConfig;
 } = {}) {
+  const targets: readonly LoraTarget[] = config ? modelLoraTargets(config) : GPT2_TARGETS;
+  const fresh = config ? defaultLora(config) : DEFAULT_LORA;
   const lora = useTrainStore((s) => s.settings.lora);
   const update = useTrainStore((s) => s.update);
   return (
@@ -46,9 +51,7 @@ export function LoraSettingsFields({
           type="checkbox"
           aria-label="Train LoRA adapters"
           checked={lora !== undefined}
-          onChange={(e) =>
-            update({ lora: e.target.checked ? { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } : undefined })
-          }
+          onChange={(e) => update({ lora: e.target.checked ? { ...fresh, targets: [...fresh.targets] } : undefined })}
         />
         LoRA: train low-rank adapters, base weights frozen (much less memory for gradients and Adam)
       </label>

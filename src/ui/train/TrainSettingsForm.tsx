@@ -85,6 +85,10 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
   const update = useTrainStore((s) => s.update);
   const updateHyper = useTrainStore((s) => s.updateHyper);
   const h = settings.hyper;
+  const imported = useModelStore((s) => s.models);
+  const chosen = settings.model;
+  const importedConfig =
+    chosen?.kind === 'hf' ? imported.find((m) => m.id === chosen.id)?.description.config : undefined;
   const customOrder =
     settings.arm.kind === 'custom'
       ? settings.arm.order.join(', ')
@@ -187,7 +191,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
           onChange={(v) => update({ trainShare: v / 100 })}
         />
       </div>
-      <LoraSettingsFields />
+      <LoraSettingsFields config={importedConfig} />
       <details>
         <summary className="small">More settings</summary>
         <div className={`row ${styles.moreSettings}`}>
