@@ -111,10 +111,13 @@ function projectQkv(
 
 /** Keys or values [B, KV, t, D] repeated to the H query heads, [B, H, t, D]: query head h reads KV head h // (H / KV). */
 function repeatKv(x: tf.Tensor4D, H: number): tf.Tensor4D {
-  const KV = x.shape[1];
+  const [B, KV, t, D] = x.shape;
   if (KV === H) return x;
-  const heads = Int32Array.from({ length: H }, (_, h) => Math.floor(h / (H / KV)));
-  return tf.gather(x, tf.tensor1d(heads, 'int32'), 1);
+  // [B·KV, 1, t, D] tiled to [B·KV, H/KV, t, D] is transformers' repeat_kv (head h reads key/value head
+  // ⌊h / (H/KV)⌋). A rank-4 tile rather than a gather: the gather's gradient needs UnsortedSegmentSum, which
+  // tfjs-backend-wasm does not have, and tfjs has no Tile gradient above rank 4.
+  const tiled = tf.tile(tf.reshape(x, [B * KV, 1, t, D]), [1, H / KV, 1, 1]);
+  return tf.reshape(tiled, [B, H, t, D]);
 }
 
 /**
