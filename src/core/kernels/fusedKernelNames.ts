@@ -1,7 +1,7 @@
 /**
  * The names of the fused kernels: the contract between the ops (src/core/ops/, which call a kernel by its name and
- * register its gradient) and each backend that implements them (kernels/webgpu/fusedPrograms.ts and
- * adamwPrograms.ts register every one for webgpu). A backend registers all of an op's kernels or none; an op whose
+ * register its gradient) and each backend that implements them (kernels/webgpu/fusedPrograms.ts, adamwPrograms.ts
+ * and familyPrograms.ts register every one for webgpu). A backend registers all of an op's kernels or none; an op whose
  * kernels are not all registered for the current backend runs its composite path (ops/dispatch.ts).
  */
 export const FUSED_KERNELS = {

@@ -25,6 +25,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_KERNELS } from '../fusedKernelNames';
 import { ADAMW_KERNEL_FUNCS } from './adamwPrograms';
+import { FAMILY_KERNEL_FUNCS } from './familyPrograms';
 import {
   f32,
   i32,
@@ -335,11 +336,11 @@ const KERNELS: Record<string, (p: KernelParams, backend: WebGPUBackendLike) => t
 };
 
 /**
- * Registers every fused kernel (these and adamwPrograms.ts's) for `backendName` (default webgpu). Call after the
+ * Registers every fused kernel (these, adamwPrograms.ts's and familyPrograms.ts's) for `backendName` (default webgpu). Call after the
  * backend's package was imported. Safe to call repeatedly.
  */
 export function registerFusedKernels(backendName = 'webgpu'): void {
-  for (const [kernelName, run] of Object.entries({ ...KERNELS, ...ADAMW_KERNEL_FUNCS })) {
+  for (const [kernelName, run] of Object.entries({ ...KERNELS, ...ADAMW_KERNEL_FUNCS, ...FAMILY_KERNEL_FUNCS })) {
     if (tf.getKernel(kernelName, backendName)) continue;
     tf.registerKernel({
       kernelName,
