@@ -1,10 +1,10 @@
 /**
  * config.json → our `GptConfig`, through the family it names (./families). What every family shares is checked
- * here: the MLP's activation, a head tied to the token table, the context cap the user asks for, and that the
- * result is a usable model. Missing fields take transformers' class defaults (as `from_pretrained` does), each said
+ * here: the GELU MLP's activation, a tied head where the family has no other, the context cap the user asks for,
+ * and that the result is a usable model. Missing fields take transformers' class defaults (as `from_pretrained` does), each said
  * in a note; the tensor shapes are checked against the result when the weights are read.
  */
-import { gptConfigProblems, type GptConfig } from '../model/config';
+import { architecture as specOf, gptConfigProblems, type GptConfig } from '../model/config';
 import { CONFIG_FILE, HfImportError, parseJSONFile, type HfFileContent } from './files';
 import type { ConfigNumber } from './families/family';
 import { detectArchitecture, HF_FAMILIES, type HfArchitecture } from './families';
@@ -54,22 +54,23 @@ export function hfModelInfo(
     }
     return v;
   };
+  const { config, positions } = family.readConfig(cfg, num, notes);
+  const arch = specOf(config);
   const activation = cfg.activation_function ?? 'gelu_new';
-  if (typeof activation !== 'string' || !TANH_GELU.has(activation)) {
+  if (arch.mlp === 'gelu' && (typeof activation !== 'string' || !TANH_GELU.has(activation))) {
     throw new HfImportError(
       CONFIG_FILE,
       `activation_function ${JSON.stringify(activation)} is not supported; the studio's MLP computes the tanh GELU (${[...TANH_GELU].join(', ')}).`,
     );
   }
-  if (cfg.tie_word_embeddings === false) {
+  if (cfg.tie_word_embeddings === false && arch.head === 'tied') {
     throw new HfImportError(
       CONFIG_FILE,
-      "tie_word_embeddings is false: a separate output head is not supported. The studio's GPT ties the head to the token table " +
+      `tie_word_embeddings is false: a separate output head is not supported for ${family.label}. The studio ties the head to the token table ` +
         '(as GPT-2, distilgpt2 and the TinyStories models are); an untied head would be a different model.',
     );
   }
 
-  const { config, positions } = family.readConfig(cfg, num, notes);
   if (options.maxContext !== undefined) {
     if (!Number.isInteger(options.maxContext) || options.maxContext < 1) {
       throw new HfImportError('import options', `maxContext must be a positive integer, got ${options.maxContext}.`);

@@ -6,8 +6,8 @@
  * What a family's checkpoint cannot hold as our parameters have it (GPT-Neo: a q/k/v bias) its `toCheckpoint` says.
  *
  * Export takes the full vocabulary: unprune first (`vocabPruning.unpruneParams`). Positions past the context cap come
- * back from `source.wpeTail`. Float32 throughout; the safetensors metadata says `format: pt`, which
- * transformers checks before loading. Mask buffers are not written (transformers rebuilds them).
+ * back from `source.wpeTail`. Float32, or bfloat16 as chosen (rounded to nearest even, as torch rounds); the
+ * safetensors metadata says `format: pt`, which transformers checks before loading. Mask buffers are not written (transformers rebuilds them).
  */
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { mergesText, tokenizerJsonObject } from '../tokenizer/bpeToFiles';
@@ -28,7 +28,11 @@ export interface HfExportInput {
   source?: HfSource;
   /** A BPE (or a pruned BPE: its full base is written) gives tokenizer.json, vocab.json, merges.txt. */
   tokenizer?: Tokenizer;
+  /** How the weights are stored: 'float32' (the default: exactly what was trained) or 'bfloat16' (half the size). */
+  dtype?: HfExportDtype;
 }
+
+export type HfExportDtype = 'float32' | 'bfloat16';
 
 export interface HfExport {
   /** File name → content: `model.safetensors` as bytes, the rest as text. */
@@ -60,6 +64,7 @@ export function exportHfModel(input: HfExportInput): HfExport {
   const C = config.width;
   const V = config.vocabSize;
   const family = source === undefined ? OWN_MODELS : HF_FAMILIES[source.architecture];
+  const dtype = input.dtype ?? 'float32';
   const baseTokenizer = input.tokenizer instanceof PrunedTokenizer ? input.tokenizer.base : input.tokenizer;
 
   let configJson: Record<string, unknown>;
@@ -74,20 +79,22 @@ export function exportHfModel(input: HfExportInput): HfExport {
     }
     positions = source.positions;
     wpeTail = source.wpeTail;
-    if (config.contextLength + wpeTail.length / C !== positions) {
+    if (config.positions !== 'rope' && config.contextLength + wpeTail.length / C !== positions) {
       throw new HfExportError(
         `The context (${config.contextLength}) plus the ${wpeTail.length / C} kept position rows do not make the checkpoint's ${positions} positions.`,
       );
     }
     configJson = { ...source.configJson };
-    if (configJson.torch_dtype !== undefined && configJson.torch_dtype !== 'float32') {
-      notes.push(
-        `config.json torch_dtype ${JSON.stringify(configJson.torch_dtype)} → "float32": the weights are written as float32.`,
-      );
-    }
-    configJson.torch_dtype = 'float32';
+    // transformers 5 writes `dtype`, older versions `torch_dtype`: both say what the weights are stored as.
+    for (const key of ['torch_dtype', 'dtype'])
+      if (configJson[key] !== undefined && configJson[key] !== dtype)
+        notes.push(
+          `config.json ${key} ${JSON.stringify(configJson[key])} → "${dtype}": the weights are written as ${dtype}.`,
+        );
+    configJson.torch_dtype = dtype;
+    if (configJson.dtype !== undefined) configJson.dtype = dtype;
   } else {
-    configJson = OWN_MODELS.newConfigJson(config, baseTokenizer?.eosId);
+    configJson = { ...OWN_MODELS.newConfigJson(config, baseTokenizer?.eosId), torch_dtype: dtype };
   }
 
   const checkpoint = family.toCheckpoint?.(config, params, notes) ?? { config, params };
@@ -99,6 +106,7 @@ export function exportHfModel(input: HfExportInput): HfExport {
     source?.prefix ?? 'transformer.',
   );
   if (source?.hadLmHead) tensors['lm_head.weight'] = { dtype: 'F32', shape: [V, C], data: params.wte! };
+  if (dtype === 'bfloat16') for (const t of Object.values(tensors)) t.dtype = 'BF16';
 
   const files: Record<string, Uint8Array | string> = {
     'model.safetensors': writeSafetensors(tensors, { format: 'pt' }),

@@ -8,7 +8,7 @@
  */
 import { readCheckpointInfo } from '../model/checkpoint';
 import { gptParamShapes } from '../model/config';
-import { exportHfModel, HfExportError, type HfExport } from './exportModel';
+import { exportHfModel, HfExportError, type HfExport, type HfExportDtype } from './exportModel';
 import { hfModelInfo } from './config';
 import type { HfFiles } from './files';
 import { importHfModel } from './importModel';
@@ -23,9 +23,14 @@ import { tokenizerFromJSON } from '../tokenizer/fromJSON';
 /**
  * A run's checkpoint (studio safetensors) as the imported model's Hugging Face folder: the original names and
  * layout, the full vocabulary (a pruned run's rows written back into the original table; the rows it never saw
- * stay as they were), the original position rows past the run's context, config.json and the tokenizer files.
+ * stay as they were), the original position rows past the run's context, config.json and the tokenizer files;
+ * float32 or bfloat16 as `options.dtype` says.
  */
-export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array): HfExport {
+export function exportRunAsHf(
+  modelFiles: HfFiles,
+  checkpointBytes: Uint8Array,
+  options: { dtype?: HfExportDtype } = {},
+): HfExport {
   const info = readCheckpointInfo(checkpointBytes);
   const ck = info.config;
   const imported = importHfModel(modelFiles, { maxContext: ck.contextLength });
@@ -74,7 +79,7 @@ export function exportRunAsHf(modelFiles: HfFiles, checkpointBytes: Uint8Array):
       `The checkpoint has ${ck.vocabSize} token rows but the model ${original.vocabSize}, and no pruning record to map them back.`,
     );
   }
-  const out = exportHfModel({ config, params, source: imported.source, tokenizer });
+  const out = exportHfModel({ config, params, source: imported.source, tokenizer, dtype: options.dtype });
   if (info.lora)
     notes.push(
       `The LoRA adapters (rank ${info.lora.rank}, alpha ${info.lora.alpha}) are merged into the weights: W + (alpha/r)·(B·A)ᵀ.`,
@@ -120,6 +125,11 @@ export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array
     throw new HfExportError(
       `The checkpoint does not come from this model: ${differ.map((k) => `${k} ${config[k]} vs ${model.config[k]}`).join(', ')}.`,
     );
+  const architecture = model.architecture;
+  if (architecture !== 'gpt2' && architecture !== 'gpt_neo')
+    throw new HfExportError(
+      `A peft adapter for ${architecture} is not written yet: export the merged model as a Hugging Face folder instead.`,
+    );
   const file = parseSafetensors(checkpointBytes);
   const params: Record<string, Float32Array> = readAdapters(file, config, info.lora);
   // Only the trained extras: decoding the frozen weights of a 124M model would cost seconds for nothing.
@@ -129,7 +139,7 @@ export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array
     config,
     params,
     lora: info.lora,
-    architecture: model.architecture,
+    architecture,
     baseModel: baseModel ?? null,
   });
   return {

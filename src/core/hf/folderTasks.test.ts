@@ -72,8 +72,8 @@ describe('describeHfFolder', () => {
       message: expect.stringMatching(/truncated/),
     });
 
-    const llama = JSON.stringify({ ...fx.configJson, model_type: 'llama', architectures: ['LlamaForCausalLM'] });
-    expect(problem({ ...fx.files, 'config.json': llama })).toMatchObject({
+    const mistral = JSON.stringify({ ...fx.configJson, model_type: 'mistral', architectures: ['MistralForCausalLM'] });
+    expect(problem({ ...fx.files, 'config.json': mistral })).toMatchObject({
       file: 'config.json',
       message: expect.stringMatching(/not supported/),
     });

@@ -189,13 +189,15 @@ describe('bad input: every error names the file and the problem', () => {
     const noConfig = { ...fx.files };
     delete noConfig['config.json'];
     expect(errorOf(() => importHfModel(noConfig)).message).toMatch(/^config\.json: not provided/);
-    const llama = {
+    const mistral = {
       ...fx.files,
-      'config.json': JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }),
+      'config.json': JSON.stringify({ model_type: 'mistral', architectures: ['MistralForCausalLM'] }),
     };
-    const e = errorOf(() => importHfModel(llama));
+    const e = errorOf(() => importHfModel(mistral));
     expect(e.file).toBe('config.json');
-    expect(e.message).toMatch(/model_type "llama", architectures LlamaForCausalLM: this architecture is not supported/);
+    expect(e.message).toMatch(
+      /model_type "mistral", architectures MistralForCausalLM: this architecture is not supported/,
+    );
     const relu = { ...fx.files, 'config.json': JSON.stringify({ ...fx.configJson, activation_function: 'relu' }) };
     expect(errorOf(() => importHfModel(relu)).message).toMatch(/activation_function "relu" is not supported/);
     expect(errorOf(() => importHfModel({ ...fx.files, 'config.json': '{"model_type": "gpt2",' })).message).toMatch(

@@ -8,7 +8,7 @@
  * Every error names the file and the problem (missing, unknown architecture, missing tensor, shape expected vs got,
  * a truncated or invalid safetensors file, a shard listed in the index but not given).
  */
-import type { GptConfig } from '../model/config';
+import { architecture as specOf, type GptConfig } from '../model/config';
 import type { BpeTokenizer } from '../tokenizer/bpe';
 import { hfModelInfo, type HfImportOptions } from './config';
 import { HF_FAMILIES, type HfArchitecture } from './families';
@@ -21,11 +21,14 @@ export interface HfSource {
   architecture: HfArchitecture;
   /** config.json as read; the export writes it back with only the changed fields updated. */
   configJson: Record<string, unknown>;
-  /** `'transformer.'` or `''`: how the weight names began. */
+  /** How the weight names began: `'transformer.'` or `''` (GPT-2, GPT-Neo), `'model.'` or `''` (Llama, Qwen). */
   prefix: string;
   /** Our parameter name → the checkpoint tensors it was built from (q, k, v for GPT-Neo's fused `c_attn`). */
   names: Record<string, string[]>;
-  /** The checkpoint stored `lm_head.weight` (equal to the tied token table; any other is refused); the export writes one back. */
+  /**
+   * A tied head's checkpoint stored `lm_head.weight` (equal to the token table; any other is refused); the export
+   * writes one back. (An untied head's `lm_head.weight` is a parameter of its own, in `names`.)
+   */
   hadLmHead: boolean;
   /** Stored dtype → number of weight tensors (e.g. `{F16: 148}`). */
   storedDtypes: Record<string, number>;
@@ -64,22 +67,26 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
   const { tensors, weightFiles } = openWeights(byName, notes);
   const weightsLabel = weightFiles.length === 1 ? weightFiles[0]! : `${WEIGHTS_FILE} shards`;
 
-  const prefix = tensors.has('transformer.wte.weight') ? 'transformer.' : tensors.has('wte.weight') ? '' : undefined;
+  const map = HF_FAMILIES[architecture].weights;
+  const anchor = map.embeddings[0]!.from as string;
+  const prefixes = map.prefixes ?? ['transformer.', ''];
+  const prefix = prefixes.find((p) => tensors.has(`${p}${anchor}`));
   if (prefix === undefined) {
     const some = [...tensors.keys()].slice(0, 5).join(', ');
     throw new HfImportError(
       weightsLabel,
-      `missing tensor "transformer.wte.weight" (or "wte.weight"): these are not ${HF_FAMILIES[architecture].label} weights ` +
+      `missing tensor "${prefixes[0]}${anchor}" (or "${anchor}"): these are not ${HF_FAMILIES[architecture].label} weights ` +
         `(the file starts with ${some || 'no tensors'}).`,
     );
   }
   const describe = `${CONFIG_FILE} (width ${config.width}, ${config.layers} layers, vocab ${config.vocabSize}, ${positions} positions)`;
   const { take, used, storedDtypes } = tensorReader(tensors, weightsLabel, describe);
-  const { params, names, wpeTail } = applyWeightMap(HF_FAMILIES[architecture].weights, config, positions, prefix, take);
+  const { params, names, wpeTail } = applyWeightMap(map, config, positions, prefix, take);
+  const tied = specOf(config).head === 'tied';
 
   // The studio's head is the token table. transformers ≥ 5 keeps a stored lm_head.weight that differs from wte as
   // a separate head (it ties only equal ones), so tying it here would train and export another model: refused.
-  const hadLmHead = tensors.has('lm_head.weight');
+  const hadLmHead = tied && tensors.has('lm_head.weight');
   if (hadLmHead) {
     const head = take('lm_head.weight', [config.vocabSize, config.width]);
     const wte = params.wte!;
@@ -109,7 +116,7 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
   const narrow = Object.keys(storedDtypes).filter((d) => d !== 'F32');
   if (narrow.length > 0)
     notes.push(
-      `Weights stored as ${narrow.join(' / ')} were widened to float32 (tfjs trains in float32); the export writes float32.`,
+      `Weights stored as ${narrow.join(' / ')} were widened to float32 (tfjs trains in float32); the export writes float32 or, as chosen, bfloat16.`,
     );
 
   return {

@@ -23,12 +23,20 @@ export interface WeightRule {
   transpose?: boolean;
   /** One row per position of the checkpoint: we keep the first contextLength, the rest go to `source.wpeTail`. */
   positionRows?: boolean;
+  /** Only for configs that have the parameter (a bias, Qwen3's q/k norms, an untied head); else the rule is skipped. */
+  optional?: boolean;
 }
 
 export interface HfWeightMap {
+  /** What the checkpoint's names may begin with, tried in order ('transformer.' or '' where absent: GPT-2's). */
+  prefixes?: readonly string[];
   embeddings: readonly WeightRule[];
   block: readonly WeightRule[];
   final: readonly WeightRule[];
+  /** Where block i's tensors sit after the prefix, `${blockPath}${i}.`: GPT-2's 'h.' (the default), Llama's 'layers.'. */
+  blockPath?: string;
+  /** Tensors outside the prefix (`lm_head.weight` of an untied head), by their full names. */
+  head?: readonly WeightRule[];
 }
 
 export const same = (name: string): WeightRule => ({ ours: name, from: name });
@@ -128,7 +136,11 @@ export function applyWeightMap(
   const names: Record<string, string[]> = {};
   let wpeTail = new Float32Array(0);
   const apply = (rule: WeightRule, ours: string, theirs: (name: string) => string) => {
-    const shape = shapes.get(ours)!;
+    const shape = shapes.get(ours);
+    if (shape === undefined) {
+      if (rule.optional) return;
+      throw new Error(`hfImport: the weight map names "${ours}", which the config has not.`);
+    }
     const from = (typeof rule.from === 'string' ? [rule.from] : rule.from).map(theirs);
     names[ours] = from;
     if (rule.positionRows) {
@@ -146,10 +158,12 @@ export function applyWeightMap(
       built[ours] = pieces.length === 1 ? pieces[0]! : sideBySide(pieces, rows, cols);
     }
   };
+  const blockPath = map.blockPath ?? 'h.';
   for (const rule of map.embeddings) apply(rule, rule.ours, (n) => `${prefix}${n}`);
   for (let i = 0; i < config.layers; i++)
-    for (const rule of map.block) apply(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
+    for (const rule of map.block) apply(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}${blockPath}${i}.${n}`);
   for (const rule of map.final) apply(rule, rule.ours, (n) => `${prefix}${n}`);
+  for (const rule of map.head ?? []) apply(rule, rule.ours, (n) => n);
 
   // Same order as gptParamShapes, so the map iterates like one from initGptParams.
   const params: Record<string, Float32Array> = {};
@@ -179,6 +193,7 @@ export function writeWeightMap(
   const written = new Set<string>();
   const write = (rule: WeightRule, ours: string, theirs: (name: string) => string) => {
     const shape = shapes.get(ours);
+    if (shape === undefined && rule.optional) return;
     const data = params[ours];
     if (shape === undefined || data === undefined)
       throw new Error(`hfExport: the weight map names "${ours}", which the config has not.`);
@@ -201,10 +216,12 @@ export function writeWeightMap(
       });
     }
   };
+  const blockPath = map.blockPath ?? 'h.';
   for (const rule of map.embeddings) write(rule, rule.ours, (n) => `${prefix}${n}`);
   for (let i = 0; i < config.layers; i++)
-    for (const rule of map.block) write(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}h.${i}.${n}`);
+    for (const rule of map.block) write(rule, `h.${i}.${rule.ours}`, (n) => `${prefix}${blockPath}${i}.${n}`);
   for (const rule of map.final) write(rule, rule.ours, (n) => `${prefix}${n}`);
+  for (const rule of map.head ?? []) write(rule, rule.ours, (n) => n);
   const unwritten = [...shapes.keys()].filter((name) => !written.has(name));
   if (unwritten.length > 0) throw new Error(`hfExport: the weight map does not write ${unwritten.join(', ')}.`);
   return tensors;

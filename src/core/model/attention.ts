@@ -10,9 +10,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionWeights, type AttentionMask } from '../ops/attentionWeights';
 import { causalMaskValues, disposeCausalMasks, MASKED } from '../ops/causalMask';
-import { hasQkvBias, headWidth, type GptConfig } from './config';
-import { linear } from './layers';
+import { rope } from '../ops/rope';
+import { architecture, type Architecture, type GptConfig } from './config';
+import { linear, rmsNorm } from './layers';
 import type { GptParams } from './params';
+import type { RopeTables } from './rotary';
 
 // ───────────────────────────── masks ─────────────────────────────
 
@@ -48,18 +50,71 @@ export function cachedMask(T: number, past: number, keyPadding: tf.Tensor2D): tf
 
 // ───────────────────────────── attention ─────────────────────────────
 
-/** Keys and values of one layer, [B, H, t, D] (a type alias, so tf.tidy accepts it inside what it returns). */
+/**
+ * Keys and values of one layer, [B, KV, t, D]: grouped attention keeps its kvHeads heads un-repeated (a type alias,
+ * so tf.tidy accepts it inside what it returns).
+ */
 export type LayerCache = { k: tf.Tensor4D; v: tf.Tensor4D };
 
 /**
  * What every layer of one forward shares: T new columns in each of B rows, and their mask: 'causal' for the training
  * forward (no past: each column sees itself and the earlier ones), else an additive tensor that broadcasts onto the
- * scores [B, H, T, keys] (keys: the cached columns, then the new ones).
+ * scores [B, H, T, keys] (keys: the cached columns, then the new ones). `rope`: the rotary tables of the new
+ * columns' positions (absent or null with learned positions).
  */
 export interface Columns {
   B: number;
   T: number;
   mask: AttentionMask;
+  rope?: RopeTables | null;
+}
+
+/** x [B·T, n·D] → [B, n, T, D]: the heads next to the batch. */
+function splitHeads(x: tf.Tensor2D, B: number, T: number, n: number, D: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [B, T, n, D]), [0, 2, 1, 3]);
+}
+
+/** Qwen3's q_norm / k_norm: RMSNorm over each head's D channels of x [B·T, n·D]. */
+function headNorm(params: GptParams, name: string, x: tf.Tensor2D, D: number, eps: number): tf.Tensor2D {
+  const [N, width] = x.shape;
+  return tf.reshape(rmsNorm(params, name, tf.reshape(x, [(N * width) / D, D]) as tf.Tensor2D, eps), [N, width]);
+}
+
+/** q, k, v of the new columns, [B, H or KV, T, D], from the fused c_attn (GPT-2) or q_proj, k_proj, v_proj. */
+function projectQkv(
+  config: GptConfig,
+  arch: Architecture,
+  params: GptParams,
+  i: number,
+  x: tf.Tensor2D,
+  B: number,
+  T: number,
+): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const H = config.heads;
+  const D = arch.headDim;
+  if (arch.attention === 'fused') {
+    const qkv = linear(params, `h.${i}.attn.c_attn`, x, arch.qkvBias);
+    // c_attn's output columns are [q | k | v], each split into heads, so [B, T, 3·H, D] → [B, 3·H, T, D] puts every
+    // head of q, then of k, then of v next to the batch. One rank-4 transpose: wasm's rank-5 transpose is ~15× slower.
+    return tf.split(splitHeads(qkv, B, T, 3 * H, D), 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  }
+  const p = `h.${i}.attn.`;
+  let q = linear(params, `${p}q_proj`, x, arch.qkvBias);
+  let k = linear(params, `${p}k_proj`, x, arch.qkvBias);
+  const v = linear(params, `${p}v_proj`, x, arch.qkvBias);
+  if (arch.qkNorm) {
+    q = headNorm(params, `${p}q_norm`, q, D, config.layerNormEps);
+    k = headNorm(params, `${p}k_norm`, k, D, config.layerNormEps);
+  }
+  return [splitHeads(q, B, T, H, D), splitHeads(k, B, T, arch.kvHeads, D), splitHeads(v, B, T, arch.kvHeads, D)];
+}
+
+/** Keys or values [B, KV, t, D] repeated to the H query heads, [B, H, t, D]: query head h reads KV head h // (H / KV). */
+function repeatKv(x: tf.Tensor4D, H: number): tf.Tensor4D {
+  const KV = x.shape[1];
+  if (KV === H) return x;
+  const heads = Int32Array.from({ length: H }, (_, h) => Math.floor(h / (H / KV)));
+  return tf.gather(x, tf.tensor1d(heads, 'int32'), 1);
 }
 
 /**
@@ -72,21 +127,21 @@ export function causalSelfAttention(
   params: GptParams,
   i: number,
   x: tf.Tensor2D,
-  { B, T, mask }: Columns,
+  { B, T, mask, rope: tables }: Columns,
   past: LayerCache | null,
 ): { y: tf.Tensor2D; cache: LayerCache } {
-  const C = config.width;
+  const arch = architecture(config);
   const H = config.heads;
-  const D = headWidth(config);
-  const qkv = linear(params, `h.${i}.attn.c_attn`, x, hasQkvBias(config));
-  // c_attn's output columns are [q | k | v], each split into heads, so [B, T, 3·H, D] → [B, 3·H, T, D] puts every
-  // head of q, then of k, then of v next to the batch. One rank-4 transpose: wasm's rank-5 transpose is ~15× slower.
-  const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * H, D]), [0, 2, 1, 3]);
-  const [q, kNew, vNew] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const D = arch.headDim;
+  const [qRaw, kRaw, vNew] = projectQkv(config, arch, params, i, x, B, T);
+  const rotated = (t: tf.Tensor4D) => (tables == null ? t : rope(t, tables.cos, tables.sin));
+  const q = rotated(qRaw);
+  const kNew = rotated(kRaw);
   const scale = config.attentionScale === 'sqrt' ? 1 / Math.sqrt(D) : 1;
   const k = past === null ? kNew : (tf.concat([past.k, kNew], 2) as tf.Tensor4D);
   const v = past === null ? vNew : (tf.concat([past.v, vNew], 2) as tf.Tensor4D);
-  const y = tf.matMul(attentionWeights(q, k, scale, mask), v); // [B, H, T, D]
-  const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D;
-  return { y: linear(params, `h.${i}.attn.c_proj`, merged), cache: { k, v } };
+  const y = tf.matMul(attentionWeights(q, repeatKv(k, H), scale, mask), repeatKv(v, H)); // [B, H, T, D]
+  const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, H * D]) as tf.Tensor2D;
+  const out = arch.attention === 'fused' ? 'c_proj' : 'o_proj';
+  return { y: linear(params, `h.${i}.attn.${out}`, merged, arch.attnOutBias), cache: { k, v } };
 }

@@ -1,11 +1,12 @@
 /**
- * A GPT-2-style decoder in tfjs ops. Read it in the order data flows through it, as nanoGPT's model.py:
+ * A decoder-only transformer in tfjs ops: GPT-2 and GPT-Neo, Llama and Qwen, as the family spec of the config says. Read it in the order data flows through it, as nanoGPT's model.py:
  *   config.ts     the shape of the model and its parameter names
  *   params.ts     the parameters, GPT-2's init, which ones AdamW decays
- *   layers.ts     LayerNorm, linear (Conv1D), gelu_new
- *   attention.ts  causal self-attention with an optional key/value cache, and every attention mask
- *   block.ts      the MLP and the pre-LayerNorm block
- *   gpt.ts        the whole model: embeddings → blocks → ln_f → tied head → loss (this file)
+ *   layers.ts     LayerNorm / RMSNorm, linear (Conv1D), gelu_new
+ *   rotary.ts     the cos/sin tables of rotary positions (Llama, Qwen)
+ *   attention.ts  causal self-attention (fused or grouped q/k/v) with an optional key/value cache, every mask
+ *   block.ts      the MLP (gelu or swiglu) and the pre-norm block
+ *   gpt.ts        the whole model: embeddings → blocks → ln_f → head (tied or not) → loss (this file)
  * Training (`gptLoss`, `gptLogits`) and cached generation (`gptForwardCached`) run the same blocks.
  *
  * Everything here is synchronous and allocation-only: call it inside the caller's `tf.tidy`.
@@ -15,9 +16,10 @@ import { embeddingLookup, type EmbeddingGradPath } from '../ops/embedding';
 import { sparseCrossEntropy } from '../ops/sparseCrossEntropy';
 import { cachedMask, type Columns, type LayerCache } from './attention';
 import { block } from './block';
-import type { GptConfig } from './config';
-import { layerNorm } from './layers';
+import { architecture, type GptConfig } from './config';
+import { norm } from './layers';
 import { param, type GptParams } from './params';
+import { ropeTablesAt, ropeTablesFirst, type RopeTables } from './rotary';
 
 export { decayMask, disposeGptParams, initGptParams, type GptParams } from './params';
 export { disposeGptCaches, keyPaddingMask } from './attention';
@@ -43,8 +45,9 @@ function checkIds(config: GptConfig, ids: tf.Tensor, what: string): [number, num
 }
 
 /**
- * Token plus position embeddings of ids [B, T], as [B·T, C]. Positions are 0 … T−1 in every row when `positions`
- * is null (training), else given per row, [B, T] int32 (left-padded rows of generation start later).
+ * Token plus position embeddings of ids [B, T], as [B·T, C] (rotary positions add nothing here: the attention turns
+ * q and k). Positions are 0 … T−1 in every row when `positions` is null (training), else given per row, [B, T]
+ * int32 (left-padded rows of generation start later).
  */
 function embed(
   config: GptConfig,
@@ -56,10 +59,17 @@ function embed(
   const [B, T] = ids.shape;
   const C = config.width;
   const tokens = embeddingLookup(param(params, 'wte') as tf.Tensor2D, ids, grad); // [B, T, C]
+  if (architecture(config).positions === 'rope') return tf.reshape(tokens, [B * T, C]) as tf.Tensor2D;
   const wpe = param(params, 'wpe');
   // [T, C] broadcast over the batch, or [B, T, C].
   const at = positions === null ? tf.slice(wpe, [0, 0], [T, C]) : tf.gather(wpe, positions);
   return tf.reshape(tf.add(tokens, at), [B * T, C]) as tf.Tensor2D;
+}
+
+/** The rotary tables of the new columns (null with learned positions): `positions` as for `embed`. */
+function rotaryTables(config: GptConfig, T: number, positions: tf.Tensor2D | null): RopeTables | null {
+  if (architecture(config).positions !== 'rope') return null;
+  return positions === null ? ropeTablesFirst(config, T) : ropeTablesAt(config, positions);
 }
 
 /** The blocks then ln_f over x [B·T, C]: the final hidden states [B·T, C] and every layer's keys and values. */
@@ -80,19 +90,23 @@ function transformer(
     x = out.x;
     cache.push(out.cache);
   }
-  return { hidden: layerNorm(params, 'ln_f', x, config.layerNormEps), cache };
+  return { hidden: norm(architecture(config).norm, params, 'ln_f', x, config.layerNormEps), cache };
 }
 
-/** The tied head, as in GPT-2: hidden rows [N, C] → next-token logits [N, V] against the token table. */
+/**
+ * The head: hidden rows [N, C] → next-token logits [N, V] against `lm_head.weight` [V, C] where the model has its
+ * own (an untied head: the parameters follow gptParamShapes, so it exists exactly then), else the token table.
+ */
 export function gptHead(params: GptParams, hidden: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(hidden, param(params, 'wte'), false, true);
+  return tf.matMul(hidden, params['lm_head.weight'] ?? param(params, 'wte'), false, true);
 }
 
 /** The final hidden states after ln_f, [B·T, C], of the whole sequence at once (training; no cache). */
 function gptHidden(config: GptConfig, params: GptParams, ids: tf.Tensor2D, options: GptForwardOptions): tf.Tensor2D {
   const [B, T] = checkIds(config, ids, 'ids');
   const x = embed(config, params, ids, null, options.embeddingGrad);
-  return transformer(config, params, x, { B, T, mask: 'causal' }, null).hidden;
+  const columns: Columns = { B, T, mask: 'causal', rope: rotaryTables(config, T, null) };
+  return transformer(config, params, x, columns, null).hidden;
 }
 
 /** Next-token logits [B, T, V] for int32 ids [B, T]. */
@@ -150,6 +164,11 @@ export function gptForwardCached(
 ): { hidden: tf.Tensor2D; cache: GptCache } {
   const [B, T] = ids.shape;
   const pastLength = past === null || past.length === 0 ? 0 : past[0]!.k.shape[2];
-  const columns = { B, T, mask: cachedMask(T, pastLength, keyPadding) };
+  const columns: Columns = {
+    B,
+    T,
+    mask: cachedMask(T, pastLength, keyPadding),
+    rope: rotaryTables(config, T, positions),
+  };
   return transformer(config, params, embed(config, params, ids, positions), columns, past);
 }

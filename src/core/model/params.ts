@@ -22,12 +22,17 @@ export function param(params: GptParams, name: string): tf.Variable {
 
 const INIT_STD = 0.02;
 
+/** A norm's weight: the blocks' ln_1 / ln_2, the final ln_f, Qwen3's per-head q_norm / k_norm. */
+function isNormWeight(name: string): boolean {
+  return /(^|\.)(ln_(\d|f)|q_norm|k_norm)\.weight$/.test(name);
+}
+
 /**
  * GPT-2's projections back into the residual stream: each block adds two of them, so their init is scaled by
  * 1/√(2·layers) to keep the residual's variance from growing with depth.
  */
 function isResidualProjection(name: string): boolean {
-  return /^h\.\d+\.(attn|mlp)\.c_proj\.weight$/.test(name);
+  return /^h\.\d+\.(attn\.(c_proj|o_proj)|mlp\.(c_proj|down_proj))\.weight$/.test(name);
 }
 
 /** n samples of N(0, std²) from a seeded stream (Box–Muller): same numbers on every backend and machine. */
@@ -46,7 +51,7 @@ function normalArray(n: number, std: number, seed: number): Float32Array {
 
 /**
  * GPT-2's initialisation, reproducible from `seed`: weights and embeddings N(0, 0.02²) (residual projections
- * scaled down), LayerNorm weights 1, biases 0. Each parameter draws from its own stream, derived from the seed and
+ * scaled down), norm weights 1, biases 0. Each parameter draws from its own stream, derived from the seed and
  * its name, so its values do not depend on how many other parameters exist.
  */
 export function initGptParams(config: GptConfig, seed: number): GptParams {
@@ -57,7 +62,7 @@ export function initGptParams(config: GptConfig, seed: number): GptParams {
     const size = shape.reduce((a, b) => a * b, 1);
     let values: Float32Array;
     if (name.endsWith('.bias')) values = new Float32Array(size);
-    else if (/(^|\.)ln_(\d|f)\.weight$/.test(name)) values = new Float32Array(size).fill(1);
+    else if (isNormWeight(name)) values = new Float32Array(size).fill(1);
     else values = normalArray(size, isResidualProjection(name) ? residualStd : INIT_STD, deriveSeed(seed, name));
     // tidy: tf.variable shares the tensor's buffer; the tensor handle itself must not outlive it.
     params[name] = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true));
@@ -66,15 +71,16 @@ export function initGptParams(config: GptConfig, seed: number): GptParams {
 }
 
 /**
- * Which parameters AdamW decays: every parameter except biases and LayerNorm weights — the rule of Hugging Face's
- * Trainer (`get_decay_parameter_names`: all but LayerNorm modules and names containing "bias"), so a scale-out run
+ * Which parameters AdamW decays: every parameter except biases and norm weights — the rule of Hugging Face's
+ * Trainer (`get_decay_parameter_names`: all but norm modules (LayerNorm, and in transformers 5 every module whose
+ * class name has "norm": LlamaRMSNorm, incl. Qwen3's q_norm / k_norm) and names containing "bias"), so a scale-out run
  * in `transformers` decays exactly what the studio decays (checked against the Trainer's own list in params.test.ts).
  * The token table (also the tied head) and the positions are decayed too, as in the Trainer and nanoGPT; minGPT,
  * which decays Linear weights only, differs.
  */
 export function decayMask(name: string): boolean {
   if (name.endsWith('.bias')) return false;
-  if (/(^|\.)ln_(\d|f)\./.test(name)) return false;
+  if (isNormWeight(name)) return false;
   return true;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSafetensors, SafetensorsError, writeSafetensors } from './safetensors';
+import { bfloat16Bytes, parseSafetensors, SafetensorsError, writeSafetensors } from './safetensors';
 
 /** A file assembled by hand: header JSON (unpadded, as other writers may leave it) + raw data bytes. */
 function handMade(header: unknown, data: number[] | Uint8Array, headerLengthOverride?: number): Uint8Array {
@@ -221,5 +221,24 @@ describe('safetensors errors', () => {
     expect(() => writeSafetensors({ __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } })).toThrow(
       /reserved/,
     );
+  });
+});
+
+describe('writing bfloat16', () => {
+  it('rounds to nearest, ties to even, as torch does, and reads back as those values', () => {
+    const values = [1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -20, -2.5, 3e38, Number.NaN];
+    // 1 + 2⁻⁸ is halfway between 1 and 1 + 2⁻⁷: to the even 1. 1 + 3·2⁻⁸ is halfway to the even 1 + 2⁻⁶.
+    const expected = [0x3f80, 0x3f80, 0x3f82, 0x3f81, 0xc020];
+    const bytes = bfloat16Bytes(Float32Array.from(values));
+    const view = new DataView(bytes.buffer);
+    expected.forEach((bits, i) => expect(view.getUint16(2 * i, true), `${values[i]}`).toBe(bits));
+    const file = parseSafetensors(
+      writeSafetensors({ t: { dtype: 'BF16', shape: [values.length], data: Float32Array.from(values) } }),
+    );
+    expect(file.entry('t').dtype).toBe('BF16');
+    const back = file.read('t').data;
+    expect([...back.slice(0, 5)]).toEqual([1, 1, 1 + 2 ** -6, 1 + 2 ** -7, -2.5]);
+    expect(back[5]).toBeCloseTo(3e38, -36);
+    expect(Number.isNaN(back[6])).toBe(true);
   });
 });

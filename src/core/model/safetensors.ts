@@ -84,7 +84,8 @@ export interface SafetensorsFile {
 }
 
 export interface TensorToWrite {
-  dtype: 'F32' | 'I32';
+  /** 'BF16': float32 data written as bfloat16, rounded to nearest even (as torch's `.to(torch.bfloat16)`). */
+  dtype: 'F32' | 'I32' | 'BF16';
   shape: readonly number[];
   data: Float32Array | Int32Array;
 }
@@ -300,6 +301,22 @@ function decode(e: SafetensorsEntry, data: Uint8Array): DecodedTensor {
 // ───────────────────────────── writing ─────────────────────────────
 
 /**
+ * float32 values as little-endian bfloat16, rounded to nearest even as torch rounds (the top 16 bits of the float32
+ * after adding 0x7FFF plus the lowest kept bit); NaN stays a quiet NaN.
+ */
+export function bfloat16Bytes(data: Float32Array): Uint8Array {
+  const bits = new Uint32Array(Float32Array.from(data).buffer);
+  const out = new Uint8Array(data.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]!;
+    const half = Number.isNaN(data[i]!) ? 0x7fc0 : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+    view.setUint16(2 * i, half, true);
+  }
+  return out;
+}
+
+/**
  * Serialises `tensors` in the given order. The header is padded with spaces to a multiple of 8 bytes (as the
  * reference writer does) so every tensor's data stays aligned for zero-copy readers.
  */
@@ -318,9 +335,12 @@ export function writeSafetensors(
   const parts: { bytes: Uint8Array; at: number }[] = [];
   for (const [name, t] of Object.entries(tensors)) {
     if (name === '__metadata__') throw new SafetensorsError('"__metadata__" is reserved and cannot name a tensor.');
-    const expectedType = t.dtype === 'F32' ? Float32Array : t.dtype === 'I32' ? Int32Array : undefined;
+    const expectedType =
+      t.dtype === 'F32' || t.dtype === 'BF16' ? Float32Array : t.dtype === 'I32' ? Int32Array : undefined;
     if (expectedType === undefined)
-      throw new SafetensorsError(`Tensor "${name}": writing dtype ${String(t.dtype)} is not supported (F32, I32).`);
+      throw new SafetensorsError(
+        `Tensor "${name}": writing dtype ${String(t.dtype)} is not supported (F32, BF16, I32).`,
+      );
     if (!(t.data instanceof expectedType)) {
       throw new SafetensorsError(
         `Tensor "${name}": dtype ${t.dtype} needs a ${expectedType.name}, got ${t.data.constructor.name}.`,
@@ -336,8 +356,10 @@ export function writeSafetensors(
         `Tensor "${name}": shape ${describeShape(t.shape)} has ${sizeOf(t.shape)} elements but the data has ${t.data.length}.`,
       );
     }
-    const bytes = new Uint8Array(t.data.length * 4);
-    if (LITTLE_ENDIAN_HOST) bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes.length));
+    const bytes = t.dtype === 'BF16' ? bfloat16Bytes(t.data as Float32Array) : new Uint8Array(t.data.length * 4);
+    if (t.dtype === 'BF16') {
+      /* bfloat16Bytes wrote them */
+    } else if (LITTLE_ENDIAN_HOST) bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes.length));
     else {
       const view = new DataView(bytes.buffer);
       t.data.forEach((v, i) => (t.dtype === 'F32' ? view.setFloat32(4 * i, v, true) : view.setInt32(4 * i, v, true)));

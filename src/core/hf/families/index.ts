@@ -3,8 +3,17 @@ import { CONFIG_FILE, HfImportError } from '../files';
 import type { HfFamily } from './family';
 import { GPT2 } from './gpt2';
 import { GPT_NEO } from './gptNeo';
+import { LLAMA } from './llama';
+import { QWEN2 } from './qwen2';
+import { QWEN3 } from './qwen3';
 
-export const HF_FAMILIES = { gpt2: GPT2, gpt_neo: GPT_NEO } as const satisfies Record<string, HfFamily>;
+export const HF_FAMILIES = {
+  gpt2: GPT2,
+  gpt_neo: GPT_NEO,
+  llama: LLAMA,
+  qwen2: QWEN2,
+  qwen3: QWEN3,
+} as const satisfies Record<string, HfFamily>;
 
 export type HfArchitecture = keyof typeof HF_FAMILIES;
 
