@@ -199,3 +199,30 @@ export const LR_SCHEDULER_TYPES: readonly string[] = [
   'constant_with_warmup',
   'inverse_sqrt',
 ];
+
+/** The hiyouga/LLaMA-Factory commit whose src/llamafactory/data/template.py the template names were read at. */
+export const LLAMA_FACTORY_TEMPLATES_COMMIT = '00577a85775a2a78b14641ff8f68c58c6f46b027';
+
+/**
+ * LLaMA-Factory `template` names (`register_template(name=…)` in data/template.py) for the families the studio
+ * imports: a chat model is fine-tuned in its own format, a base model in `default` (its README's advice).
+ */
+export const LLAMA_FACTORY_TEMPLATES: Readonly<Record<string, string>> = {
+  default: 'base models (LLaMA-Factory README: `default`, `alpaca`, `vicuna`, …)',
+  llama3: 'Llama 3.x Instruct: <|start_header_id|>user<|end_header_id|> … <|eot_id|>',
+  qwen: 'Qwen2 / Qwen2.5 Instruct: ChatML with Qwen’s default system prompt',
+  qwen3: 'Qwen3 (the post-trained models without -Base): ChatML with thinking',
+  qwen3_nothink: 'Qwen3 with thinking switched off',
+  chatml: 'SmolLM2 Instruct and other ChatML models: <|im_start|>user … <|im_end|>',
+};
+
+/** The template a base model's name suggests: its family's chat template for a chat model, else `default`. */
+export function llamaFactoryTemplateFor(baseModel: string): string {
+  const name = baseModel.toLowerCase();
+  const chat = /instruct|chat|-it\b/.test(name);
+  if (/qwen3/.test(name)) return /-base\b/.test(name) ? 'default' : 'qwen3';
+  if (/qwen2/.test(name)) return chat ? 'qwen' : 'default';
+  if (/llama-?3/.test(name)) return chat ? 'llama3' : 'default';
+  if (/smollm/.test(name)) return chat ? 'chatml' : 'default';
+  return 'default';
+}

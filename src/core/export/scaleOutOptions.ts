@@ -6,7 +6,7 @@ import { safeBaseName } from '../phases/export';
 import { TEMPLATE_NAMES, type TemplateName } from '../text/template';
 import type { PhasePlan } from '../phases/plan';
 import { loraProblems, type LoraSettings } from '../model/loraSettings';
-import { LR_SCHEDULER_TYPES } from './llamaFactoryFields';
+import { llamaFactoryTemplateFor, LR_SCHEDULER_TYPES } from './llamaFactoryFields';
 import { PAPER_RECIPE_HYPER, type ScaleOutHyper } from './scaleOutHyper';
 
 /** The paper's smallest model. */
@@ -25,7 +25,10 @@ export type DeepSpeedStage = 'z2' | 'z3';
 export interface ScaleOutOptions {
   /** Hugging Face model id or local path of the model stage 1 starts from. */
   baseModel?: string;
-  /** LLaMA-Factory template name (see {@link DEFAULT_TEMPLATE}). */
+  /**
+   * LLaMA-Factory template name; default: the base model's chat template when its name says it is a chat model
+   * (llama3, qwen, qwen3, chatml: `llamaFactoryTemplateFor`), else {@link DEFAULT_TEMPLATE}.
+   */
   template?: string;
   /** The studio's prompt template the run trained with; the TRL recipe renders it exactly. Default `paper`. */
   promptTemplate?: TemplateName;
@@ -174,7 +177,7 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
       `Give a Hugging Face model id such as ${DEFAULT_BASE_MODEL}, or a local path.`,
     );
   }
-  const template = (options.template ?? DEFAULT_TEMPLATE).trim();
+  const template = (options.template ?? llamaFactoryTemplateFor(baseModel)).trim();
   if (!/^[A-Za-z0-9_.-]+$/.test(template)) {
     fail(
       `"${template}" is not a LLaMA-Factory template name.`,

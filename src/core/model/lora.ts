@@ -1,5 +1,6 @@
 /**
- * LoRA adapters (Hu et al. 2021) on GPT-2's projections, as `peft`'s LoRA layer computes them:
+ * LoRA adapters (Hu et al. 2021) on a model's projections (GPT-2's c_attn …, Llama's and Qwen's q_proj … down_proj),
+ * as `peft`'s LoRA layer computes them:
  *   y = x·W + b + (alpha / r) · (x·Aᵀ)·Bᵀ        A: [r, in], B: [out, r]
  * W is our Conv1D layout [in, out]; A and B are stored in peft's own layout (`lora_A.weight`, `lora_B.weight`), so
  * an adapter folder is written without transposing anything. A starts Kaiming-uniform as in peft
@@ -12,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, mulberry32 } from '../util/random';
 import type { GptConfig } from './config';
-import { loraParamShapes, targetShape, trainsWithLora, validateLora, type LoraSettings } from './loraSettings';
+import { loraParamShapes, targetShape, trainsWithLora, validateLoraFor, type LoraSettings } from './loraSettings';
 import type { GptParams } from './params';
 
 export * from './loraSettings';
@@ -74,7 +75,7 @@ function kaimingUniform(rows: number, inputs: number, seed: number): Float32Arra
  * the model that run ended with.
  */
 export function addLoraAdapters(config: GptConfig, params: GptParams, lora: LoraSettings, seed: number): GptParams {
-  validateLora(lora);
+  validateLoraFor(config, lora);
   const base = mergeLoraVariables(params);
   const out: GptParams = { ...base };
   for (const [name, shape] of loraParamShapes(config, lora)) {

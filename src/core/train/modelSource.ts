@@ -12,7 +12,7 @@ import { initGptParams, type GptParams } from '../model/gpt';
 import { paramsForRun } from '../model/lora';
 import { importHfFolder } from '../hf/importModel';
 import { paramsFromArrays } from '../model/paramArrays';
-import { DEFAULT_LORA, loraParameterCount } from '../model/loraSettings';
+import { defaultLora, loraParameterCount } from '../model/loraSettings';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../model/memoryEstimate';
 import { pruneVocabulary, pruningStats } from '../model/vocabPruning';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
@@ -159,7 +159,8 @@ function loadHfModel(
         : verdict.maxVocabRows !== undefined
           ? `The token table alone is too large: ${source.prune ? 'the data uses too many tokens' : 'turn on vocabulary pruning'} (at most ${verdict.maxVocabRows.toLocaleString('en')} rows fit).`
           : 'No smaller batch or context fits either.';
-      const loraShape = { ...shape, trainableParameters: loraParameterCount(config, DEFAULT_LORA), lora: DEFAULT_LORA };
+      const offered = defaultLora(config);
+      const loraShape = { ...shape, trainableParameters: loraParameterCount(config, offered), lora: offered };
       const loraAdvice =
         !lora && checkTrainingMemory(config, loraShape, context.adapter).fits
           ? ` Or train with LoRA (the run form's LoRA switch): the base stays frozen and a step needs about ${bytes(estimateTrainingMemory(config, loraShape).total)}, which fits.`

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
-import { DEFAULT_LORA, loraParameterCount } from '../../core/model/loraSettings';
+import { defaultLora, loraParameterCount } from '../../core/model/loraSettings';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../../core/model/memoryEstimate';
 import { pruningStats } from '../../core/model/vocabPruning';
 import { useDatasetStore } from '../../state/datasetStore';
@@ -328,7 +328,7 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
   const config = model.prune && counted ? { ...full, vocabSize: counted.keptTokens } : full;
   const shape = { batchSize: B, contextLength: T, accumulation: hyper.gradAccumulation > 1 };
   // LoRA as chosen in the run form, or the default one to compare against: gradients and moments of the adapters only.
-  const lora = chosenLora ?? DEFAULT_LORA;
+  const lora = chosenLora ?? defaultLora(config);
   const loraShape = { ...shape, trainableParameters: loraParameterCount(config, lora), lora };
   let verdict;
   let estimate;
@@ -391,10 +391,7 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
         <div data-testid="model-memory-offer-lora">
           Full fine-tuning does not fit this GPU, but LoRA does: the base weights stay frozen, so only the adapters need
           gradients and Adam moments.{' '}
-          <button
-            className="btn"
-            onClick={() => updateTrain({ lora: { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } })}
-          >
+          <button className="btn" onClick={() => updateTrain({ lora: defaultLora(config) })}>
             Train with LoRA
           </button>
         </div>

@@ -1,4 +1,10 @@
-import { DEFAULT_LORA, LORA_TARGETS, type LoraTarget } from '../../core/model/loraSettings';
+import {
+  DEFAULT_LORA,
+  FUSED_ATTENTION_TARGETS,
+  GELU_MLP_TARGETS,
+  LORA_TARGETS,
+  type LoraTarget,
+} from '../../core/model/loraSettings';
 import { LORA_LIMITS } from '../../core/runs/settingLimits';
 import { useTrainStore } from '../../state/trainStore';
 import { NumberField } from '../common/NumberField';
@@ -9,14 +15,28 @@ const TARGET_LABELS: Record<LoraTarget, string> = {
   'attn.c_proj': 'attention output (attn.c_proj)',
   'mlp.c_fc': 'MLP up (c_fc)',
   'mlp.c_proj': 'MLP down (mlp.c_proj)',
+  'attn.q_proj': 'attention q (q_proj)',
+  'attn.k_proj': 'attention k (k_proj)',
+  'attn.v_proj': 'attention v (v_proj)',
+  'attn.o_proj': 'attention output (o_proj)',
+  'mlp.gate_proj': 'MLP gate (gate_proj)',
+  'mlp.up_proj': 'MLP up (up_proj)',
+  'mlp.down_proj': 'MLP down (down_proj)',
 };
+
+const GPT2_TARGETS: readonly LoraTarget[] = [...FUSED_ATTENTION_TARGETS, ...GELU_MLP_TARGETS];
 
 /**
  * Full fine-tuning or LoRA: with LoRA the base weights are frozen and only the adapters (and the chosen biases and
  * LayerNorms) train, so gradients and AdamW moments shrink to their size. Dropout on the adapters is not offered
  * (peft's lora_dropout 0).
  */
-export function LoraSettingsFields() {
+export function LoraSettingsFields({
+  targets = GPT2_TARGETS,
+}: {
+  /** The model's projections (`modelLoraTargets(config)`); GPT-2's when not given. */
+  targets?: readonly LoraTarget[];
+} = {}) {
   const lora = useTrainStore((s) => s.settings.lora);
   const update = useTrainStore((s) => s.update);
   return (
@@ -47,7 +67,7 @@ export function LoraSettingsFields() {
             limit={LORA_LIMITS.alpha}
             onChange={(v) => update({ lora: { ...lora, alpha: v } })}
           />
-          {LORA_TARGETS.map((t) => (
+          {targets.map((t) => (
             <label className="field" key={t}>
               <input
                 type="checkbox"
