@@ -1,14 +1,19 @@
 /**
- * The training step on WebGPU through Dawn in Node: `npm run bench:gpu [-- --configs reference,gpt2] [--rounds N]
- * [--out FILE]`
+ * The training step on WebGPU through Dawn in Node: `npm run bench:gpu [-- --configs reference,gpt2,smollm2]
+ * [--rounds N] [--context T] [--batch B] [--out FILE]`
  *
  * Prints the adapter (vendor, architecture, description, limits, the Vulkan ICD it came through: a GPU's when the
  * machine has one, else SwiftShader), then for each config the fused kernels (src/core/kernels/webgpu) against tfjs's
  * stock composite ops, alternated round by round in one process: ms/step (median), tokens/s, kernels per step
  * (tf.profile of a warm-up step) and GPU dispatches in that step, achieved TFLOP/s and, for a known GPU, the share of its FP32 peak.
  * FLOPs per step: 6·N·B·T (N = parameters) + 12·L·C·T·B·T (attention's QKᵀ and PV, forward and backward, the PaLM
- * paper's count; causal masking is not subtracted). Configs: `reference` (4 × 128, context 128, batch 16) and `gpt2`
- * (GPT-2 small's shape: 12 × 768, context 256, batch 8, vocabulary 50 257; very slow on SwiftShader).
+ * paper's count; causal masking is not subtracted). Configs: `reference` (4 × 128, context 128, batch 16), `gpt2`
+ * (GPT-2 small's shape: 12 × 768, context 256, batch 8, vocabulary 50 257; very slow on SwiftShader) and `smollm2`
+ * (SmolLM2-135M's: model/config.ts SMOLLM2_135M, 30 × 576, context 256, batch 4). Per variant also the most bytes
+ * alive in the profiled step (tf.profile's peak) beside model/memoryEstimate.ts's estimate of a full fine-tuning step.
+ * `--context` / `--batch` run every config at most that long / that large (a 135M-parameter step on a software
+ * adapter takes minutes): the kernel and dispatch counts do not depend on them, ms/step and memory do, and the
+ * output says what was reduced.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,13 +22,15 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { countWebGPUDispatches } from '../src/core/bench/gpuDispatches';
 import { median, openStepSession, type StepSession } from '../src/core/bench/stepBench';
-import { countGptParams, validateGptConfig, type GptConfig } from '../src/core/model/config';
+import { countGptParams, SMOLLM2_135M, validateGptConfig, type GptConfig } from '../src/core/model/config';
+import { estimateTrainingMemory } from '../src/core/model/memoryEstimate';
 import { disposeGptCaches } from '../src/core/model/gpt';
 import '../src/core/kernels/nodeBackends';
 import { describeAdapter, startDawnWebGPU, type DawnAdapterReport } from '../src/core/kernels/webgpu/dawnNode';
 import { setFusedKernels } from '../src/core/ops/dispatch';
 
-const USAGE = 'usage: npm run bench:gpu -- [--configs reference,gpt2] [--rounds N] [--out FILE]';
+const USAGE =
+  'usage: npm run bench:gpu -- [--configs reference,gpt2,smollm2] [--rounds N] [--context T] [--batch B] [--out FILE]';
 
 const gpt = (layers: number, width: number, heads: number, contextLength: number, vocabSize: number): GptConfig =>
   validateGptConfig({
@@ -40,7 +47,27 @@ const gpt = (layers: number, width: number, heads: number, contextLength: number
 const CONFIGS: Record<string, { config: GptConfig; batchSize: number }> = {
   reference: { config: gpt(4, 128, 4, 128, 64), batchSize: 16 },
   gpt2: { config: gpt(12, 768, 12, 256, 50257), batchSize: 8 },
+  smollm2: { config: { ...SMOLLM2_135M, contextLength: 256 }, batchSize: 4 },
 };
+
+/** A config at most `context` long and `batch` large, and what was reduced (null: nothing). */
+export function reduced(
+  entry: { config: GptConfig; batchSize: number },
+  context: number | undefined,
+  batch: number | undefined,
+): { config: GptConfig; batchSize: number; reducedFrom: string | null } {
+  const T = Math.min(entry.config.contextLength, context ?? Infinity);
+  const B = Math.min(entry.batchSize, batch ?? Infinity);
+  const from = [
+    T < entry.config.contextLength ? `context ${entry.config.contextLength} → ${T}` : null,
+    B < entry.batchSize ? `batch ${entry.batchSize} → ${B}` : null,
+  ].filter((x) => x !== null);
+  return {
+    config: { ...entry.config, contextLength: T },
+    batchSize: B,
+    reducedFrom: from.length ? from.join(', ') : null,
+  };
+}
 
 /** FP32 peak TFLOP/s (vendor figures, dense, boost clock) by a pattern on the adapter's description. */
 const PEAK_FP32: [RegExp, string, number][] = [
@@ -84,10 +111,13 @@ function fail(message: string): never {
 }
 
 const log = (m: string) => process.stdout.write(`${m}\n`);
+const MB = (bytes: number | null) => (bytes === null ? '—' : (bytes / 1e6).toFixed(0));
 
 interface VariantFigures {
   variant: 'fused' | 'stock';
   kernelsPerStep: number | null;
+  /** tf.profile's most bytes alive in the profiled step (weights, moments and batch included). */
+  peakBytes: number | null;
   /** Compute dispatches of the profiled step (tf.profile's Identity and Reshape dispatch nothing on webgpu). */
   dispatchesPerStep: number | null;
   topKernels: { name: string; count: number }[];
@@ -100,10 +130,17 @@ interface VariantFigures {
   lastLoss: number;
 }
 
-async function benchConfig(name: string, rounds: number, peak: number | null) {
+async function benchConfig(
+  name: string,
+  rounds: number,
+  peak: number | null,
+  limits: { context?: number; batch?: number },
+) {
   const entry = CONFIGS[name];
   if (!entry) throw new Error(`unknown config "${name}" (known: ${Object.keys(CONFIGS).join(', ')})`);
-  const { config, batchSize } = entry;
+  const { config, batchSize, reducedFrom } = reduced(entry, limits.context, limits.batch);
+  if (reducedFrom) log(`  ${name}: reduced for this run: ${reducedFrom} (kernel counts do not depend on them)`);
+  const estimate = estimateTrainingMemory(config, { batchSize, contextLength: config.contextLength });
   disposeGptCaches();
   const before = tf.memory().numTensors;
   const variants = ['fused', 'stock'] as const;
@@ -121,6 +158,7 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
       const vf: VariantFigures = {
         variant: v,
         kernelsPerStep: profiled.kernels,
+        peakBytes: profiled.peakBytes,
         dispatchesPerStep: dispatches,
         topKernels: profiled.top.map((k) => ({ name: k.name, count: k.count })),
         warmupMs: [first.ms, profiled.ms],
@@ -134,7 +172,7 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
       figures.push(vf);
       lanes.push({ variant: v, session: s, figures: vf });
       log(
-        `  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels, ${dispatches} dispatches`,
+        `  ${name} ${v}: warm-up ${first.ms.toFixed(0)} ms, profiled step ${profiled.ms.toFixed(0)} ms, ${profiled.kernels} kernels, ${dispatches} dispatches, peak ${MB(profiled.peakBytes)} MB (estimate ${MB(estimate.total)} MB)`,
       );
     }
     for (let r = 0; r < rounds; r++) {
@@ -166,6 +204,8 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
     name,
     config,
     batchSize,
+    reducedFrom,
+    estimatedBytes: estimate.total,
     parameters: countGptParams(config),
     flopsPerStep: flops,
     variants: figures,
@@ -177,7 +217,13 @@ async function benchConfig(name: string, rounds: number, peak: number | null) {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { configs: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      configs: { type: 'string' },
+      rounds: { type: 'string' },
+      context: { type: 'string' },
+      batch: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
   const names = (values.configs ?? 'reference,gpt2')
     .split(',')
@@ -187,6 +233,13 @@ async function main(): Promise<void> {
     if (!(n in CONFIGS)) fail(`unknown config "${n}" (known: ${Object.keys(CONFIGS).join(', ')})\n${USAGE}`);
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds must be a positive integer\n${USAGE}`);
+  const limits: { context?: number; batch?: number } = {};
+  for (const key of ['context', 'batch'] as const) {
+    if (values[key] === undefined) continue;
+    const n = Number(values[key]);
+    if (!Number.isInteger(n) || n < 1) fail(`--${key} must be a positive integer\n${USAGE}`);
+    limits[key] = n;
+  }
 
   const loadBefore = os.loadavg();
   const adapter = await startDawnWebGPU();
@@ -203,19 +256,19 @@ async function main(): Promise<void> {
   const results = [];
   for (const name of names) {
     log(`${name}:`);
-    results.push(await benchConfig(name, rounds, peak?.tflops ?? null));
+    results.push(await benchConfig(name, rounds, peak?.tflops ?? null, limits));
   }
   const loadAfter = os.loadavg();
   log('');
   log(
-    '| config | variant | kernels/step (tf.profile) | GPU dispatches/step | ms/step (median) | tokens/s | TFLOP/s | share of FP32 peak | stock/fused (median of rounds) |',
+    '| config | variant | kernels/step (tf.profile) | GPU dispatches/step | peak MB (tf.profile) | estimate MB | ms/step (median) | tokens/s | TFLOP/s | share of FP32 peak | stock/fused (median of rounds) |',
   );
-  log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const f of r.variants) {
       const share = f.shareOfPeak === null ? '—' : `${(f.shareOfPeak * 100).toFixed(2)} %`;
       log(
-        `| ${r.name} (${r.config.layers}×${r.config.width}, T ${r.config.contextLength}, B ${r.batchSize}) | ${f.variant} | ${f.kernelsPerStep ?? '—'} | ${f.dispatchesPerStep ?? '—'} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSec.toFixed(0)} | ${f.tflops.toFixed(4)} | ${share} | ${f.variant === 'fused' ? `${r.stockOverFused.toFixed(2)}×` : ''} |`,
+        `| ${r.name} (${r.config.layers}×${r.config.width}, T ${r.config.contextLength}, B ${r.batchSize}${r.reducedFrom ? `; reduced: ${r.reducedFrom}` : ''}) | ${f.variant} | ${f.kernelsPerStep ?? '—'} | ${f.dispatchesPerStep ?? '—'} | ${MB(f.peakBytes)} | ${MB(r.estimatedBytes)} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSec.toFixed(0)} | ${f.tflops.toFixed(4)} | ${share} | ${f.variant === 'fused' ? `${r.stockOverFused.toFixed(2)}×` : ''} |`,
       );
     }
   }

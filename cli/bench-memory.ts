@@ -1,7 +1,9 @@
 /**
  * Memory at real size: randomly initialised models of GPT-2 124M's and distilgpt2's exact shapes (12 or 6 layers,
- * width 768, 12 heads, context 1024, vocabulary 50 257, and pruned to 8 192) train a few AdamW steps at a small batch
- * and context on wasm in Node, fully and with LoRA (train/stepMemory.ts BENCH_LORA). Per shape: the peak bytes of
+ * width 768, 12 heads, context 1024, vocabulary 50 257, and pruned to 8 192) and of SmolLM2-135M's (model/config.ts
+ * SMOLLM2_135M: 30 × 576, 9 / 3 heads, SwiGLU 1 536, vocabulary 49 152) train a few AdamW steps at a small batch
+ * and context on wasm in Node, fully and with LoRA (GPT-2: train/stepMemory.ts BENCH_LORA; SmolLM2: rank 8 on
+ * q_proj and v_proj, peft's default for Llama). Per shape: the peak bytes of
  * each term of a step (forward, backward, clip, update; `tf.profile`), the whole step's peak beside
  * model/memoryEstimate.ts's estimate, the wasm heap the process grew to (what the operating system sees), ms per step
  * and the tensor count after every step (flat = no leak).
@@ -10,6 +12,13 @@
  *   npm run bench:memory -- --only gpt2-v8192  # one shape
  *   npm run bench:memory -- --only gpt2 --trainable lora   # one shape, LoRA only (rank 8 on all four projections)
  *   npm run bench:memory -- --backend webgpu --only tiny   # WebGPU through Dawn (needs VK_ICD_FILENAMES, see docs)
+ *   npm run bench:memory -- --only smollm2 --trainable full --backend cpu --budget-gib 4.5 --steps 1
+ *                                              # beyond wasm's 4 GiB heap: cpu, with a budget of this machine's RAM
+ *   npm run bench:memory -- --grid            # estimates only: SmolLM2-135M at B 1/2/4 × T 256/512, full and LoRA
+ *
+ * A shape the budget refuses is measured at the shape the refusal suggests (the output says which); one refused
+ * with no suggestion (SmolLM2's full fine-tuning on wasm: weights, moments and gradients alone exceed the heap) is
+ * reported with its estimate and not measured.
  *
  * Results go to the console and bench-results/memory-<backend>[-<trainable>].json; docs/BENCHMARKS.md quotes them. Heavy: GPT-2's shape
  * needs ~3 GB of the 4 GB wasm heap and tens of seconds per step on 2 cores.
@@ -21,20 +30,37 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { loraParameterCount } from '../src/core/model/lora';
+import type { LoraSettings } from '../src/core/model/loraSettings';
 import { loraOfTrainable, measureStepMemory, type StepMemory, type Trainable } from '../src/core/train/stepMemory';
 import { setNodeBackend } from '../src/core/kernels/nodeBackends';
-import { countGptParams, GPT2_SMALL, type GptConfig } from '../src/core/model/config';
-import { activeMemoryBudget, assertTrainingFits, MemoryFitError } from '../src/core/model/memoryBudget';
-import { estimateTrainingMemory } from '../src/core/model/memoryEstimate';
+import { countGptParams, GPT2_SMALL, SMOLLM2_135M, type GptConfig } from '../src/core/model/config';
+import {
+  activeMemoryBudget,
+  assertTrainingFits,
+  MemoryFitError,
+  WASM_HEAP_MAX,
+  WASM_USABLE_FRACTION,
+  type MemoryBudget,
+} from '../src/core/model/memoryBudget';
+import { checkTrainingMemory, estimateTrainingMemory, formatBytes } from '../src/core/model/memoryEstimate';
 
 const GPT2 = GPT2_SMALL;
 const DISTIL: GptConfig = { ...GPT2, layers: 6 };
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 interface Shape {
   name: string;
   config: GptConfig;
   batchSize: number;
   contextLength: number;
+  /** The adapters of its LoRA run (default BENCH_LORA). */
+  lora?: LoraSettings;
+  /** What it trains (default TRAINABLE: both). */
+  trainables?: Trainable[];
 }
 
 const SHAPES: Shape[] = [
@@ -49,10 +75,12 @@ const SHAPES: Shape[] = [
     batchSize: 2,
     contextLength: 64,
   },
+  // Asked at 1 × 256; what fits is decided by the budget (the output says what was reduced).
+  { name: 'smollm2', config: SMOLLM2_135M, batchSize: 1, contextLength: 256, trainables: ['full'] },
 ];
 /** The trainable selectors this bench runs (`--trainable full|lora` picks one). */
 const TRAINABLE: Trainable[] = ['full', 'lora'];
-const STEPS = 2;
+const STEPS = Number(arg('steps') ?? 2);
 
 type Backend = 'wasm' | 'cpu' | 'webgpu';
 
@@ -65,7 +93,8 @@ interface Row {
   asked: { batchSize: number; contextLength: number; refused?: string };
   batchSize: number;
   contextLength: number;
-  measured: StepMemory;
+  /** null: refused with no shape that fits, not measured. */
+  measured: StepMemory | null;
   estimated: {
     total: number;
     weights: number;
@@ -79,11 +108,6 @@ interface Row {
   };
   /** Bytes of the wasm heap after the steps (grows, never shrinks), or the webgpu backend's buffer bytes. */
   backendBytes?: number;
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -118,31 +142,37 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
   // suggestion instead (running it would abort the wasm backend).
   let shape = asked;
   let refused: string | undefined;
-  const lora = loraOfTrainable(trainable);
+  let unmeasurable = false;
+  const lora = trainable === 'lora' ? (asked.lora ?? loraOfTrainable(trainable)) : undefined;
   const trainableParameters = lora === undefined ? undefined : loraParameterCount(asked.config, lora);
   try {
     assertTrainingFits(
       asked.config,
       { batchSize: asked.batchSize, contextLength: asked.contextLength, trainableParameters, lora },
-      activeMemoryBudget(),
+      budgetOf(),
     );
   } catch (error) {
-    if (!(error instanceof MemoryFitError) || !error.verdict.suggestion) throw error;
+    if (!(error instanceof MemoryFitError)) throw error;
     refused = error.message;
-    shape = {
-      ...asked,
-      batchSize: error.verdict.suggestion.batchSize,
-      contextLength: error.verdict.suggestion.contextLength,
-    };
+    if (error.verdict.suggestion)
+      shape = {
+        ...asked,
+        batchSize: error.verdict.suggestion.batchSize,
+        contextLength: error.verdict.suggestion.contextLength,
+      };
+    else unmeasurable = true;
   }
-  const measured = await measureStepMemory(shape.config, {
-    batchSize: shape.batchSize,
-    contextLength: shape.contextLength,
-    trainable,
-    steps: STEPS,
-    onStep: (s, ms) => process.stderr.write(`  ${shape.name} step ${s + 1}: ${(ms / 1000).toFixed(1)} s\n`),
-  });
-  if (trainableParameters !== undefined && measured.trainableParameters !== trainableParameters) {
+  const measured = unmeasurable
+    ? null
+    : await measureStepMemory(shape.config, {
+        batchSize: shape.batchSize,
+        contextLength: shape.contextLength,
+        trainable,
+        lora,
+        steps: STEPS,
+        onStep: (s, ms) => process.stderr.write(`  ${shape.name} step ${s + 1}: ${(ms / 1000).toFixed(1)} s\n`),
+      });
+  if (trainableParameters !== undefined && measured && measured.trainableParameters !== trainableParameters) {
     throw new Error(
       `LoRA trained ${measured.trainableParameters} floats, loraParameterCount says ${trainableParameters}`,
     );
@@ -177,6 +207,45 @@ async function measureOne(asked: Shape, trainable: Trainable, backend: Backend):
   };
 }
 
+/** The backend's budget, or `--budget-gib` of it in all (to measure past wasm's heap on cpu, in the machine's RAM). */
+function budgetOf(): MemoryBudget {
+  const active = activeMemoryBudget();
+  const gib = arg('budget-gib');
+  if (gib === undefined) return active;
+  const bytes = Math.round(Number(gib) * 1024 ** 3);
+  if (!(bytes > 0)) throw new Error(`--budget-gib must be a positive number, got ${gib}`);
+  return { ...active, budgetBytes: bytes, source: `--budget-gib ${gib}` };
+}
+
+/** Estimates only, no tensor: SmolLM2-135M at B 1/2/4 × T 256/512, full and LoRA, against wasm's budget. */
+function printGrid(): void {
+  const wasmBudget = Math.floor(WASM_HEAP_MAX * WASM_USABLE_FRACTION);
+  const limits = { maxStorageBufferBindingSize: wasmBudget, maxBufferSize: wasmBudget };
+  log(`SmolLM2-135M (${(countGptParams(SMOLLM2_135M) / 1e6).toFixed(1)}M params), estimate of one AdamW step:`);
+  log(
+    `| trainable | B × T | weights | moments | backward | update | **total** | on wasm (${formatBytes(wasmBudget)}) |`,
+  );
+  log('|---|---|---:|---:|---:|---:|---:|---|');
+  for (const lora of [undefined] as (LoraSettings | undefined)[]) {
+    const trainableParameters = lora === undefined ? undefined : loraParameterCount(SMOLLM2_135M, lora);
+    for (const T of [256, 512]) {
+      for (const B of [1, 2, 4]) {
+        const shape = { batchSize: B, contextLength: T, trainableParameters, lora };
+        const e = estimateTrainingMemory(SMOLLM2_135M, shape);
+        const v = checkTrainingMemory(SMOLLM2_135M, shape, limits, { budgetBytes: wasmBudget });
+        const fit = v.fits
+          ? 'fits'
+          : v.suggestion
+            ? `no; ${v.suggestion.batchSize} × ${v.suggestion.contextLength} does`
+            : 'no; nothing does';
+        log(
+          `| ${lora ? `LoRA r ${lora.rank} ${lora.targets.join(', ')} (${trainableParameters} floats)` : 'full'} | ${B} × ${T} | ${formatBytes(e.weights)} | ${formatBytes(e.adam)} | ${formatBytes(e.backward)} | ${formatBytes(e.update)} | **${formatBytes(e.total)}** | ${fit} |`,
+        );
+      }
+    }
+  }
+}
+
 const backend = (arg('backend') ?? 'wasm') as Backend;
 const only = arg('only');
 const onlyTrainable = arg('trainable') as Trainable | undefined;
@@ -184,7 +253,9 @@ if (onlyTrainable && !TRAINABLE.includes(onlyTrainable))
   throw new Error(`--trainable must be one of ${TRAINABLE.join(', ')}`);
 const child = process.argv.includes('--child');
 
-if (child) {
+if (process.argv.includes('--grid')) {
+  printGrid();
+} else if (child) {
   const shape = SHAPES.find((s) => s.name === only);
   if (!shape) throw new Error(`unknown shape ${only}; one of ${SHAPES.map((s) => s.name).join(', ')}`);
   const row = await measureOne(shape, (arg('trainable') ?? 'full') as Trainable, backend);
@@ -195,11 +266,24 @@ if (child) {
   const rows: Row[] = [];
   const here = fileURLToPath(import.meta.url);
   for (const shape of SHAPES.filter((s) => (only ? s.name === only : s.name !== 'tiny' || backend === 'webgpu'))) {
-    for (const trainable of TRAINABLE.filter((t) => !onlyTrainable || t === onlyTrainable)) {
+    for (const trainable of (shape.trainables ?? TRAINABLE).filter((t) => !onlyTrainable || t === onlyTrainable)) {
       // One process per shape: the wasm heap only grows, so a shape measured after a bigger one would read its size.
       const run = spawnSync(
         process.execPath,
-        [...process.execArgv, here, '--child', '--only', shape.name, '--trainable', trainable, '--backend', backend],
+        [
+          ...process.execArgv,
+          here,
+          '--child',
+          '--only',
+          shape.name,
+          '--trainable',
+          trainable,
+          '--backend',
+          backend,
+          '--steps',
+          String(STEPS),
+          ...(arg('budget-gib') === undefined ? [] : ['--budget-gib', arg('budget-gib')!]),
+        ],
         {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'inherit'],
@@ -219,6 +303,16 @@ if (child) {
       if (row.asked.refused)
         log(
           `${row.shape}: B ${row.asked.batchSize} T ${row.asked.contextLength} refused before allocation — ${row.asked.refused}`,
+        );
+      if (m === null) {
+        log(
+          `${row.shape} ${row.trainable} ${row.backend}: ${(row.params / 1e6).toFixed(1)}M params; not measured (nothing fits); estimate at B ${row.batchSize} T ${row.contextLength}: ${MB(row.estimated.total)} MB`,
+        );
+        continue;
+      }
+      if (row.batchSize !== row.asked.batchSize || row.contextLength !== row.asked.contextLength)
+        log(
+          `${row.shape}: measured at the reduced shape B ${row.batchSize} T ${row.contextLength} (asked B ${row.asked.batchSize} T ${row.asked.contextLength})`,
         );
       const ratio = row.estimated.total / m.peak;
       log(

@@ -5,18 +5,29 @@
  *
  *   npx tsx cli/calibrate-memory-estimate.ts          # cpu backend (the tensors tfjs tracks are the same on wasm)
  *   npx tsx cli/calibrate-memory-estimate.ts wasm
+ *   npx tsx cli/calibrate-memory-estimate.ts cpu llama   # the Llama family's step (LLAMA_STEP_COEFFICIENTS)
  *
  * Fits, in floats above the weights and moments:
  *   backward − (P + V·C)     ≈ a·L·B·T·C + b·L·B·T·F + c·L·B·H·T² + d·B·T·V + e·B·T·C + w·L·(4C² + 2CF)
  *                              (activations, logits, and the blocks' weight-gradient temporaries)
  *   update − P               ≈ k·G                  (G: AdamW's largest flat group)
  *   generation              ≈ g1·L·B·p·C + g2·L·B·p·F + g3·L·B·H·p² + g4·L·B·(p+n)·C + g5·B·V   (p prompt, n new)
- * then prints each shape's measured and predicted peaks.
+ * then prints each shape's measured and predicted peaks. With `llama`, the step of Llama-shaped models (RMSNorm, RoPE,
+ * SwiGLU, grouped attention with KV key/value heads of width D, no biases, tied head) instead, over
+ *   backward − P            ≈ a·L·BTC + q·L·BT·H·D + kv·L·BT·KV·D + r·L·BT·H·D·[KV < H] + b·L·BTF + c·L·BHT²
+ *                              + d·BTV + w·L·Wb + E·VC      (Wb: blockMatmulWeights, a layer's projections; a BTC term
+ *                              outside the layers came out negative, −4.7, collinear with L·BTC, so it is left out)
+ *   update − P               ≈ k·G
  */
 import { measureGenerationMemory, measureStepMemory } from '../src/core/train/stepMemory';
 import { setNodeBackend, type NodeBackendName } from '../src/core/kernels/nodeBackends';
 import { countGptParams, mlpWidth, type GptConfig } from '../src/core/model/config';
-import { adamwLargestGroup, estimateGenerationMemory, estimateTrainingMemory } from '../src/core/model/memoryEstimate';
+import {
+  adamwLargestGroup,
+  blockMatmulWeights,
+  estimateGenerationMemory,
+  estimateTrainingMemory,
+} from '../src/core/model/memoryEstimate';
 
 /** [V, C, L, H, B, T, mlpRatio] */
 const STEP_SHAPES: [number, number, number, number, number, number, number][] = [
@@ -103,7 +114,115 @@ const gpt = (V: number, C: number, L: number, H: number, T: number, ratio = 4): 
 });
 const pct = (predicted: number, measured: number) => `${(((predicted - measured) / measured) * 100).toFixed(1)} %`;
 
+/** [V, C, L, H, KV, D, B, T, F] */
+const LLAMA_SHAPES: [number, number, number, number, number, number, number, number, number][] = [
+  [500, 32, 1, 4, 2, 8, 4, 32, 64],
+  [500, 32, 2, 4, 2, 8, 4, 32, 64],
+  [500, 32, 3, 4, 2, 8, 4, 32, 64],
+  [500, 64, 2, 4, 2, 16, 4, 32, 128],
+  [500, 32, 2, 4, 2, 8, 4, 32, 160],
+  [500, 32, 2, 4, 4, 8, 4, 32, 64],
+  [500, 32, 2, 4, 1, 8, 4, 32, 64],
+  [500, 32, 2, 8, 2, 8, 4, 32, 64],
+  [500, 32, 2, 4, 2, 16, 4, 32, 64],
+  [500, 32, 2, 4, 2, 8, 4, 96, 64],
+  [3000, 32, 2, 4, 2, 8, 4, 32, 64],
+  [500, 32, 2, 4, 2, 8, 12, 32, 64],
+  [2000, 64, 2, 4, 4, 16, 4, 64, 160],
+  [300, 64, 4, 8, 2, 8, 8, 32, 128],
+  [8000, 48, 1, 6, 2, 8, 2, 64, 128],
+  [4000, 256, 2, 4, 2, 64, 1, 16, 512],
+  [2000, 192, 2, 3, 1, 64, 1, 32, 512],
+  [8192, 576, 1, 9, 3, 64, 1, 64, 1536],
+];
+
+const llamaShaped = (
+  V: number,
+  C: number,
+  L: number,
+  H: number,
+  KV: number,
+  D: number,
+  T: number,
+  F: number,
+): GptConfig => ({
+  vocabSize: V,
+  contextLength: T,
+  layers: L,
+  width: C,
+  heads: H,
+  mlpRatio: F / C,
+  mlpHidden: F,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+  qkvBias: false,
+  norm: 'rmsNorm',
+  positions: 'rope',
+  rope: { theta: 10000 },
+  mlp: 'swiglu',
+  attention: 'grouped',
+  kvHeads: KV,
+  headDim: D,
+  attnOutBias: false,
+  mlpBias: false,
+  head: 'tied',
+});
+
+async function calibrateLlama(): Promise<void> {
+  const X: number[][] = [];
+  const y: number[] = [];
+  const Xk: number[][] = [];
+  const yk: number[] = [];
+  const rows: { label: string; config: GptConfig; B: number; T: number; peak: number }[] = [];
+  for (const [V, C, L, H, KV, D, B, T, F] of LLAMA_SHAPES) {
+    const config = llamaShaped(V, C, L, H, KV, D, T, F);
+    const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1 });
+    const P = countGptParams(config);
+    const t = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [k, v / 4])) as Record<
+      keyof typeof m.terms,
+      number
+    >;
+    const N = B * T;
+    X.push([
+      L * N * C,
+      L * N * H * D,
+      L * N * KV * D,
+      KV < H ? L * N * H * D : 0,
+      L * N * F,
+      L * B * H * T * T,
+      N * V,
+      L * blockMatmulWeights(config),
+      V * C,
+    ]);
+    y.push(t.backward - P);
+    Xk.push([adamwLargestGroup(config)]);
+    yk.push(t.update - P);
+    const label = `V ${V} C ${C} L ${L} H ${H} KV ${KV} D ${D} B ${B} T ${T} F ${F}`;
+    rows.push({ label, config, B, T, peak: m.peak });
+    console.log(
+      `${label}: floats above weights+moments: forward ${t.forward} backward ${t.backward} clip ${t.clip} update ${t.update}`,
+    );
+  }
+  const w = relativeFit(X, y);
+  console.log(
+    `llama backward [L·BTC, L·BT·HD, L·BT·KVD, L·BT·HD·[KV<H], L·BTF, L·BHT², BTV, L·Wb, VC] = [${w.map((v) => v.toFixed(2)).join(', ')}]`,
+  );
+  const ratios = yk.map((v, i) => v / Xk[i]![0]!);
+  console.log(
+    `llama update k·G: least squares ${leastSquares(Xk, yk)[0]!.toFixed(2)}, largest ratio ${Math.max(...ratios).toFixed(2)}`,
+  );
+  console.log('\nWith the coefficients now in memoryEstimate.ts:');
+  for (const r of rows) {
+    const e = estimateTrainingMemory(r.config, { batchSize: r.B, contextLength: r.T });
+    console.log(`  step ${r.label}: measured ${r.peak} B, estimated ${e.total} B (${pct(e.total, r.peak)})`);
+  }
+}
+
 await setNodeBackend((process.argv[2] ?? 'cpu') as NodeBackendName);
+if (process.argv[3] === 'llama') {
+  await calibrateLlama();
+  process.exit(0);
+}
 
 const Xa: number[][] = [];
 const ya: number[] = [];

@@ -150,8 +150,13 @@ export interface StepSession {
   readonly seqLen: number;
   /** Tensors alive before the session made anything. */
   readonly tensorsBefore: number;
-  /** One step read back at once; with `profile`, inside tf.profile (kernel count and per-kernel times). */
-  warmupStep(profile: boolean): Promise<{ ms: number; kernels: number | null; top: KernelShare[] }>;
+  /**
+   * One step read back at once; with `profile`, inside tf.profile (kernel count, per-kernel times, and the most bytes
+   * of tensors alive at once: `peakBytes`, everything the engine tracks, weights and moments included).
+   */
+  warmupStep(
+    profile: boolean,
+  ): Promise<{ ms: number; kernels: number | null; top: KernelShare[]; peakBytes: number | null }>;
   /** `steps` steps, then one readback of the last loss; ms per step. */
   timedRun(steps: number): Promise<{ msPerStep: number; loss: number }>;
   dispose(): void;
@@ -193,7 +198,7 @@ export function openStepSession(o: StepBenchOptions): StepSession {
         const l = step();
         await l.data();
         l.dispose();
-        return { ms: now() - t0, kernels: null, top: [] };
+        return { ms: now() - t0, kernels: null, top: [], peakBytes: null };
       }
       const info = await tf.profile(async () => {
         const l = step();
@@ -211,6 +216,7 @@ export function openStepSession(o: StepBenchOptions): StepSession {
         ms: now() - t0,
         kernels: info.kernels.length,
         top: [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8),
+        peakBytes: info.peakBytes,
       };
     },
     async timedRun(steps) {

@@ -303,6 +303,33 @@ export const GPT2_SMALL: Readonly<GptConfig> = {
   layerNormEps: 1e-5,
   attentionScale: 'sqrt',
 };
+/**
+ * SmolLM2-135M's shape (HuggingFaceTB/SmolLM2-135M config.json, a `llama`): 30 × 576, 9 query and 3 key/value heads
+ * of 64, SwiGLU 1 536, RMSNorm 1e-5, RoPE θ 100 000, 8 192 positions, tied head, no biases. 134 515 008 parameters
+ * (LlamaForCausalLM(config).num_parameters() in transformers 5.18).
+ */
+export const SMOLLM2_135M: Readonly<GptConfig> = {
+  vocabSize: 49152,
+  contextLength: 8192,
+  layers: 30,
+  width: 576,
+  heads: 9,
+  mlpRatio: 1536 / 576,
+  mlpHidden: 1536,
+  layerNormEps: 1e-5,
+  attentionScale: 'sqrt',
+  qkvBias: false,
+  norm: 'rmsNorm',
+  positions: 'rope',
+  rope: { theta: 100000 },
+  mlp: 'swiglu',
+  attention: 'grouped',
+  kvHeads: 3,
+  headDim: 64,
+  attnOutBias: false,
+  mlpBias: false,
+  head: 'tied',
+};
 /** A validated config from a preset and the tokenizer's vocabulary size, with optional overrides. */
 export function gptConfigFromPreset(
   name: GptPresetName,

@@ -32,21 +32,88 @@
  * A WebGPU buffer larger than `maxBufferSize` cannot be created, and one larger than `maxStorageBufferBindingSize`
  * cannot be bound to a shader: the largest single tensor must stay under both.
  */
-import { countGptParams, mlpWidth, type GptConfig } from './config';
+import { architecture, countGptParams, gptParamShapes, mlpWidth, type GptConfig } from './config';
 import { loraParamShapes, targetShape, type LoraSettings } from './loraSettings';
 
 const F32 = 4;
 /** AdamW's flat groups are at most this many floats (train/optimizer.ts MAX_GROUP_ELEMENTS; a test keeps them equal). */
 export const ADAMW_GROUP_ELEMENTS = 1 << 22;
 
-/** Fitted coefficients (floats), see the formula above. */
-export const STEP_COEFFICIENTS = { A1: 76.9, A2: 32.2, A3: 7.6, A4: 2.85, A5: 12, E: 2.9, W: 3.1, K: 3.25 };
+/**
+ * Fitted coefficients (floats), see the formula above. Aq, Akv and Ar price the attention's own widths where they
+ * are not the residual width: q (and what it becomes: rotated, merged) H·D, k and v KV·D, and the k and v repeated
+ * to the H query heads when KV < H (model/attention.ts materialises them with a gather). GPT-2's q, k and v are each
+ * C wide, so its fit folds them into A1 and these are 0.
+ */
+export interface StepCoefficients {
+  A1: number;
+  Aq: number;
+  Akv: number;
+  Ar: number;
+  A2: number;
+  A3: number;
+  A4: number;
+  A5: number;
+  E: number;
+  W: number;
+  K: number;
+}
+export const STEP_COEFFICIENTS: Readonly<StepCoefficients> = {
+  A1: 76.9,
+  Aq: 0,
+  Akv: 0,
+  Ar: 0,
+  A2: 32.2,
+  A3: 7.6,
+  A4: 2.85,
+  A5: 12,
+  E: 2.9,
+  W: 3.1,
+  K: 3.25,
+};
+/**
+ * The step of the Llama family (RMSNorm, RoPE, SwiGLU, grouped attention; model/attention.ts repeats k and v with a
+ * gather): a least-squares fit of the same kind over 18 Llama-shaped models (L 1–4, C 32–576, H 3–9, KV 1–4 incl.
+ * KV = H, D 8–64 incl. D ≠ C/H, F 64–1 536, T 16–96, B 1–12, V 300–8 192, no biases, tied head), every backward within
+ * 3.5 %; K the largest update ratio seen (`npx tsx cli/calibrate-memory-estimate.ts cpu llama`). Per token and layer
+ * the norms, residuals and projections' inputs keep ~36·C floats against GPT-2's ~77·C (RMSNorm has no centring and
+ * no bias), the SwiGLU MLP (gate, up, silu, product and their gradients) ~11·F against the GELU MLP's ~32·F. Configs
+ * that mix the two families' choices (say RMSNorm with learned positions) are estimated with these too, unfitted.
+ */
+export const LLAMA_STEP_COEFFICIENTS: Readonly<StepCoefficients> = {
+  A1: 36.4,
+  Aq: 21.6,
+  Akv: 16.1,
+  Ar: 6.3,
+  A2: 11.45,
+  A3: 6.76,
+  A4: 3.23,
+  A5: 0,
+  E: 2.96,
+  W: 1.03,
+  K: 4,
+};
+
+/** The coefficients of `config`'s graph: GPT-2's (GPT-Neo's too) or the Llama family's. */
+export function stepCoefficients(config: GptConfig): Readonly<StepCoefficients> {
+  const a = architecture(config);
+  const gpt2Graph = a.norm === 'layerNorm' && a.positions === 'learned' && a.mlp === 'gelu' && a.attention === 'fused';
+  return gpt2Graph ? STEP_COEFFICIENTS : LLAMA_STEP_COEFFICIENTS;
+}
+
+/** Floats of one block's projection tables (every weight a matmul multiplies by): 4C² + 2CF in GPT-2. */
+export function blockMatmulWeights(config: GptConfig): number {
+  return gptParamShapes({ ...config, layers: 1 })
+    .filter(([name, shape]) => name.startsWith('h.0.') && shape.length === 2)
+    .reduce((n, [, [rows, cols]]) => n + rows! * cols!, 0);
+}
 /** Fitted coefficients (floats) of a step with a frozen base and LoRA adapters, see the formula above. */
 export const LORA_STEP_COEFFICIENTS = { D: 4.1, Ef: 1.2, Wf: 2.7 };
 /**
  * Greedy cached generation (eval/generate.ts), above the weights: the prefill's forward over the p prompt columns
  * (one tidy, so all of it at once) and the key/value cache of p + n columns (the old and the new one while a column
- * is appended): G1·L·B·p·C + G2·L·B·p·F + G3·L·B·H·p² + G4·L·B·(p+n)·C + G5·B·V.
+ * is appended): G1·L·B·p·C + G2·L·B·p·F + G3·L·B·H·p² + G4·L·B·(p+n)·KV·D + G5·B·V (KV·D = C in GPT-2; fitted on
+ * GPT-2's graph only: for the other families the cache term is exact by shape, the prefill's an approximation).
  */
 export const GENERATION_COEFFICIENTS = { G1: 7.8, G2: 12.4, G3: 5.1, G4: 4, G5: 1.8 };
 
@@ -111,12 +178,7 @@ function positiveInt(v: number, what: string): void {
 export function adamwLargestGroup(config: GptConfig, trainable = countGptParams(config)): number {
   const P = countGptParams(config);
   if (trainable < P) return Math.min(trainable, ADAMW_GROUP_ELEMENTS);
-  const largest = Math.max(
-    config.vocabSize * config.width,
-    config.contextLength * config.width,
-    config.width * mlpWidth(config),
-    3 * config.width * config.width,
-  );
+  const largest = Math.max(...gptParamShapes(config).map(([, shape]) => shape.reduce((a, b) => a * b, 1)));
   return largest > ADAMW_GROUP_ELEMENTS ? largest : Math.min(P, ADAMW_GROUP_ELEMENTS);
 }
 
@@ -129,12 +191,21 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
     throw new Error(`contextLength ${T} is longer than the model's ${config.contextLength} positions.`);
   const { width: C, heads: H, layers: L, vocabSize: V } = config;
   const F = mlpWidth(config);
+  const { kvHeads: KV, headDim: D } = architecture(config);
   const P = countGptParams(config);
   const Pt = shape.trainableParameters ?? P;
   if (!Number.isInteger(Pt) || Pt < 0 || Pt > P)
     throw new Error(`trainableParameters must be an integer in [0, ${P}], got ${Pt}.`);
-  const { A1, A2, A3, A4, A5, E, W, K } = STEP_COEFFICIENTS;
-  const activations = Math.round(L * (A1 * B * T * C + A2 * B * T * F + A3 * B * H * T * T) + A5 * B * T * C) * F32;
+  const { A1, Aq, Akv, Ar, A2, A3, A4, A5, E, W, K } = stepCoefficients(config);
+  const Wb = blockMatmulWeights(config);
+  const perLayer =
+    A1 * B * T * C +
+    Aq * B * T * H * D +
+    Akv * B * T * KV * D +
+    (KV < H ? Ar * B * T * H * D : 0) +
+    A2 * B * T * F +
+    A3 * B * H * T * T;
+  const activations = Math.round(L * perLayer + A5 * B * T * C) * F32;
   const logits = Math.round(A4 * B * T * V) * F32;
   const adapterFloats = shape.lora
     ? loraParamShapes(config, { ...shape.lora, alpha: 1, biases: false, layerNorms: false }).reduce(
@@ -144,12 +215,13 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
     : 0;
   const weights = (P + adapterFloats) * F32;
   const adam = (shape.accumulation ? 3 : 2) * Pt * F32;
-  const gradients = Math.round(Pt + (Pt === P ? E * V * C + W * L * (4 * C * C + 2 * C * F) : 0)) * F32;
-  const { D, Ef, Wf } = LORA_STEP_COEFFICIENTS;
+  const gradients = Math.round(Pt + (Pt === P ? E * V * C + W * L * Wb : 0)) * F32;
+  const { Ef, Wf } = LORA_STEP_COEFFICIENTS;
   const adapted = shape.lora
     ? shape.lora.targets.reduce((n, t) => n + targetShape(config, t)[0] + targetShape(config, t)[1], 0)
     : 0;
-  const lora = Pt === P ? 0 : Math.round(Ef * V * C + Wf * L * (4 * C * C + 2 * C * F) + D * L * B * T * adapted) * F32;
+  const lora =
+    Pt === P ? 0 : Math.round(Ef * V * C + Wf * L * Wb + LORA_STEP_COEFFICIENTS.D * L * B * T * adapted) * F32;
   const backward = gradients + activations + logits + lora;
   const update = Math.round(Pt + (Pt > 0 ? K * adamwLargestGroup(config, Pt) : 0)) * F32;
   const buffers: BufferSize[] = [
@@ -202,7 +274,8 @@ export function estimateGenerationMemory(config: GptConfig, shape: GenerationSha
   const F = mlpWidth(config);
   const { G1, G2, G3, G4, G5 } = GENERATION_COEFFICIENTS;
   const prefill = Math.round(L * (G1 * B * p * C + G2 * B * p * F + G3 * B * H * p * p) + G5 * B * V) * F32;
-  const cache = Math.round(G4 * L * B * (p + n) * C) * F32;
+  const { kvHeads, headDim } = architecture(config);
+  const cache = Math.round(G4 * L * B * (p + n) * kvHeads * headDim) * F32;
   const weights = countGptParams(config) * F32;
   return { weights, cache, prefill, total: weights + prefill + cache };
 }
@@ -297,11 +370,12 @@ export function checkTrainingMemory(
 
 /**
  * Arithmetic of one training step (forward + backward ≈ 3× forward): 6 FLOPs per matmul weight per token — the
- * blocks' 4C² + 2CF per layer and the tied head's V·C — plus attention's 12·L·B·T²·C (QKᵀ and A·V, full T×T).
+ * blocks' projections (4C² + 2CF per layer in GPT-2) and the head's V·C — plus attention's 12·L·B·T²·H·D (QKᵀ and
+ * A·V, full T×T; H·D = C but in Qwen3).
  */
 export function trainingFlops(config: GptConfig, batch: number, context: number): number {
-  const { width: C, layers: L, vocabSize: V } = config;
-  const F = mlpWidth(config);
+  const { width: C, layers: L, vocabSize: V, heads: H } = config;
+  const { headDim: D } = architecture(config);
   const tokens = batch * context;
-  return 6 * tokens * (L * (4 * C * C + 2 * C * F) + V * C) + 12 * L * batch * context * context * C;
+  return 6 * tokens * (L * blockMatmulWeights(config) + V * C) + 12 * L * batch * context * context * H * D;
 }

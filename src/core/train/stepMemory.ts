@@ -39,6 +39,8 @@ export interface StepMemoryOptions {
   batchSize: number;
   contextLength: number;
   trainable?: Trainable;
+  /** The adapters of `trainable: 'lora'` (default BENCH_LORA, GPT-2's four projections). */
+  lora?: LoraSettings;
   /** Steps to run (the peaks are the largest over them; tensors are counted after each). Default 2. */
   steps?: number;
   seed?: number;
@@ -91,7 +93,7 @@ export async function measureStepMemory(config: GptConfig, o: StepMemoryOptions)
   const selector = o.trainable ?? 'full';
   if (selector !== 'full' && selector !== 'lora')
     throw new Error(`measureStepMemory: unknown trainable selector ${String(selector)}`);
-  const lora = loraOfTrainable(selector);
+  const lora = selector === 'lora' && o.lora !== undefined ? o.lora : loraOfTrainable(selector);
   const base = initGptParams(config, o.seed ?? 1);
   const params = lora === undefined ? base : addLoraAdapters(config, base, lora, o.seed ?? 1);
   // As the runner: only the trainable parameters get gradients and AdamW state.
