@@ -14,7 +14,9 @@ import {
   updateModelMeta,
   type StoredModelMeta,
 } from '../storage/modelStorage';
-import { downloadHfFolder, type DownloadProgress } from './hfDownload';
+import { downloadHfFolder, downloadHubModel, type DownloadProgress } from './hfDownload';
+import { useHubAccess } from './hubAccess';
+import { hubRepoPage, hubResolveBase, looksLikeHubId, parseHubId, type HubRepo } from '../core/hf/hubId';
 import { folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../core/hf/fileSet';
 import { baseName } from '../core/hf/files';
 import { hfModelClient, HfModelError } from '../worker/hfModelClient';
@@ -30,6 +32,9 @@ export interface ImportActivity {
   detail: string;
   /** 0–1 when known. */
   fraction?: number;
+  /** The file being downloaded, and how many of its bytes are stored (what a reload would resume from). */
+  file?: string;
+  keptBytes?: number;
 }
 
 /** A dropped file with the path it had in its folder (`gpt2/config.json`) or just its name. */
@@ -61,7 +66,8 @@ interface ModelState {
   importFiles(dropped: DroppedFile[]): Promise<void>;
   /** A drop whose files could not even be listed (an entry vanished, or the browser would not hand it out). */
   dropUnreadable(error: unknown): void;
-  importUrl(url: string): Promise<void>;
+  /** A Hub id (`owner/name[@revision]`, from the Hub set in useHubAccess) or a model folder's base URL. */
+  importUrl(text: string): Promise<void>;
   cancel(): void;
   clearPending(): void;
   updateModel(id: string, change: Partial<Pick<StoredModelMeta, 'prune' | 'maxContext' | 'name'>>): Promise<void>;
@@ -215,36 +221,44 @@ export const useModelStore = create<ModelState>()((set, get) => {
     dropUnreadable(error) {
       set({ problem: { file: '', message: `The dropped files could not be read (${problemOf(error).message}).` } });
     },
-    async importUrl(url) {
+    async importUrl(text) {
       if (get().activity) return;
-      let base: string;
+      // A Hub id (owner/name[@revision]) or a folder's address (…/resolve/main/).
+      let source: { base: string; repo?: HubRepo };
+      const { hub, token } = useHubAccess.getState();
       try {
-        base = normalizeBaseUrl(url);
+        if (looksLikeHubId(text)) {
+          const repo = parseHubId(text);
+          source = { base: hubResolveBase(hub, repo), repo };
+        } else source = { base: normalizeBaseUrl(text) };
       } catch (error) {
         set({ problem: { file: '', message: (error as Error).message } });
         return;
       }
+      const { base, repo } = source;
       abort = new AbortController();
       set({
         problem: undefined,
         ignored: [],
         lastImported: undefined,
-        activity: { stage: 'downloading', detail: `Connecting to ${base}…` },
+        activity: { stage: 'downloading', detail: `Connecting to ${repo ? hubRepoPage(hub, repo) : base}…` },
       });
+      const onProgress = (p: DownloadProgress) =>
+        set({
+          activity: {
+            stage: 'downloading',
+            detail: `${p.fromCache ? 'From the browser cache' : p.resumedFrom > 0 ? `Resumed from ${mib(p.resumedFrom)}` : 'Downloading'}: ${p.file} (${mib(p.loaded)}${p.total ? ` of ${mib(p.total)}` : ''})`,
+            fraction: p.total ? p.loaded / p.total : undefined,
+            file: p.file,
+            keptBytes: p.kept,
+          },
+        });
       let files: HfFileBytes;
       try {
-        files = await downloadHfFolder(
-          base,
-          (p: DownloadProgress) =>
-            set({
-              activity: {
-                stage: 'downloading',
-                detail: `${p.fromCache ? 'From the browser cache' : 'Downloading'}: ${p.file} (${mib(p.loaded)}${p.total ? ` of ${mib(p.total)}` : ''})`,
-                fraction: p.total ? p.loaded / p.total : undefined,
-              },
-            }),
-          abort.signal,
-        );
+        const options = { signal: abort.signal, token: token.trim() || undefined };
+        files = repo
+          ? await downloadHubModel(hub, repo, onProgress, options)
+          : await downloadHfFolder(base, onProgress, options);
       } catch (error) {
         const cancelled = (error as Error).name === 'AbortError';
         set({ activity: undefined, problem: cancelled ? undefined : problemOf(error) });
@@ -252,12 +266,14 @@ export const useModelStore = create<ModelState>()((set, get) => {
       } finally {
         abort = undefined;
       }
-      const folder = base
-        .replace(/\/resolve\/[^/]+\/$/, '')
-        .replace(/\/$/, '')
-        .split('/')
-        .slice(-2)
-        .join('/');
+      const folder = repo
+        ? repo.id
+        : base
+            .replace(/\/resolve\/[^/]+\/$/, '')
+            .replace(/\/$/, '')
+            .split('/')
+            .slice(-2)
+            .join('/');
       await checkAndSave(files, base, folder.replace(/^https?:$/, '') || undefined);
     },
     cancel() {
