@@ -4,12 +4,13 @@ import { gptConfigFromPreset, validateGptConfig, type GptConfig } from '../core/
 import { parseSafetensors } from '../core/model/safetensors';
 import type { TrainSettings } from '../core/runs/settings';
 import { CharTokenizer } from '../core/tokenizer/charTokenizer';
-import { tokenizerFromJSON } from '../core/tokenizer/fromJSON';
 import type { FitTokenizer } from '../core/train/fit';
+import type { Tokenizer } from '../core/tokenizer/tokenizer';
 
 /** The tokenizer, positions and shape of the model a run would start from, known before Start (data-fit note, speed probe). */
 export interface ModelVocabulary {
-  tokenizer: FitTokenizer;
+  /** A whole tokenizer (the record view decodes with it too). */
+  tokenizer: FitTokenizer & Tokenizer;
   contextLength: number;
   config: GptConfig;
 }
@@ -23,10 +24,12 @@ function baseModelVocabulary(url: string): Promise<ModelVocabulary> {
     if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
     const { metadata } = parseSafetensors(new Uint8Array(await response.arrayBuffer()));
     const stored = JSON.parse(metadata['studio.config'] ?? 'null') as unknown;
+    // Loaded on demand: the restorer knows every tokenizer kind, `hf` with its library, which stays out of the page.
+    const { tokenizerFromJSON } = await import('../core/tokenizer/fromJSON');
     const tokenizer = tokenizerFromJSON(JSON.parse(metadata['studio.tokenizer'] ?? 'null'));
     if (!stored) throw new Error(`${url} has no model config`);
     const config = validateGptConfig(stored);
-    return { tokenizer: tokenizer as FitTokenizer, contextLength: config.contextLength, config };
+    return { tokenizer: tokenizer as FitTokenizer & Tokenizer, contextLength: config.contextLength, config };
   })();
   baseModel.catch(() => (baseModel = undefined));
   return baseModel;

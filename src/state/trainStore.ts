@@ -32,6 +32,7 @@ import { BASE_MODEL } from './baseModelStore';
 import { modelSourceFor } from './modelSource';
 import { applyTrainResponse, savesAtOnce } from './trainMessages';
 import { restoredNote } from './restoredNote';
+import { trainerTemplate } from './templateChoice';
 
 interface TrainState {
   settings: TrainSettings;
@@ -197,7 +198,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       seed: settings.seed,
       logEvery: settings.logEvery,
       evalEvery: settings.evalEvery,
-      template: 'paper',
+      // Nothing picked means the model's own template, else the studio's: both are the studio's to the trainer today.
+      template: trainerTemplate(settings.template ?? 'paper'),
       // A pretrained model (or a checkpoint) brings its own context: the worker fits the rows to the data, within it.
       contextLength: settings.model || checkpoint ? 0 : shape.contextLength,
       ...(settings.lora ? { lora: settings.lora } : {}),

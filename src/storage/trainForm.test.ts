@@ -36,6 +36,13 @@ describe('trainFormFrom', () => {
     ).toBeUndefined();
   });
 
+  it('keeps the chosen template, and drops a name this build does not know', () => {
+    expect(trainFormFrom({ settings: { template: 'chatml' } }, defaults)?.settings.template).toBe('chatml');
+    expect(trainFormFrom({ settings: { template: 'model' } }, defaults)?.settings.template).toBe('model');
+    expect(trainFormFrom({ settings: { template: 'vicuna' } }, defaults)?.settings).not.toHaveProperty('template');
+    expect(trainFormFrom({ settings: { template: 3 } }, defaults)?.settings).not.toHaveProperty('template');
+  });
+
   it('falls back to the default, field by field, where the saved value has the wrong type', () => {
     const form = trainFormFrom(
       {

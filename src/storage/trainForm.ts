@@ -4,7 +4,7 @@
  * written by another build) falls back to its default rather than reaching the form.
  */
 import { GPT_PRESETS } from '../core/model/config';
-import { BACKEND_PREFERENCES, type TrainSettings } from '../core/runs/settings';
+import { BACKEND_PREFERENCES, TEMPLATE_CHOICES, type TrainSettings } from '../core/runs/settings';
 
 const KEY = 'phased-ift-studio/train-form';
 
@@ -54,6 +54,7 @@ export function trainFormFrom(saved: unknown, defaults: TrainSettings): SavedTra
     hyper[key] =
       typeof fallback === 'number' ? number(value, fallback) : typeof value === typeof fallback ? value : fallback;
   }
+  const template = TEMPLATE_CHOICES.find((t) => t === s.template);
   return {
     modelChosen: saved.modelChosen === true,
     ...(typeof saved.lrChosen === 'boolean' ? { lrChosen: saved.lrChosen } : {}),
@@ -71,6 +72,8 @@ export function trainFormFrom(saved: unknown, defaults: TrainSettings): SavedTra
       trainShare: number(s.trainShare, defaults.trainShare),
       logEvery: number(s.logEvery, defaults.logEvery),
       evalEvery: number(s.evalEvery, defaults.evalEvery),
+      // An unknown template name (a damaged entry, a newer build's) leaves the choice to the model, as if none was made.
+      ...(template ? { template } : {}),
     },
   };
 }

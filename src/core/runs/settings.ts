@@ -21,6 +21,13 @@ export function baseModelRef(baseUrl = '/'): ModelRef & { kind: 'base' } {
   return { kind: 'base', url: `${baseUrl}${BASE_MODEL_FILE}`, name: 'the demo base model' };
 }
 
+/**
+ * How a run writes each record out: the imported model's own chat template (`model`), or a built-in one for a model
+ * without one — ChatML, Llama 3's, or the studio's own (`paper`, the template the paper trains with).
+ */
+export type TemplateChoice = 'model' | 'chatml' | 'llama3' | 'paper';
+export const TEMPLATE_CHOICES: readonly TemplateChoice[] = ['model', 'chatml', 'llama3', 'paper'];
+
 /** Everything the studio needs to start a run, besides the data. */
 export interface TrainSettings {
   arm: ArmSpec;
@@ -38,6 +45,8 @@ export interface TrainSettings {
   evalEvery: number;
   /** Train LoRA adapters instead of every weight (absent: full fine-tuning). */
   lora?: LoraSettings;
+  /** The template picked in the form; absent: the model's own when it has one, else the studio's (`chosenTemplate`). */
+  template?: TemplateChoice;
 }
 
 /** Sensible for a small character-level GPT trained from scratch; the paper's 5e-6 suits 7B models, not this. */

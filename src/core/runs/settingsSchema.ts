@@ -16,6 +16,7 @@ import {
 import {
   BACKEND_PREFERENCES,
   DEFAULT_TRAIN_SETTINGS,
+  TEMPLATE_CHOICES,
   type ModelRef,
   type PhaseSettings,
   type TrainSettings,
@@ -138,6 +139,7 @@ export function trainSettingsSchema(baseModel: ModelRef & { kind: 'base' }) {
       logEvery: v.optional(numberSetting(RUN_LIMITS.logEvery), d.logEvery),
       evalEvery: v.optional(numberSetting(RUN_LIMITS.evalEvery), d.evalEvery),
       lora: v.optional(loraSchema),
+      template: v.optional(v.picklist(TEMPLATE_CHOICES, oneOf(TEMPLATE_CHOICES))),
     },
     'must be an object of run settings',
   ) as unknown as v.GenericSchema<unknown, TrainSettings>;

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
 import { usePhasesStore } from '../../state/phasesStore';
 import { Banner } from '../common/Banner';
@@ -6,6 +7,7 @@ import { ColumnMappingEditor } from './ColumnMappingEditor';
 import { DatasetSummary } from './DatasetSummary';
 import { DropZone } from './DropZone';
 import { RecordTable } from './RecordTable';
+import { RecordView } from './RecordView';
 import { ValidationReportView } from './ValidationReportView';
 import styles from './DataScreen.module.css';
 
@@ -68,15 +70,29 @@ function RecordsPanel() {
   const plan = usePhasesStore((s) => s.plan);
   const scoreSet = usePhasesStore((s) => s.scoreSet)();
   const phaseById = usePhasesStore((s) => s.phaseById);
+  // By id, so a record still shown after the dataset changes is the same record, or none.
+  const [viewingId, setViewingId] = useState<string>();
+  const viewing = viewingId === undefined ? -1 : dataset.records.findIndex((r) => r.id === viewingId);
   return (
-    <section className="panel" aria-label="Records">
-      <div className="panel-head">
-        <h2>Records</h2>
-      </div>
-      <RecordTable
-        records={dataset.records}
-        extras={{ score: (i) => scoreSet?.scores[i], phase: (id) => (plan ? phaseById.get(id) : undefined) }}
-      />
-    </section>
+    <>
+      <section className="panel" aria-label="Records">
+        <div className="panel-head">
+          <h2>Records</h2>
+        </div>
+        <RecordTable
+          records={dataset.records}
+          extras={{ score: (i) => scoreSet?.scores[i], phase: (id) => (plan ? phaseById.get(id) : undefined) }}
+          onView={(i) => setViewingId(dataset.records[i]?.id)}
+          viewing={viewing}
+        />
+      </section>
+      {viewing >= 0 && (
+        <RecordView
+          record={dataset.records[viewing]!}
+          records={dataset.records}
+          onClose={() => setViewingId(undefined)}
+        />
+      )}
+    </>
   );
 }

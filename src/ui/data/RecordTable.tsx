@@ -10,8 +10,19 @@ export interface RecordRowExtras {
   phase: (id: string) => number | 'held-out' | undefined;
 }
 
-/** Paged, searchable preview of the records, with each one's score and phase. */
-export function RecordTable({ records, extras }: { records: readonly InstructionRecord[]; extras: RecordRowExtras }) {
+/** Paged, searchable preview of the records, with each one's score and phase; `onView` opens one as the model sees it. */
+export function RecordTable({
+  records,
+  extras,
+  onView,
+  viewing,
+}: {
+  records: readonly InstructionRecord[];
+  extras: RecordRowExtras;
+  onView?: (index: number) => void;
+  /** The record shown as the model sees it, marked in its row. */
+  viewing?: number;
+}) {
   const [query, setQuery] = useState('');
   const [page, setPage] = useState(0);
   const deferredQuery = useDeferredValue(query.trim().toLowerCase());
@@ -61,6 +72,11 @@ export function RecordTable({ records, extras }: { records: readonly Instruction
             <th className={styles.instructionColumn}>instruction</th>
             <th className={styles.inputColumn}>input</th>
             <th className={styles.outputColumn}>output</th>
+            {onView && (
+              <th>
+                <span className={styles.srOnly}>view</span>
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -69,7 +85,7 @@ export function RecordTable({ records, extras }: { records: readonly Instruction
             const score = extras.score(index);
             const phase = extras.phase(r.id);
             return (
-              <tr key={r.id}>
+              <tr key={r.id} aria-current={viewing === index ? 'true' : undefined}>
                 <td className="mono">{r.id}</td>
                 <td className="num">{score === undefined || Number.isNaN(score) ? '—' : score.toFixed(2)}</td>
                 <td>
@@ -93,6 +109,18 @@ export function RecordTable({ records, extras }: { records: readonly Instruction
                 <td>
                   <span className="clip">{r.output}</span>
                 </td>
+                {onView && (
+                  <td>
+                    <button
+                      className={`btn ${styles.view}`}
+                      aria-label={`Show record ${r.id} as the model sees it`}
+                      aria-pressed={viewing === index}
+                      onClick={() => onView(index)}
+                    >
+                      Model&apos;s view
+                    </button>
+                  </td>
+                )}
               </tr>
             );
           })}

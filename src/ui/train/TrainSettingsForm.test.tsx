@@ -119,4 +119,25 @@ describe('TrainSettingsForm', () => {
     await userEvent.click(screen.getByLabelText('Train LoRA adapters'));
     expect(settings()).toBe(before);
   });
+
+  it('offers the built-in templates for a model without its own, keeps the pick, and says how training uses it', async () => {
+    render(<TrainSettingsForm phaseCount={3} disabled={false} />);
+    const select = screen.getByLabelText('Prompt template');
+    expect(
+      within(select)
+        .getAllByRole('option')
+        .map((o) => o.getAttribute('value')),
+    ).toEqual(['paper', 'chatml', 'llama3']);
+    expect(select).toHaveProperty('value', 'paper');
+    expect(screen.queryByTestId('template-note')).toBeNull();
+
+    await userEvent.selectOptions(select, 'chatml');
+    expect(settings().template).toBe('chatml');
+    expect(screen.getByTestId('template-note').textContent).toMatch(/runs use the studio's own template/);
+    // Saved with the form, so a reload brings the pick back.
+    const saved = JSON.parse(localStorage.getItem('phased-ift-studio/train-form')!) as {
+      settings: { template: string };
+    };
+    expect(saved.settings.template).toBe('chatml');
+  });
 });

@@ -8,6 +8,7 @@ import { HYPER_LIMITS, RUN_LIMITS } from '../../core/runs/settingLimits';
 import { NumberField } from '../common/NumberField';
 import { inPercent } from '../common/numberInput';
 import { LoraSettingsFields } from './LoraSettingsFields';
+import { TemplateSelect } from './TemplateSelect';
 import styles from './TrainSettingsForm.module.css';
 
 const ARMS: { value: ArmSpec['kind']; label: string }[] = [
@@ -134,6 +135,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
       </div>
       <div className="row">
         <ModelSelect />
+        <TemplateSelect />
         <label className="field">
           Backend
           <select

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { HfModelDescription } from '../core/hf/modelDescription';
+import { chosenTemplate, ownChatTemplate, templateOptions, trainerTemplate, trainerUses } from './templateChoice';
+
+const description = {} as HfModelDescription;
+
+describe('template choice', () => {
+  it("offers the model's own template first only when it has one", () => {
+    expect(templateOptions(true)).toEqual(['model', 'paper', 'chatml', 'llama3']);
+    expect(templateOptions(false)).toEqual(['paper', 'chatml', 'llama3']);
+  });
+
+  it("uses the model's own when nothing is picked, and never one a model lacks", () => {
+    expect(chosenTemplate({}, true)).toBe('model');
+    expect(chosenTemplate({}, false)).toBe('paper');
+    expect(chosenTemplate({ template: 'model' }, false)).toBe('paper');
+    expect(chosenTemplate({ template: 'chatml' }, true)).toBe('chatml');
+    expect(chosenTemplate({ template: 'llama3' }, false)).toBe('llama3');
+  });
+
+  it('sees a chat template in chat_template.jinja or in the description, and none otherwise', () => {
+    expect(ownChatTemplate(undefined)).toBe(false);
+    expect(ownChatTemplate({ fileSizes: { 'tokenizer.json': 10 }, description })).toBe(false);
+    expect(ownChatTemplate({ fileSizes: { 'chat_template.jinja': 10 }, description })).toBe(true);
+    const withTemplate = { ...description, chatTemplate: '{{ messages }}' } as HfModelDescription;
+    expect(ownChatTemplate({ fileSizes: {}, description: withTemplate })).toBe(true);
+    const empty = { ...description, chatTemplate: '' } as HfModelDescription;
+    expect(ownChatTemplate({ fileSizes: {}, description: empty })).toBe(false);
+  });
+
+  it("gives the trainer the studio's template for every choice it cannot render itself yet", () => {
+    expect(trainerTemplate('paper')).toBe('paper');
+    expect(trainerTemplate('chatml')).toBe('paper');
+    expect(trainerUses('paper')).toBe(true);
+    expect(trainerUses('model')).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Which template a run writes its records in: the imported model's own chat template when it has one, else one the
+ * person picks from the built-ins. The choice is `TrainSettings.template` (kept with the form and in every run's
+ * settings, so the exporter reads what the run was trained with through `chosenTemplate(run.settings, …)`).
+ */
+import type { TemplateName } from '../core/text/template';
+import type { TemplateChoice, TrainSettings } from '../core/runs/settings';
+import type { StoredModelMeta } from '../storage/modelStorage';
+
+export const TEMPLATE_LABELS: Record<TemplateChoice, string> = {
+  model: 'From the model (its own chat template)',
+  chatml: 'ChatML (<|im_start|>user … <|im_end|>)',
+  llama3: 'Llama 3 (<|start_header_id|>user<|end_header_id|> …)',
+  paper: "The studio's own (User: … Assistant: …, the paper's)",
+};
+
+const BUILT_IN: readonly TemplateChoice[] = ['paper', 'chatml', 'llama3'];
+
+/** What the template menu offers: the model's own first when it has one, then the built-ins. */
+export function templateOptions(ownTemplate: boolean): TemplateChoice[] {
+  return ownTemplate ? ['model', ...BUILT_IN] : [...BUILT_IN];
+}
+
+/**
+ * The template a run with these settings uses. Nothing picked: the model's own when it has one, else the studio's.
+ * `model` picked for a model without one (the model was changed after) falls back the same way: never a template
+ * that does not exist.
+ */
+export function chosenTemplate(settings: Pick<TrainSettings, 'template'>, ownTemplate: boolean): TemplateChoice {
+  const picked = settings.template;
+  if (picked === undefined || (picked === 'model' && !ownTemplate)) return ownTemplate ? 'model' : 'paper';
+  return picked;
+}
+
+/**
+ * Whether an imported model brings a chat template: `chat_template.jinja` among its files, or a `chat_template` the
+ * import read from `tokenizer_config.json` into the description. Until the importer keeps either, every model is
+ * offered the built-ins.
+ */
+export function ownChatTemplate(meta: Pick<StoredModelMeta, 'fileSizes' | 'description'> | undefined): boolean {
+  if (!meta) return false;
+  if ('chat_template.jinja' in meta.fileSizes) return true;
+  const description = meta.description as { chatTemplate?: unknown };
+  return typeof description.chatTemplate === 'string' && description.chatTemplate.length > 0;
+}
+
+/** The choices the trainer formats records with itself (it renders the studio's templates only, today). */
+const TRAINER_TEMPLATES: Partial<Record<TemplateChoice, TemplateName>> = { paper: 'paper' };
+
+/**
+ * The template the trainer is given. A chat template trains once the trainer renders chat templates (in progress);
+ * until then a run with one uses the studio's own, and the form says so beside the choice.
+ */
+export function trainerTemplate(choice: TemplateChoice): TemplateName {
+  return TRAINER_TEMPLATES[choice] ?? 'paper';
+}
+
+/** Whether the trainer formats records with this choice itself (false: it falls back to the studio's, see above). */
+export function trainerUses(choice: TemplateChoice): boolean {
+  return TRAINER_TEMPLATES[choice] !== undefined;
+}
