@@ -35,7 +35,10 @@ export function describeHfFolder(files: HfFiles): HfModelDescription {
     tokenizer: {
       file: tokenizerFile,
       vocabSize: imported.tokenizer.vocabSize,
-      endOfText: imported.tokenizer.endOfText,
+      endOfText:
+        'endOfText' in imported.tokenizer
+          ? imported.tokenizer.endOfText
+          : (imported.tokenizer.idToToken(imported.tokenizer.eosId) ?? ''),
     },
     weightFiles: source.weightFiles,
     storedDtypes: source.storedDtypes,

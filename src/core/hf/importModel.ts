@@ -10,11 +10,12 @@
  */
 import { architecture as specOf, type GptConfig } from '../model/config';
 import type { BpeTokenizer } from '../tokenizer/bpe';
+import type { HfTokenizer } from '../tokenizer/hfTokenizer';
 import { hfModelInfo, type HfImportOptions } from './config';
 import { HF_FAMILIES, type HfArchitecture } from './families';
 import { CONFIG_FILE, filesByBaseName, HfImportError, parseJSONFile, WEIGHTS_FILE, type HfFiles } from './files';
 import { openWeights } from './shards';
-import { importHfTokenizer } from './tokenizerFiles';
+import { importModelTokenizer } from './tokenizerFiles';
 import { applyWeightMap, MASK_BUFFER, tensorReader } from './weightMap';
 
 export interface HfSource {
@@ -139,8 +140,11 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
 }
 
 /** Model and tokenizer of a dropped folder, checked against each other. */
-export function importHfFolder(files: HfFiles, options: HfImportOptions = {}): HfImport & { tokenizer: BpeTokenizer } {
+export function importHfFolder(
+  files: HfFiles,
+  options: HfImportOptions = {},
+): HfImport & { tokenizer: BpeTokenizer | HfTokenizer } {
   const model = importHfModel(files, options);
-  const { tokenizer, notes } = importHfTokenizer(files, model.config, model.source.configJson);
+  const { tokenizer, notes } = importModelTokenizer(files, model.config, model.source.configJson);
   return { ...model, notes: [...model.notes, ...notes], tokenizer };
 }

@@ -7,6 +7,7 @@
 import type { GptConfig } from '../model/config';
 import type { BpeTokenizer } from '../tokenizer/bpe';
 import { bpeFromTokenizerJson, bpeFromVocabMerges } from '../tokenizer/bpeFromFiles';
+import { HfTokenizer } from '../tokenizer/hfTokenizer';
 import { asText, CONFIG_FILE, filesByBaseName, HfImportError, type HfFiles } from './files';
 
 /**
@@ -78,4 +79,61 @@ export function importHfTokenizer(
     );
   }
   return { tokenizer, notes };
+}
+
+/** config.json's special ids, the fallback where tokenizer_config.json names none. */
+function configIds(configJson: Record<string, unknown> | undefined): { bos?: number; eos?: number; pad?: number } {
+  const id = (key: string) => {
+    const v = configJson?.[key];
+    // Llama 3's eos_token_id is a list; its first entry is the end of text.
+    const first = Array.isArray(v) ? v[0] : v;
+    return typeof first === 'number' ? first : undefined;
+  };
+  const ids = { bos: id('bos_token_id'), eos: id('eos_token_id'), pad: id('pad_token_id') };
+  return Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * The tokenizer of an imported model. GPT-2 and GPT-Neo keep the hand-written byte-level BPE (importHfTokenizer);
+ * the Llama-like families (rotary positions) run their tokenizer.json through `@huggingface/tokenizers`, with the
+ * special tokens tokenizer_config.json names (SmolLM2's BOS `<|im_start|>` is not its EOS, as GPT-2's is).
+ */
+export function importModelTokenizer(
+  files: HfFiles,
+  config: GptConfig,
+  configJson?: Record<string, unknown>,
+): { tokenizer: BpeTokenizer | HfTokenizer; notes: string[] } {
+  const byName = filesByBaseName(files);
+  if (config.positions !== 'rope') return importHfTokenizer(files, config, configJson);
+  const json = byName.get('tokenizer.json');
+  if (json === undefined)
+    throw new HfImportError('tokenizer.json', "not provided: this model's tokenizer is read from its tokenizer.json.");
+  const tokenizerConfig = byName.get('tokenizer_config.json');
+  let tokenizer: HfTokenizer;
+  try {
+    const probe = new HfTokenizer({
+      tokenizerJson: asText(json),
+      ...(tokenizerConfig ? { tokenizerConfig: asText(tokenizerConfig) } : {}),
+      fallbackIds: configIds(configJson),
+    });
+    if (probe.vocabSize > config.vocabSize)
+      throw new HfImportError(
+        'tokenizer.json',
+        `has ${probe.vocabSize} token ids but the model's token table has ${config.vocabSize} rows (${CONFIG_FILE} vocab_size): ` +
+          'the tokenizer does not belong to this model.',
+      );
+    tokenizer =
+      probe.vocabSize === config.vocabSize
+        ? probe
+        : new HfTokenizer({
+            tokenizerJson: asText(json),
+            ...(tokenizerConfig ? { tokenizerConfig: asText(tokenizerConfig) } : {}),
+            fallbackIds: configIds(configJson),
+            vocabSize: config.vocabSize,
+          });
+  } catch (e) {
+    if (e instanceof HfImportError) throw e;
+    throw new HfImportError('tokenizer.json', (e as Error).message);
+  }
+  return { tokenizer, notes: [] };
 }
