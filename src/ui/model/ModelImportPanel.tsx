@@ -1,3 +1,4 @@
+import { HF_FAMILIES } from '../../core/hf/families';
 import { useEffect, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import { defaultLora, loraParameterCount } from '../../core/model/loraSettings';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../../core/model/memoryEstimate';
@@ -222,7 +223,7 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
       <div className="row">
         <strong data-testid="imported-model-name">{model.name}</strong>
         <span className="small muted">
-          {d.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'} · {formatBytes(totalBytes(model))} ·{' '}
+          {HF_FAMILIES[d.architecture]?.label ?? d.architecture} · {formatBytes(totalBytes(model))} ·{' '}
           {model.origin === 'files' ? 'dropped files' : model.origin}
         </span>
         <span className={styles.spacer} />

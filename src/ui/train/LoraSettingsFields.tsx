@@ -3,6 +3,7 @@ import {
   FUSED_ATTENTION_TARGETS,
   GELU_MLP_TARGETS,
   LORA_TARGETS,
+  type LoraSettings,
   type LoraTarget,
 } from '../../core/model/loraSettings';
 import { LORA_LIMITS } from '../../core/runs/settingLimits';
@@ -33,9 +34,12 @@ const GPT2_TARGETS: readonly LoraTarget[] = [...FUSED_ATTENTION_TARGETS, ...GELU
  */
 export function LoraSettingsFields({
   targets = GPT2_TARGETS,
+  defaults = DEFAULT_LORA,
 }: {
   /** The model's projections (`modelLoraTargets(config)`); GPT-2's when not given. */
   targets?: readonly LoraTarget[];
+  /** What switching LoRA on starts from (`defaultLora(config)`: a Llama has no c_attn); GPT-2's when not given. */
+  defaults?: LoraSettings;
 } = {}) {
   const lora = useTrainStore((s) => s.settings.lora);
   const update = useTrainStore((s) => s.update);
@@ -47,7 +51,7 @@ export function LoraSettingsFields({
           aria-label="Train LoRA adapters"
           checked={lora !== undefined}
           onChange={(e) =>
-            update({ lora: e.target.checked ? { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] } : undefined })
+            update({ lora: e.target.checked ? { ...defaults, targets: [...defaults.targets] } : undefined })
           }
         />
         LoRA: train low-rank adapters, base weights frozen (much less memory for gradients and Adam)

@@ -1,4 +1,6 @@
-import { GPT_PRESETS, type GptPresetName } from '../../core/model/config';
+import { GPT_PRESETS, type GptConfig, type GptPresetName } from '../../core/model/config';
+import { HF_FAMILIES } from '../../core/hf/families';
+import { defaultLora, modelLoraTargets } from '../../core/model/loraSettings';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
 import { useModelStore } from '../../state/modelStore';
@@ -59,8 +61,8 @@ function ModelSelect() {
           const c = m.description.config;
           return (
             <option key={m.id} value={`hf:${m.id}`}>
-              {m.name}: imported {m.description.architecture === 'gpt2' ? 'GPT-2' : 'GPT-Neo'}, {c.layers} layers ×{' '}
-              {c.width}, vocabulary {c.vocabSize}
+              {m.name}: imported {HF_FAMILIES[m.description.architecture]?.label ?? m.description.architecture},{' '}
+              {c.layers} layers × {c.width}, vocabulary {c.vocabSize}
             </option>
           );
         })}
@@ -78,11 +80,19 @@ function ModelSelect() {
   );
 }
 
+/** The LoRA targets an imported model has and the ones switching LoRA on starts with (GPT-2's otherwise). */
+function loraChoicesOf(config: GptConfig | undefined) {
+  return config ? { targets: modelLoraTargets(config), defaults: defaultLora(config) } : {};
+}
+
 /** Everything a run is made of, with defaults that suit a small model on a laptop GPU. */
 export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number; disabled: boolean }) {
   const settings = useTrainStore((s) => s.settings);
   const update = useTrainStore((s) => s.update);
   const updateHyper = useTrainStore((s) => s.updateHyper);
+  const imported = useModelStore((s) => s.models);
+  const picked = settings.model;
+  const pickedConfig = picked?.kind === 'hf' ? imported.find((m) => m.id === picked.id)?.description.config : undefined;
   const h = settings.hyper;
   const customOrder =
     settings.arm.kind === 'custom'
@@ -186,7 +196,7 @@ export function TrainSettingsForm({ phaseCount, disabled }: { phaseCount: number
           onChange={(v) => update({ trainShare: v / 100 })}
         />
       </div>
-      <LoraSettingsFields />
+      <LoraSettingsFields {...loraChoicesOf(pickedConfig)} />
       <details>
         <summary className="small">More settings</summary>
         <div className={`row ${styles.moreSettings}`}>
