@@ -4,9 +4,26 @@ import react from '@vitejs/plugin-react';
 import { splitPure, testLanes } from './scripts/testLanes.ts';
 
 /**
- * The built page's Content-Security-Policy (docs/HOSTING.md explains each part). connect-src allows https anywhere
- * and http only on this machine, because the judge and model hosts are typed in at run time and a policy cannot be
- * widened after the page loads; a host can pin them (see the doc). WebAssembly (tfjs-wasm) needs 'wasm-unsafe-eval';
+ * The hosts the Hub serves downloads from: huggingface.co (files and the API), its redirect targets for large files
+ * (the LFS CDN `cdn-lfs*.huggingface.co` / `cdn-lfs-*.hf.co` and the Xet storage `cas-bridge.xethub.hf.co`,
+ * `transfer.xethub.hf.co`), and hf.co, its short name. A CSP `*.` wildcard matches subdomains at any depth.
+ */
+export const HUB_HOSTS = ['https://huggingface.co', 'https://*.huggingface.co', 'https://hf.co', 'https://*.hf.co'];
+
+/**
+ * connect-src's remote part. By default https to any host: the LLM judge's address (and a Hub mirror) is typed in at
+ * run time, and a policy cannot be widened after the page loads. A host that knows its judge pins it at build time:
+ * `STUDIO_CONNECT_HOSTS="hub https://api.openai.com" npm run build`, where `hub` stands for HUB_HOSTS; the page then
+ * connects to those origins only (plus this machine over http, for a local judge). docs/HOSTING.md explains it.
+ */
+export function remoteConnectSources(pinned = process.env.STUDIO_CONNECT_HOSTS): string[] {
+  const listed = pinned?.trim() ? pinned.trim().split(/[\s,]+/) : undefined;
+  return listed ? listed.flatMap((h) => (h === 'hub' ? HUB_HOSTS : [h])) : ['https:'];
+}
+
+/**
+ * The built page's Content-Security-Policy (docs/HOSTING.md explains each part). connect-src: see
+ * remoteConnectSources; plain http only on this machine. WebAssembly (tfjs-wasm) needs 'wasm-unsafe-eval';
  * its threads are workers made from blob: URLs that load their script from another blob: URL, hence blob: in
  * worker-src and script-src (a blob: URL can only be made by script already running in the page).
  */
@@ -16,7 +33,7 @@ export const CONTENT_SECURITY_POLICY = [
   "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
-  "connect-src 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*",
+  `connect-src 'self' ${remoteConnectSources().join(' ')} http://localhost:* http://127.0.0.1:* http://[::1]:*`,
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

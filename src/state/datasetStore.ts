@@ -1,4 +1,7 @@
 import { create } from 'zustand';
+import { formatHubId, parseHubId } from '../core/hf/hubId';
+import { downloadHubDataset } from './hfDownload';
+import { useHubAccess } from './hubAccess';
 import type { CsvMapping } from '../core/data/csv';
 import { dataClient, WorkerParseError, type WorkerProgress } from '../worker/dataClient';
 import {
@@ -42,6 +45,8 @@ interface DatasetState {
   loadFile(file: File): Promise<void>;
   loadBytes(bytes: ArrayBuffer, fileName: string, csvMapping?: CsvMapping): Promise<void>;
   loadDemo(): Promise<void>;
+  /** A dataset of the Hub by id (`owner/name[@revision]`): its first Parquet file (the train split's), as if dropped. */
+  loadHubDataset(text: string): Promise<void>;
   remapColumns(mapping: CsvMapping): Promise<void>;
   restore(): Promise<void>;
   unload(): Promise<void>;
@@ -139,6 +144,30 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
       const hint = error instanceof WorkerParseError ? error.hint : '';
       set({ loading: undefined, problem: { fileName, message, hint } });
     }
+  },
+
+  async loadHubDataset(text) {
+    let repo;
+    try {
+      repo = parseHubId(text, 'dataset');
+    } catch (error) {
+      set({ problem: { fileName: text.trim(), message: (error as Error).message, hint: '' } });
+      return;
+    }
+    const { hub, token } = useHubAccess.getState();
+    const fileName = formatHubId(repo);
+    if (refuseWhileLoading(fileName)) return;
+    set({ loading: { fileName }, problem: undefined, ignoredFile: undefined });
+    let files;
+    try {
+      files = await downloadHubDataset(hub, repo, () => {}, { token: token.trim() || undefined, maxFiles: 1 });
+    } catch (error) {
+      set({ loading: undefined, problem: { fileName, message: (error as Error).message, hint: '' } });
+      return;
+    }
+    set({ loading: undefined });
+    const [first] = files;
+    if (first) await get().loadBytes(first.bytes, first.path.split('/').pop()!);
   },
 
   async loadDemo() {

@@ -251,14 +251,19 @@ async function downloadFile(
     let storedBytes = have;
     let unsaved: Uint8Array[] = [];
     let unsavedBytes = 0;
-    const keep = async () => {
-      if (unsavedBytes === 0) return;
-      const piece = concat(unsaved);
-      pieces.push(piece);
-      unsaved = [];
-      unsavedBytes = 0;
-      await store?.addPiece(url, pieces.length - 1, piece, etag ?? undefined);
-      storedBytes += piece.length;
+    const pieceBytes = ctx.pieceBytes ?? PIECE_BYTES;
+    /** Stores the bytes not yet stored: whole pieces only, or everything (`all`, when the download stops). */
+    const keep = async (all: boolean) => {
+      while (unsavedBytes > 0 && (all || unsavedBytes >= pieceBytes)) {
+        const joined = concat(unsaved);
+        const piece = all ? joined : joined.subarray(0, pieceBytes);
+        const rest = joined.subarray(piece.length);
+        unsaved = rest.length > 0 ? [rest] : [];
+        unsavedBytes = rest.length;
+        pieces.push(piece);
+        await store?.addPiece(url, pieces.length - 1, piece, etag ?? undefined);
+        storedBytes += piece.length;
+      }
     };
     const reader = response.body?.getReader();
     if (!reader) throw new HfImportError(name, `${url} answered with no body.`);
@@ -273,19 +278,19 @@ async function downloadFile(
         unsaved.push(value);
         unsavedBytes += value.length;
         have += value.length;
-        if (unsavedBytes >= (ctx.pieceBytes ?? PIECE_BYTES)) await keep();
+        await keep(false);
         onProgress(have, total, resumedFrom, store ? storedBytes : 0);
       }
     } catch (error) {
       if (isAbort(error) || signal?.aborted) {
-        await keep(); // a cancel keeps what came, so downloading again goes on from here
+        await keep(true); // a cancel keeps what came, so downloading again goes on from here
         throw isAbort(error) ? error : abortError();
       }
-      await keep();
+      await keep(true);
       lastError = `the connection dropped after ${have}${total ? ` of ${total}` : ''} bytes of ${url} (${(error as Error).message}), ${DOWNLOAD_ATTEMPTS} times; try again (the bytes so far are kept).`;
       continue;
     }
-    await keep();
+    await keep(true);
     if (total !== undefined && have < total) {
       lastError = `the download stopped after ${have} of ${total} bytes, ${DOWNLOAD_ATTEMPTS} times; try again (the bytes so far are kept).`;
       continue;
@@ -417,7 +422,7 @@ export async function downloadHubDataset(
   hub: string,
   repo: HubRepo,
   onProgress: (p: DownloadProgress) => void,
-  options: DownloadOptions = {},
+  options: DownloadOptions & { maxFiles?: number } = {},
 ): Promise<{ path: string; bytes: ArrayBuffer }[]> {
   const store = 'store' in options ? options.store : await cacheStorageStore();
   const ctx: FileContext = {
@@ -459,7 +464,7 @@ export async function downloadHubDataset(
     );
   const out: { path: string; bytes: ArrayBuffer }[] = [];
   let doneBytes = 0;
-  for (const { path } of parquet) {
+  for (const { path } of parquet.slice(0, options.maxFiles)) {
     const url = hubFileUrl(hub, repo, path);
     let bytes = await store?.getFile(url);
     if (bytes) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HfModelDescription } from '../core/hf/modelDescription';
+import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
+import { configFromJson, configToJson } from '../core/runs/shareConfig';
 import { chosenTemplate, ownChatTemplate, templateOptions, trainerTemplate, trainerUses } from './templateChoice';
 
 const description = {} as HfModelDescription;
@@ -33,5 +35,14 @@ describe('template choice', () => {
     expect(trainerTemplate('chatml')).toBe('paper');
     expect(trainerUses('paper')).toBe(true);
     expect(trainerUses('model')).toBe(false);
+  });
+
+  it('travels in a shared configuration, and a name this build does not know is refused by name', () => {
+    const train = { ...DEFAULT_TRAIN_SETTINGS, template: 'llama3' as const };
+    expect(configFromJson(configToJson(train)).train.template).toBe('llama3');
+    const unknown = configToJson(DEFAULT_TRAIN_SETTINGS).replace('"seed"', '"template": "vicuna", "seed"');
+    expect(() => configFromJson(unknown)).toThrow(
+      /"train.template" must be one of model, chatml, llama3, paper \(got "vicuna"\)/,
+    );
   });
 });

@@ -4,7 +4,7 @@
  * dataset) and a `files/<id>` entry with the rest of the folder's bytes, read only when a run starts or an export
  * is written. The pure helpers (keys, file split, normalisation, fingerprint, names) are tested in Node.
  */
-import { HF_FAMILIES } from '../core/hf/families';
+import { architectureLabel } from '../core/hf/familyLabel';
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { openStudioDB, StorageError } from './db';
 import type { StoredModelMeta } from './records';
@@ -63,7 +63,7 @@ export function defaultModelName(description: HfModelDescription, folder?: strin
   if (folder && folder.trim()) return folder.trim();
   if (description.suggestedName) return description.suggestedName;
   const { layers, width } = description.config;
-  return `${HF_FAMILIES[description.architecture]?.label ?? description.architecture} ${layers}×${width}`;
+  return `${architectureLabel(description.architecture)} ${layers}×${width}`;
 }
 
 export function totalBytes(meta: Pick<StoredModelMeta, 'fileSizes'>): number {

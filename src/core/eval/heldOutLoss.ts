@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { BatchBuilder, pretokenize, type HostBatch, type PackedExample } from '../text/batches';
+import { BatchBuilder, type HostBatch, type PackedExample } from '../text/batches';
+import { pretokenize } from '../text/pretokenize';
 import { scoredTokens } from '../text/masks';
 import type { TemplateName } from '../text/template';
 import { groupByBucket } from './buckets';

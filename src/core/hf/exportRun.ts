@@ -96,7 +96,7 @@ export function exportRunAsHf(
       ck,
       params,
       { keep, originalVocabSize: original.vocabSize, counts: [] },
-      imported.params.wte!,
+      imported.params,
     ));
     notes.push(
       `The ${keep.length} trained token rows were written back into the full ${original.vocabSize}-token table; the other rows are the original ones.`,

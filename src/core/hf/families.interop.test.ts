@@ -24,8 +24,11 @@ import {
   type GptCache,
   type GptParams,
 } from '../model/gpt';
+import { saveCheckpoint } from '../model/checkpoint';
 import { paramsFromArrays } from '../model/paramArrays';
+import { CharTokenizer } from '../tokenizer/charTokenizer';
 import { exportHfModel, type HfExportDtype } from './exportModel';
+import { exportRunAsHf } from './exportRun';
 import { HF_FAMILIES } from './families';
 import { importHfModel, type HfImport } from './importModel';
 import { maxAbsDiff } from './testing/importedLogits';
@@ -172,6 +175,37 @@ describe('Llama, Qwen2 and Qwen3 equal transformers', () => {
           if (exact) expect(maxAbsDiff(full, hf), `export ${dtype}`).toBeLessThanOrEqual(LOGITS_TOLERANCE);
           else expect(maxAbsDiff(full, hf), `export ${dtype}`).toBeLessThan(BF16_ROUNDING_BOUND);
         }
+      } finally {
+        disposeGptParams(params);
+      }
+    });
+  }
+
+  for (const variant of ['llama_llama3_tied', 'qwen3'] as const) {
+    it(`${variant}: a run's checkpoint (moved weights) exported by exportRunAsHf loads in transformers with its logits`, () => {
+      const dir = join(root, variant);
+      const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference;
+      const files = folder(dir);
+      const imported = importHfModel(files);
+      const params = paramsFromArrays(imported.config, imported.params);
+      try {
+        // Stands in for training: every parameter moved, the head and norms included.
+        tf.tidy(() => Object.values(params).forEach((v, i) => v.assign(tf.mul(v, 1 + 0.05 * ((i % 5) - 2)))));
+        const moved = logitsOf(imported.config, params, ref.ids);
+        expect(maxAbsDiff(moved, ref.logits)).toBeGreaterThan(1e-2);
+        // Any tokenizer of the model's vocabulary size: the export writes none for a char tokenizer.
+        const specials = new CharTokenizer([]).vocabSize;
+        const alphabet = Array.from({ length: imported.config.vocabSize - specials }, (_, i) =>
+          String.fromCharCode(0x61 + i),
+        );
+        const bytes = saveCheckpoint({ config: imported.config, tokenizer: new CharTokenizer(alphabet), params });
+        const out = exportRunAsHf(files, bytes);
+        const exportDir = mkdtempSync(join(root, 'run-'));
+        for (const [name, content] of Object.entries(out.files)) writeFileSync(join(exportDir, name), content);
+        const hf = JSON.parse(runPython('python/hf_logits.py', [exportDir, JSON.stringify(ref.ids)])) as {
+          logits: number[];
+        };
+        expect(maxAbsDiff(moved, hf.logits)).toBeLessThanOrEqual(LOGITS_TOLERANCE);
       } finally {
         disposeGptParams(params);
       }

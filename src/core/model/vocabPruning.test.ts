@@ -9,6 +9,7 @@ import { disposeGptCaches, disposeGptParams, gptLogits, gptLoss } from './gpt';
 import { exportHfModel } from '../hf/exportModel';
 import { importHfFolder } from '../hf/importModel';
 import { paramsFromArrays } from './paramArrays';
+import { GPT_PRESETS } from './config';
 import { tinyHfCheckpoint } from '../hf/testing/hfFixtures';
 import { planVocabPruning, pruneParams, pruneVocabulary, pruningStats, unpruneParams } from './vocabPruning';
 
@@ -184,5 +185,21 @@ describe('vocabulary pruning on a tiny random GPT-2', () => {
     expect(s.trainingBytesSaved).toBe(16 * removed * 16);
     expect(s.logitBytesSaved).toBe(4 * 4 * 16 * removed);
     expect(s.estimatedSpeedup).toBeGreaterThan(1);
+  });
+});
+
+describe('an untied head', () => {
+  it('prunes and unprunes lm_head.weight with the token table, row for row', () => {
+    const config = { ...GPT_PRESETS.micro, vocabSize: 5, width: 2, head: 'untied' as const };
+    const wte = Float32Array.from({ length: 10 }, (_, i) => i);
+    const head = Float32Array.from({ length: 10 }, (_, i) => 100 + i);
+    const plan = { keep: [1, 3], originalVocabSize: 5, counts: [1, 1] };
+    const pruned = pruneParams(config, { wte, 'lm_head.weight': head }, plan);
+    expect([...pruned.params['lm_head.weight']!]).toEqual([102, 103, 106, 107]);
+    const trained = { ...pruned.params, 'lm_head.weight': Float32Array.from([-1, -2, -3, -4]) };
+    const back = unpruneParams(pruned.config, trained, plan, { wte, 'lm_head.weight': head });
+    expect([...back.params['lm_head.weight']!]).toEqual([100, 101, -1, -2, 104, 105, -3, -4, 108, 109]);
+    expect([...back.params.wte!]).toEqual([...wte]);
+    expect(() => unpruneParams(pruned.config, trained, plan, wte)).toThrow(/original lm_head.weight/);
   });
 });

@@ -62,7 +62,10 @@ function checkPlan(config: GptConfig, plan: VocabPruningPlan): void {
     throw new Error(`The pruning plan keeps id ${last}, past the model's ${config.vocabSize} rows.`);
 }
 
-/** `wte` rows of the kept ids; every other parameter is shared, not copied. */
+/** The tables with one row per token id: the token table, and an untied head's own `lm_head.weight`. */
+const VOCAB_TABLES = ['wte', 'lm_head.weight'] as const;
+
+/** The rows of the kept ids of `wte` (and of an untied head's `lm_head.weight`); every other parameter is shared. */
 export function pruneParams(
   config: GptConfig,
   params: Readonly<Record<string, Float32Array>>,
@@ -70,23 +73,29 @@ export function pruneParams(
 ): { config: GptConfig; params: Record<string, Float32Array> } {
   checkPlan(config, plan);
   const C = config.width;
-  const wte = params.wte;
-  if (wte === undefined || wte.length !== config.vocabSize * C)
-    throw new Error(`wte must be [${config.vocabSize}, ${C}].`);
-  const pruned = new Float32Array(plan.keep.length * C);
-  plan.keep.forEach((id, i) => pruned.set(wte.subarray(id * C, (id + 1) * C), i * C));
-  return { config: { ...config, vocabSize: plan.keep.length }, params: { ...params, wte: pruned } };
+  if (params.wte === undefined) throw new Error(`wte must be [${config.vocabSize}, ${C}].`);
+  const out: Record<string, Float32Array> = { ...params };
+  for (const name of VOCAB_TABLES) {
+    const table = params[name];
+    if (table === undefined) continue;
+    if (table.length !== config.vocabSize * C) throw new Error(`${name} must be [${config.vocabSize}, ${C}].`);
+    const pruned = new Float32Array(plan.keep.length * C);
+    plan.keep.forEach((id, i) => pruned.set(table.subarray(id * C, (id + 1) * C), i * C));
+    out[name] = pruned;
+  }
+  return { config: { ...config, vocabSize: plan.keep.length }, params: out };
 }
 
 /**
- * The full table again: `originalWte` with the kept rows replaced by the trained ones (`prunedParams.wte`). Other
- * parameters pass through. `originalWte` is not modified.
+ * The full tables again: the original `wte` (and `lm_head.weight` of an untied head) with the kept rows replaced by
+ * the trained ones. `original` is the original token table, or the original parameters by name (both tables).
+ * Other parameters pass through; the originals are not modified.
  */
 export function unpruneParams(
   prunedConfig: GptConfig,
   prunedParams: Readonly<Record<string, Float32Array>>,
   plan: VocabPruningPlan,
-  originalWte: Float32Array,
+  original: Float32Array | Readonly<Record<string, Float32Array>>,
 ): { config: GptConfig; params: Record<string, Float32Array> } {
   const C = prunedConfig.width;
   if (prunedConfig.vocabSize !== plan.keep.length) {
@@ -94,12 +103,20 @@ export function unpruneParams(
       `The model has ${prunedConfig.vocabSize} token rows but the pruning plan kept ${plan.keep.length}.`,
     );
   }
-  if (originalWte.length !== plan.originalVocabSize * C)
-    throw new Error(`The original wte must be [${plan.originalVocabSize}, ${C}].`);
-  const wte = Float32Array.from(originalWte);
-  const trained = prunedParams.wte!;
-  plan.keep.forEach((id, i) => wte.set(trained.subarray(i * C, (i + 1) * C), id * C));
-  return { config: { ...prunedConfig, vocabSize: plan.originalVocabSize }, params: { ...prunedParams, wte } };
+  const originals: Readonly<Record<string, Float32Array | undefined>> =
+    original instanceof Float32Array ? { wte: original } : original;
+  const out: Record<string, Float32Array> = { ...prunedParams };
+  for (const name of VOCAB_TABLES) {
+    const trained = prunedParams[name];
+    if (trained === undefined) continue;
+    const full = originals[name];
+    if (full?.length !== plan.originalVocabSize * C)
+      throw new Error(`The original ${name} must be [${plan.originalVocabSize}, ${C}].`);
+    const table = Float32Array.from(full);
+    plan.keep.forEach((id, i) => table.set(trained.subarray(i * C, (i + 1) * C), id * C));
+    out[name] = table;
+  }
+  return { config: { ...prunedConfig, vocabSize: plan.originalVocabSize }, params: out };
 }
 
 export interface PruningStats {

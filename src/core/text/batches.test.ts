@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BatchBuilder, fitToContext, pretokenize } from './batches';
+import { BatchBuilder, fitToContext } from './batches';
+import { pretokenize } from './pretokenize';
 import { scoredTokens } from './masks';
 import type { EncodedExample } from './template';
 import { rec, ToyTokenizer } from './testing/toyData';

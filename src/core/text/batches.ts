@@ -1,6 +1,5 @@
 import { scoredRanges, scoredTokens } from './masks';
-import { encodeRecord, type FormatTokenizer, type RecordFormat } from './recordFormat';
-import type { EncodedExample, TemplateRecord, TokenSpan } from './template';
+import type { EncodedExample, TokenSpan } from './template';
 
 /**
  * Fixed-shape batches for a causal LM with a response-only loss.
@@ -100,22 +99,6 @@ function withSpans(row: PackedExample, spans: readonly TokenSpan[] | undefined, 
   if (spans && spans.length > 0) row.trainedSpans = spans.map((s) => ({ ...s }));
   if (trainedDropped > 0) row.trainedDropped = trainedDropped;
   return row;
-}
-
-export interface Pretokenized {
-  examples: PackedExample[];
-  stats: TruncationStats;
-}
-
-/** Encodes and fits every record once; batches are then assembled from these rows without touching text again. */
-export function pretokenize(
-  records: readonly TemplateRecord[],
-  template: RecordFormat,
-  tok: FormatTokenizer,
-  contextLength: number,
-): Pretokenized {
-  const examples = records.map((r) => fitToContext(encodeRecord(template, tok, r), contextLength));
-  return { examples, stats: truncationStats(examples) };
 }
 
 export function truncationStats(examples: readonly PackedExample[]): TruncationStats {

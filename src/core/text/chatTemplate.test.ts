@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BatchBuilder, pretokenize } from './batches';
+import { BatchBuilder } from './batches';
+import { pretokenize } from './pretokenize';
 import {
   assistantSpans,
   builtinForModel,

@@ -1,6 +1,7 @@
 import type { InstructionRecord } from '../data/record';
 import { stageOrder, type Arm } from './arms';
-import { pretokenize, truncationStats, type PackedExample, type TruncationStats } from '../text/batches';
+import { truncationStats, type PackedExample, type TruncationStats } from '../text/batches';
+import { pretokenize } from '../text/pretokenize';
 import type { TokenizerLike } from '../text/tokenizerLike';
 import type { RunConfig } from './runConfig';
 

@@ -1,4 +1,4 @@
-import { useRef, type DragEvent } from 'react';
+import { useRef, useState, type DragEvent } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
 import { Banner } from '../common/Banner';
 import { DropArea } from '../common/DropArea';
@@ -14,6 +14,8 @@ export function DropZone() {
   const ignoredFile = useDatasetStore((s) => s.ignoredFile);
   const dismissIgnoredFile = useDatasetStore((s) => s.dismissIgnoredFile);
   const input = useRef<HTMLInputElement>(null);
+  const loadHubDataset = useDatasetStore((s) => s.loadHubDataset);
+  const [hubId, setHubId] = useState('');
 
   const onDrop = (event: DragEvent) => {
     const file = event.dataTransfer.files[0];
@@ -30,6 +32,28 @@ export function DropZone() {
         </button>
         <button className="btn primary" onClick={() => void loadDemo()} disabled={!!loading}>
           Try the demo dataset
+        </button>
+      </div>
+      <div className={`row small ${styles.choices}`}>
+        <span className="muted">or a Hub dataset with Parquet files</span>
+        <input
+          type="text"
+          aria-label="Hub dataset id"
+          data-testid="hub-dataset-id"
+          placeholder="tatsu-lab/alpaca"
+          value={hubId}
+          onChange={(e) => setHubId(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && hubId.trim() && !loading) void loadHubDataset(hubId);
+          }}
+        />
+        <button
+          className="btn"
+          data-testid="hub-dataset-download"
+          disabled={!!loading || !hubId.trim()}
+          onClick={() => void loadHubDataset(hubId)}
+        >
+          Download
         </button>
       </div>
       <input

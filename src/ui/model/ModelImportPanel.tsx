@@ -1,4 +1,4 @@
-import { HF_FAMILIES } from '../../core/hf/families';
+import { architectureLabel } from '../../core/hf/familyLabel';
 import { useEffect, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import { defaultLora, loraParameterCount } from '../../core/model/loraSettings';
 import { checkTrainingMemory, estimateTrainingMemory, type AdapterLimits } from '../../core/model/memoryEstimate';
@@ -8,6 +8,7 @@ import { totalBytes, useModelStore, type StoredModelMeta } from '../../state/mod
 import { useTrainStore } from '../../state/trainStore';
 import { Banner } from '../common/Banner';
 import { DropArea } from '../common/DropArea';
+import { HubAccessFields } from './HubAccessFields';
 import { filesOfDrop, filesOfList } from './readDrop';
 import styles from './ModelImportPanel.module.css';
 
@@ -110,12 +111,12 @@ export function ModelImportPanel() {
           <button className="btn" disabled={busy} onClick={() => folderInput.current?.click()}>
             Choose a folder…
           </button>
-          <span className="muted">or from a URL</span>
+          <span className="muted">or from the Hub</span>
           <input
-            type="url"
-            aria-label="Model base URL"
+            type="text"
+            aria-label="Model id or base URL"
             data-testid="model-url"
-            placeholder="https://huggingface.co/gpt2/resolve/main/"
+            placeholder="HuggingFaceTB/SmolLM2-135M-Instruct, owner/name@revision, or …/resolve/main/"
             value={url}
             className={styles.url}
             onChange={(e) => setUrl(e.target.value)}
@@ -132,6 +133,7 @@ export function ModelImportPanel() {
             Download
           </button>
         </div>
+        <HubAccessFields />
         <input ref={filesInput} type="file" multiple hidden data-testid="model-file-input" onChange={onPicked} />
         <input
           ref={(el) => {
@@ -151,6 +153,8 @@ export function ModelImportPanel() {
             aria-live="polite"
             data-testid="model-import-status"
             data-stage={activity.stage}
+            data-file={activity.file}
+            data-kept={activity.keptBytes}
           >
             <div className={`row small muted ${styles.statusLine}`}>
               <span>{activity.detail}</span>
@@ -223,7 +227,7 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
       <div className="row">
         <strong data-testid="imported-model-name">{model.name}</strong>
         <span className="small muted">
-          {HF_FAMILIES[d.architecture]?.label ?? d.architecture} · {formatBytes(totalBytes(model))} ·{' '}
+          {architectureLabel(d.architecture)} · {formatBytes(totalBytes(model))} ·{' '}
           {model.origin === 'files' ? 'dropped files' : model.origin}
         </span>
         <span className={styles.spacer} />

@@ -1,5 +1,5 @@
+import { architectureLabel } from '../../core/hf/familyLabel';
 import { GPT_PRESETS, type GptConfig, type GptPresetName } from '../../core/model/config';
-import { HF_FAMILIES } from '../../core/hf/families';
 import { defaultLora, modelLoraTargets } from '../../core/model/loraSettings';
 import type { ArmSpec } from '../../core/train/arms';
 import { useTrainStore } from '../../state/trainStore';
@@ -61,8 +61,8 @@ function ModelSelect() {
           const c = m.description.config;
           return (
             <option key={m.id} value={`hf:${m.id}`}>
-              {m.name}: imported {HF_FAMILIES[m.description.architecture]?.label ?? m.description.architecture},{' '}
-              {c.layers} layers × {c.width}, vocabulary {c.vocabSize}
+              {m.name}: imported {architectureLabel(m.description.architecture)}, {c.layers} layers × {c.width},
+              vocabulary {c.vocabSize}
             </option>
           );
         })}

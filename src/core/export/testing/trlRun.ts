@@ -18,7 +18,7 @@ import { tinyTokenizerFiles } from '../../hf/testing/hfFixtures';
 import { planByCutoffs } from '../../phases/plan';
 import { bpeFromTokenizerJson } from '../../tokenizer/bpeFromFiles';
 import type { BpeTokenizer } from '../../tokenizer/bpe';
-import { pretokenize } from '../../text/batches';
+import { pretokenize } from '../../text/pretokenize';
 import { scoredRanges } from '../../text/masks';
 import { pythonPath } from '../../../testing/python.node';
 import { scaleOutRecipe, type ScaleOutOptions } from '../scaleOut';
