@@ -35,10 +35,7 @@ export function describeHfFolder(files: HfFiles): HfModelDescription {
     tokenizer: {
       file: tokenizerFile,
       vocabSize: imported.tokenizer.vocabSize,
-      endOfText:
-        'endOfText' in imported.tokenizer
-          ? imported.tokenizer.endOfText
-          : (imported.tokenizer.idToToken(imported.tokenizer.eosId) ?? ''),
+      endOfText: imported.tokenizer.endOfText,
     },
     weightFiles: source.weightFiles,
     storedDtypes: source.storedDtypes,

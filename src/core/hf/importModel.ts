@@ -9,13 +9,11 @@
  * a truncated or invalid safetensors file, a shard listed in the index but not given).
  */
 import { architecture as specOf, type GptConfig } from '../model/config';
-import type { BpeTokenizer } from '../tokenizer/bpe';
-import type { HfTokenizer } from '../tokenizer/hfTokenizer';
 import { hfModelInfo, type HfImportOptions } from './config';
 import { HF_FAMILIES, type HfArchitecture } from './families';
 import { CONFIG_FILE, filesByBaseName, HfImportError, parseJSONFile, WEIGHTS_FILE, type HfFiles } from './files';
 import { openWeights } from './shards';
-import { importModelTokenizer } from './tokenizerFiles';
+import { importHfTokenizer, type FolderTokenizer } from './tokenizerFiles';
 import { applyWeightMap, MASK_BUFFER, tensorReader } from './weightMap';
 
 export interface HfSource {
@@ -143,8 +141,8 @@ export function importHfModel(files: HfFiles, options: HfImportOptions = {}): Hf
 export function importHfFolder(
   files: HfFiles,
   options: HfImportOptions = {},
-): HfImport & { tokenizer: BpeTokenizer | HfTokenizer } {
+): HfImport & { tokenizer: FolderTokenizer } {
   const model = importHfModel(files, options);
-  const { tokenizer, notes } = importModelTokenizer(files, model.config, model.source.configJson);
+  const { tokenizer, notes } = importHfTokenizer(files, model.config, model.source.configJson);
   return { ...model, notes: [...model.notes, ...notes], tokenizer };
 }

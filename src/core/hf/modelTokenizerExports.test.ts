@@ -13,7 +13,7 @@ import { asText, HfImportError } from './files';
 import { importHfFolder } from './importModel';
 import { PEFT_CONFIG_FILE } from './peftAdapter';
 import { SMOL_CHAT_TEMPLATE, tinySmolLM2 } from './testing/tinySmolLM2';
-import { importModelTokenizer } from './tokenizerFiles';
+import { importHfTokenizer } from './tokenizerFiles';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -35,13 +35,13 @@ describe("a Llama-family model's own tokenizer", () => {
   it("falls back to config.json's ids without tokenizer_config.json, and is refused when it is not the model's", () => {
     const { 'tokenizer_config.json': _c, ...bare } = fx.files;
     const { config, source } = importHfFolder(fx.files);
-    const { tokenizer } = importModelTokenizer(bare, config, source.configJson);
+    const { tokenizer } = importHfTokenizer(bare, config, source.configJson);
     expect([tokenizer.bosId, tokenizer.eosId]).toEqual([1, 2]);
-    expect(() => importModelTokenizer(fx.files, { ...config, vocabSize: 100 })).toThrow(
+    expect(() => importHfTokenizer(fx.files, { ...config, vocabSize: 100 })).toThrow(
       /tokenizer\.json: has 279 token ids but the model's token table has 100 rows/,
     );
     const { 'tokenizer.json': _t, ...none } = fx.files;
-    expect(() => importModelTokenizer(none, config)).toThrow(HfImportError);
+    expect(() => importHfTokenizer(none, config)).toThrow(HfImportError);
   });
 });
 

@@ -89,6 +89,25 @@ describe('HfTokenizer', () => {
     expect(t.encodeWithSpecialTokens('<think>hi')).toEqual([THINK, 256]);
   });
 
+  it('treats an added token as special when tokenizer_config.json names it (as transformers does)', () => {
+    const named = (config: Record<string, unknown>): HfTokenizer =>
+      new HfTokenizer({
+        tokenizerJson: tokenizerJson(),
+        tokenizerConfig: JSON.stringify({ eos_token: '<|end|>', ...config }),
+      });
+    for (const t of [
+      named({ additional_special_tokens: ['<think>'] }),
+      named({ extra_special_tokens: { reasoning: '<think>' } }),
+      named({ mask_token: '<think>' }),
+    ]) {
+      expect(t.isSpecial(THINK)).toBe(true);
+      expect(t.encode('<think>')).toEqual([...bytes('<t'), 256, ...bytes('nk>')]); // 256 = "hi"
+      expect(t.encodeWithSpecialTokens('<think>')).toEqual([THINK]);
+      expect(t.decode([THINK, 256])).toBe('hi');
+    }
+    expect(named({}).isSpecial(THINK)).toBe(false);
+  });
+
   it("adds the post-processor's tokens only when asked", () => {
     expect(tok().encodeWithSpecialTokens('hi', { addSpecialTokens: true })).toEqual([START, 256]);
     expect(tok().encodeWithSpecialTokens('hi')).toEqual([256]);
@@ -145,6 +164,17 @@ describe('HfTokenizer', () => {
     expect(() => new HfTokenizer({ tokenizerJson: tokenizerJson(), tokenizerConfig: CONFIG, vocabSize: 10 })).toThrow(
       /vocabSize 10 is too small/,
     );
+  });
+
+  it('pads its vocabulary without rebuilding, and lists its 256 byte tokens', () => {
+    const t = tok();
+    const padded = t.withVocabSize(300);
+    expect([padded.vocabSize, t.vocabSize]).toEqual([300, 265]);
+    expect(padded).toBeInstanceOf(HfTokenizer);
+    expect(padded.encode('hi yo')).toEqual(t.encode('hi yo'));
+    expect(padded.toJSON()).toEqual({ ...t.toJSON(), vocabSize: 300 });
+    expect(() => t.withVocabSize(100)).toThrow(/vocabSize 100 is too small/);
+    expect(t.byteTokenIds()).toEqual(Array.from({ length: 256 }, (_, b) => b));
   });
 
   it('restores from its JSON (through JSON text, as a checkpoint stores it) with the same ids and encoding', () => {

@@ -24,6 +24,7 @@
  * which rule gave each.
  */
 import { Tokenizer as LibraryTokenizer } from '@huggingface/tokenizers';
+import { BYTE_TO_CHAR } from './bpe';
 import { TokenizerError, type DecodeOptions, type Tokenizer, type TokenizerJSON } from './tokenizer';
 
 export interface HfTokenizerInit {
@@ -63,6 +64,18 @@ export type SpecialSource = 'tokenizer_config' | 'fallback' | 'eos' | 'added-tok
 const SUPPORTED_MODELS = ['BPE', 'Unigram', 'WordPiece'];
 
 const EOS_NAMES = ['<|endoftext|>', '<|end_of_text|>', '</s>', '<eos>'];
+
+/** The tokenizer_config.json keys whose tokens transformers treats as special, whatever tokenizer.json says. */
+const SPECIAL_ROLES = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
+
+/**
+ * Roles a transformers tokenizer class fills by default when tokenizer_config.json is silent (transformers 5.18):
+ * GemmaTokenizer's `mask_token="<mask>"` (models/gemma/tokenization_gemma.py), which Gemma 3's tokenizer.json
+ * lists as a plain added token.
+ */
+const CLASS_DEFAULT_SPECIALS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  GemmaTokenizer: { mask_token: '<mask>' },
+};
 
 /** The components a tokenizer.json may leave out; the library wants each key present (null = none). */
 const OPTIONAL_COMPONENTS = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const;
@@ -113,6 +126,8 @@ export class HfTokenizer implements Tokenizer {
   private readonly specialIds: ReadonlySet<number>;
   /** One past the largest id the tokenizer itself knows (vocabSize may be larger). */
   private readonly ownSize: number;
+  /** transformers 5 cleans up spaces before punctuation only where the config asks and the model is not a BPE. */
+  private readonly cleanUpSpaces: boolean;
   private full: LibraryTokenizer | undefined;
   private plain: LibraryTokenizer | undefined;
 
@@ -141,6 +156,11 @@ export class HfTokenizer implements Tokenizer {
     for (const key of OPTIONAL_COMPONENTS) if (!(key in this.json)) this.json[key] = null;
     this.config = init.tokenizerConfig === undefined ? {} : parseObject(init.tokenizerConfig, 'tokenizer_config.json');
 
+    this.cleanUpSpaces =
+      this.config.clean_up_tokenization_spaces === true &&
+      (modelType !== 'BPE' ||
+        this.config.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output === true);
+
     // Built now, so a tokenizer.json the library cannot read fails here, with the reason, not at the first encode.
     const full = this.library();
     let ownSize = 0;
@@ -151,7 +171,7 @@ export class HfTokenizer implements Tokenizer {
       throw new TokenizerError(
         `tokenizer.json has ids up to ${ownSize - 1}; vocabSize ${this.vocabSize} is too small.`,
       );
-    this.specialIds = new Set(this.added.filter((a) => a.special).map((a) => a.id));
+    this.specialIds = this.findSpecialIds(full);
 
     const resolve = (
       key: 'bos_token' | 'eos_token' | 'pad_token',
@@ -197,12 +217,44 @@ export class HfTokenizer implements Tokenizer {
     this.specialsFrom = { bos: bos.from, eos: eos.from, pad: pad.from };
   }
 
+  /**
+   * The special ids as transformers has them: added tokens marked special, and every added token that
+   * tokenizer_config.json (or the tokenizer class's defaults) names as bos, eos, unk, sep, pad, cls or mask token or
+   * lists in `additional_special_tokens` / `extra_special_tokens`.
+   */
+  private findSpecialIds(full: LibraryTokenizer): Set<number> {
+    const ids = new Set(this.added.filter((a) => a.special).map((a) => a.id));
+    const cls = this.config.tokenizer_class;
+    const defaults = (typeof cls === 'string' ? CLASS_DEFAULT_SPECIALS[cls] : undefined) ?? {};
+    const named: string[] = [];
+    for (const key of SPECIAL_ROLES) {
+      const content = key in this.config ? tokenContent(this.config[key], key) : defaults[key];
+      if (content !== undefined) named.push(content);
+    }
+    const extra = this.config.extra_special_tokens;
+    const lists = [
+      this.config.additional_special_tokens,
+      Array.isArray(extra) ? extra : typeof extra === 'object' && extra !== null ? Object.values(extra) : [],
+    ];
+    for (const list of lists)
+      if (Array.isArray(list)) for (const v of list) named.push(tokenContent(v, 'additional_special_tokens') ?? '');
+    const addedIds = new Set(this.added.map((a) => a.id));
+    for (const content of named) {
+      const id = full.token_to_id(content);
+      if (id !== undefined && addedIds.has(id)) ids.add(id);
+    }
+    return ids;
+  }
+
   /** The library's tokenizer: with every added token, or (`plain`) without the special ones. */
   private library(plain = false): LibraryTokenizer {
     const cached = plain ? this.plain : this.full;
     if (cached !== undefined) return cached;
     const json = plain
-      ? { ...this.json, added_tokens: (this.json.added_tokens as JsonObject[]).filter((a) => a.special !== true) }
+      ? {
+          ...this.json,
+          added_tokens: (this.json.added_tokens as JsonObject[]).filter((a) => !this.specialIds.has(a.id as number)),
+        }
       : this.json;
     let built: LibraryTokenizer;
     try {
@@ -232,7 +284,11 @@ export class HfTokenizer implements Tokenizer {
     let out = '';
     let run: number[] = [];
     const flush = (): void => {
-      if (run.length > 0) out += this.library().decode(run, { skip_special_tokens: skip });
+      if (run.length > 0)
+        out += this.library().decode(run, {
+          skip_special_tokens: skip,
+          clean_up_tokenization_spaces: this.cleanUpSpaces,
+        });
       run = [];
     };
     for (const id of ids) {
@@ -256,9 +312,53 @@ export class HfTokenizer implements Tokenizer {
     return this.library().token_to_id(token);
   }
 
+  /** `tokenToId` under BpeTokenizer's name, so code written for either reads both. */
+  tokenId(token: string): number | undefined {
+    return this.tokenToId(token);
+  }
+
+  /**
+   * The ids of the 256 single-byte tokens, by which any text can be spelt (vocabulary pruning keeps them): byte-level
+   * BPE's printable stand-ins (Qwen, Llama 3), else byte-fallback's `<0x00>`…`<0xFF>` (Gemma); empty if neither.
+   */
+  byteTokenIds(): number[] {
+    for (const name of [
+      (b: number) => BYTE_TO_CHAR[b]!,
+      (b: number) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`,
+    ]) {
+      const ids = Array.from({ length: 256 }, (_, b) => this.tokenToId(name(b)));
+      if (ids.every((id) => id !== undefined)) return ids as number[];
+    }
+    return [];
+  }
+
   /** The token string of an id, or undefined for an id the tokenizer does not have. */
   idToToken(id: number): string | undefined {
     return id >= 0 && id < this.ownSize ? this.library().id_to_token(id) : undefined;
+  }
+
+  /** The end-of-text token's string (`<|im_end|>`, `<eos>`), as the vocabulary spells it. */
+  get endOfText(): string {
+    return this.library().id_to_token(this.eosId) ?? `<id ${this.eosId}>`;
+  }
+
+  /** The files it was read from, to write back into an exported model folder unchanged. */
+  sourceFiles(): { 'tokenizer.json': string; 'tokenizer_config.json'?: string } {
+    return this.tokenizerConfig === undefined
+      ? { 'tokenizer.json': this.tokenizerJson }
+      : { 'tokenizer.json': this.tokenizerJson, 'tokenizer_config.json': this.tokenizerConfig };
+  }
+
+  /**
+   * The same tokenizer reporting `vocabSize` ids (a model with spare embedding rows), sharing what is already built:
+   * building Qwen's tokenizer again would cost a second or two.
+   */
+  withVocabSize(vocabSize: number): HfTokenizer {
+    if (!Number.isInteger(vocabSize) || vocabSize < this.ownSize)
+      throw new TokenizerError(
+        `tokenizer.json has ids up to ${this.ownSize - 1}; vocabSize ${vocabSize} is too small.`,
+      );
+    return Object.assign(Object.create(HfTokenizer.prototype) as HfTokenizer, this, { vocabSize });
   }
 
   /** Whether `id` is a special added token (dropped by `decode` unless `specials: 'show'`). */
