@@ -1,6 +1,6 @@
 /**
  * The training step on WebGPU through Dawn in Node: `npm run bench:gpu [-- --configs reference,gpt2,smollm2]
- * [--rounds N] [--context T] [--batch B] [--out FILE]`
+ * [--rounds N] [--context T] [--batch B] [--layers L] [--out FILE]`
  *
  * Prints the adapter (vendor, architecture, description, limits, the Vulkan ICD it came through: a GPU's when the
  * machine has one, else SwiftShader), then for each config the fused kernels (src/core/kernels/webgpu) against tfjs's
@@ -11,9 +11,9 @@
  * (GPT-2 small's shape: 12 × 768, context 256, batch 8, vocabulary 50 257; very slow on SwiftShader) and `smollm2`
  * (SmolLM2-135M's: model/config.ts SMOLLM2_135M, 30 × 576, context 256, batch 4). Per variant also the most bytes
  * alive in the profiled step (tf.profile's peak) beside model/memoryEstimate.ts's estimate of a full fine-tuning step.
- * `--context` / `--batch` run every config at most that long / that large (a 135M-parameter step on a software
- * adapter takes minutes): the kernel and dispatch counts do not depend on them, ms/step and memory do, and the
- * output says what was reduced.
+ * `--context` / `--batch` / `--layers` run every config at most that long / large / deep (a 135M-parameter step on
+ * a software adapter takes many minutes): kernel and dispatch counts do not depend on context and batch and grow by
+ * the same count per layer; ms/step and memory depend on all three. The output says what was reduced.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ import { describeAdapter, startDawnWebGPU, type DawnAdapterReport } from '../src
 import { setFusedKernels } from '../src/core/ops/dispatch';
 
 const USAGE =
-  'usage: npm run bench:gpu -- [--configs reference,gpt2,smollm2] [--rounds N] [--context T] [--batch B] [--out FILE]';
+  'usage: npm run bench:gpu -- [--configs reference,gpt2,smollm2] [--rounds N] [--context T] [--batch B] [--layers L] [--out FILE]';
 
 const gpt = (layers: number, width: number, heads: number, contextLength: number, vocabSize: number): GptConfig =>
   validateGptConfig({
@@ -55,15 +55,18 @@ export function reduced(
   entry: { config: GptConfig; batchSize: number },
   context: number | undefined,
   batch: number | undefined,
+  layers?: number,
 ): { config: GptConfig; batchSize: number; reducedFrom: string | null } {
   const T = Math.min(entry.config.contextLength, context ?? Infinity);
   const B = Math.min(entry.batchSize, batch ?? Infinity);
+  const L = Math.min(entry.config.layers, layers ?? Infinity);
   const from = [
     T < entry.config.contextLength ? `context ${entry.config.contextLength} → ${T}` : null,
     B < entry.batchSize ? `batch ${entry.batchSize} → ${B}` : null,
+    L < entry.config.layers ? `layers ${entry.config.layers} → ${L}` : null,
   ].filter((x) => x !== null);
   return {
-    config: { ...entry.config, contextLength: T },
+    config: { ...entry.config, contextLength: T, layers: L },
     batchSize: B,
     reducedFrom: from.length ? from.join(', ') : null,
   };
@@ -134,12 +137,15 @@ async function benchConfig(
   name: string,
   rounds: number,
   peak: number | null,
-  limits: { context?: number; batch?: number },
+  limits: { context?: number; batch?: number; layers?: number },
 ) {
   const entry = CONFIGS[name];
   if (!entry) throw new Error(`unknown config "${name}" (known: ${Object.keys(CONFIGS).join(', ')})`);
-  const { config, batchSize, reducedFrom } = reduced(entry, limits.context, limits.batch);
-  if (reducedFrom) log(`  ${name}: reduced for this run: ${reducedFrom} (kernel counts do not depend on them)`);
+  const { config, batchSize, reducedFrom } = reduced(entry, limits.context, limits.batch, limits.layers);
+  if (reducedFrom)
+    log(
+      `  ${name}: reduced for this run: ${reducedFrom} (kernel counts do not depend on context or batch; each layer adds the same kernels)`,
+    );
   const estimate = estimateTrainingMemory(config, { batchSize, contextLength: config.contextLength });
   disposeGptCaches();
   const before = tf.memory().numTensors;
@@ -222,6 +228,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       context: { type: 'string' },
       batch: { type: 'string' },
+      layers: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -233,8 +240,8 @@ async function main(): Promise<void> {
     if (!(n in CONFIGS)) fail(`unknown config "${n}" (known: ${Object.keys(CONFIGS).join(', ')})\n${USAGE}`);
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds must be a positive integer\n${USAGE}`);
-  const limits: { context?: number; batch?: number } = {};
-  for (const key of ['context', 'batch'] as const) {
+  const limits: { context?: number; batch?: number; layers?: number } = {};
+  for (const key of ['context', 'batch', 'layers'] as const) {
     if (values[key] === undefined) continue;
     const n = Number(values[key]);
     if (!Number.isInteger(n) || n < 1) fail(`--${key} must be a positive integer\n${USAGE}`);

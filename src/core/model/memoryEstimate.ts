@@ -9,10 +9,12 @@
  *   moments      2·Pt                                  (AdamW's m and v; +Pt for a gradient-accumulation buffer)
  *   backward     gradients + activations + logits (+ lora)   (the forward's tape and the backward's own tensors)
  *     gradients    Pt, and in full fine-tuning + E·V·C (the tied table's head and embedding gradients and their
- *                  sum) + W·L·(4C² + 2CF) (the blocks' weight gradients' own temporaries and reshaped copies)
- *     activations  L · (A1·B·T·C + A2·B·T·F + A3·B·H·T²) + A5·B·T·C
+ *                  sum) + W·L·Wb (the blocks' weight gradients' own temporaries and reshaped copies; Wb a layer's
+ *                  projection tables, blockMatmulWeights: 4C² + 2CF in GPT-2)
+ *     activations  L · (A1·B·T·C + Aq·B·T·H·D + Akv·B·T·KV·D + Ar·B·T·H·D·[KV < H] + A2·B·T·F + A3·B·H·T²) + A5·B·T·C
+ *                  (H query heads and KV key/value heads of width D; the Aq, Akv, Ar terms are 0 in GPT-2's fit)
  *     logits       A4 · B·T·V
- *     lora         with a frozen base (Pt < P): Ef·V·C + Wf·L·(4C² + 2CF) (the backward's copies of the frozen
+ *     lora         with a frozen base (Pt < P): Ef·V·C + Wf·L·Wb (the backward's copies of the frozen
  *                  table and weights it multiplies the activations' gradients by) + D·L·B·T·S, S = Σ (in + out) over
  *                  a layer's adapted projections (the adapters' own activations and gradients)
  *   update       Pt + K·G                              (the gradients, and K copies of AdamW's largest flat group G)
@@ -27,6 +29,8 @@
  * The LoRA coefficients are a least-squares fit of the same kind over 7 shapes (L 1–3, C 32–256, T 16–64, V 200–8 000,
  * rank 8 on all four projections; memoryEstimate.test.ts re-measures two). Under LoRA the weights term also holds the
  * adapters' own weights.
+ * Each family's graph has its own coefficients (stepCoefficients): GPT-2's (and GPT-Neo's) below, the Llama
+ * family's (RMSNorm, RoPE, SwiGLU, grouped attention) at LLAMA_STEP_COEFFICIENTS; the LoRA ones are GPT-2's for both.
  * The forward alone and AdamW's clip (the global norm) stay below the backward and the update.
  *
  * A WebGPU buffer larger than `maxBufferSize` cannot be created, and one larger than `maxStorageBufferBindingSize`
