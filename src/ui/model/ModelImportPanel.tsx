@@ -53,7 +53,7 @@ function useAdapterLimits(): AdapterLimits | null | undefined {
 }
 
 /**
- * Import a pretrained GPT-2 / GPT-Neo (TinyStories) model: drop its Hugging Face folder or files, or give a base
+ * Import a pretrained model (GPT-2, GPT-Neo, Llama, Qwen2, Qwen3): drop its Hugging Face folder or files, or give a base
  * URL. The folder is checked in a worker; what it holds, what was adapted and what a training step will need are
  * shown; it then appears in the Model menu. A bad file gets a message naming it, and nothing imported before is lost.
  */
@@ -93,7 +93,8 @@ export function ModelImportPanel() {
       <summary className="small">
         <strong>Import a pretrained model</strong>{' '}
         <span className="muted">
-          GPT-2, distilgpt2, TinyStories (GPT-Neo) from a Hugging Face folder
+          GPT-2, TinyStories (GPT-Neo), SmolLM2 and Llama 3.2 (Llama), Qwen2.5, Qwen3 from a Hugging Face folder or the
+          Hub
           {models.length > 0 ? ` · ${models.length} imported` : ''}
         </span>
       </summary>
@@ -252,7 +253,10 @@ function ImportedModelCard({ model }: { model: StoredModelMeta }) {
         <Stat label="architecture" value={d.architecture} />
         <Stat label="layers" value={c.layers} />
         <Stat label="width" value={c.width} />
-        <Stat label="heads" value={c.heads} />
+        <Stat
+          label="heads"
+          value={c.kvHeads !== undefined && c.kvHeads !== c.heads ? `${c.heads} (${c.kvHeads} kv)` : c.heads}
+        />
         <Stat label="vocabulary" value={c.vocabSize.toLocaleString('en')} />
         <Stat label={capped ? `context (of ${d.positions})` : 'context'} value={c.contextLength} />
         <Stat label="parameters" value={formatParams(d.parameters)} />
