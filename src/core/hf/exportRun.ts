@@ -10,7 +10,7 @@ import { readCheckpointInfo } from '../model/checkpoint';
 import { gptParamShapes } from '../model/config';
 import { exportHfModel, HfExportError, type HfExport, type HfExportDtype } from './exportModel';
 import { hfModelInfo } from './config';
-import type { HfFiles } from './files';
+import { asBytes, filesByBaseName, type HfFiles } from './files';
 import { importHfModel } from './importModel';
 import { mergeLoraArrays } from '../model/lora';
 import { loraParamShapes, trainsWithLora } from '../model/loraSettings';
@@ -19,6 +19,33 @@ import { parseSafetensors } from '../model/safetensors';
 import { unpruneParams } from '../model/vocabPruning';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import { tokenizerFromJSON } from '../tokenizer/fromJSON';
+
+/**
+ * The files a model's own tokenizer (`HfTokenizer`, kind 'hf') and its generation settings are read from. Training
+ * changes none of them, so both exports carry them as imported: the folder then loads in transformers with the same
+ * tokenizer, chat template and stop tokens.
+ */
+const MODEL_TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'chat_template.jinja',
+  'special_tokens_map.json',
+  'generation_config.json',
+];
+
+function modelTokenizerFiles(modelFiles: HfFiles): Record<string, Uint8Array> {
+  const byName = filesByBaseName(modelFiles);
+  const out: Record<string, Uint8Array> = {};
+  for (const name of MODEL_TOKENIZER_FILES) {
+    const content = byName.get(name);
+    if (content !== undefined) out[name] = asBytes(content);
+  }
+  return out;
+}
+
+/** Whether a run's tokenizer (or the one it was pruned from) is the model's own tokenizer.json one. */
+const isModelTokenizer = (tokenizer: { kind: string }): boolean =>
+  tokenizer.kind === 'hf' || (tokenizer instanceof PrunedTokenizer && tokenizer.base.kind === 'hf');
 
 /**
  * A run's checkpoint (studio safetensors) as the imported model's Hugging Face folder: the original names and
@@ -79,7 +106,15 @@ export function exportRunAsHf(
       `The checkpoint has ${ck.vocabSize} token rows but the model ${original.vocabSize}, and no pruning record to map them back.`,
     );
   }
-  const out = exportHfModel({ config, params, source: imported.source, tokenizer, dtype: options.dtype });
+  const own = isModelTokenizer(tokenizer);
+  const out = exportHfModel({
+    config,
+    params,
+    source: imported.source,
+    tokenizer: own ? undefined : tokenizer,
+    dtype: options.dtype,
+  });
+  if (own) Object.assign(out.files, modelTokenizerFiles(modelFiles));
   if (info.lora)
     notes.push(
       `The LoRA adapters (rank ${info.lora.rank}, alpha ${info.lora.alpha}) are merged into the weights: W + (alpha/r)·(B·A)ᵀ.`,
@@ -126,10 +161,6 @@ export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array
       `The checkpoint does not come from this model: ${differ.map((k) => `${k} ${config[k]} vs ${model.config[k]}`).join(', ')}.`,
     );
   const architecture = model.architecture;
-  if (architecture !== 'gpt2' && architecture !== 'gpt_neo')
-    throw new HfExportError(
-      `A peft adapter for ${architecture} is not written yet: export the merged model as a Hugging Face folder instead.`,
-    );
   const file = parseSafetensors(checkpointBytes);
   const params: Record<string, Float32Array> = readAdapters(file, config, info.lora);
   // Only the trained extras: decoding the frozen weights of a 124M model would cost seconds for nothing.
@@ -142,6 +173,8 @@ export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array
     architecture,
     baseModel: baseModel ?? null,
   });
+  // peft saves the tokenizer beside the adapter when it was trained with its own (and a chat template); so do we.
+  if (isModelTokenizer(tokenizerFromJSON(info.tokenizerJSON))) Object.assign(files, modelTokenizerFiles(modelFiles));
   return {
     files,
     notes: [

@@ -118,6 +118,10 @@ export function importHfTokenizer(
       throw new HfImportError(name, (e as Error).message);
     }
   };
+  // A Llama-family model's byte-level BPE reads as GPT-2's too, but its specials are its own (SmolLM2's BOS
+  // <|im_start|> 1 and EOS <|im_end|> 2, not one <|endoftext|>) and chat templates need them: always the library.
+  if (config?.positions === 'rope' && byName.has('tokenizer.json'))
+    return importOwnTokenizer(byName, config, configJson);
   if (byName.has('tokenizer.json')) {
     file = 'tokenizer.json';
     const text = asText(byName.get('tokenizer.json')!);
