@@ -22,6 +22,7 @@
 import { measureGenerationMemory, measureStepMemory } from '../src/core/train/stepMemory';
 import { setNodeBackend, type NodeBackendName } from '../src/core/kernels/nodeBackends';
 import { countGptParams, mlpWidth, type GptConfig } from '../src/core/model/config';
+import { llamaShaped } from '../src/core/model/testing/llamaShaped';
 import {
   adamwLargestGroup,
   blockMatmulWeights,
@@ -136,37 +137,9 @@ const LLAMA_SHAPES: [number, number, number, number, number, number, number, num
   [8192, 576, 1, 9, 3, 64, 1, 64, 1536],
 ];
 
-const llamaShaped = (
-  V: number,
-  C: number,
-  L: number,
-  H: number,
-  KV: number,
-  D: number,
-  T: number,
-  F: number,
-): GptConfig => ({
-  vocabSize: V,
-  contextLength: T,
-  layers: L,
-  width: C,
-  heads: H,
-  mlpRatio: F / C,
-  mlpHidden: F,
-  layerNormEps: 1e-5,
-  attentionScale: 'sqrt',
-  qkvBias: false,
-  norm: 'rmsNorm',
-  positions: 'rope',
-  rope: { theta: 10000 },
-  mlp: 'swiglu',
-  attention: 'grouped',
-  kvHeads: KV,
-  headDim: D,
-  attnOutBias: false,
-  mlpBias: false,
-  head: 'tied',
-});
+/** The fitted shapes' order: V, C, L, H, KV, D, T, F. */
+const llamaOf = (V: number, C: number, L: number, H: number, KV: number, D: number, T: number, F: number): GptConfig =>
+  llamaShaped({ vocabSize: V, contextLength: T, layers: L, width: C, heads: H, kvHeads: KV, headDim: D, mlp: F });
 
 async function calibrateLlama(): Promise<void> {
   const X: number[][] = [];
@@ -175,7 +148,7 @@ async function calibrateLlama(): Promise<void> {
   const yk: number[] = [];
   const rows: { label: string; config: GptConfig; B: number; T: number; peak: number }[] = [];
   for (const [V, C, L, H, KV, D, B, T, F] of LLAMA_SHAPES) {
-    const config = llamaShaped(V, C, L, H, KV, D, T, F);
+    const config = llamaOf(V, C, L, H, KV, D, T, F);
     const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1 });
     const P = countGptParams(config);
     const t = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [k, v / 4])) as Record<

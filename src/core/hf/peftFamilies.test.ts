@@ -7,27 +7,21 @@ import { mulberry32 } from '../util/random';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peftAdapter';
 import { exportPeftAdapter } from './peftExport';
 import { importPeftAdapter } from './peftImport';
+import { llamaShaped } from '../model/testing/llamaShaped';
 
 const QWEN3: GptConfig = validateGptConfig({
-  vocabSize: 40,
-  contextLength: 16,
-  layers: 2,
-  width: 32,
-  heads: 4,
-  mlpRatio: 1.5,
+  ...llamaShaped({
+    vocabSize: 40,
+    contextLength: 16,
+    layers: 2,
+    width: 32,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    mlp: 48,
+  }),
   layerNormEps: 1e-6,
-  attentionScale: 'sqrt',
-  qkvBias: false,
-  norm: 'rmsNorm',
-  positions: 'rope',
-  rope: { theta: 10000 },
-  mlp: 'swiglu',
-  attention: 'grouped',
-  kvHeads: 2,
-  headDim: 16,
   qkNorm: true,
-  attnOutBias: false,
-  mlpBias: false,
   head: 'untied',
 });
 const QWEN2: GptConfig = { ...QWEN3, qkvBias: true, qkNorm: false, headDim: undefined };

@@ -17,6 +17,7 @@ import {
   type LoraSettings,
 } from './lora';
 import { disposeGptParams, initGptParams } from './params';
+import { llamaShaped } from './testing/llamaShaped';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -24,25 +25,18 @@ beforeAll(async () => {
 
 /** Qwen3's shape, small: 4 query heads of 16 over 2 key/value heads, q_norm / k_norm, no biases, untied head. */
 const QWEN3: GptConfig = validateGptConfig({
-  vocabSize: 40,
-  contextLength: 16,
-  layers: 2,
-  width: 32,
-  heads: 4,
-  mlpRatio: 1.5,
+  ...llamaShaped({
+    vocabSize: 40,
+    contextLength: 16,
+    layers: 2,
+    width: 32,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    mlp: 48,
+  }),
   layerNormEps: 1e-6,
-  attentionScale: 'sqrt',
-  qkvBias: false,
-  norm: 'rmsNorm',
-  positions: 'rope',
-  rope: { theta: 10000 },
-  mlp: 'swiglu',
-  attention: 'grouped',
-  kvHeads: 2,
-  headDim: 16,
   qkNorm: true,
-  attnOutBias: false,
-  mlpBias: false,
   head: 'untied',
 });
 /** Qwen2's: q/k/v biases, no q_norm / k_norm, tied head. */

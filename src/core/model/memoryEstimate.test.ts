@@ -5,6 +5,7 @@ import { BENCH_LORA, measureGenerationMemory, measureStepMemory } from '../train
 import { countGptParams, GPT2_SMALL, SMOLLM2_135M, type GptConfig } from './config';
 import { loraParameterCount } from './lora';
 import { disposeGptCaches } from './gpt';
+import { llamaShaped } from './testing/llamaShaped';
 import {
   ADAMW_GROUP_ELEMENTS,
   adamwLargestGroup,
@@ -32,28 +33,8 @@ const TINY: GptConfig = {
 const GPT2 = GPT2_SMALL;
 
 /** A Llama-shaped model: V, positions, layers, width, heads, key/value heads, head width, MLP width. */
-const llama = (V: number, T: number, L: number, C: number, H: number, KV: number, D: number, F: number): GptConfig => ({
-  vocabSize: V,
-  contextLength: T,
-  layers: L,
-  width: C,
-  heads: H,
-  mlpRatio: F / C,
-  mlpHidden: F,
-  layerNormEps: 1e-5,
-  attentionScale: 'sqrt',
-  qkvBias: false,
-  norm: 'rmsNorm',
-  positions: 'rope',
-  rope: { theta: 10000 },
-  mlp: 'swiglu',
-  attention: 'grouped',
-  kvHeads: KV,
-  headDim: D,
-  attnOutBias: false,
-  mlpBias: false,
-  head: 'tied',
-});
+const llama = (V: number, T: number, L: number, C: number, H: number, KV: number, D: number, F: number): GptConfig =>
+  llamaShaped({ vocabSize: V, contextLength: T, layers: L, width: C, heads: H, kvHeads: KV, headDim: D, mlp: F });
 /** V 100, 8 positions, 1 layer, C 8, 4 heads of 4 (H·D = 16 ≠ C), 2 key/value heads, F 24. */
 const TINY_LLAMA = llama(100, 8, 1, 8, 4, 2, 4, 24);
 const MiB = 1024 * 1024;
