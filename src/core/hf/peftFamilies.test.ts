@@ -7,23 +7,9 @@ import { mulberry32 } from '../util/random';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peftAdapter';
 import { exportPeftAdapter } from './peftExport';
 import { importPeftAdapter } from './peftImport';
-import { llamaShaped } from '../model/testing/llamaShaped';
+import { TINY_QWEN3 } from '../model/testing/llamaShaped';
 
-const QWEN3: GptConfig = validateGptConfig({
-  ...llamaShaped({
-    vocabSize: 40,
-    contextLength: 16,
-    layers: 2,
-    width: 32,
-    heads: 4,
-    kvHeads: 2,
-    headDim: 16,
-    mlp: 48,
-  }),
-  layerNormEps: 1e-6,
-  qkNorm: true,
-  head: 'untied',
-});
+const QWEN3: GptConfig = validateGptConfig(TINY_QWEN3);
 const QWEN2: GptConfig = { ...QWEN3, qkvBias: true, qkNorm: false, headDim: undefined };
 const NEO: GptConfig = validateGptConfig({
   vocabSize: 40,

@@ -17,28 +17,13 @@ import {
   type LoraSettings,
 } from './lora';
 import { disposeGptParams, initGptParams } from './params';
-import { llamaShaped } from './testing/llamaShaped';
+import { TINY_QWEN3 } from './testing/llamaShaped';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
 });
 
-/** Qwen3's shape, small: 4 query heads of 16 over 2 key/value heads, q_norm / k_norm, no biases, untied head. */
-const QWEN3: GptConfig = validateGptConfig({
-  ...llamaShaped({
-    vocabSize: 40,
-    contextLength: 16,
-    layers: 2,
-    width: 32,
-    heads: 4,
-    kvHeads: 2,
-    headDim: 16,
-    mlp: 48,
-  }),
-  layerNormEps: 1e-6,
-  qkNorm: true,
-  head: 'untied',
-});
+const QWEN3: GptConfig = validateGptConfig(TINY_QWEN3);
 /** Qwen2's: q/k/v biases, no q_norm / k_norm, tied head. */
 const QWEN2: GptConfig = { ...QWEN3, qkvBias: true, qkNorm: false, headDim: undefined, head: 'tied' };
 const ALL: LoraSettings = {

@@ -38,3 +38,21 @@ export function llamaShaped(shape: LlamaShape): GptConfig {
     head: 'tied',
   };
 }
+
+/** Qwen3's shape, small: 4 query heads of 16 (H·D = 64 ≠ width 32) over 2 key/value heads, q_norm / k_norm, no
+ * biases, an untied head. */
+export const TINY_QWEN3: GptConfig = {
+  ...llamaShaped({
+    vocabSize: 40,
+    contextLength: 16,
+    layers: 2,
+    width: 32,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    mlp: 48,
+  }),
+  layerNormEps: 1e-6,
+  qkNorm: true,
+  head: 'untied',
+};
