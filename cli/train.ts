@@ -104,7 +104,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   // afresh for every arm, as the studio loads it for every run).
   let resumed: ReturnType<typeof resumeFromCheckpoint> | null = null;
   if (values.resume) resumed = resumeFromCheckpoint(new Uint8Array(readFileSync(resolve(values.resume))));
-  const templateTexts = [renderTemplate(file.run.template, { instruction: '', input: 'x', output: '' })];
+  const t = file.run.template;
+  const templateTexts = typeof t === 'string' ? [renderTemplate(t, { instruction: '', input: 'x', output: '' })] : [];
   const tokenizer =
     resumed?.tokenizer ??
     CharTokenizer.fromTexts([...records.flatMap((r) => [r.instruction, r.input, r.output]), ...templateTexts]);

@@ -1,6 +1,8 @@
 import { GPT_PRESETS } from '../core/model/config';
 import { baseModelRef, type TrainSettings } from '../core/runs/settings';
-import { loadModelFiles } from '../storage/modelStorage';
+import type { RunTemplate } from '../core/text/runTemplate';
+import { listModels, loadModelFiles } from '../storage/modelStorage';
+import { chosenTemplate, ownChatTemplate, readsChatTemplates, trainerTemplate } from './templateChoice';
 import type { ModelSource } from '../worker/trainProtocol';
 
 /** The weights a new run starts from, fetched or read where they live. */
@@ -30,4 +32,14 @@ export async function modelSourceFor(settings: TrainSettings): Promise<ModelSour
     return { kind: 'hf', files: stored.files, prune: ref.prune, name: ref.name, maxContext: stored.meta.maxContext };
   }
   throw new Error(`Models of kind "${(ref as { kind: string }).kind}" cannot be loaded by this version of the studio.`);
+}
+
+/**
+ * The template a run with these settings trains in, as the trainer is given it: what the form shows
+ * (`chosenTemplate` for the model the run starts from), the studio's own for the base model and random weights.
+ */
+export async function runTemplateFor(settings: TrainSettings): Promise<RunTemplate> {
+  const ref = settings.model;
+  const meta = ref?.kind === 'hf' ? (await listModels()).find((m) => m.id === ref.id) : undefined;
+  return trainerTemplate(chosenTemplate(settings, ownChatTemplate(meta), readsChatTemplates(meta)));
 }

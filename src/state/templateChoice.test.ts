@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/runs/settings';
 import { configFromJson, configToJson } from '../core/runs/shareConfig';
-import { chosenTemplate, ownChatTemplate, templateOptions, trainerTemplate, trainerUses } from './templateChoice';
+import {
+  chosenTemplate,
+  ownChatTemplate,
+  readsChatTemplates,
+  templateOptions,
+  trainerTemplate,
+} from './templateChoice';
 
 const description = {} as HfModelDescription;
 
@@ -30,11 +36,18 @@ describe('template choice', () => {
     expect(ownChatTemplate({ fileSizes: {}, description: empty })).toBe(false);
   });
 
-  it("gives the trainer the studio's template for every choice it cannot render itself yet", () => {
+  it("gives the trainer the studio's template by name and a chat template by its choice, for the worker to read", () => {
     expect(trainerTemplate('paper')).toBe('paper');
-    expect(trainerTemplate('chatml')).toBe('paper');
-    expect(trainerUses('paper')).toBe(true);
-    expect(trainerUses('model')).toBe(false);
+    expect(trainerTemplate('chatml')).toEqual({ chat: 'chatml' });
+    expect(trainerTemplate('model')).toEqual({ chat: 'model' });
+  });
+
+  it("offers only the studio's own template to a model whose tokenizer reads no special tokens", () => {
+    expect(readsChatTemplates(undefined)).toBe(false);
+    expect(readsChatTemplates({ fileSizes: { 'vocab.json': 1, 'merges.txt': 1 } })).toBe(false);
+    expect(readsChatTemplates({ fileSizes: { 'tokenizer.json': 1 } })).toBe(true);
+    expect(templateOptions(false, false)).toEqual(['paper']);
+    expect(chosenTemplate({ template: 'chatml' }, false, false)).toBe('paper');
   });
 
   it('travels in a shared configuration, and a name this build does not know is refused by name', () => {

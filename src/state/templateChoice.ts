@@ -3,7 +3,7 @@
  * person picks from the built-ins. The choice is `TrainSettings.template` (kept with the form and in every run's
  * settings, so the exporter reads what the run was trained with through `chosenTemplate(run.settings, …)`).
  */
-import type { TemplateName } from '../core/text/template';
+import type { RunTemplate } from '../core/text/runTemplate';
 import type { TemplateChoice, TrainSettings } from '../core/runs/settings';
 import type { StoredModelMeta } from '../storage/modelStorage';
 
@@ -16,8 +16,12 @@ export const TEMPLATE_LABELS: Record<TemplateChoice, string> = {
 
 const BUILT_IN: readonly TemplateChoice[] = ['paper', 'chatml', 'llama3'];
 
-/** What the template menu offers: the model's own first when it has one, then the built-ins. */
-export function templateOptions(ownTemplate: boolean): TemplateChoice[] {
+/**
+ * What the template menu offers: the model's own first when it has one, then the built-ins; the studio's own only for
+ * a model whose tokenizer cannot read a chat template's special tokens (`readsChatTemplates`).
+ */
+export function templateOptions(ownTemplate: boolean, chatCapable = true): TemplateChoice[] {
+  if (!chatCapable) return ['paper'];
   return ownTemplate ? ['model', ...BUILT_IN] : [...BUILT_IN];
 }
 
@@ -26,8 +30,13 @@ export function templateOptions(ownTemplate: boolean): TemplateChoice[] {
  * `model` picked for a model without one (the model was changed after) falls back the same way: never a template
  * that does not exist.
  */
-export function chosenTemplate(settings: Pick<TrainSettings, 'template'>, ownTemplate: boolean): TemplateChoice {
+export function chosenTemplate(
+  settings: Pick<TrainSettings, 'template'>,
+  ownTemplate: boolean,
+  chatCapable = true,
+): TemplateChoice {
   const picked = settings.template;
+  if (!chatCapable) return 'paper';
   if (picked === undefined || (picked === 'model' && !ownTemplate)) return ownTemplate ? 'model' : 'paper';
   return picked;
 }
@@ -44,18 +53,18 @@ export function ownChatTemplate(meta: Pick<StoredModelMeta, 'fileSizes' | 'descr
   return typeof description.chatTemplate === 'string' && description.chatTemplate.length > 0;
 }
 
-/** The choices the trainer formats records with itself (it renders the studio's templates only, today). */
-const TRAINER_TEMPLATES: Partial<Record<TemplateChoice, TemplateName>> = { paper: 'paper' };
-
 /**
- * The template the trainer is given. A chat template trains once the trainer renders chat templates (in progress);
- * until then a run with one uses the studio's own, and the form says so beside the choice.
+ * The template the trainer is given: the studio's own by name, a chat template by its choice (the worker reads it
+ * from the model's files and the run keeps what it read; see core/text/runTemplate.ts).
  */
-export function trainerTemplate(choice: TemplateChoice): TemplateName {
-  return TRAINER_TEMPLATES[choice] ?? 'paper';
+export function trainerTemplate(choice: TemplateChoice): RunTemplate {
+  return choice === 'paper' ? 'paper' : { chat: choice };
 }
 
-/** Whether the trainer formats records with this choice itself (false: it falls back to the studio's, see above). */
-export function trainerUses(choice: TemplateChoice): boolean {
-  return TRAINER_TEMPLATES[choice] !== undefined;
+/**
+ * Whether a model can be written in a chat template at all: one with its own tokenizer.json, which reads the special
+ * tokens a template writes. The studio's base model and GPT-2's vocab.json + merges.txt have none of them.
+ */
+export function readsChatTemplates(meta: Pick<StoredModelMeta, 'fileSizes'> | undefined): boolean {
+  return !!meta && 'tokenizer.json' in meta.fileSizes;
 }

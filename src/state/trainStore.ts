@@ -16,6 +16,7 @@ import type { StoredDataset } from '../core/data/storedDataset';
 import { armLabel, type ArmSpec } from '../core/train/arms';
 import type { Hyper } from '../core/train/hyper';
 import type { RunConfig } from '../core/train/runConfig';
+import type { RunTemplate } from '../core/text/runTemplate';
 import type { RunEvent } from '../core/train/events';
 import { loadTrainForm, saveTrainForm } from '../storage/trainForm';
 import {
@@ -29,10 +30,9 @@ import {
 import { trainClient } from '../worker/trainClient';
 import type { ModelSource, TrainResponse } from '../worker/trainProtocol';
 import { BASE_MODEL } from './baseModelStore';
-import { modelSourceFor } from './modelSource';
+import { modelSourceFor, runTemplateFor } from './modelSource';
 import { applyTrainResponse, savesAtOnce } from './trainMessages';
 import { restoredNote } from './restoredNote';
-import { trainerTemplate } from './templateChoice';
 
 interface TrainState {
   settings: TrainSettings;
@@ -182,10 +182,12 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       true,
     );
     let model: ModelSource;
+    let template: RunTemplate;
     try {
       model = checkpoint
         ? { kind: 'checkpoint', bytes: checkpoint.slice().buffer, resume }
         : await modelSourceFor(settings);
+      template = await runTemplateFor(settings);
     } catch (error) {
       patchRun(run.id, () => ({ status: 'error', error: (error as Error).message }), true);
       finish(run.id);
@@ -198,8 +200,8 @@ export const useTrainStore = create<TrainState>()((set, get) => {
       seed: settings.seed,
       logEvery: settings.logEvery,
       evalEvery: settings.evalEvery,
-      // Nothing picked means the model's own template, else the studio's: both are the studio's to the trainer today.
-      template: trainerTemplate(settings.template ?? 'paper'),
+      // A chat template is only named here; the worker reads it from the model's files (a resume, from its checkpoint).
+      template,
       // A pretrained model (or a checkpoint) brings its own context: the worker fits the rows to the data, within it.
       contextLength: settings.model || checkpoint ? 0 : shape.contextLength,
       ...(settings.lora ? { lora: settings.lora } : {}),

@@ -7,6 +7,7 @@ import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from '../core/tra
 import { startingModel } from '../core/train/modelSource';
 import { heldOutExactMatch } from '../core/eval/heldOutExactMatch';
 import { phaseSampler } from '../core/eval/phaseSampler';
+import { formatOf } from '../core/text/recordFormat';
 import { chooseBackend, watchWebGPUDevice } from './backends';
 import type { TrainRequest, TrainResponse } from './trainProtocol';
 
@@ -56,7 +57,8 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
   });
 
   const model = init.model;
-  const sample = phaseSampler(model, init.tokenizer, request.heldOut);
+  const template = formatOf(init.config.template);
+  const sample = phaseSampler(model, init.tokenizer, request.heldOut, { template });
   runner = new PhasedRunner({
     ...init,
     maxSteps: request.maxSteps,
@@ -76,7 +78,11 @@ async function start(request: Extract<TrainRequest, { type: 'start' }>): Promise
     const { losses: _losses, ...summary } = await runner.run();
     runner.dispose();
     if (summary.status === 'done')
-      post({ type: 'exactMatch', runId, outcome: await heldOutExactMatch(model, init.tokenizer, request.heldOut) });
+      post({
+        type: 'exactMatch',
+        runId,
+        outcome: await heldOutExactMatch(model, init.tokenizer, request.heldOut, { template }),
+      });
     for (const p of Object.values(init.model.params)) p.dispose();
     disposeGptCaches();
     const memory = tf.memory();

@@ -28,7 +28,7 @@ import type { GptConfig } from '../model/config';
 import type { GptParams } from '../model/gpt';
 import { BatchBuilder, fitToContext, type PackedExample } from '../text/batches';
 import { finalResponseOnly } from '../text/masks';
-import { encodeExample, type TemplateName } from '../text/template';
+import { encodeRecord, type RecordFormat } from '../text/recordFormat';
 import type { TokenizerLike } from '../text/tokenizerLike';
 import {
   IFD_SCORER_DESCRIPTION,
@@ -52,7 +52,7 @@ export interface ScoringModel {
 
 export interface ModelScoreOptions extends ScoreOptions {
   /** The prompt template the model is (or will be) tuned with; default `'paper'`. */
-  template?: TemplateName;
+  template?: RecordFormat;
   /** Rows per batch (default 16); lowered automatically so one batch's logits stay under ~128 MB. */
   batchSize?: number;
   /** How many row lengths (batch shapes) a run may use, 1–4; default 3. */
@@ -124,7 +124,7 @@ export async function measureResponseLosses(
       continue;
     }
     // s(A|Q) scores the final answer alone; a conversation's earlier answers are part of Q.
-    const prompted = finalResponseOnly(fitToContext(encodeExample(template, tok, r), ctx));
+    const prompted = finalResponseOnly(fitToContext(encodeRecord(template, tok, r), ctx));
     if (prompted.truncation !== 'none') truncated++;
     const response = prompted.ids.subarray(prompted.promptLength);
     const bareIds = new Int32Array(response.length + 1);

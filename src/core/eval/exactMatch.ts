@@ -10,7 +10,8 @@
  */
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
-import { generationPrompt, type TemplateName } from '../text/template';
+import { recordPrompt, stopIds, type FormatTokenizer, type RecordFormat } from '../text/recordFormat';
+import type { GenerationPrompt } from '../text/template';
 import { greedyGenerate, type GenerationModel, type StopReason } from './generate';
 
 export interface BucketExactMatch {
@@ -87,7 +88,8 @@ export function scoreExactMatch(items: readonly ScoredAnswer[]): ExactMatchRepor
 }
 
 export interface AnswerOptions {
-  template?: TemplateName;
+  /** The run's template (default the studio's `paper`): the prompt, the stop tokens and the answer's start. */
+  template?: RecordFormat;
   /** Extra tokens allowed beyond the expected answer's length (default 4; the `<eos>` itself needs one). */
   slack?: number;
   /** Fixed cap for every record instead of expected length + slack (e.g. for sample viewers). */
@@ -108,33 +110,44 @@ export interface Answer {
 export async function generateAnswers(
   model: GenerationModel,
   tokenizer: Tokenizer,
-  records: readonly Pick<InstructionRecord, 'id' | 'instruction' | 'input' | 'output'>[],
+  records: readonly Pick<InstructionRecord, 'id' | 'instruction' | 'input' | 'output' | 'history'>[],
   options: AnswerOptions = {},
 ): Promise<Answer[]> {
   const template = options.template ?? 'paper';
   const slack = options.slack ?? 4;
-  const prompts = records.map((r) => generationPrompt(template, tokenizer, r));
-  const caps = records.map((r) => options.maxNewTokens ?? tokenizer.encode(r.output).length + slack);
+  const prompts = records.map((r) => recordPrompt(template, tokenizer, r));
+  // The answer's own tokens and the slack, after whatever the template writes before every answer.
+  const prefixTokens = (p: GenerationPrompt) => {
+    if (!p.answerPrefix) return 0;
+    const withSpecials = (tokenizer as FormatTokenizer).encodeWithSpecialTokens;
+    return (withSpecials ? withSpecials.call(tokenizer, p.answerPrefix) : tokenizer.encode(p.answerPrefix)).length;
+  };
+  const caps = records.map(
+    (r, i) => options.maxNewTokens ?? tokenizer.encode(r.output).length + slack + prefixTokens(prompts[i]!),
+  );
   const gens = await greedyGenerate(
     model,
     prompts.map((p) => p.ids),
     {
       maxNewTokens: caps,
       eosId: tokenizer.eosId,
+      stopIds: stopIds(template, tokenizer),
       batchSize: options.batchSize,
       onProgress: options.onProgress,
     },
   );
   // The answer starts after the prompt's text: a prompt end the model generates again (GPT-2's space before the
-  // first word) is not part of it.
-  const answer = (ids: number[], heldBack: number[]) => {
+  // first word) is not part of it, nor what a chat template writes before every answer (Qwen3's empty thinking).
+  const answer = (ids: number[], prompt: GenerationPrompt) => {
     const text = tokenizer.decode(ids);
-    const held = heldBack.length > 0 ? tokenizer.decode(heldBack) : '';
-    return held && text.startsWith(held) ? text.slice(held.length) : text;
+    const held = prompt.heldBack.length > 0 ? tokenizer.decode(prompt.heldBack) : '';
+    const after = held && text.startsWith(held) ? text.slice(held.length) : text;
+    const prefix = prompt.answerPrefix;
+    return prefix && after.startsWith(prefix) ? after.slice(prefix.length) : after;
   };
   return gens.map((g, i) => ({
     id: records[i]!.id,
-    answer: answer(g.ids, prompts[i]!.heldBack),
+    answer: answer(g.ids, prompts[i]!),
     stop: g.stop,
     promptTruncated: g.promptTruncated,
   }));

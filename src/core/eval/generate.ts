@@ -34,6 +34,8 @@ export interface GenerateOptions {
   /** New tokens per prompt at most: one number for all, or one per prompt. */
   maxNewTokens: number | readonly number[];
   eosId: number;
+  /** More ids that end a generation as `<eos>` does (a chat template's end of turn, `<|im_end|>`). */
+  stopIds?: readonly number[];
   /** Prompts per forward (default 32). Prompts are grouped by length first, so padding stays small. */
   batchSize?: number;
   /** Called after each prompt batch with the number of prompts done so far. */
@@ -71,7 +73,11 @@ function fitPrompt(prompt: readonly number[], maxNew: number, ctx: number): Row 
   return { prompt: cut, maxNew: Math.min(maxNew, ctx - cut.length), truncated: prompt.length - cut.length };
 }
 
-async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId: number): Promise<Generation[]> {
+async function generateBatch(
+  model: GenerationModel,
+  rows: readonly Row[],
+  stops: ReadonlySet<number>,
+): Promise<Generation[]> {
   const { config, params } = model;
   const B = rows.length;
   const C = config.width;
@@ -119,7 +125,7 @@ async function generateBatch(model: GenerationModel, rows: readonly Row[], eosId
       for (let b = 0; b < B; b++) {
         if (!live[b]) continue;
         const id = chosen[b]!;
-        if (id === eosId) {
+        if (stops.has(id)) {
           live[b] = false;
           out[b]!.stop = 'eos';
           continue;
@@ -188,12 +194,13 @@ export async function greedyGenerate(
   // Group similar lengths so a batch pads little; the sort is stable, results go back in input order.
   const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.prompt.length - rows[b]!.prompt.length);
   const results: Generation[] = new Array(prompts.length);
+  const stops = new Set([options.eosId, ...(options.stopIds ?? [])]);
   for (let at = 0; at < order.length; at += batchSize) {
     const idx = order.slice(at, at + batchSize);
     const gens = await generateBatch(
       model,
       idx.map((i) => rows[i]!),
-      options.eosId,
+      stops,
     );
     idx.forEach((i, k) => (results[i] = gens[k]!));
     options.onProgress?.(Math.min(order.length, at + batchSize), order.length);

@@ -12,6 +12,7 @@
  */
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
+import type { RecordFormat } from '../text/recordFormat';
 import { hashUnit } from '../util/hash';
 import { EXACT_MATCH_MAX_RECORDS } from './evalSubset';
 import { evaluateExactMatch, scoreExactMatch, type ExactMatchReport } from './exactMatch';
@@ -66,7 +67,7 @@ export async function heldOutExactMatch(
   model: GenerationModel,
   tokenizer: Tokenizer,
   heldOut: readonly ExactMatchRecord[],
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; template?: RecordFormat } = {},
 ): Promise<ExactMatchOutcome> {
   if (heldOut.length === 0) return { skipped: 'no held-out records', examples: [] };
   const answerTokens = median(heldOut.map((h) => tokenizer.encode(h.record.output).length));
@@ -77,7 +78,10 @@ export async function heldOutExactMatch(
     };
   }
   const records = exactMatchRecords(heldOut);
-  const { report, items } = await evaluateExactMatch(model, tokenizer, records, { batchSize: options.batchSize });
+  const { report, items } = await evaluateExactMatch(model, tokenizer, records, {
+    batchSize: options.batchSize,
+    template: options.template,
+  });
   const levels = records.map((h) => h.record.score);
   const byLevel = levels.every((l) => l !== undefined && Number.isInteger(l))
     ? scoreExactMatch(items.map((item, i) => ({ ...item, bucket: String(levels[i]) })))

@@ -12,7 +12,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer';
 import { BatchBuilder, type HostBatch, type PackedExample } from '../text/batches';
 import { pretokenize } from '../text/pretokenize';
 import { scoredTokens } from '../text/masks';
-import type { TemplateName } from '../text/template';
+import type { RecordFormat } from '../text/recordFormat';
 import { groupByBucket } from './buckets';
 import { rowLossSums, type LossModel } from './rowLoss';
 
@@ -69,7 +69,7 @@ export interface HeldOutRows {
 /** Groups held-out records by bucket (numeric-aware order) and encodes each once. */
 export function heldOutSets(
   records: readonly HeldOutRecord[],
-  template: TemplateName,
+  template: RecordFormat,
   tokenizer: Tokenizer,
   contextLength: number,
 ): HeldOutSet[] {
@@ -215,7 +215,7 @@ export async function heldOutLossByBucket(
   model: LossModel,
   tokenizer: Tokenizer,
   records: readonly HeldOutRecord[],
-  options: { template?: TemplateName; batchSize?: number; contextLength?: number } = {},
+  options: { template?: RecordFormat; batchSize?: number; contextLength?: number } = {},
 ): Promise<HeldOutLossReport> {
   const T = Math.min(options.contextLength ?? model.config.contextLength, model.config.contextLength);
   const sets = heldOutSets(records, options.template ?? 'paper', tokenizer, T);

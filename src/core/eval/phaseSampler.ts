@@ -5,6 +5,7 @@
  * bucket of each held-out record (the studio: its phase; the experiment: its level) and how many per bucket.
  */
 import type { Tokenizer } from '../tokenizer/tokenizer';
+import type { RecordFormat } from '../text/recordFormat';
 import { SAMPLE_MAX_NEW_TOKENS, SAMPLE_PROMPTS_PER_BUCKET } from './evalSubset';
 import type { GenerationModel } from './generate';
 import type { HeldOutRecord } from './heldOutLoss';
@@ -13,6 +14,8 @@ import { generateSamples, pickSamplePrompts, type SampleSnapshot } from './sampl
 export interface PhaseSamplerOptions {
   /** Prompts per bucket (default `SAMPLE_PROMPTS_PER_BUCKET`, 4). */
   perBucket?: number;
+  /** The run's template (default the studio's `paper`). */
+  template?: RecordFormat;
 }
 
 /** Where a run stands when a stage ends. */
@@ -35,7 +38,7 @@ export function phaseSampler(
   const maxNewTokens = Math.min(SAMPLE_MAX_NEW_TOKENS, longest + 8);
   return async (stage: number, at: PhaseEnd): Promise<SampleSnapshot | undefined> => {
     if (prompts.length === 0) return undefined;
-    const samples = await generateSamples(model, tokenizer, prompts, { maxNewTokens });
+    const samples = await generateSamples(model, tokenizer, prompts, { maxNewTokens, template: options.template });
     return { phase: stage, label: `after stage ${stage + 1}`, step: at.step, tokensSeen: at.tokensSeen, samples };
   };
 }

@@ -9,7 +9,7 @@
 import type { InstructionRecord } from '../data/record';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { hashUnit } from '../util/hash';
-import type { TemplateName } from '../text/template';
+import type { RecordFormat } from '../text/recordFormat';
 import { generateAnswers } from './exactMatch';
 import type { GenerationModel, StopReason } from './generate';
 
@@ -84,7 +84,7 @@ export async function generateSamples(
   model: GenerationModel,
   tokenizer: Tokenizer,
   prompts: readonly SamplePrompt[],
-  options: { template?: TemplateName; maxNewTokens?: number; batchSize?: number } = {},
+  options: { template?: RecordFormat; maxNewTokens?: number; batchSize?: number } = {},
 ): Promise<SampleGeneration[]> {
   const answers = await generateAnswers(
     model,

@@ -19,6 +19,9 @@ import { parseSafetensors } from '../model/safetensors';
 import { unpruneParams } from '../model/vocabPruning';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import { tokenizerFromJSON } from '../tokenizer/fromJSON';
+import { builtinForModel } from '../text/chatTemplate';
+import { describeRunTemplate, isChatTemplateSpec, type RunTemplate } from '../text/runTemplate';
+import { chatTemplateFiles } from './chatTemplateFiles';
 
 /**
  * The files a model's own tokenizer (`HfTokenizer`, kind 'hf') and its generation settings are read from. Training
@@ -41,6 +44,47 @@ function modelTokenizerFiles(modelFiles: HfFiles): Record<string, Uint8Array> {
     if (content !== undefined) out[name] = asBytes(content);
   }
   return out;
+}
+
+/**
+ * The chat template a run trained with, written as `chat_template.jinja` (which transformers prefers to the
+ * config's `chat_template`), so the exported folder formats prompts as the run did. Nothing for the model's own
+ * template (its files already carry it); the studio's own `paper` template as its built-in Jinja twin when the
+ * tokenizer has the bos and eos tokens that twin writes, else a note.
+ */
+function trainedTemplateFiles(
+  cursor: unknown,
+  modelFiles: HfFiles,
+): { files: Record<string, Uint8Array>; notes: string[] } {
+  const template = (cursor as { config?: { template?: RunTemplate } } | undefined)?.config?.template;
+  if (template === undefined) return { files: {}, notes: [] };
+  const jinja = (source: string) => ({ 'chat_template.jinja': new TextEncoder().encode(source) });
+  if (isChatTemplateSpec(template)) {
+    if (template.chat === 'model') return { files: {}, notes: [] };
+    return {
+      files: jinja(template.source),
+      notes: [`The run trained with ${template.name}; it is written as chat_template.jinja.`],
+    };
+  }
+  if (template !== 'paper')
+    return {
+      files: {},
+      notes: [`The run trained with ${describeRunTemplate(template)}, which has no chat template to export.`],
+    };
+  try {
+    const paper = builtinForModel('paper', chatTemplateFiles(modelFiles).tokenizerConfig);
+    return {
+      files: jinja(paper.source),
+      notes: ["The run trained with the studio's own template; its Jinja twin is written as chat_template.jinja."],
+    };
+  } catch (error) {
+    return {
+      files: {},
+      notes: [
+        `The run trained with the studio's own template, which cannot be exported as a chat template here: ${(error as Error).message}`,
+      ],
+    };
+  }
 }
 
 /** Whether a run's tokenizer (or the one it was pruned from) is the model's own tokenizer.json one. */
@@ -114,7 +158,12 @@ export function exportRunAsHf(
     tokenizer: own ? undefined : tokenizer,
     dtype: options.dtype,
   });
-  if (own) Object.assign(out.files, modelTokenizerFiles(modelFiles));
+  if (own) {
+    Object.assign(out.files, modelTokenizerFiles(modelFiles));
+    const trained = trainedTemplateFiles(info.cursor, modelFiles);
+    Object.assign(out.files, trained.files);
+    notes.push(...trained.notes);
+  }
   if (info.lora)
     notes.push(
       `The LoRA adapters (rank ${info.lora.rank}, alpha ${info.lora.alpha}) are merged into the weights: W + (alpha/r)·(B·A)ᵀ.`,
@@ -174,11 +223,14 @@ export function exportRunAsPeft(modelFiles: HfFiles, checkpointBytes: Uint8Array
     baseModel: baseModel ?? null,
   });
   // peft saves the tokenizer beside the adapter when it was trained with its own (and a chat template); so do we.
-  if (isModelTokenizer(tokenizerFromJSON(info.tokenizerJSON))) Object.assign(files, modelTokenizerFiles(modelFiles));
-  return {
-    files,
-    notes: [
-      `Load it with PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(<${baseModel ?? 'the base model'}>), <this folder>).`,
-    ],
-  };
+  const notes = [
+    `Load it with PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(<${baseModel ?? 'the base model'}>), <this folder>).`,
+  ];
+  if (isModelTokenizer(tokenizerFromJSON(info.tokenizerJSON))) {
+    Object.assign(files, modelTokenizerFiles(modelFiles));
+    const trained = trainedTemplateFiles(info.cursor, modelFiles);
+    Object.assign(files, trained.files);
+    notes.push(...trained.notes);
+  }
+  return { files, notes };
 }

@@ -20,6 +20,8 @@ export interface PruneOptions {
   keepByteTokens?: boolean;
   /** More original ids to keep (e.g. tokens of a generation prompt). */
   alsoKeep?: Iterable<number>;
+  /** Encode the texts with the special tokens written in them read as tokens (rendered chat templates). */
+  specialTokensInText?: boolean;
 }
 
 export interface VocabPruningPlan {
@@ -38,7 +40,12 @@ export function planVocabPruning(
 ): VocabPruningPlan {
   const seen = new Map<number, number>();
   const add = (id: number, count = 0) => seen.set(id, (seen.get(id) ?? 0) + count);
-  for (const text of texts) for (const id of tokenizer.encode(text)) add(id, 1);
+  const withSpecials = (tokenizer as { encodeWithSpecialTokens?: (text: string) => number[] }).encodeWithSpecialTokens;
+  if (options.specialTokensInText && !withSpecials)
+    throw new Error('This tokenizer cannot read special tokens in text, so a chat template cannot be pruned for.');
+  const encode = (text: string) =>
+    options.specialTokensInText ? withSpecials!.call(tokenizer, text) : tokenizer.encode(text);
+  for (const text of texts) for (const id of encode(text)) add(id, 1);
   for (const id of [tokenizer.bosId, tokenizer.eosId, tokenizer.padId]) add(id);
   const withBytes = tokenizer as PrunableTokenizer & {
     byteTokenIds?(): number[];

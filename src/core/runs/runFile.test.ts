@@ -17,11 +17,16 @@ describe('parseTrainFile', () => {
     ]);
   });
 
+  it("reads a chat template by its choice, for the run to read from the model's files", () => {
+    expect(parseTrainFile({ dataset: 'd', run: { template: 'chatml' } }).run.template).toEqual({ chat: 'chatml' });
+    expect(parseTrainFile({ dataset: 'd', run: { template: 'alpaca' } }).run.template).toBe('alpaca');
+  });
+
   it('lists every problem, each naming its field', () => {
     try {
       parseTrainFile({
         arms: [{ kind: 'sideways' }],
-        run: { template: 'chatml', steps: 3, hyper: { lr: '1e-3', momentum: 0.9 } },
+        run: { template: 'vicuna', steps: 3, hyper: { lr: '1e-3', momentum: 0.9 } },
         colour: 'red',
       });
       throw new Error('should have thrown');
@@ -33,7 +38,7 @@ describe('parseTrainFile', () => {
       expect(p).toMatch(/"arms\[0\]\.kind" must be one of/);
       expect(p).toMatch(/Unknown hyper-parameter "run.hyper.momentum"/);
       expect(p).toMatch(/"run.hyper.lr" must be a number/);
-      expect(p).toMatch(/"run.template" must be one of paper, alpaca/);
+      expect(p).toMatch(/"run.template" must be one of paper, alpaca, model, chatml, llama3/);
       expect(p).toMatch(/Unknown field "run.steps"/);
     }
   });

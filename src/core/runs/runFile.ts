@@ -4,7 +4,9 @@ import type { HeldOutRecord } from '../eval/heldOutLoss';
 import type { GptPresetName, GptShape } from '../model/config';
 import type { HeldOutOptions } from '../phases/heldOut';
 import { planByCutoffs, DEFAULT_CUTOFFS, type PhasePlan } from '../phases/plan';
-import { TEMPLATE_NAMES } from '../text/template';
+import type { ChatTemplateChoice } from '../text/chatTemplate';
+import type { RunTemplate } from '../text/runTemplate';
+import { TEMPLATE_NAMES, type TemplateName } from '../text/template';
 import type { ArmSpec } from '../train/arms';
 import { PAPER_HYPER } from '../train/hyper';
 import type { RunConfig } from '../train/runConfig';
@@ -43,13 +45,16 @@ export interface TrainFile {
   run: Omit<RunConfig, 'arm'>;
 }
 
-export const DEFAULT_RUN: Omit<RunConfig, 'arm' | 'hyper'> = {
+export const DEFAULT_RUN: Omit<RunConfig, 'arm' | 'hyper' | 'template'> & { template: TemplateName } = {
   seed: 1,
   logEvery: 10,
   evalEvery: 0,
   template: 'paper',
   contextLength: 128,
 };
+
+/** What a training file's `run.template` may name: the studio's templates, or `model` / `chatml` / `llama3`. */
+const FILE_TEMPLATES = [...TEMPLATE_NAMES, 'model', 'chatml', 'llama3'] as const;
 
 /** Thrown with every problem of a training file, each naming its field. */
 export class TrainFileError extends Error {
@@ -118,9 +123,14 @@ const trainFileSchema = v.object(
           seed: v.optional(numberSetting(RUN_LIMITS.seed), DEFAULT_RUN.seed),
           logEvery: v.optional(numberSetting(RUN_LIMITS.logEvery), DEFAULT_RUN.logEvery),
           evalEvery: v.optional(numberSetting(RUN_LIMITS.evalEvery), DEFAULT_RUN.evalEvery),
-          template: v.optional(
-            v.picklist(TEMPLATE_NAMES, `must be one of ${TEMPLATE_NAMES.join(', ')}`),
-            DEFAULT_RUN.template,
+          // The studio's templates by name, or a chat template read from the imported model's files.
+          template: v.pipe(
+            v.optional(v.picklist(FILE_TEMPLATES, `must be one of ${FILE_TEMPLATES.join(', ')}`), DEFAULT_RUN.template),
+            v.transform((t): RunTemplate =>
+              (TEMPLATE_NAMES as readonly string[]).includes(t)
+                ? (t as TemplateName)
+                : { chat: t as ChatTemplateChoice },
+            ),
           ),
           contextLength: v.optional(numberSetting(RUN_LIMITS.contextLength), DEFAULT_RUN.contextLength),
           hyper: v.optional(hyperSchema(PAPER_HYPER), {}),

@@ -164,16 +164,25 @@ export interface ChatTemplateFiles {
 
 /** Compiles a template string; a parse error names the template. */
 export function compileChatTemplate(name: string, source: string, config: TokenizerConfigLike = {}): ChatTemplate {
+  const { tokens, special } = specialsOf(config);
+  return chatTemplateFromParts({ name, source, tokens, specialTokens: special });
+}
+
+/** What a compiled template is made of, all plain data: a run keeps these to rebuild the same template in a worker. */
+export type ChatTemplateParts = Pick<ChatTemplate, 'name' | 'source' | 'tokens' | 'specialTokens'>;
+
+/** Compiles a template from its parts (`compileChatTemplate` reads the tokens from a tokenizer config instead). */
+export function chatTemplateFromParts(parts: ChatTemplateParts): ChatTemplate {
   let compiled: Template;
   try {
-    compiled = new Template(markGeneration(source));
+    compiled = new Template(markGeneration(parts.source));
     pythonStrips(compiled.parsed);
   } catch (e) {
-    throw new ChatTemplateError(`The chat template ${name} does not parse: ${(e as Error).message}`);
+    throw new ChatTemplateError(`The chat template ${parts.name} does not parse: ${(e as Error).message}`);
   }
-  const { tokens, special } = specialsOf(config);
   GENERATION_TAG.lastIndex = 0;
-  return { name, source, tokens, specialTokens: special, marksGeneration: GENERATION_TAG.test(source), compiled };
+  const marksGeneration = GENERATION_TAG.test(parts.source);
+  return { ...parts, specialTokens: [...parts.specialTokens], tokens: { ...parts.tokens }, marksGeneration, compiled };
 }
 
 /**
@@ -500,4 +509,27 @@ export function encodeChatExample(t: ChatTemplate, tok: ChatTokenizer, r: ChatRe
 /** What a model is given to answer a conversation (its last turn a user's or a tool's): the generation prompt. */
 export function chatGenerationPrompt(t: ChatTemplate, c: Conversation, options: RenderOptions = {}): string {
   return renderChat(t, c, { ...options, addGenerationPrompt: true });
+}
+
+/** What a model is given to answer a record under a chat template, and what the template writes before the answer. */
+export interface ChatPrompt {
+  /** The record's conversation up to its final user turn, with the generation prompt, as token ids. */
+  ids: number[];
+  /**
+   * Text the template writes at the start of every final answer after the generation prompt (Qwen3's empty
+   * `<think>\n\n</think>\n\n`; '' for most): the model was trained to generate it, so the answer is what follows.
+   */
+  answerPrefix: string;
+}
+
+/** The generation prompt of a record (its final answer left out) and the answer's template-written prefix. */
+export function chatPrompt(t: ChatTemplate, tok: ChatTokenizer, r: ChatRecord): ChatPrompt {
+  const whole = recordConversation({ ...r, output: PROBE });
+  const asked: Conversation = { ...whole, messages: whole.messages.slice(0, -1) };
+  const options = recordOptions(r);
+  const prompt = chatGenerationPrompt(t, asked, options);
+  const answered = renderChat(t, whole, options);
+  const at = answered.indexOf(PROBE, prompt.length);
+  const answerPrefix = answered.startsWith(prompt) && at >= 0 ? answered.slice(prompt.length, at) : '';
+  return { ids: tok.encodeWithSpecialTokens(prompt), answerPrefix };
 }

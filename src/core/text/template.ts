@@ -180,6 +180,11 @@ export interface GenerationPrompt {
    * ending in a newline).
    */
   heldBack: number[];
+  /**
+   * Text the template writes at the start of every answer (a chat template's empty thinking block, Qwen3): the model
+   * generates it before the answer, which is what follows. Absent for the studio's templates.
+   */
+  answerPrefix?: string;
 }
 
 /**
@@ -243,5 +248,10 @@ export function fittingContextLength(
 ): number {
   let longest = 0;
   for (const r of records) longest = Math.max(longest, encodeExample(name, tok, r).ids.length - 1);
+  return roundedRowLength(longest, modelContext);
+}
+
+/** A longest row of `longest` inputs rounded up to a multiple of 8 (at least 8), never past the model's context. */
+export function roundedRowLength(longest: number, modelContext: number): number {
   return Math.min(modelContext, Math.max(8, Math.ceil(longest / 8) * 8));
 }

@@ -30,6 +30,11 @@ export class PrunedTokenizer implements Tokenizer {
   private readonly keepIds: readonly number[];
   /** Original id → new id; −1 where pruned. */
   private readonly newId: Int32Array;
+  /**
+   * Special tokens written in the text read as those tokens (a chat template's `<|im_start|>`), renumbered; present
+   * when the base tokenizer has it (a model's own tokenizer.json).
+   */
+  readonly encodeWithSpecialTokens?: (text: string) => number[];
 
   /** `keep`: original ids; sorted and de-duplicated here. Must contain the base's bos, eos and pad ids. */
   constructor(base: PrunableTokenizer, keep: Iterable<number>) {
@@ -54,6 +59,14 @@ export class PrunedTokenizer implements Tokenizer {
     this.eosId = need(base.eosId, 'EOS');
     this.padId = need(base.padId, 'padding');
     this.vocabSize = ids.length;
+    const withSpecials = (base as { encodeWithSpecialTokens?: (text: string) => number[] }).encodeWithSpecialTokens;
+    if (withSpecials) {
+      this.encodeWithSpecialTokens = (text) => {
+        const out: number[] = [];
+        for (const id of withSpecials.call(base, text)) this.push(id, out, text);
+        return out;
+      };
+    }
   }
 
   /** Original ids kept, ascending (new id i ↔ original `keep()[i]`). */

@@ -1,6 +1,6 @@
 import type { InstructionRecord } from '../data/record';
 import { fitToContext } from '../text/batches';
-import { encodeExample, type TemplateName } from '../text/template';
+import { encodeRecord, type RecordFormat } from '../text/recordFormat';
 import type { TokenizerLike } from '../text/tokenizerLike';
 
 /**
@@ -38,7 +38,7 @@ function recordTexts(r: InstructionRecord): string[] {
 export function dataFit(
   records: readonly InstructionRecord[],
   tokenizer: FitTokenizer,
-  template: TemplateName,
+  template: RecordFormat,
   contextLength: number,
 ): DataFit {
   const alphabet = tokenizer.characters ? new Set(tokenizer.characters()) : undefined;
@@ -51,7 +51,7 @@ export function dataFit(
     whole: 0,
   };
   for (const r of records) {
-    const encoded = encodeExample(template, tokenizer, r);
+    const encoded = encodeRecord(template, tokenizer, r);
     let unknown = 0;
     if (tokenizer.unkId !== undefined) for (const id of encoded.ids) if (id === tokenizer.unkId) unknown++;
     if (unknown > 0) {

@@ -18,8 +18,9 @@ import { pruneVocabulary, pruningStats } from '../model/vocabPruning';
 import { CharTokenizer } from '../tokenizer/charTokenizer';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import type { RunConfig } from './runConfig';
-import { fittingContextLength } from '../text/template';
-import { trainingTexts } from '../text/trainingTexts';
+import { chatTemplateFiles, tokenizerChatFiles } from '../hf/chatTemplateFiles';
+import { fittingRowLength, formatOf, formatTrainingTexts, readRunTemplate } from '../text/recordFormat';
+import { describeRunTemplate, type RunTemplate } from '../text/runTemplate';
 
 /** Where a run's starting weights come from. */
 export type ModelSource =
@@ -40,6 +41,8 @@ export interface LoadedModel {
   notes: string[];
   /** The row length already fitted to the run's records (for the memory check), so the worker need not tokenize again. */
   rowLength?: number;
+  /** The run's template read from the model's files (a chat template the page only named), when a run was given. */
+  template?: RunTemplate;
 }
 
 /** What the training worker knows about the run a model is loaded for (used by imported models). */
@@ -121,19 +124,30 @@ function loadHfModel(
   ];
   const hyper = context.run?.hyper;
   const batch = hyper?.batchSize ?? 1;
+  let template: RunTemplate = 'paper';
+  try {
+    if (context.run) template = readRunTemplate(context.run.template, chatTemplateFiles(source.files));
+  } catch (error) {
+    throw new Error(`Could not use ${source.name}'s template: ${(error as Error).message}`);
+  }
+  const format = formatOf(template);
   // The memory check is for the rows the run will use: fitted to the data when the run leaves the context to the model.
   const T = context.run?.contextLength
     ? Math.min(context.run.contextLength, full.contextLength)
     : context.records
-      ? fittingContextLength(context.run?.template ?? 'paper', imported.tokenizer, context.records, full.contextLength)
+      ? fittingRowLength(format, imported.tokenizer, context.records, full.contextLength)
       : full.contextLength;
 
   let config: GptConfig = full;
   let params = imported.params;
   let tokenizer: Tokenizer = imported.tokenizer;
   if (source.prune) {
-    const texts = context.records ? trainingTexts(context.records, context.run?.template ?? 'paper') : tokenizerTexts;
-    const pruned = pruneVocabulary({ config: full, params, tokenizer: imported.tokenizer }, texts);
+    const { texts, specialTokensInText } = context.records
+      ? formatTrainingTexts(format, context.records)
+      : { texts: tokenizerTexts, specialTokensInText: false };
+    const pruned = pruneVocabulary({ config: full, params, tokenizer: imported.tokenizer }, texts, {
+      specialTokensInText,
+    });
     const stats = pruningStats(full, pruned.plan, batch, T);
     ({ config, params, tokenizer } = pruned);
     notes.push(
@@ -181,6 +195,7 @@ function loadHfModel(
     tokenizer,
     notes,
     ...(context.records && !context.run?.contextLength ? { rowLength: T } : {}),
+    ...(context.run ? { template } : {}),
   };
 }
 
@@ -219,15 +234,19 @@ export async function startingModel(
     run,
     records,
   });
+  const template = loaded.template ?? readRunTemplate(run.template, tokenizerChatFiles(loaded.tokenizer));
   // contextLength 0 means "as long as the data needs": the longest example, never more than the model's positions.
   const contextLength = run.contextLength
     ? Math.min(run.contextLength, loaded.config.contextLength)
-    : (loaded.rowLength ?? fittingContextLength(run.template, loaded.tokenizer, records, loaded.config.contextLength));
+    : (loaded.rowLength ??
+      fittingRowLength(formatOf(template), loaded.tokenizer, records, loaded.config.contextLength));
   const params = paramsForRun(loaded.config, loaded.params, run.lora, run.seed);
+  const written = `Records written with ${describeRunTemplate(template)}.`;
   const notes = run.contextLength
-    ? loaded.notes
+    ? [...loaded.notes, written]
     : [
         ...loaded.notes,
+        written,
         contextLength < loaded.config.contextLength
           ? `Rows of ${contextLength} tokens, as many as the longest example needs (the model has ${loaded.config.contextLength} positions).`
           : `Rows of ${contextLength} tokens, all the model's positions: longer examples are cut (counted at each phase start).`,
@@ -238,7 +257,7 @@ export async function startingModel(
       `LoRA: rank ${lora.rank}, alpha ${lora.alpha} on ${lora.targets.join(', ')}; ${loraParameterCount(loaded.config, lora).toLocaleString('en')} of ${countGptParams(loaded.config).toLocaleString('en')} parameters train, the rest are frozen.`,
     );
   return {
-    config: { ...run, contextLength },
+    config: { ...run, contextLength, template },
     model: { config: loaded.config, params },
     tokenizer: loaded.tokenizer,
     notes,

@@ -1,5 +1,5 @@
 import type { LoraSettings } from '../model/loraSettings';
-import type { TemplateName } from '../text/template';
+import type { RunTemplate } from '../text/runTemplate';
 import type { ArmSpec } from './arms';
 import type { Hyper } from './hyper';
 
@@ -15,7 +15,11 @@ export interface RunConfig {
   logEvery: number;
   /** Held-out evaluation every this many optimizer steps (0 = only at phase ends). */
   evalEvery: number;
-  template: TemplateName;
+  /**
+   * How records are written: a prompt template by name, or a chat template (named by the page, read from the model's
+   * files by `startingModel` before the runner sees it; see runTemplate.ts).
+   */
+  template: RunTemplate;
   /** T of every [B, T] batch; at most the model's context length. */
   contextLength: number;
   /**

@@ -12,6 +12,7 @@ import { activeMemoryBudget, assertTrainingFits } from '../model/memoryBudget';
 import type { GptParams } from '../model/gpt';
 import { loraSettingsOf, sameLora, trainableParams } from '../model/lora';
 import { BatchBuilder } from '../text/batches';
+import { formatOf } from '../text/recordFormat';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { buildArm, type Arm, type Stage } from './arms';
 import { runCheckpointBytes, type SavedCheckpoint } from './checkpointing';
@@ -161,7 +162,7 @@ export class PhasedRunner {
       },
     );
     if (init.resume) checkResumable(init.resume.cursor, c, this.plans);
-    this.heldOut = heldOutSets(init.heldOut ?? [], c.template, init.tokenizer, c.contextLength);
+    this.heldOut = heldOutSets(init.heldOut ?? [], formatOf(c.template), init.tokenizer, c.contextLength);
     this.evalBatching = {
       batchSize: h.batchSize,
       contextLength: c.contextLength,

@@ -2,7 +2,7 @@ import type { InstructionRecord } from '../data/record';
 import { stageOrder, type Arm } from './arms';
 import { truncationStats, type PackedExample, type TruncationStats } from '../text/batches';
 import { pretokenize } from '../text/pretokenize';
-import type { TokenizerLike } from '../text/tokenizerLike';
+import { formatOf, type FormatTokenizer } from '../text/recordFormat';
 import type { RunConfig } from './runConfig';
 
 /** What a stage of the arm trains on, and in which order. */
@@ -20,7 +20,7 @@ export function rowsPerStep(c: RunConfig): number {
 }
 
 /** Every stage's rows encoded, its data order and its step count. */
-export function planStages(arm: Arm, c: RunConfig, tokenizer: TokenizerLike): StagePlan[] {
+export function planStages(arm: Arm, c: RunConfig, tokenizer: FormatTokenizer): StagePlan[] {
   const encode = encodeOnce(c, tokenizer);
   return arm.stages.map((stage) => {
     const examples = encode(stage.records);
@@ -38,12 +38,12 @@ export function stepRows(plan: StagePlan, j: number, c: RunConfig): [number, num
 /** Encodes records, each once over all calls: a record replayed in several stages is not tokenized again. */
 function encodeOnce(
   c: RunConfig,
-  tokenizer: TokenizerLike,
+  tokenizer: FormatTokenizer,
 ): (records: readonly InstructionRecord[]) => PackedExample[] {
   const cache = new Map<InstructionRecord, PackedExample>();
   return (records) => {
     const fresh = records.filter((r) => !cache.has(r));
-    const pre = pretokenize(fresh, c.template, tokenizer, c.contextLength);
+    const pre = pretokenize(fresh, formatOf(c.template), tokenizer, c.contextLength);
     fresh.forEach((r, i) => cache.set(r, pre.examples[i]!)); // one example per record
     return records.map((r) => cache.get(r)!);
   };

@@ -1,6 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InstructionRecord } from '../../core/data/record';
 import { useTrainStore } from '../../state/trainStore';
@@ -23,17 +22,13 @@ const records: InstructionRecord[] = [
 ];
 
 describe('RecordView', () => {
-  it("shows the record under the studio's template, then says why ChatML cannot be shown for this model", async () => {
+  it("shows the record under the studio's template, the only one the base model's characters can be written in", async () => {
     render(<RecordView record={records[1]!} records={records} onClose={() => {}} />);
     expect((await screen.findByTestId('trained-span')).textContent).toBe('[trained: Rome<eos>]');
     // 23 characters of "User: Capital of Italy?", 12 of "\nAssistant: ", 4 of "Rome", and <bos>, <eos>, <eos>.
     expect(screen.getByTestId('token-count').textContent).toBe('42 tokens, 5 of them trained on');
 
-    await userEvent.selectOptions(screen.getByLabelText('Template shown'), 'chatml');
-    expect(useTrainStore.getState().settings.template).toBe('chatml');
-    expect((await screen.findByTestId('record-view-problem')).textContent).toMatch(
-      /writes <\|im_start\|>, <\|im_end\|>, which this tokenizer has no special token for/,
-    );
-    expect(screen.queryByTestId('record-rendering')).toBeNull();
+    const options = within(screen.getByLabelText('Template shown')).getAllByRole('option');
+    expect(options.map((o) => o.getAttribute('value'))).toEqual(['paper']);
   });
 });

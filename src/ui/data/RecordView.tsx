@@ -6,7 +6,7 @@ import { renderForView } from '../../state/recordView';
 import { chosenTemplate } from '../../state/templateChoice';
 import { useTrainStore } from '../../state/trainStore';
 import { viewTokenizer, type ViewTokenizer } from '../../state/viewTokenizer';
-import { TemplateSelect, useOwnChatTemplate } from '../train/TemplateSelect';
+import { TemplateSelect, useModelTemplates } from '../train/TemplateSelect';
 import { RecordRendering } from './RecordRendering';
 import styles from './RecordView.module.css';
 
@@ -34,7 +34,8 @@ export function RecordView({
   const model = useTrainStore((s) => s.settings.model);
   const preset = useTrainStore((s) => s.settings.preset);
   const picked = useTrainStore((s) => s.settings.template);
-  const template = chosenTemplate({ template: picked }, useOwnChatTemplate());
+  const { own, chatCapable } = useModelTemplates();
+  const template = chosenTemplate({ template: picked }, own, chatCapable);
   // The tokenizer with the inputs it was read for: one read for another model counts as not read yet.
   const [read, setRead] = useState<{ from: unknown[]; value: ViewTokenizer | { error: string } }>();
   const from = [model, preset, records];

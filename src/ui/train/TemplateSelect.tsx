@@ -2,18 +2,21 @@ import { useModelStore } from '../../state/modelStore';
 import {
   chosenTemplate,
   ownChatTemplate,
+  readsChatTemplates,
   TEMPLATE_LABELS,
   templateOptions,
-  trainerUses,
 } from '../../state/templateChoice';
 import { useTrainStore } from '../../state/trainStore';
 import styles from './TemplateSelect.module.css';
 
-/** Whether the model the next run starts from brings a chat template of its own. */
-export function useOwnChatTemplate(): boolean {
+/**
+ * What the model the next run starts from allows: whether it brings a chat template of its own, and whether its
+ * tokenizer can be written in one at all.
+ */
+export function useModelTemplates(): { own: boolean; chatCapable: boolean } {
   const model = useTrainStore((s) => s.settings.model);
   const meta = useModelStore((s) => (model?.kind === 'hf' ? s.models.find((m) => m.id === model.id) : undefined));
-  return ownChatTemplate(meta);
+  return { own: ownChatTemplate(meta), chatCapable: readsChatTemplates(meta) };
 }
 
 /**
@@ -21,10 +24,10 @@ export function useOwnChatTemplate(): boolean {
  * run's setting (kept with the form, exported with the model); the record view and the Train form share it.
  */
 export function TemplateSelect({ label = 'Prompt template' }: { label?: string }) {
-  const own = useOwnChatTemplate();
+  const { own, chatCapable } = useModelTemplates();
   const picked = useTrainStore((s) => s.settings.template);
   const update = useTrainStore((s) => s.update);
-  const choice = chosenTemplate({ template: picked }, own);
+  const choice = chosenTemplate({ template: picked }, own, chatCapable);
   return (
     <div className={styles.template}>
       <label className="field">
@@ -34,19 +37,13 @@ export function TemplateSelect({ label = 'Prompt template' }: { label?: string }
           value={choice}
           onChange={(e) => update({ template: e.target.value as typeof choice })}
         >
-          {templateOptions(own).map((t) => (
+          {templateOptions(own, chatCapable).map((t) => (
             <option key={t} value={t}>
               {TEMPLATE_LABELS[t]}
             </option>
           ))}
         </select>
       </label>
-      {!trainerUses(choice) && (
-        <p className="small muted" data-testid="template-note">
-          Training in this template is in progress: runs use the studio&apos;s own template until the trainer renders
-          chat templates. The choice is kept with the form.
-        </p>
-      )}
     </div>
   );
 }

@@ -3,8 +3,27 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LORA } from '../../core/model/loraSettings';
+import type { HfModelDescription } from '../../core/hf/modelDescription';
+import { useModelStore } from '../../state/modelStore';
 import { useTrainStore } from '../../state/trainStore';
 import { TrainSettingsForm } from './TrainSettingsForm';
+
+/** An imported model as the model store lists it: only what the template menu reads of it matters here. */
+const importedMeta: ReturnType<typeof useModelStore.getState>['models'][number] = {
+  kind: 'meta',
+  id: 'm1',
+  name: 'tiny-llama',
+  importedAt: 0,
+  origin: 'files',
+  description: {
+    architecture: 'llama',
+    config: { layers: 2, width: 64, vocabSize: 320 },
+  } as unknown as HfModelDescription,
+  fileSizes: {},
+  fingerprint: 'f',
+  prune: false,
+};
+const initialModels = useModelStore.getState();
 
 const initial = useTrainStore.getState();
 const settings = () => useTrainStore.getState().settings;
@@ -12,6 +31,7 @@ const settings = () => useTrainStore.getState().settings;
 beforeEach(() => {
   localStorage.clear();
   useTrainStore.setState(initial, true);
+  useModelStore.setState(initialModels, true);
 });
 afterEach(cleanup);
 
@@ -120,7 +140,22 @@ describe('TrainSettingsForm', () => {
     expect(settings()).toBe(before);
   });
 
-  it('offers the built-in templates for a model without its own, keeps the pick, and says how training uses it', async () => {
+  it("offers only the studio's own template to the built-in model, whose characters read no chat template", () => {
+    render(<TrainSettingsForm phaseCount={3} disabled={false} />);
+    const select = screen.getByLabelText('Prompt template');
+    expect(
+      within(select)
+        .getAllByRole('option')
+        .map((o) => o.getAttribute('value')),
+    ).toEqual(['paper']);
+    expect(select).toHaveProperty('value', 'paper');
+  });
+
+  it('offers the built-in chat templates for an imported model without its own and keeps the pick', async () => {
+    useModelStore.setState({ models: [{ ...importedMeta, fileSizes: { 'tokenizer.json': 1, 'config.json': 1 } }] });
+    useTrainStore
+      .getState()
+      .chooseModel({ model: { kind: 'hf', id: importedMeta.id, name: importedMeta.name, prune: false } });
     render(<TrainSettingsForm phaseCount={3} disabled={false} />);
     const select = screen.getByLabelText('Prompt template');
     expect(
@@ -129,11 +164,9 @@ describe('TrainSettingsForm', () => {
         .map((o) => o.getAttribute('value')),
     ).toEqual(['paper', 'chatml', 'llama3']);
     expect(select).toHaveProperty('value', 'paper');
-    expect(screen.queryByTestId('template-note')).toBeNull();
 
     await userEvent.selectOptions(select, 'chatml');
     expect(settings().template).toBe('chatml');
-    expect(screen.getByTestId('template-note').textContent).toMatch(/runs use the studio's own template/);
     // Saved with the form, so a reload brings the pick back.
     const saved = JSON.parse(localStorage.getItem('phased-ift-studio/train-form')!) as {
       settings: { template: string };
