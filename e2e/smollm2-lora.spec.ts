@@ -62,6 +62,8 @@ test('a SmolLM2-shaped model by Hub id trains LoRA on WebGPU through three phase
   expect(backend).toBe('webgpu');
   expect(reason).toMatch(/LoRA: rank 4, alpha 16 on attn\.q_proj, attn\.v_proj;/);
   expect(reason).toContain('llama');
+  // The model brings SmolLM2-Instruct's template: the run trained in it, not in the studio's own.
+  expect(reason).toContain("Records written with the model's own chat template (tokenizer_config.json chat_template).");
   // Each phase trained and was evaluated: the adapters and the model's spec carried from one phase to the next.
   await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(3);
 

@@ -19,6 +19,8 @@ export interface SamplePrompt {
   instruction: string;
   input: string;
   expected: string;
+  /** A conversation's earlier exchanges: the prompt holds them, as the training row does. */
+  history?: InstructionRecord['history'];
 }
 
 export interface SampleGeneration extends SamplePrompt {
@@ -73,6 +75,7 @@ export function pickSamplePrompts(
         instruction: record.instruction,
         input: record.input,
         expected: record.output,
+        ...(record.history?.length ? { history: record.history } : {}),
       });
     }
   }
@@ -89,7 +92,13 @@ export async function generateSamples(
   const answers = await generateAnswers(
     model,
     tokenizer,
-    prompts.map((p) => ({ id: p.id, instruction: p.instruction, input: p.input, output: p.expected })),
+    prompts.map((p) => ({
+      id: p.id,
+      instruction: p.instruction,
+      input: p.input,
+      output: p.expected,
+      ...(p.history ? { history: p.history } : {}),
+    })),
     { template: options.template, maxNewTokens: options.maxNewTokens ?? 64, batchSize: options.batchSize },
   );
   return prompts.map((p, i) => ({
