@@ -42,15 +42,13 @@ export function chosenTemplate(
 }
 
 /**
- * Whether an imported model brings a chat template: `chat_template.jinja` among its files, or a `chat_template` the
- * import read from `tokenizer_config.json` into the description. Until the importer keeps either, every model is
- * offered the built-ins.
+ * Whether an imported model brings a chat template: `chat_template.jinja` among its files, or the one the import
+ * found (`HfModelDescription.chatTemplate`: the jinja file or tokenizer_config.json's `chat_template`).
  */
 export function ownChatTemplate(meta: Pick<StoredModelMeta, 'fileSizes' | 'description'> | undefined): boolean {
   if (!meta) return false;
   if ('chat_template.jinja' in meta.fileSizes) return true;
-  const description = meta.description as { chatTemplate?: unknown };
-  return typeof description.chatTemplate === 'string' && description.chatTemplate.length > 0;
+  return typeof meta.description.chatTemplate === 'string' && meta.description.chatTemplate.length > 0;
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { countGptParams } from '../model/config';
 import { planVocabPruning } from '../model/vocabPruning';
+import { chatTemplateFiles } from './chatTemplateFiles';
 import { HfImportError, type HfFiles } from './files';
 import { importHfFolder } from './importModel';
 import { importHfTokenizer } from './tokenizerFiles';
@@ -27,7 +28,14 @@ export function describeHfFolder(files: HfFiles): HfModelDescription {
     ? 'tokenizer.json'
     : 'vocab.json + merges.txt';
   const nameOrPath = source.configJson._name_or_path;
+  const chatFiles = chatTemplateFiles(files);
+  const own = chatFiles.chatTemplateJinja?.trim()
+    ? 'chat_template.jinja'
+    : chatFiles.tokenizerConfig.chat_template
+      ? 'tokenizer_config.json chat_template'
+      : undefined;
   return {
+    ...(own ? { chatTemplate: own } : {}),
     architecture: source.architecture,
     config,
     positions: source.positions,

@@ -5,6 +5,7 @@ import { saveCheckpoint } from '../model/checkpoint';
 import { disposeGptCaches, disposeGptParams } from '../model/gpt';
 import { parseSafetensors } from '../model/safetensors';
 import { tinyHfCheckpoint, tinyTokenizerFiles, type TinyHfSpec } from './testing/hfFixtures';
+import { tinySmolLM2 } from './testing/tinySmolLM2';
 import { PrunedTokenizer } from '../tokenizer/bpePruned';
 import { countPrunedVocabulary, describeHfFolder, problemOf } from './describeFolder';
 import { exportRunAsHf } from './exportRun';
@@ -54,6 +55,18 @@ describe('describeHfFolder', () => {
     expect(d.positions).toBe(32);
     expect(d.tokenizer.file).toBe('vocab.json + merges.txt');
     expect(d.notes.join(' ')).toMatch(/capped at 8/);
+  });
+
+  it("says where a model's own chat template is, and that a folder without one has none", () => {
+    const smol = tinySmolLM2().files;
+    expect(describeHfFolder(smol).chatTemplate).toBe('tokenizer_config.json chat_template');
+    expect(describeHfFolder({ ...smol, 'chat_template.jinja': '{{ messages }}' }).chatTemplate).toBe(
+      'chat_template.jinja',
+    );
+    const config = JSON.parse(smol['tokenizer_config.json'] as string) as Record<string, unknown>;
+    delete config.chat_template;
+    expect(describeHfFolder({ ...smol, 'tokenizer_config.json': JSON.stringify(config) }).chatTemplate).toBeUndefined();
+    expect(describeHfFolder(tinyHfCheckpoint({ architecture: 'gpt2' }).files).chatTemplate).toBeUndefined();
   });
 
   it('reads sharded weights with their index', () => {

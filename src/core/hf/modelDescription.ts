@@ -17,6 +17,11 @@ export interface HfModelDescription {
   storedDtypes: Record<string, number>;
   /** Facts the user should know: capped context, skipped buffers, F16/BF16 widened, defaults taken. */
   notes: string[];
+  /**
+   * Where the model's own chat template is, when it ships one (`chat_template.jinja`, `tokenizer_config.json
+   * chat_template`): the Train form then offers it first and runs train in it.
+   */
+  chatTemplate?: string;
   /** `_name_or_path` from config.json when it has one (e.g. "gpt2", "roneneldan/TinyStories-1M"). */
   suggestedName?: string;
 }
