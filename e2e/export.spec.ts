@@ -63,7 +63,12 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
   expect(JSON.parse(readFileSync(join(root, 'trl/recipe.json'), 'utf8'))).toMatchObject({
     finetuning: 'full',
     lora: null,
+    // the demo model trains in the studio's own template, and so does the recipe
+    template: 'paper',
+    chat_template: null,
   });
+  await expect(page.getByLabel('Records in')).toHaveValue('paper');
+  await expect(page.getByLabel('Records in').locator('option:checked')).toContainText('(as the training form)');
 
   // LoRA: both recipes train adapters, each stage on the previous stage's adapter over the same base model.
   await page.getByLabel('Fine-tuning').selectOption('lora');
@@ -77,6 +82,22 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
     lora: { r: number; by_model_type: { gpt2: { target_modules: string[] } } };
   };
   expect(loraRecipe.finetuning).toBe('lora');
+  // Records in a built-in chat template: recipe.json carries its source, LLaMA-Factory gets the template that writes it
+  await page.getByLabel('Records in').selectOption('chat:chatml');
+  await page.getByLabel('Base model').fill('HuggingFaceTB/SmolLM2-135M');
+  await expect(page.getByLabel('LLaMA-Factory template')).toHaveAttribute('placeholder', 'chatml');
+  const chatDownload = page.waitForEvent('download');
+  await page.getByTestId('scale-out-download').click();
+  const chat = unzipSync(new Uint8Array(readFileSync(await (await chatDownload).path())));
+  const chatFolder = Object.keys(chat)[0]!.split('/')[0];
+  const chatRecipe = JSON.parse(new TextDecoder().decode(chat[`${chatFolder}/trl/recipe.json`])) as {
+    template: string;
+    chat_template: { choice: string; source: string };
+  };
+  expect(chatRecipe.template).toBe('chat');
+  expect(chatRecipe.chat_template.choice).toBe('chatml');
+  expect(chatRecipe.chat_template.source).toContain('<|im_start|>');
+  expect(new TextDecoder().decode(chat[`${chatFolder}/configs/stage-1_phase-1.yaml`])).toMatch(/^template: chatml$/m);
   expect(loraRecipe.lora.r).toBe(8);
   expect(loraRecipe.lora.by_model_type.gpt2.target_modules).toEqual(['c_attn']);
   expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^finetuning_type: lora$/m);

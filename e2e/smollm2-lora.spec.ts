@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { startHubServer, type HubTestServer } from '../src/testing/hubServer.node';
 import { loadSmallDemo, trainOnWebGpu } from './studio';
@@ -103,4 +104,19 @@ test('a SmolLM2-shaped model by Hub id trains LoRA on WebGPU through three phase
   const q = weights.read('model.layers.0.self_attn.q_proj.weight').data;
   const q0 = fixture.tensors['model.layers.0.self_attn.q_proj.weight']!.data;
   expect(q.some((v, i) => v !== q0[i])).toBe(true); // the adapter merged in
+
+  // The scale-out recipe writes the records in the template the run trained in: the base model's own.
+  await page.getByRole('button', { name: 'Data & phases' }).click();
+  await page.getByText('Outgrow the browser').click();
+  await expect(page.getByLabel('Records in')).toHaveValue('chat:model');
+  await page.getByLabel('Base model').fill('HuggingFaceTB/SmolLM2-135M-Instruct');
+  await expect(page.getByLabel('LLaMA-Factory template')).toHaveAttribute('placeholder', 'chatml');
+  const recipeDownload = page.waitForEvent('download');
+  await page.getByTestId('scale-out-download').click();
+  const recipe = unzipSync(new Uint8Array(readFileSync(await (await recipeDownload).path())));
+  const recipeJson = Object.entries(recipe).find(([name]) => name.endsWith('/trl/recipe.json'))![1];
+  expect(JSON.parse(new TextDecoder().decode(recipeJson))).toMatchObject({
+    template: 'chat',
+    chat_template: { choice: 'model', source: null },
+  });
 });

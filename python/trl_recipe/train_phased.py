@@ -13,7 +13,8 @@ the previous stage's adapter trainable, and each stage's folder holds that adapt
 adapter_model.safetensors), which `PeftModel.from_pretrained(base, folder)` and the studio both read.
 
 Each stage is an SFTTrainer on one phase's file (conversational prompt/completion rows, or messages for
-conversations), with the studio's prompt template as the tokenizer's chat template, the rows tokenized and masked
+conversations), with the run's template as the tokenizer's chat template (the studio's prompt template, a built-in
+chat template, or the base model's own), the rows tokenized and masked
 by the studio's rule (studio_tokens: the response and every trained earlier answer, seam token included),
 AdamW (betas, eps, weight decay on everything but biases and LayerNorm weights: the Trainer's rule), gradient
 clipping, warm-up + cosine restarted per phase or spanning the arm, and a fresh or carried optimizer, as the run
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -120,39 +122,153 @@ def common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-def studio_tokens(tokenizer, messages: list[dict]) -> dict:
-    """One row's token ids and loss mask by the studio's rule (src/core/text/template.ts, docs/TRAINING_RULES.md).
+GENERATION_TAG = re.compile(r"{%-?\s*generation\s*-?%}")
+PROBE = "Zq7Probe"
 
-    The rendered conversation is tokenized as one string. Each trained answer (a `{% generation %}` block: the
-    answer and its eos) is trained from the first token that the text before it, tokenized alone, does not share
-    with the whole, to the end of its eos. So a token straddling the seam (GPT-2's " Paris", holding the prompt's
-    last space) is trained. TRL's own prompt/completion tokenization masks len(tokenize(prompt)) tokens instead,
-    which makes that token context; hence the rows reach SFTTrainer already tokenized.
+
+def as_chat_messages(messages: list[dict]) -> list[dict]:
+    """The messages a chat template is given, as the studio gives them: a record's input after its instruction on a
+    new line, in the user turn, and no `trained` flag (it says what is trained, not what is written)."""
+    out = []
+    for m in messages:
+        content = m["content"] + "\n" + m["input"] if m["role"] == "user" and m.get("input") else m["content"]
+        out.append({**{k: v for k, v in m.items() if k not in ("input", "trained")}, "content": content})
+    return out
+
+
+def special_tokens(tokenizer) -> list[str]:
+    """Every special token's text: bos/eos/pad/unk, the additional ones and the added tokens marked special."""
+    found = set(tokenizer.all_special_tokens)
+    found.update(t.content for t in tokenizer.added_tokens_decoder.values() if t.special)
+    return sorted(found)
+
+
+def end_of_turn(tokenizer, chat_template: str, context: dict) -> str:
+    """The special token the template closes an assistant turn with: the first it writes after an answer."""
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    (text,), _ = render_jinja_template([[{"role": "user", "content": "Zq7Question"},
+                                         {"role": "assistant", "content": PROBE}]],
+                                       chat_template=chat_template, **context)
+    after = text.index(PROBE) + len(PROBE)
+    best = None
+    for token in special_tokens(tokenizer):
+        at = text.find(token, after)
+        if at >= 0 and (best is None or at < best[0] or (at == best[0] and len(token) > len(best[1]))):
+            best = (at, token)
+    if best is None:
+        raise SystemExit("error: the chat template writes no special token after an assistant's answer, so the "
+                         "end of its turn cannot be found; use a template that closes turns with a special token.")
+    return best[1]
+
+
+def assistant_spans(tokenizer, messages: list[dict], chat: bool) -> tuple[str, list[tuple[int, int]]]:
+    """The rendered conversation and the characters [start, end) of every trained answer (src/core/text/chatTemplate.ts).
+
+    Where the template marks answers with `{% generation %}`, the marked text (the studio's own templates write
+    untrained answers without the mark). Otherwise the documented rule: an answer starts where the conversation up to
+    it, rendered with `add_generation_prompt`, ends, and ends with the first end-of-turn token after that, included.
     """
     from transformers.utils.chat_template_utils import render_jinja_template
 
-    rendered, generation_spans = render_jinja_template(
-        [messages], chat_template=tokenizer.chat_template, return_assistant_tokens_mask=True,
-        **tokenizer.special_tokens_map)
-    text = rendered[0]
+    template = tokenizer.chat_template
+    context = dict(tokenizer.special_tokens_map)
+    rendered_messages = as_chat_messages(messages) if chat else messages
+    trained = [m.get("trained") is not False for m in messages if m["role"] == "assistant"]
+    if GENERATION_TAG.search(template):
+        (text,), (spans,) = render_jinja_template([rendered_messages], chat_template=template,
+                                                  return_assistant_tokens_mask=True, **context)
+        if not chat:
+            return text, list(spans)
+        if len(spans) != len(trained):
+            raise SystemExit(f"error: the chat template marked {len(spans)} generation spans for {len(trained)} "
+                             "assistant turns; it must mark every assistant turn.")
+        return text, [s for s, t in zip(spans, trained) if t]
+    (text,), _ = render_jinja_template([rendered_messages], chat_template=template, **context)
+    turn_end = end_of_turn(tokenizer, template, context)
+    spans = []
+    k = 0
+    for i, m in enumerate(rendered_messages):
+        if m["role"] != "assistant":
+            continue
+        (before,), _ = render_jinja_template([rendered_messages[:i]], chat_template=template,
+                                             add_generation_prompt=True, **context)
+        if not text.startswith(before):
+            raise SystemExit(f"error: the chat template renders the conversation up to assistant turn {i} as text the "
+                             "whole conversation does not start with, so its trained part cannot be found; train "
+                             "with a built-in template instead.")
+        at = text.find(turn_end, len(before))
+        if at < 0:
+            raise SystemExit(f"error: the chat template does not close assistant turn {i} with {turn_end}.")
+        if trained[k]:
+            spans.append((len(before), at + len(turn_end)))
+        k += 1
+    return text, spans
+
+
+def studio_tokens(tokenizer, messages: list[dict], chat: bool = False) -> dict:
+    """One row's token ids and loss mask by the studio's rule (src/core/text/template.ts, chatTemplate.ts,
+    docs/TRAINING_RULES.md).
+
+    The rendered conversation is tokenized as one string, special tokens read. Each trained answer is trained from
+    the first token that the text before it, tokenized alone, does not share with the whole, to the token holding its
+    last character. So a token straddling the seam (GPT-2's " Paris", holding the prompt's last space) is trained.
+    The row ends with its last trained token (what follows is context for nothing). TRL's own prompt/completion
+    tokenization masks len(tokenize(prompt)) tokens instead, which makes that token context; hence the rows reach
+    SFTTrainer already tokenized.
+    """
+    text, spans = assistant_spans(tokenizer, messages, chat)
 
     def encode(s: str) -> list[int]:
         return tokenizer(s, add_special_tokens=False)["input_ids"]
 
     ids = encode(text)
     mask = [0] * len(ids)
-    for start_char, end_char in generation_spans[0]:
+    last = 0
+    for start_char, end_char in spans:
+        if end_char <= start_char:
+            continue
         start = common_prefix(encode(text[:start_char]), ids)
-        end = len(encode(text[:end_char]))  # the span ends in eos, a special token: its text tokenizes as a prefix
+        up_to = encode(text[:end_char])
+        whole = common_prefix(up_to, ids)
+        end = max(start, min(whole if whole == len(up_to) else whole + 1, len(ids)))
         mask[start:end] = [1] * (end - start)
-    return {"input_ids": ids, "completion_mask": mask}
+        last = max(last, end)
+    return {"input_ids": ids[:last], "completion_mask": mask[:last]}
 
 
-def tokenized_rows(tokenizer, rows: list[dict]) -> list[dict]:
+def tokenized_rows(tokenizer, rows: list[dict], chat: bool = False) -> list[dict]:
     """The rows as SFTTrainer's pre-tokenized dataset (it skips its own tokenization when `input_ids` is there)."""
     return [{"id": r["id"], "phase": r["phase"],
-             **studio_tokens(tokenizer, r["messages"] if "messages" in r else r["prompt"] + r["completion"])}
+             **studio_tokens(tokenizer, r["messages"] if "messages" in r else r["prompt"] + r["completion"], chat)}
             for r in rows]
+
+
+def set_chat_template(tokenizer, recipe: dict, model_in: str) -> bool:
+    """Sets the run's template as the tokenizer's; True when it is a chat template (not one of the studio's)."""
+    template = recipe["template"]
+    if template in CHAT_TEMPLATES:
+        tokenizer.chat_template = CHAT_TEMPLATES[template]
+        return False
+    if template != "chat":
+        raise SystemExit(f"error: recipe.json names the template {template!r}; this script knows "
+                         f"{sorted(CHAT_TEMPLATES) + ['chat']}.")
+    chat = recipe["chat_template"]
+    if chat["source"] is None:
+        own = tokenizer.chat_template
+        if isinstance(own, dict):
+            own = own.get("default")
+        if not own:
+            raise SystemExit(f"error: the run trained in the model's own chat template, but {model_in} has none; "
+                             "give a --base-model that ships one (an -Instruct model of the same family).")
+        tokenizer.chat_template = own
+        return True
+    for token in chat["needs_tokens"]:
+        if len(tokenizer(token, add_special_tokens=False)["input_ids"]) != 1 or token not in special_tokens(tokenizer):
+            raise SystemExit(f"error: the {chat['choice']} chat template writes {token}, which {model_in}'s tokenizer "
+                             "has no special token for; use a base model of the family the template is made for.")
+    tokenizer.chat_template = chat["source"]
+    return True
 
 
 def bucket_losses(model, rows: list[dict], pad_id: int, batch_size: int = 8) -> dict:
@@ -231,9 +347,6 @@ def main(argv: list[str] | None = None) -> int:
     h = recipe["hyper"]
     state = PartialState()
     world = state.num_processes
-    template = recipe["template"]
-    if template not in CHAT_TEMPLATES:
-        raise SystemExit(f"error: recipe.json names the template {template!r}; this script knows {sorted(CHAT_TEMPLATES)}.")
     finetuning = recipe.get("finetuning", "full")
     if finetuning not in ("full", "lora"):
         raise SystemExit(f"error: recipe.json's finetuning is {finetuning!r}; this script trains 'full' or 'lora'.")
@@ -271,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         set_seed(h["seed"])
         rows = read_jsonl(root / run["data"])
         tokenizer = AutoTokenizer.from_pretrained(model_in)
-        tokenizer.chat_template = CHAT_TEMPLATES[template]
+        chat = set_chat_template(tokenizer, recipe, model_in)
         if finetuning == "lora":
             model = with_adapter(AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32),
                                  recipe["lora"], None if model_in == base_model else model_in)
@@ -348,8 +461,8 @@ def main(argv: list[str] | None = None) -> int:
                     optimizer.load_state_dict(torch.load(previous, map_location="cpu"))
                 return optimizer
 
-        trainer = PhaseTrainer(model=model, args=config, train_dataset=Dataset.from_list(tokenized_rows(tokenizer, rows)),
-                               eval_dataset=Dataset.from_list(tokenized_rows(tokenizer, held_out)) if held_out else None,
+        trainer = PhaseTrainer(model=model, args=config, train_dataset=Dataset.from_list(tokenized_rows(tokenizer, rows, chat)),
+                               eval_dataset=Dataset.from_list(tokenized_rows(tokenizer, held_out, chat)) if held_out else None,
                                processing_class=tokenizer)
         inner = trainer.data_collator
 

@@ -57,6 +57,8 @@ export const useMachineFitStore = create<MachineFitStore>()((set, get) => ({
     try {
       const vocabulary = await modelVocabulary(settings, records);
       if (!vocabulary) throw new Error('an imported model is timed when its run starts');
+      // The models sized here (random weights, the studio's base model) have character tokenizers, which write
+      // only the studio's own template (templateChoice.ts); an imported model is sized when its run starts.
       const rowTokens = fittingContextLength('paper', vocabulary.tokenizer, records, vocabulary.contextLength);
       const { choice, speed } = await measureRunSpeed(
         {

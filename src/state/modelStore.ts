@@ -22,6 +22,7 @@ import { baseName } from '../core/hf/files';
 import { hfModelClient, HfModelError } from '../worker/hfModelClient';
 import type { HfFileBytes } from '../worker/hfModelProtocol';
 import type { HfProblem } from '../core/hf/modelDescription';
+import { chosenTemplate, ownChatTemplate, readsChatTemplates, trainerTemplate } from './templateChoice';
 import { useTrainStore } from './trainStore';
 
 /** What the import panel shows of a kept model; the panel reads it through this store. */
@@ -44,7 +45,7 @@ export interface DroppedFile {
 }
 
 interface PruneCount {
-  /** Which dataset it was counted on. */
+  /** Which dataset (and template) it was counted on. */
   datasetKey: string;
   keptTokens: number;
   originalTokens: number;
@@ -309,7 +310,11 @@ export const useModelStore = create<ModelState>()((set, get) => {
       try {
         const tokenizer = await loadTokenizerFiles(id);
         if (!tokenizer) return;
-        const count = await hfModelClient.pruneCount(tokenizer, records);
+        const meta = get().models.find((m) => m.id === id);
+        const settings = useTrainStore.getState().settings;
+        // the template a run from this model would write its records in: its special tokens and text are kept too
+        const template = trainerTemplate(chosenTemplate(settings, ownChatTemplate(meta), readsChatTemplates(meta)));
+        const count = await hfModelClient.pruneCount(tokenizer, records, template);
         set((s) => ({ pruneCounts: { ...s.pruneCounts, [id]: { datasetKey, ...count } } }));
       } catch {
         // Only an estimate for the panel: the run prunes (and reports) on its own.

@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tinyHfCheckpoint } from '../core/hf/testing/hfFixtures';
+import { tinySmolLM2 } from '../core/hf/testing/tinySmolLM2';
 import type { HfModelDescription } from '../core/hf/modelDescription';
 import { GPT_PRESETS } from '../core/model/config';
 import {
@@ -107,6 +108,27 @@ describe('imported models in IndexedDB', () => {
     const tokenizer = await loadTokenizerFiles('a');
     expect(Object.keys(tokenizer!).sort()).toEqual(['merges.txt', 'tokenizer.json', 'vocab.json']);
     expect(await loadTokenizerFiles('b')).toBeUndefined();
+  });
+
+  it("give a chat model's tokenizer with its config and chat template; one stored before they were kept there too", async () => {
+    const smol = toStoredFiles(tinySmolLM2().files);
+    const { tokenizer } = splitModelFiles(smol);
+    expect(Object.keys(tokenizer).sort()).toEqual(['tokenizer.json', 'tokenizer_config.json']);
+    await saveModel(meta('s', 30), smol);
+    expect(Object.keys((await loadTokenizerFiles('s'))!).sort()).toEqual(['tokenizer.json', 'tokenizer_config.json']);
+    // the old layout: only tokenizer.json with the tokenizer, the config with the weights
+    const db = await openStudioDB();
+    const keys = modelKeys('s');
+    await db.put(
+      'models',
+      { kind: 'files', id: 's', files: { 'tokenizer.json': smol['tokenizer.json']! } },
+      keys.tokenizer,
+    );
+    const { 'tokenizer.json': _json, ...rest } = smol;
+    await db.put('models', { kind: 'files', id: 's', files: rest }, keys.files);
+    const old = await loadTokenizerFiles('s');
+    expect(Object.keys(old!).sort()).toEqual(['tokenizer.json', 'tokenizer_config.json']);
+    expect(bytesOf(old!)['tokenizer_config.json']).toEqual(bytesOf(smol)['tokenizer_config.json']);
   });
 
   it('keep changed settings', async () => {

@@ -13,9 +13,17 @@ export type { StoredModelMeta };
 
 export const modelKeys = (id: string) => ({ meta: `meta/${id}`, files: `files/${id}`, tokenizer: `tokenizer/${id}` });
 
-const TOKENIZER_FILES = new Set(['tokenizer.json', 'vocab.json', 'merges.txt']);
+// With the tokenizer: what reading its chat template and special tokens needs, so neither asks for the weights.
+const TOKENIZER_FILES = new Set([
+  'tokenizer.json',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+]);
 
-/** The folder's files in two parts: the tokenizer's (small) and the rest (config and weights). */
+/** The folder's files in two parts: the tokenizer's (small: vocabulary, config, chat template) and the rest (config.json and weights). */
 export function splitModelFiles(files: Readonly<Record<string, ArrayBuffer>>): {
   tokenizer: Record<string, ArrayBuffer>;
   rest: Record<string, ArrayBuffer>;
@@ -117,12 +125,22 @@ export async function loadModelFiles(
   }
 }
 
-/** Only the tokenizer files (for a pruning estimate), without reading the weights. */
+/**
+ * Only the tokenizer files (for a pruning estimate, the record view), without reading the weights — but for a model
+ * stored before its tokenizer entry kept tokenizer_config.json and chat_template.jinja: those are read from the
+ * folder's other entry.
+ */
 export async function loadTokenizerFiles(id: string): Promise<Record<string, ArrayBuffer> | undefined> {
   const db = await openStudioDB();
+  const keys = modelKeys(id);
   try {
-    const entry = await db.get('models', modelKeys(id).tokenizer);
-    return entry?.kind === 'files' ? entry.files : undefined;
+    const entry = await db.get('models', keys.tokenizer);
+    if (entry?.kind !== 'files') return undefined;
+    if ('tokenizer_config.json' in entry.files) return entry.files;
+    const rest = await db.get('models', keys.files);
+    if (rest?.kind !== 'files') return entry.files;
+    const kept = Object.entries(rest.files).filter(([name]) => TOKENIZER_FILES.has(name));
+    return { ...entry.files, ...Object.fromEntries(kept) };
   } catch (error) {
     throw new StorageError(`Could not read the tokenizer of the imported model ${id}`, error);
   }

@@ -1,5 +1,6 @@
 import type { HfFileBytes, HfModelRequest, HfModelResponse, RecordText } from './hfModelProtocol';
 import type { HfModelDescription, HfProblem } from '../core/hf/modelDescription';
+import type { RunTemplate } from '../core/text/runTemplate';
 
 type Body<T extends HfModelRequest['type']> = Omit<Extract<HfModelRequest, { type: T }>, 'id'>;
 
@@ -64,13 +65,19 @@ export class HfModelClient {
     return reply;
   }
 
-  /** The worker cuts the records into the strings a run encodes (with the paper's template) and counts the ids kept. */
+  /** The worker writes the records in the run's template, as a run encodes them, and counts the ids kept. */
   async pruneCount(
     tokenizerFiles: HfFileBytes,
     records: readonly RecordText[],
+    template: RunTemplate = 'paper',
   ): Promise<{ keptTokens: number; originalTokens: number }> {
-    const texts = records.map(({ instruction, input, output }) => ({ instruction, input, output }));
-    const reply = await this.call<'pruneCount'>({ type: 'pruneCount', files: tokenizerFiles, records: texts }, []);
+    const texts = records.map(({ instruction, input, output, history }) =>
+      history ? { instruction, input, output, history } : { instruction, input, output },
+    );
+    const reply = await this.call<'pruneCount'>(
+      { type: 'pruneCount', files: tokenizerFiles, records: texts, template },
+      [],
+    );
     if (reply.type !== 'pruneCount') throw new Error(`Unexpected reply ${reply.type}`);
     return reply;
   }

@@ -1,8 +1,9 @@
 import type { InstructionRecord } from '../core/data/record';
 import type { HfModelDescription, HfProblem } from '../core/hf/modelDescription';
+import type { RunTemplate } from '../core/text/runTemplate';
 
 /** The parts of a record a run's tokenizer encodes. */
-export type RecordText = Pick<InstructionRecord, 'instruction' | 'input' | 'output'>;
+export type RecordText = Pick<InstructionRecord, 'instruction' | 'input' | 'output' | 'history'>;
 
 /** File name → bytes, as dropped or downloaded. */
 export type HfFileBytes = Record<string, ArrayBuffer>;
@@ -11,8 +12,11 @@ export type HfFileBytes = Record<string, ArrayBuffer>;
 export type HfModelRequest =
   /** Check a whole folder as a run would load it. The files are transferred and come back in the reply. */
   | { id: number; type: 'inspect'; files: HfFileBytes }
-  /** How many token ids vocabulary pruning keeps for these records' training texts (only the tokenizer files are needed). */
-  | { id: number; type: 'pruneCount'; files: HfFileBytes; records: RecordText[] }
+  /**
+   * How many token ids vocabulary pruning keeps for these records written in this template (the tokenizer files are
+   * enough: tokenizer.json, and tokenizer_config.json / chat_template.jinja for a chat template).
+   */
+  | { id: number; type: 'pruneCount'; files: HfFileBytes; records: RecordText[]; template: RunTemplate }
   /** A run's checkpoint back into the imported model's Hugging Face layout (merged), or a LoRA run's peft adapter. */
   | {
       id: number;

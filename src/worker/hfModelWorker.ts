@@ -4,7 +4,6 @@
 import { fingerprintFiles } from '../core/hf/fingerprint';
 import { countPrunedVocabulary, describeHfFolder, problemOf } from '../core/hf/describeFolder';
 import { exportRunAsHf, exportRunAsPeft } from '../core/hf/exportRun';
-import { trainingTexts } from '../core/text/trainingTexts';
 import type { HfFileBytes, HfModelRequest, HfModelResponse } from './hfModelProtocol';
 
 const scope = self as DedicatedWorkerGlobalScope;
@@ -28,7 +27,7 @@ scope.onmessage = (event: MessageEvent<HfModelRequest>) => {
         post({
           id,
           type: 'pruneCount',
-          ...countPrunedVocabulary(request.files, trainingTexts(request.records, 'paper')),
+          ...countPrunedVocabulary(request.files, request.records, request.template),
         });
         break;
       case 'export': {

@@ -150,6 +150,13 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     `Template \`${r.template}\`: LLaMA-Factory's README says base models take \`default\`, \`alpaca\`, \`vicuna\`, …, and chat models their`,
     'own template (`llama2`, `llama3`, …). `default` writes `Human: {prompt}</s>\\nAssistant:{response}</s>`, the closest to',
     "the paper's `User: …<eos>\\nAssistant: …<eos>`. Use the same template when you generate with the trained models.",
+    ...(r.promptTemplate.kind === 'chat'
+      ? [
+          r.promptTemplate.choice === 'model'
+            ? "The studio's run trained in the model's own chat template; LLaMA-Factory writes its own template's turns, so pick the one named for the base model's family (qwen, qwen3, llama3, chatml)."
+            : `The studio's run trained in its built-in ${r.promptTemplate.choice} template; LLaMA-Factory's \`${r.promptTemplate.choice}\` writes the same turns (no default system prompt).`,
+        ]
+      : []),
     '',
     `Versions: every key of these configs was checked against LLaMA-Factory's argument definitions (\`src/llamafactory/hparams/\`)`,
     `at commit ${LLAMA_FACTORY_COMMIT.slice(0, 7)} (2026-08-18), which takes transformers 4.55 to 5.8.0 and defines \`overwrite_output_dir\` itself.`,

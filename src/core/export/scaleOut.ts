@@ -28,6 +28,7 @@ export { zipFileName, zipRecipe } from './zip';
 export { PAPER_RECIPE_HYPER, scaleOutHyperFromRun, type ScaleOutHyper } from './scaleOutHyper';
 export { TRL_DIR, TRL_TESTED_VERSIONS } from './trlFiles';
 export { shellWord } from './runScripts';
+export { RECIPE_TEMPLATE_CHOICES, recipeTemplateValue } from './recipeTemplate';
 export {
   CONFIG_DIR,
   DATA_DIR,

@@ -3,11 +3,12 @@
  * recipe's files share (stage configs, output folders, dataset names), worked out once before any file is written.
  */
 import { safeBaseName } from '../phases/export';
-import { TEMPLATE_NAMES, type TemplateName } from '../text/template';
+import type { RunTemplate } from '../text/runTemplate';
 import type { PhasePlan } from '../phases/plan';
 import { loraProblems, type LoraSettings } from '../model/loraSettings';
 import { llamaFactoryTemplateFor, LR_SCHEDULER_TYPES } from './llamaFactoryFields';
 import { PAPER_RECIPE_HYPER, type ScaleOutHyper } from './scaleOutHyper';
+import { llamaFactoryTemplateOf, recipeTemplateOf, type RecipeTemplate } from './recipeTemplate';
 
 /** The paper's smallest model. */
 export const DEFAULT_BASE_MODEL = 'meta-llama/Llama-2-7b-hf';
@@ -26,12 +27,16 @@ export interface ScaleOutOptions {
   /** Hugging Face model id or local path of the model stage 1 starts from. */
   baseModel?: string;
   /**
-   * LLaMA-Factory template name; default: the base model's chat template when its name says it is a chat model
-   * (llama3, qwen, qwen3, chatml: `llamaFactoryTemplateFor`), else {@link DEFAULT_TEMPLATE}.
+   * LLaMA-Factory template name; default: the one that writes the run's built-in chat template (chatml, llama3), else
+   * the base model's chat template when its name says it is a chat model (llama3, qwen, qwen3, chatml:
+   * `llamaFactoryTemplateFor`), else {@link DEFAULT_TEMPLATE}.
    */
   template?: string;
-  /** The studio's prompt template the run trained with; the TRL recipe renders it exactly. Default `paper`. */
-  promptTemplate?: TemplateName;
+  /**
+   * The template the run trained with (a prompt template's name, or a chat template picked or read); the TRL recipe
+   * renders it exactly. Default `paper`.
+   */
+  promptTemplate?: RunTemplate;
   /** Phase indices (1-based) in training order; default easy → hard. Must name every phase once. */
   order?: readonly number[];
   /** GPUs per node: the scripts' default NPROC_PER_NODE, and the README's batch arithmetic. */
@@ -88,7 +93,7 @@ export interface ResolvedScaleOut {
   base: string;
   baseModel: string;
   template: string;
-  promptTemplate: TemplateName;
+  promptTemplate: RecipeTemplate;
   gpus: number;
   deepspeed: DeepSpeedStage;
   deepspeedConfig: string;
@@ -177,18 +182,24 @@ export function resolveScaleOut(plan: PhasePlan, options: ScaleOutOptions = {}):
       `Give a Hugging Face model id such as ${DEFAULT_BASE_MODEL}, or a local path.`,
     );
   }
-  const template = (options.template ?? llamaFactoryTemplateFor(baseModel)).trim();
+  let promptTemplate: RecipeTemplate;
+  try {
+    promptTemplate = recipeTemplateOf(options.promptTemplate ?? 'paper');
+  } catch (e) {
+    fail(
+      (e as Error).message,
+      "Use the studio's paper or alpaca template, or the model's own, ChatML or Llama 3 chat template.",
+    );
+  }
+  const template = (
+    options.template ??
+    llamaFactoryTemplateOf(promptTemplate) ??
+    llamaFactoryTemplateFor(baseModel)
+  ).trim();
   if (!/^[A-Za-z0-9_.-]+$/.test(template)) {
     fail(
       `"${template}" is not a LLaMA-Factory template name.`,
       "Use a template name from LLaMA-Factory's list, e.g. default (base models), llama2 or llama3 (chat models).",
-    );
-  }
-  const promptTemplate = options.promptTemplate ?? 'paper';
-  if (!TEMPLATE_NAMES.includes(promptTemplate)) {
-    fail(
-      `"${String(promptTemplate)}" is not one of the studio's prompt templates.`,
-      `Use one of ${TEMPLATE_NAMES.join(', ')}.`,
     );
   }
   const gpus = options.gpus ?? DEFAULT_GPUS;

@@ -70,12 +70,13 @@ export function trlReadme(r: ResolvedScaleOut, fileNames: readonly string[]): st
       : [
           '- Full fine-tuning: stage k loads the model stage k−1 saved and trains every weight, on its own phase only.',
         ]),
-    `- Template \`${r.promptTemplate}\`: the studio's prompt template, set as the tokenizer's chat template (saved with every model,`,
-    '  so `tokenizer.apply_chat_template(messages, add_generation_prompt=True)` prompts the trained model the same way).',
+    ...templateLines(r),
     "- Loss on the answers only, by the studio's rule: the script tokenizes each row as one text and trains every answer",
-    "  (the template's `{% generation %}` marks; earlier answers of a conversation too, except those the studio keeps as",
-    '  context) from the first token the text before it, tokenized alone, does not share: a token straddling the seam',
-    '  (GPT-2\'s " Paris" holds the prompt\'s last space) is trained, as in the studio. TRL gets the rows pre-tokenized.',
+    "  (the template's `{% generation %}` marks; in a template without them, from the end of the conversation up to it",
+    '  rendered with `add_generation_prompt` to the first end-of-turn special token, included; earlier answers of a',
+    '  conversation too, except those the studio keeps as context) from the first token the text before it, tokenized',
+    '  alone, does not share: a token straddling the seam (GPT-2\'s " Paris" holds the prompt\'s last space) is trained,',
+    '  as in the studio. Each row ends with its last trained token. TRL gets the rows pre-tokenized.',
     '- The loss is averaged over all response tokens of the accumulated batch (transformers ≥ 4.46), AdamW decays every',
     "  weight but biases and LayerNorm weights (the Trainer's rule).",
     `- LR ${num(h.learningRate)}, warm-up ${h.warmupRatio} of the steps from 0, then cosine to ${h.minLrRatio} × the peak, ${h.restartSchedulePerPhase ? 'restarted in every stage (the paper)' : 'spanning the whole arm (one schedule)'};`,
@@ -121,6 +122,28 @@ function describe(r: ResolvedScaleOut, f: string): string {
     return "every phase's training records, shuffled, for the one-off baseline";
   if (f === `data/${r.heldOut.dataFile}`) return 'the held-out records of every phase, for the evaluation';
   return '';
+}
+
+function templateLines(r: ResolvedScaleOut): string[] {
+  const t = r.promptTemplate;
+  if (t.kind === 'studio')
+    return [
+      `- Template \`${t.name}\`: the studio's prompt template, set as the tokenizer's chat template (saved with every model,`,
+      '  so `tokenizer.apply_chat_template(messages, add_generation_prompt=True)` prompts the trained model the same way).',
+    ];
+  const input = "  A record's input follows its instruction after a newline in the user turn, as in the studio.";
+  if (t.choice === 'model')
+    return [
+      "- Template: the base model's own chat template (the tokenizer's `chat_template`), as the run trained in the",
+      "  model's own; the script stops with a message when the base model has none.",
+      input,
+    ];
+  return [
+    `- Template: the built-in ${t.choice} chat template the run trained with (its source is in \`${TRL_RECIPE_JSON}\`), set as the`,
+    "  tokenizer's chat template and saved with every model. The base model's tokenizer must have",
+    `  ${t.needsTokens.join(', ')} as tokens; the script checks that before it trains.`,
+    input,
+  ];
 }
 
 function loraLines(lora: LoraSettings): string[] {

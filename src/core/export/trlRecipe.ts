@@ -2,7 +2,7 @@
  * The TRL recipe (`trl/` in the export): the same phases, records and settings as the LLaMA-Factory recipe beside it,
  * trained by Hugging Face TRL's SFTTrainer through one script, `train_phased.py` (python/trl_recipe/, imported as
  * text so the file that ships is the file the end-to-end test runs). `recipe.json` carries everything the run set:
- * stages in order, each from the previous stage's output, the studio's prompt template, and the hyper-parameters in
+ * stages in order, each from the previous stage's output, the run's template, and the hyper-parameters in
  * transformers' names.
  */
 import type { InstructionRecord } from '../data/record';
@@ -40,7 +40,18 @@ export function trlRecipeJson(r: ResolvedScaleOut): string {
     kind: 'phased-ift-studio/trl-recipe',
     version: 1,
     base_model: r.baseModel,
-    template: r.promptTemplate,
+    // a studio template by name, or "chat": chat_template says which (source null: the base model's own)
+    template: r.promptTemplate.kind === 'studio' ? r.promptTemplate.name : 'chat',
+    chat_template:
+      r.promptTemplate.kind === 'studio'
+        ? null
+        : r.promptTemplate.choice === 'model'
+          ? { choice: 'model', source: null, needs_tokens: [] }
+          : {
+              choice: r.promptTemplate.choice,
+              source: r.promptTemplate.source,
+              needs_tokens: r.promptTemplate.needsTokens,
+            },
     finetuning: r.lora ? 'lora' : 'full',
     lora: r.lora ? trlLoraJson(r.lora) : null,
     max_length: h.cutoffLen,

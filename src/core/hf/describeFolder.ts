@@ -8,8 +8,12 @@
  */
 import { countGptParams } from '../model/config';
 import { planVocabPruning } from '../model/vocabPruning';
+import type { ChatRecord } from '../text/chatTemplate';
+import { formatOf, formatTrainingTexts, readRunTemplate } from '../text/recordFormat';
+import type { RunTemplate } from '../text/runTemplate';
 import { chatTemplateFiles } from './chatTemplateFiles';
-import { HfImportError, type HfFiles } from './files';
+import { asText, filesByBaseName, HfImportError, type HfFiles } from './files';
+import { HfTokenizer } from '../tokenizer/hfTokenizer';
 import { importHfFolder } from './importModel';
 import { importHfTokenizer } from './tokenizerFiles';
 import type { HfModelDescription, HfProblem } from './modelDescription';
@@ -52,12 +56,28 @@ export function describeHfFolder(files: HfFiles): HfModelDescription {
   };
 }
 
-/** How many ids vocabulary pruning keeps for these texts (plus specials and the byte tokens), of how many. */
+function ownTokenizer(files: HfFiles): HfTokenizer {
+  const byName = filesByBaseName(files);
+  const json = byName.get('tokenizer.json');
+  if (json === undefined) throw new HfImportError('tokenizer.json', 'not provided; a chat template needs it.');
+  const config = byName.get('tokenizer_config.json');
+  return new HfTokenizer({
+    tokenizerJson: asText(json),
+    ...(config === undefined ? {} : { tokenizerConfig: asText(config) }),
+  });
+}
+
+/** How many ids vocabulary pruning keeps for these records in this template (plus specials and the byte tokens), of how many. */
 export function countPrunedVocabulary(
   tokenizerFiles: HfFiles,
-  texts: readonly string[],
+  records: readonly ChatRecord[],
+  template: RunTemplate = 'paper',
 ): { keptTokens: number; originalTokens: number } {
-  const { tokenizer } = importHfTokenizer(tokenizerFiles);
-  const plan = planVocabPruning(tokenizer, texts);
+  const format = formatOf(readRunTemplate(template, chatTemplateFiles(tokenizerFiles)));
+  // A chat template's special tokens are read by the model's own tokenizer, as a run reads them (tokenizerFiles.ts).
+  const tokenizer =
+    typeof format === 'string' ? importHfTokenizer(tokenizerFiles).tokenizer : ownTokenizer(tokenizerFiles);
+  const { texts, specialTokensInText } = formatTrainingTexts(format, records);
+  const plan = planVocabPruning(tokenizer, texts, { specialTokensInText });
   return { keptTokens: plan.keep.length, originalTokens: plan.originalVocabSize };
 }

@@ -11,6 +11,8 @@ import { countPrunedVocabulary, describeHfFolder, problemOf } from './describeFo
 import { exportRunAsHf } from './exportRun';
 import { trainingTexts } from '../text/trainingTexts';
 import { loadModelSource } from '../train/modelSource';
+import { planVocabPruning } from '../model/vocabPruning';
+import { bpeFromTokenizerJson } from '../tokenizer/bpeFromFiles';
 
 beforeAll(async () => {
   await setNodeBackend('cpu');
@@ -123,13 +125,42 @@ describe('trainingTexts and pruning counts', () => {
 
   it('counts the ids pruning keeps: the bytes, the specials and the merged tokens the texts use', () => {
     const fx = tinyHfCheckpoint({ architecture: 'gpt2' });
-    const count = countPrunedVocabulary(
-      { 'tokenizer.json': fx.files['tokenizer.json']! },
-      trainingTexts(records, 'paper'),
-    );
+    const count = countPrunedVocabulary({ 'tokenizer.json': fx.files['tokenizer.json']! }, records);
     expect(count.originalTokens).toBe(277);
     expect(count.keptTokens).toBeGreaterThan(257);
     expect(count.keptTokens).toBeLessThan(277);
+    expect(count.keptTokens).toBe(
+      planVocabPruning(bpeFromTokenizerJson(fx.files['tokenizer.json']!), trainingTexts(records, 'paper')).keep.length,
+    );
+  });
+
+  it("counts what a run in a chat template keeps: the template's special tokens and text too, as the run prunes", async () => {
+    const smol = tinySmolLM2().files;
+    const tokenizerFiles = {
+      'tokenizer.json': smol['tokenizer.json']!,
+      'tokenizer_config.json': smol['tokenizer_config.json']!,
+    };
+    const paper = countPrunedVocabulary(tokenizerFiles, records);
+    for (const template of [{ chat: 'model' }, { chat: 'chatml' }] as const) {
+      const count = countPrunedVocabulary(tokenizerFiles, records, template);
+      // the model's own writes SmolLM's default system prompt: more pieces than the studio's template needs
+      if (template.chat === 'model') expect(count.keptTokens).toBeGreaterThan(paper.keptTokens);
+      const files = Object.fromEntries(
+        Object.entries(smol).map(([n, c]) => [
+          n,
+          (typeof c === 'string' ? new TextEncoder().encode(c) : c).slice().buffer,
+        ]),
+      );
+      const loaded = await loadModelSource({ kind: 'hf', files, prune: true, name: 'smol' }, [], {
+        records: records as never,
+        run: { hyper: { batchSize: 2, gradAccumulation: 1 } as never, contextLength: 0, template },
+      });
+      expect(count.keptTokens, template.chat).toBe(loaded.config.vocabSize);
+      disposeGptParams(loaded.params);
+    }
+    expect(() =>
+      countPrunedVocabulary({ 'tokenizer.json': smol['tokenizer.json']! }, records, { chat: 'model' }),
+    ).toThrow(/ships no chat template/);
   });
 });
 

@@ -1,9 +1,10 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { InstructionRecord } from '../../core/data/record';
 import {
   DEFAULT_BASE_MODEL,
   DEFAULT_GPUS,
-  DEFAULT_TEMPLATE,
+  RECIPE_TEMPLATE_CHOICES,
+  recipeTemplateValue,
   resolveScaleOut,
   ScaleOutError,
   scaleOutHyperFromRun,
@@ -17,6 +18,7 @@ import {
 } from '../../core/export/scaleOut';
 import type { PhasePlan } from '../../core/phases/plan';
 import { DEFAULT_LORA } from '../../core/model/loraSettings';
+import { runTemplateFor } from '../../state/modelSource';
 import { useTrainStore } from '../../state/trainStore';
 import { downloadBlob } from '../common/download';
 import styles from './ScaleOutExport.module.css';
@@ -57,7 +59,11 @@ export function ScaleOutExport({
 }) {
   const phaseCount = plan.phases.length;
   const [baseModel, setBaseModel] = useState(DEFAULT_BASE_MODEL);
-  const [template, setTemplate] = useState(DEFAULT_TEMPLATE);
+  // '': LLaMA-Factory's template follows the records' template and the base model (resolveScaleOut's default)
+  const [template, setTemplate] = useState('');
+  // null: the template the training form trains in
+  const [recordTemplate, setRecordTemplate] = useState<string | null>(null);
+  const [formTemplate, setFormTemplate] = useState('paper');
   const [gpus, setGpus] = useState(DEFAULT_GPUS);
   const [deepspeed, setDeepspeed] = useState<DeepSpeedStage>('z3');
   const [orderText, setOrderText] = useState(() => plan.phases.map((p) => p.index).join(', '));
@@ -67,11 +73,24 @@ export function ScaleOutExport({
   const trainSettings = useTrainStore((s) => s.settings);
   const [finetuning, setFinetuning] = useState<'full' | 'lora'>(() => (trainSettings.lora ? 'lora' : 'full'));
   const lora = trainSettings.lora ?? DEFAULT_LORA;
+  useEffect(() => {
+    let live = true;
+    runTemplateFor(trainSettings).then(
+      (t) => live && setFormTemplate(recipeTemplateValue(t)),
+      () => live && setFormTemplate('paper'),
+    );
+    return () => {
+      live = false;
+    };
+  }, [trainSettings]);
+  const recordChoice = recordTemplate ?? formTemplate;
+  const promptTemplate = RECIPE_TEMPLATE_CHOICES.find((c) => c.value === recordChoice)!.template;
 
   const options: ScaleOutOptions = useMemo(
     () => ({
       baseModel,
-      template,
+      template: template.trim() || undefined,
+      promptTemplate,
       gpus,
       deepspeed,
       order: parseOrder(orderText),
@@ -83,6 +102,7 @@ export function ScaleOutExport({
     [
       baseModel,
       template,
+      promptTemplate,
       gpus,
       deepspeed,
       orderText,
@@ -153,13 +173,24 @@ export function ScaleOutExport({
           />
         </label>
         <label className="field">
-          <span>Template</span>
+          <span>Records in</span>
+          <select aria-label="Records in" value={recordChoice} onChange={(e) => setRecordTemplate(e.target.value)}>
+            {RECIPE_TEMPLATE_CHOICES.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+                {c.value === formTemplate ? ' (as the training form)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>LLaMA-Factory template</span>
           <input
             type="text"
-            aria-label="Template"
+            aria-label="LLaMA-Factory template"
             value={template}
             onChange={(e) => setTemplate(e.target.value)}
-            placeholder={DEFAULT_TEMPLATE}
+            placeholder={resolved.ok ? resolved.value.template : 'default'}
           />
         </label>
         <label className="field">

@@ -324,7 +324,11 @@ function MemoryLine({ model }: { model: StoredModelMeta }) {
   const pruneCount = useModelStore((s) => s.pruneCounts[model.id]);
   const countPruned = useModelStore((s) => s.countPruned);
   const limits = useAdapterLimits();
-  const datasetKey = dataset ? `${dataset.fileName}|${dataset.contentHash ?? ''}|${dataset.records.length}` : undefined;
+  // the records as a run writes them: the dataset, in the template the form picks
+  const templateSetting = useTrainStore((s) => s.settings.template);
+  const datasetKey = dataset
+    ? `${dataset.fileName}|${dataset.contentHash ?? ''}|${dataset.records.length}|${String(templateSetting)}`
+    : undefined;
 
   useEffect(() => {
     if (dataset && datasetKey && model.prune) void countPruned(model.id, datasetKey, dataset.records);

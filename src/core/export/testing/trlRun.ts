@@ -19,6 +19,8 @@ import { planByCutoffs } from '../../phases/plan';
 import { bpeFromTokenizerJson } from '../../tokenizer/bpeFromFiles';
 import type { BpeTokenizer } from '../../tokenizer/bpe';
 import { pretokenize } from '../../text/pretokenize';
+import type { FormatTokenizer, RecordFormat } from '../../text/recordFormat';
+import type { Tokenizer } from '../../tokenizer/tokenizer';
 import { scoredRanges } from '../../text/masks';
 import { pythonPath } from '../../../testing/python.node';
 import { scaleOutRecipe, type ScaleOutOptions } from '../scaleOut';
@@ -158,7 +160,7 @@ export function firstStepRows(log: StageLog): TrainedRow[] {
 
 /** The studio's loss (gptLoss) on rows given as ids + a per-token trained mask: the mean over all trained tokens. */
 export function studioLossOn(
-  model: Pick<TinyModel, 'config' | 'tokenizer'>,
+  model: { config: GptConfig; tokenizer: Pick<Tokenizer, 'padId'> },
   params: GptParams,
   rows: TrainedRow[],
 ): number {
@@ -187,10 +189,14 @@ export function studioLossOn(
 }
 
 /** The studio's own rows for records: its template, tokenizer and loss mask (text/batches.ts, text/masks.ts). */
-export function studioRows(model: Pick<TinyModel, 'config' | 'tokenizer'>, ids: string[]): TrainedRow[] {
+export function studioRows(
+  model: { config: GptConfig; tokenizer: FormatTokenizer },
+  ids: string[],
+  format: RecordFormat = 'paper',
+): TrainedRow[] {
   return pretokenize(
     ids.map((id) => byId.get(id)!),
-    'paper',
+    format,
     model.tokenizer,
     model.config.contextLength,
   ).examples.map((e) => {
