@@ -6,6 +6,7 @@
  *   npx tsx cli/calibrate-memory-estimate.ts          # cpu backend (the tensors tfjs tracks are the same on wasm)
  *   npx tsx cli/calibrate-memory-estimate.ts wasm
  *   npx tsx cli/calibrate-memory-estimate.ts cpu llama   # the Llama family's step (LLAMA_STEP_COEFFICIENTS)
+ *   npx tsx cli/calibrate-memory-estimate.ts cpu llama-lora   # its LoRA step (LLAMA_LORA_STEP_COEFFICIENTS)
  *
  * Fits, in floats above the weights and moments:
  *   backward − (P + V·C)     ≈ a·L·B·T·C + b·L·B·T·F + c·L·B·H·T² + d·B·T·V + e·B·T·C + w·L·(4C² + 2CF)
@@ -18,11 +19,17 @@
  *                              + d·BTV + w·L·Wb + E·VC      (Wb: blockMatmulWeights, a layer's projections; a BTC term
  *                              outside the layers came out negative, −4.7, collinear with L·BTC, so it is left out)
  *   update − P               ≈ k·G
+ * With `llama-lora`, a frozen Llama-shaped base with LoRA adapters: what the backward holds beyond the adapters'
+ * gradients and the (full fine-tuning) activations and logits,
+ *   backward − Pt ≈ Sa·activations + Sl·logits + Ef·VC + Wf·L·Wb + D·L·BT·S
+ *   (activations and logits as estimated for full fine-tuning; S: Σ in + out of a layer's adapted projections)
  */
 import { measureGenerationMemory, measureStepMemory } from '../src/core/train/stepMemory';
 import { setNodeBackend, type NodeBackendName } from '../src/core/kernels/nodeBackends';
 import { countGptParams, mlpWidth, type GptConfig } from '../src/core/model/config';
 import { llamaShaped } from '../src/core/model/testing/llamaShaped';
+import { loraParameterCount } from '../src/core/model/lora';
+import { targetShape, type LoraSettings, type LoraTarget } from '../src/core/model/loraSettings';
 import {
   adamwLargestGroup,
   blockMatmulWeights,
@@ -191,7 +198,66 @@ async function calibrateLlama(): Promise<void> {
   }
 }
 
+/** [V, C, L, H, KV, D, B, T, F, targets]: SmolLM2's two defaults (q, v) and all seven projections. */
+const QV: LoraTarget[] = ['attn.q_proj', 'attn.v_proj'];
+const ALL7: LoraTarget[] = [
+  'attn.q_proj',
+  'attn.k_proj',
+  'attn.v_proj',
+  'attn.o_proj',
+  'mlp.gate_proj',
+  'mlp.up_proj',
+  'mlp.down_proj',
+];
+const LLAMA_LORA_SHAPES: [number, number, number, number, number, number, number, number, number, LoraTarget[]][] = [
+  [500, 32, 1, 4, 2, 8, 4, 32, 64, QV],
+  [500, 32, 2, 4, 2, 8, 4, 32, 64, QV],
+  [500, 64, 2, 4, 2, 16, 4, 64, 128, QV],
+  [3000, 32, 2, 4, 2, 8, 4, 32, 64, QV],
+  [500, 32, 2, 4, 2, 8, 12, 32, 64, ALL7],
+  [2000, 64, 2, 4, 4, 16, 4, 64, 160, ALL7],
+  [8000, 48, 1, 6, 2, 8, 2, 64, 128, QV],
+  [4000, 256, 2, 4, 2, 64, 1, 16, 512, ALL7],
+  [8192, 576, 1, 9, 3, 64, 1, 64, 1536, QV],
+];
+
+async function calibrateLlamaLora(): Promise<void> {
+  const X: number[][] = [];
+  const y: number[] = [];
+  const rows: { label: string; config: GptConfig; B: number; T: number; lora: LoraSettings; peak: number }[] = [];
+  for (const [V, C, L, H, KV, D, B, T, F, targets] of LLAMA_LORA_SHAPES) {
+    const config = llamaOf(V, C, L, H, KV, D, T, F);
+    const lora: LoraSettings = { rank: 8, alpha: 16, targets, biases: false, layerNorms: false };
+    const m = await measureStepMemory(config, { batchSize: B, contextLength: T, steps: 1, trainable: 'lora', lora });
+    const Pt = loraParameterCount(config, lora);
+    const full = estimateTrainingMemory(config, { batchSize: B, contextLength: T });
+    const backward = m.terms.backward / 4;
+    const S = targets.reduce((n, t) => n + targetShape(config, t)[0] + targetShape(config, t)[1], 0);
+    X.push([full.activations / 4, full.logits / 4, V * C, L * blockMatmulWeights(config), L * B * T * S]);
+    y.push(backward - Pt);
+    const label = `V ${V} C ${C} L ${L} H ${H} KV ${KV} D ${D} B ${B} T ${T} F ${F} r 8 on ${targets.length} projections`;
+    rows.push({ label, config, B, T, lora, peak: m.peak });
+    console.log(`${label}: backward ${backward} floats above weights+moments, peak ${m.peak} B`);
+  }
+  const w = relativeFit(X, y);
+  console.log(`llama lora [Sa, Sl, Ef, Wf, D] = [${w.map((v) => v.toFixed(2)).join(', ')}]`);
+  console.log('\nWith the coefficients now in memoryEstimate.ts:');
+  for (const r of rows) {
+    const e = estimateTrainingMemory(r.config, {
+      batchSize: r.B,
+      contextLength: r.T,
+      trainableParameters: loraParameterCount(r.config, r.lora),
+      lora: r.lora,
+    });
+    console.log(`  step ${r.label}: measured ${r.peak} B, estimated ${e.total} B (${pct(e.total, r.peak)})`);
+  }
+}
+
 await setNodeBackend((process.argv[2] ?? 'cpu') as NodeBackendName);
+if (process.argv[3] === 'llama-lora') {
+  await calibrateLlamaLora();
+  process.exit(0);
+}
 if (process.argv[3] === 'llama') {
   await calibrateLlama();
   process.exit(0);

@@ -30,7 +30,9 @@
  * rank 8 on all four projections; memoryEstimate.test.ts re-measures two). Under LoRA the weights term also holds the
  * adapters' own weights.
  * Each family's graph has its own coefficients (stepCoefficients): GPT-2's (and GPT-Neo's) below, the Llama
- * family's (RMSNorm, RoPE, SwiGLU, grouped attention) at LLAMA_STEP_COEFFICIENTS; the LoRA ones are GPT-2's for both.
+ * family's (RMSNorm, RoPE, SwiGLU, grouped attention) at LLAMA_STEP_COEFFICIENTS, and their LoRA steps' likewise
+ * (LORA_STEP_COEFFICIENTS, LLAMA_LORA_STEP_COEFFICIENTS; the Llama fit scales the activations and logits of a
+ * frozen-base step too).
  * The forward alone and AdamW's clip (the global norm) stay below the backward and the update.
  *
  * A WebGPU buffer larger than `maxBufferSize` cannot be created, and one larger than `maxStorageBufferBindingSize`
@@ -112,7 +114,29 @@ export function blockMatmulWeights(config: GptConfig): number {
     .reduce((n, [, [rows, cols]]) => n + rows! * cols!, 0);
 }
 /** Fitted coefficients (floats) of a step with a frozen base and LoRA adapters, see the formula above. */
-export const LORA_STEP_COEFFICIENTS = { D: 4.1, Ef: 1.2, Wf: 2.7 };
+export const LORA_STEP_COEFFICIENTS: Readonly<LoraCoefficients> = { D: 4.1, Ef: 1.2, Wf: 2.7, Sa: 1, Sl: 1 };
+/**
+ * The Llama family's LoRA step (frozen RMSNorm/RoPE/SwiGLU base), fitted by `npx tsx cli/calibrate-memory-estimate.ts
+ * cpu llama-lora` on 9 shapes (L 1–2, C 32–576, T 16–64, V 500–8 192, rank 8 on q/v or all seven projections):
+ * every step's peak within −2.9 … +4.2 %. Its activations and logits are scaled too (Sa, Sl): with GPT-2's LoRA terms the estimate
+ * was up to 35 % high (32 % at SmolLM2-135M).
+ */
+export const LLAMA_LORA_STEP_COEFFICIENTS: Readonly<LoraCoefficients> = {
+  D: 3.7,
+  Ef: 1.05,
+  Wf: 0.98,
+  Sa: 0.97,
+  Sl: 1.35,
+};
+
+/** A LoRA step's terms (formula above); Sa and Sl scale the activations and logits of a frozen-base step. */
+export interface LoraCoefficients {
+  D: number;
+  Ef: number;
+  Wf: number;
+  Sa: number;
+  Sl: number;
+}
 /**
  * Greedy cached generation (eval/generate.ts), above the weights: the prefill's forward over the p prompt columns
  * (one tidy, so all of it at once) and the key/value cache of p + n columns (the old and the new one while a column
@@ -196,10 +220,6 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
   const { width: C, heads: H, layers: L, vocabSize: V } = config;
   const F = mlpWidth(config);
   const { kvHeads: KV, headDim: D } = architecture(config);
-  const P = countGptParams(config);
-  const Pt = shape.trainableParameters ?? P;
-  if (!Number.isInteger(Pt) || Pt < 0 || Pt > P)
-    throw new Error(`trainableParameters must be an integer in [0, ${P}], got ${Pt}.`);
   const { A1, Aq, Akv, Ar, A2, A3, A4, A5, E, W, K } = stepCoefficients(config);
   const Wb = blockMatmulWeights(config);
   const perLayer =
@@ -209,8 +229,15 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
     (KV < H ? Ar * B * T * H * D : 0) +
     A2 * B * T * F +
     A3 * B * H * T * T;
-  const activations = Math.round(L * perLayer + A5 * B * T * C) * F32;
-  const logits = Math.round(A4 * B * T * V) * F32;
+  const P = countGptParams(config);
+  const Pt = shape.trainableParameters ?? P;
+  if (!Number.isInteger(Pt) || Pt < 0 || Pt > P)
+    throw new Error(`trainableParameters must be an integer in [0, ${P}], got ${Pt}.`);
+  const frozen = Pt < P;
+  const loraTerms =
+    stepCoefficients(config) === STEP_COEFFICIENTS ? LORA_STEP_COEFFICIENTS : LLAMA_LORA_STEP_COEFFICIENTS;
+  const activations = Math.round((frozen ? loraTerms.Sa : 1) * (L * perLayer + A5 * B * T * C)) * F32;
+  const logits = Math.round((frozen ? loraTerms.Sl : 1) * A4 * B * T * V) * F32;
   const adapterFloats = shape.lora
     ? loraParamShapes(config, { ...shape.lora, alpha: 1, biases: false, layerNorms: false }).reduce(
         (n, [, s]) => n + s[0]! * s[1]!,
@@ -220,12 +247,11 @@ export function estimateTrainingMemory(config: GptConfig, shape: TrainingShape):
   const weights = (P + adapterFloats) * F32;
   const adam = (shape.accumulation ? 3 : 2) * Pt * F32;
   const gradients = Math.round(Pt + (Pt === P ? E * V * C + W * L * Wb : 0)) * F32;
-  const { Ef, Wf } = LORA_STEP_COEFFICIENTS;
   const adapted = shape.lora
     ? shape.lora.targets.reduce((n, t) => n + targetShape(config, t)[0] + targetShape(config, t)[1], 0)
     : 0;
-  const lora =
-    Pt === P ? 0 : Math.round(Ef * V * C + Wf * L * Wb + LORA_STEP_COEFFICIENTS.D * L * B * T * adapted) * F32;
+  const { Ef, Wf, D: Dl } = loraTerms;
+  const lora = frozen ? Math.round(Ef * V * C + Wf * L * Wb + Dl * L * B * T * adapted) * F32 : 0;
   const backward = gradients + activations + logits + lora;
   const update = Math.round(Pt + (Pt > 0 ? K * adamwLargestGroup(config, Pt) : 0)) * F32;
   const buffers: BufferSize[] = [
