@@ -102,4 +102,10 @@ test('a dataset by Hub id loads its Parquet file like a dropped one; an unknown 
     '/datasets/test-org/tiny-alpaca/resolve/main/data/train-00000-of-00001.parquet',
     expect.stringMatching(/^\/cdn\//),
   ]);
+  // A repository of several Parquet files: the train split's first is read, and the report says which were not.
+  await page.getByTestId('hub-dataset-id').fill('test-org/split-alpaca');
+  await page.getByTestId('hub-dataset-download').click();
+  await expect(page.getByTestId('report-notes')).toContainText(
+    'Read data/train-00000-of-00002.parquet of datasets/test-org/split-alpaca, one of its 3 Parquet files; not read: data/train-00001-of-00002.parquet, data/test-00000-of-00001.parquet.',
+  );
 });

@@ -13,6 +13,20 @@ import {
 import { usePhasesStore } from './phasesStore';
 import type { ScoreSet } from '../core/data/scoreSet';
 
+/**
+ * What a Hub dataset's load read, when its repository holds more Parquet files than the one read: the studio reads
+ * one file per dataset, the train split's first.
+ */
+export function hubReadNotes(id: string, read: string, listed: readonly string[]): string[] {
+  const others = listed.filter((p) => p !== read);
+  if (others.length === 0) return [];
+  const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? `, … (${others.length} in all)` : '');
+  return [
+    `Read ${read} of ${id}, one of its ${listed.length} Parquet files; not read: ${shown}. The studio reads one file per ` +
+      "dataset (the train split's first): for more records, download the others and join them into one file.",
+  ];
+}
+
 export const DEMO_DATASET_URL = `${import.meta.env.BASE_URL}demo/demo-suite.json`;
 /** Files above this size are refused before reading: the browser would run out of memory long before training. */
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
@@ -29,6 +43,7 @@ interface TabularSource {
   fileName: string;
   columns: string[];
   mapping: CsvMapping;
+  notes: readonly string[];
 }
 
 interface DatasetState {
@@ -43,7 +58,8 @@ interface DatasetState {
   ignoredFile?: string;
 
   loadFile(file: File): Promise<void>;
-  loadBytes(bytes: ArrayBuffer, fileName: string, csvMapping?: CsvMapping): Promise<void>;
+  /** `notes` join the load report's (what a Hub download read and left). */
+  loadBytes(bytes: ArrayBuffer, fileName: string, csvMapping?: CsvMapping, notes?: readonly string[]): Promise<void>;
   loadDemo(): Promise<void>;
   /** A dataset of the Hub by id (`owner/name[@revision]`): its first Parquet file (the train split's), as if dropped. */
   loadHubDataset(text: string): Promise<void>;
@@ -98,7 +114,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
     await get().loadBytes(bytes, file.name);
   },
 
-  async loadBytes(bytes, fileName, csvMapping) {
+  async loadBytes(bytes, fileName, csvMapping, notes = []) {
     if (refuseWhileLoading(fileName)) return;
     // The worker takes ownership of the buffer it is sent; keep a copy only where a re-mapping may need it.
     const tabular = /\.(csv|tsv|tab|txt|parquet)$/i.test(fileName) ? bytes.slice(0) : undefined;
@@ -117,7 +133,8 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
         formatLabel: parsed.formatLabel,
         loadedAt: Date.now(),
         records: parsed.records,
-        report: parsed.report,
+        report:
+          notes.length > 0 ? { ...parsed.report, notes: [...notes, ...(parsed.report.notes ?? [])] } : parsed.report,
         scoreSets: parsed.scoreSets,
       };
       set({
@@ -125,7 +142,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
         loading: undefined,
         tabular:
           tabular && parsed.columns
-            ? { bytes: tabular, fileName, columns: parsed.columns.names, mapping: parsed.columns.mapping }
+            ? { bytes: tabular, fileName, columns: parsed.columns.names, mapping: parsed.columns.mapping, notes }
             : undefined,
       });
       usePhasesStore.getState().datasetChanged(dataset);
@@ -159,15 +176,26 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
     if (refuseWhileLoading(fileName)) return;
     set({ loading: { fileName }, problem: undefined, ignoredFile: undefined });
     let files;
+    let listed: string[] = [];
     try {
-      files = await downloadHubDataset(hub, repo, () => {}, { token: token.trim() || undefined, maxFiles: 1 });
+      files = await downloadHubDataset(hub, repo, () => {}, {
+        token: token.trim() || undefined,
+        maxFiles: 1,
+        listed: (paths) => (listed = paths),
+      });
     } catch (error) {
       set({ loading: undefined, problem: { fileName, message: (error as Error).message, hint: '' } });
       return;
     }
     set({ loading: undefined });
     const [first] = files;
-    if (first) await get().loadBytes(first.bytes, first.path.split('/').pop()!);
+    if (first)
+      await get().loadBytes(
+        first.bytes,
+        first.path.split('/').pop()!,
+        undefined,
+        hubReadNotes(fileName, first.path, listed),
+      );
   },
 
   async loadDemo() {
@@ -190,7 +218,7 @@ export const useDatasetStore = create<DatasetState>()((set, get) => ({
   async remapColumns(mapping) {
     const tabular = get().tabular;
     if (!tabular) return;
-    await get().loadBytes(tabular.bytes.slice(0), tabular.fileName, mapping);
+    await get().loadBytes(tabular.bytes.slice(0), tabular.fileName, mapping, tabular.notes);
   },
 
   async restore() {

@@ -3,6 +3,7 @@ import { HfImportError } from '../core/hf/files';
 import { OPTIONAL_MODEL_FILES } from '../core/hf/hubFiles';
 import { parseHubId } from '../core/hf/hubId';
 import { startHubServer, testHubRepos, type HubTestServer } from '../testing/hubServer.node';
+import { hubReadNotes } from './datasetStore';
 import { downloadHubDataset, downloadHubModel, memoryDownloadStore, type DownloadProgress } from './hfDownload';
 
 const hub = testHubRepos();
@@ -182,6 +183,18 @@ describe('a dataset from the Hub by id', () => {
       store: memoryDownloadStore(),
     });
     expect(files.map((f) => f.path)).toEqual(['data/train-00000-of-00001.parquet']);
+    let listed: string[] = [];
+    await downloadHubDataset(server.url, parseHubId('datasets/test-org/split-alpaca'), () => {}, {
+      store: memoryDownloadStore(),
+      maxFiles: 1,
+      listed: (paths) => (listed = paths),
+    });
+    // train split first, each group in name order
+    expect(listed).toEqual([
+      'data/train-00000-of-00002.parquet',
+      'data/train-00001-of-00002.parquet',
+      'data/test-00000-of-00001.parquet',
+    ]);
     expect(new Uint8Array(files[0]!.bytes)).toEqual(hub.parquet);
     expect(server.requests[0]!.path).toBe('/api/datasets/test-org/tiny-alpaca/tree/main?recursive=true');
     const none = await downloadHubDataset(server.url, parseHubId('datasets/test-org/nothing'), () => {}, {
@@ -192,5 +205,17 @@ describe('a dataset from the Hub by id', () => {
       store: memoryDownloadStore(),
     }).catch((e) => e);
     expect((model as Error).message).toMatch(/No such repository/);
+  });
+});
+
+describe('what a Hub dataset load read', () => {
+  it('names the Parquet files it did not read, and says nothing when it read the only one', () => {
+    expect(hubReadNotes('o/d', 'a.parquet', ['a.parquet'])).toEqual([]);
+    const [note] = hubReadNotes('o/d', 'train-0.parquet', ['train-0.parquet', 'train-1.parquet', 'test.parquet']);
+    expect(note).toContain(
+      'Read train-0.parquet of o/d, one of its 3 Parquet files; not read: train-1.parquet, test.parquet.',
+    );
+    const many = hubReadNotes('o/d', 'p0', ['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+    expect(many[0]).toContain('p1, p2, p3, … (5 in all)');
   });
 });

@@ -422,7 +422,7 @@ export async function downloadHubDataset(
   hub: string,
   repo: HubRepo,
   onProgress: (p: DownloadProgress) => void,
-  options: DownloadOptions & { maxFiles?: number } = {},
+  options: DownloadOptions & { maxFiles?: number; listed?: (paths: string[]) => void } = {},
 ): Promise<{ path: string; bytes: ArrayBuffer }[]> {
   const store = 'store' in options ? options.store : await cacheStorageStore();
   const ctx: FileContext = {
@@ -462,6 +462,7 @@ export async function downloadHubDataset(
       repo.id,
       `${ctx.repoPage} has no Parquet files at this revision. Download its files by hand and drop them, or use its Parquet conversion (@refs/convert/parquet).`,
     );
+  options.listed?.(parquet.map((p) => p.path));
   const out: { path: string; bytes: ArrayBuffer }[] = [];
   let doneBytes = 0;
   for (const { path } of parquet.slice(0, options.maxFiles)) {

@@ -268,6 +268,15 @@ export function testHubRepos(options: { width?: number; layers?: number } = {}):
         id: 'test-org/tiny-alpaca',
         files: { 'README.md': '# tiny alpaca', 'data/train-00000-of-00001.parquet': parquet },
       },
+      {
+        kind: 'dataset',
+        id: 'test-org/split-alpaca',
+        files: {
+          'data/train-00000-of-00002.parquet': parquet,
+          'data/train-00001-of-00002.parquet': parquet,
+          'data/test-00000-of-00001.parquet': parquet,
+        },
+      },
     ],
   };
 }
