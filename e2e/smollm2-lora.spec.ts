@@ -109,8 +109,11 @@ test('a SmolLM2-shaped model by Hub id trains LoRA on WebGPU through three phase
   await page.getByRole('button', { name: 'Data & phases' }).click();
   await page.getByText('Outgrow the browser').click();
   await expect(page.getByLabel('Records in')).toHaveValue('chat:model');
+  // the default base model (Llama-2-7b, a base model) ships no chat template: the form says so
+  await expect(page.getByTestId('scale-out-template-hint')).toContainText('does not look like a chat model');
   await page.getByLabel('Base model').fill('HuggingFaceTB/SmolLM2-135M-Instruct');
   await expect(page.getByLabel('LLaMA-Factory template')).toHaveAttribute('placeholder', 'chatml');
+  await expect(page.getByTestId('scale-out-template-hint')).toHaveCount(0);
   const recipeDownload = page.waitForEvent('download');
   await page.getByTestId('scale-out-download').click();
   const recipe = unzipSync(new Uint8Array(readFileSync(await (await recipeDownload).path())));

@@ -278,6 +278,16 @@ export function ScaleOutExport({
           {resolved.error}
         </div>
       )}
+      {resolved.ok &&
+        resolved.value.promptTemplate.kind === 'chat' &&
+        resolved.value.promptTemplate.choice === 'model' &&
+        resolved.value.template === 'default' && (
+          <div className="small" data-testid="scale-out-template-hint">
+            The records are written in the base model&apos;s own chat template, and {resolved.value.baseModel} does not
+            look like a chat model: give one that ships a template (an -Instruct model), or pick a built-in above. The
+            TRL script stops with a message when the model has none.
+          </div>
+        )}
       {!scores && (
         <div className="small muted">Score the dataset first; the recipe carries each record&apos;s score.</div>
       )}
