@@ -19,11 +19,31 @@ import { useHubAccess } from './hubAccess';
 import { hubRepoPage, hubResolveBase, looksLikeHubId, parseHubId, type HubRepo } from '../core/hf/hubId';
 import { folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../core/hf/fileSet';
 import { baseName } from '../core/hf/files';
+import { ownChatTemplateLocation } from '../core/hf/chatTemplateFiles';
 import { hfModelClient, HfModelError } from '../worker/hfModelClient';
 import type { HfFileBytes } from '../worker/hfModelProtocol';
 import type { HfProblem } from '../core/hf/modelDescription';
 import { chosenTemplate, ownChatTemplate, readsChatTemplates, trainerTemplate } from './templateChoice';
 import { useTrainStore } from './trainStore';
+
+/**
+ * A model imported before the import noted where its chat template is (`description.chatTemplate`) would be offered
+ * only the studio's template: its tokenizer files are read once and the note stored. A model whose files cannot be
+ * read stays as it was (the panel reports it when it is used).
+ */
+async function withChatTemplateNoted(meta: StoredModelMeta): Promise<StoredModelMeta> {
+  if (meta.description.chatTemplate !== undefined || !('tokenizer_config.json' in meta.fileSizes)) return meta;
+  try {
+    const files = await loadTokenizerFiles(meta.id);
+    const where = files && ownChatTemplateLocation(files);
+    if (!where) return meta;
+    const noted = { ...meta, description: { ...meta.description, chatTemplate: where } };
+    await updateModelMeta(noted);
+    return noted;
+  } catch {
+    return meta;
+  }
+}
 
 /** What the import panel shows of a kept model; the panel reads it through this store. */
 export { totalBytes, type StoredModelMeta };
@@ -171,7 +191,7 @@ export const useModelStore = create<ModelState>()((set, get) => {
     pruneCounts: {},
     async restore() {
       try {
-        const models = await listModels();
+        const models = await Promise.all((await listModels()).map(withChatTemplateNoted));
         set({ models });
       } catch (error) {
         set({ problem: problemOf(error) });

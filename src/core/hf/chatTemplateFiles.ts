@@ -15,6 +15,13 @@ export function chatTemplateFiles(files: HfFiles): ChatTemplateFiles {
   return jinja !== undefined ? { tokenizerConfig, chatTemplateJinja: asText(jinja) } : { tokenizerConfig };
 }
 
+/** Where a folder's own chat template is (`HfModelDescription.chatTemplate`): the jinja file, the config, or none. */
+export function ownChatTemplateLocation(files: HfFiles): string | undefined {
+  const chatFiles = chatTemplateFiles(files);
+  if (chatFiles.chatTemplateJinja?.trim()) return 'chat_template.jinja';
+  return chatFiles.tokenizerConfig.chat_template ? 'tokenizer_config.json chat_template' : undefined;
+}
+
 /**
  * The chat-template files a tokenizer carries: a model's own tokenizer (kind 'hf', or pruned from one) keeps its
  * tokenizer_config.json; undefined for the studio's character and GPT-2 tokenizers, which have no special tokens a

@@ -11,7 +11,7 @@ import { planVocabPruning } from '../model/vocabPruning';
 import type { ChatRecord } from '../text/chatTemplate';
 import { formatOf, formatTrainingTexts, readRunTemplate } from '../text/recordFormat';
 import type { RunTemplate } from '../text/runTemplate';
-import { chatTemplateFiles } from './chatTemplateFiles';
+import { chatTemplateFiles, ownChatTemplateLocation } from './chatTemplateFiles';
 import { asText, filesByBaseName, HfImportError, type HfFiles } from './files';
 import { HfTokenizer } from '../tokenizer/hfTokenizer';
 import { importHfFolder } from './importModel';
@@ -32,12 +32,7 @@ export function describeHfFolder(files: HfFiles): HfModelDescription {
     ? 'tokenizer.json'
     : 'vocab.json + merges.txt';
   const nameOrPath = source.configJson._name_or_path;
-  const chatFiles = chatTemplateFiles(files);
-  const own = chatFiles.chatTemplateJinja?.trim()
-    ? 'chat_template.jinja'
-    : chatFiles.tokenizerConfig.chat_template
-      ? 'tokenizer_config.json chat_template'
-      : undefined;
+  const own = ownChatTemplateLocation(files);
   return {
     ...(own ? { chatTemplate: own } : {}),
     architecture: source.architecture,
