@@ -82,6 +82,13 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
     lora: { r: number; by_model_type: { gpt2: { target_modules: string[] } } };
   };
   expect(loraRecipe.finetuning).toBe('lora');
+  expect(loraRecipe.lora.r).toBe(8);
+  expect(loraRecipe.lora.by_model_type.gpt2.target_modules).toEqual(['c_attn']);
+  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^finetuning_type: lora$/m);
+  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^model_name_or_path: openai-community\/gpt2$/m);
+  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^adapter_name_or_path: saves\/stage-1_phase-1/m);
+  expect(text('configs/stage-1_phase-1.yaml')).toMatch(/^lora_target: c_attn/m);
+
   // Records in a built-in chat template: recipe.json carries its source, LLaMA-Factory gets the template that writes it
   await page.getByLabel('Records in').selectOption('chat:chatml');
   await page.getByLabel('Base model').fill('HuggingFaceTB/SmolLM2-135M');
@@ -98,12 +105,6 @@ test('the scale-out recipe downloads as one zip holding a consistent TRL and LLa
   expect(chatRecipe.chat_template.choice).toBe('chatml');
   expect(chatRecipe.chat_template.source).toContain('<|im_start|>');
   expect(new TextDecoder().decode(chat[`${chatFolder}/configs/stage-1_phase-1.yaml`])).toMatch(/^template: chatml$/m);
-  expect(loraRecipe.lora.r).toBe(8);
-  expect(loraRecipe.lora.by_model_type.gpt2.target_modules).toEqual(['c_attn']);
-  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^finetuning_type: lora$/m);
-  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^model_name_or_path: openai-community\/gpt2$/m);
-  expect(text('configs/stage-2_phase-2.yaml')).toMatch(/^adapter_name_or_path: saves\/stage-1_phase-1/m);
-  expect(text('configs/stage-1_phase-1.yaml')).toMatch(/^lora_target: c_attn/m);
 });
 
 test('a finished run exports its metrics as CSV and its checkpoint as safetensors (WebGPU)', async ({ page }) => {
@@ -111,6 +112,14 @@ test('a finished run exports its metrics as CSV and its checkpoint as safetensor
   await page.goto('/?backend=webgpu');
   await loadSmallDemo(page);
   await microSettings(page);
+  await page.getByLabel('Batch', { exact: true }).fill('16');
+  // Before Start the form says what each phase's updates will be: at batch 16 each phase is one step, too short
+  // for a warm-up step, so it trains at the peak instead of at LR 0
+  const preview = page.getByTestId('schedule-preview');
+  await expect(preview.getByTestId('schedule-preview-stage').first()).toHaveText(
+    /^Phase 1: 1 step \(its one update at LR [\d.e-]+\)$/,
+  );
+  await expect(preview.getByTestId('schedule-preview-short')).toContainText('Phase 1');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-panel')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   const exports = page.getByTestId('run-exports');
@@ -124,6 +133,10 @@ test('a finished run exports its metrics as CSV and its checkpoint as safetensor
     'step,tokens,stage,train_loss,lr,heldout_loss,heldout_loss_phase_1,heldout_loss_phase_2,heldout_loss_phase_3',
   );
   expect(csv.length).toBeGreaterThan(3);
+  // every update trained: no step at LR 0, the first stage's one included
+  const lrs = csv.slice(1).map((row) => Number(row.split(',')[4]));
+  expect(lrs.length).toBeGreaterThanOrEqual(3);
+  expect(lrs.every((lr) => lr > 0)).toBe(true);
   const lastStep = csv.at(-1)!.split(',');
   expect(Number(lastStep[5])).toBeGreaterThan(0); // the final evaluation sits on the last step
 

@@ -108,6 +108,13 @@ def lr_factor(step: int, total: int, warmup: int, min_ratio: float) -> float:
     return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)) * (1.0 - min_ratio) + min_ratio)
 
 
+def warmup_steps(total: int, ratio: float) -> int:
+    """The Trainer's get_warmup_steps, ceil(total × ratio), but none when that is under one step: the Trainer would
+    round it up to one step at LR 0, which in a short stage is an update that trains nothing (the studio's rule,
+    src/core/train/schedule.ts)."""
+    return 0 if total * ratio < 1 else min(total, math.ceil(total * ratio))
+
+
 def update_steps(records: int, hyper: dict, world_size: int) -> int:
     """Optimizer steps the Trainer takes on `records` rows: ceil(micro-batches / accumulation) per epoch."""
     micro = math.ceil(records / (hyper["per_device_train_batch_size"] * world_size))
@@ -446,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                 if self.lr_scheduler is None:
                     total = span_total if span else steps_of[k]
                     offset = steps_before if span else 0
-                    warmup = math.ceil(total * h["warmup_ratio"])
+                    warmup = warmup_steps(total, h["warmup_ratio"])
                     self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
                         optimizer or self.optimizer,
                         lambda s: lr_factor(offset + s, total, warmup, h["min_lr_ratio"]))

@@ -17,6 +17,7 @@ import { heldOutLossByBucket } from '../eval/heldOutLoss';
 import { disposeGptCaches, disposeGptParams, type GptParams } from '../model/gpt';
 import { importHfFolder } from '../hf/importModel';
 import { paramsFromArrays } from '../model/paramArrays';
+import { warmupSteps } from '../train/schedule';
 import { runPython } from '../../testing/python.node';
 import { tempDirsRemovedAfterAll } from './testing/recipe';
 import {
@@ -191,7 +192,8 @@ describe('the TRL recipe runs the studio experiment', () => {
         schedules.push({
           lr: hyper.learningRate,
           total: span,
-          warmup: Math.ceil(span * hyper.warmupRatio),
+          // the studio's warm-up count (schedule.ts: the Trainer's, but none under one step)
+          warmup: warmupSteps(span, hyper.warmupRatio),
           min_ratio: run.minRatio,
           steps: entries.map((e) => start + e.step - 1),
         });

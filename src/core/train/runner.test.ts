@@ -11,6 +11,7 @@ import { rec } from '../text/testing/toyData';
 import { PAPER_HYPER, type Hyper } from './hyper';
 import type { RunConfig } from './runConfig';
 import type { RunEvent } from './events';
+import { previewSchedule } from './schedulePreview';
 import { PhasedRunner, resumeFromCheckpoint, type RunnerInit } from './runner';
 
 // Micro GPT (2 layers, width 32, context 32) on the wasm backend: every test here trains for real, in seconds.
@@ -139,7 +140,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const run = async (h: Partial<Hyper>) => {
       const params = freshParams();
       const { runner, events } = collect({
-        config: runConfig({ logEvery: 1 }, { batchSize: 2, ...h }),
+        config: runConfig({ logEvery: 1 }, { batchSize: 2, warmupRatio: 0.25, ...h }),
         model: { config: modelConfig, params },
         tokenizer: tok,
         phases: [easy, hard],
@@ -153,7 +154,7 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     const paper = await run({ resetOptimizerPerPhase: true, restartSchedulePerPhase: true });
     const carry = await run({ resetOptimizerPerPhase: false, restartSchedulePerPhase: true });
     const span = await run({ resetOptimizerPerPhase: true, restartSchedulePerPhase: false });
-    // 4 steps per phase; warm-up ceil(0.05 × 4) = 1 step at LR 0 (the Trainer's rule), so when restarting each phase
+    // 4 steps per phase; warm-up ceil(0.25 × 4) = 1 step at LR 0 (the Trainer's rule), so when restarting each phase
     // starts at 0 and is at the peak on its second step; decay p = (s − 1) / 3.
     expect(paper.lrs[4]).toBe(0);
     expect(paper.lrs[5]).toBeCloseTo(hyper.lr, 12);
@@ -164,6 +165,35 @@ describe('PhasedRunner on a micro GPT (wasm)', () => {
     // Phase 1 is identical; from phase 2 on, carrying the moments changes the updates.
     expect(carry.losses.slice(0, 5)).toEqual(paper.losses.slice(0, 5));
     expect(carry.losses.slice(5)).not.toEqual(paper.losses.slice(5));
+  });
+
+  it('trains a one-step phase at its peak LR: a warm-up shorter than one step is skipped, not run at LR 0', async () => {
+    const params = freshParams();
+    const { runner, events } = collect({
+      config: runConfig({ logEvery: 1 }, { batchSize: 2, warmupRatio: 0.1 }),
+      model: { config: modelConfig, params },
+      tokenizer: tok,
+      phases: [easy.slice(0, 1), hard],
+      checkpoints: false,
+    });
+    await runner.run();
+    const lrs = events.flatMap((e) => (e.type === 'step' ? [e.lr] : []));
+    expect(runner.schedule.map((p) => p.length)).toEqual([1, 4]);
+    // what the form shows before Start is what the runner does
+    const preview = previewSchedule(
+      [easy.slice(0, 1), hard],
+      { kind: 'easy-to-hard' },
+      { ...hyper, batchSize: 2, warmupRatio: 0.1 },
+      5,
+    );
+    expect(preview.map((p) => [p.steps, p.firstLr, p.lastLr])).toEqual(
+      runner.schedule.map((p) => [p.length, p[0], p[p.length - 1]]),
+    );
+    // phase 1: its only update at the peak; phase 2: 4 × 0.1 of a step of warm-up, none either
+    expect(lrs[0]).toBe(hyper.lr);
+    expect(lrs[1]).toBe(hyper.lr);
+    runner.dispose();
+    disposeGptParams(params);
   });
 
   it('logs every step with the LR the schedule gave it, whole windows included, and announces every stage’s steps', async () => {

@@ -9,7 +9,11 @@
  * With `restartPerPhase: false` one warm-up + cosine spans the whole arm, as a single run would.
  *
  * For a span of N optimizer steps, step s (0-based, the s-th update):
- * - warm-up steps W = ceil(warmupRatio × N) (the Trainer's `get_warmup_steps`, float product included);
+ * - warm-up steps W = ceil(warmupRatio × N) (the Trainer's `get_warmup_steps`, float product included) — but 0 when
+ *   warmupRatio × N < 1. The Trainer rounds a warm-up shorter than one step up to one step at LR 0; its runs are long
+ *   enough never to meet that, a phase at a small share is not: a 1-step phase would train nothing and a 5-step
+ *   phase lose a fifth of its updates. Such a span starts at its peak instead. Wherever warmupRatio × N ≥ 1 the
+ *   Trainer's rule holds exactly (the TRL recipe's script applies the same rule);
  * - s < W: `peak × s / W` — the first update runs at LR 0, as `get_cosine_schedule_with_warmup` has it;
  * - s ≥ W: `peak × (r + (1 − r) × ½(1 + cos(π·p)))` with `p = (s − W) / max(1, N − W)` and r = minLrRatio: the first
  *   decay step is at the peak, and the last step stays just above the floor (p = (N − W − 1) / (N − W) < 1).
@@ -23,7 +27,8 @@ export interface ScheduleOptions {
 }
 
 export function warmupSteps(totalSteps: number, warmupRatio: number): number {
-  return Math.min(totalSteps, Math.ceil(totalSteps * warmupRatio));
+  const steps = totalSteps * warmupRatio;
+  return steps < 1 ? 0 : Math.min(totalSteps, Math.ceil(steps));
 }
 
 /** LR at step `step` (0-based) of a warm-up + cosine span of `totalSteps` steps. */

@@ -17,6 +17,7 @@ import { ModelImportPanel } from '../model/ModelImportPanel';
 import { HfExportButton } from '../model/HfExportButton';
 import { BucketHeaders } from './BucketHeaders';
 import { DataFitNote } from './DataFitNote';
+import { SchedulePreviewNote } from './SchedulePreviewNote';
 import { EvaluationCostNote } from './EvaluationCostNote';
 import { MachineFit } from './MachineFit';
 import { machineFitKey } from '../../state/machineFitStore';
@@ -89,6 +90,7 @@ export function TrainScreen() {
           share={settings.trainShare}
           settingsKey={machineFitKey(settings)}
         />
+        <SchedulePreviewNote phases={inputs.phases} arm={settings.arm} hyper={settings.hyper} seed={settings.seed} />
         <MachineFit
           plan={plan}
           records={dataset.records}
