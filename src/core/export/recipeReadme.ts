@@ -139,6 +139,13 @@ export function recipeReadme(r: ResolvedScaleOut, fileNames: string[]): string {
     ),
     row('precision', 'bf16', 'not stated', String(h.bf16)),
     '',
+    ...(h.warmupRatio > 0
+      ? [
+          `A stage shorter than 1 / ${h.warmupRatio} steps gets, from LLaMA-Factory (the Trainer's \`warmup_ratio\`), one warm-up step at LR 0;`,
+          'the studio and the TRL recipe skip a warm-up shorter than one step and start such a stage at its peak.',
+          '',
+        ]
+      : []),
     `**LR ${num(p.learningRate)} is the paper's value for full fine-tuning of 7B–70B models** (Llama-2 7B/13B/70B, Llama-3 8B/70B,`,
     'Mistral 7B). It is not a general default: smaller models, or LoRA, usually need a larger rate.',
     '',
