@@ -109,8 +109,12 @@ export default defineConfig({
       ...CROSS_ORIGIN_ISOLATION,
     },
   },
-  // `npm start` isolated too, so wasm trains on the same threads in development as when hosted.
-  server: { headers: CROSS_ORIGIN_ISOLATION },
+  // `npm start` isolated too, so wasm trains on the same threads in development as when hosted. The watcher leaves
+  // out what tests and `npm run setup:python` write (page reloads while a venv installs).
+  server: {
+    headers: CROSS_ORIGIN_ISOLATION,
+    watch: { ignored: ['**/.venv/**', '**/test-results/**', '**/playwright-report/**', '**/__pycache__/**'] },
+  },
   // Two copies of tfjs in one bundle register every kernel twice ("kernel already registered").
   resolve: {
     dedupe: [
