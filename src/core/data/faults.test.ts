@@ -12,12 +12,12 @@ async function errorOf(promise: Promise<unknown>): Promise<DatasetError> {
 }
 
 describe('a file with no usable record is refused whole, saying why', () => {
-  it('names the most common reasons with their counts and the first place of each', async () => {
+  it('names the most common reasons with how many rows each cost and where they are (lines, 1-based)', async () => {
     const text = jsonl([{ instruction: 'a' }, { instruction: 'b' }, { instruction: '', output: 'x' }]);
     const error = await errorOf(parseDataset(utf8(text), 'broken.jsonl'));
     expect(error.message).toBe(
       '"broken.jsonl" (read as WizardLM (instruction/output) JSONL) has no usable record: all 3 rows were rejected ' +
-        '(2 × line 1: missing output: no `output` field; 1 × line 3: empty instruction: `instruction` is empty).',
+        '(missing output: no `output` field — 2 rows, lines 1 and 2; empty instruction: `instruction` is empty — 1 row, line 3).',
     );
     expect(error.hint).toMatch(/dataset you had is unchanged/);
   });

@@ -261,7 +261,7 @@ describe('Parquet reader', () => {
       { name: 'answer', type: 'double', values: [1, 2] },
     ]);
     await expect(parseDataset(bytes, 'n.parquet')).rejects.toThrow(
-      '"n.parquet" (read as Parquet) has no usable record: all 2 rows were rejected (2 × record 0: wrong type: column "answer" is a number, expected text).',
+      '"n.parquet" (read as Parquet) has no usable record: all 2 rows were rejected (wrong type: column "answer" is a number, expected text — 2 rows, records 1 and 2).',
     );
   });
 });

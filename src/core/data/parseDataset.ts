@@ -6,9 +6,15 @@ import { readJsonArray, readJsonLines } from './json';
 import { listParquetColumns, readParquet } from './parquet';
 import { ProgressTicker } from './progress';
 import { READERS } from './readers';
-import { DatasetError, type ParsedDataset, type ParseProgress, type ValidationReport } from './record';
+import {
+  DatasetError,
+  type ParsedDataset,
+  type ParseProgress,
+  type RejectedRow,
+  type ValidationReport,
+} from './record';
 import { isParquet, refuseFakeParquet, sniffText } from './sniff';
-import { RecordCollector, where } from './validate';
+import { RecordCollector, wherePlural } from './validate';
 
 export { reportToCsv, reportToJson, reportToText } from './report';
 
@@ -92,17 +98,20 @@ export function inspectColumns(bytes: Uint8Array, fileName: string): TableColumn
 
 /** Every row was rejected: the most common reasons, with how many rows each cost and where the first one is. */
 function noUsableRecord(fileName: string, formatLabel: string, report: ValidationReport): DatasetError {
-  const byReason = new Map<string, { count: number; first: string }>();
+  const byReason = new Map<string, { reason: string; rows: RejectedRow[] }>();
   for (const row of report.rejected) {
     // Group by the reason's kind ("missing output", "malformed JSON"), not its details.
     const kind = row.reason.split(':')[0]!; // split gives at least one part
     const entry = byReason.get(kind);
-    if (entry) entry.count++;
-    else byReason.set(kind, { count: 1, first: `${where(row)}: ${row.reason}` });
+    if (entry) entry.rows.push(row);
+    else byReason.set(kind, { reason: row.reason, rows: [row] });
   }
-  const top = [...byReason.values()].sort((a, b) => b.count - a.count).slice(0, 3);
+  const top = [...byReason.values()].sort((a, b) => b.rows.length - a.rows.length).slice(0, 3);
   const rows = report.rejected.length;
-  const list = top.map((e) => `${e.count} × ${e.first}`).join('; ');
+  // the first row's reason in full, then how many rows had that kind and where
+  const list = top
+    .map((e) => `${e.reason} — ${e.rows.length} row${e.rows.length === 1 ? '' : 's'}, ${wherePlural(e.rows)}`)
+    .join('; ');
   return new DatasetError(
     `"${fileName}" (read as ${formatLabel}) has no usable record: all ${rows} row${rows === 1 ? ' was' : 's were'} rejected (${list}${byReason.size > 3 ? '; …' : ''}).`,
     'The dataset you had is unchanged. Fix the rows (the reasons above name the field), or map other columns for CSV/Parquet.',

@@ -30,7 +30,7 @@ describe('report downloads', () => {
     const text = reportToText(report, { fileName: 'a.jsonl', formatLabel: 'Alpaca JSONL' });
     expect(text).toContain('File: a.jsonl (Alpaca JSONL)\nAccepted: 3\nRejected: 2\nWarnings: 1\n');
     expect(text).toContain('  line 2: malformed JSON: Unexpected token  [{"a": "b, "c"]');
-    expect(text).toContain('  record 5: missing output');
+    expect(text).toContain('  record 6: missing output'); // index 5: the sixth record
     expect(text).toContain('  line 7: score 9');
   });
 });

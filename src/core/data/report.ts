@@ -1,4 +1,5 @@
 import type { ValidationReport } from './record';
+import { where } from './validate';
 
 /** One CSV cell: quoted when needed; a leading = + - @ is defused so a spreadsheet does not run it as a formula. */
 function cell(value: string | number | undefined): string {
@@ -28,8 +29,6 @@ export function reportToText(
   report: ValidationReport,
   about: { fileName?: string; formatLabel?: string } = {},
 ): string {
-  const at = (loc: { line?: number; index: number }) =>
-    loc.line !== undefined ? `line ${loc.line}` : `record ${loc.index}`;
   const out: string[] = [];
   if (about.fileName) out.push(`File: ${about.fileName}${about.formatLabel ? ` (${about.formatLabel})` : ''}`);
   out.push(
@@ -39,11 +38,11 @@ export function reportToText(
   );
   if (report.rejected.length > 0) {
     out.push('', 'Rejected rows:');
-    for (const r of report.rejected) out.push(`  ${at(r)}: ${r.reason}${r.excerpt ? `  [${r.excerpt}]` : ''}`);
+    for (const r of report.rejected) out.push(`  ${where(r)}: ${r.reason}${r.excerpt ? `  [${r.excerpt}]` : ''}`);
   }
   if (report.warnings.length > 0) {
     out.push('', 'Warnings:');
-    for (const w of report.warnings) out.push(`  ${at(w)}: ${w.message}`);
+    for (const w of report.warnings) out.push(`  ${where(w)}: ${w.message}`);
   }
   if (report.notes?.length) {
     out.push('', 'Notes:');

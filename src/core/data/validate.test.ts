@@ -80,7 +80,7 @@ describe('validation: every rejection reason, with the row that caused it', () =
     expect(parsed.report.warnings).toEqual([
       {
         index: 0,
-        message: 'row has no id and its position "0" is a later row\'s own id (record 1); numbered it "0#2"',
+        message: 'row has no id and its position "0" is a later row\'s own id (record 2); numbered it "0#2"',
       },
     ]);
     const dup = [
@@ -88,7 +88,7 @@ describe('validation: every rejection reason, with the row that caused it', () =
       { id: 'x', instruction: 'c', output: 'd' },
     ];
     expect((await parseDataset(utf8(JSON.stringify(dup)), 'dup.json')).report.rejected.map((r) => r.reason)).toEqual([
-      'duplicate id "x": first seen at record 0',
+      'duplicate id "x": first seen at record 1',
     ]);
     const rows2 = [
       { id: '1', instruction: 'a', output: 'b' },

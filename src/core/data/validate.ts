@@ -31,8 +31,21 @@ export interface RowContext {
 export type RowReader = (row: Record<string, unknown>, ctx: RowContext) => RowDraft;
 
 /** "line 7" for line-oriented formats, "record 7" (0-based index) otherwise. */
+/** Where a row is, as people count: its line, else its 1-based position among the records. */
 export function where(loc: RowLocation): string {
-  return loc.line !== undefined ? `line ${loc.line}` : `record ${loc.index}`;
+  return loc.line !== undefined ? `line ${loc.line}` : `record ${loc.index + 1}`;
+}
+
+/** Several rows' places in one phrase: "lines 1 and 2", "records 3, 7, 9, …" (up to `shown`, then "…"). */
+export function wherePlural(locs: readonly RowLocation[], shown = 3): string {
+  if (locs.length === 1) return where(locs[0]!);
+  const byLine = locs.every((l) => l.line !== undefined);
+  const numbers = locs.slice(0, shown).map((l) => (byLine ? l.line! : l.index + 1));
+  const list =
+    locs.length > shown
+      ? `${numbers.join(', ')}, …`
+      : `${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1]}`;
+  return `${byLine ? 'lines' : 'records'} ${list}`;
 }
 
 export function excerpt(text: string): string {

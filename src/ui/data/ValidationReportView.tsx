@@ -1,3 +1,4 @@
+import { where } from '../../core/data/validate';
 import { useState } from 'react';
 import type { ValidationReport } from '../../core/data/record';
 import { reportToCsv } from '../../core/data/report';
@@ -57,7 +58,7 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
           <tbody>
             {rows.map((row, i) => (
               <tr key={i}>
-                <td className="mono">{row.line !== undefined ? `line ${row.line}` : `record ${row.index}`}</td>
+                <td className="mono">{where(row)}</td>
                 <td>{row.reason}</td>
                 <td className="mono muted">
                   <span className="clip">{row.excerpt}</span>
@@ -78,8 +79,7 @@ export function ValidationReportView({ report, fileName }: { report: ValidationR
           <ul className="small">
             {warnings.slice(0, 200).map((w, i) => (
               <li key={i}>
-                <span className="mono">{w.line !== undefined ? `line ${w.line}` : `record ${w.index}`}</span>:{' '}
-                {w.message}
+                <span className="mono">{where(w)}</span>: {w.message}
               </li>
             ))}
             {warnings.length > 200 && (
