@@ -223,3 +223,32 @@ test('a file with no usable record is refused whole, the dataset and its phases 
   await expect(heldOut).toHaveValue('80');
   await expect(page.getByText(/held out: \d+ \(5\.0% of every phase/)).toBeVisible();
 });
+
+test("a file the heuristic scores into one phase at the paper's cut-offs starts with equal-size phases, and says why", async ({
+  page,
+}) => {
+  // Alpaca-like records of similar length: the heuristic scores them all 1.9–2.3, inside the paper's middle phase
+  const words =
+    'the a model data train phase answer question simple explain list give write describe colour number city river'.split(
+      ' ',
+    );
+  const w = (n: number, s: number) => Array.from({ length: n }, (_, k) => words[(k * 7 + s) % words.length]).join(' ');
+  const rows = Array.from({ length: 60 }, (_, i) =>
+    JSON.stringify({ instruction: `Explain ${w(6 + (i % 5), i)}.`, input: '', output: `${w(25 + (i % 20), i + 3)}.` }),
+  );
+  await page.goto('/');
+  await dropFile(page, 'alpaca-like.jsonl', `${rows.join('\n')}\n`);
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  await expect(page.getByTestId('phase-default-note')).toContainText(
+    "the heuristic scores are not on the paper's GPT-4 scale, and its cut-offs 1.5 / 3.5 would make phases of 0 / 60 / 0 records",
+  );
+  const totals = await phaseTotals(page);
+  expect(totals).toHaveLength(3);
+  expect(Math.min(...totals)).toBeGreaterThanOrEqual(15);
+  await expect(page.getByRole('button', { name: 'Equal-size phases' })).toHaveAttribute('aria-pressed', 'true');
+  // the paper's cut-offs are one click away, and then the screen says what they give
+  await page.getByRole('button', { name: 'Paper’s 1.5 / 3.5' }).click();
+  await expect(page.getByTestId('phase-default-note')).toHaveCount(0);
+  expect(await phaseTotals(page)).toEqual([0, 60, 0]);
+  await expect(page.getByTestId('phase-plan-warning').first()).toContainText('Phases 1, 3 are empty');
+});

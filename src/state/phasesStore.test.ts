@@ -50,6 +50,24 @@ describe('phases store', () => {
     expect(saved.settings).toEqual([settings]);
   });
 
+  it("starts the heuristic's squeezed scores with equal-size phases and says why; a change of settings clears the note", () => {
+    const squeezed = Float64Array.from(records, (_, i) => 2 + (i % 10) / 10);
+    usePhasesStore.getState().datasetChanged({
+      ...dataset,
+      scoreSets: [{ scorerId: 'heuristic', scores: squeezed, problems: [] }],
+    });
+    const { settings, plan, defaultNote } = usePhasesStore.getState();
+    expect(settings).toMatchObject({ scorerId: 'heuristic', mode: 'quantiles', phaseCount: 3 });
+    expect(plan!.phases.every((p) => p.recordIds.length > 20)).toBe(true);
+    expect(defaultNote).toContain('would make phases of 0 / 100 / 0 records');
+    usePhasesStore.getState().update({ mode: 'cutoffs', cutoffs: PAPER_CUTOFFS });
+    expect(usePhasesStore.getState().defaultNote).toBeUndefined();
+    // the dataset's own difficulty field keeps the paper's cut-offs, with no note
+    usePhasesStore.getState().datasetChanged(dataset);
+    expect(usePhasesStore.getState().settings).toMatchObject({ mode: 'cutoffs', cutoffs: PAPER_CUTOFFS });
+    expect(usePhasesStore.getState().defaultNote).toBeUndefined();
+  });
+
   it('a phase count spreads the cut-offs evenly; cut-offs set the phase count', () => {
     usePhasesStore.getState().datasetChanged(dataset);
     usePhasesStore.getState().update({ phaseCount: 4 });

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { PhasePlanError, planByCutoffs, quantileCutoffs, type PhasePlan } from '../core/phases/plan';
 import { savePhaseSettings, type PhaseSettings, type StoredDataset } from '../storage/storedDataset';
 import type { ScoreSet } from '../core/data/scoreSet';
+import { defaultCutoffs } from '../core/phases/defaultCutoffs';
 
 /** The paper's cut-offs: three phases [1, 1.5), [1.5, 3.5), [3.5, 5]. */
 export const PAPER_CUTOFFS = [1.5, 3.5];
@@ -32,6 +33,8 @@ interface PhasesState {
   /** Why the current settings give no plan (e.g. cut-offs out of order); the last good plan stays on screen. */
   settingsProblem?: string;
   storageProblem?: string;
+  /** Why a new dataset started with other than the paper's cut-offs; gone once the settings are changed. */
+  defaultNote?: string;
 
   datasetChanged(dataset: StoredDataset | undefined, settings?: PhaseSettings): void;
   update(change: Partial<PhaseSettings>): void;
@@ -98,15 +101,25 @@ export const usePhasesStore = create<PhasesState>()((set, get) => {
   return {
     phaseById: new Map(),
     datasetChanged(dataset, settings) {
-      const fresh = dataset && defaultPhaseSettings(defaultScorerId(dataset.scoreSets));
+      set({ defaultNote: undefined });
+      let fresh = dataset && defaultPhaseSettings(defaultScorerId(dataset.scoreSets));
       // Saved settings that no longer fit (a scorer that is gone, say) give way to the defaults.
       if (settings && recompute(dataset, settings)) return;
+      const scores = fresh && dataset?.scoreSets.find((s) => s.scorerId === fresh!.scorerId)?.scores;
+      if (fresh && dataset && scores) {
+        const start = defaultCutoffs(dataset.records, scores, fresh.scorerId);
+        if (start.mode === 'quantiles') {
+          fresh = { ...fresh, mode: 'quantiles', phaseCount: start.phaseCount, cutoffs: start.cutoffs };
+          set({ defaultNote: start.reason });
+        }
+      }
       recompute(dataset, fresh);
       if (fresh) persist(fresh);
     },
     update(change) {
       const { dataset, settings } = get();
       if (!settings) return;
+      set({ defaultNote: undefined });
       const next = { ...settings, ...change };
       if (change.phaseCount !== undefined && change.cutoffs === undefined && next.mode === 'cutoffs') {
         next.cutoffs = evenCutoffs(next.phaseCount);

@@ -18,6 +18,7 @@ describe('planWarnings', () => {
     expect(planWarnings(plan)).toEqual([
       'Phase 3 is empty: an arm trains nothing there, and its export is left out. Move the cut-offs, or use equal-size (quantile) phases.',
       'Phase 2 holds 99.8 % of the scored records: phased training would barely differ from one-off. Equal-size (quantile) phases or another scorer separate the data better.',
+      'Phase 1 has 1 training record: a step or two per epoch, too few to teach the model anything a later phase would not wash out. Move the cut-offs so it holds more, or use fewer phases.',
     ]);
     const names = exportPhasePlan(plan, records, scores, { baseName: 'alpaca' }).map((f) => f.fileName);
     expect(names).toEqual([

@@ -2,6 +2,8 @@ import type { PhasePlan } from './plan';
 
 /** A phase holding at least this share of the scored records makes the plan nearly one-off training. */
 export const DOMINANT_SHARE = 0.9;
+/** A phase with fewer training records than this is too small to matter (LLaMA-Factory's Alpaca demo: 1 at 1.5 / 3.5). */
+export const FEW_TRAINING_RECORDS = 5;
 
 /**
  * What is wrong with a plan that is valid but degenerate, in sentences the phases screen shows: empty phases, one
@@ -29,6 +31,14 @@ export function planWarnings(plan: PhasePlan): string[] {
           'one-off. Equal-size (quantile) phases or another scorer separate the data better.',
       );
     }
+  });
+  plan.phases.forEach((ph) => {
+    const n = ph.recordIds.length;
+    if (n > 0 && n < FEW_TRAINING_RECORDS)
+      warnings.push(
+        `Phase ${ph.index} has ${n} training record${n === 1 ? '' : 's'}: a step or two per epoch, too few to teach the model ` +
+          'anything a later phase would not wash out. Move the cut-offs so it holds more, or use fewer phases.',
+      );
   });
   if (plan.heldOut.recordIds.length === 0) {
     warnings.push(

@@ -21,6 +21,7 @@ export function PhasesPanel() {
   const settings = usePhasesStore((s) => s.settings);
   const plan = usePhasesStore((s) => s.plan);
   const problem = usePhasesStore((s) => s.settingsProblem);
+  const defaultNote = usePhasesStore((s) => s.defaultNote);
   const update = usePhasesStore((s) => s.update);
   const scores = dataset.scoreSets.find((s) => s.scorerId === settings?.scorerId)?.scores;
   const bins = useMemo(() => (scores ? scoreHistogram(scores) : undefined), [scores]);
@@ -58,6 +59,11 @@ export function PhasesPanel() {
         <CutoffControls />
       </div>
       <CutoffSuggestions />
+      {defaultNote && (
+        <div className={styles.section}>
+          <Banner kind="warn" title={defaultNote} testId="phase-default-note" />
+        </div>
+      )}
       {problem && (
         <div className={styles.section}>
           <Banner kind="error" title={problem} testId="phase-settings-error" />
