@@ -26,6 +26,28 @@ function ownTokenizerJson(): string {
 const config = (vocabSize: number): GptConfig => ({ vocabSize }) as GptConfig;
 
 describe('importHfTokenizer', () => {
+  it('falls back to vocab.json + merges.txt beside a tokenizer.json with an empty vocabulary, and says so', () => {
+    const empty = JSON.parse(tiny.files['tokenizer.json']) as { model: { vocab: object; merges: unknown[] } };
+    empty.model.vocab = {};
+    empty.model.merges = [];
+    const { tokenizer, notes } = importHfTokenizer({ ...tiny.files, 'tokenizer.json': JSON.stringify(empty) });
+    const pair = importHfTokenizer({ 'vocab.json': tiny.files['vocab.json'], 'merges.txt': tiny.files['merges.txt'] });
+    expect(tokenizer.vocabSize).toBe(pair.tokenizer.vocabSize);
+    expect(tokenizer.encode(' the cat')).toEqual(pair.tokenizer.encode(' the cat'));
+    expect(notes).toEqual([
+      'tokenizer.json has an empty vocabulary (its model.vocab holds no token): vocab.json + merges.txt beside it were read instead.',
+    ]);
+    // alone, it is refused by name
+    let error: unknown;
+    try {
+      importHfTokenizer({ 'tokenizer.json': JSON.stringify(empty) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HfImportError);
+    expect((error as HfImportError).message).toMatch(/tokenizer\.json.*empty vocabulary/);
+  });
+
   it("reads GPT-2's byte-level BPE with our own BPE, anything else with the model's own tokenizer", () => {
     expect(importHfTokenizer(tiny.files).tokenizer).toBeInstanceOf(BpeTokenizer);
     const { tokenizer, notes } = importHfTokenizer({ 'tokenizer.json': ownTokenizerJson() });

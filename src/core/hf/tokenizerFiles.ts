@@ -96,6 +96,17 @@ function importOwnTokenizer(
   return { tokenizer, notes };
 }
 
+/** A tokenizer.json whose model has no vocabulary (a BPE's `{}`, a Unigram's `[]`); false for text that is not JSON. */
+function hasEmptyVocabulary(file: Parameters<typeof asText>[0]): boolean {
+  try {
+    const vocab = (JSON.parse(asText(file)) as { model?: { vocab?: unknown } }).model?.vocab;
+    if (Array.isArray(vocab)) return vocab.length === 0;
+    return vocab !== null && typeof vocab === 'object' && Object.keys(vocab).length === 0;
+  } catch {
+    return false; // read below, where the error names the file
+  }
+}
+
 /**
  * The model folder's tokenizer: `tokenizer.json`, else `vocab.json` + `merges.txt`. With `config`, the tokenizer
  * must fit the model: no id past the embedding table, and the same end-of-text id as config.json says. A model with
@@ -118,6 +129,17 @@ export function importHfTokenizer(
       throw new HfImportError(name, (e as Error).message);
     }
   };
+  if (byName.has('tokenizer.json') && hasEmptyVocabulary(byName.get('tokenizer.json')!)) {
+    if (!(byName.has('vocab.json') && byName.has('merges.txt')))
+      throw new HfImportError(
+        'tokenizer.json',
+        "has an empty vocabulary (its model.vocab holds no token), so it cannot encode text. Use the model folder's own tokenizer.json, or add vocab.json and merges.txt.",
+      );
+    notes.push(
+      'tokenizer.json has an empty vocabulary (its model.vocab holds no token): vocab.json + merges.txt beside it were read instead.',
+    );
+    byName.delete('tokenizer.json');
+  }
   // A Llama-family model's byte-level BPE reads as GPT-2's too, but its specials are its own (SmolLM2's BOS
   // <|im_start|> 1 and EOS <|im_end|> 2, not one <|endoftext|>) and chat templates need them: always the library.
   if (config?.positions === 'rope' && byName.has('tokenizer.json'))
