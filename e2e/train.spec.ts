@@ -31,5 +31,7 @@ test('phased training runs phase by phase on WebGPU and reports held-out loss pe
   expect(points).toBeGreaterThan(3);
   const losses = await evalRows.locator('td:nth-child(3)').allTextContents();
   for (const l of losses) expect(Number(l)).toBeGreaterThan(0);
-  await expect(page.getByText(/tensors left in the worker after the run: 0/)).toBeVisible();
+  // no tensor left in the worker, and no debug text about it on the page
+  await expect(page.getByTestId('run-exports')).toHaveAttribute('data-leftover-tensors', '0');
+  await expect(page.getByTestId('leftover-tensors')).toHaveCount(0);
 });

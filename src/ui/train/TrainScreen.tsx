@@ -305,7 +305,11 @@ function RunExports({ run }: { run: Run }) {
     }
   };
   return (
-    <div className={`row small ${styles.exports}`} data-testid="run-exports">
+    <div
+      className={`row small ${styles.exports}`}
+      data-testid="run-exports"
+      data-leftover-tensors={run.leftoverTensors}
+    >
       <span className="muted">Export:</span>
       <button className="btn" onClick={() => downloadText(`${run.id}.metrics.csv`, metricsToCsv(run), 'text/csv')}>
         Metrics (CSV)
@@ -328,8 +332,12 @@ function RunExports({ run }: { run: Run }) {
         </button>
       )}
       <HfExportButton run={run} />
-      {run.leftoverTensors !== undefined && (
-        <span className="muted">tensors left in the worker after the run: {run.leftoverTensors}</span>
+      {/* the count is for tests (data-leftover-tensors); a person hears of it only when the worker leaked */}
+      {run.leftoverTensors !== undefined && run.leftoverTensors > 0 && (
+        <span className="muted" data-testid="leftover-tensors">
+          {run.leftoverTensors} tensors were left in the worker after the run (a memory leak: a long session may slow
+          down; a reload frees them).
+        </span>
       )}
       {problem && (
         <span role="alert" className={styles.problem}>
