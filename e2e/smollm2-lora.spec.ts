@@ -74,6 +74,8 @@ test('a SmolLM2-shaped model by Hub id trains LoRA on WebGPU through three phase
   );
   const adapterConfig = json(adapter['adapter_config.json']);
   expect(adapterConfig).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 16, task_type: 'CAUSAL_LM' });
+  // the Hub id it was downloaded by, which PeftModel.from_pretrained loads the base from
+  expect(adapterConfig.base_model_name_or_path).toBe(MODEL_ID);
   const targets = adapterConfig.target_modules as string[];
   expect(targets).toContain('q_proj');
   expect(targets.every((t) => /^(q|k|v|o|gate|up|down)_proj$/.test(t))).toBe(true);

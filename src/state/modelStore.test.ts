@@ -5,7 +5,7 @@ import { tinySmolLM2 } from '../core/hf/testing/tinySmolLM2';
 import { listModels, modelKeys, saveModel, toStoredFiles, type StoredModelMeta } from '../storage/modelStorage';
 import { openStudioDB } from '../storage/db';
 import { emptyStudioDB } from '../storage/testing/studioDB';
-import { useModelStore } from './modelStore';
+import { peftBaseModel, useModelStore } from './modelStore';
 
 describe('restoring imported models', () => {
   beforeEach(emptyStudioDB);
@@ -39,5 +39,29 @@ describe('restoring imported models', () => {
     await useModelStore.getState().restore();
     expect(useModelStore.getState().models[0]!.description.chatTemplate).toBe('tokenizer_config.json chat_template');
     expect((await listModels())[0]!.description.chatTemplate).toBe('tokenizer_config.json chat_template');
+  });
+});
+
+describe("a PEFT adapter's base model", () => {
+  const description = describeHfFolder(tinySmolLM2().files);
+  it('is the Hub id a model was downloaded by, else the id its config names, else its name with what to do', () => {
+    const hub = 'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct/resolve/main/';
+    expect(peftBaseModel({ name: 'HuggingFaceTB/SmolLM2-135M-Instruct@main', origin: hub, description })).toEqual({
+      name: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+    });
+    expect(
+      peftBaseModel({
+        name: 'my-folder',
+        origin: 'files',
+        description: { ...description, suggestedName: 'openai-community/gpt2' },
+      }),
+    ).toEqual({ name: 'openai-community/gpt2' });
+    const bare = peftBaseModel({
+      name: 'tiny-gpt2',
+      origin: 'files',
+      description: { ...description, suggestedName: undefined },
+    });
+    expect(bare.name).toBe('tiny-gpt2');
+    expect(bare.note).toContain('set its base_model_name_or_path to the Hub id or the local folder of that model');
   });
 });

@@ -45,6 +45,29 @@ async function withChatTemplateNoted(meta: StoredModelMeta): Promise<StoredModel
   }
 }
 
+/** `owner/name`, as the Hub names a repository (no URL, no path, one slash). */
+const HUB_REPO_ID = /^[\w.-]+\/[\w.-]+$/;
+
+/**
+ * What a PEFT adapter's `base_model_name_or_path` says: the Hub id a model was downloaded by, else the id its
+ * config.json names (`_name_or_path`), else the name it was kept under, with a note saying what to write there.
+ */
+export function peftBaseModel(meta: Pick<StoredModelMeta, 'name' | 'origin' | 'description'>): {
+  name: string;
+  note?: string;
+} {
+  const downloaded = meta.name.replace(/@[^/@]*$/, ''); // a revision is not part of the id
+  if (meta.origin !== 'files' && HUB_REPO_ID.test(downloaded)) return { name: downloaded };
+  const named = meta.description.suggestedName;
+  if (named && HUB_REPO_ID.test(named)) return { name: named };
+  return {
+    name: meta.name,
+    note:
+      `adapter_config.json names the base model "${meta.name}", the name it has in this studio: set its ` +
+      'base_model_name_or_path to the Hub id or the local folder of that model, which PeftModel.from_pretrained loads first.',
+  };
+}
+
 /** What the import panel shows of a kept model; the panel reads it through this store. */
 export { totalBytes, type StoredModelMeta };
 
@@ -352,7 +375,9 @@ export const useModelStore = create<ModelState>()((set, get) => {
         throw new Error(
           `the imported model ${ref.name} is no longer in this browser; import it again to export this run.`,
         );
-      return hfModelClient.exportRun(stored.files, bytes, as, ref.name);
+      const base = peftBaseModel(stored.meta);
+      const out = await hfModelClient.exportRun(stored.files, bytes, as, base.name);
+      return as === 'peft' && base.note ? { ...out, notes: [...out.notes, base.note] } : out;
     },
   };
 });
