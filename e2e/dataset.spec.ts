@@ -195,6 +195,12 @@ test('a file with no usable record is refused whole, the dataset and its phases 
   await expect(page.getByTestId('load-error')).toContainText('empty output');
   await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
   expect(await phaseTotals(page)).toEqual(before);
+  // LLaMA-Factory's registry is not a dataset: the message says what it is and which files it names
+  await dropFile(page, 'dataset_info.json', JSON.stringify({ alpaca_en_demo: { file_name: 'alpaca_en_demo.json' } }));
+  await expect(page.getByTestId('load-error')).toContainText(
+    "is LLaMA-Factory's dataset registry (dataset_info.json), not a dataset: it names 1 dataset (alpaca_en_demo → alpaca_en_demo.json)",
+  );
+  await expect(page.getByTestId('dataset-name')).toHaveText('demo-suite.json');
 
   // Cut-offs 1.1 and 1.2 leave phase 2 empty (the levels are whole numbers): the screen says so.
   await expect(page.getByTestId('phase-plan-warning')).toHaveCount(0);

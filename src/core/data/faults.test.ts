@@ -185,3 +185,40 @@ describe('robust to odd rows', () => {
     ]);
   });
 });
+
+describe('files that are not instruction data are refused with what they are and what would help', () => {
+  const refusal = async (text: string, name: string) => errorOf(parseDataset(utf8(text), name));
+
+  it("LLaMA-Factory's dataset registry names the datasets it lists", async () => {
+    const info = {
+      alpaca_en_demo: { file_name: 'alpaca_en_demo.json' },
+      identity: { file_name: 'identity.json' },
+      glaive_toolcall: { hf_hub_url: 'glaiveai/glaive-function-calling-v2', formatting: 'sharegpt' },
+    };
+    const e = await refusal(JSON.stringify(info, null, 2), 'dataset_info.json');
+    expect(e.message).toBe(
+      `"dataset_info.json" is LLaMA-Factory's dataset registry (dataset_info.json), not a dataset: it names 3 datasets ` +
+        '(alpaca_en_demo → alpaca_en_demo.json, identity → identity.json, glaive_toolcall → glaiveai/glaive-function-calling-v2).',
+    );
+    expect(e.hint).toMatch(/Drop one of the files it names/);
+  });
+
+  it('self-instruct tasks, MT-Bench questions and plain text each say what they are', async () => {
+    const selfInstruct = jsonl([
+      {
+        id: 'seed_task_0',
+        name: 'breakfast',
+        instruction: 'Suggest a breakfast.',
+        instances: [{ input: '', output: 'Eggs.' }],
+      },
+    ]);
+    expect((await refusal(selfInstruct, 'seed_tasks.jsonl')).message).toMatch(/self-instruct tasks: .*"instances"/);
+    expect((await refusal(selfInstruct, 'seed_tasks.jsonl')).hint).toMatch(/one Alpaca record per instance/);
+    const mtBench = jsonl([{ question_id: 81, category: 'writing', turns: ['Compose a blog post.', 'Rewrite it.'] }]);
+    expect((await refusal(mtBench, 'question.jsonl')).message).toMatch(/questions without answers \(MT-Bench/);
+    const text = jsonl([{ text: 'Once upon a time…', meta: { source: 'books' } }]);
+    expect((await refusal(text, 'corpus.jsonl')).message).toMatch(
+      /plain text \(a "text" field per record\): data for pretraining/,
+    );
+  });
+});

@@ -165,6 +165,8 @@ export function detectShape(samples: unknown[], fileName: string): RecordShape {
       `Each record must be a JSON object. Known shapes: ${KNOWN_SHAPES}.`,
     );
   }
+  const known = knownNonInstructionFile(samples, keys, fileName);
+  if (known) throw known;
   const list = [...keys]
     .slice(0, 15)
     .map((k) => `"${k}"`)
@@ -174,6 +176,56 @@ export function detectShape(samples: unknown[], fileName: string): RecordShape {
       `Known shapes: ${KNOWN_SHAPES}.`,
     'Rename the fields to one of these shapes, or save the file as CSV and choose which column is the instruction and which the output.',
   );
+}
+
+/**
+ * Files people drop that are not instruction data, or not yet: each refused with what it is and what would help,
+ * instead of "could not recognise the fields".
+ */
+function knownNonInstructionFile(samples: unknown[], keys: Set<string>, fileName: string): DatasetError | undefined {
+  const rows = samples.filter(
+    (s): s is Record<string, unknown> => typeof s === 'object' && s !== null && !Array.isArray(s),
+  );
+  // LLaMA-Factory's dataset_info.json: {name: {file_name | hf_hub_url | …, formatting?, columns?}}
+  const registry = rows.length === 1 ? Object.entries(rows[0]!) : [];
+  const entries = registry.filter(
+    ([, v]) =>
+      typeof v === 'object' &&
+      v !== null &&
+      ['file_name', 'hf_hub_url', 'ms_hub_url', 'script_url'].some((k) => k in v),
+  );
+  if (entries.length > 0 && entries.length === registry.length) {
+    const files = entries
+      .map(([name, v]) => {
+        const e = v as Record<string, unknown>;
+        const where = e.file_name ?? e.hf_hub_url ?? e.ms_hub_url ?? e.script_url;
+        return `${name} → ${String(where)}`;
+      })
+      .slice(0, 6);
+    return new DatasetError(
+      `"${fileName}" is LLaMA-Factory's dataset registry (dataset_info.json), not a dataset: it names ${entries.length} dataset${entries.length === 1 ? '' : 's'} (${files.join(', ')}${entries.length > 6 ? ', …' : ''}).`,
+      'Drop one of the files it names instead (from its data folder, or the Hub dataset by id).',
+    );
+  }
+  if (keys.has('instruction') && keys.has('instances'))
+    return new DatasetError(
+      `"${fileName}" holds self-instruct tasks: each has an "instruction" and its examples in "instances" (input/output), which the studio does not unpack yet.`,
+      'Write one Alpaca record per instance ({"instruction", "input", "output"}: the task\'s instruction with each instance\'s input and output), e.g. with jq: jq -c \'.instruction as $i | .instances[] | {instruction: $i, input, output}\'.',
+    );
+  if (keys.has('turns') && (keys.has('question_id') || keys.has('category')) && !keys.has('choices'))
+    return new DatasetError(
+      `"${fileName}" holds questions without answers (MT-Bench's question file: "turns" has only the user's turns), and fine-tuning needs the answers to train on.`,
+      "It is an evaluation set: use a file of instructions with their answers, or join these questions with model answers (MT-Bench's model_answer files) into ShareGPT or messages records.",
+    );
+  if (
+    keys.has('text') &&
+    !['instruction', 'prompt', 'output', 'response', 'messages', 'conversations'].some((k) => keys.has(k))
+  )
+    return new DatasetError(
+      `"${fileName}" holds plain text (a "text" field per record): data for pretraining, not instructions with answers, which is what instruction fine-tuning trains on.`,
+      'Use instruction → response records (Alpaca, ShareGPT, messages…). If each text is a whole chat already rendered, split it into turns first.',
+    );
+  return undefined;
 }
 
 function firstNonSpace(text: string): number {

@@ -23,6 +23,8 @@ const OTHER_SPLITS = ['test', 'validation', 'valid', 'dev', 'eval'];
 
 export function unwrapRecords(document: unknown): Unwrapped | undefined {
   if (!isObject(document)) return undefined;
+  // A self-instruct task ({instruction, instances: [{input, output}]}) is a record, not a wrapper of its instances.
+  if (Object.hasOwn(document, 'instruction')) return undefined;
   for (const key of RECORD_KEYS) {
     if (!Object.hasOwn(document, key)) continue;
     const list = document[key];
