@@ -41,3 +41,55 @@ test('the demo: a record opens as the model sees it, with its trained span highl
   await expect(view).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test('a conversation in the table shows every turn, what is trained marked, and search sees every turn', async ({
+  page,
+}) => {
+  const rows = [
+    {
+      id: 'chat-1',
+      messages: [
+        { role: 'user', content: 'Name a striped animal.' },
+        { role: 'assistant', content: 'A zebra.' },
+        { role: 'user', content: 'Spell it backwards.' },
+        { role: 'assistant', content: 'arbez', weight: 0 },
+        { role: 'user', content: 'Have a nice day!' },
+        { role: 'assistant', content: 'You too!' },
+      ],
+    },
+    {
+      id: 'single',
+      messages: [
+        { role: 'user', content: 'Say hi.' },
+        { role: 'assistant', content: 'Hi.' },
+      ],
+    },
+  ];
+  await page.goto('/');
+  const dataTransfer = await page.evaluateHandle(
+    (text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'chats.jsonl'));
+      return dt;
+    },
+    rows.map((r) => JSON.stringify(r)).join('\n'),
+  );
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
+  const table = page.getByTestId('record-table');
+  await expect(table.locator('tbody tr')).toHaveCount(2);
+  // "zebra" is only in the first exchange: the search finds the record by it
+  await table.getByLabel('Search records').fill('zebra');
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  const toggle = table.getByTestId('conversation-toggle');
+  await expect(toggle).toHaveText('2 earlier exchanges');
+  await toggle.click();
+  const turns = table.getByTestId('conversation-turns').locator('li');
+  await expect(turns).toHaveCount(6);
+  await expect(turns.nth(1)).toHaveAttribute('data-trained', 'true');
+  await expect(turns.nth(1)).toContainText('A zebra.');
+  await expect(turns.nth(3)).toHaveAttribute('data-trained', 'false');
+  await expect(turns.nth(3)).toContainText('context, not trained');
+  await expect(turns.nth(5)).toContainText('You too!');
+  await toggle.click();
+  await expect(table.getByTestId('conversation-turns')).toHaveCount(0);
+});
