@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { tinyHfCheckpoint } from '../src/core/hf/testing/hfFixtures';
-import { loadSmallDemo, trainOnWebGpu } from './studio';
+import { downloadExportZip, loadSmallDemo, trainOnWebGpu } from './studio';
 
 // A tiny random GPT-2 in Hugging Face layout (transformer. prefix, mask buffers, tokenizer.json + vocab/merges),
 // generated here and written to a temp folder as a user's download would be.
@@ -110,14 +110,9 @@ test('a dropped GPT-2 folder is described, fine-tuned on WebGPU and exported bac
   const kept = Number(/Vocabulary pruned to the (\d+) of 277 tokens/.exec(reason)?.[1]);
   expect(kept).toBeGreaterThan(256);
 
-  // Export: every file of the folder downloads under its own name.
-  const downloads: Download[] = [];
-  page.on('download', (d) => downloads.push(d));
-  await page.getByTestId('hf-export').click();
-  await expect(page.getByTestId('hf-export-done')).toBeVisible({ timeout: 60_000 });
-  await expect.poll(() => downloads.length).toBe(6);
-  const files: Record<string, Buffer> = {};
-  for (const d of downloads) files[d.suggestedFilename()] = readFileSync(await d.path());
+  // Export: one zip of the folder, every file under its own name.
+  const { fileName, files } = await downloadExportZip(page, 'hf-export');
+  expect(fileName).toMatch(/-merged-step-\d+\.zip$/);
   expect(Object.keys(files).sort()).toEqual([
     'config.json',
     'merges.txt',

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { tinyHfCheckpoint } from '../src/core/hf/testing/hfFixtures';
-import { loadSmallDemo, trainOnWebGpu } from './studio';
+import { downloadExportZip, loadSmallDemo, trainOnWebGpu } from './studio';
 
 // A tiny random GPT-2 folder, generated here, fine-tuned with LoRA on WebGPU over the small demo's three phases;
 // the adapters come back as a peft adapter folder and merged into a Hugging Face folder.
@@ -19,19 +18,6 @@ async function importFixture(page: Page) {
     })),
   );
   await expect(page.getByTestId('model-imported')).toBeVisible();
-}
-
-async function downloadsOf(page: Page, button: string, count: number): Promise<Record<string, Buffer>> {
-  const downloads: Download[] = [];
-  const onDownload = (d: Download) => downloads.push(d);
-  page.on('download', onDownload);
-  await page.getByTestId(button).click();
-  await expect(page.getByTestId('hf-export-done')).toBeVisible({ timeout: 60_000 });
-  await expect.poll(() => downloads.length).toBe(count);
-  page.off('download', onDownload);
-  const files: Record<string, Buffer> = {};
-  for (const d of downloads) files[d.suggestedFilename()] = readFileSync(await d.path());
-  return files;
 }
 
 test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a peft adapter and a merged model', async ({
@@ -62,7 +48,7 @@ test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a
   // Every phase trained and was evaluated: the adapters carried from one phase to the next.
   await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(3);
 
-  const adapter = await downloadsOf(page, 'peft-export', 2);
+  const adapter = (await downloadExportZip(page, 'peft-export')).files;
   expect(Object.keys(adapter).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
   const config = JSON.parse(adapter['adapter_config.json']!.toString('utf8')) as Record<string, unknown>;
   expect(config).toMatchObject({
@@ -81,7 +67,7 @@ test('LoRA on an imported GPT-2 trains phase after phase on WebGPU and exports a
   expect(B.shape).toEqual([48, 4]);
   expect(Math.max(...Array.from(B.data).map(Math.abs))).toBeGreaterThan(0); // trained away from zero
 
-  const merged = await downloadsOf(page, 'hf-export', 6);
+  const merged = (await downloadExportZip(page, 'hf-export')).files;
   const weights = parseSafetensors(new Uint8Array(merged['model.safetensors']!));
   expect(weights.entries.some((e) => e.name.includes('lora'))).toBe(false);
   const cAttn = weights.read('transformer.h.0.attn.c_attn.weight').data;

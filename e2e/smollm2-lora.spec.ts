@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { startHubServer, type HubTestServer } from '../src/testing/hubServer.node';
-import { loadSmallDemo, trainOnWebGpu } from './studio';
+import { downloadExportZip, loadSmallDemo, trainOnWebGpu } from './studio';
 import { SMOL, SMOL_CHAT_TEMPLATE, tinySmolLM2 } from '../src/core/hf/testing/tinySmolLM2';
 
 // Issue #24's end-to-end check: a SmolLM2-shaped model (llama, grouped attention, tied head, bf16, its own
@@ -19,19 +19,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await hub.close();
 });
-
-async function downloadsOf(page: Page, button: string, count: number): Promise<Record<string, Buffer>> {
-  const downloads: Download[] = [];
-  const onDownload = (d: Download) => downloads.push(d);
-  page.on('download', onDownload);
-  await page.getByTestId(button).click();
-  await expect(page.getByTestId('hf-export-done')).toBeVisible({ timeout: 60_000 });
-  await expect.poll(() => downloads.length).toBe(count);
-  page.off('download', onDownload);
-  const files: Record<string, Buffer> = {};
-  for (const d of downloads) files[d.suggestedFilename()] = readFileSync(await d.path());
-  return files;
-}
 
 const json = (b: Buffer | undefined) => JSON.parse(b!.toString('utf8')) as Record<string, unknown>;
 const TOKENIZER_FILES = ['generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
@@ -68,7 +55,9 @@ test('a SmolLM2-shaped model by Hub id trains LoRA on WebGPU through three phase
   // Each phase trained and was evaluated: the adapters and the model's spec carried from one phase to the next.
   await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(3);
 
-  const adapter = await downloadsOf(page, 'peft-export', 2 + TOKENIZER_FILES.length);
+  const adapterZip = await downloadExportZip(page, 'peft-export');
+  expect(adapterZip.fileName).toMatch(/^test-org-SmolLM2-tiny-Instruct-peft-adapter-step-\d+\.zip$/);
+  const adapter = adapterZip.files;
   expect(Object.keys(adapter).sort()).toEqual(
     ['adapter_config.json', 'adapter_model.safetensors', ...TOKENIZER_FILES].sort(),
   );
@@ -85,7 +74,9 @@ test('a SmolLM2-shaped model by Hub id trains LoRA on WebGPU through three phase
   expect(Math.max(...Array.from(B.data).map(Math.abs))).toBeGreaterThan(0); // trained away from zero
   expect(json(adapter['tokenizer_config.json']).chat_template).toBe(SMOL_CHAT_TEMPLATE);
 
-  const merged = await downloadsOf(page, 'hf-export', 2 + TOKENIZER_FILES.length);
+  const mergedZip = await downloadExportZip(page, 'hf-export');
+  expect(mergedZip.fileName).toMatch(/^test-org-SmolLM2-tiny-Instruct-merged-step-\d+\.zip$/);
+  const merged = mergedZip.files;
   expect(Object.keys(merged).sort()).toEqual(['config.json', 'model.safetensors', ...TOKENIZER_FILES].sort());
   expect(json(merged['config.json'])).toMatchObject({
     model_type: 'llama',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
 
 /** Ten demo records of each level, dropped on the page: three phases, a few steps each on the micro model. */
 export async function loadSmallDemo(page: Page, perLevel = 10) {
@@ -37,4 +38,26 @@ export async function trainOnWebGpu(page: Page, timeout = 240_000): Promise<{ ba
     backend: (await page.getByTestId('backend-name').textContent()) ?? '',
     reason: (await page.getByTestId('backend-reason').textContent()) ?? '',
   };
+}
+
+/**
+ * Clicks an export button (`hf-export`, `peft-export`) and reads the one zip it downloads: its name, and its files by
+ * name (every file sits in one folder, the zip's name without `.zip`).
+ */
+export async function downloadExportZip(
+  page: Page,
+  button: string,
+): Promise<{ fileName: string; files: Record<string, Buffer> }> {
+  const download = page.waitForEvent('download');
+  await page.getByTestId(button).click();
+  const zip = await download;
+  await expect(page.getByTestId('hf-export-done')).toBeVisible({ timeout: 60_000 });
+  const fileName = zip.suggestedFilename();
+  const folder = fileName.replace(/\.zip$/, '');
+  const files: Record<string, Buffer> = {};
+  for (const [path, bytes] of Object.entries(unzipSync(new Uint8Array(readFileSync(await zip.path()))))) {
+    expect(path.startsWith(`${folder}/`), path).toBe(true);
+    files[path.slice(folder.length + 1)] = Buffer.from(bytes);
+  }
+  return { fileName, files };
 }

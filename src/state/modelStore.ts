@@ -20,7 +20,8 @@ import { hubRepoPage, hubResolveBase, looksLikeHubId, parseHubId, type HubRepo }
 import { folderOf, mergeFileSets, missingParts, normalizeBaseUrl, planHfFileSet } from '../core/hf/fileSet';
 import { baseName } from '../core/hf/files';
 import { ownChatTemplateLocation } from '../core/hf/chatTemplateFiles';
-import { hfModelClient, HfModelError } from '../worker/hfModelClient';
+import { hfModelClient, HfModelError, type ExportedFolder } from '../worker/hfModelClient';
+import { safeFolderName } from '../core/export/zip';
 import type { HfFileBytes } from '../worker/hfModelProtocol';
 import type { HfProblem } from '../core/hf/modelDescription';
 import { chosenTemplate, ownChatTemplate, readsChatTemplates, trainerTemplate } from './templateChoice';
@@ -121,7 +122,7 @@ interface ModelState {
   countPruned(id: string, datasetKey: string, records: readonly InstructionRecord[]): Promise<void>;
   /** A run that started from an imported model, its newest checkpoint written back into that model's own folder layout. */
   /** `as: 'peft'`: a LoRA run's adapter folder instead of the merged model. */
-  exportRun(run: Run, as?: 'merged' | 'peft'): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }>;
+  exportRun(run: Run, as?: 'merged' | 'peft'): Promise<ExportedFolder>;
 }
 
 const problemOf = (error: unknown): HfProblem =>
@@ -376,7 +377,9 @@ export const useModelStore = create<ModelState>()((set, get) => {
           `the imported model ${ref.name} is no longer in this browser; import it again to export this run.`,
         );
       const base = peftBaseModel(stored.meta);
-      const out = await hfModelClient.exportRun(stored.files, bytes, as, base.name);
+      const step = run.lastCheckpoint?.step ?? run.checkpointStep;
+      const folder = safeFolderName(`${ref.name}-${as === 'peft' ? 'peft-adapter' : 'merged'}-step-${step ?? 0}`);
+      const out = await hfModelClient.exportRun(stored.files, bytes, as, folder, base.name);
       return as === 'peft' && base.note ? { ...out, notes: [...out.notes, base.note] } : out;
     },
   };

@@ -86,17 +86,26 @@ export class HfModelClient {
   async exportRun(
     files: HfFileBytes,
     checkpoint: Uint8Array,
-    as: 'merged' | 'peft' = 'merged',
+    as: 'merged' | 'peft',
+    folder: string,
     baseModel?: string,
-  ): Promise<{ files: Record<string, Uint8Array | string>; notes: string[] }> {
+  ): Promise<ExportedFolder> {
     const bytes = checkpoint.slice().buffer;
     const reply = await this.call<'export'>(
-      { type: 'export', files, checkpoint: bytes, as, ...(baseModel ? { baseModel } : {}) },
+      { type: 'export', files, checkpoint: bytes, as, folder, ...(baseModel ? { baseModel } : {}) },
       [bytes],
     );
     if (reply.type !== 'exported') throw new Error(`Unexpected reply ${reply.type}`);
     return reply;
   }
+}
+
+/** An exported folder as one zip, the names of its files and what the export noted. */
+export interface ExportedFolder {
+  fileName: string;
+  zip: Uint8Array;
+  names: string[];
+  notes: string[];
 }
 
 export const hfModelClient = new HfModelClient();

@@ -25,11 +25,14 @@ export type HfModelRequest =
       checkpoint: ArrayBuffer;
       as?: 'merged' | 'peft';
       baseModel?: string;
+      /** The folder name inside the zip the export comes back as. */
+      folder: string;
     };
 
 export type HfModelResponse =
   | { id: number; type: 'inspected'; description: HfModelDescription; fingerprint: string; files: HfFileBytes }
   | { id: number; type: 'pruneCount'; keptTokens: number; originalTokens: number }
-  | { id: number; type: 'exported'; files: Record<string, Uint8Array | string>; notes: string[] }
+  /** The folder as one zip (`fileName`), and the names of the files in it. */
+  | { id: number; type: 'exported'; fileName: string; zip: Uint8Array; names: string[]; notes: string[] }
   /** `files` come back when the request transferred them (an inspect), so the page keeps what it read. */
   | { id: number; type: 'error'; problem: HfProblem; files?: HfFileBytes };

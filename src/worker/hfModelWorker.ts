@@ -4,6 +4,7 @@
 import { fingerprintFiles } from '../core/hf/fingerprint';
 import { countPrunedVocabulary, describeHfFolder, problemOf } from '../core/hf/describeFolder';
 import { exportRunAsHf, exportRunAsPeft } from '../core/hf/exportRun';
+import { zipFolder } from '../core/export/zip';
 import type { HfFileBytes, HfModelRequest, HfModelResponse } from './hfModelProtocol';
 
 const scope = self as DedicatedWorkerGlobalScope;
@@ -36,8 +37,18 @@ scope.onmessage = (event: MessageEvent<HfModelRequest>) => {
           request.as === 'peft'
             ? exportRunAsPeft(request.files, checkpoint, request.baseModel)
             : exportRunAsHf(request.files, checkpoint);
-        const transfer = Object.values(out.files).flatMap((f) => (typeof f === 'string' ? [] : [f.buffer]));
-        post({ id, type: 'exported', files: out.files, notes: out.notes }, transfer);
+        const zip = zipFolder(out.files, request.folder);
+        post(
+          {
+            id,
+            type: 'exported',
+            fileName: zip.fileName,
+            zip: zip.bytes,
+            names: Object.keys(out.files),
+            notes: out.notes,
+          },
+          [zip.bytes.buffer],
+        );
         break;
       }
     }

@@ -5,7 +5,7 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { resolveScaleOut } from './scaleOut';
 import { plan, recipe, tempDirsRemovedAfterAll } from './testing/recipe';
-import { zipRecipe } from './zip';
+import { safeFolderName, zipFolder, zipRecipe } from './zip';
 
 const tempDir = tempDirsRemovedAfterAll();
 
@@ -54,5 +54,27 @@ describe('the recipe as one zip', () => {
         'out',
       ),
     ).toThrow(/twice/);
+  });
+});
+
+describe('zipFolder', () => {
+  it("zips a model folder's text and binary files under one folder, weights stored, byte for byte", () => {
+    const weights = Uint8Array.from({ length: 4096 }, (_, i) => (i * 37) % 251);
+    const { fileName, bytes } = zipFolder(
+      { 'config.json': '{"model_type": "llama"}', 'model.safetensors': weights },
+      safeFolderName('test-org/SmolLM2 tiny-merged-step-4'),
+    );
+    expect(fileName).toBe('test-org-SmolLM2-tiny-merged-step-4.zip');
+    const entries = unzipSync(bytes);
+    expect(Object.keys(entries).sort()).toEqual([
+      'test-org-SmolLM2-tiny-merged-step-4/config.json',
+      'test-org-SmolLM2-tiny-merged-step-4/model.safetensors',
+    ]);
+    expect(entries['test-org-SmolLM2-tiny-merged-step-4/model.safetensors']).toEqual(weights);
+    expect(new TextDecoder().decode(entries['test-org-SmolLM2-tiny-merged-step-4/config.json'])).toBe(
+      '{"model_type": "llama"}',
+    );
+    expect(() => zipFolder({ '../x': 'a' }, 'f')).toThrow(/not a safe relative path/);
+    expect(safeFolderName('///')).toBe('model');
   });
 });

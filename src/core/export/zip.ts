@@ -18,6 +18,33 @@ const UNIX = 3;
 const FILE_MODE = 0o100644;
 const SCRIPT_MODE = 0o100755;
 
+/** A folder name made safe for {@link zipFolder}: "test-org/SmolLM2 135M" → "test-org-SmolLM2-135M". */
+export function safeFolderName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return safe === '' ? 'model' : safe;
+}
+
+/**
+ * A model folder (text and binary files) as one zip under `<folder>/`: weights stored as they are (floats do not
+ * deflate), the rest deflated; the same fixed dates as the recipe's.
+ */
+export function zipFolder(
+  files: Readonly<Record<string, Uint8Array | string>>,
+  folder: string,
+): { fileName: string; bytes: Uint8Array } {
+  if (!SAFE_PATH.test(folder) || folder.includes('/')) throw new Error(`zip: "${folder}" is not a safe folder name.`);
+  const entries: Zippable = {};
+  const encoder = new TextEncoder();
+  for (const [name, content] of Object.entries(files)) {
+    if (!SAFE_PATH.test(name) || name.split('/').some((seg) => seg === '.' || seg === '..'))
+      throw new Error(`zip: "${name}" is not a safe relative path.`);
+    const bytes = typeof content === 'string' ? encoder.encode(content) : content;
+    const level = name.endsWith('.safetensors') ? 0 : 6;
+    entries[`${folder}/${name}`] = [bytes, { level, mtime: FIXED_DATE, os: UNIX, attrs: (FILE_MODE << 16) >>> 0 }];
+  }
+  return { fileName: zipFileName(folder), bytes: zipSync(entries) };
+}
+
 /** Every file under `<folder>/` in one deflated zip, in the given order. */
 export function zipRecipe(files: readonly ExportFile[], folder: string): { fileName: string; bytes: Uint8Array } {
   if (!SAFE_PATH.test(folder) || folder.includes('/')) throw new Error(`zip: "${folder}" is not a safe folder name.`);

@@ -4,23 +4,20 @@ import { useModelStore } from '../../state/modelStore';
 import { downloadBlob } from '../common/download';
 import styles from './HfExportButton.module.css';
 
-/** Browsers drop downloads fired in the same tick; a short gap lets each one start. */
-const GAP_MS = 200;
-
-const MIME: Record<string, string> = {
-  '.json': 'application/json',
-  '.txt': 'text/plain',
-  '.safetensors': 'application/octet-stream',
-};
-
 /**
  * For a run that started from an imported model: its newest checkpoint as that model's Hugging Face folder
  * (model.safetensors with the original names and layout and the full vocabulary, config.json, tokenizer files),
- * written in a worker and downloaded file by file under the names `transformers` expects. A LoRA run is written
+ * written in a worker and downloaded as one zip of the folder, its files under the names `transformers` expects. A LoRA run is written
  * merged (W + (alpha/r)·(B·A)ᵀ), and also offers its adapters alone as a peft adapter folder.
  */
 export function HfExportButton({ run }: { run: Run }) {
-  const [state, setState] = useState<{ busy?: boolean; notes?: string[]; files?: string[]; error?: string }>({});
+  const [state, setState] = useState<{
+    busy?: boolean;
+    notes?: string[];
+    files?: string[];
+    zip?: string;
+    error?: string;
+  }>({});
   const exportRun = useModelStore((s) => s.exportRun);
   const ref = run.settings.model;
   const step = run.lastCheckpoint?.step ?? run.checkpointStep;
@@ -31,14 +28,8 @@ export function HfExportButton({ run }: { run: Run }) {
     setState({ busy: true });
     try {
       const out = await exportRun(run, as);
-      const names = Object.keys(out.files);
-      for (const [i, name] of names.entries()) {
-        const content = out.files[name]!;
-        const type = MIME[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream';
-        downloadBlob(name, new Blob([content as BlobPart], { type }));
-        if (i < names.length - 1) await new Promise((r) => setTimeout(r, GAP_MS));
-      }
-      setState({ notes: out.notes, files: names });
+      downloadBlob(out.fileName, new Blob([out.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+      setState({ notes: out.notes, files: out.names, zip: out.fileName });
     } catch (error) {
       setState({ error: `Could not export the Hugging Face folder: ${(error as Error).message}` });
     }
@@ -50,7 +41,7 @@ export function HfExportButton({ run }: { run: Run }) {
         className="btn"
         data-testid="hf-export"
         disabled={state.busy}
-        title={`The run's newest checkpoint in ${ref.name}'s own layout, loadable by transformers; save the files into one folder`}
+        title={`The run's newest checkpoint in ${ref.name}'s own layout, loadable by transformers, as one zip of the folder`}
         onClick={() => void exportFolder('merged')}
       >
         {state.busy
@@ -70,8 +61,8 @@ export function HfExportButton({ run }: { run: Run }) {
       )}
       {state.files && (
         <span className="muted" data-testid="hf-export-done">
-          Downloaded {state.files.join(', ')}: save them into one folder for <code>from_pretrained</code>.{' '}
-          {state.notes?.join(' ')}
+          Downloaded {state.zip} ({state.files.join(', ')}): unzip it and give its folder to{' '}
+          <code>from_pretrained</code>. {state.notes?.join(' ')}
         </span>
       )}
       {state.error && (
