@@ -57,3 +57,27 @@ test('sizing on WebGPU measures on WebGPU and sets the share it found', async ({
     String(Math.round(share * 1000) / 10),
   );
 });
+
+test('on a software WebGPU adapter, sizing says it is far slower than wasm, and Start waits while it measures', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await page.goto('/?backend=webgpu');
+  await page.getByRole('button', { name: 'Try the demo dataset' }).click();
+  await expect(page.getByTestId('phase-table')).toBeVisible();
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(page.getByLabel('Backend')).toHaveValue('webgpu');
+  // headless Chromium's WebGPU adapter is SwiftShader, a software fallback
+  await expect(page.getByTestId('machine-fit-software')).toContainText(
+    'WebGPU here runs on a software adapter, far slower than wasm on this machine: sizing gives up after 90 s',
+  );
+  await expect(page.getByTestId('train-start')).toBeEnabled();
+  await page.getByTestId('machine-fit-measure').click();
+  await expect(page.getByTestId('machine-fit-progress')).toBeVisible();
+  // a run would compete with the probe for the device
+  await expect(page.getByTestId('train-start')).toBeDisabled();
+  await expect(page.getByTestId('train-compare-preset')).toBeDisabled();
+  // it ends either way within its limit (a result, or "stopped after 90 s" with what to do), and Start is back
+  await expect(page.getByTestId('machine-fit')).toHaveAttribute('data-status', /done|error/, { timeout: 150_000 });
+  await expect(page.getByTestId('train-start')).toBeEnabled();
+});

@@ -9,7 +9,9 @@ import type { PhasePlan } from '../core/phases/plan';
 import { shareForBudget, type MeasuredSpeed, type RunsEstimate } from '../core/runs/runDuration';
 import type { TrainSettings } from '../core/runs/settings';
 import { fittingContextLength } from '../core/text/template';
-import { measureRunSpeed } from '../worker/diagnosticsClient';
+import { DiagnosticsTimeout, measureRunSpeed, SPEED_PROBE_TIMEOUT_MS } from '../worker/diagnosticsClient';
+
+export { SPEED_PROBE_TIMEOUT_MS };
 import { modelVocabulary } from './modelVocabulary';
 
 /** What "Phased vs one-off" should take at most on this machine. */
@@ -101,7 +103,14 @@ export const useMachineFitStore = create<MachineFitStore>()((set, get) => ({
       set({ fit: { status: 'done', ...result } });
       return result;
     } catch (error) {
-      set({ fit: { status: 'error', message: error instanceof Error ? error.message : String(error) } });
+      const message =
+        error instanceof DiagnosticsTimeout
+          ? `${error.message}. A step this slow would make the pair take hours on this backend; a software WebGPU ` +
+            'adapter is far slower than wasm here — pick wasm (or auto) under Backend and size again.'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      set({ fit: { status: 'error', message } });
       return undefined;
     }
   },

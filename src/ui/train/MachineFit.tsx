@@ -1,7 +1,8 @@
 import type { InstructionRecord } from '../../core/data/record';
 import type { PhasePlan } from '../../core/phases/plan';
 import type { TrainSettings } from '../../core/runs/settings';
-import { PAIR_BUDGET_MIN, useMachineFitStore } from '../../state/machineFitStore';
+import { PAIR_BUDGET_MIN, SPEED_PROBE_TIMEOUT_MS, useMachineFitStore } from '../../state/machineFitStore';
+import { useSoftwareAdapter } from '../common/useSoftwareAdapter';
 import styles from './MachineFit.module.css';
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
@@ -26,6 +27,8 @@ export function MachineFit({
   const fit = useMachineFitStore((s) => s.fit);
   const measure = useMachineFitStore((s) => s.measure);
   const supported = settings.model === undefined || settings.model.kind === 'base';
+  const software = useSoftwareAdapter();
+  const slowWebGpu = settings.backend === 'webgpu' && software === true;
 
   const run = async () => {
     const result = await measure(plan, records, settings);
@@ -46,6 +49,14 @@ export function MachineFit({
       {supported &&
         fit.status === 'idle' &&
         `Times a training step here (a few seconds), then sets the share of each phase so "Phased vs one-off" takes at most ${PAIR_BUDGET_MIN} minutes.`}
+      {supported && slowWebGpu && fit.status !== 'done' && (
+        <span data-testid="machine-fit-software">
+          {' '}
+          WebGPU here runs on a software adapter, far slower than wasm on this machine: sizing gives up after{' '}
+          {SPEED_PROBE_TIMEOUT_MS / 1000} s, and a run on it can take hours. Pick wasm (or auto) under Backend to size
+          and train faster.
+        </span>
+      )}
       {fit.status === 'measuring' && <span data-testid="machine-fit-progress">Measuring — {fit.progress}</span>}
       {fit.status === 'error' && (
         <span role="alert" data-testid="machine-fit-error">

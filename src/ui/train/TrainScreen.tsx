@@ -20,7 +20,7 @@ import { DataFitNote } from './DataFitNote';
 import { SchedulePreviewNote } from './SchedulePreviewNote';
 import { EvaluationCostNote } from './EvaluationCostNote';
 import { MachineFit } from './MachineFit';
-import { machineFitKey } from '../../state/machineFitStore';
+import { machineFitKey, useMachineFitStore } from '../../state/machineFitStore';
 import { trainingInputs } from '../../core/runs/trainingInputs';
 import styles from './TrainScreen.module.css';
 
@@ -40,6 +40,8 @@ export function TrainScreen() {
   const resume = useTrainStore((s) => s.resume);
   const stop = useTrainStore((s) => s.stop);
   const active = runs.find((r) => r.id === activeRunId);
+  // a run would compete with the probe for the device, and the probe's figures would be wrong
+  const sizing = useMachineFitStore((s) => s.fit.status === 'measuring');
   const shown = active ?? runs.at(-1);
   // The records a run with these settings trains and is evaluated on: what the fit and cost notes describe.
   const inputs = useMemo(
@@ -117,6 +119,8 @@ export function TrainScreen() {
           <button
             className="btn primary"
             data-testid="train-start"
+            disabled={sizing}
+            title={sizing ? 'Size for this machine is measuring: start when it is done' : undefined}
             onClick={() => queue([settings.arm], seeds, plan, dataset)}
           >
             {active ? 'Queue this run' : seedCount > 1 ? `Train ${seedCount} seeds` : 'Start training'}
@@ -124,7 +128,12 @@ export function TrainScreen() {
           <button
             className="btn"
             data-testid="train-compare-preset"
-            title="Queues the paper's easy → hard arm and the one-off baseline with the same model, settings and seeds"
+            disabled={sizing}
+            title={
+              sizing
+                ? 'Size for this machine is measuring: start when it is done'
+                : "Queues the paper's easy → hard arm and the one-off baseline with the same model, settings and seeds"
+            }
             onClick={() => queue([{ kind: 'easy-to-hard' }, { kind: 'one-off' }], seeds, plan, dataset)}
           >
             Phased vs one-off
