@@ -29,6 +29,12 @@ test('phased vs one-off on WebGPU, then both overlaid on Compare with what chang
   await page.getByRole('button', { name: 'Compare' }).click();
   await expect(page.getByTestId('overlay-chart')).toHaveAttribute('data-groups', '2');
   await expect(page.getByTestId('overlay-chart').locator('.recharts-line')).toHaveCount(2);
+  // the phased arm's stages are marked, and the chart says what each curve was measured on
+  const measuredOn = page.getByTestId('overlay-measured-on');
+  await expect(measuredOn).toHaveAttribute('data-stage-starts', '2');
+  await expect(measuredOn).toContainText('Phase 1, then Phase 2, then Phase 3 (a dashed line where each starts)');
+  await expect(measuredOn).toContainText('the held-out loss below is measured on one fixed set for every run');
+  await expect(page.getByTestId('overlay-chart').locator('.recharts-reference-line')).toHaveCount(2);
   const changed = page.getByTestId('what-changed');
   await expect(changed).toContainText('arm.kind');
   await expect(changed).toContainText('easy-to-hard');

@@ -8,6 +8,7 @@ import {
   ErrorBar,
   Legend,
   Line,
+  ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
@@ -210,6 +211,7 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
     .flatMap((row) => groups.flatMap((g) => [row[`${g.key}:mean`], row[`${g.key}:band`]].flat()))
     .filter((v): v is number => typeof v === 'number');
   const yAxis = scale === 'log' ? logAxis(values) : linearAxis(values);
+  const starts = useMemo(() => stageStarts(groups, mode), [groups, mode]);
   const xs = data.map((row) => row.x as number);
   const xAxis = dataEndAxis(xs, { ticks: 6 });
   const xSpacing = (xAxis.ticks[1] ?? 1) - (xAxis.ticks[0] ?? 0);
@@ -308,6 +310,16 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
               }
             />
             <Legend verticalAlign="top" height={22} wrapperStyle={{ fontSize: 12 }} />
+            {starts.map((s) => (
+              <ReferenceLine
+                key={`${s.group}:${s.stage}`}
+                x={s.x}
+                stroke={s.color}
+                strokeDasharray="4 3"
+                ifOverflow="hidden"
+                label={{ value: s.label, position: 'insideTopRight', fontSize: 10, fill: s.color }}
+              />
+            ))}
             {groups.map((g) => (
               <Area
                 key={`${g.key}:band`}
@@ -334,8 +346,41 @@ function OverlayChart({ groups }: { groups: RunGroup[] }) {
           </ComposedChart>
         </ResponsiveContainer>
       </div>
+      <p className="small muted" data-testid="overlay-measured-on" data-stage-starts={starts.length}>
+        What each curve is measured on: the training loss of the records each run was training on at that point —
+        {groups
+          .map((g) => {
+            const stages = g.runs[0]?.phases ?? [];
+            return stages.length > 1
+              ? ` ${g.label}: ${stages.map((p) => p.label).join(', then ')} (a dashed line where each starts)`
+              : ` ${g.label}: ${stages[0]?.label ?? 'its records'}`;
+          })
+          .join(';')}
+        . A phased arm&apos;s loss on an easy phase is not comparable with a one-off run&apos;s on every phase (a lower
+        curve there is not a better model): the held-out loss below is measured on one fixed set for every run.
+      </p>
     </div>
   );
+}
+
+/** Where each stage after the first starts on the x axis, per group (its first run's points), for the dashed lines. */
+function stageStarts(
+  groups: readonly RunGroup[],
+  mode: XAxisMode,
+): { group: string; stage: number; x: number; color: string; label: string }[] {
+  return groups.flatMap((g) => {
+    const run = g.runs[0];
+    if (!run || run.phases.length < 2) return [];
+    const out: { group: string; stage: number; x: number; color: string; label: string }[] = [];
+    for (let i = 1; i < run.points.length; i++) {
+      const p = run.points[i]!;
+      if (p.phase === run.points[i - 1]!.phase) continue;
+      const x = xOf(p, mode);
+      const label = run.phases.find((s) => s.phase === p.phase)?.label ?? `stage ${p.phase + 1}`;
+      if (x !== undefined) out.push({ group: g.key, stage: p.phase, x, color: g.color, label });
+    }
+    return out;
+  });
 }
 
 /** Final held-out loss per bucket: per group mean ± CI, and paired differences against one-off (same seeds). */
