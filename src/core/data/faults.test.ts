@@ -222,3 +222,20 @@ describe('files that are not instruction data are refused with what they are and
     );
   });
 });
+
+describe('content a person would not mean to train on', () => {
+  it("notes template placeholders left in the text (LLaMA-Factory's identity data: {{name}}, {{author}})", async () => {
+    const identity = JSON.stringify([
+      { instruction: 'hi', input: '', output: 'Hello! I am {{name}}, an AI assistant developed by {{author}}.' },
+      { instruction: 'Who are you?', input: '', output: 'I am {{ name }}.' },
+      { instruction: 'What is 2 + 2?', input: '', output: '4' },
+    ]);
+    const parsed = await parseDataset(utf8(identity), 'identity.json');
+    expect(parsed.records).toHaveLength(3);
+    expect(parsed.report.notes).toContain(
+      "2 records hold template placeholders ({{name}}, {{author}}): they are trained as written. Replace them with the names you mean before training (LLaMA-Factory's identity data expects that).",
+    );
+    const plain = await parseDataset(utf8(JSON.stringify([{ instruction: 'a', output: 'b' }])), 'p.json');
+    expect((plain.report.notes ?? []).some((n) => n.includes('placeholder'))).toBe(false);
+  });
+});

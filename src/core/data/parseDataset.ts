@@ -8,6 +8,7 @@ import { ProgressTicker } from './progress';
 import { READERS } from './readers';
 import {
   DatasetError,
+  type InstructionRecord,
   type ParsedDataset,
   type ParseProgress,
   type RejectedRow,
@@ -39,6 +40,8 @@ export async function parseDataset(
   const progress = new ProgressTicker(options.onProgress);
   progress.update(0, 0);
   const finish = (parsed: Omit<ParsedDataset, 'records' | 'report'>): ParsedDataset => {
+    const placeholders = placeholderNote(collector.records);
+    if (placeholders) collector.note(placeholders);
     const report = collector.report();
     if (report.accepted === 0 && report.rejected.length === 0) {
       const why = parsed.format === 'parquet' ? 'the table has no rows' : 'there is a header row but no rows under it';
@@ -94,6 +97,34 @@ export function inspectColumns(bytes: Uint8Array, fileName: string): TableColumn
   if (sniffed.container !== 'delimited') return undefined;
   const { columns, guessed } = listCsvColumns(text, fileName, sniffed.delimiter);
   return { format: sniffed.format === 'tsv' ? 'tsv' : 'csv', columns, guessed };
+}
+
+const PLACEHOLDER = /\{\{\s*[A-Za-z_][\w.]*\s*\}\}/g;
+
+/**
+ * Template placeholders left in the text (LLaMA-Factory's `identity.json` writes `{{name}}` and `{{author}}` for its
+ * user to fill before training): trained as written unless replaced, which a person rarely means.
+ */
+function placeholderNote(records: readonly InstructionRecord[]): string | undefined {
+  const seen = new Map<string, number>();
+  let holding = 0;
+  for (const r of records) {
+    const texts = [r.instruction, r.input, r.output, ...(r.history ?? []).flatMap((x) => [x.user, x.assistant])];
+    const found = new Set(texts.flatMap((t) => t.match(PLACEHOLDER) ?? []).map((m) => m.replace(/\s+/g, '')));
+    if (found.size === 0) continue;
+    holding++;
+    for (const f of found) seen.set(f, (seen.get(f) ?? 0) + 1);
+  }
+  if (holding === 0) return undefined;
+  const names = [...seen.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([name]) => name)
+    .join(', ');
+  return (
+    `${holding} record${holding === 1 ? ' holds' : 's hold'} template placeholders (${names}): they are trained as ` +
+    "written. Replace them with the names you mean before training (LLaMA-Factory's identity data expects that)."
+  );
 }
 
 /** Every row was rejected: the most common reasons, with how many rows each cost and where the first one is. */
