@@ -236,6 +236,22 @@ describe('content a person would not mean to train on', () => {
       "2 records hold template placeholders ({{name}}, {{author}}): they are trained as written. Replace them with the names you mean before training (LLaMA-Factory's identity data expects that).",
     );
     const plain = await parseDataset(utf8(JSON.stringify([{ instruction: 'a', output: 'b' }])), 'p.json');
-    expect((plain.report.notes ?? []).some((n) => n.includes('placeholder'))).toBe(false);
+    expect((plain.report.notes ?? []).some((n) => n.includes('placeholder') || n.includes('media'))).toBe(false);
+  });
+
+  it("notes multimodal records (LLaMA-Factory's mllm_demo: <image> in the text, the files under images)", async () => {
+    const mllm = JSON.stringify([
+      {
+        messages: [
+          { role: 'user', content: '<image>Who are they?' },
+          { role: 'assistant', content: "They're Kane and Gretzka from Bayern Munich." },
+        ],
+        images: ['mllm_demo_data/1.jpg'],
+      },
+    ]);
+    const parsed = await parseDataset(utf8(mllm), 'mllm_demo.json');
+    expect(parsed.report.notes).toContain(
+      '1 record refers to media (<image> in the text): the studio trains text models, so the images, videos or audio are not read and the tag is trained as plain text. Leave these records out, or remove the tags, for a text-only fine-tune.',
+    );
   });
 });

@@ -40,8 +40,8 @@ export async function parseDataset(
   const progress = new ProgressTicker(options.onProgress);
   progress.update(0, 0);
   const finish = (parsed: Omit<ParsedDataset, 'records' | 'report'>): ParsedDataset => {
-    const placeholders = placeholderNote(collector.records);
-    if (placeholders) collector.note(placeholders);
+    for (const note of [placeholderNote(collector.records), mediaNote(collector.records)])
+      if (note) collector.note(note);
     const report = collector.report();
     if (report.accepted === 0 && report.rejected.length === 0) {
       const why = parsed.format === 'parquet' ? 'the table has no rows' : 'there is a header row but no rows under it';
@@ -124,6 +124,30 @@ function placeholderNote(records: readonly InstructionRecord[]): string | undefi
   return (
     `${holding} record${holding === 1 ? ' holds' : 's hold'} template placeholders (${names}): they are trained as ` +
     "written. Replace them with the names you mean before training (LLaMA-Factory's identity data expects that)."
+  );
+}
+
+const MEDIA_TAG = /<(image|video|audio)>/;
+
+/**
+ * Multimodal records (LLaMA-Factory's `mllm_demo`: `<image>` in the text, the files under `images`): the studio trains
+ * text models, so the media are not seen and the tag is trained as text.
+ */
+function mediaNote(records: readonly InstructionRecord[]): string | undefined {
+  let holding = 0;
+  const tags = new Set<string>();
+  for (const r of records) {
+    const texts = [r.instruction, r.input, r.output, ...(r.history ?? []).flatMap((x) => [x.user, x.assistant])];
+    const tag = texts.map((t) => MEDIA_TAG.exec(t)?.[0]).find((t) => t !== undefined);
+    if (!tag) continue;
+    holding++;
+    tags.add(tag);
+  }
+  if (holding === 0) return undefined;
+  return (
+    `${holding} record${holding === 1 ? ' refers' : 's refer'} to media (${[...tags].join(', ')} in the text): the studio ` +
+    'trains text models, so the images, videos or audio are not read and the tag is trained as plain text. Leave these ' +
+    'records out, or remove the tags, for a text-only fine-tune.'
   );
 }
 
