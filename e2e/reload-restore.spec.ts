@@ -40,7 +40,8 @@ test('a reload mid-run keeps the queued run: it starts by itself after the inter
   await expect(page.getByTestId('restored-note')).toContainText(
     '1 queued run waits in the queue and starts after the resumed run',
   );
-  await page.getByRole('button', { name: 'Train' }).click();
+  // the page lands on Train, where the interrupted run is resumed: no click to get there
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toHaveAttribute('aria-current', 'page');
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'interrupted');
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'queued');
   await rows

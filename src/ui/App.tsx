@@ -33,8 +33,10 @@ function Studio() {
   const restoredNote = useTrainStore((s) => s.restoredNote);
   const dismissRestoredNote = useTrainStore((s) => s.dismissRestoredNote);
   useEffect(() => {
-    void restore();
-    void restoreRuns();
+    // A reload in the middle of a run lands where it can be resumed, not on Data & phases.
+    void Promise.all([restore(), restoreRuns()]).then(() => {
+      if (useTrainStore.getState().runs.some((r) => r.status === 'interrupted')) setScreen('train');
+    });
     void checkBaseModel().then((status) => status === 'available' && adoptBaseModel());
   }, [restore, restoreRuns, checkBaseModel, adoptBaseModel]);
 
