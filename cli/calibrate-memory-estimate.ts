@@ -29,7 +29,13 @@ import { setNodeBackend, type NodeBackendName } from '../src/core/kernels/nodeBa
 import { countGptParams, mlpWidth, type GptConfig } from '../src/core/model/config';
 import { llamaShaped } from '../src/core/model/testing/llamaShaped';
 import { loraParameterCount } from '../src/core/model/lora';
-import { targetShape, type LoraSettings, type LoraTarget } from '../src/core/model/loraSettings';
+import {
+  GROUPED_ATTENTION_TARGETS,
+  SWIGLU_MLP_TARGETS,
+  targetShape,
+  type LoraSettings,
+  type LoraTarget,
+} from '../src/core/model/loraSettings';
 import {
   adamwLargestGroup,
   blockMatmulWeights,
@@ -200,15 +206,7 @@ async function calibrateLlama(): Promise<void> {
 
 /** [V, C, L, H, KV, D, B, T, F, targets]: SmolLM2's two defaults (q, v) and all seven projections. */
 const QV: LoraTarget[] = ['attn.q_proj', 'attn.v_proj'];
-const ALL7: LoraTarget[] = [
-  'attn.q_proj',
-  'attn.k_proj',
-  'attn.v_proj',
-  'attn.o_proj',
-  'mlp.gate_proj',
-  'mlp.up_proj',
-  'mlp.down_proj',
-];
+const ALL7: LoraTarget[] = [...GROUPED_ATTENTION_TARGETS, ...SWIGLU_MLP_TARGETS];
 const LLAMA_LORA_SHAPES: [number, number, number, number, number, number, number, number, number, LoraTarget[]][] = [
   [500, 32, 1, 4, 2, 8, 4, 32, 64, QV],
   [500, 32, 2, 4, 2, 8, 4, 32, 64, QV],

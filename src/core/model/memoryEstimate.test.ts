@@ -4,7 +4,7 @@ import { MAX_GROUP_ELEMENTS } from '../train/optimizer';
 import { BENCH_LORA, measureGenerationMemory, measureStepMemory } from '../train/stepMemory';
 import { countGptParams, GPT2_SMALL, SMOLLM2_135M, type GptConfig } from './config';
 import { loraParameterCount } from './lora';
-import type { LoraSettings, LoraTarget } from './loraSettings';
+import { GROUPED_ATTENTION_TARGETS, SWIGLU_MLP_TARGETS, type LoraSettings, type LoraTarget } from './loraSettings';
 import { disposeGptCaches } from './gpt';
 import { llamaShaped } from './testing/llamaShaped';
 import {
@@ -345,7 +345,7 @@ describe('the coefficients still match what tfjs holds at the peak (cpu, tf.prof
       llama(4000, 24, 1, 192, 3, 1, 64, 512),
       1,
       24,
-      ['attn.q_proj', 'attn.k_proj', 'attn.v_proj', 'attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'],
+      [...GROUPED_ATTENTION_TARGETS, ...SWIGLU_MLP_TARGETS],
     ],
   ] as [string, GptConfig, number, number, LoraTarget[]][])(
     'whole Llama-shaped LoRA step (not among the fitted shapes) %s: within −5% … +15% of the measured peak',
