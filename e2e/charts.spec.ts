@@ -114,7 +114,7 @@ test('a number field names what was typed, under the field, and drops an old mes
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   const lr = page.getByLabel('Learning rate');
   const before = await lr.inputValue();
   await lr.fill('abc');

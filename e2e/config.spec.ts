@@ -9,7 +9,7 @@ test('a configuration travels as a JSON file and as a link; a bad file is refuse
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   // A number out of range stays where it was typed, says why, and changes nothing until it is mended.
   const shareField = page.getByLabel('Share of each phase, % (100 = all)');
   await shareField.fill('150');
@@ -61,7 +61,7 @@ test('a configuration travels as a JSON file and as a link; a bad file is refuse
   expect(link).toContain('#config=');
   const fresh = await page.context().newPage();
   await fresh.goto(link);
-  await fresh.getByRole('button', { name: 'Train' }).click();
+  await fresh.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(fresh.getByLabel('Learning rate')).toHaveValue('0.0007');
   await expect(fresh.getByLabel('Arm', { exact: true })).toHaveValue('hard-to-easy');
 });
@@ -80,7 +80,7 @@ test('a link carries settings only: a model address or a value the form refuses 
   await page.goto(`/#config=${Buffer.from(JSON.stringify(config)).toString('base64url')}`);
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   const message = page.getByTestId('config-message');
   await expect(message).toContainText('The link’s configuration was not applied');
   await expect(message).toContainText('"train.model.url" must be the studio’s own base model');

@@ -51,7 +51,7 @@ test('before Start, the Train screen says how many records the base model repres
   }, JSON.stringify(records));
   await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer });
   await expect(page.getByTestId('phase-table')).toBeVisible();
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.getByLabel('Model', { exact: true }).selectOption('base:');
 
   const fit = page.getByTestId('data-fit');

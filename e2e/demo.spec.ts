@@ -17,7 +17,7 @@ test('the demo: base model by default, phased and one-off train on WebGPU, exact
   await page.getByLabel('Held-out percent').fill('1');
   await expect(page.getByText(/held out: 30 \(1\.0% of every phase/)).toBeVisible();
 
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   // The shipped base model is the default, and the page says what it is.
   await expect(page.getByLabel('Model', { exact: true })).toHaveValue('base:');
   await expect(page.getByTestId('model-note')).toContainText('demo base model');

@@ -19,7 +19,7 @@ test('the demo, sized for this machine: the share of each phase is set so "Phase
   await page.goto('/');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   const shareField = page.getByLabel('Share of each phase, % (100 = all)');
   await expect(shareField).toHaveValue('100');
   const { result, share, backend, estimateMs } = await sizeForMachine(page);
@@ -65,7 +65,7 @@ test('on a software WebGPU adapter, sizing says it is far slower than wasm, and 
   await page.goto('/?backend=webgpu');
   await page.getByRole('button', { name: 'Try the demo dataset' }).click();
   await expect(page.getByTestId('phase-table')).toBeVisible();
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByLabel('Backend')).toHaveValue('webgpu');
   // headless Chromium's WebGPU adapter is SwiftShader, a software fallback
   await expect(page.getByTestId('machine-fit-software')).toContainText(

@@ -11,7 +11,7 @@ test('a reload keeps the training form and says so', async ({ page }) => {
   await expect(page.getByTestId('restored-note')).toContainText(
     'Restored after the reload: the training form as you left it.',
   );
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByLabel('Model', { exact: true })).toHaveValue('preset:micro');
   await expect(page.getByLabel('Epochs per phase')).toHaveValue('1');
   await expect(page.getByLabel('Batch', { exact: true })).toHaveValue('8');

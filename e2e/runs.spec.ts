@@ -20,7 +20,8 @@ test(`a run interrupted by a reload resumes from its last checkpoint (${backend}
   const savedStep = Number(await row.getAttribute('data-checkpoint-step'));
   await page.reload();
 
-  await page.getByRole('button', { name: 'Train' }).click();
+  // the page lands on Train, where the interrupted run is resumed
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toHaveAttribute('aria-current', 'page');
   const restored = page.getByTestId('run-row').first();
   await expect(restored).toHaveAttribute('data-status', 'interrupted');
   await restored.getByRole('button', { name: `Resume from step ${savedStep}` }).click();

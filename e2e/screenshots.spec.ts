@@ -27,7 +27,7 @@ test('the train and compare screens after phased vs one-off from the base model 
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto('/?backend=wasm');
   await loadSmallDemo(page, 20);
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByLabel('Model', { exact: true })).toHaveValue('base:');
   await page.getByLabel('Batch', { exact: true }).fill('8');
   await page.getByLabel('Epochs per phase').fill('2');

@@ -17,7 +17,7 @@ export async function loadSmallDemo(page: Page, perLevel = 10) {
 
 /** Open the Train screen with the micro model, one epoch per phase, batch 8. */
 export async function microSettings(page: Page) {
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.getByLabel('Model', { exact: true }).selectOption('preset:micro');
   await page.getByLabel('Epochs per phase').fill('1');
   await page.getByLabel('Batch', { exact: true }).fill('8');
