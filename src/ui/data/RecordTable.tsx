@@ -117,7 +117,7 @@ export function RecordTable({
                         data-testid="conversation-toggle"
                         onClick={() => toggle(r.id)}
                       >
-                        {open ? 'hide' : `${earlier} earlier exchange${earlier === 1 ? '' : 's'}`}
+                        {open ? 'hide the conversation' : `${earlier} earlier exchange${earlier === 1 ? '' : 's'}`}
                       </button>
                     )}
                     <span className="clip">{r.instruction}</span>
